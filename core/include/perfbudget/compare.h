@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Baseline vs current: relative change, significance and the verdict rule of docs/statistics.md. */
+#ifndef PERFBUDGET_COMPARE_H
+#define PERFBUDGET_COMPARE_H
+
+#include <stddef.h>
+
+#include "perfbudget/context.h"
+
+typedef enum perfbudget_statistic {
+    PERFBUDGET_STAT_MEDIAN = 0,
+    PERFBUDGET_STAT_MEAN = 1,
+    PERFBUDGET_STAT_P90 = 2,
+    PERFBUDGET_STAT_P95 = 3,
+    PERFBUDGET_STAT_P99 = 4
+} perfbudget_statistic;
+
+typedef enum perfbudget_outcome {
+    PERFBUDGET_OUTCOME_PASS = 0,
+    PERFBUDGET_OUTCOME_IMPROVEMENT = 1,
+    PERFBUDGET_OUTCOME_REGRESSION = 2,
+    PERFBUDGET_OUTCOME_INCONCLUSIVE = 3
+} perfbudget_outcome;
+
+typedef enum perfbudget_severity {
+    PERFBUDGET_SEVERITY_NONE = 0,
+    PERFBUDGET_SEVERITY_INFO = 1,
+    PERFBUDGET_SEVERITY_WARNING = 2,
+    PERFBUDGET_SEVERITY_CRITICAL = 3
+} perfbudget_severity;
+
+typedef struct perfbudget_compare_options {
+    perfbudget_statistic statistic; /**< default median */
+    double threshold_pct;           /**< default 5; a regression must exceed it */
+    double critical_pct;            /**< default (<= 0): 2 x threshold */
+    double alpha;                   /**< significance level, default 0.05 */
+    int higher_is_better;           /**< 0 for times and memory, 1 for throughput */
+} perfbudget_compare_options;
+
+/** Fill opts with the defaults above. */
+PERFBUDGET_API void perfbudget_compare_options_init(perfbudget_compare_options *opts);
+
+typedef struct perfbudget_comparison {
+    double baseline_value, current_value; /**< the chosen statistic of each set */
+    double change_pct;                    /**< 100 * (current - baseline) / |baseline| */
+    double ci_low_pct, ci_high_pct;       /**< 95 % CI of change_pct (delta method) */
+    double resolvable_pct; /**< smallest threshold this data could call a pass */
+    double p_value;        /**< two-sided Mann-Whitney U */
+    double u_statistic;    /**< U of the current set */
+    int exact;             /**< 1: exact null distribution; 0: normal approximation */
+    int significant;       /**< p_value < alpha */
+    int regressed;         /**< outcome == PERFBUDGET_OUTCOME_REGRESSION */
+    double threshold_pct, critical_pct; /**< the effective thresholds */
+    perfbudget_outcome outcome;
+    perfbudget_severity severity;
+} perfbudget_comparison;
+
+/** Compare a current sample set with a baseline sample set.
+ *  opts may be NULL for the defaults.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL pointer or bad option), PERFBUDGET_ENODATA (an
+ *  empty set), PERFBUDGET_EDOMAIN (a non-finite sample) or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_compare(perfbudget_context *ctx, const double *baseline,
+                                      size_t n_baseline, const double *current, size_t n_current,
+                                      const perfbudget_compare_options *opts,
+                                      perfbudget_comparison *out);
+
+/** Lower-case names ("median", "regression", "warning"); NULL for an unknown value.
+ *  Static storage. */
+PERFBUDGET_API const char *perfbudget_statistic_name(perfbudget_statistic statistic);
+PERFBUDGET_API const char *perfbudget_outcome_name(perfbudget_outcome outcome);
+PERFBUDGET_API const char *perfbudget_severity_name(perfbudget_severity severity);
+
+/** Parse a statistic name ("median", "mean", "p90", "p95", "p99").
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_statistic_parse(const char *name, perfbudget_statistic *out);
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* Measurement: clocks, CPU time, memory, hardware counters and the in-process benchmark loop. */
+#ifndef PERFBUDGET_MEASURE_H
+#define PERFBUDGET_MEASURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "perfbudget/context.h"
+#include "perfbudget/stats.h"
+
+/* ---- Clocks and resources -------------------------------------------------------------- */
+
+/** CPU time consumed so far, in ns. */
+typedef struct perfbudget_cpu_times {
+    uint64_t process_ns; /**< all threads of this process (CLOCK_PROCESS_CPUTIME_ID) */
+    uint64_t thread_ns;  /**< the calling thread (CLOCK_THREAD_CPUTIME_ID) */
+} perfbudget_cpu_times;
+
+/** Read the process and thread CPU clocks.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_EUNAVAILABLE. */
+PERFBUDGET_API int perfbudget_cpu_times_read(perfbudget_context *ctx, perfbudget_cpu_times *out);
+
+/** Resident memory of this process, in bytes. */
+typedef struct perfbudget_memory_usage {
+    int64_t rss_bytes;      /**< resident set size now */
+    int64_t peak_rss_bytes; /**< high-water mark since start or the last successful reset */
+} perfbudget_memory_usage;
+
+/** Read current and peak RSS (/proc/self/status; getrusage() where /proc is missing).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_EUNAVAILABLE. */
+PERFBUDGET_API int perfbudget_memory_read(perfbudget_context *ctx, perfbudget_memory_usage *out);
+
+/** Reset the peak-RSS high-water mark to the current RSS through /proc/self/clear_refs.
+ *  Returns PERFBUDGET_OK, or PERFBUDGET_EUNAVAILABLE when the kernel refuses; the peak then keeps
+ *  counting from process start (docs/measurement.md). */
+PERFBUDGET_API int perfbudget_memory_reset_peak(perfbudget_context *ctx);
+
+/** Hardware counters (instructions and cycles, user space) of the calling thread. */
+typedef struct perfbudget_counters perfbudget_counters;
+
+/** Open the counters, stopped and zeroed.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_ENOMEM or PERFBUDGET_EUNAVAILABLE (no PMU, a VM, or
+ *  perf_event_paranoid; the message says which).
+ *  Returns a new object in *out; free with perfbudget_counters_free(). */
+PERFBUDGET_API int perfbudget_counters_open(perfbudget_context *ctx, perfbudget_counters **out);
+PERFBUDGET_API void perfbudget_counters_free(perfbudget_counters *counters);
+/** Start or stop counting; counts accumulate across start/stop pairs. */
+PERFBUDGET_API int perfbudget_counters_start(perfbudget_counters *counters);
+PERFBUDGET_API int perfbudget_counters_stop(perfbudget_counters *counters);
+/** Read the totals. Returns PERFBUDGET_OK or PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_counters_read(perfbudget_counters *counters, uint64_t *instructions,
+                                            uint64_t *cycles);
+
+/* ---- In-process benchmarks --------------------------------------------------------------- */
+
+/** The running benchmark's state, passed to its function. Opaque. */
+typedef struct perfbudget_state perfbudget_state;
+
+typedef void (*perfbudget_benchmark_fn)(perfbudget_state *state);
+
+/** A benchmark definition: a name, a body and optional per-benchmark setup and teardown.
+ *  Arrays of these may be static const. */
+typedef struct perfbudget_benchmark_def {
+    const char *name;
+    perfbudget_benchmark_fn run; /**< must loop: while (perfbudget_loop(state)) { ... } */
+    /** Runs once before the body; returns 0, or non-zero to fail the benchmark. */
+    int (*setup)(perfbudget_state *state);
+    /** Runs once after the body when setup succeeded. */
+    void (*teardown)(perfbudget_state *state);
+    void *userdata; /**< initial value of perfbudget_state_userdata() */
+    uint64_t items_per_iteration; /**< for items/s; 0 for none */
+    uint64_t bytes_per_iteration; /**< for bytes/s; 0 for none */
+} perfbudget_benchmark_def;
+
+/** How long and how often to measure. */
+typedef struct perfbudget_run_options {
+    uint64_t warmup_iterations; /**< discarded iterations after calibration (default 0) */
+    uint64_t warmup_ns;         /**< discarded time after calibration (default 10 ms) */
+    uint32_t min_rounds;        /**< minimum number of samples (default 30) */
+    uint64_t min_time_ns;       /**< keep sampling at least this long (default 100 ms) */
+    uint64_t max_time_ns;       /**< cap on the whole benchmark, calibration included (default 2 s) */
+    uint64_t min_sample_ns; /**< a sample lasts at least this; 0 = max(100 us, 1000 x clock overhead) */
+    uint64_t max_rounds;    /**< stop after this many samples (default 1,000,000) */
+    int hardware_counters;  /**< 1 (default): count instructions and cycles where available */
+} perfbudget_run_options;
+
+/** Fill opts with the defaults above. */
+PERFBUDGET_API void perfbudget_run_options_init(perfbudget_run_options *opts);
+
+/* The loop's fast path is inline so an empty body costs a decrement and a branch. It relies on
+ * the iteration counter being the state's first member (a pointer to a struct points to its first
+ * member); the rest of the state stays opaque. */
+PERFBUDGET_API bool perfbudget_loop_next_batch_(perfbudget_state *state);
+
+/** The benchmark loop: while (perfbudget_loop(state)) { body }. Calibrates, warms up and
+ *  measures; returns false when measuring is done. Call it in one loop per benchmark run. */
+static inline bool perfbudget_loop(perfbudget_state *state) {
+    uint64_t *remaining = (uint64_t *)(void *)state;
+    if (*remaining != 0) {
+        --*remaining;
+        return true;
+    }
+    return perfbudget_loop_next_batch_(state);
+}
+
+/** Keep the compiler from optimizing away a value or the work that produced it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PERFBUDGET_DO_NOT_OPTIMIZE(value) __asm__ volatile("" : : "r,m"(value) : "memory")
+#define PERFBUDGET_CLOBBER_MEMORY() __asm__ volatile("" : : : "memory")
+#else
+#define PERFBUDGET_DO_NOT_OPTIMIZE(value) perfbudget_do_not_optimize_(&(value))
+#define PERFBUDGET_CLOBBER_MEMORY() perfbudget_do_not_optimize_(0)
+#endif
+/** Out-of-line fallback of PERFBUDGET_DO_NOT_OPTIMIZE for compilers without inline asm. */
+PERFBUDGET_API void perfbudget_do_not_optimize_(const volatile void *p);
+
+/** The benchmark's user data (from its definition or set by setup). Borrowed. */
+PERFBUDGET_API void *perfbudget_state_userdata(perfbudget_state *state);
+PERFBUDGET_API void perfbudget_state_set_userdata(perfbudget_state *state, void *userdata);
+/** Override items or bytes processed per iteration (e.g. from setup, once the input is known). */
+PERFBUDGET_API void perfbudget_state_set_items_per_iteration(perfbudget_state *state, uint64_t n);
+PERFBUDGET_API void perfbudget_state_set_bytes_per_iteration(perfbudget_state *state, uint64_t n);
+/** Mark the run failed (or skipped: it cannot run here) with a reason; perfbudget_loop() then
+ *  returns false. The reason is copied. */
+PERFBUDGET_API void perfbudget_state_fail(perfbudget_state *state, const char *reason);
+PERFBUDGET_API void perfbudget_state_skip(perfbudget_state *state, const char *reason);
+
+/** A suite: named benchmarks run in order. */
+typedef struct perfbudget_suite perfbudget_suite;
+
+/** Create an empty suite named name (copied).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_suite_free(). ctx must outlive it. */
+PERFBUDGET_API int perfbudget_suite_new(perfbudget_context *ctx, const char *name,
+                                        perfbudget_suite **out);
+PERFBUDGET_API void perfbudget_suite_free(perfbudget_suite *suite);
+
+/** Add a benchmark; the definition and its name are copied.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (no name or body, or a duplicate name) or
+ *  PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_suite_add(perfbudget_suite *suite,
+                                        const perfbudget_benchmark_def *def);
+
+PERFBUDGET_API const char *perfbudget_suite_name(const perfbudget_suite *suite);
+PERFBUDGET_API size_t perfbudget_suite_count(const perfbudget_suite *suite);
+/** Borrowed: valid until the suite is freed. NULL when index is out of range. */
+PERFBUDGET_API const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite,
+                                                           size_t index);
+
+/** What became of a benchmark run. */
+typedef enum perfbudget_run_status {
+    PERFBUDGET_RUN_OK = 0,
+    PERFBUDGET_RUN_FAILED = 1,  /**< setup failed or the body called perfbudget_state_fail() */
+    PERFBUDGET_RUN_SKIPPED = 2  /**< the body called perfbudget_state_skip() */
+} perfbudget_run_status;
+
+/** Figures of one benchmark run beside its samples. NaN marks a figure that is unavailable. */
+typedef struct perfbudget_metrics {
+    uint64_t iterations_per_sample;
+    uint64_t rounds;           /**< samples taken */
+    uint64_t total_iterations; /**< measured iterations (calibration and warm-up excluded) */
+    int time_capped;           /**< max_time ended measuring before min_rounds */
+    double wall_ns;            /**< wall time of the measuring phase */
+    double cpu_ns_per_iteration;
+    double cpu_utilization; /**< process CPU time / wall time while measuring (1.0 = one core) */
+    double peak_rss_bytes;
+    int peak_rss_reset;         /**< 1: peak is this benchmark's; 0: the process's since start */
+    double memory_growth_bytes; /**< RSS at the last sample minus RSS at the first */
+    double memory_growth_per_iteration_bytes; /**< least-squares slope of RSS over iterations */
+    double memory_growth_stderr_bytes;        /**< its standard error */
+    double instructions_per_iteration;        /**< NaN without hardware counters */
+    double cycles_per_iteration;              /**< NaN without hardware counters */
+    double items_per_second, bytes_per_second; /**< from the median; NaN when not declared */
+    double clock_overhead_ns, clock_resolution_ns;
+} perfbudget_metrics;
+
+/** The result of running one benchmark. Opaque. */
+typedef struct perfbudget_result perfbudget_result;
+
+/** Run benchmark index of the suite. opts may be NULL for the defaults. A failed or skipped
+ *  benchmark still yields a result (see perfbudget_result_status()).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_ESTATE (the body never called
+ *  perfbudget_loop) or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_result_free(). */
+PERFBUDGET_API int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
+                                        const perfbudget_run_options *opts,
+                                        perfbudget_result **out);
+PERFBUDGET_API void perfbudget_result_free(perfbudget_result *result);
+
+/** Borrowed: valid until the result is freed. */
+PERFBUDGET_API const char *perfbudget_result_name(const perfbudget_result *result);
+PERFBUDGET_API perfbudget_run_status perfbudget_result_status(const perfbudget_result *result);
+/** Why it failed or was skipped ("" when it ran). Borrowed. */
+PERFBUDGET_API const char *perfbudget_result_message(const perfbudget_result *result);
+/** The samples in ns per iteration, in the order taken. Borrowed. */
+PERFBUDGET_API const double *perfbudget_result_samples(const perfbudget_result *result,
+                                                       size_t *count);
+/** Borrowed. */
+PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result);
+PERFBUDGET_API const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *result);
+/** Why hardware counters are unavailable ("" when they were counted). Borrowed. */
+PERFBUDGET_API const char *perfbudget_result_counters_note(const perfbudget_result *result);
+
+/** Write results as a JSON result file (docs/formats.md), atomically (temporary file + rename).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
+                                                 const char *suite_name,
+                                                 perfbudget_result *const *results, size_t count);
+
+/** A ready-made main() for suite executables: --list, --filter PATTERN, --json FILE,
+ *  --budget FILE, --help and the measuring options. Prints a summary table; returns the process
+ *  exit code (0 pass, 1 a benchmark failed or breached its budget, 2 usage error).
+ *  Lives in the perfbudget_main library, the one part of perfbudget that prints. */
+PERFBUDGET_API int perfbudget_main(int argc, char **argv, const char *suite_name,
+                                   const perfbudget_benchmark_def *defs, size_t count);
+
+#endif

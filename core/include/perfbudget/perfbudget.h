@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget: performance regression testing. The umbrella header. */
+#ifndef PERFBUDGET_H
+#define PERFBUDGET_H
+
+#include "perfbudget/version.h"
+#include "perfbudget/error.h"
+#include "perfbudget/context.h"
+#include "perfbudget/measure.h"
+#include "perfbudget/stats.h"
+#include "perfbudget/compare.h"
+#include "perfbudget/report.h"
+#include "perfbudget/budget.h"
+
+#endif

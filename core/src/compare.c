@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* Baseline vs current: change of a statistic, its confidence interval, significance, verdict. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void perfbudget_compare_options_init(perfbudget_compare_options *opts) {
+    if (opts == NULL) return;
+    opts->statistic = PERFBUDGET_STAT_MEDIAN;
+    opts->threshold_pct = 5.0;
+    opts->critical_pct = 0.0;
+    opts->alpha = 0.05;
+    opts->higher_is_better = 0;
+}
+
+static const char *const statistic_names[] = {"median", "mean", "p90", "p95", "p99"};
+static const double statistic_quantiles[] = {0.5, NAN, 0.90, 0.95, 0.99};
+static const char *const outcome_names[] = {"pass", "improvement", "regression", "inconclusive"};
+static const char *const severity_names[] = {"none", "info", "warning", "critical"};
+
+#define PERFBUDGET__COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+const char *perfbudget_statistic_name(perfbudget_statistic statistic) {
+    return (size_t)statistic < PERFBUDGET__COUNT(statistic_names) ? statistic_names[statistic]
+                                                                  : NULL;
+}
+
+const char *perfbudget_outcome_name(perfbudget_outcome outcome) {
+    return (size_t)outcome < PERFBUDGET__COUNT(outcome_names) ? outcome_names[outcome] : NULL;
+}
+
+const char *perfbudget_severity_name(perfbudget_severity severity) {
+    return (size_t)severity < PERFBUDGET__COUNT(severity_names) ? severity_names[severity] : NULL;
+}
+
+int perfbudget_statistic_parse(const char *name, perfbudget_statistic *out) {
+    for (size_t i = 0; name != NULL && out != NULL && i < PERFBUDGET__COUNT(statistic_names); i++)
+        if (strcmp(name, statistic_names[i]) == 0) {
+            *out = (perfbudget_statistic)i;
+            return PERFBUDGET_OK;
+        }
+    return PERFBUDGET_EINVAL;
+}
+
+/* The statistic of a sorted set and its standard error (NaN when it cannot be estimated). */
+static void estimate(const double *sorted, size_t n, perfbudget_statistic statistic,
+                     double *value, double *stderr_out) {
+    double q = statistic_quantiles[statistic];
+    if (isnan(q)) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++) mean += (sorted[i] - mean) / (double)(i + 1);
+        double sum = 0.0;
+        for (size_t i = 0; i < n; i++) sum += (sorted[i] - mean) * (sorted[i] - mean);
+        *value = mean;
+        *stderr_out = n < 2 ? NAN : sqrt(sum / (double)(n - 1)) / sqrt((double)n);
+        return;
+    }
+    *value = perfbudget__quantile_sorted(sorted, n, q);
+    size_t l, u;
+    double level;
+    perfbudget__quantile_ci_ranks(n, q, 0.05, &l, &u, &level);
+    /* A CI of achieved level L spans about 2 z((1 + L) / 2) standard errors. */
+    *stderr_out = level > 0.0
+                      ? (sorted[u - 1] - sorted[l - 1]) / (2.0 * perfbudget__normal_ppf((1.0 + level) / 2.0))
+                      : NAN;
+}
+
+static int check_options(perfbudget_context *ctx, const perfbudget_compare_options *opts) {
+    if (perfbudget_statistic_name(opts->statistic) == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare: unknown statistic %d",
+                                (int)opts->statistic);
+    if (!(opts->threshold_pct >= 0.0) || isinf(opts->threshold_pct))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "compare: threshold %g%% must be a finite value >= 0",
+                                opts->threshold_pct);
+    if (!(opts->alpha > 0.0 && opts->alpha < 1.0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare: alpha %g is outside (0, 1)",
+                                opts->alpha);
+    if (isnan(opts->critical_pct) || isinf(opts->critical_pct))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare: critical threshold is %g",
+                                opts->critical_pct);
+    return PERFBUDGET_OK;
+}
+
+static void decide(perfbudget_comparison *out, size_t n_baseline, size_t n_current,
+                   double stderr_change, int higher_is_better) {
+    double worse = higher_is_better ? -out->change_pct : out->change_pct;
+    double worse_bound = higher_is_better ? -out->ci_low_pct : out->ci_high_pct;
+    out->resolvable_pct = isnan(worse_bound) ? NAN : fmax(0.0, worse_bound);
+    out->severity = PERFBUDGET_SEVERITY_NONE;
+    out->regressed = 0;
+    if (n_baseline < 2 || n_current < 2 || isnan(stderr_change)) {
+        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+    } else if (out->significant && worse > out->threshold_pct) {
+        out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
+        out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
+                                                   : PERFBUDGET_SEVERITY_WARNING;
+        out->regressed = 1;
+    } else if (out->significant && worse < -out->threshold_pct) {
+        out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
+        out->severity = PERFBUDGET_SEVERITY_INFO;
+    } else if (worse_bound > out->threshold_pct) {
+        /* Not beyond the threshold, but the noise cannot rule it out either. */
+        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+    } else {
+        out->outcome = PERFBUDGET_OUTCOME_PASS;
+        if (out->significant) out->severity = PERFBUDGET_SEVERITY_INFO;
+    }
+}
+
+int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
+                       const double *current, size_t n_current,
+                       const perfbudget_compare_options *opts, perfbudget_comparison *out) {
+    perfbudget_compare_options defaults;
+    if (opts == NULL) {
+        perfbudget_compare_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (out == NULL || (baseline == NULL && n_baseline > 0) || (current == NULL && n_current > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare: NULL argument");
+    int status = check_options(ctx, opts);
+    if (status != PERFBUDGET_OK) return status;
+    if (n_baseline == 0 || n_current == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_ENODATA, "compare: the %s set is empty",
+                                n_baseline == 0 ? "baseline" : "current");
+    double *base_sorted = NULL, *current_sorted = NULL;
+    status = perfbudget__sorted_copy(ctx, baseline, n_baseline, "compare: baseline", &base_sorted);
+    if (status == PERFBUDGET_OK)
+        status = perfbudget__sorted_copy(ctx, current, n_current, "compare: current",
+                                         &current_sorted);
+    perfbudget__mwu mwu;
+    if (status == PERFBUDGET_OK)
+        status = perfbudget__mann_whitney(ctx, base_sorted, n_baseline, current_sorted, n_current,
+                                          &mwu);
+    if (status != PERFBUDGET_OK) {
+        free(base_sorted);
+        free(current_sorted);
+        return status;
+    }
+    memset(out, 0, sizeof *out);
+    out->threshold_pct = opts->threshold_pct;
+    out->critical_pct = opts->critical_pct > 0.0 ? opts->critical_pct : 2.0 * opts->threshold_pct;
+    out->p_value = mwu.p_value;
+    out->u_statistic = mwu.u_second;
+    out->exact = mwu.exact;
+    out->significant = mwu.p_value < opts->alpha;
+
+    double se_base, se_current;
+    estimate(base_sorted, n_baseline, opts->statistic, &out->baseline_value, &se_base);
+    estimate(current_sorted, n_current, opts->statistic, &out->current_value, &se_current);
+    free(base_sorted);
+    free(current_sorted);
+
+    double b = out->baseline_value, c = out->current_value;
+    if (b != 0.0)
+        out->change_pct = 100.0 * (c - b) / fabs(b);
+    else
+        out->change_pct = c == 0.0 ? 0.0 : copysign(INFINITY, c);
+    /* Delta method for the ratio c / b, as a fraction. */
+    double se_change = b == 0.0 ? NAN : hypot(se_current / fabs(b), c * se_base / (b * b));
+    double half_width = 100.0 * 1.959963984540054 * se_change;
+    out->ci_low_pct = out->change_pct - half_width;
+    out->ci_high_pct = out->change_pct + half_width;
+    decide(out, n_baseline, n_current, se_change, opts->higher_is_better);
+    return PERFBUDGET_OK;
+}

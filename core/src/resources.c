@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Resident memory: current and peak RSS, and resetting the peak between benchmarks. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Value in kB of a "Key:   1234 kB" line of /proc/self/status, or -1. */
+static int64_t status_kib(const char *status, const char *key) {
+    const char *line = strstr(status, key);
+    if (line == NULL) return -1;
+    char *end;
+    long long kib = strtoll(line + strlen(key), &end, 10);
+    return end == line + strlen(key) ? -1 : (int64_t)kib;
+}
+
+int perfbudget_memory_read(perfbudget_context *ctx, perfbudget_memory_usage *out) {
+    if (out == NULL) return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "memory: out is NULL");
+    char status[8192];
+    ssize_t length = -1;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        length = read(fd, status, sizeof status - 1);
+        close(fd);
+    }
+    if (length > 0) {
+        status[length] = '\0';
+        int64_t rss = status_kib(status, "\nVmRSS:"), hwm = status_kib(status, "\nVmHWM:");
+        if (rss >= 0 && hwm >= 0) {
+            out->rss_bytes = rss * 1024;
+            out->peak_rss_bytes = hwm * 1024;
+            return PERFBUDGET_OK;
+        }
+    }
+    /* Without /proc only the lifetime peak is known; report it for both. */
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EUNAVAILABLE, "memory: %s", strerror(errno));
+    out->rss_bytes = (int64_t)usage.ru_maxrss * 1024;
+    out->peak_rss_bytes = out->rss_bytes;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_memory_reset_peak(perfbudget_context *ctx) {
+    /* Writing 5 resets VmHWM to the current RSS (Linux 4.0+); containers may forbid it. */
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EUNAVAILABLE,
+                                "cannot reset peak RSS: /proc/self/clear_refs: %s",
+                                strerror(errno));
+    ssize_t written = write(fd, "5", 1);
+    int saved = errno;
+    close(fd);
+    if (written != 1)
+        return perfbudget__fail(ctx, PERFBUDGET_EUNAVAILABLE,
+                                "cannot reset peak RSS: writing /proc/self/clear_refs: %s",
+                                strerror(saved));
+    return PERFBUDGET_OK;
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/* In-process benchmarks: suites, the calibrated loop, and the result of each run. */
+#define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum phase { PHASE_NOT_STARTED, PHASE_CALIBRATE, PHASE_WARMUP, PHASE_MEASURE, PHASE_DONE };
+
+struct perfbudget_state {
+    uint64_t remaining; /* first member: perfbudget_loop() in measure.h inlines on it */
+    perfbudget_context *ctx;
+    perfbudget_run_options opts;
+    enum phase phase;
+    uint64_t target_sample_ns;
+    uint64_t batch_iterations, batch_start_ns;
+    uint64_t run_start_ns, warmup_start_ns, warmup_iterations, measure_start_ns, measure_end_ns;
+    double *samples, *rss_iterations, *rss_bytes; /* rss_* : memory after each sample */
+    size_t rounds, capacity;
+    uint64_t measured_iterations;
+    perfbudget_cpu_times cpu_start, cpu_end;
+    int cpu_ok;
+    int statm_fd;
+    long page_size;
+    perfbudget_counters *counters;
+    int counters_ok;
+    perfbudget_run_status status;
+    int out_of_memory;
+    char message[PERFBUDGET__MESSAGE_SIZE];
+    void *userdata;
+    uint64_t items_per_iteration, bytes_per_iteration;
+};
+
+struct perfbudget_result {
+    char *name;
+    perfbudget_run_status status;
+    char message[PERFBUDGET__MESSAGE_SIZE];
+    char counters_note[PERFBUDGET__MESSAGE_SIZE];
+    double *samples;
+    size_t count;
+    perfbudget_summary summary;
+    perfbudget_metrics metrics;
+};
+
+struct perfbudget_suite {
+    perfbudget_context *ctx;
+    char *name;
+    perfbudget_benchmark_def *defs; /* names owned */
+    size_t count, capacity;
+};
+
+void perfbudget_run_options_init(perfbudget_run_options *opts) {
+    if (opts == NULL) return;
+    opts->warmup_iterations = 0;
+    opts->warmup_ns = UINT64_C(10000000);
+    opts->min_rounds = 30;
+    opts->min_time_ns = UINT64_C(100000000);
+    opts->max_time_ns = UINT64_C(2000000000);
+    opts->min_sample_ns = 0;
+    opts->max_rounds = 1000000;
+    opts->hardware_counters = 1;
+}
+
+void perfbudget_do_not_optimize_(const volatile void *p) { (void)p; }
+
+/* ---- the loop --------------------------------------------------------------------------- */
+
+static int64_t rss_now(perfbudget_state *s) {
+    char text[128];
+    if (s->statm_fd < 0) return -1;
+    ssize_t length = pread(s->statm_fd, text, sizeof text - 1, 0);
+    if (length <= 0) return -1;
+    text[length] = '\0';
+    long long size_pages, resident_pages;
+    if (sscanf(text, "%lld %lld", &size_pages, &resident_pages) != 2) return -1;
+    return (int64_t)resident_pages * s->page_size;
+}
+
+static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
+    if (s->rounds == s->capacity) {
+        size_t capacity = s->capacity ? 2 * s->capacity : 256;
+        double *samples = realloc(s->samples, capacity * sizeof *samples);
+        if (samples != NULL) s->samples = samples;
+        double *x = realloc(s->rss_iterations, capacity * sizeof *x);
+        if (x != NULL) s->rss_iterations = x;
+        double *y = realloc(s->rss_bytes, capacity * sizeof *y);
+        if (y != NULL) s->rss_bytes = y;
+        if (samples == NULL || x == NULL || y == NULL) {
+            s->out_of_memory = 1;
+            return;
+        }
+        s->capacity = capacity;
+    }
+    s->measured_iterations += s->batch_iterations;
+    s->samples[s->rounds] = (double)elapsed_ns / (double)s->batch_iterations;
+    s->rss_iterations[s->rounds] = (double)s->measured_iterations;
+    s->rss_bytes[s->rounds] = (double)rss_now(s);
+    s->rounds++;
+}
+
+/* Grow the batch until one batch lasts the target sample time; like Google Benchmark, grow by
+ * the ratio still missing (with headroom), at least 2x and at most 10x per step. */
+static uint64_t next_calibration_size(const perfbudget_state *s, uint64_t elapsed_ns) {
+    double factor = elapsed_ns == 0 ? 10.0 : 1.4 * (double)s->target_sample_ns / (double)elapsed_ns;
+    if (factor < 2.0) factor = 2.0;
+    if (factor > 10.0) factor = 10.0;
+    double next = ceil((double)s->batch_iterations * factor);
+    return next > 1e15 ? UINT64_C(1000000000000000) : (uint64_t)next;
+}
+
+static void start_measuring(perfbudget_state *s, uint64_t now) {
+    s->phase = PHASE_MEASURE;
+    s->measure_start_ns = now;
+    s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_start) == PERFBUDGET_OK;
+}
+
+static int measuring_done(const perfbudget_state *s, uint64_t now) {
+    if (s->rounds >= s->opts.max_rounds) return 1;
+    if (s->rounds >= 1 && now - s->run_start_ns >= s->opts.max_time_ns) return 1;
+    return s->rounds >= s->opts.min_rounds && now - s->measure_start_ns >= s->opts.min_time_ns;
+}
+
+bool perfbudget_loop_next_batch_(perfbudget_state *s) {
+    uint64_t now = perfbudget_context_now_ns(s->ctx);
+    if (s->status != PERFBUDGET_RUN_OK || s->phase == PHASE_DONE) return false;
+    if (s->counters_ok) perfbudget_counters_stop(s->counters);
+    uint64_t elapsed = now - s->batch_start_ns;
+    switch (s->phase) {
+    case PHASE_NOT_STARTED:
+        s->run_start_ns = now;
+        s->phase = PHASE_CALIBRATE;
+        s->batch_iterations = 1;
+        break;
+    case PHASE_CALIBRATE:
+        if (elapsed >= s->target_sample_ns || now - s->run_start_ns >= s->opts.max_time_ns) {
+            s->phase = PHASE_WARMUP;
+            s->warmup_start_ns = now;
+        } else {
+            s->batch_iterations = next_calibration_size(s, elapsed);
+        }
+        break;
+    case PHASE_WARMUP:
+        s->warmup_iterations += s->batch_iterations;
+        break;
+    case PHASE_MEASURE:
+        record_sample(s, elapsed);
+        if (s->out_of_memory) {
+            perfbudget_state_fail(s, "out of memory storing samples");
+            return false;
+        }
+        break;
+    case PHASE_DONE:
+        return false;
+    }
+    if (s->phase == PHASE_WARMUP &&
+        ((s->warmup_iterations >= s->opts.warmup_iterations &&
+          now - s->warmup_start_ns >= s->opts.warmup_ns) ||
+         now - s->run_start_ns >= s->opts.max_time_ns))
+        start_measuring(s, now);
+    if (s->phase == PHASE_MEASURE && measuring_done(s, now)) {
+        s->phase = PHASE_DONE;
+        s->measure_end_ns = now;
+        if (s->cpu_ok) s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_end) == PERFBUDGET_OK;
+        return false;
+    }
+    s->remaining = s->batch_iterations - 1;
+    if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
+    s->batch_start_ns = perfbudget_context_now_ns(s->ctx);
+    return true;
+}
+
+/* ---- state accessors ---------------------------------------------------------------------- */
+
+void *perfbudget_state_userdata(perfbudget_state *state) { return state->userdata; }
+void perfbudget_state_set_userdata(perfbudget_state *state, void *userdata) {
+    state->userdata = userdata;
+}
+void perfbudget_state_set_items_per_iteration(perfbudget_state *state, uint64_t n) {
+    state->items_per_iteration = n;
+}
+void perfbudget_state_set_bytes_per_iteration(perfbudget_state *state, uint64_t n) {
+    state->bytes_per_iteration = n;
+}
+
+static void stop_with(perfbudget_state *state, perfbudget_run_status status, const char *reason) {
+    if (state->status != PERFBUDGET_RUN_OK) return; /* the first reason wins */
+    state->status = status;
+    snprintf(state->message, sizeof state->message, "%s", reason ? reason : "");
+    state->remaining = 0;
+}
+
+void perfbudget_state_fail(perfbudget_state *state, const char *reason) {
+    stop_with(state, PERFBUDGET_RUN_FAILED, reason);
+}
+
+void perfbudget_state_skip(perfbudget_state *state, const char *reason) {
+    stop_with(state, PERFBUDGET_RUN_SKIPPED, reason);
+}
+
+/* ---- suites ----------------------------------------------------------------------------------- */
+
+static char *copy_string(const char *text) {
+    size_t size = strlen(text) + 1;
+    char *copy = malloc(size);
+    if (copy != NULL) memcpy(copy, text, size);
+    return copy;
+}
+
+int perfbudget_suite_new(perfbudget_context *ctx, const char *name, perfbudget_suite **out) {
+    if (out == NULL || name == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "suite_new: NULL argument");
+    perfbudget_suite *suite = calloc(1, sizeof *suite);
+    if (suite == NULL || (suite->name = copy_string(name)) == NULL) {
+        free(suite);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_new: out of memory");
+    }
+    suite->ctx = ctx;
+    *out = suite;
+    return PERFBUDGET_OK;
+}
+
+void perfbudget_suite_free(perfbudget_suite *suite) {
+    if (suite == NULL) return;
+    for (size_t i = 0; i < suite->count; i++) free((char *)suite->defs[i].name);
+    free(suite->defs);
+    free(suite->name);
+    free(suite);
+}
+
+int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def *def) {
+    if (suite == NULL || def == NULL)
+        return PERFBUDGET_EINVAL;
+    if (def->name == NULL || def->name[0] == '\0' || def->run == NULL)
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: a benchmark needs a name and a body", suite->name);
+    for (size_t i = 0; i < suite->count; i++)
+        if (strcmp(suite->defs[i].name, def->name) == 0)
+            return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                    "suite %s: benchmark %s is defined twice", suite->name,
+                                    def->name);
+    if (suite->count == suite->capacity) {
+        size_t capacity = suite->capacity ? 2 * suite->capacity : 16;
+        perfbudget_benchmark_def *defs = realloc(suite->defs, capacity * sizeof *defs);
+        if (defs == NULL)
+            return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+        suite->defs = defs;
+        suite->capacity = capacity;
+    }
+    perfbudget_benchmark_def copy = *def;
+    if ((copy.name = copy_string(def->name)) == NULL)
+        return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+    suite->defs[suite->count++] = copy;
+    return PERFBUDGET_OK;
+}
+
+const char *perfbudget_suite_name(const perfbudget_suite *suite) {
+    return suite ? suite->name : NULL;
+}
+size_t perfbudget_suite_count(const perfbudget_suite *suite) { return suite ? suite->count : 0; }
+const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite, size_t index) {
+    return suite && index < suite->count ? suite->defs[index].name : NULL;
+}
+
+/* ---- running one benchmark ------------------------------------------------------------------ */
+
+static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
+                         const perfbudget_memory_usage *peak, int peak_reset) {
+    perfbudget_metrics *m = &r->metrics;
+    perfbudget_clock_info clock = perfbudget_context_clock_info(s->ctx);
+    m->clock_overhead_ns = clock.overhead_ns;
+    m->clock_resolution_ns = clock.resolution_ns;
+    m->iterations_per_sample = s->batch_iterations;
+    m->rounds = s->rounds;
+    m->total_iterations = s->measured_iterations;
+    m->time_capped = s->rounds < s->opts.min_rounds;
+    m->wall_ns = (double)(s->measure_end_ns - s->measure_start_ns);
+    m->cpu_ns_per_iteration = m->cpu_utilization = NAN;
+    if (s->cpu_ok && s->measured_iterations > 0) {
+        double cpu = (double)(s->cpu_end.process_ns - s->cpu_start.process_ns);
+        m->cpu_ns_per_iteration = cpu / (double)s->measured_iterations;
+        if (m->wall_ns > 0.0 && !clock.is_fake) m->cpu_utilization = cpu / m->wall_ns;
+    }
+    m->peak_rss_bytes = peak ? (double)peak->peak_rss_bytes : NAN;
+    m->peak_rss_reset = peak_reset;
+    m->memory_growth_bytes = m->memory_growth_per_iteration_bytes =
+        m->memory_growth_stderr_bytes = NAN;
+    if (s->rounds > 0 && s->rss_bytes[0] >= 0.0)
+        m->memory_growth_bytes = s->rss_bytes[s->rounds - 1] - s->rss_bytes[0];
+    perfbudget_line_fit fit;
+    if (s->rounds >= 3 && s->rss_bytes[0] >= 0.0 &&
+        perfbudget_fit_line(NULL, s->rss_iterations, s->rss_bytes, s->rounds, &fit) ==
+            PERFBUDGET_OK) {
+        m->memory_growth_per_iteration_bytes = fit.slope;
+        m->memory_growth_stderr_bytes = fit.slope_stderr;
+    }
+    m->instructions_per_iteration = m->cycles_per_iteration = NAN;
+    uint64_t instructions, cycles;
+    if (s->counters_ok && s->measured_iterations > 0 &&
+        perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
+        m->instructions_per_iteration = (double)instructions / (double)s->measured_iterations;
+        m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
+    }
+    m->items_per_second = m->bytes_per_second = NAN;
+    double median = r->summary.median;
+    if (median > 0.0 && s->items_per_iteration)
+        m->items_per_second = (double)s->items_per_iteration * 1e9 / median;
+    if (median > 0.0 && s->bytes_per_iteration)
+        m->bytes_per_second = (double)s->bytes_per_iteration * 1e9 / median;
+}
+
+static void state_init(perfbudget_state *s, perfbudget_context *ctx,
+                       const perfbudget_run_options *opts, const perfbudget_benchmark_def *def,
+                       perfbudget_result *r) {
+    memset(s, 0, sizeof *s);
+    s->ctx = ctx;
+    s->opts = *opts;
+    if (s->opts.max_rounds == 0) s->opts.max_rounds = 1;
+    perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
+    s->target_sample_ns = opts->min_sample_ns;
+    if (s->target_sample_ns == 0) {
+        double automatic = fmax(1000.0 * clock.overhead_ns, 100.0 * clock.resolution_ns);
+        s->target_sample_ns = automatic > 100000.0 ? (uint64_t)automatic : UINT64_C(100000);
+    }
+    s->userdata = def->userdata;
+    s->items_per_iteration = def->items_per_iteration;
+    s->bytes_per_iteration = def->bytes_per_iteration;
+    s->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    s->page_size = sysconf(_SC_PAGESIZE);
+    if (opts->hardware_counters) {
+        if (perfbudget_counters_open(ctx, &s->counters) == PERFBUDGET_OK)
+            s->counters_ok = 1;
+        else
+            snprintf(r->counters_note, sizeof r->counters_note, "%s", perfbudget_errmsg(ctx));
+    } else {
+        snprintf(r->counters_note, sizeof r->counters_note, "hardware counters not requested");
+    }
+}
+
+static void state_release(perfbudget_state *s) {
+    if (s->statm_fd >= 0) close(s->statm_fd);
+    perfbudget_counters_free(s->counters);
+    free(s->samples);
+    free(s->rss_iterations);
+    free(s->rss_bytes);
+}
+
+void perfbudget_result_free(perfbudget_result *result) {
+    if (result == NULL) return;
+    free(result->name);
+    free(result->samples);
+    free(result);
+}
+
+int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
+                         const perfbudget_run_options *opts, perfbudget_result **out) {
+    if (suite == NULL || out == NULL) return PERFBUDGET_EINVAL;
+    perfbudget_context *ctx = suite->ctx;
+    if (index >= suite->count)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "suite %s has no benchmark %zu",
+                                suite->name, index);
+    perfbudget_run_options defaults;
+    if (opts == NULL) {
+        perfbudget_run_options_init(&defaults);
+        opts = &defaults;
+    }
+    const perfbudget_benchmark_def *def = &suite->defs[index];
+    perfbudget_result *r = calloc(1, sizeof *r);
+    perfbudget_state *s = malloc(sizeof *s);
+    if (r == NULL || s == NULL || (r->name = copy_string(def->name)) == NULL) {
+        free(r);
+        free(s);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_run: out of memory");
+    }
+    state_init(s, ctx, opts, def, r);
+
+    int setup_ok = def->setup == NULL || def->setup(s) == 0;
+    int peak_reset = 0;
+    perfbudget_memory_usage peak;
+    int peak_ok = 0;
+    if (!setup_ok) {
+        perfbudget_state_fail(s, "setup failed");
+    } else {
+        peak_reset = perfbudget_memory_reset_peak(NULL) == PERFBUDGET_OK;
+        def->run(s);
+        peak_ok = perfbudget_memory_read(NULL, &peak) == PERFBUDGET_OK;
+        if (s->status == PERFBUDGET_RUN_OK && s->phase == PHASE_NOT_STARTED)
+            perfbudget_state_fail(s, "the benchmark body never called perfbudget_loop()");
+        else if (s->status == PERFBUDGET_RUN_OK && s->phase != PHASE_DONE)
+            perfbudget_state_fail(s, "the benchmark body left the loop before it ended");
+        if (def->teardown != NULL) def->teardown(s);
+    }
+    r->status = s->status;
+    snprintf(r->message, sizeof r->message, "%s", s->message);
+    int status = PERFBUDGET_OK;
+    if (s->status == PERFBUDGET_RUN_OK && s->rounds > 0) {
+        r->samples = malloc(s->rounds * sizeof *r->samples);
+        if (r->samples == NULL) {
+            status = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_run: out of memory");
+        } else {
+            memcpy(r->samples, s->samples, s->rounds * sizeof *r->samples);
+            r->count = s->rounds;
+            status = perfbudget_summarize(ctx, r->samples, r->count, &r->summary);
+        }
+    } else {
+        perfbudget_summarize(NULL, NULL, 0, &r->summary);
+    }
+    if (status == PERFBUDGET_OK) fill_metrics(s, r, peak_ok ? &peak : NULL, peak_reset);
+    state_release(s);
+    free(s);
+    if (status != PERFBUDGET_OK) {
+        perfbudget_result_free(r);
+        return status;
+    }
+    *out = r;
+    return PERFBUDGET_OK;
+}
+
+const char *perfbudget_result_name(const perfbudget_result *result) { return result->name; }
+perfbudget_run_status perfbudget_result_status(const perfbudget_result *result) {
+    return result->status;
+}
+const char *perfbudget_result_message(const perfbudget_result *result) { return result->message; }
+const double *perfbudget_result_samples(const perfbudget_result *result, size_t *count) {
+    if (count != NULL) *count = result->count;
+    return result->samples;
+}
+const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result) {
+    return &result->summary;
+}
+const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *result) {
+    return &result->metrics;
+}
+const char *perfbudget_result_counters_note(const perfbudget_result *result) {
+    return result->counters_note;
+}

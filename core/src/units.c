@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* Quantities with units, as written in budget files and on command lines. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct unit_def {
+    const char *name;
+    double factor;
+    perfbudget_quantity_kind kind;
+} unit_def;
+
+static const unit_def units[] = {
+    {"", 1, PERFBUDGET_QUANTITY_NUMBER},
+    {"ns", 1, PERFBUDGET_QUANTITY_DURATION},
+    {"us", 1e3, PERFBUDGET_QUANTITY_DURATION},
+    {"\xC2\xB5s", 1e3, PERFBUDGET_QUANTITY_DURATION}, /* µs, MICRO SIGN */
+    {"\xCE\xBCs", 1e3, PERFBUDGET_QUANTITY_DURATION}, /* μs, GREEK SMALL LETTER MU */
+    {"ms", 1e6, PERFBUDGET_QUANTITY_DURATION},
+    {"s", 1e9, PERFBUDGET_QUANTITY_DURATION},
+    {"min", 60e9, PERFBUDGET_QUANTITY_DURATION},
+    {"B", 1, PERFBUDGET_QUANTITY_SIZE},
+    {"KB", 1e3, PERFBUDGET_QUANTITY_SIZE},
+    {"kB", 1e3, PERFBUDGET_QUANTITY_SIZE},
+    {"MB", 1e6, PERFBUDGET_QUANTITY_SIZE},
+    {"GB", 1e9, PERFBUDGET_QUANTITY_SIZE},
+    {"TB", 1e12, PERFBUDGET_QUANTITY_SIZE},
+    {"KiB", 1024.0, PERFBUDGET_QUANTITY_SIZE},
+    {"MiB", 1048576.0, PERFBUDGET_QUANTITY_SIZE},
+    {"GiB", 1073741824.0, PERFBUDGET_QUANTITY_SIZE},
+    {"TiB", 1099511627776.0, PERFBUDGET_QUANTITY_SIZE},
+    {"%", 1, PERFBUDGET_QUANTITY_PERCENT},
+    {"/s", 1, PERFBUDGET_QUANTITY_RATE},
+    {"ops/s", 1, PERFBUDGET_QUANTITY_RATE},
+    {"items/s", 1, PERFBUDGET_QUANTITY_RATE},
+};
+
+static const char *const kind_names[] = {"number", "duration", "size", "percent", "rate",
+                                         "byte rate"};
+
+const char *perfbudget_quantity_kind_name(perfbudget_quantity_kind kind) {
+    return (size_t)kind < sizeof kind_names / sizeof *kind_names ? kind_names[kind] : "unknown";
+}
+
+static const unit_def *find_unit(const char *name, size_t length) {
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (strlen(units[i].name) == length && strncmp(units[i].name, name, length) == 0)
+            return &units[i];
+    return NULL;
+}
+
+int perfbudget_quantity_parse(perfbudget_context *ctx, const char *text,
+                              perfbudget_quantity *out) {
+    if (text == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "quantity: NULL argument");
+    const char *cursor = text;
+    while (*cursor == ' ') cursor++;
+    /* Only plain decimal notation: strtod alone would also take "inf", "nan" and hex. */
+    size_t number_length = strspn(cursor, "0123456789.eE+-");
+    if (number_length == 0 || strchr("0123456789.+-", cursor[0]) == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is not a number with a unit", text);
+    char *end;
+    errno = 0;
+    double value = strtod(cursor, &end);
+    if (end == cursor || end > cursor + number_length)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is not a number with a unit", text);
+    if (errno == ERANGE && fabs(value) > 1.0)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is too large", text);
+    const char *unit = end;
+    while (*unit == ' ') unit++;
+    size_t unit_length = strlen(unit);
+    while (unit_length > 0 && unit[unit_length - 1] == ' ') unit_length--;
+    const unit_def *found = find_unit(unit, unit_length);
+    perfbudget_quantity_kind kind;
+    double factor;
+    if (found != NULL) {
+        kind = found->kind;
+        factor = found->factor;
+    } else if (unit_length > 2 && strncmp(unit + unit_length - 2, "/s", 2) == 0 &&
+               (found = find_unit(unit, unit_length - 2)) != NULL &&
+               found->kind == PERFBUDGET_QUANTITY_SIZE) {
+        kind = PERFBUDGET_QUANTITY_BYTE_RATE; /* MB/s, GiB/s, ... */
+        factor = found->factor;
+    } else {
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "unknown unit '%.*s' in '%s' (durations: ns us µs ms s min; sizes: "
+                                "B KB MB GB KiB MiB GiB; %%; rates: /s ops/s items/s MB/s)",
+                                (int)unit_length, unit, text);
+    }
+    double scaled = value * factor;
+    if (!isfinite(scaled))
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is too large", text);
+    out->value = scaled;
+    out->kind = kind;
+    return PERFBUDGET_OK;
+}

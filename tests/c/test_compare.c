@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* The comparison and the verdict rule on hand-built sample sets. */
+#include <string.h>
+
+#include "test_helpers.h"
+
+/* n samples around centre with a fixed, symmetric spread of +-1 %. */
+static void fill(double *out, size_t n, double centre) {
+    for (size_t i = 0; i < n; i++) out[i] = centre * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
+}
+
+static void test_exact_p_value(void **state) {
+    const double baseline[] = {1, 2, 3}, current[] = {4, 5, 6};
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 3, current, 3, NULL, &c), PERFBUDGET_OK);
+    /* Only 1 of the C(6,3) = 20 arrangements reaches U = 9: p = 2/20. */
+    assert_true(c.exact);
+    assert_close(c.u_statistic, 9, 0);
+    assert_close(c.p_value, 0.1, 1e-15);
+    assert_false(c.significant);
+}
+
+static void test_clear_slowdown_is_a_critical_regression(void **state) {
+    double baseline[30], current[30];
+    fill(baseline, 30, 100.0);
+    fill(current, 30, 120.0);
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, NULL, &c), PERFBUDGET_OK);
+    assert_close(c.change_pct, 20.0, 1e-12);
+    assert_true(c.significant && c.regressed);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
+    assert_int_equal(c.severity, PERFBUDGET_SEVERITY_CRITICAL);
+    assert_close(c.critical_pct, 10.0, 0);
+    assert_true(c.ci_low_pct < 20.0 && c.ci_high_pct > 20.0);
+}
+
+static void test_unchanged_passes(void **state) {
+    double baseline[30];
+    fill(baseline, 30, 100.0);
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, baseline, 30, NULL, &c), PERFBUDGET_OK);
+    assert_close(c.change_pct, 0, 0);
+    assert_close(c.p_value, 1.0, 1e-12);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_PASS);
+    assert_int_equal(c.severity, PERFBUDGET_SEVERITY_NONE);
+    assert_false(c.regressed);
+}
+
+static void test_higher_is_better(void **state) {
+    double baseline[30], current[30];
+    fill(baseline, 30, 1000.0);
+    fill(current, 30, 930.0);
+    perfbudget_compare_options opts;
+    perfbudget_compare_options_init(&opts);
+    opts.higher_is_better = 1;
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, &opts, &c), PERFBUDGET_OK);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
+    assert_int_equal(c.severity, PERFBUDGET_SEVERITY_WARNING);
+    /* The same drop in a time metric is an improvement. */
+    opts.higher_is_better = 0;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, &opts, &c), PERFBUDGET_OK);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_IMPROVEMENT);
+}
+
+static void test_too_few_samples_is_inconclusive(void **state) {
+    const double baseline[] = {100}, current[] = {150};
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 1, current, 1, NULL, &c), PERFBUDGET_OK);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
+    assert_false(c.regressed);
+}
+
+static void test_noise_cannot_resolve_threshold(void **state) {
+    /* +-30 % noise, 4 % change, 5 % threshold: neither a pass nor a regression can be claimed. */
+    double baseline[20], current[20];
+    for (int i = 0; i < 20; i++) {
+        baseline[i] = 100.0 * (1.0 + 0.3 * ((i * 7) % 20 - 9.5) / 9.5);
+        current[i] = baseline[i] * 1.04;
+    }
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 20, current, 20, NULL, &c), PERFBUDGET_OK);
+    assert_false(c.significant);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
+    assert_true(c.resolvable_pct > 5.0);
+}
+
+static void test_bad_input(void **state) {
+    const double values[] = {1, 2, 3};
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, values, 0, values, 3, NULL, &c), PERFBUDGET_ENODATA);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "baseline"));
+    perfbudget_compare_options opts;
+    perfbudget_compare_options_init(&opts);
+    opts.threshold_pct = -1;
+    assert_int_equal(perfbudget_compare(*state, values, 3, values, 3, &opts, &c), PERFBUDGET_EINVAL);
+    perfbudget_compare_options_init(&opts);
+    opts.alpha = 1.5;
+    assert_int_equal(perfbudget_compare(*state, values, 3, values, 3, &opts, &c), PERFBUDGET_EINVAL);
+    const double bad[] = {1, NAN};
+    assert_int_equal(perfbudget_compare(*state, values, 3, bad, 2, NULL, &c), PERFBUDGET_EDOMAIN);
+}
+
+static void test_names(void **state) {
+    (void)state;
+    perfbudget_statistic statistic;
+    for (int i = 0; i <= PERFBUDGET_STAT_P99; i++) {
+        const char *name = perfbudget_statistic_name((perfbudget_statistic)i);
+        assert_non_null(name);
+        assert_int_equal(perfbudget_statistic_parse(name, &statistic), PERFBUDGET_OK);
+        assert_int_equal(statistic, i);
+    }
+    assert_int_equal(perfbudget_statistic_parse("average", &statistic), PERFBUDGET_EINVAL);
+    assert_string_equal(perfbudget_outcome_name(PERFBUDGET_OUTCOME_INCONCLUSIVE), "inconclusive");
+    assert_string_equal(perfbudget_severity_name(PERFBUDGET_SEVERITY_CRITICAL), "critical");
+    assert_null(perfbudget_outcome_name((perfbudget_outcome)42));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_exact_p_value, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_clear_slowdown_is_a_critical_regression,
+                                        context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_unchanged_passes, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_higher_is_better, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_too_few_samples_is_inconclusive, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_noise_cannot_resolve_threshold, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, context_setup, context_teardown),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

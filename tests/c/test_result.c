@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* Result files: written atomically, readable, unavailable figures as null. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <jansson.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_helpers.h"
+
+static uint64_t fake_clock(void *userdata) { return *(uint64_t *)userdata; }
+
+static void body(perfbudget_state *state) {
+    uint64_t *now = perfbudget_state_userdata(state);
+    while (perfbudget_loop(state)) *now += 25;
+}
+
+static size_t entries_in(const char *dir) {
+    DIR *d = opendir(dir);
+    size_t count = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) count += e->d_name[0] != '.';
+    closedir(d);
+    return count;
+}
+
+static void test_write_and_read_back(void **state) {
+    uint64_t now = 1;
+    perfbudget_context_set_clock(*state, fake_clock, &now);
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(*state, "io", &suite), PERFBUDGET_OK);
+    perfbudget_benchmark_def def = {.name = "read \"quoted\" <name>", .run = body, .userdata = &now};
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    perfbudget_run_options opts;
+    perfbudget_run_options_init(&opts);
+    opts.hardware_counters = 0;
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_suite_run(suite, 0, &opts, &r), PERFBUDGET_OK);
+
+    char dir[] = "/tmp/perfbudget-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    assert_int_equal(perfbudget_results_write_json(*state, path, "io", &r, 1), PERFBUDGET_OK);
+    assert_int_equal(entries_in(dir), 1); /* no temporary file left behind */
+
+    json_error_t error;
+    json_t *root = json_load_file(path, 0, &error);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(root, "schema_version")), 1);
+    assert_string_equal(json_string_value(json_object_get(root, "suite")), "io");
+    assert_non_null(json_object_get(json_object_get(root, "environment"), "cpu_model"));
+    json_t *bench = json_array_get(json_object_get(root, "benchmarks"), 0);
+    assert_string_equal(json_string_value(json_object_get(bench, "name")), def.name);
+    assert_string_equal(json_string_value(json_object_get(bench, "status")), "ok");
+    json_t *summary = json_object_get(bench, "summary");
+    assert_close(json_real_value(json_object_get(summary, "median")), 25.0, 0);
+    size_t count;
+    perfbudget_result_samples(r, &count);
+    assert_int_equal(json_array_size(json_object_get(bench, "samples")), count);
+    json_t *metrics = json_object_get(bench, "metrics");
+    assert_true(json_is_null(json_object_get(metrics, "instructions_per_iteration")));
+    json_decref(root);
+
+    /* A directory that does not exist: a clear error naming the path. */
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/no/such/dir/result.json", dir);
+    assert_int_equal(perfbudget_results_write_json(*state, missing, "io", &r, 1), PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), missing));
+
+    unlink(path);
+    rmdir(dir);
+    perfbudget_result_free(r);
+    perfbudget_suite_free(suite);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_write_and_read_back, context_setup, context_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

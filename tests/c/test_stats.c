@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* Summary statistics and the line fit, against hand-computed values. */
+#include <string.h>
+
+#include "test_helpers.h"
+
+static void test_four_values(void **state) {
+    const double samples[] = {4, 1, 3, 2};
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(*state, samples, 4, &s), PERFBUDGET_OK);
+    assert_int_equal(s.n, 4);
+    assert_close(s.min, 1, 0);
+    assert_close(s.max, 4, 0);
+    assert_close(s.mean, 2.5, 1e-15);
+    assert_close(s.stddev, sqrt(5.0 / 3.0), 1e-15);
+    assert_close(s.median, 2.5, 0);
+    assert_close(s.p25, 1.75, 0);
+    assert_close(s.p75, 3.25, 0);
+    assert_close(s.p90, 3.7, 1e-15);
+    assert_close(s.iqr, 1.5, 0);
+    assert_close(s.mad, 1.0, 0); /* deviations 1.5 0.5 0.5 1.5 */
+    assert_int_equal(s.outliers_low + s.outliers_high, 0);
+    /* n = 4: no rank qualifies at 95 %, so the CI is [min, max] at level 1 - 2/16. */
+    assert_close(s.median_ci_low, 1, 0);
+    assert_close(s.median_ci_high, 4, 0);
+    assert_close(s.median_ci_level, 0.875, 1e-15);
+    assert_close(samples[0], 4, 0); /* input untouched */
+}
+
+static void test_empty_and_single(void **state) {
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(*state, NULL, 0, &s), PERFBUDGET_OK);
+    assert_int_equal(s.n, 0);
+    assert_true(isnan(s.mean) && isnan(s.median) && isnan(s.p99) && isnan(s.median_ci_level));
+    const double one = 7.5;
+    assert_int_equal(perfbudget_summarize(*state, &one, 1, &s), PERFBUDGET_OK);
+    assert_close(s.median, 7.5, 0);
+    assert_close(s.p99, 7.5, 0);
+    assert_close(s.mad, 0, 0);
+    assert_true(isnan(s.stddev));
+    assert_close(s.median_ci_level, 0, 0);
+}
+
+static void test_non_finite_is_an_error(void **state) {
+    const double samples[] = {1, 2, NAN, 4};
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(*state, samples, 4, &s), PERFBUDGET_EDOMAIN);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "sample 2 is NaN"));
+    const double infinite[] = {1, INFINITY};
+    assert_int_equal(perfbudget_summarize(*state, infinite, 2, &s), PERFBUDGET_EDOMAIN);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "infinite"));
+    assert_int_equal(perfbudget_summarize(*state, samples, 4, NULL), PERFBUDGET_EINVAL);
+}
+
+static void test_tukey_outliers(void **state) {
+    const double samples[] = {-100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101};
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(*state, samples, 12, &s), PERFBUDGET_OK);
+    /* p25 = 2.75, p75 = 8.25, fences -5.5 and 16.5 */
+    assert_close(s.p25, 2.75, 1e-15);
+    assert_close(s.p75, 8.25, 1e-15);
+    assert_int_equal(s.outliers_low, 1);
+    assert_int_equal(s.outliers_high, 2);
+}
+
+static void test_huge_values_do_not_overflow(void **state) {
+    const double samples[] = {1.5e308, 1e308, 1.5e308, 1e308};
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(*state, samples, 4, &s), PERFBUDGET_OK);
+    assert_close(s.mean, 1.25e308, 1e-15);
+    assert_close(s.stddev, 0.25e308 * sqrt(4.0 / 3.0), 1e-15);
+    assert_close(s.median, 1.25e308, 1e-15);
+}
+
+static void test_million_samples(void **state) {
+    enum { N = 1000000 };
+    double *samples = malloc(N * sizeof *samples);
+    assert_non_null(samples);
+    /* A permutation of 0 .. N-1: every order statistic is known. */
+    for (size_t i = 0; i < N; i++) samples[i] = (double)((i * 7919) % N);
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(*state, samples, N, &s), PERFBUDGET_OK);
+    assert_close(s.median, 499999.5, 0);
+    assert_close(s.p99, 0.99 * (N - 1), 1e-12);
+    assert_close(s.mad, 250000.0, 0);
+    assert_close(s.mean, 499999.5, 1e-12);
+    assert_true(s.median_ci_low < s.median && s.median < s.median_ci_high);
+    assert_true(s.median_ci_level >= 0.95 && s.median_ci_level < 0.951);
+    free(samples);
+}
+
+static void test_quantile(void **state) {
+    const double samples[] = {10, 20, 30};
+    double q;
+    assert_int_equal(perfbudget_quantile(*state, samples, 3, 0.25, &q), PERFBUDGET_OK);
+    assert_close(q, 15, 0);
+    assert_int_equal(perfbudget_quantile(*state, samples, 3, 1.5, &q), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_quantile(*state, samples, 0, 0.5, &q), PERFBUDGET_ENODATA);
+}
+
+static void test_fit_line(void **state) {
+    const double x[] = {0, 1, 2, 3, 4}, y[] = {1, 3, 5, 7, 9};
+    perfbudget_line_fit fit;
+    assert_int_equal(perfbudget_fit_line(*state, x, y, 5, &fit), PERFBUDGET_OK);
+    assert_close(fit.slope, 2, 1e-15);
+    assert_close(fit.intercept, 1, 1e-15);
+    assert_close(fit.slope_stderr, 0, 0);
+    assert_close(fit.r_squared, 1, 1e-15);
+    const double noisy[] = {1, 2, 2, 4, 4}; /* hand: slope 0.8, intercept 1.0 */
+    assert_int_equal(perfbudget_fit_line(*state, x, noisy, 5, &fit), PERFBUDGET_OK);
+    assert_close(fit.slope, 0.8, 1e-15);
+    assert_close(fit.intercept, 1.0, 1e-15);
+    /* SSres = 0.8, stderr = sqrt(0.8 / 3 / 10) */
+    assert_close(fit.slope_stderr, sqrt(0.8 / 30.0), 1e-14);
+    assert_int_equal(perfbudget_fit_line(*state, x, y, 1, &fit), PERFBUDGET_ENODATA);
+    const double same_x[] = {2, 2, 2};
+    assert_int_equal(perfbudget_fit_line(*state, same_x, y, 3, &fit), PERFBUDGET_EDOMAIN);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_four_values, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_single, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_non_finite_is_an_error, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_tukey_outliers, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_huge_values_do_not_overflow, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_million_samples, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_quantile, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_fit_line, context_setup, context_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark loop's logic (calibration, warm-up, rounds, time cap, setup/teardown, failure)
+ * driven by a fake clock that only the benchmark body advances: no real time is asserted. */
+#include <string.h>
+
+#include "test_helpers.h"
+
+typedef struct fake {
+    uint64_t now;
+    uint64_t step_ns; /* per iteration of the body */
+    uint64_t iterations;
+    int setups, teardowns;
+} fake;
+
+static uint64_t fake_clock(void *userdata) { return ((fake *)userdata)->now; }
+
+static void advancing_body(perfbudget_state *state) {
+    fake *f = perfbudget_state_userdata(state);
+    while (perfbudget_loop(state)) {
+        f->now += f->step_ns;
+        f->iterations++;
+    }
+}
+
+static int counting_setup(perfbudget_state *state) {
+    ((fake *)perfbudget_state_userdata(state))->setups++;
+    return 0;
+}
+
+static void counting_teardown(perfbudget_state *state) {
+    ((fake *)perfbudget_state_userdata(state))->teardowns++;
+}
+
+static perfbudget_result *run_one(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
+                                  const perfbudget_run_options *opts) {
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(ctx, "suite", &suite), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_suite_add(suite, def), PERFBUDGET_OK);
+    perfbudget_result *result = NULL;
+    assert_int_equal(perfbudget_suite_run(suite, 0, opts, &result), PERFBUDGET_OK);
+    perfbudget_suite_free(suite);
+    return result;
+}
+
+static perfbudget_run_options quiet_options(void) {
+    perfbudget_run_options opts;
+    perfbudget_run_options_init(&opts);
+    opts.hardware_counters = 0;
+    return opts;
+}
+
+static void test_calibration_reaches_the_target_sample_time(void **state) {
+    fake f = {.now = 1000, .step_ns = 50};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "fifty", .run = advancing_body, .userdata = &f,
+                                    .items_per_iteration = 4};
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_OK);
+    /* Default target: 100 us per sample with a fake clock; growth is at most 10x per step. */
+    assert_true(m->iterations_per_sample * 50 >= 100000);
+    assert_true(m->iterations_per_sample * 50 <= 10 * 100000);
+    assert_true(m->rounds >= 30);
+    assert_true(m->wall_ns >= 100e6); /* min_time */
+    assert_int_equal(m->time_capped, 0);
+    assert_close(s->median, 50.0, 0);
+    assert_close(s->stddev, 0.0, 0);
+    assert_close(m->items_per_second, 4 * 1e9 / 50.0, 1e-12);
+    assert_true(isnan(m->instructions_per_iteration));
+    assert_non_null(strstr(perfbudget_result_counters_note(r), "not requested"));
+    assert_true(perfbudget_context_clock_info(*state).is_fake);
+    size_t count;
+    perfbudget_result_samples(r, &count);
+    assert_int_equal(count, m->rounds);
+    assert_int_equal(m->total_iterations, m->rounds * m->iterations_per_sample);
+    perfbudget_result_free(r);
+}
+
+static void test_warmup_iterations_are_not_measured(void **state) {
+    fake f = {.now = 1, .step_ns = 1000};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "warm", .run = advancing_body, .userdata = &f};
+    perfbudget_run_options opts = quiet_options();
+    opts.warmup_iterations = 5000;
+    opts.warmup_ns = 0;
+    opts.min_time_ns = 0;
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    assert_int_equal(m->rounds, 30);
+    assert_true(f.iterations >= m->total_iterations + 5000);
+    perfbudget_result_free(r);
+}
+
+static void test_time_cap_stops_a_slow_benchmark(void **state) {
+    fake f = {.now = 1, .step_ns = UINT64_C(700000000)}; /* 0.7 s per iteration */
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "slow", .run = advancing_body, .userdata = &f};
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    assert_int_equal(m->iterations_per_sample, 1);
+    assert_true(m->rounds >= 1 && m->rounds < 30);
+    assert_int_equal(m->time_capped, 1);
+    /* Stops at the first sample boundary past 2 s. */
+    assert_true(f.now - 1 < UINT64_C(2000000000) + UINT64_C(700000000));
+    perfbudget_result_free(r);
+}
+
+static void test_max_rounds_and_explicit_sample_time(void **state) {
+    fake f = {.now = 1, .step_ns = 10};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "bounded", .run = advancing_body, .userdata = &f};
+    perfbudget_run_options opts = quiet_options();
+    opts.min_sample_ns = 1000000;
+    opts.max_rounds = 7;
+    opts.min_rounds = 5;
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    assert_int_equal(m->rounds, 7);
+    assert_true(m->iterations_per_sample * 10 >= 1000000);
+    perfbudget_result_free(r);
+}
+
+static void test_setup_and_teardown_run_once(void **state) {
+    fake f = {.now = 1, .step_ns = 100};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "framed", .run = advancing_body, .userdata = &f,
+                                    .setup = counting_setup, .teardown = counting_teardown};
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    assert_int_equal(f.setups, 1);
+    assert_int_equal(f.teardowns, 1);
+    perfbudget_result_free(r);
+}
+
+static int failing_setup(perfbudget_state *state) {
+    (void)state;
+    return -1;
+}
+
+static void test_failing_setup_fails_the_benchmark(void **state) {
+    fake f = {.now = 1, .step_ns = 100};
+    perfbudget_benchmark_def def = {.name = "broken", .run = advancing_body, .userdata = &f,
+                                    .setup = failing_setup, .teardown = counting_teardown};
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
+    assert_string_equal(perfbudget_result_message(r), "setup failed");
+    assert_int_equal(f.teardowns, 0);
+    assert_int_equal(f.iterations, 0);
+    assert_int_equal(perfbudget_result_summary(r)->n, 0);
+    perfbudget_result_free(r);
+}
+
+static void skipping_body(perfbudget_state *state) {
+    perfbudget_state_skip(state, "needs hardware counters");
+    while (perfbudget_loop(state)) {
+    }
+}
+
+static void lazy_body(perfbudget_state *state) { (void)state; }
+
+static void early_exit_body(perfbudget_state *state) {
+    int n = 0;
+    while (perfbudget_loop(state))
+        if (++n == 3) break;
+}
+
+static void test_skip_and_misuse(void **state) {
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_benchmark_def skip = {.name = "skip", .run = skipping_body};
+    perfbudget_result *r = run_one(*state, &skip, &opts);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_SKIPPED);
+    assert_string_equal(perfbudget_result_message(r), "needs hardware counters");
+    perfbudget_result_free(r);
+
+    perfbudget_benchmark_def lazy = {.name = "lazy", .run = lazy_body};
+    r = run_one(*state, &lazy, &opts);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
+    assert_non_null(strstr(perfbudget_result_message(r), "never called perfbudget_loop"));
+    perfbudget_result_free(r);
+
+    perfbudget_benchmark_def early = {.name = "early", .run = early_exit_body};
+    r = run_one(*state, &early, &opts);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
+    assert_non_null(strstr(perfbudget_result_message(r), "left the loop"));
+    perfbudget_result_free(r);
+}
+
+static void test_suite_bookkeeping(void **state) {
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(*state, "codec", &suite), PERFBUDGET_OK);
+    perfbudget_benchmark_def def = {.name = "decode", .run = lazy_body};
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "defined twice"));
+    perfbudget_benchmark_def nameless = {.name = "", .run = lazy_body};
+    assert_int_equal(perfbudget_suite_add(suite, &nameless), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_suite_count(suite), 1);
+    assert_string_equal(perfbudget_suite_name(suite), "codec");
+    assert_string_equal(perfbudget_suite_benchmark_name(suite, 0), "decode");
+    assert_null(perfbudget_suite_benchmark_name(suite, 1));
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_suite_run(suite, 3, NULL, &r), PERFBUDGET_EINVAL);
+    perfbudget_suite_free(suite);
+    perfbudget_suite_free(NULL);
+    perfbudget_result_free(NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_calibration_reaches_the_target_sample_time,
+                                        context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_warmup_iterations_are_not_measured, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_time_cap_stops_a_slow_benchmark, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_max_rounds_and_explicit_sample_time, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_setup_and_teardown_run_once, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_failing_setup_fails_the_benchmark, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_skip_and_misuse, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_suite_bookkeeping, context_setup, context_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
