@@ -49,12 +49,8 @@ static void estimate(const double *sorted, size_t n, perfbudget_statistic statis
                      double *value, double *stderr_out) {
     double q = statistic_quantiles[statistic];
     if (isnan(q)) {
-        double mean = 0.0;
-        for (size_t i = 0; i < n; i++) mean += (sorted[i] - mean) / (double)(i + 1);
-        double sum = 0.0;
-        for (size_t i = 0; i < n; i++) sum += (sorted[i] - mean) * (sorted[i] - mean);
-        *value = mean;
-        *stderr_out = n < 2 ? NAN : sqrt(sum / (double)(n - 1)) / sqrt((double)n);
+        *value = perfbudget__mean(sorted, n);
+        *stderr_out = perfbudget__stddev(sorted, n, *value) / sqrt((double)n);
         return;
     }
     *value = perfbudget__quantile_sorted(sorted, n, q);

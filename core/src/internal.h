@@ -15,15 +15,6 @@
 #define PERFBUDGET__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define PERFBUDGET__PRINTF(fmt, args)
-/* atomic_file.c: write data to path through a temporary file in the same directory, fsync and
- * rename, so readers see the old file or the new one, never half of one. */
-int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, const char *data,
-                                  size_t size);
-
-/* environment.c: what a result records about the machine; a jansson object (json_t *). */
-struct json_t;
-struct json_t *perfbudget__environment_json(void);
-
 #endif
 
 /* context.c: the one setter of error state; returns code so callers can `return fail(...)`. */
@@ -47,8 +38,11 @@ double perfbudget__normal_ppf(double p);
 void perfbudget__quantile_ci_ranks(size_t n, double q, double alpha, size_t *l, size_t *u,
                                    double *level);
 
-/* stats.c: quantile of sorted values by numpy's linear method; n > 0. */
+/* stats.c: quantile of sorted values by numpy's linear method; n > 0. The mean and the sample
+ * standard deviation (NaN for n < 2), both safe from overflow near DBL_MAX. */
 double perfbudget__quantile_sorted(const double *sorted, size_t n, double q);
+double perfbudget__mean(const double *values, size_t n);
+double perfbudget__stddev(const double *values, size_t n, double mean);
 
 /* mannwhitney.c: two-sided Mann-Whitney U on two sorted sets. */
 typedef struct perfbudget__mwu {
@@ -67,5 +61,43 @@ int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, con
 /* environment.c: what a result records about the machine; a jansson object (json_t *). */
 struct json_t;
 struct json_t *perfbudget__environment_json(void);
+
+/* units.c: the parse behind perfbudget_quantity_parse(), also telling the unit as written. */
+typedef struct perfbudget__unit_info {
+    const char *unit; /* points into the parsed text */
+    size_t unit_length;
+    double factor;    /* base units per written unit (for "/s" units of sizes: bytes) */
+} perfbudget__unit_info;
+int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbudget_quantity *out,
+                               perfbudget__unit_info *unit_info);
+
+/* yaml_doc.c: a YAML document as a small tree with 1-based positions, built from libyaml's
+ * events. Aliases are refused and depth, size and scalar length bounded, so a hostile file can
+ * neither explode nor recurse deeply. */
+typedef enum perfbudget__node_kind {
+    PERFBUDGET__SCALAR,
+    PERFBUDGET__MAPPING,
+    PERFBUDGET__SEQUENCE
+} perfbudget__node_kind;
+
+typedef struct perfbudget__node {
+    perfbudget__node_kind kind;
+    int line, column;
+    char *text;    /* scalar text, NUL-terminated */
+    int plain;     /* scalar written without quotes */
+    struct perfbudget__node **items; /* mapping: key, value, key, value...; sequence: values */
+    size_t count;  /* number of items (twice the pairs for a mapping) */
+} perfbudget__node;
+
+typedef struct perfbudget__doc perfbudget__doc;
+
+/* Parse text into *out (NULL root for an empty file). On a syntax error returns EPARSE and sets
+ * *line, *column and message. */
+int perfbudget__doc_parse(const char *text, size_t size, perfbudget__doc **out,
+                          perfbudget__node **root, int *line, int *column, char *message,
+                          size_t message_size);
+void perfbudget__doc_free(perfbudget__doc *doc);
+/* Copy a string into the document's arena (lives as long as the document). */
+char *perfbudget__doc_strdup(perfbudget__doc *doc, const char *text);
 
 #endif

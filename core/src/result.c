@@ -51,17 +51,38 @@ static const char *status_name(perfbudget_run_status status) {
                                                                                 : "failed";
 }
 
+/* Verdicts against the budget, when the result was judged; null otherwise. */
+static json_t *budget_json(const perfbudget_result *r) {
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    const char *entry = perfbudget_result_budget_entry(r);
+    if (count == 0 && entry == NULL) return json_null();
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < count; i++) {
+        const perfbudget_limit_verdict *v = &verdicts[i];
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s}", "metric",
+                            v->limit->name, "status", perfbudget_limit_status_name(v->status),
+                            "kind", perfbudget_quantity_kind_name(v->limit->kind), "measured",
+                            number(v->measured), "warn", number(v->limit->warn), "fail",
+                            number(v->limit->fail), "allowed", number(v->allowed),
+                            "higher_is_better", v->limit->higher_is_better, "text", v->text));
+    }
+    return json_pack("{s:s?, s:o}", "entry", entry, "verdicts", list);
+}
+
 static json_t *result_json(const perfbudget_result *r) {
     size_t count;
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "name", perfbudget_result_name(r),
-                     "status", status_name(perfbudget_result_status(r)), "message",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "name",
+                     perfbudget_result_name(r), "status",
+                     status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
                      metrics_json(perfbudget_result_metrics(r)), "counters_note",
-                     perfbudget_result_counters_note(r));
+                     perfbudget_result_counters_note(r), "budget", budget_json(r));
 }
 
 int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,

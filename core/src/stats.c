@@ -16,7 +16,7 @@ double perfbudget__quantile_sorted(const double *sorted, size_t n, double q) {
 }
 
 /* Mean without overflow for values near DBL_MAX: a running mean. */
-static double mean_of(const double *values, size_t n) {
+double perfbudget__mean(const double *values, size_t n) {
     double mean = 0.0;
     for (size_t i = 0; i < n; i++) mean += (values[i] - mean) / (double)(i + 1);
     return mean;
@@ -24,7 +24,7 @@ static double mean_of(const double *values, size_t n) {
 
 /* Two-pass sample standard deviation, scaled by the largest deviation so squares of huge
  * deviations do not overflow and squares of tiny ones do not underflow. */
-static double stddev_of(const double *values, size_t n, double mean) {
+double perfbudget__stddev(const double *values, size_t n, double mean) {
     if (n < 2) return NAN;
     double scale = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -82,8 +82,8 @@ int perfbudget_summarize(perfbudget_context *ctx, const double *samples, size_t 
     out->n = n;
     out->min = sorted[0];
     out->max = sorted[n - 1];
-    out->mean = mean_of(sorted, n);
-    out->stddev = stddev_of(sorted, n, out->mean);
+    out->mean = perfbudget__mean(sorted, n);
+    out->stddev = perfbudget__stddev(sorted, n, out->mean);
     out->p25 = perfbudget__quantile_sorted(sorted, n, 0.25);
     out->p50 = out->median = perfbudget__quantile_sorted(sorted, n, 0.5);
     out->p75 = perfbudget__quantile_sorted(sorted, n, 0.75);
@@ -129,7 +129,7 @@ int perfbudget_fit_line(perfbudget_context *ctx, const double *x, const double *
         if (!isfinite(x[i]) || !isfinite(y[i]))
             return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "fit_line: point %zu is not finite",
                                     i);
-    double mean_x = mean_of(x, n), mean_y = mean_of(y, n);
+    double mean_x = perfbudget__mean(x, n), mean_y = perfbudget__mean(y, n);
     double sxx = 0.0, sxy = 0.0, syy = 0.0;
     for (size_t i = 0; i < n; i++) {
         double dx = x[i] - mean_x, dy = y[i] - mean_y;

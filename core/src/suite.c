@@ -45,6 +45,9 @@ struct perfbudget_result {
     size_t count;
     perfbudget_summary summary;
     perfbudget_metrics metrics;
+    perfbudget_limit_verdict *verdicts; /* from perfbudget_result_judge() */
+    size_t verdict_count;
+    const char *budget_entry; /* borrowed from the budget */
 };
 
 struct perfbudget_suite {
@@ -353,6 +356,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     if (result == NULL) return;
     free(result->name);
     free(result->samples);
+    free(result->verdicts);
     free(result);
 }
 
@@ -437,4 +441,52 @@ const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *res
 }
 const char *perfbudget_result_counters_note(const perfbudget_result *result) {
     return result->counters_note;
+}
+
+/* ---- judgement against a budget ------------------------------------------------------------- */
+
+void perfbudget_run_options_apply(perfbudget_run_options *opts,
+                                  const perfbudget_measure_settings *settings) {
+    if (opts == NULL || settings == NULL) return;
+    if (settings->warmup_iterations >= 0) opts->warmup_iterations = (uint64_t)settings->warmup_iterations;
+    if (settings->warmup_ns >= 0) opts->warmup_ns = (uint64_t)settings->warmup_ns;
+    if (settings->rounds >= 0) opts->min_rounds = (uint32_t)settings->rounds;
+    if (settings->min_time_ns >= 0) opts->min_time_ns = (uint64_t)settings->min_time_ns;
+    if (settings->max_time_ns >= 0) opts->max_time_ns = (uint64_t)settings->max_time_ns;
+}
+
+int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
+                            const perfbudget_budget *budget, perfbudget_limit_status *worst) {
+    if (result == NULL || budget == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "judge: NULL argument");
+    perfbudget_effective_budget effective;
+    perfbudget_budget_resolve(budget, result->name, &effective);
+    perfbudget_limit_verdict *verdicts =
+        calloc(effective.limit_count ? effective.limit_count : 1, sizeof *verdicts);
+    if (verdicts == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
+    perfbudget_observation observed;
+    perfbudget_observation_init(&observed, &result->summary, &result->metrics);
+    perfbudget_limit_status status;
+    int code = perfbudget_budget_evaluate(ctx, &effective, &observed, verdicts,
+                                          effective.limit_count, &status);
+    if (code != PERFBUDGET_OK) {
+        free(verdicts);
+        return code;
+    }
+    free(result->verdicts);
+    result->verdicts = verdicts;
+    result->verdict_count = effective.limit_count;
+    result->budget_entry = effective.entry;
+    if (worst != NULL) *worst = status;
+    return PERFBUDGET_OK;
+}
+
+size_t perfbudget_result_verdicts(const perfbudget_result *result,
+                                  const perfbudget_limit_verdict **verdicts) {
+    if (verdicts != NULL) *verdicts = result->verdicts;
+    return result->verdict_count;
+}
+
+const char *perfbudget_result_budget_entry(const perfbudget_result *result) {
+    return result->budget_entry;
 }

@@ -15,6 +15,7 @@ typedef struct main_options {
     const char *json_path;
     const char *budget_path;
     perfbudget_run_options run;
+    perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
 } main_options;
 
 static void usage(FILE *out, const char *program) {
@@ -59,6 +60,9 @@ static int parse_count(const char *text, uint64_t *out) {
 static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_options *o) {
     memset(o, 0, sizeof *o);
     perfbudget_run_options_init(&o->run);
+    perfbudget_measure_settings *given = &o->from_command_line;
+    given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
+        given->max_time_ns = -1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -91,18 +95,21 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             o->budget_path = value;
         } else if (strcmp(arg, "--rounds") == 0) {
             bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
-            o->run.min_rounds = (uint32_t)number;
+            given->rounds = (int64_t)number;
         } else if (strcmp(arg, "--min-time") == 0) {
-            bad = parse_time(ctx, value, &o->run.min_time_ns) != 0;
+            bad = parse_time(ctx, value, &number) != 0;
+            given->min_time_ns = (int64_t)number;
         } else if (strcmp(arg, "--max-time") == 0) {
-            bad = parse_time(ctx, value, &o->run.max_time_ns) != 0;
+            bad = parse_time(ctx, value, &number) != 0;
+            given->max_time_ns = (int64_t)number;
         } else if (strcmp(arg, "--warmup") == 0) {
             if (parse_count(value, &number) == 0) {
-                o->run.warmup_iterations = number;
-                o->run.warmup_ns = 0;
+                given->warmup_iterations = (int64_t)number;
+                given->warmup_ns = 0;
             } else {
-                o->run.warmup_iterations = 0;
-                bad = parse_time(ctx, value, &o->run.warmup_ns) != 0;
+                given->warmup_iterations = 0;
+                bad = parse_time(ctx, value, &number) != 0;
+                given->warmup_ns = (int64_t)number;
             }
         } else {
             fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], arg);
@@ -112,6 +119,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             fprintf(stderr, "%s: invalid value '%s' for %s\n", argv[0], value, arg);
             return 2;
         }
+
         i += takes_value;
     }
     return 0;
@@ -162,6 +170,70 @@ static void print_row(const perfbudget_result *r, int width) {
     putchar('\n');
 }
 
+/* Load the budget file, printing every problem as file:line:column: message. */
+static perfbudget_budget *load_budget(perfbudget_context *ctx, const char *program,
+                                      const char *path) {
+    enum { SHOWN = 50 };
+    perfbudget_budget_error errors[SHOWN];
+    size_t count = 0;
+    perfbudget_budget *budget = NULL;
+    int status = perfbudget_budget_load(ctx, path, &budget, errors, SHOWN, &count);
+    if (status == PERFBUDGET_EPARSE) {
+        for (size_t i = 0; i < count && i < SHOWN; i++)
+            fprintf(stderr, "%s:%d:%d: %s\n", path, errors[i].line, errors[i].column,
+                    errors[i].message);
+    } else if (status != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+    }
+    return budget;
+}
+
+/* Measure settings: built-in defaults, then the budget file, then the command line. */
+static perfbudget_run_options options_for(const main_options *o, const perfbudget_budget *budget,
+                                          const char *name) {
+    perfbudget_run_options run = o->run;
+    perfbudget_effective_budget effective;
+    if (budget != NULL && perfbudget_budget_resolve(budget, name, &effective) == PERFBUDGET_OK)
+        perfbudget_run_options_apply(&run, &effective.measure);
+    perfbudget_run_options_apply(&run, &o->from_command_line);
+    return run;
+}
+
+/* The verdict lines under a benchmark's row; returns 1 when a limit failed. */
+static int print_verdicts(perfbudget_context *ctx, perfbudget_result *r,
+                          const perfbudget_budget *budget) {
+    perfbudget_limit_status worst;
+    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK ||
+        perfbudget_result_judge(ctx, r, budget, &worst) != PERFBUDGET_OK)
+        return 0;
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
+    for (size_t i = 0; i < count; i++)
+        printf("    %s %s\n", labels[verdicts[i].status], verdicts[i].text);
+    return worst == PERFBUDGET_LIMIT_FAIL;
+}
+
+static void warn_unused_entries(const perfbudget_budget *budget, perfbudget_result **results,
+                                size_t count) {
+    size_t entries = perfbudget_budget_entry_count(budget);
+    const char **names = malloc((count ? count : 1) * sizeof *names);
+    size_t *unused = malloc((entries ? entries : 1) * sizeof *unused);
+    size_t unused_count = 0;
+    for (size_t i = 0; names != NULL && i < count; i++) names[i] = perfbudget_result_name(results[i]);
+    if (names != NULL && unused != NULL &&
+        perfbudget_budget_unused_entries(budget, names, count, unused, &unused_count) ==
+            PERFBUDGET_OK)
+        for (size_t i = 0; i < unused_count; i++) {
+            int line;
+            const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
+            printf("warning: budget '%s' (%s:%d) matches no benchmark of this suite\n", pattern,
+                   perfbudget_budget_path(budget), line);
+        }
+    free(names);
+    free(unused);
+}
+
 int perfbudget_main(int argc, char **argv, const char *suite_name,
                     const perfbudget_benchmark_def *defs, size_t count) {
     perfbudget_context *ctx = NULL;
@@ -179,46 +251,51 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
             exit_code = 2;
         }
     main_options o;
-    int parsed = exit_code == 0 ? parse_args(ctx, argc, argv, &o) : 2;
-    if (parsed != 0) {
-        perfbudget_suite_free(suite);
-        perfbudget_context_free(ctx);
-        return parsed == 1 ? 0 : 2;
+    if (exit_code == 0) {
+        int parsed = parse_args(ctx, argc, argv, &o);
+        if (parsed != 0) exit_code = parsed == 1 ? -1 : 2; /* -1: done, e.g. after --help */
     }
-    if (o.list) {
+    perfbudget_budget *budget = NULL;
+    if (exit_code == 0 && o.budget_path != NULL && !o.list &&
+        (budget = load_budget(ctx, argv[0], o.budget_path)) == NULL)
+        exit_code = 2;
+    if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
             if (selected(&o, defs[i].name)) printf("%s\n", defs[i].name);
-        perfbudget_suite_free(suite);
-        perfbudget_context_free(ctx);
-        return 0;
+        exit_code = -1;
     }
-    perfbudget_result **results = calloc(count ? count : 1, sizeof *results);
+    perfbudget_result **results = exit_code == 0 ? calloc(count ? count : 1, sizeof *results) : NULL;
     size_t ran = 0;
-    int width = 9;
-    for (size_t i = 0; i < count; i++)
-        if (selected(&o, defs[i].name) && (int)strlen(defs[i].name) > width)
-            width = (int)strlen(defs[i].name);
-    if (results == NULL) exit_code = 2;
-    if (exit_code == 0) print_header(width);
-    for (size_t i = 0; i < count && exit_code != 2; i++) {
-        if (!selected(&o, defs[i].name)) continue;
-        fflush(stdout);
-        if (perfbudget_suite_run(suite, i, &o.run, &results[ran]) != PERFBUDGET_OK) {
-            fprintf(stderr, "%s: %s: %s\n", argv[0], defs[i].name, perfbudget_errmsg(ctx));
-            exit_code = 2;
-            break;
+    if (exit_code == 0 && results == NULL) exit_code = 2;
+    if (exit_code == 0) {
+        int width = 9;
+        for (size_t i = 0; i < count; i++)
+            if (selected(&o, defs[i].name) && (int)strlen(defs[i].name) > width)
+                width = (int)strlen(defs[i].name);
+        print_header(width);
+        for (size_t i = 0; i < count; i++) {
+            if (!selected(&o, defs[i].name)) continue;
+            fflush(stdout);
+            perfbudget_run_options run = options_for(&o, budget, defs[i].name);
+            if (perfbudget_suite_run(suite, i, &run, &results[ran]) != PERFBUDGET_OK) {
+                fprintf(stderr, "%s: %s: %s\n", argv[0], defs[i].name, perfbudget_errmsg(ctx));
+                exit_code = 2;
+                break;
+            }
+            perfbudget_result *r = results[ran++];
+            print_row(r, width);
+            if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) exit_code = 1;
+            if (budget != NULL && print_verdicts(ctx, r, budget)) exit_code = 1;
         }
-        print_row(results[ran], width);
-        if (perfbudget_result_status(results[ran]) == PERFBUDGET_RUN_FAILED) exit_code = 1;
-        ran++;
     }
-    if (ran == 0 && exit_code == 0 && o.filter != NULL) {
+    if (exit_code != 2 && exit_code != -1 && ran == 0 && o.filter != NULL) {
         fprintf(stderr, "%s: no benchmark matches '%s' (see --list)\n", argv[0], o.filter);
         exit_code = 2;
     }
     if (ran > 0 && perfbudget_result_counters_note(results[0])[0] != '\0')
         printf("instr/iter: %s\n", perfbudget_result_counters_note(results[0]));
-    if (o.json_path != NULL && exit_code != 2 &&
+    if (budget != NULL && ran > 0 && o.filter == NULL) warn_unused_entries(budget, results, ran);
+    if (o.json_path != NULL && ran > 0 && exit_code != 2 &&
         perfbudget_results_write_json(ctx, o.json_path, suite_name, results, ran) !=
             PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", argv[0], perfbudget_errmsg(ctx));
@@ -226,7 +303,8 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     }
     for (size_t i = 0; i < ran; i++) perfbudget_result_free(results[i]);
     free(results);
+    perfbudget_budget_free(budget);
     perfbudget_suite_free(suite);
     perfbudget_context_free(ctx);
-    return exit_code;
+    return exit_code < 0 ? 0 : exit_code;
 }

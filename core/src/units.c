@@ -54,6 +54,11 @@ static const unit_def *find_unit(const char *name, size_t length) {
 
 int perfbudget_quantity_parse(perfbudget_context *ctx, const char *text,
                               perfbudget_quantity *out) {
+    return perfbudget__quantity_parse(ctx, text, out, NULL);
+}
+
+int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbudget_quantity *out,
+                               perfbudget__unit_info *unit_info) {
     if (text == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "quantity: NULL argument");
     const char *cursor = text;
@@ -95,5 +100,10 @@ int perfbudget_quantity_parse(perfbudget_context *ctx, const char *text,
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is too large", text);
     out->value = scaled;
     out->kind = kind;
+    if (unit_info != NULL) {
+        unit_info->unit = unit;
+        unit_info->unit_length = unit_length;
+        unit_info->factor = factor;
+    }
     return PERFBUDGET_OK;
 }

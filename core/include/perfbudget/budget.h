@@ -3,7 +3,12 @@
 #ifndef PERFBUDGET_BUDGET_H
 #define PERFBUDGET_BUDGET_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "perfbudget/context.h"
+#include "perfbudget/measure.h"
+#include "perfbudget/stats.h"
 
 /** The kind of a quantity, which decides the metrics it may limit. */
 typedef enum perfbudget_quantity_kind {
@@ -28,5 +33,192 @@ PERFBUDGET_API int perfbudget_quantity_parse(perfbudget_context *ctx, const char
 
 /** A lower-case name of a kind ("duration", "size", ...). Static storage. */
 PERFBUDGET_API const char *perfbudget_quantity_kind_name(perfbudget_quantity_kind kind);
+
+/* ---- Budget files ---------------------------------------------------------------------------- */
+
+/** What a limit constrains. Latency statistics come from the summary (ns per iteration). */
+typedef enum perfbudget_metric {
+    PERFBUDGET_METRIC_MIN = 0,
+    PERFBUDGET_METRIC_MAX,
+    PERFBUDGET_METRIC_MEAN,
+    PERFBUDGET_METRIC_MEDIAN,
+    PERFBUDGET_METRIC_P50,
+    PERFBUDGET_METRIC_P90,
+    PERFBUDGET_METRIC_P95,
+    PERFBUDGET_METRIC_P99,
+    PERFBUDGET_METRIC_STDDEV,
+    PERFBUDGET_METRIC_MEMORY,        /**< peak RSS, bytes */
+    PERFBUDGET_METRIC_MEMORY_GROWTH, /**< RSS growth over the run, bytes */
+    PERFBUDGET_METRIC_CPU,           /**< CPU utilisation, percent of one core */
+    PERFBUDGET_METRIC_THROUGHPUT,    /**< items/s or bytes/s; a minimum */
+    PERFBUDGET_METRIC_INSTRUCTIONS,  /**< per iteration */
+    PERFBUDGET_METRIC_CUSTOM,        /**< recorded by the test itself, by name */
+    PERFBUDGET_METRIC_COUNT
+} perfbudget_metric;
+
+/** The groups that regression.per_metric can set a threshold for. */
+typedef enum perfbudget_metric_group {
+    PERFBUDGET_GROUP_LATENCY = 0,
+    PERFBUDGET_GROUP_MEMORY,
+    PERFBUDGET_GROUP_MEMORY_GROWTH,
+    PERFBUDGET_GROUP_CPU,
+    PERFBUDGET_GROUP_THROUGHPUT,
+    PERFBUDGET_GROUP_INSTRUCTIONS,
+    PERFBUDGET_GROUP_COUNT
+} perfbudget_metric_group;
+
+/** Name of a metric as budget files write it ("p95", "memory"); static storage. */
+PERFBUDGET_API const char *perfbudget_metric_name(perfbudget_metric metric);
+PERFBUDGET_API perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric);
+
+/** One limit of a budget entry. Values are in the kind's base unit; NaN when absent. */
+typedef struct perfbudget_limit {
+    perfbudget_metric metric;
+    const char *name;       /**< "p95", "memory", or the custom metric's name. Borrowed. */
+    double warn, fail;      /**< at least one is set */
+    int higher_is_better;   /**< 1: the limit is a minimum (throughput) */
+    perfbudget_quantity_kind kind;
+    const char *unit;       /**< the unit as written ("ms", "MB"), for messages. Borrowed. */
+    double unit_factor;     /**< base units per written unit */
+    int line, column;       /**< where the limit is written */
+} perfbudget_limit;
+
+/** Measuring settings; -1 where the file leaves a setting to the front end's default. */
+typedef struct perfbudget_measure_settings {
+    int64_t warmup_iterations, warmup_ns, rounds, min_time_ns, max_time_ns;
+} perfbudget_measure_settings;
+
+/** Regression settings; NaN (or -1 for statistic) where not set. */
+typedef struct perfbudget_regression_settings {
+    double threshold_pct, critical_pct;
+    int statistic; /**< a perfbudget_statistic, or -1 */
+    double group_threshold_pct[PERFBUDGET_GROUP_COUNT]; /**< regression.per_metric */
+} perfbudget_regression_settings;
+
+/** A parsed, validated budget file. Opaque. */
+typedef struct perfbudget_budget perfbudget_budget;
+
+/** One problem in a budget file, at a 1-based line and column (characters, not bytes). */
+typedef struct perfbudget_budget_error {
+    int line, column;
+    char message[480];
+} perfbudget_budget_error;
+
+/** Load and validate a budget file. All problems are found, not just the first: up to capacity
+ *  of them are stored in errors (may be NULL), and *error_count (may be NULL) receives how many
+ *  there were. perfbudget_errmsg(ctx) holds the first as "file:line:column: message".
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (cannot read the file),
+ *  PERFBUDGET_EPARSE (invalid; see errors) or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_budget_free(). */
+PERFBUDGET_API int perfbudget_budget_load(perfbudget_context *ctx, const char *path,
+                                          perfbudget_budget **out,
+                                          perfbudget_budget_error *errors, size_t capacity,
+                                          size_t *error_count);
+
+/** As perfbudget_budget_load() from text in memory; name is used in messages and to resolve
+ *  relative paths (settings.history) and may be a path. */
+PERFBUDGET_API int perfbudget_budget_parse(perfbudget_context *ctx, const char *text,
+                                           size_t size, const char *name,
+                                           perfbudget_budget **out,
+                                           perfbudget_budget_error *errors, size_t capacity,
+                                           size_t *error_count);
+
+PERFBUDGET_API void perfbudget_budget_free(perfbudget_budget *budget);
+
+/** The file's path or name as given. Borrowed. */
+PERFBUDGET_API const char *perfbudget_budget_path(const perfbudget_budget *budget);
+/** settings.history resolved against the budget file's directory (default
+ *  .perfbudget/history.sqlite beside it). Borrowed. */
+PERFBUDGET_API const char *perfbudget_budget_history_path(const perfbudget_budget *budget);
+
+/** Entries of the budgets: mapping, in file order. Borrowed strings. */
+PERFBUDGET_API size_t perfbudget_budget_entry_count(const perfbudget_budget *budget);
+PERFBUDGET_API const char *perfbudget_budget_entry_pattern(const perfbudget_budget *budget,
+                                                           size_t index, int *line);
+
+/** The budget that applies to a benchmark: the defaults merged with the most specific matching
+ *  entry. entry is NULL when no entry matches (only the defaults apply). */
+typedef struct perfbudget_effective_budget {
+    const char *entry;  /**< the matching entry's pattern, or NULL. Borrowed. */
+    int entry_line;
+    int exact;          /**< 1 when the entry is the benchmark's exact name */
+    perfbudget_measure_settings measure;
+    perfbudget_regression_settings regression;
+    const perfbudget_limit *limits; /**< the entry's limits. Borrowed. */
+    size_t limit_count;
+} perfbudget_effective_budget;
+
+/** Resolve name: an exact entry beats a glob; among globs the longer literal prefix wins, then
+ *  the earlier entry. Borrowed pointers stay valid until the budget is freed.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
+                                             perfbudget_effective_budget *out);
+
+/** Entries that match none of names: their indexes go to unused (capacity: the entry count),
+ *  their number to *unused_count. A typo in a name must not silently disable a budget.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_budget_unused_entries(const perfbudget_budget *budget,
+                                                    const char *const *names, size_t name_count,
+                                                    size_t *unused, size_t *unused_count);
+
+/** What was measured, by metric; NaN where a figure is unavailable. */
+typedef struct perfbudget_observation {
+    double values[PERFBUDGET_METRIC_COUNT]; /**< throughput: items per second */
+    double bytes_per_second;                /**< for throughput limits in MB/s and the like */
+    const char *const *custom_names;        /**< custom metrics (borrowed) */
+    const double *custom_values;            /**< in the base unit of their kind */
+    size_t custom_count;
+} perfbudget_observation;
+
+/** Fill an observation from a summary and, optionally (NULL), run metrics. */
+PERFBUDGET_API void perfbudget_observation_init(perfbudget_observation *out,
+                                                const perfbudget_summary *summary,
+                                                const perfbudget_metrics *metrics);
+
+typedef enum perfbudget_limit_status {
+    PERFBUDGET_LIMIT_PASS = 0,
+    PERFBUDGET_LIMIT_WARN = 1,
+    PERFBUDGET_LIMIT_FAIL = 2,
+    PERFBUDGET_LIMIT_UNAVAILABLE = 3 /**< the metric could not be measured here */
+} perfbudget_limit_status;
+
+/** The verdict on one limit, with a line for people: "p95 2.31 ms > 2 ms budget". */
+typedef struct perfbudget_limit_verdict {
+    const perfbudget_limit *limit; /**< borrowed from the budget */
+    perfbudget_limit_status status;
+    double measured; /**< base unit; NaN when unavailable */
+    double allowed;  /**< the level that decided: fail, or warn for a warning */
+    char text[192];
+} perfbudget_limit_verdict;
+
+/** Judge an observation against every limit of an effective budget; verdicts must have room for
+ *  budget->limit_count entries. *worst receives the worst status (PASS when there are none).
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_budget_evaluate(perfbudget_context *ctx,
+                                              const perfbudget_effective_budget *budget,
+                                              const perfbudget_observation *observed,
+                                              perfbudget_limit_verdict *verdicts,
+                                              size_t capacity, perfbudget_limit_status *worst);
+
+PERFBUDGET_API const char *perfbudget_limit_status_name(perfbudget_limit_status status);
+
+/** Judge a benchmark result against the budget that applies to its name and keep the verdicts
+ *  with the result (its JSON then carries them). The budget must outlive the result.
+ *  *worst (may be NULL) receives the worst status.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
+                                           const perfbudget_budget *budget,
+                                           perfbudget_limit_status *worst);
+
+/** The verdicts stored by perfbudget_result_judge() (none before). Borrowed. */
+PERFBUDGET_API size_t perfbudget_result_verdicts(const perfbudget_result *result,
+                                                 const perfbudget_limit_verdict **verdicts);
+
+/** The budget entry that matched at judgement (NULL for none). Borrowed. */
+PERFBUDGET_API const char *perfbudget_result_budget_entry(const perfbudget_result *result);
+
+/** Apply a budget's measuring settings (where set) to run options. */
+PERFBUDGET_API void perfbudget_run_options_apply(perfbudget_run_options *opts,
+                                                 const perfbudget_measure_settings *settings);
 
 #endif

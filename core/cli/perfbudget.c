@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* The perfbudget command line. Exit codes: 0 pass, 1 a budget or regression failed, 2 usage or
+ * input error. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: perfbudget COMMAND [ARGS...]\n\n"
+            "commands:\n"
+            "  validate FILE...   check budget files; errors as file:line:column: message\n"
+            "  version            print the version\n\n"
+            "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input error.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("perfbudget %s\n", perfbudget_version());
+        return 0;
+    }
+    if (strcmp(argv[1], "validate") == 0) return perfbudget_cli_validate(argc - 1, argv + 1);
+    fprintf(stderr, "perfbudget: unknown command '%s' (see perfbudget --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,886 @@
+/* SPDX-License-Identifier: MIT */
+/* Budget files: validation of the YAML tree against the format of docs/budgets.md, collecting
+ * every problem with its position, into an immutable perfbudget_budget. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "budget_internal.h"
+
+enum { MAX_FILE_SIZE = 16 * 1024 * 1024 };
+
+typedef struct checker {
+    perfbudget_context *ctx;
+    perfbudget_budget *budget;
+    const char *name;
+    perfbudget_budget_error *errors;
+    size_t capacity, count;
+    int out_of_memory;
+    perfbudget_budget_error earliest; /* for perfbudget_errmsg(), whatever the capacity */
+    perfbudget_context *scratch; /* takes the unit parser's messages; the first error stays in ctx */
+} checker;
+
+static void report(checker *c, int line, int column, const char *fmt, ...)
+    PERFBUDGET__PRINTF(4, 5);
+
+static void report(checker *c, int line, int column, const char *fmt, ...) {
+    char message[sizeof c->errors->message];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(message, sizeof message, fmt, args);
+    va_end(args);
+    if (c->count == 0 || line < c->earliest.line ||
+        (line == c->earliest.line && column < c->earliest.column)) {
+        c->earliest.line = line;
+        c->earliest.column = column;
+        snprintf(c->earliest.message, sizeof c->earliest.message, "%s", message);
+    }
+    if (c->count < c->capacity) {
+        perfbudget_budget_error *e = &c->errors[c->count];
+        e->line = line;
+        e->column = column;
+        snprintf(e->message, sizeof e->message, "%s", message);
+    }
+    c->count++;
+}
+
+#define REPORT_AT(c, node, ...) report((c), (node)->line, (node)->column, __VA_ARGS__)
+
+/* ---- names and suggestions --------------------------------------------------------------- */
+
+static const char *const metric_names[PERFBUDGET_METRIC_COUNT] = {
+    "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "stddev",
+    "memory", "memory_growth", "cpu", "throughput", "instructions", "custom"};
+
+const char *perfbudget_metric_name(perfbudget_metric metric) {
+    return (size_t)metric < PERFBUDGET_METRIC_COUNT ? metric_names[metric] : NULL;
+}
+
+perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric) {
+    switch (metric) {
+    case PERFBUDGET_METRIC_MEMORY:
+        return PERFBUDGET_GROUP_MEMORY;
+    case PERFBUDGET_METRIC_MEMORY_GROWTH:
+        return PERFBUDGET_GROUP_MEMORY_GROWTH;
+    case PERFBUDGET_METRIC_CPU:
+        return PERFBUDGET_GROUP_CPU;
+    case PERFBUDGET_METRIC_THROUGHPUT:
+        return PERFBUDGET_GROUP_THROUGHPUT;
+    case PERFBUDGET_METRIC_INSTRUCTIONS:
+        return PERFBUDGET_GROUP_INSTRUCTIONS;
+    default:
+        return PERFBUDGET_GROUP_LATENCY;
+    }
+}
+
+static const char *const group_names[PERFBUDGET_GROUP_COUNT] = {
+    "latency", "memory", "memory_growth", "cpu", "throughput", "instructions"};
+
+/* Levenshtein distance, capped: only small distances matter for suggestions. */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diagonal + cost;
+            if (above + 1 < best) best = above + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+static void report_unknown_key(checker *c, const perfbudget__node *key, const char *where,
+                               const char *const *valid, size_t n_valid) {
+    const char *best = NULL;
+    size_t best_distance = 99;
+    for (size_t i = 0; i < n_valid; i++) {
+        size_t d = edit_distance(key->text, valid[i]);
+        if (d < best_distance) best_distance = d, best = valid[i];
+    }
+    size_t length = strlen(key->text);
+    if (best != NULL && best_distance <= (length > 5 ? 2 : 1))
+        REPORT_AT(c, key, "unknown key '%s' in %s (did you mean '%s'?)", key->text, where, best);
+    else {
+        char list[256] = "";
+        for (size_t i = 0; i < n_valid; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     valid[i]);
+        REPORT_AT(c, key, "unknown key '%s' in %s (valid keys: %s)", key->text, where, list);
+    }
+}
+
+/* ---- scalars ------------------------------------------------------------------------------ */
+
+static const perfbudget__node *scalar(checker *c, const perfbudget__node *value,
+                                      const char *what) {
+    if (value->kind != PERFBUDGET__SCALAR) {
+        REPORT_AT(c, value, "%s must be a single value, not a %s", what,
+                  value->kind == PERFBUDGET__MAPPING ? "mapping" : "list");
+        return NULL;
+    }
+    if (value->plain && (value->text[0] == '\0' || strcmp(value->text, "~") == 0 ||
+                         strcmp(value->text, "null") == 0)) {
+        REPORT_AT(c, value, "%s needs a value", what);
+        return NULL;
+    }
+    return value;
+}
+
+/* A non-negative whole number; -1 after reporting a problem. */
+static int64_t whole_number(checker *c, const perfbudget__node *value, const char *what,
+                            int64_t minimum) {
+    if ((value = scalar(c, value, what)) == NULL) return -1;
+    const char *text = value->text;
+    if (text[0] == '-' && strspn(text + 1, "0123456789") == strlen(text + 1) && text[1]) {
+        REPORT_AT(c, value, "%s must not be negative (got %s)", what, text);
+        return -1;
+    }
+    if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text)) {
+        REPORT_AT(c, value, "%s must be a whole number, not '%s'", what, text);
+        return -1;
+    }
+    errno = 0;
+    long long number = strtoll(text, NULL, 10);
+    if (errno == ERANGE || number > INT64_C(1000000000000)) {
+        REPORT_AT(c, value, "%s is too large (%s)", what, text);
+        return -1;
+    }
+    if (number < minimum) {
+        REPORT_AT(c, value, "%s must be at least %lld (got %s)", what, (long long)minimum, text);
+        return -1;
+    }
+    return number;
+}
+
+static const char *kind_example(perfbudget_quantity_kind kind) {
+    switch (kind) {
+    case PERFBUDGET_QUANTITY_DURATION:
+        return "a duration such as 250ms";
+    case PERFBUDGET_QUANTITY_SIZE:
+        return "a size such as 512MB";
+    case PERFBUDGET_QUANTITY_PERCENT:
+        return "a percentage such as 70%";
+    case PERFBUDGET_QUANTITY_RATE:
+    case PERFBUDGET_QUANTITY_BYTE_RATE:
+        return "a rate such as 100/s or 50MB/s";
+    default:
+        return "a plain number such as 1200000";
+    }
+}
+
+/* Kinds a value may take, as a bit set of perfbudget_quantity_kind. */
+#define KIND(k) (1u << (k))
+#define ANY_KIND 0x3Fu
+
+/* A finite, non-negative quantity of one of the allowed kinds; 0 on success. A bare number is
+ * accepted where a percentage is expected ("threshold: 5" means 5 %). */
+static int quantity(checker *c, const perfbudget__node *value, const char *what, unsigned kinds,
+                    perfbudget_quantity *out, perfbudget__unit_info *unit) {
+    if ((value = scalar(c, value, what)) == NULL) return -1;
+    perfbudget__unit_info info;
+    if (c->scratch == NULL && perfbudget_context_new(&c->scratch) != PERFBUDGET_OK) {
+        c->out_of_memory = 1;
+        return -1;
+    }
+    if (perfbudget__quantity_parse(c->scratch, value->text, out, &info) != PERFBUDGET_OK) {
+        REPORT_AT(c, value, "%s: %s", what, perfbudget_errmsg(c->scratch));
+        return -1;
+    }
+    if (out->kind == PERFBUDGET_QUANTITY_NUMBER && (kinds & KIND(PERFBUDGET_QUANTITY_PERCENT)))
+        out->kind = PERFBUDGET_QUANTITY_PERCENT;
+    if (!(kinds & KIND(out->kind))) {
+        perfbudget_quantity_kind wanted = PERFBUDGET_QUANTITY_NUMBER;
+        for (int k = 0; k < 6; k++)
+            if (kinds & KIND(k)) {
+                wanted = (perfbudget_quantity_kind)k;
+                break;
+            }
+        if (out->kind == PERFBUDGET_QUANTITY_NUMBER)
+            REPORT_AT(c, value, "%s: '%s' has no unit; %s needs %s", what, value->text, what,
+                      kind_example(wanted));
+        else
+            REPORT_AT(c, value, "%s: '%s' is a %s; %s needs %s", what, value->text,
+                      perfbudget_quantity_kind_name(out->kind), what, kind_example(wanted));
+        return -1;
+    }
+    if (out->value < 0) {
+        REPORT_AT(c, value, "%s must not be negative (got %s)", what, value->text);
+        return -1;
+    }
+    if (unit != NULL) *unit = info;
+    return 0;
+}
+
+/* ---- mappings ------------------------------------------------------------------------------- */
+
+typedef void (*key_handler)(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                            void *target);
+
+typedef struct key_def {
+    const char *name;
+    key_handler handle;
+} key_def;
+
+static int is_mapping(checker *c, const perfbudget__node *node, const char *what) {
+    if (node->kind == PERFBUDGET__MAPPING) return 1;
+    if (node->kind == PERFBUDGET__SCALAR && node->plain && node->text[0] == '\0')
+        REPORT_AT(c, node, "%s is empty; write {} for an empty mapping or remove it", what);
+    else
+        REPORT_AT(c, node, "%s must be a mapping of keys to values", what);
+    return 0;
+}
+
+static int key_ok(checker *c, const perfbudget__node *key) {
+    if (key->kind == PERFBUDGET__SCALAR) return 1;
+    REPORT_AT(c, key, "keys must be plain names, not a %s",
+              key->kind == PERFBUDGET__MAPPING ? "mapping" : "list");
+    return 0;
+}
+
+/* Duplicate keys: quadratic for the small mappings of the format, which have at most a dozen. */
+static int is_duplicate(checker *c, const perfbudget__node *mapping, size_t pair) {
+    const perfbudget__node *key = mapping->items[2 * pair];
+    for (size_t i = 0; i < pair; i++) {
+        const perfbudget__node *earlier = mapping->items[2 * i];
+        if (earlier->kind == PERFBUDGET__SCALAR && strcmp(earlier->text, key->text) == 0) {
+            REPORT_AT(c, key, "duplicate key '%s' (first at %d:%d)", key->text, earlier->line,
+                      earlier->column);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void walk(checker *c, const perfbudget__node *mapping, const char *what,
+                 const key_def *keys, size_t n_keys, void *target) {
+    if (!is_mapping(c, mapping, what)) return;
+    const char *names[24];
+    for (size_t i = 0; i < n_keys && i < 24; i++) names[i] = keys[i].name;
+    for (size_t pair = 0; 2 * pair + 1 < mapping->count; pair++) {
+        const perfbudget__node *key = mapping->items[2 * pair], *value = mapping->items[2 * pair + 1];
+        if (!key_ok(c, key) || is_duplicate(c, mapping, pair)) continue;
+        size_t i = 0;
+        while (i < n_keys && strcmp(keys[i].name, key->text) != 0) i++;
+        if (i == n_keys)
+            report_unknown_key(c, key, what, names, n_keys < 24 ? n_keys : 24);
+        else
+            keys[i].handle(c, key, value, target);
+    }
+}
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+/* ---- measuring and regression settings --------------------------------------------------------- */
+
+static void on_warmup(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                      void *target) {
+    (void)key;
+    perfbudget_measure_settings *m = target;
+    if (value->kind == PERFBUDGET__SCALAR && value->text[0] != '\0' &&
+        strspn(value->text, "0123456789") == strlen(value->text)) {
+        m->warmup_iterations = whole_number(c, value, "warmup", 0);
+        m->warmup_ns = m->warmup_iterations >= 0 ? 0 : -1;
+        return;
+    }
+    perfbudget_quantity q;
+    if (quantity(c, value, "warmup", KIND(PERFBUDGET_QUANTITY_DURATION), &q, NULL) == 0) {
+        m->warmup_ns = (int64_t)q.value;
+        m->warmup_iterations = 0;
+    }
+}
+
+static void on_rounds(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                      void *target) {
+    (void)key;
+    ((perfbudget_measure_settings *)target)->rounds = whole_number(c, value, "rounds", 1);
+}
+
+static void duration_setting(checker *c, const perfbudget__node *key,
+                             const perfbudget__node *value, int64_t *out) {
+    perfbudget_quantity q;
+    if (quantity(c, value, key->text, KIND(PERFBUDGET_QUANTITY_DURATION), &q, NULL) != 0) return;
+    if (q.value <= 0) {
+        REPORT_AT(c, value, "%s must be longer than 0", key->text);
+        return;
+    }
+    *out = (int64_t)q.value;
+}
+
+static void on_max_time(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                        void *target) {
+    duration_setting(c, key, value, &((perfbudget_measure_settings *)target)->max_time_ns);
+}
+
+static void on_min_time(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                        void *target) {
+    duration_setting(c, key, value, &((perfbudget_measure_settings *)target)->min_time_ns);
+}
+
+static double percentage(checker *c, const perfbudget__node *value, const char *what) {
+    perfbudget_quantity q;
+    if (quantity(c, value, what, KIND(PERFBUDGET_QUANTITY_PERCENT), &q, NULL) != 0) return NAN;
+    if (q.value > 1e6) {
+        REPORT_AT(c, value, "%s of %s is beyond any sensible threshold", what, value->text);
+        return NAN;
+    }
+    return q.value;
+}
+
+static void on_threshold(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                         void *target) {
+    (void)key;
+    ((perfbudget_regression_settings *)target)->threshold_pct = percentage(c, value, "threshold");
+}
+
+static void on_critical(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                        void *target) {
+    (void)key;
+    ((perfbudget_regression_settings *)target)->critical_pct = percentage(c, value, "critical");
+}
+
+static void on_statistic(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                         void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "statistic")) == NULL) return;
+    perfbudget_statistic statistic;
+    if (perfbudget_statistic_parse(value->text, &statistic) == PERFBUDGET_OK) {
+        ((perfbudget_regression_settings *)target)->statistic = (int)statistic;
+        return;
+    }
+    static const char *const valid[] = {"median", "mean", "p90", "p95", "p99"};
+    const char *best = NULL;
+    size_t best_distance = 3;
+    for (size_t i = 0; i < COUNT(valid); i++) {
+        size_t d = edit_distance(value->text, valid[i]);
+        if (d < best_distance) best_distance = d, best = valid[i];
+    }
+    REPORT_AT(c, value, "unknown statistic '%s' (valid: median, mean, p90, p95, p99)%s%s%s",
+              value->text, best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+static void on_per_metric(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                          void *target) {
+    (void)key;
+    perfbudget_regression_settings *r = target;
+    if (!is_mapping(c, value, "per_metric")) return;
+    for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
+        const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+        if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
+        size_t g = 0;
+        while (g < PERFBUDGET_GROUP_COUNT && strcmp(group_names[g], k->text) != 0) g++;
+        if (g == PERFBUDGET_GROUP_COUNT)
+            report_unknown_key(c, k, "per_metric", group_names, PERFBUDGET_GROUP_COUNT);
+        else
+            r->group_threshold_pct[g] = percentage(c, v, k->text);
+    }
+}
+
+static const key_def regression_keys[] = {{"threshold", on_threshold},
+                                          {"critical", on_critical},
+                                          {"statistic", on_statistic},
+                                          {"per_metric", on_per_metric}};
+
+static void check_regression(checker *c, const perfbudget__node *value,
+                             perfbudget_regression_settings *r) {
+    walk(c, value, "regression", regression_keys, COUNT(regression_keys), r);
+    if (!isnan(r->threshold_pct) && !isnan(r->critical_pct) && r->critical_pct < r->threshold_pct)
+        REPORT_AT(c, value, "critical (%g%%) is below threshold (%g%%)", r->critical_pct,
+                  r->threshold_pct);
+}
+
+/* ---- limits --------------------------------------------------------------------------------- */
+
+typedef struct limit_target {
+    entry *entry;
+    perfbudget_metric metric;
+    unsigned kinds;
+    int higher_is_better;
+} limit_target;
+
+static perfbudget_limit *new_limit(checker *c, entry *e) {
+    if (e->limit_count == e->limit_capacity) {
+        size_t capacity = e->limit_capacity ? 2 * e->limit_capacity : 4;
+        perfbudget_limit *limits = realloc(e->limits, capacity * sizeof *limits);
+        if (limits == NULL) {
+            c->out_of_memory = 1;
+            return NULL;
+        }
+        e->limits = limits;
+        e->limit_capacity = capacity;
+    }
+    return &e->limits[e->limit_count++];
+}
+
+static const char *limit_unit_name(checker *c, const perfbudget__unit_info *info) {
+    char unit[32];
+    snprintf(unit, sizeof unit, "%.*s", (int)(info->unit_length < 31 ? info->unit_length : 31),
+             info->unit);
+    const char *copy = perfbudget__doc_strdup(c->budget->doc, unit);
+    if (copy == NULL) c->out_of_memory = 1;
+    return copy ? copy : "";
+}
+
+static void check_limit(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                        const limit_target *t, const char *name) {
+    perfbudget_limit limit = {.metric = t->metric, .name = name, .warn = NAN, .fail = NAN,
+                              .higher_is_better = t->higher_is_better, .line = key->line,
+                              .column = key->column};
+    perfbudget_quantity q;
+    perfbudget__unit_info info;
+    int ok = 1, have_kind = 0;
+    if (value->kind == PERFBUDGET__MAPPING) {
+        for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
+            const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+            if (!key_ok(c, k) || is_duplicate(c, value, pair)) {
+                ok = 0;
+                continue;
+            }
+            int is_warn = strcmp(k->text, "warn") == 0, is_fail = strcmp(k->text, "fail") == 0;
+            if (t->metric == PERFBUDGET_METRIC_CUSTOM && strcmp(k->text, "higher_is_better") == 0) {
+                const perfbudget__node *flag = scalar(c, v, "higher_is_better");
+                if (flag != NULL && strcmp(flag->text, "true") != 0 && strcmp(flag->text, "false") != 0)
+                    REPORT_AT(c, v, "higher_is_better must be true or false, not '%s'", flag->text);
+                limit.higher_is_better = flag != NULL && strcmp(flag->text, "true") == 0;
+                continue;
+            }
+            if (!is_warn && !is_fail) {
+                static const char *const plain[] = {"warn", "fail"};
+                static const char *const custom[] = {"warn", "fail", "higher_is_better"};
+                report_unknown_key(c, k, name, t->metric == PERFBUDGET_METRIC_CUSTOM ? custom : plain,
+                                   t->metric == PERFBUDGET_METRIC_CUSTOM ? 3 : 2);
+                ok = 0;
+                continue;
+            }
+            char what[96];
+            snprintf(what, sizeof what, "%s.%s", name, k->text);
+            if (quantity(c, v, what, t->kinds, &q, &info) != 0) {
+                ok = 0;
+                continue;
+            }
+            if (have_kind && q.kind != limit.kind) {
+                REPORT_AT(c, v, "%s: warn and fail must be the same kind of quantity", name);
+                ok = 0;
+                continue;
+            }
+            have_kind = 1;
+            limit.kind = q.kind;
+            limit.unit = limit_unit_name(c, &info);
+            limit.unit_factor = info.factor;
+            if (is_warn) limit.warn = q.value;
+            else limit.fail = q.value;
+        }
+        if (ok && isnan(limit.warn) && isnan(limit.fail)) {
+            REPORT_AT(c, value, "%s needs warn, fail or both", name);
+            ok = 0;
+        }
+    } else if (quantity(c, value, name, t->kinds, &q, &info) == 0) {
+        limit.kind = q.kind;
+        limit.unit = limit_unit_name(c, &info);
+        limit.unit_factor = info.factor;
+        limit.fail = q.value;
+    } else {
+        ok = 0;
+    }
+    if (!ok) return;
+    if (!isnan(limit.warn) && !isnan(limit.fail) &&
+        (limit.higher_is_better ? limit.warn < limit.fail : limit.warn > limit.fail)) {
+        REPORT_AT(c, value, "%s: warn is beyond fail (a warning must come before the failure; "
+                            "for a %s, warn %s fail)",
+                  name, limit.higher_is_better ? "minimum" : "maximum",
+                  limit.higher_is_better ? ">=" : "<=");
+        return;
+    }
+    perfbudget_limit *slot = new_limit(c, t->entry);
+    if (slot != NULL) *slot = limit;
+}
+
+static void on_latency(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    (void)key;
+    if (!is_mapping(c, value, "latency")) return;
+    static const char *const valid[] = {"min", "max", "mean", "median", "p50",
+                                        "p90", "p95", "p99", "stddev"};
+    for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
+        const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+        if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
+        size_t m = 0;
+        while (m < COUNT(valid) && strcmp(valid[m], k->text) != 0) m++;
+        if (m == COUNT(valid)) {
+            report_unknown_key(c, k, "latency", valid, COUNT(valid));
+            continue;
+        }
+        limit_target t = {target, (perfbudget_metric)m, KIND(PERFBUDGET_QUANTITY_DURATION), 0};
+        check_limit(c, k, v, &t, metric_names[m]);
+    }
+}
+
+static void simple_limit(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                         void *target, perfbudget_metric metric, unsigned kinds,
+                         int higher_is_better) {
+    limit_target t = {target, metric, kinds, higher_is_better};
+    check_limit(c, key, value, &t, metric_names[metric]);
+}
+
+static void on_memory(checker *c, const perfbudget__node *k, const perfbudget__node *v, void *t) {
+    simple_limit(c, k, v, t, PERFBUDGET_METRIC_MEMORY, KIND(PERFBUDGET_QUANTITY_SIZE), 0);
+}
+static void on_memory_growth(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                             void *t) {
+    simple_limit(c, k, v, t, PERFBUDGET_METRIC_MEMORY_GROWTH, KIND(PERFBUDGET_QUANTITY_SIZE), 0);
+}
+static void on_cpu(checker *c, const perfbudget__node *k, const perfbudget__node *v, void *t) {
+    simple_limit(c, k, v, t, PERFBUDGET_METRIC_CPU, KIND(PERFBUDGET_QUANTITY_PERCENT), 0);
+}
+static void on_throughput(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                          void *t) {
+    simple_limit(c, k, v, t, PERFBUDGET_METRIC_THROUGHPUT,
+                 KIND(PERFBUDGET_QUANTITY_RATE) | KIND(PERFBUDGET_QUANTITY_BYTE_RATE), 1);
+}
+static void on_instructions(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                            void *t) {
+    simple_limit(c, k, v, t, PERFBUDGET_METRIC_INSTRUCTIONS, KIND(PERFBUDGET_QUANTITY_NUMBER), 0);
+}
+
+static void on_metrics(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    (void)key;
+    if (!is_mapping(c, value, "metrics")) return;
+    for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
+        const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+        if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
+        if (k->text[0] == '\0') {
+            REPORT_AT(c, k, "a custom metric needs a name");
+            continue;
+        }
+        limit_target t = {target, PERFBUDGET_METRIC_CUSTOM, ANY_KIND, 0};
+        check_limit(c, k, v, &t, k->text);
+    }
+}
+
+static void on_entry_regression(checker *c, const perfbudget__node *key,
+                                const perfbudget__node *value, void *target) {
+    (void)key;
+    check_regression(c, value, &((entry *)target)->regression);
+}
+
+static void on_entry_warmup(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                            void *t) {
+    on_warmup(c, k, v, &((entry *)t)->measure);
+}
+static void on_entry_rounds(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                            void *t) {
+    on_rounds(c, k, v, &((entry *)t)->measure);
+}
+static void on_entry_max_time(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                              void *t) {
+    on_max_time(c, k, v, &((entry *)t)->measure);
+}
+static void on_entry_min_time(checker *c, const perfbudget__node *k, const perfbudget__node *v,
+                              void *t) {
+    on_min_time(c, k, v, &((entry *)t)->measure);
+}
+
+static const key_def entry_keys[] = {
+    {"latency", on_latency},         {"memory", on_memory},
+    {"memory_growth", on_memory_growth}, {"cpu", on_cpu},
+    {"throughput", on_throughput},   {"instructions", on_instructions},
+    {"metrics", on_metrics},         {"regression", on_entry_regression},
+    {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
+    {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time}};
+
+/* ---- top level ---------------------------------------------------------------------------- */
+
+static void on_defaults_regression(checker *c, const perfbudget__node *key,
+                                   const perfbudget__node *value, void *target) {
+    (void)key;
+    (void)target;
+    check_regression(c, value, &c->budget->regression);
+}
+
+static const key_def defaults_keys[] = {{"warmup", on_warmup},
+                                        {"rounds", on_rounds},
+                                        {"max_time", on_max_time},
+                                        {"min_time", on_min_time},
+                                        {"regression", on_defaults_regression}};
+
+static void on_version(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    (void)key;
+    *(int *)target = 1;
+    if ((value = scalar(c, value, "version")) == NULL) return;
+    if (strcmp(value->text, "1") == 0) return;
+    if (value->text[0] != '\0' && strspn(value->text, "0123456789") == strlen(value->text))
+        REPORT_AT(c, value, "unsupported version %s (this perfbudget %s reads version 1)",
+                  value->text, perfbudget_version());
+    else
+        REPORT_AT(c, value, "version must be 1, not '%s'", value->text);
+}
+
+static void on_history(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    (void)key;
+    (void)target;
+    if ((value = scalar(c, value, "history")) != NULL) c->budget->history_setting = value->text;
+}
+
+static const key_def settings_keys[] = {{"history", on_history}};
+
+static void on_settings(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                        void *target) {
+    (void)key;
+    walk(c, value, "settings", settings_keys, COUNT(settings_keys), target);
+}
+
+static void on_defaults(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                        void *target) {
+    (void)key;
+    (void)target;
+    walk(c, value, "defaults", defaults_keys, COUNT(defaults_keys), &c->budget->measure);
+}
+
+static void init_measure(perfbudget_measure_settings *m) {
+    m->warmup_iterations = m->warmup_ns = m->rounds = m->min_time_ns = m->max_time_ns = -1;
+}
+
+static void init_regression(perfbudget_regression_settings *r) {
+    r->threshold_pct = r->critical_pct = NAN;
+    r->statistic = -1;
+    for (int g = 0; g < PERFBUDGET_GROUP_COUNT; g++) r->group_threshold_pct[g] = NAN;
+}
+
+/* Budgets can hold thousands of entries: find duplicates by sorting, not pairwise. */
+static int compare_entries(const void *a, const void *b) {
+    const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+    int order = strcmp(x->pattern, y->pattern);
+    return order ? order : (x->line > y->line) - (x->line < y->line);
+}
+
+static void report_duplicate_entries(checker *c) {
+    perfbudget_budget *b = c->budget;
+    if (b->entry_count < 2) return;
+    entry **sorted = malloc(b->entry_count * sizeof *sorted);
+    if (sorted == NULL) {
+        c->out_of_memory = 1;
+        return;
+    }
+    for (size_t i = 0; i < b->entry_count; i++) sorted[i] = &b->entries[i];
+    qsort(sorted, b->entry_count, sizeof *sorted, compare_entries);
+    const entry *first = sorted[0];
+    for (size_t i = 1; i < b->entry_count; i++) {
+        const entry *again = sorted[i];
+        if (strcmp(first->pattern, again->pattern) != 0)
+            first = again;
+        else
+            report(c, again->line, again->column, "duplicate budget '%s' (first at %d:%d)",
+                   again->pattern, first->line, first->column);
+    }
+    free(sorted);
+}
+
+static void on_budgets(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    (void)key;
+    (void)target;
+    if (!is_mapping(c, value, "budgets")) return;
+    perfbudget_budget *b = c->budget;
+    size_t pairs = value->count / 2;
+    b->entries = calloc(pairs ? pairs : 1, sizeof *b->entries);
+    if (b->entries == NULL) {
+        c->out_of_memory = 1;
+        return;
+    }
+    for (size_t pair = 0; pair < pairs; pair++) {
+        const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+        if (!key_ok(c, k)) continue;
+        if (k->text[0] == '\0') {
+            REPORT_AT(c, k, "a budget needs a benchmark name or a glob");
+            continue;
+        }
+        entry *e = &b->entries[b->entry_count++];
+        e->pattern = k->text;
+        e->line = k->line;
+        e->column = k->column;
+        init_measure(&e->measure);
+        init_regression(&e->regression);
+        char what[128];
+        snprintf(what, sizeof what, "budget '%.100s'", k->text);
+        walk(c, v, what, entry_keys, COUNT(entry_keys), e);
+    }
+    report_duplicate_entries(c);
+}
+
+static const key_def top_keys[] = {{"version", on_version},
+                                   {"settings", on_settings},
+                                   {"defaults", on_defaults},
+                                   {"budgets", on_budgets}};
+
+/* ---- loading ---------------------------------------------------------------------------------- */
+
+void perfbudget_budget_free(perfbudget_budget *budget) {
+    if (budget == NULL) return;
+    for (size_t i = 0; i < budget->entry_count; i++) free(budget->entries[i].limits);
+    free(budget->entries);
+    free(budget->exact);
+    free(budget->globs);
+    free(budget->path);
+    free(budget->history);
+    perfbudget__doc_free(budget->doc);
+    free(budget);
+}
+
+static char *resolve_history(const char *budget_path, const char *setting) {
+    const char *relative = setting ? setting : ".perfbudget/history.sqlite";
+    const char *slash = strrchr(budget_path, '/');
+    size_t dir_length = relative[0] == '/' || slash == NULL ? 0 : (size_t)(slash - budget_path) + 1;
+    size_t size = dir_length + strlen(relative) + 1;
+    char *path = malloc(size);
+    if (path != NULL) snprintf(path, size, "%.*s%s", (int)dir_length, budget_path, relative);
+    return path;
+}
+
+/* Insertion sort: stable, and error lists are short. */
+static void sort_errors(perfbudget_budget_error *errors, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        perfbudget_budget_error e = errors[i];
+        size_t j = i;
+        while (j > 0 && (errors[j - 1].line > e.line ||
+                         (errors[j - 1].line == e.line && errors[j - 1].column > e.column))) {
+            errors[j] = errors[j - 1];
+            j--;
+        }
+        errors[j] = e;
+    }
+}
+
+int perfbudget_budget_parse(perfbudget_context *ctx, const char *text, size_t size,
+                            const char *name, perfbudget_budget **out,
+                            perfbudget_budget_error *errors, size_t capacity,
+                            size_t *error_count) {
+    if (error_count != NULL) *error_count = 0;
+    if (out == NULL || (text == NULL && size > 0) || name == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
+    *out = NULL;
+    checker c = {.ctx = ctx, .name = name, .errors = errors, .capacity = errors ? capacity : 0};
+    perfbudget_budget *b = calloc(1, sizeof *b);
+    if (b == NULL || (b->path = malloc(strlen(name) + 1)) == NULL) {
+        free(b);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
+    }
+    memcpy(b->path, name, strlen(name) + 1);
+    c.budget = b;
+    init_measure(&b->measure);
+    init_regression(&b->regression);
+
+    perfbudget__node *root = NULL;
+    int line = 1, column = 1;
+    char message[sizeof errors->message];
+    int status = perfbudget__doc_parse(text ? text : "", size, &b->doc, &root, &line, &column,
+                                       message, sizeof message);
+    if (status == PERFBUDGET_ENOMEM) {
+        perfbudget_budget_free(b);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
+    }
+    if (status != PERFBUDGET_OK) {
+        report(&c, line, column, "%s", message);
+    } else if (root == NULL || (root->kind == PERFBUDGET__SCALAR && root->plain &&
+                                root->text[0] == '\0')) {
+        report(&c, 1, 1, "the budget file is empty (it needs at least 'version: 1')");
+    } else if (root->kind != PERFBUDGET__MAPPING) {
+        REPORT_AT(&c, root, "a budget file is a mapping with 'version: 1' and 'budgets:'");
+    } else {
+        int have_version = 0;
+        walk(&c, root, "the top level", top_keys, COUNT(top_keys), &have_version);
+        if (!have_version) report(&c, root->line, root->column, "missing 'version: 1'");
+    }
+    if (!c.out_of_memory && c.count == 0) {
+        b->history = resolve_history(name, b->history_setting);
+        if (b->history == NULL || perfbudget__budget_index(b) != PERFBUDGET_OK)
+            c.out_of_memory = 1;
+    }
+    if (error_count != NULL) *error_count = c.count;
+    perfbudget_context_free(c.scratch);
+    if (c.count > 0) {
+        /* In file order, as editors list them; the sort is stable by report order. */
+        size_t stored = c.count < c.capacity ? c.count : c.capacity;
+        sort_errors(errors, stored);
+        perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:%d:%d: %s", name, c.earliest.line,
+                         c.earliest.column, c.earliest.message);
+    }
+    if (c.out_of_memory) {
+        perfbudget_budget_free(b);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
+    }
+    if (c.count > 0) {
+        perfbudget_budget_free(b);
+        return PERFBUDGET_EPARSE;
+    }
+    *out = b;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_budget_load(perfbudget_context *ctx, const char *path, perfbudget_budget **out,
+                           perfbudget_budget_error *errors, size_t capacity,
+                           size_t *error_count) {
+    if (error_count != NULL) *error_count = 0;
+    if (path == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
+    *out = NULL;
+    FILE *file = fopen(path, "rb");
+    if (file == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "%s: cannot open: %s", path,
+                                strerror(errno));
+    char *text = malloc(MAX_FILE_SIZE + 1);
+    size_t size = text ? fread(text, 1, MAX_FILE_SIZE + 1, file) : 0;
+    int read_error = ferror(file);
+    fclose(file);
+    if (text == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
+    if (read_error) {
+        free(text);
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "%s: read error", path);
+    }
+    if (size > MAX_FILE_SIZE) {
+        free(text);
+        if (errors != NULL && capacity > 0) {
+            errors[0].line = errors[0].column = 1;
+            snprintf(errors[0].message, sizeof errors[0].message,
+                     "the file is larger than %d MiB", MAX_FILE_SIZE >> 20);
+        }
+        if (error_count != NULL) *error_count = 1;
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:1:1: the file is larger than %d MiB",
+                                path, MAX_FILE_SIZE >> 20);
+    }
+    int status = perfbudget_budget_parse(ctx, text, size, path, out, errors, capacity, error_count);
+    free(text);
+    return status;
+}
+
+const char *perfbudget_budget_path(const perfbudget_budget *budget) {
+    return budget ? budget->path : NULL;
+}
+
+const char *perfbudget_budget_history_path(const perfbudget_budget *budget) {
+    return budget ? budget->history : NULL;
+}
+
+size_t perfbudget_budget_entry_count(const perfbudget_budget *budget) {
+    return budget ? budget->entry_count : 0;
+}
+
+const char *perfbudget_budget_entry_pattern(const perfbudget_budget *budget, size_t index,
+                                            int *line) {
+    if (budget == NULL || index >= budget->entry_count) return NULL;
+    if (line != NULL) *line = budget->entries[index].line;
+    return budget->entries[index].pattern;
+}

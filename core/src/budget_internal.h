@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The budget object, shared by budget.c (loading), budget_resolve.c and budget_eval.c. */
+#ifndef PERFBUDGET_BUDGET_INTERNAL_H
+#define PERFBUDGET_BUDGET_INTERNAL_H
+
+#include "internal.h"
+
+typedef struct entry {
+    const char *pattern; /* in the document's arena */
+    int line, column;
+    int is_glob;
+    size_t literal_prefix; /* characters before the first wildcard */
+    perfbudget_measure_settings measure;
+    perfbudget_regression_settings regression;
+    perfbudget_limit *limits;
+    size_t limit_count, limit_capacity;
+} entry;
+
+struct perfbudget_budget {
+    perfbudget__doc *doc; /* owns every string the budget hands out */
+    char *path, *history;
+    const char *history_setting;
+    perfbudget_measure_settings measure;       /* defaults */
+    perfbudget_regression_settings regression; /* defaults.regression */
+    entry *entries;
+    size_t entry_count;
+    const entry **exact; /* exact names, sorted for binary search */
+    size_t exact_count;
+    const entry **globs; /* in file order */
+    size_t glob_count;
+};
+
+/* budget_resolve.c: build the lookup structures once the file is valid. */
+int perfbudget__budget_index(perfbudget_budget *budget);
+
+#endif

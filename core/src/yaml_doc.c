@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* YAML documents through libyaml's event parser, into a bounded tree with positions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "internal.h"
+
+enum {
+    MAX_DEPTH = 64,             /* budget files need 5 */
+    MAX_NODES = 4000000,        /* about 40 bytes each: bounded memory for any input */
+    MAX_SCALAR = 64 * 1024,     /* a name or a value; nothing legitimate comes close */
+    ARENA_BLOCK = 64 * 1024
+};
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    max_align_t data[];
+} arena_block;
+
+struct perfbudget__doc {
+    arena_block *blocks;
+    size_t nodes;
+};
+
+static void *arena_alloc(perfbudget__doc *doc, size_t size) {
+    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    arena_block *block = doc->blocks;
+    if (block == NULL || block->size - block->used < size) {
+        size_t capacity = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+        block = malloc(sizeof *block + capacity);
+        if (block == NULL) return NULL;
+        block->next = doc->blocks;
+        block->used = 0;
+        block->size = capacity;
+        doc->blocks = block;
+    }
+    void *p = (char *)block->data + block->used;
+    block->used += size;
+    return p;
+}
+
+char *perfbudget__doc_strdup(perfbudget__doc *doc, const char *text) {
+    size_t size = strlen(text) + 1;
+    char *copy = arena_alloc(doc, size);
+    if (copy != NULL) memcpy(copy, text, size);
+    return copy;
+}
+
+void perfbudget__doc_free(perfbudget__doc *doc) {
+    if (doc == NULL) return;
+    for (arena_block *block = doc->blocks, *next; block != NULL; block = next) {
+        next = block->next;
+        free(block);
+    }
+    free(doc);
+}
+
+/* A growable list of children, kept in malloc'd memory while a collection is open. */
+typedef struct frame {
+    perfbudget__node *node;
+    perfbudget__node **items;
+    size_t count, capacity;
+} frame;
+
+typedef struct builder {
+    perfbudget__doc *doc;
+    frame stack[MAX_DEPTH];
+    int depth;
+    perfbudget__node *root;
+    int line, column;
+    char *message;
+    size_t message_size;
+} builder;
+
+static int fail_at(builder *b, const yaml_mark_t *mark, const char *message) {
+    b->line = (int)mark->line + 1;
+    b->column = (int)mark->column + 1;
+    snprintf(b->message, b->message_size, "%s", message);
+    return PERFBUDGET_EPARSE;
+}
+
+static perfbudget__node *new_node(builder *b, perfbudget__node_kind kind, const yaml_mark_t *mark) {
+    if (++b->doc->nodes > MAX_NODES) return NULL;
+    perfbudget__node *node = arena_alloc(b->doc, sizeof *node);
+    if (node == NULL) return NULL;
+    memset(node, 0, sizeof *node);
+    node->kind = kind;
+    node->line = (int)mark->line + 1;
+    node->column = (int)mark->column + 1;
+    return node;
+}
+
+static int attach(builder *b, perfbudget__node *node) {
+    if (b->depth == 0) {
+        b->root = node;
+        return PERFBUDGET_OK;
+    }
+    frame *f = &b->stack[b->depth - 1];
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? 2 * f->capacity : 8;
+        perfbudget__node **items = realloc(f->items, capacity * sizeof *items);
+        if (items == NULL) return PERFBUDGET_ENOMEM;
+        f->items = items;
+        f->capacity = capacity;
+    }
+    f->items[f->count++] = node;
+    return PERFBUDGET_OK;
+}
+
+static int open_collection(builder *b, perfbudget__node_kind kind, const yaml_event_t *event) {
+    if (b->depth == MAX_DEPTH) return fail_at(b, &event->start_mark, "nesting is too deep");
+    perfbudget__node *node = new_node(b, kind, &event->start_mark);
+    if (node == NULL) return fail_at(b, &event->start_mark, "document is too large");
+    int status = attach(b, node);
+    if (status != PERFBUDGET_OK) return status;
+    b->stack[b->depth++] = (frame){node, NULL, 0, 0};
+    return PERFBUDGET_OK;
+}
+
+static int close_collection(builder *b) {
+    frame *f = &b->stack[--b->depth];
+    int status = PERFBUDGET_OK;
+    if (f->count > 0) {
+        f->node->items = arena_alloc(b->doc, f->count * sizeof *f->items);
+        if (f->node->items == NULL)
+            status = PERFBUDGET_ENOMEM;
+        else
+            memcpy(f->node->items, f->items, f->count * sizeof *f->items);
+    }
+    f->node->count = f->count;
+    free(f->items);
+    f->items = NULL;
+    return status;
+}
+
+static int add_scalar(builder *b, const yaml_event_t *event) {
+    size_t length = event->data.scalar.length;
+    if (length > MAX_SCALAR) return fail_at(b, &event->start_mark, "value is too long");
+    if (memchr(event->data.scalar.value, '\0', length) != NULL)
+        return fail_at(b, &event->start_mark, "value contains a NUL character");
+    perfbudget__node *node = new_node(b, PERFBUDGET__SCALAR, &event->start_mark);
+    char *text = node ? arena_alloc(b->doc, length + 1) : NULL;
+    if (text == NULL) return fail_at(b, &event->start_mark, "document is too large");
+    memcpy(text, event->data.scalar.value, length);
+    text[length] = '\0';
+    node->text = text;
+    node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    return attach(b, node);
+}
+
+/* libyaml's reader errors carry a byte offset but no mark: count lines and characters. */
+static void position_of(const char *text, size_t offset, int *line, int *column) {
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *column = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            ++*column;
+        }
+    }
+}
+
+static int syntax_error(builder *b, const yaml_parser_t *parser, const char *text, size_t size) {
+    const char *problem = parser->problem ? parser->problem : "malformed YAML";
+    if (parser->error == YAML_READER_ERROR) {
+        position_of(text, parser->problem_offset < size ? parser->problem_offset : size, &b->line,
+                    &b->column);
+        snprintf(b->message, b->message_size, "%s (the file must be UTF-8)", problem);
+        return PERFBUDGET_EPARSE;
+    }
+    b->line = (int)parser->problem_mark.line + 1;
+    b->column = (int)parser->problem_mark.column + 1;
+    size_t index = parser->problem_mark.index;
+    int tab = index < size && text[index] == '\t';
+    snprintf(b->message, b->message_size, "YAML syntax error: %s%s%s%s", problem,
+             parser->context ? " " : "", parser->context ? parser->context : "",
+             tab ? " (tabs are not allowed for indentation; use spaces)" : "");
+    return PERFBUDGET_EPARSE;
+}
+
+int perfbudget__doc_parse(const char *text, size_t size, perfbudget__doc **out,
+                          perfbudget__node **root, int *line, int *column, char *message,
+                          size_t message_size) {
+    *out = NULL;
+    *root = NULL;
+    builder b = {.line = 0, .column = 0, .message = message, .message_size = message_size};
+    b.doc = calloc(1, sizeof *b.doc);
+    yaml_parser_t parser;
+    if (b.doc == NULL || !yaml_parser_initialize(&parser)) {
+        free(b.doc);
+        return PERFBUDGET_ENOMEM;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, size);
+    int status = PERFBUDGET_OK, documents = 0, done = 0;
+    while (status == PERFBUDGET_OK && !done) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) {
+            status = syntax_error(&b, &parser, text, size);
+            break;
+        }
+        switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents > 1)
+                status = fail_at(&b, &event.start_mark,
+                                 "a budget file holds one YAML document; found a second");
+            break;
+        case YAML_ALIAS_EVENT:
+            status = fail_at(&b, &event.start_mark,
+                             "aliases (*name) are not supported in budget files");
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            const yaml_char_t *anchor = event.type == YAML_SCALAR_EVENT
+                                            ? event.data.scalar.anchor
+                                            : event.type == YAML_SEQUENCE_START_EVENT
+                                                  ? event.data.sequence_start.anchor
+                                                  : event.data.mapping_start.anchor;
+            if (anchor != NULL)
+                status = fail_at(&b, &event.start_mark,
+                                 "anchors (&name) are not supported in budget files");
+            else if (event.type == YAML_SCALAR_EVENT)
+                status = add_scalar(&b, &event);
+            else
+                status = open_collection(&b,
+                                         event.type == YAML_MAPPING_START_EVENT
+                                             ? PERFBUDGET__MAPPING
+                                             : PERFBUDGET__SEQUENCE,
+                                         &event);
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            status = close_collection(&b);
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&event);
+    }
+    while (b.depth > 0) close_collection(&b);
+    yaml_parser_delete(&parser);
+    if (status != PERFBUDGET_OK) {
+        if (status == PERFBUDGET_ENOMEM) snprintf(message, message_size, "out of memory");
+        *line = b.line;
+        *column = b.column;
+        perfbudget__doc_free(b.doc);
+        return status;
+    }
+    *out = b.doc;
+    *root = b.root;
+    return PERFBUDGET_OK;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget_main(): the command line every suite executable gets. Budgets are far above or far
+ * below anything a trivial body takes, so no assertion depends on the machine's speed. */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_helpers.h"
+
+static void spin(perfbudget_state *state) {
+    while (perfbudget_loop(state)) PERFBUDGET_CLOBBER_MEMORY();
+}
+
+static const perfbudget_benchmark_def defs[] = {
+    {.name = "fast_a", .run = spin},
+    {.name = "fast_b", .run = spin},
+};
+
+static char directory[] = "/tmp/perfbudget-main-XXXXXX";
+
+static int make_directory(void **state) {
+    (void)state;
+    return mkdtemp(directory) == NULL ? -1 : 0;
+}
+
+static const char *path_in(const char *name) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", directory, name);
+    return path;
+}
+
+static void write_text(const char *name, const char *text) {
+    FILE *f = fopen(path_in(name), "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Run perfbudget_main with stdout and stderr captured into output. */
+static int run_main(char *output, size_t size, int argc, const char **argv) {
+    fflush(stdout);
+    fflush(stderr);
+    int saved_out = dup(1), saved_err = dup(2);
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    dup2(fileno(capture), 1);
+    dup2(fileno(capture), 2);
+    int code = perfbudget_main(argc, (char **)argv, "demo", defs, 2);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, 1);
+    dup2(saved_err, 2);
+    close(saved_out);
+    close(saved_err);
+    rewind(capture);
+    size_t length = fread(output, 1, size - 1, capture);
+    output[length] = '\0';
+    fclose(capture);
+    return code;
+}
+
+#define RUN(output, ...)                                                                  \
+    run_main(output, sizeof output, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(char *)), \
+             (const char *[]){__VA_ARGS__})
+
+static void test_list_filter_and_usage(void **state) {
+    (void)state;
+    char out[8192];
+    assert_int_equal(RUN(out, "demo", "--list"), 0);
+    assert_string_equal(out, "fast_a\nfast_b\n");
+    assert_int_equal(RUN(out, "demo", "--list", "--filter", "*_b"), 0);
+    assert_string_equal(out, "fast_b\n");
+    assert_int_equal(RUN(out, "demo", "--bogus"), 2);
+    assert_non_null(strstr(out, "unknown option '--bogus'"));
+    assert_int_equal(RUN(out, "demo", "--rounds"), 2);
+    assert_non_null(strstr(out, "--rounds needs a value"));
+    assert_int_equal(RUN(out, "demo", "--max-time", "5 parsecs"), 2);
+    assert_int_equal(RUN(out, "demo", "--help"), 0);
+    assert_non_null(strstr(out, "--budget FILE"));
+    assert_int_equal(RUN(out, "demo", "--filter", "nothing*", "--max-time", "10ms"), 2);
+    assert_non_null(strstr(out, "no benchmark matches"));
+}
+
+static void test_budget_pass_and_fail(void **state) {
+    (void)state;
+    write_text("pass.yml", "version: 1\n"
+                           "defaults: {max_time: 20ms, min_time: 1ms, rounds: 5}\n"
+                           "budgets:\n"
+                           "  \"fast_*\": {latency: {p95: 1min}}\n");
+    write_text("fail.yml", "version: 1\n"
+                           "defaults: {max_time: 20ms, min_time: 1ms, rounds: 5}\n"
+                           "budgets:\n"
+                           "  fast_a: {latency: {median: 0.001ns}}\n"
+                           "  typo_name: {cpu: 50%}\n");
+    char out[16384], pass[256], fail[256], json[256];
+    snprintf(pass, sizeof pass, "%s", path_in("pass.yml"));
+    snprintf(fail, sizeof fail, "%s", path_in("fail.yml"));
+    snprintf(json, sizeof json, "%s", path_in("result.json"));
+    assert_int_equal(RUN(out, "demo", "--budget", pass), 0);
+    assert_non_null(strstr(out, "pass p95"));
+    assert_null(strstr(out, "FAIL"));
+
+    assert_int_equal(RUN(out, "demo", "--budget", fail, "--json", json), 1);
+    assert_non_null(strstr(out, "FAIL median"));
+    assert_non_null(strstr(out, "> 0.001 ns budget"));
+    assert_non_null(strstr(out, "warning: budget 'typo_name'"));
+    json_error_t error;
+    json_t *root = json_load_file(json, 0, &error);
+    assert_non_null(root);
+    json_t *a = json_array_get(json_object_get(root, "benchmarks"), 0);
+    json_t *budget = json_object_get(a, "budget");
+    assert_string_equal(json_string_value(json_object_get(budget, "entry")), "fast_a");
+    json_t *verdict = json_array_get(json_object_get(budget, "verdicts"), 0);
+    assert_string_equal(json_string_value(json_object_get(verdict, "status")), "fail");
+    assert_true(json_is_null(json_object_get(json_array_get(json_object_get(root, "benchmarks"), 1),
+                                             "budget")));
+    /* The command line beats the budget file's settings. */
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "metrics"), "rounds")) >= 5,
+                     1);
+    json_decref(root);
+}
+
+static void test_bad_budget_is_a_usage_error(void **state) {
+    (void)state;
+    write_text("bad.yml", "version: 1\nbudgets:\n  x: {cpu: 5ms, memmory: 1MB}\n");
+    char out[8192], bad[256];
+    snprintf(bad, sizeof bad, "%s", path_in("bad.yml"));
+    assert_int_equal(RUN(out, "demo", "--budget", bad), 2);
+    assert_non_null(strstr(out, "bad.yml:3:12: cpu: '5ms' is a duration"));
+    assert_non_null(strstr(out, "bad.yml:3:17: unknown key 'memmory'"));
+    assert_int_equal(RUN(out, "demo", "--budget", "/nonexistent.yml"), 2);
+    assert_non_null(strstr(out, "/nonexistent.yml"));
+}
+
+static int remove_directory(void **state) {
+    (void)state;
+    const char *files[] = {"pass.yml", "fail.yml", "bad.yml", "result.json"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) unlink(path_in(files[i]));
+    return rmdir(directory);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_filter_and_usage),
+        cmocka_unit_test(test_budget_pass_and_fail),
+        cmocka_unit_test(test_bad_budget_is_a_usage_error),
+    };
+    return cmocka_run_group_tests(tests, make_directory, remove_directory);
+}
