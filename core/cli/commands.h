@@ -5,6 +5,37 @@
 
 #include <perfbudget/perfbudget.h>
 
+#include "frontend.h"
+
 int perfbudget_cli_validate(int argc, char **argv);
+int perfbudget_cli_run(int argc, char **argv);
+int perfbudget_cli_check(int argc, char **argv);
+int perfbudget_cli_session(int argc, char **argv);
+
+/* Options shared by run and check: how a result is judged and where it goes. */
+typedef struct cli_common {
+    const char *budget_path, *budget_name, *baseline_path, *json_path, *session_dir;
+    double threshold_pct;
+    int ctest;
+    perfbudget_budget *budget;
+    perfbudget__verdict_options verdict;
+} cli_common;
+
+void cli_common_init(cli_common *c);
+/* Consume a shared option: returns how many arguments it took (0: not a shared option), or -1
+ * after printing an error. */
+int cli_common_option(cli_common *c, const char *arg, const char *value);
+/* Load the budget and the baseline; 0, or 2 after printing an error. */
+int cli_common_load(perfbudget_context *ctx, cli_common *c);
+void cli_common_release(cli_common *c);
+/* Judge and print every result, write --json; the exit code. */
+int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
+                 size_t count, const char *suite);
+/* A duration option ("30s", "500ms"; a bare number is seconds); 0 on success. */
+int cli_parse_time(const char *text, uint64_t *out);
+/* Run cmd once and import the JSON it writes in an existing tool's format. */
+int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
+               const perfbudget_command_options *command, const char *format,
+               const char *output, perfbudget_result ***results, size_t *count);
 
 #endif

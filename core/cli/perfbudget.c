@@ -10,8 +10,12 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: perfbudget COMMAND [ARGS...]\n\n"
             "commands:\n"
+            "  run -- CMD...      time a command over repeated runs and judge it\n"
+            "  check RESULT       judge a result file against a budget and a baseline\n"
+            "  session open|close DIR   the CTest fixtures around one ctest run\n"
             "  validate FILE...   check budget files; errors as file:line:column: message\n"
             "  version            print the version\n\n"
+            "Run 'perfbudget COMMAND --help' for a command's options.\n"
             "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input error.\n");
 }
 
@@ -26,6 +30,9 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "validate") == 0) return perfbudget_cli_validate(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0) return perfbudget_cli_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0) return perfbudget_cli_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "session") == 0) return perfbudget_cli_session(argc - 1, argv + 1);
     fprintf(stderr, "perfbudget: unknown command '%s' (see perfbudget --help)\n", argv[1]);
     return 2;
 }

@@ -137,6 +137,7 @@ int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n
     }
     memset(out, 0, sizeof *out);
     out->threshold_pct = opts->threshold_pct;
+    out->statistic = opts->statistic;
     out->critical_pct = opts->critical_pct > 0.0 ? opts->critical_pct : 2.0 * opts->threshold_pct;
     out->p_value = mwu.p_value;
     out->u_statistic = mwu.u_second;

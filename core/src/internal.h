@@ -62,6 +62,9 @@ int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, con
 struct json_t;
 struct json_t *perfbudget__environment_json(void);
 
+/* suite.c: hand a failed command's output (malloc'd) to its result. */
+void perfbudget__result_take_output(perfbudget_result *result, char *output);
+
 /* units.c: the parse behind perfbudget_quantity_parse(), also telling the unit as written. */
 typedef struct perfbudget__unit_info {
     const char *unit; /* points into the parsed text */

@@ -115,3 +115,150 @@ int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
     free(text);
     return status;
 }
+
+/* ---- reading result files back ---------------------------------------------------------------- */
+
+static double number_or_nan(const json_t *object, const char *key) {
+    const json_t *value = json_object_get(object, key);
+    return json_is_number(value) ? json_number_value(value) : NAN;
+}
+
+static uint64_t count_or_zero(const json_t *object, const char *key) {
+    const json_t *value = json_object_get(object, key);
+    return json_is_integer(value) && json_integer_value(value) > 0
+               ? (uint64_t)json_integer_value(value)
+               : 0;
+}
+
+static void metrics_from_json(const json_t *m, perfbudget_metrics *out) {
+    perfbudget_metrics_init(out);
+    if (!json_is_object(m)) return;
+    out->iterations_per_sample = count_or_zero(m, "iterations_per_sample");
+    out->rounds = count_or_zero(m, "rounds");
+    out->total_iterations = count_or_zero(m, "total_iterations");
+    out->time_capped = json_is_true(json_object_get(m, "time_capped"));
+    out->wall_ns = number_or_nan(m, "wall_ns");
+    out->cpu_ns_per_iteration = number_or_nan(m, "cpu_ns_per_iteration");
+    out->cpu_utilization = number_or_nan(m, "cpu_utilization");
+    out->peak_rss_bytes = number_or_nan(m, "peak_rss_bytes");
+    out->peak_rss_reset = json_is_true(json_object_get(m, "peak_rss_reset"));
+    out->memory_growth_bytes = number_or_nan(m, "memory_growth_bytes");
+    out->memory_growth_per_iteration_bytes = number_or_nan(m, "memory_growth_per_iteration_bytes");
+    out->memory_growth_stderr_bytes = number_or_nan(m, "memory_growth_stderr_bytes");
+    out->instructions_per_iteration = number_or_nan(m, "instructions_per_iteration");
+    out->cycles_per_iteration = number_or_nan(m, "cycles_per_iteration");
+    out->items_per_second = number_or_nan(m, "items_per_second");
+    out->bytes_per_second = number_or_nan(m, "bytes_per_second");
+    out->clock_overhead_ns = number_or_nan(m, "clock_overhead_ns");
+    out->clock_resolution_ns = number_or_nan(m, "clock_resolution_ns");
+}
+
+static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t index,
+                               const json_t *b, perfbudget_result **out) {
+    const char *name = json_string_value(json_object_get(b, "name"));
+    const json_t *samples = json_object_get(b, "samples");
+    if (!json_is_object(b) || name == NULL || !json_is_array(samples))
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark %zu needs a \"name\" string and a \"samples\" array",
+                                path, index);
+    size_t count = json_array_size(samples);
+    double *values = malloc((count ? count : 1) * sizeof *values);
+    if (values == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        const json_t *value = json_array_get(samples, i);
+        if (!json_is_number(value)) {
+            free(values);
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark '%s': sample %zu is not a number", path, name,
+                                    i);
+        }
+        values[i] = json_number_value(value);
+    }
+    const char *status_text = json_string_value(json_object_get(b, "status"));
+    perfbudget_run_status status = PERFBUDGET_RUN_OK;
+    if (status_text != NULL && strcmp(status_text, "failed") == 0) status = PERFBUDGET_RUN_FAILED;
+    else if (status_text != NULL && strcmp(status_text, "skipped") == 0)
+        status = PERFBUDGET_RUN_SKIPPED;
+    else if (status_text != NULL && strcmp(status_text, "ok") != 0) {
+        free(values);
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': unknown status '%s'", path, name, status_text);
+    }
+    perfbudget_metrics metrics;
+    metrics_from_json(json_object_get(b, "metrics"), &metrics);
+    int code = perfbudget_result_new(ctx, name, values, count, &metrics, status,
+                                     json_string_value(json_object_get(b, "message")), out);
+    free(values);
+    if (code == PERFBUDGET_EDOMAIN)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name,
+                                perfbudget_errmsg(ctx));
+    return code;
+}
+
+int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
+                                 perfbudget_result ***out, size_t *count) {
+    if (path == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "load_json: NULL argument");
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL) {
+        int missing = error.line < 0 || (error.line == -1 && error.position == 0);
+        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE, "%s:%d:%d: %s",
+                                path, error.line, error.column, error.text);
+    }
+    const char *schema = json_string_value(json_object_get(root, "schema"));
+    const json_t *version = json_object_get(root, "schema_version");
+    const json_t *benchmarks = json_object_get(root, "benchmarks");
+    int code = PERFBUDGET_OK;
+    if (schema == NULL || strcmp(schema, "perfbudget-result") != 0 || !json_is_array(benchmarks))
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: not a perfbudget result file (no \"schema\": "
+                                "\"perfbudget-result\" with a \"benchmarks\" array)",
+                                path);
+    else if (!json_is_integer(version) || json_integer_value(version) != RESULT_SCHEMA_VERSION)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: result schema version %lld is not supported (this perfbudget "
+                                "reads version %d)",
+                                path, json_is_integer(version) ? (long long)json_integer_value(version) : -1LL,
+                                RESULT_SCHEMA_VERSION);
+    size_t n = code == PERFBUDGET_OK ? json_array_size(benchmarks) : 0;
+    perfbudget_result **results = code == PERFBUDGET_OK ? calloc(n ? n : 1, sizeof *results) : NULL;
+    if (code == PERFBUDGET_OK && results == NULL)
+        code = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    size_t loaded = 0;
+    for (; code == PERFBUDGET_OK && loaded < n; loaded++) {
+        code = benchmark_from_json(ctx, path, loaded, json_array_get(benchmarks, loaded),
+                                   &results[loaded]);
+        if (code != PERFBUDGET_OK) break;
+    }
+    json_decref(root);
+    if (code != PERFBUDGET_OK) {
+        perfbudget_results_free(results, loaded);
+        return code;
+    }
+    *out = results;
+    *count = n;
+    return PERFBUDGET_OK;
+}
+
+char *perfbudget_result_file_name(const char *name, char *buf, size_t size) {
+    if (buf == NULL || size == 0) return buf;
+    /* FNV-1a over the whole name keeps names that sanitise alike apart. */
+    uint64_t hash = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        hash = (hash ^ *p) * UINT64_C(1099511628211);
+    char safe[81];
+    size_t length = 0;
+    for (const char *p = name; *p && length < 80; p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || (c == '.' && length > 0);
+        safe[length++] = ok ? c : '_';
+    }
+    safe[length] = '\0';
+    snprintf(buf, size, "%s-%08llx.json", length ? safe : "benchmark",
+             (unsigned long long)(hash & 0xFFFFFFFFu));
+    return buf;
+}

@@ -45,6 +45,7 @@ struct perfbudget_result {
     size_t count;
     perfbudget_summary summary;
     perfbudget_metrics metrics;
+    char *output; /* a failed command's output, or NULL */
     perfbudget_limit_verdict *verdicts; /* from perfbudget_result_judge() */
     size_t verdict_count;
     const char *budget_entry; /* borrowed from the budget */
@@ -357,6 +358,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->name);
     free(result->samples);
     free(result->verdicts);
+    free(result->output);
     free(result);
 }
 
@@ -424,7 +426,69 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     return PERFBUDGET_OK;
 }
 
+void perfbudget_metrics_init(perfbudget_metrics *m) {
+    if (m == NULL) return;
+    memset(m, 0, sizeof *m);
+    m->wall_ns = m->cpu_ns_per_iteration = m->cpu_utilization = m->peak_rss_bytes = NAN;
+    m->memory_growth_bytes = m->memory_growth_per_iteration_bytes = NAN;
+    m->memory_growth_stderr_bytes = m->instructions_per_iteration = NAN;
+    m->cycles_per_iteration = m->items_per_second = m->bytes_per_second = NAN;
+    m->clock_overhead_ns = m->clock_resolution_ns = NAN;
+}
+
+int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
+                          size_t count, const perfbudget_metrics *metrics,
+                          perfbudget_run_status status, const char *message,
+                          perfbudget_result **out) {
+    if (name == NULL || out == NULL || (samples == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "result_new: NULL argument");
+    perfbudget_result *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->name = copy_string(name)) == NULL ||
+        (count > 0 && (r->samples = malloc(count * sizeof *r->samples)) == NULL)) {
+        perfbudget_result_free(r);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "result_new: out of memory");
+    }
+    if (count > 0) memcpy(r->samples, samples, count * sizeof *samples);
+    r->count = count;
+    int code = perfbudget_summarize(ctx, r->samples, count, &r->summary);
+    if (code != PERFBUDGET_OK) {
+        perfbudget_result_free(r);
+        return code;
+    }
+    if (metrics != NULL)
+        r->metrics = *metrics;
+    else
+        perfbudget_metrics_init(&r->metrics);
+    if (isnan(r->metrics.instructions_per_iteration))
+        snprintf(r->counters_note, sizeof r->counters_note, "hardware counters not measured");
+    perfbudget_result_set_status(r, status, message);
+    *out = r;
+    return PERFBUDGET_OK;
+}
+
+void perfbudget_result_set_status(perfbudget_result *result, perfbudget_run_status status,
+                                  const char *message) {
+    if (result == NULL) return;
+    result->status = status;
+    snprintf(result->message, sizeof result->message, "%s", message ? message : "");
+}
+
+void perfbudget_results_free(perfbudget_result **results, size_t count) {
+    if (results == NULL) return;
+    for (size_t i = 0; i < count; i++) perfbudget_result_free(results[i]);
+    free(results);
+}
+
 const char *perfbudget_result_name(const perfbudget_result *result) { return result->name; }
+
+const char *perfbudget_result_output(const perfbudget_result *result) {
+    return result->output ? result->output : "";
+}
+
+void perfbudget__result_take_output(perfbudget_result *result, char *output) {
+    free(result->output);
+    result->output = output;
+}
 perfbudget_run_status perfbudget_result_status(const perfbudget_result *result) {
     return result->status;
 }
@@ -456,11 +520,12 @@ void perfbudget_run_options_apply(perfbudget_run_options *opts,
 }
 
 int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
-                            const perfbudget_budget *budget, perfbudget_limit_status *worst) {
+                            const perfbudget_budget *budget, const char *budget_name,
+                            perfbudget_limit_status *worst) {
     if (result == NULL || budget == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "judge: NULL argument");
     perfbudget_effective_budget effective;
-    perfbudget_budget_resolve(budget, result->name, &effective);
+    perfbudget_budget_resolve(budget, budget_name ? budget_name : result->name, &effective);
     perfbudget_limit_verdict *verdicts =
         calloc(effective.limit_count ? effective.limit_count : 1, sizeof *verdicts);
     if (verdicts == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");

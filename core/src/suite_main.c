@@ -3,17 +3,22 @@
  * that prints, kept in its own library (perfbudget_main) so the core never does. */
 #define _POSIX_C_SOURCE 200809L
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "frontend.h"
 
 typedef struct main_options {
     int list;
     const char *filter;
     const char *json_path;
     const char *budget_path;
+    const char *baseline_path;
+    const char *session_dir;
+    double threshold_pct; /* NaN: not given */
+    int ctest;
     perfbudget_run_options run;
     perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
 } main_options;
@@ -26,6 +31,10 @@ static void usage(FILE *out, const char *program) {
             "  --filter PATTERN    run only benchmarks whose name matches the glob PATTERN\n"
             "  --json FILE         write the results (samples, summary, metrics) as JSON\n"
             "  --budget FILE       judge the results against a perfbudget.yml budget file\n"
+            "  --baseline FILE     compare with an earlier result file (--json); regressions fail\n"
+            "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
+            "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
+            "  --session DIR       also write each result into DIR (perfbudget session)\n"
             "  --rounds N          minimum number of samples (default 30)\n"
             "  --min-time TIME     keep sampling at least this long (default 100ms)\n"
             "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
@@ -60,6 +69,7 @@ static int parse_count(const char *text, uint64_t *out) {
 static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_options *o) {
     memset(o, 0, sizeof *o);
     perfbudget_run_options_init(&o->run);
+    o->threshold_pct = NAN;
     perfbudget_measure_settings *given = &o->from_command_line;
     given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
         given->max_time_ns = -1;
@@ -80,8 +90,14 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--no-counters") == 0) {
             o->run.hardware_counters = 0;
             takes_value = 0;
+        } else if (strcmp(arg, "--ctest") == 0) {
+            o->ctest = 1;
+            takes_value = 0;
         } else if (value == NULL && (strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
                                      strcmp(arg, "--budget") == 0 || strcmp(arg, "--rounds") == 0 ||
+                                     strcmp(arg, "--baseline") == 0 ||
+                                     strcmp(arg, "--threshold") == 0 ||
+                                     strcmp(arg, "--session") == 0 ||
                                      strcmp(arg, "--min-time") == 0 ||
                                      strcmp(arg, "--max-time") == 0 ||
                                      strcmp(arg, "--warmup") == 0)) {
@@ -93,6 +109,13 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             o->json_path = value;
         } else if (strcmp(arg, "--budget") == 0) {
             o->budget_path = value;
+        } else if (strcmp(arg, "--baseline") == 0) {
+            o->baseline_path = value;
+        } else if (strcmp(arg, "--session") == 0) {
+            o->session_dir = value;
+        } else if (strcmp(arg, "--threshold") == 0) {
+            o->threshold_pct = perfbudget__parse_percent(value);
+            bad = o->threshold_pct < 0;
         } else if (strcmp(arg, "--rounds") == 0) {
             bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
             given->rounds = (int64_t)number;
@@ -125,67 +148,17 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
     return 0;
 }
 
+/* An exact name first, so names with glob characters can still be picked one by one. */
 static int selected(const main_options *o, const char *name) {
-    return o->filter == NULL || fnmatch(o->filter, name, 0) == 0;
+    return o->filter == NULL || strcmp(o->filter, name) == 0 || fnmatch(o->filter, name, 0) == 0;
 }
 
-static void print_header(int width) {
-    printf("%-*s %14s %10s %10s %10s %7s %7s %10s %12s\n", width, "benchmark", "rounds x iters",
-           "median", "p95", "p99", "MAD", "CPU", "peak mem", "instr/iter");
-}
-
-/* Right-align text in width columns, counting characters, not bytes ("µs" is one column). */
-static void print_cell(const char *text, int width) {
-    int columns = 0;
-    for (const char *c = text; *c != '\0'; c++) columns += ((unsigned char)*c & 0xC0) != 0x80;
-    printf(" %*s%s", width > columns ? width - columns : 0, "", text);
-}
-
-static void print_row(const perfbudget_result *r, int width) {
-    const char *name = perfbudget_result_name(r);
-    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
-        printf("%-*s %s: %s\n", width, name,
-               perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED",
-               perfbudget_result_message(r));
-        return;
-    }
-    const perfbudget_summary *s = perfbudget_result_summary(r);
-    const perfbudget_metrics *m = perfbudget_result_metrics(r);
-    char median[32], p95[32], p99[32], mad[32], cpu[32], peak[32], instructions[32], shape[48];
-    snprintf(shape, sizeof shape, "%llu x %llu", (unsigned long long)m->rounds,
-             (unsigned long long)m->iterations_per_sample);
-    perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
-    perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
-    perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
-    perfbudget_format_value(s->median > 0 ? 100.0 * s->mad / s->median : s->mad,
-                            PERFBUDGET_UNIT_PERCENT, mad, sizeof mad);
-    perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cpu, sizeof cpu);
-    perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, peak, sizeof peak);
-    perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, instructions,
-                            sizeof instructions);
-    printf("%-*s %14s", width, name, shape);
-    const char *cells[] = {median, p95, p99, mad, cpu, peak, instructions};
-    const int widths[] = {10, 10, 10, 7, 7, 10, 12};
-    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++) print_cell(cells[i], widths[i]);
-    putchar('\n');
-}
-
-/* Load the budget file, printing every problem as file:line:column: message. */
-static perfbudget_budget *load_budget(perfbudget_context *ctx, const char *program,
-                                      const char *path) {
-    enum { SHOWN = 50 };
-    perfbudget_budget_error errors[SHOWN];
-    size_t count = 0;
-    perfbudget_budget *budget = NULL;
-    int status = perfbudget_budget_load(ctx, path, &budget, errors, SHOWN, &count);
-    if (status == PERFBUDGET_EPARSE) {
-        for (size_t i = 0; i < count && i < SHOWN; i++)
-            fprintf(stderr, "%s:%d:%d: %s\n", path, errors[i].line, errors[i].column,
-                    errors[i].message);
-    } else if (status != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-    }
-    return budget;
+static void print_table(perfbudget_context *ctx, perfbudget_result **results, size_t count,
+                        int width, int header) {
+    char *text = NULL;
+    if (perfbudget_render_table(ctx, results, count, width, header, &text) == PERFBUDGET_OK)
+        fputs(text, stdout);
+    perfbudget_free(text);
 }
 
 /* Measure settings: built-in defaults, then the budget file, then the command line. */
@@ -197,21 +170,6 @@ static perfbudget_run_options options_for(const main_options *o, const perfbudge
         perfbudget_run_options_apply(&run, &effective.measure);
     perfbudget_run_options_apply(&run, &o->from_command_line);
     return run;
-}
-
-/* The verdict lines under a benchmark's row; returns 1 when a limit failed. */
-static int print_verdicts(perfbudget_context *ctx, perfbudget_result *r,
-                          const perfbudget_budget *budget) {
-    perfbudget_limit_status worst;
-    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK ||
-        perfbudget_result_judge(ctx, r, budget, &worst) != PERFBUDGET_OK)
-        return 0;
-    const perfbudget_limit_verdict *verdicts;
-    size_t count = perfbudget_result_verdicts(r, &verdicts);
-    static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
-    for (size_t i = 0; i < count; i++)
-        printf("    %s %s\n", labels[verdicts[i].status], verdicts[i].text);
-    return worst == PERFBUDGET_LIMIT_FAIL;
 }
 
 static void warn_unused_entries(const perfbudget_budget *budget, perfbudget_result **results,
@@ -257,8 +215,15 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     }
     perfbudget_budget *budget = NULL;
     if (exit_code == 0 && o.budget_path != NULL && !o.list &&
-        (budget = load_budget(ctx, argv[0], o.budget_path)) == NULL)
+        (budget = perfbudget__load_budget(ctx, argv[0], o.budget_path)) == NULL)
         exit_code = 2;
+    perfbudget__verdict_options verdict = {.budget = budget, .threshold_pct = NAN};
+    if (exit_code == 0 && !o.list) {
+        verdict.threshold_pct = o.threshold_pct;
+        verdict.ctest = o.ctest;
+        verdict.session_dir = o.session_dir;
+        exit_code = perfbudget__load_baseline(ctx, argv[0], o.baseline_path, &verdict);
+    }
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
             if (selected(&o, defs[i].name)) printf("%s\n", defs[i].name);
@@ -272,7 +237,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
         for (size_t i = 0; i < count; i++)
             if (selected(&o, defs[i].name) && (int)strlen(defs[i].name) > width)
                 width = (int)strlen(defs[i].name);
-        print_header(width);
+        if (!o.ctest) print_table(ctx, NULL, 0, width, 1);
         for (size_t i = 0; i < count; i++) {
             if (!selected(&o, defs[i].name)) continue;
             fflush(stdout);
@@ -283,16 +248,19 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
                 break;
             }
             perfbudget_result *r = results[ran++];
-            print_row(r, width);
-            if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) exit_code = 1;
-            if (budget != NULL && print_verdicts(ctx, r, budget)) exit_code = 1;
+            if (!o.ctest) print_table(ctx, &r, 1, width, 0);
+            int judged = o.ctest || budget != NULL || verdict.baseline != NULL || o.session_dir
+                             ? perfbudget__conclude(ctx, argv[0], r, &verdict, stdout)
+                             : (int)perfbudget_result_test_status(r, NULL);
+            if (judged < 0) exit_code = 2;
+            else if (judged == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
         }
     }
     if (exit_code != 2 && exit_code != -1 && ran == 0 && o.filter != NULL) {
         fprintf(stderr, "%s: no benchmark matches '%s' (see --list)\n", argv[0], o.filter);
         exit_code = 2;
     }
-    if (ran > 0 && perfbudget_result_counters_note(results[0])[0] != '\0')
+    if (!o.ctest && ran > 0 && perfbudget_result_counters_note(results[0])[0] != '\0')
         printf("instr/iter: %s\n", perfbudget_result_counters_note(results[0]));
     if (budget != NULL && ran > 0 && o.filter == NULL) warn_unused_entries(budget, results, ran);
     if (o.json_path != NULL && ran > 0 && exit_code != 2 &&
@@ -303,6 +271,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     }
     for (size_t i = 0; i < ran; i++) perfbudget_result_free(results[i]);
     free(results);
+    perfbudget_results_free(verdict.baseline, verdict.baseline_count);
     perfbudget_budget_free(budget);
     perfbudget_suite_free(suite);
     perfbudget_context_free(ctx);

@@ -67,6 +67,43 @@ static void test_write_and_read_back(void **state) {
     assert_int_equal(perfbudget_results_write_json(*state, missing, "io", &r, 1), PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), missing));
 
+    /* Read back: same samples, same summary to the bit (doubles are written with 17 digits). */
+    perfbudget_result **loaded;
+    size_t loaded_count;
+    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &loaded_count),
+                     PERFBUDGET_OK);
+    assert_int_equal(loaded_count, 1);
+    assert_string_equal(perfbudget_result_name(loaded[0]), def.name);
+    assert_memory_equal(perfbudget_result_summary(loaded[0]), perfbudget_result_summary(r),
+                        sizeof(perfbudget_summary));
+    assert_int_equal(perfbudget_result_metrics(loaded[0])->rounds,
+                     perfbudget_result_metrics(r)->rounds);
+    assert_true(isnan(perfbudget_result_metrics(loaded[0])->instructions_per_iteration));
+    perfbudget_results_free(loaded, loaded_count);
+
+    /* Wrong files give clear errors, not crashes. */
+    const char *bad[][2] = {
+        {"{\"schema\": \"perfbudget-result\", \"schema_version\": 2, \"benchmarks\": []}",
+         "schema version 2"},
+        {"{\"benchmarks\": []}", "not a perfbudget result file"},
+        {"{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": "
+         "[{\"name\": \"x\", \"samples\": [1, \"two\"]}]}",
+         "sample 1 is not a number"},
+        {"{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": "
+         "[{\"samples\": []}]}",
+         "needs a \"name\""},
+        {"[1, 2", ":1:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        FILE *f = fopen(path, "w");
+        fputs(bad[i][0], f);
+        fclose(f);
+        assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &loaded_count),
+                         PERFBUDGET_EPARSE);
+        if (strstr(perfbudget_errmsg(*state), bad[i][1]) == NULL)
+            fail_msg("case %zu: '%s' lacks '%s'", i, perfbudget_errmsg(*state), bad[i][1]);
+    }
+
     unlink(path);
     rmdir(dir);
     perfbudget_result_free(r);

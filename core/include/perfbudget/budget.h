@@ -202,12 +202,13 @@ PERFBUDGET_API int perfbudget_budget_evaluate(perfbudget_context *ctx,
 
 PERFBUDGET_API const char *perfbudget_limit_status_name(perfbudget_limit_status status);
 
-/** Judge a benchmark result against the budget that applies to its name and keep the verdicts
- *  with the result (its JSON then carries them). The budget must outlive the result.
- *  *worst (may be NULL) receives the worst status.
+/** Judge a benchmark result against the budget that applies to budget_name (NULL: the result's
+ *  own name) and keep the verdicts with the result (its JSON then carries them). The budget must
+ *  outlive the result. *worst (may be NULL) receives the worst status.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
                                            const perfbudget_budget *budget,
+                                           const char *budget_name,
                                            perfbudget_limit_status *worst);
 
 /** The verdicts stored by perfbudget_result_judge() (none before). Borrowed. */

@@ -51,6 +51,7 @@ typedef struct perfbudget_comparison {
     int significant;       /**< p_value < alpha */
     int regressed;         /**< outcome == PERFBUDGET_OUTCOME_REGRESSION */
     double threshold_pct, critical_pct; /**< the effective thresholds */
+    perfbudget_statistic statistic;     /**< the statistic compared */
     perfbudget_outcome outcome;
     perfbudget_severity severity;
 } perfbudget_comparison;

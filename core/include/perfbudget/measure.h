@@ -204,11 +204,89 @@ PERFBUDGET_API const perfbudget_metrics *perfbudget_result_metrics(const perfbud
 /** Why hardware counters are unavailable ("" when they were counted). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_counters_note(const perfbudget_result *result);
 
+/** A result from samples measured elsewhere (a command's runs, an imported file, a Python
+ *  loop): the summary is computed from the samples (ns per iteration); metrics may be NULL
+ *  (every figure unavailable). status and message say whether the run itself failed.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EDOMAIN (a non-finite sample) or
+ *  PERFBUDGET_ENOMEM. Returns a new object in *out; free with perfbudget_result_free(). */
+PERFBUDGET_API int perfbudget_result_new(perfbudget_context *ctx, const char *name,
+                                         const double *samples, size_t count,
+                                         const perfbudget_metrics *metrics,
+                                         perfbudget_run_status status, const char *message,
+                                         perfbudget_result **out);
+
+/** Metrics with every figure unavailable (NaN) and every count 0. */
+PERFBUDGET_API void perfbudget_metrics_init(perfbudget_metrics *metrics);
+
+/** Mark a result failed (or skipped) after the fact, e.g. when its command crashed; the message
+ *  is copied. */
+PERFBUDGET_API void perfbudget_result_set_status(perfbudget_result *result,
+                                                 perfbudget_run_status status,
+                                                 const char *message);
+
+/** Results read back from a result file (docs/formats.md), summaries recomputed from the
+ *  samples. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO, PERFBUDGET_EPARSE (the
+ *  message names what is wrong and where) or PERFBUDGET_ENOMEM.
+ *  Returns a new array in *out; free with perfbudget_results_free(). */
+PERFBUDGET_API int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
+                                                perfbudget_result ***out, size_t *count);
+
+/** Import the JSON another benchmark tool wrote: format "google-benchmark" (each "iteration"
+ *  run of a benchmark, e.g. from --benchmark_repetitions, is one sample; aggregates are
+ *  skipped), "hyperfine" (--export-json: every run's time is a sample) or "nanobench" (the
+ *  templates::json() output: every epoch's elapsed time per iteration is a sample). When the
+ *  file holds a single benchmark and single_name is not NULL, the result takes that name.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (unknown format), PERFBUDGET_EIO, PERFBUDGET_EPARSE
+ *  or PERFBUDGET_ENOMEM. Returns a new array in *out; free with perfbudget_results_free(). */
+PERFBUDGET_API int perfbudget_results_import(perfbudget_context *ctx, const char *path,
+                                             const char *format, const char *single_name,
+                                             perfbudget_result ***out, size_t *count);
+
+/** A file name for a benchmark's result that is safe on any file system and never leaves its
+ *  directory: letters, digits, '.', '-' and '_' kept, anything else '_', no leading '.', at
+ *  most 80 characters, then a hash of the full name and ".json" so distinct names stay
+ *  distinct. Writes into buf (at least 100 bytes) and returns it. */
+PERFBUDGET_API char *perfbudget_result_file_name(const char *name, char *buf, size_t size);
+
+/** Free an array of results from perfbudget_results_load_json(); NULL is a no-op. */
+PERFBUDGET_API void perfbudget_results_free(perfbudget_result **results, size_t count);
+
 /** Write results as a JSON result file (docs/formats.md), atomically (temporary file + rename).
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
                                                  const char *suite_name,
                                                  perfbudget_result *const *results, size_t count);
+
+/* ---- Whole commands (like hyperfine) --------------------------------------------------------- */
+
+/** How to run and measure a command. */
+typedef struct perfbudget_command_options {
+    uint32_t warmup_runs;          /**< discarded runs first (default 1) */
+    uint32_t runs;                 /**< measured runs (default 10) */
+    uint64_t timeout_ns;           /**< per run; 0 = none (default 60 s) */
+    const char *working_directory; /**< NULL: the current one */
+    int use_shell;                 /**< 1: argv[0] is a command line for /bin/sh -c */
+    size_t output_limit;           /**< bytes of a failing run's output kept (default 64 KiB) */
+    const char *stdout_path;       /**< NULL: capture stdout with stderr; else write it here */
+} perfbudget_command_options;
+
+PERFBUDGET_API void perfbudget_command_options_init(perfbudget_command_options *opts);
+
+/** Run argv (no shell unless opts->use_shell) warm-up plus measured times, each in its own process
+ *  group with stdin from /dev/null and stdout+stderr captured: wall time, user+system CPU and
+ *  peak RSS per run from wait4(). A run that exits non-zero, dies from a signal, times out (the
+ *  whole process group is killed) or leaves processes behind ends measuring and makes the result
+ *  PERFBUDGET_RUN_FAILED with the reason as its message and the run's output kept
+ *  (perfbudget_result_output()). Samples are ns per run.
+ *  Returns PERFBUDGET_OK (check the result's status), PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_result_free(). */
+PERFBUDGET_API int perfbudget_command_measure(perfbudget_context *ctx, const char *name,
+                                              char *const argv[],
+                                              const perfbudget_command_options *opts,
+                                              perfbudget_result **out);
+
+/** The captured output of the run that failed ("" when none). Borrowed. */
+PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *result);
 
 /** A ready-made main() for suite executables: --list, --filter PATTERN, --json FILE,
  *  --budget FILE, --help and the measuring options. Prints a summary table; returns the process

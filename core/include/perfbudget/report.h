@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+#include "perfbudget/budget.h"
+#include "perfbudget/compare.h"
+#include "perfbudget/measure.h"
 #include "perfbudget/version.h"
 
 /** What a figure measures, which decides how it is printed. */
@@ -20,5 +23,44 @@ typedef enum perfbudget_unit {
  *  NUL-terminated); NaN prints as "n/a". Returns buf. */
 PERFBUDGET_API char *perfbudget_format_value(double value, perfbudget_unit unit, char *buf,
                                              size_t size);
+
+/** Free memory the library returned as "free with perfbudget_free()"; NULL is a no-op. */
+PERFBUDGET_API void perfbudget_free(void *p);
+
+/** A comparison for people: "median 120 µs vs 107 µs baseline: +12.0 % (95 % CI +6.1 % ..
+ *  +17.9 %), p = 0.0012: regression (critical)". Values are in unit. Returns buf. */
+PERFBUDGET_API char *perfbudget_format_comparison(const perfbudget_comparison *c,
+                                                  perfbudget_unit unit, char *buf, size_t size);
+
+/** An aligned table of results, one row each: rounds x iterations, median, p95, p99, MAD (as a
+ *  percentage of the median), CPU, peak memory, instructions per iteration; failed or skipped
+ *  runs show their reason. name_width 0 fits the longest name; header adds the heading line.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
+ *  Returns a new string in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
+                                           perfbudget_result *const *results, size_t count,
+                                           int name_width, int header, char **out);
+
+/** What a judged result means for a test runner. */
+typedef enum perfbudget_test_status {
+    PERFBUDGET_TEST_PASS = 0,
+    PERFBUDGET_TEST_FAIL = 1, /**< the run failed, a limit failed, or a regression */
+    PERFBUDGET_TEST_SKIP = 2  /**< a limit cannot be measured here, and nothing failed */
+} perfbudget_test_status;
+
+/** The test status of a result judged with perfbudget_result_judge(); regression may be NULL. */
+PERFBUDGET_API perfbudget_test_status perfbudget_result_test_status(
+    const perfbudget_result *result, const perfbudget_comparison *regression);
+
+/** The text a test runner shows for one benchmark, verdict first (CTest keeps only the first
+ *  1 KB of a passing test's output): "FAIL name: reason", one line per breached limit and the
+ *  regression, a line with PERFBUDGET_SKIP when skipped, a figures line, and with ctest_tags
+ *  one <CTestMeasurement type="numeric/double"> per key figure; a failed command's output last.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
+ *  Returns a new string in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_render_test_report(perfbudget_context *ctx,
+                                                 const perfbudget_result *result,
+                                                 const perfbudget_comparison *regression,
+                                                 int ctest_tags, char **out);
 
 #endif

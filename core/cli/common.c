@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* What run and check share: judging options, loading, concluding. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+void cli_common_init(cli_common *c) {
+    memset(c, 0, sizeof *c);
+    c->threshold_pct = NAN;
+}
+
+int cli_common_option(cli_common *c, const char *arg, const char *value) {
+    if (strcmp(arg, "--ctest") == 0) {
+        c->ctest = 1;
+        return 1;
+    }
+    const char **slot = strcmp(arg, "--budget") == 0        ? &c->budget_path
+                        : strcmp(arg, "--budget-name") == 0 ? &c->budget_name
+                        : strcmp(arg, "--baseline") == 0    ? &c->baseline_path
+                        : strcmp(arg, "--json") == 0        ? &c->json_path
+                        : strcmp(arg, "--session") == 0     ? &c->session_dir
+                                                            : NULL;
+    int threshold = strcmp(arg, "--threshold") == 0;
+    if (slot == NULL && !threshold) return 0;
+    if (value == NULL) {
+        fprintf(stderr, "perfbudget: %s needs a value\n", arg);
+        return -1;
+    }
+    if (threshold) {
+        c->threshold_pct = perfbudget__parse_percent(value);
+        if (c->threshold_pct < 0) {
+            fprintf(stderr, "perfbudget: invalid threshold '%s' (a percentage such as 5)\n", value);
+            return -1;
+        }
+    } else {
+        *slot = value;
+    }
+    return 2;
+}
+
+int cli_common_load(perfbudget_context *ctx, cli_common *c) {
+    if (c->budget_path != NULL &&
+        (c->budget = perfbudget__load_budget(ctx, "perfbudget", c->budget_path)) == NULL)
+        return 2;
+    c->verdict.budget = c->budget;
+    c->verdict.budget_name = c->budget_name;
+    c->verdict.threshold_pct = c->threshold_pct;
+    c->verdict.ctest = c->ctest;
+    c->verdict.session_dir = c->session_dir;
+    return perfbudget__load_baseline(ctx, "perfbudget", c->baseline_path, &c->verdict);
+}
+
+void cli_common_release(cli_common *c) {
+    perfbudget_results_free(c->verdict.baseline, c->verdict.baseline_count);
+    perfbudget_budget_free(c->budget);
+}
+
+int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
+                 size_t count, const char *suite) {
+    int exit_code = 0;
+    for (size_t i = 0; i < count; i++) {
+        int status = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, stdout);
+        if (status < 0) exit_code = 2;
+        else if (status == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+    }
+    if (c->json_path != NULL &&
+        perfbudget_results_write_json(ctx, c->json_path, suite, results, count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
+    return exit_code;
+}
+
+int cli_parse_time(const char *text, uint64_t *out) {
+    perfbudget_quantity q;
+    if (perfbudget_quantity_parse(NULL, text, &q) != PERFBUDGET_OK) return -1;
+    if (q.kind == PERFBUDGET_QUANTITY_NUMBER) q.value *= 1e9;
+    else if (q.kind != PERFBUDGET_QUANTITY_DURATION) return -1;
+    if (!(q.value >= 0) || q.value > 1e18) return -1;
+    *out = (uint64_t)q.value;
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget run --format: run a benchmark tool once and import the JSON it writes. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
+               const perfbudget_command_options *command, const char *format,
+               const char *output, perfbudget_result ***results, size_t *count) {
+    char temporary[4096] = "";
+    perfbudget_command_options once = *command;
+    once.warmup_runs = 0;
+    once.runs = 1;
+    if (output == NULL) {
+        /* The tool writes its JSON to standard output: keep that in a file of our own. */
+        const char *dir = getenv("TMPDIR");
+        snprintf(temporary, sizeof temporary, "%s/perfbudget-import-XXXXXX",
+                 dir && dir[0] ? dir : "/tmp");
+        int fd = mkstemp(temporary);
+        if (fd < 0) {
+            perror("perfbudget run: temporary file");
+            return 2;
+        }
+        close(fd);
+        once.stdout_path = temporary;
+        output = temporary;
+    }
+    perfbudget_result *run = NULL;
+    int exit_code = 0;
+    if (perfbudget_command_measure(ctx, name, cmd, &once, &run) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    } else if (perfbudget_result_status(run) != PERFBUDGET_RUN_OK) {
+        /* The tool itself failed: that failure is the result. */
+        *results = calloc(1, sizeof **results);
+        if (*results == NULL) exit_code = 2;
+        else (*results)[0] = run, *count = 1, run = NULL;
+    } else if (perfbudget_results_import(ctx, output, format, name, results, count) !=
+               PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
+    perfbudget_result_free(run);
+    if (temporary[0] != '\0') unlink(temporary);
+    return exit_code;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget run [options] -- CMD [ARGS...]: time a whole command, or import what an existing
+ * benchmark tool wrote, and judge it. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: perfbudget run [options] -- CMD [ARGS...]\n"
+            "Time a command over repeated runs (like hyperfine) and judge it.\n\n"
+            "  --name NAME          benchmark name (default: the command's base name)\n"
+            "  --budget FILE        budget file; the entry is found by --budget-name or NAME\n"
+            "  --budget-name NAME   budget entry name to use instead of NAME\n"
+            "  --warmup N           warm-up runs, not measured (default 1)\n"
+            "  --runs N             measured runs (default 10)\n"
+            "  --timeout TIME       per run, e.g. 30s (default 60s); a timeout fails the test\n"
+            "  --shell              run CMD as a command line through /bin/sh -c\n"
+            "  --cwd DIR            run CMD in DIR\n"
+            "  --baseline FILE      compare with an earlier result file; a regression fails\n"
+            "  --threshold PCT      regression threshold (default: budget file, else 5%%)\n"
+            "  --format FORMAT      google-benchmark, nanobench or hyperfine: CMD writes that\n"
+            "                       tool's JSON; import its results instead of timing CMD\n"
+            "  --output FILE        where CMD writes that JSON (default: its standard output)\n"
+            "  --json FILE          write the result file\n"
+            "  --ctest              CTest output: verdict first, <CTestMeasurement> tags\n"
+            "  --session DIR        also write the result into DIR (perfbudget session)\n\n"
+            "Exit status: 0 pass (or skipped), 1 failed, 2 usage or input error.\n");
+}
+
+static int parse_count(const char *text, uint32_t *out) {
+    char *end;
+    unsigned long value = strtoul(text, &end, 10);
+    if (end == text || *end != '\0' || text[0] == '-' || value > 1000000) return -1;
+    *out = (uint32_t)value;
+    return 0;
+}
+
+int perfbudget_cli_run(int argc, char **argv) {
+    cli_common common;
+    cli_common_init(&common);
+    perfbudget_command_options command;
+    perfbudget_command_options_init(&command);
+    const char *name = NULL, *format = NULL, *output = NULL;
+    int i = 1;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int used = cli_common_option(&common, arg, value);
+        if (used < 0) return 2;
+        if (used > 0) {
+            i += used - 1;
+            continue;
+        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(arg, "--shell") == 0) {
+            command.use_shell = 1;
+            continue;
+        }
+        if (value == NULL) {
+            fprintf(stderr, "perfbudget run: unknown option or missing value: %s\n", arg);
+            return 2;
+        }
+        int bad = 0;
+        if (strcmp(arg, "--name") == 0) name = value;
+        else if (strcmp(arg, "--warmup") == 0) bad = parse_count(value, &command.warmup_runs);
+        else if (strcmp(arg, "--runs") == 0) bad = parse_count(value, &command.runs) || command.runs == 0;
+        else if (strcmp(arg, "--timeout") == 0) bad = cli_parse_time(value, &command.timeout_ns);
+        else if (strcmp(arg, "--cwd") == 0) command.working_directory = value;
+        else if (strcmp(arg, "--format") == 0) format = value;
+        else if (strcmp(arg, "--output") == 0) output = value;
+        else {
+            fprintf(stderr, "perfbudget run: unknown option %s (see --help)\n", arg);
+            return 2;
+        }
+        if (bad) {
+            fprintf(stderr, "perfbudget run: invalid value '%s' for %s\n", value, arg);
+            return 2;
+        }
+        i++;
+    }
+    if (i + 1 >= argc) {
+        fprintf(stderr, "perfbudget run: no command; usage: perfbudget run [options] -- CMD...\n");
+        return 2;
+    }
+    char **cmd = argv + i + 1;
+    if (command.use_shell && argc - i - 1 != 1) {
+        fprintf(stderr, "perfbudget run: with --shell, give the command line as one argument\n");
+        return 2;
+    }
+    char default_name[256];
+    if (name == NULL) {
+        const char *slash = strrchr(cmd[0], '/');
+        snprintf(default_name, sizeof default_name, "%s", slash ? slash + 1 : cmd[0]);
+        name = default_name;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    int exit_code = cli_common_load(ctx, &common);
+    perfbudget_result **results = NULL;
+    size_t count = 0;
+    if (exit_code == 0) {
+        if (format != NULL) {
+            exit_code = cli_import(ctx, name, cmd, &command, format, output, &results, &count);
+        } else {
+            results = calloc(1, sizeof *results);
+            if (results == NULL ||
+                perfbudget_command_measure(ctx, name, cmd, &command, &results[0]) != PERFBUDGET_OK) {
+                fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+                exit_code = 2;
+            } else {
+                count = 1;
+            }
+        }
+    }
+    if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
+    perfbudget_results_free(results, count);
+    cli_common_release(&common);
+    perfbudget_context_free(ctx);
+    return exit_code;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget session open|close DIR: the CTest fixtures around one ctest invocation. open
+ * empties the session directory; every perf test drops its result there; close combines them
+ * into one result file and prints a summary table. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+static int is_result_file(const char *name) {
+    size_t length = strlen(name);
+    return name[0] != '.' && length > 5 && strcmp(name + length - 5, ".json") == 0;
+}
+
+/* mkdir -p */
+static int make_directories(const char *path) {
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(copy, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(copy, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int session_open(const char *dir) {
+    if (make_directories(dir) != 0) {
+        fprintf(stderr, "perfbudget session: cannot create %s: %s\n", dir, strerror(errno));
+        return 2;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "perfbudget session: cannot open %s: %s\n", dir, strerror(errno));
+        return 2;
+    }
+    size_t removed = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!is_result_file(e->d_name)) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        removed += unlink(path) == 0;
+    }
+    closedir(d);
+    printf("perfbudget session opened in %s%s\n", dir, removed ? " (old results removed)" : "");
+    return 0;
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(perfbudget_result_name(*(perfbudget_result *const *)a),
+                  perfbudget_result_name(*(perfbudget_result *const *)b));
+}
+
+static int session_close(const char *dir, const char *json_path, const char *budget_path) {
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_result **all = NULL;
+    size_t count = 0, capacity = 0;
+    int exit_code = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "perfbudget session: cannot open %s: %s\n", dir, strerror(errno));
+        exit_code = 2;
+    }
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        if (!is_result_file(e->d_name)) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        perfbudget_result **results;
+        size_t n;
+        if (perfbudget_results_load_json(ctx, path, &results, &n) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget session: skipping %s\n", perfbudget_errmsg(ctx));
+            continue;
+        }
+        if (count + n > capacity) {
+            capacity = (count + n) * 2;
+            perfbudget_result **grown = realloc(all, capacity * sizeof *grown);
+            if (grown == NULL) {
+                perfbudget_results_free(results, n);
+                exit_code = 2;
+                break;
+            }
+            all = grown;
+        }
+        memcpy(all + count, results, n * sizeof *results);
+        count += n;
+        free(results); /* the array only: the results moved into `all` */
+    }
+    if (d != NULL) closedir(d);
+    if (count > 1) qsort(all, count, sizeof *all, by_name);
+    perfbudget_budget *budget = NULL;
+    if (exit_code == 0 && budget_path != NULL &&
+        (budget = perfbudget__load_budget(ctx, "perfbudget session", budget_path)) == NULL)
+        exit_code = 2;
+    if (exit_code == 0) {
+        char *table = NULL;
+        printf("perfbudget: %zu benchmark result%s in this run\n", count, count == 1 ? "" : "s");
+        if (count > 0 && perfbudget_render_table(ctx, all, count, 0, 1, &table) == PERFBUDGET_OK)
+            fputs(table, stdout);
+        perfbudget_free(table);
+    }
+    if (exit_code == 0 && budget != NULL) {
+        size_t entries = perfbudget_budget_entry_count(budget), unused_count = 0;
+        const char **names = malloc((count ? count : 1) * sizeof *names);
+        size_t *unused = malloc((entries ? entries : 1) * sizeof *unused);
+        for (size_t i = 0; names != NULL && i < count; i++) names[i] = perfbudget_result_name(all[i]);
+        if (names != NULL && unused != NULL &&
+            perfbudget_budget_unused_entries(budget, names, count, unused, &unused_count) ==
+                PERFBUDGET_OK)
+            for (size_t i = 0; i < unused_count; i++) {
+                int line;
+                const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
+                printf("warning: budget '%s' (%s:%d) matches no benchmark of this run\n", pattern,
+                       budget_path, line);
+            }
+        free(names);
+        free(unused);
+    }
+    if (exit_code == 0 && json_path != NULL) {
+        if (perfbudget_results_write_json(ctx, json_path, "ctest", all, count) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            printf("results: %s\n", json_path);
+        }
+    }
+    perfbudget_results_free(all, count);
+    perfbudget_budget_free(budget);
+    perfbudget_context_free(ctx);
+    return exit_code;
+}
+
+int perfbudget_cli_session(int argc, char **argv) {
+    const char *json_path = NULL, *budget_path = NULL;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: perfbudget session open DIR\n"
+               "       perfbudget session close DIR [--json FILE] [--budget FILE]\n"
+               "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
+               "writes its result there (--session DIR); close combines them into one result\n"
+               "file, prints a summary and warns about budget entries that matched nothing.\n");
+        return 0;
+    }
+    if (argc < 3 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "close") != 0)) {
+        fprintf(stderr, "usage: perfbudget session open|close DIR [--json FILE] [--budget FILE]\n");
+        return 2;
+    }
+    for (int i = 3; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--json") == 0) json_path = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--budget") == 0) budget_path = argv[++i];
+        else {
+            fprintf(stderr, "perfbudget session: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    return strcmp(argv[1], "open") == 0 ? session_open(argv[2])
+                                        : session_close(argv[2], json_path, budget_path);
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the CLI and perfbudget_main(): the verdict for one result, printed. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "frontend.h"
+
+perfbudget_budget *perfbudget__load_budget(perfbudget_context *ctx, const char *program,
+                                           const char *path) {
+    enum { SHOWN = 50 };
+    perfbudget_budget_error errors[SHOWN];
+    size_t count = 0;
+    perfbudget_budget *budget = NULL;
+    int status = perfbudget_budget_load(ctx, path, &budget, errors, SHOWN, &count);
+    if (status == PERFBUDGET_EPARSE) {
+        for (size_t i = 0; i < count && i < SHOWN; i++)
+            fprintf(stderr, "%s:%d:%d: %s\n", path, errors[i].line, errors[i].column,
+                    errors[i].message);
+    } else if (status != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+    }
+    return budget;
+}
+
+double perfbudget__parse_percent(const char *text) {
+    perfbudget_quantity q;
+    if (text == NULL || perfbudget_quantity_parse(NULL, text, &q) != PERFBUDGET_OK) return -1;
+    if (q.kind != PERFBUDGET_QUANTITY_NUMBER && q.kind != PERFBUDGET_QUANTITY_PERCENT) return -1;
+    return q.value >= 0 ? q.value : -1;
+}
+
+int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *path,
+                              perfbudget__verdict_options *o) {
+    const char *regression = getenv("PERFBUDGET_REGRESSION");
+    if (path == NULL && regression != NULL && strcmp(regression, "1") == 0) {
+        path = getenv("PERFBUDGET_BASELINE");
+        if (path == NULL || path[0] == '\0') {
+            fprintf(stderr, "%s: PERFBUDGET_REGRESSION=1 but no baseline: set PERFBUDGET_BASELINE "
+                            "to a result file\n", program);
+            return 0;
+        }
+    }
+    if (path == NULL) return 0;
+    if (perfbudget_results_load_json(ctx, path, &o->baseline, &o->baseline_count) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: baseline: %s\n", program, perfbudget_errmsg(ctx));
+        return 2;
+    }
+    return 0;
+}
+
+/* Threshold: command line, then $PERFBUDGET_THRESHOLD, then the budget file, then 5 %. */
+static void regression_options(const perfbudget__verdict_options *o, const char *name,
+                               perfbudget_compare_options *opts) {
+    perfbudget_compare_options_init(opts);
+    perfbudget_effective_budget effective;
+    if (o->budget != NULL && perfbudget_budget_resolve(o->budget, name, &effective) == PERFBUDGET_OK) {
+        const perfbudget_regression_settings *r = &effective.regression;
+        if (!isnan(r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY]))
+            opts->threshold_pct = r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY];
+        else if (!isnan(r->threshold_pct))
+            opts->threshold_pct = r->threshold_pct;
+        if (!isnan(r->critical_pct)) opts->critical_pct = r->critical_pct;
+        if (r->statistic >= 0) opts->statistic = (perfbudget_statistic)r->statistic;
+    }
+    double from_environment = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
+    if (from_environment >= 0) opts->threshold_pct = from_environment;
+    if (!isnan(o->threshold_pct)) opts->threshold_pct = o->threshold_pct;
+}
+
+static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
+                         perfbudget_result *result) {
+    char file[128], path[4096];
+    perfbudget_result_file_name(perfbudget_result_name(result), file, sizeof file);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s: cannot create %s: %s\n", program, dir, strerror(errno));
+        return -1;
+    }
+    if (perfbudget_results_write_json(ctx, path, "session", &result, 1) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return -1;
+    }
+    return 0;
+}
+
+int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudget_result *result,
+                         const perfbudget__verdict_options *o, FILE *out) {
+    const char *name = o->budget_name ? o->budget_name : perfbudget_result_name(result);
+    if (o->budget != NULL && perfbudget_result_status(result) == PERFBUDGET_RUN_OK)
+        perfbudget_result_judge(ctx, result, o->budget, o->budget_name, NULL);
+    perfbudget_comparison comparison, *regression = NULL;
+    if (o->baseline != NULL && perfbudget_result_status(result) == PERFBUDGET_RUN_OK) {
+        const perfbudget_result *base = NULL;
+        for (size_t i = 0; i < o->baseline_count && base == NULL; i++)
+            if (strcmp(perfbudget_result_name(o->baseline[i]), perfbudget_result_name(result)) == 0)
+                base = o->baseline[i];
+        size_t n_base = 0, n_current = 0;
+        const double *base_samples = base ? perfbudget_result_samples(base, &n_base) : NULL;
+        const double *samples = perfbudget_result_samples(result, &n_current);
+        perfbudget_compare_options opts;
+        regression_options(o, name, &opts);
+        if (base == NULL || n_base == 0)
+            fprintf(out, "note: the baseline has no samples of %s; nothing to compare\n",
+                    perfbudget_result_name(result));
+        else if (perfbudget_compare(ctx, base_samples, n_base, samples, n_current, &opts,
+                                    &comparison) == PERFBUDGET_OK)
+            regression = &comparison;
+        else
+            fprintf(out, "note: cannot compare with the baseline: %s\n", perfbudget_errmsg(ctx));
+    }
+    char *report = NULL;
+    if (perfbudget_render_test_report(ctx, result, regression, o->ctest, &report) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return -1;
+    }
+    fputs(report, out);
+    perfbudget_free(report);
+    fflush(out);
+    if (o->session_dir != NULL && write_session(ctx, program, o->session_dir, result) != 0)
+        return -1;
+    return (int)perfbudget_result_test_status(result, regression);
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* Whole-process measurement: spawn, wait with a timeout, wall/CPU/RSS from wait4(). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+void perfbudget_command_options_init(perfbudget_command_options *opts) {
+    if (opts == NULL) return;
+    memset(opts, 0, sizeof *opts);
+    opts->warmup_runs = 1;
+    opts->runs = 10;
+    opts->timeout_ns = UINT64_C(60000000000);
+    opts->output_limit = 64 * 1024;
+}
+
+typedef struct one_run {
+    double wall_ns, cpu_ns, peak_rss_bytes;
+    char reason[256]; /* empty when the run succeeded */
+} one_run;
+
+static int open_output_file(void) {
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/perfbudget-output-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd >= 0) unlink(path); /* anonymous: gone when closed */
+    return fd;
+}
+
+/* Wait for pid up to deadline_ns (0: forever); returns 1 when it exited, 0 on timeout. A pidfd
+ * wakes us the moment the child exits; without one (old kernels), poll with short sleeps. */
+static int wait_until(pid_t pid, uint64_t deadline_ns) {
+#ifdef SYS_pidfd_open
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd >= 0) {
+        int exited = 0;
+        for (;;) {
+            int timeout_ms = -1;
+            if (deadline_ns) {
+                uint64_t now = perfbudget__monotonic_ns();
+                if (now >= deadline_ns) break;
+                timeout_ms = (int)((deadline_ns - now + 999999) / 1000000);
+            }
+            struct pollfd p = {.fd = pidfd, .events = POLLIN};
+            int ready = poll(&p, 1, timeout_ms);
+            if (ready > 0) {
+                exited = 1;
+                break;
+            }
+            if (ready < 0 && errno != EINTR) break;
+        }
+        close(pidfd);
+        return exited;
+    }
+#endif
+    for (;;) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            return 1;
+        if (deadline_ns && perfbudget__monotonic_ns() >= deadline_ns) return 0;
+        struct timespec pause = {0, 200000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static void describe_status(int status, char *reason, size_t size) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        snprintf(reason, size, "exited with code %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(reason, size, "killed by signal %d (%s)%s", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+}
+
+static int run_once(perfbudget_context *ctx, char *const argv[],
+                    const perfbudget_command_options *opts, int output_fd, one_run *out) {
+    memset(out, 0, sizeof *out);
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (opts->stdout_path != NULL)
+        posix_spawn_file_actions_addopen(&actions, 1, opts->stdout_path,
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    else
+        posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+    if (opts->working_directory != NULL)
+        posix_spawn_file_actions_addchdir_np(&actions, opts->working_directory);
+    /* Its own process group, so a timeout kills the command and everything it started; default
+     * signal dispositions and an empty mask, whatever the caller (a test runner) had set. */
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                              POSIX_SPAWN_SETSIGMASK);
+    char *shell_argv[] = {"/bin/sh", "-c", argv[0], NULL};
+    char *const *command = opts->use_shell ? shell_argv : argv;
+
+    pid_t pid;
+    uint64_t start = perfbudget__monotonic_ns();
+    int error = posix_spawnp(&pid, command[0], &actions, &attributes, command, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (error != 0) {
+        snprintf(out->reason, sizeof out->reason, "cannot start '%s': %s", command[0],
+                 strerror(error));
+        return PERFBUDGET_OK;
+    }
+    uint64_t deadline = opts->timeout_ns ? start + opts->timeout_ns : 0;
+    int exited = wait_until(pid, deadline);
+    if (!exited) kill(-pid, SIGKILL);
+    int status = 0;
+    struct rusage usage;
+    pid_t waited;
+    do
+        waited = wait4(pid, &status, 0, &usage);
+    while (waited < 0 && errno == EINTR);
+    uint64_t end = perfbudget__monotonic_ns();
+    if (waited != pid)
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "waiting for '%s': %s", command[0],
+                                strerror(errno));
+    /* Whatever is left in the group outlived the command: a failure, and cleaned up. */
+    int stragglers = exited && kill(-pid, 0) == 0;
+    if (stragglers) kill(-pid, SIGKILL);
+    out->wall_ns = (double)(end - start);
+    out->cpu_ns = (double)usage.ru_utime.tv_sec * 1e9 + (double)usage.ru_utime.tv_usec * 1e3 +
+                  (double)usage.ru_stime.tv_sec * 1e9 + (double)usage.ru_stime.tv_usec * 1e3;
+    out->peak_rss_bytes = (double)usage.ru_maxrss * 1024.0;
+    if (!exited)
+        snprintf(out->reason, sizeof out->reason, "timed out after %.3g s (process group killed)",
+                 (double)opts->timeout_ns / 1e9);
+    else if (stragglers && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        snprintf(out->reason, sizeof out->reason,
+                 "left processes running after it exited (they were killed)");
+    else
+        describe_status(status, out->reason, sizeof out->reason);
+    return PERFBUDGET_OK;
+}
+
+/* The last `limit` bytes of what the command wrote. */
+static char *output_tail(int fd, size_t limit) {
+    struct stat info;
+    if (fstat(fd, &info) != 0) return NULL;
+    size_t size = (size_t)info.st_size, keep = size < limit ? size : limit;
+    char *text = malloc(keep + 64);
+    if (text == NULL) return NULL;
+    size_t prefix = 0;
+    if (keep < size) prefix = (size_t)sprintf(text, "[... %zu bytes not shown ...]\n", size - keep);
+    ssize_t got = pread(fd, text + prefix, keep, (off_t)(size - keep));
+    text[prefix + (got > 0 ? (size_t)got : 0)] = '\0';
+    return text;
+}
+
+int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *const argv[],
+                               const perfbudget_command_options *opts, perfbudget_result **out) {
+    perfbudget_command_options defaults;
+    if (opts == NULL) {
+        perfbudget_command_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (name == NULL || argv == NULL || argv[0] == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: no command");
+    if (opts->runs == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: runs must be >= 1");
+    double *samples = malloc(opts->runs * sizeof *samples);
+    if (samples == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    perfbudget_metrics metrics;
+    perfbudget_metrics_init(&metrics);
+    double cpu_total = 0, wall_total = 0, peak = 0;
+    char reason[400] = "";
+    char *output = NULL;
+    uint32_t measured = 0;
+    int code = PERFBUDGET_OK;
+    for (uint32_t i = 0; i < opts->warmup_runs + opts->runs && code == PERFBUDGET_OK; i++) {
+        int fd = open_output_file();
+        if (fd < 0) {
+            code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create a file for the output: %s",
+                                    strerror(errno));
+            break;
+        }
+        one_run run;
+        code = run_once(ctx, argv, opts, fd, &run);
+        if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
+            int warmup = i < opts->warmup_runs;
+            snprintf(reason, sizeof reason, "%s run %u of %u %s", warmup ? "warm-up" : "measured",
+                     (warmup ? i : i - opts->warmup_runs) + 1,
+                     warmup ? opts->warmup_runs : opts->runs, run.reason);
+            output = output_tail(fd, opts->output_limit);
+            close(fd);
+            break;
+        }
+        close(fd);
+        if (code != PERFBUDGET_OK || i < opts->warmup_runs) continue;
+        samples[measured++] = run.wall_ns;
+        cpu_total += run.cpu_ns;
+        wall_total += run.wall_ns;
+        if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
+    }
+    if (code == PERFBUDGET_OK && measured > 0) {
+        metrics.iterations_per_sample = 1;
+        metrics.rounds = measured;
+        metrics.total_iterations = measured;
+        metrics.wall_ns = wall_total;
+        metrics.cpu_ns_per_iteration = cpu_total / measured;
+        metrics.cpu_utilization = wall_total > 0 ? cpu_total / wall_total : NAN;
+        metrics.peak_rss_bytes = peak;
+        perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
+        metrics.clock_overhead_ns = clock.overhead_ns;
+        metrics.clock_resolution_ns = clock.resolution_ns;
+    }
+    if (code == PERFBUDGET_OK)
+        code = perfbudget_result_new(ctx, name, samples, measured, &metrics,
+                                     reason[0] ? PERFBUDGET_RUN_FAILED : PERFBUDGET_RUN_OK, reason,
+                                     out);
+    free(samples);
+    if (code == PERFBUDGET_OK)
+        perfbudget__result_take_output(*out, output);
+    else
+        free(output);
+    return code;
+}

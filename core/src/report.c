@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* What test runners show for a benchmark: the verdict first, then the figures. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void perfbudget_free(void *p) { free(p); }
+
+/* A growing string; on allocation failure it stops growing and remembers. */
+typedef struct text {
+    char *data;
+    size_t length, capacity;
+    int failed;
+} text;
+
+static void append(text *t, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
+
+static void append(text *t, const char *fmt, ...) {
+    if (t->failed) return;
+    va_list args;
+    va_start(args, fmt);
+    va_list copy;
+    va_copy(copy, args);
+    int needed = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (needed < 0 || t->length + (size_t)needed + 1 > t->capacity) {
+        size_t capacity = (t->capacity + (size_t)(needed > 0 ? needed : 0) + 1) * 2;
+        char *data = needed < 0 ? NULL : realloc(t->data, capacity);
+        if (data == NULL) {
+            t->failed = 1;
+            va_end(args);
+            return;
+        }
+        t->data = data;
+        t->capacity = capacity;
+    }
+    vsnprintf(t->data + t->length, t->capacity - t->length, fmt, args);
+    t->length += (size_t)needed;
+    va_end(args);
+}
+
+char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
+                                   char *buf, size_t size) {
+    if (buf == NULL || size == 0) return buf;
+    char current[32], baseline[32];
+    perfbudget_format_value(c->current_value, unit, current, sizeof current);
+    perfbudget_format_value(c->baseline_value, unit, baseline, sizeof baseline);
+    const char *severity = c->severity == PERFBUDGET_SEVERITY_NONE
+                               ? ""
+                               : perfbudget_severity_name(c->severity);
+    snprintf(buf, size,
+             "%s %s vs %s baseline: %+.1f%% (95%% CI %+.1f%% .. %+.1f%%), p = %.2g, threshold "
+             "%g%%: %s%s%s%s",
+             perfbudget_statistic_name(c->statistic), current, baseline, c->change_pct, c->ci_low_pct, c->ci_high_pct, c->p_value,
+             c->threshold_pct, perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "",
+             severity, severity[0] ? ")" : "");
+    return buf;
+}
+
+/* Right-align text in width columns, counting characters, not bytes ("µs" is one column). */
+static void cell(text *t, const char *value, int width) {
+    int columns = 0;
+    for (const char *c = value; *c != '\0'; c++) columns += ((unsigned char)*c & 0xC0) != 0x80;
+    append(t, " %*s%s", width > columns ? width - columns : 0, "", value);
+}
+
+int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *results,
+                            size_t count, int name_width, int header, char **out) {
+    if (out == NULL || (results == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_table: NULL argument");
+    text t = {0};
+    int width = name_width > 0 ? name_width : 9;
+    for (size_t i = 0; name_width <= 0 && i < count; i++) {
+        int length = (int)strlen(perfbudget_result_name(results[i]));
+        if (length > width) width = length;
+    }
+    static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
+                                           "instr/iter"};
+    static const int widths[] = {10, 10, 10, 7, 7, 10, 12};
+    if (header) {
+        append(&t, "%-*s %14s", width, "benchmark", "rounds x iters");
+        for (size_t c = 0; c < 7; c++) cell(&t, headings[c], widths[c]);
+        append(&t, "\n");
+    }
+    for (size_t i = 0; i < count; i++) {
+        const perfbudget_result *r = results[i];
+        const char *name = perfbudget_result_name(r);
+        if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
+            append(&t, "%-*s %s: %s\n", width, name,
+                   perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED",
+                   perfbudget_result_message(r));
+            continue;
+        }
+        const perfbudget_summary *s = perfbudget_result_summary(r);
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        char cells[7][32], shape[48];
+        snprintf(shape, sizeof shape, "%llu x %llu", (unsigned long long)m->rounds,
+                 (unsigned long long)m->iterations_per_sample);
+        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, cells[0], sizeof cells[0]);
+        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, cells[1], sizeof cells[1]);
+        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, cells[2], sizeof cells[2]);
+        perfbudget_format_value(s->median > 0 ? 100.0 * s->mad / s->median : s->mad,
+                                PERFBUDGET_UNIT_PERCENT, cells[3], sizeof cells[3]);
+        perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cells[4],
+                                sizeof cells[4]);
+        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, cells[5], sizeof cells[5]);
+        perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, cells[6],
+                                sizeof cells[6]);
+        append(&t, "%-*s %14s", width, name, shape);
+        for (size_t c = 0; c < 7; c++) cell(&t, cells[c], widths[c]);
+        append(&t, "\n");
+    }
+    if (t.failed) {
+        free(t.data);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render_table: out of memory");
+    }
+    *out = t.data ? t.data : calloc(1, 1);
+    return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+}
+
+perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *result,
+                                                     const perfbudget_comparison *regression) {
+    if (perfbudget_result_status(result) == PERFBUDGET_RUN_FAILED) return PERFBUDGET_TEST_FAIL;
+    if (regression != NULL && regression->regressed) return PERFBUDGET_TEST_FAIL;
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(result, &verdicts);
+    int unavailable = perfbudget_result_status(result) == PERFBUDGET_RUN_SKIPPED;
+    for (size_t i = 0; i < count; i++) {
+        if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) return PERFBUDGET_TEST_FAIL;
+        if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE) unavailable = 1;
+    }
+    return unavailable ? PERFBUDGET_TEST_SKIP : PERFBUDGET_TEST_PASS;
+}
+
+/* How the comparison ended, in a few words for the verdict line. */
+static const char *regression_summary(const perfbudget_comparison *c) {
+    switch (c->outcome) {
+    case PERFBUDGET_OUTCOME_IMPROVEMENT:
+        return "improved on the baseline";
+    case PERFBUDGET_OUTCOME_INCONCLUSIVE:
+        return "inconclusive against the baseline (too noisy to resolve the threshold)";
+    case PERFBUDGET_OUTCOME_REGRESSION:
+        return "regression";
+    default:
+        return "no regression";
+    }
+}
+
+static void measurement(text *t, const char *name, double value) {
+    if (isfinite(value))
+        append(t, "<CTestMeasurement type=\"numeric/double\" name=\"%s\">%.17g</CTestMeasurement>\n",
+               name, value);
+}
+
+int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_result *r,
+                                  const perfbudget_comparison *regression, int ctest_tags,
+                                  char **out) {
+    if (r == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render: NULL argument");
+    text t = {0};
+    const char *name = perfbudget_result_name(r);
+    perfbudget_test_status status = perfbudget_result_test_status(r, regression);
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    char line[512];
+    /* The first line says it all; the rest explains. */
+    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
+        append(&t, "%s %s: %s\n", status == PERFBUDGET_TEST_SKIP ? "SKIP" : "FAIL", name,
+               perfbudget_result_message(r));
+    } else {
+        size_t failed = 0, warned = 0;
+        const char *first = NULL;
+        for (size_t i = 0; i < count; i++) {
+            if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL && first == NULL) first = verdicts[i].text;
+            failed += verdicts[i].status == PERFBUDGET_LIMIT_FAIL;
+            warned += verdicts[i].status == PERFBUDGET_LIMIT_WARN;
+        }
+        if (regression != NULL)
+            perfbudget_format_comparison(regression, PERFBUDGET_UNIT_NS, line, sizeof line);
+        if (first != NULL)
+            append(&t, "FAIL %s: %s%s\n", name, first,
+                   failed + (regression && regression->regressed) > 1 ? " (and more below)" : "");
+        else if (regression != NULL && regression->regressed)
+            append(&t, "FAIL %s: %s\n", name, line);
+        else if (status == PERFBUDGET_TEST_SKIP)
+            append(&t, "SKIP %s: a budgeted figure cannot be measured here\n", name);
+        else if (count == 0)
+            append(&t, "PASS %s: %s\n", name,
+                   regression ? regression_summary(regression) : "measured; no budget applies");
+        else
+            append(&t, "PASS %s: %zu limit%s met%s%s%s\n", name, count - warned,
+                   count - warned == 1 ? "" : "s", warned ? ", warnings below" : "",
+                   regression ? ", " : "", regression ? regression_summary(regression) : "");
+        for (size_t i = 0; i < count; i++) {
+            static const char *const labels[] = {"pass", "WARN", "FAIL", "PERFBUDGET_SKIP"};
+            append(&t, "  %s %s\n", labels[verdicts[i].status], verdicts[i].text);
+        }
+        if (regression != NULL)
+            append(&t, "  %s regression check: %s\n",
+                   regression->regressed                                   ? "FAIL"
+                   : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
+                                                                            : "pass",
+                   line);
+    }
+    if (perfbudget_result_budget_entry(r) != NULL)
+        append(&t, "  budget entry: %s\n", perfbudget_result_budget_entry(r));
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    if (s->n > 0) {
+        char median[32], p95[32], p99[32], peak[32];
+        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
+        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
+        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, peak, sizeof peak);
+        append(&t, "  median %s, p95 %s, p99 %s, CPU %.1f%%, peak memory %s, %zu samples\n", median,
+               p95, p99, 100.0 * m->cpu_utilization, peak, s->n);
+    }
+    if (ctest_tags && s->n > 0) {
+        measurement(&t, "median_ns", s->median);
+        measurement(&t, "p95_ns", s->p95);
+        measurement(&t, "p99_ns", s->p99);
+        measurement(&t, "mean_ns", s->mean);
+        measurement(&t, "stddev_ns", s->stddev);
+        measurement(&t, "cpu_percent", 100.0 * m->cpu_utilization);
+        measurement(&t, "peak_memory_bytes", m->peak_rss_bytes);
+        measurement(&t, "instructions_per_iteration", m->instructions_per_iteration);
+        measurement(&t, "items_per_second", m->items_per_second);
+        measurement(&t, "bytes_per_second", m->bytes_per_second);
+        if (regression != NULL) measurement(&t, "change_pct", regression->change_pct);
+    }
+    const char *output = perfbudget_result_output(r);
+    if (output[0] != '\0') append(&t, "--- output of the failing run ---\n%s\n", output);
+    if (t.failed || t.data == NULL) {
+        free(t.data);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render: out of memory");
+    }
+    *out = t.data;
+    return PERFBUDGET_OK;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Importing Google Benchmark, hyperfine and nanobench JSON (files in tests/c/data/). */
+#include <string.h>
+
+#include "test_helpers.h"
+
+static perfbudget_result **import(perfbudget_context *ctx, const char *file, const char *format,
+                                  const char *single_name, size_t *count) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/%s", PERFBUDGET_TESTS_C_DIR, file);
+    perfbudget_result **results = NULL;
+    int status = perfbudget_results_import(ctx, path, format, single_name, &results, count);
+    if (status != PERFBUDGET_OK) fail_msg("%s: %s", file, perfbudget_errmsg(ctx));
+    return results;
+}
+
+static void test_google_benchmark(void **state) {
+    size_t count;
+    perfbudget_result **r = import(*state, "google-benchmark.json", "google-benchmark", NULL, &count);
+    assert_int_equal(count, 2);
+    assert_string_equal(perfbudget_result_name(r[0]), "BM_crc32/4096");
+    size_t n;
+    const double *samples = perfbudget_result_samples(r[0], &n);
+    assert_int_equal(n, 3); /* repetitions, aggregates skipped */
+    assert_close(samples[0], 8500, 1e-12);
+    assert_close(perfbudget_result_summary(r[0])->median, 8600, 1e-12);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r[0]);
+    assert_close(m->bytes_per_second, (4.8e8 + 4.7e8 + 4.75e8) / 3, 1e-12);
+    assert_int_equal(m->iterations_per_sample, 80000);
+    assert_int_equal(perfbudget_result_status(r[1]), PERFBUDGET_RUN_FAILED);
+    assert_non_null(strstr(perfbudget_result_message(r[1]), "input file missing"));
+    perfbudget_results_free(r, count);
+}
+
+static void test_hyperfine(void **state) {
+    size_t count;
+    perfbudget_result **r = import(*state, "hyperfine.json", "hyperfine", "decode_frame", &count);
+    assert_int_equal(count, 1);
+    assert_string_equal(perfbudget_result_name(r[0]), "decode_frame"); /* the single name */
+    assert_close(perfbudget_result_summary(r[0])->median, 2.1e6, 1e-12);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r[0]);
+    assert_close(m->peak_rss_bytes, 4325376, 0);
+    assert_close(m->cpu_utilization, 0.0019 / 0.0021, 1e-12);
+    perfbudget_results_free(r, count);
+}
+
+static void test_nanobench(void **state) {
+    size_t count;
+    perfbudget_result **r = import(*state, "nanobench.json", "nanobench", NULL, &count);
+    assert_int_equal(count, 1);
+    assert_string_equal(perfbudget_result_name(r[0]), "crc32 4k");
+    assert_close(perfbudget_result_summary(r[0])->median, 8600, 1e-12);
+    assert_close(perfbudget_result_metrics(r[0])->instructions_per_iteration, 41000.5, 0);
+    perfbudget_results_free(r, count);
+}
+
+static void test_errors(void **state) {
+    perfbudget_result **r;
+    size_t count;
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/hyperfine.json", PERFBUDGET_TESTS_C_DIR);
+    assert_int_equal(perfbudget_results_import(*state, path, "criterion", NULL, &r, &count),
+                     PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "unknown format 'criterion'"));
+    assert_int_equal(perfbudget_results_import(*state, path, "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_int_equal(perfbudget_results_import(*state, "/nonexistent.json", "hyperfine", NULL, &r,
+                                               &count),
+                     PERFBUDGET_EIO);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_google_benchmark, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_hyperfine, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_nanobench, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_errors, context_setup, context_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* What test runners show: verdict first, CTest measurements, skips; tables; file names. */
+#include <string.h>
+
+#include "test_helpers.h"
+
+/* Like assert_non_null(strstr(...)), but shows the text when the line is missing. */
+static void expect_in(const char *text, const char *needle) {
+    if (strstr(text, needle) == NULL) fail_msg("missing '%s' in:\n%s", needle, text);
+}
+
+static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
+    perfbudget_budget *budget = NULL;
+    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "b.yml", &budget, NULL, 0,
+                                             NULL),
+                     PERFBUDGET_OK);
+    return budget;
+}
+
+static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre) {
+    double samples[20];
+    for (int i = 0; i < 20; i++) samples[i] = centre * (1.0 + 0.001 * (i % 5));
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    m.peak_rss_bytes = 3e6;
+    m.cpu_utilization = 0.98;
+    m.rounds = 20;
+    m.iterations_per_sample = 1;
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_result_new(ctx, name, samples, 20, &m, PERFBUDGET_RUN_OK, NULL, &r),
+                     PERFBUDGET_OK);
+    return r;
+}
+
+static char *render(perfbudget_context *ctx, perfbudget_result *r,
+                    const perfbudget_comparison *c) {
+    char *text = NULL;
+    assert_int_equal(perfbudget_render_test_report(ctx, r, c, 1, &text), PERFBUDGET_OK);
+    return text;
+}
+
+static void test_failure_comes_first(void **state) {
+    perfbudget_budget *b = budget_of(*state, "version: 1\nbudgets:\n  decode:\n"
+                                             "    latency: {p95: 2ms, median: 1ms}\n"
+                                             "    memory: 1GB\n");
+    perfbudget_result *r = result_of(*state, "decode", 2.3e6);
+    perfbudget_limit_status worst;
+    assert_int_equal(perfbudget_result_judge(*state, r, b, NULL, &worst), PERFBUDGET_OK);
+    assert_int_equal(worst, PERFBUDGET_LIMIT_FAIL);
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_FAIL);
+    char *text = render(*state, r, NULL);
+    const char *first_line = "FAIL decode: p95 2.31 ms > 2 ms budget (and more below)\n";
+    assert_memory_equal(text, first_line, strlen(first_line));
+    expect_in(text, "  FAIL median 2.30 ms > 1 ms budget\n");
+    expect_in(text, "  pass memory 3 MB <= 1 GB budget\n");
+    expect_in(text, "<CTestMeasurement type=\"numeric/double\" name=\"median_ns\">2304600");
+    assert_null(strstr(text, "instructions_per_iteration")); /* unavailable: no tag, no zero */
+    perfbudget_free(text);
+    perfbudget_result_free(r);
+    perfbudget_budget_free(b);
+}
+
+static void test_unmeasurable_limit_skips(void **state) {
+    perfbudget_budget *b = budget_of(*state, "version: 1\nbudgets:\n  decode:\n"
+                                             "    latency: {p95: 1min}\n    instructions: 5000\n");
+    perfbudget_result *r = result_of(*state, "decode", 1e3);
+    perfbudget_result_judge(*state, r, b, NULL, NULL);
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_SKIP);
+    char *text = render(*state, r, NULL);
+    assert_memory_equal(text, "SKIP decode:", 12);
+    expect_in(text, "PERFBUDGET_SKIP instructions unavailable here");
+    perfbudget_free(text);
+    perfbudget_result_free(r);
+    perfbudget_budget_free(b);
+}
+
+static void test_regression_line(void **state) {
+    perfbudget_result *base = result_of(*state, "decode", 1e6);
+    perfbudget_result *now = result_of(*state, "decode", 1.2e6);
+    size_t nb, nc;
+    const double *b = perfbudget_result_samples(base, &nb), *c = perfbudget_result_samples(now, &nc);
+    perfbudget_comparison cmp;
+    assert_int_equal(perfbudget_compare(*state, b, nb, c, nc, NULL, &cmp), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_test_status(now, &cmp), PERFBUDGET_TEST_FAIL);
+    char *text = render(*state, now, &cmp);
+    expect_in(text, "FAIL decode: median 1.20 ms vs 1.00 ms baseline: +20.0%");
+    expect_in(text, "regression (critical)");
+    expect_in(text, "name=\"change_pct\">20");
+    perfbudget_free(text);
+    perfbudget_result_free(base);
+    perfbudget_result_free(now);
+}
+
+static void test_failed_run_and_table(void **state) {
+    perfbudget_result *r[2];
+    r[0] = result_of(*state, "a_long_benchmark_name", 1234.0);
+    assert_int_equal(perfbudget_result_new(*state, "crashes", NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                                           "killed by signal 11", &r[1]),
+                     PERFBUDGET_OK);
+    char *text = render(*state, r[1], NULL);
+    assert_string_equal(text, "FAIL crashes: killed by signal 11\n");
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_render_table(*state, r, 2, 0, 1, &text), PERFBUDGET_OK);
+    expect_in(text, "benchmark             rounds x iters");
+    expect_in(text, "a_long_benchmark_name         20 x 1    1.24 \xC2\xB5s");
+    expect_in(text, "crashes               FAILED: killed by signal 11");
+    perfbudget_free(text);
+    perfbudget_result_free(r[0]);
+    perfbudget_result_free(r[1]);
+}
+
+static void test_file_names(void **state) {
+    (void)state;
+    char a[128], b[128];
+    perfbudget_result_file_name("tests/test_io.py::test_read[../../etc]", a, sizeof a);
+    assert_null(strchr(a, '/'));
+    assert_true(a[0] != '.');
+    assert_non_null(strstr(a, ".json"));
+    perfbudget_result_file_name("a/b", a, sizeof a);
+    perfbudget_result_file_name("a_b", b, sizeof b);
+    assert_string_not_equal(a, b); /* sanitised alike, kept apart by the hash */
+    perfbudget_result_file_name("..", a, sizeof a);
+    assert_true(a[0] != '.');
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_failure_comes_first, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_unmeasurable_limit_skips, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_regression_line, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_run_and_table, context_setup, context_teardown),
+        cmocka_unit_test(test_file_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
