@@ -71,18 +71,35 @@ static json_t *budget_json(const perfbudget_result *r) {
     return json_pack("{s:s?, s:o}", "entry", entry, "verdicts", list);
 }
 
+static json_t *custom_metrics_json(const perfbudget_result *r) {
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < perfbudget_result_metric_count(r); i++) {
+        const char *name;
+        double value;
+        perfbudget_quantity_kind kind;
+        int higher;
+        perfbudget_result_metric_at(r, i, &name, &value, &kind, &higher);
+        json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:b}", "name", name, "value",
+                                              number(value), "kind",
+                                              perfbudget_quantity_kind_name(kind),
+                                              "higher_is_better", higher));
+    }
+    return list;
+}
+
 static json_t *result_json(const perfbudget_result *r) {
     size_t count;
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "name",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o}", "name",
                      perfbudget_result_name(r), "status",
                      status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
-                     metrics_json(perfbudget_result_metrics(r)), "counters_note",
-                     perfbudget_result_counters_note(r), "budget", budget_json(r));
+                     metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
+                     custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
+                     "budget", budget_json(r));
 }
 
 int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
@@ -189,6 +206,33 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     int code = perfbudget_result_new(ctx, name, values, count, &metrics, status,
                                      json_string_value(json_object_get(b, "message")), out);
     free(values);
+    /* Custom metrics were stored in base units; the base unit of each kind reads them back. */
+    static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
+    size_t k;
+    const json_t *custom;
+    json_array_foreach(json_object_get(b, "custom_metrics"), k, custom) {
+        if (code != PERFBUDGET_OK) break;
+        const char *metric = json_string_value(json_object_get(custom, "name"));
+        const char *kind = json_string_value(json_object_get(custom, "kind"));
+        const json_t *value = json_object_get(custom, "value");
+        size_t unit = 0;
+        while (unit < 6 && (kind == NULL ||
+                            strcmp(perfbudget_quantity_kind_name((perfbudget_quantity_kind)unit), kind) != 0))
+            unit++;
+        if (metric == NULL || !json_is_number(value) || unit == 6) {
+            code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark '%s': custom metric %zu is malformed", path, name, k);
+            break;
+        }
+        code = perfbudget_result_add_metric(ctx, *out, metric, json_number_value(value),
+                                            base_units[unit],
+                                            json_is_true(json_object_get(custom, "higher_is_better")));
+    }
+    if (code != PERFBUDGET_OK && *out != NULL && code != PERFBUDGET_EDOMAIN) {
+        perfbudget_result_free(*out);
+        *out = NULL;
+        return code;
+    }
     if (code == PERFBUDGET_EDOMAIN)
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name,
                                 perfbudget_errmsg(ctx));

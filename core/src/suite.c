@@ -46,6 +46,13 @@ struct perfbudget_result {
     perfbudget_summary summary;
     perfbudget_metrics metrics;
     char *output; /* a failed command's output, or NULL */
+    struct custom_metric {
+        char *name;
+        double value;
+        perfbudget_quantity_kind kind;
+        int higher_is_better;
+    } *custom;
+    size_t custom_count;
     perfbudget_limit_verdict *verdicts; /* from perfbudget_result_judge() */
     size_t verdict_count;
     const char *budget_entry; /* borrowed from the budget */
@@ -129,11 +136,10 @@ static int measuring_done(const perfbudget_state *s, uint64_t now) {
     return s->rounds >= s->opts.min_rounds && now - s->measure_start_ns >= s->opts.min_time_ns;
 }
 
-bool perfbudget_loop_next_batch_(perfbudget_state *s) {
-    uint64_t now = perfbudget_context_now_ns(s->ctx);
+/* The state machine, after a batch of s->batch_iterations took elapsed ns, at time now:
+ * calibrate, warm up, measure, stop. Returns true when another batch should run. */
+static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
     if (s->status != PERFBUDGET_RUN_OK || s->phase == PHASE_DONE) return false;
-    if (s->counters_ok) perfbudget_counters_stop(s->counters);
-    uint64_t elapsed = now - s->batch_start_ns;
     switch (s->phase) {
     case PHASE_NOT_STARTED:
         s->run_start_ns = now;
@@ -172,6 +178,13 @@ bool perfbudget_loop_next_batch_(perfbudget_state *s) {
         if (s->cpu_ok) s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_end) == PERFBUDGET_OK;
         return false;
     }
+    return true;
+}
+
+bool perfbudget_loop_next_batch_(perfbudget_state *s) {
+    uint64_t now = perfbudget_context_now_ns(s->ctx);
+    if (s->counters_ok) perfbudget_counters_stop(s->counters);
+    if (!advance(s, now - s->batch_start_ns, now)) return false;
     s->remaining = s->batch_iterations - 1;
     if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
     s->batch_start_ns = perfbudget_context_now_ns(s->ctx);
@@ -345,6 +358,28 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
     }
 }
 
+/* Move what the state measured into the result: samples, summary, metrics. */
+static int finish(perfbudget_context *ctx, perfbudget_state *s, perfbudget_result *r,
+                  const perfbudget_memory_usage *peak, int peak_reset) {
+    r->status = s->status;
+    snprintf(r->message, sizeof r->message, "%s", s->message);
+    int status = PERFBUDGET_OK;
+    if (s->status == PERFBUDGET_RUN_OK && s->rounds > 0) {
+        r->samples = malloc(s->rounds * sizeof *r->samples);
+        if (r->samples == NULL) {
+            status = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        } else {
+            memcpy(r->samples, s->samples, s->rounds * sizeof *r->samples);
+            r->count = s->rounds;
+            status = perfbudget_summarize(ctx, r->samples, r->count, &r->summary);
+        }
+    } else {
+        perfbudget_summarize(NULL, NULL, 0, &r->summary);
+    }
+    if (status == PERFBUDGET_OK) fill_metrics(s, r, peak, peak_reset);
+    return status;
+}
+
 static void state_release(perfbudget_state *s) {
     if (s->statm_fd >= 0) close(s->statm_fd);
     perfbudget_counters_free(s->counters);
@@ -359,6 +394,8 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->samples);
     free(result->verdicts);
     free(result->output);
+    for (size_t i = 0; i < result->custom_count; i++) free(result->custom[i].name);
+    free(result->custom);
     free(result);
 }
 
@@ -400,22 +437,7 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
             perfbudget_state_fail(s, "the benchmark body left the loop before it ended");
         if (def->teardown != NULL) def->teardown(s);
     }
-    r->status = s->status;
-    snprintf(r->message, sizeof r->message, "%s", s->message);
-    int status = PERFBUDGET_OK;
-    if (s->status == PERFBUDGET_RUN_OK && s->rounds > 0) {
-        r->samples = malloc(s->rounds * sizeof *r->samples);
-        if (r->samples == NULL) {
-            status = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_run: out of memory");
-        } else {
-            memcpy(r->samples, s->samples, s->rounds * sizeof *r->samples);
-            r->count = s->rounds;
-            status = perfbudget_summarize(ctx, r->samples, r->count, &r->summary);
-        }
-    } else {
-        perfbudget_summarize(NULL, NULL, 0, &r->summary);
-    }
-    if (status == PERFBUDGET_OK) fill_metrics(s, r, peak_ok ? &peak : NULL, peak_reset);
+    int status = finish(ctx, s, r, peak_ok ? &peak : NULL, peak_reset);
     state_release(s);
     free(s);
     if (status != PERFBUDGET_OK) {
@@ -531,9 +553,26 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
     if (verdicts == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
     perfbudget_observation observed;
     perfbudget_observation_init(&observed, &result->summary, &result->metrics);
+    const char **custom_names = calloc(result->custom_count + 1, sizeof *custom_names);
+    double *custom_values = calloc(result->custom_count + 1, sizeof *custom_values);
+    if (custom_names == NULL || custom_values == NULL) {
+        free(custom_names);
+        free(custom_values);
+        free(verdicts);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
+    }
+    for (size_t i = 0; i < result->custom_count; i++) {
+        custom_names[i] = result->custom[i].name;
+        custom_values[i] = result->custom[i].value;
+    }
+    observed.custom_names = custom_names;
+    observed.custom_values = custom_values;
+    observed.custom_count = result->custom_count;
     perfbudget_limit_status status;
     int code = perfbudget_budget_evaluate(ctx, &effective, &observed, verdicts,
                                           effective.limit_count, &status);
+    free(custom_names);
+    free(custom_values);
     if (code != PERFBUDGET_OK) {
         free(verdicts);
         return code;
@@ -554,4 +593,121 @@ size_t perfbudget_result_verdicts(const perfbudget_result *result,
 
 const char *perfbudget_result_budget_entry(const perfbudget_result *result) {
     return result->budget_entry;
+}
+
+/* ---- loops driven from outside ----------------------------------------------------------------- */
+
+struct perfbudget_sampler {
+    perfbudget_state state;
+    perfbudget_result *result; /* holds the name and the counters' note until finish */
+    int peak_reset;
+};
+
+int perfbudget_sampler_new(perfbudget_context *ctx, const char *name,
+                           const perfbudget_run_options *opts, perfbudget_sampler **out) {
+    if (name == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "sampler_new: NULL argument");
+    perfbudget_run_options defaults;
+    if (opts == NULL) {
+        perfbudget_run_options_init(&defaults);
+        opts = &defaults;
+    }
+    perfbudget_sampler *sampler = calloc(1, sizeof *sampler);
+    perfbudget_result *r = calloc(1, sizeof *r);
+    if (sampler == NULL || r == NULL || (r->name = copy_string(name)) == NULL) {
+        free(sampler);
+        perfbudget_result_free(r);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "sampler_new: out of memory");
+    }
+    perfbudget_benchmark_def def = {.name = name};
+    state_init(&sampler->state, ctx, opts, &def, r);
+    sampler->result = r;
+    sampler->peak_reset = perfbudget_memory_reset_peak(NULL) == PERFBUDGET_OK;
+    *out = sampler;
+    return PERFBUDGET_OK;
+}
+
+void perfbudget_sampler_free(perfbudget_sampler *sampler) {
+    if (sampler == NULL) return;
+    state_release(&sampler->state);
+    perfbudget_result_free(sampler->result);
+    free(sampler);
+}
+
+uint64_t perfbudget_sampler_next(perfbudget_sampler *sampler, uint64_t previous_batch_ns) {
+    perfbudget_state *s = &sampler->state;
+    uint64_t now = perfbudget_context_now_ns(s->ctx);
+    if (s->counters_ok) perfbudget_counters_stop(s->counters);
+    if (!advance(s, previous_batch_ns, now)) return 0;
+    if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
+    return s->batch_iterations;
+}
+
+perfbudget_state *perfbudget_sampler_state(perfbudget_sampler *sampler) {
+    return &sampler->state;
+}
+
+int perfbudget_sampler_finish(perfbudget_sampler *sampler, perfbudget_result **out) {
+    if (sampler == NULL || out == NULL) return PERFBUDGET_EINVAL;
+    perfbudget_state *s = &sampler->state;
+    if (sampler->result == NULL)
+        return perfbudget__fail(s->ctx, PERFBUDGET_ESTATE, "sampler_finish: called twice");
+    if (s->status == PERFBUDGET_RUN_OK && s->phase != PHASE_DONE)
+        return perfbudget__fail(s->ctx, PERFBUDGET_ESTATE,
+                                "sampler_finish: sampling of %s has not finished",
+                                sampler->result->name);
+    perfbudget_memory_usage peak;
+    int peak_ok = perfbudget_memory_read(NULL, &peak) == PERFBUDGET_OK;
+    perfbudget_result *r = sampler->result;
+    int status = finish(s->ctx, s, r, peak_ok ? &peak : NULL, sampler->peak_reset);
+    if (status != PERFBUDGET_OK) return status;
+    sampler->result = NULL;
+    *out = r;
+    return PERFBUDGET_OK;
+}
+
+/* ---- custom metrics ------------------------------------------------------------------------------ */
+
+int perfbudget_result_add_metric(perfbudget_context *ctx, perfbudget_result *result,
+                                 const char *name, double value, const char *unit,
+                                 int higher_is_better) {
+    if (result == NULL || name == NULL || name[0] == '\0')
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "add_metric: a metric needs a name");
+    if (!isfinite(value))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "metric %s: value is not finite", name);
+    /* The unit's factor and kind, from the same parser budget files use: "1 ms". */
+    char one[64];
+    snprintf(one, sizeof one, "1%s", unit ? unit : "");
+    perfbudget_quantity quantity;
+    if (perfbudget_quantity_parse(ctx, one, &quantity) != PERFBUDGET_OK)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "metric %s: unknown unit '%s'", name,
+                                unit ? unit : "");
+    struct custom_metric *grown =
+        realloc(result->custom, (result->custom_count + 1) * sizeof *grown);
+    char *copy = copy_string(name);
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        if (grown != NULL) result->custom = grown;
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "add_metric: out of memory");
+    }
+    result->custom = grown;
+    grown[result->custom_count++] =
+        (struct custom_metric){copy, value * quantity.value, quantity.kind, higher_is_better != 0};
+    return PERFBUDGET_OK;
+}
+
+size_t perfbudget_result_metric_count(const perfbudget_result *result) {
+    return result ? result->custom_count : 0;
+}
+
+int perfbudget_result_metric_at(const perfbudget_result *result, size_t index, const char **name,
+                                double *value, perfbudget_quantity_kind *kind,
+                                int *higher_is_better) {
+    if (result == NULL || index >= result->custom_count) return PERFBUDGET_EINVAL;
+    const struct custom_metric *m = &result->custom[index];
+    if (name) *name = m->name;
+    if (value) *value = m->value;
+    if (kind) *kind = m->kind;
+    if (higher_is_better) *higher_is_better = m->higher_is_better;
+    return PERFBUDGET_OK;
 }

@@ -109,6 +109,30 @@ static void test_failed_run_and_table(void **state) {
     perfbudget_result_free(r[1]);
 }
 
+static void test_custom_metrics(void **state) {
+    perfbudget_budget *b = budget_of(*state, "version: 1\nbudgets:\n  decode:\n    metrics:\n"
+                                             "      hit_rate: {fail: 80%, higher_is_better: true}\n"
+                                             "      parse_time: 2ms\n");
+    perfbudget_result *r = result_of(*state, "decode", 1e3);
+    assert_int_equal(perfbudget_result_add_metric(*state, r, "hit_rate", 92, "%", 1), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_add_metric(*state, r, "parse_time", 2.5, "ms", 0),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_add_metric(*state, r, "x", 1, "parsecs", 0), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_result_metric_count(r), 2);
+    double value;
+    perfbudget_result_metric_at(r, 1, NULL, &value, NULL, NULL);
+    assert_close(value, 2.5e6, 0); /* stored in ns */
+    perfbudget_limit_status worst;
+    perfbudget_result_judge(*state, r, b, NULL, &worst);
+    assert_int_equal(worst, PERFBUDGET_LIMIT_FAIL);
+    char *text = render(*state, r, NULL);
+    expect_in(text, "FAIL decode: parse_time 2.50 ms > 2 ms budget");
+    expect_in(text, "  pass hit_rate 92% >= 80% minimum");
+    perfbudget_free(text);
+    perfbudget_result_free(r);
+    perfbudget_budget_free(b);
+}
+
 static void test_file_names(void **state) {
     (void)state;
     char a[128], b[128];
@@ -130,6 +154,7 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_regression_line, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_failed_run_and_table, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_custom_metrics, context_setup, context_teardown),
         cmocka_unit_test(test_file_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,36 @@ static void test_skip_and_misuse(void **state) {
     perfbudget_result_free(r);
 }
 
+/* A loop driven from outside (as Python drives it) follows the same rules as perfbudget_loop. */
+static void test_sampler_matches_the_loop(void **state) {
+    fake f = {.now = 1000, .step_ns = 50};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_benchmark_def def = {.name = "fifty", .run = advancing_body, .userdata = &f};
+    perfbudget_result *looped = run_one(*state, &def, &opts);
+
+    f.now = 1000;
+    perfbudget_sampler *sampler;
+    assert_int_equal(perfbudget_sampler_new(*state, "fifty", &opts, &sampler), PERFBUDGET_OK);
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_ESTATE);
+    uint64_t previous = 0, n;
+    while ((n = perfbudget_sampler_next(sampler, previous)) != 0) {
+        f.now += n * 50;
+        previous = n * 50;
+    }
+    assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_ESTATE);
+    perfbudget_sampler_free(sampler);
+    const perfbudget_metrics *a = perfbudget_result_metrics(looped), *b = perfbudget_result_metrics(r);
+    assert_int_equal(a->iterations_per_sample, b->iterations_per_sample);
+    assert_int_equal(a->rounds, b->rounds);
+    assert_close(perfbudget_result_summary(r)->median, 50.0, 0);
+    assert_string_equal(perfbudget_result_name(r), "fifty");
+    perfbudget_result_free(r);
+    perfbudget_result_free(looped);
+}
+
 static void test_suite_bookkeeping(void **state) {
     perfbudget_suite *suite;
     assert_int_equal(perfbudget_suite_new(*state, "codec", &suite), PERFBUDGET_OK);
@@ -224,6 +254,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failing_setup_fails_the_benchmark, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_skip_and_misuse, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_sampler_matches_the_loop, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_suite_bookkeeping, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,24 @@ PERFBUDGET_API size_t perfbudget_result_verdicts(const perfbudget_result *result
 /** The budget entry that matched at judgement (NULL for none). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_budget_entry(const perfbudget_result *result);
 
+/** Record a custom metric a test measured itself ("cache_hit_rate" 92 "%"), for budgets'
+ *  metrics: entries and the result file. unit is any unit of a budget file ("ms", "MB", "%",
+ *  "/s") or "" for a plain number; the value is stored in the unit kind's base unit.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (unknown unit, non-finite value) or
+ *  PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_add_metric(perfbudget_context *ctx,
+                                                perfbudget_result *result, const char *name,
+                                                double value, const char *unit,
+                                                int higher_is_better);
+
+/** The custom metrics recorded so far: their number, and each one's name, value in base unit,
+ *  kind and direction through the out-parameters (any may be NULL). Borrowed. */
+PERFBUDGET_API size_t perfbudget_result_metric_count(const perfbudget_result *result);
+PERFBUDGET_API int perfbudget_result_metric_at(const perfbudget_result *result, size_t index,
+                                               const char **name, double *value,
+                                               perfbudget_quantity_kind *kind,
+                                               int *higher_is_better);
+
 /** Apply a budget's measuring settings (where set) to run options. */
 PERFBUDGET_API void perfbudget_run_options_apply(perfbudget_run_options *opts,
                                                  const perfbudget_measure_settings *settings);

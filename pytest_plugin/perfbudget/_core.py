@@ -1,0 +1,655 @@
+"""The only module that touches the C core (cffi's ffi and lib): handles, status codes and text
+are converted here and nowhere else. Every figure and every decision comes from C; this module
+does no arithmetic on them."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, fields
+from os import fspath
+from typing import Any, Iterable, Optional, Sequence, Union
+
+from perfbudget._perfbudget_ffi import ffi, lib
+
+PathLike = Union[str, "os.PathLike[str]"]  # noqa: F821 - for annotations only
+
+
+class PerfbudgetError(Exception):
+    """A call into the C core failed; carries the core's status name and message."""
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        self.name = _text(lib.perfbudget_errname(code)) or "unknown"
+        super().__init__(message or _text(lib.perfbudget_errstr(code)))
+
+
+@dataclass(frozen=True)
+class BudgetProblem:
+    """One problem in a budget file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class BudgetError(PerfbudgetError, ValueError):
+    """A budget file is missing or invalid. file, line and column locate the first problem;
+    problems lists all of them."""
+
+    def __init__(self, code: int, message: str, problems: Sequence[BudgetProblem], file: str):
+        super().__init__(code, message)
+        self.problems = list(problems)
+        self.file = file
+        self.line = problems[0].line if problems else 0
+        self.column = problems[0].column if problems else 0
+
+
+def _text(pointer: Any) -> str:
+    return "" if pointer == ffi.NULL else ffi.string(pointer).decode("utf-8", "replace")
+
+
+def _bytes(text: Optional[str]) -> Any:
+    return ffi.NULL if text is None else text.encode("utf-8")
+
+
+def _nan_to_none(value: float) -> Optional[float]:
+    return None if math.isnan(value) else value
+
+
+class _Context:
+    """One perfbudget_context: the clock and the last error. Not thread-safe, so one per thread."""
+
+    def __init__(self) -> None:
+        out = ffi.new("perfbudget_context **")
+        code = lib.perfbudget_context_new(out)
+        if code != lib.PERFBUDGET_OK:
+            raise PerfbudgetError(code, "cannot create a context")
+        self.handle = ffi.gc(out[0], lib.perfbudget_context_free)
+
+    def check(self, code: int) -> None:
+        if code != lib.PERFBUDGET_OK:
+            raise PerfbudgetError(code, _text(lib.perfbudget_errmsg(self.handle)))
+
+
+_local = threading.local()
+
+
+def _context() -> _Context:
+    context: Optional[_Context] = getattr(_local, "context", None)
+    if context is None:
+        context = _local.context = _Context()
+    return context
+
+
+def version() -> str:
+    """The C core's version."""
+    return _text(lib.perfbudget_version())
+
+
+def now_ns() -> int:
+    """The core's monotonic clock, in ns."""
+    return int(lib.perfbudget_context_now_ns(_context().handle))
+
+
+def clock_info() -> dict[str, float]:
+    """The clock's overhead and resolution as the core measured them."""
+    info = lib.perfbudget_context_clock_info(_context().handle)
+    return {"overhead_ns": info.overhead_ns, "resolution_ns": info.resolution_ns}
+
+
+def _doubles(values: Iterable[float]) -> tuple[Any, int]:
+    data = [float(v) for v in values]
+    return ffi.new("double[]", data), len(data)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Summary statistics of a sample set (docs/statistics.md); NaN where undefined."""
+
+    n: int
+    min: float
+    max: float
+    mean: float
+    stddev: float
+    median: float
+    mad: float
+    iqr: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+    p95: float
+    p99: float
+    outliers_low: int
+    outliers_high: int
+    median_ci_low: float
+    median_ci_high: float
+    median_ci_level: float
+
+    @classmethod
+    def _from_c(cls, s: Any) -> "Summary":
+        return cls(**{f.name: getattr(s, f.name) for f in fields(cls)})
+
+
+def summarize(samples: Iterable[float]) -> Summary:
+    """Summarize samples (any order). Raises PerfbudgetError (EDOMAIN) for NaN or infinity."""
+    context = _context()
+    data, n = _doubles(samples)
+    out = ffi.new("perfbudget_summary *")
+    context.check(lib.perfbudget_summarize(context.handle, data, n, out))
+    return Summary._from_c(out)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A current sample set against a baseline (docs/statistics.md, "The comparison")."""
+
+    baseline_value: float
+    current_value: float
+    change_pct: float
+    ci_low_pct: float
+    ci_high_pct: float
+    resolvable_pct: float
+    p_value: float
+    u_statistic: float
+    exact: bool
+    significant: bool
+    regressed: bool
+    threshold_pct: float
+    critical_pct: float
+    statistic: str
+    outcome: str
+    severity: str
+    text: str
+
+    @classmethod
+    def _from_c(cls, c: Any) -> "Comparison":
+        buffer = ffi.new("char[]", 512)
+        lib.perfbudget_format_comparison(c, lib.PERFBUDGET_UNIT_NS, buffer, 512)
+        return cls(
+            baseline_value=c.baseline_value,
+            current_value=c.current_value,
+            change_pct=c.change_pct,
+            ci_low_pct=c.ci_low_pct,
+            ci_high_pct=c.ci_high_pct,
+            resolvable_pct=c.resolvable_pct,
+            p_value=c.p_value,
+            u_statistic=c.u_statistic,
+            exact=bool(c.exact),
+            significant=bool(c.significant),
+            regressed=bool(c.regressed),
+            threshold_pct=c.threshold_pct,
+            critical_pct=c.critical_pct,
+            statistic=_text(lib.perfbudget_statistic_name(c.statistic)),
+            outcome=_text(lib.perfbudget_outcome_name(c.outcome)),
+            severity=_text(lib.perfbudget_severity_name(c.severity)),
+            text=_text(buffer),
+        )
+
+
+def _compare_options(
+    threshold: float, higher_is_better: bool, critical: Optional[float], statistic: str, alpha: float
+) -> Any:
+    options = ffi.new("perfbudget_compare_options *")
+    lib.perfbudget_compare_options_init(options)
+    parsed = ffi.new("perfbudget_statistic *")
+    if lib.perfbudget_statistic_parse(_bytes(statistic), parsed) != lib.PERFBUDGET_OK:
+        raise ValueError(f"unknown statistic {statistic!r} (median, mean, p90, p95, p99)")
+    options.statistic = parsed[0]
+    options.threshold_pct = threshold
+    options.critical_pct = 0.0 if critical is None else critical
+    options.alpha = alpha
+    options.higher_is_better = int(higher_is_better)
+    return options
+
+
+def compare(
+    baseline: Iterable[float],
+    current: Iterable[float],
+    threshold: float = 5.0,
+    higher_is_better: bool = False,
+    *,
+    critical: Optional[float] = None,
+    statistic: str = "median",
+    alpha: float = 0.05,
+) -> Comparison:
+    """Compare current samples with baseline samples: change_pct, p_value, significant,
+    severity, regressed. threshold and critical are percentages (critical defaults to twice the
+    threshold). Raises PerfbudgetError for an empty set or NaN."""
+    context = _context()
+    base, n_base = _doubles(baseline)
+    now, n_now = _doubles(current)
+    options = _compare_options(threshold, higher_is_better, critical, statistic, alpha)
+    out = ffi.new("perfbudget_comparison *")
+    context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
+    return Comparison._from_c(out)
+
+
+def format_value(value: float, unit: str) -> str:
+    """A figure for people: unit is "ns", "bytes", "percent", "per_second" or "count"."""
+    units = {
+        "ns": lib.PERFBUDGET_UNIT_NS,
+        "bytes": lib.PERFBUDGET_UNIT_BYTES,
+        "percent": lib.PERFBUDGET_UNIT_PERCENT,
+        "per_second": lib.PERFBUDGET_UNIT_PER_SECOND,
+        "count": lib.PERFBUDGET_UNIT_COUNT,
+    }
+    buffer = ffi.new("char[]", 64)
+    return _text(lib.perfbudget_format_value(value, units[unit], buffer, 64))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    kind: str
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Parse "250ms", "512MB", "70%", "100/s": the value in base units (ns, bytes, percent,
+    per second) and its kind. Raises ValueError with the core's message."""
+    context = _context()
+    out = ffi.new("perfbudget_quantity *")
+    code = lib.perfbudget_quantity_parse(context.handle, _bytes(text), out)
+    if code != lib.PERFBUDGET_OK:
+        raise ValueError(_text(lib.perfbudget_errmsg(context.handle)))
+    return Quantity(out.value, _text(lib.perfbudget_quantity_kind_name(out.kind)))
+
+
+# ---- budgets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    metric: str
+    warn: Optional[float]
+    fail: Optional[float]
+    higher_is_better: bool
+    kind: str
+    line: int
+
+
+@dataclass(frozen=True)
+class EffectiveBudget:
+    """The budget that applies to one benchmark: defaults merged with its entry."""
+
+    entry: Optional[str]
+    exact: bool
+    limits: list[Limit]
+    threshold_pct: Optional[float]
+    critical_pct: Optional[float]
+    statistic: Optional[str]
+    group_threshold_pct: dict[str, float]
+    measure: dict[str, int]
+
+
+_GROUPS = ("latency", "memory", "memory_growth", "cpu", "throughput", "instructions")
+
+
+class Budget:
+    """A parsed, validated budget file (perfbudget.yml)."""
+
+    def __init__(self, handle: Any, context: _Context) -> None:
+        self._handle = handle
+        self._context = context
+
+    @property
+    def path(self) -> str:
+        return _text(lib.perfbudget_budget_path(self._handle))
+
+    @property
+    def history_path(self) -> str:
+        return _text(lib.perfbudget_budget_history_path(self._handle))
+
+    @property
+    def entries(self) -> list[tuple[str, int]]:
+        """(pattern, line) of every entry, in file order."""
+        line = ffi.new("int *")
+        out = []
+        for i in range(lib.perfbudget_budget_entry_count(self._handle)):
+            pattern = _text(lib.perfbudget_budget_entry_pattern(self._handle, i, line))
+            out.append((pattern, int(line[0])))
+        return out
+
+    def resolve(self, name: str) -> EffectiveBudget:
+        out = ffi.new("perfbudget_effective_budget *")
+        lib.perfbudget_budget_resolve(self._handle, _bytes(name), out)
+        limits = [
+            Limit(
+                metric=_text(limit.name),
+                warn=_nan_to_none(limit.warn),
+                fail=_nan_to_none(limit.fail),
+                higher_is_better=bool(limit.higher_is_better),
+                kind=_text(lib.perfbudget_quantity_kind_name(limit.kind)),
+                line=limit.line,
+            )
+            for limit in (out.limits[i] for i in range(out.limit_count))
+        ]
+        r = out.regression
+        m = out.measure
+        return EffectiveBudget(
+            entry=None if out.entry == ffi.NULL else _text(out.entry),
+            exact=bool(out.exact),
+            limits=limits,
+            threshold_pct=_nan_to_none(r.threshold_pct),
+            critical_pct=_nan_to_none(r.critical_pct),
+            statistic=None if r.statistic < 0 else _text(lib.perfbudget_statistic_name(r.statistic)),
+            group_threshold_pct={
+                group: r.group_threshold_pct[i]
+                for i, group in enumerate(_GROUPS)
+                if not math.isnan(r.group_threshold_pct[i])
+            },
+            measure={
+                key: int(getattr(m, key))
+                for key in ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns")
+                if getattr(m, key) >= 0
+            },
+        )
+
+    def unused_entries(self, names: Sequence[str]) -> list[tuple[str, int]]:
+        """Entries that match none of names: (pattern, line)."""
+        encoded = [ffi.new("char[]", name.encode("utf-8")) for name in names]
+        array = ffi.new("const char *[]", encoded) if encoded else ffi.NULL
+        capacity = max(1, lib.perfbudget_budget_entry_count(self._handle))
+        unused = ffi.new("size_t[]", capacity)
+        count = ffi.new("size_t *")
+        self._context.check(
+            lib.perfbudget_budget_unused_entries(self._handle, array, len(names), unused, count)
+        )
+        entries = self.entries
+        return [entries[unused[i]] for i in range(count[0])]
+
+
+def load_budgets(path: PathLike) -> Budget:
+    """Load and validate a budget file. Raises BudgetError carrying file, line, column and
+    every problem found."""
+    context = _context()
+    file = fspath(path)
+    out = ffi.new("perfbudget_budget **")
+    capacity = 100
+    errors = ffi.new("perfbudget_budget_error[]", capacity)
+    count = ffi.new("size_t *")
+    code = lib.perfbudget_budget_load(context.handle, _bytes(file), out, errors, capacity, count)
+    if code != lib.PERFBUDGET_OK:
+        problems = [
+            BudgetProblem(file, errors[i].line, errors[i].column, _text(errors[i].message))
+            for i in range(min(count[0], capacity))
+        ]
+        raise BudgetError(code, _text(lib.perfbudget_errmsg(context.handle)), problems, file)
+    return Budget(ffi.gc(out[0], lib.perfbudget_budget_free), context)
+
+
+# ---- measuring and results ---------------------------------------------------------------------
+
+
+@dataclass
+class RunOptions:
+    """How long and how often to measure (the C core's perfbudget_run_options); None keeps the
+    core's default."""
+
+    warmup_iterations: Optional[int] = None
+    warmup_ns: Optional[int] = None
+    min_rounds: Optional[int] = None
+    min_time_ns: Optional[int] = None
+    max_time_ns: Optional[int] = None
+    min_sample_ns: Optional[int] = None
+    max_rounds: Optional[int] = None
+    hardware_counters: Optional[bool] = None
+
+    def _to_c(self, budget: Optional[EffectiveBudget] = None) -> Any:
+        options = ffi.new("perfbudget_run_options *")
+        lib.perfbudget_run_options_init(options)
+        if budget is not None:
+            settings = ffi.new("perfbudget_measure_settings *")
+            for key in ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns"):
+                setattr(settings, key, budget.measure.get(key, -1))
+            lib.perfbudget_run_options_apply(options, settings)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                setattr(options, f.name, int(value))
+        return options
+
+
+class Result:
+    """One benchmark's result: samples (ns per iteration), summary, metrics, verdicts."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = ffi.gc(handle, lib.perfbudget_result_free)
+        self._budget: Optional[Budget] = None  # verdicts borrow from it
+
+    @classmethod
+    def from_samples(
+        cls,
+        name: str,
+        samples: Iterable[float],
+        metrics: Optional[dict[str, float]] = None,
+        failed: Optional[str] = None,
+    ) -> "Result":
+        """A result from samples in ns; metrics by perfbudget_metrics field name."""
+        context = _context()
+        data, n = _doubles(samples)
+        c_metrics = ffi.new("perfbudget_metrics *")
+        lib.perfbudget_metrics_init(c_metrics)
+        for key, value in (metrics or {}).items():
+            setattr(c_metrics, key, value)
+        status = lib.PERFBUDGET_RUN_FAILED if failed else lib.PERFBUDGET_RUN_OK
+        out = ffi.new("perfbudget_result **")
+        context.check(
+            lib.perfbudget_result_new(
+                context.handle, _bytes(name), data, n, c_metrics, status, _bytes(failed or ""), out
+            )
+        )
+        return cls(out[0])
+
+    @property
+    def name(self) -> str:
+        return _text(lib.perfbudget_result_name(self._handle))
+
+    @property
+    def status(self) -> str:
+        return {
+            lib.PERFBUDGET_RUN_OK: "ok",
+            lib.PERFBUDGET_RUN_FAILED: "failed",
+            lib.PERFBUDGET_RUN_SKIPPED: "skipped",
+        }[lib.perfbudget_result_status(self._handle)]
+
+    @property
+    def message(self) -> str:
+        return _text(lib.perfbudget_result_message(self._handle))
+
+    @property
+    def samples(self) -> list[float]:
+        count = ffi.new("size_t *")
+        data = lib.perfbudget_result_samples(self._handle, count)
+        return [data[i] for i in range(count[0])]
+
+    @property
+    def summary(self) -> Summary:
+        return Summary._from_c(lib.perfbudget_result_summary(self._handle))
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        m = lib.perfbudget_result_metrics(self._handle)
+        names = [name for name, _ in ffi.typeof("perfbudget_metrics").fields]
+        return {name: getattr(m, name) for name in names}
+
+    def add_metric(self, name: str, value: float, unit: str = "", higher_is_better: bool = False) -> None:
+        """Record a custom metric ("hit_rate", 92, "%"); budgets judge it by name."""
+        context = _context()
+        context.check(
+            lib.perfbudget_result_add_metric(
+                context.handle, self._handle, _bytes(name), value, _bytes(unit), int(higher_is_better)
+            )
+        )
+
+    @property
+    def custom_metrics(self) -> dict[str, float]:
+        """Custom metrics by name, in base units (ns, bytes, percent, per second)."""
+        name = ffi.new("const char **")
+        value = ffi.new("double *")
+        out = {}
+        for i in range(lib.perfbudget_result_metric_count(self._handle)):
+            lib.perfbudget_result_metric_at(self._handle, i, name, value, ffi.NULL, ffi.NULL)
+            out[_text(name[0])] = value[0]
+        return out
+
+    def set_failed(self, message: str) -> None:
+        lib.perfbudget_result_set_status(self._handle, lib.PERFBUDGET_RUN_FAILED, _bytes(message))
+
+    def judge(self, budget: Budget, name: Optional[str] = None) -> str:
+        """Judge against the budget entry for name (default: the result's name); the worst
+        verdict: "pass", "warn", "fail" or "unavailable"."""
+        worst = ffi.new("perfbudget_limit_status *")
+        budget._context.check(
+            lib.perfbudget_result_judge(
+                budget._context.handle, self._handle, budget._handle, _bytes(name), worst
+            )
+        )
+        self._budget = budget
+        return _text(lib.perfbudget_limit_status_name(worst[0]))
+
+    @property
+    def verdicts(self) -> list[dict[str, Any]]:
+        """One per limit of the judged budget: metric, status, measured, allowed, text."""
+        verdicts = ffi.new("const perfbudget_limit_verdict **")
+        count = lib.perfbudget_result_verdicts(self._handle, verdicts)
+        return [
+            {
+                "metric": _text(v.limit.name),
+                "status": _text(lib.perfbudget_limit_status_name(v.status)),
+                "measured": _nan_to_none(v.measured),
+                "allowed": _nan_to_none(v.allowed),
+                "text": _text(v.text),
+            }
+            for v in (verdicts[0][i] for i in range(count))
+        ]
+
+    def compare_with(
+        self, baseline: "Result", threshold: float = 5.0, higher_is_better: bool = False, *,
+        critical: Optional[float] = None, statistic: str = "median", alpha: float = 0.05,
+    ) -> Comparison:
+        return compare(baseline.samples, self.samples, threshold, higher_is_better,
+                       critical=critical, statistic=statistic, alpha=alpha)
+
+    def _c_comparison(self, comparison: Optional[Comparison], baseline: Optional["Result"]) -> Any:
+        """The C record of a comparison, recomputed from the baseline's samples."""
+        if comparison is None or baseline is None:
+            return ffi.NULL
+        context = _context()
+        base, n_base = _doubles(baseline.samples)
+        now, n_now = _doubles(self.samples)
+        options = _compare_options(comparison.threshold_pct, False, comparison.critical_pct,
+                                   comparison.statistic, 0.05)
+        out = ffi.new("perfbudget_comparison *")
+        context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
+        return out
+
+    def test_status(self, regression: Optional[Any] = None) -> str:
+        """"pass", "fail" or "skip" for a test runner."""
+        status = lib.perfbudget_result_test_status(self._handle, regression or ffi.NULL)
+        return {lib.PERFBUDGET_TEST_PASS: "pass", lib.PERFBUDGET_TEST_FAIL: "fail",
+                lib.PERFBUDGET_TEST_SKIP: "skip"}[status]
+
+    def report(self, regression: Optional[Any] = None, ctest_tags: bool = False) -> str:
+        """The text a test runner shows: the verdict first, then the figures."""
+        context = _context()
+        out = ffi.new("char **")
+        context.check(
+            lib.perfbudget_render_test_report(
+                context.handle, self._handle, regression or ffi.NULL, int(ctest_tags), out
+            )
+        )
+        try:
+            return _text(out[0])
+        finally:
+            lib.perfbudget_free(out[0])
+
+    @staticmethod
+    def write_json(results: Sequence["Result"], path: PathLike, suite: str = "pytest") -> None:
+        """Write a result file (docs/formats.md) atomically."""
+        context = _context()
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        context.check(
+            lib.perfbudget_results_write_json(
+                context.handle, _bytes(fspath(path)), _bytes(suite), handles, len(results)
+            )
+        )
+
+    @staticmethod
+    def load_json(path: PathLike) -> list["Result"]:
+        """Read a result file back; summaries are recomputed from the samples."""
+        context = _context()
+        out = ffi.new("perfbudget_result ***")
+        count = ffi.new("size_t *")
+        context.check(lib.perfbudget_results_load_json(context.handle, _bytes(fspath(path)), out, count))
+        array = out[0]
+        results = [Result(array[i]) for i in range(count[0])]
+        lib.perfbudget_free(array)  # the array only: each result is owned by its Result now
+        return results
+
+    @staticmethod
+    def table(results: Sequence["Result"]) -> str:
+        context = _context()
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        out = ffi.new("char **")
+        context.check(lib.perfbudget_render_table(context.handle, handles, len(results), 0, 1, out))
+        try:
+            return _text(out[0])
+        finally:
+            lib.perfbudget_free(out[0])
+
+
+class Sampler:
+    """The core's calibration, warm-up and stopping rules for a loop run in Python:
+
+        sampler = Sampler("name", options)
+        elapsed = 0
+        while (n := sampler.next(elapsed)):
+            start = now_ns(); [fn() for _ in range(n)]; elapsed = now_ns() - start
+        result = sampler.finish()
+    """
+
+    def __init__(self, name: str, options: Optional[Any] = None) -> None:
+        self._context = _context()
+        out = ffi.new("perfbudget_sampler **")
+        self._context.check(
+            lib.perfbudget_sampler_new(self._context.handle, _bytes(name), options or ffi.NULL, out)
+        )
+        self._handle = ffi.gc(out[0], lib.perfbudget_sampler_free)
+        self._state = lib.perfbudget_sampler_state(self._handle)
+
+    def next(self, previous_batch_ns: int) -> int:
+        return int(lib.perfbudget_sampler_next(self._handle, previous_batch_ns))
+
+    def fail(self, reason: str) -> None:
+        lib.perfbudget_state_fail(self._state, _bytes(reason))
+
+    def skip(self, reason: str) -> None:
+        lib.perfbudget_state_skip(self._state, _bytes(reason))
+
+    def set_items_per_iteration(self, n: int) -> None:
+        lib.perfbudget_state_set_items_per_iteration(self._state, n)
+
+    def set_bytes_per_iteration(self, n: int) -> None:
+        lib.perfbudget_state_set_bytes_per_iteration(self._state, n)
+
+    def finish(self) -> Result:
+        out = ffi.new("perfbudget_result **")
+        self._context.check(lib.perfbudget_sampler_finish(self._handle, out))
+        return Result(out[0])
+
+
+def run_options(**kwargs: Any) -> Any:
+    """A C perfbudget_run_options from RunOptions fields (and an EffectiveBudget as budget=)."""
+    budget = kwargs.pop("budget", None)
+    return RunOptions(**kwargs)._to_c(budget)
+
+
+def result_file_name(name: str) -> str:
+    buffer = ffi.new("char[]", 160)
+    return _text(lib.perfbudget_result_file_name(_bytes(name), buffer, 160))
