@@ -23,6 +23,19 @@ typedef struct checker {
     perfbudget_context *scratch; /* takes the unit parser's messages; the first error stays in ctx */
 } checker;
 
+/* A message cut at the buffer's end may end inside a multi-byte character: cut before it, so
+ * every message stays valid UTF-8. */
+static void truncate_utf8(char *text) {
+    size_t end = strlen(text);
+    size_t start = end;
+    while (start > 0 && ((unsigned char)text[start - 1] & 0xC0) == 0x80) start--;
+    if (start > 0 && ((unsigned char)text[start - 1] & 0x80)) {
+        unsigned char lead = (unsigned char)text[start - 1];
+        size_t needed = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (end - (start - 1) < needed) text[start - 1] = '\0';
+    }
+}
+
 static void report(checker *c, int line, int column, const char *fmt, ...)
     PERFBUDGET__PRINTF(4, 5);
 
@@ -30,8 +43,9 @@ static void report(checker *c, int line, int column, const char *fmt, ...) {
     char message[sizeof c->errors->message];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(message, sizeof message, fmt, args);
+    int length = vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
+    if (length >= (int)sizeof message) truncate_utf8(message);
     if (c->count == 0 || line < c->earliest.line ||
         (line == c->earliest.line && column < c->earliest.column)) {
         c->earliest.line = line;
@@ -79,26 +93,26 @@ perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric) {
 static const char *const group_names[PERFBUDGET_GROUP_COUNT] = {
     "latency", "memory", "memory_growth", "cpu", "throughput", "instructions"};
 
-/* Levenshtein distance, capped: only small distances matter for suggestions. */
+/* Edit distance counting a swap of neighbours as one edit ("fial" -> "fail"): the optimal
+ * string alignment distance. Only small distances matter for suggestions. */
 static size_t edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64) return 99;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diagonal = row[0];
-        row[0] = i;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            size_t above = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diagonal + cost;
-            if (above + 1 < best) best = above + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diagonal = above;
+            size_t best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-    }
-    return row[lb];
+    return d[la][lb];
 }
 
 static void report_unknown_key(checker *c, const perfbudget__node *key, const char *where,
@@ -131,7 +145,8 @@ static const perfbudget__node *scalar(checker *c, const perfbudget__node *value,
         return NULL;
     }
     if (value->plain && (value->text[0] == '\0' || strcmp(value->text, "~") == 0 ||
-                         strcmp(value->text, "null") == 0)) {
+                         strcmp(value->text, "null") == 0 || strcmp(value->text, "Null") == 0 ||
+                         strcmp(value->text, "NULL") == 0)) {
         REPORT_AT(c, value, "%s needs a value", what);
         return NULL;
     }
@@ -288,13 +303,22 @@ static void on_warmup(checker *c, const perfbudget__node *key, const perfbudget_
                       void *target) {
     (void)key;
     perfbudget_measure_settings *m = target;
-    if (value->kind == PERFBUDGET__SCALAR && value->text[0] != '\0' &&
-        strspn(value->text, "0123456789") == strlen(value->text)) {
+    const char *digits = value->kind == PERFBUDGET__SCALAR && value->text[0] == '-'
+                             ? value->text + 1
+                             : value->text;
+    if (value->kind == PERFBUDGET__SCALAR && digits != NULL && digits[0] != '\0' &&
+        strspn(digits, "0123456789") == strlen(digits)) {
         m->warmup_iterations = whole_number(c, value, "warmup", 0);
         m->warmup_ns = m->warmup_iterations >= 0 ? 0 : -1;
         return;
     }
     perfbudget_quantity q;
+    if (value->kind == PERFBUDGET__SCALAR && value->plain &&
+        strspn(value->text, "0123456789.") == strlen(value->text) && value->text[0] != '\0') {
+        REPORT_AT(c, value, "warmup must be a whole number of iterations or a duration such as "
+                            "100ms, not '%s'", value->text);
+        return;
+    }
     if (quantity(c, value, "warmup", KIND(PERFBUDGET_QUANTITY_DURATION), &q, NULL) == 0) {
         m->warmup_ns = (int64_t)q.value;
         m->warmup_iterations = 0;
@@ -395,9 +419,16 @@ static const key_def regression_keys[] = {{"threshold", on_threshold},
 static void check_regression(checker *c, const perfbudget__node *value,
                              perfbudget_regression_settings *r) {
     walk(c, value, "regression", regression_keys, COUNT(regression_keys), r);
-    if (!isnan(r->threshold_pct) && !isnan(r->critical_pct) && r->critical_pct < r->threshold_pct)
-        REPORT_AT(c, value, "critical (%g%%) is below threshold (%g%%)", r->critical_pct,
+    if (!isnan(r->threshold_pct) && !isnan(r->critical_pct) && r->critical_pct < r->threshold_pct) {
+        /* Point at the critical value itself. */
+        const perfbudget__node *at = value;
+        for (size_t pair = 0; 2 * pair + 1 < value->count; pair++)
+            if (value->items[2 * pair]->kind == PERFBUDGET__SCALAR &&
+                strcmp(value->items[2 * pair]->text, "critical") == 0)
+                at = value->items[2 * pair + 1];
+        REPORT_AT(c, at, "critical (%g%%) is below threshold (%g%%)", r->critical_pct,
                   r->threshold_pct);
+    }
 }
 
 /* ---- limits --------------------------------------------------------------------------------- */

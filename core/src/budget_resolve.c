@@ -17,14 +17,14 @@ int perfbudget__budget_index(perfbudget_budget *budget) {
     budget->exact = malloc((n ? n : 1) * sizeof *budget->exact);
     budget->globs = malloc((n ? n : 1) * sizeof *budget->globs);
     if (budget->exact == NULL || budget->globs == NULL) return PERFBUDGET_ENOMEM;
+    /* Every entry is looked up by its exact text first, so a name with glob characters
+     * (a parametrized pytest id "test_read[small]") still matches itself literally. */
     for (size_t i = 0; i < n; i++) {
         entry *e = &budget->entries[i];
         e->literal_prefix = strcspn(e->pattern, "*?[");
         e->is_glob = e->pattern[e->literal_prefix] != '\0';
-        if (e->is_glob)
-            budget->globs[budget->glob_count++] = e;
-        else
-            budget->exact[budget->exact_count++] = e;
+        if (e->is_glob) budget->globs[budget->glob_count++] = e;
+        budget->exact[budget->exact_count++] = e;
     }
     qsort(budget->exact, budget->exact_count, sizeof *budget->exact, by_pattern);
     return PERFBUDGET_OK;
@@ -87,7 +87,7 @@ int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
     if (e == NULL) return PERFBUDGET_OK;
     out->entry = e->pattern;
     out->entry_line = e->line;
-    out->exact = !e->is_glob;
+    out->exact = strcmp(e->pattern, name) == 0;
     merge_measure(&out->measure, &e->measure);
     merge_regression(&out->regression, &e->regression);
     out->limits = e->limits;

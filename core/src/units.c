@@ -45,6 +45,16 @@ const char *perfbudget_quantity_kind_name(perfbudget_quantity_kind kind) {
     return (size_t)kind < sizeof kind_names / sizeof *kind_names ? kind_names[kind] : "unknown";
 }
 
+/* Case-insensitive prefix test for ASCII words (strncasecmp is not C11). */
+static int strncasecmp_ascii(const char *text, const char *word, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != word[i]) return 0;
+    }
+    return 1;
+}
+
 static const unit_def *find_unit(const char *name, size_t length) {
     for (size_t i = 0; i < sizeof units / sizeof *units; i++)
         if (strlen(units[i].name) == length && strncmp(units[i].name, name, length) == 0)
@@ -65,6 +75,9 @@ int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbu
     while (*cursor == ' ') cursor++;
     /* Only plain decimal notation: strtod alone would also take "inf", "nan" and hex. */
     size_t number_length = strspn(cursor, "0123456789.eE+-");
+    const char *word = cursor + strspn(cursor, ".+-");
+    if (strncasecmp_ascii(word, "inf", 3) || strncasecmp_ascii(word, "nan", 3))
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is not a finite number", text);
     if (number_length == 0 || strchr("0123456789.+-", cursor[0]) == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is not a number with a unit", text);
     char *end;
@@ -92,7 +105,8 @@ int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbu
     } else {
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                 "unknown unit '%.*s' in '%s' (durations: ns us µs ms s min; sizes: "
-                                "B KB MB GB KiB MiB GiB; %%; rates: /s ops/s items/s MB/s)",
+                                "B kB KB MB GB TB KiB MiB GiB TiB; %%; rates: /s ops/s items/s "
+                                "MB/s)",
                                 (int)unit_length, unit, text);
     }
     double scaled = value * factor;

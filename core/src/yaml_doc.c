@@ -138,7 +138,8 @@ static int close_collection(builder *b) {
 
 static int add_scalar(builder *b, const yaml_event_t *event) {
     size_t length = event->data.scalar.length;
-    if (length > MAX_SCALAR) return fail_at(b, &event->start_mark, "value is too long");
+    if (length > MAX_SCALAR)
+        return fail_at(b, &event->start_mark, "scalar is longer than 64 KiB");
     if (memchr(event->data.scalar.value, '\0', length) != NULL)
         return fail_at(b, &event->start_mark, "value contains a NUL character");
     perfbudget__node *node = new_node(b, PERFBUDGET__SCALAR, &event->start_mark);
@@ -177,8 +178,15 @@ static int syntax_error(builder *b, const yaml_parser_t *parser, const char *tex
     b->column = (int)parser->problem_mark.column + 1;
     size_t index = parser->problem_mark.index;
     int tab = index < size && text[index] == '\t';
-    snprintf(b->message, b->message_size, "YAML syntax error: %s%s%s%s", problem,
-             parser->context ? " " : "", parser->context ? parser->context : "",
+    /* libyaml's context mark says where the unfinished construct began: worth naming when the
+     * problem shows up elsewhere (an unclosed quote found only at the end of the file). */
+    char started[64] = "";
+    if (parser->context != NULL && (parser->context_mark.line != parser->problem_mark.line ||
+                                    parser->context_mark.column != parser->problem_mark.column))
+        snprintf(started, sizeof started, " started at %d:%d",
+                 (int)parser->context_mark.line + 1, (int)parser->context_mark.column + 1);
+    snprintf(b->message, b->message_size, "YAML syntax error: %s%s%s%s%s", problem,
+             parser->context ? " " : "", parser->context ? parser->context : "", started,
              tab ? " (tabs are not allowed for indentation; use spaces)" : "");
     return PERFBUDGET_EPARSE;
 }

@@ -44,8 +44,8 @@ static void test_errors(void **state) {
     perfbudget_context *ctx = *state;
     expect_error(ctx, "250 parsecs", "unknown unit 'parsecs'");
     expect_error(ctx, "fast", "not a number");
-    expect_error(ctx, "inf", "not a number");
-    expect_error(ctx, "nan ms", "not a number");
+    expect_error(ctx, "inf", "not a finite number");
+    expect_error(ctx, "nan ms", "not a finite number");
     expect_error(ctx, "", "not a number");
     expect_error(ctx, "1e999ms", "too large");
     expect_error(ctx, "0x10ms", "not a number");
