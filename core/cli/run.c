@@ -21,6 +21,8 @@ static void usage(FILE *out) {
             "  --timeout TIME       per run, e.g. 30s (default 60s); a timeout fails the test\n"
             "  --shell              run CMD as a command line through /bin/sh -c\n"
             "  --cwd DIR            run CMD in DIR\n"
+            "  --bench-version V    version of the benchmarked code: results of another\n"
+            "                       version start a new series and are never compared\n"
             "  --baseline FILE      compare with an earlier result file; a regression fails\n"
             "  --threshold PCT      regression threshold (default: budget file, else 5%%)\n"
             "  --format FORMAT      google-benchmark, nanobench or hyperfine: CMD writes that\n"
@@ -45,7 +47,8 @@ int perfbudget_cli_run(int argc, char **argv) {
     cli_common_init(&common);
     perfbudget_command_options command;
     perfbudget_command_options_init(&command);
-    const char *name = NULL, *format = NULL, *output = NULL;
+    const char *name = NULL, *format = NULL, *output = NULL, *identity = NULL;
+    int runs_given = 0, warmup_given = 0;
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -69,8 +72,11 @@ int perfbudget_cli_run(int argc, char **argv) {
         }
         int bad = 0;
         if (strcmp(arg, "--name") == 0) name = value;
-        else if (strcmp(arg, "--warmup") == 0) bad = parse_count(value, &command.warmup_runs);
-        else if (strcmp(arg, "--runs") == 0) bad = parse_count(value, &command.runs) || command.runs == 0;
+        else if (strcmp(arg, "--warmup") == 0)
+            bad = parse_count(value, &command.warmup_runs), warmup_given = 1;
+        else if (strcmp(arg, "--runs") == 0)
+            bad = parse_count(value, &command.runs) || command.runs == 0, runs_given = 1;
+        else if (strcmp(arg, "--bench-version") == 0) identity = value;
         else if (strcmp(arg, "--timeout") == 0) bad = cli_parse_time(value, &command.timeout_ns);
         else if (strcmp(arg, "--cwd") == 0) command.working_directory = value;
         else if (strcmp(arg, "--format") == 0) format = value;
@@ -105,6 +111,16 @@ int perfbudget_cli_run(int argc, char **argv) {
     int exit_code = cli_common_load(ctx, &common);
     perfbudget_result **results = NULL;
     size_t count = 0;
+    /* The budget file's rounds and warm-up count apply unless given here. */
+    perfbudget_effective_budget effective;
+    if (exit_code == 0 && common.budget != NULL &&
+        perfbudget_budget_resolve(common.budget, common.budget_name ? common.budget_name : name,
+                                  &effective) == PERFBUDGET_OK) {
+        if (!runs_given && effective.measure.rounds > 0)
+            command.runs = (uint32_t)effective.measure.rounds;
+        if (!warmup_given && effective.measure.warmup_iterations >= 0)
+            command.warmup_runs = (uint32_t)effective.measure.warmup_iterations;
+    }
     if (exit_code == 0) {
         if (format != NULL) {
             exit_code = cli_import(ctx, name, cmd, &command, format, output, &results, &count);
@@ -119,6 +135,8 @@ int perfbudget_cli_run(int argc, char **argv) {
             }
         }
     }
+    for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
+        if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
     perfbudget_results_free(results, count);
     cli_common_release(&common);

@@ -36,6 +36,9 @@ double perfbudget__parse_percent(const char *text) {
 int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *path,
                               perfbudget__verdict_options *o) {
     const char *regression = getenv("PERFBUDGET_REGRESSION");
+    const char *from_environment = getenv("PERFBUDGET_BASELINE");
+    if (o->ctest && path != NULL && from_environment != NULL && from_environment[0] != '\0')
+        path = from_environment; /* ctest's environment beats the CMake argument BASELINE */
     if (path == NULL && regression != NULL && strcmp(regression, "1") == 0) {
         path = getenv("PERFBUDGET_BASELINE");
         if (path == NULL || path[0] == '\0') {
@@ -66,9 +69,12 @@ static void regression_options(const perfbudget__verdict_options *o, const char 
         if (!isnan(r->critical_pct)) opts->critical_pct = r->critical_pct;
         if (r->statistic >= 0) opts->statistic = (perfbudget_statistic)r->statistic;
     }
+    /* Under CTest the command line comes from CMake arguments (THRESHOLD), which the
+     * environment of ctest overrides; for a person typing the command, the flag wins. */
     double from_environment = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
-    if (from_environment >= 0) opts->threshold_pct = from_environment;
     if (!isnan(o->threshold_pct)) opts->threshold_pct = o->threshold_pct;
+    if (from_environment >= 0 && (o->ctest || isnan(o->threshold_pct)))
+        opts->threshold_pct = from_environment;
 }
 
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
@@ -103,9 +109,14 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         const double *samples = perfbudget_result_samples(result, &n_current);
         perfbudget_compare_options opts;
         regression_options(o, name, &opts);
+        const char *identity = perfbudget_result_identity(result);
         if (base == NULL || n_base == 0)
             fprintf(out, "note: the baseline has no samples of %s; nothing to compare\n",
                     perfbudget_result_name(result));
+        else if (strcmp(perfbudget_result_identity(base), identity) != 0)
+            fprintf(out, "note: the baseline measured version '%s' of %s, this is '%s'; a new "
+                         "series starts, nothing to compare\n",
+                    perfbudget_result_identity(base), perfbudget_result_name(result), identity);
         else if (perfbudget_compare(ctx, base_samples, n_base, samples, n_current, &opts,
                                     &comparison) == PERFBUDGET_OK)
             regression = &comparison;

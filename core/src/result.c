@@ -92,14 +92,14 @@ static json_t *result_json(const perfbudget_result *r) {
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o}", "name",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:s}", "name",
                      perfbudget_result_name(r), "status",
                      status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
                      metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
                      custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
-                     "budget", budget_json(r));
+                     "budget", budget_json(r), "identity", perfbudget_result_identity(r));
 }
 
 int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
@@ -206,6 +206,8 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     int code = perfbudget_result_new(ctx, name, values, count, &metrics, status,
                                      json_string_value(json_object_get(b, "message")), out);
     free(values);
+    if (code == PERFBUDGET_OK)
+        code = perfbudget_result_set_identity(*out, json_string_value(json_object_get(b, "identity")));
     /* Custom metrics were stored in base units; the base unit of each kind reads them back. */
     static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
     size_t k;

@@ -46,6 +46,7 @@ struct perfbudget_result {
     perfbudget_summary summary;
     perfbudget_metrics metrics;
     char *output; /* a failed command's output, or NULL */
+    char *identity; /* the benchmarked code's version, or NULL for "" */
     struct custom_metric {
         char *name;
         double value;
@@ -394,6 +395,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->samples);
     free(result->verdicts);
     free(result->output);
+    free(result->identity);
     for (size_t i = 0; i < result->custom_count; i++) free(result->custom[i].name);
     free(result->custom);
     free(result);
@@ -502,6 +504,19 @@ void perfbudget_results_free(perfbudget_result **results, size_t count) {
 }
 
 const char *perfbudget_result_name(const perfbudget_result *result) { return result->name; }
+
+int perfbudget_result_set_identity(perfbudget_result *result, const char *identity) {
+    if (result == NULL) return PERFBUDGET_EINVAL;
+    char *copy = identity && identity[0] ? copy_string(identity) : NULL;
+    if (identity && identity[0] && copy == NULL) return PERFBUDGET_ENOMEM;
+    free(result->identity);
+    result->identity = copy;
+    return PERFBUDGET_OK;
+}
+
+const char *perfbudget_result_identity(const perfbudget_result *result) {
+    return result->identity ? result->identity : "";
+}
 
 const char *perfbudget_result_output(const perfbudget_result *result) {
     return result->output ? result->output : "";

@@ -35,6 +35,8 @@ static void test_write_and_read_back(void **state) {
     opts.hardware_counters = 0;
     perfbudget_result *r;
     assert_int_equal(perfbudget_suite_run(suite, 0, &opts, &r), PERFBUDGET_OK);
+    assert_string_equal(perfbudget_result_identity(r), "");
+    assert_int_equal(perfbudget_result_set_identity(r, "v2"), PERFBUDGET_OK);
 
     char dir[] = "/tmp/perfbudget-test-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -74,6 +76,7 @@ static void test_write_and_read_back(void **state) {
                      PERFBUDGET_OK);
     assert_int_equal(loaded_count, 1);
     assert_string_equal(perfbudget_result_name(loaded[0]), def.name);
+    assert_string_equal(perfbudget_result_identity(loaded[0]), "v2");
     assert_memory_equal(perfbudget_result_summary(loaded[0]), perfbudget_result_summary(r),
                         sizeof(perfbudget_summary));
     assert_int_equal(perfbudget_result_metrics(loaded[0])->rounds,

@@ -315,6 +315,13 @@ PERFBUDGET_API int perfbudget_command_measure(perfbudget_context *ctx, const cha
                                               const perfbudget_command_options *opts,
                                               perfbudget_result **out);
 
+/** The version of the benchmarked code (an add_perf_test VERSION, a hash of a Python test's
+ *  source): results of different versions start different series and are never compared.
+ *  "" by default; the text is copied. Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_set_identity(perfbudget_result *result, const char *identity);
+/** Borrowed. */
+PERFBUDGET_API const char *perfbudget_result_identity(const perfbudget_result *result);
+
 /** The captured output of the run that failed ("" when none). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *result);
 
