@@ -62,6 +62,14 @@ int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, con
 struct json_t;
 struct json_t *perfbudget__environment_json(void);
 
+/* result.c: the JSON of a result's metrics and custom metrics, both ways (shared with the
+ * history, which stores them the same way). from_json returns 0, or -1 for a malformed entry. */
+struct json_t *perfbudget__metrics_json(const perfbudget_metrics *metrics);
+void perfbudget__metrics_from_json(const struct json_t *object, perfbudget_metrics *out);
+struct json_t *perfbudget__custom_metrics_json(const perfbudget_result *result);
+int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_result *result,
+                                         const struct json_t *list);
+
 /* suite.c: hand a failed command's output (malloc'd) to its result. */
 void perfbudget__result_take_output(perfbudget_result *result, char *output);
 

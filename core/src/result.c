@@ -27,7 +27,7 @@ static json_t *summary_json(const perfbudget_summary *s) {
                      number(s->median_ci_high), "median_ci_level", number(s->median_ci_level));
 }
 
-static json_t *metrics_json(const perfbudget_metrics *m) {
+json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
     return json_pack(
         "{s:I, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
         "s:o}",
@@ -71,7 +71,7 @@ static json_t *budget_json(const perfbudget_result *r) {
     return json_pack("{s:s?, s:o}", "entry", entry, "verdicts", list);
 }
 
-static json_t *custom_metrics_json(const perfbudget_result *r) {
+json_t *perfbudget__custom_metrics_json(const perfbudget_result *r) {
     json_t *list = json_array();
     for (size_t i = 0; list != NULL && i < perfbudget_result_metric_count(r); i++) {
         const char *name;
@@ -97,8 +97,8 @@ static json_t *result_json(const perfbudget_result *r) {
                      status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
-                     metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
-                     custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
+                     perfbudget__metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
+                     perfbudget__custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
                      "budget", budget_json(r), "identity", perfbudget_result_identity(r));
 }
 
@@ -133,6 +133,29 @@ int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
     return status;
 }
 
+int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_result *r,
+                                         const json_t *list) {
+    /* Stored in base units; the base unit of each kind reads them back unchanged. */
+    static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
+    size_t k;
+    const json_t *custom;
+    json_array_foreach(list, k, custom) {
+        const char *metric = json_string_value(json_object_get(custom, "name"));
+        const char *kind = json_string_value(json_object_get(custom, "kind"));
+        const json_t *value = json_object_get(custom, "value");
+        size_t unit = 0;
+        while (unit < 6 && (kind == NULL ||
+                            strcmp(perfbudget_quantity_kind_name((perfbudget_quantity_kind)unit), kind) != 0))
+            unit++;
+        if (metric == NULL || !json_is_number(value) || unit == 6 ||
+            perfbudget_result_add_metric(ctx, r, metric, json_number_value(value), base_units[unit],
+                                         json_is_true(json_object_get(custom, "higher_is_better"))) !=
+                PERFBUDGET_OK)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- reading result files back ---------------------------------------------------------------- */
 
 static double number_or_nan(const json_t *object, const char *key) {
@@ -147,7 +170,7 @@ static uint64_t count_or_zero(const json_t *object, const char *key) {
                : 0;
 }
 
-static void metrics_from_json(const json_t *m, perfbudget_metrics *out) {
+void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     perfbudget_metrics_init(out);
     if (!json_is_object(m)) return;
     out->iterations_per_sample = count_or_zero(m, "iterations_per_sample");
@@ -202,34 +225,16 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
                                 "%s: benchmark '%s': unknown status '%s'", path, name, status_text);
     }
     perfbudget_metrics metrics;
-    metrics_from_json(json_object_get(b, "metrics"), &metrics);
+    perfbudget__metrics_from_json(json_object_get(b, "metrics"), &metrics);
     int code = perfbudget_result_new(ctx, name, values, count, &metrics, status,
                                      json_string_value(json_object_get(b, "message")), out);
     free(values);
     if (code == PERFBUDGET_OK)
         code = perfbudget_result_set_identity(*out, json_string_value(json_object_get(b, "identity")));
-    /* Custom metrics were stored in base units; the base unit of each kind reads them back. */
-    static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
-    size_t k;
-    const json_t *custom;
-    json_array_foreach(json_object_get(b, "custom_metrics"), k, custom) {
-        if (code != PERFBUDGET_OK) break;
-        const char *metric = json_string_value(json_object_get(custom, "name"));
-        const char *kind = json_string_value(json_object_get(custom, "kind"));
-        const json_t *value = json_object_get(custom, "value");
-        size_t unit = 0;
-        while (unit < 6 && (kind == NULL ||
-                            strcmp(perfbudget_quantity_kind_name((perfbudget_quantity_kind)unit), kind) != 0))
-            unit++;
-        if (metric == NULL || !json_is_number(value) || unit == 6) {
-            code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                    "%s: benchmark '%s': custom metric %zu is malformed", path, name, k);
-            break;
-        }
-        code = perfbudget_result_add_metric(ctx, *out, metric, json_number_value(value),
-                                            base_units[unit],
-                                            json_is_true(json_object_get(custom, "higher_is_better")));
-    }
+    if (code == PERFBUDGET_OK &&
+        perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': a custom metric is malformed", path, name);
     if (code != PERFBUDGET_OK && *out != NULL && code != PERFBUDGET_EDOMAIN) {
         perfbudget_result_free(*out);
         *out = NULL;

@@ -11,5 +11,6 @@
 #include "perfbudget/compare.h"
 #include "perfbudget/report.h"
 #include "perfbudget/budget.h"
+#include "perfbudget/history.h"
 
 #endif

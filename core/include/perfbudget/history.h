@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* The history: every run of every suite, in one SQLite database per repository; baselines are
+ * named runs. Safe for concurrent writers (ctest -j, xdist workers, parallel CI jobs). */
+#ifndef PERFBUDGET_HISTORY_H
+#define PERFBUDGET_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "perfbudget/context.h"
+#include "perfbudget/measure.h"
+
+/** An open history database. Opaque; one per thread. */
+typedef struct perfbudget_history perfbudget_history;
+
+/** Open (or create, with its directory) the history at path, migrating an older schema.
+ *  WAL mode and a 30 s busy timeout let several processes write at once.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (cannot create or open, read-only,
+ *  locked too long, or not a perfbudget history: the message says which) or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_history_close(). ctx must outlive it. */
+PERFBUDGET_API int perfbudget_history_open(perfbudget_context *ctx, const char *path,
+                                           perfbudget_history **out);
+PERFBUDGET_API void perfbudget_history_close(perfbudget_history *history);
+
+/** Where a run comes from. NULL fields are unknown. */
+typedef struct perfbudget_run_info {
+    const char *source;      /**< "ctest", "pytest", "cli", "suite" */
+    const char *commit;      /**< git commit, when in a work tree */
+    const char *branch;
+    int dirty;               /**< 1: uncommitted changes */
+    const char *environment; /**< fingerprint; NULL: perfbudget_environment_fingerprint(NULL) */
+} perfbudget_run_info;
+
+/** This machine's environment fingerprint: host, CPU model, core count, OS and kernel, and the
+ *  toolchain given (compiler or Python version; NULL: the compiler that built perfbudget).
+ *  Writes into buf and returns it. */
+PERFBUDGET_API char *perfbudget_environment_fingerprint(const char *toolchain, char *buf,
+                                                        size_t size);
+
+/** Append a run with its results in one transaction: a reader sees all of it or none.
+ *  *run_id (may be NULL) receives the new run's id.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_history_add_run(perfbudget_history *history,
+                                              const perfbudget_run_info *info,
+                                              perfbudget_result *const *results, size_t count,
+                                              int64_t *run_id);
+
+/** A run as the history keeps it. */
+typedef struct perfbudget_run_record {
+    int64_t id;
+    int64_t created_ns; /**< Unix time in ns */
+    char source[16];
+    char commit[64];
+    char branch[128];
+    int dirty;
+    char environment[512];
+    size_t result_count;
+} perfbudget_run_record;
+
+/** The latest runs, newest first: up to capacity records, *count how many were written.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_history_runs(perfbudget_history *history,
+                                           perfbudget_run_record *records, size_t capacity,
+                                           size_t *count);
+
+/** One run by id. Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND or PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_history_run(perfbudget_history *history, int64_t run_id,
+                                          perfbudget_run_record *out);
+
+/** The results of a run, summaries recomputed from the stored samples.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
+ *  Returns a new array in *out; free with perfbudget_results_free(). */
+PERFBUDGET_API int perfbudget_history_load_run(perfbudget_history *history, int64_t run_id,
+                                               perfbudget_result ***out, size_t *count);
+
+/** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
+ *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit, e.g. the
+ *  merge base), or a baseline name. explanation receives one line saying which run was chosen
+ *  and why. Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND (explanation says what is missing) or
+ *  PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_history_find(perfbudget_history *history, const char *spec,
+                                           const char *environment, const char *branch,
+                                           int64_t *run_id, char *explanation, size_t size);
+
+/** Name a run as a baseline (run_id 0: the latest run); an existing name moves.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_ENOTFOUND or PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_history_save_baseline(perfbudget_history *history, const char *name,
+                                                    int64_t run_id);
+
+/** A named baseline. */
+typedef struct perfbudget_baseline_record {
+    char name[128];
+    int64_t run_id;
+    int64_t created_ns;
+} perfbudget_baseline_record;
+
+/** The baselines, by name. Returns PERFBUDGET_OK or PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_history_baselines(perfbudget_history *history,
+                                                perfbudget_baseline_record *records,
+                                                size_t capacity, size_t *count);
+
+/** One point of a benchmark's series: a run's median and its commit. */
+typedef struct perfbudget_series_point {
+    int64_t run_id;
+    int64_t created_ns;
+    char commit[64];
+    double median, p95; /**< ns per iteration */
+    size_t n;
+} perfbudget_series_point;
+
+/** The series of a benchmark (exact name and identity), oldest first, of the last `last` runs
+ *  that measured it (0: all) created at or after since_ns (0: any time).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
+ *  Returns a new array in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_history_series(perfbudget_history *history, const char *benchmark,
+                                             size_t last, int64_t since_ns,
+                                             perfbudget_series_point **out, size_t *count);
+
+/** The distinct benchmark names in the history, matching the glob pattern (NULL: all).
+ *  Returns a new array of strings in *out; free with perfbudget_strings_free(). */
+PERFBUDGET_API int perfbudget_history_benchmarks(perfbudget_history *history, const char *pattern,
+                                                 char ***out, size_t *count);
+PERFBUDGET_API void perfbudget_strings_free(char **strings, size_t count);
+
+/** Keep the newest `keep` runs (and every run a baseline names); delete the rest.
+ *  *deleted (may be NULL) receives how many runs went. */
+PERFBUDGET_API int perfbudget_history_prune(perfbudget_history *history, size_t keep,
+                                            size_t *deleted);
+
+#endif

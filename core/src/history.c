@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/* The history store: SQLite (WAL, busy timeout), a versioned schema with migrations, runs
+ * appended in one transaction each. Every value is bound, never spliced into SQL. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct perfbudget_history {
+    perfbudget_context *ctx;
+    sqlite3 *db;
+    char *path;
+};
+
+/* Each step takes the schema from version i to i + 1; released steps never change. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE runs("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_ns INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  git_commit TEXT,"
+    "  branch TEXT,"
+    "  dirty INTEGER NOT NULL DEFAULT 0,"
+    "  environment TEXT NOT NULL);"
+    "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
+    "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
+    "CREATE TABLE benchmarks("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  identity TEXT NOT NULL DEFAULT '',"
+    "  UNIQUE(name, identity));"
+    "CREATE TABLE results("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id),"
+    "  status TEXT NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  median REAL,"
+    "  p95 REAL,"
+    "  samples BLOB NOT NULL,"         /* little-endian IEEE 754 doubles, in the order taken */
+    "  metrics TEXT NOT NULL,"         /* JSON, as in result files */
+    "  custom_metrics TEXT NOT NULL,"  /* JSON array, as in result files */
+    "  verdict TEXT,"                  /* worst budget verdict, or NULL when not judged */
+    "  PRIMARY KEY(run_id, benchmark_id));"
+    "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
+    "CREATE TABLE baselines("
+    "  name TEXT PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  created_ns INTEGER NOT NULL);",
+};
+enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
+
+static int db_fail(perfbudget_history *h, const char *what) {
+    return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s", h->path, what,
+                            sqlite3_errmsg(h->db));
+}
+
+static int64_t wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_directories(const char *path) {
+    size_t length = strlen(path);
+    char *copy = malloc(length + 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, path, length + 1);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+                free(copy);
+                return -1;
+            }
+            *p = '/';
+        }
+    free(copy);
+    return 0;
+}
+
+static int migrate(perfbudget_history *h) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading the schema version");
+    int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    if (version < 0) return db_fail(h, "reading the schema version");
+    if (version > SCHEMA_VERSION)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                "history %s: schema version %d is newer than this perfbudget "
+                                "(%s) reads (%d); upgrade perfbudget",
+                                h->path, version, perfbudget_version(), SCHEMA_VERSION);
+    if (version == SCHEMA_VERSION) return PERFBUDGET_OK;
+    /* One writer migrates; the others wait on the lock, then find the work done. */
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(h, "locking for migration");
+    if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK) {
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        return db_fail(h, "reading the schema version");
+    }
+    version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+    sqlite3_finalize(stmt);
+    for (int step = version; step < SCHEMA_VERSION; step++)
+        if (sqlite3_exec(h->db, migrations[step], NULL, NULL, NULL) != SQLITE_OK) {
+            int code = db_fail(h, "migrating the schema");
+            sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+            return code;
+        }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", (int)SCHEMA_VERSION);
+    if (sqlite3_exec(h->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int code = db_fail(h, "migrating the schema");
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
+    if (path == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open: NULL argument");
+    *out = NULL;
+    perfbudget_history *h = calloc(1, sizeof *h);
+    if (h == NULL || (h->path = malloc(strlen(path) + 1)) == NULL) {
+        free(h);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "history_open: out of memory");
+    }
+    memcpy(h->path, path, strlen(path) + 1);
+    h->ctx = ctx;
+    if (make_parent_directories(path) != 0) {
+        int error = errno;
+        free(h->path);
+        free(h);
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create its directory: %s",
+                                path, strerror(error));
+    }
+    int status = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (status == SQLITE_OK) sqlite3_busy_timeout(h->db, 30000);
+    /* WAL: readers never block the writer and never see half a transaction. */
+    if (status == SQLITE_OK)
+        status = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL,
+                              NULL, NULL);
+    int code = status == SQLITE_OK
+                   ? migrate(h)
+                   : perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: %s", path,
+                                      h->db ? sqlite3_errmsg(h->db) : "cannot open");
+    if (code != PERFBUDGET_OK) {
+        if (status == SQLITE_NOTADB || sqlite3_errcode(h->db) == SQLITE_NOTADB ||
+            sqlite3_errcode(h->db) == SQLITE_CORRUPT)
+            perfbudget__fail(ctx, PERFBUDGET_EIO,
+                             "history %s is not a perfbudget history or is damaged (%s); move it "
+                             "aside to start a new one",
+                             path, sqlite3_errmsg(h->db));
+        perfbudget_history_close(h);
+        return code;
+    }
+    *out = h;
+    return PERFBUDGET_OK;
+}
+
+void perfbudget_history_close(perfbudget_history *history) {
+    if (history == NULL) return;
+    sqlite3_close(history->db);
+    free(history->path);
+    free(history);
+}
+
+char *perfbudget_environment_fingerprint(const char *toolchain, char *buf, size_t size) {
+    json_t *env = perfbudget__environment_json();
+    const char *compiler = json_string_value(json_object_get(env, "compiler"));
+    snprintf(buf, size, "host=%s; cpu=%s; cores=%lld; os=%s %s %s; toolchain=%s",
+             json_string_value(json_object_get(env, "host")),
+             json_string_value(json_object_get(env, "cpu_model")),
+             (long long)json_integer_value(json_object_get(env, "cpu_count")),
+             json_string_value(json_object_get(env, "os")),
+             json_string_value(json_object_get(env, "kernel")),
+             json_string_value(json_object_get(env, "machine")),
+             toolchain ? toolchain : compiler ? compiler : "unknown");
+    json_decref(env);
+    return buf;
+}
+
+/* ---- writing a run ------------------------------------------------------------------------------ */
+
+static void encode_samples(const double *samples, size_t n, unsigned char *out) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &samples[i], sizeof bits);
+        for (int b = 0; b < 8; b++) out[8 * i + (size_t)b] = (unsigned char)(bits >> (8 * b));
+    }
+}
+
+static double decode_sample(const unsigned char *in) {
+    uint64_t bits = 0;
+    for (int b = 7; b >= 0; b--) bits = (bits << 8) | in[b];
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static const char *verdict_of(const perfbudget_result *r) {
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    if (count == 0 && perfbudget_result_budget_entry(r) == NULL) return NULL;
+    static const int rank[] = {0, 2, 3, 1};
+    perfbudget_limit_status worst = PERFBUDGET_LIMIT_PASS;
+    for (size_t i = 0; i < count; i++)
+        if (rank[verdicts[i].status] > rank[worst]) worst = verdicts[i].status;
+    return perfbudget_limit_status_name(worst);
+}
+
+static int64_t benchmark_id(perfbudget_history *h, const char *name, const char *identity) {
+    sqlite3_stmt *stmt;
+    int64_t id = -1;
+    if (sqlite3_prepare_v2(h->db,
+                           "INSERT INTO benchmarks(name, identity) VALUES(?1, ?2) "
+                           "ON CONFLICT(name, identity) DO UPDATE SET name = excluded.name "
+                           "RETURNING id",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, identity, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_ROW) id = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return id;
+}
+
+static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_id,
+                         const perfbudget_result *r) {
+    int64_t bench = benchmark_id(h, perfbudget_result_name(r), perfbudget_result_identity(r));
+    if (bench < 0) return db_fail(h, "recording a benchmark");
+    size_t n;
+    const double *samples = perfbudget_result_samples(r, &n);
+    unsigned char *blob = malloc(n ? 8 * n : 1);
+    json_t *metrics = perfbudget__metrics_json(perfbudget_result_metrics(r));
+    json_t *custom = perfbudget__custom_metrics_json(r);
+    char *metrics_text = metrics ? json_dumps(metrics, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    char *custom_text = custom ? json_dumps(custom, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(metrics);
+    json_decref(custom);
+    int code = PERFBUDGET_OK;
+    if (blob == NULL || metrics_text == NULL || custom_text == NULL) {
+        code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history: out of memory");
+    } else {
+        encode_samples(samples, n, blob);
+        const perfbudget_summary *s = perfbudget_result_summary(r);
+        static const char *const statuses[] = {"ok", "failed", "skipped"};
+        const char *verdict = verdict_of(r);
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, run_id);
+        sqlite3_bind_int64(stmt, 2, bench);
+        sqlite3_bind_text(stmt, 3, statuses[perfbudget_result_status(r)], -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, perfbudget_result_message(r), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 5, (sqlite3_int64)n);
+        if (isnan(s->median)) sqlite3_bind_null(stmt, 6); else sqlite3_bind_double(stmt, 6, s->median);
+        if (isnan(s->p95)) sqlite3_bind_null(stmt, 7); else sqlite3_bind_double(stmt, 7, s->p95);
+        sqlite3_bind_blob(stmt, 8, blob, (int)(8 * n), SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 9, metrics_text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 10, custom_text, -1, SQLITE_STATIC);
+        if (verdict) sqlite3_bind_text(stmt, 11, verdict, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(stmt, 11);
+        int step = sqlite3_step(stmt);
+        if (step == SQLITE_CONSTRAINT)
+            code = perfbudget__fail(h->ctx, PERFBUDGET_EINVAL,
+                                    "history: benchmark '%s' appears twice in one run",
+                                    perfbudget_result_name(r));
+        else if (step != SQLITE_DONE)
+            code = db_fail(h, "recording a result");
+    }
+    free(blob);
+    free(metrics_text);
+    free(custom_text);
+    return code;
+}
+
+int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info *info,
+                               perfbudget_result *const *results, size_t count, int64_t *run_id) {
+    if (h == NULL || info == NULL || (results == NULL && count > 0))
+        return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "add_run: NULL argument");
+    char fingerprint[512];
+    const char *environment = info->environment
+                                  ? info->environment
+                                  : perfbudget_environment_fingerprint(NULL, fingerprint,
+                                                                       sizeof fingerprint);
+    /* IMMEDIATE takes the write lock up front, so concurrent writers queue on the busy
+     * timeout instead of failing halfway. */
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(h, "starting a run");
+    sqlite3_stmt *run = NULL, *result = NULL;
+    int code = PERFBUDGET_OK;
+    if (sqlite3_prepare_v2(h->db,
+                           "INSERT INTO runs(created_ns, source, git_commit, branch, dirty, "
+                           "environment) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &run, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db,
+                           "INSERT INTO results(run_id, benchmark_id, status, message, n, median, "
+                           "p95, samples, metrics, custom_metrics, verdict) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           -1, &result, NULL) != SQLITE_OK) {
+        code = db_fail(h, "preparing a run");
+    } else {
+        sqlite3_bind_int64(run, 1, wall_ns());
+        sqlite3_bind_text(run, 2, info->source ? info->source : "unknown", -1, SQLITE_STATIC);
+        sqlite3_bind_text(run, 3, info->commit, -1, SQLITE_STATIC);
+        sqlite3_bind_text(run, 4, info->branch, -1, SQLITE_STATIC);
+        sqlite3_bind_int(run, 5, info->dirty != 0);
+        sqlite3_bind_text(run, 6, environment, -1, SQLITE_STATIC);
+        if (sqlite3_step(run) != SQLITE_DONE) code = db_fail(h, "recording a run");
+    }
+    int64_t id = sqlite3_last_insert_rowid(h->db);
+    for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++)
+        code = insert_result(h, result, id, results[i]);
+    sqlite3_finalize(run);
+    sqlite3_finalize(result);
+    if (code == PERFBUDGET_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        code = db_fail(h, "committing a run");
+    if (code != PERFBUDGET_OK) {
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    if (run_id != NULL) *run_id = id;
+    return PERFBUDGET_OK;
+}
+
+/* ---- reading ------------------------------------------------------------------------------------ */
+
+static void copy_text(char *out, size_t size, const unsigned char *text) {
+    snprintf(out, size, "%s", text ? (const char *)text : "");
+}
+
+static const char RUN_COLUMNS[] =
+    "SELECT r.id, r.created_ns, r.source, r.git_commit, r.branch, r.dirty, r.environment, "
+    "(SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r ";
+
+static void read_run(sqlite3_stmt *stmt, perfbudget_run_record *out) {
+    out->id = sqlite3_column_int64(stmt, 0);
+    out->created_ns = sqlite3_column_int64(stmt, 1);
+    copy_text(out->source, sizeof out->source, sqlite3_column_text(stmt, 2));
+    copy_text(out->commit, sizeof out->commit, sqlite3_column_text(stmt, 3));
+    copy_text(out->branch, sizeof out->branch, sqlite3_column_text(stmt, 4));
+    out->dirty = sqlite3_column_int(stmt, 5);
+    copy_text(out->environment, sizeof out->environment, sqlite3_column_text(stmt, 6));
+    out->result_count = (size_t)sqlite3_column_int64(stmt, 7);
+}
+
+int perfbudget_history_runs(perfbudget_history *h, perfbudget_run_record *records,
+                            size_t capacity, size_t *count) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s ORDER BY r.id DESC LIMIT ?1", RUN_COLUMNS);
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "listing runs");
+    sqlite3_bind_int64(stmt, 1, (sqlite3_int64)capacity);
+    *count = 0;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) read_run(stmt, &records[(*count)++]);
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "listing runs");
+}
+
+int perfbudget_history_run(perfbudget_history *h, int64_t run_id, perfbudget_run_record *out) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s WHERE r.id = ?1", RUN_COLUMNS);
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading a run");
+    sqlite3_bind_int64(stmt, 1, run_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) read_run(stmt, out);
+    sqlite3_finalize(stmt);
+    if (step == SQLITE_ROW) return PERFBUDGET_OK;
+    if (step == SQLITE_DONE)
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND, "history %s has no run %lld",
+                                h->path, (long long)run_id);
+    return db_fail(h, "reading a run");
+}
+
+static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_result **out) {
+    const char *name = (const char *)sqlite3_column_text(stmt, 0);
+    const char *identity = (const char *)sqlite3_column_text(stmt, 1);
+    const char *status = (const char *)sqlite3_column_text(stmt, 2);
+    const char *message = (const char *)sqlite3_column_text(stmt, 3);
+    const unsigned char *blob = sqlite3_column_blob(stmt, 4);
+    size_t n = (size_t)sqlite3_column_bytes(stmt, 4) / 8;
+    double *samples = malloc(n ? n * sizeof *samples : 1);
+    if (samples == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) samples[i] = decode_sample(blob + 8 * i);
+    json_t *metrics_json = json_loads((const char *)sqlite3_column_text(stmt, 5), 0, NULL);
+    json_t *custom_json = json_loads((const char *)sqlite3_column_text(stmt, 6), 0, NULL);
+    perfbudget_metrics metrics;
+    perfbudget__metrics_from_json(metrics_json, &metrics);
+    perfbudget_run_status run_status = status && strcmp(status, "failed") == 0 ? PERFBUDGET_RUN_FAILED
+                                       : status && strcmp(status, "skipped") == 0
+                                           ? PERFBUDGET_RUN_SKIPPED
+                                           : PERFBUDGET_RUN_OK;
+    int code = perfbudget_result_new(h->ctx, name ? name : "", samples, n, &metrics, run_status,
+                                     message, out);
+    if (code == PERFBUDGET_OK) code = perfbudget_result_set_identity(*out, identity);
+    if (code == PERFBUDGET_OK && perfbudget__custom_metrics_from_json(h->ctx, *out, custom_json) != 0)
+        code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged custom metrics of %s",
+                                h->path, name);
+    json_decref(metrics_json);
+    json_decref(custom_json);
+    free(samples);
+    return code;
+}
+
+int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudget_result ***out,
+                                size_t *count) {
+    perfbudget_run_record record;
+    int code = perfbudget_history_run(h, run_id, &record);
+    if (code != PERFBUDGET_OK) return code;
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
+                           "r.custom_metrics FROM results r JOIN benchmarks b ON b.id = "
+                           "r.benchmark_id WHERE r.run_id = ?1 ORDER BY b.name",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading results");
+    sqlite3_bind_int64(stmt, 1, run_id);
+    perfbudget_result **results = calloc(record.result_count + 1, sizeof *results);
+    size_t loaded = 0;
+    int step = SQLITE_DONE;
+    if (results == NULL) code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    while (code == PERFBUDGET_OK && loaded < record.result_count &&
+           (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        code = load_result(h, stmt, &results[loaded++]);
+    if (code == PERFBUDGET_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        code = db_fail(h, "reading results");
+    sqlite3_finalize(stmt);
+    if (code != PERFBUDGET_OK) {
+        perfbudget_results_free(results, loaded);
+        return code;
+    }
+    *out = results;
+    *count = loaded;
+    return PERFBUDGET_OK;
+}
+
+/* One integer from a query with up to two text parameters; 0 rows -> ENOTFOUND. */
+static int single_id(perfbudget_history *h, const char *sql, const char *a, const char *b,
+                     int64_t *out) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "looking up a run");
+    sqlite3_bind_text(stmt, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, b, -1, SQLITE_STATIC);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) *out = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (step == SQLITE_ROW) return PERFBUDGET_OK;
+    return step == SQLITE_DONE ? PERFBUDGET_ENOTFOUND : db_fail(h, "looking up a run");
+}
+
+int perfbudget_history_find(perfbudget_history *h, const char *spec, const char *environment,
+                            const char *branch, int64_t *run_id, char *explanation, size_t size) {
+    char fingerprint[512];
+    if (environment == NULL)
+        environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+    int code;
+    if (spec == NULL || strcmp(spec, "latest") == 0) {
+        code = single_id(h,
+                         "SELECT id FROM runs WHERE environment = ?1 AND branch IS ?2 "
+                         "ORDER BY id DESC LIMIT 1",
+                         environment, branch, run_id);
+        if (code == PERFBUDGET_OK)
+            snprintf(explanation, size, "baseline: the latest run (%lld) on this environment and "
+                                        "branch %s",
+                     (long long)*run_id, branch ? branch : "(none)");
+        else if (code == PERFBUDGET_ENOTFOUND)
+            snprintf(explanation, size, "no earlier run on this environment and branch %s",
+                     branch ? branch : "(none)");
+    } else if (strncmp(spec, "run:", 4) == 0) {
+        *run_id = strtoll(spec + 4, NULL, 10);
+        perfbudget_run_record record;
+        code = perfbudget_history_run(h, *run_id, &record);
+        snprintf(explanation, size, code == PERFBUDGET_OK ? "baseline: run %s" : "no run %s",
+                 spec + 4);
+    } else if (strncmp(spec, "commit:", 7) == 0) {
+        code = single_id(h,
+                         "SELECT id FROM runs WHERE git_commit = ?1 AND environment = ?2 "
+                         "ORDER BY id DESC LIMIT 1",
+                         spec + 7, environment, run_id);
+        if (code == PERFBUDGET_OK)
+            snprintf(explanation, size, "baseline: the latest run (%lld) of commit %.12s",
+                     (long long)*run_id, spec + 7);
+        else if (code == PERFBUDGET_ENOTFOUND)
+            snprintf(explanation, size, "no run of commit %.12s on this environment", spec + 7);
+    } else {
+        code = single_id(h, "SELECT run_id FROM baselines WHERE name = ?1", spec, NULL, run_id);
+        if (code == PERFBUDGET_OK)
+            snprintf(explanation, size, "baseline '%s' (run %lld)", spec, (long long)*run_id);
+        else if (code == PERFBUDGET_ENOTFOUND)
+            snprintf(explanation, size, "no baseline named '%s' (see perfbudget baseline list)",
+                     spec);
+    }
+    if (code == PERFBUDGET_ENOTFOUND)
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND, "%s", explanation);
+    return code;
+}
+
+int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, int64_t run_id) {
+    if (name == NULL || name[0] == '\0')
+        return perfbudget__fail(h->ctx, PERFBUDGET_EINVAL, "a baseline needs a name");
+    if (run_id == 0) {
+        int code = single_id(h, "SELECT max(id) FROM runs HAVING max(id) IS NOT NULL", NULL, NULL,
+                             &run_id);
+        if (code == PERFBUDGET_ENOTFOUND)
+            return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND,
+                                    "history %s has no run to save as baseline '%s'", h->path,
+                                    name);
+        if (code != PERFBUDGET_OK) return code;
+    }
+    perfbudget_run_record record;
+    int code = perfbudget_history_run(h, run_id, &record);
+    if (code != PERFBUDGET_OK) return code;
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "INSERT INTO baselines(name, run_id, created_ns) VALUES(?1, ?2, ?3) "
+                           "ON CONFLICT(name) DO UPDATE SET run_id = excluded.run_id, "
+                           "created_ns = excluded.created_ns",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "saving a baseline");
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, run_id);
+    sqlite3_bind_int64(stmt, 3, wall_ns());
+    int step = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "saving a baseline");
+}
+
+int perfbudget_history_baselines(perfbudget_history *h, perfbudget_baseline_record *records,
+                                 size_t capacity, size_t *count) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db, "SELECT name, run_id, created_ns FROM baselines ORDER BY name",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "listing baselines");
+    *count = 0;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && *count < capacity) {
+        perfbudget_baseline_record *r = &records[(*count)++];
+        copy_text(r->name, sizeof r->name, sqlite3_column_text(stmt, 0));
+        r->run_id = sqlite3_column_int64(stmt, 1);
+        r->created_ns = sqlite3_column_int64(stmt, 2);
+    }
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE || step == SQLITE_ROW ? PERFBUDGET_OK
+                                                     : db_fail(h, "listing baselines");
+}
+
+int perfbudget_history_series(perfbudget_history *h, const char *benchmark, size_t last,
+                              int64_t since_ns, perfbudget_series_point **out, size_t *count) {
+    sqlite3_stmt *stmt;
+    /* The newest `last` runs that measured it, returned oldest first. */
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT * FROM (SELECT r.id, r.created_ns, r.git_commit, s.median, "
+                           "s.p95, s.n FROM results s JOIN runs r ON r.id = s.run_id JOIN "
+                           "benchmarks b ON b.id = s.benchmark_id WHERE b.name = ?1 AND "
+                           "s.status = 'ok' AND r.created_ns >= ?2 ORDER BY r.id DESC LIMIT ?3) "
+                           "ORDER BY id",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading a series");
+    sqlite3_bind_text(stmt, 1, benchmark, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, since_ns);
+    sqlite3_bind_int64(stmt, 3, last ? (sqlite3_int64)last : -1);
+    size_t capacity = 64, n = 0;
+    perfbudget_series_point *points = malloc(capacity * sizeof *points);
+    int step = SQLITE_DONE;
+    while (points != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == capacity) {
+            perfbudget_series_point *grown = realloc(points, 2 * capacity * sizeof *grown);
+            if (grown == NULL) {
+                free(points);
+                points = NULL;
+                break;
+            }
+            points = grown;
+            capacity *= 2;
+        }
+        perfbudget_series_point *p = &points[n++];
+        p->run_id = sqlite3_column_int64(stmt, 0);
+        p->created_ns = sqlite3_column_int64(stmt, 1);
+        copy_text(p->commit, sizeof p->commit, sqlite3_column_text(stmt, 2));
+        p->median = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 3);
+        p->p95 = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 4);
+        p->n = (size_t)sqlite3_column_int64(stmt, 5);
+    }
+    sqlite3_finalize(stmt);
+    if (points == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (step != SQLITE_DONE) {
+        free(points);
+        return db_fail(h, "reading a series");
+    }
+    *out = points;
+    *count = n;
+    return PERFBUDGET_OK;
+}
+
+void perfbudget_strings_free(char **strings, size_t count) {
+    if (strings == NULL) return;
+    for (size_t i = 0; i < count; i++) free(strings[i]);
+    free(strings);
+}
+
+int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, char ***out,
+                                  size_t *count) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db, "SELECT DISTINCT name FROM benchmarks ORDER BY name", -1, &stmt,
+                           NULL) != SQLITE_OK)
+        return db_fail(h, "listing benchmarks");
+    size_t n = 0, capacity = 16;
+    char **names = malloc(capacity * sizeof *names);
+    int step = SQLITE_DONE, code = PERFBUDGET_OK;
+    while (names != NULL && code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        if (name == NULL || (pattern != NULL && fnmatch(pattern, name, 0) != 0 &&
+                             strcmp(pattern, name) != 0))
+            continue;
+        if (n == capacity) {
+            char **grown = realloc(names, 2 * capacity * sizeof *grown);
+            if (grown == NULL) {
+                code = PERFBUDGET_ENOMEM;
+                break;
+            }
+            names = grown;
+            capacity *= 2;
+        }
+        size_t length = strlen(name) + 1;
+        if ((names[n] = malloc(length)) == NULL) {
+            code = PERFBUDGET_ENOMEM;
+            break;
+        }
+        memcpy(names[n++], name, length);
+    }
+    sqlite3_finalize(stmt);
+    if (names == NULL || code != PERFBUDGET_OK) {
+        perfbudget_strings_free(names, n);
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    if (step != SQLITE_DONE) {
+        perfbudget_strings_free(names, n);
+        return db_fail(h, "listing benchmarks");
+    }
+    *out = names;
+    *count = n;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_history_prune(perfbudget_history *h, size_t keep, size_t *deleted) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(h, "pruning");
+    int ok = sqlite3_prepare_v2(h->db,
+                                "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id "
+                                "DESC LIMIT ?1) AND id NOT IN (SELECT run_id FROM baselines)",
+                                -1, &stmt, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)keep);
+        ok = sqlite3_step(stmt) == SQLITE_DONE;
+        sqlite3_finalize(stmt);
+    }
+    size_t changes = ok ? (size_t)sqlite3_changes(h->db) : 0;
+    ok = ok && sqlite3_exec(h->db,
+                            "DELETE FROM benchmarks WHERE id NOT IN (SELECT benchmark_id FROM "
+                            "results); COMMIT",
+                            NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok) {
+        int code = db_fail(h, "pruning");
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    if (deleted != NULL) *deleted = changes;
+    return PERFBUDGET_OK;
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* The history store: round trips, lookups, baselines, series, pruning, concurrent writers, a
+ * writer killed mid-write, damaged files. */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_helpers.h"
+
+static char directory[] = "/tmp/perfbudget-history-XXXXXX";
+static char path[256];
+
+static int make_directory(void **state) {
+    (void)state;
+    if (mkdtemp(directory) == NULL) return -1;
+    return 0;
+}
+
+static int remove_directory(void **state) {
+    (void)state;
+    char command[300];
+    snprintf(command, sizeof command, "rm -rf %s", directory);
+    return system(command);
+}
+
+/* A fresh database for each test. */
+static const char *fresh(const char *name) {
+    snprintf(path, sizeof path, "%s/%s/nested/history.sqlite", directory, name);
+    return path;
+}
+
+static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre) {
+    double samples[12];
+    for (int i = 0; i < 12; i++) samples[i] = centre * (1.0 + 0.01 * (i % 4)) + 1e-7 * i;
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    m.peak_rss_bytes = 4096;
+    m.rounds = 12;
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_result_new(ctx, name, samples, 12, &m, PERFBUDGET_RUN_OK, "", &r),
+                     PERFBUDGET_OK);
+    return r;
+}
+
+static perfbudget_history *open_history(perfbudget_context *ctx, const char *name) {
+    perfbudget_history *h = NULL;
+    int code = perfbudget_history_open(ctx, fresh(name), &h);
+    if (code != PERFBUDGET_OK) fail_msg("open: %s", perfbudget_errmsg(ctx));
+    return h;
+}
+
+static int64_t add(perfbudget_context *ctx, perfbudget_history *h, const char *branch,
+                   const char *commit, double centre) {
+    perfbudget_result *r[2] = {result_of(ctx, "decode", centre), result_of(ctx, "encode", 2 * centre)};
+    perfbudget_result_set_identity(r[1], "v2");
+    perfbudget_result_add_metric(ctx, r[1], "hit_rate", 91.5, "%", 1);
+    perfbudget_run_info info = {.source = "cli", .commit = commit, .branch = branch,
+                                .environment = "env-A"};
+    int64_t id = 0;
+    int code = perfbudget_history_add_run(h, &info, r, 2, &id);
+    if (code != PERFBUDGET_OK) fail_msg("add_run: %s", perfbudget_errmsg(ctx));
+    perfbudget_result_free(r[0]);
+    perfbudget_result_free(r[1]);
+    return id;
+}
+
+static void test_round_trip(void **state) {
+    perfbudget_history *h = open_history(*state, "round_trip");
+    int64_t id = add(*state, h, "main", "abc123", 1000);
+    perfbudget_result **loaded;
+    size_t count;
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    perfbudget_result *original = result_of(*state, "decode", 1000);
+    size_t n1, n2;
+    const double *a = perfbudget_result_samples(original, &n1), *b = perfbudget_result_samples(loaded[0], &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1 * sizeof *a); /* every bit */
+    assert_memory_equal(perfbudget_result_summary(original), perfbudget_result_summary(loaded[0]),
+                        sizeof(perfbudget_summary));
+    assert_string_equal(perfbudget_result_name(loaded[1]), "encode");
+    assert_string_equal(perfbudget_result_identity(loaded[1]), "v2");
+    assert_int_equal(perfbudget_result_metric_count(loaded[1]), 1);
+    assert_close(perfbudget_result_metrics(loaded[0])->peak_rss_bytes, 4096, 0);
+    perfbudget_results_free(loaded, count);
+    perfbudget_result_free(original);
+    perfbudget_run_record record;
+    assert_int_equal(perfbudget_history_run(h, id, &record), PERFBUDGET_OK);
+    assert_string_equal(record.branch, "main");
+    assert_string_equal(record.commit, "abc123");
+    assert_string_equal(record.environment, "env-A");
+    assert_int_equal(record.result_count, 2);
+    assert_int_equal(perfbudget_history_run(h, 999, &record), PERFBUDGET_ENOTFOUND);
+    perfbudget_history_close(h);
+}
+
+static void test_lookups_and_baselines(void **state) {
+    perfbudget_history *h = open_history(*state, "lookups");
+    char why[256];
+    int64_t found;
+    assert_int_equal(perfbudget_history_find(h, NULL, "env-A", "main", &found, why, sizeof why),
+                     PERFBUDGET_ENOTFOUND);
+    assert_non_null(strstr(why, "no earlier run"));
+    int64_t first = add(*state, h, "main", "c1", 1000);
+    int64_t feature = add(*state, h, "feature", "c2", 1000);
+    int64_t second = add(*state, h, "main", "c3", 1000);
+    assert_int_equal(perfbudget_history_find(h, "latest", "env-A", "main", &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, second);
+    assert_non_null(strstr(why, "latest run"));
+    assert_int_equal(perfbudget_history_find(h, NULL, "env-A", "feature", &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, feature);
+    assert_int_equal(perfbudget_history_find(h, NULL, "env-B", "main", &found, why, sizeof why),
+                     PERFBUDGET_ENOTFOUND); /* another environment is never the default */
+    assert_int_equal(perfbudget_history_find(h, "commit:c1", "env-A", NULL, &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, first);
+    assert_int_equal(perfbudget_history_save_baseline(h, "release", first), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_find(h, "release", "env-A", NULL, &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, first);
+    assert_int_equal(perfbudget_history_save_baseline(h, "release", 0), PERFBUDGET_OK); /* moves */
+    assert_int_equal(perfbudget_history_find(h, "release", NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, second);
+    assert_int_equal(perfbudget_history_find(h, "nightly", NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_ENOTFOUND);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "no baseline named 'nightly'"));
+    assert_int_equal(perfbudget_history_save_baseline(h, "x", 12345), PERFBUDGET_ENOTFOUND);
+    perfbudget_baseline_record baselines[4];
+    size_t count;
+    assert_int_equal(perfbudget_history_baselines(h, baselines, 4, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(baselines[0].name, "release");
+    perfbudget_history_close(h);
+}
+
+static void test_series_and_prune(void **state) {
+    perfbudget_history *h = open_history(*state, "series");
+    int64_t ids[10];
+    for (int i = 0; i < 10; i++) ids[i] = add(*state, h, "main", "c", 1000 + i);
+    perfbudget_series_point *points;
+    size_t count;
+    assert_int_equal(perfbudget_history_series(h, "decode", 4, 0, &points, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 4);
+    assert_int_equal(points[0].run_id, ids[6]); /* the last four, oldest first */
+    assert_int_equal(points[3].run_id, ids[9]);
+    assert_true(points[3].median > points[0].median);
+    perfbudget_free(points);
+    char **names;
+    assert_int_equal(perfbudget_history_benchmarks(h, "enc*", &names, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(names[0], "encode");
+    perfbudget_strings_free(names, count);
+    assert_int_equal(perfbudget_history_save_baseline(h, "old", ids[0]), PERFBUDGET_OK);
+    size_t deleted;
+    assert_int_equal(perfbudget_history_prune(h, 3, &deleted), PERFBUDGET_OK);
+    assert_int_equal(deleted, 6); /* 10 runs, 3 kept, 1 kept for its baseline */
+    perfbudget_run_record runs[20];
+    assert_int_equal(perfbudget_history_runs(h, runs, 20, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 4);
+    assert_int_equal(runs[3].id, ids[0]);
+    perfbudget_history_close(h);
+}
+
+/* 8 processes append 100 runs each at once: exactly 800 runs, each complete. */
+static void test_concurrent_writers(void **state) {
+    const char *db = fresh("concurrent");
+    perfbudget_history *h = open_history(*state, "concurrent");
+    perfbudget_history_close(h);
+    pid_t children[8];
+    for (int c = 0; c < 8; c++) {
+        if ((children[c] = fork()) == 0) {
+            perfbudget_context *ctx;
+            perfbudget_history *mine;
+            if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+                perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+                _exit(1);
+            for (int i = 0; i < 100; i++) {
+                perfbudget_result *r = result_of(ctx, "decode", 1000);
+                perfbudget_run_info info = {.source = "pytest", .branch = "main"};
+                int code = perfbudget_history_add_run(mine, &info, &r, 1, NULL);
+                perfbudget_result_free(r);
+                if (code != PERFBUDGET_OK) _exit(2);
+            }
+            perfbudget_history_close(mine);
+            perfbudget_context_free(ctx);
+            _exit(0);
+        }
+    }
+    for (int c = 0; c < 8; c++) {
+        int status;
+        waitpid(children[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    sqlite3_prepare_v2(raw, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results)",
+                       -1, &stmt, NULL);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 800);
+    assert_int_equal(sqlite3_column_int(stmt, 1), 800);
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+}
+
+/* A writer killed with SIGKILL mid-stream leaves only whole runs behind. */
+static void test_killed_writer(void **state) {
+    const char *db = fresh("killed");
+    perfbudget_history *h = open_history(*state, "killed");
+    perfbudget_history_close(h);
+    pid_t child = fork();
+    if (child == 0) {
+        perfbudget_context *ctx;
+        perfbudget_history *mine;
+        if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+            perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+            _exit(1);
+        for (;;) {
+            perfbudget_result *r[3] = {result_of(ctx, "a", 1), result_of(ctx, "b", 2),
+                                       result_of(ctx, "c", 3)};
+            perfbudget_run_info info = {.source = "cli"};
+            perfbudget_history_add_run(mine, &info, r, 3, NULL);
+            for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
+        }
+    }
+    struct timespec pause = {0, 300000000};
+    nanosleep(&pause, NULL);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    enum { MOST = 20000 };
+    perfbudget_run_record *runs = malloc(MOST * sizeof *runs);
+    size_t count;
+    assert_int_equal(perfbudget_history_runs(h, runs, MOST, &count), PERFBUDGET_OK);
+    print_message("%zu runs written before the kill\n", count);
+    assert_true(count > 0);
+    for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, 3);
+    free(runs);
+    perfbudget_history_close(h);
+}
+
+static void test_damaged_and_unwritable(void **state) {
+    const char *db = fresh("damaged");
+    perfbudget_history *h = open_history(*state, "damaged");
+    perfbudget_history_close(h);
+    FILE *f = fopen(db, "w");
+    fputs("this is not a database, but it is long enough to look like a header of one....", f);
+    fclose(f);
+    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_EIO);
+    assert_null(h);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "not a perfbudget history or is damaged"));
+    assert_int_equal(perfbudget_history_open(*state, "/proc/perfbudget/history.sqlite", &h),
+                     PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "/proc/perfbudget"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_lookups_and_baselines, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_killed_writer, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_and_unwritable, context_setup,
+                                        context_teardown),
+    };
+    return cmocka_run_group_tests(tests, make_directory, remove_directory);
+}
