@@ -11,12 +11,16 @@ int perfbudget_cli_validate(int argc, char **argv);
 int perfbudget_cli_run(int argc, char **argv);
 int perfbudget_cli_check(int argc, char **argv);
 int perfbudget_cli_session(int argc, char **argv);
+int perfbudget_cli_history(int argc, char **argv);
+int perfbudget_cli_baseline(int argc, char **argv);
 
 /* Options shared by run and check: how a result is judged and where it goes. */
 typedef struct cli_common {
     const char *budget_path, *budget_name, *baseline_path, *json_path, *session_dir;
+    const char *history_option; /* --history */
+    const char *history;        /* resolved: option, $PERFBUDGET_HISTORY, budget file; or NULL */
     double threshold_pct;
-    int ctest;
+    int ctest, force;
     perfbudget_budget *budget;
     perfbudget__verdict_options verdict;
 } cli_common;

@@ -13,8 +13,9 @@ void cli_common_init(cli_common *c) {
 }
 
 int cli_common_option(cli_common *c, const char *arg, const char *value) {
-    if (strcmp(arg, "--ctest") == 0) {
-        c->ctest = 1;
+    if (strcmp(arg, "--ctest") == 0 || strcmp(arg, "--force") == 0) {
+        if (arg[2] == 'c') c->ctest = 1;
+        else c->force = 1;
         return 1;
     }
     const char **slot = strcmp(arg, "--budget") == 0        ? &c->budget_path
@@ -22,6 +23,7 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
                         : strcmp(arg, "--baseline") == 0    ? &c->baseline_path
                         : strcmp(arg, "--json") == 0        ? &c->json_path
                         : strcmp(arg, "--session") == 0     ? &c->session_dir
+                        : strcmp(arg, "--history") == 0     ? &c->history_option
                                                             : NULL;
     int threshold = strcmp(arg, "--threshold") == 0;
     if (slot == NULL && !threshold) return 0;
@@ -49,8 +51,10 @@ int cli_common_load(perfbudget_context *ctx, cli_common *c) {
     c->verdict.budget_name = c->budget_name;
     c->verdict.threshold_pct = c->threshold_pct;
     c->verdict.ctest = c->ctest;
+    c->verdict.force = c->force;
     c->verdict.session_dir = c->session_dir;
-    return perfbudget__load_baseline(ctx, "perfbudget", c->baseline_path, &c->verdict);
+    c->history = perfbudget__history_path(c->history_option, c->budget);
+    return perfbudget__load_baseline(ctx, "perfbudget", c->baseline_path, c->history, &c->verdict);
 }
 
 void cli_common_release(cli_common *c) {

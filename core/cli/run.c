@@ -23,7 +23,11 @@ static void usage(FILE *out) {
             "  --cwd DIR            run CMD in DIR\n"
             "  --bench-version V    version of the benchmarked code: results of another\n"
             "                       version start a new series and are never compared\n"
-            "  --baseline FILE      compare with an earlier result file; a regression fails\n"
+            "  --baseline SPEC      compare with a result file, or from the history a baseline\n"
+            "                       name, latest, merge-base, run:ID; a regression fails\n"
+            "  --history FILE       the history to record the run in and find baselines in\n"
+            "                       (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
+            "  --force              compare with a baseline from another environment\n"
             "  --threshold PCT      regression threshold (default: budget file, else 5%%)\n"
             "  --format FORMAT      google-benchmark, nanobench or hyperfine: CMD writes that\n"
             "                       tool's JSON; import its results instead of timing CMD\n"
@@ -138,6 +142,10 @@ int perfbudget_cli_run(int argc, char **argv) {
     for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
+    /* Under CTest the session's cleanup records the whole ctest run as one run. */
+    if (exit_code != 2 && common.session_dir == NULL &&
+        perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)
+        exit_code = 2;
     perfbudget_results_free(results, count);
     cli_common_release(&common);
     perfbudget_context_free(ctx);

@@ -58,7 +58,8 @@ static int by_name(const void *a, const void *b) {
                   perfbudget_result_name(*(perfbudget_result *const *)b));
 }
 
-static int session_close(const char *dir, const char *json_path, const char *budget_path) {
+static int session_close(const char *dir, const char *json_path, const char *budget_path,
+                         const char *history_path) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_result **all = NULL;
@@ -123,6 +124,10 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         free(names);
         free(unused);
     }
+    const char *history = perfbudget__history_path(history_path, budget);
+    if (exit_code == 0 && perfbudget__record_run(ctx, "perfbudget session", history, "ctest", all,
+                                                 count) != 0)
+        exit_code = 2;
     if (exit_code == 0 && json_path != NULL) {
         if (perfbudget_results_write_json(ctx, json_path, "ctest", all, count) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
@@ -138,13 +143,14 @@ static int session_close(const char *dir, const char *json_path, const char *bud
 }
 
 int perfbudget_cli_session(int argc, char **argv) {
-    const char *json_path = NULL, *budget_path = NULL;
+    const char *json_path = NULL, *budget_path = NULL, *history_path = NULL;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: perfbudget session open DIR\n"
-               "       perfbudget session close DIR [--json FILE] [--budget FILE]\n"
+               "       perfbudget session close DIR [--json FILE] [--budget FILE] [--history FILE]\n"
                "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
                "writes its result there (--session DIR); close combines them into one result\n"
-               "file, prints a summary and warns about budget entries that matched nothing.\n");
+               "file, records it as one run of the history, prints a summary and warns about\n"
+               "budget entries that matched nothing.\n");
         return 0;
     }
     if (argc < 3 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "close") != 0)) {
@@ -154,11 +160,13 @@ int perfbudget_cli_session(int argc, char **argv) {
     for (int i = 3; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--json") == 0) json_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--budget") == 0) budget_path = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--history") == 0) history_path = argv[++i];
         else {
             fprintf(stderr, "perfbudget session: unexpected argument '%s'\n", argv[i]);
             return 2;
         }
     }
     return strcmp(argv[1], "open") == 0 ? session_open(argv[2])
-                                        : session_close(argv[2], json_path, budget_path);
+                                        : session_close(argv[2], json_path, budget_path,
+                                                        history_path);
 }

@@ -33,26 +33,128 @@ double perfbudget__parse_percent(const char *text) {
     return q.value >= 0 ? q.value : -1;
 }
 
-int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *path,
-                              perfbudget__verdict_options *o) {
+const char *perfbudget__history_path(const char *option, const perfbudget_budget *budget) {
+    if (option != NULL) return option;
+    const char *from_environment = getenv("PERFBUDGET_HISTORY");
+    if (from_environment != NULL && from_environment[0] != '\0') return from_environment;
+    return budget != NULL ? perfbudget_budget_history_path(budget) : NULL;
+}
+
+static int is_file(const char *path) {
+    struct stat info;
+    size_t length = strlen(path);
+    return stat(path, &info) == 0 || (length > 5 && strcmp(path + length - 5, ".json") == 0);
+}
+
+/* The parts of two fingerprints that differ, for a message. */
+static void describe_difference(const char *a, const char *b, char *out, size_t size) {
+    snprintf(out, size, "baseline: %s; here: %s", a, b);
+}
+
+int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *spec,
+                              const char *history_path, perfbudget__verdict_options *o) {
     const char *regression = getenv("PERFBUDGET_REGRESSION");
     const char *from_environment = getenv("PERFBUDGET_BASELINE");
-    if (o->ctest && path != NULL && from_environment != NULL && from_environment[0] != '\0')
-        path = from_environment; /* ctest's environment beats the CMake argument BASELINE */
-    if (path == NULL && regression != NULL && strcmp(regression, "1") == 0) {
-        path = getenv("PERFBUDGET_BASELINE");
-        if (path == NULL || path[0] == '\0') {
-            fprintf(stderr, "%s: PERFBUDGET_REGRESSION=1 but no baseline: set PERFBUDGET_BASELINE "
-                            "to a result file\n", program);
-            return 0;
-        }
+    int have_environment = from_environment != NULL && from_environment[0] != '\0';
+    const char *force = getenv("PERFBUDGET_FORCE");
+    if (force != NULL && strcmp(force, "1") == 0) o->force = 1;
+    if (o->ctest && spec != NULL && have_environment)
+        spec = from_environment; /* ctest's environment beats the CMake argument BASELINE */
+    int implicit = 0;
+    if (spec == NULL && regression != NULL && strcmp(regression, "1") == 0) {
+        spec = have_environment ? from_environment : "latest";
+        implicit = !have_environment;
     }
-    if (path == NULL) return 0;
-    if (perfbudget_results_load_json(ctx, path, &o->baseline, &o->baseline_count) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: baseline: %s\n", program, perfbudget_errmsg(ctx));
+    if (spec == NULL) return 0;
+    if (is_file(spec)) {
+        if (perfbudget_results_load_json(ctx, spec, &o->baseline, &o->baseline_count) !=
+            PERFBUDGET_OK) {
+            fprintf(stderr, "%s: baseline: %s\n", program, perfbudget_errmsg(ctx));
+            return 2;
+        }
+        printf("baseline: file %s\n", spec);
+        return 0;
+    }
+    if (history_path == NULL) {
+        fprintf(stderr, "%s: baseline '%s' is not a file, and there is no history to look it up "
+                        "in (give --history, PERFBUDGET_HISTORY or a budget file)\n",
+                program, spec);
         return 2;
     }
-    return 0;
+    perfbudget_history *history;
+    if (perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return 2;
+    }
+    perfbudget_git_info git;
+    perfbudget_git_describe(NULL, ".", &git);
+    char resolved[96], fingerprint[512], why[512];
+    perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+    if (strcmp(spec, "merge-base") == 0) {
+        if (git.merge_base[0] == '\0') {
+            fprintf(stderr, "%s: baseline merge-base: no git work tree, or no main or master "
+                            "branch to find where this branch left it\n", program);
+            perfbudget_history_close(history);
+            return 2;
+        }
+        snprintf(resolved, sizeof resolved, "commit:%s", git.merge_base);
+        spec = resolved;
+    }
+    int64_t run_id;
+    int code = perfbudget_history_find(history, spec, fingerprint, git.branch[0] ? git.branch : NULL,
+                                       &run_id, why, sizeof why);
+    int exit_code = 0;
+    perfbudget_run_record record;
+    if (code == PERFBUDGET_ENOTFOUND && (implicit || strcmp(spec, "latest") == 0)) {
+        printf("baseline: none yet (%s); this run will be the first\n", why);
+    } else if (code != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: baseline: %s\n", program, why);
+        exit_code = 2;
+    } else if (perfbudget_history_run(history, run_id, &record) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        exit_code = 2;
+    } else if (strcmp(record.environment, fingerprint) != 0 && !o->force) {
+        char difference[1100];
+        describe_difference(record.environment, fingerprint, difference, sizeof difference);
+        fprintf(stderr, "%s: %s was measured on a different environment, so a comparison would "
+                        "measure the machines, not the code (%s); set PERFBUDGET_FORCE=1 to "
+                        "compare anyway\n", program, why, difference);
+        exit_code = 2;
+    } else if (perfbudget_history_load_run(history, run_id, &o->baseline, &o->baseline_count) !=
+               PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        exit_code = 2;
+    } else {
+        printf("%s\n", why);
+    }
+    perfbudget_history_close(history);
+    return exit_code;
+}
+
+int perfbudget__record_run(perfbudget_context *ctx, const char *program, const char *history_path,
+                           const char *source, perfbudget_result *const *results, size_t count) {
+    if (history_path == NULL || count == 0) return 0;
+    perfbudget_history *history;
+    if (perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return 2;
+    }
+    perfbudget_git_info git;
+    int in_git = perfbudget_git_describe(NULL, ".", &git) == PERFBUDGET_OK;
+    perfbudget_run_info info = {.source = source,
+                                .commit = in_git ? git.commit : NULL,
+                                .branch = in_git && git.branch[0] ? git.branch : NULL,
+                                .dirty = git.dirty};
+    int64_t run_id;
+    int exit_code = 0;
+    if (perfbudget_history_add_run(history, &info, results, count, &run_id) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        exit_code = 2;
+    } else {
+        printf("history: run %lld recorded in %s\n", (long long)run_id, history_path);
+    }
+    perfbudget_history_close(history);
+    return exit_code;
 }
 
 /* Threshold: command line, then $PERFBUDGET_THRESHOLD, then the budget file, then 5 %. */

@@ -16,6 +16,7 @@ typedef struct perfbudget__verdict_options {
     size_t baseline_count;
     double threshold_pct;              /* NaN: from the environment, the budget, or 5 */
     int ctest;                         /* CTest output: tags and PERFBUDGET_SKIP */
+    int force;                         /* compare across environments anyway */
     const char *session_dir;           /* also write the result here */
 } perfbudget__verdict_options;
 
@@ -23,10 +24,21 @@ typedef struct perfbudget__verdict_options {
 perfbudget_budget *perfbudget__load_budget(perfbudget_context *ctx, const char *program,
                                            const char *path);
 
-/* Load the baseline named by path or $PERFBUDGET_BASELINE (when path is NULL and
- * $PERFBUDGET_REGRESSION is 1); 0 on success or when there is none, 2 after printing an error. */
-int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *path,
-                              perfbudget__verdict_options *o);
+/* The history to use: the --history option, else $PERFBUDGET_HISTORY, else the budget file's
+ * settings.history; NULL for none. */
+const char *perfbudget__history_path(const char *option, const perfbudget_budget *budget);
+
+/* Load the baseline spec names: a result file, or in the history a baseline name, "latest",
+ * "merge-base", "run:ID" or "commit:SHA". With no spec and $PERFBUDGET_REGRESSION=1,
+ * $PERFBUDGET_BASELINE or else "latest". Prints which run was chosen and why.
+ * 0 on success or when there is nothing to compare with yet, 2 after printing an error. */
+int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *spec,
+                              const char *history_path, perfbudget__verdict_options *o);
+
+/* Append a run to the history with git's view of the current directory; 0, or 2 after
+ * printing an error. */
+int perfbudget__record_run(perfbudget_context *ctx, const char *program, const char *history_path,
+                           const char *source, perfbudget_result *const *results, size_t count);
 
 /* Judge, compare, print the report to out and write the session file.
  * Returns the test status, or -1 after printing an I/O error. */

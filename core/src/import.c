@@ -201,6 +201,50 @@ static int nanobench(perfbudget_context *ctx, const char *path, const json_t *ro
     return PERFBUDGET_OK;
 }
 
+/* pytest-benchmark's saved JSON: each benchmark's raw timings when it was saved with
+ * --benchmark-save-data, else only its median, one sample (a comparison with a single sample is
+ * inconclusive, which is the honest answer). */
+static int pytest_benchmark(perfbudget_context *ctx, const char *path, const json_t *root,
+                            collection *c) {
+    const json_t *benchmarks = json_object_get(root, "benchmarks");
+    if (!json_is_array(benchmarks))
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: not pytest-benchmark JSON (no \"benchmarks\" array)", path);
+    size_t i;
+    const json_t *b;
+    json_array_foreach(benchmarks, i, b) {
+        const char *name = json_string_value(json_object_get(b, "fullname"));
+        if (name == NULL) name = json_string_value(json_object_get(b, "name"));
+        const json_t *stats = json_object_get(b, "stats");
+        if (name == NULL || !json_is_object(stats))
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark %zu needs \"fullname\" and \"stats\"", path, i);
+        collected *item = find_or_add(c, name);
+        if (item == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        const json_t *data = json_object_get(stats, "data"), *median = json_object_get(stats, "median");
+        size_t k;
+        const json_t *t;
+        if (json_is_array(data) && json_array_size(data) > 0) {
+            json_array_foreach(data, k, t) {
+                if (!json_is_number(t) || add_sample(item, json_number_value(t) * 1e9) != 0)
+                    return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                            "%s: '%s': data %zu is not a number", path, name, k);
+            }
+        } else if (json_is_number(median)) {
+            if (add_sample(item, json_number_value(median) * 1e9) != 0)
+                return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        } else {
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: '%s' has neither data nor a median",
+                                    path, name);
+        }
+        const json_t *ops = json_object_get(stats, "ops");
+        if (json_is_number(ops)) item->items_sum += json_number_value(ops), item->items_n++;
+        json_int_t iterations = json_integer_value(json_object_get(stats, "iterations"));
+        item->metrics.iterations_per_sample = iterations > 0 ? (uint64_t)iterations : 1;
+    }
+    return PERFBUDGET_OK;
+}
+
 int perfbudget_results_import(perfbudget_context *ctx, const char *path, const char *format,
                               const char *single_name, perfbudget_result ***out, size_t *count) {
     if (path == NULL || format == NULL || out == NULL || count == NULL)
@@ -209,10 +253,12 @@ int perfbudget_results_import(perfbudget_context *ctx, const char *path, const c
         strcmp(format, "google-benchmark") == 0 ? google_benchmark
         : strcmp(format, "hyperfine") == 0      ? hyperfine
         : strcmp(format, "nanobench") == 0      ? nanobench
+        : strcmp(format, "pytest-benchmark") == 0 ? pytest_benchmark
                                                 : NULL;
     if (reader == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                                "unknown format '%s' (google-benchmark, nanobench or hyperfine)",
+                                "unknown format '%s' (google-benchmark, nanobench, hyperfine or "
+                                "pytest-benchmark)",
                                 format);
     *out = NULL;
     *count = 0;

@@ -256,7 +256,8 @@ int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
     if (root == NULL) {
         int missing = error.line < 0 || (error.line == -1 && error.position == 0);
-        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE, "%s:%d:%d: %s",
+        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
+                                missing ? "%s:%d:%d: %s" : "%s:%d:%d: not a JSON result file: %s",
                                 path, error.line, error.column, error.text);
     }
     const char *schema = json_string_value(json_object_get(root, "schema"));

@@ -148,3 +148,71 @@ int perfbudget_fit_line(perfbudget_context *ctx, const double *x, const double *
     out->slope_stderr = n > 2 ? sqrt(residual / (double)(n - 2) / sxx) : NAN;
     return PERFBUDGET_OK;
 }
+
+/* ---- steps in a series ---------------------------------------------------------------------- */
+
+typedef struct step_search {
+    perfbudget_context *ctx;
+    const double *values;
+    double min_change_pct;
+    size_t min_segment;
+    perfbudget_step *steps;
+    size_t capacity, count;
+    int failed;
+} step_search;
+
+static double median_of(perfbudget_context *ctx, const double *values, size_t n, int *failed) {
+    double median = NAN;
+    if (perfbudget_quantile(ctx, values, n, 0.5, &median) != PERFBUDGET_OK) *failed = 1;
+    return median;
+}
+
+/* Sum of absolute deviations from the median: the L1 cost of a segment. */
+static double l1_cost(step_search *s, const double *values, size_t n) {
+    double median = median_of(s->ctx, values, n, &s->failed), cost = 0.0;
+    for (size_t i = 0; i < n; i++) cost += fabs(values[i] - median);
+    return cost;
+}
+
+/* Binary segmentation with an L1 cost: split where the two segments' absolute deviations from
+ * their own medians sum to the least (robust to outliers, and unlike a rank statistic it does
+ * not move a step onto points that merely rank high), keep the split when a Mann-Whitney U test
+ * between the sides gives p < 0.01 and the medians differ by at least min_change_pct, then look
+ * again on each side. */
+static void segment(step_search *s, size_t begin, size_t end) {
+    if (s->failed || end - begin < 2 * s->min_segment) return;
+    size_t split = 0;
+    double best = INFINITY;
+    for (size_t t = begin + s->min_segment; t + s->min_segment <= end && !s->failed; t++) {
+        double cost = l1_cost(s, s->values + begin, t - begin) + l1_cost(s, s->values + t, end - t);
+        if (cost < best) best = cost, split = t;
+    }
+    if (s->failed || split == 0) return;
+    double before = median_of(s->ctx, s->values + begin, split - begin, &s->failed);
+    double after = median_of(s->ctx, s->values + split, end - split, &s->failed);
+    double change = before != 0.0 ? 100.0 * (after - before) / fabs(before) : 0.0;
+    perfbudget_comparison c;
+    if (s->failed || fabs(change) < s->min_change_pct ||
+        perfbudget_compare(s->ctx, s->values + begin, split - begin, s->values + split,
+                           end - split, NULL, &c) != PERFBUDGET_OK ||
+        c.p_value >= 0.01)
+        return;
+    segment(s, begin, split);
+    if (s->count < s->capacity)
+        s->steps[s->count++] = (perfbudget_step){split, before, after, change, c.p_value};
+    segment(s, split, end);
+}
+
+int perfbudget_detect_steps(perfbudget_context *ctx, const double *values, size_t n,
+                            double min_change_pct, size_t min_segment, perfbudget_step *steps,
+                            size_t capacity, size_t *count) {
+    if ((values == NULL && n > 0) || count == NULL || (steps == NULL && capacity > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "detect_steps: NULL argument");
+    step_search s = {ctx, values, min_change_pct, min_segment ? min_segment : 1, steps, capacity,
+                     0, 0};
+    segment(&s, 0, n);
+    *count = s.count;
+    return s.failed ? perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
+                                       "detect_steps: the series holds a non-finite value")
+                    : PERFBUDGET_OK;
+}

@@ -16,6 +16,7 @@ typedef struct main_options {
     const char *json_path;
     const char *budget_path;
     const char *baseline_path;
+    const char *history_path;
     const char *session_dir;
     double threshold_pct; /* NaN: not given */
     int ctest;
@@ -31,7 +32,10 @@ static void usage(FILE *out, const char *program) {
             "  --filter PATTERN    run only benchmarks whose name matches the glob PATTERN\n"
             "  --json FILE         write the results (samples, summary, metrics) as JSON\n"
             "  --budget FILE       judge the results against a perfbudget.yml budget file\n"
-            "  --baseline FILE     compare with an earlier result file (--json); regressions fail\n"
+            "  --baseline SPEC     compare with a result file (--json), or from the history a\n"
+            "                      baseline name, latest, merge-base or run:ID; a regression fails\n"
+            "  --history FILE      record the run in, and find baselines in, this history\n"
+            "                      (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
             "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
             "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR       also write each result into DIR (perfbudget session)\n"
@@ -96,6 +100,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (value == NULL && (strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
                                      strcmp(arg, "--budget") == 0 || strcmp(arg, "--rounds") == 0 ||
                                      strcmp(arg, "--baseline") == 0 ||
+                                     strcmp(arg, "--history") == 0 ||
                                      strcmp(arg, "--threshold") == 0 ||
                                      strcmp(arg, "--session") == 0 ||
                                      strcmp(arg, "--min-time") == 0 ||
@@ -111,6 +116,8 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             o->budget_path = value;
         } else if (strcmp(arg, "--baseline") == 0) {
             o->baseline_path = value;
+        } else if (strcmp(arg, "--history") == 0) {
+            o->history_path = value;
         } else if (strcmp(arg, "--session") == 0) {
             o->session_dir = value;
         } else if (strcmp(arg, "--threshold") == 0) {
@@ -222,7 +229,9 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
         verdict.threshold_pct = o.threshold_pct;
         verdict.ctest = o.ctest;
         verdict.session_dir = o.session_dir;
-        exit_code = perfbudget__load_baseline(ctx, argv[0], o.baseline_path, &verdict);
+        o.history_path = perfbudget__history_path(o.history_path, budget);
+        exit_code = perfbudget__load_baseline(ctx, argv[0], o.baseline_path, o.history_path,
+                                              &verdict);
     }
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
@@ -263,6 +272,10 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     if (!o.ctest && ran > 0 && perfbudget_result_counters_note(results[0])[0] != '\0')
         printf("instr/iter: %s\n", perfbudget_result_counters_note(results[0]));
     if (budget != NULL && ran > 0 && o.filter == NULL) warn_unused_entries(budget, results, ran);
+    /* A suite run on its own is a run of the history; under CTest the session records it. */
+    if (exit_code != 2 && exit_code != -1 && ran > 0 && o.session_dir == NULL && !o.ctest &&
+        perfbudget__record_run(ctx, argv[0], o.history_path, "suite", results, ran) != 0)
+        exit_code = 2;
     if (o.json_path != NULL && ran > 0 && exit_code != 2 &&
         perfbudget_results_write_json(ctx, o.json_path, suite_name, results, ran) !=
             PERFBUDGET_OK) {

@@ -261,6 +261,51 @@ static void test_damaged_and_unwritable(void **state) {
     assert_non_null(strstr(perfbudget_errmsg(*state), "/proc/perfbudget"));
 }
 
+/* Deterministic noise of about +-2 %. */
+static double noise(uint64_t *seed) {
+    *seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
+    return 0.02 * ((double)(*seed % 2001) / 1000.0 - 1.0);
+}
+
+static void test_step_detection(void **state) {
+    double series[60];
+    uint64_t seed = 42;
+    for (int i = 0; i < 60; i++) series[i] = 1000.0 * (1.0 + noise(&seed)) * (i >= 40 ? 1.15 : 1.0);
+    perfbudget_step steps[4];
+    size_t count;
+    assert_int_equal(perfbudget_detect_steps(*state, series, 60, 5.0, 5, steps, 4, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(steps[0].index, 40);
+    assert_true(steps[0].change_pct > 12 && steps[0].change_pct < 18);
+    for (int i = 0; i < 60; i++) series[i] = 1000.0 * (1.0 + noise(&seed));
+    assert_int_equal(perfbudget_detect_steps(*state, series, 60, 5.0, 5, steps, 4, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
+}
+
+static void test_git_describe(void **state) {
+    char repo[300], command[1024];
+    snprintf(repo, sizeof repo, "%s/repo with space", directory);
+    snprintf(command, sizeof command,
+             "mkdir -p '%s' && cd '%s' && git -c init.defaultBranch=main init -q && "
+             "echo a > file && git add file && git -c user.name=t -c user.email=t@t commit -qm one",
+             repo, repo);
+    if (system(command) != 0) skip(); /* no git here */
+    perfbudget_git_info info;
+    assert_int_equal(perfbudget_git_describe(*state, repo, &info), PERFBUDGET_OK);
+    assert_int_equal(strlen(info.commit), 40);
+    assert_string_equal(info.branch, "main");
+    assert_false(info.dirty);
+    assert_string_equal(info.merge_base, info.commit);
+    snprintf(command, sizeof command, "echo b >> '%s/file'", repo);
+    assert_int_equal(system(command), 0);
+    assert_int_equal(perfbudget_git_describe(*state, repo, &info), PERFBUDGET_OK);
+    assert_true(info.dirty);
+    assert_int_equal(perfbudget_git_describe(*state, "/proc", &info), PERFBUDGET_ENOTFOUND);
+    assert_string_equal(info.commit, "");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, context_setup, context_teardown),
@@ -270,6 +315,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_killed_writer, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_and_unwritable, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_step_detection, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

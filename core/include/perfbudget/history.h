@@ -127,4 +127,36 @@ PERFBUDGET_API void perfbudget_strings_free(char **strings, size_t count);
 PERFBUDGET_API int perfbudget_history_prune(perfbudget_history *history, size_t keep,
                                             size_t *deleted);
 
+/** Where the code under test stands in git. Empty strings when not in a work tree. */
+typedef struct perfbudget_git_info {
+    char commit[64];
+    char branch[128];
+    int dirty;
+    char merge_base[64]; /**< where this branch left main/master (origin's first), or "" */
+} perfbudget_git_info;
+
+/** Ask git (run directly, never through a shell) about the work tree containing directory.
+ *  Returns PERFBUDGET_OK, or PERFBUDGET_ENOTFOUND when there is no git or no work tree (out
+ *  is then all empty). */
+PERFBUDGET_API int perfbudget_git_describe(perfbudget_context *ctx, const char *directory,
+                                           perfbudget_git_info *out);
+
+/** A step in a series: where a benchmark's level changed and by how much. */
+typedef struct perfbudget_step {
+    size_t index;       /**< first point at the new level */
+    double before, after; /**< medians of the segments either side */
+    double change_pct;
+    double p_value;     /**< Mann-Whitney U between the two sides */
+} perfbudget_step;
+
+/** Find the steps in a series (docs/history.md, "Step detection"): binary segmentation with
+ *  an L1 cost (each split where the sides' absolute deviations from their medians sum to the
+ *  least), kept when a Mann-Whitney U test gives p < 0.01, the medians either side differ by at
+ *  least min_change_pct, and each side has at least min_segment points.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM; up to capacity steps in index order. */
+PERFBUDGET_API int perfbudget_detect_steps(perfbudget_context *ctx, const double *values,
+                                           size_t n, double min_change_pct, size_t min_segment,
+                                           perfbudget_step *steps, size_t capacity,
+                                           size_t *count);
+
 #endif

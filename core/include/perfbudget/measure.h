@@ -233,8 +233,10 @@ PERFBUDGET_API int perfbudget_results_load_json(perfbudget_context *ctx, const c
 
 /** Import the JSON another benchmark tool wrote: format "google-benchmark" (each "iteration"
  *  run of a benchmark, e.g. from --benchmark_repetitions, is one sample; aggregates are
- *  skipped), "hyperfine" (--export-json: every run's time is a sample) or "nanobench" (the
- *  templates::json() output: every epoch's elapsed time per iteration is a sample). When the
+ *  skipped), "hyperfine" (--export-json: every run's time is a sample), "nanobench" (the
+ *  templates::json() output: every epoch's elapsed time per iteration is a sample) or
+ *  "pytest-benchmark" (a saved run: its raw data when saved with --benchmark-save-data, else
+ *  its median as a single sample). When the
  *  file holds a single benchmark and single_name is not NULL, the result takes that name.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (unknown format), PERFBUDGET_EIO, PERFBUDGET_EPARSE
  *  or PERFBUDGET_ENOMEM. Returns a new array in *out; free with perfbudget_results_free(). */

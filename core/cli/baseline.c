@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget baseline save|list|export|import: named runs in the history, and files a
+ * repository can commit. */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: perfbudget baseline save NAME [--run ID]   name a run (default: the latest)\n"
+            "       perfbudget baseline list\n"
+            "       perfbudget baseline export NAME FILE      a JSON file a repository can commit\n"
+            "       perfbudget baseline import FILE [--name NAME]\n"
+            "                 a file from export, a perfbudget result file or a pytest-benchmark\n"
+            "                 JSON file; NAME defaults to the file's base name\n"
+            "options: --history FILE, --budget FILE (whose settings.history to use)\n");
+}
+
+static perfbudget_history *open_history(perfbudget_context *ctx, const char *history_option,
+                                        const char *budget_path) {
+    perfbudget_budget *budget = NULL;
+    FILE *probe = budget_path == NULL ? fopen("perfbudget.yml", "r") : NULL;
+    if (probe != NULL) fclose(probe), budget_path = "perfbudget.yml";
+    if (history_option == NULL && getenv("PERFBUDGET_HISTORY") == NULL && budget_path != NULL &&
+        (budget = perfbudget__load_budget(ctx, "perfbudget baseline", budget_path)) == NULL)
+        return NULL;
+    const char *path = perfbudget__history_path(history_option, budget);
+    if (path == NULL) path = ".perfbudget/history.sqlite";
+    perfbudget_history *history = NULL;
+    if (perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+    perfbudget_budget_free(budget);
+    return history;
+}
+
+/* The environment an exported file was measured on, written beside the results. */
+static int add_run_record(const char *path, const perfbudget_run_record *run, const char *name) {
+    json_error_t error;
+    json_t *root = json_load_file(path, 0, &error);
+    if (root == NULL) return -1;
+    json_object_set_new(root, "baseline",
+                        json_pack("{s:s, s:I, s:s, s:s, s:s, s:b, s:I}", "name", name, "run_id",
+                                  (json_int_t)run->id, "environment", run->environment, "commit",
+                                  run->commit, "branch", run->branch, "dirty", run->dirty,
+                                  "created_ns", (json_int_t)run->created_ns));
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    if (text == NULL) return -1;
+    /* Rewrite through a temporary file and rename, as every perfbudget write does. */
+    char temporary[4096];
+    snprintf(temporary, sizeof temporary, "%s.tmp", path);
+    FILE *f = fopen(temporary, "w");
+    int ok = f != NULL && fputs(text, f) >= 0;
+    if (f != NULL) ok = fclose(f) == 0 && ok;
+    free(text);
+    return ok && rename(temporary, path) == 0 ? 0 : -1;
+}
+
+static int export_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *name,
+                           const char *file) {
+    int64_t run_id;
+    char why[512];
+    if (perfbudget_history_find(history, name, NULL, NULL, &run_id, why, sizeof why) !=
+        PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", why);
+        return 2;
+    }
+    perfbudget_run_record run;
+    perfbudget_result **results;
+    size_t count;
+    if (perfbudget_history_run(history, run_id, &run) != PERFBUDGET_OK ||
+        perfbudget_history_load_run(history, run_id, &results, &count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    char suite[160];
+    snprintf(suite, sizeof suite, "baseline %s", name);
+    int code = perfbudget_results_write_json(ctx, file, suite, results, count);
+    perfbudget_results_free(results, count);
+    if (code != PERFBUDGET_OK || add_run_record(file, &run, name) != 0) {
+        fprintf(stderr, "perfbudget baseline: cannot write %s: %s\n", file,
+                code != PERFBUDGET_OK ? perfbudget_errmsg(ctx) : "I/O error");
+        return 2;
+    }
+    printf("baseline '%s' (run %lld, %zu benchmarks) exported to %s\n", name, (long long)run_id,
+           count, file);
+    return 0;
+}
+
+static const char *text_of(const json_t *object, const char *key) {
+    const char *text = json_string_value(json_object_get(object, key));
+    return text ? text : "";
+}
+
+static int import_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *file,
+                           const char *name) {
+    json_error_t error;
+    json_t *root = json_load_file(file, 0, &error);
+    if (root == NULL) {
+        fprintf(stderr, "perfbudget baseline: %s:%d:%d: %s\n", file, error.line, error.column,
+                error.text);
+        return 2;
+    }
+    const char *schema = json_string_value(json_object_get(root, "schema"));
+    int ours = schema != NULL && strcmp(schema, "perfbudget-result") == 0;
+    const json_t *recorded = json_object_get(root, "baseline");
+    char environment[512] = "", commit[64] = "", branch[128] = "";
+    int dirty = 0;
+    if (json_is_object(recorded)) {
+        snprintf(environment, sizeof environment, "%s",
+                 text_of(recorded, "environment"));
+        snprintf(commit, sizeof commit, "%s", text_of(recorded, "commit"));
+        snprintf(branch, sizeof branch, "%s", text_of(recorded, "branch"));
+        dirty = json_is_true(json_object_get(recorded, "dirty"));
+    }
+    json_decref(root);
+    perfbudget_result **results = NULL;
+    size_t count = 0;
+    int code = ours ? perfbudget_results_load_json(ctx, file, &results, &count)
+                    : perfbudget_results_import(ctx, file, "pytest-benchmark", NULL, &results,
+                                                &count);
+    if (code != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    if (environment[0] == '\0')
+        printf("note: %s does not say where it was measured; it is taken as measured on this "
+               "environment\n", file);
+    perfbudget_run_info info = {.source = "import",
+                                .commit = commit[0] ? commit : NULL,
+                                .branch = branch[0] ? branch : NULL,
+                                .dirty = dirty,
+                                .environment = environment[0] ? environment : NULL};
+    int64_t run_id;
+    int exit_code = 0;
+    if (perfbudget_history_add_run(history, &info, results, count, &run_id) != PERFBUDGET_OK ||
+        perfbudget_history_save_baseline(history, name, run_id) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    } else {
+        printf("imported %zu benchmarks from %s as run %lld, baseline '%s'\n", count, file,
+               (long long)run_id, name);
+    }
+    perfbudget_results_free(results, count);
+    return exit_code;
+}
+
+int perfbudget_cli_baseline(int argc, char **argv) {
+    const char *history_option = NULL, *budget_path = NULL, *name = NULL;
+    const char *positional[3] = {NULL, NULL, NULL};
+    int positionals = 0;
+    long long run = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (arg[0] == '-' && value == NULL) {
+            fprintf(stderr, "perfbudget baseline: %s needs a value\n", arg);
+            return 2;
+        } else if (strcmp(arg, "--history") == 0) {
+            history_option = argv[++i];
+        } else if (strcmp(arg, "--budget") == 0) {
+            budget_path = argv[++i];
+        } else if (strcmp(arg, "--name") == 0) {
+            name = argv[++i];
+        } else if (strcmp(arg, "--run") == 0) {
+            char *end;
+            run = strtoll(argv[++i], &end, 10);
+            if (*end != '\0' || run <= 0) {
+                fprintf(stderr, "perfbudget baseline: --run takes a run number\n");
+                return 2;
+            }
+        } else if (arg[0] == '-' || positionals == 3) {
+            fprintf(stderr, "perfbudget baseline: unexpected argument '%s' (see --help)\n", arg);
+            return 2;
+        } else {
+            positional[positionals++] = arg;
+        }
+    }
+    const char *action = positional[0];
+    int wanted = action == NULL                      ? -1
+                 : strcmp(action, "list") == 0       ? 1
+                 : strcmp(action, "save") == 0       ? 2
+                 : strcmp(action, "import") == 0     ? 2
+                 : strcmp(action, "export") == 0     ? 3
+                                                     : -1;
+    if (wanted < 0 || positionals != wanted) {
+        usage(stderr);
+        return 2;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_history *history = open_history(ctx, history_option, budget_path);
+    int exit_code = history == NULL ? 2 : 0;
+    if (history != NULL && strcmp(action, "save") == 0) {
+        if (perfbudget_history_save_baseline(history, positional[1], run) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            printf("baseline '%s' saved\n", positional[1]);
+        }
+    } else if (history != NULL && strcmp(action, "list") == 0) {
+        perfbudget_baseline_record records[256];
+        size_t count;
+        if (perfbudget_history_baselines(history, records, 256, &count) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        }
+        for (size_t i = 0; exit_code == 0 && i < count; i++) {
+            perfbudget_run_record r;
+            perfbudget_history_run(history, records[i].run_id, &r);
+            printf("%-24s run %-6lld commit %-12.12s branch %s\n", records[i].name,
+                   (long long)records[i].run_id, r.commit[0] ? r.commit : "-",
+                   r.branch[0] ? r.branch : "-");
+        }
+        if (exit_code == 0 && count == 0) printf("no baselines yet (perfbudget baseline save NAME)\n");
+    } else if (history != NULL && strcmp(action, "export") == 0) {
+        exit_code = export_baseline(ctx, history, positional[1], positional[2]);
+    } else if (history != NULL) {
+        char stem[128];
+        const char *base = strrchr(positional[1], '/');
+        snprintf(stem, sizeof stem, "%s", base ? base + 1 : positional[1]);
+        char *dot = strrchr(stem, '.');
+        if (dot != NULL && dot != stem) *dot = '\0';
+        exit_code = import_baseline(ctx, history, positional[1], name ? name : stem);
+    }
+    perfbudget_history_close(history);
+    perfbudget_context_free(ctx);
+    return exit_code;
+}

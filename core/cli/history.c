@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget history [runs | prune]: trends, steps and upkeep of the history store. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+
+typedef struct history_options {
+    const char *history_option, *budget_path, *pattern;
+    size_t last;
+    int64_t since_ns;
+    double min_change_pct;
+    size_t keep;
+} history_options;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: perfbudget history [--benchmark GLOB] [--last N | --since 30d] [options]\n"
+            "       perfbudget history runs [--last N]\n"
+            "       perfbudget history prune --keep N\n"
+            "Per benchmark over the window: the latest median, the mean, stddev, min and max of\n"
+            "the runs' medians, the trend, and the steps found (runs and commits where the\n"
+            "level changed; docs/history.md).\n\n"
+            "  --history FILE     the history (default: $PERFBUDGET_HISTORY, else the budget\n"
+            "                     file's settings.history)\n"
+            "  --budget FILE      the budget file whose history to read (default perfbudget.yml)\n"
+            "  --min-change PCT   smallest step reported (default 5)\n");
+}
+
+/* "30d", "12h", "90min", "2w": how far back; 0 on failure. */
+static int64_t parse_age(const char *text) {
+    char *end;
+    double value = strtod(text, &end);
+    double unit = strcmp(end, "d") == 0 ? 86400.0 : strcmp(end, "h") == 0 ? 3600.0
+                  : strcmp(end, "w") == 0 ? 604800.0 : strcmp(end, "min") == 0 ? 60.0 : 0.0;
+    if (end == text || unit == 0.0 || !(value > 0)) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)(value * unit * 1e9);
+}
+
+static perfbudget_history *open_history(perfbudget_context *ctx, const history_options *o) {
+    perfbudget_budget *budget = NULL;
+    const char *budget_path = o->budget_path;
+    FILE *probe = budget_path == NULL ? fopen("perfbudget.yml", "r") : NULL;
+    if (probe != NULL) fclose(probe), budget_path = "perfbudget.yml";
+    if (o->history_option == NULL && getenv("PERFBUDGET_HISTORY") == NULL && budget_path != NULL &&
+        (budget = perfbudget__load_budget(ctx, "perfbudget history", budget_path)) == NULL)
+        return NULL;
+    const char *path = perfbudget__history_path(o->history_option, budget);
+    if (path == NULL) path = ".perfbudget/history.sqlite";
+    perfbudget_history *history = NULL;
+    if (perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
+        fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
+    perfbudget_budget_free(budget);
+    return history;
+}
+
+static void date_of(int64_t ns, char *out, size_t size) {
+    time_t seconds = (time_t)(ns / 1000000000);
+    struct tm utc;
+    strftime(out, size, "%Y-%m-%d %H:%M", gmtime_r(&seconds, &utc));
+}
+
+static int trends(perfbudget_context *ctx, perfbudget_history *history, const history_options *o) {
+    char **names;
+    size_t count;
+    if (perfbudget_history_benchmarks(history, o->pattern, &names, &count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    if (count == 0) printf("no benchmarks%s%s in the history\n", o->pattern ? " matching " : "",
+                           o->pattern ? o->pattern : "");
+    int width = 9;
+    for (size_t i = 0; i < count; i++)
+        if ((int)strlen(names[i]) > width) width = (int)strlen(names[i]);
+    if (count > 0)
+        printf("%-*s %5s %10s %10s %9s %10s %10s %8s\n", width, "benchmark", "runs", "latest",
+               "mean", "stddev", "min", "max", "trend");
+    int exit_code = 0;
+    for (size_t i = 0; i < count && exit_code == 0; i++) {
+        perfbudget_series_point *points;
+        size_t n;
+        if (perfbudget_history_series(history, names[i], o->last, o->since_ns, &points, &n) !=
+            PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+            break;
+        }
+        double *medians = malloc((n ? n : 1) * sizeof *medians);
+        size_t m = 0;
+        for (size_t k = 0; medians != NULL && k < n; k++)
+            if (!isnan(points[k].median)) medians[m++] = points[k].median;
+        perfbudget_summary s;
+        if (medians != NULL && m > 0 && perfbudget_summarize(ctx, medians, m, &s) == PERFBUDGET_OK) {
+            char latest[32], mean[32], stddev[32], low[32], high[32];
+            perfbudget_format_value(medians[m - 1], PERFBUDGET_UNIT_NS, latest, sizeof latest);
+            perfbudget_format_value(s.mean, PERFBUDGET_UNIT_NS, mean, sizeof mean);
+            perfbudget_format_value(s.stddev, PERFBUDGET_UNIT_NS, stddev, sizeof stddev);
+            perfbudget_format_value(s.min, PERFBUDGET_UNIT_NS, low, sizeof low);
+            perfbudget_format_value(s.max, PERFBUDGET_UNIT_NS, high, sizeof high);
+            double trend = m > 1 && medians[0] != 0.0
+                               ? 100.0 * (medians[m - 1] - medians[0]) / fabs(medians[0])
+                               : 0.0;
+            printf("%-*s %5zu %10s %10s %9s %10s %10s %+7.1f%%\n", width, names[i], m, latest,
+                   mean, stddev, low, high, trend);
+            perfbudget_step steps[16];
+            size_t found = 0;
+            perfbudget_detect_steps(ctx, medians, m, o->min_change_pct, 5, steps, 16, &found);
+            for (size_t k = 0; k < found; k++) {
+                /* medians[] skips NaN points; map back to the run. */
+                size_t seen = 0, point = 0;
+                for (; point < n; point++)
+                    if (!isnan(points[point].median) && seen++ == steps[k].index) break;
+                char when[32];
+                date_of(points[point].created_ns, when, sizeof when);
+                printf("%-*s   step %+.1f%% at run %lld (commit %.12s, %s), p = %.2g\n", width, "",
+                       steps[k].change_pct, (long long)points[point].run_id,
+                       points[point].commit[0] ? points[point].commit : "unknown", when,
+                       steps[k].p_value);
+            }
+        }
+        free(medians);
+        perfbudget_free(points);
+    }
+    perfbudget_strings_free(names, count);
+    return exit_code;
+}
+
+static int list_runs(perfbudget_context *ctx, perfbudget_history *history, size_t last) {
+    size_t capacity = last ? last : 20, count;
+    perfbudget_run_record *runs = malloc(capacity * sizeof *runs);
+    if (runs == NULL || perfbudget_history_runs(history, runs, capacity, &count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget history: %s\n", runs ? perfbudget_errmsg(ctx) : "out of memory");
+        free(runs);
+        return 2;
+    }
+    printf("%6s  %-16s  %-7s  %-12s  %-20s  %s\n", "run", "date (UTC)", "source", "commit",
+           "branch", "benchmarks");
+    for (size_t i = 0; i < count; i++) {
+        char when[32];
+        date_of(runs[i].created_ns, when, sizeof when);
+        printf("%6lld  %-16s  %-7s  %-12.12s  %-20s  %zu%s\n", (long long)runs[i].id, when,
+               runs[i].source, runs[i].commit[0] ? runs[i].commit : "-",
+               runs[i].branch[0] ? runs[i].branch : "-", runs[i].result_count,
+               runs[i].dirty ? " (uncommitted changes)" : "");
+    }
+    free(runs);
+    return 0;
+}
+
+int perfbudget_cli_history(int argc, char **argv) {
+    history_options o = {.min_change_pct = 5.0};
+    const char *action = "trends";
+    int first = 1;
+    if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0))
+        action = argv[1], first = 2;
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (value == NULL) {
+            fprintf(stderr, "perfbudget history: %s needs a value (see --help)\n", arg);
+            return 2;
+        }
+        char *end = NULL;
+        if (strcmp(arg, "--history") == 0) o.history_option = value;
+        else if (strcmp(arg, "--budget") == 0) o.budget_path = value;
+        else if (strcmp(arg, "--benchmark") == 0) o.pattern = value;
+        else if (strcmp(arg, "--last") == 0) o.last = strtoul(value, &end, 10);
+        else if (strcmp(arg, "--keep") == 0) o.keep = strtoul(value, &end, 10);
+        else if (strcmp(arg, "--since") == 0) {
+            if ((o.since_ns = parse_age(value)) == 0) {
+                fprintf(stderr, "perfbudget history: --since takes an age such as 30d, 12h, 2w\n");
+                return 2;
+            }
+        } else if (strcmp(arg, "--min-change") == 0) {
+            o.min_change_pct = perfbudget__parse_percent(value);
+            if (o.min_change_pct < 0) end = (char *)value;
+        } else {
+            fprintf(stderr, "perfbudget history: unknown option %s (see --help)\n", arg);
+            return 2;
+        }
+        if (end != NULL && *end != '\0') {
+            fprintf(stderr, "perfbudget history: invalid value '%s' for %s\n", value, arg);
+            return 2;
+        }
+        i++;
+    }
+    if (strcmp(action, "prune") == 0 && o.keep == 0) {
+        fprintf(stderr, "perfbudget history prune: give --keep N (N >= 1)\n");
+        return 2;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_history *history = open_history(ctx, &o);
+    int exit_code = history == NULL ? 2 : 0;
+    if (history != NULL && strcmp(action, "runs") == 0) {
+        exit_code = list_runs(ctx, history, o.last);
+    } else if (history != NULL && strcmp(action, "prune") == 0) {
+        size_t deleted;
+        if (perfbudget_history_prune(history, o.keep, &deleted) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            printf("deleted %zu run%s; kept the newest %zu and every baseline\n", deleted,
+                   deleted == 1 ? "" : "s", o.keep);
+        }
+    } else if (history != NULL) {
+        exit_code = trends(ctx, history, &o);
+    }
+    perfbudget_history_close(history);
+    perfbudget_context_free(ctx);
+    return exit_code;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The perfbudget command line end to end: run, check, baselines and the history, exit codes and
+# messages. Budgets are minutes or nanoseconds, so nothing depends on this machine's speed.
+# Usage: test_cli.sh PATH_TO_PERFBUDGET
+set -euo pipefail
+perfbudget=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+
+expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN in the output
+  local code=$1 pattern=$2
+  shift 3
+  local output status=0
+  output=$("$@" 2>&1) || status=$?
+  if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" <<<"$output"; then
+    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
+    echo "$output" | sed 's/^/    /'
+    failures=$((failures + 1))
+  fi
+}
+
+cat > perfbudget.yml <<'YAML'
+version: 1
+settings:
+  history: state/history.sqlite
+budgets:
+  quick: {latency: {p95: 10min}}
+  tight: {latency: {median: 1ns}}
+YAML
+
+expect 0 "ok \(2 budgets\)" -- "$perfbudget" validate perfbudget.yml
+expect 2 "/dev/null:1:1: the budget file is empty" -- "$perfbudget" validate /dev/null
+expect 0 "PASS quick: 1 limit met" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml -- true
+expect 0 "history: run 2 recorded in state/history.sqlite" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml -- true
+[[ -f state/history.sqlite ]] || { echo "FAILED: the history was not created beside the budget"; failures=$((failures + 1)); }
+expect 1 "FAIL tight: median .* > 1 ns budget" -- "$perfbudget" run --name tight --runs 3 --budget perfbudget.yml -- true
+expect 1 "FAIL crash: measured run 1 of 2 killed by signal 11|FAIL crash: warm-up run 1 of 1 killed by signal 11" -- "$perfbudget" run --name crash --runs 2 -- sh -c 'kill -SEGV $$'
+expect 2 "no command" -- "$perfbudget" run --runs 3
+expect 2 "unknown command 'frobnicate'" -- "$perfbudget" frobnicate
+
+# Baselines: save, compare with, export and import.
+expect 0 "baseline 'main' saved" -- "$perfbudget" baseline save main --budget perfbudget.yml
+expect 0 "^main +run" -- "$perfbudget" baseline list --budget perfbudget.yml
+expect 0 "baseline 'main' \(run" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml --baseline main -- true
+expect 2 "no baseline named 'nightly'" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml --baseline nightly -- true
+expect 0 "exported to main.json" -- "$perfbudget" baseline export main main.json --budget perfbudget.yml
+expect 0 "imported 1 benchmarks from main.json as run 1, baseline 'main'" -- "$perfbudget" baseline import main.json --history other.sqlite
+expect 0 "baseline: none yet" -- env PERFBUDGET_REGRESSION=1 "$perfbudget" run --name quick --runs 3 --history fresh.sqlite -- true
+
+# A regression against a stored baseline fails with the figures; sleep 0.05 vs true is far apart.
+expect 0 "recorded" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite -- true
+expect 0 "saved" -- "$perfbudget" baseline save fast --history reg.sqlite
+expect 1 "FAIL slow: median .* vs .* baseline: \+[0-9.]+% .*regression \(critical\)" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite --baseline fast -- sleep 0.05
+
+# check judges an existing result file.
+expect 0 "" -- "$perfbudget" run --name quick --runs 3 --json quick.json -- true
+expect 0 "PASS quick" -- "$perfbudget" check quick.json --budget perfbudget.yml
+expect 1 "FAIL quick: median .* > 1 ns budget" -- "$perfbudget" check quick.json --budget perfbudget.yml --budget-name tight
+expect 2 "perfbudget.yml:1:7: not a JSON result file" -- "$perfbudget" check perfbudget.yml
+
+# The history's trends.
+expect 0 "^quick +[0-9]+ " -- "$perfbudget" history --budget perfbudget.yml
+expect 0 "deleted [0-9]+ runs?" -- "$perfbudget" history prune --keep 1 --budget perfbudget.yml
+expect 2 "not a perfbudget history or is damaged" -- sh -c "echo garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage > bad.sqlite; \"$perfbudget\" history --history bad.sqlite"
+
+if [[ $failures -ne 0 ]]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all CLI checks passed"
