@@ -213,13 +213,14 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
     const perfbudget_summary *s = perfbudget_result_summary(r);
     const perfbudget_metrics *m = perfbudget_result_metrics(r);
     if (s->n > 0) {
-        char median[32], p95[32], p99[32], peak[32];
+        char median[32], p95[32], p99[32], peak[32], cpu[32];
+        perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cpu, sizeof cpu);
         perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
         perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
         perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
         perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, peak, sizeof peak);
-        append(&t, "  median %s, p95 %s, p99 %s, CPU %.1f%%, peak memory %s, %zu samples\n", median,
-               p95, p99, 100.0 * m->cpu_utilization, peak, s->n);
+        append(&t, "  median %s, p95 %s, p99 %s, CPU %s, peak memory %s, %zu samples\n", median,
+               p95, p99, cpu, peak, s->n);
     }
     if (ctest_tags && s->n > 0) {
         measurement(&t, "median_ns", s->median);

@@ -5,8 +5,10 @@ does no arithmetic on them."""
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from os import fspath
 from typing import Any, Iterable, Optional, Sequence, Union
 
@@ -146,6 +148,29 @@ def summarize(samples: Iterable[float]) -> Summary:
 
 
 @dataclass(frozen=True)
+class LineFit:
+    """A least-squares line y = slope * x + intercept (the core's memory-growth fit)."""
+
+    n: int
+    slope: float
+    intercept: float
+    slope_stderr: float
+    r_squared: float
+
+
+def fit_line(x: Iterable[float], y: Iterable[float]) -> LineFit:
+    """Fit a line through (x, y). Raises PerfbudgetError for fewer than two points or NaN."""
+    context = _context()
+    xs, n = _doubles(x)
+    ys, n_y = _doubles(y)
+    if n != n_y:
+        raise ValueError(f"fit_line: {n} x values but {n_y} y values")
+    out = ffi.new("perfbudget_line_fit *")
+    context.check(lib.perfbudget_fit_line(context.handle, xs, ys, n, out))
+    return LineFit(out.n, out.slope, out.intercept, out.slope_stderr, out.r_squared)
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A current sample set against a baseline (docs/statistics.md, "The comparison")."""
 
@@ -166,6 +191,7 @@ class Comparison:
     outcome: str
     severity: str
     text: str
+    _record: Any = field(default=None, repr=False, compare=False)  # the C record, for reports
 
     @classmethod
     def _from_c(cls, c: Any) -> "Comparison":
@@ -189,6 +215,7 @@ class Comparison:
             outcome=_text(lib.perfbudget_outcome_name(c.outcome)),
             severity=_text(lib.perfbudget_severity_name(c.severity)),
             text=_text(buffer),
+            _record=c,
         )
 
 
@@ -498,6 +525,20 @@ class Result:
             out[_text(name[0])] = value[0]
         return out
 
+    @property
+    def custom_metric_details(self) -> list[tuple[str, float, str, bool]]:
+        """Custom metrics as (name, value in base unit, kind, higher_is_better)."""
+        name = ffi.new("const char **")
+        value = ffi.new("double *")
+        kind = ffi.new("perfbudget_quantity_kind *")
+        higher = ffi.new("int *")
+        out = []
+        for i in range(lib.perfbudget_result_metric_count(self._handle)):
+            lib.perfbudget_result_metric_at(self._handle, i, name, value, kind, higher)
+            out.append((_text(name[0]), value[0], _text(lib.perfbudget_quantity_kind_name(kind[0])),
+                        bool(higher[0])))
+        return out
+
     def set_failed(self, message: str) -> None:
         lib.perfbudget_result_set_status(self._handle, lib.PERFBUDGET_RUN_FAILED, _bytes(message))
 
@@ -549,9 +590,16 @@ class Result:
         context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
         return out
 
+    @property
+    def budget_entry(self) -> Optional[str]:
+        """The budget entry that matched when judged; None for none (or not judged)."""
+        entry = lib.perfbudget_result_budget_entry(self._handle)
+        return None if entry == ffi.NULL else _text(entry)
+
     def test_status(self, regression: Optional[Any] = None) -> str:
-        """"pass", "fail" or "skip" for a test runner."""
-        status = lib.perfbudget_result_test_status(self._handle, regression or ffi.NULL)
+        """"pass", "fail" or "skip" for a test runner; regression is a Comparison (or its C
+        record) of this result against its baseline."""
+        status = lib.perfbudget_result_test_status(self._handle, _record_of(regression))
         return {lib.PERFBUDGET_TEST_PASS: "pass", lib.PERFBUDGET_TEST_FAIL: "fail",
                 lib.PERFBUDGET_TEST_SKIP: "skip"}[status]
 
@@ -561,7 +609,7 @@ class Result:
         out = ffi.new("char **")
         context.check(
             lib.perfbudget_render_test_report(
-                context.handle, self._handle, regression or ffi.NULL, int(ctest_tags), out
+                context.handle, self._handle, _record_of(regression), int(ctest_tags), out
             )
         )
         try:
@@ -579,6 +627,29 @@ class Result:
                 context.handle, _bytes(fspath(path)), _bytes(suite), handles, len(results)
             )
         )
+
+    @staticmethod
+    def to_json_text(results: Sequence["Result"], suite: str = "pytest") -> str:
+        """The result file write_json() writes, as text (results travel between processes so)."""
+        handle, path = tempfile.mkstemp(prefix="perfbudget-", suffix=".json")
+        os.close(handle)
+        try:
+            Result.write_json(results, path, suite)
+            with open(path, encoding="utf-8") as file:
+                return file.read()
+        finally:
+            os.unlink(path)
+
+    @staticmethod
+    def from_json_text(text: str) -> list["Result"]:
+        """Results from the text of a result file (see to_json_text)."""
+        handle, path = tempfile.mkstemp(prefix="perfbudget-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+            return Result.load_json(path)
+        finally:
+            os.unlink(path)
 
     @staticmethod
     def load_json(path: PathLike) -> list["Result"]:
@@ -642,6 +713,15 @@ class Sampler:
         out = ffi.new("perfbudget_result **")
         self._context.check(lib.perfbudget_sampler_finish(self._handle, out))
         return Result(out[0])
+
+
+def _record_of(regression: Optional[Any]) -> Any:
+    """The C comparison record behind a Comparison (or a record passed as is)."""
+    if regression is None:
+        return ffi.NULL
+    if isinstance(regression, Comparison):
+        return regression._record if regression._record is not None else ffi.NULL
+    return regression
 
 
 def run_options(**kwargs: Any) -> Any:

@@ -1,0 +1,320 @@
+"""The `perf` fixture: call-compatible with pytest-benchmark's `benchmark`. It runs the measured
+callable in a loop whose calibration, warm-up and stopping rules come from the C core (Sampler)
+and keeps what was measured; judging happens after the test body (session.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import tracemalloc as _tracemalloc
+from dataclasses import dataclass
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
+
+import pytest
+
+from perfbudget._core import Result, Sampler, Summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from perfbudget.session import MeasureContext
+
+_clock = time.perf_counter_ns  # CLOCK_MONOTONIC on Linux, as the core's clock
+PYTHON_PEAK_MEMORY = "python_peak_memory"
+
+
+@dataclass
+class Measurement:
+    """One named measurement of a test: its result (None when run once, unmeasured) and one
+    call of the measured work (for --perf-profile)."""
+
+    name: str
+    result: Optional[Result]
+    call_once: Callable[[], Any]
+
+
+@dataclass
+class _Record:
+    name: str
+    value: float
+    unit: str
+    higher_is_better: bool
+
+
+Runner = Callable[[Sampler], Any]
+
+
+def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Runner:
+    """The measured loop: time n calls back to back, n as the core's sampler asks."""
+
+    def run(sampler: Sampler) -> Any:
+        value = None
+        next_batch = sampler.next
+        n = next_batch(0)
+        if args or kwargs:
+            while n:
+                start = _clock()
+                for _ in repeat(None, n):
+                    value = fn(*args, **kwargs)
+                n = next_batch(_clock() - start)
+        else:
+            while n:
+                start = _clock()
+                for _ in repeat(None, n):
+                    value = fn()
+                n = next_batch(_clock() - start)
+        return value
+
+    return run
+
+
+def _pedantic_loop(
+    target: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    setup: Optional[Callable[[], Any]],
+    iterations: int,
+) -> Runner:
+    """pytest-benchmark's pedantic mode: each sampler iteration is one round of `iterations`
+    calls, setup (untimed) before each round; the sampler is told the time per call."""
+
+    def run(sampler: Sampler) -> Any:
+        value = None
+        n = sampler.next(0)
+        while n:
+            elapsed = 0
+            for _ in repeat(None, n):
+                call_args, call_kwargs = args, kwargs
+                if setup is not None:
+                    prepared = setup()
+                    if prepared is not None:
+                        call_args, call_kwargs = prepared
+                start = _clock()
+                for _ in repeat(None, iterations):
+                    value = target(*call_args, **call_kwargs)
+                elapsed += _clock() - start
+            n = sampler.next(elapsed // iterations)  # ns per call, as the core's samples are
+        return value
+
+    return run
+
+
+async def _async_batches(sampler: Sampler, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...],
+                         kwargs: dict[str, Any]) -> Any:
+    value = None
+    n = sampler.next(0)
+    while n:
+        start = _clock()
+        for _ in repeat(None, n):
+            value = await fn(*args, **kwargs)
+        n = sampler.next(_clock() - start)
+    return value
+
+
+def _in_new_loop(awaitable_fn: Callable[[], Awaitable[Any]]) -> Any:
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(awaitable_fn())
+    finally:
+        loop.close()
+
+
+def python_peak_memory(call_once: Callable[[], Any]) -> int:
+    """Peak bytes Python allocated during one call, by tracemalloc (outside the timed loop:
+    tracing slows every allocation down)."""
+    already = _tracemalloc.is_tracing()
+    if not already:
+        _tracemalloc.start()
+    try:
+        _tracemalloc.reset_peak()
+        before = _tracemalloc.get_traced_memory()[0]
+        call_once()
+        peak = _tracemalloc.get_traced_memory()[1]
+    finally:
+        if not already:
+            _tracemalloc.stop()
+    return max(0, peak - before)
+
+
+class Perf:
+    """The `perf` fixture. `perf(fn, *args, **kwargs)` measures fn and returns its result, as
+    pytest-benchmark's `benchmark` does; `perf.pedantic(...)`, `perf.record(...)`,
+    `perf.async_(...)`, `await perf.aio(...)` and `perf.named(name)` do the rest
+    (docs/pytest.md)."""
+
+    def __init__(self, context: "MeasureContext") -> None:
+        self._context = context
+        self.measurements: list[Measurement] = []
+        self.records: list[_Record] = []
+        self.extra_info: dict[str, Any] = {}  # pytest-benchmark's, shown as JUnit properties
+        self.group: Optional[str] = None  # pytest-benchmark's; groups rows of the summary
+        self.verdicts: Optional[list[Any]] = None  # set once judged (session.evaluate)
+
+    # ---- pytest-benchmark's interface ----
+
+    def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self._measure(None, None, _plain_loop(fn, args, kwargs), lambda: fn(*args, **kwargs))
+
+    def pedantic(
+        self,
+        target: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        kwargs: Optional[dict[str, Any]] = None,
+        setup: Optional[Callable[[], Any]] = None,
+        rounds: int = 1,
+        warmup_rounds: int = 0,
+        iterations: int = 1,
+    ) -> Any:
+        return self._pedantic(None, target, args, kwargs, setup, rounds, warmup_rounds, iterations)
+
+    @property
+    def stats(self) -> Optional[Summary]:
+        """The summary of the latest measurement (pytest-benchmark's benchmark.stats has the same
+        min, max, mean, stddev, median fields), or None before any."""
+        result = self.result
+        return None if result is None else result.summary
+
+    @property
+    def result(self) -> Optional[Result]:
+        """The latest measurement's full result (samples, summary, metrics)."""
+        for measurement in reversed(self.measurements):
+            if measurement.result is not None:
+                return measurement.result
+        return None
+
+    # ---- perfbudget's additions ----
+
+    def record(self, name: str, value: float, unit: str = "", higher_is_better: bool = False) -> None:
+        """Record a custom metric ("hit_rate", 92, "%"); budgets limit it under metrics:."""
+        self.records.append(_Record(name, value, unit, higher_is_better))
+        self._attach_records()
+
+    def named(self, name: str, *, tracemalloc: Optional[bool] = None) -> "NamedPerf":
+        """A measurement named "<nodeid>[name]": perf.named("decode")(fn, *args). tracemalloc
+        adds python_peak_memory (bytes Python allocated in one call) for this measurement."""
+        return NamedPerf(self, name, tracemalloc)
+
+    def async_(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        """Measure a coroutine function from a synchronous test, in a fresh event loop; returns
+        the result of the last await."""
+        return self._async(None, None, fn, args, kwargs)
+
+    async def aio(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        """Measure a coroutine function from an async test, in the running loop:
+        `result = await perf.aio(fetch, url)`."""
+        return await self._aio(None, None, fn, args, kwargs)
+
+    # ---- the work ----
+
+    def _pedantic(self, name: Optional[str], target: Callable[..., Any], args: tuple[Any, ...],
+                  kwargs: Optional[dict[str, Any]], setup: Optional[Callable[[], Any]], rounds: int,
+                  warmup_rounds: int, iterations: int, tracemalloc: Optional[bool] = None) -> Any:
+        kwargs = kwargs or {}
+        if setup is not None and (args or kwargs):
+            raise TypeError("perf.pedantic: setup returns the arguments; do not pass args or "
+                            "kwargs as well")
+        if setup is not None and iterations > 1:
+            raise ValueError("perf.pedantic: setup runs once per round, so iterations must be 1")
+        if rounds < 1 or iterations < 1 or warmup_rounds < 0:
+            raise ValueError("perf.pedantic: rounds and iterations must be >= 1, warmup_rounds >= 0")
+
+        def call_once() -> Any:
+            call_args, call_kwargs = args, kwargs
+            if setup is not None:
+                prepared = setup()
+                if prepared is not None:
+                    call_args, call_kwargs = prepared
+            return target(*call_args, **call_kwargs)
+
+        exact = {"min_sample_ns": 1, "min_rounds": rounds, "max_rounds": rounds,
+                 "warmup_iterations": warmup_rounds, "warmup_ns": 0, "min_time_ns": 0,
+                 "max_time_ns": 1 << 62}
+        return self._measure(name, tracemalloc, _pedantic_loop(target, args, kwargs, setup, iterations),
+                             call_once, exact)
+
+    def _async(self, name: Optional[str], tracemalloc: Optional[bool],
+               fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        def call_once() -> Any:
+            return _in_new_loop(lambda: fn(*args, **kwargs))
+
+        def run(sampler: Sampler) -> Any:
+            return _in_new_loop(lambda: _async_batches(sampler, fn, args, kwargs))
+
+        return self._measure(name, tracemalloc, run, call_once)
+
+    async def _aio(self, name: Optional[str], tracemalloc: Optional[bool],
+                   fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        measurement_name = self._context.measurement_name(name, len(self.measurements))
+        call_once = lambda: _in_new_loop(lambda: fn(*args, **kwargs))  # noqa: E731 (profiling)
+        if not self._context.measuring:
+            self.measurements.append(Measurement(measurement_name, None, call_once))
+            return await fn(*args, **kwargs)
+        with self._context.isolated():
+            sampler = self._context.sampler(measurement_name)
+            value = await _async_batches(sampler, fn, args, kwargs)
+            result = sampler.finish()
+        self._finish(measurement_name, result, call_once, tracemalloc)
+        return value
+
+    def _measure(self, name: Optional[str], tracemalloc: Optional[bool], run: Runner,
+                 call_once: Callable[[], Any], exact: Optional[dict[str, int]] = None) -> Any:
+        measurement_name = self._context.measurement_name(name, len(self.measurements))
+        if not self._context.measuring:  # --perf-disable, or measured by child processes
+            self.measurements.append(Measurement(measurement_name, None, call_once))
+            return call_once()
+        with self._context.isolated():
+            sampler = self._context.sampler(measurement_name, exact)
+            value = run(sampler)
+            result = sampler.finish()
+        self._finish(measurement_name, result, call_once, tracemalloc)
+        return value
+
+    def _finish(self, name: str, result: Result, call_once: Callable[[], Any],
+                tracemalloc: Optional[bool]) -> None:
+        if self._context.tracemalloc if tracemalloc is None else tracemalloc:
+            result.add_metric(PYTHON_PEAK_MEMORY, python_peak_memory(call_once), "B")
+        self.measurements.append(Measurement(name, result, call_once))
+        self._attach_records()
+
+    def _attach_records(self) -> None:
+        """Custom metrics go to the test's first measurement, once it exists."""
+        first = next((m.result for m in self.measurements if m.result is not None), None)
+        if first is None:
+            return
+        for record in self.records:
+            first.add_metric(record.name, record.value, record.unit, record.higher_is_better)
+        self.records.clear()
+
+
+@dataclass
+class NamedPerf:
+    """perf.named(name): the same interface, for one named measurement."""
+
+    perf: Perf
+    name: str
+    tracemalloc: Optional[bool] = None
+
+    def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.perf._measure(self.name, self.tracemalloc, _plain_loop(fn, args, kwargs),
+                                  lambda: fn(*args, **kwargs))
+
+    def pedantic(self, target: Callable[..., Any], args: tuple[Any, ...] = (),
+                 kwargs: Optional[dict[str, Any]] = None, setup: Optional[Callable[[], Any]] = None,
+                 rounds: int = 1, warmup_rounds: int = 0, iterations: int = 1) -> Any:
+        return self.perf._pedantic(self.name, target, args, kwargs, setup, rounds, warmup_rounds,
+                                   iterations, self.tracemalloc)
+
+    def async_(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        return self.perf._async(self.name, self.tracemalloc, fn, args, kwargs)
+
+    async def aio(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        return await self.perf._aio(self.name, self.tracemalloc, fn, args, kwargs)
+
+
+@pytest.fixture
+def perf(request: pytest.FixtureRequest) -> Perf:
+    """Measure a callable: `result = perf(fn, *args, **kwargs)` (pytest-benchmark's `benchmark`
+    interface). The test fails when the measurement breaches its budget in perfbudget.yml, or,
+    with --performance-regression, when it regressed against the baseline."""
+    from perfbudget.session import perf_session
+
+    return perf_session(request.config).perf_for(request.node)

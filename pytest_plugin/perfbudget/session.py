@@ -1,0 +1,681 @@
+"""The run as a whole: budget file, baseline, the per-test conclusion (judge, compare, fail the
+test itself), the results that travel on reports, and what the controller alone writes and
+prints at the end (summary table, result files, last-run.json, saved baselines). Every figure
+and every verdict comes from the C core through _core; this module only moves them around."""
+
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import csv
+import io
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+import pytest
+
+from perfbudget._core import (
+    Budget,
+    BudgetError,
+    Comparison,
+    EffectiveBudget,
+    PerfbudgetError,
+    Result,
+    Sampler,
+    format_value,
+    load_budgets,
+    result_file_name,
+    run_options,
+    summarize,
+)
+from perfbudget.fixture import Measurement, Perf
+from perfbudget.isolation import ChildFailed, MeasureLock, new_lock_directory, pinned, run_children
+from perfbudget.settings import SettingError, Settings, resolve
+
+SESSION_KEY = pytest.StashKey["PerfSession"]()
+PERF_KEY = pytest.StashKey[Perf]()
+RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+REPORT_ATTRIBUTE = "perfbudget"  # results travel on call reports under this attribute
+STATE_DIR = ".perfbudget"
+LOCK_DIR_INPUT = "perfbudget_lock_dir"  # xdist workerinput key
+
+
+class PerformanceWarning(UserWarning):
+    """A perf test passed with a warning (a limit's warn level)."""
+
+
+def perf_session(config: pytest.Config) -> "PerfSession":
+    return config.stash[SESSION_KEY]
+
+
+@dataclass
+class MeasureContext:
+    """What the perf fixture of one test needs from the session: names, settings, isolation."""
+
+    session: "PerfSession"
+    nodeid: str
+    names: Sequence[str]  # budget name candidates after the measurement's own: node id, names
+    marker: Optional[pytest.Mark]
+    settings: Settings
+    group: str  # the summary groups rows by it: a parametrized test's cases together
+    used_names: set[str] = field(default_factory=set)
+
+    @property
+    def measuring(self) -> bool:
+        """False when the body only runs once: --perf-disable, or child processes measure."""
+        return not self.settings["disable"] and self.settings["processes"] == 1
+
+    @property
+    def tracemalloc(self) -> bool:
+        return bool(self.settings["tracemalloc"])
+
+    def measurement_name(self, name: Optional[str], index: int) -> str:
+        if name is not None:
+            full = f"{self.nodeid}[{name}]"
+        else:
+            full = self.nodeid if index == 0 else f"{self.nodeid}[{index + 1}]"
+        if full in self.used_names:
+            raise ValueError(f"perf: a measurement named {full!r} exists already in this test; "
+                             f"name each one with perf.named(...)")
+        self.used_names.add(full)
+        return full
+
+    def budget_choice(self, measurement: str) -> tuple[str, Optional[EffectiveBudget]]:
+        return self.session.budget_choice(measurement, self.settings["budget_name"], self.names)
+
+    def sampler(self, measurement: str, exact: Optional[dict[str, int]] = None) -> Sampler:
+        _, effective = self.budget_choice(measurement)
+        overrides = self.settings.run_overrides()
+        overrides.update(exact or {})
+        sampler = Sampler(measurement, run_options(budget=effective, **overrides))
+        sampler.set_items_per_iteration(1)  # ops/s: one call is one operation
+        return sampler
+
+    @contextlib.contextmanager
+    def isolated(self) -> Iterator[None]:
+        lock = self.session.lock
+        with (lock.exclusive() if lock else contextlib.nullcontext()), pinned(self.settings["cpu"]):
+            yield
+
+
+@dataclass
+class Verdict:
+    """One measurement judged: the C core's test status and report, for one test runner."""
+
+    measurement: Measurement
+    result: Result
+    status: str
+    report: str
+    record: dict[str, Any]
+
+
+def _budget_error_text(error: BudgetError) -> str:
+    if error.problems:
+        return "\n".join(str(problem) for problem in error.problems)
+    return str(error)
+
+
+_BASE_UNITS = {"number": "", "duration": "ns", "size": "B", "percent": "%", "rate": "/s",
+               "byte rate": "B/s"}
+_SUMMED = ("rounds", "total_iterations", "wall_ns")
+
+
+def merge_processes(name: str, runs: Sequence[Result]) -> Result:
+    """One result from the same measurement in several processes: the samples pooled in process
+    order; each other figure the median over processes (the core's), counts summed; each
+    process's median kept as custom metric process_median_<i>."""
+    samples = [sample for run in runs for sample in run.samples]
+    metrics: dict[str, float] = {}
+    for key in runs[0].metrics:
+        values = [run.metrics[key] for run in runs if not math.isnan(run.metrics[key])]
+        if not values:
+            continue
+        value = sum(values) if key in _SUMMED else summarize(values).median
+        metrics[key] = int(value) if isinstance(runs[0].metrics[key], int) else value
+    merged = Result.from_samples(name, samples, metrics)
+    for metric, _, kind, higher in runs[0].custom_metric_details:
+        values = [run.custom_metrics[metric] for run in runs if metric in run.custom_metrics]
+        merged.add_metric(metric, summarize(values).median, _BASE_UNITS[kind], higher)
+    for index, run in enumerate(runs, 1):
+        if run.samples:
+            merged.add_metric(f"process_median_{index}", run.summary.median, "ns")
+    return merged
+
+
+class PerfSession:
+    """State of one pytest run (a registered plugin object reached through config.stash)."""
+
+    def __init__(self, config: Optional[pytest.Config], rootdir: Path) -> None:
+        self.config = config
+        self.rootdir = rootdir
+        self.settings = resolve(config)
+        self.child_output: Optional[str] = (
+            getattr(config.option, "perfbudget_worker_output", None) if config else None)
+        self.is_xdist_worker = config is not None and hasattr(config, "workerinput")
+        self.lock: Optional[MeasureLock] = None
+        self.lock_dir: Optional[str] = None
+        self.budget: Optional[Budget] = None
+        self.budget_path: Optional[Path] = None
+        self._load_budget()
+        self.state_dir = (self.budget_path.parent if self.budget_path else rootdir) / STATE_DIR
+        self.baseline: dict[str, Result] = {}
+        self.baseline_label = ""
+        self.baseline_note = ""
+        if self.settings.regression and not self.settings["disable"] and not self.child_output:
+            self._load_baseline()
+        self.records: dict[str, dict[str, Any]] = {}
+        self.order: dict[str, int] = {}  # node id -> position in the collection, for the summary
+        self.results: list[tuple[dict[str, Any], Result]] = []
+        self.notes: list[str] = []
+        if self.settings["history"] is not None:
+            self.notes.append("--perf-history: accepted; the history store arrives in a later "
+                              "release, results go to .perfbudget/last-run.json meanwhile")
+
+    # ---- set-up ----
+
+    def _path(self, key: str) -> Path:
+        """A path setting, relative to the ini file's directory when it came from there, else to
+        the directory pytest was invoked in."""
+        value = Path(str(self.settings[key]))
+        if value.is_absolute() or self.config is None:
+            return value
+        source = self.settings.source(key)
+        if self.config.inipath is not None and source.endswith(self.config.inipath.name):
+            return self.config.inipath.parent / value
+        return Path(self.config.invocation_params.dir) / value
+
+    def _load_budget(self) -> None:
+        if self.settings["budget_file"] is not None:
+            path = self._path("budget_file")
+            if not path.exists():
+                raise pytest.UsageError(f"{self.settings.source('budget_file')}: budget file "
+                                        f"{path} does not exist")
+        else:
+            path = self.rootdir / "perfbudget.yml"
+            if not path.exists():
+                return
+        try:
+            self.budget = load_budgets(path)
+        except BudgetError as error:
+            raise pytest.UsageError(f"invalid budget file:\n{_budget_error_text(error)}") from None
+        self.budget_path = path
+
+    def _load_baseline(self) -> None:
+        value = self.settings["baseline"]
+        if value is None:
+            path = self.state_dir / "last-run.json"
+            self.baseline_label = f"the last run ({self._shown(path)})"
+            if not path.exists():
+                self.baseline_note = (f"no last run yet ({self._shown(path)}): nothing to compare "
+                                      f"with; this run becomes the baseline of the next")
+                return
+        else:
+            candidate = self._path("baseline")
+            if candidate.exists() or str(value).endswith(".json"):
+                path = candidate
+                self.baseline_label = f"baseline {self._shown(path)}"
+            else:
+                path = self.state_dir / "baselines" / f"{value}.json"
+                self.baseline_label = f"baseline '{value}' ({self._shown(path)})"
+            if not path.exists():
+                raise pytest.UsageError(f"{self.settings.source('baseline')}: no baseline "
+                                        f"{value!r}: {path} does not exist (save one with "
+                                        f"--perf-save-baseline NAME)")
+        try:
+            self.baseline = {result.name: result for result in Result.load_json(path)}
+        except PerfbudgetError as error:
+            raise pytest.UsageError(f"cannot read the baseline {path}: {error}") from None
+
+    def _shown(self, path: Path) -> str:
+        with contextlib.suppress(ValueError):
+            return str(path.relative_to(self.rootdir))
+        return str(path)
+
+    def start_lock(self) -> None:
+        """On the xdist controller: the directory the workers' measuring lock lives in."""
+        self.lock_dir = new_lock_directory()
+
+    def join_lock(self, directory: str) -> None:
+        """On an xdist worker: take part in the measuring lock."""
+        if not self.settings["disable"]:
+            self.lock = MeasureLock(directory)
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.close()
+        if self.lock_dir is not None:
+            shutil.rmtree(self.lock_dir, ignore_errors=True)
+
+    def header(self) -> str:
+        budget = self._shown(self.budget_path) if self.budget_path else "none (no perfbudget.yml)"
+        try:
+            overall = resolve(self.config, budget=self._effective(""), budget_file=self._budget_name())
+            threshold = f"threshold {overall.threshold:g}% ({overall.source('threshold')})"
+        except SettingError as error:  # pragma: no cover - already reported at configure
+            threshold = str(error)
+        if self.settings["disable"]:
+            mode = "perf tests run once, unmeasured (--perf-disable)"
+        elif self.settings.regression:
+            mode = f"regression checks against {self.baseline_label}"
+        else:
+            mode = "regression checks off (--performance-regression)"
+        extras = ""
+        if self.settings["processes"] > 1:
+            extras += f", {self.settings['processes']} processes per perf test"
+        if self.settings["cpu"] is not None:
+            extras += f", pinned to CPU {self.settings['cpu']}"
+        if self.lock_dir is not None and not self.settings["disable"]:
+            extras += ", one xdist worker measures at a time"
+        return f"perfbudget: budget {budget}, {threshold}, {mode}{extras}"
+
+    def _budget_name(self) -> str:
+        return self._shown(self.budget_path) if self.budget_path else ""
+
+    def _effective(self, name: str) -> Optional[EffectiveBudget]:
+        return self.budget.resolve(name) if self.budget else None
+
+    # ---- per test ----
+
+    def context_for(self, nodeid: str, names: Sequence[str], marker: Optional[pytest.Mark],
+                    group: str) -> MeasureContext:
+        """Settings for one test: its marker and the budget that applies to its node id."""
+        settings = self.settings_for(nodeid, names, marker, nodeid)
+        return MeasureContext(self, nodeid, names, marker, settings, group)
+
+    def settings_for(self, nodeid: str, names: Sequence[str], marker: Optional[pytest.Mark],
+                     measurement: str) -> Settings:
+        first = resolve(self.config, marker=marker, nodeid=nodeid)  # the marker's budget name
+        _, effective = self.budget_choice(measurement, first["budget_name"], names)
+        return resolve(self.config, marker=marker, nodeid=nodeid, budget=effective,
+                       budget_file=self._budget_name())
+
+    def perf_for(self, item: pytest.Item) -> Perf:
+        names = [item.nodeid, item.name, getattr(item, "originalname", item.name)]
+        try:
+            context = self.context_for(item.nodeid, names, item.get_closest_marker("performance"),
+                                       _group_of(item))
+        except SettingError as error:
+            pytest.fail(str(error), pytrace=False)
+        wanted = context.settings["budget_name"]
+        if wanted is not None and self.budget is not None and self.budget.resolve(wanted).entry is None:
+            pytest.fail(f"{context.settings.source('budget_name')}: no entry of "
+                        f"{self._budget_name()} matches budget name {wanted!r}", pytrace=False)
+        perf = Perf(context)
+        item.stash[PERF_KEY] = perf
+        return perf
+
+    def budget_choice(self, measurement: str, marker_budget: Optional[str],
+                      names: Sequence[str]) -> tuple[str, Optional[EffectiveBudget]]:
+        """The name a measurement is judged by: the marker's budget name, else the first of its
+        own name and names (the test's node id, name and function name) that an entry matches
+        exactly, else the first that any entry (a glob) matches."""
+        if self.budget is None:
+            return (marker_budget or measurement, None)
+        if marker_budget is not None:
+            return (marker_budget, self.budget.resolve(marker_budget))
+        candidates = [measurement]
+        candidates += [name for name in names if name not in candidates]
+        resolved = [(name, self.budget.resolve(name)) for name in candidates]
+        for name, effective in resolved:
+            if effective.exact:
+                return (name, effective)
+        for name, effective in resolved:
+            if effective.entry is not None:
+                return (name, effective)
+        return (measurement, resolved[0][1])
+
+    def evaluate(self, perf: Perf) -> list[Verdict]:
+        """Measure in child processes if asked, then judge every measurement of a test (once;
+        the verdicts are kept on perf)."""
+        if perf.verdicts is not None:
+            return perf.verdicts
+        context = perf._context
+        perf.verdicts = []
+        if context.settings["disable"] or self.child_output is not None:
+            return perf.verdicts
+        if context.settings["processes"] > 1:
+            self._measure_in_children(perf, context)
+        self._attach_orphan_records(perf, context)
+        perf.verdicts = [self._judge(context, m) for m in perf.measurements if m.result is not None]
+        return perf.verdicts
+
+    def outcome(self, perf: Perf) -> tuple[str, str]:
+        """The test's status ("pass", "fail", "skip") and the message to fail or skip it with:
+        the core's reports of the failing measurements, verdict first."""
+        verdicts = self.evaluate(perf)
+        failing = [verdict for verdict in verdicts if verdict.status == "fail"]
+        if failing:
+            message = "\n".join(verdict.report.rstrip("\n") for verdict in failing)
+            if perf._context.settings["profile"]:
+                message += "".join(self._profile(verdict.measurement) for verdict in failing)
+            return ("fail", message)
+        skipping = [verdict for verdict in verdicts if verdict.status == "skip"]
+        if skipping:
+            return ("skip", skipping[0].report.splitlines()[0])
+        return ("pass", "")
+
+    def ship(self, item: pytest.Item, perf: Perf) -> None:
+        """Put the verdicts' records where the call report picks them up, and the key figures
+        in the test's user properties (JUnit XML)."""
+        if perf.verdicts and RECORDS_KEY not in item.stash:
+            item.stash[RECORDS_KEY] = [verdict.record for verdict in perf.verdicts]
+            self._properties(item, perf, perf.verdicts)
+
+    def conclude(self, item: pytest.Item, perf: Perf) -> None:
+        """After the test body passed: judge, ship the results, and fail (or skip) the test
+        itself with the core's reason."""
+        if self.child_output is not None:
+            if not perf._context.settings["disable"]:
+                self._write_child_output(perf)
+            return
+        status, message = self.outcome(perf)
+        self.ship(item, perf)
+        if status == "fail":
+            pytest.fail(message, pytrace=False)
+        if status == "skip":
+            pytest.skip(message)
+        for verdict in perf.verdicts or ():
+            if verdict.record["worst"] == "warn":
+                warnings.warn(PerformanceWarning(verdict.report.splitlines()[0]), stacklevel=1)
+
+    def _attach_orphan_records(self, perf: Perf, context: MeasureContext) -> None:
+        """A test that only records custom metrics still gets a result to judge them by."""
+        if perf.records and not any(m.result is not None for m in perf.measurements):
+            name = context.nodeid
+            result = Result.from_samples(name, [])
+            perf.measurements.append(Measurement(name, result, lambda: None))
+            perf._attach_records()
+
+    def _write_child_output(self, perf: Perf) -> None:
+        self._attach_orphan_records(perf, perf._context)
+        results = [m.result for m in perf.measurements if m.result is not None]
+        assert self.child_output is not None
+        Result.write_json(results, self.child_output, "pytest-process")
+
+    def _measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
+        count = context.settings["processes"]
+        extra = []
+        if self.budget_path is not None:
+            extra += ["--perf-budget", str(self.budget_path.resolve())]
+        if context.settings["cpu"] is not None:
+            extra += ["--perf-cpu", str(context.settings["cpu"])]
+        assert self.config is not None
+        with tempfile.TemporaryDirectory(prefix="perfbudget-processes-") as directory:
+            lock = self.lock
+            try:
+                with lock.exclusive() if lock else contextlib.nullcontext():
+                    outputs = run_children(context.nodeid, count, self.config.rootpath,
+                                           self.config.inipath, Path(directory), extra)
+            except ChildFailed as error:
+                pytest.fail(str(error), pytrace=False)
+            per_process = [{r.name: r for r in Result.load_json(path)} for path in outputs]
+        calls = {m.name: m.call_once for m in perf.measurements}
+        names = list(per_process[0])
+        merged = []
+        for name in names:
+            runs = [process.get(name) for process in per_process]
+            missing = [index for index, run in enumerate(runs, 1) if run is None]
+            if missing:
+                pytest.fail(f"process {missing[0]} of {count} did not measure {name}", pytrace=False)
+            merged.append(Measurement(name, merge_processes(name, [r for r in runs if r]),
+                                      calls.get(name, lambda: None)))
+        perf.measurements = merged
+        perf.records.clear()  # the children recorded them
+
+    def _judge(self, context: MeasureContext, measurement: Measurement) -> Verdict:
+        result = measurement.result
+        assert result is not None
+        budget_name, effective = context.budget_choice(measurement.name)
+        settings = resolve(self.config, marker=context.marker, nodeid=context.nodeid,
+                           budget=effective, budget_file=self._budget_name())
+        worst = "pass"
+        if self.budget is not None and result.status == "ok":
+            worst = result.judge(self.budget, budget_name)
+        comparison: Optional[Comparison] = None
+        note = ""
+        if settings.regression and result.status == "ok":
+            base = self.baseline.get(measurement.name)
+            if self.baseline_note:
+                note = self.baseline_note
+            elif base is None or not base.samples:
+                note = "new: the baseline has no samples of it"
+            else:
+                try:
+                    comparison = result.compare_with(base, threshold=settings.threshold,
+                                                     critical=settings.critical,
+                                                     statistic=settings.statistic)
+                except PerfbudgetError as error:
+                    note = f"cannot compare with the baseline: {error}"
+        status = result.test_status(comparison)
+        report = result.report(comparison)
+        if note:
+            report = report.rstrip("\n") + f"\n  note: {note}\n"
+        record = {
+            "name": measurement.name,
+            "nodeid": context.nodeid,
+            "order": self.order.get(context.nodeid, len(self.order)),
+            "group": context.group,
+            "perf_group": None,
+            "budget_name": budget_name,
+            "result": Result.to_json_text([result]),
+            "status": status,
+            "worst": worst,
+            "report": report,
+            "note": note,
+            "comparison": None if comparison is None else {
+                "change_pct": comparison.change_pct, "p_value": comparison.p_value,
+                "outcome": comparison.outcome, "severity": comparison.severity,
+                "text": comparison.text},
+        }
+        return Verdict(measurement, result, status, report, record)
+
+    def _properties(self, item: pytest.Item, perf: Perf, verdicts: Sequence[Verdict]) -> None:
+        """Key figures for JUnit XML (record_property): median_ns, p95_ns, ... per measurement,
+        prefixed with its name when a test has several."""
+        for verdict in verdicts:
+            verdict.record["perf_group"] = perf.group
+            prefix = "" if verdict.measurement.name == item.nodeid else \
+                verdict.measurement.name[len(item.nodeid):].strip("[]") + "."
+            summary = verdict.result.summary
+            metrics = verdict.result.metrics
+            figures: list[tuple[str, Any]] = [
+                ("median_ns", summary.median), ("p95_ns", summary.p95), ("p99_ns", summary.p99),
+                ("mean_ns", summary.mean), ("stddev_ns", summary.stddev), ("rounds", summary.n),
+                ("ops_per_s", metrics["items_per_second"]),
+                ("peak_rss_bytes", metrics["peak_rss_bytes"]),
+                ("cpu_utilization", metrics["cpu_utilization"]),
+            ]
+            figures += list(verdict.result.custom_metrics.items())
+            comparison = verdict.record["comparison"]
+            if comparison is not None:
+                figures += [("change_pct", comparison["change_pct"]), ("p_value", comparison["p_value"])]
+            figures.append(("perf_verdict", verdict.status))
+            for key, value in figures:
+                item.user_properties.append((prefix + key, value))
+        for key, value in perf.extra_info.items():
+            item.user_properties.append((f"extra.{key}", value))
+
+    def _profile(self, measurement: Measurement) -> str:
+        directory = self.state_dir / "profiles"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / (result_file_name(measurement.name)[: -len(".json")] + ".prof")
+        profiler = cProfile.Profile()
+        try:
+            profiler.runcall(measurement.call_once)
+        except Exception as error:  # noqa: BLE001 - the profile is a bonus; say why it is missing
+            return f"\n  profile: not written ({type(error).__name__}: {error})"
+        profiler.dump_stats(path)
+        return f"\n  profile: {path} (python -m pstats {path})"
+
+    # ---- the controller: collect, write, summarize ----
+
+    def collect(self, report: pytest.TestReport) -> None:
+        if self.is_xdist_worker or self.child_output is not None:
+            return
+        for record in getattr(report, REPORT_ATTRIBUTE, None) or ():
+            self.records[record["name"]] = record  # a rerun replaces, never duplicates
+
+    def finish(self) -> None:
+        """Write last-run.json, --perf-json, --perf-report and --perf-save-baseline."""
+        if self.is_xdist_worker or self.child_output is not None or not self.records:
+            return
+        for record in self.records.values():
+            result = Result.from_json_text(record["result"])[0]
+            if self.budget is not None and result.status == "ok":
+                result.judge(self.budget, record["budget_name"])  # the verdicts go in the file
+            self.results.append((record, result))
+        results = [result for _, result in self.results]
+        self._note_unused_entries()
+        self._write_last_run(results)
+        if self.settings["json"] is not None:
+            path = self._path("json")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Result.write_json(results, path)
+            self.notes.append(f"results written to {path}")
+        if self.settings["report"] is not None:
+            path = self._path("report")
+            self._write_report(path)
+            self.notes.append(f"report written to {path}")
+        if self.settings["save_baseline"] is not None:
+            path = self.state_dir / "baselines" / f"{self.settings['save_baseline']}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Result.write_json(results, path)
+            self.notes.append(f"baseline '{self.settings['save_baseline']}' saved to "
+                              f"{self._shown(path)}")
+
+    def _note_unused_entries(self) -> None:
+        """Budget entries that judged nothing in this run: a typo must not silently disable a
+        budget (a run of a subset lists the others too, which is why this is a note)."""
+        if self.budget is None:
+            return
+        names = [name for record in self.records.values()
+                 for name in (record["name"], record["budget_name"])]
+        for pattern, line in self.budget.unused_entries(names):
+            self.notes.append(f"{self._budget_name()}:{line}: budget entry {pattern!r} matched "
+                              f"no perf test of this run")
+
+    def _write_last_run(self, results: list[Result]) -> None:
+        """last-run.json keeps the latest measurement of every benchmark: a run of a subset
+        replaces those it measured and keeps the others."""
+        path = self.state_dir / "last-run.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kept: list[Result] = []
+        if path.exists():
+            with contextlib.suppress(PerfbudgetError):
+                names = {result.name for result in results}
+                kept = [old for old in Result.load_json(path) if old.name not in names]
+        Result.write_json(kept + results, path)
+
+    def _rows(self) -> list[dict[str, str]]:
+        rows = []
+        for record, result in self._ordered():
+            summary = result.summary
+            metrics = result.metrics
+            rows.append({
+                "benchmark": record["name"],
+                "median": format_value(summary.median, "ns"),
+                "p95": format_value(summary.p95, "ns"),
+                "p99": format_value(summary.p99, "ns"),
+                "ops/s": format_value(metrics["items_per_second"], "per_second"),
+                "memory": format_value(metrics["peak_rss_bytes"], "bytes"),
+                "Δ baseline": _delta(record),
+                "verdict": _verdict(record),
+            })
+        return rows
+
+    def _write_report(self, path: Path) -> None:
+        # Interim renderers until the core renders reports (the report issue): formatting only.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            Result.write_json([result for _, result in self.results], path)
+            return
+        rows = self._rows()
+        columns = list(rows[0]) if rows else ["benchmark"]
+        if suffix == ".csv":
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, columns)
+            writer.writeheader()
+            writer.writerows(rows)
+            text = buffer.getvalue()
+        else:
+            lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+            lines += ["| " + " | ".join(row[c].replace("|", "\\|") for c in columns) + " |" for row in rows]
+            text = "## Performance\n\n" + "\n".join(lines) + "\n"
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+
+    def _ordered(self) -> list[tuple[dict[str, Any], Result]]:
+        """Rows grouped by test (a parametrized test's cases together), in first-seen order."""
+        by_collection = sorted(self.results, key=lambda pair: pair[0]["order"])  # xdist: any order
+        first: dict[str, int] = {}
+        for record, _ in by_collection:
+            first.setdefault(_group_key(record), len(first))
+        return sorted(by_collection, key=lambda pair: first[_group_key(pair[0])])
+
+    def terminal_summary(self, reporter: Any) -> None:
+        if self.child_output is not None or self.is_xdist_worker:
+            return
+        if not self.results and not self.notes and not self.baseline_note:
+            return
+        reporter.write_sep("-", "perfbudget")
+        if self.results:
+            ordered = self._ordered()
+            table = Result.table([result for _, result in ordered]).rstrip("\n").split("\n")
+            width = max(len(line) for line in table)
+            extra = [("ops/s", 10), ("Δ baseline", 11), ("verdict", 0)]
+            lines = [table[0].ljust(width) + "".join(f"  {name:>{w}}" if w else f"  {name}"
+                                                     for name, w in extra)]
+            rows = self._rows()
+            last_group = None
+            groups = [_group_key(record) for record, _ in ordered]
+            for index, (line, row) in enumerate(zip(table[1:], rows)):
+                group = groups[index]
+                if group != last_group and groups.count(group) > 1:
+                    lines.append(f"{group}:")
+                last_group = group
+                lines.append(line.ljust(width) + f"  {row['ops/s']:>10}  {row['Δ baseline']:>11}"
+                             f"  {row['verdict']}")
+            for line in lines:
+                reporter.write_line(line)
+        if self.settings.regression and not self.settings["disable"]:
+            reporter.write_line(f"compared with {self.baseline_label}")
+        if self.baseline_note:
+            reporter.write_line(f"note: {self.baseline_note}")
+        for note in self.notes:
+            reporter.write_line(note)
+
+
+def _group_of(item: pytest.Item) -> str:
+    """The test a parametrized case belongs to: its node id without the parameters."""
+    original = getattr(item, "originalname", item.name)
+    return item.nodeid[: len(item.nodeid) - len(item.name)] + original
+
+
+def _group_key(record: dict[str, Any]) -> str:
+    return str(record.get("perf_group") or record["group"])
+
+
+def _delta(record: dict[str, Any]) -> str:
+    comparison = record["comparison"]
+    if comparison is not None:
+        return f"{comparison['change_pct']:+.1f}%"
+    return "new" if record["note"].startswith("new") else ""
+
+
+def _verdict(record: dict[str, Any]) -> str:
+    words = {"fail": "FAIL", "skip": "skip", "pass": "pass"}[record["status"]]
+    if record["worst"] == "warn":
+        words += " (budget warning)"
+    comparison = record["comparison"]
+    if comparison is not None and comparison["outcome"] != "pass":
+        severity = comparison["severity"]
+        words += f", {comparison['outcome']}" + (f" ({severity})" if severity not in ("none", "") else "")
+    return words

@@ -1,0 +1,374 @@
+"""Every perfbudget setting of the pytest front end, its names in each layer, and the one
+function that resolves it: marker > command line > environment > ini file > budget file >
+built-in default. Each value remembers where it came from, and every validation error names
+that source ("--perf-threshold", "PERFBUDGET_THRESHOLD", "perf_threshold in pytest.ini",
+"@pytest.mark.performance(threshold=...) on tests/test_x.py::test_y")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import pytest
+
+from perfbudget._core import EffectiveBudget, parse_quantity
+
+
+class SettingError(ValueError):
+    """A setting has a value that cannot be used; the message starts with its source."""
+
+
+# ---- parsers: (raw value, source) -> value ----------------------------------------------------
+
+
+def _text(raw: Any, source: str) -> str:
+    text = str(raw).strip()
+    if not text:
+        raise SettingError(f"{source}: must not be empty")
+    return text
+
+
+def _flag(raw: Any, source: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingError(f"{source}: expected 1/0, true/false, yes/no or on/off, not {raw!r}")
+
+
+def _percent(raw: Any, source: str) -> float:
+    try:
+        quantity = parse_quantity(str(raw).strip())
+    except ValueError as error:
+        raise SettingError(f"{source}: {error}") from None
+    if quantity.kind not in ("number", "percent") or quantity.value < 0:
+        raise SettingError(f"{source}: expected a percentage such as 5 or 5%, not {raw!r}")
+    return quantity.value
+
+
+def _count(raw: Any, source: str) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingError(f"{source}: expected a whole number, not {raw!r}") from None
+    if value < 1:
+        raise SettingError(f"{source}: must be at least 1, not {value}")
+    return value
+
+
+def _cpu(raw: Any, source: str) -> int:
+    try:
+        cpu = int(str(raw).strip())
+    except ValueError:
+        raise SettingError(f"{source}: expected a CPU number, not {raw!r}") from None
+    if not hasattr(os, "sched_getaffinity"):
+        raise SettingError(f"{source}: pinning to a CPU needs os.sched_setaffinity (Linux)")
+    allowed = sorted(os.sched_getaffinity(0))
+    if cpu not in allowed:
+        raise SettingError(f"{source}: CPU {cpu} is not available to this process (allowed: "
+                           f"{', '.join(map(str, allowed))})")
+    return cpu
+
+
+def _name(raw: Any, source: str) -> str:
+    text = _text(raw, source)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text):
+        raise SettingError(f"{source}: a baseline name is letters, digits, '.', '-' and '_', "
+                           f"not {text!r}")
+    return text
+
+
+_REPORT_FORMATS = (".md", ".csv", ".json")
+
+
+def _report(raw: Any, source: str) -> str:
+    text = _text(raw, source)
+    suffix = Path(text).suffix.lower()
+    if suffix == ".html":
+        raise SettingError(f"{source}: HTML reports arrive with the report renderer; for now use "
+                           f"{', '.join(_REPORT_FORMATS)}")
+    if suffix not in _REPORT_FORMATS:
+        raise SettingError(f"{source}: the report format follows the file's suffix: "
+                           f"{', '.join(_REPORT_FORMATS)} (not {suffix or 'none'!r})")
+    return text
+
+
+def _duration(raw: Any, source: str) -> int:
+    """A duration ("2s", "100ms") or a number of seconds (pytest-benchmark's max_time), in ns."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = f"{raw}s"
+    try:
+        quantity = parse_quantity(str(raw).strip())
+    except ValueError as error:
+        raise SettingError(f"{source}: {error}") from None
+    if quantity.kind != "duration" or quantity.value < 0:
+        raise SettingError(f"{source}: expected a duration such as 2s or 100ms, not {raw!r}")
+    return int(quantity.value)
+
+
+def _warmup(raw: Any, source: str) -> tuple[str, int]:
+    """Warm-up as iterations (a number) or as a duration: ("iterations" | "ns", value)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 0:
+            raise SettingError(f"{source}: must not be negative")
+        return ("iterations", raw)
+    try:
+        quantity = parse_quantity(str(raw).strip())
+    except ValueError as error:
+        raise SettingError(f"{source}: {error}") from None
+    if quantity.kind == "number" and quantity.value >= 0:
+        return ("iterations", int(quantity.value))
+    if quantity.kind == "duration" and quantity.value >= 0:
+        return ("ns", int(quantity.value))
+    raise SettingError(f"{source}: expected iterations (5) or a duration (100ms), not {raw!r}")
+
+
+# ---- the settings -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: its names per layer (None: not settable there), parser and help."""
+
+    key: str
+    parse: Callable[[Any, str], Any]
+    help: str
+    default: Any = None
+    cli: Optional[str] = None
+    metavar: Optional[str] = None
+    env: Optional[str] = None
+    marker: Optional[str] = None
+    flag: bool = False
+
+    @property
+    def ini(self) -> Optional[str]:
+        """The ini twin: the option's name without dashes ("--perf-threshold": perf_threshold)."""
+        return None if self.cli is None else self.cli.lstrip("-").replace("-", "_")
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("regression", _flag, "compare every perf test with its baseline; regressions fail",
+         False, "--performance-regression", env="PERFBUDGET_REGRESSION", flag=True),
+    Spec("threshold", _percent, "regression threshold in percent (default 5; the budget file's "
+         "regression.threshold applies when unset)", 5.0, "--perf-threshold", "PCT",
+         "PERFBUDGET_THRESHOLD", "threshold"),
+    Spec("budget_file", _text, "budget file (default: perfbudget.yml at the rootdir, if it exists)",
+         None, "--perf-budget", "FILE", "PERFBUDGET_BUDGET"),
+    Spec("baseline", _text, "baseline to compare with: a name saved with --perf-save-baseline "
+         "or a result file; implies --performance-regression (default: the last run)",
+         None, "--perf-baseline", "NAME|FILE", "PERFBUDGET_BASELINE"),
+    Spec("save_baseline", _name, "save this run's results as baseline NAME "
+         "(.perfbudget/baselines/NAME.json beside the budget file)", None,
+         "--perf-save-baseline", "NAME"),
+    Spec("json", _text, "write this run's results to FILE (perfbudget result file, JSON)",
+         None, "--perf-json", "FILE"),
+    Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv or .json)",
+         None, "--perf-report", "FILE"),
+    Spec("history", _text, "history database (accepted; the history store arrives later)",
+         None, "--perf-history", "FILE", "PERFBUDGET_HISTORY"),
+    Spec("disable", _flag, "run perf tests once, as plain functional tests, without measuring",
+         False, "--perf-disable", env="PERFBUDGET_DISABLE", flag=True),
+    Spec("processes", _count, "measure each perf test in N fresh processes and pool them "
+         "(default 1)", 1, "--perf-processes", "N", "PERFBUDGET_PROCESSES", "processes"),
+    Spec("cpu", _cpu, "pin measuring to CPU N (os.sched_setaffinity)", None, "--perf-cpu", "N",
+         "PERFBUDGET_CPU", "cpu"),
+    Spec("profile", _flag, "write a cProfile dump of one extra run of each perf test that "
+         "regressed or breached its budget", False, "--perf-profile", flag=True),
+    # marker only
+    Spec("budget_name", _text, "budget entry", marker="budget"),
+    Spec("tracemalloc", _flag, "python_peak_memory by tracemalloc", False, marker="tracemalloc"),
+    Spec("rounds", _count, "minimum samples", marker="rounds"),
+    Spec("warmup", _warmup, "warm-up", marker="warmup"),
+    Spec("min_time", _duration, "minimum measuring time", marker="min_time"),
+    Spec("max_time", _duration, "cap on measuring time", marker="max_time"),
+    # from the budget file only
+    Spec("critical", _percent, "critical threshold"),
+    Spec("statistic", _text, "statistic compared", "median"),
+)
+WORKER_OUTPUT = "--perf-worker-output"  # hidden: a --perf-processes child writes its results here
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """The option group shown by pytest --help, and each option's ini twin."""
+    group = parser.getgroup("perfbudget", "performance budgets and regressions (perfbudget)")
+    for spec in SPECS:
+        if spec.cli is None:
+            continue
+        dest = "perfbudget_" + spec.key
+        if spec.flag:
+            group.addoption(spec.cli, action="store_true", default=None, dest=dest, help=spec.help)
+        else:
+            group.addoption(spec.cli, default=None, dest=dest, metavar=spec.metavar, help=spec.help)
+        env = f" [env {spec.env}]" if spec.env else ""
+        parser.addini(spec.ini or "", spec.help + env, default="")
+    group.addoption(WORKER_OUTPUT, default=None, dest="perfbudget_worker_output",
+                    help=argparse.SUPPRESS)
+
+
+# ---- layers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings: what it calls a setting and what raw value it holds (None: unset)."""
+
+    describe: Callable[[Spec], Optional[str]]
+    get: Callable[[Spec], Any]
+
+
+def _marker_layer(marker: Optional[pytest.Mark], nodeid: str) -> Optional[Layer]:
+    if marker is None:
+        return None
+    kwargs = dict(marker.kwargs)
+    if marker.args:
+        if len(marker.args) > 1 or "budget" in kwargs:
+            raise SettingError(f"@pytest.mark.performance on {nodeid}: takes at most one "
+                               f"positional argument, the budget name")
+        kwargs["budget"] = marker.args[0]
+    known = {spec.marker for spec in SPECS if spec.marker}
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise SettingError(f"@pytest.mark.performance on {nodeid}: unknown argument "
+                           f"{unknown[0]!r} (known: {', '.join(sorted(k for k in known if k))})")
+    return Layer(
+        lambda spec: f"@pytest.mark.performance({spec.marker}=...) on {nodeid}" if spec.marker else None,
+        lambda spec: kwargs.get(spec.marker) if spec.marker else None,
+    )
+
+
+def _cli_layer(config: pytest.Config) -> Layer:
+    def get(spec: Spec) -> Any:
+        return getattr(config.option, "perfbudget_" + spec.key, None) if spec.cli else None
+
+    return Layer(lambda spec: spec.cli, get)
+
+
+def _env_layer(environ: Mapping[str, str]) -> Layer:
+    def get(spec: Spec) -> Any:
+        value = environ.get(spec.env) if spec.env else None
+        return value if value != "" else None
+
+    return Layer(lambda spec: spec.env, get)
+
+
+def _ini_layer(config: pytest.Config) -> Layer:
+    ini_file = config.inipath.name if config.inipath else "the ini file"
+
+    def get(spec: Spec) -> Any:
+        if spec.ini is None:
+            return None
+        value = config.getini(spec.ini)
+        return value if value not in ("", None, []) else None
+
+    return Layer(lambda spec: f"{spec.ini} in {ini_file}" if spec.ini else None, get)
+
+
+def _budget_layer(budget: Optional[EffectiveBudget], budget_file: str) -> Optional[Layer]:
+    if budget is None:
+        return None
+    values = {
+        # the latency threshold: regression.per_metric.latency, else regression.threshold (as C)
+        "threshold": budget.group_threshold_pct.get("latency", budget.threshold_pct),
+        "critical": budget.critical_pct,
+        "statistic": budget.statistic,
+    }
+    where = budget_file + (f" ({budget.entry})" if budget.entry else " (defaults)")
+    return Layer(lambda spec: where if spec.key in values else None, lambda spec: values.get(spec.key))
+
+
+# ---- resolution -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; values[key] and sources[key] ("default" when nothing set it)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def source(self, key: str) -> str:
+        return self.sources[key]
+
+    @property
+    def threshold(self) -> float:
+        return float(self.values["threshold"])
+
+    @property
+    def critical(self) -> Optional[float]:
+        value = self.values["critical"]
+        return None if value is None else float(value)
+
+    @property
+    def statistic(self) -> str:
+        return str(self.values["statistic"])
+
+    @property
+    def regression(self) -> bool:
+        """Regression checks are on: asked for, or a baseline was named."""
+        return bool(self.values["regression"]) or self.values["baseline"] is not None
+
+    def run_overrides(self) -> dict[str, int]:
+        """RunOptions fields set by the marker (they beat the budget file's measuring settings)."""
+        out: dict[str, int] = {}
+        if self.values["rounds"] is not None:
+            out["min_rounds"] = self.values["rounds"]
+        warmup = self.values["warmup"]
+        if warmup is not None:
+            kind, value = warmup
+            out["warmup_iterations" if kind == "iterations" else "warmup_ns"] = value
+            out["warmup_ns" if kind == "iterations" else "warmup_iterations"] = 0
+        if self.values["min_time"] is not None:
+            out["min_time_ns"] = self.values["min_time"]
+        if self.values["max_time"] is not None:
+            out["max_time_ns"] = self.values["max_time"]
+        return out
+
+
+def resolve(
+    config: Optional[pytest.Config],
+    *,
+    marker: Optional[pytest.Mark] = None,
+    nodeid: str = "",
+    budget: Optional[EffectiveBudget] = None,
+    budget_file: str = "",
+    environ: Optional[Mapping[str, str]] = None,
+) -> Settings:
+    """Resolve every setting: marker > command line > environment > ini > budget file >
+    default. config None (a unittest run outside pytest) leaves out the command line and ini.
+    Raises SettingError naming the source of the first invalid value."""
+    layers: list[Optional[Layer]] = [
+        _marker_layer(marker, nodeid),
+        _cli_layer(config) if config is not None else None,
+        _env_layer(os.environ if environ is None else environ),
+        _ini_layer(config) if config is not None else None,
+        _budget_layer(budget, budget_file),
+    ]
+    settings = Settings()
+    for spec in SPECS:
+        settings.values[spec.key] = spec.default
+        settings.sources[spec.key] = "default"
+        for layer in layers:
+            if layer is None:
+                continue
+            raw = layer.get(spec)
+            source = layer.describe(spec)
+            if raw is None or source is None:
+                continue
+            settings.values[spec.key] = spec.parse(raw, source)
+            settings.sources[spec.key] = source
+            break
+    if config is not None and getattr(config.option, "perfbudget_worker_output", None):
+        settings.values["processes"] = 1  # a child measures in its own process only
+        settings.sources["processes"] = WORKER_OUTPUT
+    return settings
+

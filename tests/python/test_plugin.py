@@ -1,0 +1,708 @@
+"""The pytest plugin as users meet it: each test runs pytest in a subprocess on a small project
+and reads its output. Timing never decides a test here: slow code sleeps 10-50x longer than
+its budget allows, and a regression is a 20x slowdown."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from perfbudget._core import Result
+
+# Short measurements: these tests are about the plugin, not about precision.
+BUDGETS = """\
+version: 1
+defaults:
+  rounds: 10
+  min_time: 1ms
+  max_time: 300ms
+  warmup: 0
+budgets:
+  tight:
+    latency:
+      median: 1ms
+  roomy:
+    latency:
+      median: 10s
+"""
+
+TESTS = """\
+import os
+import time
+
+import pytest
+
+
+def nap():
+    time.sleep(0.001 * float(os.environ.get("NAP_MS", "1")))
+
+
+@pytest.mark.performance(budget="roomy")
+def test_roomy(perf):
+    assert perf(sum, range(10)) == 45
+
+
+@pytest.mark.performance(budget="tight")
+def test_tight(perf):
+    perf(time.sleep, 0.02)
+
+
+def test_unmarked(perf):
+    perf(nap)
+
+
+def test_plain():
+    assert True
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile(test_it=TESTS)
+    return pytester
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+
+# ---- options, ini twins, environment, header ------------------------------------------------
+
+
+def test_help_lists_every_option_in_one_group(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--help")
+    result.stdout.fnmatch_lines([
+        "performance budgets and regressions (perfbudget):",
+        "  --performance-regression",
+        "  --perf-threshold=PCT*",
+        "  --perf-budget=FILE*",
+        "  --perf-baseline=NAME|FILE",
+        "  --perf-save-baseline=NAME",
+        "  --perf-json=FILE*",
+        "  --perf-report=FILE*",
+        "  --perf-history=FILE*",
+        "  --perf-disable*",
+        "  --perf-processes=N*",
+        "  --perf-cpu=N*",
+        "  --perf-profile*",
+    ])
+    result.stdout.fnmatch_lines(["  performance_regression (string):*",
+                                 "  perf_threshold (string):*"])
+    assert "--perf-worker-output" not in result.stdout.str()
+
+
+def test_header_names_budget_file_and_threshold(project: pytest.Pytester) -> None:
+    result = run(project, "--co")
+    result.stdout.fnmatch_lines([
+        "perfbudget: budget perfbudget.yml, threshold 5% (default), regression checks off*"])
+
+
+@pytest.mark.parametrize(
+    ("cli", "env", "ini", "expected"),
+    [
+        ("7", "8", "9", "threshold 7% (--perf-threshold)"),
+        (None, "8", "9", "threshold 8% (PERFBUDGET_THRESHOLD)"),
+        (None, None, "9", "threshold 9% (perf_threshold in tox.ini)"),
+        (None, None, None, "threshold 12% (perfbudget.yml (defaults))"),
+    ],
+)
+def test_threshold_precedence(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                              cli: str, env: str, ini: str, expected: str) -> None:
+    pytester.makefile(".yml", perfbudget="version: 1\ndefaults:\n  regression: {threshold: 12%}\n")
+    pytester.makeini(f"[pytest]\nperf_threshold = {ini}\n" if ini else "[pytest]\n")
+    if env:
+        monkeypatch.setenv("PERFBUDGET_THRESHOLD", env)
+    result = run(pytester, "--co", *(["--perf-threshold", cli] if cli else []))
+    result.stdout.fnmatch_lines([f"perfbudget: budget perfbudget.yml, {expected}, *"])
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "ini", "error"),
+    [
+        (["--perf-threshold", "lots"], {}, "", "ERROR: --perf-threshold: 'lots' is not a number*"),
+        ([], {"PERFBUDGET_THRESHOLD": "-4"}, "", "ERROR: PERFBUDGET_THRESHOLD: expected a percentage*"),
+        ([], {}, "perf_threshold = 5 ms", "ERROR: perf_threshold in tox.ini: expected a percentage*"),
+        ([], {"PERFBUDGET_PROCESSES": "0"}, "", "ERROR: PERFBUDGET_PROCESSES: must be at least 1, not 0"),
+        ([], {"PERFBUDGET_CPU": "999"}, "", "ERROR: PERFBUDGET_CPU: CPU 999 is not available*"),
+        ([], {"PERFBUDGET_DISABLE": "maybe"}, "", "ERROR: PERFBUDGET_DISABLE: expected 1/0*"),
+        ([], {}, "performance_regression = perhaps", "ERROR: performance_regression in tox.ini: *"),
+        (["--perf-report", "out.html"], {}, "", "ERROR: --perf-report: HTML reports arrive*"),
+        (["--perf-report", "out.txt"], {}, "", "ERROR: --perf-report: the report format follows*"),
+        (["--perf-save-baseline", "a/b"], {}, "", "ERROR: --perf-save-baseline: a baseline name is*"),
+        (["--perf-budget", "missing.yml"], {}, "", "ERROR: --perf-budget: budget file *missing.yml does not exist"),
+        (["--perf-baseline", "nope"], {}, "", "ERROR: --perf-baseline: no baseline 'nope': *"),
+    ],
+)
+def test_invalid_settings_name_their_source(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                            args: list[str], env: dict[str, str], ini: str,
+                                            error: str) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = run(pytester, "--co", *args)
+    result.stderr.fnmatch_lines([error])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_bad_budget_file_is_a_usage_error_at_file_line_column(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget="version: 1\nbudgets:\n  x:\n    latency:\n      p95: 5 parsecs\n"
+                      "    mmory: 5MB\n")
+    result = run(pytester, "--co")
+    result.stderr.fnmatch_lines([
+        "ERROR: invalid budget file:",
+        "*perfbudget.yml:5:12: p95: unknown unit 'parsecs'*",
+        "*perfbudget.yml:6:5: *mmory*",
+    ])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_a_bad_marker_argument_fails_that_test_only(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.performance(threshold="fast")
+        def test_bad(perf):
+            perf(len, "x")
+
+        @pytest.mark.performance(colour="red")
+        def test_unknown(perf):
+            perf(len, "x")
+
+        @pytest.mark.performance("tpyo")
+        def test_no_such_budget(perf):
+            perf(len, "x")
+
+        def test_fine():
+            pass
+    """)
+    result = run(pytester)
+    result.stdout.fnmatch_lines([
+        "*@pytest.mark.performance(threshold=...) on test_a_bad_marker_argument_fails_that_test_only.py::test_bad: *",
+        "*@pytest.mark.performance on *::test_unknown: unknown argument 'colour'*",
+        "*@pytest.mark.performance(budget=...) on *::test_no_such_budget: no entry of perfbudget.yml matches budget name 'tpyo'",
+    ])
+    result.assert_outcomes(passed=1, errors=3)
+
+
+# ---- marker and selection ---------------------------------------------------------------------
+
+
+def test_minus_m_performance_selects_perf_tests_even_unmarked(project: pytest.Pytester) -> None:
+    result = run(project, "-m", "performance", "--strict-markers", "--co", "-q")
+    result.stdout.fnmatch_lines(["test_it.py::test_roomy", "test_it.py::test_tight",
+                                 "test_it.py::test_unmarked", "3/4 tests collected (1 deselected)*"])
+    plain = run(project, "-m", "not performance", "--co", "-q")
+    plain.stdout.fnmatch_lines(["test_it.py::test_plain", "1/4 tests collected (3 deselected)*"])
+
+
+# ---- verdicts ---------------------------------------------------------------------------------
+
+
+def test_budget_breach_fails_the_test_itself_with_the_core_reason(project: pytest.Pytester) -> None:
+    result = run(project, "-rf")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([
+        "*_ test_tight _*",
+        "FAIL test_it.py::test_tight: median * > 1 ms budget",
+        "  FAIL median * > 1 ms budget",
+        "FAILED test_it.py::test_tight - Failed: FAIL test_it.py::test_tight: median *",
+    ])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_summary_table_after_the_run(project: pytest.Pytester) -> None:
+    result = run(project)
+    result.stdout.fnmatch_lines([
+        "*- perfbudget -*",
+        "benchmark * median * p95 * p99 * peak mem * ops/s * baseline * verdict",
+        "test_it.py::test_roomy * pass",
+        "test_it.py::test_tight * FAIL",
+        "test_it.py::test_unmarked * pass",
+    ])
+
+
+def test_regression_against_a_saved_baseline(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = run(project, "test_it.py::test_unmarked", "--perf-save-baseline", "main")
+    saved.assert_outcomes(passed=1)
+    saved.stdout.fnmatch_lines(["baseline 'main' saved to .perfbudget/baselines/main.json"])
+    monkeypatch.setenv("NAP_MS", "20")  # 20x slower than the baseline
+    result = run(project, "test_it.py::test_unmarked", "--perf-baseline", "main")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "perfbudget: *regression checks against baseline 'main' (.perfbudget/baselines/main.json)",
+        "FAIL test_it.py::test_unmarked: median * ms vs * ms baseline: +*% *p = *regression (critical)",
+        "test_it.py::test_unmarked * +*%  FAIL, regression (critical)",
+    ])
+    # the same baseline named by its file, through the environment
+    monkeypatch.setenv("PERFBUDGET_BASELINE", str(project.path / ".perfbudget/baselines/main.json"))
+    again = run(project, "test_it.py::test_unmarked")
+    again.assert_outcomes(failed=1)
+
+
+def test_regression_flag_compares_with_the_last_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")  # sleep() differs by >5% between processes
+    first = run(project, "test_it.py::test_unmarked", "--performance-regression")
+    first.assert_outcomes(passed=1)
+    first.stdout.fnmatch_lines(["perfbudget: *regression checks against the last run (.perfbudget/last-run.json)",
+                                "note: no last run yet*"])
+    monkeypatch.setenv("PERFBUDGET_REGRESSION", "1")
+    same = run(project, "test_it.py::test_unmarked", "test_it.py::test_roomy")
+    same.assert_outcomes(passed=2)
+    same.stdout.fnmatch_lines(["test_it.py::test_roomy * new  pass", "compared with the last run*"])
+    monkeypatch.setenv("NAP_MS", "20")
+    slower = run(project, "test_it.py::test_unmarked")
+    slower.assert_outcomes(failed=1)
+    slower.stdout.fnmatch_lines(["FAIL test_it.py::test_unmarked: median * vs * baseline: +*regression*"])
+    # last-run.json keeps every benchmark once, the latest measurement of each
+    names = [r.name for r in Result.load_json(project.path / ".perfbudget/last-run.json")]
+    assert sorted(names) == ["test_it.py::test_roomy", "test_it.py::test_unmarked"]
+
+
+def test_threshold_from_the_marker_beats_the_command_line(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.makepyfile(test_marker="""
+        import os, time, pytest
+
+        @pytest.mark.performance(threshold=5000)
+        def test_lenient(perf):
+            perf(time.sleep, 0.001 * float(os.environ.get("NAP_MS", "1")))
+    """)
+    run(project, "test_marker.py", "--perf-save-baseline", "base").assert_outcomes(passed=1)
+    monkeypatch.setenv("NAP_MS", "20")
+    result = run(project, "test_marker.py", "--perf-baseline", "base", "--perf-threshold", "1")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["test_marker.py::test_lenient * +*%  pass*"])
+
+
+def test_budget_warning_passes_with_a_warning(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  warned:\n    latency:\n      median: {warn: 1ms, fail: 10s}\n")
+    pytester.makepyfile("""
+        import time, pytest
+
+        @pytest.mark.performance("warned")
+        def test_warned(perf):
+            perf(time.sleep, 0.005)
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*PerformanceWarning: *test_warned*", "*pass (budget warning)*"])
+
+
+def test_unmeasurable_limit_skips(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  counted:\n    instructions: 1000\n")
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.performance(budget="counted")
+        def test_counted(perf):
+            perf(len, "abc")
+    """)
+    result = run(pytester, "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED *test_counted*"])
+
+
+# ---- the fixture -------------------------------------------------------------------------------
+
+
+def test_fixture_interface(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile("""
+        import asyncio, json, time, pytest
+
+        calls = []
+
+        def test_pedantic(perf):
+            def setup():
+                calls.append("setup")
+                return (2,), {"y": 3}
+            assert perf.pedantic(lambda x, y: x * y, setup=setup, rounds=4, warmup_rounds=2) == 6
+            assert len(calls) == 1 + 2 + 4   # calibration, warm-up, rounds
+            assert perf.stats.n == 4
+            assert perf.pedantic(pow, args=(2, 10), rounds=3, iterations=5) == 1024
+
+        def test_pedantic_misuse(perf):
+            with pytest.raises(TypeError):
+                perf.pedantic(pow, args=(1, 2), setup=lambda: None)
+            with pytest.raises(ValueError):
+                perf.pedantic(pow, setup=lambda: ((1, 2), {}), iterations=3)
+            with pytest.raises(ValueError):
+                perf.pedantic(pow, args=(1, 2), rounds=0)
+
+        def test_named_and_numbered(perf):
+            perf(len, "a")
+            perf(len, "ab")
+            perf.named("third", tracemalloc=True)(lambda: [0] * 100_000)
+            with pytest.raises(ValueError, match="exists already"):
+                perf.named("third")(len, "x")
+            perf.named("ped").pedantic(len, args=("x",), rounds=2)
+            assert perf.result is not None and perf.stats.n == 2
+            perf.extra_info["size"] = 3
+
+        async def nap(x):
+            await asyncio.sleep(0)
+            return x
+
+        def test_async(perf):
+            assert perf.async_(nap, 5) == 5
+            assert perf.named("aio-named").async_(nap, 6) == 6
+
+        def test_aio(perf):
+            async def main():
+                assert await perf.aio(nap, 7) == 7
+                assert await perf.named("second").aio(nap, 8) == 8
+            asyncio.run(main())
+
+        @pytest.mark.performance(tracemalloc=True, rounds=3, warmup=2, min_time="1ms", max_time=0.5)
+        def test_marker_measuring_settings(perf):
+            perf(lambda: bytearray(50_000))
+
+        def test_exception_propagates(perf):
+            def boom():
+                raise KeyError("inside")
+            with pytest.raises(KeyError):
+                perf(boom)
+    """)
+    result = run(pytester, "--perf-json", "out.json", "--junitxml", "junit.xml")
+    result.assert_outcomes(passed=7)
+    results = {r.name: r for r in Result.load_json(pytester.path / "out.json")}
+    node = "test_fixture_interface.py::"
+    assert {node + "test_named_and_numbered", node + "test_named_and_numbered[2]",
+            node + "test_named_and_numbered[third]", node + "test_named_and_numbered[ped]",
+            node + "test_aio", node + "test_aio[second]", node + "test_async",
+            node + "test_async[aio-named]"} <= set(results)
+    assert results[node + "test_named_and_numbered[third]"].custom_metrics["python_peak_memory"] > 500_000
+    marked = results[node + "test_marker_measuring_settings"]
+    assert "python_peak_memory" in marked.custom_metrics and marked.summary.n >= 3
+    junit = (pytester.path / "junit.xml").read_text()
+    for prop in ('name="median_ns"', 'name="p95_ns"', 'name="ops_per_s"', 'name="third.median_ns"',
+                 'name="python_peak_memory"', 'name="extra.size"', 'name="perf_verdict" value="pass"'):
+        assert prop in junit
+
+
+def test_custom_metrics_against_their_budget(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  rates:\n    metrics:\n"
+                      "      hit_rate: {fail: 90%, higher_is_better: true}\n")
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.performance(budget="rates")
+        def test_only_records(perf):
+            perf.record("hit_rate", 42, "%", higher_is_better=True)
+
+        @pytest.mark.performance(budget="rates")
+        def test_records_first(perf):
+            perf.record("hit_rate", 95, "%", higher_is_better=True)
+            perf(len, "abc")
+    """)
+    result = run(pytester, "--perf-json", "out.json")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["FAIL *test_only_records: hit_rate 42*"])
+    results = {r.name.split("::")[1]: r for r in Result.load_json(pytester.path / "out.json")}
+    assert results["test_records_first"].custom_metrics == {"hit_rate": 95.0}
+
+
+def test_disable_runs_each_perf_test_once(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile("""
+        import asyncio, pytest
+        counts = {}
+
+        def count(key):
+            counts[key] = counts.get(key, 0) + 1
+            return key
+
+        async def acount(key):
+            return count(key)
+
+        @pytest.mark.performance(budget="tight")
+        def test_once(perf):
+            assert perf(count, "call") == "call"
+            assert perf.pedantic(count, args=("ped",), rounds=50) == "ped"
+            assert perf.async_(acount, "async") == "async"
+            assert asyncio.run(perf.aio(acount, "aio")) == "aio"
+            perf.record("ignored", 1)
+            assert counts == {"call": 1, "ped": 1, "async": 1, "aio": 1}
+    """)
+    result = run(pytester, "--perf-disable")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["perfbudget: *perf tests run once, unmeasured (--perf-disable)"])
+    assert "- perfbudget -" not in result.stdout.str()
+    assert not (pytester.path / ".perfbudget").exists()
+
+
+# ---- files -------------------------------------------------------------------------------------
+
+
+def test_result_and_report_files(project: pytest.Pytester) -> None:
+    result = run(project, "--perf-json", "out/results.json", "--perf-report", "report.md",
+                 "--perf-history", "h.sqlite")
+    result.stdout.fnmatch_lines(["--perf-history: accepted*", "results written to *out/results.json",
+                                 "report written to *report.md"])
+    data = json.loads((project.path / "out/results.json").read_text())
+    by_name = {b["name"]: b for b in data["benchmarks"]}
+    assert by_name["test_it.py::test_tight"]["budget"]["verdicts"][0]["status"] == "fail"
+    markdown = (project.path / "report.md").read_text()
+    assert "| benchmark | median |" in markdown and "| test_it.py::test_tight |" in markdown
+    run(project, "--perf-report", "report.csv")
+    csv_text = (project.path / "report.csv").read_text()
+    assert csv_text.startswith("benchmark,median,p95,p99,ops/s,memory,Δ baseline,verdict")
+    run(project, "--perf-report", "report.json")
+    assert len(Result.load_json(project.path / "report.json")) == 3
+
+
+def test_unused_budget_entries_are_noted(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  test_tpyo:\n    latency: {median: 1s}\n")
+    pytester.makepyfile("def test_it(perf):\n    perf(len, 'x')\n")
+    result = run(pytester)
+    result.stdout.fnmatch_lines(["perfbudget.yml:*: budget entry 'test_tpyo' matched no perf test of this run"])
+
+
+def test_profile_of_a_failing_test(project: pytest.Pytester) -> None:
+    result = run(project, "test_it.py::test_tight", "--perf-profile")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["  profile: *.prof (python -m pstats *)"])
+    profiles = list((project.path / ".perfbudget" / "profiles").glob("*.prof"))
+    assert len(profiles) == 1
+
+
+# ---- unittest ----------------------------------------------------------------------------------
+
+UNITTEST = """\
+import time
+import unittest
+
+from perfbudget.testcase import PerformanceRegressionTestCase
+
+
+class Speed(PerformanceRegressionTestCase, unittest.TestCase):
+    def test_fast(self):
+        self.assertEqual(self.measure_performance(sum, [1, 2]), 3)
+        self.record_performance_metric("answers", 42)
+        self.assert_no_performance_regression()
+
+    def test_slow(self):
+        self.measure_performance(time.sleep, 0.02)
+        self.assert_no_performance_regression("too slow")
+
+    def test_judged_without_assertion(self):
+        self.measure_performance(time.sleep, 0.02)
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+
+def test_unittest_mixin_under_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  test_slow:\n    latency: {median: 1ms}\n"
+                      "  test_judged_without_assertion:\n    latency: {median: 1ms}\n")
+    pytester.makepyfile(test_mixin=UNITTEST)
+    result = run(pytester, "-m", "performance", "--perf-json", "out.json")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["FAIL test_mixin.py::Speed::test_judged_without_assertion: median *",
+                                 "E*AssertionError: too slow", "E*FAIL test_mixin.py::Speed::test_slow: median *"])
+    assert "testcase.py" not in result.stdout.str()
+    names = sorted(r.name for r in Result.load_json(pytester.path / "out.json"))
+    assert names == ["test_mixin.py::Speed::test_fast", "test_mixin.py::Speed::test_judged_without_assertion",
+                     "test_mixin.py::Speed::test_slow"]
+
+
+def test_unittest_mixin_without_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  test_slow:\n    latency: {median: 1ms}\n")
+    pytester.makepyfile(test_mixin=UNITTEST)
+    result = pytester.run(sys.executable, "-m", "unittest", "-v", "test_mixin")
+    assert result.ret == 1
+    result.stderr.fnmatch_lines(["test_fast * ok", "test_slow * FAIL",
+                                 "AssertionError: too slow", "FAIL test_mixin.Speed.test_slow: median *"])
+
+
+# ---- processes, pinning, xdist -------------------------------------------------------------
+
+
+def test_processes_pool_fresh_interpreters(project: pytest.Pytester) -> None:
+    project.makepyfile(test_rec="""
+        def test_rec(perf):
+            perf(len, "abc")
+            perf.record("answer", 42)
+
+        def test_only_records(perf):
+            perf.record("answer", 43)
+    """)
+    result = run(project, "test_rec.py", "test_it.py::test_tight", "--perf-processes", "2",
+                 "--perf-json", "out.json")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["perfbudget: *, 2 processes per perf test",
+                                 "FAIL test_it.py::test_tight: median *"])
+    results = {r.name: r for r in Result.load_json(project.path / "out.json")}
+    rec = results["test_rec.py::test_rec"]
+    assert set(rec.custom_metrics) == {"answer", "process_median_1", "process_median_2"}
+    assert rec.custom_metrics["answer"] == 42
+    assert results["test_rec.py::test_only_records"].custom_metrics == {"answer": 43}
+
+
+def test_a_failing_child_process_fails_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import os
+
+        def test_differs(perf):
+            perf(len, "abc")
+            assert "PERFBUDGET_IN_CHILD" not in os.environ or False, "only children fail"
+    """)
+    pytester.makeconftest("""
+        import os
+        def pytest_configure(config):
+            if config.getoption("perfbudget_worker_output"):
+                os.environ["PERFBUDGET_IN_CHILD"] = "1"
+    """)
+    result = run(pytester, "--perf-processes", "2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["process 1 of 2 measuring *test_differs failed (exit 1):*"])
+
+
+def test_pinned_to_a_cpu(project: pytest.Pytester) -> None:
+    result = run(project, "test_it.py::test_roomy", "--perf-cpu", "0")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["perfbudget: *, pinned to CPU 0"])
+
+
+def test_under_xdist_every_result_once_and_failures_per_test(project: pytest.Pytester) -> None:
+    project.makepyfile(test_more="""
+        import pytest
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_param(perf, n):
+            perf(sum, range(n))
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_plain(n):
+            assert n >= 0
+    """)
+    result = run(project, "-n", "2", "--perf-json", "out.json")
+    result.assert_outcomes(passed=6 + 6 + 3, failed=1)
+    result.stdout.fnmatch_lines(["perfbudget: *, one xdist worker measures at a time","test_more.py::test_param:", "test_more.py::test_param[[]0]*",
+                                 "test_more.py::test_param[[]1]*", "test_more.py::test_param[[]2]*",
+                                 "FAILED test_it.py::test_tight - Failed: FAIL test_it.py::test_tight: median *"])
+    names = [r.name for r in Result.load_json(project.path / "out.json")]
+    assert len(names) == len(set(names)) == 6 + 3
+    last = [r.name for r in Result.load_json(project.path / ".perfbudget/last-run.json")]
+    assert sorted(last) == sorted(names)
+    table = [line for line in result.stdout.lines if line.startswith("test_more.py::test_param[")]
+    assert len(table) == 6
+
+
+def test_xdist_loadgroup_keeps_perf_tests_on_one_worker(project: pytest.Pytester) -> None:
+    result = run(project, "-n", "2", "--dist", "loadgroup", "-v")
+    result.assert_outcomes(passed=3, failed=1)
+    workers = {line.split("]")[0] for line in result.stdout.lines
+               if "test_it.py::test_" in line and "@perfbudget" in line and line.startswith("[gw")}
+    assert len(workers) == 1
+
+
+def test_under_xdist_nothing_runs_while_a_worker_measures(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile(test_overlap="""
+        import json, os, time, pytest
+
+        def log(kind, *times):
+            with open("times.jsonl", "a") as f:
+                f.write(json.dumps([kind, *times]) + "\\n")
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_measure(perf, n):
+            def work():
+                log("measured", time.monotonic())
+                time.sleep(0.002)
+            perf(work)
+
+        @pytest.mark.parametrize("n", range(12))
+        def test_plain(n):
+            start = time.monotonic()
+            time.sleep(0.02)
+            log("plain", start, time.monotonic())
+    """)
+    result = run(pytester, "-n", "2")
+    result.assert_outcomes(passed=15)
+    rows = [json.loads(line) for line in (pytester.path / "times.jsonl").read_text().splitlines()]
+    measured = [row[1] for row in rows if row[0] == "measured"]
+    plain = [(row[1], row[2]) for row in rows if row[0] == "plain"]
+    assert len(measured) > 30 and len(plain) == 12
+    overlaps = [(t, span) for t in measured for span in plain if span[0] < t < span[1]]
+    assert not overlaps
+
+
+def test_budget_by_glob_and_by_function_name(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS + "  '*::test_glob*':\n    latency: {median: 1ms}\n"
+                      "  test_param:\n    latency: {median: 1ms}\n")
+    pytester.makepyfile("""
+        import time, pytest
+
+        def test_globbed(perf):
+            perf(time.sleep, 0.02)
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_param(perf, n):
+            perf(time.sleep, 0.02)
+    """)
+    result = run(pytester)
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(["  budget entry: [*]::test_glob[*]", "  budget entry: test_param",
+                                 "  budget entry: test_param"])
+
+
+def test_ini_paths_are_relative_to_the_ini_file(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\nperf_json = results/out.json\n")
+    sub = project.mkdir("sub")
+    project.makepyfile(**{"sub/test_sub": "def test_sub(perf):\n    perf(len, 'x')\n"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(sub)
+        result = project.runpytest_subprocess("-p", "no:cacheprovider", "test_sub.py")
+    result.assert_outcomes(passed=1)
+    assert (project.path / "results" / "out.json").exists()
+
+
+def test_processes_with_pinning_and_a_profile(project: pytest.Pytester) -> None:
+    result = run(project, "test_it.py::test_tight", "--perf-processes", "2", "--perf-cpu", "0",
+                 "--perf-profile")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["perfbudget: *, 2 processes per perf test, pinned to CPU 0",
+                                 "  profile: *.prof*"])
+
+
+def test_profile_names_a_failure_to_profile(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile("""
+        import time, pytest
+        measured = []
+
+        @pytest.mark.performance("tight")
+        def test_flaky_profile(perf):
+            def work():
+                if measured:
+                    raise RuntimeError("only so many")
+                time.sleep(0.002)
+            perf(work)
+            measured.append(True)
+    """)
+    result = run(pytester, "--perf-profile")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["  profile: not written (RuntimeError: only so many)"])
+
+
+def test_the_example_project_passes(pytester: pytest.Pytester) -> None:
+    import shutil
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "python"
+    shutil.copytree(example, pytester.path, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".perfbudget", "__pycache__", "*.egg-info"))
+    result = run(pytester)
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["perfbudget: budget perfbudget.yml, threshold 10% (perf_threshold in pyproject.toml)*",
+                                 "tests/test_performance.py::test_top_words_scales:"])
+    assert "matched no perf test" not in result.stdout.str()
+    selected = run(pytester, "-m", "performance", "-q", "--perf-disable")
+    selected.assert_outcomes(passed=6, deselected=3)
