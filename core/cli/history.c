@@ -159,7 +159,7 @@ int perfbudget_cli_history(int argc, char **argv) {
     int first = 1;
     if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0))
         action = argv[1], first = 2;
-    for (int i = first; i < argc; i++) {
+    for (int i = first; i < argc; i += 2) { /* every option takes a value */
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
@@ -191,7 +191,6 @@ int perfbudget_cli_history(int argc, char **argv) {
             fprintf(stderr, "perfbudget history: invalid value '%s' for %s\n", value, arg);
             return 2;
         }
-        i++;
     }
     if (strcmp(action, "prune") == 0 && o.keep == 0) {
         fprintf(stderr, "perfbudget history prune: give --keep N (N >= 1)\n");
