@@ -60,11 +60,8 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
     if (force != NULL && strcmp(force, "1") == 0) o->force = 1;
     if (o->ctest && spec != NULL && have_environment)
         spec = from_environment; /* ctest's environment beats the CMake argument BASELINE */
-    int implicit = 0;
-    if (spec == NULL && regression != NULL && strcmp(regression, "1") == 0) {
+    if (spec == NULL && regression != NULL && strcmp(regression, "1") == 0)
         spec = have_environment ? from_environment : "latest";
-        implicit = !have_environment;
-    }
     if (spec == NULL) return 0;
     if (is_file(spec)) {
         if (perfbudget_results_load_json(ctx, spec, &o->baseline, &o->baseline_count) !=
@@ -100,14 +97,29 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
         snprintf(resolved, sizeof resolved, "commit:%s", git.merge_base);
         spec = resolved;
     }
+    const char *branch = git.branch[0] ? git.branch : NULL;
+    if (strcmp(spec, "latest") == 0) {
+        /* Each benchmark's most recent result here, so a run of a subset leaves none out. */
+        int exit_code = 0;
+        if (perfbudget_history_load_latest(history, fingerprint, branch, &o->baseline,
+                                           &o->baseline_count) != PERFBUDGET_OK) {
+            fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else if (o->baseline_count == 0) {
+            printf("baseline: none yet (no earlier run on this environment and branch %s); this "
+                   "run will be the first\n", branch ? branch : "(none)");
+        } else {
+            printf("baseline: the latest result of each benchmark on this environment and branch "
+                   "%s\n", branch ? branch : "(none)");
+        }
+        perfbudget_history_close(history);
+        return exit_code;
+    }
     int64_t run_id;
-    int code = perfbudget_history_find(history, spec, fingerprint, git.branch[0] ? git.branch : NULL,
-                                       &run_id, why, sizeof why);
+    int code = perfbudget_history_find(history, spec, fingerprint, branch, &run_id, why, sizeof why);
     int exit_code = 0;
     perfbudget_run_record record;
-    if (code == PERFBUDGET_ENOTFOUND && (implicit || strcmp(spec, "latest") == 0)) {
-        printf("baseline: none yet (%s); this run will be the first\n", why);
-    } else if (code != PERFBUDGET_OK) {
+    if (code != PERFBUDGET_OK) {
         fprintf(stderr, "%s: baseline: %s\n", program, why);
         exit_code = 2;
     } else if (perfbudget_history_run(history, run_id, &record) != PERFBUDGET_OK) {

@@ -452,6 +452,50 @@ int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudge
     return PERFBUDGET_OK;
 }
 
+int perfbudget_history_load_latest(perfbudget_history *h, const char *environment,
+                                   const char *branch, perfbudget_result ***out, size_t *count) {
+    char fingerprint[512];
+    if (environment == NULL)
+        environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
+                           "r.custom_metrics FROM results r JOIN benchmarks b ON b.id = "
+                           "r.benchmark_id WHERE r.run_id = (SELECT max(x.run_id) FROM results x "
+                           "JOIN runs u ON u.id = x.run_id WHERE x.benchmark_id = r.benchmark_id "
+                           "AND u.environment = ?1 AND u.branch IS ?2) ORDER BY b.name",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading the latest results");
+    sqlite3_bind_text(stmt, 1, environment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, branch, -1, SQLITE_STATIC);
+    size_t n = 0, capacity = 16;
+    perfbudget_result **results = malloc(capacity * sizeof *results);
+    int code = results ? PERFBUDGET_OK : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    int step = SQLITE_DONE;
+    while (code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == capacity) {
+            perfbudget_result **grown = realloc(results, 2 * capacity * sizeof *grown);
+            if (grown == NULL) {
+                code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+                break;
+            }
+            results = grown;
+            capacity *= 2;
+        }
+        code = load_result(h, stmt, &results[n]);
+        if (code == PERFBUDGET_OK) n++;
+    }
+    if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, "reading the latest results");
+    sqlite3_finalize(stmt);
+    if (code != PERFBUDGET_OK) {
+        perfbudget_results_free(results, n);
+        return code;
+    }
+    *out = results;
+    *count = n;
+    return PERFBUDGET_OK;
+}
+
 /* One integer from a query with up to two text parameters; 0 rows -> ENOTFOUND. */
 static int single_id(perfbudget_history *h, const char *sql, const char *a, const char *b,
                      int64_t *out) {

@@ -733,3 +733,97 @@ def run_options(**kwargs: Any) -> Any:
 def result_file_name(name: str) -> str:
     buffer = ffi.new("char[]", 160)
     return _text(lib.perfbudget_result_file_name(_bytes(name), buffer, 160))
+
+
+# ---- the history ---------------------------------------------------------------------------------
+
+
+class HistoryNotFound(PerfbudgetError, LookupError):
+    """A baseline, run or commit the history does not have; the message says what is missing."""
+
+
+def git_describe(directory: PathLike = ".") -> dict[str, Any]:
+    """Commit, branch, dirty flag and merge base of the work tree holding directory (empty
+    strings outside git), as the core's perfbudget_git_describe sees them."""
+    out = ffi.new("perfbudget_git_info *")
+    lib.perfbudget_git_describe(ffi.NULL, _bytes(fspath(directory)), out)
+    return {
+        "commit": _text(out.commit),
+        "branch": _text(out.branch),
+        "dirty": bool(out.dirty),
+        "merge_base": _text(out.merge_base),
+    }
+
+
+def environment_fingerprint(toolchain: Optional[str] = None) -> str:
+    """This machine's fingerprint (host, CPU, cores, OS, kernel, toolchain)."""
+    buffer = ffi.new("char[]", 512)
+    return _text(lib.perfbudget_environment_fingerprint(_bytes(toolchain), buffer, 512))
+
+
+class History:
+    """The SQLite history of runs and baselines (docs/history.md)."""
+
+    def __init__(self, path: PathLike) -> None:
+        self._context = _context()
+        self.path = fspath(path)
+        out = ffi.new("perfbudget_history **")
+        self._context.check(lib.perfbudget_history_open(self._context.handle, _bytes(self.path), out))
+        self._handle = ffi.gc(out[0], lib.perfbudget_history_close)
+
+    def add_run(self, results: Sequence[Result], source: str, environment: str,
+                git: Optional[dict[str, Any]] = None) -> int:
+        """Append a run (one transaction); its id."""
+        git = git or {}
+        # char arrays that live until the call returns (a struct field only points to them)
+        keep = [ffi.NULL if text is None else ffi.new("char[]", text.encode("utf-8"))
+                for text in (source, environment, git.get("commit") or None,
+                             git.get("branch") or None)]
+        info = ffi.new("perfbudget_run_info *")
+        info.source, info.environment, info.commit, info.branch = keep
+        info.dirty = int(bool(git.get("dirty")))
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        run_id = ffi.new("int64_t *")
+        self._context.check(lib.perfbudget_history_add_run(self._handle, info, handles,
+                                                           len(results), run_id))
+        return int(run_id[0])
+
+    def load_latest(self, environment: str, branch: Optional[str]) -> list[Result]:
+        """Each benchmark's most recent result on this environment and branch."""
+        out = ffi.new("perfbudget_result ***")
+        count = ffi.new("size_t *")
+        self._context.check(lib.perfbudget_history_load_latest(
+            self._handle, _bytes(environment), _bytes(branch or None), out, count))
+        return self._adopt(out[0], count[0])
+
+    def find(self, spec: str, environment: str, branch: Optional[str]) -> tuple[int, str]:
+        """The run a baseline spec names (a baseline name, run:ID, commit:SHA) and why."""
+        run_id = ffi.new("int64_t *")
+        why = ffi.new("char[]", 512)
+        code = lib.perfbudget_history_find(self._handle, _bytes(spec), _bytes(environment),
+                                           _bytes(branch or None), run_id, why, 512)
+        if code == lib.PERFBUDGET_ENOTFOUND:
+            raise HistoryNotFound(code, _text(why))
+        self._context.check(code)
+        return int(run_id[0]), _text(why)
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        out = ffi.new("perfbudget_run_record *")
+        self._context.check(lib.perfbudget_history_run(self._handle, run_id, out))
+        return {"id": out.id, "environment": _text(out.environment), "commit": _text(out.commit),
+                "branch": _text(out.branch), "source": _text(out.source)}
+
+    def load_run(self, run_id: int) -> list[Result]:
+        out = ffi.new("perfbudget_result ***")
+        count = ffi.new("size_t *")
+        self._context.check(lib.perfbudget_history_load_run(self._handle, run_id, out, count))
+        return self._adopt(out[0], count[0])
+
+    def save_baseline(self, name: str, run_id: int = 0) -> None:
+        self._context.check(lib.perfbudget_history_save_baseline(self._handle, _bytes(name), run_id))
+
+    @staticmethod
+    def _adopt(array: Any, count: int) -> list[Result]:
+        results = [Result(array[i]) for i in range(count)]
+        lib.perfbudget_free(array)  # the array only: each result is owned by its Result now
+        return results

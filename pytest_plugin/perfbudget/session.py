@@ -1,6 +1,6 @@
 """The run as a whole: budget file, baseline, the per-test conclusion (judge, compare, fail the
 test itself), the results that travel on reports, and what the controller alone writes and
-prints at the end (summary table, result files, last-run.json, saved baselines). Every figure
+prints at the end (summary table, result files, the run in the history, saved baselines). Every figure
 and every verdict comes from the C core through _core; this module only moves them around."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import csv
 import io
 import math
 import os
+import platform
 import shutil
 import tempfile
 import warnings
@@ -25,10 +26,14 @@ from perfbudget._core import (
     BudgetError,
     Comparison,
     EffectiveBudget,
+    History,
+    HistoryNotFound,
     PerfbudgetError,
     Result,
     Sampler,
+    environment_fingerprint,
     format_value,
+    git_describe,
     load_budgets,
     result_file_name,
     run_options,
@@ -164,6 +169,9 @@ class PerfSession:
         self.budget_path: Optional[Path] = None
         self._load_budget()
         self.state_dir = (self.budget_path.parent if self.budget_path else rootdir) / STATE_DIR
+        self.history_path = self._history_path()
+        self.environment = environment_fingerprint(
+            f"{platform.python_implementation()} {platform.python_version()}")
         self.baseline: dict[str, Result] = {}
         self.baseline_label = ""
         self.baseline_note = ""
@@ -173,9 +181,6 @@ class PerfSession:
         self.order: dict[str, int] = {}  # node id -> position in the collection, for the summary
         self.results: list[tuple[dict[str, Any], Result]] = []
         self.notes: list[str] = []
-        if self.settings["history"] is not None:
-            self.notes.append("--perf-history: accepted; the history store arrives in a later "
-                              "release, results go to .perfbudget/last-run.json meanwhile")
 
     # ---- set-up ----
 
@@ -206,31 +211,71 @@ class PerfSession:
             raise pytest.UsageError(f"invalid budget file:\n{_budget_error_text(error)}") from None
         self.budget_path = path
 
+    def _history_path(self) -> Path:
+        """--perf-history / PERFBUDGET_HISTORY / perf_history, else the budget file's
+        settings.history, else .perfbudget/history.sqlite at the rootdir."""
+        if self.settings["history"] is not None:
+            return self._path("history")
+        if self.budget is not None:
+            return Path(self.budget.history_path)
+        return self.state_dir / "history.sqlite"
+
+    def _open_history(self) -> History:
+        try:
+            return History(self.history_path)
+        except PerfbudgetError as error:
+            raise pytest.UsageError(f"cannot open the history: {error}") from None
+
     def _load_baseline(self) -> None:
+        """A result file, or from the history: each benchmark's latest result (the default), a
+        baseline name, merge-base, run:ID or commit:SHA (docs/history.md)."""
         value = self.settings["baseline"]
-        if value is None:
-            path = self.state_dir / "last-run.json"
-            self.baseline_label = f"the last run ({self._shown(path)})"
-            if not path.exists():
-                self.baseline_note = (f"no last run yet ({self._shown(path)}): nothing to compare "
-                                      f"with; this run becomes the baseline of the next")
-                return
-        else:
+        if value is not None:
             candidate = self._path("baseline")
             if candidate.exists() or str(value).endswith(".json"):
-                path = candidate
-                self.baseline_label = f"baseline {self._shown(path)}"
-            else:
-                path = self.state_dir / "baselines" / f"{value}.json"
-                self.baseline_label = f"baseline '{value}' ({self._shown(path)})"
-            if not path.exists():
-                raise pytest.UsageError(f"{self.settings.source('baseline')}: no baseline "
-                                        f"{value!r}: {path} does not exist (save one with "
-                                        f"--perf-save-baseline NAME)")
+                self.baseline_label = f"baseline {self._shown(candidate)}"
+                if not candidate.exists():
+                    raise pytest.UsageError(f"{self.settings.source('baseline')}: baseline file "
+                                            f"{candidate} does not exist")
+                try:
+                    self.baseline = {r.name: r for r in Result.load_json(candidate)}
+                except PerfbudgetError as error:
+                    raise pytest.UsageError(f"cannot read the baseline {candidate}: {error}") from None
+                return
+        spec = "latest" if value is None else str(value)
+        history = self._open_history()
+        git = git_describe(self.rootdir)
+        branch = git["branch"] or None
+        shown = self._shown(self.history_path)
+        if spec == "latest":
+            results = history.load_latest(self.environment, branch)
+            self.baseline_label = (f"the latest result of each benchmark on this environment and "
+                                   f"branch {branch or '(none)'} ({shown})")
+            if not results:
+                self.baseline_note = (f"no earlier run on this environment and branch "
+                                      f"{branch or '(none)'} in {shown}: nothing to compare with; "
+                                      f"this run becomes the baseline of the next")
+            self.baseline = {r.name: r for r in results}
+            return
+        if spec == "merge-base":
+            if not git["merge_base"]:
+                raise pytest.UsageError(f"{self.settings.source('baseline')}: merge-base needs a "
+                                        f"git work tree with a main or master branch")
+            spec = f"commit:{git['merge_base']}"
         try:
-            self.baseline = {result.name: result for result in Result.load_json(path)}
-        except PerfbudgetError as error:
-            raise pytest.UsageError(f"cannot read the baseline {path}: {error}") from None
+            run_id, why = history.find(spec, self.environment, branch)
+        except HistoryNotFound as error:
+            raise pytest.UsageError(f"{self.settings.source('baseline')}: {error} in {shown} "
+                                    f"(save one with --perf-save-baseline NAME)") from None
+        record = history.run(run_id)
+        if record["environment"] != self.environment and os.environ.get("PERFBUDGET_FORCE") != "1":
+            raise pytest.UsageError(
+                f"{self.settings.source('baseline')}: {why} was measured on a different "
+                f"environment, so a comparison would measure the machines, not the code "
+                f"(baseline: {record['environment']}; here: {self.environment}); set "
+                f"PERFBUDGET_FORCE=1 to compare anyway")
+        self.baseline = {r.name: r for r in history.load_run(run_id)}
+        self.baseline_label = f"{why} ({shown})"
 
     def _shown(self, path: Path) -> str:
         with contextlib.suppress(ValueError):
@@ -522,7 +567,7 @@ class PerfSession:
             self.records[record["name"]] = record  # a rerun replaces, never duplicates
 
     def finish(self) -> None:
-        """Write last-run.json, --perf-json, --perf-report and --perf-save-baseline."""
+        """Record the run in the history; write --perf-json, --perf-report, --perf-save-baseline."""
         if self.is_xdist_worker or self.child_output is not None or not self.records:
             return
         for record in self.records.values():
@@ -532,7 +577,7 @@ class PerfSession:
             self.results.append((record, result))
         results = [result for _, result in self.results]
         self._note_unused_entries()
-        self._write_last_run(results)
+        run_id = self._record_run(results)
         if self.settings["json"] is not None:
             path = self._path("json")
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -542,12 +587,11 @@ class PerfSession:
             path = self._path("report")
             self._write_report(path)
             self.notes.append(f"report written to {path}")
-        if self.settings["save_baseline"] is not None:
-            path = self.state_dir / "baselines" / f"{self.settings['save_baseline']}.json"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Result.write_json(results, path)
-            self.notes.append(f"baseline '{self.settings['save_baseline']}' saved to "
-                              f"{self._shown(path)}")
+        if self.settings["save_baseline"] is not None and run_id is not None:
+            name = str(self.settings["save_baseline"])
+            self._open_history().save_baseline(name, run_id)
+            self.notes.append(f"baseline '{name}' saved (run {run_id} in "
+                              f"{self._shown(self.history_path)})")
 
     def _note_unused_entries(self) -> None:
         """Budget entries that judged nothing in this run: a typo must not silently disable a
@@ -560,17 +604,16 @@ class PerfSession:
             self.notes.append(f"{self._budget_name()}:{line}: budget entry {pattern!r} matched "
                               f"no perf test of this run")
 
-    def _write_last_run(self, results: list[Result]) -> None:
-        """last-run.json keeps the latest measurement of every benchmark: a run of a subset
-        replaces those it measured and keeps the others."""
-        path = self.state_dir / "last-run.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        kept: list[Result] = []
-        if path.exists():
-            with contextlib.suppress(PerfbudgetError):
-                names = {result.name for result in results}
-                kept = [old for old in Result.load_json(path) if old.name not in names]
-        Result.write_json(kept + results, path)
+    def _record_run(self, results: list[Result]) -> Optional[int]:
+        """One run of the history (source pytest) with git's view of the rootdir."""
+        try:
+            run_id = self._open_history().add_run(results, "pytest", self.environment,
+                                                  git_describe(self.rootdir))
+        except (PerfbudgetError, pytest.UsageError) as error:
+            self.notes.append(f"could not record the run in the history: {error}")
+            return None
+        self.notes.append(f"history: run {run_id} recorded in {self._shown(self.history_path)}")
+        return run_id
 
     def _rows(self) -> list[dict[str, str]]:
         rows = []

@@ -134,7 +134,7 @@ def test_threshold_precedence(pytester: pytest.Pytester, monkeypatch: pytest.Mon
         (["--perf-report", "out.txt"], {}, "", "ERROR: --perf-report: the report format follows*"),
         (["--perf-save-baseline", "a/b"], {}, "", "ERROR: --perf-save-baseline: a baseline name is*"),
         (["--perf-budget", "missing.yml"], {}, "", "ERROR: --perf-budget: budget file *missing.yml does not exist"),
-        (["--perf-baseline", "nope"], {}, "", "ERROR: --perf-baseline: no baseline 'nope': *"),
+        (["--perf-baseline", "nope"], {}, "", "ERROR: --perf-baseline: no baseline named 'nope'*"),
     ],
 )
 def test_invalid_settings_name_their_source(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
@@ -229,38 +229,51 @@ def test_summary_table_after_the_run(project: pytest.Pytester) -> None:
 def test_regression_against_a_saved_baseline(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     saved = run(project, "test_it.py::test_unmarked", "--perf-save-baseline", "main")
     saved.assert_outcomes(passed=1)
-    saved.stdout.fnmatch_lines(["baseline 'main' saved to .perfbudget/baselines/main.json"])
+    saved.stdout.fnmatch_lines(["history: run 1 recorded in .perfbudget/history.sqlite",
+                                "baseline 'main' saved (run 1 in .perfbudget/history.sqlite)"])
     monkeypatch.setenv("NAP_MS", "20")  # 20x slower than the baseline
     result = run(project, "test_it.py::test_unmarked", "--perf-baseline", "main")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "perfbudget: *regression checks against baseline 'main' (.perfbudget/baselines/main.json)",
+        "perfbudget: *regression checks against baseline 'main' (run 1) (.perfbudget/history.sqlite)",
         "FAIL test_it.py::test_unmarked: median * ms vs * ms baseline: +*% *p = *regression (critical)",
         "test_it.py::test_unmarked * +*%  FAIL, regression (critical)",
     ])
-    # the same baseline named by its file, through the environment
-    monkeypatch.setenv("PERFBUDGET_BASELINE", str(project.path / ".perfbudget/baselines/main.json"))
+    # the same baseline through the environment, and as an exported result file
+    monkeypatch.setenv("PERFBUDGET_BASELINE", "main")
     again = run(project, "test_it.py::test_unmarked")
     again.assert_outcomes(failed=1)
+    from perfbudget._core import History
+    Result.write_json(History(project.path / ".perfbudget/history.sqlite").load_run(1),
+                      project.path / "main.json")
+    monkeypatch.setenv("PERFBUDGET_BASELINE", str(project.path / "main.json"))
+    from_file = run(project, "test_it.py::test_unmarked")
+    from_file.assert_outcomes(failed=1)
 
 
 def test_regression_flag_compares_with_the_last_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")  # sleep() differs by >5% between processes
     first = run(project, "test_it.py::test_unmarked", "--performance-regression")
     first.assert_outcomes(passed=1)
-    first.stdout.fnmatch_lines(["perfbudget: *regression checks against the last run (.perfbudget/last-run.json)",
-                                "note: no last run yet*"])
+    first.stdout.fnmatch_lines(["perfbudget: *regression checks against the latest result of each benchmark*",
+                                "note: no earlier run on this environment*"])
     monkeypatch.setenv("PERFBUDGET_REGRESSION", "1")
     same = run(project, "test_it.py::test_unmarked", "test_it.py::test_roomy")
     same.assert_outcomes(passed=2)
-    same.stdout.fnmatch_lines(["test_it.py::test_roomy * new  pass", "compared with the last run*"])
+    same.stdout.fnmatch_lines(["test_it.py::test_roomy * new  pass", "compared with the latest result*"])
     monkeypatch.setenv("NAP_MS", "20")
     slower = run(project, "test_it.py::test_unmarked")
     slower.assert_outcomes(failed=1)
     slower.stdout.fnmatch_lines(["FAIL test_it.py::test_unmarked: median * vs * baseline: +*regression*"])
-    # last-run.json keeps every benchmark once, the latest measurement of each
-    names = [r.name for r in Result.load_json(project.path / ".perfbudget/last-run.json")]
-    assert sorted(names) == ["test_it.py::test_roomy", "test_it.py::test_unmarked"]
+    # the history's latest results keep every benchmark once, the latest measurement of each,
+    # though the last run measured only one of them
+    from perfbudget._core import History
+    from perfbudget.session import PerfSession  # noqa: F401 - the same fingerprint
+    import platform
+    from perfbudget._core import environment_fingerprint
+    env = environment_fingerprint(f"{platform.python_implementation()} {platform.python_version()}")
+    latest = History(project.path / ".perfbudget/history.sqlite").load_latest(env, None)
+    assert sorted(r.name for r in latest) == ["test_it.py::test_roomy", "test_it.py::test_unmarked"]
 
 
 def test_threshold_from_the_marker_beats_the_command_line(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -441,7 +454,7 @@ def test_disable_runs_each_perf_test_once(pytester: pytest.Pytester) -> None:
 def test_result_and_report_files(project: pytest.Pytester) -> None:
     result = run(project, "--perf-json", "out/results.json", "--perf-report", "report.md",
                  "--perf-history", "h.sqlite")
-    result.stdout.fnmatch_lines(["--perf-history: accepted*", "results written to *out/results.json",
+    result.stdout.fnmatch_lines(["history: run 1 recorded in h.sqlite", "results written to *out/results.json",
                                  "report written to *report.md"])
     data = json.loads((project.path / "out/results.json").read_text())
     by_name = {b["name"]: b for b in data["benchmarks"]}
@@ -589,8 +602,10 @@ def test_under_xdist_every_result_once_and_failures_per_test(project: pytest.Pyt
                                  "FAILED test_it.py::test_tight - Failed: FAIL test_it.py::test_tight: median *"])
     names = [r.name for r in Result.load_json(project.path / "out.json")]
     assert len(names) == len(set(names)) == 6 + 3
-    last = [r.name for r in Result.load_json(project.path / ".perfbudget/last-run.json")]
-    assert sorted(last) == sorted(names)
+    # the controller alone recorded one run in the history, with every result once
+    from perfbudget._core import History
+    recorded = [r.name for r in History(project.path / ".perfbudget/history.sqlite").load_run(1)]
+    assert sorted(recorded) == sorted(names)
     table = [line for line in result.stdout.lines if line.startswith("test_more.py::test_param[")]
     assert len(table) == 6
 

@@ -73,6 +73,14 @@ PERFBUDGET_API int perfbudget_history_run(perfbudget_history *history, int64_t r
 PERFBUDGET_API int perfbudget_history_load_run(perfbudget_history *history, int64_t run_id,
                                                perfbudget_result ***out, size_t *count);
 
+/** For every benchmark measured on environment and branch (NULL: no branch), its most recent
+ *  result: the baseline "latest", which stays complete when a run measured only a subset.
+ *  *count is 0 when there is none yet. Returns PERFBUDGET_OK, PERFBUDGET_EIO or ENOMEM.
+ *  Returns a new array in *out; free with perfbudget_results_free(). */
+PERFBUDGET_API int perfbudget_history_load_latest(perfbudget_history *history,
+                                                  const char *environment, const char *branch,
+                                                  perfbudget_result ***out, size_t *count);
+
 /** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
  *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit, e.g. the
  *  merge base), or a baseline name. explanation receives one line saying which run was chosen
