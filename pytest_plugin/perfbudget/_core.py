@@ -539,6 +539,15 @@ class Result:
                         bool(higher[0])))
         return out
 
+    @property
+    def identity(self) -> str:
+        """The version of the benchmarked code (a test source hash, a CMake VERSION)."""
+        return _text(lib.perfbudget_result_identity(self._handle))
+
+    def set_identity(self, identity: str) -> None:
+        if lib.perfbudget_result_set_identity(self._handle, _bytes(identity)) != lib.PERFBUDGET_OK:
+            raise MemoryError("perfbudget_result_set_identity")
+
     def set_failed(self, message: str) -> None:
         lib.perfbudget_result_set_status(self._handle, lib.PERFBUDGET_RUN_FAILED, _bytes(message))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
+import hashlib
+import inspect
 import csv
 import io
 import math
@@ -59,6 +61,15 @@ def perf_session(config: pytest.Config) -> "PerfSession":
     return config.stash[SESSION_KEY]
 
 
+def _source_identity(function: Any) -> str:
+    """The first 12 hex digits of a SHA-256 of the test function's source ("" if unknown)."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
 @dataclass
 class MeasureContext:
     """What the perf fixture of one test needs from the session: names, settings, isolation."""
@@ -69,6 +80,7 @@ class MeasureContext:
     marker: Optional[pytest.Mark]
     settings: Settings
     group: str  # the summary groups rows by it: a parametrized test's cases together
+    identity: str = ""  # a hash of the test function's source: changed code, new series
     used_names: set[str] = field(default_factory=set)
 
     @property
@@ -345,6 +357,7 @@ class PerfSession:
         try:
             context = self.context_for(item.nodeid, names, item.get_closest_marker("performance"),
                                        _group_of(item))
+            context.identity = _source_identity(getattr(item, "function", None))
         except SettingError as error:
             pytest.fail(str(error), pytrace=False)
         wanted = context.settings["budget_name"]
@@ -484,12 +497,16 @@ class PerfSession:
             worst = result.judge(self.budget, budget_name)
         comparison: Optional[Comparison] = None
         note = ""
+        result.set_identity(context.identity)
         if settings.regression and result.status == "ok":
             base = self.baseline.get(measurement.name)
             if self.baseline_note:
                 note = self.baseline_note
             elif base is None or not base.samples:
                 note = "new: the baseline has no samples of it"
+            elif base.identity != result.identity:
+                note = ("new series: the test's code changed since the baseline, so it is not "
+                        "compared with measurements of different code")
             else:
                 try:
                     comparison = result.compare_with(base, threshold=settings.threshold,

@@ -251,6 +251,23 @@ def test_regression_against_a_saved_baseline(project: pytest.Pytester, monkeypat
     from_file.assert_outcomes(failed=1)
 
 
+def test_changed_test_code_starts_a_new_series(pytester: pytest.Pytester) -> None:
+    """A test whose source changed is not compared with measurements of the old code."""
+    pytester.makepyfile(test_series="""
+        def test_work(perf):
+            perf(sum, range(100))
+    """)
+    run(pytester, "--perf-save-baseline", "main").assert_outcomes(passed=1)
+    pytester.makepyfile(test_series="""
+        import time
+        def test_work(perf):
+            perf(time.sleep, 0.002)  # the code changed, and it is far slower
+    """)
+    result = run(pytester, "--perf-baseline", "main")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["test_series.py::test_work * new  pass"])
+
+
 def test_regression_flag_compares_with_the_last_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")  # sleep() differs by >5% between processes
     first = run(project, "test_it.py::test_unmarked", "--performance-regression")
