@@ -160,6 +160,43 @@ int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n
     double half_width = 100.0 * 1.959963984540054 * se_change;
     out->ci_low_pct = out->change_pct - half_width;
     out->ci_high_pct = out->change_pct + half_width;
+    out->run_spread_pct = NAN;
     decide(out, n_baseline, n_current, se_change, opts->higher_is_better);
+    return PERFBUDGET_OK;
+}
+
+/* The 97.5 % quantile of Student's t with df degrees of freedom (Cornish-Fisher
+ * expansion around the normal quantile; within 0.2 % of the exact value for df >= 2). */
+static double t975(double df) {
+    double z = 1.959963984540054, z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+    return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df) +
+           (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df);
+}
+
+int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
+                            const double *current, size_t n_current, const double *run_medians,
+                            size_t n_runs, const perfbudget_compare_options *opts,
+                            perfbudget_comparison *out) {
+    int status = perfbudget_compare(ctx, baseline, n_baseline, current, n_current, opts, out);
+    if (status != PERFBUDGET_OK || n_runs < 3 || run_medians == NULL) return status;
+    for (size_t i = 0; i < n_runs; i++)
+        if (!isfinite(run_medians[i]))
+            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "compare_runs: run %zu is not finite", i);
+    double mean = perfbudget__mean(run_medians, n_runs);
+    double sd = perfbudget__stddev(run_medians, n_runs, mean);
+    if (!(mean != 0.0)) return PERFBUDGET_OK;
+    double n = (double)n_runs;
+    out->run_spread_pct = 100.0 * t975(n - 1.0) * sd * sqrt(1.0 + 1.0 / n) / fabs(mean);
+    if (out->resolvable_pct < out->run_spread_pct) out->resolvable_pct = out->run_spread_pct;
+    /* Where this run's statistic falls among the earlier runs: a change their own spread could
+     * produce is not a verdict either way. */
+    double deviation = 100.0 * (out->current_value - mean) / fabs(mean);
+    if ((out->outcome == PERFBUDGET_OUTCOME_REGRESSION ||
+         out->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT) &&
+        fabs(deviation) <= out->run_spread_pct) {
+        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+        out->severity = PERFBUDGET_SEVERITY_NONE;
+        out->regressed = 0;
+    }
     return PERFBUDGET_OK;
 }

@@ -83,6 +83,7 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return 2;
     }
+    o->history_path = history_path; /* earlier runs give the run-to-run noise band */
     perfbudget_git_info git;
     perfbudget_git_describe(NULL, ".", &git);
     char resolved[96], fingerprint[512], why[512];
@@ -191,6 +192,34 @@ static void regression_options(const perfbudget__verdict_options *o, const char 
         opts->threshold_pct = from_environment;
 }
 
+/* The comparison, against the spread of the benchmark's last 10 runs here when a history
+ * holds them (perfbudget_compare_runs), else on the samples alone. */
+static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict_options *o,
+                              const perfbudget_result *result, const double *base, size_t n_base,
+                              const double *current, size_t n_current,
+                              const perfbudget_compare_options *opts, perfbudget_comparison *out) {
+    double *medians = NULL;
+    size_t n_runs = 0;
+    perfbudget_history *history = NULL;
+    if (o->history_path != NULL &&
+        perfbudget_history_open(NULL, o->history_path, &history) == PERFBUDGET_OK) {
+        char fingerprint[512];
+        perfbudget_git_info git;
+        perfbudget_git_describe(NULL, ".", &git);
+        perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+        if (perfbudget_history_run_medians(history, perfbudget_result_name(result),
+                                           perfbudget_result_identity(result), fingerprint,
+                                           git.branch[0] ? git.branch : NULL, 10, &medians,
+                                           &n_runs) != PERFBUDGET_OK)
+            n_runs = 0;
+        perfbudget_history_close(history);
+    }
+    int code = perfbudget_compare_runs(ctx, base, n_base, current, n_current, medians, n_runs,
+                                       opts, out);
+    perfbudget_free(medians);
+    return code;
+}
+
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
                          perfbudget_result *result) {
     char file[128], path[4096];
@@ -231,7 +260,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
             fprintf(out, "note: the baseline measured version '%s' of %s, this is '%s'; a new "
                          "series starts, nothing to compare\n",
                     perfbudget_result_identity(base), perfbudget_result_name(result), identity);
-        else if (perfbudget_compare(ctx, base_samples, n_base, samples, n_current, &opts,
+        else if (compare_with_noise(ctx, o, result, base_samples, n_base, samples, n_current, &opts,
                                     &comparison) == PERFBUDGET_OK)
             regression = &comparison;
         else

@@ -18,6 +18,7 @@ typedef struct perfbudget__verdict_options {
     int ctest;                         /* CTest output: tags and PERFBUDGET_SKIP */
     int force;                         /* compare across environments anyway */
     const char *session_dir;           /* also write the result here */
+    const char *history_path;          /* where run medians for the noise band come from */
 } perfbudget__verdict_options;
 
 /* Load a budget file, printing every problem as file:line:column: message; NULL on failure. */

@@ -496,6 +496,50 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     return PERFBUDGET_OK;
 }
 
+int perfbudget_history_run_medians(perfbudget_history *h, const char *name, const char *identity,
+                                   const char *environment, const char *branch, size_t last,
+                                   double **out, size_t *count) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT median FROM (SELECT r.run_id, r.median FROM results r JOIN "
+                           "benchmarks b ON b.id = r.benchmark_id JOIN runs u ON u.id = r.run_id "
+                           "WHERE b.name = ?1 AND b.identity = ?2 AND u.environment = ?3 AND "
+                           "u.branch IS ?4 AND r.status = 'ok' AND r.median IS NOT NULL "
+                           "ORDER BY r.run_id DESC LIMIT ?5) ORDER BY run_id",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading run medians");
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, identity ? identity : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, environment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, branch, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, last ? (sqlite3_int64)last : -1);
+    size_t n = 0, capacity = last ? last : 64;
+    double *values = malloc((capacity ? capacity : 1) * sizeof *values);
+    int step = SQLITE_DONE;
+    while (values != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == capacity) {
+            double *grown = realloc(values, 2 * capacity * sizeof *grown);
+            if (grown == NULL) {
+                free(values);
+                values = NULL;
+                break;
+            }
+            values = grown;
+            capacity *= 2;
+        }
+        values[n++] = sqlite3_column_double(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    if (values == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (step != SQLITE_DONE) {
+        free(values);
+        return db_fail(h, "reading run medians");
+    }
+    *out = values;
+    *count = n;
+    return PERFBUDGET_OK;
+}
+
 /* One integer from a query with up to two text parameters; 0 rows -> ENOTFOUND. */
 static int single_id(perfbudget_history *h, const char *sql, const char *a, const char *b,
                      int64_t *out) {

@@ -52,11 +52,15 @@ char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_un
     const char *severity = c->severity == PERFBUDGET_SEVERITY_NONE
                                ? ""
                                : perfbudget_severity_name(c->severity);
+    char spread[64] = "";
+    if (!isnan(c->run_spread_pct))
+        snprintf(spread, sizeof spread, ", run-to-run spread +-%.1f%%", c->run_spread_pct);
     snprintf(buf, size,
-             "%s %s vs %s baseline: %+.1f%% (95%% CI %+.1f%% .. %+.1f%%), p = %.2g, threshold "
+             "%s %s vs %s baseline: %+.1f%% (95%% CI %+.1f%% .. %+.1f%%), p = %.2g%s, threshold "
              "%g%%: %s%s%s%s",
-             perfbudget_statistic_name(c->statistic), current, baseline, c->change_pct, c->ci_low_pct, c->ci_high_pct, c->p_value,
-             c->threshold_pct, perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "",
+             perfbudget_statistic_name(c->statistic), current, baseline, c->change_pct,
+             c->ci_low_pct, c->ci_high_pct, c->p_value, spread, c->threshold_pct,
+             perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "",
              severity, severity[0] ? ")" : "");
     return buf;
 }

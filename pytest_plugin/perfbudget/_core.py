@@ -191,6 +191,7 @@ class Comparison:
     outcome: str
     severity: str
     text: str
+    run_spread_pct: Optional[float] = None  # the run-to-run noise band, when earlier runs gave one
     _record: Any = field(default=None, repr=False, compare=False)  # the C record, for reports
 
     @classmethod
@@ -215,6 +216,7 @@ class Comparison:
             outcome=_text(lib.perfbudget_outcome_name(c.outcome)),
             severity=_text(lib.perfbudget_severity_name(c.severity)),
             text=_text(buffer),
+            run_spread_pct=_nan_to_none(c.run_spread_pct),
             _record=c,
         )
 
@@ -244,16 +246,21 @@ def compare(
     critical: Optional[float] = None,
     statistic: str = "median",
     alpha: float = 0.05,
+    run_medians: Optional[Sequence[float]] = None,
 ) -> Comparison:
     """Compare current samples with baseline samples: change_pct, p_value, significant,
     severity, regressed. threshold and critical are percentages (critical defaults to twice the
-    threshold). Raises PerfbudgetError for an empty set or NaN."""
+    threshold). With run_medians (the statistic of 3 or more earlier runs of the same code),
+    a change must also stand out from their run-to-run spread (perfbudget_compare_runs).
+    Raises PerfbudgetError for an empty set or NaN."""
     context = _context()
     base, n_base = _doubles(baseline)
     now, n_now = _doubles(current)
+    runs, n_runs = _doubles(run_medians or [])
     options = _compare_options(threshold, higher_is_better, critical, statistic, alpha)
     out = ffi.new("perfbudget_comparison *")
-    context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
+    context.check(lib.perfbudget_compare_runs(context.handle, base, n_base, now, n_now, runs,
+                                              n_runs, options, out))
     return Comparison._from_c(out)
 
 
@@ -582,9 +589,11 @@ class Result:
     def compare_with(
         self, baseline: "Result", threshold: float = 5.0, higher_is_better: bool = False, *,
         critical: Optional[float] = None, statistic: str = "median", alpha: float = 0.05,
+        run_medians: Optional[Sequence[float]] = None,
     ) -> Comparison:
         return compare(baseline.samples, self.samples, threshold, higher_is_better,
-                       critical=critical, statistic=statistic, alpha=alpha)
+                       critical=critical, statistic=statistic, alpha=alpha,
+                       run_medians=run_medians)
 
     def _c_comparison(self, comparison: Optional[Comparison], baseline: Optional["Result"]) -> Any:
         """The C record of a comparison, recomputed from the baseline's samples."""
@@ -827,6 +836,18 @@ class History:
         count = ffi.new("size_t *")
         self._context.check(lib.perfbudget_history_load_run(self._handle, run_id, out, count))
         return self._adopt(out[0], count[0])
+
+    def run_medians(self, name: str, identity: str, environment: str, branch: Optional[str],
+                    last: int = 10) -> list[float]:
+        """The medians of the benchmark's last runs of the same code here, oldest first."""
+        out = ffi.new("double **")
+        count = ffi.new("size_t *")
+        self._context.check(lib.perfbudget_history_run_medians(
+            self._handle, _bytes(name), _bytes(identity), _bytes(environment),
+            _bytes(branch or None), last, out, count))
+        values = [out[0][i] for i in range(count[0])]
+        lib.perfbudget_free(out[0])
+        return values
 
     def save_baseline(self, name: str, run_id: int = 0) -> None:
         self._context.check(lib.perfbudget_history_save_baseline(self._handle, _bytes(name), run_id))

@@ -185,6 +185,8 @@ class PerfSession:
         self.environment = environment_fingerprint(
             f"{platform.python_implementation()} {platform.python_version()}")
         self.baseline: dict[str, Result] = {}
+        self.baseline_from_history = False
+        self.branch: Optional[str] = None
         self.baseline_label = ""
         self.baseline_note = ""
         if self.settings.regression and not self.settings["disable"] and not self.child_output:
@@ -258,6 +260,8 @@ class PerfSession:
         history = self._open_history()
         git = git_describe(self.rootdir)
         branch = git["branch"] or None
+        self.branch = branch
+        self.baseline_from_history = True
         shown = self._shown(self.history_path)
         if spec == "latest":
             results = history.load_latest(self.environment, branch)
@@ -511,7 +515,8 @@ class PerfSession:
                 try:
                     comparison = result.compare_with(base, threshold=settings.threshold,
                                                      critical=settings.critical,
-                                                     statistic=settings.statistic)
+                                                     statistic=settings.statistic,
+                                                     run_medians=self._run_medians(result))
                 except PerfbudgetError as error:
                     note = f"cannot compare with the baseline: {error}"
         status = result.test_status(comparison)
@@ -620,6 +625,16 @@ class PerfSession:
         for pattern, line in self.budget.unused_entries(names):
             self.notes.append(f"{self._budget_name()}:{line}: budget entry {pattern!r} matched "
                               f"no perf test of this run")
+
+    def _run_medians(self, result: Result) -> list[float]:
+        """The benchmark's last 10 runs of the same code here, when the baseline came from the
+        history: the run-to-run spread a change must stand out from."""
+        if not self.baseline_from_history:
+            return []
+        with contextlib.suppress(PerfbudgetError, pytest.UsageError):
+            return self._open_history().run_medians(result.name, result.identity, self.environment,
+                                                    self.branch)
+        return []
 
     def _record_run(self, results: list[Result]) -> Optional[int]:
         """One run of the history (source pytest) with git's view of the rootdir."""

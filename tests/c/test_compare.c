@@ -101,6 +101,48 @@ static void test_bad_input(void **state) {
     assert_int_equal(perfbudget_compare(*state, values, 3, bad, 2, NULL, &c), PERFBUDGET_EDOMAIN);
 }
 
+/* Runs that each carry their own offset of several percent while their samples are tight: the
+ * sample test alone calls many of them regressions; against the spread of earlier runs, none is,
+ * and a 20 % slowdown still is. */
+static void test_run_to_run_noise(void **state) {
+    uint64_t seed = 7;
+    double offsets[40];
+    for (int i = 0; i < 40; i++) {
+        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+        offsets[i] = 0.06 * ((double)(seed % 2001) / 1000.0 - 1.0); /* +-6 % per run */
+    }
+    double history[10];
+    for (int i = 0; i < 10; i++) history[i] = 100.0 * (1.0 + offsets[i]);
+    int naive = 0, aware = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        double baseline[30], current[30];
+        fill(baseline, 30, 100.0 * (1.0 + offsets[9]));     /* the latest run */
+        fill(current, 30, 100.0 * (1.0 + offsets[10 + trial]));
+        perfbudget_comparison c;
+        assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, NULL, &c), PERFBUDGET_OK);
+        naive += c.regressed;
+        assert_int_equal(perfbudget_compare_runs(*state, baseline, 30, current, 30, history, 10,
+                                                 NULL, &c),
+                         PERFBUDGET_OK);
+        aware += c.regressed;
+        assert_true(c.run_spread_pct > 3.0);
+    }
+    print_message("unchanged runs called regressions: %d of 20 on samples, %d of 20 against the "
+                  "runs' spread\n", naive, aware);
+    assert_int_equal(aware, 0);
+    double baseline[30], slower[30];
+    fill(baseline, 30, 100.0 * (1.0 + offsets[9]));
+    fill(slower, 30, 120.0);
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare_runs(*state, baseline, 30, slower, 30, history, 10, NULL, &c),
+                     PERFBUDGET_OK);
+    assert_true(c.regressed);
+    /* fewer than 3 runs: the plain comparison */
+    assert_int_equal(perfbudget_compare_runs(*state, baseline, 30, slower, 30, history, 2, NULL, &c),
+                     PERFBUDGET_OK);
+    assert_true(isnan(c.run_spread_pct));
+}
+
 static void test_names(void **state) {
     (void)state;
     perfbudget_statistic statistic;
@@ -128,6 +170,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_noise_cannot_resolve_threshold, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_run_to_run_noise, context_setup, context_teardown),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

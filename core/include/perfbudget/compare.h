@@ -52,6 +52,7 @@ typedef struct perfbudget_comparison {
     int regressed;         /**< outcome == PERFBUDGET_OUTCOME_REGRESSION */
     double threshold_pct, critical_pct; /**< the effective thresholds */
     perfbudget_statistic statistic;     /**< the statistic compared */
+    double run_spread_pct; /**< run-to-run noise band (perfbudget_compare_runs); else NaN */
     perfbudget_outcome outcome;
     perfbudget_severity severity;
 } perfbudget_comparison;
@@ -64,6 +65,21 @@ PERFBUDGET_API int perfbudget_compare(perfbudget_context *ctx, const double *bas
                                       size_t n_baseline, const double *current, size_t n_current,
                                       const perfbudget_compare_options *opts,
                                       perfbudget_comparison *out);
+
+/** Like perfbudget_compare(), and aware of run-to-run noise: run_medians are the statistic of
+ *  the baseline's earlier runs (or processes) of the same code on the same environment. Samples
+ *  within one run are tight while runs differ by a few percent, so a test on the samples alone
+ *  calls unchanged code a regression far too often. With at least 3 runs, this run's statistic
+ *  must also leave the 95 % prediction band for a new run around them (t quantile x stddev x
+ *  sqrt(1 + 1/n), relative to their mean): a regression or improvement inside the band becomes
+ *  inconclusive, and resolvable_pct is at least the band. out->run_spread_pct is the band's
+ *  half-width (NaN with fewer than 3 runs).
+ *  Returns as perfbudget_compare(). */
+PERFBUDGET_API int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline,
+                                           size_t n_baseline, const double *current,
+                                           size_t n_current, const double *run_medians,
+                                           size_t n_runs, const perfbudget_compare_options *opts,
+                                           perfbudget_comparison *out);
 
 /** Lower-case names ("median", "regression", "warning"); NULL for an unknown value.
  *  Static storage. */
