@@ -139,6 +139,7 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
         exit_code = 2;
     } else {
         printf("%s\n", why);
+        o->baseline_run = run_id; /* the spread comes from runs up to the baseline's */
     }
     perfbudget_history_close(history);
     return exit_code;
@@ -192,8 +193,8 @@ static void regression_options(const perfbudget__verdict_options *o, const char 
         opts->threshold_pct = from_environment;
 }
 
-/* The comparison, against the spread of the benchmark's last 10 runs here when a history
- * holds them (perfbudget_compare_runs), else on the samples alone. */
+/* The comparison, against the spread of the benchmark's last 10 runs here up to the baseline's
+ * (perfbudget_compare_runs) when a history holds them, else on the samples alone. */
 static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict_options *o,
                               const perfbudget_result *result, const double *base, size_t n_base,
                               const double *current, size_t n_current,
@@ -209,8 +210,8 @@ static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict
         perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
         if (perfbudget_history_run_medians(history, perfbudget_result_name(result),
                                            perfbudget_result_identity(result), fingerprint,
-                                           git.branch[0] ? git.branch : NULL, 10, &medians,
-                                           &n_runs) != PERFBUDGET_OK)
+                                           git.branch[0] ? git.branch : NULL, o->baseline_run, 10,
+                                           &medians, &n_runs) != PERFBUDGET_OK)
             n_runs = 0;
         perfbudget_history_close(history);
     }

@@ -19,6 +19,7 @@ typedef struct perfbudget__verdict_options {
     int force;                         /* compare across environments anyway */
     const char *session_dir;           /* also write the result here */
     const char *history_path;          /* where run medians for the noise band come from */
+    int64_t baseline_run;              /* the baseline's run (0: each benchmark's latest) */
 } perfbudget__verdict_options;
 
 /* Load a budget file, printing every problem as file:line:column: message; NULL on failure. */

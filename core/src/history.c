@@ -497,15 +497,16 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
 }
 
 int perfbudget_history_run_medians(perfbudget_history *h, const char *name, const char *identity,
-                                   const char *environment, const char *branch, size_t last,
-                                   double **out, size_t *count) {
+                                   const char *environment, const char *branch, int64_t up_to,
+                                   size_t last, double **out, size_t *count) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT median FROM (SELECT r.run_id, r.median FROM results r JOIN "
                            "benchmarks b ON b.id = r.benchmark_id JOIN runs u ON u.id = r.run_id "
                            "WHERE b.name = ?1 AND b.identity = ?2 AND u.environment = ?3 AND "
-                           "u.branch IS ?4 AND r.status = 'ok' AND r.median IS NOT NULL "
-                           "ORDER BY r.run_id DESC LIMIT ?5) ORDER BY run_id",
+                           "u.branch IS ?4 AND r.status = 'ok' AND r.median IS NOT NULL AND "
+                           "(?6 = 0 OR r.run_id <= ?6) ORDER BY r.run_id DESC LIMIT ?5) "
+                           "ORDER BY run_id",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "reading run medians");
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
@@ -513,6 +514,7 @@ int perfbudget_history_run_medians(perfbudget_history *h, const char *name, cons
     sqlite3_bind_text(stmt, 3, environment, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, branch, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 5, last ? (sqlite3_int64)last : -1);
+    sqlite3_bind_int64(stmt, 6, up_to);
     size_t n = 0, capacity = last ? last : 64;
     double *values = malloc((capacity ? capacity : 1) * sizeof *values);
     int step = SQLITE_DONE;

@@ -838,13 +838,14 @@ class History:
         return self._adopt(out[0], count[0])
 
     def run_medians(self, name: str, identity: str, environment: str, branch: Optional[str],
-                    last: int = 10) -> list[float]:
-        """The medians of the benchmark's last runs of the same code here, oldest first."""
+                    up_to: int = 0, last: int = 10) -> list[float]:
+        """The medians of the benchmark's last runs of the same code here, up to run up_to
+        (0: the newest), oldest first."""
         out = ffi.new("double **")
         count = ffi.new("size_t *")
         self._context.check(lib.perfbudget_history_run_medians(
             self._handle, _bytes(name), _bytes(identity), _bytes(environment),
-            _bytes(branch or None), last, out, count))
+            _bytes(branch or None), up_to, last, out, count))
         values = [out[0][i] for i in range(count[0])]
         lib.perfbudget_free(out[0])
         return values

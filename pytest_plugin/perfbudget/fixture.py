@@ -30,6 +30,7 @@ class Measurement:
     name: str
     result: Optional[Result]
     call_once: Callable[[], Any]
+    remeasure: Optional[Callable[[], Result]] = None  # a fresh measurement (--perf-confirm)
 
 
 @dataclass
@@ -261,18 +262,25 @@ class Perf:
         if not self._context.measuring:  # --perf-disable, or measured by child processes
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return call_once()
+        def remeasure() -> Result:
+            with self._context.isolated():
+                again = self._context.sampler(measurement_name, exact)
+                run(again)
+                return again.finish()
+
         with self._context.isolated():
             sampler = self._context.sampler(measurement_name, exact)
             value = run(sampler)
             result = sampler.finish()
-        self._finish(measurement_name, result, call_once, tracemalloc)
+        self._finish(measurement_name, result, call_once, tracemalloc, remeasure)
         return value
 
     def _finish(self, name: str, result: Result, call_once: Callable[[], Any],
-                tracemalloc: Optional[bool]) -> None:
+                tracemalloc: Optional[bool],
+                remeasure: Optional[Callable[[], Result]] = None) -> None:
         if self._context.tracemalloc if tracemalloc is None else tracemalloc:
             result.add_metric(PYTHON_PEAK_MEMORY, python_peak_memory(call_once), "B")
-        self.measurements.append(Measurement(name, result, call_once))
+        self.measurements.append(Measurement(name, result, call_once, remeasure))
         self._attach_records()
 
     def _attach_records(self) -> None:

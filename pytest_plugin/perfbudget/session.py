@@ -186,6 +186,7 @@ class PerfSession:
             f"{platform.python_implementation()} {platform.python_version()}")
         self.baseline: dict[str, Result] = {}
         self.baseline_from_history = False
+        self.baseline_run = 0  # the baseline's run in the history (0: each benchmark's latest)
         self.branch: Optional[str] = None
         self.baseline_label = ""
         self.baseline_note = ""
@@ -291,6 +292,7 @@ class PerfSession:
                 f"(baseline: {record['environment']}; here: {self.environment}); set "
                 f"PERFBUDGET_FORCE=1 to compare anyway")
         self.baseline = {r.name: r for r in history.load_run(run_id)}
+        self.baseline_run = run_id
         self.baseline_label = f"{why} ({shown})"
 
     def _shown(self, path: Path) -> str:
@@ -404,8 +406,31 @@ class PerfSession:
         if context.settings["processes"] > 1:
             self._measure_in_children(perf, context)
         self._attach_orphan_records(perf, context)
-        perf.verdicts = [self._judge(context, m) for m in perf.measurements if m.result is not None]
+        perf.verdicts = [self._confirmed(context, self._judge(context, m))
+                         for m in perf.measurements if m.result is not None]
         return perf.verdicts
+
+    def _confirmed(self, context: MeasureContext, verdict: Verdict) -> Verdict:
+        """--perf-confirm N: a verdict that fails only on a regression is measured again, up to
+        N times; it stands only if every re-measurement regresses too."""
+        confirm = int(context.settings["confirm"] or 0)
+        measurement = verdict.measurement
+        comparison = verdict.record.get("comparison")
+        budget_fails = verdict.record.get("worst") == "fail"
+        if (confirm == 0 or verdict.status != "fail" or comparison is None or budget_fails
+                or comparison["outcome"] != "regression" or measurement.remeasure is None):
+            return verdict
+        for attempt in range(1, confirm + 1):
+            measurement.result = measurement.remeasure()
+            again = self._judge(context, measurement)
+            if again.status != "fail":
+                again.report = (again.report.rstrip("\n") + f"\n  note: a suspected regression "
+                                f"was not confirmed by re-measurement {attempt} of {confirm}\n")
+                return again
+            verdict = again
+        verdict.report = (verdict.report.rstrip("\n") + f"\n  note: the regression was confirmed "
+                          f"by {confirm} re-measurement{'s' if confirm > 1 else ''}\n")
+        return verdict
 
     def outcome(self, perf: Perf) -> tuple[str, str]:
         """The test's status ("pass", "fail", "skip") and the message to fail or skip it with:
@@ -627,13 +652,13 @@ class PerfSession:
                               f"no perf test of this run")
 
     def _run_medians(self, result: Result) -> list[float]:
-        """The benchmark's last 10 runs of the same code here, when the baseline came from the
-        history: the run-to-run spread a change must stand out from."""
+        """The benchmark's last 10 runs of the same code here up to the baseline's, when the
+        baseline came from the history: the run-to-run spread a change must stand out from."""
         if not self.baseline_from_history:
             return []
         with contextlib.suppress(PerfbudgetError, pytest.UsageError):
             return self._open_history().run_medians(result.name, result.identity, self.environment,
-                                                    self.branch)
+                                                    self.branch, self.baseline_run)
         return []
 
     def _record_run(self, results: list[Result]) -> Optional[int]:

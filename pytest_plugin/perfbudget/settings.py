@@ -63,6 +63,13 @@ def _count(raw: Any, source: str) -> int:
     return value
 
 
+def _count0(raw: Any, source: str) -> int:
+    """A whole number >= 0."""
+    if str(raw).strip() == "0":
+        return 0
+    return _count(raw, source)
+
+
 def _cpu(raw: Any, source: str) -> int:
     try:
         cpu = int(str(raw).strip())
@@ -171,8 +178,12 @@ SPECS: tuple[Spec, ...] = (
          None, "--perf-json", "FILE"),
     Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv or .json)",
          None, "--perf-report", "FILE"),
-    Spec("history", _text, "history database (accepted; the history store arrives later)",
-         None, "--perf-history", "FILE", "PERFBUDGET_HISTORY"),
+    Spec("history", _text, "the history database (default: the budget file's settings.history, "
+         "else .perfbudget/history.sqlite)", None, "--perf-history", "FILE",
+         "PERFBUDGET_HISTORY"),
+    Spec("confirm", _count0, "re-measure a suspected regression up to N times; it fails only if "
+         "every re-measurement regresses too (default 0)", 0, "--perf-confirm", "N",
+         "PERFBUDGET_CONFIRM", "confirm"),
     Spec("disable", _flag, "run perf tests once, as plain functional tests, without measuring",
          False, "--perf-disable", env="PERFBUDGET_DISABLE", flag=True),
     Spec("processes", _count, "measure each perf test in N fresh processes and pool them "

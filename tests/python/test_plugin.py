@@ -268,6 +268,38 @@ def test_changed_test_code_starts_a_new_series(pytester: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(["test_series.py::test_work * new  pass"])
 
 
+def test_confirm_remeasures_a_suspected_regression(pytester: pytest.Pytester,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--perf-confirm N: a slowdown that does not repeat is not a regression; one that does is."""
+    pytester.makepyfile(test_flaky="""
+        import os, time
+        state = {"slow": False}
+
+        def work():
+            if state["slow"]:
+                time.sleep(0.002)
+            else:
+                sum(range(100))
+
+        def test_flaky(perf):
+            state["slow"] = os.environ.get("SLOW") == "1"
+            perf(work)
+            if os.environ.get("SLOW_ONCE") == "1":
+                state["slow"] = False  # the re-measurements after the test body are fast again
+    """)
+    run(pytester, "--perf-save-baseline", "main").assert_outcomes(passed=1)
+    monkeypatch.setenv("SLOW", "1")
+    monkeypatch.setenv("SLOW_ONCE", "1")
+    once = run(pytester, "--perf-baseline", "main")
+    once.assert_outcomes(failed=1)  # without confirmation the slow measurement fails
+    confirmed = run(pytester, "--perf-baseline", "main", "--perf-confirm", "2")
+    confirmed.assert_outcomes(passed=1)
+    monkeypatch.setenv("SLOW_ONCE", "0")
+    persistent = run(pytester, "--perf-baseline", "main", "--perf-confirm", "2")
+    persistent.assert_outcomes(failed=1)
+    persistent.stdout.fnmatch_lines(["*note: the regression was confirmed by 2 re-measurements*"])
+
+
 def test_regression_flag_compares_with_the_last_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")  # sleep() differs by >5% between processes
     first = run(project, "test_it.py::test_unmarked", "--performance-regression")

@@ -82,13 +82,14 @@ PERFBUDGET_API int perfbudget_history_load_latest(perfbudget_history *history,
                                                   perfbudget_result ***out, size_t *count);
 
 /** The medians of a benchmark's last `last` successful runs of the same code (identity) on
- *  environment and branch, oldest first: the run-to-run spread perfbudget_compare_runs()
- *  judges a change against. Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
+ *  environment and branch up to run up_to (0: the newest), oldest first: the baseline's
+ *  run-to-run spread that perfbudget_compare_runs() judges a change against.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_history_run_medians(perfbudget_history *history, const char *name,
                                                   const char *identity, const char *environment,
-                                                  const char *branch, size_t last, double **out,
-                                                  size_t *count);
+                                                  const char *branch, int64_t up_to,
+                                                  size_t last, double **out, size_t *count);
 
 /** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
  *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit, e.g. the
