@@ -21,23 +21,6 @@ static void usage(FILE *out) {
             "options: --history FILE, --budget FILE (whose settings.history to use)\n");
 }
 
-static perfbudget_history *open_history(perfbudget_context *ctx, const char *history_option,
-                                        const char *budget_path) {
-    perfbudget_budget *budget = NULL;
-    FILE *probe = budget_path == NULL ? fopen("perfbudget.yml", "r") : NULL;
-    if (probe != NULL) fclose(probe), budget_path = "perfbudget.yml";
-    if (history_option == NULL && getenv("PERFBUDGET_HISTORY") == NULL && budget_path != NULL &&
-        (budget = perfbudget__load_budget(ctx, "perfbudget baseline", budget_path)) == NULL)
-        return NULL;
-    const char *path = perfbudget__history_path(history_option, budget);
-    if (path == NULL) path = ".perfbudget/history.sqlite";
-    perfbudget_history *history = NULL;
-    if (perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
-        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
-    perfbudget_budget_free(budget);
-    return history;
-}
-
 /* The environment an exported file was measured on, written beside the results. */
 static int add_run_record(const char *path, const perfbudget_run_record *run, const char *name) {
     json_error_t error;
@@ -196,7 +179,8 @@ int perfbudget_cli_baseline(int argc, char **argv) {
     }
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
-    perfbudget_history *history = open_history(ctx, history_option, budget_path);
+    perfbudget_history *history =
+        cli_open_history(ctx, "perfbudget baseline", history_option, budget_path);
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "save") == 0) {
         if (perfbudget_history_save_baseline(history, positional[1], run) != PERFBUDGET_OK) {

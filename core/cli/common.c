@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -86,4 +87,21 @@ int cli_parse_time(const char *text, uint64_t *out) {
     if (!(q.value >= 0) || q.value > 1e18) return -1;
     *out = (uint64_t)q.value;
     return 0;
+}
+
+perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
+                                     const char *history_option, const char *budget_path) {
+    perfbudget_budget *budget = NULL;
+    FILE *probe = budget_path == NULL ? fopen("perfbudget.yml", "r") : NULL;
+    if (probe != NULL) fclose(probe), budget_path = "perfbudget.yml";
+    if (history_option == NULL && getenv("PERFBUDGET_HISTORY") == NULL && budget_path != NULL &&
+        (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
+        return NULL;
+    const char *path = perfbudget__history_path(history_option, budget);
+    if (path == NULL) path = ".perfbudget/history.sqlite";
+    perfbudget_history *history = NULL;
+    if (perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+    perfbudget_budget_free(budget);
+    return history;
 }

@@ -43,23 +43,6 @@ static int64_t parse_age(const char *text) {
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)(value * unit * 1e9);
 }
 
-static perfbudget_history *open_history(perfbudget_context *ctx, const history_options *o) {
-    perfbudget_budget *budget = NULL;
-    const char *budget_path = o->budget_path;
-    FILE *probe = budget_path == NULL ? fopen("perfbudget.yml", "r") : NULL;
-    if (probe != NULL) fclose(probe), budget_path = "perfbudget.yml";
-    if (o->history_option == NULL && getenv("PERFBUDGET_HISTORY") == NULL && budget_path != NULL &&
-        (budget = perfbudget__load_budget(ctx, "perfbudget history", budget_path)) == NULL)
-        return NULL;
-    const char *path = perfbudget__history_path(o->history_option, budget);
-    if (path == NULL) path = ".perfbudget/history.sqlite";
-    perfbudget_history *history = NULL;
-    if (perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
-        fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
-    perfbudget_budget_free(budget);
-    return history;
-}
-
 static void date_of(int64_t ns, char *out, size_t size) {
     time_t seconds = (time_t)(ns / 1000000000);
     struct tm utc;
@@ -198,7 +181,8 @@ int perfbudget_cli_history(int argc, char **argv) {
     }
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
-    perfbudget_history *history = open_history(ctx, &o);
+    perfbudget_history *history =
+        cli_open_history(ctx, "perfbudget history", o.history_option, o.budget_path);
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "runs") == 0) {
         exit_code = list_runs(ctx, history, o.last);

@@ -107,23 +107,7 @@ static int session_close(const char *dir, const char *json_path, const char *bud
             fputs(table, stdout);
         perfbudget_free(table);
     }
-    if (exit_code == 0 && budget != NULL) {
-        size_t entries = perfbudget_budget_entry_count(budget), unused_count = 0;
-        const char **names = malloc((count ? count : 1) * sizeof *names);
-        size_t *unused = malloc((entries ? entries : 1) * sizeof *unused);
-        for (size_t i = 0; names != NULL && i < count; i++) names[i] = perfbudget_result_name(all[i]);
-        if (names != NULL && unused != NULL &&
-            perfbudget_budget_unused_entries(budget, names, count, unused, &unused_count) ==
-                PERFBUDGET_OK)
-            for (size_t i = 0; i < unused_count; i++) {
-                int line;
-                const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
-                printf("warning: budget '%s' (%s:%d) matches no benchmark of this run\n", pattern,
-                       budget_path, line);
-            }
-        free(names);
-        free(unused);
-    }
+    if (exit_code == 0 && budget != NULL) perfbudget__warn_unused_entries(budget, all, count, "run");
     const char *history = perfbudget__history_path(history_path, budget);
     if (exit_code == 0 && perfbudget__record_run(ctx, "perfbudget session", history, "ctest", all,
                                                  count) != 0)

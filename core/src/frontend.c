@@ -26,6 +26,26 @@ perfbudget_budget *perfbudget__load_budget(perfbudget_context *ctx, const char *
     return budget;
 }
 
+void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
+                                     perfbudget_result *const *results, size_t count,
+                                     const char *what) {
+    size_t entries = perfbudget_budget_entry_count(budget), unused_count = 0;
+    const char **names = malloc((count ? count : 1) * sizeof *names);
+    size_t *unused = malloc((entries ? entries : 1) * sizeof *unused);
+    for (size_t i = 0; names != NULL && i < count; i++) names[i] = perfbudget_result_name(results[i]);
+    if (names != NULL && unused != NULL &&
+        perfbudget_budget_unused_entries(budget, names, count, unused, &unused_count) ==
+            PERFBUDGET_OK)
+        for (size_t i = 0; i < unused_count; i++) {
+            int line;
+            const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
+            printf("warning: budget '%s' (%s:%d) matches no benchmark of this %s\n", pattern,
+                   perfbudget_budget_path(budget), line, what);
+        }
+    free(names);
+    free(unused);
+}
+
 double perfbudget__parse_percent(const char *text) {
     perfbudget_quantity q;
     if (text == NULL || perfbudget_quantity_parse(NULL, text, &q) != PERFBUDGET_OK) return -1;

@@ -47,6 +47,12 @@ int perfbudget__record_run(perfbudget_context *ctx, const char *program, const c
 int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudget_result *result,
                          const perfbudget__verdict_options *o, FILE *out);
 
+/* Print a warning for each budget entry that matches none of the results: a typo must not
+ * silently disable a budget. what names the scope ("suite", "run"). */
+void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
+                                     perfbudget_result *const *results, size_t count,
+                                     const char *what);
+
 /* "--threshold 5", "5%": a percentage >= 0, or -1. */
 double perfbudget__parse_percent(const char *text);
 

@@ -179,26 +179,6 @@ static perfbudget_run_options options_for(const main_options *o, const perfbudge
     return run;
 }
 
-static void warn_unused_entries(const perfbudget_budget *budget, perfbudget_result **results,
-                                size_t count) {
-    size_t entries = perfbudget_budget_entry_count(budget);
-    const char **names = malloc((count ? count : 1) * sizeof *names);
-    size_t *unused = malloc((entries ? entries : 1) * sizeof *unused);
-    size_t unused_count = 0;
-    for (size_t i = 0; names != NULL && i < count; i++) names[i] = perfbudget_result_name(results[i]);
-    if (names != NULL && unused != NULL &&
-        perfbudget_budget_unused_entries(budget, names, count, unused, &unused_count) ==
-            PERFBUDGET_OK)
-        for (size_t i = 0; i < unused_count; i++) {
-            int line;
-            const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
-            printf("warning: budget '%s' (%s:%d) matches no benchmark of this suite\n", pattern,
-                   perfbudget_budget_path(budget), line);
-        }
-    free(names);
-    free(unused);
-}
-
 int perfbudget_main(int argc, char **argv, const char *suite_name,
                     const perfbudget_benchmark_def *defs, size_t count) {
     perfbudget_context *ctx = NULL;
@@ -271,7 +251,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     }
     if (!o.ctest && ran > 0 && perfbudget_result_counters_note(results[0])[0] != '\0')
         printf("instr/iter: %s\n", perfbudget_result_counters_note(results[0]));
-    if (budget != NULL && ran > 0 && o.filter == NULL) warn_unused_entries(budget, results, ran);
+    if (budget != NULL && ran > 0 && o.filter == NULL) perfbudget__warn_unused_entries(budget, results, ran, "suite");
     /* A suite run on its own is a run of the history; under CTest the session records it. */
     if (exit_code != 2 && exit_code != -1 && ran > 0 && o.session_dir == NULL && !o.ctest &&
         perfbudget__record_run(ctx, argv[0], o.history_path, "suite", results, ran) != 0)
