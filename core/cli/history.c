@@ -22,6 +22,7 @@ static void usage(FILE *out) {
             "usage: perfbudget history [--benchmark GLOB] [--last N | --since 30d] [options]\n"
             "       perfbudget history runs [--last N]\n"
             "       perfbudget history prune --keep N\n"
+            "       perfbudget history size\n"
             "Per benchmark over the window: the latest median, the mean, stddev, min and max of\n"
             "the runs' medians, the trend, and the steps found (runs and commits where the\n"
             "level changed; docs/history.md).\n\n"
@@ -140,7 +141,8 @@ int perfbudget_cli_history(int argc, char **argv) {
     history_options o = {.min_change_pct = 5.0};
     const char *action = "trends";
     int first = 1;
-    if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0))
+    if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0 ||
+                     strcmp(argv[1], "size") == 0))
         action = argv[1], first = 2;
     for (int i = first; i < argc; i += 2) { /* every option takes a value */
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -186,6 +188,21 @@ int perfbudget_cli_history(int argc, char **argv) {
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "runs") == 0) {
         exit_code = list_runs(ctx, history, o.last);
+    } else if (history != NULL && strcmp(action, "size") == 0) {
+        perfbudget_history_size size;
+        if (perfbudget_history_measure(history, &size) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            char file[32], samples[32];
+            perfbudget_format_value((double)size.file_bytes, PERFBUDGET_UNIT_BYTES, file, sizeof file);
+            perfbudget_format_value((double)size.sample_bytes, PERFBUDGET_UNIT_BYTES, samples,
+                                    sizeof samples);
+            printf("%lld runs, %lld results of %lld benchmarks, %lld baselines; %s on disk, %s of "
+                   "it raw samples\n",
+                   (long long)size.runs, (long long)size.results, (long long)size.benchmarks,
+                   (long long)size.baselines, file, samples);
+        }
     } else if (history != NULL && strcmp(action, "prune") == 0) {
         size_t deleted;
         if (perfbudget_history_prune(history, o.keep, &deleted) != PERFBUDGET_OK) {

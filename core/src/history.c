@@ -751,6 +751,29 @@ int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, ch
     return PERFBUDGET_OK;
 }
 
+int perfbudget_history_measure(perfbudget_history *h, perfbudget_history_size *out) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
+                           "(SELECT count(*) FROM baselines), (SELECT count(*) FROM benchmarks), "
+                           "(SELECT coalesce(sum(length(samples)), 0) FROM results)",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "measuring");
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        out->runs = sqlite3_column_int64(stmt, 0);
+        out->results = sqlite3_column_int64(stmt, 1);
+        out->baselines = sqlite3_column_int64(stmt, 2);
+        out->benchmarks = sqlite3_column_int64(stmt, 3);
+        out->sample_bytes = sqlite3_column_int64(stmt, 4);
+    }
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_ROW) return db_fail(h, "measuring");
+    struct stat info;
+    out->file_bytes = stat(h->path, &info) == 0 ? (int64_t)info.st_size : -1;
+    return PERFBUDGET_OK;
+}
+
 int perfbudget_history_prune(perfbudget_history *h, size_t keep, size_t *deleted) {
     sqlite3_stmt *stmt;
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)

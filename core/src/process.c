@@ -81,6 +81,17 @@ static int wait_until(pid_t pid, uint64_t deadline_ns) {
     }
 }
 
+/* Kill what is left of a process group and give the kernel a moment to finish it: SIGKILL is
+ * delivered asynchronously, and a caller checking right after must find nothing running. The
+ * wait is bounded (200 ms), since an orphan's zombie lasts until init reaps it. */
+static void kill_group(pid_t group) {
+    if (kill(-group, SIGKILL) != 0) return;
+    for (int i = 0; i < 200 && kill(-group, 0) == 0; i++) {
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void describe_status(int status, char *reason, size_t size) {
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         snprintf(reason, size, "exited with code %d", WEXITSTATUS(status));
@@ -130,7 +141,7 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     }
     uint64_t deadline = opts->timeout_ns ? start + opts->timeout_ns : 0;
     int exited = wait_until(pid, deadline);
-    if (!exited) kill(-pid, SIGKILL);
+    if (!exited) kill(-pid, SIGKILL); /* the leader first, so wait4 below returns */
     int status = 0;
     struct rusage usage;
     pid_t waited;
@@ -143,7 +154,7 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
                                 strerror(errno));
     /* Whatever is left in the group outlived the command: a failure, and cleaned up. */
     int stragglers = exited && kill(-pid, 0) == 0;
-    if (stragglers) kill(-pid, SIGKILL);
+    kill_group(pid);
     out->wall_ns = (double)(end - start);
     out->cpu_ns = (double)usage.ru_utime.tv_sec * 1e9 + (double)usage.ru_utime.tv_usec * 1e3 +
                   (double)usage.ru_stime.tv_sec * 1e9 + (double)usage.ru_stime.tv_usec * 1e3;

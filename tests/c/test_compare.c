@@ -101,6 +101,30 @@ static void test_bad_input(void **state) {
     assert_int_equal(perfbudget_compare(*state, values, 3, bad, 2, NULL, &c), PERFBUDGET_EDOMAIN);
 }
 
+/* Draws from one distribution are never a regression: 20 pairs of independent sets. */
+static void test_same_distribution_is_never_a_regression(void **state) {
+    uint64_t seed = 99;
+    int regressions = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        double a[40], b[40];
+        for (int i = 0; i < 40; i++) {
+            double u[2];
+            for (int k = 0; k < 2; k++) {
+                seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+                u[k] = ((double)(seed >> 11) + 0.5) / 9007199254740992.0;
+            }
+            /* Box-Muller: normal, 2 % of the mean */
+            double z = sqrt(-2.0 * log(u[0])) * cos(6.283185307179586 * u[1]);
+            (i % 2 ? a : b)[i / 2] = 100.0 * (1.0 + 0.02 * z);
+            (i % 2 ? b : a)[20 + i / 2] = 100.0 * (1.0 + 0.02 * z * 0.5);
+        }
+        perfbudget_comparison c;
+        assert_int_equal(perfbudget_compare(*state, a, 40, b, 40, NULL, &c), PERFBUDGET_OK);
+        regressions += c.regressed;
+    }
+    assert_int_equal(regressions, 0);
+}
+
 /* Runs that each carry their own offset of several percent while their samples are tight: the
  * sample test alone calls many of them regressions; against the spread of earlier runs, none is,
  * and a 20 % slowdown still is. */
@@ -170,6 +194,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_noise_cannot_resolve_threshold, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_same_distribution_is_never_a_regression, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_run_to_run_noise, context_setup, context_teardown),
         cmocka_unit_test(test_names),
     };

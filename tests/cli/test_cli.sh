@@ -60,6 +60,33 @@ expect 0 "PASS quick" -- "$perfbudget" check quick.json --budget perfbudget.yml
 expect 1 "FAIL quick: median .* > 1 ns budget" -- "$perfbudget" check quick.json --budget perfbudget.yml --budget-name tight
 expect 2 "perfbudget.yml:1:7: not a JSON result file" -- "$perfbudget" check perfbudget.yml
 
+# An exported baseline imports back exactly: export the imported copy and compare the samples.
+expect 0 "exported to again.json" -- "$perfbudget" baseline export main again.json --history other.sqlite
+python3 - main.json again.json <<'PY' || { echo "FAILED: export -> import -> export changed the samples"; failures=$((failures + 1)); }
+import json, sys
+first, second = (json.load(open(path)) for path in sys.argv[1:])
+pick = lambda doc: [(b["name"], b["samples"], b["summary"]) for b in doc["benchmarks"]]
+sys.exit(0 if pick(first) == pick(second) else 1)
+PY
+
+# A scripted history: 60 runs, a 15 % step at the 41st (run 40 counted from 0), imported from
+# hyperfine-format files so the figures are exact; the step is found there and nowhere else.
+for i in $(seq 0 59); do
+  python3 - "$i" > "step-$i.json" <<'PY'
+import json, sys
+i = int(sys.argv[1])
+level = 0.001 * (1.15 if i >= 40 else 1.0) * (1 + 0.01 * ((i * 7) % 5 - 2) / 2)
+print(json.dumps({"results": [{"command": "decode", "mean": level, "user": level, "system": 0,
+                                "times": [level * (1 + 0.001 * k) for k in range(10)],
+                                "exit_codes": [0] * 10}]}))
+PY
+  "$perfbudget" run --name decode --format hyperfine --history steps.sqlite -- cat "step-$i.json" >/dev/null
+done
+expect 0 "step \+1[45]\.[0-9]% at run 41 " -- "$perfbudget" history --history steps.sqlite
+steps=$("$perfbudget" history --history steps.sqlite | grep -c "step " || true)
+[[ $steps -eq 1 ]] || { echo "FAILED: $steps steps reported, wanted 1"; failures=$((failures + 1)); }
+expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.69 KiB of it raw samples" -- "$perfbudget" history size --history steps.sqlite
+
 # The history's trends.
 expect 0 "^quick +[0-9]+ " -- "$perfbudget" history --budget perfbudget.yml
 expect 0 "deleted [0-9]+ runs?" -- "$perfbudget" history prune --keep 1 --budget perfbudget.yml

@@ -140,6 +140,17 @@ PERFBUDGET_API int perfbudget_history_benchmarks(perfbudget_history *history, co
                                                  char ***out, size_t *count);
 PERFBUDGET_API void perfbudget_strings_free(char **strings, size_t count);
 
+/** How big the history is. */
+typedef struct perfbudget_history_size {
+    int64_t file_bytes;  /**< the database file (without its write-ahead log) */
+    int64_t runs, results, baselines, benchmarks;
+    int64_t sample_bytes; /**< of which raw samples */
+} perfbudget_history_size;
+
+/** Count what the history holds. Returns PERFBUDGET_OK or PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_history_measure(perfbudget_history *history,
+                                              perfbudget_history_size *out);
+
 /** Keep the newest `keep` runs (and every run a baseline names); delete the rest.
  *  *deleted (may be NULL) receives how many runs went. */
 PERFBUDGET_API int perfbudget_history_prune(perfbudget_history *history, size_t keep,
