@@ -200,3 +200,65 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
     }
     return PERFBUDGET_OK;
 }
+
+int perfbudget_compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,
+                              double current, const perfbudget_compare_options *opts,
+                              perfbudget_comparison *out) {
+    perfbudget_compare_options defaults;
+    if (opts == NULL) {
+        perfbudget_compare_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (out == NULL || (runs == NULL && n_runs > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare_metric: NULL argument");
+    int status = check_options(ctx, opts);
+    if (status != PERFBUDGET_OK) return status;
+    if (n_runs == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_ENODATA, "compare_metric: no baseline value");
+    if (!isfinite(current))
+        return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "compare_metric: the value is not finite");
+    for (size_t i = 0; i < n_runs; i++)
+        if (!isfinite(runs[i]))
+            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
+                                    "compare_metric: baseline run %zu is not finite", i);
+    memset(out, 0, sizeof *out);
+    out->threshold_pct = opts->threshold_pct;
+    out->critical_pct = opts->critical_pct > 0.0 ? opts->critical_pct : 2.0 * opts->threshold_pct;
+    out->statistic = opts->statistic;
+    out->p_value = out->u_statistic = NAN;
+    out->baseline_value = runs[n_runs - 1];
+    out->current_value = current;
+    double b = out->baseline_value;
+    out->change_pct = b != 0.0 ? 100.0 * (current - b) / fabs(b)
+                               : current == 0.0 ? 0.0 : copysign(INFINITY, current);
+    double worse = opts->higher_is_better ? -out->change_pct : out->change_pct;
+    out->run_spread_pct = out->ci_low_pct = out->ci_high_pct = out->resolvable_pct = NAN;
+    out->outcome = PERFBUDGET_OUTCOME_PASS;
+    out->severity = PERFBUDGET_SEVERITY_NONE;
+    if (n_runs < 3) {
+        /* One run cannot tell a change from noise: only a change within the threshold passes. */
+        if (fabs(worse) > out->threshold_pct) out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+        return PERFBUDGET_OK;
+    }
+    double mean = perfbudget__mean(runs, n_runs);
+    double sd = perfbudget__stddev(runs, n_runs, mean);
+    double n = (double)n_runs;
+    if (mean == 0.0) return PERFBUDGET_OK;
+    out->run_spread_pct = 100.0 * t975(n - 1.0) * sd * sqrt(1.0 + 1.0 / n) / fabs(mean);
+    out->resolvable_pct = out->run_spread_pct;
+    double deviation = 100.0 * (current - mean) / fabs(mean);
+    double worse_deviation = opts->higher_is_better ? -deviation : deviation;
+    out->significant = fabs(deviation) > out->run_spread_pct;
+    if (out->significant && worse > out->threshold_pct && worse_deviation > 0) {
+        out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
+        out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
+                                                   : PERFBUDGET_SEVERITY_WARNING;
+        out->regressed = 1;
+    } else if (out->significant && worse < -out->threshold_pct && worse_deviation < 0) {
+        out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
+        out->severity = PERFBUDGET_SEVERITY_INFO;
+    } else if (fabs(worse) > out->threshold_pct) {
+        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+    }
+    return PERFBUDGET_OK;
+}

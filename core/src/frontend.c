@@ -216,28 +216,42 @@ static void regression_options(const perfbudget__verdict_options *o, const char 
 /* The comparison, against the spread of the benchmark's last 10 runs here up to the baseline's
  * (perfbudget_compare_runs) when a history holds them, else on the samples alone. */
 static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict_options *o,
-                              const perfbudget_result *result, const double *base, size_t n_base,
-                              const double *current, size_t n_current,
+                              perfbudget_result *result, const perfbudget_result *base,
                               const perfbudget_compare_options *opts, perfbudget_comparison *out) {
     double *medians = NULL;
-    size_t n_runs = 0;
+    size_t n_runs = 0, n_base = 0, n_current = 0;
+    const double *base_samples = perfbudget_result_samples(base, &n_base);
+    const double *samples = perfbudget_result_samples(result, &n_current);
     perfbudget_history *history = NULL;
+    char fingerprint[512];
+    perfbudget_git_info git;
+    const char *branch = NULL;
     if (o->history_path != NULL &&
         perfbudget_history_open(NULL, o->history_path, &history) == PERFBUDGET_OK) {
-        char fingerprint[512];
-        perfbudget_git_info git;
         perfbudget_git_describe(NULL, ".", &git);
         perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+        branch = git.branch[0] ? git.branch : NULL;
         if (perfbudget_history_run_medians(history, perfbudget_result_name(result),
-                                           perfbudget_result_identity(result), fingerprint,
-                                           git.branch[0] ? git.branch : NULL, o->baseline_run, 10,
-                                           &medians, &n_runs) != PERFBUDGET_OK)
+                                           perfbudget_result_identity(result), fingerprint, branch,
+                                           o->baseline_run, 10, &medians, &n_runs) != PERFBUDGET_OK)
             n_runs = 0;
-        perfbudget_history_close(history);
     }
-    int code = perfbudget_compare_runs(ctx, base, n_base, current, n_current, medians, n_runs,
-                                       opts, out);
+    int code = perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, medians,
+                                       n_runs, opts, out);
     perfbudget_free(medians);
+    /* Memory, CPU, throughput and instructions against the same baseline. */
+    perfbudget_effective_budget effective;
+    const perfbudget_regression_settings *settings = NULL;
+    if (o->budget != NULL &&
+        perfbudget_budget_resolve(o->budget, o->budget_name ? o->budget_name
+                                                            : perfbudget_result_name(result),
+                                  &effective) == PERFBUDGET_OK)
+        settings = &effective.regression;
+    if (code == PERFBUDGET_OK)
+        code = perfbudget_result_compare_metrics(ctx, result, base, history,
+                                                 history ? fingerprint : NULL, branch,
+                                                 o->baseline_run, settings, opts->threshold_pct);
+    perfbudget_history_close(history);
     return code;
 }
 
@@ -268,9 +282,8 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         for (size_t i = 0; i < o->baseline_count && base == NULL; i++)
             if (strcmp(perfbudget_result_name(o->baseline[i]), perfbudget_result_name(result)) == 0)
                 base = o->baseline[i];
-        size_t n_base = 0, n_current = 0;
-        const double *base_samples = base ? perfbudget_result_samples(base, &n_base) : NULL;
-        const double *samples = perfbudget_result_samples(result, &n_current);
+        size_t n_base = 0;
+        if (base != NULL) perfbudget_result_samples(base, &n_base);
         perfbudget_compare_options opts;
         regression_options(o, name, &opts);
         const char *identity = perfbudget_result_identity(result);
@@ -281,8 +294,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
             fprintf(out, "note: the baseline measured version '%s' of %s, this is '%s'; a new "
                          "series starts, nothing to compare\n",
                     perfbudget_result_identity(base), perfbudget_result_name(result), identity);
-        else if (compare_with_noise(ctx, o, result, base_samples, n_base, samples, n_current, &opts,
-                                    &comparison) == PERFBUDGET_OK)
+        else if (compare_with_noise(ctx, o, result, base, &opts, &comparison) == PERFBUDGET_OK)
             regression = &comparison;
         else
             fprintf(out, "note: cannot compare with the baseline: %s\n", perfbudget_errmsg(ctx));

@@ -496,29 +496,41 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     return PERFBUDGET_OK;
 }
 
-int perfbudget_history_run_medians(perfbudget_history *h, const char *name, const char *identity,
-                                   const char *environment, const char *branch, int64_t up_to,
-                                   size_t last, double **out, size_t *count) {
+/* A benchmark's runs up to up_to, oldest first: the median (metric NULL) or a field of the
+ * metrics JSON. */
+static int run_values(perfbudget_history *h, const char *name, const char *identity,
+                      const char *environment, const char *branch, int64_t up_to, size_t last,
+                      const char *metric, double **out, size_t *count) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
-                           "SELECT median FROM (SELECT r.run_id, r.median FROM results r JOIN "
-                           "benchmarks b ON b.id = r.benchmark_id JOIN runs u ON u.id = r.run_id "
-                           "WHERE b.name = ?1 AND b.identity = ?2 AND u.environment = ?3 AND "
-                           "u.branch IS ?4 AND r.status = 'ok' AND r.median IS NOT NULL AND "
+                           "SELECT median, metrics FROM (SELECT r.run_id, r.median, r.metrics FROM "
+                           "results r JOIN benchmarks b ON b.id = r.benchmark_id JOIN runs u ON "
+                           "u.id = r.run_id WHERE b.name = ?1 AND b.identity = ?2 AND "
+                           "u.environment = ?3 AND u.branch IS ?4 AND r.status = 'ok' AND "
                            "(?6 = 0 OR r.run_id <= ?6) ORDER BY r.run_id DESC LIMIT ?5) "
                            "ORDER BY run_id",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(h, "reading run medians");
+        return db_fail(h, "reading earlier runs");
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, identity ? identity : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, environment, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, branch, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 5, last ? (sqlite3_int64)last : -1);
     sqlite3_bind_int64(stmt, 6, up_to);
-    size_t n = 0, capacity = last ? last : 64;
-    double *values = malloc((capacity ? capacity : 1) * sizeof *values);
+    size_t n = 0, capacity = 16;
+    double *values = malloc(capacity * sizeof *values);
     int step = SQLITE_DONE;
     while (values != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        double value = NAN;
+        if (metric == NULL) {
+            if (sqlite3_column_type(stmt, 0) != SQLITE_NULL) value = sqlite3_column_double(stmt, 0);
+        } else {
+            json_t *metrics = json_loads((const char *)sqlite3_column_text(stmt, 1), 0, NULL);
+            const json_t *field = json_object_get(metrics, metric);
+            if (json_is_number(field)) value = json_number_value(field);
+            json_decref(metrics);
+        }
+        if (isnan(value)) continue;
         if (n == capacity) {
             double *grown = realloc(values, 2 * capacity * sizeof *grown);
             if (grown == NULL) {
@@ -529,17 +541,31 @@ int perfbudget_history_run_medians(perfbudget_history *h, const char *name, cons
             values = grown;
             capacity *= 2;
         }
-        values[n++] = sqlite3_column_double(stmt, 0);
+        values[n++] = value;
     }
     sqlite3_finalize(stmt);
     if (values == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
     if (step != SQLITE_DONE) {
         free(values);
-        return db_fail(h, "reading run medians");
+        return db_fail(h, "reading earlier runs");
     }
     *out = values;
     *count = n;
     return PERFBUDGET_OK;
+}
+
+int perfbudget_history_run_medians(perfbudget_history *h, const char *name, const char *identity,
+                                   const char *environment, const char *branch, int64_t up_to,
+                                   size_t last, double **out, size_t *count) {
+    return run_values(h, name, identity, environment, branch, up_to, last, NULL, out, count);
+}
+
+int perfbudget_history_run_metric(perfbudget_history *h, const char *name, const char *identity,
+                                  const char *environment, const char *branch, int64_t up_to,
+                                  size_t last, const char *metric, double **out, size_t *count) {
+    if (metric == NULL)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EINVAL, "run_metric: no metric named");
+    return run_values(h, name, identity, environment, branch, up_to, last, metric, out, count);
 }
 
 /* One integer from a query with up to two text parameters; 0 rows -> ENOTFOUND. */

@@ -43,8 +43,18 @@ static void append(text *t, const char *fmt, ...) {
     va_end(args);
 }
 
+static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
+                          char *buf, size_t size);
+
 char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
                                    char *buf, size_t size) {
+    return format_named(perfbudget_statistic_name(c->statistic), c, unit, buf, size);
+}
+
+/* "memory 600 MB vs 512 MB baseline: +17.2 % ...": the p-value and CI only where a sample test
+ * made them (a metric measured once per run has neither). */
+static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
+                          char *buf, size_t size) {
     if (buf == NULL || size == 0) return buf;
     char current[32], baseline[32];
     perfbudget_format_value(c->current_value, unit, current, sizeof current);
@@ -52,16 +62,16 @@ char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_un
     const char *severity = c->severity == PERFBUDGET_SEVERITY_NONE
                                ? ""
                                : perfbudget_severity_name(c->severity);
-    char spread[64] = "";
+    char spread[64] = "", test[96] = "";
     if (!isnan(c->run_spread_pct))
         snprintf(spread, sizeof spread, ", run-to-run spread +-%.1f%%", c->run_spread_pct);
-    snprintf(buf, size,
-             "%s %s vs %s baseline: %+.1f%% (95%% CI %+.1f%% .. %+.1f%%), p = %.2g%s, threshold "
-             "%g%%: %s%s%s%s",
-             perfbudget_statistic_name(c->statistic), current, baseline, c->change_pct,
-             c->ci_low_pct, c->ci_high_pct, c->p_value, spread, c->threshold_pct,
-             perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "",
-             severity, severity[0] ? ")" : "");
+    if (!isnan(c->p_value))
+        snprintf(test, sizeof test, " (95%% CI %+.1f%% .. %+.1f%%), p = %.2g", c->ci_low_pct,
+                 c->ci_high_pct, c->p_value);
+    snprintf(buf, size, "%s %s vs %s baseline: %+.1f%%%s%s, threshold %g%%: %s%s%s%s", name,
+             current, baseline, c->change_pct, test, spread, c->threshold_pct,
+             perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "", severity,
+             severity[0] ? ")" : "");
     return buf;
 }
 
@@ -130,6 +140,11 @@ perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *re
                                                      const perfbudget_comparison *regression) {
     if (perfbudget_result_status(result) == PERFBUDGET_RUN_FAILED) return PERFBUDGET_TEST_FAIL;
     if (regression != NULL && regression->regressed) return PERFBUDGET_TEST_FAIL;
+    for (size_t i = 0; i < perfbudget_result_comparison_count(result); i++) {
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(result, i, NULL, NULL, &c);
+        if (c->regressed) return PERFBUDGET_TEST_FAIL;
+    }
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(result, &verdicts);
     int unavailable = perfbudget_result_status(result) == PERFBUDGET_RUN_SKIPPED;
@@ -187,11 +202,27 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         }
         if (regression != NULL)
             perfbudget_format_comparison(regression, PERFBUDGET_UNIT_NS, line, sizeof line);
+        /* metric comparisons kept with the result, rendered once */
+        size_t n_metrics = perfbudget_result_comparison_count(r), metric_failures = 0;
+        char (*metric_lines)[512] = calloc(n_metrics + 1, sizeof *metric_lines);
+        const char *first_metric = NULL;
+        for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
+            const char *metric;
+            perfbudget_unit unit;
+            const perfbudget_comparison *c;
+            perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
+            format_named(metric, c, unit, metric_lines[i], sizeof metric_lines[i]);
+            if (c->regressed && first_metric == NULL) first_metric = metric_lines[i];
+            metric_failures += c->regressed != 0;
+        }
+        size_t failures = failed + (regression && regression->regressed) + metric_failures;
         if (first != NULL)
-            append(&t, "FAIL %s: %s%s\n", name, first,
-                   failed + (regression && regression->regressed) > 1 ? " (and more below)" : "");
+            append(&t, "FAIL %s: %s%s\n", name, first, failures > 1 ? " (and more below)" : "");
         else if (regression != NULL && regression->regressed)
-            append(&t, "FAIL %s: %s\n", name, line);
+            append(&t, "FAIL %s: %s%s\n", name, line, failures > 1 ? " (and more below)" : "");
+        else if (first_metric != NULL)
+            append(&t, "FAIL %s: %s%s\n", name, first_metric,
+                   failures > 1 ? " (and more below)" : "");
         else if (status == PERFBUDGET_TEST_SKIP)
             append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
         else if (count == 0)
@@ -211,6 +242,16 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                    : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
                                                                             : "pass",
                    line);
+        for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
+            const perfbudget_comparison *c;
+            perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
+            append(&t, "  %s regression check: %s\n",
+                   c->regressed                                   ? "FAIL"
+                   : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
+                                                                   : "pass",
+                   metric_lines[i]);
+        }
+        free(metric_lines);
     }
     if (perfbudget_result_budget_entry(r) != NULL)
         append(&t, "  budget entry: %s\n", perfbudget_result_budget_entry(r));

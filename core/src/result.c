@@ -87,19 +87,39 @@ json_t *perfbudget__custom_metrics_json(const perfbudget_result *r) {
     return list;
 }
 
+/* Comparisons of metrics with the baseline kept with the result. */
+static json_t *comparisons_json(const perfbudget_result *r) {
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < perfbudget_result_comparison_count(r); i++) {
+        const char *metric;
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, &metric, NULL, &c);
+        json_array_append_new(
+            list, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "metric", metric,
+                            "baseline", number(c->baseline_value), "current",
+                            number(c->current_value), "change_pct", number(c->change_pct),
+                            "p_value", number(c->p_value), "run_spread_pct",
+                            number(c->run_spread_pct), "outcome",
+                            perfbudget_outcome_name(c->outcome), "severity",
+                            perfbudget_severity_name(c->severity), "regressed", c->regressed));
+    }
+    return list;
+}
+
 static json_t *result_json(const perfbudget_result *r) {
     size_t count;
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:s}", "name",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o}", "name",
                      perfbudget_result_name(r), "status",
                      status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
                      perfbudget__metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
                      perfbudget__custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
-                     "budget", budget_json(r), "identity", perfbudget_result_identity(r));
+                     "budget", budget_json(r), "identity", perfbudget_result_identity(r),
+                     "comparisons", comparisons_json(r));
 }
 
 int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,

@@ -47,6 +47,12 @@ struct perfbudget_result {
     perfbudget_metrics metrics;
     char *output; /* a failed command's output, or NULL */
     char *identity; /* the benchmarked code's version, or NULL for "" */
+    struct metric_comparison {
+        char *metric;
+        perfbudget_unit unit;
+        perfbudget_comparison comparison;
+    } *comparisons;
+    size_t comparison_count;
     struct custom_metric {
         char *name;
         double value;
@@ -398,6 +404,8 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->identity);
     for (size_t i = 0; i < result->custom_count; i++) free(result->custom[i].name);
     free(result->custom);
+    for (size_t i = 0; i < result->comparison_count; i++) free(result->comparisons[i].metric);
+    free(result->comparisons);
     free(result);
 }
 
@@ -724,5 +732,39 @@ int perfbudget_result_metric_at(const perfbudget_result *result, size_t index, c
     if (value) *value = m->value;
     if (kind) *kind = m->kind;
     if (higher_is_better) *higher_is_better = m->higher_is_better;
+    return PERFBUDGET_OK;
+}
+
+/* ---- comparisons of metrics with a baseline ------------------------------------------------------ */
+
+int perfbudget_result_add_comparison(perfbudget_context *ctx, perfbudget_result *result,
+                                     const char *metric, perfbudget_unit unit,
+                                     const perfbudget_comparison *comparison) {
+    if (result == NULL || metric == NULL || comparison == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "add_comparison: NULL argument");
+    struct metric_comparison *grown =
+        realloc(result->comparisons, (result->comparison_count + 1) * sizeof *grown);
+    char *copy = copy_string(metric);
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        if (grown != NULL) result->comparisons = grown;
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "add_comparison: out of memory");
+    }
+    result->comparisons = grown;
+    grown[result->comparison_count++] = (struct metric_comparison){copy, unit, *comparison};
+    return PERFBUDGET_OK;
+}
+
+size_t perfbudget_result_comparison_count(const perfbudget_result *result) {
+    return result ? result->comparison_count : 0;
+}
+
+int perfbudget_result_comparison_at(const perfbudget_result *result, size_t index,
+                                    const char **metric, perfbudget_unit *unit,
+                                    const perfbudget_comparison **comparison) {
+    if (result == NULL || index >= result->comparison_count) return PERFBUDGET_EINVAL;
+    if (metric) *metric = result->comparisons[index].metric;
+    if (unit) *unit = result->comparisons[index].unit;
+    if (comparison) *comparison = &result->comparisons[index].comparison;
     return PERFBUDGET_OK;
 }

@@ -555,6 +555,39 @@ class Result:
         if lib.perfbudget_result_set_identity(self._handle, _bytes(identity)) != lib.PERFBUDGET_OK:
             raise MemoryError("perfbudget_result_set_identity")
 
+    def compare_metrics(self, baseline: Optional["Result"], history: Optional["History"],
+                        environment: str, branch: Optional[str], up_to: int,
+                        budget: Optional[Budget], budget_name: Optional[str],
+                        threshold: float) -> list[dict[str, Any]]:
+        """Compare memory, CPU, throughput and instructions with the baseline (the history's
+        runs, else the baseline result) and keep the comparisons with this result, so its test
+        status and report include them; returns them as dicts."""
+        context = _context()
+        settings = ffi.NULL
+        if budget is not None:
+            effective = ffi.new("perfbudget_effective_budget *")
+            lib.perfbudget_budget_resolve(budget._handle, _bytes(budget_name or self.name), effective)
+            settings = ffi.addressof(effective[0], "regression")
+        context.check(lib.perfbudget_result_compare_metrics(
+            context.handle, self._handle, baseline._handle if baseline is not None else ffi.NULL,
+            history._handle if history is not None else ffi.NULL,
+            _bytes(environment if history is not None else None), _bytes(branch or None), up_to,
+            settings, threshold))
+        return self.metric_comparisons
+
+    @property
+    def metric_comparisons(self) -> list[dict[str, Any]]:
+        metric = ffi.new("const char **")
+        record = ffi.new("const perfbudget_comparison **")
+        out = []
+        for i in range(lib.perfbudget_result_comparison_count(self._handle)):
+            lib.perfbudget_result_comparison_at(self._handle, i, metric, ffi.NULL, record)
+            c = record[0]
+            out.append({"metric": _text(metric[0]), "change_pct": c.change_pct,
+                        "outcome": _text(lib.perfbudget_outcome_name(c.outcome)),
+                        "regressed": bool(c.regressed)})
+        return out
+
     def set_failed(self, message: str) -> None:
         lib.perfbudget_result_set_status(self._handle, lib.PERFBUDGET_RUN_FAILED, _bytes(message))
 

@@ -542,6 +542,11 @@ class PerfSession:
                                                      critical=settings.critical,
                                                      statistic=settings.statistic,
                                                      run_medians=self._run_medians(result))
+                    # memory, CPU, throughput, instructions: kept with the result
+                    history = self._open_history() if self.baseline_from_history else None
+                    result.compare_metrics(base, history, self.environment, self.branch,
+                                           self.baseline_run, self.budget, budget_name,
+                                           settings.threshold)
                 except PerfbudgetError as error:
                     note = f"cannot compare with the baseline: {error}"
         status = result.test_status(comparison)

@@ -300,6 +300,27 @@ def test_confirm_remeasures_a_suspected_regression(pytester: pytest.Pytester,
     persistent.stdout.fnmatch_lines(["*note: the regression was confirmed by 2 re-measurements*"])
 
 
+def test_memory_regression_against_earlier_runs(pytester: pytest.Pytester,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Peak memory is compared with the spread of earlier runs, like time is, with its own
+    threshold from regression.per_metric."""
+    pytester.makefile(".yml", perfbudget="version: 1\ndefaults:\n  regression:\n"
+                                         "    per_metric: {memory: 20%}\n")
+    pytester.makepyfile(test_memory="""
+        import os
+        size = int(os.environ.get("ALLOCATE_MB", "1")) * 1_000_000
+
+        def test_allocates(perf):
+            perf(lambda: bytearray(size))
+    """)
+    for _ in range(3):
+        run(pytester, "--performance-regression").assert_outcomes(passed=1)
+    monkeypatch.setenv("ALLOCATE_MB", "400")  # the peak grows by hundreds of MB
+    result = run(pytester, "--performance-regression", "--perf-threshold", "100000")  # not time
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*FAIL regression check: memory * vs * baseline: +*%*regression*"])
+
+
 def test_regression_flag_compares_with_the_last_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")  # sleep() differs by >5% between processes
     first = run(project, "test_it.py::test_unmarked", "--performance-regression")

@@ -81,6 +81,19 @@ PERFBUDGET_API int perfbudget_compare_runs(perfbudget_context *ctx, const double
                                            size_t n_runs, const perfbudget_compare_options *opts,
                                            perfbudget_comparison *out);
 
+/** Compare a figure measured once per run (peak memory, CPU, throughput, instructions) with
+ *  the same figure of the baseline's runs, oldest first, the baseline's own run last. change_pct
+ *  is against that last value. With 3 or more runs, a change beyond the threshold is a
+ *  regression (or improvement) only outside the 95 % prediction band of their values, and
+ *  inconclusive inside it; with fewer, one run cannot tell a change from noise: within the
+ *  threshold it passes, beyond it it is inconclusive. p_value is NaN (no sample test).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_ENODATA (no baseline value) or
+ *  PERFBUDGET_EDOMAIN (a non-finite value). */
+PERFBUDGET_API int perfbudget_compare_metric(perfbudget_context *ctx, const double *baseline_runs,
+                                             size_t n_runs, double current,
+                                             const perfbudget_compare_options *opts,
+                                             perfbudget_comparison *out);
+
 /** Lower-case names ("median", "regression", "warning"); NULL for an unknown value.
  *  Static storage. */
 PERFBUDGET_API const char *perfbudget_statistic_name(perfbudget_statistic statistic);

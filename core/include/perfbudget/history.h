@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "perfbudget/budget.h"
 #include "perfbudget/context.h"
 #include "perfbudget/measure.h"
 
@@ -90,6 +91,16 @@ PERFBUDGET_API int perfbudget_history_run_medians(perfbudget_history *history, c
                                                   const char *identity, const char *environment,
                                                   const char *branch, int64_t up_to,
                                                   size_t last, double **out, size_t *count);
+
+/** Like perfbudget_history_run_medians() for a figure measured once per run: metric is a
+ *  field of the result file's "metrics" ("peak_rss_bytes", "cpu_utilization",
+ *  "items_per_second", "bytes_per_second", "instructions_per_iteration"); runs where it was
+ *  unavailable are left out. */
+PERFBUDGET_API int perfbudget_history_run_metric(perfbudget_history *history, const char *name,
+                                                 const char *identity, const char *environment,
+                                                 const char *branch, int64_t up_to, size_t last,
+                                                 const char *metric, double **out,
+                                                 size_t *count);
 
 /** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
  *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit, e.g. the
@@ -187,5 +198,22 @@ PERFBUDGET_API int perfbudget_detect_steps(perfbudget_context *ctx, const double
                                            size_t n, double min_change_pct, size_t min_segment,
                                            perfbudget_step *steps, size_t capacity,
                                            size_t *count);
+
+/** Compare the figures a result measured once per run (peak memory, CPU, throughput,
+ *  instructions per iteration) with the baseline and keep the comparisons with the result
+ *  (perfbudget_result_add_comparison). The baseline's values come from the history (the
+ *  benchmark's last 10 runs of the same code on environment and branch up to run up_to; 0: up
+ *  to the newest), else from the baseline result alone. Thresholds: regression.per_metric of
+ *  the budget (settings, may be NULL), else threshold_pct; critical as the budget says, else
+ *  twice the threshold. Figures unavailable on either side are skipped.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
+                                                     perfbudget_result *result,
+                                                     const perfbudget_result *baseline,
+                                                     perfbudget_history *history,
+                                                     const char *environment, const char *branch,
+                                                     int64_t up_to,
+                                                     const perfbudget_regression_settings *settings,
+                                                     double threshold_pct);
 
 #endif

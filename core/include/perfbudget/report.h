@@ -41,6 +41,22 @@ PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
                                            perfbudget_result *const *results, size_t count,
                                            int name_width, int header, char **out);
 
+/** Keep a comparison of one of the result's metrics with the baseline (from
+ *  perfbudget_compare_metric(): memory, CPU, throughput, instructions) with the result: test
+ *  status, reports and the result file take it into account. metric is copied.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_add_comparison(perfbudget_context *ctx,
+                                                    perfbudget_result *result, const char *metric,
+                                                    perfbudget_unit unit,
+                                                    const perfbudget_comparison *comparison);
+
+/** The comparisons kept so far; each one's metric name, unit and record (any out-parameter may
+ *  be NULL). Borrowed. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API size_t perfbudget_result_comparison_count(const perfbudget_result *result);
+PERFBUDGET_API int perfbudget_result_comparison_at(const perfbudget_result *result, size_t index,
+                                                   const char **metric, perfbudget_unit *unit,
+                                                   const perfbudget_comparison **comparison);
+
 /** What a judged result means for a test runner. */
 typedef enum perfbudget_test_status {
     PERFBUDGET_TEST_PASS = 0,
