@@ -467,7 +467,8 @@ function(_perfbudget_session out_dir)
   set_tests_properties(perfbudget.session.open PROPERTIES
     FIXTURES_SETUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 60)
   set_tests_properties(perfbudget.session.close PROPERTIES
-    FIXTURES_CLEANUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 300)
+    FIXTURES_CLEANUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 300
+    ENVIRONMENT "PERFBUDGET_BUILD_TYPE=$<CONFIG>")
   set(${out_dir} "${session_dir}" PARENT_SCOPE)
 endfunction()
 
@@ -645,6 +646,8 @@ function(add_perf_test name)
   if(arg_ENVIRONMENT)
     set_property(TEST "${name}" PROPERTY ENVIRONMENT "${arg_ENVIRONMENT}")
   endif()
+  # The build type joins the environment fingerprint: a Debug run is never a Release baseline.
+  set_property(TEST "${name}" APPEND PROPERTY ENVIRONMENT "PERFBUDGET_BUILD_TYPE=$<CONFIG>")
 endfunction()
 
 # ---- perf_discover_tests ------------------------------------------------------------------------
@@ -740,6 +743,8 @@ function(perf_discover_tests target)
       unset(keyword)
     endif()
   endforeach()
+  # The build type joins the environment fingerprint (a Debug run is never a Release baseline).
+  list(APPEND arg_ENVIRONMENT "PERFBUDGET_BUILD_TYPE=$<CONFIG>")
   foreach(list_name RUN_ARGS EXTRA_ARGS LABELS ENVIRONMENT)
     if("${list_name}" STREQUAL "RUN_ARGS")
       set(items "${run_args}")

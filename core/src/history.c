@@ -192,6 +192,12 @@ char *perfbudget_environment_fingerprint(const char *toolchain, char *buf, size_
              json_string_value(json_object_get(env, "machine")),
              toolchain ? toolchain : compiler ? compiler : "unknown");
     json_decref(env);
+    /* The build type of the code under test, when the front end knows it (add_perf_test sets
+     * it): a Debug build is never compared with a Release baseline. */
+    const char *build = getenv("PERFBUDGET_BUILD_TYPE");
+    size_t length = strlen(buf);
+    if (build != NULL && build[0] != '\0' && length < size)
+        snprintf(buf + length, size - length, "; build=%s", build);
     return buf;
 }
 
