@@ -213,6 +213,12 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
         exit_code = perfbudget__load_baseline(ctx, argv[0], o.baseline_path, o.history_path,
                                               &verdict);
     }
+    /* perfbudget's own footprint must not differ between runs, or peak memory would compare
+     * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
+     * whether this run compares with a baseline or not. */
+    perfbudget_history *resident = NULL;
+    if (exit_code == 0 && !o.list && o.history_path != NULL)
+        perfbudget_history_open(NULL, o.history_path, &resident);
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
             if (selected(&o, defs[i].name)) printf("%s\n", defs[i].name);
@@ -264,6 +270,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     }
     for (size_t i = 0; i < ran; i++) perfbudget_result_free(results[i]);
     free(results);
+    perfbudget_history_close(resident);
     perfbudget_results_free(verdict.baseline, verdict.baseline_count);
     perfbudget_budget_free(budget);
     perfbudget_suite_free(suite);

@@ -190,6 +190,12 @@ class PerfSession:
         self.branch: Optional[str] = None
         self.baseline_label = ""
         self.baseline_note = ""
+        # perfbudget's own footprint must be the same in every run, or peak memory would
+        # compare perfbudget with itself: SQLite is loaded before measuring, in every run.
+        self._resident_history: Optional[History] = None
+        if not self.settings["disable"]:
+            with contextlib.suppress(PerfbudgetError):
+                self._resident_history = History(self.history_path)
         if self.settings.regression and not self.settings["disable"] and not self.child_output:
             self._load_baseline()
         self.records: dict[str, dict[str, Any]] = {}
