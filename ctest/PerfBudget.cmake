@@ -463,7 +463,8 @@ function(_perfbudget_session out_dir)
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session open "${session_dir}")
   add_test(NAME perfbudget.session.close
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session close "${session_dir}"
-                   --json "${results}" ${budget_args})
+                   --json "${results}" --report "${CMAKE_BINARY_DIR}/perfbudget-report.md"
+                   ${budget_args})
   set_tests_properties(perfbudget.session.open PROPERTIES
     FIXTURES_SETUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 60)
   set_tests_properties(perfbudget.session.close PROPERTIES

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "internal.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -34,14 +35,10 @@ static int add_run_record(const char *path, const perfbudget_run_record *run, co
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
     json_decref(root);
     if (text == NULL) return -1;
-    /* Rewrite through a temporary file and rename, as every perfbudget write does. */
-    char temporary[4096];
-    snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    FILE *f = fopen(temporary, "w");
-    int ok = f != NULL && fputs(text, f) >= 0;
-    if (f != NULL) ok = fclose(f) == 0 && ok;
+    /* Atomically, as every perfbudget write: temporary file, fsync, rename. */
+    int status = perfbudget__write_file_atomic(NULL, path, text, strlen(text));
     free(text);
-    return ok && rename(temporary, path) == 0 ? 0 : -1;
+    return status == PERFBUDGET_OK ? 0 : -1;
 }
 
 static int export_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *name,

@@ -15,6 +15,7 @@ static void usage(FILE *out) {
             "  session open|close DIR   the CTest fixtures around one ctest run\n"
             "  history [runs|prune]     trends, steps and upkeep of the history\n"
             "  baseline save|list|export|import   named runs to compare with\n"
+            "  report [--format md|csv|json]      a run as a report\n"
             "  validate FILE...   check budget files; errors as file:line:column: message\n"
             "  version            print the version\n\n"
             "Run 'perfbudget COMMAND --help' for a command's options.\n"
@@ -37,6 +38,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "session") == 0) return perfbudget_cli_session(argc - 1, argv + 1);
     if (strcmp(argv[1], "history") == 0) return perfbudget_cli_history(argc - 1, argv + 1);
     if (strcmp(argv[1], "baseline") == 0) return perfbudget_cli_baseline(argc - 1, argv + 1);
+    if (strcmp(argv[1], "report") == 0) return perfbudget_cli_report(argc - 1, argv + 1);
     fprintf(stderr, "perfbudget: unknown command '%s' (see perfbudget --help)\n", argv[1]);
     return 2;
 }

@@ -115,6 +115,12 @@ int perfbudget_cli_run(int argc, char **argv) {
     int exit_code = cli_common_load(ctx, &common);
     perfbudget_result **results = NULL;
     size_t count = 0;
+    /* The kernel counts the parent's resident set into a spawned command's peak memory (exec
+     * records the old address space's high-water mark), so perfbudget's own footprint must be
+     * the same in every run: SQLite is loaded before measuring whenever a history is known. */
+    perfbudget_history *resident = NULL;
+    if (exit_code == 0 && common.history != NULL)
+        perfbudget_history_open(NULL, common.history, &resident);
     /* The budget file's rounds and warm-up count apply unless given here. */
     perfbudget_effective_budget effective;
     if (exit_code == 0 && common.budget != NULL &&
@@ -146,6 +152,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     if (exit_code != 2 && common.session_dir == NULL &&
         perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)
         exit_code = 2;
+    perfbudget_history_close(resident);
     perfbudget_results_free(results, count);
     cli_common_release(&common);
     perfbudget_context_free(ctx);

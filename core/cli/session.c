@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "internal.h"
 
 static int is_result_file(const char *name) {
     size_t length = strlen(name);
@@ -59,7 +60,7 @@ static int by_name(const void *a, const void *b) {
 }
 
 static int session_close(const char *dir, const char *json_path, const char *budget_path,
-                         const char *history_path) {
+                         const char *history_path, const char *report_path) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_result **all = NULL;
@@ -108,10 +109,31 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         perfbudget_free(table);
     }
     if (exit_code == 0 && budget != NULL) perfbudget__warn_unused_entries(budget, all, count, "run");
+    /* Verdicts are not read back from the result files: judge again, for the report. */
+    for (size_t i = 0; exit_code == 0 && budget != NULL && i < count; i++)
+        if (perfbudget_result_status(all[i]) == PERFBUDGET_RUN_OK)
+            perfbudget_result_judge(ctx, all[i], budget, NULL, NULL);
     const char *history = perfbudget__history_path(history_path, budget);
     if (exit_code == 0 && perfbudget__record_run(ctx, "perfbudget session", history, "ctest", all,
                                                  count) != 0)
         exit_code = 2;
+    if (exit_code == 0 && report_path != NULL) {
+        /* One Markdown report of the whole ctest run; on GitHub Actions, the job summary too. */
+        perfbudget_report_info info = {.title = "perfbudget (ctest)"};
+        char *text = NULL;
+        if (perfbudget_render_report(ctx, all, count, PERFBUDGET_REPORT_MARKDOWN, &info, &text) !=
+                PERFBUDGET_OK ||
+            perfbudget__write_file_atomic(ctx, report_path, text, strlen(text)) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            printf("report: %s\n", report_path);
+            const char *summary = getenv("GITHUB_STEP_SUMMARY");
+            FILE *f = summary && summary[0] ? fopen(summary, "a") : NULL;
+            if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
+        }
+        perfbudget_free(text);
+    }
     if (exit_code == 0 && json_path != NULL) {
         if (perfbudget_results_write_json(ctx, json_path, "ctest", all, count) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
@@ -127,10 +149,11 @@ static int session_close(const char *dir, const char *json_path, const char *bud
 }
 
 int perfbudget_cli_session(int argc, char **argv) {
-    const char *json_path = NULL, *budget_path = NULL, *history_path = NULL;
+    const char *json_path = NULL, *budget_path = NULL, *history_path = NULL, *report_path = NULL;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: perfbudget session open DIR\n"
                "       perfbudget session close DIR [--json FILE] [--budget FILE] [--history FILE]\n"
+               "                                    [--report FILE.md]\n"
                "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
                "writes its result there (--session DIR); close combines them into one result\n"
                "file, records it as one run of the history, prints a summary and warns about\n"
@@ -145,6 +168,7 @@ int perfbudget_cli_session(int argc, char **argv) {
         if (i + 1 < argc && strcmp(argv[i], "--json") == 0) json_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--budget") == 0) budget_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--history") == 0) history_path = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--report") == 0) report_path = argv[++i];
         else {
             fprintf(stderr, "perfbudget session: unexpected argument '%s'\n", argv[i]);
             return 2;
@@ -152,5 +176,5 @@ int perfbudget_cli_session(int argc, char **argv) {
     }
     return strcmp(argv[1], "open") == 0 ? session_open(argv[2])
                                         : session_close(argv[2], json_path, budget_path,
-                                                        history_path);
+                                                        history_path, report_path);
 }

@@ -307,6 +307,11 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
     fputs(report, out);
     perfbudget_free(report);
     fflush(out);
+    /* The latency comparison joins the others in the result file (after the report, which
+     * prints it from the argument). */
+    if (regression != NULL)
+        perfbudget_result_add_comparison(ctx, result, perfbudget_statistic_name(regression->statistic),
+                                         PERFBUDGET_UNIT_NS, regression);
     if (o->session_dir != NULL && write_session(ctx, program, o->session_dir, result) != 0)
         return -1;
     return (int)perfbudget_result_test_status(result, regression);

@@ -67,6 +67,8 @@ struct json_t *perfbudget__environment_json(void);
 struct json_t *perfbudget__metrics_json(const perfbudget_metrics *metrics);
 void perfbudget__metrics_from_json(const struct json_t *object, perfbudget_metrics *out);
 struct json_t *perfbudget__custom_metrics_json(const perfbudget_result *result);
+int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_name,
+                                  perfbudget_result *const *results, size_t count, char **text);
 int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_result *result,
                                          const struct json_t *list);
 

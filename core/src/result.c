@@ -122,11 +122,8 @@ static json_t *result_json(const perfbudget_result *r) {
                      "comparisons", comparisons_json(r));
 }
 
-int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
-                                  const char *suite_name, perfbudget_result *const *results,
-                                  size_t count) {
-    if (path == NULL || suite_name == NULL || (results == NULL && count > 0))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "write_json: NULL argument");
+int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_name,
+                                  perfbudget_result *const *results, size_t count, char **text) {
     char created[32];
     time_t now = time(NULL);
     struct tm utc;
@@ -142,13 +139,24 @@ int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
                              perfbudget_version(), "created", created, "suite", suite_name,
                              "environment", perfbudget__environment_json(), "benchmarks",
                              benchmarks);
-    char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
+    *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(root);
-    if (text == NULL)
+    if (*text == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM,
                                 "cannot encode results as JSON (out of memory or invalid UTF-8 "
                                 "in a name)");
-    int status = perfbudget__write_file_atomic(ctx, path, text, strlen(text));
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
+                                  const char *suite_name, perfbudget_result *const *results,
+                                  size_t count) {
+    if (path == NULL || suite_name == NULL || (results == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "write_json: NULL argument");
+    char *text;
+    int status = perfbudget__results_json_text(ctx, suite_name, results, count, &text);
+    if (status != PERFBUDGET_OK) return status;
+    status = perfbudget__write_file_atomic(ctx, path, text, strlen(text));
     free(text);
     return status;
 }
@@ -213,6 +221,44 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->clock_resolution_ns = number_or_nan(m, "clock_resolution_ns");
 }
 
+/* Comparisons with a baseline, as written: the figures a report shows again. */
+static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, const json_t *list) {
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item) {
+        const char *metric = json_string_value(json_object_get(item, "metric"));
+        if (metric == NULL) continue;
+        perfbudget_comparison c;
+        memset(&c, 0, sizeof c);
+        c.baseline_value = number_or_nan(item, "baseline");
+        c.current_value = number_or_nan(item, "current");
+        c.change_pct = number_or_nan(item, "change_pct");
+        c.p_value = number_or_nan(item, "p_value");
+        c.run_spread_pct = number_or_nan(item, "run_spread_pct");
+        c.ci_low_pct = c.ci_high_pct = c.resolvable_pct = c.u_statistic = NAN;
+        c.threshold_pct = c.critical_pct = NAN;
+        c.regressed = json_is_true(json_object_get(item, "regressed"));
+        const char *outcome = json_string_value(json_object_get(item, "outcome"));
+        const char *severity = json_string_value(json_object_get(item, "severity"));
+        for (int k = 0; k < 4; k++) {
+            if (outcome && strcmp(outcome, perfbudget_outcome_name((perfbudget_outcome)k)) == 0)
+                c.outcome = (perfbudget_outcome)k;
+            if (severity && strcmp(severity, perfbudget_severity_name((perfbudget_severity)k)) == 0)
+                c.severity = (perfbudget_severity)k;
+        }
+        perfbudget_statistic statistic;
+        perfbudget_unit unit = perfbudget_statistic_parse(metric, &statistic) == PERFBUDGET_OK
+                                   ? PERFBUDGET_UNIT_NS
+                               : strcmp(metric, "memory") == 0 ? PERFBUDGET_UNIT_BYTES
+                               : strcmp(metric, "cpu") == 0    ? PERFBUDGET_UNIT_PERCENT
+                               : strcmp(metric, "instructions") == 0 ? PERFBUDGET_UNIT_COUNT
+                                                                     : PERFBUDGET_UNIT_PER_SECOND;
+        int code = perfbudget_result_add_comparison(ctx, r, metric, unit, &c);
+        if (code != PERFBUDGET_OK) return code;
+    }
+    return PERFBUDGET_OK;
+}
+
 static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t index,
                                const json_t *b, perfbudget_result **out) {
     const char *name = json_string_value(json_object_get(b, "name"));
@@ -251,6 +297,7 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     free(values);
     if (code == PERFBUDGET_OK)
         code = perfbudget_result_set_identity(*out, json_string_value(json_object_get(b, "identity")));
+    if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, *out, json_object_get(b, "comparisons"));
     if (code == PERFBUDGET_OK &&
         perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,

@@ -575,6 +575,21 @@ class Result:
             settings, threshold))
         return self.metric_comparisons
 
+    def add_comparison(self, fields: dict[str, Any], metric: Optional[str] = None) -> None:
+        """Keep a comparison (as a record's dict carries it) with the result, for reports."""
+        c = ffi.new("perfbudget_comparison *")
+        for key in ("baseline_value", "current_value", "change_pct", "p_value", "threshold_pct"):
+            setattr(c, key, float(fields.get(key, math.nan)))
+        c.ci_low_pct = c.ci_high_pct = c.resolvable_pct = c.run_spread_pct = math.nan
+        c.regressed = int(bool(fields.get("regressed")))
+        c.significant = c.regressed
+        c.outcome = _enum_value(lib.perfbudget_outcome_name, fields.get("outcome", "pass"), 4)
+        c.severity = _enum_value(lib.perfbudget_severity_name, fields.get("severity", "none"), 4)
+        name = metric or str(fields.get("statistic") or "median")
+        context = _context()
+        context.check(lib.perfbudget_result_add_comparison(
+            context.handle, self._handle, _bytes(name), lib.PERFBUDGET_UNIT_NS, c))
+
     @property
     def metric_comparisons(self) -> list[dict[str, Any]]:
         metric = ffi.new("const char **")
@@ -779,6 +794,36 @@ def run_options(**kwargs: Any) -> Any:
     """A C perfbudget_run_options from RunOptions fields (and an EffectiveBudget as budget=)."""
     budget = kwargs.pop("budget", None)
     return RunOptions(**kwargs)._to_c(budget)
+
+
+def _enum_value(namer: Any, name: str, count: int) -> int:
+    """The value of an enum constant from its lower-case name (the core names them)."""
+    for value in range(count):
+        if _text(namer(value)) == name:
+            return value
+    raise ValueError(f"unknown name {name!r}")
+
+
+def render_report(results: Sequence["Result"], format: str = "md", *, title: Optional[str] = None,
+                  commit: Optional[str] = None, baseline: Optional[str] = None,
+                  created_ns: int = 0) -> str:
+    """A report of results rendered by the core: format "md", "csv" or "json"."""
+    context = _context()
+    kind = ffi.new("perfbudget_report_format *")
+    if lib.perfbudget_report_format_parse(_bytes(format), kind) != lib.PERFBUDGET_OK:
+        raise ValueError(f"unknown report format {format!r} (md, csv or json)")
+    keep = [ffi.NULL if text is None else ffi.new("char[]", text.encode("utf-8"))
+            for text in (title, commit, baseline)]
+    info = ffi.new("perfbudget_report_info *")
+    info.title, info.commit, info.baseline = keep
+    info.created_ns = created_ns
+    handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+    out = ffi.new("char **")
+    context.check(lib.perfbudget_render_report(context.handle, handles, len(results), kind[0], info, out))
+    try:
+        return _text(out[0])
+    finally:
+        lib.perfbudget_free(out[0])
 
 
 def result_file_name(name: str) -> str:

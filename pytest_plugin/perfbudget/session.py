@@ -16,6 +16,7 @@ import os
 import platform
 import shutil
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from perfbudget._core import (
     format_value,
     git_describe,
     load_budgets,
+    render_report,
     result_file_name,
     run_options,
     summarize,
@@ -574,7 +576,10 @@ class PerfSession:
             "comparison": None if comparison is None else {
                 "change_pct": comparison.change_pct, "p_value": comparison.p_value,
                 "outcome": comparison.outcome, "severity": comparison.severity,
-                "text": comparison.text},
+                "text": comparison.text, "statistic": comparison.statistic,
+                "baseline_value": comparison.baseline_value,
+                "current_value": comparison.current_value, "regressed": comparison.regressed,
+                "threshold_pct": comparison.threshold_pct},
         }
         return Verdict(measurement, result, status, report, record)
 
@@ -701,27 +706,26 @@ class PerfSession:
         return rows
 
     def _write_report(self, path: Path) -> None:
-        # Interim renderers until the core renders reports (the report issue): formatting only.
+        """--perf-report: the core renders Markdown, CSV or JSON (by the file's suffix); with
+        $GITHUB_STEP_SUMMARY set, the Markdown goes there too."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        suffix = path.suffix.lower()
-        if suffix == ".json":
-            Result.write_json([result for _, result in self.results], path)
-            return
-        rows = self._rows()
-        columns = list(rows[0]) if rows else ["benchmark"]
-        if suffix == ".csv":
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, columns)
-            writer.writeheader()
-            writer.writerows(rows)
-            text = buffer.getvalue()
-        else:
-            lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-            lines += ["| " + " | ".join(row[c].replace("|", "\\|") for c in columns) + " |" for row in rows]
-            text = "## Performance\n\n" + "\n".join(lines) + "\n"
+        results = []
+        for record, result in self._ordered():
+            if record["comparison"] is not None:
+                result.add_comparison(record["comparison"])
+            results.append(result)
+        suffix = path.suffix.lower().lstrip(".")
+        text = render_report(results, "md" if suffix in ("md", "markdown") else suffix,
+                             title="perfbudget (pytest)", baseline=self.baseline_label or None,
+                             commit=git_describe(self.rootdir)["commit"] or None,
+                             created_ns=time.time_ns())
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary and suffix in ("md", "markdown"):
+            with open(summary, "a", encoding="utf-8") as stream:
+                stream.write(text + "\n")
 
     def _ordered(self) -> list[tuple[dict[str, Any], Result]]:
         """Rows grouped by test (a parametrized test's cases together), in first-seen order."""

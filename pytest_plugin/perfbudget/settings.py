@@ -99,7 +99,7 @@ def _report(raw: Any, source: str) -> str:
     text = _text(raw, source)
     suffix = Path(text).suffix.lower()
     if suffix == ".html":
-        raise SettingError(f"{source}: HTML reports arrive with the report renderer; for now use "
+        raise SettingError(f"{source}: HTML reports are not available yet; use "
                            f"{', '.join(_REPORT_FORMATS)}")
     if suffix not in _REPORT_FORMATS:
         raise SettingError(f"{source}: the report format follows the file's suffix: "

@@ -4,6 +4,8 @@ its budget allows, and a regression is a 20x slowdown."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -130,7 +132,7 @@ def test_threshold_precedence(pytester: pytest.Pytester, monkeypatch: pytest.Mon
         ([], {"PERFBUDGET_CPU": "999"}, "", "ERROR: PERFBUDGET_CPU: CPU 999 is not available*"),
         ([], {"PERFBUDGET_DISABLE": "maybe"}, "", "ERROR: PERFBUDGET_DISABLE: expected 1/0*"),
         ([], {}, "performance_regression = perhaps", "ERROR: performance_regression in tox.ini: *"),
-        (["--perf-report", "out.html"], {}, "", "ERROR: --perf-report: HTML reports arrive*"),
+        (["--perf-report", "out.html"], {}, "", "ERROR: --perf-report: HTML reports are not available yet*"),
         (["--perf-report", "out.txt"], {}, "", "ERROR: --perf-report: the report format follows*"),
         (["--perf-save-baseline", "a/b"], {}, "", "ERROR: --perf-save-baseline: a baseline name is*"),
         (["--perf-budget", "missing.yml"], {}, "", "ERROR: --perf-budget: budget file *missing.yml does not exist"),
@@ -537,7 +539,11 @@ def test_result_and_report_files(project: pytest.Pytester) -> None:
     assert "| benchmark | median |" in markdown and "| test_it.py::test_tight |" in markdown
     run(project, "--perf-report", "report.csv")
     csv_text = (project.path / "report.csv").read_text()
-    assert csv_text.startswith("benchmark,median,p95,p99,ops/s,memory,Δ baseline,verdict")
+    assert csv_text.startswith("benchmark,metric,value,unit,category,baseline,change_pct,verdict,"
+                               "timestamp,commit")
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert ["test_it.py::test_tight", "median"] == rows[1][:2]  # failures first
+    assert rows[1][7] == "fail"
     run(project, "--perf-report", "report.json")
     assert len(Result.load_json(project.path / "report.json")) == 3
 

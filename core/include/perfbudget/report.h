@@ -79,4 +79,33 @@ PERFBUDGET_API int perfbudget_render_test_report(perfbudget_context *ctx,
                                                  const perfbudget_comparison *regression,
                                                  int ctest_tags, char **out);
 
+/** Formats of perfbudget_render_report(). */
+typedef enum perfbudget_report_format {
+    PERFBUDGET_REPORT_MARKDOWN = 0, /**< a status line and a table, for a pull-request comment */
+    PERFBUDGET_REPORT_CSV = 1,      /**< a row per benchmark and metric, RFC 4180 */
+    PERFBUDGET_REPORT_JSON = 2      /**< the result file format (docs/formats.md) */
+} perfbudget_report_format;
+
+/** Parse "md" (or "markdown"), "csv" or "json". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_report_format_parse(const char *name,
+                                                  perfbudget_report_format *out);
+
+/** What a report says about where its results come from; any field may be NULL. */
+typedef struct perfbudget_report_info {
+    const char *title;    /**< "checksum (ctest)"; default "perfbudget" */
+    const char *commit;   /**< git commit of the run */
+    const char *baseline; /**< which baseline the changes are against */
+    int64_t created_ns;   /**< when the run was measured (Unix ns); 0: unknown */
+} perfbudget_report_info;
+
+/** A report of judged results: regressions and failures first. The change against the baseline
+ *  is the result's first comparison (perfbudget_result_add_comparison) of a latency statistic,
+ *  and further comparisons appear in CSV rows. Names are escaped for the format.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns a new string in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
+                                            perfbudget_result *const *results, size_t count,
+                                            perfbudget_report_format format,
+                                            const perfbudget_report_info *info, char **out);
+
 #endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget report: a run of the history (or a result file) as Markdown, CSV or JSON, judged
+ * against the budget and compared with a baseline. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: perfbudget report [--format md|csv|json] [--output FILE] [--run ID | --input FILE]\n"
+            "                         [--baseline SPEC] [--budget FILE] [--history FILE]\n"
+            "                         [--title TEXT]\n"
+            "A run of the history (default: the latest) or a result file, judged against the\n"
+            "budget file and, with --baseline (a baseline name, run:ID, commit:SHA or a file),\n"
+            "compared with a baseline. Markdown fits a pull-request comment; with\n"
+            "$GITHUB_STEP_SUMMARY set, Markdown is appended there too.\n");
+}
+
+/* The baseline's result of each benchmark, with the comparisons kept on the result. */
+static int compare_all(perfbudget_context *ctx, perfbudget_history *history,
+                       const perfbudget_run_record *run, perfbudget_result **results,
+                       size_t count, const char *spec, const perfbudget_budget *budget,
+                       char *label, size_t label_size) {
+    perfbudget_result **base = NULL;
+    size_t n_base = 0;
+    int64_t base_run = 0;
+    FILE *probe = fopen(spec, "r");
+    if (probe != NULL) {
+        fclose(probe);
+        if (perfbudget_results_load_json(ctx, spec, &base, &n_base) != PERFBUDGET_OK) return 2;
+        snprintf(label, label_size, "%s", spec);
+    } else {
+        char why[512];
+        if (perfbudget_history_find(history, spec, NULL, NULL, &base_run, why, sizeof why) !=
+                PERFBUDGET_OK ||
+            perfbudget_history_load_run(history, base_run, &base, &n_base) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget report: %s\n", why[0] ? why : perfbudget_errmsg(ctx));
+            return 2;
+        }
+        snprintf(label, label_size, "%s", why);
+    }
+    int exit_code = 0;
+    for (size_t i = 0; i < count && exit_code == 0; i++) {
+        const perfbudget_result *b = NULL;
+        for (size_t k = 0; k < n_base && b == NULL; k++)
+            if (strcmp(perfbudget_result_name(base[k]), perfbudget_result_name(results[i])) == 0)
+                b = base[k];
+        if (b == NULL || strcmp(perfbudget_result_identity(b), perfbudget_result_identity(results[i])))
+            continue;
+        size_t nb, nc;
+        const double *bs = perfbudget_result_samples(b, &nb), *cs = perfbudget_result_samples(results[i], &nc);
+        perfbudget_compare_options opts;
+        perfbudget_compare_options_init(&opts);
+        perfbudget_effective_budget effective;
+        const perfbudget_regression_settings *settings = NULL;
+        if (budget != NULL &&
+            perfbudget_budget_resolve(budget, perfbudget_result_name(results[i]), &effective) ==
+                PERFBUDGET_OK) {
+            settings = &effective.regression;
+            if (settings->threshold_pct == settings->threshold_pct) opts.threshold_pct = settings->threshold_pct;
+            if (settings->statistic >= 0) opts.statistic = (perfbudget_statistic)settings->statistic;
+        }
+        /* As the front ends judge: against the run-to-run spread of the runs up to the
+         * baseline's, on the environment and branch of the run reported. */
+        const char *environment = run && run->environment[0] ? run->environment : NULL;
+        const char *branch = run && run->branch[0] ? run->branch : NULL;
+        double *medians = NULL;
+        size_t n_runs = 0;
+        if (history != NULL && base_run > 0 && environment != NULL &&
+            perfbudget_history_run_medians(history, perfbudget_result_name(results[i]),
+                                           perfbudget_result_identity(results[i]), environment,
+                                           branch, base_run, 10, &medians, &n_runs) != PERFBUDGET_OK)
+            n_runs = 0;
+        perfbudget_comparison c;
+        int compared = nb > 0 && nc > 0 &&
+                       perfbudget_compare_runs(ctx, bs, nb, cs, nc, medians, n_runs, &opts, &c) ==
+                           PERFBUDGET_OK;
+        perfbudget_free(medians);
+        if (!compared) continue;
+        int use_history = history != NULL && base_run > 0 && environment != NULL;
+        if (perfbudget_result_add_comparison(ctx, results[i], perfbudget_statistic_name(opts.statistic),
+                                             PERFBUDGET_UNIT_NS, &c) != PERFBUDGET_OK ||
+            perfbudget_result_compare_metrics(ctx, results[i], b, use_history ? history : NULL,
+                                              environment, branch, base_run, settings,
+                                              opts.threshold_pct) != PERFBUDGET_OK)
+            exit_code = 2;
+    }
+    perfbudget_results_free(base, n_base);
+    return exit_code;
+}
+
+int perfbudget_cli_report(int argc, char **argv) {
+    const char *format_name = "md", *output = NULL, *input = NULL, *baseline = NULL;
+    const char *budget_path = NULL, *history_option = NULL, *title = NULL;
+    long long run = 0;
+    for (int i = 1; i < argc; i += 2) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (value == NULL) {
+            fprintf(stderr, "perfbudget report: %s needs a value (see --help)\n", arg);
+            return 2;
+        }
+        if (strcmp(arg, "--format") == 0) format_name = value;
+        else if (strcmp(arg, "--output") == 0) output = value;
+        else if (strcmp(arg, "--input") == 0) input = value;
+        else if (strcmp(arg, "--baseline") == 0) baseline = value;
+        else if (strcmp(arg, "--budget") == 0) budget_path = value;
+        else if (strcmp(arg, "--history") == 0) history_option = value;
+        else if (strcmp(arg, "--title") == 0) title = value;
+        else if (strcmp(arg, "--run") == 0) run = strtoll(value, NULL, 10);
+        else {
+            fprintf(stderr, "perfbudget report: unknown option %s (see --help)\n", arg);
+            return 2;
+        }
+    }
+    perfbudget_report_format format;
+    if (perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: unknown format '%s' (md, csv or json)\n", format_name);
+        return 2;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_budget *budget = NULL;
+    if (budget_path != NULL && (budget = perfbudget__load_budget(ctx, "perfbudget report", budget_path)) == NULL) {
+        perfbudget_context_free(ctx);
+        return 2;
+    }
+    perfbudget_history *history = NULL;
+    perfbudget_result **results = NULL;
+    size_t count = 0;
+    perfbudget_run_record record = {0};
+    int exit_code = 0;
+    if (input == NULL || baseline != NULL)
+        history = cli_open_history(ctx, "perfbudget report", history_option, budget_path);
+    if (input != NULL) {
+        if (perfbudget_results_load_json(ctx, input, &results, &count) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        }
+    } else if (history == NULL) {
+        exit_code = 2;
+    } else {
+        if (run == 0) {
+            size_t n;
+            if (perfbudget_history_runs(history, &record, 1, &n) != PERFBUDGET_OK || n == 0) {
+                fprintf(stderr, "perfbudget report: the history has no run yet\n");
+                exit_code = 2;
+            }
+            run = record.id;
+        }
+        if (exit_code == 0 && (perfbudget_history_run(history, run, &record) != PERFBUDGET_OK ||
+                               perfbudget_history_load_run(history, run, &results, &count) !=
+                                   PERFBUDGET_OK)) {
+            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        }
+    }
+    for (size_t i = 0; exit_code == 0 && budget != NULL && i < count; i++)
+        if (perfbudget_result_status(results[i]) == PERFBUDGET_RUN_OK)
+            perfbudget_result_judge(ctx, results[i], budget, NULL, NULL);
+    char label[512] = "";
+    if (exit_code == 0 && baseline != NULL)
+        exit_code = history != NULL || strstr(baseline, ".json") != NULL
+                        ? compare_all(ctx, history, input ? NULL : &record, results, count,
+                                      baseline, budget, label, sizeof label)
+                        : 2;
+    char *text = NULL;
+    perfbudget_report_info info = {.title = title ? title : "perfbudget",
+                                   .commit = record.commit[0] ? record.commit : NULL,
+                                   .baseline = label[0] ? label : NULL,
+                                   .created_ns = record.created_ns};
+    if (exit_code == 0 &&
+        perfbudget_render_report(ctx, results, count, format, &info, &text) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
+    if (exit_code == 0 && output == NULL) fputs(text, stdout);
+    if (exit_code == 0 && output != NULL) {
+        FILE *f = fopen(output, "w");
+        if (f == NULL || fputs(text, f) < 0) {
+            fprintf(stderr, "perfbudget report: cannot write %s\n", output);
+            exit_code = 2;
+        }
+        if (f != NULL && fclose(f) != 0) exit_code = 2;
+    }
+    const char *summary = getenv("GITHUB_STEP_SUMMARY");
+    if (exit_code == 0 && format == PERFBUDGET_REPORT_MARKDOWN && summary != NULL && summary[0]) {
+        FILE *f = fopen(summary, "a");
+        if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
+    }
+    perfbudget_free(text);
+    perfbudget_results_free(results, count);
+    perfbudget_history_close(history);
+    perfbudget_budget_free(budget);
+    perfbudget_context_free(ctx);
+    return exit_code;
+}

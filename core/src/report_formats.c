@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* Reports people read: Markdown for pull requests, CSV for spreadsheets, JSON for tools. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+typedef struct buffer {
+    char *data;
+    size_t length, capacity;
+    int failed;
+} buffer;
+
+static void put(buffer *b, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
+
+static void put(buffer *b, const char *fmt, ...) {
+    if (b->failed) return;
+    va_list args, copy;
+    va_start(args, fmt);
+    va_copy(copy, args);
+    int needed = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (needed >= 0 && b->length + (size_t)needed + 1 > b->capacity) {
+        size_t capacity = (b->length + (size_t)needed + 1) * 2;
+        char *data = realloc(b->data, capacity);
+        if (data == NULL) needed = -1;
+        else b->data = data, b->capacity = capacity;
+    }
+    if (needed < 0) {
+        b->failed = 1;
+    } else {
+        vsnprintf(b->data + b->length, b->capacity - b->length, fmt, args);
+        b->length += (size_t)needed;
+    }
+    va_end(args);
+}
+
+int perfbudget_report_format_parse(const char *name, perfbudget_report_format *out) {
+    if (name == NULL || out == NULL) return PERFBUDGET_EINVAL;
+    if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0) *out = PERFBUDGET_REPORT_MARKDOWN;
+    else if (strcmp(name, "csv") == 0) *out = PERFBUDGET_REPORT_CSV;
+    else if (strcmp(name, "json") == 0) *out = PERFBUDGET_REPORT_JSON;
+    else return PERFBUDGET_EINVAL;
+    return PERFBUDGET_OK;
+}
+
+/* The change against the baseline: the first kept comparison of a latency statistic. */
+static const perfbudget_comparison *latency_comparison(const perfbudget_result *r) {
+    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
+        const char *metric;
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, &metric, NULL, &c);
+        perfbudget_statistic statistic;
+        if (perfbudget_statistic_parse(metric, &statistic) == PERFBUDGET_OK) return c;
+    }
+    return NULL;
+}
+
+/* Order: failures first, then skips and inconclusive or warned ones, then passes; by name. */
+static int rank_of(const perfbudget_result *r) {
+    perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
+    if (status == PERFBUDGET_TEST_FAIL) return 0;
+    if (status == PERFBUDGET_TEST_SKIP) return 1;
+    const perfbudget_comparison *c = latency_comparison(r);
+    if (c != NULL && c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE) return 2;
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    for (size_t i = 0; i < count; i++)
+        if (verdicts[i].status == PERFBUDGET_LIMIT_WARN) return 2;
+    return 3;
+}
+
+static int by_rank_then_name(const void *a, const void *b) {
+    const perfbudget_result *x = *(perfbudget_result *const *)a, *y = *(perfbudget_result *const *)b;
+    int order = rank_of(x) - rank_of(y);
+    return order ? order : strcmp(perfbudget_result_name(x), perfbudget_result_name(y));
+}
+
+/* One phrase for the verdict column. */
+static void verdict_of(const perfbudget_result *r, char *out, size_t size) {
+    const perfbudget_comparison *c = latency_comparison(r);
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) {
+        snprintf(out, size, "FAIL: %s", perfbudget_result_message(r));
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) {
+            snprintf(out, size, "FAIL: %s", verdicts[i].text);
+            return;
+        }
+    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
+        const char *metric;
+        const perfbudget_comparison *m;
+        perfbudget_result_comparison_at(r, i, &metric, NULL, &m);
+        if (m->regressed) {
+            snprintf(out, size, "FAIL: %s regression (%s)", metric, perfbudget_severity_name(m->severity));
+            return;
+        }
+    }
+    if (perfbudget_result_test_status(r, NULL) == PERFBUDGET_TEST_SKIP) {
+        snprintf(out, size, "skipped");
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (verdicts[i].status == PERFBUDGET_LIMIT_WARN) {
+            snprintf(out, size, "warn: %s", verdicts[i].text);
+            return;
+        }
+    if (c != NULL && c->outcome != PERFBUDGET_OUTCOME_PASS)
+        snprintf(out, size, "pass, %s", perfbudget_outcome_name(c->outcome));
+    else
+        snprintf(out, size, "pass");
+}
+
+/* Markdown table cells: HTML-escaped, pipes escaped, newlines flattened. */
+static void put_cell(buffer *b, const char *text) {
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '<': put(b, "&lt;"); break;
+        case '>': put(b, "&gt;"); break;
+        case '&': put(b, "&amp;"); break;
+        case '|': put(b, "\\|"); break;
+        case '\n': case '\r': put(b, " "); break;
+        case '`': put(b, "&#96;"); break;
+        default: put(b, "%c", *p);
+        }
+    }
+}
+
+static void markdown(buffer *b, perfbudget_result **sorted, size_t n,
+                     const perfbudget_report_info *info) {
+    size_t failed = 0, skipped = 0, inconclusive = 0, passed = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rank = rank_of(sorted[i]);
+        failed += rank == 0, skipped += rank == 1, inconclusive += rank == 2, passed += rank == 3;
+    }
+    put(b, "### %s: ", info && info->title ? info->title : "perfbudget");
+    if (failed) put(b, "%zu failed, ", failed);
+    if (inconclusive) put(b, "%zu to look at, ", inconclusive);
+    if (skipped) put(b, "%zu skipped, ", skipped);
+    put(b, "%zu passed\n\n", passed);
+    int details = info && (info->commit || info->baseline || info->created_ns);
+    if (details) {
+        const char *separator = "";
+        put(b, "<sub>");
+        if (info->commit && info->commit[0]) {
+            put(b, "commit %.12s", info->commit);
+            separator = " · ";
+        }
+        if (info->created_ns) {
+            time_t seconds = (time_t)(info->created_ns / 1000000000);
+            struct tm utc;
+            char when[32];
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&seconds, &utc));
+            put(b, "%s%s", separator, when);
+            separator = " · ";
+        }
+        if (info->baseline) {
+            put(b, "%scompared with ", separator);
+            put_cell(b, info->baseline);
+        }
+        put(b, "</sub>\n\n");
+    }
+    put(b, "| benchmark | median | p95 | p99 | memory | throughput | Δ vs baseline | verdict |\n");
+    put(b, "|---|---:|---:|---:|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < n; i++) {
+        const perfbudget_result *r = sorted[i];
+        const perfbudget_summary *s = perfbudget_result_summary(r);
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        char median[32], p95[32], p99[32], memory[32], rate[32], delta[32] = "", verdict[256];
+        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
+        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
+        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, memory, sizeof memory);
+        double throughput = isnan(m->items_per_second) ? m->bytes_per_second : m->items_per_second;
+        perfbudget_format_value(throughput, isnan(m->items_per_second) && !isnan(m->bytes_per_second)
+                                                ? PERFBUDGET_UNIT_BYTES
+                                                : PERFBUDGET_UNIT_PER_SECOND,
+                                rate, sizeof rate);
+        if (isnan(m->items_per_second) && !isnan(m->bytes_per_second)) strcat(rate, "/s");
+        const perfbudget_comparison *c = latency_comparison(r);
+        if (c != NULL) snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
+        verdict_of(r, verdict, sizeof verdict);
+        put(b, "| ");
+        put_cell(b, perfbudget_result_name(r));
+        put(b, " | %s | %s | %s | %s | %s | %s | ", median, p95, p99, memory, rate, delta);
+        put_cell(b, verdict);
+        put(b, " |\n");
+    }
+}
+
+/* RFC 4180: quote a field that holds a comma, a quote or a line break; double the quotes. */
+static void put_csv_field(buffer *b, const char *text) {
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        put(b, "%s", text);
+        return;
+    }
+    put(b, "\"");
+    for (const char *p = text; *p; p++) put(b, *p == '"' ? "\"\"" : "%c", *p);
+    put(b, "\"");
+}
+
+static void csv_row(buffer *b, const perfbudget_result *r, const char *metric, double value,
+                    const char *unit, const char *category, const perfbudget_report_info *info,
+                    const char *timestamp) {
+    if (isnan(value)) return;
+    const perfbudget_comparison *c = NULL;
+    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
+        const char *name;
+        const perfbudget_comparison *candidate;
+        perfbudget_result_comparison_at(r, i, &name, NULL, &candidate);
+        if (strcmp(name, metric) == 0) c = candidate;
+    }
+    const char *verdict = "";
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(verdicts[i].limit->name, metric) == 0)
+            verdict = perfbudget_limit_status_name(verdicts[i].status);
+    if (verdict[0] == '\0' && c != NULL) verdict = perfbudget_outcome_name(c->outcome);
+    put_csv_field(b, perfbudget_result_name(r));
+    put(b, ",%s,%.17g,%s,%s,", metric, value, unit, category);
+    if (c != NULL && isfinite(c->baseline_value)) put(b, "%.17g", c->baseline_value);
+    put(b, ",");
+    if (c != NULL && isfinite(c->change_pct)) put(b, "%.17g", c->change_pct);
+    put(b, ",%s,%s,", verdict, timestamp);
+    put_csv_field(b, info && info->commit ? info->commit : "");
+    put(b, "\r\n");
+}
+
+static void csv(buffer *b, perfbudget_result **sorted, size_t n, const perfbudget_report_info *info) {
+    char timestamp[32] = "";
+    if (info && info->created_ns) {
+        time_t seconds = (time_t)(info->created_ns / 1000000000);
+        struct tm utc;
+        strftime(timestamp, sizeof timestamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&seconds, &utc));
+    }
+    put(b, "benchmark,metric,value,unit,category,baseline,change_pct,verdict,timestamp,commit\r\n");
+    for (size_t i = 0; i < n; i++) {
+        const perfbudget_result *r = sorted[i];
+        const perfbudget_summary *s = perfbudget_result_summary(r);
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        const struct {
+            const char *metric;
+            double value;
+            const char *unit, *category;
+        } rows[] = {
+            {"median", s->median, "ns", "latency"},   {"p95", s->p95, "ns", "latency"},
+            {"p99", s->p99, "ns", "latency"},         {"mean", s->mean, "ns", "latency"},
+            {"stddev", s->stddev, "ns", "latency"},
+            {"memory", m->peak_rss_bytes, "B", "memory"},
+            {"memory_growth", m->memory_growth_bytes, "B", "memory"},
+            {"cpu", 100.0 * m->cpu_utilization, "%", "cpu"},
+            {"throughput", m->items_per_second, "/s", "throughput"},
+            {"throughput (bytes)", m->bytes_per_second, "B/s", "throughput"},
+            {"instructions", m->instructions_per_iteration, "", "instructions"},
+        };
+        for (size_t k = 0; k < sizeof rows / sizeof *rows; k++)
+            csv_row(b, r, rows[k].metric, rows[k].value, rows[k].unit, rows[k].category, info,
+                    timestamp);
+        static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
+        for (size_t k = 0; k < perfbudget_result_metric_count(r); k++) {
+            const char *name;
+            double value;
+            perfbudget_quantity_kind kind;
+            perfbudget_result_metric_at(r, k, &name, &value, &kind, NULL);
+            csv_row(b, r, name, value, base_units[kind], "custom", info, timestamp);
+        }
+    }
+}
+
+int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
+                             size_t count, perfbudget_report_format format,
+                             const perfbudget_report_info *info, char **out) {
+    if (out == NULL || (results == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
+    if (format == PERFBUDGET_REPORT_JSON)
+        return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
+                                             results, count, out);
+    perfbudget_result **sorted = malloc((count ? count : 1) * sizeof *sorted);
+    if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (count) memcpy(sorted, results, count * sizeof *sorted);
+    qsort(sorted, count, sizeof *sorted, by_rank_then_name);
+    buffer b = {0};
+    if (format == PERFBUDGET_REPORT_MARKDOWN) markdown(&b, sorted, count, info);
+    else if (format == PERFBUDGET_REPORT_CSV) csv(&b, sorted, count, info);
+    else b.failed = 2;
+    free(sorted);
+    if (b.failed) {
+        free(b.data);
+        return b.failed == 2 ? perfbudget__fail(ctx, PERFBUDGET_EINVAL, "unknown report format %d",
+                                                (int)format)
+                             : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    *out = b.data ? b.data : calloc(1, 1);
+    return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+}

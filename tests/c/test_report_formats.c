@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Markdown and CSV reports against golden files (tests/c/data/report.md, report.csv) on fixed
+ * inputs: a breached budget, a regression, a pass, and a name that must be escaped. */
+#include <string.h>
+
+#include "test_helpers.h"
+
+static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre,
+                                    double memory) {
+    double samples[10];
+    for (int i = 0; i < 10; i++) samples[i] = centre * (1.0 + 0.002 * i);
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    m.peak_rss_bytes = memory;
+    m.cpu_utilization = 0.5;
+    m.items_per_second = 1e9 / centre;
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_result_new(ctx, name, samples, 10, &m, PERFBUDGET_RUN_OK, NULL, &r),
+                     PERFBUDGET_OK);
+    return r;
+}
+
+static char *read_file(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/%s", PERFBUDGET_TESTS_C_DIR, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+/* PERFBUDGET_UPDATE_GOLDEN=1 rewrites the golden files (review the diff before committing). */
+static void expect_golden(const char *actual, const char *file) {
+    if (getenv("PERFBUDGET_UPDATE_GOLDEN") != NULL) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/data/%s", PERFBUDGET_TESTS_C_DIR, file);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(actual, f);
+        fclose(f);
+        return;
+    }
+    const char *golden = read_file(file);
+    if (strcmp(actual, golden) != 0) {
+        size_t at = 0;
+        while (actual[at] && actual[at] == golden[at]) at++;
+        fail_msg("%s differs from byte %zu: '%.60s' where the golden file has '%.60s'", file, at,
+                 actual + at, golden + at);
+    }
+}
+
+static void test_markdown_and_csv(void **state) {
+    perfbudget_context *ctx = *state;
+    const char *text = "version: 1\nbudgets:\n  decode: {latency: {median: 1ms}}\n";
+    perfbudget_budget *budget;
+    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
+                                             NULL, 0, NULL),
+                     PERFBUDGET_OK);
+    perfbudget_result *r[3] = {result_of(ctx, "encode", 2000, 4e6),
+                               result_of(ctx, "decode", 2.5e6, 8e6),
+                               result_of(ctx, "parse <a|b>, \"quoted\"", 500, 2e6)};
+    for (int i = 0; i < 3; i++) perfbudget_result_judge(ctx, r[i], budget, NULL, NULL);
+    /* encode ran 20 % slower than its baseline */
+    perfbudget_result *base = result_of(ctx, "encode", 1666.6666666666667, 4e6);
+    size_t nb, nc;
+    const double *bs = perfbudget_result_samples(base, &nb), *cs = perfbudget_result_samples(r[0], &nc);
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_add_comparison(ctx, r[0], "median", PERFBUDGET_UNIT_NS, &c),
+                     PERFBUDGET_OK);
+    perfbudget_report_info info = {.title = "checksum (ctest)",
+                                   .commit = "0123456789abcdef0123",
+                                   .baseline = "baseline 'main' (run 7)",
+                                   .created_ns = INT64_C(1795000000) * 1000000000};
+    char *out;
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_MARKDOWN, &info, &out),
+                     PERFBUDGET_OK);
+    expect_golden(out, "report.md");
+    perfbudget_free(out);
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_CSV, &info, &out),
+                     PERFBUDGET_OK);
+    expect_golden(out, "report.csv");
+    perfbudget_free(out);
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_JSON, &info, &out),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(out, "\"schema\": \"perfbudget-result\""));
+    perfbudget_free(out);
+    perfbudget_report_format format;
+    assert_int_equal(perfbudget_report_format_parse("markdown", &format), PERFBUDGET_OK);
+    assert_int_equal(format, PERFBUDGET_REPORT_MARKDOWN);
+    assert_int_equal(perfbudget_report_format_parse("pdf", &format), PERFBUDGET_EINVAL);
+    for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
+    perfbudget_result_free(base);
+    perfbudget_budget_free(budget);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_markdown_and_csv, context_setup, context_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
