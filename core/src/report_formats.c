@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 
 typedef struct buffer {
@@ -45,6 +47,10 @@ int perfbudget_report_format_parse(const char *name, perfbudget_report_format *o
     if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0) *out = PERFBUDGET_REPORT_MARKDOWN;
     else if (strcmp(name, "csv") == 0) *out = PERFBUDGET_REPORT_CSV;
     else if (strcmp(name, "json") == 0) *out = PERFBUDGET_REPORT_JSON;
+    else if (strcmp(name, "pytest-benchmark") == 0) *out = PERFBUDGET_REPORT_PYTEST_BENCHMARK;
+    else if (strcmp(name, "google-benchmark") == 0) *out = PERFBUDGET_REPORT_GOOGLE_BENCHMARK;
+    else if (strcmp(name, "bencher") == 0) *out = PERFBUDGET_REPORT_BENCHER;
+    else if (strcmp(name, "openmetrics") == 0) *out = PERFBUDGET_REPORT_OPENMETRICS;
     else return PERFBUDGET_EINVAL;
     return PERFBUDGET_OK;
 }
@@ -276,6 +282,164 @@ static void csv(buffer *b, perfbudget_result **sorted, size_t n, const perfbudge
     }
 }
 
+/* ---- other tools' formats --------------------------------------------------------------------- */
+
+static json_t *real_or_null(double value) { return isfinite(value) ? json_real(value) : json_null(); }
+
+static void iso_time(const perfbudget_report_info *info, char *out, size_t size) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_t seconds = info && info->created_ns ? (time_t)(info->created_ns / 1000000000) : now.tv_sec;
+    struct tm utc;
+    strftime(out, size, "%Y-%m-%dT%H:%M:%S+00:00", gmtime_r(&seconds, &utc));
+}
+
+/* pytest-benchmark's saved run: stats in seconds, raw data kept ("--benchmark-save-data"). */
+static json_t *pytest_benchmark_json(perfbudget_result *const *results, size_t n,
+                                     const perfbudget_report_info *info) {
+    json_t *benchmarks = json_array();
+    for (size_t i = 0; benchmarks != NULL && i < n; i++) {
+        const perfbudget_result *r = results[i];
+        const perfbudget_summary *s = perfbudget_result_summary(r);
+        if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK || s->n == 0) continue;
+        size_t count;
+        const double *samples = perfbudget_result_samples(r, &count);
+        json_t *data = json_array();
+        double total = 0;
+        for (size_t k = 0; k < count; k++) {
+            json_array_append_new(data, json_real(samples[k] / 1e9));
+            total += samples[k] / 1e9;
+        }
+        const char *full = perfbudget_result_name(r), *colons = strrchr(full, ':');
+        const char *short_name = colons ? colons + 1 : full;
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        json_array_append_new(
+            benchmarks,
+            json_pack("{s:n, s:s, s:s, s:n, s:n, s:{}, s:{s:b, s:s, s:f, s:i, s:f, s:b}, "
+                      "s:{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:s, s:I, s:s, s:o, "
+                      "s:o, s:o, s:f, s:I, s:o}}",
+                      "group", "name", short_name, "fullname", full, "params", "param",
+                      "extra_info", "options", "disable_gc", 0, "timer", "perfbudget",
+                      "min_rounds", 1.0, "max_time", 1, "min_time", 0.0, "warmup", 0, "stats",
+                      "min", real_or_null(s->min / 1e9), "max", real_or_null(s->max / 1e9),
+                      "mean", real_or_null(s->mean / 1e9), "stddev",
+                      real_or_null(isnan(s->stddev) ? 0 : s->stddev / 1e9), "rounds",
+                      (json_int_t)s->n, "median", real_or_null(s->median / 1e9), "iqr",
+                      real_or_null(s->iqr / 1e9), "q1", real_or_null(s->p25 / 1e9), "q3",
+                      real_or_null(s->p75 / 1e9), "iqr_outliers", "0", "stddev_outliers",
+                      (json_int_t)0, "outliers", "0;0", "ld15iqr", real_or_null(s->min / 1e9),
+                      "hd15iqr", real_or_null(s->max / 1e9), "ops",
+                      real_or_null(s->mean > 0 ? 1e9 / s->mean : NAN), "total", total,
+                      "iterations", (json_int_t)(m->iterations_per_sample ? m->iterations_per_sample : 1),
+                      "data", data));
+    }
+    char when[40];
+    iso_time(info, when, sizeof when);
+    return json_pack("{s:{s:s, s:s}, s:{s:s?}, s:o, s:s, s:s}", "machine_info", "node",
+                     "perfbudget", "python_implementation", "perfbudget", "commit_info", "id",
+                     info ? info->commit : NULL, "benchmarks", benchmarks, "datetime", when,
+                     "version", "5.2.3");
+}
+
+/* Google Benchmark's JSON: every sample an "iteration" run of the benchmark, as
+ * --benchmark_repetitions writes them, so its compare script has samples for its U test. */
+static json_t *google_benchmark_json(perfbudget_result *const *results, size_t n,
+                                     const perfbudget_report_info *info) {
+    json_t *benchmarks = json_array();
+    for (size_t i = 0; benchmarks != NULL && i < n; i++) {
+        const perfbudget_result *r = results[i];
+        size_t count;
+        const double *samples = perfbudget_result_samples(r, &count);
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        double cpu_share = isfinite(m->cpu_utilization) ? m->cpu_utilization : 1.0;
+        for (size_t k = 0; k < count; k++)
+            json_array_append_new(
+                benchmarks,
+                json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:i, s:I, s:f, s:f, s:s}", "name",
+                          perfbudget_result_name(r), "family_index", (json_int_t)i,
+                          "per_family_instance_index", (json_int_t)0, "run_name",
+                          perfbudget_result_name(r), "run_type", "iteration", "repetitions",
+                          (json_int_t)count, "repetition_index", (json_int_t)k, "threads", 1,
+                          "iterations",
+                          (json_int_t)(m->iterations_per_sample ? m->iterations_per_sample : 1),
+                          "real_time", samples[k], "cpu_time", samples[k] * cpu_share,
+                          "time_unit", "ns"));
+    }
+    char when[40];
+    iso_time(info, when, sizeof when);
+    return json_pack("{s:{s:s, s:s, s:s, s:i, s:f, s:b, s:[], s:s}, s:o}", "context", "date", when,
+                     "host_name", "perfbudget", "executable", info && info->title ? info->title : "perfbudget",
+                     "num_cpus", 0, "mhz_per_cpu", 0.0, "cpu_scaling_enabled", 0, "caches",
+                     "library_build_type", "release", "benchmarks", benchmarks);
+}
+
+/* Bencher Metric Format: per benchmark, per measure, a value with its bounds. */
+static json_t *bencher_json(perfbudget_result *const *results, size_t n) {
+    json_t *root = json_object();
+    for (size_t i = 0; root != NULL && i < n; i++) {
+        const perfbudget_result *r = results[i];
+        const perfbudget_summary *s = perfbudget_result_summary(r);
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK || s->n == 0) continue;
+        json_t *measures = json_pack("{s:{s:f, s:o, s:o}}", "latency", "value", s->median,
+                                     "lower_value", real_or_null(s->p25), "upper_value",
+                                     real_or_null(s->p75));
+        if (isfinite(m->items_per_second))
+            json_object_set_new(measures, "throughput", json_pack("{s:f}", "value", m->items_per_second));
+        if (isfinite(m->peak_rss_bytes))
+            json_object_set_new(measures, "memory", json_pack("{s:f}", "value", m->peak_rss_bytes));
+        if (isfinite(m->instructions_per_iteration))
+            json_object_set_new(measures, "instructions",
+                                json_pack("{s:f}", "value", m->instructions_per_iteration));
+        json_object_set_new(root, perfbudget_result_name(r), measures);
+    }
+    return root;
+}
+
+/* OpenMetrics text: label values escaped (backslash, quote, newline). */
+static void put_label(buffer *b, const char *text) {
+    for (const char *p = text; *p; p++) {
+        if (*p == '\\') put(b, "\\\\");
+        else if (*p == '"') put(b, "\\\"");
+        else if (*p == '\n') put(b, "\\n");
+        else put(b, "%c", *p);
+    }
+}
+
+static void openmetrics(buffer *b, perfbudget_result *const *results, size_t n) {
+    static const char *const statistics[] = {"median", "p95", "p99", "mean", "min", "max"};
+    put(b, "# TYPE perfbudget_latency_seconds gauge\n");
+    put(b, "# UNIT perfbudget_latency_seconds seconds\n");
+    put(b, "# HELP perfbudget_latency_seconds Time per iteration of a benchmark, by statistic.\n");
+    for (size_t i = 0; i < n; i++) {
+        const perfbudget_summary *s = perfbudget_result_summary(results[i]);
+        const double values[] = {s->median, s->p95, s->p99, s->mean, s->min, s->max};
+        for (size_t k = 0; k < 6 && s->n > 0; k++) {
+            put(b, "perfbudget_latency_seconds{benchmark=\"");
+            put_label(b, perfbudget_result_name(results[i]));
+            put(b, "\",statistic=\"%s\"} %.17g\n", statistics[k], values[k] / 1e9);
+        }
+    }
+    put(b, "# TYPE perfbudget_peak_memory_bytes gauge\n");
+    put(b, "# UNIT perfbudget_peak_memory_bytes bytes\n");
+    put(b, "# HELP perfbudget_peak_memory_bytes Peak resident memory while measuring.\n");
+    for (size_t i = 0; i < n; i++) {
+        double peak = perfbudget_result_metrics(results[i])->peak_rss_bytes;
+        if (!isfinite(peak)) continue;
+        put(b, "perfbudget_peak_memory_bytes{benchmark=\"");
+        put_label(b, perfbudget_result_name(results[i]));
+        put(b, "\"} %.17g\n", peak);
+    }
+    put(b, "# TYPE perfbudget_failed gauge\n");
+    put(b, "# HELP perfbudget_failed 1 when the benchmark failed its budget, a regression or its run.\n");
+    for (size_t i = 0; i < n; i++) {
+        put(b, "perfbudget_failed{benchmark=\"");
+        put_label(b, perfbudget_result_name(results[i]));
+        put(b, "\"} %d\n", perfbudget_result_test_status(results[i], NULL) == PERFBUDGET_TEST_FAIL);
+    }
+    put(b, "# EOF\n");
+}
+
 int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
                              size_t count, perfbudget_report_format format,
                              const perfbudget_report_info *info, char **out) {
@@ -284,6 +448,17 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
     if (format == PERFBUDGET_REPORT_JSON)
         return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
                                              results, count, out);
+    json_t *tool = format == PERFBUDGET_REPORT_PYTEST_BENCHMARK   ? pytest_benchmark_json(results, count, info)
+                   : format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ? google_benchmark_json(results, count, info)
+                   : format == PERFBUDGET_REPORT_BENCHER          ? bencher_json(results, count)
+                                                                  : NULL;
+    if (format == PERFBUDGET_REPORT_PYTEST_BENCHMARK || format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ||
+        format == PERFBUDGET_REPORT_BENCHER) {
+        *out = tool ? json_dumps(tool, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
+        json_decref(tool);
+        return *out ? PERFBUDGET_OK
+                    : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "cannot encode the report");
+    }
     perfbudget_result **sorted = malloc((count ? count : 1) * sizeof *sorted);
     if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
     if (count) memcpy(sorted, results, count * sizeof *sorted);
@@ -291,6 +466,7 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
     buffer b = {0};
     if (format == PERFBUDGET_REPORT_MARKDOWN) markdown(&b, sorted, count, info);
     else if (format == PERFBUDGET_REPORT_CSV) csv(&b, sorted, count, info);
+    else if (format == PERFBUDGET_REPORT_OPENMETRICS) openmetrics(&b, sorted, count);
     else b.failed = 2;
     free(sorted);
     if (b.failed) {

@@ -796,6 +796,17 @@ def run_options(**kwargs: Any) -> Any:
     return RunOptions(**kwargs)._to_c(budget)
 
 
+def import_results(path: PathLike, format: str, single_name: Optional[str] = None) -> list["Result"]:
+    """Results from another tool's JSON: "google-benchmark", "hyperfine", "nanobench" or
+    "pytest-benchmark" (perfbudget_results_import)."""
+    context = _context()
+    out = ffi.new("perfbudget_result ***")
+    count = ffi.new("size_t *")
+    context.check(lib.perfbudget_results_import(context.handle, _bytes(fspath(path)), _bytes(format),
+                                                _bytes(single_name), out, count))
+    return History._adopt(out[0], count[0])
+
+
 def _enum_value(namer: Any, name: str, count: int) -> int:
     """The value of an enum constant from its lower-case name (the core names them)."""
     for value in range(count):

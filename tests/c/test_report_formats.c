@@ -88,6 +88,14 @@ static void test_markdown_and_csv(void **state) {
                      PERFBUDGET_OK);
     assert_non_null(strstr(out, "\"schema\": \"perfbudget-result\""));
     perfbudget_free(out);
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_OPENMETRICS, &info, &out),
+                     PERFBUDGET_OK);
+    expect_golden(out, "report.openmetrics");
+    perfbudget_free(out);
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_BENCHER, &info, &out),
+                     PERFBUDGET_OK);
+    expect_golden(out, "report.bencher.json");
+    perfbudget_free(out);
     perfbudget_report_format format;
     assert_int_equal(perfbudget_report_format_parse("markdown", &format), PERFBUDGET_OK);
     assert_int_equal(format, PERFBUDGET_REPORT_MARKDOWN);

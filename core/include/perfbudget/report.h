@@ -83,10 +83,15 @@ PERFBUDGET_API int perfbudget_render_test_report(perfbudget_context *ctx,
 typedef enum perfbudget_report_format {
     PERFBUDGET_REPORT_MARKDOWN = 0, /**< a status line and a table, for a pull-request comment */
     PERFBUDGET_REPORT_CSV = 1,      /**< a row per benchmark and metric, RFC 4180 */
-    PERFBUDGET_REPORT_JSON = 2      /**< the result file format (docs/formats.md) */
+    PERFBUDGET_REPORT_JSON = 2,     /**< the result file format (docs/formats.md) */
+    PERFBUDGET_REPORT_PYTEST_BENCHMARK = 3, /**< pytest-benchmark's saved JSON (seconds) */
+    PERFBUDGET_REPORT_GOOGLE_BENCHMARK = 4, /**< Google Benchmark's JSON, one run per sample */
+    PERFBUDGET_REPORT_BENCHER = 5,          /**< Bencher Metric Format (BMF) */
+    PERFBUDGET_REPORT_OPENMETRICS = 6       /**< OpenMetrics text for Prometheus */
 } perfbudget_report_format;
 
-/** Parse "md" (or "markdown"), "csv" or "json". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** Parse "md" (or "markdown"), "csv", "json", "pytest-benchmark", "google-benchmark", "bencher"
+ *  or "openmetrics". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_report_format_parse(const char *name,
                                                   perfbudget_report_format *out);
 
