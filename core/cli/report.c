@@ -10,20 +10,22 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: perfbudget report [--format md|csv|json] [--output FILE] [--run ID | --input FILE]\n"
+            "usage: perfbudget report [--format FORMAT] [--output FILE] [--run ID | --input FILE]\n"
             "                         [--baseline SPEC] [--budget FILE] [--history FILE]\n"
             "                         [--title TEXT]\n"
             "A run of the history (default: the latest) or a result file, judged against the\n"
             "budget file and, with --baseline (a baseline name, run:ID, commit:SHA or a file),\n"
             "compared with a baseline. Markdown fits a pull-request comment; with\n"
-            "$GITHUB_STEP_SUMMARY set, Markdown is appended there too.\n");
+            "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT: md (default),\n"
+            "csv, json, html, pytest-benchmark, google-benchmark, bencher, openmetrics.\n");
 }
 
 /* The baseline's result of each benchmark, with the comparisons kept on the result. */
 static int compare_all(perfbudget_context *ctx, perfbudget_history *history,
                        const perfbudget_run_record *run, perfbudget_result **results,
                        size_t count, const char *spec, const perfbudget_budget *budget,
-                       char *label, size_t label_size) {
+                       char *label, size_t label_size, perfbudget_result ***base_out,
+                       size_t *n_base_out) {
     perfbudget_result **base = NULL;
     size_t n_base = 0;
     int64_t base_run = 0;
@@ -88,7 +90,8 @@ static int compare_all(perfbudget_context *ctx, perfbudget_history *history,
                                               opts.threshold_pct) != PERFBUDGET_OK)
             exit_code = 2;
     }
-    perfbudget_results_free(base, n_base);
+    *base_out = base; /* the HTML report draws the baseline's samples */
+    *n_base_out = n_base;
     return exit_code;
 }
 
@@ -121,7 +124,8 @@ int perfbudget_cli_report(int argc, char **argv) {
     }
     perfbudget_report_format format;
     if (perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
-        fprintf(stderr, "perfbudget report: unknown format '%s' (md, csv or json)\n", format_name);
+        fprintf(stderr, "perfbudget report: unknown format '%s' (md, csv, json, html, "
+                        "pytest-benchmark, google-benchmark, bencher, openmetrics)\n", format_name);
         return 2;
     }
     perfbudget_context *ctx;
@@ -165,18 +169,23 @@ int perfbudget_cli_report(int argc, char **argv) {
         if (perfbudget_result_status(results[i]) == PERFBUDGET_RUN_OK)
             perfbudget_result_judge(ctx, results[i], budget, NULL, NULL);
     char label[512] = "";
+    perfbudget_result **base = NULL;
+    size_t n_base = 0;
     if (exit_code == 0 && baseline != NULL)
         exit_code = history != NULL || strstr(baseline, ".json") != NULL
                         ? compare_all(ctx, history, input ? NULL : &record, results, count,
-                                      baseline, budget, label, sizeof label)
+                                      baseline, budget, label, sizeof label, &base, &n_base)
                         : 2;
     char *text = NULL;
     perfbudget_report_info info = {.title = title ? title : "perfbudget",
                                    .commit = record.commit[0] ? record.commit : NULL,
                                    .baseline = label[0] ? label : NULL,
                                    .created_ns = record.created_ns};
-    if (exit_code == 0 &&
-        perfbudget_render_report(ctx, results, count, format, &info, &text) != PERFBUDGET_OK) {
+    int rendered = exit_code != 0 ? PERFBUDGET_OK
+                   : format == PERFBUDGET_REPORT_HTML
+                       ? perfbudget_render_html(ctx, results, count, base, n_base, history, &info, &text)
+                       : perfbudget_render_report(ctx, results, count, format, &info, &text);
+    if (exit_code == 0 && rendered != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }
@@ -195,6 +204,7 @@ int perfbudget_cli_report(int argc, char **argv) {
         if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
     }
     perfbudget_free(text);
+    perfbudget_results_free(base, n_base);
     perfbudget_results_free(results, count);
     perfbudget_history_close(history);
     perfbudget_budget_free(budget);

@@ -51,6 +51,7 @@ int perfbudget_report_format_parse(const char *name, perfbudget_report_format *o
     else if (strcmp(name, "google-benchmark") == 0) *out = PERFBUDGET_REPORT_GOOGLE_BENCHMARK;
     else if (strcmp(name, "bencher") == 0) *out = PERFBUDGET_REPORT_BENCHER;
     else if (strcmp(name, "openmetrics") == 0) *out = PERFBUDGET_REPORT_OPENMETRICS;
+    else if (strcmp(name, "html") == 0) *out = PERFBUDGET_REPORT_HTML;
     else return PERFBUDGET_EINVAL;
     return PERFBUDGET_OK;
 }
@@ -445,6 +446,8 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
                              const perfbudget_report_info *info, char **out) {
     if (out == NULL || (results == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
+    if (format == PERFBUDGET_REPORT_HTML)
+        return perfbudget_render_html(ctx, results, count, NULL, 0, NULL, info, out);
     if (format == PERFBUDGET_REPORT_JSON)
         return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
                                              results, count, out);

@@ -817,12 +817,15 @@ def _enum_value(namer: Any, name: str, count: int) -> int:
 
 def render_report(results: Sequence["Result"], format: str = "md", *, title: Optional[str] = None,
                   commit: Optional[str] = None, baseline: Optional[str] = None,
-                  created_ns: int = 0) -> str:
-    """A report of results rendered by the core: format "md", "csv" or "json"."""
+                  created_ns: int = 0, baseline_results: Sequence["Result"] = (),
+                  history: Optional["History"] = None) -> str:
+    """A report of results rendered by the core in a format `perfbudget report` knows ("md",
+    "csv", "json", "html", ...). The HTML report also draws the baseline's samples and each
+    benchmark's trend from the history."""
     context = _context()
     kind = ffi.new("perfbudget_report_format *")
     if lib.perfbudget_report_format_parse(_bytes(format), kind) != lib.PERFBUDGET_OK:
-        raise ValueError(f"unknown report format {format!r} (md, csv or json)")
+        raise ValueError(f"unknown report format {format!r}")
     keep = [ffi.NULL if text is None else ffi.new("char[]", text.encode("utf-8"))
             for text in (title, commit, baseline)]
     info = ffi.new("perfbudget_report_info *")
@@ -830,7 +833,14 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
     info.created_ns = created_ns
     handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
     out = ffi.new("char **")
-    context.check(lib.perfbudget_render_report(context.handle, handles, len(results), kind[0], info, out))
+    if kind[0] == lib.PERFBUDGET_REPORT_HTML:
+        bases = ffi.new("perfbudget_result *[]", [r._handle for r in baseline_results])
+        context.check(lib.perfbudget_render_html(
+            context.handle, handles, len(results), bases, len(baseline_results),
+            history._handle if history is not None else ffi.NULL, info, out))
+    else:
+        context.check(lib.perfbudget_render_report(context.handle, handles, len(results), kind[0],
+                                                   info, out))
     try:
         return _text(out[0])
     finally:

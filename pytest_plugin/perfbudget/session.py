@@ -706,7 +706,7 @@ class PerfSession:
         return rows
 
     def _write_report(self, path: Path) -> None:
-        """--perf-report: the core renders Markdown, CSV or JSON (by the file's suffix); with
+        """--perf-report: the core renders Markdown, CSV, JSON or HTML (by the file's suffix); with
         $GITHUB_STEP_SUMMARY set, the Markdown goes there too."""
         path.parent.mkdir(parents=True, exist_ok=True)
         results = []
@@ -715,10 +715,15 @@ class PerfSession:
                 result.add_comparison(record["comparison"])
             results.append(result)
         suffix = path.suffix.lower().lstrip(".")
+        history = None
+        if suffix == "html":  # the HTML report draws each benchmark's trend
+            with contextlib.suppress(PerfbudgetError, pytest.UsageError):
+                history = self._open_history()
         text = render_report(results, "md" if suffix in ("md", "markdown") else suffix,
                              title="perfbudget (pytest)", baseline=self.baseline_label or None,
                              commit=git_describe(self.rootdir)["commit"] or None,
-                             created_ns=time.time_ns())
+                             created_ns=time.time_ns(),
+                             baseline_results=list(self.baseline.values()), history=history)
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)

@@ -92,15 +92,12 @@ def _name(raw: Any, source: str) -> str:
     return text
 
 
-_REPORT_FORMATS = (".md", ".csv", ".json")
+_REPORT_FORMATS = (".md", ".csv", ".json", ".html")
 
 
 def _report(raw: Any, source: str) -> str:
     text = _text(raw, source)
     suffix = Path(text).suffix.lower()
-    if suffix == ".html":
-        raise SettingError(f"{source}: HTML reports are not available yet; use "
-                           f"{', '.join(_REPORT_FORMATS)}")
     if suffix not in _REPORT_FORMATS:
         raise SettingError(f"{source}: the report format follows the file's suffix: "
                            f"{', '.join(_REPORT_FORMATS)} (not {suffix or 'none'!r})")
@@ -176,7 +173,7 @@ SPECS: tuple[Spec, ...] = (
          "--perf-save-baseline", "NAME"),
     Spec("json", _text, "write this run's results to FILE (perfbudget result file, JSON)",
          None, "--perf-json", "FILE"),
-    Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv or .json)",
+    Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv, .json or .html)",
          None, "--perf-report", "FILE"),
     Spec("history", _text, "the history database (default: the budget file's settings.history, "
          "else .perfbudget/history.sqlite)", None, "--perf-history", "FILE",

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Markdown and CSV reports against golden files (tests/c/data/report.md, report.csv) on fixed
  * inputs: a breached budget, a regression, a pass, and a name that must be escaped. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_helpers.h"
 
@@ -105,9 +108,65 @@ static void test_markdown_and_csv(void **state) {
     perfbudget_budget_free(budget);
 }
 
+static size_t occurrences(const char *haystack, const char *needle) {
+    size_t count = 0;
+    for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle)) count++;
+    return count;
+}
+
+/* The HTML report: names escaped, one distribution per benchmark with the baseline's samples and
+ * the budget's line, and a trend for a benchmark with history. */
+static void test_html(void **state) {
+    perfbudget_context *ctx = *state;
+    const char *text = "version: 1\nbudgets:\n  decode: {latency: {median: 3ms}}\n";
+    perfbudget_budget *budget;
+    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
+                                             NULL, 0, NULL),
+                     PERFBUDGET_OK);
+    perfbudget_result *r[2] = {result_of(ctx, "decode", 2.5e6, 8e6),
+                               result_of(ctx, "<script>alert(1)</script>", 500, 2e6)};
+    for (int i = 0; i < 2; i++) perfbudget_result_judge(ctx, r[i], budget, NULL, NULL);
+    perfbudget_result *base = result_of(ctx, "decode", 2.4e6, 8e6);
+
+    char path[] = "/tmp/perfbudget-html-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    remove(path);
+    perfbudget_history *history;
+    assert_int_equal(perfbudget_history_open(ctx, path, &history), PERFBUDGET_OK);
+    perfbudget_run_info run = {.source = "suite", .commit = "abcdef0123456789", .environment = "e"};
+    for (int k = 0; k < 3; k++) {
+        perfbudget_result *h = result_of(ctx, "decode", 2.4e6 + 1e4 * k, 8e6);
+        assert_int_equal(perfbudget_history_add_run(history, &run, &h, 1, NULL), PERFBUDGET_OK);
+        perfbudget_result_free(h);
+    }
+    perfbudget_report_info info = {.title = "a <b> report", .commit = "abcdef0"};
+    char *out;
+    assert_int_equal(perfbudget_render_html(ctx, r, 2, &base, 1, history, &info, &out),
+                     PERFBUDGET_OK);
+    assert_null(strstr(out, "<script>alert"));
+    assert_non_null(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(out, "<title>a &lt;b&gt; report</title>"));
+    assert_int_equal(occurrences(out, "class=\"plot distribution\""), 2);
+    assert_int_equal(occurrences(out, "class=\"plot trend\""), 1); /* only decode has history */
+    assert_int_equal(occurrences(out, "class=\"baseline\""), 10);  /* decode's baseline samples */
+    assert_int_equal(occurrences(out, "class=\"limit fail\""), 1);  /* decode's 3 ms budget */
+    assert_non_null(strstr(out, "abcdef0 "));                       /* commit on the trend axis */
+    perfbudget_free(out);
+    assert_int_equal(perfbudget_render_html(ctx, r, 2, NULL, 1, NULL, NULL, &out), PERFBUDGET_EINVAL);
+
+    perfbudget_history_close(history);
+    remove(path);
+    for (int i = 0; i < 2; i++) perfbudget_result_free(r[i]);
+    perfbudget_result_free(base);
+    perfbudget_budget_free(budget);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_markdown_and_csv, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_html, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,6 +85,8 @@ done
 expect 0 "step \+1[45]\.[0-9]% at run 41 " -- "$perfbudget" history --history steps.sqlite
 steps=$("$perfbudget" history --history steps.sqlite | grep -c "step " || true)
 [[ $steps -eq 1 ]] || { echo "FAILED: $steps steps reported, wanted 1"; failures=$((failures + 1)); }
+# The HTML report draws that history's trend with the step marked.
+expect 0 "class=\"step-label\">step \+1[45]\.[0-9]%" -- "$perfbudget" report --format html --history steps.sqlite
 expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.69 KiB of it raw samples" -- "$perfbudget" history size --history steps.sqlite
 
 # The history's trends.

@@ -132,7 +132,6 @@ def test_threshold_precedence(pytester: pytest.Pytester, monkeypatch: pytest.Mon
         ([], {"PERFBUDGET_CPU": "999"}, "", "ERROR: PERFBUDGET_CPU: CPU 999 is not available*"),
         ([], {"PERFBUDGET_DISABLE": "maybe"}, "", "ERROR: PERFBUDGET_DISABLE: expected 1/0*"),
         ([], {}, "performance_regression = perhaps", "ERROR: performance_regression in tox.ini: *"),
-        (["--perf-report", "out.html"], {}, "", "ERROR: --perf-report: HTML reports are not available yet*"),
         (["--perf-report", "out.txt"], {}, "", "ERROR: --perf-report: the report format follows*"),
         (["--perf-save-baseline", "a/b"], {}, "", "ERROR: --perf-save-baseline: a baseline name is*"),
         (["--perf-budget", "missing.yml"], {}, "", "ERROR: --perf-budget: budget file *missing.yml does not exist"),
@@ -546,6 +545,12 @@ def test_result_and_report_files(project: pytest.Pytester) -> None:
     assert rows[1][7] == "fail"
     run(project, "--perf-report", "report.json")
     assert len(Result.load_json(project.path / "report.json")) == 3
+    # the third run in .perfbudget/history.sqlite: compared with the second, trends drawn
+    run(project, "--perf-report", "report.html", "--performance-regression")
+    html = (project.path / "report.html").read_text()
+    assert html.count('class="plot distribution"') == 3
+    assert html.count('class="plot trend"') == 3
+    assert 'class="baseline"' in html and "test_it.py::test_tight" in html
 
 
 def test_unused_budget_entries_are_noted(pytester: pytest.Pytester) -> None:

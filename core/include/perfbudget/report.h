@@ -87,11 +87,12 @@ typedef enum perfbudget_report_format {
     PERFBUDGET_REPORT_PYTEST_BENCHMARK = 3, /**< pytest-benchmark's saved JSON (seconds) */
     PERFBUDGET_REPORT_GOOGLE_BENCHMARK = 4, /**< Google Benchmark's JSON, one run per sample */
     PERFBUDGET_REPORT_BENCHER = 5,          /**< Bencher Metric Format (BMF) */
-    PERFBUDGET_REPORT_OPENMETRICS = 6       /**< OpenMetrics text for Prometheus */
+    PERFBUDGET_REPORT_OPENMETRICS = 6,      /**< OpenMetrics text for Prometheus */
+    PERFBUDGET_REPORT_HTML = 7              /**< one self-contained page with plots */
 } perfbudget_report_format;
 
-/** Parse "md" (or "markdown"), "csv", "json", "pytest-benchmark", "google-benchmark", "bencher"
- *  or "openmetrics". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** Parse "md" (or "markdown"), "csv", "json", "pytest-benchmark", "google-benchmark", "bencher",
+ *  "openmetrics" or "html". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_report_format_parse(const char *name,
                                                   perfbudget_report_format *out);
 
@@ -112,5 +113,19 @@ PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
                                             perfbudget_result *const *results, size_t count,
                                             perfbudget_report_format format,
                                             const perfbudget_report_info *info, char **out);
+
+struct perfbudget_history;
+
+/** The HTML report: a sortable summary table and, per benchmark, its samples against the
+ *  baseline's (baseline may be NULL) with the budget's limits drawn as lines, and its trend over
+ *  the history (history may be NULL) with detected steps marked and commits and dates on the x
+ *  axis. Self-contained: no network at view time. Every name is HTML-escaped.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns a new string in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_render_html(perfbudget_context *ctx,
+                                          perfbudget_result *const *results, size_t count,
+                                          perfbudget_result *const *baseline, size_t n_baseline,
+                                          struct perfbudget_history *history,
+                                          const perfbudget_report_info *info, char **out);
 
 #endif
