@@ -113,4 +113,14 @@ void perfbudget__doc_free(perfbudget__doc *doc);
 /* Copy a string into the document's arena (lives as long as the document). */
 char *perfbudget__doc_strdup(perfbudget__doc *doc, const char *text);
 
+/* A growing string, which the report renderers write into; on allocation failure it stops
+ * growing and remembers, so a renderer checks once, at the end. */
+typedef struct perfbudget__text {
+    char *data;
+    size_t length, capacity;
+    int failed;
+} perfbudget__text;
+
+void perfbudget__append(perfbudget__text *t, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
+
 #endif

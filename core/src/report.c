@@ -10,16 +10,7 @@
 
 void perfbudget_free(void *p) { free(p); }
 
-/* A growing string; on allocation failure it stops growing and remembers. */
-typedef struct text {
-    char *data;
-    size_t length, capacity;
-    int failed;
-} text;
-
-static void append(text *t, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
-
-static void append(text *t, const char *fmt, ...) {
+void perfbudget__append(perfbudget__text *t, const char *fmt, ...) {
     if (t->failed) return;
     va_list args;
     va_start(args, fmt);
@@ -76,17 +67,17 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
 }
 
 /* Right-align text in width columns, counting characters, not bytes ("µs" is one column). */
-static void cell(text *t, const char *value, int width) {
+static void cell(perfbudget__text *t, const char *value, int width) {
     int columns = 0;
     for (const char *c = value; *c != '\0'; c++) columns += ((unsigned char)*c & 0xC0) != 0x80;
-    append(t, " %*s%s", width > columns ? width - columns : 0, "", value);
+    perfbudget__append(t, " %*s%s", width > columns ? width - columns : 0, "", value);
 }
 
 int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, int name_width, int header, char **out) {
     if (out == NULL || (results == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_table: NULL argument");
-    text t = {0};
+    perfbudget__text t = {0};
     int width = name_width > 0 ? name_width : 9;
     for (size_t i = 0; name_width <= 0 && i < count; i++) {
         int length = (int)strlen(perfbudget_result_name(results[i]));
@@ -96,17 +87,17 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
                                            "instr/iter"};
     static const int widths[] = {10, 10, 10, 7, 7, 10, 12};
     if (header) {
-        append(&t, "%-*s %14s", width, "benchmark", "rounds x iters");
+        perfbudget__append(&t, "%-*s %14s", width, "benchmark", "rounds x iters");
         for (size_t c = 0; c < 7; c++) cell(&t, headings[c], widths[c]);
-        append(&t, "\n");
+        perfbudget__append(&t, "\n");
     }
     for (size_t i = 0; i < count; i++) {
         const perfbudget_result *r = results[i];
         const char *name = perfbudget_result_name(r);
         if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
-            append(&t, "%-*s %s: %s\n", width, name,
+            perfbudget__append(&t, "%-*s %s: %s\n", width, name,
                    perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED",
-                   perfbudget_result_message(r));
+                               perfbudget_result_message(r));
             continue;
         }
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -124,9 +115,9 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
         perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, cells[5], sizeof cells[5]);
         perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, cells[6],
                                 sizeof cells[6]);
-        append(&t, "%-*s %14s", width, name, shape);
+        perfbudget__append(&t, "%-*s %14s", width, name, shape);
         for (size_t c = 0; c < 7; c++) cell(&t, cells[c], widths[c]);
-        append(&t, "\n");
+        perfbudget__append(&t, "\n");
     }
     if (t.failed) {
         free(t.data);
@@ -169,10 +160,10 @@ static const char *regression_summary(const perfbudget_comparison *c) {
     }
 }
 
-static void measurement(text *t, const char *name, double value) {
+static void measurement(perfbudget__text *t, const char *name, double value) {
     if (isfinite(value))
-        append(t, "<CTestMeasurement type=\"numeric/double\" name=\"%s\">%.17g</CTestMeasurement>\n",
-               name, value);
+        perfbudget__append(t, "<CTestMeasurement type=\"numeric/double\" name=\"%s\">%.17g</CTestMeasurement>\n",
+                           name, value);
 }
 
 int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_result *r,
@@ -180,7 +171,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                                   char **out) {
     if (r == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render: NULL argument");
-    text t = {0};
+    perfbudget__text t = {0};
     const char *name = perfbudget_result_name(r);
     perfbudget_test_status status = perfbudget_result_test_status(r, regression);
     const perfbudget_limit_verdict *verdicts;
@@ -189,9 +180,9 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
     /* The first line says it all; the rest explains. */
     if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
         /* The token is what CTest's SKIP_REGULAR_EXPRESSION looks for; only a skip prints it. */
-        append(&t, "%s %s: %s%s\n", status == PERFBUDGET_TEST_SKIP ? "SKIP" : "FAIL", name,
-               status == PERFBUDGET_TEST_SKIP ? "PERFBUDGET_SKIP " : "",
-               perfbudget_result_message(r));
+        perfbudget__append(&t, "%s %s: %s%s\n", status == PERFBUDGET_TEST_SKIP ? "SKIP" : "FAIL", name,
+                           status == PERFBUDGET_TEST_SKIP ? "PERFBUDGET_SKIP " : "",
+                           perfbudget_result_message(r));
     } else {
         size_t failed = 0, warned = 0;
         const char *first = NULL;
@@ -217,44 +208,44 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         }
         size_t failures = failed + (regression && regression->regressed) + metric_failures;
         if (first != NULL)
-            append(&t, "FAIL %s: %s%s\n", name, first, failures > 1 ? " (and more below)" : "");
+            perfbudget__append(&t, "FAIL %s: %s%s\n", name, first, failures > 1 ? " (and more below)" : "");
         else if (regression != NULL && regression->regressed)
-            append(&t, "FAIL %s: %s%s\n", name, line, failures > 1 ? " (and more below)" : "");
+            perfbudget__append(&t, "FAIL %s: %s%s\n", name, line, failures > 1 ? " (and more below)" : "");
         else if (first_metric != NULL)
-            append(&t, "FAIL %s: %s%s\n", name, first_metric,
-                   failures > 1 ? " (and more below)" : "");
+            perfbudget__append(&t, "FAIL %s: %s%s\n", name, first_metric,
+                               failures > 1 ? " (and more below)" : "");
         else if (status == PERFBUDGET_TEST_SKIP)
-            append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
+            perfbudget__append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
         else if (count == 0)
-            append(&t, "PASS %s: %s\n", name,
+            perfbudget__append(&t, "PASS %s: %s\n", name,
                    regression ? regression_summary(regression) : "measured; no budget applies");
         else
-            append(&t, "PASS %s: %zu limit%s met%s%s%s\n", name, count - warned,
-                   count - warned == 1 ? "" : "s", warned ? ", warnings below" : "",
+            perfbudget__append(&t, "PASS %s: %zu limit%s met%s%s%s\n", name, count - warned,
+                               count - warned == 1 ? "" : "s", warned ? ", warnings below" : "",
                    regression ? ", " : "", regression ? regression_summary(regression) : "");
         for (size_t i = 0; i < count; i++) {
             static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
-            append(&t, "  %s %s\n", labels[verdicts[i].status], verdicts[i].text);
+            perfbudget__append(&t, "  %s %s\n", labels[verdicts[i].status], verdicts[i].text);
         }
         if (regression != NULL)
-            append(&t, "  %s regression check: %s\n",
-                   regression->regressed                                   ? "FAIL"
-                   : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
-                                                                            : "pass",
-                   line);
+            perfbudget__append(&t, "  %s regression check: %s\n",
+                               regression->regressed                                   ? "FAIL"
+                               : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
+                               : "pass",
+                               line);
         for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
             const perfbudget_comparison *c;
             perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
-            append(&t, "  %s regression check: %s\n",
-                   c->regressed                                   ? "FAIL"
-                   : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
-                                                                   : "pass",
-                   metric_lines[i]);
+            perfbudget__append(&t, "  %s regression check: %s\n",
+                               c->regressed                                   ? "FAIL"
+                               : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
+                               : "pass",
+                               metric_lines[i]);
         }
         free(metric_lines);
     }
     if (perfbudget_result_budget_entry(r) != NULL)
-        append(&t, "  budget entry: %s\n", perfbudget_result_budget_entry(r));
+        perfbudget__append(&t, "  budget entry: %s\n", perfbudget_result_budget_entry(r));
     const perfbudget_summary *s = perfbudget_result_summary(r);
     const perfbudget_metrics *m = perfbudget_result_metrics(r);
     if (s->n > 0) {
@@ -264,8 +255,8 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
         perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
         perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, peak, sizeof peak);
-        append(&t, "  median %s, p95 %s, p99 %s, CPU %s, peak memory %s, %zu samples\n", median,
-               p95, p99, cpu, peak, s->n);
+        perfbudget__append(&t, "  median %s, p95 %s, p99 %s, CPU %s, peak memory %s, %zu samples\n", median,
+                           p95, p99, cpu, peak, s->n);
     }
     if (ctest_tags && s->n > 0) {
         measurement(&t, "median_ns", s->median);
@@ -281,7 +272,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         if (regression != NULL) measurement(&t, "change_pct", regression->change_pct);
     }
     const char *output = perfbudget_result_output(r);
-    if (output[0] != '\0') append(&t, "--- output of the failing run ---\n%s\n", output);
+    if (output[0] != '\0') perfbudget__append(&t, "--- output of the failing run ---\n%s\n", output);
     if (t.failed || t.data == NULL) {
         free(t.data);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render: out of memory");

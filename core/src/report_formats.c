@@ -12,36 +12,6 @@
 
 #include "internal.h"
 
-typedef struct buffer {
-    char *data;
-    size_t length, capacity;
-    int failed;
-} buffer;
-
-static void put(buffer *b, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
-
-static void put(buffer *b, const char *fmt, ...) {
-    if (b->failed) return;
-    va_list args, copy;
-    va_start(args, fmt);
-    va_copy(copy, args);
-    int needed = vsnprintf(NULL, 0, fmt, copy);
-    va_end(copy);
-    if (needed >= 0 && b->length + (size_t)needed + 1 > b->capacity) {
-        size_t capacity = (b->length + (size_t)needed + 1) * 2;
-        char *data = realloc(b->data, capacity);
-        if (data == NULL) needed = -1;
-        else b->data = data, b->capacity = capacity;
-    }
-    if (needed < 0) {
-        b->failed = 1;
-    } else {
-        vsnprintf(b->data + b->length, b->capacity - b->length, fmt, args);
-        b->length += (size_t)needed;
-    }
-    va_end(args);
-}
-
 int perfbudget_report_format_parse(const char *name, perfbudget_report_format *out) {
     if (name == NULL || out == NULL) return PERFBUDGET_EINVAL;
     if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0) *out = PERFBUDGET_REPORT_MARKDOWN;
@@ -127,38 +97,38 @@ static void verdict_of(const perfbudget_result *r, char *out, size_t size) {
 }
 
 /* Markdown table cells: HTML-escaped, pipes escaped, newlines flattened. */
-static void put_cell(buffer *b, const char *text) {
+static void put_cell(perfbudget__text *b, const char *text) {
     for (const char *p = text; *p; p++) {
         switch (*p) {
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '&': put(b, "&amp;"); break;
-        case '|': put(b, "\\|"); break;
-        case '\n': case '\r': put(b, " "); break;
-        case '`': put(b, "&#96;"); break;
-        default: put(b, "%c", *p);
+        case '<': perfbudget__append(b, "&lt;"); break;
+        case '>': perfbudget__append(b, "&gt;"); break;
+        case '&': perfbudget__append(b, "&amp;"); break;
+        case '|': perfbudget__append(b, "\\|"); break;
+        case '\n': case '\r': perfbudget__append(b, " "); break;
+        case '`': perfbudget__append(b, "&#96;"); break;
+        default: perfbudget__append(b, "%c", *p);
         }
     }
 }
 
-static void markdown(buffer *b, perfbudget_result **sorted, size_t n,
+static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
                      const perfbudget_report_info *info) {
     size_t failed = 0, skipped = 0, inconclusive = 0, passed = 0;
     for (size_t i = 0; i < n; i++) {
         int rank = rank_of(sorted[i]);
         failed += rank == 0, skipped += rank == 1, inconclusive += rank == 2, passed += rank == 3;
     }
-    put(b, "### %s: ", info && info->title ? info->title : "perfbudget");
-    if (failed) put(b, "%zu failed, ", failed);
-    if (inconclusive) put(b, "%zu to look at, ", inconclusive);
-    if (skipped) put(b, "%zu skipped, ", skipped);
-    put(b, "%zu passed\n\n", passed);
+    perfbudget__append(b, "### %s: ", info && info->title ? info->title : "perfbudget");
+    if (failed) perfbudget__append(b, "%zu failed, ", failed);
+    if (inconclusive) perfbudget__append(b, "%zu to look at, ", inconclusive);
+    if (skipped) perfbudget__append(b, "%zu skipped, ", skipped);
+    perfbudget__append(b, "%zu passed\n\n", passed);
     int details = info && (info->commit || info->baseline || info->created_ns);
     if (details) {
         const char *separator = "";
-        put(b, "<sub>");
+        perfbudget__append(b, "<sub>");
         if (info->commit && info->commit[0]) {
-            put(b, "commit %.12s", info->commit);
+            perfbudget__append(b, "commit %.12s", info->commit);
             separator = " · ";
         }
         if (info->created_ns) {
@@ -166,17 +136,17 @@ static void markdown(buffer *b, perfbudget_result **sorted, size_t n,
             struct tm utc;
             char when[32];
             strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&seconds, &utc));
-            put(b, "%s%s", separator, when);
+            perfbudget__append(b, "%s%s", separator, when);
             separator = " · ";
         }
         if (info->baseline) {
-            put(b, "%scompared with ", separator);
+            perfbudget__append(b, "%scompared with ", separator);
             put_cell(b, info->baseline);
         }
-        put(b, "</sub>\n\n");
+        perfbudget__append(b, "</sub>\n\n");
     }
-    put(b, "| benchmark | median | p95 | p99 | memory | throughput | Δ vs baseline | verdict |\n");
-    put(b, "|---|---:|---:|---:|---:|---:|---:|---|\n");
+    perfbudget__append(b, "| benchmark | median | p95 | p99 | memory | throughput | Δ vs baseline | verdict |\n");
+    perfbudget__append(b, "|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_result *r = sorted[i];
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -195,26 +165,26 @@ static void markdown(buffer *b, perfbudget_result **sorted, size_t n,
         const perfbudget_comparison *c = latency_comparison(r);
         if (c != NULL) snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
         verdict_of(r, verdict, sizeof verdict);
-        put(b, "| ");
+        perfbudget__append(b, "| ");
         put_cell(b, perfbudget_result_name(r));
-        put(b, " | %s | %s | %s | %s | %s | %s | ", median, p95, p99, memory, rate, delta);
+        perfbudget__append(b, " | %s | %s | %s | %s | %s | %s | ", median, p95, p99, memory, rate, delta);
         put_cell(b, verdict);
-        put(b, " |\n");
+        perfbudget__append(b, " |\n");
     }
 }
 
 /* RFC 4180: quote a field that holds a comma, a quote or a line break; double the quotes. */
-static void put_csv_field(buffer *b, const char *text) {
+static void put_csv_field(perfbudget__text *b, const char *text) {
     if (strpbrk(text, ",\"\r\n") == NULL) {
-        put(b, "%s", text);
+        perfbudget__append(b, "%s", text);
         return;
     }
-    put(b, "\"");
-    for (const char *p = text; *p; p++) put(b, *p == '"' ? "\"\"" : "%c", *p);
-    put(b, "\"");
+    perfbudget__append(b, "\"");
+    for (const char *p = text; *p; p++) perfbudget__append(b, *p == '"' ? "\"\"" : "%c", *p);
+    perfbudget__append(b, "\"");
 }
 
-static void csv_row(buffer *b, const perfbudget_result *r, const char *metric, double value,
+static void csv_row(perfbudget__text *b, const perfbudget_result *r, const char *metric, double value,
                     const char *unit, const char *category, const perfbudget_report_info *info,
                     const char *timestamp) {
     if (isnan(value)) return;
@@ -233,23 +203,23 @@ static void csv_row(buffer *b, const perfbudget_result *r, const char *metric, d
             verdict = perfbudget_limit_status_name(verdicts[i].status);
     if (verdict[0] == '\0' && c != NULL) verdict = perfbudget_outcome_name(c->outcome);
     put_csv_field(b, perfbudget_result_name(r));
-    put(b, ",%s,%.17g,%s,%s,", metric, value, unit, category);
-    if (c != NULL && isfinite(c->baseline_value)) put(b, "%.17g", c->baseline_value);
-    put(b, ",");
-    if (c != NULL && isfinite(c->change_pct)) put(b, "%.17g", c->change_pct);
-    put(b, ",%s,%s,", verdict, timestamp);
+    perfbudget__append(b, ",%s,%.17g,%s,%s,", metric, value, unit, category);
+    if (c != NULL && isfinite(c->baseline_value)) perfbudget__append(b, "%.17g", c->baseline_value);
+    perfbudget__append(b, ",");
+    if (c != NULL && isfinite(c->change_pct)) perfbudget__append(b, "%.17g", c->change_pct);
+    perfbudget__append(b, ",%s,%s,", verdict, timestamp);
     put_csv_field(b, info && info->commit ? info->commit : "");
-    put(b, "\r\n");
+    perfbudget__append(b, "\r\n");
 }
 
-static void csv(buffer *b, perfbudget_result **sorted, size_t n, const perfbudget_report_info *info) {
+static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const perfbudget_report_info *info) {
     char timestamp[32] = "";
     if (info && info->created_ns) {
         time_t seconds = (time_t)(info->created_ns / 1000000000);
         struct tm utc;
         strftime(timestamp, sizeof timestamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&seconds, &utc));
     }
-    put(b, "benchmark,metric,value,unit,category,baseline,change_pct,verdict,timestamp,commit\r\n");
+    perfbudget__append(b, "benchmark,metric,value,unit,category,baseline,change_pct,verdict,timestamp,commit\r\n");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_result *r = sorted[i];
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -398,47 +368,47 @@ static json_t *bencher_json(perfbudget_result *const *results, size_t n) {
 }
 
 /* OpenMetrics text: label values escaped (backslash, quote, newline). */
-static void put_label(buffer *b, const char *text) {
+static void put_label(perfbudget__text *b, const char *text) {
     for (const char *p = text; *p; p++) {
-        if (*p == '\\') put(b, "\\\\");
-        else if (*p == '"') put(b, "\\\"");
-        else if (*p == '\n') put(b, "\\n");
-        else put(b, "%c", *p);
+        if (*p == '\\') perfbudget__append(b, "\\\\");
+        else if (*p == '"') perfbudget__append(b, "\\\"");
+        else if (*p == '\n') perfbudget__append(b, "\\n");
+        else perfbudget__append(b, "%c", *p);
     }
 }
 
-static void openmetrics(buffer *b, perfbudget_result *const *results, size_t n) {
+static void openmetrics(perfbudget__text *b, perfbudget_result *const *results, size_t n) {
     static const char *const statistics[] = {"median", "p95", "p99", "mean", "min", "max"};
-    put(b, "# TYPE perfbudget_latency_seconds gauge\n");
-    put(b, "# UNIT perfbudget_latency_seconds seconds\n");
-    put(b, "# HELP perfbudget_latency_seconds Time per iteration of a benchmark, by statistic.\n");
+    perfbudget__append(b, "# TYPE perfbudget_latency_seconds gauge\n");
+    perfbudget__append(b, "# UNIT perfbudget_latency_seconds seconds\n");
+    perfbudget__append(b, "# HELP perfbudget_latency_seconds Time per iteration of a benchmark, by statistic.\n");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_summary *s = perfbudget_result_summary(results[i]);
         const double values[] = {s->median, s->p95, s->p99, s->mean, s->min, s->max};
         for (size_t k = 0; k < 6 && s->n > 0; k++) {
-            put(b, "perfbudget_latency_seconds{benchmark=\"");
+            perfbudget__append(b, "perfbudget_latency_seconds{benchmark=\"");
             put_label(b, perfbudget_result_name(results[i]));
-            put(b, "\",statistic=\"%s\"} %.17g\n", statistics[k], values[k] / 1e9);
+            perfbudget__append(b, "\",statistic=\"%s\"} %.17g\n", statistics[k], values[k] / 1e9);
         }
     }
-    put(b, "# TYPE perfbudget_peak_memory_bytes gauge\n");
-    put(b, "# UNIT perfbudget_peak_memory_bytes bytes\n");
-    put(b, "# HELP perfbudget_peak_memory_bytes Peak resident memory while measuring.\n");
+    perfbudget__append(b, "# TYPE perfbudget_peak_memory_bytes gauge\n");
+    perfbudget__append(b, "# UNIT perfbudget_peak_memory_bytes bytes\n");
+    perfbudget__append(b, "# HELP perfbudget_peak_memory_bytes Peak resident memory while measuring.\n");
     for (size_t i = 0; i < n; i++) {
         double peak = perfbudget_result_metrics(results[i])->peak_rss_bytes;
         if (!isfinite(peak)) continue;
-        put(b, "perfbudget_peak_memory_bytes{benchmark=\"");
+        perfbudget__append(b, "perfbudget_peak_memory_bytes{benchmark=\"");
         put_label(b, perfbudget_result_name(results[i]));
-        put(b, "\"} %.17g\n", peak);
+        perfbudget__append(b, "\"} %.17g\n", peak);
     }
-    put(b, "# TYPE perfbudget_failed gauge\n");
-    put(b, "# HELP perfbudget_failed 1 when the benchmark failed its budget, a regression or its run.\n");
+    perfbudget__append(b, "# TYPE perfbudget_failed gauge\n");
+    perfbudget__append(b, "# HELP perfbudget_failed 1 when the benchmark failed its budget, a regression or its run.\n");
     for (size_t i = 0; i < n; i++) {
-        put(b, "perfbudget_failed{benchmark=\"");
+        perfbudget__append(b, "perfbudget_failed{benchmark=\"");
         put_label(b, perfbudget_result_name(results[i]));
-        put(b, "\"} %d\n", perfbudget_result_test_status(results[i], NULL) == PERFBUDGET_TEST_FAIL);
+        perfbudget__append(b, "\"} %d\n", perfbudget_result_test_status(results[i], NULL) == PERFBUDGET_TEST_FAIL);
     }
-    put(b, "# EOF\n");
+    perfbudget__append(b, "# EOF\n");
 }
 
 int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
@@ -466,7 +436,7 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
     if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
     if (count) memcpy(sorted, results, count * sizeof *sorted);
     qsort(sorted, count, sizeof *sorted, by_rank_then_name);
-    buffer b = {0};
+    perfbudget__text b = {0};
     if (format == PERFBUDGET_REPORT_MARKDOWN) markdown(&b, sorted, count, info);
     else if (format == PERFBUDGET_REPORT_CSV) csv(&b, sorted, count, info);
     else if (format == PERFBUDGET_REPORT_OPENMETRICS) openmetrics(&b, sorted, count);

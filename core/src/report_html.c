@@ -12,45 +12,16 @@
 
 #include "internal.h"
 
-typedef struct html {
-    char *data;
-    size_t length, capacity;
-    int failed;
-} html;
-
-static void out(html *h, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
-
-static void out(html *h, const char *fmt, ...) {
-    if (h->failed) return;
-    va_list args, copy;
-    va_start(args, fmt);
-    va_copy(copy, args);
-    int needed = vsnprintf(NULL, 0, fmt, copy);
-    va_end(copy);
-    if (needed >= 0 && h->length + (size_t)needed + 1 > h->capacity) {
-        size_t capacity = (h->length + (size_t)needed + 1) * 2;
-        char *data = realloc(h->data, capacity);
-        if (data == NULL) needed = -1;
-        else h->data = data, h->capacity = capacity;
-    }
-    if (needed < 0) h->failed = 1;
-    else {
-        vsnprintf(h->data + h->length, h->capacity - h->length, fmt, args);
-        h->length += (size_t)needed;
-    }
-    va_end(args);
-}
-
 /* Every text from user data goes through here: names, messages, commits. */
-static void text(html *h, const char *s) {
+static void text(perfbudget__text *h, const char *s) {
     for (const char *p = s ? s : ""; *p; p++) {
         switch (*p) {
-        case '<': out(h, "&lt;"); break;
-        case '>': out(h, "&gt;"); break;
-        case '&': out(h, "&amp;"); break;
-        case '"': out(h, "&quot;"); break;
-        case '\'': out(h, "&#39;"); break;
-        default: out(h, "%c", *p);
+        case '<': perfbudget__append(h, "&lt;"); break;
+        case '>': perfbudget__append(h, "&gt;"); break;
+        case '&': perfbudget__append(h, "&amp;"); break;
+        case '"': perfbudget__append(h, "&quot;"); break;
+        case '\'': perfbudget__append(h, "&#39;"); break;
+        default: perfbudget__append(h, "%c", *p);
         }
     }
 }
@@ -63,7 +34,8 @@ static double x_of(double value, double low, double high) {
 
 /* Samples of the current run (upper band) and of the baseline (lower band), and the budget's
  * latency limits as vertical lines. */
-static void distribution(html *h, const perfbudget_result *r, const perfbudget_result *base) {
+static void distribution(perfbudget__text *h, const perfbudget_result *r,
+                         const perfbudget_result *base) {
     size_t n, nb = 0;
     const double *samples = perfbudget_result_samples(r, &n);
     const double *baseline = base ? perfbudget_result_samples(base, &nb) : NULL;
@@ -80,25 +52,28 @@ static void distribution(html *h, const perfbudget_result *r, const perfbudget_r
             high = fmax(high, verdicts[i].allowed);
     double pad = (high - low) * 0.05 + 1e-9;
     low -= pad, high += pad;
-    out(h, "<svg class=\"plot distribution\" viewBox=\"0 0 %d %d\" role=\"img\" "
-           "aria-label=\"distribution of samples\">", WIDTH, HEIGHT);
-    out(h, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"axis\"/>", MARGIN, HEIGHT - 25,
-        WIDTH - MARGIN, HEIGHT - 25);
+    perfbudget__append(h, "<svg class=\"plot distribution\" viewBox=\"0 0 %d %d\" role=\"img\" "
+                       "aria-label=\"distribution of samples\">", WIDTH, HEIGHT);
+    perfbudget__append(h, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"axis\"/>",
+                       MARGIN, HEIGHT - 25,
+                       WIDTH - MARGIN, HEIGHT - 25);
     char label[32];
     perfbudget_format_value(low, PERFBUDGET_UNIT_NS, label, sizeof label);
-    out(h, "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text>", MARGIN, HEIGHT - 8, label);
+    perfbudget__append(h, "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text>",
+                       MARGIN, HEIGHT - 8, label);
     perfbudget_format_value(high, PERFBUDGET_UNIT_NS, label, sizeof label);
-    out(h, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">%s</text>", WIDTH - MARGIN,
-        HEIGHT - 8, label);
+    perfbudget__append(h, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">%s</text>",
+                       WIDTH - MARGIN,
+                       HEIGHT - 8, label);
     /* A fixed jitter pattern: the same file for the same data. */
     for (size_t i = 0; i < n; i++)
-        out(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"current\"/>",
-            x_of(samples[i], low, high), 20.0 + (double)((i * 37) % 17));
+        perfbudget__append(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"current\"/>",
+                           x_of(samples[i], low, high), 20.0 + (double)((i * 37) % 17));
     for (size_t i = 0; i < nb; i++)
-        out(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"baseline\"/>",
-            x_of(baseline[i], low, high), 55.0 + (double)((i * 37) % 17));
-    out(h, "<text x=\"4\" y=\"32\" class=\"legend\">now</text>");
-    if (nb) out(h, "<text x=\"4\" y=\"67\" class=\"legend\">base</text>");
+        perfbudget__append(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"baseline\"/>",
+                           x_of(baseline[i], low, high), 55.0 + (double)((i * 37) % 17));
+    perfbudget__append(h, "<text x=\"4\" y=\"32\" class=\"legend\">now</text>");
+    if (nb) perfbudget__append(h, "<text x=\"4\" y=\"67\" class=\"legend\">base</text>");
     for (size_t i = 0; i < count; i++) {
         const perfbudget_limit *limit = verdicts[i].limit;
         if (limit->kind != PERFBUDGET_QUANTITY_DURATION || limit->metric == PERFBUDGET_METRIC_CUSTOM)
@@ -107,18 +82,18 @@ static void distribution(html *h, const perfbudget_result *r, const perfbudget_r
         for (int k = 0; k < 2; k++) {
             if (!isfinite(levels[k]) || levels[k] < low || levels[k] > high) continue;
             double x = x_of(levels[k], low, high);
-            out(h, "<line x1=\"%.1f\" y1=\"8\" x2=\"%.1f\" y2=\"%d\" class=\"limit %s\"/>", x, x,
-                HEIGHT - 25, k ? "fail" : "warn");
-            out(h, "<text x=\"%.1f\" y=\"10\" class=\"limit-label\">", x + 3);
+            perfbudget__append(h, "<line x1=\"%.1f\" y1=\"8\" x2=\"%.1f\" y2=\"%d\" class=\"limit %s\"/>", x, x,
+                               HEIGHT - 25, k ? "fail" : "warn");
+            perfbudget__append(h, "<text x=\"%.1f\" y=\"10\" class=\"limit-label\">", x + 3);
             text(h, limit->name);
-            out(h, " %s</text>", k ? "budget" : "warn");
+            perfbudget__append(h, " %s</text>", k ? "budget" : "warn");
         }
     }
-    out(h, "</svg>");
+    perfbudget__append(h, "</svg>");
 }
 
 /* The history's medians of this benchmark, with steps marked and commits and dates on x. */
-static void trend(html *h, perfbudget_context *ctx, perfbudget_history *history,
+static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_history *history,
                   const perfbudget_result *r) {
     perfbudget_series_point *points = NULL;
     size_t n = 0;
@@ -143,18 +118,21 @@ static void trend(html *h, perfbudget_context *ctx, perfbudget_history *history,
     perfbudget_step steps[8];
     size_t found = 0;
     perfbudget_detect_steps(ctx, medians, n, 5.0, 5, steps, 8, &found);
-    out(h, "<svg class=\"plot trend\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"trend over "
-           "the history\">", WIDTH, HEIGHT + 20);
-    out(h, "<polyline class=\"series\" points=\"");
+    perfbudget__append(h, "<svg class=\"plot trend\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"trend over "
+                       "the history\">", WIDTH, HEIGHT + 20);
+    perfbudget__append(h, "<polyline class=\"series\" points=\"");
     for (size_t i = 0; i < n; i++)
-        out(h, "%.1f,%.1f ", MARGIN + (double)i / (double)(n - 1) * (WIDTH - 2 * MARGIN),
-            10 + (1 - (medians[i] - low) / (high - low)) * (HEIGHT - 30));
-    out(h, "\"/>");
+        perfbudget__append(h, "%.1f,%.1f ",
+                           MARGIN + (double)i / (double)(n - 1) * (WIDTH - 2 * MARGIN),
+                           10 + (1 - (medians[i] - low) / (high - low)) * (HEIGHT - 30));
+    perfbudget__append(h, "\"/>");
     for (size_t k = 0; k < found; k++) {
         double x = MARGIN + (double)steps[k].index / (double)(n - 1) * (WIDTH - 2 * MARGIN);
-        out(h, "<line x1=\"%.1f\" y1=\"5\" x2=\"%.1f\" y2=\"%d\" class=\"step\"/>", x, x, HEIGHT - 20);
-        out(h, "<text x=\"%.1f\" y=\"14\" class=\"step-label\">step %+.1f%%</text>", x + 3,
-            steps[k].change_pct);
+        perfbudget__append(h, "<line x1=\"%.1f\" y1=\"5\" x2=\"%.1f\" y2=\"%d\" class=\"step\"/>",
+                           x, x, HEIGHT - 20);
+        perfbudget__append(h, "<text x=\"%.1f\" y=\"14\" class=\"step-label\">step %+.1f%%</text>",
+                           x + 3,
+                           steps[k].change_pct);
     }
     /* x labels: the first and last run, and every step, by commit and date */
     size_t labelled[10] = {0, n - 1};
@@ -167,21 +145,22 @@ static void trend(html *h, perfbudget_context *ctx, perfbudget_history *history,
         struct tm utc;
         char when[16];
         strftime(when, sizeof when, "%m-%d", gmtime_r(&seconds, &utc));
-        out(h, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">", x, HEIGHT + 2);
+        perfbudget__append(h, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">",
+                           x, HEIGHT + 2);
         if (p->commit[0]) {
             char commit[8];
             snprintf(commit, sizeof commit, "%.7s", p->commit);
             text(h, commit);
-            out(h, " ");
+            perfbudget__append(h, " ");
         }
-        out(h, "%s</text>", when);
+        perfbudget__append(h, "%s</text>", when);
     }
     char label[32];
     perfbudget_format_value(high, PERFBUDGET_UNIT_NS, label, sizeof label);
-    out(h, "<text x=\"2\" y=\"14\" class=\"tick\">%s</text>", label);
+    perfbudget__append(h, "<text x=\"2\" y=\"14\" class=\"tick\">%s</text>", label);
     perfbudget_format_value(low, PERFBUDGET_UNIT_NS, label, sizeof label);
-    out(h, "<text x=\"2\" y=\"%d\" class=\"tick\">%s</text>", HEIGHT - 20, label);
-    out(h, "</svg>");
+    perfbudget__append(h, "<text x=\"2\" y=\"%d\" class=\"tick\">%s</text>", HEIGHT - 20, label);
+    perfbudget__append(h, "</svg>");
     free(medians);
     perfbudget_free(points);
 }
@@ -209,11 +188,12 @@ static const char SCRIPT[] =
     "String(x).localeCompare(String(y)):nx-ny;return up?c:-c;});"
     "rows.forEach(function(r){body.appendChild(r);});});});";
 
-static void cell(html *h, double sort_value, const char *shown, const char *cls) {
-    out(h, "<td data-sort=\"%.17g\"%s%s%s>", isfinite(sort_value) ? sort_value : -1.0,
-        cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+static void cell(perfbudget__text *h, double sort_value, const char *shown, const char *cls) {
+    perfbudget__append(h, "<td data-sort=\"%.17g\"%s%s%s>",
+                       isfinite(sort_value) ? sort_value : -1.0,
+                       cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
     text(h, shown);
-    out(h, "</td>");
+    perfbudget__append(h, "</td>");
 }
 
 int perfbudget_render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
@@ -222,28 +202,28 @@ int perfbudget_render_html(perfbudget_context *ctx, perfbudget_result *const *re
                            char **result_text) {
     if (result_text == NULL || (results == NULL && n > 0) || (baseline == NULL && n_baseline > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_html: NULL argument");
-    html h = {0};
+    perfbudget__text h = {0};
     const char *title = info && info->title ? info->title : "perfbudget";
-    out(&h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+    perfbudget__append(&h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
     text(&h, title);
-    out(&h, "</title><style>%s</style></head><body><h1>", STYLE);
+    perfbudget__append(&h, "</title><style>%s</style></head><body><h1>", STYLE);
     text(&h, title);
-    out(&h, "</h1>");
+    perfbudget__append(&h, "</h1>");
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) failed += perfbudget_result_test_status(results[i], NULL) == PERFBUDGET_TEST_FAIL;
-    out(&h, "<p class=\"%s\">%zu benchmark%s, %zu failed", failed ? "fail" : "pass", n,
-        n == 1 ? "" : "s", failed);
+    perfbudget__append(&h, "<p class=\"%s\">%zu benchmark%s, %zu failed", failed ? "fail" : "pass", n,
+                       n == 1 ? "" : "s", failed);
     if (info && info->commit) {
-        out(&h, " · commit ");
+        perfbudget__append(&h, " · commit ");
         text(&h, info->commit);
     }
     if (info && info->baseline) {
-        out(&h, " · compared with ");
+        perfbudget__append(&h, " · compared with ");
         text(&h, info->baseline);
     }
-    out(&h, "</p>\n<table class=\"sortable\" id=\"summary\"><thead><tr><th>benchmark</th>"
+    perfbudget__append(&h, "</p>\n<table class=\"sortable\" id=\"summary\"><thead><tr><th>benchmark</th>"
             "<th>median</th><th>p95</th><th>p99</th><th>memory</th><th>Δ vs baseline</th>"
-            "<th>verdict</th></tr></thead><tbody>");
+                       "<th>verdict</th></tr></thead><tbody>");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_result *r = results[i];
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -263,11 +243,11 @@ int perfbudget_render_html(perfbudget_context *ctx, perfbudget_result *const *re
         }
         if (!isnan(change)) snprintf(delta, sizeof delta, "%+.1f %%", change);
         perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
-        out(&h, "<tr><td data-sort=\"");
+        perfbudget__append(&h, "<tr><td data-sort=\"");
         text(&h, perfbudget_result_name(r));
-        out(&h, "\"><a href=\"#b%zu\">", i);
+        perfbudget__append(&h, "\"><a href=\"#b%zu\">", i);
         text(&h, perfbudget_result_name(r));
-        out(&h, "</a></td>");
+        perfbudget__append(&h, "</a></td>");
         cell(&h, s->median, buf[0], NULL);
         cell(&h, s->p95, buf[1], NULL);
         cell(&h, s->p99, buf[2], NULL);
@@ -275,39 +255,39 @@ int perfbudget_render_html(perfbudget_context *ctx, perfbudget_result *const *re
         cell(&h, change, delta, NULL);
         static const char *const words[] = {"pass", "FAIL", "skipped"};
         cell(&h, (double)status, words[status], status == PERFBUDGET_TEST_FAIL ? "fail" : "pass");
-        out(&h, "</tr>");
+        perfbudget__append(&h, "</tr>");
     }
-    out(&h, "</tbody></table>\n");
+    perfbudget__append(&h, "</tbody></table>\n");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_result *r = results[i];
         const perfbudget_result *base = NULL;
         for (size_t k = 0; k < n_baseline && base == NULL; k++)
             if (strcmp(perfbudget_result_name(baseline[k]), perfbudget_result_name(r)) == 0)
                 base = baseline[k];
-        out(&h, "<section id=\"b%zu\"><h2>", i);
+        perfbudget__append(&h, "<section id=\"b%zu\"><h2>", i);
         text(&h, perfbudget_result_name(r));
-        out(&h, "</h2>");
+        perfbudget__append(&h, "</h2>");
         if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
-            out(&h, "<p class=\"fail\">");
+            perfbudget__append(&h, "<p class=\"fail\">");
             text(&h, perfbudget_result_message(r));
-            out(&h, "</p>");
+            perfbudget__append(&h, "</p>");
         }
         const perfbudget_limit_verdict *verdicts;
         size_t count = perfbudget_result_verdicts(r, &verdicts);
-        if (count) out(&h, "<ul>");
+        if (count) perfbudget__append(&h, "<ul>");
         for (size_t k = 0; k < count; k++) {
-            out(&h, "<li class=\"%s\">", verdicts[k].status == PERFBUDGET_LIMIT_FAIL ? "fail"
-                                         : verdicts[k].status == PERFBUDGET_LIMIT_PASS ? "pass"
-                                                                                       : "note");
+            perfbudget__append(&h, "<li class=\"%s\">", verdicts[k].status == PERFBUDGET_LIMIT_FAIL ? "fail"
+                               : verdicts[k].status == PERFBUDGET_LIMIT_PASS ? "pass"
+                               : "note");
             text(&h, verdicts[k].text);
-            out(&h, "</li>");
+            perfbudget__append(&h, "</li>");
         }
-        if (count) out(&h, "</ul>");
+        if (count) perfbudget__append(&h, "</ul>");
         distribution(&h, r, base);
         trend(&h, ctx, history, r);
-        out(&h, "</section>\n");
+        perfbudget__append(&h, "</section>\n");
     }
-    out(&h, "<script>%s</script></body></html>\n", SCRIPT);
+    perfbudget__append(&h, "<script>%s</script></body></html>\n", SCRIPT);
     if (h.failed) {
         free(h.data);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render_html: out of memory");
