@@ -464,6 +464,7 @@ function(_perfbudget_session out_dir)
   add_test(NAME perfbudget.session.close
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session close "${session_dir}"
                    --json "${results}" --report "${CMAKE_BINARY_DIR}/perfbudget-report.md"
+                   --report "${CMAKE_BINARY_DIR}/perfbudget-report.html"
                    ${budget_args})
   set_tests_properties(perfbudget.session.open PROPERTIES
     FIXTURES_SETUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 60)

@@ -59,8 +59,50 @@ static int by_name(const void *a, const void *b) {
                   perfbudget_result_name(*(perfbudget_result *const *)b));
 }
 
+/* A report of the whole ctest run, its format by the file's suffix (.md, .csv, .json, .html);
+ * the Markdown one goes to the GitHub Actions job summary too. The HTML one draws the trends
+ * from the history the run was just recorded in. */
+static int write_report(perfbudget_context *ctx, const char *path, perfbudget_result **all,
+                        size_t count, const char *history_path) {
+    const char *dot = strrchr(path, '.');
+    perfbudget_report_format format;
+    if (dot == NULL || perfbudget_report_format_parse(dot + 1, &format) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget session: %s: the report format follows the file's suffix: "
+                        ".md, .csv, .json or .html\n", path);
+        return 2;
+    }
+    perfbudget_report_info info = {.title = "perfbudget (ctest)"};
+    char *text = NULL;
+    int rc;
+    if (format == PERFBUDGET_REPORT_HTML) {
+        perfbudget_history *history = NULL;
+        if (history_path == NULL || perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK)
+            history = NULL;
+        rc = perfbudget_render_html(ctx, all, count, NULL, 0, history, &info, &text);
+        perfbudget_history_close(history);
+    } else {
+        rc = perfbudget_render_report(ctx, all, count, format, &info, &text);
+    }
+    if (rc != PERFBUDGET_OK ||
+        perfbudget__write_file_atomic(ctx, path, text, strlen(text)) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
+        perfbudget_free(text);
+        return 2;
+    }
+    printf("report: %s\n", path);
+    const char *summary = getenv("GITHUB_STEP_SUMMARY");
+    FILE *f = format == PERFBUDGET_REPORT_MARKDOWN && summary && summary[0] ? fopen(summary, "a")
+                                                                            : NULL;
+    if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
+    perfbudget_free(text);
+    return 0;
+}
+
+enum { MAX_REPORTS = 8 };
+
 static int session_close(const char *dir, const char *json_path, const char *budget_path,
-                         const char *history_path, const char *report_path) {
+                         const char *history_path, const char *const *report_paths,
+                         size_t n_reports) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_result **all = NULL;
@@ -117,23 +159,8 @@ static int session_close(const char *dir, const char *json_path, const char *bud
     if (exit_code == 0 && perfbudget__record_run(ctx, "perfbudget session", history, "ctest", all,
                                                  count) != 0)
         exit_code = 2;
-    if (exit_code == 0 && report_path != NULL) {
-        /* One Markdown report of the whole ctest run; on GitHub Actions, the job summary too. */
-        perfbudget_report_info info = {.title = "perfbudget (ctest)"};
-        char *text = NULL;
-        if (perfbudget_render_report(ctx, all, count, PERFBUDGET_REPORT_MARKDOWN, &info, &text) !=
-                PERFBUDGET_OK ||
-            perfbudget__write_file_atomic(ctx, report_path, text, strlen(text)) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        } else {
-            printf("report: %s\n", report_path);
-            const char *summary = getenv("GITHUB_STEP_SUMMARY");
-            FILE *f = summary && summary[0] ? fopen(summary, "a") : NULL;
-            if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
-        }
-        perfbudget_free(text);
-    }
+    for (size_t k = 0; exit_code == 0 && k < n_reports; k++)
+        exit_code = write_report(ctx, report_paths[k], all, count, history);
     if (exit_code == 0 && json_path != NULL) {
         if (perfbudget_results_write_json(ctx, json_path, "ctest", all, count) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
@@ -149,15 +176,18 @@ static int session_close(const char *dir, const char *json_path, const char *bud
 }
 
 int perfbudget_cli_session(int argc, char **argv) {
-    const char *json_path = NULL, *budget_path = NULL, *history_path = NULL, *report_path = NULL;
+    const char *json_path = NULL, *budget_path = NULL, *history_path = NULL;
+    const char *report_paths[MAX_REPORTS];
+    size_t n_reports = 0;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: perfbudget session open DIR\n"
                "       perfbudget session close DIR [--json FILE] [--budget FILE] [--history FILE]\n"
-               "                                    [--report FILE.md]\n"
+               "                                    [--report FILE]...\n"
                "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
                "writes its result there (--session DIR); close combines them into one result\n"
                "file, records it as one run of the history, prints a summary and warns about\n"
-               "budget entries that matched nothing.\n");
+               "budget entries that matched nothing. Each --report FILE is a report of the run,\n"
+               "its format by the suffix: .md, .csv, .json or .html.\n");
         return 0;
     }
     if (argc < 3 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "close") != 0)) {
@@ -168,7 +198,8 @@ int perfbudget_cli_session(int argc, char **argv) {
         if (i + 1 < argc && strcmp(argv[i], "--json") == 0) json_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--budget") == 0) budget_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--history") == 0) history_path = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--report") == 0) report_path = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--report") == 0 && n_reports < MAX_REPORTS)
+            report_paths[n_reports++] = argv[++i];
         else {
             fprintf(stderr, "perfbudget session: unexpected argument '%s'\n", argv[i]);
             return 2;
@@ -176,5 +207,5 @@ int perfbudget_cli_session(int argc, char **argv) {
     }
     return strcmp(argv[1], "open") == 0 ? session_open(argv[2])
                                         : session_close(argv[2], json_path, budget_path,
-                                                        history_path, report_path);
+                                                        history_path, report_paths, n_reports);
 }

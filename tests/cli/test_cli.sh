@@ -94,6 +94,11 @@ expect 0 "^quick +[0-9]+ " -- "$perfbudget" history --budget perfbudget.yml
 expect 0 "deleted [0-9]+ runs?" -- "$perfbudget" history prune --keep 1 --budget perfbudget.yml
 expect 2 "not a perfbudget history or is damaged" -- sh -c "echo garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage > bad.sqlite; \"$perfbudget\" history --history bad.sqlite"
 
+# The session's reports take their format from the suffix; an unknown one is an error, not a guess.
+"$perfbudget" session open sess >/dev/null
+expect 2 "report.txt: the report format follows the file's suffix" -- "$perfbudget" session close sess --history sess.sqlite --report report.txt
+expect 0 "report: report.html" -- "$perfbudget" session close sess --history sess.sqlite --report report.csv --report report.html
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
   exit 1
