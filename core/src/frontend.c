@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "frontend.h"
 
@@ -271,6 +272,40 @@ static int write_session(perfbudget_context *ctx, const char *program, const cha
     return 0;
 }
 
+int perfbudget__use_colour(FILE *out) {
+    const char *no_colour = getenv("NO_COLOR");
+    return (no_colour == NULL || no_colour[0] == '\0') && isatty(fileno(out));
+}
+
+void perfbudget__write_report(FILE *out, const char *report, int colour) {
+    static const struct {
+        const char *word, *escape;
+    } verdicts[] = {{"FAIL", "\033[1;31m"}, {"fail", "\033[31m"},   {"PASS", "\033[1;32m"},
+                    {"pass", "\033[32m"},   {"WARN", "\033[1;33m"}, {"warn", "\033[33m"},
+                    {"SKIP", "\033[33m"},   {"inconclusive", "\033[33m"}, {"note:", "\033[33m"}};
+    for (const char *line = report; colour && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) + 1 : strlen(line);
+        size_t indent = strspn(line, " ");
+        const char *escape = NULL;
+        size_t word = 0;
+        for (size_t k = 0; k < sizeof verdicts / sizeof *verdicts && escape == NULL; k++) {
+            word = strlen(verdicts[k].word);
+            if (strncmp(line + indent, verdicts[k].word, word) == 0 &&
+                (line[indent + word] == ' ' || line[indent + word] == ':' ||
+                 line[indent + word] == '\n' || line[indent + word] == '\0'))
+                escape = verdicts[k].escape;
+        }
+        if (escape != NULL)
+            fprintf(out, "%.*s%s%.*s\033[0m%.*s", (int)indent, line, escape, (int)word,
+                    line + indent, (int)(length - indent - word), line + indent + word);
+        else
+            fwrite(line, 1, length, out);
+        line += length;
+    }
+    if (!colour) fputs(report, out);
+}
+
 int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudget_result *result,
                          const perfbudget__verdict_options *o, FILE *out) {
     const char *name = o->budget_name ? o->budget_name : perfbudget_result_name(result);
@@ -304,7 +339,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return -1;
     }
-    fputs(report, out);
+    perfbudget__write_report(out, report, perfbudget__use_colour(out));
     perfbudget_free(report);
     fflush(out);
     /* The latency comparison joins the others in the result file (after the report, which

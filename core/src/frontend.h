@@ -53,6 +53,13 @@ void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
                                      perfbudget_result *const *results, size_t count,
                                      const char *what);
 
+/* 1 when out is a terminal and NO_COLOR (https://no-color.org) is unset or empty. */
+int perfbudget__use_colour(FILE *out);
+
+/* Write a test report; with colour, each line's verdict word (FAIL, PASS, pass, warn, ...) is
+ * coloured with ANSI escapes, the rest of the text unchanged. */
+void perfbudget__write_report(FILE *out, const char *report, int colour);
+
 /* "--threshold 5", "5%": a percentage >= 0, or -1. */
 double perfbudget__parse_percent(const char *text);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "frontend.h"
 
@@ -233,11 +234,21 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
             if (selected(&o, defs[i].name) && (int)strlen(defs[i].name) > width)
                 width = (int)strlen(defs[i].name);
         if (!o.ctest) print_table(ctx, NULL, 0, width, 1);
+        /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
+        int progress = !o.ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+        size_t selected_count = 0;
+        for (size_t i = 0; i < count; i++) selected_count += selected(&o, defs[i].name) != 0;
+        uint64_t start_ns = perfbudget_context_now_ns(ctx);
         for (size_t i = 0; i < count; i++) {
             if (!selected(&o, defs[i].name)) continue;
             fflush(stdout);
+            if (progress)
+                fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed)", ran + 1, selected_count,
+                        defs[i].name, (double)(perfbudget_context_now_ns(ctx) - start_ns) / 1e9);
             perfbudget_run_options run = options_for(&o, budget, defs[i].name);
-            if (perfbudget_suite_run(suite, i, &run, &results[ran]) != PERFBUDGET_OK) {
+            int run_rc = perfbudget_suite_run(suite, i, &run, &results[ran]);
+            if (progress) fputs("\r\033[K", stderr);
+            if (run_rc != PERFBUDGET_OK) {
                 fprintf(stderr, "%s: %s: %s\n", argv[0], defs[i].name, perfbudget_errmsg(ctx));
                 exit_code = 2;
                 break;

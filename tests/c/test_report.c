@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* What test runners show: verdict first, CTest measurements, skips; tables; file names. */
+#define _POSIX_C_SOURCE 200809L
 #include <string.h>
 
+#include "frontend.h"
 #include "test_helpers.h"
 
 /* Like assert_non_null(strstr(...)), but shows the text when the line is missing. */
@@ -157,6 +159,38 @@ static void test_file_names(void **state) {
     assert_true(a[0] != '.');
 }
 
+/* Colour on a terminal: the verdict words only, the rest of each line as it was; and nothing
+ * but the text without colour (a captured run, NO_COLOR). */
+static void test_colour(void **state) {
+    (void)state;
+    const char *report = "FAIL decode: median 2 ms > 1 ms budget\n"
+                         "  pass p95 1 ms <= 5 ms budget\n"
+                         "  budget entry: decode\n"
+                         "PASSING is not a verdict";
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_non_null(out);
+    perfbudget__write_report(out, report, 1);
+    fclose(out);
+    assert_string_equal(text, "\033[1;31mFAIL\033[0m decode: median 2 ms > 1 ms budget\n"
+                              "  \033[32mpass\033[0m p95 1 ms <= 5 ms budget\n"
+                              "  budget entry: decode\n"
+                              "PASSING is not a verdict");
+    free(text);
+    out = open_memstream(&text, &size);
+    assert_non_null(out);
+    perfbudget__write_report(out, report, 0);
+    fclose(out);
+    assert_string_equal(text, report);
+    free(text);
+    setenv("NO_COLOR", "1", 1);
+    out = open_memstream(&text, &size);
+    assert_int_equal(perfbudget__use_colour(out), 0);
+    fclose(out);
+    free(text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failure_comes_first, context_setup, context_teardown),
@@ -166,6 +200,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failed_run_and_table, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_custom_metrics, context_setup, context_teardown),
         cmocka_unit_test(test_file_names),
+        cmocka_unit_test(test_colour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
