@@ -4,6 +4,7 @@ by perfbudget's own parser)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,6 +50,25 @@ def test_google_benchmark_json_round_trips(tmp_path: Path) -> None:
     back = {r.name: r for r in import_results(path, "google-benchmark")}
     assert back["tests/test_io.py::test_read"].samples == _results()[0].samples
     assert back["decode \"frame\""].summary.median == _results()[1].summary.median
+
+
+def test_google_benchmark_compare_reads_our_files(tmp_path: Path) -> None:
+    """Google Benchmark's own compare.py (Debian's libbenchmark-tools) on two of our files: it
+    finds the samples as repetitions and runs its U test on them."""
+    tool = Path("/usr/share/benchmark/compare.py")
+    if not tool.exists():
+        pytest.skip("Google Benchmark's compare.py is not installed (libbenchmark-tools)")
+    pytest.importorskip("scipy")  # compare.py's U test
+    before = [Result.from_samples("encode", [1000.0 + i for i in range(20)])]
+    after = [Result.from_samples("encode", [1200.0 + i for i in range(20)])]
+    (tmp_path / "before.json").write_text(render_report(before, "google-benchmark"))
+    (tmp_path / "after.json").write_text(render_report(after, "google-benchmark"))
+    shown = subprocess.run(["python3", str(tool), "benchmarks", str(tmp_path / "before.json"),
+                            str(tmp_path / "after.json")],
+                           capture_output=True, text=True, check=True).stdout
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    assert re.search(r"encode_pvalue +0\.0000 +0\.0000 +U Test, Repetitions: 20 vs 20", shown), shown
+    assert re.search(r"OVERALL_GEOMEAN +\+0\.19", shown), shown  # about 1010 -> 1210 ns
 
 
 def test_openmetrics_parses(tmp_path: Path) -> None:
