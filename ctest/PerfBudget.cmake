@@ -41,14 +41,9 @@ set_property(GLOBAL PROPERTY _PERFBUDGET_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 # ---- small helpers ------------------------------------------------------------------------------
 
-# A bracket argument holding value verbatim: [[...]], [=[...]=], ... whichever does not clash.
-function(_perfbudget_bracket out value)
-  set(eq "")
-  while("${value}" MATCHES "]${eq}(]|$)")
-    string(APPEND eq "=")
-  endwhile()
-  set(${out} "[${eq}[${value}]${eq}]" PARENT_SCOPE)
-endfunction()
+# _perfbudget_bracket and _perfbudget_brackets: values written verbatim into generated CMake code,
+# shared with the test-time discovery script.
+include("${CMAKE_CURRENT_LIST_DIR}/PerfBudgetAddTests.cmake")
 
 # Edit distance between two short words, a swap of neighbours counting as one edit (optimal
 # string alignment), to recognise a misspelt keyword: BUGDET and RUSN are one edit away.
@@ -756,12 +751,8 @@ function(perf_discover_tests target)
       set(items "${arg_${list_name}}")
     endif()
     if(NOT "${items}" STREQUAL "")
-      string(APPEND values "  ${list_name}")
-      foreach(item IN LISTS items)
-        _perfbudget_bracket(quoted "${item}")
-        string(APPEND values " ${quoted}")
-      endforeach()
-      string(APPEND values "\n")
+      _perfbudget_brackets(quoted "${items}")
+      string(APPEND values "  ${list_name}${quoted}\n")
     endif()
   endforeach()
   file(GENERATE OUTPUT "${discovery_file}" CONTENT
