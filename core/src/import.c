@@ -72,12 +72,42 @@ static double unit_factor(const char *unit) {
     return NAN;
 }
 
+/* The file's array of results under key, or NULL after failing: the file is not tool's JSON. */
+static const json_t *results_array(perfbudget_context *ctx, const char *path, const json_t *root,
+                                   const char *key, const char *tool) {
+    const json_t *array = json_object_get(root, key);
+    if (!json_is_array(array))
+        perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: not %s JSON (no \"%s\" array)", path, tool,
+                         key);
+    return json_is_array(array) ? array : NULL;
+}
+
+/* The entry of this name (a new one the first time), or NULL after failing. */
+static collected *entry(perfbudget_context *ctx, collection *c, const char *name) {
+    collected *item = find_or_add(c, name);
+    if (item == NULL) perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    return item;
+}
+
+/* Times in seconds, each a sample in ns; what names an element in the error ("time 3"). */
+static int add_seconds(perfbudget_context *ctx, const char *path, collected *item,
+                       const json_t *times, const char *what) {
+    size_t k;
+    const json_t *t;
+    json_array_foreach(times, k, t) {
+        if (!json_is_number(t))
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: '%s': %s %zu is not a number",
+                                    path, item->name, what, k);
+        if (add_sample(item, json_number_value(t) * 1e9) != 0)
+            return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    return PERFBUDGET_OK;
+}
+
 static int google_benchmark(perfbudget_context *ctx, const char *path, const json_t *root,
                             collection *c) {
-    const json_t *benchmarks = json_object_get(root, "benchmarks");
-    if (!json_is_array(benchmarks))
-        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: not Google Benchmark JSON (no \"benchmarks\" array)", path);
+    const json_t *benchmarks = results_array(ctx, path, root, "benchmarks", "Google Benchmark");
+    if (benchmarks == NULL) return PERFBUDGET_EPARSE;
     size_t i;
     const json_t *b;
     json_array_foreach(benchmarks, i, b) {
@@ -87,8 +117,8 @@ static int google_benchmark(perfbudget_context *ctx, const char *path, const jso
         if (name == NULL) name = json_string_value(json_object_get(b, "name"));
         if (name == NULL)
             return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark %zu has no name", path, i);
-        collected *item = find_or_add(c, name);
-        if (item == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        collected *item = entry(ctx, c, name);
+        if (item == NULL) return PERFBUDGET_ENOMEM;
         if (json_is_true(json_object_get(b, "error_occurred"))) {
             const char *message = json_string_value(json_object_get(b, "error_message"));
             snprintf(item->failure, sizeof item->failure, "the benchmark reported an error: %s",
@@ -121,10 +151,8 @@ static int google_benchmark(perfbudget_context *ctx, const char *path, const jso
 
 static int hyperfine(perfbudget_context *ctx, const char *path, const json_t *root,
                      collection *c) {
-    const json_t *results = json_object_get(root, "results");
-    if (!json_is_array(results))
-        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: not hyperfine JSON (no \"results\" array)", path);
+    const json_t *results = results_array(ctx, path, root, "results", "hyperfine");
+    if (results == NULL) return PERFBUDGET_EPARSE;
     size_t i;
     const json_t *r;
     json_array_foreach(results, i, r) {
@@ -133,15 +161,11 @@ static int hyperfine(perfbudget_context *ctx, const char *path, const json_t *ro
         if (name == NULL || !json_is_array(times))
             return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                     "%s: result %zu needs \"command\" and \"times\"", path, i);
-        collected *item = find_or_add(c, name);
-        if (item == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        collected *item = entry(ctx, c, name);
+        if (item == NULL) return PERFBUDGET_ENOMEM;
+        int rc = add_seconds(ctx, path, item, times, "time");
+        if (rc != PERFBUDGET_OK) return rc;
         size_t k;
-        const json_t *t;
-        json_array_foreach(times, k, t) {
-            if (!json_is_number(t) || add_sample(item, json_number_value(t) * 1e9) != 0)
-                return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: '%s': time %zu is not a number",
-                                        path, name, k);
-        }
         const json_t *codes = json_object_get(r, "exit_codes"), *code;
         json_array_foreach(codes, k, code) {
             if (json_integer_value(code) != 0 && item->failure[0] == '\0')
@@ -166,10 +190,8 @@ static int hyperfine(perfbudget_context *ctx, const char *path, const json_t *ro
 
 static int nanobench(perfbudget_context *ctx, const char *path, const json_t *root,
                      collection *c) {
-    const json_t *results = json_object_get(root, "results");
-    if (!json_is_array(results))
-        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: not nanobench JSON (no \"results\" array)", path);
+    const json_t *results = results_array(ctx, path, root, "results", "nanobench");
+    if (results == NULL) return PERFBUDGET_EPARSE;
     size_t i;
     const json_t *r;
     json_array_foreach(results, i, r) {
@@ -178,16 +200,18 @@ static int nanobench(perfbudget_context *ctx, const char *path, const json_t *ro
         if (name == NULL || !json_is_array(measurements))
             return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                     "%s: result %zu needs \"name\" and \"measurements\"", path, i);
-        collected *item = find_or_add(c, name);
-        if (item == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        collected *item = entry(ctx, c, name);
+        if (item == NULL) return PERFBUDGET_ENOMEM;
         size_t k;
         const json_t *m;
         json_array_foreach(measurements, k, m) {
             const json_t *elapsed = json_object_get(m, "elapsed");
-            if (!json_is_number(elapsed) || add_sample(item, json_number_value(elapsed) * 1e9) != 0)
+            if (!json_is_number(elapsed))
                 return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                         "%s: '%s': measurement %zu has no elapsed time", path,
                                         name, k);
+            if (add_sample(item, json_number_value(elapsed) * 1e9) != 0)
+                return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
             json_int_t iterations = json_integer_value(json_object_get(m, "iterations"));
             if (iterations > 0) {
                 item->metrics.iterations_per_sample = (uint64_t)iterations;
@@ -206,10 +230,8 @@ static int nanobench(perfbudget_context *ctx, const char *path, const json_t *ro
  * inconclusive, which is the honest answer). */
 static int pytest_benchmark(perfbudget_context *ctx, const char *path, const json_t *root,
                             collection *c) {
-    const json_t *benchmarks = json_object_get(root, "benchmarks");
-    if (!json_is_array(benchmarks))
-        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: not pytest-benchmark JSON (no \"benchmarks\" array)", path);
+    const json_t *benchmarks = results_array(ctx, path, root, "benchmarks", "pytest-benchmark");
+    if (benchmarks == NULL) return PERFBUDGET_EPARSE;
     size_t i;
     const json_t *b;
     json_array_foreach(benchmarks, i, b) {
@@ -219,17 +241,12 @@ static int pytest_benchmark(perfbudget_context *ctx, const char *path, const jso
         if (name == NULL || !json_is_object(stats))
             return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                     "%s: benchmark %zu needs \"fullname\" and \"stats\"", path, i);
-        collected *item = find_or_add(c, name);
-        if (item == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        collected *item = entry(ctx, c, name);
+        if (item == NULL) return PERFBUDGET_ENOMEM;
         const json_t *data = json_object_get(stats, "data"), *median = json_object_get(stats, "median");
-        size_t k;
-        const json_t *t;
         if (json_is_array(data) && json_array_size(data) > 0) {
-            json_array_foreach(data, k, t) {
-                if (!json_is_number(t) || add_sample(item, json_number_value(t) * 1e9) != 0)
-                    return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                            "%s: '%s': data %zu is not a number", path, name, k);
-            }
+            int rc = add_seconds(ctx, path, item, data, "data");
+            if (rc != PERFBUDGET_OK) return rc;
         } else if (json_is_number(median)) {
             if (add_sample(item, json_number_value(median) * 1e9) != 0)
                 return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");

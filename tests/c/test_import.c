@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Importing Google Benchmark, hyperfine and nanobench JSON (files in tests/c/data/). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_helpers.h"
 
@@ -64,6 +67,19 @@ static void test_errors(void **state) {
     assert_non_null(strstr(perfbudget_errmsg(*state), "unknown format 'criterion'"));
     assert_int_equal(perfbudget_results_import(*state, path, "google-benchmark", NULL, &r, &count),
                      PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "not Google Benchmark JSON (no \"benchmarks\" array)"));
+    /* a time that is not a number names the command and the time's index */
+    char bad[] = "/tmp/perfbudget-import-XXXXXX";
+    int fd = mkstemp(bad);
+    assert_true(fd >= 0);
+    const char *text = "{\"results\": [{\"command\": \"sleep\", \"times\": [0.1, \"x\"]}]}";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(perfbudget_results_import(*state, bad, "hyperfine", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "'sleep': time 1 is not a number"));
+    remove(bad);
     assert_int_equal(perfbudget_results_import(*state, "/nonexistent.json", "hyperfine", NULL, &r,
                                                &count),
                      PERFBUDGET_EIO);
