@@ -180,11 +180,12 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_report_info info = {.title = title ? title : "perfbudget",
                                    .commit = record.commit[0] ? record.commit : NULL,
                                    .baseline = label[0] ? label : NULL,
-                                   .created_ns = record.created_ns};
+                                   .created_ns = record.created_ns,
+                                   .baseline_results = base,
+                                   .baseline_count = n_base,
+                                   .history = history};
     int rendered = exit_code != 0 ? PERFBUDGET_OK
-                   : format == PERFBUDGET_REPORT_HTML
-                       ? perfbudget_render_html(ctx, results, count, base, n_base, history, &info, &text)
-                       : perfbudget_render_report(ctx, results, count, format, &info, &text);
+                                  : perfbudget_render_report(ctx, results, count, format, &info, &text);
     if (exit_code == 0 && rendered != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
@@ -198,11 +199,7 @@ int perfbudget_cli_report(int argc, char **argv) {
         }
         if (f != NULL && fclose(f) != 0) exit_code = 2;
     }
-    const char *summary = getenv("GITHUB_STEP_SUMMARY");
-    if (exit_code == 0 && format == PERFBUDGET_REPORT_MARKDOWN && summary != NULL && summary[0]) {
-        FILE *f = fopen(summary, "a");
-        if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
-    }
+    if (exit_code == 0 && format == PERFBUDGET_REPORT_MARKDOWN) perfbudget__add_step_summary(text);
     perfbudget_free(text);
     perfbudget_results_free(base, n_base);
     perfbudget_results_free(results, count);

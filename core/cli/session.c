@@ -72,17 +72,12 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
         return 2;
     }
     perfbudget_report_info info = {.title = "perfbudget (ctest)"};
+    if (format == PERFBUDGET_REPORT_HTML && history_path != NULL &&
+        perfbudget_history_open(ctx, history_path, &info.history) != PERFBUDGET_OK)
+        info.history = NULL; /* the report, without trends */
     char *text = NULL;
-    int rc;
-    if (format == PERFBUDGET_REPORT_HTML) {
-        perfbudget_history *history = NULL;
-        if (history_path == NULL || perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK)
-            history = NULL;
-        rc = perfbudget_render_html(ctx, all, count, NULL, 0, history, &info, &text);
-        perfbudget_history_close(history);
-    } else {
-        rc = perfbudget_render_report(ctx, all, count, format, &info, &text);
-    }
+    int rc = perfbudget_render_report(ctx, all, count, format, &info, &text);
+    perfbudget_history_close(info.history);
     if (rc != PERFBUDGET_OK ||
         perfbudget__write_file_atomic(ctx, path, text, strlen(text)) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
@@ -90,10 +85,7 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
         return 2;
     }
     printf("report: %s\n", path);
-    const char *summary = getenv("GITHUB_STEP_SUMMARY");
-    FILE *f = format == PERFBUDGET_REPORT_MARKDOWN && summary && summary[0] ? fopen(summary, "a")
-                                                                            : NULL;
-    if (f != NULL) fputs(text, f), fputs("\n", f), fclose(f);
+    if (format == PERFBUDGET_REPORT_MARKDOWN) perfbudget__add_step_summary(text);
     perfbudget_free(text);
     return 0;
 }

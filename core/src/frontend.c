@@ -272,6 +272,12 @@ static int write_session(perfbudget_context *ctx, const char *program, const cha
     return 0;
 }
 
+void perfbudget__add_step_summary(const char *markdown) {
+    const char *summary = getenv("GITHUB_STEP_SUMMARY");
+    FILE *f = summary != NULL && summary[0] ? fopen(summary, "a") : NULL;
+    if (f != NULL) fputs(markdown, f), fputs("\n", f), fclose(f);
+}
+
 int perfbudget__use_colour(FILE *out) {
     const char *no_colour = getenv("NO_COLOR");
     return (no_colour == NULL || no_colour[0] == '\0') && isatty(fileno(out));

@@ -60,6 +60,9 @@ int perfbudget__use_colour(FILE *out);
  * coloured with ANSI escapes, the rest of the text unchanged. */
 void perfbudget__write_report(FILE *out, const char *report, int colour);
 
+/* On GitHub Actions ($GITHUB_STEP_SUMMARY set), append a Markdown report to the job summary. */
+void perfbudget__add_step_summary(const char *markdown);
+
 /* "--threshold 5", "5%": a percentage >= 0, or -1. */
 double perfbudget__parse_percent(const char *text);
 

@@ -123,4 +123,8 @@ typedef struct perfbudget__text {
 
 void perfbudget__append(perfbudget__text *t, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
 
+/* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
+int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
+                            size_t count, const perfbudget_report_info *info, char **out);
+
 #endif

@@ -417,7 +417,7 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
     if (out == NULL || (results == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
     if (format == PERFBUDGET_REPORT_HTML)
-        return perfbudget_render_html(ctx, results, count, NULL, 0, NULL, info, out);
+        return perfbudget__render_html(ctx, results, count, info, out);
     if (format == PERFBUDGET_REPORT_JSON)
         return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
                                              results, count, out);

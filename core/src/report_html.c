@@ -196,10 +196,11 @@ static void cell(perfbudget__text *h, double sort_value, const char *shown, cons
     perfbudget__append(h, "</td>");
 }
 
-int perfbudget_render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
-                           perfbudget_result *const *baseline, size_t n_baseline,
-                           perfbudget_history *history, const perfbudget_report_info *info,
-                           char **result_text) {
+int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
+                            const perfbudget_report_info *info, char **result_text) {
+    perfbudget_result *const *baseline = info ? info->baseline_results : NULL;
+    size_t n_baseline = info ? info->baseline_count : 0;
+    perfbudget_history *history = info ? info->history : NULL;
     if (result_text == NULL || (results == NULL && n > 0) || (baseline == NULL && n_baseline > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_html: NULL argument");
     perfbudget__text h = {0};

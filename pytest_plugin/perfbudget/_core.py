@@ -832,15 +832,11 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
     info.title, info.commit, info.baseline = keep
     info.created_ns = created_ns
     handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+    bases = ffi.new("perfbudget_result *[]", [r._handle for r in baseline_results])
+    info.baseline_results, info.baseline_count = bases, len(baseline_results)
+    info.history = history._handle if history is not None else ffi.NULL
     out = ffi.new("char **")
-    if kind[0] == lib.PERFBUDGET_REPORT_HTML:
-        bases = ffi.new("perfbudget_result *[]", [r._handle for r in baseline_results])
-        context.check(lib.perfbudget_render_html(
-            context.handle, handles, len(results), bases, len(baseline_results),
-            history._handle if history is not None else ffi.NULL, info, out))
-    else:
-        context.check(lib.perfbudget_render_report(context.handle, handles, len(results), kind[0],
-                                                   info, out))
+    context.check(lib.perfbudget_render_report(context.handle, handles, len(results), kind[0], info, out))
     try:
         return _text(out[0])
     finally:

@@ -141,9 +141,11 @@ static void test_html(void **state) {
         assert_int_equal(perfbudget_history_add_run(history, &run, &h, 1, NULL), PERFBUDGET_OK);
         perfbudget_result_free(h);
     }
-    perfbudget_report_info info = {.title = "a <b> report", .commit = "abcdef0"};
+    perfbudget_report_info info = {.title = "a <b> report", .commit = "abcdef0",
+                                   .baseline_results = &base, .baseline_count = 1,
+                                   .history = history};
     char *out;
-    assert_int_equal(perfbudget_render_html(ctx, r, 2, &base, 1, history, &info, &out),
+    assert_int_equal(perfbudget_render_report(ctx, r, 2, PERFBUDGET_REPORT_HTML, &info, &out),
                      PERFBUDGET_OK);
     assert_null(strstr(out, "<script>alert"));
     assert_non_null(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -154,7 +156,9 @@ static void test_html(void **state) {
     assert_int_equal(occurrences(out, "class=\"limit fail\""), 1);  /* decode's 3 ms budget */
     assert_non_null(strstr(out, "abcdef0 "));                       /* commit on the trend axis */
     perfbudget_free(out);
-    assert_int_equal(perfbudget_render_html(ctx, r, 2, NULL, 1, NULL, NULL, &out), PERFBUDGET_EINVAL);
+    perfbudget_report_info missing = {.baseline_count = 1}; /* a count without results */
+    assert_int_equal(perfbudget_render_report(ctx, r, 2, PERFBUDGET_REPORT_HTML, &missing, &out),
+                     PERFBUDGET_EINVAL);
 
     perfbudget_history_close(history);
     remove(path);

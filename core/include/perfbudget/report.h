@@ -96,17 +96,28 @@ typedef enum perfbudget_report_format {
 PERFBUDGET_API int perfbudget_report_format_parse(const char *name,
                                                   perfbudget_report_format *out);
 
-/** What a report says about where its results come from; any field may be NULL. */
+struct perfbudget_history;
+
+/** What a report says about where its results come from; any field may be NULL (or 0). */
 typedef struct perfbudget_report_info {
     const char *title;    /**< "checksum (ctest)"; default "perfbudget" */
     const char *commit;   /**< git commit of the run */
     const char *baseline; /**< which baseline the changes are against */
     int64_t created_ns;   /**< when the run was measured (Unix ns); 0: unknown */
+    /** HTML only: the baseline's results, drawn beside each benchmark's samples */
+    perfbudget_result *const *baseline_results;
+    size_t baseline_count;
+    /** HTML only: the history each benchmark's trend is drawn from */
+    struct perfbudget_history *history;
 } perfbudget_report_info;
 
 /** A report of judged results: regressions and failures first. The change against the baseline
  *  is the result's first comparison (perfbudget_result_add_comparison) of a latency statistic,
  *  and further comparisons appear in CSV rows. Names are escaped for the format.
+ *  HTML: a sortable summary table and, per benchmark, its samples against the baseline's
+ *  (info->baseline_results) with the budget's limits drawn as lines, and its trend over
+ *  info->history with detected steps marked and commits and dates on the x axis;
+ *  self-contained, no network at view time.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
@@ -114,18 +125,5 @@ PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
                                             perfbudget_report_format format,
                                             const perfbudget_report_info *info, char **out);
 
-struct perfbudget_history;
-
-/** The HTML report: a sortable summary table and, per benchmark, its samples against the
- *  baseline's (baseline may be NULL) with the budget's limits drawn as lines, and its trend over
- *  the history (history may be NULL) with detected steps marked and commits and dates on the x
- *  axis. Self-contained: no network at view time. Every name is HTML-escaped.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
- *  Returns a new string in *out; free with perfbudget_free(). */
-PERFBUDGET_API int perfbudget_render_html(perfbudget_context *ctx,
-                                          perfbudget_result *const *results, size_t count,
-                                          perfbudget_result *const *baseline, size_t n_baseline,
-                                          struct perfbudget_history *history,
-                                          const perfbudget_report_info *info, char **out);
 
 #endif
