@@ -123,6 +123,11 @@ typedef struct perfbudget__text {
 
 void perfbudget__append(perfbudget__text *t, const char *fmt, ...) PERFBUDGET__PRINTF(2, 3);
 
+/* Append s (NULL: nothing) with each character of special replaced by the string at the same
+ * position in with: one escaper for each format's table. */
+void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *special,
+                                const char *const *with);
+
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, const perfbudget_report_info *info, char **out);

@@ -34,6 +34,18 @@ void perfbudget__append(perfbudget__text *t, const char *fmt, ...) {
     va_end(args);
 }
 
+void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *special,
+                                const char *const *with) {
+    for (const char *p = s ? s : ""; *p;) {
+        size_t plain = strcspn(p, special);
+        if (plain > 0) perfbudget__append(t, "%.*s", (int)plain, p);
+        p += plain;
+        if (*p == '\0') break;
+        perfbudget__append(t, "%s", with[strchr(special, *p) - special]);
+        p++;
+    }
+}
+
 static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
                           char *buf, size_t size);
 

@@ -98,17 +98,8 @@ static void verdict_of(const perfbudget_result *r, char *out, size_t size) {
 
 /* Markdown table cells: HTML-escaped, pipes escaped, newlines flattened. */
 static void put_cell(perfbudget__text *b, const char *text) {
-    for (const char *p = text; *p; p++) {
-        switch (*p) {
-        case '<': perfbudget__append(b, "&lt;"); break;
-        case '>': perfbudget__append(b, "&gt;"); break;
-        case '&': perfbudget__append(b, "&amp;"); break;
-        case '|': perfbudget__append(b, "\\|"); break;
-        case '\n': case '\r': perfbudget__append(b, " "); break;
-        case '`': perfbudget__append(b, "&#96;"); break;
-        default: perfbudget__append(b, "%c", *p);
-        }
-    }
+    static const char *const replacements[] = {"&lt;", "&gt;", "&amp;", "\\|", " ", " ", "&#96;"};
+    perfbudget__append_escaped(b, text, "<>&|\n\r`", replacements);
 }
 
 static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
@@ -179,8 +170,9 @@ static void put_csv_field(perfbudget__text *b, const char *text) {
         perfbudget__append(b, "%s", text);
         return;
     }
+    static const char *const doubled[] = {"\"\""};
     perfbudget__append(b, "\"");
-    for (const char *p = text; *p; p++) perfbudget__append(b, *p == '"' ? "\"\"" : "%c", *p);
+    perfbudget__append_escaped(b, text, "\"", doubled);
     perfbudget__append(b, "\"");
 }
 
@@ -369,12 +361,8 @@ static json_t *bencher_json(perfbudget_result *const *results, size_t n) {
 
 /* OpenMetrics text: label values escaped (backslash, quote, newline). */
 static void put_label(perfbudget__text *b, const char *text) {
-    for (const char *p = text; *p; p++) {
-        if (*p == '\\') perfbudget__append(b, "\\\\");
-        else if (*p == '"') perfbudget__append(b, "\\\"");
-        else if (*p == '\n') perfbudget__append(b, "\\n");
-        else perfbudget__append(b, "%c", *p);
-    }
+    static const char *const escapes[] = {"\\\\", "\\\"", "\\n"};
+    perfbudget__append_escaped(b, text, "\\\"\n", escapes);
 }
 
 static void openmetrics(perfbudget__text *b, perfbudget_result *const *results, size_t n) {

@@ -14,16 +14,8 @@
 
 /* Every text from user data goes through here: names, messages, commits. */
 static void text(perfbudget__text *h, const char *s) {
-    for (const char *p = s ? s : ""; *p; p++) {
-        switch (*p) {
-        case '<': perfbudget__append(h, "&lt;"); break;
-        case '>': perfbudget__append(h, "&gt;"); break;
-        case '&': perfbudget__append(h, "&amp;"); break;
-        case '"': perfbudget__append(h, "&quot;"); break;
-        case '\'': perfbudget__append(h, "&#39;"); break;
-        default: perfbudget__append(h, "%c", *p);
-        }
-    }
+    static const char *const entities[] = {"&lt;", "&gt;", "&amp;", "&quot;", "&#39;"};
+    perfbudget__append_escaped(h, s, "<>&\"'", entities);
 }
 
 enum { WIDTH = 640, HEIGHT = 120, MARGIN = 40 };
