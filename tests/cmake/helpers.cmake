@@ -172,3 +172,21 @@ function(pb_has_def_source_line out json_value build expected)
   endforeach()
   set(${out} FALSE PARENT_SCOPE)
 endfunction()
+
+# The build, ctest and configure arguments for CONFIG, and the consumer's CONSUMER_FLAGS, as
+# config_args, ctest_config, build_config and consumer_flags in the caller's scope.
+macro(pb_build_settings)
+  set(config_args "")
+  set(ctest_config "")
+  set(build_config "")
+  if(CONFIG)
+    set(config_args --config ${CONFIG})
+    set(ctest_config -C ${CONFIG})
+    set(build_config -DCMAKE_BUILD_TYPE=${CONFIG})
+  endif()
+  set(consumer_flags "")
+  if(CONSUMER_FLAGS)
+    # Only what links perfbudget's libraries: the subject must crash by its own signal.
+    set(consumer_flags "-DPERFBUDGET_TEST_LIBRARY_FLAGS=${CONSUMER_FLAGS}")
+  endif()
+endmacro()

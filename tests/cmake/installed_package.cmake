@@ -14,19 +14,7 @@ set(prefix ${WORK_DIR}/prefix)
 set(source ${CMAKE_CURRENT_LIST_DIR}/projects/consumer)
 set(build ${WORK_DIR}/consumer)
 file(REMOVE_RECURSE ${WORK_DIR})
-set(config_args "")
-set(ctest_config "")
-set(build_config "")
-if(CONFIG)
-  set(config_args --config ${CONFIG})
-  set(ctest_config -C ${CONFIG})
-  set(build_config -DCMAKE_BUILD_TYPE=${CONFIG})
-endif()
-set(consumer_flags "")
-if(CONSUMER_FLAGS)
-  # Only what links perfbudget's libraries: the subject must crash by its own signal.
-  set(consumer_flags "-DPERFBUDGET_TEST_LIBRARY_FLAGS=${CONSUMER_FLAGS}")
-endif()
+pb_build_settings()
 
 # ---- install into a temporary prefix ----
 pb_run(install 0 ${CMAKE_COMMAND} --install ${PERFBUDGET_BINARY_DIR} --prefix ${prefix}
