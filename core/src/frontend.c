@@ -289,7 +289,11 @@ void perfbudget__write_report(FILE *out, const char *report, int colour) {
     } verdicts[] = {{"FAIL", "\033[1;31m"}, {"fail", "\033[31m"},   {"PASS", "\033[1;32m"},
                     {"pass", "\033[32m"},   {"WARN", "\033[1;33m"}, {"warn", "\033[33m"},
                     {"SKIP", "\033[33m"},   {"inconclusive", "\033[33m"}, {"note:", "\033[33m"}};
-    for (const char *line = report; colour && *line;) {
+    if (!colour) {
+        fputs(report, out);
+        return;
+    }
+    for (const char *line = report; *line;) {
         const char *end = strchr(line, '\n');
         size_t length = end ? (size_t)(end - line) + 1 : strlen(line);
         size_t indent = strspn(line, " ");
@@ -309,7 +313,6 @@ void perfbudget__write_report(FILE *out, const char *report, int colour) {
             fwrite(line, 1, length, out);
         line += length;
     }
-    if (!colour) fputs(report, out);
 }
 
 int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudget_result *result,
