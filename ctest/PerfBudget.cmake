@@ -448,6 +448,16 @@ function(_perfbudget_session out_dir)
     get_filename_component(results "${PERFBUDGET_RESULTS_FILE}" ABSOLUTE
                            BASE_DIR "${CMAKE_BINARY_DIR}")
   endif()
+  # Reports of the whole run, each format by its suffix (.md, .csv, .json, .html, .trace.json).
+  set(report_args "")
+  set(reports perfbudget-report.md perfbudget-report.html)
+  if(DEFINED PERFBUDGET_REPORTS)
+    set(reports ${PERFBUDGET_REPORTS})
+  endif()
+  foreach(report IN LISTS reports)
+    get_filename_component(report "${report}" ABSOLUTE BASE_DIR "${CMAKE_BINARY_DIR}")
+    list(APPEND report_args --report "${report}")
+  endforeach()
   set_property(GLOBAL PROPERTY _PERFBUDGET_SESSION_DIR "${session_dir}")
   set(budget_args "")
   _perfbudget_budget_file(budget "add_perf_test" "")
@@ -458,9 +468,7 @@ function(_perfbudget_session out_dir)
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session open "${session_dir}")
   add_test(NAME perfbudget.session.close
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session close "${session_dir}"
-                   --json "${results}" --report "${CMAKE_BINARY_DIR}/perfbudget-report.md"
-                   --report "${CMAKE_BINARY_DIR}/perfbudget-report.html"
-                   ${budget_args})
+                   --json "${results}" ${report_args} ${budget_args})
   set_tests_properties(perfbudget.session.open PROPERTIES
     FIXTURES_SETUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 60)
   set_tests_properties(perfbudget.session.close PROPERTIES

@@ -17,7 +17,8 @@ static void usage(FILE *out) {
             "budget file and, with --baseline (a baseline name, run:ID, commit:SHA or a file),\n"
             "compared with a baseline. Markdown fits a pull-request comment; with\n"
             "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT: md (default),\n"
-            "csv, json, html, pytest-benchmark, google-benchmark, bencher, openmetrics.\n");
+            "csv, json, html, pytest-benchmark, google-benchmark, bencher, openmetrics,\n"
+            "chrome-trace (the stages benchmarks timed, as a Chrome trace for Perfetto).\n");
 }
 
 /* The baseline's result of each benchmark, with the comparisons kept on the result. */
@@ -125,7 +126,8 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_report_format format;
     if (perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: unknown format '%s' (md, csv, json, html, "
-                        "pytest-benchmark, google-benchmark, bencher, openmetrics)\n", format_name);
+                        "pytest-benchmark, google-benchmark, bencher, openmetrics, chrome-trace)\n",
+                format_name);
         return 2;
     }
     perfbudget_context *ctx;

@@ -59,16 +59,16 @@ static int by_name(const void *a, const void *b) {
                   perfbudget_result_name(*(perfbudget_result *const *)b));
 }
 
-/* A report of the whole ctest run, its format by the file's suffix (.md, .csv, .json, .html);
+/* A report of the whole ctest run, its format by the file's suffix (.md, .csv, .json, .html,
+ * .trace.json);
  * the Markdown one goes to the GitHub Actions job summary too. The HTML one draws the trends
  * from the history the run was just recorded in. */
 static int write_report(perfbudget_context *ctx, const char *path, perfbudget_result **all,
                         size_t count, const char *history_path) {
-    const char *dot = strrchr(path, '.');
     perfbudget_report_format format;
-    if (dot == NULL || perfbudget_report_format_parse(dot + 1, &format) != PERFBUDGET_OK) {
+    if (perfbudget_report_format_for_path(path, &format) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget session: %s: the report format follows the file's suffix: "
-                        ".md, .csv, .json or .html\n", path);
+                        ".md, .csv, .json, .html or .trace.json\n", path);
         return 2;
     }
     perfbudget_report_info info = {.title = "perfbudget (ctest)"};
@@ -179,7 +179,8 @@ int perfbudget_cli_session(int argc, char **argv) {
                "writes its result there (--session DIR); close combines them into one result\n"
                "file, records it as one run of the history, prints a summary and warns about\n"
                "budget entries that matched nothing. Each --report FILE is a report of the run,\n"
-               "its format by the suffix: .md, .csv, .json or .html.\n");
+               "its format by the suffix: .md, .csv, .json, .html or .trace.json (a Chrome trace of\n"
+               "the benchmarks' stages).\n");
         return 0;
     }
     if (argc < 3 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "close") != 0)) {

@@ -59,6 +59,9 @@ static const char *const migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
     "  created_ns INTEGER NOT NULL);",
+    /* 1 -> 2: the stages a benchmark timed (JSON array, as in result files; NULL: none). Their
+     * trace events stay in result files: a timeline per run would outgrow the history. */
+    "ALTER TABLE results ADD COLUMN stages TEXT;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
@@ -255,12 +258,17 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
     unsigned char *blob = malloc(n ? 8 * n : 1);
     json_t *metrics = perfbudget__metrics_json(perfbudget_result_metrics(r));
     json_t *custom = perfbudget__custom_metrics_json(r);
+    perfbudget__stages *timed = perfbudget__result_stages((perfbudget_result *)r);
+    json_t *stages = timed->stage_count > 0 ? perfbudget__stages_json(timed) : NULL;
+    char *stages_text = stages ? json_dumps(stages, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(stages);
     char *metrics_text = metrics ? json_dumps(metrics, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     char *custom_text = custom ? json_dumps(custom, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(metrics);
     json_decref(custom);
     int code = PERFBUDGET_OK;
-    if (blob == NULL || metrics_text == NULL || custom_text == NULL) {
+    if (blob == NULL || metrics_text == NULL || custom_text == NULL ||
+        (timed->stage_count > 0 && stages_text == NULL)) {
         code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history: out of memory");
     } else {
         encode_samples(samples, n, blob);
@@ -280,6 +288,8 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
         sqlite3_bind_text(stmt, 10, custom_text, -1, SQLITE_STATIC);
         if (verdict) sqlite3_bind_text(stmt, 11, verdict, -1, SQLITE_STATIC);
         else sqlite3_bind_null(stmt, 11);
+        if (stages_text) sqlite3_bind_text(stmt, 12, stages_text, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(stmt, 12);
         int step = sqlite3_step(stmt);
         if (step == SQLITE_CONSTRAINT)
             code = perfbudget__fail(h->ctx, PERFBUDGET_EINVAL,
@@ -291,6 +301,7 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
     free(blob);
     free(metrics_text);
     free(custom_text);
+    free(stages_text);
     return code;
 }
 
@@ -315,8 +326,8 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
                            -1, &run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db,
                            "INSERT INTO results(run_id, benchmark_id, status, message, n, median, "
-                           "p95, samples, metrics, custom_metrics, verdict) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           "p95, samples, metrics, custom_metrics, verdict, stages) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                            -1, &result, NULL) != SQLITE_OK) {
         code = db_fail(h, "preparing a run");
     } else {
@@ -420,6 +431,16 @@ static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_res
     if (code == PERFBUDGET_OK && perfbudget__custom_metrics_from_json(h->ctx, *out, custom_json) != 0)
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged custom metrics of %s",
                                 h->path, name);
+    const char *stages_text = (const char *)sqlite3_column_text(stmt, 7);
+    json_t *stages_json = stages_text ? json_loads(stages_text, 0, NULL) : NULL;
+    char why[PERFBUDGET__MESSAGE_SIZE];
+    if (code == PERFBUDGET_OK &&
+        ((stages_text != NULL && stages_json == NULL) ||
+         perfbudget__stages_from_json(stages_json, NULL, perfbudget__result_stages(*out), why,
+                                      sizeof why) != 0))
+        code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged stages of %s",
+                                h->path, name);
+    json_decref(stages_json);
     json_decref(metrics_json);
     json_decref(custom_json);
     free(samples);
@@ -434,7 +455,7 @@ int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudge
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
-                           "r.custom_metrics FROM results r JOIN benchmarks b ON b.id = "
+                           "r.custom_metrics, r.stages FROM results r JOIN benchmarks b ON b.id = "
                            "r.benchmark_id WHERE r.run_id = ?1 ORDER BY b.name",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "reading results");
@@ -466,7 +487,7 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
-                           "r.custom_metrics FROM results r JOIN benchmarks b ON b.id = "
+                           "r.custom_metrics, r.stages FROM results r JOIN benchmarks b ON b.id = "
                            "r.benchmark_id WHERE r.run_id = (SELECT max(x.run_id) FROM results x "
                            "JOIN runs u ON u.id = x.run_id WHERE x.benchmark_id = r.benchmark_id "
                            "AND u.environment = ?1 AND u.branch IS ?2) ORDER BY b.name",

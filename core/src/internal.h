@@ -75,6 +75,32 @@ int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_res
 /* suite.c: hand a failed command's output (malloc'd) to its result. */
 void perfbudget__result_take_output(perfbudget_result *result, char *output);
 
+/* stages.c: stages recorded while a benchmark measures (a recorder, created at the first
+ * begin), and what a result keeps of them. begin/end/finish return 0, or -1 with why set: the
+ * benchmark then fails with that reason. */
+typedef struct perfbudget__stage_recorder perfbudget__stage_recorder;
+typedef struct perfbudget__stages {
+    perfbudget_stage *stages; /* names owned */
+    size_t stage_count;
+    perfbudget_trace_event *events;
+    size_t event_count;
+} perfbudget__stages;
+int perfbudget__stage_begin(perfbudget__stage_recorder **recorder, const char *name,
+                            uint64_t now_ns, int measuring, char *why, size_t why_size);
+int perfbudget__stage_end(perfbudget__stage_recorder *recorder, const char *name,
+                          uint64_t now_ns, uint64_t origin_ns, char *why, size_t why_size);
+int perfbudget__stages_finish(perfbudget__stage_recorder *recorder, perfbudget__stages *out,
+                              char *why, size_t why_size);
+void perfbudget__stage_recorder_free(perfbudget__stage_recorder *recorder);
+void perfbudget__stages_clear(perfbudget__stages *stages);
+int perfbudget__stages_copy(perfbudget__stages *dst, const perfbudget__stages *src);
+struct json_t *perfbudget__stages_json(const perfbudget__stages *stages);
+struct json_t *perfbudget__trace_events_json(const perfbudget__stages *stages);
+int perfbudget__stages_from_json(const struct json_t *stages, const struct json_t *events,
+                                 perfbudget__stages *out, char *why, size_t why_size);
+/* suite.c: a result's stages, for the readers and writers of files and the history. */
+perfbudget__stages *perfbudget__result_stages(perfbudget_result *result);
+
 /* units.c: the parse behind perfbudget_quantity_parse(), also telling the unit as written. */
 typedef struct perfbudget__unit_info {
     const char *unit; /* points into the parsed text */

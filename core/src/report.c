@@ -130,6 +130,18 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
         perfbudget__append(&t, "%-*s %14s", width, name, shape);
         for (size_t c = 0; c < 7; c++) cell(&t, cells[c], widths[c]);
         perfbudget__append(&t, "\n");
+        size_t stage_count;
+        const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
+        for (size_t k = 0; k < stage_count; k++) {
+            char times[32], mean[32], p99[32], total[32];
+            perfbudget_format_value((double)stages[k].count, PERFBUDGET_UNIT_COUNT, times,
+                                    sizeof times);
+            perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
+            perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+            perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
+            perfbudget__append(&t, "    stage %s: %s times, mean %s, p99 %s, total %s\n",
+                               stages[k].name, times, mean, p99, total);
+        }
     }
     if (t.failed) {
         free(t.data);

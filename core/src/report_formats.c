@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -22,8 +23,34 @@ int perfbudget_report_format_parse(const char *name, perfbudget_report_format *o
     else if (strcmp(name, "bencher") == 0) *out = PERFBUDGET_REPORT_BENCHER;
     else if (strcmp(name, "openmetrics") == 0) *out = PERFBUDGET_REPORT_OPENMETRICS;
     else if (strcmp(name, "html") == 0) *out = PERFBUDGET_REPORT_HTML;
+    else if (strcmp(name, "chrome-trace") == 0 || strcmp(name, "trace") == 0)
+        *out = PERFBUDGET_REPORT_CHROME_TRACE;
     else return PERFBUDGET_EINVAL;
     return PERFBUDGET_OK;
+}
+
+static int ends_with(const char *text, const char *suffix) {
+    size_t length = strlen(text), suffix_length = strlen(suffix);
+    return length >= suffix_length && strcasecmp(text + length - suffix_length, suffix) == 0;
+}
+
+int perfbudget_report_format_for_path(const char *path, perfbudget_report_format *out) {
+    if (path == NULL || out == NULL) return PERFBUDGET_EINVAL;
+    static const struct {
+        const char *suffix;
+        perfbudget_report_format format;
+    } suffixes[] = {{".trace.json", PERFBUDGET_REPORT_CHROME_TRACE},
+                    {".md", PERFBUDGET_REPORT_MARKDOWN},
+                    {".markdown", PERFBUDGET_REPORT_MARKDOWN},
+                    {".csv", PERFBUDGET_REPORT_CSV},
+                    {".json", PERFBUDGET_REPORT_JSON},
+                    {".html", PERFBUDGET_REPORT_HTML}};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+        if (ends_with(path, suffixes[i].suffix)) {
+            *out = suffixes[i].format;
+            return PERFBUDGET_OK;
+        }
+    return PERFBUDGET_EINVAL;
 }
 
 /* The change against the baseline: the first kept comparison of a latency statistic. */
@@ -162,6 +189,27 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
         put_cell(b, verdict);
         perfbudget__append(b, " |\n");
     }
+    int any_stages = 0;
+    for (size_t i = 0; i < n && !any_stages; i++) any_stages = perfbudget_result_stages(sorted[i], NULL) != NULL;
+    if (!any_stages) return;
+    perfbudget__append(b, "\n| benchmark | stage | count | mean | p99 | total |\n");
+    perfbudget__append(b, "|---|---|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < n; i++) {
+        size_t stage_count;
+        const perfbudget_stage *stages = perfbudget_result_stages(sorted[i], &stage_count);
+        for (size_t k = 0; k < stage_count; k++) {
+            char mean[32], p99[32], total[32];
+            perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
+            perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+            perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
+            perfbudget__append(b, "| ");
+            put_cell(b, perfbudget_result_name(sorted[i]));
+            perfbudget__append(b, " | ");
+            put_cell(b, stages[k].name);
+            perfbudget__append(b, " | %llu | %s | %s | %s |\n", (unsigned long long)stages[k].count,
+                               mean, p99, total);
+        }
+    }
 }
 
 /* RFC 4180: quote a field that holds a comma, a quote or a line break; double the quotes. */
@@ -195,7 +243,9 @@ static void csv_row(perfbudget__text *b, const perfbudget_result *r, const char 
             verdict = perfbudget_limit_status_name(verdicts[i].status);
     if (verdict[0] == '\0' && c != NULL) verdict = perfbudget_outcome_name(c->outcome);
     put_csv_field(b, perfbudget_result_name(r));
-    perfbudget__append(b, ",%s,%.17g,%s,%s,", metric, value, unit, category);
+    perfbudget__append(b, ",");
+    put_csv_field(b, metric); /* custom metric and stage names come from users */
+    perfbudget__append(b, ",%.17g,%s,%s,", value, unit, category);
     if (c != NULL && isfinite(c->baseline_value)) perfbudget__append(b, "%.17g", c->baseline_value);
     perfbudget__append(b, ",");
     if (c != NULL && isfinite(c->change_pct)) perfbudget__append(b, "%.17g", c->change_pct);
@@ -241,6 +291,29 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
             perfbudget_quantity_kind kind;
             perfbudget_result_metric_at(r, k, &name, &value, &kind, NULL);
             csv_row(b, r, name, value, base_units[kind], "custom", info, timestamp);
+        }
+        size_t stage_count;
+        const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
+        for (size_t k = 0; k < stage_count; k++) {
+            const struct {
+                const char *figure;
+                double value;
+                const char *unit;
+            } figures[] = {{"count", (double)stages[k].count, ""},
+                           {"mean", stages[k].mean_ns, "ns"},
+                           {"p99", stages[k].p99_ns, "ns"},
+                           {"total", stages[k].total_ns, "ns"}};
+            for (size_t f = 0; f < sizeof figures / sizeof *figures; f++) {
+                perfbudget__text metric = {0};
+                perfbudget__append(&metric, "stage %s %s", stages[k].name, figures[f].figure);
+                if (metric.failed) {
+                    b->failed = 1;
+                    return;
+                }
+                csv_row(b, r, metric.data, figures[f].value, figures[f].unit, "stage", info,
+                        timestamp);
+                free(metric.data);
+            }
         }
     }
 }
@@ -399,6 +472,45 @@ static void openmetrics(perfbudget__text *b, perfbudget_result *const *results, 
     perfbudget__append(b, "# EOF\n");
 }
 
+/* Chrome's trace-event JSON (which Perfetto and chrome://tracing open): one track per benchmark,
+ * its measuring phase as the outer slice and the kept stage occurrences inside it. Times are
+ * microseconds from the start of that benchmark's measuring; "X" is a complete event. */
+static json_t *chrome_trace_json(perfbudget_result *const *results, size_t n,
+                                 const perfbudget_report_info *info) {
+    json_t *events = json_array();
+    json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name", "process_name",
+                                            "ph", "M", "pid", 1, "tid", 0, "args", "name",
+                                            info && info->title ? info->title : "perfbudget"));
+    for (size_t i = 0; i < n; i++) {
+        const perfbudget_result *r = results[i];
+        const perfbudget_metrics *m = perfbudget_result_metrics(r);
+        json_int_t track = (json_int_t)i + 1;
+        json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name",
+                                                "thread_name", "ph", "M", "pid", 1, "tid", track,
+                                                "args", "name", perfbudget_result_name(r)));
+        json_array_append_new(events, json_pack("{s:s, s:I, s:s, s:I, s:{s:I}}", "name",
+                                                "thread_sort_index", "tid", track, "ph", "M",
+                                                "pid", (json_int_t)1, "args", "sort_index", track));
+        if (!isfinite(m->wall_ns)) continue;
+        json_array_append_new(
+            events, json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:f, s:{s:o, s:I}}", "name",
+                              perfbudget_result_name(r), "cat", "benchmark", "ph", "X", "pid", 1,
+                              "tid", track, "ts", 0.0, "dur", m->wall_ns / 1e3, "args",
+                              "median_ns", real_or_null(perfbudget_result_summary(r)->median),
+                              "rounds", (json_int_t)m->rounds));
+        size_t stage_count, event_count;
+        const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
+        const perfbudget_trace_event *kept = perfbudget_result_trace_events(r, &event_count);
+        for (size_t k = 0; k < event_count; k++)
+            json_array_append_new(
+                events, json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:f}", "name",
+                                  stages[kept[k].stage].name, "cat", "stage", "ph", "X", "pid", 1,
+                                  "tid", track, "ts", kept[k].start_ns / 1e3, "dur",
+                                  kept[k].duration_ns / 1e3));
+    }
+    return json_pack("{s:o, s:s}", "traceEvents", events, "displayTimeUnit", "ns");
+}
+
 int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
                              size_t count, perfbudget_report_format format,
                              const perfbudget_report_info *info, char **out) {
@@ -412,9 +524,10 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
     json_t *tool = format == PERFBUDGET_REPORT_PYTEST_BENCHMARK   ? pytest_benchmark_json(results, count, info)
                    : format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ? google_benchmark_json(results, count, info)
                    : format == PERFBUDGET_REPORT_BENCHER          ? bencher_json(results, count)
+                   : format == PERFBUDGET_REPORT_CHROME_TRACE     ? chrome_trace_json(results, count, info)
                                                                   : NULL;
     if (format == PERFBUDGET_REPORT_PYTEST_BENCHMARK || format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ||
-        format == PERFBUDGET_REPORT_BENCHER) {
+        format == PERFBUDGET_REPORT_BENCHER || format == PERFBUDGET_REPORT_CHROME_TRACE) {
         *out = tool ? json_dumps(tool, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
         json_decref(tool);
         return *out ? PERFBUDGET_OK

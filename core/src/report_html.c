@@ -188,6 +188,30 @@ static void cell(perfbudget__text *h, double sort_value, const char *shown, cons
     perfbudget__append(h, "</td>");
 }
 
+/* Where the time of each iteration went: the stages the benchmark timed, with their share of
+ * the measuring phase's wall time. */
+static void stages_table(perfbudget__text *h, const perfbudget_result *r) {
+    size_t count;
+    const perfbudget_stage *stages = perfbudget_result_stages(r, &count);
+    if (count == 0) return;
+    double wall = perfbudget_result_metrics(r)->wall_ns;
+    perfbudget__append(h, "<table class=\"stages\"><thead><tr><th>stage</th><th>count</th>"
+                          "<th>mean</th><th>p99</th><th>total</th><th>share</th></tr></thead><tbody>");
+    for (size_t k = 0; k < count; k++) {
+        char mean[32], p99[32], total[32], share[32];
+        perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
+        perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+        perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
+        perfbudget_format_value(wall > 0 ? 100.0 * stages[k].total_ns / wall : NAN,
+                                PERFBUDGET_UNIT_PERCENT, share, sizeof share);
+        perfbudget__append(h, "<tr><td>");
+        text(h, stages[k].name);
+        perfbudget__append(h, "</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+                           (unsigned long long)stages[k].count, mean, p99, total, share);
+    }
+    perfbudget__append(h, "</tbody></table>");
+}
+
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
                             const perfbudget_report_info *info, char **result_text) {
     perfbudget_result *const *baseline = info ? info->baseline_results : NULL;
@@ -277,6 +301,7 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
         }
         if (count) perfbudget__append(&h, "</ul>");
         distribution(&h, r, base);
+        stages_table(&h, r);
         trend(&h, ctx, history, r);
         perfbudget__append(&h, "</section>\n");
     }

@@ -111,7 +111,7 @@ static json_t *result_json(const perfbudget_result *r) {
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o}", "name",
+    json_t *object = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o}", "name",
                      perfbudget_result_name(r), "status",
                      status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
@@ -120,6 +120,13 @@ static json_t *result_json(const perfbudget_result *r) {
                      perfbudget__custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
                      "budget", budget_json(r), "identity", perfbudget_result_identity(r),
                      "comparisons", comparisons_json(r));
+    /* Only results that timed stages carry them, so other files stay as they were. */
+    perfbudget__stages *stages = perfbudget__result_stages((perfbudget_result *)r);
+    if (object != NULL && stages->stage_count > 0) {
+        json_object_set_new(object, "stages", perfbudget__stages_json(stages));
+        json_object_set_new(object, "trace_events", perfbudget__trace_events_json(stages));
+    }
+    return object;
 }
 
 int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_name,
@@ -302,6 +309,11 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
         perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                 "%s: benchmark '%s': a custom metric is malformed", path, name);
+    char why[PERFBUDGET__MESSAGE_SIZE];
+    if (code == PERFBUDGET_OK &&
+        perfbudget__stages_from_json(json_object_get(b, "stages"), json_object_get(b, "trace_events"),
+                                     perfbudget__result_stages(*out), why, sizeof why) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name, why);
     if (code != PERFBUDGET_OK && *out != NULL && code != PERFBUDGET_EDOMAIN) {
         perfbudget_result_free(*out);
         *out = NULL;

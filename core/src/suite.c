@@ -34,6 +34,11 @@ struct perfbudget_state {
     char message[PERFBUDGET__MESSAGE_SIZE];
     void *userdata;
     uint64_t items_per_iteration, bytes_per_iteration;
+    perfbudget__stage_recorder *stages; /* NULL until the body begins a stage */
+    const char *name;
+    perfbudget_progress_fn progress;
+    void *progress_userdata;
+    uint64_t progress_interval_ns, progress_last_ns;
 };
 
 struct perfbudget_result {
@@ -63,6 +68,7 @@ struct perfbudget_result {
     perfbudget_limit_verdict *verdicts; /* from perfbudget_result_judge() */
     size_t verdict_count;
     const char *budget_entry; /* borrowed from the budget */
+    perfbudget__stages stages;
 };
 
 struct perfbudget_suite {
@@ -70,6 +76,9 @@ struct perfbudget_suite {
     char *name;
     perfbudget_benchmark_def *defs; /* names owned */
     size_t count, capacity;
+    perfbudget_progress_fn progress;
+    void *progress_userdata;
+    uint64_t progress_interval_ns;
 };
 
 void perfbudget_run_options_init(perfbudget_run_options *opts) {
@@ -192,6 +201,10 @@ bool perfbudget_loop_next_batch_(perfbudget_state *s) {
     uint64_t now = perfbudget_context_now_ns(s->ctx);
     if (s->counters_ok) perfbudget_counters_stop(s->counters);
     if (!advance(s, now - s->batch_start_ns, now)) return false;
+    if (s->progress != NULL && now - s->progress_last_ns >= s->progress_interval_ns) {
+        s->progress(s->progress_userdata, s->name, now - s->run_start_ns, s->rounds);
+        s->progress_last_ns = now;
+    }
     s->remaining = s->batch_iterations - 1;
     if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
     s->batch_start_ns = perfbudget_context_now_ns(s->ctx);
@@ -224,6 +237,23 @@ void perfbudget_state_fail(perfbudget_state *state, const char *reason) {
 
 void perfbudget_state_skip(perfbudget_state *state, const char *reason) {
     stop_with(state, PERFBUDGET_RUN_SKIPPED, reason);
+}
+
+void perfbudget_stage_begin(perfbudget_state *state, const char *name) {
+    char why[PERFBUDGET__MESSAGE_SIZE];
+    if (state->status == PERFBUDGET_RUN_OK &&
+        perfbudget__stage_begin(&state->stages, name, perfbudget_context_now_ns(state->ctx),
+                                state->phase == PHASE_MEASURE, why, sizeof why) != 0)
+        perfbudget_state_fail(state, why);
+}
+
+void perfbudget_stage_end(perfbudget_state *state, const char *name) {
+    char why[PERFBUDGET__MESSAGE_SIZE];
+    uint64_t now = perfbudget_context_now_ns(state->ctx);
+    if (state->status == PERFBUDGET_RUN_OK &&
+        perfbudget__stage_end(state->stages, name, now, state->measure_start_ns, why,
+                              sizeof why) != 0)
+        perfbudget_state_fail(state, why);
 }
 
 /* ---- suites ----------------------------------------------------------------------------------- */
@@ -280,6 +310,14 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     suite->defs[suite->count++] = copy;
     return PERFBUDGET_OK;
+}
+
+void perfbudget_suite_set_progress(perfbudget_suite *suite, perfbudget_progress_fn fn,
+                                   void *userdata, uint64_t interval_ns) {
+    if (suite == NULL) return;
+    suite->progress = fn;
+    suite->progress_userdata = userdata;
+    suite->progress_interval_ns = interval_ns;
 }
 
 const char *perfbudget_suite_name(const perfbudget_suite *suite) {
@@ -368,6 +406,10 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
 /* Move what the state measured into the result: samples, summary, metrics. */
 static int finish(perfbudget_context *ctx, perfbudget_state *s, perfbudget_result *r,
                   const perfbudget_memory_usage *peak, int peak_reset) {
+    char why[PERFBUDGET__MESSAGE_SIZE];
+    if (s->status == PERFBUDGET_RUN_OK &&
+        perfbudget__stages_finish(s->stages, &r->stages, why, sizeof why) != 0)
+        perfbudget_state_fail(s, why);
     r->status = s->status;
     snprintf(r->message, sizeof r->message, "%s", s->message);
     int status = PERFBUDGET_OK;
@@ -393,6 +435,7 @@ static void state_release(perfbudget_state *s) {
     free(s->samples);
     free(s->rss_iterations);
     free(s->rss_bytes);
+    perfbudget__stage_recorder_free(s->stages);
 }
 
 void perfbudget_result_free(perfbudget_result *result) {
@@ -406,6 +449,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->custom);
     for (size_t i = 0; i < result->comparison_count; i++) free(result->comparisons[i].metric);
     free(result->comparisons);
+    perfbudget__stages_clear(&result->stages);
     free(result);
 }
 
@@ -430,6 +474,11 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_run: out of memory");
     }
     state_init(s, ctx, opts, def, r);
+    s->name = def->name;
+    s->progress = suite->progress;
+    s->progress_userdata = suite->progress_userdata;
+    s->progress_interval_ns = suite->progress_interval_ns;
+    s->progress_last_ns = perfbudget_context_now_ns(ctx);
 
     int setup_ok = def->setup == NULL || def->setup(s) == 0;
     int peak_reset = 0;
@@ -550,6 +599,31 @@ const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *res
 }
 const char *perfbudget_result_counters_note(const perfbudget_result *result) {
     return result->counters_note;
+}
+
+const perfbudget_stage *perfbudget_result_stages(const perfbudget_result *result, size_t *count) {
+    if (count != NULL) *count = result->stages.stage_count;
+    return result->stages.stages;
+}
+
+const perfbudget_trace_event *perfbudget_result_trace_events(const perfbudget_result *result,
+                                                             size_t *count) {
+    if (count != NULL) *count = result->stages.event_count;
+    return result->stages.events;
+}
+
+int perfbudget_result_copy_stages(perfbudget_context *ctx, perfbudget_result *result,
+                                  const perfbudget_result *from) {
+    if (result == NULL || from == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "result_copy_stages: NULL argument");
+    if (result == from) return PERFBUDGET_OK;
+    if (perfbudget__stages_copy(&result->stages, &from->stages) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "result_copy_stages: out of memory");
+    return PERFBUDGET_OK;
+}
+
+perfbudget__stages *perfbudget__result_stages(perfbudget_result *result) {
+    return &result->stages;
 }
 
 /* ---- judgement against a budget ------------------------------------------------------------- */

@@ -170,6 +170,23 @@ static void print_table(perfbudget_context *ctx, perfbudget_result **results, si
 }
 
 /* Measure settings: built-in defaults, then the budget file, then the command line. */
+/* The progress line on a terminal: benchmark k of n, which one, the suite's elapsed time and,
+ * while a long benchmark runs (the core calls back every second), the samples it has so far. */
+struct progress_line {
+    perfbudget_context *ctx;
+    size_t index, total;
+    uint64_t start_ns;
+};
+
+static void show_progress(void *userdata, const char *name, uint64_t elapsed_ns, uint64_t rounds) {
+    const struct progress_line *line = userdata;
+    (void)elapsed_ns;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed", line->index, line->total, name,
+            (double)(perfbudget_context_now_ns(line->ctx) - line->start_ns) / 1e9);
+    if (rounds > 0) fprintf(stderr, ", %llu samples", (unsigned long long)rounds);
+    fputs(")", stderr);
+}
+
 static perfbudget_run_options options_for(const main_options *o, const perfbudget_budget *budget,
                                           const char *name) {
     perfbudget_run_options run = o->run;
@@ -236,15 +253,14 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
         if (!o.ctest) print_table(ctx, NULL, 0, width, 1);
         /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
         int progress = !o.ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-        size_t selected_count = 0;
-        for (size_t i = 0; i < count; i++) selected_count += selected(&o, defs[i].name) != 0;
-        uint64_t start_ns = perfbudget_context_now_ns(ctx);
+        struct progress_line line = {.ctx = ctx, .start_ns = perfbudget_context_now_ns(ctx)};
+        for (size_t i = 0; i < count; i++) line.total += selected(&o, defs[i].name) != 0;
+        if (progress) perfbudget_suite_set_progress(suite, show_progress, &line, UINT64_C(1000000000));
         for (size_t i = 0; i < count; i++) {
             if (!selected(&o, defs[i].name)) continue;
             fflush(stdout);
-            if (progress)
-                fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed)", ran + 1, selected_count,
-                        defs[i].name, (double)(perfbudget_context_now_ns(ctx) - start_ns) / 1e9);
+            line.index = ran + 1;
+            if (progress) show_progress(&line, defs[i].name, 0, 0);
             perfbudget_run_options run = options_for(&o, budget, defs[i].name);
             int run_rc = perfbudget_suite_run(suite, i, &run, &results[ran]);
             if (progress) fputs("\r\033[K", stderr);

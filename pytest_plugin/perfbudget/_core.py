@@ -449,6 +449,17 @@ class RunOptions:
         return options
 
 
+@dataclass(frozen=True)
+class Stage:
+    """What a stage timed inside a benchmark took over the measured iterations (ns)."""
+
+    name: str
+    count: int
+    mean_ns: float
+    p99_ns: float
+    total_ns: float
+
+
 class Result:
     """One benchmark's result: samples (ns per iteration), summary, metrics, verdicts."""
 
@@ -511,6 +522,19 @@ class Result:
         m = lib.perfbudget_result_metrics(self._handle)
         names = [name for name, _ in ffi.typeof("perfbudget_metrics").fields]
         return {name: getattr(m, name) for name in names}
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The stages the benchmark timed (perf.stage), in the order first seen."""
+        count = ffi.new("size_t *")
+        data = lib.perfbudget_result_stages(self._handle, count)
+        return [Stage(_text(data[i].name), int(data[i].count), data[i].mean_ns, data[i].p99_ns,
+                      data[i].total_ns) for i in range(count[0])]
+
+    def copy_stages(self, other: "Result") -> None:
+        """Take the stages and trace events of other (replacing this result's own)."""
+        context = _context()
+        context.check(lib.perfbudget_result_copy_stages(context.handle, self._handle, other._handle))
 
     def add_metric(self, name: str, value: float, unit: str = "", higher_is_better: bool = False) -> None:
         """Record a custom metric ("hit_rate", 92, "%"); budgets judge it by name."""
@@ -775,6 +799,12 @@ class Sampler:
     def set_bytes_per_iteration(self, n: int) -> None:
         lib.perfbudget_state_set_bytes_per_iteration(self._state, n)
 
+    def stage_begin(self, name: bytes) -> None:
+        lib.perfbudget_stage_begin(self._state, name)
+
+    def stage_end(self, name: bytes) -> None:
+        lib.perfbudget_stage_end(self._state, name)
+
     def finish(self) -> Result:
         out = ffi.new("perfbudget_result **")
         self._context.check(lib.perfbudget_sampler_finish(self._handle, out))
@@ -841,6 +871,21 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
         return _text(out[0])
     finally:
         lib.perfbudget_free(out[0])
+
+
+_REPORT_FORMAT_NAMES = {
+    lib.PERFBUDGET_REPORT_MARKDOWN: "md", lib.PERFBUDGET_REPORT_CSV: "csv",
+    lib.PERFBUDGET_REPORT_JSON: "json", lib.PERFBUDGET_REPORT_HTML: "html",
+    lib.PERFBUDGET_REPORT_CHROME_TRACE: "chrome-trace",
+}
+
+
+def report_format_for_path(path: str) -> Optional[str]:
+    """The report format a file name asks for by its suffix (the core's rule), or None."""
+    kind = ffi.new("perfbudget_report_format *")
+    if lib.perfbudget_report_format_for_path(_bytes(path), kind) != lib.PERFBUDGET_OK:
+        return None
+    return _REPORT_FORMAT_NAMES[kind[0]]
 
 
 def result_file_name(name: str) -> str:

@@ -44,6 +44,27 @@ class _Record:
 Runner = Callable[[Sampler], Any]
 
 
+class Stage:
+    """`with perf.stage("decode"):` inside the measured function: the core times the block on
+    each measured call (calibration and warm-up aside); outside a measurement it does nothing."""
+
+    __slots__ = ("_perf", "_name")
+
+    def __init__(self, perf: "Perf", name: str) -> None:
+        self._perf = perf
+        self._name = name.encode("utf-8")  # one buffer: the core then matches it by address
+
+    def __enter__(self) -> None:
+        sampler = self._perf._sampler
+        if sampler is not None:
+            sampler.stage_begin(self._name)
+
+    def __exit__(self, *exc_info: object) -> None:
+        sampler = self._perf._sampler
+        if sampler is not None:
+            sampler.stage_end(self._name)
+
+
 def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Runner:
     """The measured loop: time n calls back to back, n as the core's sampler asks."""
 
@@ -149,6 +170,8 @@ class Perf:
         self.extra_info: dict[str, Any] = {}  # pytest-benchmark's, shown as JUnit properties
         self.group: Optional[str] = None  # pytest-benchmark's; groups rows of the summary
         self.verdicts: Optional[list[Any]] = None  # set once judged (session.evaluate)
+        self._sampler: Optional[Sampler] = None  # while measuring, for perf.stage()
+        self._stages: dict[str, Stage] = {}
 
     # ---- pytest-benchmark's interface ----
 
@@ -188,6 +211,14 @@ class Perf:
         """Record a custom metric ("hit_rate", 92, "%"); budgets limit it under metrics:."""
         self.records.append(_Record(name, value, unit, higher_is_better))
         self._attach_records()
+
+    def stage(self, name: str) -> Stage:
+        """Time a part of the measured function: `with perf.stage("decode"): ...`. Reports show
+        each stage's count, mean, p99 and total; a .trace.json report is its timeline."""
+        stage = self._stages.get(name)
+        if stage is None:
+            stage = self._stages[name] = Stage(self, name)
+        return stage
 
     def named(self, name: str, *, tracemalloc: Optional[bool] = None) -> "NamedPerf":
         """A measurement named "<nodeid>[name]": perf.named("decode")(fn, *args). tracemalloc
@@ -250,8 +281,11 @@ class Perf:
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return await fn(*args, **kwargs)
         with self._context.isolated():
-            sampler = self._context.sampler(measurement_name)
-            value = await _async_batches(sampler, fn, args, kwargs)
+            sampler = self._sampler = self._context.sampler(measurement_name)
+            try:
+                value = await _async_batches(sampler, fn, args, kwargs)
+            finally:
+                self._sampler = None
             result = sampler.finish()
         self._finish(measurement_name, result, call_once, tracemalloc)
         return value
@@ -262,17 +296,17 @@ class Perf:
         if not self._context.measuring:  # --perf-disable, or measured by child processes
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return call_once()
-        def remeasure() -> Result:
+        def measure() -> tuple[Any, Result]:
             with self._context.isolated():
-                again = self._context.sampler(measurement_name, exact)
-                run(again)
-                return again.finish()
+                sampler = self._sampler = self._context.sampler(measurement_name, exact)
+                try:
+                    value = run(sampler)
+                finally:
+                    self._sampler = None
+                return value, sampler.finish()
 
-        with self._context.isolated():
-            sampler = self._context.sampler(measurement_name, exact)
-            value = run(sampler)
-            result = sampler.finish()
-        self._finish(measurement_name, result, call_once, tracemalloc, remeasure)
+        value, result = measure()
+        self._finish(measurement_name, result, call_once, tracemalloc, lambda: measure()[1])
         return value
 
     def _finish(self, name: str, result: Result, call_once: Callable[[], Any],
@@ -313,6 +347,9 @@ class NamedPerf:
 
     def async_(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         return self.perf._async(self.name, self.tracemalloc, fn, args, kwargs)
+
+    def stage(self, name: str) -> Stage:
+        return self.perf.stage(name)
 
     async def aio(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         return await self.perf._aio(self.name, self.tracemalloc, fn, args, kwargs)

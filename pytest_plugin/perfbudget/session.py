@@ -39,6 +39,7 @@ from perfbudget._core import (
     git_describe,
     load_budgets,
     render_report,
+    report_format_for_path,
     result_file_name,
     run_options,
     summarize,
@@ -148,7 +149,7 @@ _SUMMED = ("rounds", "total_iterations", "wall_ns")
 def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     """One result from the same measurement in several processes: the samples pooled in process
     order; each other figure the median over processes (the core's), counts summed; each
-    process's median kept as custom metric process_median_<i>."""
+    process's median kept as custom metric process_median_<i>; the first process's stages."""
     samples = [sample for run in runs for sample in run.samples]
     metrics: dict[str, float] = {}
     for key in runs[0].metrics:
@@ -164,6 +165,9 @@ def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     for index, run in enumerate(runs, 1):
         if run.samples:
             merged.add_metric(f"process_median_{index}", run.summary.median, "ns")
+    timed = [run for run in runs if run.stages]
+    if timed:  # one process's stages: a timeline has one origin
+        merged.copy_stages(timed[0])
     return merged
 
 
@@ -706,20 +710,20 @@ class PerfSession:
         return rows
 
     def _write_report(self, path: Path) -> None:
-        """--perf-report: the core renders Markdown, CSV, JSON or HTML (by the file's suffix); with
-        $GITHUB_STEP_SUMMARY set, the Markdown goes there too."""
+        """--perf-report: the core renders Markdown, CSV, JSON, HTML or a Chrome trace (by the
+        file's suffix); with $GITHUB_STEP_SUMMARY set, the Markdown goes there too."""
         path.parent.mkdir(parents=True, exist_ok=True)
         results = []
         for record, result in self._ordered():
             if record["comparison"] is not None:
                 result.add_comparison(record["comparison"])
             results.append(result)
-        suffix = path.suffix.lower().lstrip(".")
+        kind = report_format_for_path(str(path)) or "md"
         history = None
-        if suffix == "html":  # the HTML report draws each benchmark's trend
+        if kind == "html":  # the HTML report draws each benchmark's trend
             with contextlib.suppress(PerfbudgetError, pytest.UsageError):
                 history = self._open_history()
-        text = render_report(results, "md" if suffix in ("md", "markdown") else suffix,
+        text = render_report(results, kind,
                              title="perfbudget (pytest)", baseline=self.baseline_label or None,
                              commit=git_describe(self.rootdir)["commit"] or None,
                              created_ns=time.time_ns(),
@@ -728,7 +732,7 @@ class PerfSession:
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary and suffix in ("md", "markdown"):
+        if summary and kind == "md":
             with open(summary, "a", encoding="utf-8") as stream:
                 stream.write(text + "\n")
 
@@ -753,12 +757,16 @@ class PerfSession:
             extra = [("ops/s", 10), ("Δ baseline", 11), ("verdict", 0)]
             lines = [table[0].ljust(width) + "".join(f"  {name:>{w}}" if w else f"  {name}"
                                                      for name, w in extra)]
-            rows = self._rows()
+            rows = iter(self._rows())
             last_group = None
-            groups = [_group_key(record) for record, _ in ordered]
-            for index, (line, row) in enumerate(zip(table[1:], rows)):
-                group = groups[index]
-                if group != last_group and groups.count(group) > 1:
+            groups = iter([_group_key(record) for record, _ in ordered])
+            all_groups = [_group_key(record) for record, _ in ordered]
+            for line in table[1:]:
+                if line.startswith("    stage "):  # the core's line per stage, under its row
+                    lines.append(line)
+                    continue
+                row, group = next(rows), next(groups)
+                if group != last_group and all_groups.count(group) > 1:
                     lines.append(f"{group}:")
                 last_group = group
                 lines.append(line.ljust(width) + f"  {row['ops/s']:>10}  {row['Δ baseline']:>11}"

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 
 import pytest
 
-from perfbudget._core import EffectiveBudget, parse_quantity
+from perfbudget._core import EffectiveBudget, parse_quantity, report_format_for_path
 
 
 class SettingError(ValueError):
@@ -92,13 +92,13 @@ def _name(raw: Any, source: str) -> str:
     return text
 
 
-_REPORT_FORMATS = (".md", ".csv", ".json", ".html")
+_REPORT_FORMATS = (".md", ".csv", ".json", ".html", ".trace.json")
 
 
 def _report(raw: Any, source: str) -> str:
     text = _text(raw, source)
-    suffix = Path(text).suffix.lower()
-    if suffix not in _REPORT_FORMATS:
+    if report_format_for_path(text) is None:
+        suffix = Path(text).suffix.lower()
         raise SettingError(f"{source}: the report format follows the file's suffix: "
                            f"{', '.join(_REPORT_FORMATS)} (not {suffix or 'none'!r})")
     return text
@@ -173,7 +173,7 @@ SPECS: tuple[Spec, ...] = (
          "--perf-save-baseline", "NAME"),
     Spec("json", _text, "write this run's results to FILE (perfbudget result file, JSON)",
          None, "--perf-json", "FILE"),
-    Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv, .json or .html)",
+    Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv, .json, .html or .trace.json)",
          None, "--perf-report", "FILE"),
     Spec("history", _text, "the history database (default: the budget file's settings.history, "
          "else .perfbudget/history.sqlite)", None, "--perf-history", "FILE",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The benchmark loop's logic (calibration, warm-up, rounds, time cap, setup/teardown, failure)
  * driven by a fake clock that only the benchmark body advances: no real time is asserted. */
+#include <stdio.h>
 #include <string.h>
 
 #include "test_helpers.h"
@@ -219,6 +220,53 @@ static void test_sampler_matches_the_loop(void **state) {
     perfbudget_result_free(looped);
 }
 
+typedef struct ticks {
+    int calls;
+    uint64_t last_elapsed_ns, smallest_gap_ns, last_rounds;
+    char name[16];
+} ticks;
+
+static void count_ticks(void *userdata, const char *name, uint64_t elapsed_ns, uint64_t rounds) {
+    ticks *t = userdata;
+    uint64_t gap = elapsed_ns - t->last_elapsed_ns;
+    if (t->calls == 0 || gap < t->smallest_gap_ns) t->smallest_gap_ns = gap;
+    assert_true(rounds >= t->last_rounds);
+    t->calls++;
+    t->last_elapsed_ns = elapsed_ns;
+    t->last_rounds = rounds;
+    snprintf(t->name, sizeof t->name, "%s", name);
+}
+
+/* A long benchmark reports progress every interval while it runs (for a ticking progress
+ * line): 0.25 s per iteration under a 3.5 s cap gives a call at 1, 2 and 3 s, none at the end. */
+static void test_progress_ticks_during_a_long_benchmark(void **state) {
+    fake f = {.now = 1, .step_ns = UINT64_C(250000000)};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_run_options opts = quiet_options();
+    opts.max_time_ns = UINT64_C(3500000000);
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(*state, "suite", &suite), PERFBUDGET_OK);
+    perfbudget_benchmark_def def = {.name = "slow", .run = advancing_body, .userdata = &f};
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    ticks t = {0};
+    perfbudget_suite_set_progress(suite, count_ticks, &t, UINT64_C(1000000000));
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_suite_run(suite, 0, &opts, &r), PERFBUDGET_OK);
+    assert_int_equal(t.calls, 3);
+    assert_true(t.smallest_gap_ns >= UINT64_C(1000000000));
+    assert_int_equal(t.last_elapsed_ns, UINT64_C(3000000000));
+    assert_string_equal(t.name, "slow");
+    assert_true(t.last_rounds > 0);
+    perfbudget_result_free(r);
+    perfbudget_suite_set_progress(suite, NULL, NULL, 0); /* off: the next run calls nothing */
+    t.calls = 0;
+    f.now = 1;
+    assert_int_equal(perfbudget_suite_run(suite, 0, &opts, &r), PERFBUDGET_OK);
+    assert_int_equal(t.calls, 0);
+    perfbudget_result_free(r);
+    perfbudget_suite_free(suite);
+}
+
 static void test_suite_bookkeeping(void **state) {
     perfbudget_suite *suite;
     assert_int_equal(perfbudget_suite_new(*state, "codec", &suite), PERFBUDGET_OK);
@@ -255,6 +303,8 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_skip_and_misuse, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_sampler_matches_the_loop, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_progress_ticks_during_a_long_benchmark, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_suite_bookkeeping, context_setup, context_teardown),
     };

@@ -98,6 +98,8 @@ expect 2 "not a perfbudget history or is damaged" -- sh -c "echo garbage-garbage
 "$perfbudget" session open sess >/dev/null
 expect 2 "report.txt: the report format follows the file's suffix" -- "$perfbudget" session close sess --history sess.sqlite --report report.txt
 expect 0 "report: report.html" -- "$perfbudget" session close sess --history sess.sqlite --report report.csv --report report.html
+expect 0 "report: run.trace.json" -- "$perfbudget" session close sess --history sess.sqlite --report run.trace.json
+expect 0 '"traceEvents"' -- cat run.trace.json
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"

@@ -36,3 +36,17 @@ def _coverage_in_subprocesses(tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield
     finally:
         del os.environ["COVERAGE_PROCESS_START"]
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    """The perfbudget CLI: PERFBUDGET_CLI, else the most recently built of build/ and build-dev/
+    (an old build may predate options used here)."""
+    if "PERFBUDGET_CLI" in os.environ:
+        return Path(os.environ["PERFBUDGET_CLI"])
+    root = Path(__file__).resolve().parents[2]
+    candidates = (root / "build" / "perfbudget", root / "build-dev" / "perfbudget")
+    built = [p for p in candidates if p.is_file()]
+    if not built:
+        pytest.skip("no perfbudget CLI: set PERFBUDGET_CLI or build build/ or build-dev/")
+    return max(built, key=lambda p: p.stat().st_mtime)

@@ -38,19 +38,6 @@ def test_schema_is_valid_draft_2020_12() -> None:
 # ---- the C CLI ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def cli() -> Path:
-    """PERFBUDGET_CLI, else the most recently built of build/ and build-dev/ (an old build may
-    predate options used here)."""
-    if "PERFBUDGET_CLI" in os.environ:
-        return Path(os.environ["PERFBUDGET_CLI"])
-    candidates = (ROOT / "build" / "perfbudget", ROOT / "build-dev" / "perfbudget")
-    built = [p for p in candidates if p.is_file()]
-    if not built:
-        pytest.skip("no perfbudget CLI: set PERFBUDGET_CLI or build build/ or build-dev/")
-    return max(built, key=lambda p: p.stat().st_mtime)
-
-
 Run = Callable[..., None]
 
 
@@ -145,11 +132,15 @@ def test_pytest_perf_json(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yml", perfbudget="version: 1\ndefaults:\n  rounds: 5\n  min_time: 1ms\n"
                       "  max_time: 300ms\n  warmup: 0\nbudgets:\n  '*':\n    latency:\n"
                       "      median: 10s\n")
-    pytester.makepyfile(test_tiny="def test_sum(perf):\n    assert perf(sum, range(10)) == 45\n")
+    pytester.makepyfile(test_tiny="def test_sum(perf):\n    assert perf(sum, range(10)) == 45\n\n\n"
+                        "def test_staged(perf):\n    def body():\n"
+                        "        with perf.stage('sum'):\n            sum(range(10))\n"
+                        "    perf(body)\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-json", "out.json")
-    result.assert_outcomes(passed=1)
-    (bench,) = validate(pytester.path / "out.json")["benchmarks"]
-    assert bench["name"].endswith("test_sum") and bench["budget"]["verdicts"][0]["status"] == "pass"
+    result.assert_outcomes(passed=2)
+    plain, staged = validate(pytester.path / "out.json")["benchmarks"]
+    assert plain["name"].endswith("test_sum") and plain["budget"]["verdicts"][0]["status"] == "pass"
+    assert "stages" not in plain and staged["stages"][0]["name"] == "sum"
 
 
 # ---- the schema refuses -------------------------------------------------------------------

@@ -128,6 +128,34 @@ PERFBUDGET_API void perfbudget_state_set_bytes_per_iteration(perfbudget_state *s
 PERFBUDGET_API void perfbudget_state_fail(perfbudget_state *state, const char *reason);
 PERFBUDGET_API void perfbudget_state_skip(perfbudget_state *state, const char *reason);
 
+/* ---- Stages inside a benchmark ------------------------------------------------------------ */
+
+/** Time a stage of the benchmark body: perfbudget_stage_begin(state, "decode"); ...;
+ *  perfbudget_stage_end(state, "decode"). Stages nest (up to 16 deep) and each end names the
+ *  stage it closes. Only measured iterations count (not calibration or warm-up). Each pair costs
+ *  two clock reads, which the benchmark's own samples include. A mismatched end, an end without
+ *  a begin, more than 64 distinct names or a stage still open when the loop ends fails the run
+ *  with the reason. The name is copied the first time it is seen. */
+PERFBUDGET_API void perfbudget_stage_begin(perfbudget_state *state, const char *name);
+PERFBUDGET_API void perfbudget_stage_end(perfbudget_state *state, const char *name);
+
+/** What a stage took over the measured iterations. p99 is exact up to 10,000 occurrences, then
+ *  taken from a uniform sample of 10,000 of them. */
+typedef struct perfbudget_stage {
+    const char *name;
+    uint64_t count; /**< times the stage ran */
+    double mean_ns, p99_ns, total_ns;
+} perfbudget_stage;
+
+/** One occurrence of a stage, for a timeline (Chrome trace events): the first 4,096 of a run
+ *  are kept. */
+typedef struct perfbudget_trace_event {
+    size_t stage;       /**< index into perfbudget_result_stages() */
+    uint32_t depth;     /**< 0 for a stage not inside another */
+    double start_ns;    /**< since measuring began */
+    double duration_ns;
+} perfbudget_trace_event;
+
 /** A suite: named benchmarks run in order. */
 typedef struct perfbudget_suite perfbudget_suite;
 
@@ -149,6 +177,18 @@ PERFBUDGET_API size_t perfbudget_suite_count(const perfbudget_suite *suite);
 /** Borrowed: valid until the suite is freed. NULL when index is out of range. */
 PERFBUDGET_API const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite,
                                                            size_t index);
+
+/** Told, while a benchmark runs, its name, how long it has run (calibration included) and the
+ *  samples taken so far. */
+typedef void (*perfbudget_progress_fn)(void *userdata, const char *name, uint64_t elapsed_ns,
+                                       uint64_t rounds);
+
+/** Call fn (NULL: none) at the end of a batch of the suite's running benchmark once at least
+ *  interval_ns passed since the benchmark started or fn was last called, e.g. to keep a progress
+ *  line ticking; a batch lasts about a sample's time, so a single iteration longer than
+ *  interval_ns delays it. fn must not call back into the suite. */
+PERFBUDGET_API void perfbudget_suite_set_progress(perfbudget_suite *suite, perfbudget_progress_fn fn,
+                                                  void *userdata, uint64_t interval_ns);
 
 /** What became of a benchmark run. */
 typedef enum perfbudget_run_status {
@@ -203,6 +243,20 @@ PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbud
 PERFBUDGET_API const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *result);
 /** Why hardware counters are unavailable ("" when they were counted). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_counters_note(const perfbudget_result *result);
+
+/** The stages the benchmark timed (perfbudget_stage_begin), in the order first seen; empty
+ *  when it timed none. Borrowed. */
+PERFBUDGET_API const perfbudget_stage *perfbudget_result_stages(const perfbudget_result *result,
+                                                                size_t *count);
+/** The stage occurrences kept for a timeline, in the order they ended. Borrowed. */
+PERFBUDGET_API const perfbudget_trace_event *perfbudget_result_trace_events(
+    const perfbudget_result *result, size_t *count);
+/** Give result a copy of the stages and trace events of from (replacing its own), e.g. when a
+ *  result is merged from several processes. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or
+ *  PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_copy_stages(perfbudget_context *ctx,
+                                                 perfbudget_result *result,
+                                                 const perfbudget_result *from);
 
 /** A result from samples measured elsewhere (a command's runs, an imported file, a Python
  *  loop): the summary is computed from the samples (ns per iteration); metrics may be NULL

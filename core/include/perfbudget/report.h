@@ -88,13 +88,21 @@ typedef enum perfbudget_report_format {
     PERFBUDGET_REPORT_GOOGLE_BENCHMARK = 4, /**< Google Benchmark's JSON, one run per sample */
     PERFBUDGET_REPORT_BENCHER = 5,          /**< Bencher Metric Format (BMF) */
     PERFBUDGET_REPORT_OPENMETRICS = 6,      /**< OpenMetrics text for Prometheus */
-    PERFBUDGET_REPORT_HTML = 7              /**< one self-contained page with plots */
+    PERFBUDGET_REPORT_HTML = 7,             /**< one self-contained page with plots */
+    PERFBUDGET_REPORT_CHROME_TRACE = 8      /**< trace-event JSON of the stages, for Perfetto */
 } perfbudget_report_format;
 
 /** Parse "md" (or "markdown"), "csv", "json", "pytest-benchmark", "google-benchmark", "bencher",
- *  "openmetrics" or "html". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+ *  "openmetrics", "html" or "chrome-trace" (or "trace").
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_report_format_parse(const char *name,
                                                   perfbudget_report_format *out);
+
+/** The format a report file's name asks for: ".trace.json" a Chrome trace, else the suffix
+ *  (".md", ".markdown", ".csv", ".json", ".html"), case-insensitively.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_report_format_for_path(const char *path,
+                                                     perfbudget_report_format *out);
 
 struct perfbudget_history;
 

@@ -51,6 +51,22 @@ static void bench_adler32(perfbudget_state *state) {
     }
 }
 
+/* Both checksums of one buffer, each a stage: reports show where each iteration's time went
+ * (count, mean, p99, total per stage) and a .trace.json report draws the timeline. */
+static void bench_both(perfbudget_state *state) {
+    buffer *b = perfbudget_state_userdata(state);
+    while (perfbudget_loop(state)) {
+        perfbudget_stage_begin(state, "crc32");
+        uint32_t crc = checksum_crc32(0, b->data, b->size);
+        perfbudget_stage_end(state, "crc32");
+        perfbudget_stage_begin(state, "adler32");
+        uint32_t adler = checksum_adler32(1, b->data, b->size);
+        perfbudget_stage_end(state, "adler32");
+        PERFBUDGET_DO_NOT_OPTIMIZE(crc);
+        PERFBUDGET_DO_NOT_OPTIMIZE(adler);
+    }
+}
+
 static void bench_loop_overhead(perfbudget_state *state) {
     /* The clobber keeps the compiler from collapsing the loop, as any real body does. */
     while (perfbudget_loop(state)) PERFBUDGET_CLOBBER_MEMORY();
@@ -61,6 +77,7 @@ static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "crc32_64k", .run = bench_crc32, .setup = setup_64k, .teardown = free_buffer},
     {.name = "adler32_4k", .run = bench_adler32, .setup = setup_4k, .teardown = free_buffer},
     {.name = "adler32_64k", .run = bench_adler32, .setup = setup_64k, .teardown = free_buffer},
+    {.name = "both_64k", .run = bench_both, .setup = setup_64k, .teardown = free_buffer},
     /* The loop's own cost per iteration: perfbudget's overhead on any body. */
     {.name = "loop_overhead", .run = bench_loop_overhead},
 };

@@ -1,6 +1,8 @@
 """Perf tests. Each `perf(...)` call is measured and judged against perfbudget.yml; with
 `--performance-regression` also against the baseline (by default the last run)."""
 
+from collections import Counter
+
 import pytest
 
 from conftest import make_text
@@ -29,3 +31,15 @@ def test_two_measurements_in_one_test(perf, article):
     tokens = perf.named("tokenize")(tokenize, article)
     perf.named("count", tracemalloc=True)(top_words, article)  # + python_peak_memory
     assert tokens
+
+
+def test_stages_of_a_pipeline(perf, article):
+    """Where the time goes: each `perf.stage` block is timed on every measured call; the report
+    lists count, mean, p99 and total per stage (and a .trace.json report draws the timeline)."""
+    def pipeline():
+        with perf.stage("tokenize"):
+            words = tokenize(article)
+        with perf.stage("count"):
+            return Counter(words).most_common(5)
+
+    assert len(perf(pipeline)) == 5
