@@ -9,7 +9,7 @@ rounds; the table shows the median (and min..max) over rounds, plus the wall tim
 call takes with each tool's default stopping rules (not comparable as overhead: the rules
 differ, and perfbudget samples for at least 100 ms by default).
 
-    python3 bench/pytest_overhead.py [--rounds 15]
+    python3 bench/pytest_overhead.py [--rounds 15] [--json FILE]
 
 Needs pytest-benchmark (pip install pytest-benchmark) and perfbudget installed."""
 
@@ -96,6 +96,8 @@ def generate(rounds: int) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--json", type=Path, help="also write every round as [tool, function, "
+                        "ns per call, wall ns of the fixture call] rows (bench/peers.py reads it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perfbudget-overhead-") as directory:
         root = Path(directory)
@@ -110,6 +112,8 @@ def main() -> int:
             print(completed.stdout[-3000:], completed.stderr[-3000:], sep="\n")
             return 1
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    if args.json is not None:
+        args.json.write_text(json.dumps(rows) + "\n", encoding="utf-8")
     table: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for tool, case, per_call, wall in rows:
         table.setdefault((case, tool), []).append((per_call, wall))
