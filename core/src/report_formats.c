@@ -491,7 +491,7 @@ static json_t *chrome_trace_json(perfbudget_result *const *results, size_t n,
         json_array_append_new(events, json_pack("{s:s, s:I, s:s, s:I, s:{s:I}}", "name",
                                                 "thread_sort_index", "tid", track, "ph", "M",
                                                 "pid", (json_int_t)1, "args", "sort_index", track));
-        if (!isfinite(m->wall_ns)) continue;
+        if (!isfinite(m->wall_ns) || m->wall_ns <= 0.0) continue; /* never measured */
         json_array_append_new(
             events, json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:f, s:{s:o, s:I}}", "name",
                               perfbudget_result_name(r), "cat", "benchmark", "ph", "X", "pid", 1,
@@ -528,7 +528,9 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
                                                                   : NULL;
     if (format == PERFBUDGET_REPORT_PYTEST_BENCHMARK || format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ||
         format == PERFBUDGET_REPORT_BENCHER || format == PERFBUDGET_REPORT_CHROME_TRACE) {
-        *out = tool ? json_dumps(tool, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
+        /* A trace holds thousands of events: one line each, not one line per field. */
+        size_t flags = format == PERFBUDGET_REPORT_CHROME_TRACE ? JSON_COMPACT : JSON_INDENT(2);
+        *out = tool ? json_dumps(tool, flags | JSON_REAL_PRECISION(17)) : NULL;
         json_decref(tool);
         return *out ? PERFBUDGET_OK
                     : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "cannot encode the report");
