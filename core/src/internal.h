@@ -25,6 +25,14 @@ void perfbudget__clear_error(perfbudget_context *ctx);
 /* clock.c */
 uint64_t perfbudget__monotonic_ns(void);
 
+/* process.c: "SIGSEGV" for 11, ...; "an unnamed signal" for others. Static text. */
+const char *perfbudget__signal_name(int signal);
+/* For a program that spawns only measured commands (the CLI): become the subreaper of what they
+ * leave behind (Linux), and later kill and reap every child of ours still there, so an
+ * orphaned daemon comes back to us instead of init. Returns how many were killed. */
+void perfbudget__adopt_orphans(void);
+int perfbudget__kill_adopted(void);
+
 /* sort.c: ascending sort of finite doubles; scratch holds n doubles (or NULL for n <= 64). */
 void perfbudget__sort(double *values, size_t n, double *scratch);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */
