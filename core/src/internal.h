@@ -136,6 +136,13 @@ void perfbudget__append(perfbudget__text *t, const char *fmt, ...) PERFBUDGET__P
 void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *special,
                                 const char *const *with);
 
+/* Append s (NULL: nothing) fit for a terminal: control characters, DEL and the C1 controls
+ * (U+0080-U+009F) as \n, \t, \x1b, \u009b..., so a name or a command's output cannot move the
+ * cursor, retitle the window or forge a line. keep_lines keeps newlines and tabs (output). */
+void perfbudget__append_printable(perfbudget__text *t, const char *s, int keep_lines);
+/* The same as a new string (free() it); NULL when out of memory. */
+char *perfbudget__printable(const char *s);
+
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, const perfbudget_report_info *info, char **out);
