@@ -662,6 +662,99 @@ def test_a_failing_child_process_fails_the_test(pytester: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(["process 1 of 2 measuring *test_differs failed (exit 1):*"])
 
 
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for whoever adopted it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+IN_CHILD_CONFTEST = """
+    import os
+    def pytest_configure(config):
+        if config.getoption("perfbudget_worker_output"):
+            os.environ["PERFBUDGET_IN_CHILD"] = "1"
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc and uses signals")
+def test_a_worker_that_crashes_exits_or_raises_fails_that_test_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import os, signal, sys
+
+        CHILD = "PERFBUDGET_IN_CHILD" in os.environ
+
+        def test_exits(perf):
+            perf(len, "abc")
+            if CHILD:
+                os._exit(3)
+
+        def test_segfaults(perf):
+            perf(len, "abc")
+            if CHILD:
+                os.kill(os.getpid(), signal.SIGSEGV)
+
+        def test_aborts(perf):
+            perf(len, "abc")
+            if CHILD:
+                os.abort()
+
+        def test_raises(perf):
+            perf(len, "abc")
+            raise RuntimeError("broken body")
+
+        def test_floods_and_fails(perf):
+            perf(len, "abc")
+            if CHILD:  # pytest shows what it captured: megabytes, in the child's report
+                sys.stdout.write("x" * 3_000_000)
+                sys.stderr.write(("y" * 99 + "\\n") * 30_000)
+                raise RuntimeError("flooded")
+
+        def test_fine(perf):
+            perf(len, "abc")
+    """)
+    pytester.makeconftest(IN_CHILD_CONFTEST)
+    result = run(pytester, "--perf-processes", "2")
+    result.assert_outcomes(passed=1, failed=5)
+    result.stdout.fnmatch_lines_random([
+        "*process 1 of 2 measuring *test_exits failed (exit 3):*",
+        "*process 1 of 2 measuring *test_segfaults failed (killed by signal 11 (SIGSEGV)):*",
+        "*process 1 of 2 measuring *test_aborts failed (killed by signal 6 (SIGABRT)):*",
+        "*RuntimeError: broken body*",
+        "*process 1 of 2 measuring *test_floods_and_fails failed (exit 1):*",
+        "*bytes not shown ...]*",
+    ])
+    assert len(result.stdout.str()) < 200_000  # megabytes of output are not replayed
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_worker_leaves_nothing_running(pytester: pytest.Pytester) -> None:
+    """A perf test that starts a child and returns: the worker's process group is killed, and
+    the child holding the worker's stdout open does not keep the session waiting."""
+    pytester.makepyfile(f"""
+        import os, subprocess
+
+        def test_starts_a_straggler(perf):
+            perf(len, "abc")
+            if "PERFBUDGET_IN_CHILD" in os.environ:
+                child = subprocess.Popen(["sleep", "300"])
+                with open("pids", "a") as f:
+                    f.write(f"{{child.pid}}\\n")
+
+        def test_fine(perf):
+            perf(len, "abc")
+    """)
+    pytester.makeconftest(IN_CHILD_CONFTEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-processes", "2",
+                                           timeout=120)
+    result.assert_outcomes(passed=2)
+    pids = [int(line) for line in (pytester.path / "pids").read_text().split()]
+    assert len(pids) == 2
+    assert not [pid for pid in pids if _running(pid)]
+
+
 def test_pinned_to_a_cpu(project: pytest.Pytester) -> None:
     result = run(project, "test_it.py::test_roomy", "--perf-cpu", "0")
     result.assert_outcomes(passed=1)
