@@ -50,11 +50,14 @@ static int fill_standard_fds(void) {
 int main(int argc, char **argv) {
     int stdout_closed = fill_standard_fds();
     int code = dispatch(argc, argv);
-    int failed = fflush(stdout) != 0 || ferror(stdout);
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
     int error = errno;
-    if (stdout_closed || failed) {
+    if (stdout_closed || flush_failed || ferror(stdout)) {
         fprintf(stderr, "perfbudget: cannot write to standard output: %s\n",
-                stdout_closed ? "it is closed" : strerror(error));
+                stdout_closed  ? "it is closed"
+                : flush_failed ? strerror(error)
+                               : "an earlier write failed");
         return 2;
     }
     return code;

@@ -126,7 +126,7 @@ static void describe_status(int status, char *reason, size_t size) {
  * were. Only a process that both leaves the group and drops the variable escapes; a cgroup
  * would catch that too, at the price of privileges a test runner seldom has. Several passes,
  * since one may fork while we look; zombies have an empty environ and are not counted. */
-static int kill_marked(const char *marker) {
+int perfbudget__kill_marked(const char *marker) {
     int killed = 0;
 #ifdef __linux__
     size_t marker_size = strlen(marker) + 1; /* with its NUL: a whole entry, not a prefix */
@@ -209,6 +209,43 @@ int perfbudget__kill_adopted(void) {
     return killed;
 }
 
+int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, char *reason,
+                          size_t size) {
+    reason[0] = '\0';
+    uint64_t deadline = timeout_ns ? perfbudget__monotonic_ns() + timeout_ns : 0;
+    int exited = wait_until(pid, deadline);
+    if (!exited) kill(pid, SIGKILL);
+    int status = 0;
+    pid_t waited;
+    do
+        waited = waitpid(pid, &status, 0);
+    while (waited < 0 && errno == EINTR);
+    int left = perfbudget__kill_marked(marker) + perfbudget__kill_adopted();
+    if (!exited) {
+        snprintf(reason, size, "timed out after %.3g s (killed with what it started)",
+                 (double)timeout_ns / 1e9);
+        return -1;
+    }
+    if (waited != pid) {
+        snprintf(reason, size, "cannot wait for the measuring process: %s", strerror(errno));
+        return -1;
+    }
+    if (WIFSIGNALED(status)) {
+        describe_status(status, reason, size);
+        return -1;
+    }
+    int code = WEXITSTATUS(status);
+    if (code > 2) {
+        describe_status(status, reason, size);
+        return -1;
+    }
+    if (left > 0 && code == 0) {
+        snprintf(reason, size, "left processes running after it finished (they were killed)");
+        return -1;
+    }
+    return code;
+}
+
 /* environ plus the marker, for the spawned command. Returns NULL when out of memory. */
 static char **marked_environment(const char *marker) {
     size_t n = 0;
@@ -285,7 +322,7 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     /* Whatever is left in the group outlived the command: a failure, and cleaned up. */
     int stragglers = exited && kill(-pid, 0) == 0;
     kill_group(pid);
-    int escaped = kill_marked(marker);
+    int escaped = perfbudget__kill_marked(marker);
     out->wall_ns = (double)(end - start);
     out->cpu_ns = (double)usage.ru_utime.tv_sec * 1e9 + (double)usage.ru_utime.tv_usec * 1e3 +
                   (double)usage.ru_stime.tv_sec * 1e9 + (double)usage.ru_stime.tv_usec * 1e3;

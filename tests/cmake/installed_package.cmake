@@ -150,7 +150,65 @@ foreach(test tight crash hang exit3 tight_unmeasurable)
   endif()
 endforeach()
 
-# ---- a limit that cannot be measured on this machine skips the test, and says why ----
+# ---- faulty benchmarks: each fails alone, naming what happened; nothing keeps running ----
+# Commands (add_perf_test) and in-process benchmarks (perf_discover_tests, run by the suite in a
+# watched child process) in one ctest run, beside a command and a benchmark that pass.
+file(REMOVE ${build}/pids.txt)
+pb_run(faults nonzero ${ctest} -L faults --output-on-failure)
+foreach(test faults.ok faults.closeout faulty.ok)
+  pb_first_output_line(line status "${faults_OUTPUT}" ${test})
+  if(NOT status STREQUAL "Passed")
+    pb_fail("${test}: status '${status}', want Passed:\n${faults_OUTPUT}")
+  endif()
+endforeach()
+set(reason_faults.abort "^FAIL faults.abort: .*killed by signal 6 \\(SIGABRT")
+set(reason_faults.flood "^FAIL faults.flood: .*exited with code 1")
+set(reason_faults.daemon "^FAIL faults.daemon: .*left processes running after it exited")
+set(reason_faulty.segfault "^FAIL segfault: killed by signal 11 \\(SIGSEGV.* while measuring")
+set(reason_faulty.abort "^FAIL abort: killed by signal 6 \\(SIGABRT.* while measuring")
+set(reason_faulty.exit3 "^FAIL exit3: exited with code 3 while measuring")
+set(reason_faulty.hang "^FAIL hang: timed out after 2 s .* while measuring")
+set(reason_faulty.straggler "^FAIL straggler: left processes running after it finished")
+set(reason_faulty.closeout "cannot write the verdict to standard output")
+foreach(test faults.abort faults.flood faults.daemon faulty.segfault faulty.abort faulty.exit3
+             faulty.hang faulty.straggler faulty.closeout)
+  # "Failed", not "Timeout" or "Exception": perfbudget stops and explains it first.
+  pb_first_output_line(line status "${faults_OUTPUT}" ${test})
+  if(NOT status STREQUAL "Failed" OR NOT line MATCHES "${reason_${test}}")
+    pb_fail("test ${test}: status '${status}' (want Failed), first line '${line}' "
+            "(want /${reason_${test}}/):\n${faults_OUTPUT}")
+  else()
+    message(STATUS "ok: ${test} fails: ${line}")
+  endif()
+endforeach()
+pb_expect_match("megabytes of output are cut to their tail" "${faults_OUTPUT}"
+                "bytes not shown \\.\\.\\.\\]")
+string(LENGTH "${faults_OUTPUT}" faults_size)
+if(faults_size GREATER 1000000)
+  pb_fail("ctest -L faults printed ${faults_size} bytes")
+endif()
+# Every daemon the faulty tests started wrote its pid; none may still run (a zombie waiting for
+# an adopter that never reaps is not running).
+file(STRINGS ${build}/pids.txt pids)
+list(LENGTH pids started)
+if(NOT started EQUAL 2)
+  pb_fail("want 2 daemon pids in pids.txt (faults.daemon, faulty.straggler), got '${pids}'")
+endif()
+foreach(pid IN LISTS pids)
+  if(EXISTS /proc/${pid}/stat)
+    file(READ /proc/${pid}/stat stat)
+    if(stat MATCHES "\\) [^ZX] ")
+      pb_fail("process ${pid}, started by a faulty test, still runs: ${stat}")
+      execute_process(COMMAND kill -9 ${pid})
+    endif()
+  endif()
+endforeach()
+message(STATUS "ok: ${started} daemons started by faulty tests, none left running")
+file(READ ${build}/perfbudget-results.json results)
+pb_expect_match("the session keeps the crashed benchmark's failure" "${results}"
+                "\"name\": \"segfault\",[^}]*\"status\": \"failed\"")
+
+
 # Whether instruction counts exist here depends on the machine, so hold the verdict to its first
 # line: "SKIP" must be reported by ctest as skipped, "PASS" as passed.
 pb_run(unmeasurable 0 ${ctest} -L unmeasurable -V)
