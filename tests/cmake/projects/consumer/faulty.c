@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A suite whose benchmarks misbehave inside the measuring loop; perf_discover_tests runs each
  * in its own test, so each fails (or passes) alone. Pids of the processes "straggler" starts go
- * to $FAULTY_PID_FILE. */
+ * to $FAULTY_PID_FILE. One name is built to reach a shell or escape a directory. */
 #define _POSIX_C_SOURCE 200809L
 #include <perfbudget/perfbudget.h>
 #include <signal.h>
@@ -54,6 +54,8 @@ static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "abort", .run = bench_abort},     {.name = "exit3", .run = bench_exit3},
     {.name = "hang", .run = bench_hang},       {.name = "straggler", .run = bench_straggler},
     {.name = "closeout", .run = bench_closeout},
+    /* hostile, but well-behaved: the name must reach no shell and make no file outside */
+    {.name = "$(touch pwned)`touch pwned`;'\"../x", .run = bench_ok},
 };
 
 int main(int argc, char **argv) {
