@@ -553,6 +553,40 @@ def test_result_and_report_files(project: pytest.Pytester) -> None:
     assert 'class="baseline"' in html and "test_it.py::test_tight" in html
 
 
+HOSTILE_IDS = ["$(touch pwned)", "`touch pwned`; touch pwned", "../../escape", "quote'\\\"",
+               "<script>alert(1)</script>", "x'); DROP TABLE runs;--", "esc\x1b[2J\x1b]0;t\x07",
+               "new\nline"]
+
+
+def test_hostile_test_names(pytester: pytest.Pytester) -> None:
+    """Names no shell sees, that make no file, that the history keeps exactly (bound SQL
+    parameters) and that every report shows escaped."""
+    pytester.makepyfile(test_names=f"""
+        import pytest
+
+        @pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6, 7], ids={HOSTILE_IDS!r})
+        def test_named(perf, n):
+            perf(len, "abc")
+    """)
+    first = run(pytester, "--perf-json", "out.json", "--perf-report", "report.html",
+                "--perf-history", "h.sqlite")
+    first.assert_outcomes(passed=8)
+    second = run(pytester, "--perf-report", "report.md", "--perf-history", "h.sqlite",
+                 "--performance-regression")
+    second.assert_outcomes(passed=8)  # the history survived the DROP TABLE name
+    names = {b["name"] for b in json.loads((pytester.path / "out.json").read_text())["benchmarks"]}
+    assert len(names) == 8
+    assert "test_names.py::test_named[x'); DROP TABLE runs;--]" in names
+    assert not list(pytester.path.parent.rglob("pwned")) and not list(pytester.path.rglob("escape*"))
+    page = (pytester.path / "report.html").read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    markdown = (pytester.path / "report.md").read_text()
+    rows = [line for line in markdown.splitlines() if line.startswith("| test_names.py")]
+    assert len(rows) == 8 and "<script>" not in markdown
+    for output in (first.stdout.str(), second.stdout.str()):
+        assert "\x1b" not in output and "\x07" not in output
+
+
 def test_unused_budget_entries_are_noted(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yml", perfbudget=BUDGETS + "  test_tpyo:\n    latency: {median: 1s}\n")
     pytester.makepyfile("def test_it(perf):\n    perf(len, 'x')\n")
