@@ -59,5 +59,6 @@ static const perfbudget_benchmark_def benchmarks[] = {
 };
 
 int main(int argc, char **argv) {
-    return perfbudget_main(argc, argv, "faulty", benchmarks, sizeof benchmarks / sizeof benchmarks[0]);
+    return perfbudget_main(argc, argv, "faulty", benchmarks,
+                           sizeof benchmarks / sizeof benchmarks[0]);
 }
