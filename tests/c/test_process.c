@@ -49,23 +49,6 @@ static void test_success(void **state) {
     perfbudget_result_free(r);
 }
 
-static void test_failures(void **state) {
-    expect_failure(*state, "echo broken; exit 3", 0, "exited with code 3", "broken");
-    expect_failure(*state, "kill -SEGV $$", 0, "killed by signal 11 (SIGSEGV", NULL);
-    expect_failure(*state, "kill -ABRT $$", 0, "killed by signal 6 (SIGABRT", NULL);
-    expect_failure(*state, "sleep 30", 200000000, "timed out after 0.2 s", NULL);
-    expect_failure(*state, "sleep 30 & echo child started", 0, "left processes running",
-                   "child started");
-    expect_failure(*state, "echo bad >&2; exit 1", 0, "warm-up run 1 of 1", "bad");
-    char *missing[] = {"/nonexistent/program", NULL};
-    perfbudget_result *r = measure(*state, missing, 0, 0);
-    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
-    assert_non_null(strstr(perfbudget_result_message(r), "cannot start"));
-    perfbudget_result_free(r);
-    /* Nothing from the timed-out or abandoned commands survives. */
-    assert_int_not_equal(system("pgrep -f 'sleep 3[0]' >/dev/null"), 0); /* [0]: not itself */
-}
-
 /* Running, not a zombie: an orphan's zombie lasts until whoever adopted it reaps it, and PID 1
  * in a container may never do so. */
 static int running(long pid) {
@@ -89,6 +72,34 @@ static long read_pid(const char *path) {
     }
     remove(path);
     return pid;
+}
+
+static void test_failures(void **state) {
+    expect_failure(*state, "echo broken; exit 3", 0, "exited with code 3", "broken");
+    expect_failure(*state, "kill -SEGV $$", 0, "killed by signal 11 (SIGSEGV", NULL);
+    expect_failure(*state, "kill -ABRT $$", 0, "killed by signal 6 (SIGABRT", NULL);
+    /* Each writes its pid: the check afterwards is about these processes, not about any
+     * "sleep" that tests running beside this one (or other worktrees') may have started. */
+    char dir[] = "/tmp/perfbudget-test-failures-XXXXXX", script[256], pidfile[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+    snprintf(script, sizeof script, "echo $$ > %s; exec sleep 30", pidfile);
+    expect_failure(*state, script, 200000000, "timed out after 0.2 s", NULL);
+    long timed_out = read_pid(pidfile);
+    snprintf(script, sizeof script, "sleep 30 & echo $! > %s; echo child started", pidfile);
+    expect_failure(*state, script, 0, "left processes running", "child started");
+    long abandoned = read_pid(pidfile);
+    rmdir(dir);
+    expect_failure(*state, "echo bad >&2; exit 1", 0, "warm-up run 1 of 1", "bad");
+    char *missing[] = {"/nonexistent/program", NULL};
+    perfbudget_result *r = measure(*state, missing, 0, 0);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
+    assert_non_null(strstr(perfbudget_result_message(r), "cannot start"));
+    perfbudget_result_free(r);
+    /* Nothing from the timed-out or abandoned commands survives. */
+    assert_true(timed_out > 1 && abandoned > 1);
+    assert_false(running(timed_out));
+    assert_false(running(abandoned));
 }
 
 /* Children that outlive the command: in its process group, and daemons that setsid() away
