@@ -90,8 +90,10 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
             double trend = m > 1 && medians[0] != 0.0
                                ? 100.0 * (medians[m - 1] - medians[0]) / fabs(medians[0])
                                : 0.0;
-            printf("%-*s %5zu %10s %10s %9s %10s %10s %+7.1f%%\n", width, names[i], m, latest,
-                   mean, stddev, low, high, trend);
+            char *shown = perfbudget__printable(names[i]); /* no terminal control */
+            printf("%-*s %5zu %10s %10s %9s %10s %10s %+7.1f%%\n", width,
+                   shown ? shown : "(out of memory)", m, latest, mean, stddev, low, high, trend);
+            free(shown);
             perfbudget_step steps[16];
             size_t found = 0;
             perfbudget_detect_steps(ctx, medians, m, o->min_change_pct, 5, steps, 16, &found);

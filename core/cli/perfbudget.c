@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The perfbudget command line. Exit codes: 0 pass, 1 a budget or regression failed, 2 usage or
  * input error. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -22,7 +26,44 @@ static void usage(FILE *out) {
             "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input error.\n");
 }
 
+static int dispatch(int argc, char **argv);
+
+/* Started with stdin, stdout or stderr closed: /dev/null takes the place, so no file opened
+ * later (a history, a result) becomes fd 1 or 2 and receives the report. Returns whether
+ * stdout was one of them. */
+static int fill_standard_fds(void) {
+    int stdout_closed = 0;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        stdout_closed |= fd == 1;
+        int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (null >= 0 && null != fd) { /* lower fds are open, so this is only a safeguard */
+            dup2(null, fd);
+            close(null);
+        }
+    }
+    return stdout_closed;
+}
+
+/* A report nobody received is a failure, not a pass: a full disk, a closed pipe, a closed
+ * stdout turn the exit status into 2 and say so (coreutils' close_stdout does the same). */
 int main(int argc, char **argv) {
+    int stdout_closed = fill_standard_fds();
+    int code = dispatch(argc, argv);
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int error = errno;
+    if (stdout_closed || flush_failed || ferror(stdout)) {
+        fprintf(stderr, "perfbudget: cannot write to standard output: %s\n",
+                stdout_closed  ? "it is closed"
+                : flush_failed ? strerror(error)
+                               : "an earlier write failed");
+        return 2;
+    }
+    return code;
+}
+
+static int dispatch(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);

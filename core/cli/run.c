@@ -112,6 +112,8 @@ int perfbudget_cli_run(int argc, char **argv) {
     }
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    /* What the command leaves behind is re-parented to us, not to init, and killed below. */
+    perfbudget__adopt_orphans();
     int exit_code = cli_common_load(ctx, &common);
     perfbudget_result **results = NULL;
     size_t count = 0;
@@ -145,6 +147,7 @@ int perfbudget_cli_run(int argc, char **argv) {
             }
         }
     }
+    perfbudget__kill_adopted();
     for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "perfbudget/perfbudget.h"
 
@@ -24,6 +25,23 @@ void perfbudget__clear_error(perfbudget_context *ctx);
 
 /* clock.c */
 uint64_t perfbudget__monotonic_ns(void);
+
+/* process.c: "SIGSEGV" for 11, ...; "an unnamed signal" for others. Static text. */
+const char *perfbudget__signal_name(int signal);
+/* For a program that spawns only measured commands (the CLI): become the subreaper of what they
+ * leave behind (Linux), and later kill and reap every child of ours still there, so an
+ * orphaned daemon comes back to us instead of init. Returns how many were killed. */
+void perfbudget__adopt_orphans(void);
+int perfbudget__kill_adopted(void);
+/* Kill every process but this one with marker ("NAME=value") in its environment; returns how
+ * many there were. Linux (/proc); elsewhere 0. */
+int perfbudget__kill_marked(const char *marker);
+/* Wait for pid (a forked measuring process) up to timeout_ns (0: forever), kill it then, and
+ * afterwards whatever it left: processes carrying marker ("NAME=value") in their environment
+ * and children adopted by this subreaper. Returns its exit code (0-2), or -1 with the reason
+ * in reason: a signal, another exit code, a timeout, processes left behind. */
+int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, char *reason,
+                          size_t size);
 
 /* sort.c: ascending sort of finite doubles; scratch holds n doubles (or NULL for n <= 64). */
 void perfbudget__sort(double *values, size_t n, double *scratch);
@@ -153,6 +171,13 @@ void perfbudget__append(perfbudget__text *t, const char *fmt, ...) PERFBUDGET__P
  * position in with: one escaper for each format's table. */
 void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *special,
                                 const char *const *with);
+
+/* Append s (NULL: nothing) fit for a terminal: control characters, DEL and the C1 controls
+ * (U+0080-U+009F) as \n, \t, \x1b, \u009b..., so a name or a command's output cannot move the
+ * cursor, retitle the window or forge a line. keep_lines keeps newlines and tabs (output). */
+void perfbudget__append_printable(perfbudget__text *t, const char *s, int keep_lines);
+/* The same as a new string (free() it); NULL when out of memory. */
+char *perfbudget__printable(const char *s);
 
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,

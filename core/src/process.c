@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,12 +96,168 @@ static void kill_group(pid_t group) {
     }
 }
 
+const char *perfbudget__signal_name(int signal) {
+    /* The names people search for; strsignal()'s texts vary between C libraries. */
+    static const struct {
+        int number;
+        const char *name;
+    } names[] = {{SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"},
+                 {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+                 {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},   {SIGKILL, "SIGKILL"},
+                 {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+                 {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+                 {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i].number == signal) return names[i].name;
+    return "an unnamed signal";
+}
+
 static void describe_status(int status, char *reason, size_t size) {
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         snprintf(reason, size, "exited with code %d", WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        snprintf(reason, size, "killed by signal %d (%s)%s", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+        snprintf(reason, size, "killed by signal %d (%s: %s)%s", WTERMSIG(status),
+                 perfbudget__signal_name(WTERMSIG(status)), strsignal(WTERMSIG(status)),
+                 WCOREDUMP(status) ? ", core dumped" : "");
+}
+
+/* Descendants that left the process group (setsid(), a daemon's double fork) still carry the
+ * marker variable in their environment: find them in /proc, kill them, and say how many there
+ * were. Only a process that both leaves the group and drops the variable escapes; a cgroup
+ * would catch that too, at the price of privileges a test runner seldom has. Several passes,
+ * since one may fork while we look; zombies have an empty environ and are not counted. */
+int perfbudget__kill_marked(const char *marker) {
+    int killed = 0;
+#ifdef __linux__
+    size_t marker_size = strlen(marker) + 1; /* with its NUL: a whole entry, not a prefix */
+    char *environment = malloc(65536);
+    if (environment == NULL) return 0;
+    for (int pass = 0; pass < 10; pass++) {
+        int found = 0;
+        DIR *proc = opendir("/proc");
+        if (proc == NULL) break;
+        struct dirent *e;
+        while ((e = readdir(proc)) != NULL) {
+            char *end;
+            long pid = strtol(e->d_name, &end, 10);
+            if (*end != '\0' || pid <= 1 || pid == (long)getpid()) continue;
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue; /* gone, or another user's: not ours */
+            ssize_t got = read(fd, environment, 65535);
+            close(fd);
+            if (got <= 0) continue;
+            environment[got] = '\0';
+            for (ssize_t at = 0; at + (ssize_t)marker_size <= got + 1;
+                 at += (ssize_t)strlen(environment + at) + 1) {
+                if (memcmp(environment + at, marker, marker_size) == 0) {
+                    if (kill((pid_t)pid, SIGKILL) == 0) found++;
+                    break;
+                }
+            }
+        }
+        closedir(proc);
+        killed += found;
+        if (found == 0) break;
+        /* Let the kills land (and reap any that were re-parented to us) before looking again. */
+        struct timespec pause = {0, 2000000};
+        nanosleep(&pause, NULL);
+    }
+    free(environment);
+#else
+    (void)marker;
+#endif
+    return killed;
+}
+
+void perfbudget__adopt_orphans(void) {
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#endif
+}
+
+int perfbudget__kill_adopted(void) {
+    int killed = 0;
+#ifdef __linux__
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 0;
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL) {
+        char *end, path[64], stat[512];
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || pid <= 1) continue;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t got = read(fd, stat, sizeof stat - 1);
+        close(fd);
+        if (got <= 0) continue;
+        stat[got] = '\0';
+        /* "pid (comm) state ppid ...": comm may hold anything, so read from the last ')'. */
+        const char *after = strrchr(stat, ')');
+        char state;
+        long parent;
+        if (after == NULL || sscanf(after + 1, " %c %ld", &state, &parent) != 2 ||
+            parent != (long)getpid())
+            continue;
+        if (state != 'Z' && kill((pid_t)pid, SIGKILL) == 0) killed++;
+        waitpid((pid_t)pid, NULL, 0); /* SIGKILLed or already a zombie: returns at once */
+    }
+    closedir(proc);
+#endif
+    return killed;
+}
+
+int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, char *reason,
+                          size_t size) {
+    reason[0] = '\0';
+    uint64_t deadline = timeout_ns ? perfbudget__monotonic_ns() + timeout_ns : 0;
+    int exited = wait_until(pid, deadline);
+    if (!exited) kill(pid, SIGKILL);
+    int status = 0;
+    pid_t waited;
+    do
+        waited = waitpid(pid, &status, 0);
+    while (waited < 0 && errno == EINTR);
+    int left = perfbudget__kill_marked(marker) + perfbudget__kill_adopted();
+    if (!exited) {
+        snprintf(reason, size, "timed out after %.3g s (killed with what it started)",
+                 (double)timeout_ns / 1e9);
+        return -1;
+    }
+    if (waited != pid) {
+        snprintf(reason, size, "cannot wait for the measuring process: %s", strerror(errno));
+        return -1;
+    }
+    if (WIFSIGNALED(status)) {
+        describe_status(status, reason, size);
+        return -1;
+    }
+    int code = WEXITSTATUS(status);
+    if (code > 2) {
+        describe_status(status, reason, size);
+        return -1;
+    }
+    if (left > 0 && code == 0) {
+        snprintf(reason, size, "left processes running after it finished (they were killed)");
+        return -1;
+    }
+    return code;
+}
+
+/* environ plus the marker, for the spawned command. Returns NULL when out of memory. */
+static char **marked_environment(const char *marker) {
+    size_t n = 0;
+    while (environ[n] != NULL) n++;
+    char **env = malloc((n + 2) * sizeof *env);
+    if (env == NULL) return NULL;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "PERFBUDGET_RUN_MARKER=", 22) != 0) env[kept++] = environ[i];
+    env[kept++] = (char *)marker;
+    env[kept] = NULL;
+    return env;
 }
 
 static int run_once(perfbudget_context *ctx, char *const argv[],
@@ -128,10 +288,17 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
                                               POSIX_SPAWN_SETSIGMASK);
     char *shell_argv[] = {"/bin/sh", "-c", argv[0], NULL};
     char *const *command = opts->use_shell ? shell_argv : argv;
+    /* Unique per run: this process, the time, and the address of this frame's record. */
+    char marker[96];
+    snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=%ld-%llu-%p", (long)getpid(),
+             (unsigned long long)perfbudget__monotonic_ns(), (void *)out);
+    char **env = marked_environment(marker);
 
     pid_t pid;
     uint64_t start = perfbudget__monotonic_ns();
-    int error = posix_spawnp(&pid, command[0], &actions, &attributes, command, environ);
+    int error = env == NULL ? ENOMEM
+                            : posix_spawnp(&pid, command[0], &actions, &attributes, command, env);
+    free(env);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     if (error != 0) {
@@ -155,6 +322,7 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     /* Whatever is left in the group outlived the command: a failure, and cleaned up. */
     int stragglers = exited && kill(-pid, 0) == 0;
     kill_group(pid);
+    int escaped = perfbudget__kill_marked(marker);
     out->wall_ns = (double)(end - start);
     out->cpu_ns = (double)usage.ru_utime.tv_sec * 1e9 + (double)usage.ru_utime.tv_usec * 1e3 +
                   (double)usage.ru_stime.tv_sec * 1e9 + (double)usage.ru_stime.tv_usec * 1e3;
@@ -162,9 +330,10 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     if (!exited)
         snprintf(out->reason, sizeof out->reason, "timed out after %.3g s (process group killed)",
                  (double)opts->timeout_ns / 1e9);
-    else if (stragglers && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    else if ((stragglers || escaped) && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         snprintf(out->reason, sizeof out->reason,
-                 "left processes running after it exited (they were killed)");
+                 "left processes running after it exited (they were killed%s)",
+                 escaped ? "; some had left its process group" : "");
     else
         describe_status(status, out->reason, sizeof out->reason);
     return PERFBUDGET_OK;

@@ -46,6 +46,41 @@ void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *
     }
 }
 
+void perfbudget__append_printable(perfbudget__text *t, const char *s, int keep_lines) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        size_t plain = 0;
+        while (p[plain] >= 0x20 && p[plain] != 0x7f && !(p[plain] == 0xc2 && p[plain + 1] >= 0x80 &&
+                                                          p[plain + 1] <= 0x9f))
+            plain++;
+        if (plain > 0) perfbudget__append(t, "%.*s", (int)plain, (const char *)p);
+        p += plain;
+        if (*p == '\0') break;
+        if (*p == 0xc2) { /* a C1 control, two bytes in UTF-8 */
+            perfbudget__append(t, "\\u%04x", p[1]);
+            p += 2;
+            continue;
+        }
+        if (keep_lines && (*p == '\n' || *p == '\t')) perfbudget__append(t, "%c", *p);
+        else if (*p == '\n') perfbudget__append(t, "\\n");
+        else if (*p == '\r') perfbudget__append(t, "\\r");
+        else if (*p == '\t') perfbudget__append(t, "\\t");
+        else perfbudget__append(t, "\\x%02x", *p);
+        p++;
+    }
+}
+
+char *perfbudget__printable(const char *s) {
+    perfbudget__text t = {0};
+    perfbudget__append(&t, "%s", "");
+    perfbudget__append_printable(&t, s, 0);
+    if (t.failed) {
+        free(t.data);
+        return NULL;
+    }
+    return t.data;
+}
+
 static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
                           char *buf, size_t size);
 
@@ -105,11 +140,17 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
     }
     for (size_t i = 0; i < count; i++) {
         const perfbudget_result *r = results[i];
-        const char *name = perfbudget_result_name(r);
+        char *name = perfbudget__printable(perfbudget_result_name(r));
+        if (name == NULL) {
+            t.failed = 1;
+            break;
+        }
         if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
-            perfbudget__append(&t, "%-*s %s: %s\n", width, name,
-                   perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED",
-                               perfbudget_result_message(r));
+            perfbudget__append(&t, "%-*s %s: ", width, name,
+                   perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED");
+            perfbudget__append_printable(&t, perfbudget_result_message(r), 0);
+            perfbudget__append(&t, "\n");
+            free(name);
             continue;
         }
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -139,9 +180,12 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
             perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
             perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
             perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
-            perfbudget__append(&t, "    stage %s: %s times, mean %s, p99 %s, total %s\n",
-                               stages[k].name, times, mean, p99, total);
+            perfbudget__append(&t, "    stage ");
+            perfbudget__append_printable(&t, stages[k].name, 0);
+            perfbudget__append(&t, ": %s times, mean %s, p99 %s, total %s\n", times, mean, p99,
+                               total);
         }
+        free(name);
     }
     if (t.failed) {
         free(t.data);
@@ -196,7 +240,9 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
     if (r == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render: NULL argument");
     perfbudget__text t = {0};
-    const char *name = perfbudget_result_name(r);
+    /* Whoever named the benchmark cannot write to the terminal through its name. */
+    char *name = perfbudget__printable(perfbudget_result_name(r));
+    if (name == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render: out of memory");
     perfbudget_test_status status = perfbudget_result_test_status(r, regression);
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
@@ -204,9 +250,10 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
     /* The first line says it all; the rest explains. */
     if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
         /* The token is what CTest's SKIP_REGULAR_EXPRESSION looks for; only a skip prints it. */
-        perfbudget__append(&t, "%s %s: %s%s\n", status == PERFBUDGET_TEST_SKIP ? "SKIP" : "FAIL", name,
-                           status == PERFBUDGET_TEST_SKIP ? "PERFBUDGET_SKIP " : "",
-                           perfbudget_result_message(r));
+        perfbudget__append(&t, "%s %s: %s", status == PERFBUDGET_TEST_SKIP ? "SKIP" : "FAIL", name,
+                           status == PERFBUDGET_TEST_SKIP ? "PERFBUDGET_SKIP " : "");
+        perfbudget__append_printable(&t, perfbudget_result_message(r), 0);
+        perfbudget__append(&t, "\n");
     } else {
         size_t failed = 0, warned = 0;
         const char *first = NULL;
@@ -296,7 +343,12 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         if (regression != NULL) measurement(&t, "change_pct", regression->change_pct);
     }
     const char *output = perfbudget_result_output(r);
-    if (output[0] != '\0') perfbudget__append(&t, "--- output of the failing run ---\n%s\n", output);
+    if (output[0] != '\0') {
+        perfbudget__append(&t, "--- output of the failing run ---\n");
+        perfbudget__append_printable(&t, output, 1);
+        perfbudget__append(&t, "\n");
+    }
+    free(name);
     if (t.failed || t.data == NULL) {
         free(t.data);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render: out of memory");

@@ -228,6 +228,51 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->clock_resolution_ns = number_or_nan(m, "clock_resolution_ns");
 }
 
+/* What is wrong with a result file's "metrics" object, in buf; NULL when nothing is. The
+ * reader above takes what it can use; a file from elsewhere must not smuggle in a negative
+ * count or a string where a figure belongs, so the loader asks this first. */
+static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
+    static const char *const counts[] = {"iterations_per_sample", "rounds", "total_iterations"};
+    static const char *const flags[] = {"time_capped", "peak_rss_reset"};
+    static const char *const figures[] = {
+        "wall_ns", "cpu_ns_per_iteration", "cpu_utilization", "peak_rss_bytes",
+        "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
+        "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns"};
+    static const char *const signed_figures[] = {
+        "memory_growth_bytes", "memory_growth_per_iteration_bytes", "memory_growth_stderr_bytes"};
+    if (m == NULL || json_is_null(m)) return NULL;
+    if (!json_is_object(m)) return "\"metrics\" must be an object";
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        const json_t *v = json_object_get(m, counts[i]);
+        if (v != NULL && !json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+            snprintf(buf, size, "metrics.%s must be a whole number >= 0", counts[i]);
+            return buf;
+        }
+    }
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) {
+        const json_t *v = json_object_get(m, flags[i]);
+        if (v != NULL && !json_is_boolean(v)) {
+            snprintf(buf, size, "metrics.%s must be true or false", flags[i]);
+            return buf;
+        }
+    }
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+        const json_t *v = json_object_get(m, figures[i]);
+        if (v != NULL && !json_is_null(v) && (!json_is_number(v) || json_number_value(v) < 0)) {
+            snprintf(buf, size, "metrics.%s must be a number >= 0 or null", figures[i]);
+            return buf;
+        }
+    }
+    for (size_t i = 0; i < sizeof signed_figures / sizeof *signed_figures; i++) {
+        const json_t *v = json_object_get(m, signed_figures[i]);
+        if (v != NULL && !json_is_null(v) && !json_is_number(v)) {
+            snprintf(buf, size, "metrics.%s must be a number or null", signed_figures[i]);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 /* Comparisons with a baseline, as written: the figures a report shows again. */
 static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, const json_t *list) {
     size_t i;
@@ -287,7 +332,9 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
         }
         values[i] = json_number_value(value);
     }
-    const char *status_text = json_string_value(json_object_get(b, "status"));
+    const json_t *status_json = json_object_get(b, "status");
+    const char *status_text = json_string_value(status_json);
+    if (status_json != NULL && status_text == NULL) status_text = "(not a string)";
     perfbudget_run_status status = PERFBUDGET_RUN_OK;
     if (status_text != NULL && strcmp(status_text, "failed") == 0) status = PERFBUDGET_RUN_FAILED;
     else if (status_text != NULL && strcmp(status_text, "skipped") == 0)
@@ -296,6 +343,14 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
         free(values);
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                 "%s: benchmark '%s': unknown status '%s'", path, name, status_text);
+    }
+    char problem_text[96];
+    const char *problem = metrics_problem(json_object_get(b, "metrics"), problem_text,
+                                          sizeof problem_text);
+    if (problem != NULL) {
+        free(values);
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name,
+                                problem);
     }
     perfbudget_metrics metrics;
     perfbudget__metrics_from_json(json_object_get(b, "metrics"), &metrics);

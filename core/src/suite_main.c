@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/types.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #include "frontend.h"
 
@@ -21,6 +25,7 @@ typedef struct main_options {
     const char *session_dir;
     double threshold_pct; /* NaN: not given */
     int ctest;
+    uint64_t timeout_ns; /* --timeout; 0: none */
     perfbudget_run_options run;
     perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
 } main_options;
@@ -40,6 +45,7 @@ static void usage(FILE *out, const char *program) {
             "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
             "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR       also write each result into DIR (perfbudget session)\n"
+            "  --timeout TIME      with --ctest: stop the benchmarks after TIME, a failure\n"
             "  --rounds N          minimum number of samples (default 30)\n"
             "  --min-time TIME     keep sampling at least this long (default 100ms)\n"
             "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
@@ -106,6 +112,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
                                      strcmp(arg, "--session") == 0 ||
                                      strcmp(arg, "--min-time") == 0 ||
                                      strcmp(arg, "--max-time") == 0 ||
+                                     strcmp(arg, "--timeout") == 0 ||
                                      strcmp(arg, "--warmup") == 0)) {
             fprintf(stderr, "%s: %s needs a value\n", argv[0], arg);
             return 2;
@@ -130,6 +137,8 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--min-time") == 0) {
             bad = parse_time(ctx, value, &number) != 0;
             given->min_time_ns = (int64_t)number;
+        } else if (strcmp(arg, "--timeout") == 0) {
+            bad = parse_time(ctx, value, &o->timeout_ns) != 0;
         } else if (strcmp(arg, "--max-time") == 0) {
             bad = parse_time(ctx, value, &number) != 0;
             given->max_time_ns = (int64_t)number;
@@ -197,6 +206,56 @@ static perfbudget_run_options options_for(const main_options *o, const perfbudge
     return run;
 }
 
+/* Under CTest the benchmarks run in a child process, this same executable started again with
+ * the marker and CHILD_VARIABLE in its environment, watched by this one: a benchmark that
+ * crashes, exits, hangs past --timeout or leaves processes behind fails its test with the
+ * reason, in the verdict format and in the session, and nothing it started keeps running.
+ * (Started with exec, not just forked, so the marker is in the environment /proc shows of
+ * every process the benchmarks start.) Returns 1 when it ran the child (the exit code in
+ * *exit_code), 0 when it could not (Linux only: /proc/self/exe); the caller then measures. */
+#define CHILD_VARIABLE "PERFBUDGET_MEASURING_CHILD"
+static int supervised(perfbudget_context *ctx, char **argv, const main_options *o,
+                      const char *suite_name, const char *marker, int *exit_code) {
+#ifdef __linux__
+    size_t n = 0;
+    while (environ[n] != NULL) n++;
+    char **env = malloc((n + 3) * sizeof *env);
+    if (env == NULL) return 0;
+    memcpy(env, environ, n * sizeof *env);
+    env[n] = (char *)marker;
+    env[n + 1] = CHILD_VARIABLE "=1";
+    env[n + 2] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    perfbudget__adopt_orphans();
+    pid_t pid;
+    int error = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, env);
+    free(env);
+    if (error != 0) return 0; /* measure unwatched rather than not at all */
+    char reason[256];
+    int code = perfbudget__supervise(pid, o->timeout_ns, marker, reason, sizeof reason);
+    if (code >= 0) {
+        *exit_code = code;
+        return 1;
+    }
+    char message[300];
+    snprintf(message, sizeof message, "%s while measuring", reason);
+    perfbudget_result *failed = NULL;
+    perfbudget__verdict_options verdict = {.threshold_pct = NAN, .ctest = 1,
+                                           .session_dir = o->session_dir};
+    if (perfbudget_result_new(ctx, o->filter ? o->filter : suite_name, NULL, 0, NULL,
+                              PERFBUDGET_RUN_FAILED, message, &failed) != PERFBUDGET_OK ||
+        perfbudget__conclude(ctx, argv[0], failed, &verdict, stdout) < 0)
+        fprintf(stderr, "%s: %s\n", argv[0], message);
+    perfbudget_result_free(failed);
+    *exit_code = 1;
+    return 1;
+#else
+    (void)ctx, (void)argv, (void)o, (void)suite_name, (void)marker, (void)exit_code;
+    return 0;
+#endif
+}
+
 int perfbudget_main(int argc, char **argv, const char *suite_name,
                     const perfbudget_benchmark_def *defs, size_t count) {
     perfbudget_context *ctx = NULL;
@@ -217,6 +276,23 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     if (exit_code == 0) {
         int parsed = parse_args(ctx, argc, argv, &o);
         if (parsed != 0) exit_code = parsed == 1 ? -1 : 2; /* -1: done, e.g. after --help */
+    }
+    /* The child knows its marker from the environment; the parent makes one up. */
+    const char *inherited = getenv(CHILD_VARIABLE) ? getenv("PERFBUDGET_RUN_MARKER") : NULL;
+    int in_child = inherited != NULL;
+    char marker[96];
+    if (in_child) {
+        snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=%s", inherited);
+        unsetenv(CHILD_VARIABLE); /* a suite the benchmarks start is watched on its own */
+    } else {
+        snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=main-%ld-%llu", (long)getpid(),
+                 (unsigned long long)perfbudget_context_now_ns(ctx));
+    }
+    if (exit_code == 0 && o.ctest && !o.list && !in_child &&
+        supervised(ctx, argv, &o, suite_name, marker, &exit_code)) {
+        perfbudget_suite_free(suite);
+        perfbudget_context_free(ctx);
+        return exit_code;
     }
     perfbudget_budget *budget = NULL;
     if (exit_code == 0 && o.budget_path != NULL && !o.list &&
@@ -269,6 +345,18 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
                 exit_code = 2;
                 break;
             }
+            /* A benchmark that started processes and left them: a failure, said before its
+             * verdict would claim a pass, and the processes killed. */
+            if (in_child && perfbudget__kill_marked(marker) > 0) {
+                perfbudget_result *left = NULL;
+                if (perfbudget_result_new(ctx, defs[i].name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                                          "left processes running after it finished (they were "
+                                          "killed)",
+                                          &left) == PERFBUDGET_OK) {
+                    perfbudget_result_free(results[ran]);
+                    results[ran] = left;
+                }
+            }
             perfbudget_result *r = results[ran++];
             if (!o.ctest) print_table(ctx, &r, 1, width, 0);
             int judged = o.ctest || budget != NULL || verdict.baseline != NULL || o.session_dir
@@ -302,5 +390,11 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     perfbudget_budget_free(budget);
     perfbudget_suite_free(suite);
     perfbudget_context_free(ctx);
+    /* A verdict nobody received is no pass (a benchmark closed stdout, a full disk). */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && exit_code >= 0) {
+        fprintf(stderr, "%s: cannot write the verdict to standard output (closed or full)\n",
+                argv[0]);
+        exit_code = 2;
+    }
     return exit_code < 0 ? 0 : exit_code;
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,27 @@ class ChildFailed(Exception):
     """A --perf-processes child failed; the message holds the end of its output."""
 
 
+def _how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "an unnamed signal"
+        return f"killed by signal {-returncode} ({name})"
+    return f"exit {returncode}"
+
+
+def _tail(path: Path, lines: int = 30, limit: int = 8192) -> str:
+    """The last lines of a child's output, at most limit bytes of it: a child may print
+    megabytes, in one line or many."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - limit))
+        text = f.read().decode("utf-8", "replace")
+    shown = "\n".join(text.strip().splitlines()[-lines:])
+    return f"[... {size - limit} bytes not shown ...]\n{shown}" if size > limit else shown
+
+
 def run_children(
     nodeid: str,
     count: int,
@@ -100,12 +122,15 @@ def run_children(
     extra_args: Sequence[str] = (),
 ) -> list[Path]:
     """Measure the test nodeid in count fresh interpreters, one after another; each writes its
-    results to a file in output_dir, returned in order."""
+    results to a file in output_dir, returned in order. Each child leads its own process group,
+    killed when it ends, so what a test started in the background dies with it; its output goes
+    to a file, not a pipe, so such a straggler cannot keep us waiting for end-of-file."""
     outputs = []
     env = dict(os.environ)
     env["PYTEST_ADDOPTS"] = ""  # no -n from the environment, no recursion
     for index in range(1, count + 1):
         output = output_dir / f"process-{index}.json"
+        log = output_dir / f"process-{index}.log"
         command = [
             sys.executable, "-m", "pytest", nodeid, "--perf-worker-output", str(output),
             "--rootdir", str(rootdir), "-o", "addopts=", "-p", "no:cacheprovider",
@@ -114,11 +139,17 @@ def run_children(
         ]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             command += ["-p", "perfbudget"]
-        completed = subprocess.run(command, cwd=rootdir, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
-        if completed.returncode != 0 or not output.exists():
-            tail = "\n".join(completed.stdout.strip().splitlines()[-30:])
+        with open(log, "wb") as sink:
+            child = subprocess.Popen(command, cwd=rootdir, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                returncode = child.wait()
+            finally:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        if returncode != 0 or not output.exists():
             raise ChildFailed(f"process {index} of {count} measuring {nodeid} failed "
-                              f"(exit {completed.returncode}):\n{tail}")
+                              f"({_how_it_ended(returncode)}):\n{_tail(log)}")
         outputs.append(output)
     return outputs

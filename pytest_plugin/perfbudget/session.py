@@ -507,12 +507,15 @@ class PerfSession:
         assert self.config is not None
         with tempfile.TemporaryDirectory(prefix="perfbudget-processes-") as directory:
             lock = self.lock
+            failure = None
             try:
                 with lock.exclusive() if lock else contextlib.nullcontext():
                     outputs = run_children(context.nodeid, count, self.config.rootpath,
                                            self.config.inipath, Path(directory), extra)
             except ChildFailed as error:
-                pytest.fail(str(error), pytrace=False)
+                failure = str(error)
+            if failure is not None:  # outside the except: the reason once, not chained twice
+                pytest.fail(failure, pytrace=False)
             per_process = [{r.name: r for r in Result.load_json(path)} for path in outputs]
         calls = {m.name: m.call_once for m in perf.measurements}
         names = list(per_process[0])

@@ -3,6 +3,8 @@
  * with a reason; nothing is left running. Timing is never asserted. */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,13 +49,47 @@ static void test_success(void **state) {
     perfbudget_result_free(r);
 }
 
+/* Running, not a zombie: an orphan's zombie lasts until whoever adopted it reaps it, and PID 1
+ * in a container may never do so. */
+static int running(long pid) {
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return 0;
+    size_t got = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[got] = '\0';
+    const char *after = strrchr(text, ')');
+    return after != NULL && after[1] == ' ' && after[2] != 'Z' && after[2] != 'X';
+}
+
+static long read_pid(const char *path) {
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+        fclose(f);
+    }
+    remove(path);
+    return pid;
+}
+
 static void test_failures(void **state) {
     expect_failure(*state, "echo broken; exit 3", 0, "exited with code 3", "broken");
-    expect_failure(*state, "kill -SEGV $$", 0, "killed by signal 11", NULL);
-    expect_failure(*state, "kill -ABRT $$", 0, "killed by signal 6", NULL);
-    expect_failure(*state, "sleep 30", 200000000, "timed out after 0.2 s", NULL);
-    expect_failure(*state, "sleep 30 & echo child started", 0, "left processes running",
-                   "child started");
+    expect_failure(*state, "kill -SEGV $$", 0, "killed by signal 11 (SIGSEGV", NULL);
+    expect_failure(*state, "kill -ABRT $$", 0, "killed by signal 6 (SIGABRT", NULL);
+    /* Each writes its pid: the check afterwards is about these processes, not about any
+     * "sleep" that tests running beside this one (or other worktrees') may have started. */
+    char dir[] = "/tmp/perfbudget-test-failures-XXXXXX", script[256], pidfile[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+    snprintf(script, sizeof script, "echo $$ > %s; exec sleep 30", pidfile);
+    expect_failure(*state, script, 200000000, "timed out after 0.2 s", NULL);
+    long timed_out = read_pid(pidfile);
+    snprintf(script, sizeof script, "sleep 30 & echo $! > %s; echo child started", pidfile);
+    expect_failure(*state, script, 0, "left processes running", "child started");
+    long abandoned = read_pid(pidfile);
+    rmdir(dir);
     expect_failure(*state, "echo bad >&2; exit 1", 0, "warm-up run 1 of 1", "bad");
     char *missing[] = {"/nonexistent/program", NULL};
     perfbudget_result *r = measure(*state, missing, 0, 0);
@@ -61,7 +97,64 @@ static void test_failures(void **state) {
     assert_non_null(strstr(perfbudget_result_message(r), "cannot start"));
     perfbudget_result_free(r);
     /* Nothing from the timed-out or abandoned commands survives. */
-    assert_int_not_equal(system("pgrep -f 'sleep 3[0]' >/dev/null"), 0); /* [0]: not itself */
+    assert_true(timed_out > 1 && abandoned > 1);
+    assert_false(running(timed_out));
+    assert_false(running(abandoned));
+}
+
+/* Children that outlive the command: in its process group, and daemons that setsid() away
+ * from it, directly or after a double fork. Each writes its pid first; none runs afterwards. */
+static void test_no_stray_processes(void **state) {
+    char dir[] = "/tmp/perfbudget-test-strays-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char *const scripts[] = {
+        /* a plain background child, still in the group */
+        "sleep 300 & echo $! > %s/pid",
+        /* a daemon: its own session, started by a subshell that exits (a double fork) */
+        "(setsid sleep 300 & echo $! > %s/pid)",
+        /* a daemon that also ignores SIGTERM and SIGHUP */
+        "setsid sh -c 'trap \"\" TERM HUP; echo $$ > %s/pid.tmp; mv %s/pid.tmp %s/pid; "
+        "exec sleep 300' & while [ ! -s %s/pid ]; do sleep 0.01; done",
+    };
+    for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+        char script[1024], pidfile[128];
+        snprintf(script, sizeof script, scripts[i], dir, dir, dir, dir);
+        snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+        expect_failure(*state, script, 0, "left processes running after it exited", NULL);
+        long pid = read_pid(pidfile);
+        assert_true(pid > 1);
+        if (running(pid)) {
+            kill((pid_t)pid, SIGKILL);
+            fail_msg("'%s': process %ld still runs", script, pid);
+        }
+    }
+    /* A daemon left behind by a command that failed anyway: the failure is reported, the
+     * daemon killed all the same. */
+    char script[512], pidfile[128];
+    snprintf(script, sizeof script, "(setsid sleep 300 & echo $! > %s/pid); exit 4", dir);
+    snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+    expect_failure(*state, script, 0, "exited with code 4", NULL);
+    long pid = read_pid(pidfile);
+    assert_true(pid > 1);
+    assert_false(running(pid));
+    /* Timed out with a daemon running: both go. */
+    snprintf(script, sizeof script, "(setsid sleep 300 & echo $! > %s/pid); sleep 300", dir);
+    expect_failure(*state, script, 300000000, "timed out after 0.3 s", NULL);
+    pid = read_pid(pidfile);
+    assert_true(pid > 1);
+    assert_false(running(pid));
+    rmdir(dir);
+}
+
+/* A command may close its standard output: that alone is no failure; writing to it afterwards
+ * fails the command, and the failure is reported as the command's. */
+static void test_closed_stdout(void **state) {
+    char *argv[] = {"exec >&- 2>&-; exit 0", NULL};
+    perfbudget_result *r = measure(*state, argv, 1, 0);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_OK);
+    perfbudget_result_free(r);
+    expect_failure(*state, "exec >&-; echo lost; echo the shell says why >&2; exit 1", 0,
+                   "exited with code 1", "the shell says why");
 }
 
 static void test_output_is_bounded(void **state) {
@@ -77,6 +170,20 @@ static void test_output_is_bounded(void **state) {
     assert_true(strlen(perfbudget_result_output(r)) < 1100);
     assert_non_null(strstr(perfbudget_result_output(r), "bytes not shown"));
     perfbudget_result_free(r);
+    /* Megabytes on both streams, the default limit: the tail of both, interleaved as written. */
+    perfbudget_command_options_init(&opts);
+    opts.runs = 1;
+    opts.use_shell = 1;
+    char *both[] = {"head -c 4000000 /dev/zero | tr '\\0' o; head -c 4000000 /dev/zero | "
+                    "tr '\\0' e >&2; echo; echo last words >&2; exit 1",
+                    NULL};
+    assert_int_equal(perfbudget_command_measure(*state, "both", both, &opts, &r), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
+    const char *output = perfbudget_result_output(r);
+    assert_true(strlen(output) <= opts.output_limit + 64);
+    assert_non_null(strstr(output, "[... 7934476 bytes not shown ...]"));
+    assert_non_null(strstr(output, "last words"));
+    perfbudget_result_free(r);
 }
 
 int main(void) {
@@ -84,6 +191,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_success, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_failures, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_output_is_bounded, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_no_stray_processes, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_closed_stdout, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

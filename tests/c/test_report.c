@@ -145,6 +145,36 @@ static void test_custom_metrics(void **state) {
     perfbudget_budget_free(b);
 }
 
+/* A name or a message cannot drive the terminal or forge a line: controls are printed escaped,
+ * printable text (UTF-8 included) as it is. */
+static void test_control_characters(void **state) {
+    const char *hostile = "a\nFAIL forged\x1b[2J\x1b]0;title\x07\t\r\x7f\xc2\x9b" "31m\xc2\xb5s";
+    perfbudget_result *r[2];
+    r[0] = result_of(*state, hostile, 1e3);
+    assert_int_equal(perfbudget_result_new(*state, hostile, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                                           "cannot start '\x1b[31m': no", &r[1]),
+                     PERFBUDGET_OK);
+    const char *shown = "a\\nFAIL forged\\x1b[2J\\x1b]0;title\\x07\\t\\r\\x7f\\u009b31m\xc2\xb5s";
+    char *text = render(*state, r[0], NULL);
+    expect_in(text, shown);
+    assert_null(strchr(text, '\x1b'));
+    assert_int_equal(strchr(text, '\n') - text, strcspn(text, "\n")); /* the first line is whole */
+    assert_non_null(strstr(strchr(text, '\n'), "\n  median")); /* and the next is the figures */
+    perfbudget_free(text);
+    text = render(*state, r[1], NULL);
+    expect_in(text, "FAIL ");
+    expect_in(text, ": cannot start '\\x1b[31m': no\n");
+    assert_null(strchr(text, '\x1b'));
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_render_table(*state, r, 2, 0, 1, &text), PERFBUDGET_OK);
+    expect_in(text, shown);
+    assert_null(strchr(text, '\x1b'));
+    assert_null(strchr(text, '\x07'));
+    perfbudget_free(text);
+    perfbudget_result_free(r[0]);
+    perfbudget_result_free(r[1]);
+}
+
 static void test_file_names(void **state) {
     (void)state;
     char a[128], b[128];
@@ -199,6 +229,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_regression_line, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_failed_run_and_table, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_custom_metrics, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_control_characters, context_setup, context_teardown),
         cmocka_unit_test(test_file_names),
         cmocka_unit_test(test_colour),
     };

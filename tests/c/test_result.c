@@ -96,6 +96,34 @@ static void test_write_and_read_back(void **state) {
          "[{\"samples\": []}]}",
          "needs a \"name\""},
         {"[1, 2", ":1:"},
+        /* Hostile or damaged files: wrong types, NaN, negative counts, truncation. */
+#define BENCH(json) \
+    "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [" json "]}"
+        {BENCH("{\"name\": \"x\", \"samples\": [NaN]}"),
+         ":1:97: not a JSON result file: invalid token near 'NaN'"},
+        {BENCH("{\"name\": \"x\", \"samples\": [Infinity]}"), "invalid token"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1e999]}"), "real number overflow"},
+        {BENCH("{\"name\": 7, \"samples\": [1]}"), "benchmark 0 needs a \"name\" string"},
+        {BENCH("{\"name\": \"x\", \"samples\": {}}"), "and a \"samples\" array"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"metrics\": {\"rounds\": -5}}"),
+         "benchmark 'x': metrics.rounds must be a whole number >= 0"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"metrics\": {\"rounds\": 1e30}}"),
+         "metrics.rounds must be a whole number >= 0"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"metrics\": [1]}"),
+         "\"metrics\" must be an object"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"metrics\": {\"peak_rss_bytes\": \"1MB\"}}"),
+         "metrics.peak_rss_bytes must be a number >= 0 or null"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"metrics\": {\"wall_ns\": -1}}"),
+         "metrics.wall_ns must be a number >= 0"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"metrics\": {\"time_capped\": 1}}"),
+         "metrics.time_capped must be true or false"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"custom_metrics\": [{\"name\": 1}]}"),
+         "a custom metric is malformed"},
+        {BENCH("{\"name\": \"x\", \"samples\": [1], \"status\": 3}"),
+         "unknown status '(not a string)'"},
+        {"{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"na",
+         "not a JSON result file"},
+#undef BENCH
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         FILE *f = fopen(path, "w");

@@ -150,7 +150,93 @@ foreach(test tight crash hang exit3 tight_unmeasurable)
   endif()
 endforeach()
 
-# ---- a limit that cannot be measured on this machine skips the test, and says why ----
+# ---- faulty benchmarks: each fails alone, naming what happened; nothing keeps running ----
+# Commands (add_perf_test) and in-process benchmarks (perf_discover_tests, run by the suite in a
+# watched child process) in one ctest run, beside a command and a benchmark that pass.
+file(REMOVE ${build}/pids.txt)
+set(junit_args "")
+if(NOT CMAKE_VERSION VERSION_LESS 3.21)  # ctest --output-junit
+  set(junit_args --output-junit ${WORK_DIR}/junit.xml)
+endif()
+pb_run(faults nonzero ${ctest} -L faults --output-on-failure ${junit_args})
+foreach(test faults.ok faults.closeout faulty.ok)
+  pb_first_output_line(line status "${faults_OUTPUT}" ${test})
+  if(NOT status STREQUAL "Passed")
+    pb_fail("${test}: status '${status}', want Passed:\n${faults_OUTPUT}")
+  endif()
+endforeach()
+pb_first_output_line(line status "${faults_OUTPUT}" "faulty.$(touch pwned)`touch pwned`;'\"../x")
+if(NOT status STREQUAL "Passed")
+  pb_fail("the hostile name's test: status '${status}', want Passed:\n${faults_OUTPUT}")
+endif()
+set(reason_faults.abort "^FAIL faults.abort: .*killed by signal 6 \\(SIGABRT")
+set(reason_faults.flood "^FAIL faults.flood: .*exited with code 1")
+set(reason_faults.daemon "^FAIL faults.daemon: .*left processes running after it exited")
+set(reason_faulty.segfault "^FAIL segfault: killed by signal 11 \\(SIGSEGV.* while measuring")
+set(reason_faulty.abort "^FAIL abort: killed by signal 6 \\(SIGABRT.* while measuring")
+set(reason_faulty.exit3 "^FAIL exit3: exited with code 3 while measuring")
+set(reason_faulty.hang "^FAIL hang: timed out after 2 s .* while measuring")
+set(reason_faulty.straggler "^FAIL straggler: left processes running after it finished")
+set(reason_faulty.closeout "cannot write the verdict to standard output")
+foreach(test faults.abort faults.flood faults.daemon faulty.segfault faulty.abort faulty.exit3
+             faulty.hang faulty.straggler faulty.closeout)
+  # "Failed", not "Timeout" or "Exception": perfbudget stops and explains it first.
+  pb_first_output_line(line status "${faults_OUTPUT}" ${test})
+  if(NOT status STREQUAL "Failed" OR NOT line MATCHES "${reason_${test}}")
+    pb_fail("test ${test}: status '${status}' (want Failed), first line '${line}' "
+            "(want /${reason_${test}}/):\n${faults_OUTPUT}")
+  else()
+    message(STATUS "ok: ${test} fails: ${line}")
+  endif()
+endforeach()
+pb_expect_match("megabytes of output are cut to their tail" "${faults_OUTPUT}"
+                "bytes not shown \\.\\.\\.\\]")
+string(LENGTH "${faults_OUTPUT}" faults_size)
+if(faults_size GREATER 1000000)
+  pb_fail("ctest -L faults printed ${faults_size} bytes")
+endif()
+# Every daemon the faulty tests started wrote its pid; none may still run (a zombie waiting for
+# an adopter that never reaps is not running).
+file(STRINGS ${build}/pids.txt pids)
+list(LENGTH pids started)
+if(NOT started EQUAL 2)
+  pb_fail("want 2 daemon pids in pids.txt (faults.daemon, faulty.straggler), got '${pids}'")
+endif()
+foreach(pid IN LISTS pids)
+  if(EXISTS /proc/${pid}/stat)
+    file(READ /proc/${pid}/stat stat)
+    if(stat MATCHES "\\) [^ZX] ")
+      pb_fail("process ${pid}, started by a faulty test, still runs: ${stat}")
+      execute_process(COMMAND kill -9 ${pid})
+    endif()
+  endif()
+endforeach()
+message(STATUS "ok: ${started} daemons started by faulty tests, none left running")
+# CTest's JUnit file stays well-formed XML with that name and the failures' output in it.
+find_program(python3 python3)
+if(python3 AND junit_args)
+  execute_process(COMMAND ${python3} -c
+    "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); names = [t.getAttribute('name') for t in d.getElementsByTagName('testcase')]; sys.exit(0 if \"faulty.$(touch pwned)`touch pwned`;'\\\"../x\" in names else names)"
+    ${WORK_DIR}/junit.xml RESULT_VARIABLE junit_result ERROR_VARIABLE junit_error)
+  if(NOT junit_result EQUAL 0)
+    pb_fail("the JUnit file of ctest -L faults: ${junit_error}")
+  else()
+    message(STATUS "ok: the JUnit file is well-formed and keeps the hostile name")
+  endif()
+endif()
+file(GLOB_RECURSE pwned ${WORK_DIR}/pwned)
+file(GLOB stray_x ${build}/x ${build}/*/x)
+if(pwned OR stray_x)
+  pb_fail("a benchmark's name reached a shell or made a file outside the session: "
+          "${pwned} ${stray_x}")
+else()
+  message(STATUS "ok: a benchmark named $(touch pwned)`touch pwned`;'\"../x reached no shell")
+endif()
+file(READ ${build}/perfbudget-results.json results)
+pb_expect_match("the session keeps the crashed benchmark's failure" "${results}"
+                "\"name\": \"segfault\",[^}]*\"status\": \"failed\"")
+
+
 # Whether instruction counts exist here depends on the machine, so hold the verdict to its first
 # line: "SKIP" must be reported by ctest as skipped, "PASS" as passed.
 pb_run(unmeasurable 0 ${ctest} -L unmeasurable -V)

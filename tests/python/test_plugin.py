@@ -553,6 +553,40 @@ def test_result_and_report_files(project: pytest.Pytester) -> None:
     assert 'class="baseline"' in html and "test_it.py::test_tight" in html
 
 
+HOSTILE_IDS = ["$(touch pwned)", "`touch pwned`; touch pwned", "../../escape", "quote'\\\"",
+               "<script>alert(1)</script>", "x'); DROP TABLE runs;--", "esc\x1b[2J\x1b]0;t\x07",
+               "new\nline"]
+
+
+def test_hostile_test_names(pytester: pytest.Pytester) -> None:
+    """Names no shell sees, that make no file, that the history keeps exactly (bound SQL
+    parameters) and that every report shows escaped."""
+    pytester.makepyfile(test_names=f"""
+        import pytest
+
+        @pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6, 7], ids={HOSTILE_IDS!r})
+        def test_named(perf, n):
+            perf(len, "abc")
+    """)
+    first = run(pytester, "--perf-json", "out.json", "--perf-report", "report.html",
+                "--perf-history", "h.sqlite")
+    first.assert_outcomes(passed=8)
+    second = run(pytester, "--perf-report", "report.md", "--perf-history", "h.sqlite",
+                 "--performance-regression")
+    second.assert_outcomes(passed=8)  # the history survived the DROP TABLE name
+    names = {b["name"] for b in json.loads((pytester.path / "out.json").read_text())["benchmarks"]}
+    assert len(names) == 8
+    assert "test_names.py::test_named[x'); DROP TABLE runs;--]" in names
+    assert not list(pytester.path.parent.rglob("pwned")) and not list(pytester.path.rglob("escape*"))
+    page = (pytester.path / "report.html").read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    markdown = (pytester.path / "report.md").read_text()
+    rows = [line for line in markdown.splitlines() if line.startswith("| test_names.py")]
+    assert len(rows) == 8 and "<script>" not in markdown
+    for output in (first.stdout.str(), second.stdout.str()):
+        assert "\x1b" not in output and "\x07" not in output
+
+
 def test_unused_budget_entries_are_noted(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yml", perfbudget=BUDGETS + "  test_tpyo:\n    latency: {median: 1s}\n")
     pytester.makepyfile("def test_it(perf):\n    perf(len, 'x')\n")
@@ -660,6 +694,99 @@ def test_a_failing_child_process_fails_the_test(pytester: pytest.Pytester) -> No
     result = run(pytester, "--perf-processes", "2")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["process 1 of 2 measuring *test_differs failed (exit 1):*"])
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for whoever adopted it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+IN_CHILD_CONFTEST = """
+    import os
+    def pytest_configure(config):
+        if config.getoption("perfbudget_worker_output"):
+            os.environ["PERFBUDGET_IN_CHILD"] = "1"
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc and uses signals")
+def test_a_worker_that_crashes_exits_or_raises_fails_that_test_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import os, signal, sys
+
+        CHILD = "PERFBUDGET_IN_CHILD" in os.environ
+
+        def test_exits(perf):
+            perf(len, "abc")
+            if CHILD:
+                os._exit(3)
+
+        def test_segfaults(perf):
+            perf(len, "abc")
+            if CHILD:
+                os.kill(os.getpid(), signal.SIGSEGV)
+
+        def test_aborts(perf):
+            perf(len, "abc")
+            if CHILD:
+                os.abort()
+
+        def test_raises(perf):
+            perf(len, "abc")
+            raise RuntimeError("broken body")
+
+        def test_floods_and_fails(perf):
+            perf(len, "abc")
+            if CHILD:  # pytest shows what it captured: megabytes, in the child's report
+                sys.stdout.write("x" * 3_000_000)
+                sys.stderr.write(("y" * 99 + "\\n") * 30_000)
+                raise RuntimeError("flooded")
+
+        def test_fine(perf):
+            perf(len, "abc")
+    """)
+    pytester.makeconftest(IN_CHILD_CONFTEST)
+    result = run(pytester, "--perf-processes", "2")
+    result.assert_outcomes(passed=1, failed=5)
+    result.stdout.fnmatch_lines_random([
+        "*process 1 of 2 measuring *test_exits failed (exit 3):*",
+        "*process 1 of 2 measuring *test_segfaults failed (killed by signal 11 (SIGSEGV)):*",
+        "*process 1 of 2 measuring *test_aborts failed (killed by signal 6 (SIGABRT)):*",
+        "*RuntimeError: broken body*",
+        "*process 1 of 2 measuring *test_floods_and_fails failed (exit 1):*",
+        "*bytes not shown ...]*",
+    ])
+    assert len(result.stdout.str()) < 200_000  # megabytes of output are not replayed
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_worker_leaves_nothing_running(pytester: pytest.Pytester) -> None:
+    """A perf test that starts a child and returns: the worker's process group is killed, and
+    the child holding the worker's stdout open does not keep the session waiting."""
+    pytester.makepyfile(f"""
+        import os, subprocess
+
+        def test_starts_a_straggler(perf):
+            perf(len, "abc")
+            if "PERFBUDGET_IN_CHILD" in os.environ:
+                child = subprocess.Popen(["sleep", "300"])
+                with open("pids", "a") as f:
+                    f.write(f"{{child.pid}}\\n")
+
+        def test_fine(perf):
+            perf(len, "abc")
+    """)
+    pytester.makeconftest(IN_CHILD_CONFTEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-processes", "2",
+                                           timeout=120)
+    result.assert_outcomes(passed=2)
+    pids = [int(line) for line in (pytester.path / "pids").read_text().split()]
+    assert len(pids) == 2
+    assert not [pid for pid in pids if _running(pid)]
 
 
 def test_pinned_to_a_cpu(project: pytest.Pytester) -> None:

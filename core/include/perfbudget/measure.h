@@ -383,7 +383,10 @@ PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *res
 
 /** A ready-made main() for suite executables: --list, --filter PATTERN, --json FILE,
  *  --budget FILE, --help and the measuring options. Prints a summary table; returns the process
- *  exit code (0 pass, 1 a benchmark failed or breached its budget, 2 usage error).
+ *  exit code (0 pass, 1 a benchmark failed or breached its budget, 2 usage error). With --ctest
+ *  (Linux) it measures in a child, the executable started again, and fails the test with the
+ *  reason when that child crashes, exits, outlives --timeout or leaves processes behind; the
+ *  process calling it becomes the child subreaper of what it starts.
  *  Lives in the perfbudget_main library, the one part of perfbudget that prints. */
 PERFBUDGET_API int perfbudget_main(int argc, char **argv, const char *suite_name,
                                    const perfbudget_benchmark_def *defs, size_t count);
