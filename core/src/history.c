@@ -88,7 +88,15 @@ static int unwritable(const char *path) {
  * waited and how to wait longer), the disk full, the file damaged or read-only. */
 static int db_fail(perfbudget_history *h, const char *what) {
     const char *detail = sqlite3_errmsg(h->db);
-    switch (sqlite3_errcode(h->db)) {
+    int code = sqlite3_errcode(h->db);
+    /* "disk I/O error" hides the cause; the system's errno names it (a full disk fails the
+     * -shm file's growth this way, not as SQLITE_FULL). */
+    int error = code == SQLITE_IOERR || code == SQLITE_CANTOPEN ? sqlite3_system_errno(h->db) : 0;
+    if (error == ENOSPC || error == EDQUOT) code = SQLITE_FULL;
+    else if (error != 0)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s (%s)", h->path, what,
+                                detail, strerror(error));
+    switch (code) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
@@ -97,9 +105,9 @@ static int db_fail(perfbudget_history *h, const char *what) {
                                 h->path, what, h->busy_timeout_ms);
     case SQLITE_FULL:
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s: %s: no space left on device (%s); nothing of it "
-                                "was written",
-                                h->path, what, detail);
+                                "history %s: %s: no space left on device; the history is "
+                                "unchanged",
+                                h->path, what);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
@@ -107,9 +115,9 @@ static int db_fail(perfbudget_history *h, const char *what) {
                                 "%s); left unchanged: move it aside to start a new one",
                                 h->path, detail, what);
     case SQLITE_READONLY: {
-        int error = h->read_only_errno ? h->read_only_errno : unwritable(h->path);
+        int cause = h->read_only_errno ? h->read_only_errno : unwritable(h->path);
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: it is read-only (%s)",
-                                h->path, what, error ? strerror(error) : detail);
+                                h->path, what, cause ? strerror(cause) : detail);
     }
     default:
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s", h->path, what,
