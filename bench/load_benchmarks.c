@@ -9,7 +9,7 @@
  *               the history, loaded back, reports rendered
  *   writers N   N processes appending 50 runs of 10 benchmarks each to one history
  * Run: build/bench/load_benchmarks                 the table for 1k/10k benchmarks, 100k/1M
- *                                                  samples and 8 writers
+ *                                                  samples and 1/8 writers, best of 3 each
  *      build/bench/load_benchmarks suite 20000     one case
  *      build/bench/load_benchmarks --check         ctest: the 10k and 1M cases once, checking
  *                                                  results and a generous peak-RSS ceiling,
@@ -295,6 +295,21 @@ static measured run_case(const char *kind, size_t n) {
     return m;
 }
 
+/* Times: each phase's fastest of `repeats` runs, since other load on the machine only ever
+ * adds time; RSS: the largest. */
+enum { REPEATS = 3 };
+static measured best_of(int repeats, const char *kind, size_t n) {
+    measured best = run_case(kind, n);
+    for (int k = 1; k < repeats && best.o.ok; k++) {
+        measured m = run_case(kind, n);
+        if (!m.o.ok) return m;
+        for (int p = 0; p < PHASES; p++)
+            if (m.o.ms[p] >= 0 && m.o.ms[p] < best.o.ms[p]) best.o.ms[p] = m.o.ms[p];
+        if (m.peak_rss_kib > best.peak_rss_kib) best.peak_rss_kib = m.peak_rss_kib;
+    }
+    return best;
+}
+
 static void print_header(void) {
     printf("%-8s %9s %9s", "case", "N", "peak RSS");
     for (int p = 0; p < PHASES; p++) printf(" %9s", phase_names[p]);
@@ -333,8 +348,8 @@ static int check(void) {
     static const struct {
         const char *kind;
         size_t n;
-        long ceiling_mib; /* measured: 131, 87, 5 MiB */
-    } cases[] = {{"suite", 10000, 512}, {"samples", 1000000, 384}, {"writers", 8, 64}};
+        long ceiling_mib; /* measured: 57, 87, 5 MiB */
+    } cases[] = {{"suite", 10000, 256}, {"samples", 1000000, 384}, {"writers", 8, 64}};
     int failures = 0;
     print_header();
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -355,7 +370,7 @@ int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--check") == 0) return check();
     if (argc == 3) {
         print_header();
-        measured m = run_case(argv[1], (size_t)strtoull(argv[2], NULL, 10));
+        measured m = best_of(REPEATS, argv[1], (size_t)strtoull(argv[2], NULL, 10));
         print_row(argv[1], (size_t)strtoull(argv[2], NULL, 10), &m);
         return m.o.ok ? 0 : 1;
     }
@@ -371,9 +386,11 @@ int main(int argc, char **argv) {
     int failures = 0;
     print_header();
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        measured m = run_case(table[i].kind, table[i].n);
+        measured m = best_of(REPEATS, table[i].kind, table[i].n);
         print_row(table[i].kind, table[i].n, &m);
         failures += !m.o.ok;
     }
+    printf("times: the fastest of %d runs of each case (this machine is shared and noisy)\n",
+           REPEATS);
     return failures ? 1 : 0;
 }
