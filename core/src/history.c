@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -264,7 +263,7 @@ static char *immutable_uri(const char *path) {
     return uri;
 }
 
-static int connect(perfbudget_history *h, int flags) {
+static int connect_database(perfbudget_history *h, int flags) {
     char *uri = NULL;
     if (h->read_only_errno == EROFS || h->read_only_errno == EPERM) {
         if ((uri = immutable_uri(h->path)) == NULL)
@@ -315,7 +314,7 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
         return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create its directory: %s",
                                 path, strerror(error));
     }
-    int code = connect(h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int code = connect_database(h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int error = code == PERFBUDGET_OK ? 0 : unwritable(path);
     if (error != 0 && access(path, F_OK) != 0) {
         code = perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create it: %s", path,
@@ -326,7 +325,7 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
         sqlite3_close(h->db);
         h->db = NULL;
         h->read_only_errno = error;
-        code = connect(h, SQLITE_OPEN_READONLY);
+        code = connect_database(h, SQLITE_OPEN_READONLY);
     }
     if (code != PERFBUDGET_OK) {
         perfbudget_history_close(h);
