@@ -66,10 +66,11 @@ static const char *const migrations[] = {
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
-/* Why path cannot be written (errno), or 0: the file's own permission when it exists, else
- * its directory's. Names the cause that SQLite only reports as "unable to open". */
+/* Why path cannot be written (errno), or 0: the file's own permission when it exists, then
+ * its directory's, where SQLite keeps the -wal and -shm files beside it. Names the cause that
+ * SQLite only reports as "unable to open". */
 static int unwritable(const char *path) {
-    if (access(path, F_OK) == 0) return access(path, W_OK) == 0 ? 0 : errno;
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) return errno;
     size_t length = strlen(path);
     char *directory = malloc(length + 2);
     if (directory == NULL) return 0;
@@ -326,6 +327,13 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
         h->db = NULL;
         h->read_only_errno = error;
         code = connect_database(h, SQLITE_OPEN_READONLY);
+        /* Where something may still write it (permissions, not a read-only file system),
+         * SQLite reads a WAL database only through its -shm file, which it cannot create. */
+        if (code != PERFBUDGET_OK && error != EROFS && error != EPERM)
+            code = perfbudget__fail(ctx, PERFBUDGET_EIO,
+                                    "history %s: it is read-only (%s), and SQLite cannot read it "
+                                    "without creating %s-shm beside it",
+                                    path, strerror(error), path);
     }
     if (code != PERFBUDGET_OK) {
         perfbudget_history_close(h);

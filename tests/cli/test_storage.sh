@@ -10,6 +10,7 @@
 # Usage: test_storage.sh PATH_TO_PERFBUDGET
 set -euo pipefail
 perfbudget=$(realpath "$1")
+command -v python3 >/dev/null || { echo "test_storage.sh needs python3 (it writes and checks JSON)"; exit 1; }
 if [[ $(id -u) -eq 0 && ${PERFBUDGET_STORAGE_NAMESPACE:-0} != 1 ]] &&
    unshare -m --propagation private true 2>/dev/null; then
   PERFBUDGET_STORAGE_NAMESPACE=1 exec unshare -m --propagation private bash "$0" "$@"
