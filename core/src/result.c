@@ -124,16 +124,27 @@ static json_t *result_json(const perfbudget_result *r) {
 
 /* Appends a benchmark's JSON as an element of the root's "benchmarks" array at depth 2: the
  * text json_dumps would give inside the whole document, two more spaces after each newline (a
- * JSON string never holds a raw newline). */
+ * JSON string never holds a raw newline). Copied by hand: a million samples are a million
+ * lines, too many for a formatted append each. */
 static int append_nested(perfbudget__text *out, const char *element) {
-    perfbudget__append(out, "  ");
-    for (const char *line = element; *line;) {
-        const char *end = strchr(line, '\n');
-        size_t length = end ? (size_t)(end - line + 1) : strlen(line);
-        perfbudget__append(out, "%.*s%s", (int)length, line, end ? "  " : "");
-        line += length;
+    size_t length = strlen(element), lines = 1;
+    for (const char *p = element; (p = strchr(p, '\n')) != NULL; p++) lines++;
+    size_t needed = out->length + length + 2 * lines + 1;
+    if (!out->failed && needed > out->capacity) {
+        char *grown = realloc(out->data, 2 * needed);
+        if (grown == NULL) out->failed = 1;
+        else out->data = grown, out->capacity = 2 * needed;
     }
-    return out->failed ? -1 : 0;
+    if (out->failed) return -1;
+    char *w = out->data + out->length;
+    *w++ = ' ', *w++ = ' ';
+    for (const char *p = element; *p; p++) {
+        *w++ = *p;
+        if (*p == '\n') *w++ = ' ', *w++ = ' ';
+    }
+    *w = '\0';
+    out->length = (size_t)(w - out->data);
+    return 0;
 }
 
 /* One benchmark's JSON tree at a time, dumped and freed before the next: the trees of a whole
