@@ -3,6 +3,8 @@
  *   history_append_100x100  appending one run of 100 benchmarks x 100 samples (target < 20 ms)
  *   history_trend_100k      the series of one benchmark over a history of 100,000 runs
  *                           (what `perfbudget history` reads per benchmark; target < 200 ms)
+ *   history_latest_100k     the baseline "latest" (each benchmark's newest result) over the
+ *                           same history: linear in its size, where it once was quadratic
  * Run: build/bench/history_benchmarks [--filter NAME] */
 #define _POSIX_C_SOURCE 200809L
 #include <perfbudget/perfbudget.h>
@@ -117,10 +119,26 @@ static void bench_trend(perfbudget_state *state) {
     }
 }
 
+static void bench_latest(perfbudget_state *state) {
+    fixture *f = perfbudget_state_userdata(state);
+    while (perfbudget_loop(state)) {
+        perfbudget_result **latest;
+        size_t count;
+        if (perfbudget_history_load_latest(f->history, "env", NULL, &latest, &count) !=
+                PERFBUDGET_OK ||
+            count != 10)
+            perfbudget_state_fail(state, "latest does not hold the 10 benchmarks");
+        else
+            perfbudget_results_free(latest, count);
+    }
+}
+
 static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "history_append_100x100", .run = bench_append, .setup = setup_append,
      .teardown = teardown},
     {.name = "history_trend_100k", .run = bench_trend, .setup = setup_trend, .teardown = teardown},
+    {.name = "history_latest_100k", .run = bench_latest, .setup = setup_trend,
+     .teardown = teardown},
 };
 
 int main(int argc, char **argv) {

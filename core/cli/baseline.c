@@ -22,23 +22,29 @@ static void usage(FILE *out) {
             "options: --history FILE, --budget FILE (whose settings.history to use)\n");
 }
 
-/* The environment an exported file was measured on, written beside the results. */
-static int add_run_record(const char *path, const perfbudget_run_record *run, const char *name) {
-    json_error_t error;
-    json_t *root = json_load_file(path, 0, &error);
-    if (root == NULL) return -1;
-    json_object_set_new(root, "baseline",
-                        json_pack("{s:s, s:I, s:s, s:s, s:s, s:b, s:I}", "name", name, "run_id",
-                                  (json_int_t)run->id, "environment", run->environment, "commit",
-                                  run->commit, "branch", run->branch, "dirty", run->dirty,
-                                  "created_ns", (json_int_t)run->created_ns));
-    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+/* The exported file: the result file of the run with, beside it, the environment it was
+ * measured on. Composed in memory and written once, atomically: a crash, a full disk or a
+ * second export to the same file leaves the old file or the whole new one. */
+static int export_text(perfbudget_context *ctx, const perfbudget_run_record *run, const char *name,
+                       perfbudget_result *const *results, size_t count, char **out) {
+    char suite[160];
+    snprintf(suite, sizeof suite, "baseline %s", name);
+    char *results_text;
+    int code = perfbudget__results_json_text(ctx, suite, results, count, &results_text);
+    if (code != PERFBUDGET_OK) return code;
+    json_t *root = json_loads(results_text, 0, NULL);
+    free(results_text);
+    if (root != NULL)
+        json_object_set_new(root, "baseline",
+                            json_pack("{s:s, s:I, s:s, s:s, s:s, s:b, s:I}", "name", name,
+                                      "run_id", (json_int_t)run->id, "environment",
+                                      run->environment, "commit", run->commit, "branch",
+                                      run->branch, "dirty", run->dirty, "created_ns",
+                                      (json_int_t)run->created_ns));
+    *out = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(root);
-    if (text == NULL) return -1;
-    /* Atomically, as every perfbudget write: temporary file, fsync, rename. */
-    int status = perfbudget__write_file_atomic(NULL, path, text, strlen(text));
-    free(text);
-    return status == PERFBUDGET_OK ? 0 : -1;
+    return *out != NULL ? PERFBUDGET_OK
+                        : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
 }
 
 static int export_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *name,
@@ -58,13 +64,13 @@ static int export_baseline(perfbudget_context *ctx, perfbudget_history *history,
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
-    char suite[160];
-    snprintf(suite, sizeof suite, "baseline %s", name);
-    int code = perfbudget_results_write_json(ctx, file, suite, results, count);
+    char *text = NULL;
+    int code = export_text(ctx, &run, name, results, count, &text);
     perfbudget_results_free(results, count);
-    if (code != PERFBUDGET_OK || add_run_record(file, &run, name) != 0) {
-        fprintf(stderr, "perfbudget baseline: cannot write %s: %s\n", file,
-                code != PERFBUDGET_OK ? perfbudget_errmsg(ctx) : "I/O error");
+    if (code == PERFBUDGET_OK) code = perfbudget__write_file_atomic(ctx, file, text, strlen(text));
+    free(text);
+    if (code != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
     printf("baseline '%s' (run %lld, %zu benchmarks) exported to %s\n", name, (long long)run_id,

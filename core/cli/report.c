@@ -194,12 +194,12 @@ int perfbudget_cli_report(int argc, char **argv) {
     }
     if (exit_code == 0 && output == NULL) fputs(text, stdout);
     if (exit_code == 0 && output != NULL) {
-        FILE *f = fopen(output, "w");
-        if (f == NULL || fputs(text, f) < 0) {
-            fprintf(stderr, "perfbudget report: cannot write %s\n", output);
+        /* Atomically, as every perfbudget write: a failed or concurrent write never leaves
+         * half a report. */
+        if (perfbudget__write_file_atomic(ctx, output, text, strlen(text)) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         }
-        if (f != NULL && fclose(f) != 0) exit_code = 2;
     }
     if (exit_code == 0 && format == PERFBUDGET_REPORT_MARKDOWN) perfbudget__add_step_summary(text);
     perfbudget_free(text);

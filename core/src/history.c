@@ -21,7 +21,11 @@ struct perfbudget_history {
     perfbudget_context *ctx;
     sqlite3 *db;
     char *path;
+    int busy_timeout_ms;
+    int read_only_errno; /* why the history could only be opened for reading; 0: writable */
 };
+
+enum { DEFAULT_BUSY_TIMEOUT_MS = 30000 };
 
 /* Each step takes the schema from version i to i + 1; released steps never change. */
 static const char *const migrations[] = {
@@ -65,9 +69,63 @@ static const char *const migrations[] = {
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
+/* Why path cannot be written (errno), or 0: the file's own permission when it exists, then
+ * its directory's, where SQLite keeps the -wal and -shm files beside it. Names the cause that
+ * SQLite only reports as "unable to open". */
+static int unwritable(const char *path) {
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) return errno;
+    size_t length = strlen(path);
+    char *directory = malloc(length + 2);
+    if (directory == NULL) return 0;
+    memcpy(directory, path, length + 1);
+    char *slash = strrchr(directory, '/');
+    if (slash == NULL) strcpy(directory, ".");
+    else if (slash == directory) slash[1] = '\0';
+    else *slash = '\0';
+    int error = access(directory, W_OK) == 0 ? 0 : errno;
+    free(directory);
+    return error;
+}
+
+/* The message says what the user can act on: locked (by whom it cannot know, so how long it
+ * waited and how to wait longer), the disk full, the file damaged or read-only. */
 static int db_fail(perfbudget_history *h, const char *what) {
-    return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s", h->path, what,
-                            sqlite3_errmsg(h->db));
+    const char *detail = sqlite3_errmsg(h->db);
+    int code = sqlite3_errcode(h->db);
+    /* "disk I/O error" hides the cause; the system's errno names it (a full disk fails the
+     * -shm file's growth this way, not as SQLITE_FULL). */
+    int error = code == SQLITE_IOERR || code == SQLITE_CANTOPEN ? sqlite3_system_errno(h->db) : 0;
+    if (error == ENOSPC || error == EDQUOT) code = SQLITE_FULL;
+    else if (error != 0)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s (%s)", h->path, what,
+                                detail, strerror(error));
+    switch (code) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                "history %s: %s: the database is locked by another connection "
+                                "(waited %d ms; PERFBUDGET_BUSY_TIMEOUT_MS sets the wait)",
+                                h->path, what, h->busy_timeout_ms);
+    case SQLITE_FULL:
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                "history %s: %s: no space left on device; the history is "
+                                "unchanged",
+                                h->path, what);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                "history %s is not a perfbudget history or is damaged (%s, while "
+                                "%s); left unchanged: move it aside to start a new one",
+                                h->path, detail, what);
+    case SQLITE_READONLY: {
+        int cause = h->read_only_errno ? h->read_only_errno : unwritable(h->path);
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: it is read-only (%s)",
+                                h->path, what, cause ? strerror(cause) : detail);
+    }
+    default:
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s", h->path, what,
+                                detail);
+    }
 }
 
 static int64_t wall_ns(void) {
@@ -95,6 +153,15 @@ static int make_parent_directories(const char *path) {
     return 0;
 }
 
+/* Version 0 with tables in it is some other program's database: adding ours would change a
+ * file that is not ours. */
+static int foreign_database(perfbudget_history *h, int objects) {
+    return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                            "history %s is an SQLite database but not a perfbudget history (it "
+                            "holds %d tables or indexes of another program); left unchanged",
+                            h->path, objects);
+}
+
 static int migrate(perfbudget_history *h) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
@@ -108,15 +175,33 @@ static int migrate(perfbudget_history *h) {
                                 "(%s) reads (%d); upgrade perfbudget",
                                 h->path, version, perfbudget_version(), SCHEMA_VERSION);
     if (version == SCHEMA_VERSION) return PERFBUDGET_OK;
+    if (h->read_only_errno != 0)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                "history %s: %s, and read-only (%s)", h->path,
+                                version == 0 ? "not a perfbudget history yet"
+                                             : "needs its schema upgraded",
+                                strerror(h->read_only_errno));
     /* One writer migrates; the others wait on the lock, then find the work done. */
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(h, "locking for migration");
-    if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT (SELECT user_version FROM pragma_user_version), "
+                           "(SELECT count(*) FROM sqlite_master)",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        int code = db_fail(h, "reading the schema version");
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-        return db_fail(h, "reading the schema version");
+        return code;
     }
-    version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+    int objects = 0;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        version = sqlite3_column_int(stmt, 0);
+        objects = sqlite3_column_int(stmt, 1);
+    }
     sqlite3_finalize(stmt);
+    if (version == 0 && objects > 0) {
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        return foreign_database(h, objects);
+    }
     for (int step = version; step < SCHEMA_VERSION; step++)
         if (sqlite3_exec(h->db, migrations[step], NULL, NULL, NULL) != SQLITE_OK) {
             int code = db_fail(h, "migrating the schema");
@@ -134,10 +219,90 @@ static int migrate(perfbudget_history *h) {
     return PERFBUDGET_OK;
 }
 
+/* PERFBUDGET_BUSY_TIMEOUT_MS: how long a writer waits for another one's lock. */
+static int busy_timeout(perfbudget_context *ctx, int *out) {
+    const char *text = getenv("PERFBUDGET_BUSY_TIMEOUT_MS");
+    *out = DEFAULT_BUSY_TIMEOUT_MS;
+    if (text == NULL || text[0] == '\0') return PERFBUDGET_OK;
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || value < 0 || value > 86400000)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "PERFBUDGET_BUSY_TIMEOUT_MS=%s: expected milliseconds, 0 to "
+                                "86400000",
+                                text);
+    *out = (int)value;
+    return PERFBUDGET_OK;
+}
+
+/* Refuses a file that is an SQLite database of some other program (a mistyped --history)
+ * before anything is written to it, switching it to WAL included. */
+static int check_ours(perfbudget_history *h) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT (SELECT user_version FROM pragma_user_version), "
+                           "(SELECT count(*) FROM sqlite_master)",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading the schema version");
+    int step = sqlite3_step(stmt);
+    int version = step == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+    int objects = step == SQLITE_ROW ? sqlite3_column_int(stmt, 1) : 0;
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_ROW) return db_fail(h, "reading the schema version");
+    return version == 0 && objects > 0 ? foreign_database(h, objects) : PERFBUDGET_OK;
+}
+
+/* "file:" URI of path with immutable=1, for a file nothing can change (read-only file system,
+ * immutable attribute): SQLite then reads a WAL database without creating its -shm file. */
+static char *immutable_uri(const char *path) {
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-~";
+    size_t length = strlen(path);
+    char *uri = malloc(3 * length + sizeof "file:?immutable=1");
+    if (uri == NULL) return NULL;
+    char *out = uri + sprintf(uri, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        out += strchr(safe, *p) != NULL ? sprintf(out, "%c", *p) : sprintf(out, "%%%02X", *p);
+    strcpy(out, "?immutable=1");
+    return uri;
+}
+
+static int connect_database(perfbudget_history *h, int flags) {
+    char *uri = NULL;
+    if (h->read_only_errno == EROFS || h->read_only_errno == EPERM) {
+        if ((uri = immutable_uri(h->path)) == NULL)
+            return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history %s: out of memory",
+                                    h->path);
+        flags |= SQLITE_OPEN_URI;
+    }
+    int status = sqlite3_open_v2(uri ? uri : h->path, &h->db, flags, NULL);
+    free(uri);
+    if (status == SQLITE_OK) sqlite3_busy_timeout(h->db, h->busy_timeout_ms);
+    int code = status == SQLITE_OK ? check_ours(h) : PERFBUDGET_OK;
+    /* WAL: readers never block the writer and never see half a transaction. A read-only
+     * connection cannot switch modes and needs not: the file says WAL already. */
+    if (status == SQLITE_OK && code == PERFBUDGET_OK && (flags & SQLITE_OPEN_READWRITE))
+        status = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+    if (status == SQLITE_OK && code == PERFBUDGET_OK)
+        status = sqlite3_exec(h->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    if (status != SQLITE_OK)
+        code = h->db != NULL ? db_fail(h, "opening")
+                             : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM,
+                                                "history %s: out of memory", h->path);
+    if (code == PERFBUDGET_OK) code = migrate(h);
+    if (code != PERFBUDGET_OK) {
+        sqlite3_close(h->db);
+        h->db = NULL;
+    }
+    return code;
+}
+
 int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
     if (path == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open: NULL argument");
     *out = NULL;
+    int timeout;
+    if (busy_timeout(ctx, &timeout) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     perfbudget_history *h = calloc(1, sizeof *h);
     if (h == NULL || (h->path = malloc(strlen(path) + 1)) == NULL) {
         free(h);
@@ -145,6 +310,7 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
     }
     memcpy(h->path, path, strlen(path) + 1);
     h->ctx = ctx;
+    h->busy_timeout_ms = timeout;
     if (make_parent_directories(path) != 0) {
         int error = errno;
         free(h->path);
@@ -152,23 +318,27 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
         return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create its directory: %s",
                                 path, strerror(error));
     }
-    int status = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (status == SQLITE_OK) sqlite3_busy_timeout(h->db, 30000);
-    /* WAL: readers never block the writer and never see half a transaction. */
-    if (status == SQLITE_OK)
-        status = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL,
-                              NULL, NULL);
-    int code = status == SQLITE_OK
-                   ? migrate(h)
-                   : perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: %s", path,
-                                      h->db ? sqlite3_errmsg(h->db) : "cannot open");
+    int code = connect_database(h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int error = code == PERFBUDGET_OK ? 0 : unwritable(path);
+    if (error != 0 && access(path, F_OK) != 0) {
+        code = perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create it: %s", path,
+                                strerror(error));
+    } else if (error != 0) {
+        /* A read-only file or file system (a mounted checkout, an archived CI workspace) still
+         * serves reports and trends; writing fails later, saying why. */
+        sqlite3_close(h->db);
+        h->db = NULL;
+        h->read_only_errno = error;
+        code = connect_database(h, SQLITE_OPEN_READONLY);
+        /* Where something may still write it (permissions, not a read-only file system),
+         * SQLite reads a WAL database only through its -shm file, which it cannot create. */
+        if (code != PERFBUDGET_OK && error != EROFS && error != EPERM)
+            code = perfbudget__fail(ctx, PERFBUDGET_EIO,
+                                    "history %s: it is read-only (%s), and SQLite cannot read it "
+                                    "without creating %s-shm beside it",
+                                    path, strerror(error), path);
+    }
     if (code != PERFBUDGET_OK) {
-        if (status == SQLITE_NOTADB || sqlite3_errcode(h->db) == SQLITE_NOTADB ||
-            sqlite3_errcode(h->db) == SQLITE_CORRUPT)
-            perfbudget__fail(ctx, PERFBUDGET_EIO,
-                             "history %s is not a perfbudget history or is damaged (%s); move it "
-                             "aside to start a new one",
-                             path, sqlite3_errmsg(h->db));
         perfbudget_history_close(h);
         return code;
     }
@@ -486,11 +656,15 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
         environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
+                           /* One pass over the runs of this environment and branch, not a
+                            * subquery per stored result: that was quadratic in the number of
+                            * runs (28 ms at 1,600 runs, seconds at 10,000). */
                            "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
-                           "r.custom_metrics, r.stages FROM results r JOIN benchmarks b ON b.id = "
-                           "r.benchmark_id WHERE r.run_id = (SELECT max(x.run_id) FROM results x "
-                           "JOIN runs u ON u.id = x.run_id WHERE x.benchmark_id = r.benchmark_id "
-                           "AND u.environment = ?1 AND u.branch IS ?2) ORDER BY b.name",
+                           "r.custom_metrics, r.stages FROM (SELECT x.benchmark_id, max(x.run_id) AS run_id "
+                           "FROM runs u JOIN results x ON x.run_id = u.id WHERE u.environment = ?1 "
+                           "AND u.branch IS ?2 GROUP BY x.benchmark_id) latest JOIN results r ON "
+                           "r.run_id = latest.run_id AND r.benchmark_id = latest.benchmark_id "
+                           "JOIN benchmarks b ON b.id = r.benchmark_id ORDER BY b.name",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "reading the latest results");
     sqlite3_bind_text(stmt, 1, environment, -1, SQLITE_STATIC);

@@ -19,6 +19,9 @@ static void text(perfbudget__text *h, const char *s) {
 }
 
 enum { WIDTH = 640, HEIGHT = 120, MARGIN = 40 };
+/* Dots drawn per band: 600 px cannot show more, and one <circle> per sample made the report of
+ * a 1,000,000-sample benchmark 60 MB that no browser opens. */
+enum { MAX_DOTS = 2000 };
 
 static double x_of(double value, double low, double high) {
     return high > low ? MARGIN + (value - low) / (high - low) * (WIDTH - 2 * MARGIN) : WIDTH / 2.0;
@@ -57,13 +60,20 @@ static void distribution(perfbudget__text *h, const perfbudget_result *r,
     perfbudget__append(h, "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">%s</text>",
                        WIDTH - MARGIN,
                        HEIGHT - 8, label);
-    /* A fixed jitter pattern: the same file for the same data. */
-    for (size_t i = 0; i < n; i++)
+    /* A fixed jitter pattern: the same file for the same data. Beyond MAX_DOTS, every k-th
+     * sample: an even subsample of the run, whose min and max still set the axis. */
+    size_t step = n > MAX_DOTS ? (n + MAX_DOTS - 1) / MAX_DOTS : 1;
+    for (size_t i = 0; i < n; i += step)
         perfbudget__append(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"current\"/>",
-                           x_of(samples[i], low, high), 20.0 + (double)((i * 37) % 17));
-    for (size_t i = 0; i < nb; i++)
+                           x_of(samples[i], low, high), 20.0 + (double)((i / step * 37) % 17));
+    if (step > 1)
+        perfbudget__append(h, "<text x=\"%d\" y=\"12\" class=\"legend\" text-anchor=\"end\">"
+                              "%zu of %zu samples drawn</text>",
+                           WIDTH - 4, (n + step - 1) / step, n);
+    step = nb > MAX_DOTS ? (nb + MAX_DOTS - 1) / MAX_DOTS : 1;
+    for (size_t i = 0; i < nb; i += step)
         perfbudget__append(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"baseline\"/>",
-                           x_of(baseline[i], low, high), 55.0 + (double)((i * 37) % 17));
+                           x_of(baseline[i], low, high), 55.0 + (double)((i / step * 37) % 17));
     perfbudget__append(h, "<text x=\"4\" y=\"32\" class=\"legend\">now</text>");
     if (nb) perfbudget__append(h, "<text x=\"4\" y=\"67\" class=\"legend\">base</text>");
     for (size_t i = 0; i < count; i++) {

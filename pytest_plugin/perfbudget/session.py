@@ -64,6 +64,17 @@ def perf_session(config: pytest.Config) -> "PerfSession":
     return config.stash[SESSION_KEY]
 
 
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask would change it for every thread
+    for a moment); 0o022 where /proc does not say."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    return 0o022
+
+
 def _source_identity(function: Any) -> str:
     """The first 12 hex digits of a SHA-256 of the test function's source ("" if unknown)."""
     try:
@@ -731,9 +742,20 @@ class PerfSession:
                              commit=git_describe(self.rootdir)["commit"] or None,
                              created_ns=time.time_ns(),
                              baseline_results=list(self.baseline.values()), history=history)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        # Atomically, as the core writes: a temporary file of this process's own (xdist workers
+        # or two sessions may write the same report), fsync, rename.
+        handle, temporary = tempfile.mkstemp(prefix=path.name + ".tmp.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and kind == "md":
             with open(summary, "a", encoding="utf-8") as stream:

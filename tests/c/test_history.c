@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -281,6 +282,254 @@ static void test_damaged_and_unwritable(void **state) {
     assert_non_null(strstr(perfbudget_errmsg(*state), "/proc/perfbudget"));
 }
 
+/* The whole file, for checking that a refused file was left byte for byte as it was. */
+static char *slurp(const char *file, size_t *size) {
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long length = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc((size_t)length + 1);
+    *size = fread(data, 1, (size_t)length, f);
+    fclose(f);
+    return data;
+}
+
+static void spit(const char *file, const void *data, size_t size, const char *mode) {
+    FILE *f = fopen(file, mode);
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, size, f), size);
+    fclose(f);
+}
+
+static int file_exists(const char *file) { return access(file, F_OK) == 0; }
+
+static void assert_refused_unchanged(perfbudget_context *ctx, const char *db, const char *phrase) {
+    size_t before_size, after_size;
+    char *before = slurp(db, &before_size);
+    assert_non_null(before);
+    perfbudget_history *h = NULL;
+    assert_int_equal(perfbudget_history_open(ctx, db, &h), PERFBUDGET_EIO);
+    assert_null(h);
+    const char *message = perfbudget_errmsg(ctx);
+    print_message("%s\n", message);
+    assert_non_null(strstr(message, db));
+    assert_non_null(strstr(message, phrase));
+    char *after = slurp(db, &after_size);
+    assert_int_equal(before_size, after_size);
+    assert_memory_equal(before, after, before_size);
+    char wal[300];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    assert_false(file_exists(wal));
+    free(before);
+    free(after);
+}
+
+/* A text file, random bytes, another program's SQLite database: each refused with the file
+ * named, and left byte for byte as it was. */
+static void test_foreign_files_left_unchanged(void **state) {
+    const char *db = fresh("foreign");
+    perfbudget_history_close(open_history(*state, "foreign"));
+    const char *yaml = "version: 1\nbudgets:\n  decode: {latency: {p95: 250ms}}\n";
+    spit(db, yaml, strlen(yaml), "wb");
+    assert_refused_unchanged(*state, db, "not a perfbudget history or is damaged");
+    unsigned char noise_bytes[65536];
+    uint64_t seed = 7;
+    for (size_t i = 0; i < sizeof noise_bytes; i++) {
+        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+        noise_bytes[i] = (unsigned char)seed;
+    }
+    spit(db, noise_bytes, sizeof noise_bytes, "wb");
+    assert_refused_unchanged(*state, db, "not a perfbudget history or is damaged");
+    unlink(db);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "CREATE TABLE notes(body TEXT); INSERT INTO notes "
+                                       "VALUES('mine')", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_refused_unchanged(*state, db, "an SQLite database but not a perfbudget history");
+}
+
+/* A history cut short (a copy interrupted, a full disk outside SQLite's control): the error
+ * names the file and says it is damaged; the file is not rewritten. */
+static void test_truncated(void **state) {
+    const char *db = fresh("truncated");
+    perfbudget_history *h = open_history(*state, "truncated");
+    for (int i = 0; i < 200; i++) add(*state, h, "main", "c", 1000 + i);
+    perfbudget_history_close(h); /* the last close checkpoints: everything is in the file */
+    size_t size;
+    char *whole = slurp(db, &size);
+    free(whole);
+    print_message("history of 200 runs: %zu bytes; cut to %zu\n", size, size / 2);
+    assert_int_equal(truncate(db, (off_t)(size / 2)), 0);
+    int code = perfbudget_history_open(*state, db, &h);
+    perfbudget_run_record *runs = malloc(300 * sizeof *runs);
+    size_t count = 0;
+    if (code == PERFBUDGET_OK) { /* page 1 survived: the damage shows on reading */
+        code = perfbudget_history_runs(h, runs, 300, &count);
+        perfbudget_history_close(h);
+    }
+    free(runs);
+    assert_int_equal(code, PERFBUDGET_EIO);
+    print_message("%s\n", perfbudget_errmsg(*state));
+    assert_non_null(strstr(perfbudget_errmsg(*state), db));
+    assert_non_null(strstr(perfbudget_errmsg(*state), "damaged"));
+    struct stat after;
+    assert_int_equal(stat(db, &after), 0);
+    assert_int_equal((size_t)after.st_size, size / 2);
+}
+
+/* Garbage in the WAL: a torn tail after a crash is ignored (SQLite checks every frame's
+ * checksum), so the committed runs stay; a WAL that is garbage from its first byte is ignored
+ * entirely, and the runs already checkpointed into the file stay. */
+static void test_wal_with_garbage(void **state) {
+    const char *db = fresh("wal");
+    char wal[300];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    perfbudget_history *h = open_history(*state, "wal");
+    for (int i = 0; i < 3; i++) add(*state, h, "main", "checkpointed", 1000);
+    perfbudget_history_close(h);
+    pid_t child = fork();
+    if (child == 0) { /* commits 5 runs into the WAL, then dies without a checkpoint */
+        perfbudget_context *ctx;
+        perfbudget_history *mine;
+        if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+            perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+            _exit(1);
+        for (int i = 0; i < 5; i++) {
+            perfbudget_result *r = result_of(ctx, "decode", 1000);
+            perfbudget_run_info info = {.source = "cli"};
+            if (perfbudget_history_add_run(mine, &info, &r, 1, NULL) != PERFBUDGET_OK) _exit(2);
+            perfbudget_result_free(r);
+        }
+        kill(getpid(), SIGKILL);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    assert_true(file_exists(wal));
+    char garbage[10000];
+    for (size_t i = 0; i < sizeof garbage; i++) garbage[i] = (char)(i * 7919 % 251);
+    spit(wal, garbage, sizeof garbage, "ab");
+    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    perfbudget_run_record runs[16];
+    size_t count;
+    assert_int_equal(perfbudget_history_runs(h, runs, 16, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 8);
+    add(*state, h, "main", "after", 1000); /* and it takes new runs */
+    perfbudget_history_close(h);
+    /* Now the whole WAL is garbage (its header included). */
+    spit(wal, garbage, sizeof garbage, "wb");
+    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_runs(h, runs, 16, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 9);
+    for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, runs[i].id <= 3 || runs[i].id == 9 ? 2 : 1);
+    perfbudget_history_close(h);
+}
+
+/* Another connection holds the write lock past the busy timeout: the writer gives up with an
+ * error that says locked and names the file; once the lock goes, writing works again. A
+ * connection in EXCLUSIVE locking mode keeps even readers out: opening says locked too. */
+static void test_locked(void **state) {
+    const char *db = fresh("locked");
+    perfbudget_history *h = open_history(*state, "locked");
+    add(*state, h, "main", "c", 1000);
+    perfbudget_history_close(h);
+    setenv("PERFBUDGET_BUSY_TIMEOUT_MS", "200", 1);
+    for (int exclusive = 0; exclusive < 2; exclusive++) {
+        int ready[2], release[2];
+        assert_int_equal(pipe(ready), 0);
+        assert_int_equal(pipe(release), 0);
+        pid_t child = fork();
+        if (child == 0) {
+            sqlite3 *raw;
+            char byte = 'x';
+            if (sqlite3_open(db, &raw) != SQLITE_OK ||
+                sqlite3_exec(raw,
+                             exclusive ? "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                                         "DELETE FROM baselines"
+                                       : "BEGIN IMMEDIATE; DELETE FROM baselines",
+                             NULL, NULL, NULL) != SQLITE_OK)
+                _exit(1);
+            if (write(ready[1], &byte, 1) != 1 || read(release[0], &byte, 1) != 1) _exit(2);
+            sqlite3_exec(raw, "ROLLBACK", NULL, NULL, NULL);
+            sqlite3_close(raw);
+            _exit(0);
+        }
+        char byte;
+        assert_int_equal(read(ready[0], &byte, 1), 1);
+        int code = perfbudget_history_open(*state, db, &h);
+        if (exclusive) {
+            assert_int_equal(code, PERFBUDGET_EIO);
+        } else {
+            assert_int_equal(code, PERFBUDGET_OK);
+            perfbudget_result *r = result_of(*state, "decode", 1000);
+            perfbudget_run_info info = {.source = "cli"};
+            assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, NULL), PERFBUDGET_EIO);
+            perfbudget_result_free(r);
+            perfbudget_history_close(h);
+        }
+        print_message("%s\n", perfbudget_errmsg(*state));
+        assert_non_null(strstr(perfbudget_errmsg(*state), db));
+        assert_non_null(strstr(perfbudget_errmsg(*state), "locked by another connection"));
+        assert_non_null(strstr(perfbudget_errmsg(*state), "waited 200 ms"));
+        assert_int_equal(write(release[1], "x", 1), 1);
+        int status;
+        waitpid(child, &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(ready[0]), close(ready[1]), close(release[0]), close(release[1]);
+    }
+    h = open_history(*state, "locked");
+    add(*state, h, "main", "c", 1000);
+    perfbudget_run_record runs[4];
+    size_t count;
+    assert_int_equal(perfbudget_history_runs(h, runs, 4, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 2); /* the refused run left nothing behind */
+    perfbudget_history_close(h);
+    setenv("PERFBUDGET_BUSY_TIMEOUT_MS", "soon", 1);
+    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "PERFBUDGET_BUSY_TIMEOUT_MS=soon"));
+    unsetenv("PERFBUDGET_BUSY_TIMEOUT_MS");
+}
+
+/* 8 processes move the same baseline name 50 times each: no error, one baseline, pointing at
+ * a run one of them named. */
+static void test_concurrent_baseline_save(void **state) {
+    const char *db = fresh("baseline_race");
+    perfbudget_history *h = open_history(*state, "baseline_race");
+    int64_t ids[8];
+    for (int c = 0; c < 8; c++) ids[c] = add(*state, h, "main", "c", 1000 + c);
+    perfbudget_history_close(h);
+    pid_t children[8];
+    for (int c = 0; c < 8; c++) {
+        if ((children[c] = fork()) == 0) {
+            perfbudget_context *ctx;
+            perfbudget_history *mine;
+            if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+                perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+                _exit(1);
+            for (int i = 0; i < 50; i++)
+                if (perfbudget_history_save_baseline(mine, "release", ids[c]) != PERFBUDGET_OK)
+                    _exit(2);
+            perfbudget_history_close(mine);
+            perfbudget_context_free(ctx);
+            _exit(0);
+        }
+    }
+    for (int c = 0; c < 8; c++) {
+        int status;
+        waitpid(children[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    h = open_history(*state, "baseline_race");
+    perfbudget_baseline_record baselines[4];
+    size_t count;
+    assert_int_equal(perfbudget_history_baselines(h, baselines, 4, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_true(baselines[0].run_id >= ids[0] && baselines[0].run_id <= ids[7]);
+    perfbudget_history_close(h);
+}
+
 /* Deterministic noise of about +-2 %. */
 static double noise(uint64_t *seed) {
     *seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
@@ -334,6 +583,13 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_killed_writer, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_and_unwritable, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_files_left_unchanged, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_truncated, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_wal_with_garbage, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_locked, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_baseline_save, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_step_detection, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),

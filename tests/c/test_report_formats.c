@@ -167,10 +167,33 @@ static void test_html(void **state) {
     perfbudget_budget_free(budget);
 }
 
+/* A benchmark of 1,000,000 samples draws an even 2,000 of them (one <circle> each) and says so:
+ * a dot per sample made a 60 MB page. */
+static void test_html_many_samples(void **state) {
+    perfbudget_context *ctx = *state;
+    size_t n = 1000000;
+    double *samples = malloc(n * sizeof *samples);
+    for (size_t i = 0; i < n; i++) samples[i] = 1000.0 + (double)(i % 1000);
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_result_new(ctx, "big", samples, n, NULL, PERFBUDGET_RUN_OK, NULL,
+                                           &r),
+                     PERFBUDGET_OK);
+    free(samples);
+    char *out;
+    assert_int_equal(perfbudget_render_report(ctx, &r, 1, PERFBUDGET_REPORT_HTML, NULL, &out),
+                     PERFBUDGET_OK);
+    assert_int_equal(occurrences(out, "class=\"current\""), 2000);
+    assert_non_null(strstr(out, "2000 of 1000000 samples drawn"));
+    assert_true(strlen(out) < 1000000);
+    perfbudget_free(out);
+    perfbudget_result_free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_markdown_and_csv, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_html, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_html_many_samples, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,9 +141,53 @@ static void test_write_and_read_back(void **state) {
     perfbudget_suite_free(suite);
 }
 
+/* The file is written one benchmark at a time; its text must be exactly what jansson gives for
+ * the whole document (indent 1, 17 digits), for 0, 1 and several benchmarks with names and
+ * messages that need escaping (newlines included). */
+static void test_text_as_one_document(void **state) {
+    char dir[] = "/tmp/perfbudget-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    perfbudget_result *r[5];
+    const double samples[4] = {1.5, 2.0, 3e-9, 1e300};
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "b\"%d\n\\x", i);
+        assert_int_equal(perfbudget_result_new(*state, name, samples, 1 + i % 4, NULL,
+                                               (perfbudget_run_status)(i % 3), "two\nlines",
+                                               &r[i]),
+                         PERFBUDGET_OK);
+        perfbudget_result_add_metric(*state, r[i], "hit_rate", 91.5, "%", 1);
+    }
+    for (size_t count = 0; count <= 5; count += count < 2 ? 1 : 3) {
+        assert_int_equal(perfbudget_results_write_json(*state, path, "io", r, count),
+                         PERFBUDGET_OK);
+        FILE *f = fopen(path, "rb");
+        char *written = malloc(1 << 20);
+        size_t length = fread(written, 1, (1 << 20) - 1, f);
+        written[length] = '\0';
+        fclose(f);
+        json_error_t error;
+        json_t *root = json_loads(written, 0, &error);
+        assert_non_null(root);
+        assert_int_equal(json_array_size(json_object_get(root, "benchmarks")), count);
+        char *whole = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+        assert_string_equal(written, whole);
+        free(whole);
+        free(written);
+        json_decref(root);
+    }
+    unlink(path);
+    rmdir(dir);
+    for (int i = 0; i < 5; i++) perfbudget_result_free(r[i]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_write_and_read_back, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_text_as_one_document, context_setup,
+                                        context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

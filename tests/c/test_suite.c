@@ -280,6 +280,20 @@ static void test_suite_bookkeeping(void **state) {
     assert_string_equal(perfbudget_suite_name(suite), "codec");
     assert_string_equal(perfbudget_suite_benchmark_name(suite, 0), "decode");
     assert_null(perfbudget_suite_benchmark_name(suite, 1));
+    /* Names are found again after the name table has grown several times. */
+    perfbudget_suite *big;
+    assert_int_equal(perfbudget_suite_new(*state, "big", &big), PERFBUDGET_OK);
+    char name[32];
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < 1000; i++) {
+            snprintf(name, sizeof name, "bench_%d", i);
+            perfbudget_benchmark_def each = {.name = name, .run = lazy_body};
+            assert_int_equal(perfbudget_suite_add(big, &each),
+                             pass == 0 ? PERFBUDGET_OK : PERFBUDGET_EINVAL);
+        }
+    assert_int_equal(perfbudget_suite_count(big), 1000);
+    assert_string_equal(perfbudget_suite_benchmark_name(big, 999), "bench_999");
+    perfbudget_suite_free(big);
     perfbudget_result *r;
     assert_int_equal(perfbudget_suite_run(suite, 3, NULL, &r), PERFBUDGET_EINVAL);
     perfbudget_suite_free(suite);

@@ -15,7 +15,11 @@
 typedef struct perfbudget_history perfbudget_history;
 
 /** Open (or create, with its directory) the history at path, migrating an older schema.
- *  WAL mode and a 30 s busy timeout let several processes write at once.
+ *  WAL mode and a busy timeout (30 s; $PERFBUDGET_BUSY_TIMEOUT_MS sets it in milliseconds) let
+ *  several processes write at once. A history that exists but cannot be written (read-only file
+ *  or file system) opens for reading; writes then fail with PERFBUDGET_EIO saying why. A file
+ *  that is not a perfbudget history (garbage, damaged, another program's SQLite database) is
+ *  refused and left unchanged.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (cannot create or open, read-only,
  *  locked too long, or not a perfbudget history: the message says which) or PERFBUDGET_ENOMEM.
  *  Returns a new object in *out; free with perfbudget_history_close(). ctx must outlive it. */

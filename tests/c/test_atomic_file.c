@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* Atomic file replacement: a writer killed with SIGKILL at any moment, or several writing one
+ * file at once, leave the old file or a whole new one, never a mix; a failed write leaves the
+ * old file and no temporary behind. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "test_helpers.h"
+
+static char directory[] = "/tmp/perfbudget-atomic-XXXXXX";
+
+static int make_directory(void **state) {
+    (void)state;
+    return mkdtemp(directory) == NULL ? -1 : 0;
+}
+
+static int remove_directory(void **state) {
+    (void)state;
+    char command[300];
+    snprintf(command, sizeof command, "rm -rf %s", directory);
+    return system(command);
+}
+
+static char *slurp(const char *file, size_t *size) {
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    long length = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc((size_t)length + 1);
+    *size = fread(data, 1, (size_t)length, f);
+    fclose(f);
+    return data;
+}
+
+/* Files in the test directory whose name contains ".tmp.": temporaries left behind. */
+static int temporaries(const char *subdirectory) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s", directory, subdirectory);
+    DIR *d = opendir(path);
+    if (d == NULL) return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) n += strstr(e->d_name, ".tmp.") != NULL;
+    closedir(d);
+    return n;
+}
+
+/* Content number k: 1 MiB that says which it is in every byte, so a mix is visible. */
+enum { CONTENT_SIZE = 1 << 20 };
+static char *content(int k) {
+    char *data = malloc(CONTENT_SIZE);
+    memset(data, 'A' + k, CONTENT_SIZE);
+    return data;
+}
+
+static int whole_content(const char *data, size_t size) {
+    if (size != CONTENT_SIZE) return -1;
+    for (size_t i = 1; i < size; i++)
+        if (data[i] != data[0]) return -1;
+    return data[0] - 'A';
+}
+
+static void test_replace_keeps_mode(void **state) {
+    char dir[300], path[320];
+    snprintf(dir, sizeof dir, "%s/mode", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    assert_int_equal(perfbudget__write_file_atomic(*state, path, "one", 3), PERFBUDGET_OK);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(perfbudget__write_file_atomic(*state, path, "second", 6), PERFBUDGET_OK);
+    struct stat info;
+    assert_int_equal(stat(path, &info), 0);
+    assert_int_equal(info.st_mode & 0777, 0640);
+    size_t size;
+    char *data = slurp(path, &size);
+    assert_int_equal(size, 6);
+    assert_memory_equal(data, "second", 6);
+    free(data);
+    assert_int_equal(temporaries("mode"), 0);
+    /* A directory that is not there: the error names the file. */
+    snprintf(path, sizeof path, "%s/missing/result.json", dir);
+    assert_int_equal(perfbudget__write_file_atomic(*state, path, "x", 1), PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), path));
+    assert_non_null(strstr(perfbudget_errmsg(*state), "No such file or directory"));
+}
+
+/* A child rewrites one file over and over, alternating two contents; SIGKILL at 25 moments
+ * spread over the write. Every time the file is one whole content. */
+static void test_killed_mid_write(void **state) {
+    (void)state;
+    char dir[300], path[320];
+    snprintf(dir, sizeof dir, "%s/killed", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/baseline.json", dir);
+    char *contents[2] = {content(0), content(1)};
+    assert_int_equal(perfbudget__write_file_atomic(NULL, path, contents[0], CONTENT_SIZE),
+                     PERFBUDGET_OK);
+    int seen[2] = {0, 0};
+    for (int round = 0; round < 25; round++) {
+        pid_t child = fork();
+        if (child == 0) {
+            for (int k = 1;; k ^= 1)
+                perfbudget__write_file_atomic(NULL, path, contents[k], CONTENT_SIZE);
+        }
+        struct timespec pause = {0, 1000000L * (1 + round * 3)}; /* 1 to 73 ms */
+        nanosleep(&pause, NULL);
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        size_t size;
+        char *data = slurp(path, &size);
+        assert_non_null(data);
+        int which = whole_content(data, size);
+        free(data);
+        if (which < 0) fail_msg("round %d: the file is a mix (%zu bytes)", round, size);
+        seen[which]++;
+    }
+    print_message("after 25 kills: old content %d times, new content %d times; %d temporaries "
+                  "left by the killed writers\n",
+                  seen[0], seen[1], temporaries("killed"));
+    free(contents[0]);
+    free(contents[1]);
+}
+
+/* The same through the public writer of result files: a killed writer leaves a result file
+ * that loads, with every benchmark of one of the two runs. */
+static void test_killed_result_writer(void **state) {
+    char path[320];
+    snprintf(path, sizeof path, "%s/results.json", directory);
+    perfbudget_result *runs[2][20];
+    double *samples = malloc(5000 * sizeof *samples);
+    for (int k = 0; k < 2; k++)
+        for (int b = 0; b < 20; b++) {
+            for (int i = 0; i < 5000; i++) samples[i] = 1000.0 * (k + 1) + i % 17;
+            char name[32];
+            snprintf(name, sizeof name, "bench_%d", b);
+            assert_int_equal(perfbudget_result_new(*state, name, samples, 5000, NULL,
+                                                   PERFBUDGET_RUN_OK, "", &runs[k][b]),
+                             PERFBUDGET_OK);
+        }
+    free(samples);
+    assert_int_equal(perfbudget_results_write_json(*state, path, "suite", runs[0], 20),
+                     PERFBUDGET_OK);
+    for (int round = 0; round < 10; round++) {
+        pid_t child = fork();
+        if (child == 0) {
+            perfbudget_context *ctx;
+            if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) _exit(1);
+            for (int k = 1;; k ^= 1) perfbudget_results_write_json(ctx, path, "suite", runs[k], 20);
+        }
+        struct timespec pause = {0, 5000000L * (1 + round)};
+        nanosleep(&pause, NULL);
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        perfbudget_result **loaded;
+        size_t count;
+        if (perfbudget_results_load_json(*state, path, &loaded, &count) != PERFBUDGET_OK)
+            fail_msg("round %d: %s", round, perfbudget_errmsg(*state));
+        assert_int_equal(count, 20);
+        double level = perfbudget_result_summary(loaded[0])->min;
+        for (size_t b = 0; b < count; b++) {
+            size_t n;
+            perfbudget_result_samples(loaded[b], &n);
+            assert_int_equal(n, 5000);
+            assert_close(perfbudget_result_summary(loaded[b])->min, level, 0);
+        }
+        perfbudget_results_free(loaded, count);
+    }
+    for (int k = 0; k < 2; k++)
+        for (int b = 0; b < 20; b++) perfbudget_result_free(runs[k][b]);
+}
+
+/* 8 processes write their own content to one file 20 times each: every write succeeds, the
+ * file ends whole, and no temporary is left. */
+static void test_concurrent_writers(void **state) {
+    (void)state;
+    char dir[300], path[320];
+    snprintf(dir, sizeof dir, "%s/concurrent", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    pid_t children[8];
+    for (int c = 0; c < 8; c++) {
+        if ((children[c] = fork()) == 0) {
+            char *mine = content(c);
+            for (int i = 0; i < 20; i++)
+                if (perfbudget__write_file_atomic(NULL, path, mine, CONTENT_SIZE) != PERFBUDGET_OK)
+                    _exit(1);
+            _exit(0);
+        }
+    }
+    for (int c = 0; c < 8; c++) {
+        int status;
+        waitpid(children[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    size_t size;
+    char *data = slurp(path, &size);
+    int which = whole_content(data, size);
+    free(data);
+    assert_true(which >= 0 && which < 8);
+    assert_int_equal(temporaries("concurrent"), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_replace_keeps_mode, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_killed_mid_write, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_killed_result_writer, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
+    };
+    return cmocka_run_group_tests(tests, make_directory, remove_directory);
+}
