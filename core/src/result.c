@@ -313,20 +313,9 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     return code;
 }
 
-int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
-                                 perfbudget_result ***out, size_t *count) {
-    if (path == NULL || out == NULL || count == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "load_json: NULL argument");
-    *out = NULL;
-    *count = 0;
-    json_error_t error;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
-    if (root == NULL) {
-        int missing = error.line < 0 || (error.line == -1 && error.position == 0);
-        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
-                                missing ? "%s:%d:%d: %s" : "%s:%d:%d: not a JSON result file: %s",
-                                path, error.line, error.column, error.text);
-    }
+/* The results in a parsed result file; path names the file in messages. */
+static int results_from_root(perfbudget_context *ctx, const char *path, const json_t *root,
+                             perfbudget_result ***out, size_t *count) {
     const char *schema = json_string_value(json_object_get(root, "schema"));
     const json_t *version = json_object_get(root, "schema_version");
     const json_t *benchmarks = json_object_get(root, "benchmarks");
@@ -352,7 +341,6 @@ int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
                                    &results[loaded]);
         if (code != PERFBUDGET_OK) break;
     }
-    json_decref(root);
     if (code != PERFBUDGET_OK) {
         perfbudget_results_free(results, loaded);
         return code;
@@ -360,6 +348,41 @@ int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
     *out = results;
     *count = n;
     return PERFBUDGET_OK;
+}
+
+int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
+                                 perfbudget_result ***out, size_t *count) {
+    if (path == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "load_json: NULL argument");
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL) {
+        int missing = error.line < 0 || (error.line == -1 && error.position == 0);
+        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
+                                missing ? "%s:%d:%d: %s" : "%s:%d:%d: not a JSON result file: %s",
+                                path, error.line, error.column, error.text);
+    }
+    int code = results_from_root(ctx, path, root, out, count);
+    json_decref(root);
+    return code;
+}
+
+int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, size_t size,
+                                   const char *name, perfbudget_result ***out, size_t *count) {
+    if (text == NULL || name == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "parse_json: NULL argument");
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:%d:%d: not a JSON result file: %s",
+                                name, error.line, error.column, error.text);
+    int code = results_from_root(ctx, name, root, out, count);
+    json_decref(root);
+    return code;
 }
 
 char *perfbudget_result_file_name(const char *name, char *buf, size_t size) {
