@@ -4,9 +4,8 @@
  * reads back. */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "internal.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,18 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (results != NULL || count != 0 || perfbudget_errmsg(ctx)[0] == '\0') abort();
             continue;
         }
-        char *text = NULL;
-        if (perfbudget_render_report(ctx, results, count, PERFBUDGET_REPORT_JSON, NULL, &text) !=
-            PERFBUDGET_OK)
-            abort();
-        perfbudget_result **again = NULL;
-        size_t again_count = 0;
-        if (perfbudget__results_parse_json(ctx, text, strlen(text), "again.json", &again,
-                                           &again_count) != PERFBUDGET_OK ||
-            again_count != count)
-            abort();
-        perfbudget_results_free(again, again_count);
-        perfbudget_free(text);
+        fuzz_check_round_trip(ctx, results, count);
         perfbudget_results_free(results, count);
     }
     perfbudget_context_free(ctx);

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: result files (result.c), then everything a loaded result goes through: each
- * report format, and writing the file again and reading that back. */
+ * report format, and writing the file again and reading that back unchanged. */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "internal.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,17 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (perfbudget_render_report(ctx, results, count, (perfbudget_report_format)format,
                                          NULL, &report) != PERFBUDGET_OK)
                 abort();
-            /* What was read is written so that it reads back: same number of benchmarks. */
-            perfbudget_result **again = NULL;
-            size_t again_count = 0;
-            if (format == PERFBUDGET_REPORT_JSON &&
-                (perfbudget__results_parse_json(ctx, report, strlen(report), "again.json", &again,
-                                                &again_count) != PERFBUDGET_OK ||
-                 again_count != count))
-                abort();
-            perfbudget_results_free(again, again_count);
             perfbudget_free(report);
         }
+        fuzz_check_round_trip(ctx, results, count);
         perfbudget_results_free(results, count);
     } else if (results != NULL || count != 0 || perfbudget_errmsg(ctx)[0] == '\0') {
         abort();
