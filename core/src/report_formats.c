@@ -315,6 +315,27 @@ static json_t *google_benchmark_json(perfbudget_result *const *results, size_t n
         const double *samples = perfbudget_result_samples(r, &count);
         const perfbudget_metrics *m = perfbudget_result_metrics(r);
         double cpu_share = isfinite(m->cpu_utilization) ? m->cpu_utilization : 1.0;
+        if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK || count == 0) {
+            /* One errored run, as Google Benchmark writes a benchmark that failed: samples of a
+             * failed run written as iterations would read back as a pass, and a benchmark with
+             * none would vanish. */
+            perfbudget_run_status status = perfbudget_result_status(r);
+            const char *message = perfbudget_result_message(r);
+            if (message == NULL || message[0] == '\0')
+                message = status == PERFBUDGET_RUN_FAILED    ? "failed"
+                          : status == PERFBUDGET_RUN_SKIPPED ? "skipped"
+                                                             : "no samples";
+            json_array_append_new(
+                benchmarks,
+                json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:i, s:b, s:s, s:I, s:f, s:f, s:s}",
+                          "name", perfbudget_result_name(r), "family_index", (json_int_t)i,
+                          "per_family_instance_index", (json_int_t)0, "run_name",
+                          perfbudget_result_name(r), "run_type", "iteration", "repetitions",
+                          (json_int_t)1, "repetition_index", (json_int_t)0, "threads", 1,
+                          "error_occurred", 1, "error_message", message, "iterations",
+                          (json_int_t)0, "real_time", 0.0, "cpu_time", 0.0, "time_unit", "ns"));
+            continue;
+        }
         for (size_t k = 0; k < count; k++)
             json_array_append_new(
                 benchmarks,
