@@ -299,6 +299,14 @@ static void walk(checker *c, const perfbudget__node *mapping, const char *what,
 
 /* ---- measuring and regression settings --------------------------------------------------------- */
 
+/* Settings hold durations as int64_t ns: beyond 2^63 ns (292 years) the conversion would be
+ * undefined, so such a value is reported rather than converted. */
+static int fits_in_ns(checker *c, const perfbudget__node *value, const char *what, double ns) {
+    if (ns < 0x1p63) return 1;
+    REPORT_AT(c, value, "%s of %s is too long (at most 292 years)", what, value->text);
+    return 0;
+}
+
 static void on_warmup(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                       void *target) {
     (void)key;
@@ -319,7 +327,8 @@ static void on_warmup(checker *c, const perfbudget__node *key, const perfbudget_
                             "100ms, not '%s'", value->text);
         return;
     }
-    if (quantity(c, value, "warmup", KIND(PERFBUDGET_QUANTITY_DURATION), &q, NULL) == 0) {
+    if (quantity(c, value, "warmup", KIND(PERFBUDGET_QUANTITY_DURATION), &q, NULL) == 0 &&
+        fits_in_ns(c, value, "warmup", q.value)) {
         m->warmup_ns = (int64_t)q.value;
         m->warmup_iterations = 0;
     }
@@ -339,7 +348,7 @@ static void duration_setting(checker *c, const perfbudget__node *key,
         REPORT_AT(c, value, "%s must be longer than 0", key->text);
         return;
     }
-    *out = (int64_t)q.value;
+    if (fits_in_ns(c, value, key->text, q.value)) *out = (int64_t)q.value;
 }
 
 static void on_max_time(checker *c, const perfbudget__node *key, const perfbudget__node *value,

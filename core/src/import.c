@@ -262,31 +262,29 @@ static int pytest_benchmark(perfbudget_context *ctx, const char *path, const jso
     return PERFBUDGET_OK;
 }
 
-int perfbudget_results_import(perfbudget_context *ctx, const char *path, const char *format,
-                              const char *single_name, perfbudget_result ***out, size_t *count) {
-    if (path == NULL || format == NULL || out == NULL || count == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "import: NULL argument");
-    int (*reader)(perfbudget_context *, const char *, const json_t *, collection *) =
-        strcmp(format, "google-benchmark") == 0 ? google_benchmark
-        : strcmp(format, "hyperfine") == 0      ? hyperfine
-        : strcmp(format, "nanobench") == 0      ? nanobench
-        : strcmp(format, "pytest-benchmark") == 0 ? pytest_benchmark
-                                                : NULL;
+typedef int (*reader_fn)(perfbudget_context *, const char *, const json_t *, collection *);
+
+/* The reader of a format, or NULL after failing. */
+static reader_fn reader_of(perfbudget_context *ctx, const char *format) {
+    reader_fn reader = strcmp(format, "google-benchmark") == 0   ? google_benchmark
+                       : strcmp(format, "hyperfine") == 0        ? hyperfine
+                       : strcmp(format, "nanobench") == 0        ? nanobench
+                       : strcmp(format, "pytest-benchmark") == 0 ? pytest_benchmark
+                                                                 : NULL;
     if (reader == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                                "unknown format '%s' (google-benchmark, nanobench, hyperfine or "
-                                "pytest-benchmark)",
-                                format);
-    *out = NULL;
-    *count = 0;
-    json_error_t error;
-    json_t *root = json_load_file(path, 0, &error);
-    if (root == NULL)
-        return perfbudget__fail(ctx, error.line < 0 ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
-                                "%s:%d:%d: %s", path, error.line, error.column, error.text);
+        perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                         "unknown format '%s' (google-benchmark, nanobench, hyperfine or "
+                         "pytest-benchmark)",
+                         format);
+    return reader;
+}
+
+/* The results of a parsed file; path names it in messages. */
+static int import_root(perfbudget_context *ctx, const char *path, const json_t *root,
+                       reader_fn reader, const char *single_name, perfbudget_result ***out,
+                       size_t *count) {
     collection c = {0};
     int code = reader(ctx, path, root, &c);
-    json_decref(root);
     if (code == PERFBUDGET_OK && c.count == 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: no benchmark results in the file", path);
     perfbudget_result **results = code == PERFBUDGET_OK ? calloc(c.count, sizeof *results) : NULL;
@@ -314,4 +312,42 @@ int perfbudget_results_import(perfbudget_context *ctx, const char *path, const c
     *out = results;
     *count = made;
     return PERFBUDGET_OK;
+}
+
+int perfbudget_results_import(perfbudget_context *ctx, const char *path, const char *format,
+                              const char *single_name, perfbudget_result ***out, size_t *count) {
+    if (path == NULL || format == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "import: NULL argument");
+    reader_fn reader = reader_of(ctx, format);
+    if (reader == NULL) return PERFBUDGET_EINVAL;
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_load_file(path, 0, &error);
+    if (root == NULL)
+        return perfbudget__fail(ctx, error.line < 0 ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
+                                "%s:%d:%d: %s", path, error.line, error.column, error.text);
+    int code = import_root(ctx, path, root, reader, single_name, out, count);
+    json_decref(root);
+    return code;
+}
+
+int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, size_t size,
+                                    const char *name, const char *format,
+                                    const char *single_name, perfbudget_result ***out,
+                                    size_t *count) {
+    if (text == NULL || name == NULL || format == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "import: NULL argument");
+    reader_fn reader = reader_of(ctx, format);
+    if (reader == NULL) return PERFBUDGET_EINVAL;
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_loadb(text, size, 0, &error);
+    if (root == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:%d:%d: %s", name, error.line,
+                                error.column, error.text);
+    int code = import_root(ctx, name, root, reader, single_name, out, count);
+    json_decref(root);
+    return code;
 }

@@ -90,6 +90,15 @@ int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_nam
 int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_result *result,
                                          const struct json_t *list);
 
+/* result.c and import.c: perfbudget_results_load_json() and perfbudget_results_import() from
+ * text in memory; name stands for the file in messages. Same codes, same ownership. */
+int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, size_t size,
+                                   const char *name, perfbudget_result ***out, size_t *count);
+int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, size_t size,
+                                    const char *name, const char *format,
+                                    const char *single_name, perfbudget_result ***out,
+                                    size_t *count);
+
 /* suite.c: hand a failed command's output (malloc'd) to its result. */
 void perfbudget__result_take_output(perfbudget_result *result, char *output);
 

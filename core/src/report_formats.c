@@ -322,6 +322,19 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
 
 static json_t *real_or_null(double value) { return isfinite(value) ? json_real(value) : json_null(); }
 
+/* Add one benchmark's entry to an array (key NULL) or object. An entry that could not be built
+ * (out of memory, or a figure JSON cannot hold) fails the whole report: leaving the benchmark
+ * out would go unseen. */
+static void add_entry(json_t **container, const char *key, json_t *entry) {
+    if (*container != NULL && entry != NULL &&
+        (key ? json_object_set_new(*container, key, entry)
+             : json_array_append_new(*container, entry)) == 0)
+        return;
+    if (*container == NULL || entry == NULL) json_decref(entry); /* else the setter freed it */
+    json_decref(*container);
+    *container = NULL;
+}
+
 static void iso_time(const perfbudget_report_info *info, char *out, size_t size) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -349,8 +362,8 @@ static json_t *pytest_benchmark_json(perfbudget_result *const *results, size_t n
         const char *full = perfbudget_result_name(r), *colons = strrchr(full, ':');
         const char *short_name = colons ? colons + 1 : full;
         const perfbudget_metrics *m = perfbudget_result_metrics(r);
-        json_array_append_new(
-            benchmarks,
+        add_entry(
+            &benchmarks, NULL,
             json_pack("{s:n, s:s, s:s, s:n, s:n, s:{}, s:{s:b, s:s, s:f, s:i, s:f, s:b}, "
                       "s:{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:s, s:I, s:s, s:o, "
                       "s:o, s:o, s:f, s:I, s:o}}",
@@ -388,9 +401,34 @@ static json_t *google_benchmark_json(perfbudget_result *const *results, size_t n
         const double *samples = perfbudget_result_samples(r, &count);
         const perfbudget_metrics *m = perfbudget_result_metrics(r);
         double cpu_share = isfinite(m->cpu_utilization) ? m->cpu_utilization : 1.0;
-        for (size_t k = 0; k < count; k++)
-            json_array_append_new(
-                benchmarks,
+        if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK || count == 0) {
+            /* One errored run, as Google Benchmark writes a benchmark that failed: samples of a
+             * failed run written as iterations would read back as a pass, and a benchmark with
+             * none would vanish. */
+            perfbudget_run_status status = perfbudget_result_status(r);
+            const char *message = perfbudget_result_message(r);
+            if (message == NULL || message[0] == '\0')
+                message = status == PERFBUDGET_RUN_FAILED    ? "failed"
+                          : status == PERFBUDGET_RUN_SKIPPED ? "skipped"
+                                                             : "no samples";
+            add_entry(
+                &benchmarks, NULL,
+                json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:i, s:b, s:s, s:I, s:f, s:f, s:s}",
+                          "name", perfbudget_result_name(r), "family_index", (json_int_t)i,
+                          "per_family_instance_index", (json_int_t)0, "run_name",
+                          perfbudget_result_name(r), "run_type", "iteration", "repetitions",
+                          (json_int_t)1, "repetition_index", (json_int_t)0, "threads", 1,
+                          "error_occurred", 1, "error_message", message, "iterations",
+                          (json_int_t)0, "real_time", 0.0, "cpu_time", 0.0, "time_unit", "ns"));
+            continue;
+        }
+        for (size_t k = 0; benchmarks != NULL && k < count; k++) {
+            /* A CPU share so large that the CPU time overflows says nothing: real time, as
+             * when the share is unknown. */
+            double cpu_time = samples[k] * cpu_share;
+            if (!isfinite(cpu_time)) cpu_time = samples[k];
+            add_entry(
+                &benchmarks, NULL,
                 json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:i, s:I, s:f, s:f, s:s}", "name",
                           perfbudget_result_name(r), "family_index", (json_int_t)i,
                           "per_family_instance_index", (json_int_t)0, "run_name",
@@ -398,8 +436,8 @@ static json_t *google_benchmark_json(perfbudget_result *const *results, size_t n
                           (json_int_t)count, "repetition_index", (json_int_t)k, "threads", 1,
                           "iterations",
                           (json_int_t)(m->iterations_per_sample ? m->iterations_per_sample : 1),
-                          "real_time", samples[k], "cpu_time", samples[k] * cpu_share,
-                          "time_unit", "ns"));
+                          "real_time", samples[k], "cpu_time", cpu_time, "time_unit", "ns"));
+        }
     }
     char when[40];
     iso_time(info, when, sizeof when);
@@ -417,7 +455,8 @@ static json_t *bencher_json(perfbudget_result *const *results, size_t n) {
         const perfbudget_summary *s = perfbudget_result_summary(r);
         const perfbudget_metrics *m = perfbudget_result_metrics(r);
         if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK || s->n == 0) continue;
-        json_t *measures = json_pack("{s:{s:f, s:o, s:o}}", "latency", "value", s->median,
+        json_t *measures = json_pack("{s:{s:o, s:o, s:o}}", "latency", "value",
+                                     real_or_null(s->median),
                                      "lower_value", real_or_null(s->p25), "upper_value",
                                      real_or_null(s->p75));
         if (isfinite(m->items_per_second))
@@ -427,7 +466,7 @@ static json_t *bencher_json(perfbudget_result *const *results, size_t n) {
         if (isfinite(m->instructions_per_iteration))
             json_object_set_new(measures, "instructions",
                                 json_pack("{s:f}", "value", m->instructions_per_iteration));
-        json_object_set_new(root, perfbudget_result_name(r), measures);
+        add_entry(&root, perfbudget_result_name(r), measures);
     }
     return root;
 }
@@ -533,7 +572,9 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
         *out = tool ? json_dumps(tool, flags | JSON_REAL_PRECISION(17)) : NULL;
         json_decref(tool);
         return *out ? PERFBUDGET_OK
-                    : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "cannot encode the report");
+                    : perfbudget__fail(ctx, PERFBUDGET_ENOMEM,
+                                       "cannot encode the report (out of memory, or a figure "
+                                       "JSON cannot hold)");
     }
     perfbudget_result **sorted = malloc((count ? count : 1) * sizeof *sorted);
     if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");

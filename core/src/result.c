@@ -27,12 +27,18 @@ static json_t *summary_json(const perfbudget_summary *s) {
                      number(s->median_ci_high), "median_ci_level", number(s->median_ci_level));
 }
 
+/* JSON integers are signed 64-bit: a larger count (an imported file's sum of iterations) is
+ * written as the largest one, never as a negative number no reader would take back. */
+static json_int_t count(uint64_t value) {
+    return value > (uint64_t)INT64_MAX ? (json_int_t)INT64_MAX : (json_int_t)value;
+}
+
 json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
     return json_pack(
         "{s:I, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
         "s:o}",
-        "iterations_per_sample", (json_int_t)m->iterations_per_sample, "rounds",
-        (json_int_t)m->rounds, "total_iterations", (json_int_t)m->total_iterations,
+        "iterations_per_sample", count(m->iterations_per_sample), "rounds", count(m->rounds),
+        "total_iterations", count(m->total_iterations),
         "time_capped", m->time_capped, "wall_ns", number(m->wall_ns), "cpu_ns_per_iteration",
         number(m->cpu_ns_per_iteration), "cpu_utilization", number(m->cpu_utilization),
         "peak_rss_bytes", number(m->peak_rss_bytes), "peak_rss_reset", m->peak_rss_reset,
@@ -424,20 +430,9 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     return code;
 }
 
-int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
-                                 perfbudget_result ***out, size_t *count) {
-    if (path == NULL || out == NULL || count == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "load_json: NULL argument");
-    *out = NULL;
-    *count = 0;
-    json_error_t error;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
-    if (root == NULL) {
-        int missing = error.line < 0 || (error.line == -1 && error.position == 0);
-        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
-                                missing ? "%s:%d:%d: %s" : "%s:%d:%d: not a JSON result file: %s",
-                                path, error.line, error.column, error.text);
-    }
+/* The results in a parsed result file; path names the file in messages. */
+static int results_from_root(perfbudget_context *ctx, const char *path, const json_t *root,
+                             perfbudget_result ***out, size_t *count) {
     const char *schema = json_string_value(json_object_get(root, "schema"));
     const json_t *version = json_object_get(root, "schema_version");
     const json_t *benchmarks = json_object_get(root, "benchmarks");
@@ -463,7 +458,6 @@ int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
                                    &results[loaded]);
         if (code != PERFBUDGET_OK) break;
     }
-    json_decref(root);
     if (code != PERFBUDGET_OK) {
         perfbudget_results_free(results, loaded);
         return code;
@@ -471,6 +465,41 @@ int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
     *out = results;
     *count = n;
     return PERFBUDGET_OK;
+}
+
+int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
+                                 perfbudget_result ***out, size_t *count) {
+    if (path == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "load_json: NULL argument");
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL) {
+        int missing = error.line < 0 || (error.line == -1 && error.position == 0);
+        return perfbudget__fail(ctx, missing ? PERFBUDGET_EIO : PERFBUDGET_EPARSE,
+                                missing ? "%s:%d:%d: %s" : "%s:%d:%d: not a JSON result file: %s",
+                                path, error.line, error.column, error.text);
+    }
+    int code = results_from_root(ctx, path, root, out, count);
+    json_decref(root);
+    return code;
+}
+
+int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, size_t size,
+                                   const char *name, perfbudget_result ***out, size_t *count) {
+    if (text == NULL || name == NULL || out == NULL || count == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "parse_json: NULL argument");
+    *out = NULL;
+    *count = 0;
+    json_error_t error;
+    json_t *root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &error);
+    if (root == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:%d:%d: not a JSON result file: %s",
+                                name, error.line, error.column, error.text);
+    int code = results_from_root(ctx, name, root, out, count);
+    json_decref(root);
+    return code;
 }
 
 char *perfbudget_result_file_name(const char *name, char *buf, size_t size) {

@@ -12,13 +12,21 @@ double perfbudget__quantile_sorted(const double *sorted, size_t n, double q) {
     size_t lo = (size_t)floor_h;
     if (lo >= n - 1) return sorted[n - 1];
     double t = h - floor_h, a = sorted[lo], b = sorted[lo + 1], diff = b - a;
+    /* b - a overflows only for neighbours of opposite sign beyond DBL_MAX / 2; weighting each
+     * end cannot, and finite samples keep finite quantiles. */
+    if (isinf(diff)) return a * (1.0 - t) + b * t;
     return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-/* Mean without overflow for values near DBL_MAX: a running mean. */
+/* Mean without overflow for values near DBL_MAX: a running mean. Where a value and the mean so
+ * far are of opposite sign and the step overflows, each is divided first (other data keep
+ * their bits). */
 double perfbudget__mean(const double *values, size_t n) {
     double mean = 0.0;
-    for (size_t i = 0; i < n; i++) mean += (values[i] - mean) / (double)(i + 1);
+    for (size_t i = 0; i < n; i++) {
+        double k = (double)(i + 1), step = values[i] - mean;
+        mean += isinf(step) ? values[i] / k - mean / k : step / k;
+    }
     return mean;
 }
 

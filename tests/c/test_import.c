@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 static perfbudget_result **import(perfbudget_context *ctx, const char *file, const char *format,
@@ -85,12 +86,46 @@ static void test_errors(void **state) {
                      PERFBUDGET_EIO);
 }
 
+/* The from-memory twin reads the same results, and names the text as told in messages. */
+static void test_from_text(void **state) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/nanobench.json", PERFBUDGET_TESTS_C_DIR);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char text[65536];
+    size_t size = fread(text, 1, sizeof text, f);
+    fclose(f);
+    assert_true(size > 0 && size < sizeof text);
+    perfbudget_result **r;
+    size_t count;
+    assert_int_equal(perfbudget__results_import_text(*state, text, size, "memory.json",
+                                                     "nanobench", NULL, &r, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(perfbudget_result_name(r[0]), "crc32 4k");
+    assert_close(perfbudget_result_summary(r[0])->median, 8600, 1e-12);
+    perfbudget_results_free(r, count);
+    assert_int_equal(perfbudget__results_import_text(*state, text, size, "memory.json",
+                                                     "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_null(r);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "memory.json: not Google Benchmark JSON"));
+    assert_int_equal(perfbudget__results_import_text(*state, "[1,", 3, "memory.json",
+                                                     "hyperfine", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "memory.json:1:"));
+    assert_int_equal(perfbudget__results_import_text(*state, text, size, "memory.json",
+                                                     "criterion", NULL, &r, &count),
+                     PERFBUDGET_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_google_benchmark, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_hyperfine, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_nanobench, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_errors, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_from_text, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

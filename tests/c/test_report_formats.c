@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre,
@@ -189,11 +190,84 @@ static void test_html_many_samples(void **state) {
     perfbudget_result_free(r);
 }
 
+/* A failed benchmark in Google Benchmark's JSON is one errored run, as the tool writes it: its
+ * samples written as iterations read back as a pass, and one without samples vanished (found by
+ * fuzz/fuzz_import, fuzz/regressions/import/hyperfine_failed_without_times.json). */
+static void test_google_benchmark_failures(void **state) {
+    perfbudget_context *ctx = *state;
+    double samples[] = {1000, 1100, 1200};
+    perfbudget_result *results[3];
+    assert_int_equal(perfbudget_result_new(ctx, "crashed", samples, 3, NULL, PERFBUDGET_RUN_FAILED,
+                                           "exited with code 3", &results[0]),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(ctx, "empty", NULL, 0, NULL, PERFBUDGET_RUN_OK, NULL,
+                                           &results[1]),
+                     PERFBUDGET_OK);
+    results[2] = result_of(ctx, "fine", 1000, 1e6);
+    char *text;
+    assert_int_equal(perfbudget_render_report(ctx, results, 3, PERFBUDGET_REPORT_GOOGLE_BENCHMARK,
+                                              NULL, &text),
+                     PERFBUDGET_OK);
+    perfbudget_result **back;
+    size_t count;
+    assert_int_equal(perfbudget__results_import_text(ctx, text, strlen(text), "gb.json",
+                                                     "google-benchmark", NULL, &back, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_string_equal(perfbudget_result_name(back[0]), "crashed");
+    assert_int_equal(perfbudget_result_status(back[0]), PERFBUDGET_RUN_FAILED);
+    assert_non_null(strstr(perfbudget_result_message(back[0]), "exited with code 3"));
+    assert_string_equal(perfbudget_result_name(back[1]), "empty");
+    assert_int_equal(perfbudget_result_status(back[1]), PERFBUDGET_RUN_FAILED);
+    assert_non_null(strstr(perfbudget_result_message(back[1]), "no samples"));
+    size_t n;
+    perfbudget_result_samples(back[2], &n);
+    assert_int_equal(perfbudget_result_status(back[2]), PERFBUDGET_RUN_OK);
+    assert_int_equal(n, 10);
+    perfbudget_results_free(back, count);
+    perfbudget_free(text);
+    for (int i = 0; i < 3; i++) perfbudget_result_free(results[i]);
+}
+
+/* A CPU share so large that sample x share overflows: the Google Benchmark report keeps the
+ * benchmark (with its real time as CPU time) instead of leaving it out without a word (found by
+ * fuzz/fuzz_import, fuzz/regressions/import/hyperfine_cpu_share_overflow.json). */
+static void test_google_benchmark_cpu_overflow(void **state) {
+    perfbudget_context *ctx = *state;
+    double samples[] = {1e9, -9.2e27};
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    m.cpu_utilization = 1e308;
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_result_new(ctx, "a", samples, 2, &m, PERFBUDGET_RUN_OK, NULL, &r),
+                     PERFBUDGET_OK);
+    char *text;
+    assert_int_equal(perfbudget_render_report(ctx, &r, 1, PERFBUDGET_REPORT_GOOGLE_BENCHMARK, NULL,
+                                              &text),
+                     PERFBUDGET_OK);
+    perfbudget_result **back;
+    size_t count, n;
+    assert_int_equal(perfbudget__results_import_text(ctx, text, strlen(text), "gb.json",
+                                                     "google-benchmark", NULL, &back, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    const double *again = perfbudget_result_samples(back[0], &n);
+    assert_int_equal(n, 2);
+    assert_close(again[1], -9.2e27, 0);
+    perfbudget_results_free(back, count);
+    perfbudget_free(text);
+    perfbudget_result_free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_markdown_and_csv, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_html, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_html_many_samples, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_google_benchmark_failures, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_google_benchmark_cpu_overflow, context_setup,
+                                        context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

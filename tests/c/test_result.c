@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 static uint64_t fake_clock(void *userdata) { return *(uint64_t *)userdata; }
@@ -133,6 +134,14 @@ static void test_write_and_read_back(void **state) {
                          PERFBUDGET_EPARSE);
         if (strstr(perfbudget_errmsg(*state), bad[i][1]) == NULL)
             fail_msg("case %zu: '%s' lacks '%s'", i, perfbudget_errmsg(*state), bad[i][1]);
+        /* The same text from memory: the same refusal, naming what the caller called it. */
+        assert_int_equal(perfbudget__results_parse_json(*state, bad[i][0], strlen(bad[i][0]),
+                                                        "memory.json", &loaded, &loaded_count),
+                         PERFBUDGET_EPARSE);
+        assert_null(loaded);
+        if (strstr(perfbudget_errmsg(*state), bad[i][1]) == NULL ||
+            strncmp(perfbudget_errmsg(*state), "memory.json:", 12) != 0)
+            fail_msg("case %zu from memory: '%s'", i, perfbudget_errmsg(*state));
     }
 
     unlink(path);

@@ -70,6 +70,14 @@ static void test_huge_values_do_not_overflow(void **state) {
     assert_close(s.mean, 1.25e308, 1e-15);
     assert_close(s.stddev, 0.25e308 * sqrt(4.0 / 3.0), 1e-15);
     assert_close(s.median, 1.25e308, 1e-15);
+    /* Neighbours of opposite sign whose difference overflows: the quantiles between them stay
+     * finite (found by fuzz/fuzz_result, fuzz/regressions/result/opposite_extremes.json). */
+    const double spread[] = {-1.7e308, 1.7e308};
+    assert_int_equal(perfbudget_summarize(*state, spread, 2, &s), PERFBUDGET_OK);
+    assert_true(s.median == 0.0);
+    assert_close(s.p25, -0.85e308, 1e-15);
+    assert_close(s.p75, 0.85e308, 1e-15);
+    assert_true(isfinite(s.p90) && isfinite(s.mean));
 }
 
 static void test_million_samples(void **state) {
