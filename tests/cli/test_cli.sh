@@ -89,6 +89,15 @@ steps=$("$perfbudget" history --history steps.sqlite | grep -c "step " || true)
 expect 0 "class=\"step-label\">step \+1[45]\.[0-9]%" -- "$perfbudget" report --format html --history steps.sqlite
 expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.69 KiB of it raw samples" -- "$perfbudget" history size --history steps.sqlite
 
+# Every report format, from the history and from a result file against a baseline.
+for format in md csv json html pytest-benchmark google-benchmark bencher openmetrics; do
+  expect 0 "" -- "$perfbudget" report --format "$format" --history steps.sqlite --output "report.$format"
+  [[ -s report.$format ]] || { echo "FAILED: report --format $format wrote nothing"; failures=$((failures + 1)); }
+done
+expect 0 "compared with baseline 'main'" -- "$perfbudget" report --input quick.json --baseline main --history other.sqlite
+expect 0 "^ +60 " -- "$perfbudget" history runs --history steps.sqlite
+expect 0 "^perfbudget [0-9]+\.[0-9]+\.[0-9]+" -- "$perfbudget" version
+
 # The history's trends.
 expect 0 "^quick +[0-9]+ " -- "$perfbudget" history --budget perfbudget.yml
 expect 0 "deleted [0-9]+ runs?" -- "$perfbudget" history prune --keep 1 --budget perfbudget.yml
