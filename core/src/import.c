@@ -299,6 +299,12 @@ static int import_root(perfbudget_context *ctx, const char *path, const json_t *
         if (item->items_n) m->items_per_second = item->items_sum / (double)item->items_n;
         if (item->bytes_n) m->bytes_per_second = item->bytes_sum / (double)item->bytes_n;
         const char *name = c.count == 1 && single_name != NULL ? single_name : item->name;
+        char problem[128];
+        if (perfbudget__metrics_problem(m, problem, sizeof problem) != NULL) {
+            code = perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path,
+                                    item->name, problem);
+            break;
+        }
         code = perfbudget_result_new(ctx, name, item->samples, item->count, m,
                                      item->failure[0] ? PERFBUDGET_RUN_FAILED : PERFBUDGET_RUN_OK,
                                      item->failure, &results[made]);

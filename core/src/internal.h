@@ -83,6 +83,9 @@ struct json_t *perfbudget__environment_json(void);
 /* result.c: the JSON of a result's metrics and custom metrics, both ways (shared with the
  * history, which stores them the same way). from_json returns 0, or -1 for a malformed entry. */
 struct json_t *perfbudget__metrics_json(const perfbudget_metrics *metrics);
+/* What is wrong with figures from outside (an imported file): a negative one; NULL when none.
+ * The result-file loader refuses the same. */
+const char *perfbudget__metrics_problem(const perfbudget_metrics *metrics, char *buf, size_t size);
 void perfbudget__metrics_from_json(const struct json_t *object, perfbudget_metrics *out);
 struct json_t *perfbudget__custom_metrics_json(const perfbudget_result *result);
 int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_name,

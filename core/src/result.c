@@ -33,6 +33,26 @@ static json_int_t count(uint64_t value) {
     return value > (uint64_t)INT64_MAX ? (json_int_t)INT64_MAX : (json_int_t)value;
 }
 
+const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, size_t size) {
+    const struct {
+        const char *name;
+        double value;
+    } figures[] = {{"wall_ns", m->wall_ns},
+                   {"cpu_ns_per_iteration", m->cpu_ns_per_iteration},
+                   {"cpu_utilization", m->cpu_utilization},
+                   {"peak_rss_bytes", m->peak_rss_bytes},
+                   {"instructions_per_iteration", m->instructions_per_iteration},
+                   {"cycles_per_iteration", m->cycles_per_iteration},
+                   {"items_per_second", m->items_per_second},
+                   {"bytes_per_second", m->bytes_per_second}};
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
+        if (figures[i].value < 0) { /* NaN (unavailable) compares false */
+            snprintf(buf, size, "%s must not be negative (%g)", figures[i].name, figures[i].value);
+            return buf;
+        }
+    return NULL;
+}
+
 json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
     return json_pack(
         "{s:I, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "

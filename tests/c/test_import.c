@@ -119,6 +119,22 @@ static void test_from_text(void **state) {
                      PERFBUDGET_EINVAL);
 }
 
+/* A figure no tool writes, a negative rate, is refused at import with the benchmark named, as the
+ * result-file loader refuses it: perfbudget never writes a file it cannot read back (found by
+ * fuzz/fuzz_import, fuzz/regressions/import/google_negative_rate.json). */
+static void test_negative_figures(void **state) {
+    static const char text[] =
+        "{\"benchmarks\": [{\"name\": \"y\", \"real_time\": 10, \"cpu_time\": 5, "
+        "\"time_unit\": \"ns\", \"items_per_second\": -1e308}]}";
+    perfbudget_result **r;
+    size_t count;
+    assert_int_equal(perfbudget__results_import_text(*state, text, sizeof text - 1, "gb.json",
+                                                     "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "gb.json: benchmark 'y': items_per_second must not be negative"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_google_benchmark, context_setup, context_teardown),
@@ -126,6 +142,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nanobench, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_errors, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_from_text, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_negative_figures, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,8 +113,8 @@ static void test_no_stray_processes(void **state) {
         /* a daemon: its own session, started by a subshell that exits (a double fork) */
         "(setsid sleep 300 & echo $! > %s/pid)",
         /* a daemon that also ignores SIGTERM and SIGHUP */
-        "setsid sh -c 'trap \"\" TERM HUP; echo $$ > %s/pid.tmp; mv %s/pid.tmp %s/pid; "
-        "exec sleep 300' & while [ ! -s %s/pid ]; do sleep 0.01; done",
+        ("setsid sh -c 'trap \"\" TERM HUP; echo $$ > %s/pid.tmp; mv %s/pid.tmp %s/pid; "
+         "exec sleep 300' & while [ ! -s %s/pid ]; do sleep 0.01; done"),
     };
     for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
         char script[1024], pidfile[128];
