@@ -2,6 +2,7 @@
 /* perfbudget_main(): the command line of every suite executable. The only part of perfbudget
  * that prints, kept in its own library (perfbudget_main) so the core never does. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
@@ -217,13 +218,23 @@ static perfbudget_run_options options_for(const main_options *o, const perfbudge
 static int supervised(perfbudget_context *ctx, char **argv, const main_options *o,
                       const char *suite_name, const char *marker, int *exit_code) {
 #ifdef __linux__
+    /* The child writes one byte to this pipe when it has given its verdict: an exit without it
+     * (a benchmark calling exit(1), a sanitizer's report) is a failure, whatever its code. */
+    int done[2];
+    if (pipe(done) != 0) return 0;
+    fcntl(done[0], F_SETFD, FD_CLOEXEC);
+    char variable[64];
+    snprintf(variable, sizeof variable, CHILD_VARIABLE "=%d", done[1]);
     size_t n = 0;
     while (environ[n] != NULL) n++;
     char **env = malloc((n + 3) * sizeof *env);
-    if (env == NULL) return 0;
+    if (env == NULL) {
+        close(done[0]), close(done[1]);
+        return 0;
+    }
     memcpy(env, environ, n * sizeof *env);
     env[n] = (char *)marker;
-    env[n + 1] = CHILD_VARIABLE "=1";
+    env[n + 1] = variable;
     env[n + 2] = NULL;
     fflush(stdout);
     fflush(stderr);
@@ -231,13 +242,22 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     pid_t pid;
     int error = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, env);
     free(env);
-    if (error != 0) return 0; /* measure unwatched rather than not at all */
+    close(done[1]);
+    if (error != 0) {
+        close(done[0]);
+        return 0; /* measure unwatched rather than not at all */
+    }
     char reason[256];
     int code = perfbudget__supervise(pid, o->timeout_ns, marker, reason, sizeof reason);
-    if (code >= 0) {
+    char byte;
+    int concluded = read(done[0], &byte, 1) == 1; /* the child is gone: EOF at worst */
+    close(done[0]);
+    if (code >= 0 && concluded) {
         *exit_code = code;
         return 1;
     }
+    if (code >= 0)
+        snprintf(reason, sizeof reason, "exited with code %d", code);
     char message[300];
     snprintf(message, sizeof message, "%s while measuring", reason);
     perfbudget_result *failed = NULL;
@@ -281,8 +301,11 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     const char *inherited = getenv(CHILD_VARIABLE) ? getenv("PERFBUDGET_RUN_MARKER") : NULL;
     int in_child = inherited != NULL;
     char marker[96];
+    int verdict_fd = -1; /* the child tells its parent it concluded by writing here */
     if (in_child) {
         snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=%s", inherited);
+        verdict_fd = atoi(getenv(CHILD_VARIABLE));
+        fcntl(verdict_fd, F_SETFD, FD_CLOEXEC); /* not inherited by what the benchmarks start */
         unsetenv(CHILD_VARIABLE); /* a suite the benchmarks start is watched on its own */
     } else {
         snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=main-%ld-%llu", (long)getpid(),
@@ -396,5 +419,6 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
                 argv[0]);
         exit_code = 2;
     }
+    if (verdict_fd > 2 && write(verdict_fd, "", 1) == 1) close(verdict_fd);
     return exit_code < 0 ? 0 : exit_code;
 }

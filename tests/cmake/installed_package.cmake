@@ -176,17 +176,18 @@ set(reason_faulty.segfault "^FAIL segfault: killed by signal 11 \\(SIGSEGV.* whi
 
 set(reason_faulty.abort "^FAIL abort: killed by signal 6 \\(SIGABRT.* while measuring")
 set(reason_faulty.exit3 "^FAIL exit3: exited with code 3 while measuring")
+set(reason_faulty.exit1 "^FAIL exit1: exited with code 1 while measuring")
 set(reason_faulty.hang "^FAIL hang: timed out after 2 s .* while measuring")
 set(reason_faulty.straggler "^FAIL straggler: left processes running after it finished")
 set(reason_faulty.closeout "cannot write the verdict to standard output")
 set(first_line_tests faults.abort faults.flood faults.daemon faulty.segfault faulty.abort
-                     faulty.exit3 faulty.hang faulty.straggler faulty.closeout)
+                     faulty.exit3 faulty.exit1 faulty.hang faulty.straggler faulty.closeout)
 if(CONSUMER_FLAGS MATCHES "sanitize=")
   # Instrumented, the sanitizer catches the null store itself, prints its report first and
-  # aborts: the verdict follows its report.
+  # aborts (ASan, abort_on_error) or exits 1 (UBSan, halt_on_error): the verdict follows.
   list(REMOVE_ITEM first_line_tests faulty.segfault)
   pb_expect_match("a sanitized segfault fails with its reason" "${faults_OUTPUT}"
-                  "FAIL segfault: killed by signal 6 \\(SIGABRT[^\n]* while measuring")
+                  "FAIL segfault: (killed by signal 6 \\(SIGABRT|exited with code 1)[^\n]* while measuring")
 endif()
 foreach(test IN LISTS first_line_tests)
   # "Failed", not "Timeout" or "Exception": perfbudget stops and explains it first.

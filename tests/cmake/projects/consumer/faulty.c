@@ -25,6 +25,11 @@ static void bench_exit3(perfbudget_state *state) {
     while (perfbudget_loop(state)) exit(3);
 }
 
+/* exit(1) is also what a benchmark that failed would return: only the missing verdict tells. */
+static void bench_exit1(perfbudget_state *state) {
+    while (perfbudget_loop(state)) exit(1);
+}
+
 static void bench_hang(perfbudget_state *state) {
     while (perfbudget_loop(state)) pause();
 }
@@ -53,7 +58,7 @@ static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "ok", .run = bench_ok},           {.name = "segfault", .run = bench_segfault},
     {.name = "abort", .run = bench_abort},     {.name = "exit3", .run = bench_exit3},
     {.name = "hang", .run = bench_hang},       {.name = "straggler", .run = bench_straggler},
-    {.name = "closeout", .run = bench_closeout},
+    {.name = "closeout", .run = bench_closeout}, {.name = "exit1", .run = bench_exit1},
     /* hostile, but well-behaved: the name must reach no shell and make no file outside */
     {.name = "$(touch pwned)`touch pwned`;'\"../x", .run = bench_ok},
 };
