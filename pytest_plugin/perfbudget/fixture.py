@@ -69,21 +69,22 @@ def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str,
     """The measured loop: time n calls back to back, n as the core's sampler asks."""
 
     def run(sampler: Sampler) -> Any:
-        value = None
+        # Locals, not the closure's cells: a cell costs a fraction of a ns on every call.
+        value, call, positional, named, clock = None, fn, args, kwargs, _clock
         next_batch = sampler.next
         n = next_batch(0)
-        if args or kwargs:
+        if positional or named:
             while n:
-                start = _clock()
+                start = clock()
                 for _ in repeat(None, n):
-                    value = fn(*args, **kwargs)
-                n = next_batch(_clock() - start)
+                    value = call(*positional, **named)
+                n = next_batch(clock() - start)
         else:
             while n:
-                start = _clock()
+                start = clock()
                 for _ in repeat(None, n):
-                    value = fn()
-                n = next_batch(_clock() - start)
+                    value = call()
+                n = next_batch(clock() - start)
         return value
 
     return run
