@@ -577,6 +577,10 @@ int perfbudget_history_run(perfbudget_history *h, int64_t run_id, perfbudget_run
     return db_fail(h, "reading a run");
 }
 
+/* What load_result reads, by position, from a row of results r joined with benchmarks b. */
+#define RESULT_COLUMNS \
+    "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages"
+
 static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_result **out) {
     const char *name = (const char *)sqlite3_column_text(stmt, 0);
     const char *identity = (const char *)sqlite3_column_text(stmt, 1);
@@ -624,8 +628,7 @@ int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudge
     if (code != PERFBUDGET_OK) return code;
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
-                           "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
-                           "r.custom_metrics, r.stages FROM results r JOIN benchmarks b ON b.id = "
+                           "SELECT " RESULT_COLUMNS " FROM results r JOIN benchmarks b ON b.id = "
                            "r.benchmark_id WHERE r.run_id = ?1 ORDER BY b.name",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "reading results");
@@ -659,8 +662,7 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
                            /* One pass over the runs of this environment and branch, not a
                             * subquery per stored result: that was quadratic in the number of
                             * runs (28 ms at 1,600 runs, seconds at 10,000). */
-                           "SELECT b.name, b.identity, r.status, r.message, r.samples, r.metrics, "
-                           "r.custom_metrics, r.stages FROM (SELECT x.benchmark_id, max(x.run_id) AS run_id "
+                           "SELECT " RESULT_COLUMNS " FROM (SELECT x.benchmark_id, max(x.run_id) AS run_id "
                            "FROM runs u JOIN results x ON x.run_id = u.id WHERE u.environment = ?1 "
                            "AND u.branch IS ?2 GROUP BY x.benchmark_id) latest JOIN results r ON "
                            "r.run_id = latest.run_id AND r.benchmark_id = latest.benchmark_id "
@@ -957,12 +959,11 @@ int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, ch
             names = grown;
             capacity *= 2;
         }
-        size_t length = strlen(name) + 1;
-        if ((names[n] = malloc(length)) == NULL) {
+        if ((names[n] = perfbudget__strdup(name)) == NULL) {
             code = PERFBUDGET_ENOMEM;
             break;
         }
-        memcpy(names[n++], name, length);
+        n++;
     }
     sqlite3_finalize(stmt);
     if (names == NULL || code != PERFBUDGET_OK) {

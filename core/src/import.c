@@ -37,9 +37,7 @@ static collected *find_or_add(collection *c, const char *name) {
     collected *item = &c->items[c->count];
     memset(item, 0, sizeof *item);
     perfbudget_metrics_init(&item->metrics);
-    size_t length = strlen(name) + 1;
-    if ((item->name = malloc(length)) == NULL) return NULL;
-    memcpy(item->name, name, length);
+    if ((item->name = perfbudget__strdup(name)) == NULL) return NULL;
     c->count++;
     return item;
 }

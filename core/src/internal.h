@@ -23,6 +23,9 @@ int perfbudget__fail(perfbudget_context *ctx, int code, const char *fmt, ...)
     PERFBUDGET__PRINTF(3, 4);
 void perfbudget__clear_error(perfbudget_context *ctx);
 
+/* report.c: a malloc'd copy of text (NULL when out of memory). */
+char *perfbudget__strdup(const char *text);
+
 /* clock.c */
 uint64_t perfbudget__monotonic_ns(void);
 

@@ -10,6 +10,13 @@
 
 void perfbudget_free(void *p) { free(p); }
 
+char *perfbudget__strdup(const char *text) {
+    size_t size = strlen(text) + 1;
+    char *copy = malloc(size);
+    if (copy != NULL) memcpy(copy, text, size);
+    return copy;
+}
+
 void perfbudget__append(perfbudget__text *t, const char *fmt, ...) {
     if (t->failed) return;
     va_list args;

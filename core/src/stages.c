@@ -46,13 +46,6 @@ static uint64_t next_random(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
-static char *copy_string(const char *text) {
-    size_t size = strlen(text) + 1;
-    char *copy = malloc(size);
-    if (copy != NULL) memcpy(copy, text, size);
-    return copy;
-}
-
 /* Names are usually the same string literal every iteration: compare the pointer first. */
 static long find_track(const perfbudget__stage_recorder *r, const char *name) {
     for (size_t i = 0; i < r->track_count; i++)
@@ -83,7 +76,7 @@ int perfbudget__stage_begin(perfbudget__stage_recorder **recorder, const char *n
                      MAX_STAGES);
             return -1;
         }
-        if ((r->tracks[r->track_count].name = copy_string(name)) == NULL) {
+        if ((r->tracks[r->track_count].name = perfbudget__strdup(name)) == NULL) {
             snprintf(why, why_size, "out of memory recording stages");
             return -1;
         }
@@ -202,7 +195,7 @@ int perfbudget__stages_copy(perfbudget__stages *dst, const perfbudget__stages *s
         return -1;
     for (size_t i = 0; i < src->stage_count; i++) {
         copy.stages[i] = src->stages[i];
-        if ((copy.stages[i].name = copy_string(src->stages[i].name)) == NULL) {
+        if ((copy.stages[i].name = perfbudget__strdup(src->stages[i].name)) == NULL) {
             perfbudget__stages_clear(&copy);
             return -1;
         }
@@ -287,7 +280,7 @@ int perfbudget__stages_from_json(const json_t *stages, const json_t *events,
             snprintf(why, why_size, "stage %zu is malformed", i);
             goto fail;
         }
-        if ((stage->name = copy_string(name)) == NULL) goto out_of_memory;
+        if ((stage->name = perfbudget__strdup(name)) == NULL) goto out_of_memory;
         stage->count = (uint64_t)json_integer_value(count);
         out->stage_count++;
     }

@@ -262,18 +262,11 @@ void perfbudget_stage_end(perfbudget_state *state, const char *name) {
 
 /* ---- suites ----------------------------------------------------------------------------------- */
 
-static char *copy_string(const char *text) {
-    size_t size = strlen(text) + 1;
-    char *copy = malloc(size);
-    if (copy != NULL) memcpy(copy, text, size);
-    return copy;
-}
-
 int perfbudget_suite_new(perfbudget_context *ctx, const char *name, perfbudget_suite **out) {
     if (out == NULL || name == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "suite_new: NULL argument");
     perfbudget_suite *suite = calloc(1, sizeof *suite);
-    if (suite == NULL || (suite->name = copy_string(name)) == NULL) {
+    if (suite == NULL || (suite->name = perfbudget__strdup(name)) == NULL) {
         free(suite);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_new: out of memory");
     }
@@ -339,7 +332,7 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
         suite->capacity = capacity;
     }
     perfbudget_benchmark_def copy = *def;
-    if ((copy.name = copy_string(def->name)) == NULL)
+    if ((copy.name = perfbudget__strdup(def->name)) == NULL)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     suite->defs[suite->count++] = copy;
     *slot = suite->count;
@@ -502,7 +495,7 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     const perfbudget_benchmark_def *def = &suite->defs[index];
     perfbudget_result *r = calloc(1, sizeof *r);
     perfbudget_state *s = malloc(sizeof *s);
-    if (r == NULL || s == NULL || (r->name = copy_string(def->name)) == NULL) {
+    if (r == NULL || s == NULL || (r->name = perfbudget__strdup(def->name)) == NULL) {
         free(r);
         free(s);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "suite_run: out of memory");
@@ -558,7 +551,7 @@ int perfbudget_result_new(perfbudget_context *ctx, const char *name, const doubl
     if (name == NULL || out == NULL || (samples == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "result_new: NULL argument");
     perfbudget_result *r = calloc(1, sizeof *r);
-    if (r == NULL || (r->name = copy_string(name)) == NULL ||
+    if (r == NULL || (r->name = perfbudget__strdup(name)) == NULL ||
         (count > 0 && (r->samples = malloc(count * sizeof *r->samples)) == NULL)) {
         perfbudget_result_free(r);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "result_new: out of memory");
@@ -598,7 +591,7 @@ const char *perfbudget_result_name(const perfbudget_result *result) { return res
 
 int perfbudget_result_set_identity(perfbudget_result *result, const char *identity) {
     if (result == NULL) return PERFBUDGET_EINVAL;
-    char *copy = identity && identity[0] ? copy_string(identity) : NULL;
+    char *copy = identity && identity[0] ? perfbudget__strdup(identity) : NULL;
     if (identity && identity[0] && copy == NULL) return PERFBUDGET_ENOMEM;
     free(result->identity);
     result->identity = copy;
@@ -745,7 +738,7 @@ int perfbudget_sampler_new(perfbudget_context *ctx, const char *name,
     }
     perfbudget_sampler *sampler = calloc(1, sizeof *sampler);
     perfbudget_result *r = calloc(1, sizeof *r);
-    if (sampler == NULL || r == NULL || (r->name = copy_string(name)) == NULL) {
+    if (sampler == NULL || r == NULL || (r->name = perfbudget__strdup(name)) == NULL) {
         free(sampler);
         perfbudget_result_free(r);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "sampler_new: out of memory");
@@ -815,7 +808,7 @@ int perfbudget_result_add_metric(perfbudget_context *ctx, perfbudget_result *res
                                 unit ? unit : "");
     struct custom_metric *grown =
         realloc(result->custom, (result->custom_count + 1) * sizeof *grown);
-    char *copy = copy_string(name);
+    char *copy = perfbudget__strdup(name);
     if (grown == NULL || copy == NULL) {
         free(copy);
         if (grown != NULL) result->custom = grown;
@@ -852,7 +845,7 @@ int perfbudget_result_add_comparison(perfbudget_context *ctx, perfbudget_result 
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "add_comparison: NULL argument");
     struct metric_comparison *grown =
         realloc(result->comparisons, (result->comparison_count + 1) * sizeof *grown);
-    char *copy = copy_string(metric);
+    char *copy = perfbudget__strdup(metric);
     if (grown == NULL || copy == NULL) {
         free(copy);
         if (grown != NULL) result->comparisons = grown;
