@@ -22,7 +22,7 @@ docs/ctest.md is the how-to and the reference of every argument and variable. In
 
   perf_discover_tests(<target> [BUDGET <file>] [LABELS <label>...] [TEST_PREFIX <prefix>]
                       [TIMEOUT <time>] [EXTRA_ARGS <arg>...] [WORKING_DIRECTORY <dir>]
-                      [ENVIRONMENT <VAR=value>...])
+                      [ENVIRONMENT <VAR=value>...] [MODE time|instructions])
 
 Project-wide defaults: ``PERFBUDGET_DEFAULT_BUDGET``, ``PERFBUDGET_DEFAULT_RUNS``,
 ``PERFBUDGET_DEFAULT_WARMUP``, ``PERFBUDGET_DEFAULT_TIMEOUT``, ``PERFBUDGET_DEFAULT_LABELS``;
@@ -660,7 +660,7 @@ endfunction()
 function(perf_discover_tests target)
   set(fn perf_discover_tests)
   set(options "")
-  set(one_value BUDGET TEST_PREFIX TIMEOUT WORKING_DIRECTORY)
+  set(one_value BUDGET TEST_PREFIX TIMEOUT WORKING_DIRECTORY MODE)
   set(multi_value LABELS EXTRA_ARGS ENVIRONMENT)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -684,6 +684,14 @@ function(perf_discover_tests target)
   _perfbudget_check_environment("${where}" "${arg_ENVIRONMENT}")
 
   set(run_args --ctest)
+  # MODE instructions: judged on instructions per iteration, counted by the PMU or, where the
+  # kernel has none, under valgrind's callgrind, which the suite starts itself.
+  if(DEFINED arg_MODE)
+    if(NOT "${arg_MODE}" MATCHES "^(time|instructions)$")
+      message(FATAL_ERROR "${where}: MODE '${arg_MODE}' is neither time nor instructions")
+    endif()
+    list(APPEND run_args --mode "${arg_MODE}")
+  endif()
   _perfbudget_budget_file(budget "${where}" "${arg_BUDGET}")
   if(NOT "${budget}" STREQUAL "")
     list(APPEND run_args --budget "${budget}")

@@ -204,6 +204,14 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
 int perfbudget_compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,
                               double current, const perfbudget_compare_options *opts,
                               perfbudget_comparison *out) {
+    return perfbudget__compare_metric(ctx, runs, n_runs, current, opts, 0, out);
+}
+
+/* exact: the figure does not vary between runs of the same code (instruction counts in
+ * instructions mode), so any change beyond the threshold is the code's, and one run tells. */
+int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,
+                               double current, const perfbudget_compare_options *opts, int exact,
+                               perfbudget_comparison *out) {
     perfbudget_compare_options defaults;
     if (opts == NULL) {
         perfbudget_compare_options_init(&defaults);
@@ -235,6 +243,19 @@ int perfbudget_compare_metric(perfbudget_context *ctx, const double *runs, size_
     out->run_spread_pct = out->ci_low_pct = out->ci_high_pct = out->resolvable_pct = NAN;
     out->outcome = PERFBUDGET_OUTCOME_PASS;
     out->severity = PERFBUDGET_SEVERITY_NONE;
+    if (exact) {
+        out->significant = 1;
+        if (worse > out->threshold_pct) {
+            out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
+            out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
+                                                       : PERFBUDGET_SEVERITY_WARNING;
+            out->regressed = 1;
+        } else if (worse < -out->threshold_pct) {
+            out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
+            out->severity = PERFBUDGET_SEVERITY_INFO;
+        }
+        return PERFBUDGET_OK;
+    }
     if (n_runs < 3) {
         /* One run cannot tell a change from noise: only a change within the threshold passes. */
         if (fabs(worse) > out->threshold_pct) out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;

@@ -215,7 +215,8 @@ static void regression_options(const perfbudget__verdict_options *o, const char 
 }
 
 /* The comparison, against the spread of the benchmark's last 10 runs here up to the baseline's
- * (perfbudget_compare_runs) when a history holds them, else on the samples alone. */
+ * (perfbudget_compare_runs) when a history holds them, else on the samples alone. In
+ * instructions mode only the counts compare (kept with the result): PERFBUDGET_ENODATA. */
 static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict_options *o,
                               perfbudget_result *result, const perfbudget_result *base,
                               const perfbudget_compare_options *opts, perfbudget_comparison *out) {
@@ -237,8 +238,11 @@ static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict
                                            o->baseline_run, 10, &medians, &n_runs) != PERFBUDGET_OK)
             n_runs = 0;
     }
-    int code = perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, medians,
-                                       n_runs, opts, out);
+    /* In instructions mode the times are the counting tool's: only the counts compare. */
+    int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
+    int code = by_count ? PERFBUDGET_OK
+                        : perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current,
+                                                  medians, n_runs, opts, out);
     perfbudget_free(medians);
     /* Memory, CPU, throughput and instructions against the same baseline. */
     perfbudget_effective_budget effective;
@@ -253,7 +257,7 @@ static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict
                                                  history ? fingerprint : NULL, branch,
                                                  o->baseline_run, settings, opts->threshold_pct);
     perfbudget_history_close(history);
-    return code;
+    return code == PERFBUDGET_OK && by_count ? PERFBUDGET_ENODATA : code;
 }
 
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
@@ -321,6 +325,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
     if (o->budget != NULL && perfbudget_result_status(result) == PERFBUDGET_RUN_OK)
         perfbudget_result_judge(ctx, result, o->budget, o->budget_name, NULL);
     perfbudget_comparison comparison, *regression = NULL;
+    int code;
     if (o->baseline != NULL && perfbudget_result_status(result) == PERFBUDGET_RUN_OK) {
         const perfbudget_result *base = NULL;
         for (size_t i = 0; i < o->baseline_count && base == NULL; i++)
@@ -334,13 +339,18 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         if (base == NULL || n_base == 0)
             fprintf(out, "note: the baseline has no samples of %s; nothing to compare\n",
                     perfbudget_result_name(result));
+        else if (perfbudget_result_mode(base) != perfbudget_result_mode(result))
+            fprintf(out, "note: the baseline was measured in %s mode, this in %s mode; nothing "
+                         "to compare\n", perfbudget_mode_name(perfbudget_result_mode(base)),
+                    perfbudget_mode_name(perfbudget_result_mode(result)));
         else if (strcmp(perfbudget_result_identity(base), identity) != 0)
             fprintf(out, "note: the baseline measured version '%s' of %s, this is '%s'; a new "
                          "series starts, nothing to compare\n",
                     perfbudget_result_identity(base), perfbudget_result_name(result), identity);
-        else if (compare_with_noise(ctx, o, result, base, &opts, &comparison) == PERFBUDGET_OK)
+        else if ((code = compare_with_noise(ctx, o, result, base, &opts, &comparison)) ==
+                 PERFBUDGET_OK)
             regression = &comparison;
-        else
+        else if (code != PERFBUDGET_ENODATA) /* ENODATA: instructions mode compared the counts */
             fprintf(out, "note: cannot compare with the baseline: %s\n", perfbudget_errmsg(ctx));
     }
     char *report = NULL;

@@ -198,4 +198,10 @@ char *perfbudget__printable(const char *s);
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, const perfbudget_report_info *info, char **out);
 
+/* perfbudget_compare_metric, and with exact = 1 for figures that do not vary between runs of the
+ * same code: a change beyond the threshold is then a regression on one run. */
+int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,
+                               double current, const perfbudget_compare_options *opts, int exact,
+                               perfbudget_comparison *out);
+
 #endif

@@ -44,10 +44,13 @@ int perfbudget_result_compare_metrics(perfbudget_context *ctx, perfbudget_result
     if (result == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare_metrics: NULL result");
     const perfbudget_metrics *now = perfbudget_result_metrics(result);
+    /* In instructions mode only the counts mean anything, and they are exact. */
+    int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
     for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++) {
         const metric_def *d = &metrics[i];
         double current = field_of(now, i);
         if (!isfinite(current)) continue;
+        if (by_count && d->group != PERFBUDGET_GROUP_INSTRUCTIONS) continue;
         double *values = NULL;
         size_t n = 0;
         if (history != NULL) {
@@ -73,7 +76,8 @@ int perfbudget_result_compare_metrics(perfbudget_context *ctx, perfbudget_result
             opts.critical_pct = settings->critical_pct;
         opts.higher_is_better = d->higher_is_better;
         perfbudget_comparison c;
-        int code = n > 0 ? perfbudget_compare_metric(ctx, values, n, current * d->scale, &opts, &c)
+        int code = n > 0 ? perfbudget__compare_metric(ctx, values, n, current * d->scale, &opts,
+                                                      by_count, &c)
                          : PERFBUDGET_ENODATA;
         perfbudget_free(values);
         if (code == PERFBUDGET_OK) code = perfbudget_result_add_comparison(ctx, result, d->name, d->unit, &c);

@@ -113,6 +113,8 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
     if (!isnan(c->p_value))
         snprintf(test, sizeof test, " (95%% CI %+.1f%% .. %+.1f%%), p = %.2g", c->ci_low_pct,
                  c->ci_high_pct, c->p_value);
+    else if (c->significant && isnan(c->run_spread_pct))
+        snprintf(test, sizeof test, " (exact counts)");
     snprintf(buf, size, "%s %s vs %s baseline: %+.1f%%%s%s, threshold %g%%: %s%s%s%s", name,
              current, baseline, c->change_pct, test, spread, c->threshold_pct,
              perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "", severity,
@@ -214,9 +216,13 @@ perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *re
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(result, &verdicts);
     int unavailable = perfbudget_result_status(result) == PERFBUDGET_RUN_SKIPPED;
+    int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
     for (size_t i = 0; i < count; i++) {
         if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) return PERFBUDGET_TEST_FAIL;
-        if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE) unavailable = 1;
+        /* In instructions mode, times and memory are not judged: that skips nothing. */
+        int not_judged = by_count && verdicts[i].limit->metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
+                         verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM;
+        if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE && !not_judged) unavailable = 1;
     }
     return unavailable ? PERFBUDGET_TEST_SKIP : PERFBUDGET_TEST_PASS;
 }
@@ -333,8 +339,16 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
         perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
         perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, peak, sizeof peak);
-        perfbudget__append(&t, "  median %s, p95 %s, p99 %s, CPU %s, peak memory %s, %zu samples\n", median,
-                           p95, p99, cpu, peak, s->n);
+        if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
+            char instructions[32];
+            perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT,
+                                    instructions, sizeof instructions);
+            perfbudget__append(&t, "  instructions mode: %s instructions per iteration "
+                               "(times, %s median, are not judged)\n", instructions, median);
+        } else {
+            perfbudget__append(&t, "  median %s, p95 %s, p99 %s, CPU %s, peak memory %s, %zu samples\n",
+                               median, p95, p99, cpu, peak, s->n);
+        }
     }
     if (ctest_tags && s->n > 0) {
         measurement(&t, "median_ns", s->median);

@@ -146,7 +146,10 @@ static json_t *result_json(const perfbudget_result *r) {
                      perfbudget__custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
                      "budget", budget_json(r), "identity", perfbudget_result_identity(r),
                      "comparisons", comparisons_json(r));
-    /* Only results that timed stages carry them, so other files stay as they were. */
+    /* Only results measured in instructions mode say so, and only results that timed stages
+     * carry them, so other files stay as they were. */
+    if (object != NULL && perfbudget_result_mode(r) != PERFBUDGET_MODE_TIME)
+        json_object_set_new(object, "mode", json_string(perfbudget_mode_name(perfbudget_result_mode(r))));
     perfbudget__stages *stages = perfbudget__result_stages((perfbudget_result *)r);
     if (object != NULL && stages->stage_count > 0) {
         json_object_set_new(object, "stages", perfbudget__stages_json(stages));
@@ -431,6 +434,15 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     free(values);
     if (code == PERFBUDGET_OK)
         code = perfbudget_result_set_identity(*out, json_string_value(json_object_get(b, "identity")));
+    const json_t *mode_json = json_object_get(b, "mode");
+    perfbudget_mode mode = PERFBUDGET_MODE_TIME;
+    if (code == PERFBUDGET_OK && mode_json != NULL &&
+        (!json_is_string(mode_json) ||
+         perfbudget_mode_parse(json_string_value(mode_json), &mode) != PERFBUDGET_OK))
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': mode must be \"time\" or \"instructions\"", path,
+                                name);
+    if (code == PERFBUDGET_OK) code = perfbudget_result_set_mode(*out, mode);
     if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, *out, json_object_get(b, "comparisons"));
     if (code == PERFBUDGET_OK &&
         perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)

@@ -29,6 +29,11 @@ struct perfbudget_state {
     long page_size;
     perfbudget_counters *counters;
     int counters_ok;
+    /* Instructions mode: instructions per iteration of each measured batch, whose median is the
+     * figure (an allocator growing its arena in one batch moves the total, not the median). */
+    double batch_instructions[16];
+    size_t counted_batches;
+    uint64_t counted_so_far; /* perf_event counts accumulate; callgrind's restart at each read */
     perfbudget_run_status status;
     int out_of_memory;
     char message[PERFBUDGET__MESSAGE_SIZE];
@@ -52,6 +57,7 @@ struct perfbudget_result {
     perfbudget_metrics metrics;
     char *output; /* a failed command's output, or NULL */
     char *identity; /* the benchmarked code's version, or NULL for "" */
+    perfbudget_mode mode;
     struct metric_comparison {
         char *metric;
         perfbudget_unit unit;
@@ -95,6 +101,7 @@ void perfbudget_run_options_init(perfbudget_run_options *opts) {
     opts->min_sample_ns = 0;
     opts->max_rounds = 1000000;
     opts->hardware_counters = 1;
+    opts->mode = PERFBUDGET_MODE_TIME;
 }
 
 void perfbudget_do_not_optimize_(const volatile void *p) { (void)p; }
@@ -128,6 +135,17 @@ static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
         s->capacity = capacity;
     }
     s->measured_iterations += s->batch_iterations;
+    uint64_t instructions, cycles;
+    if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS && s->counters_ok &&
+        s->counted_batches < sizeof s->batch_instructions / sizeof *s->batch_instructions &&
+        perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
+        uint64_t batch = instructions;
+        if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0) {
+            batch = instructions - s->counted_so_far;
+            s->counted_so_far = instructions;
+        }
+        s->batch_instructions[s->counted_batches++] = (double)batch / (double)s->batch_iterations;
+    }
     s->samples[s->rounds] = (double)elapsed_ns / (double)s->batch_iterations;
     s->rss_iterations[s->rounds] = (double)s->measured_iterations;
     s->rss_bytes[s->rounds] = (double)rss_now(s);
@@ -170,6 +188,12 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
         if (elapsed >= s->target_sample_ns || now - s->run_start_ns >= s->opts.max_time_ns) {
             s->phase = PHASE_WARMUP;
             s->warmup_start_ns = now;
+            /* Counting: a power of two, so that timing jitter seldom changes how often the
+             * code has run before and while it is counted (CPython specialises its bytecode
+             * after counts of executions, and the counts would follow). */
+            while (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS &&
+                   (s->batch_iterations & (s->batch_iterations - 1)) != 0)
+                s->batch_iterations += s->batch_iterations & -s->batch_iterations;
         } else {
             s->batch_iterations = next_calibration_size(s, elapsed);
         }
@@ -389,10 +413,18 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     }
     m->instructions_per_iteration = m->cycles_per_iteration = NAN;
     uint64_t instructions, cycles;
-    if (s->counters_ok && s->measured_iterations > 0 &&
+    if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS) {
+        double sorted[sizeof s->batch_instructions / sizeof *s->batch_instructions];
+        memcpy(sorted, s->batch_instructions, s->counted_batches * sizeof *sorted);
+        perfbudget__sort(sorted, s->counted_batches, NULL);
+        if (s->counted_batches > 0)
+            m->instructions_per_iteration =
+                perfbudget__quantile_sorted(sorted, s->counted_batches, 0.5);
+    } else if (s->counters_ok && s->measured_iterations > 0 &&
         perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
         m->instructions_per_iteration = (double)instructions / (double)s->measured_iterations;
-        m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
+        if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0)
+            m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
     }
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
@@ -415,16 +447,34 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
         double automatic = fmax(1000.0 * clock.overhead_ns, 100.0 * clock.resolution_ns);
         s->target_sample_ns = automatic > 100000.0 ? (uint64_t)automatic : UINT64_C(100000);
     }
+    if (opts->mode == PERFBUDGET_MODE_INSTRUCTIONS) {
+        /* Counts hardly vary between batches: ten samples after calibration do. Batches of
+         * 50 ms keep the per-batch harness cost (a clock read, a Python loop) negligible in
+         * the count per iteration, even under valgrind, which runs code some 50 times slower. */
+        s->opts.hardware_counters = 1;
+        s->opts.warmup_ns = s->opts.min_time_ns = 0;
+        s->opts.warmup_iterations = 1; /* one batch */
+        s->opts.min_rounds = 10;
+        s->opts.max_rounds = 10;
+        if (opts->min_sample_ns == 0) s->target_sample_ns = UINT64_C(50000000);
+    }
+    perfbudget_result_set_mode(r, opts->mode); /* out of memory: the tag is missing, no more */
     s->userdata = def->userdata;
     s->items_per_iteration = def->items_per_iteration;
     s->bytes_per_iteration = def->bytes_per_iteration;
     s->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     s->page_size = sysconf(_SC_PAGESIZE);
-    if (opts->hardware_counters) {
+    if (s->opts.hardware_counters) {
         if (perfbudget_counters_open(ctx, &s->counters) == PERFBUDGET_OK)
             s->counters_ok = 1;
         else
             snprintf(r->counters_note, sizeof r->counters_note, "%s", perfbudget_errmsg(ctx));
+        if (!s->counters_ok && opts->mode == PERFBUDGET_MODE_INSTRUCTIONS) {
+            char why[PERFBUDGET__MESSAGE_SIZE + 96];
+            snprintf(why, sizeof why, "instructions mode: %s; run it under valgrind's callgrind "
+                     "(the suite's --mode instructions does)", r->counters_note);
+            perfbudget_state_fail(s, why);
+        }
     } else {
         snprintf(r->counters_note, sizeof r->counters_note, "hardware counters not requested");
     }
@@ -589,12 +639,65 @@ void perfbudget_results_free(perfbudget_result **results, size_t count) {
 
 const char *perfbudget_result_name(const perfbudget_result *result) { return result->name; }
 
-int perfbudget_result_set_identity(perfbudget_result *result, const char *identity) {
-    if (result == NULL) return PERFBUDGET_EINVAL;
-    char *copy = identity && identity[0] ? perfbudget__strdup(identity) : NULL;
-    if (identity && identity[0] && copy == NULL) return PERFBUDGET_ENOMEM;
+/* Results measured in instructions mode are never compared with timed ones: the mode is part
+ * of the identity, as "<version> [instructions mode]", so the history keeps them apart too. */
+#define MODE_TAG "[instructions mode]"
+
+static int has_mode_tag(const char *identity) {
+    size_t n = identity ? strlen(identity) : 0, tag = strlen(MODE_TAG);
+    return n >= tag && strcmp(identity + n - tag, MODE_TAG) == 0;
+}
+
+static int store_identity(perfbudget_result *result, const char *identity) {
+    int tag = result->mode == PERFBUDGET_MODE_INSTRUCTIONS && !has_mode_tag(identity);
+    size_t n = identity ? strlen(identity) : 0;
+    char *copy = NULL;
+    if (n > 0 || tag) {
+        copy = malloc(n + sizeof MODE_TAG + 1);
+        if (copy == NULL) return PERFBUDGET_ENOMEM;
+        snprintf(copy, n + sizeof MODE_TAG + 1, "%s%s%s", n ? identity : "", n && tag ? " " : "",
+                 tag ? MODE_TAG : "");
+    }
     free(result->identity);
     result->identity = copy;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_result_set_identity(perfbudget_result *result, const char *identity) {
+    if (result == NULL) return PERFBUDGET_EINVAL;
+    if (has_mode_tag(identity)) result->mode = PERFBUDGET_MODE_INSTRUCTIONS;
+    return store_identity(result, identity);
+}
+
+perfbudget_mode perfbudget_result_mode(const perfbudget_result *result) {
+    return result ? result->mode : PERFBUDGET_MODE_TIME;
+}
+
+int perfbudget_result_set_mode(perfbudget_result *result, perfbudget_mode mode) {
+    if (result == NULL || perfbudget_mode_name(mode) == NULL) return PERFBUDGET_EINVAL;
+    if (mode == result->mode) return PERFBUDGET_OK;
+    result->mode = mode;
+    if (mode == PERFBUDGET_MODE_INSTRUCTIONS) return store_identity(result, result->identity);
+    size_t n = result->identity ? strlen(result->identity) : 0;
+    if (has_mode_tag(result->identity)) { /* drop " [instructions mode]" */
+        n -= strlen(MODE_TAG);
+        while (n > 0 && result->identity[n - 1] == ' ') n--;
+        result->identity[n] = '\0';
+    }
+    return PERFBUDGET_OK;
+}
+
+const char *perfbudget_mode_name(perfbudget_mode mode) {
+    return mode == PERFBUDGET_MODE_INSTRUCTIONS ? "instructions"
+           : mode == PERFBUDGET_MODE_TIME       ? "time"
+                                                : NULL;
+}
+
+int perfbudget_mode_parse(const char *name, perfbudget_mode *out) {
+    if (name == NULL || out == NULL) return PERFBUDGET_EINVAL;
+    if (strcmp(name, "time") == 0) *out = PERFBUDGET_MODE_TIME;
+    else if (strcmp(name, "instructions") == 0) *out = PERFBUDGET_MODE_INSTRUCTIONS;
+    else return PERFBUDGET_EINVAL;
     return PERFBUDGET_OK;
 }
 
@@ -677,6 +780,11 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
     if (verdicts == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
     perfbudget_observation observed;
     perfbudget_observation_init(&observed, &result->summary, &result->metrics);
+    int by_count = result->mode == PERFBUDGET_MODE_INSTRUCTIONS;
+    /* Times, memory and CPU under valgrind say nothing of the code: instruction counts only. */
+    for (int m = 0; by_count && m < PERFBUDGET_METRIC_COUNT; m++)
+        if (m != PERFBUDGET_METRIC_INSTRUCTIONS) observed.values[m] = NAN;
+    if (by_count) observed.bytes_per_second = NAN;
     const char **custom_names = calloc(result->custom_count + 1, sizeof *custom_names);
     double *custom_values = calloc(result->custom_count + 1, sizeof *custom_values);
     if (custom_names == NULL || custom_values == NULL) {
@@ -701,6 +809,12 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
         free(verdicts);
         return code;
     }
+    for (size_t i = 0; by_count && i < effective.limit_count; i++)
+        if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE &&
+            verdicts[i].limit->metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
+            verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM)
+            snprintf(verdicts[i].text, sizeof verdicts[i].text,
+                     "%s not judged in instructions mode", verdicts[i].limit->name);
     free(result->verdicts);
     result->verdicts = verdicts;
     result->verdict_count = effective.limit_count;

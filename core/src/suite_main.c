@@ -2,6 +2,8 @@
 /* perfbudget_main(): the command line of every suite executable. The only part of perfbudget
  * that prints, kept in its own library (perfbudget_main) so the core never does. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <spawn.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -26,6 +29,7 @@ typedef struct main_options {
     const char *session_dir;
     double threshold_pct; /* NaN: not given */
     int ctest;
+    int mode_given;
     uint64_t timeout_ns; /* --timeout; 0: none */
     perfbudget_run_options run;
     perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
@@ -52,6 +56,9 @@ static void usage(FILE *out, const char *program) {
             "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
             "  --warmup N|TIME     warm-up iterations, or a duration such as 50ms (default 10ms)\n"
             "  --no-counters       do not open hardware counters\n"
+            "  --mode time|instructions   judge wall time (default), or instructions per\n"
+            "                      iteration only: counted by the PMU, else under valgrind's\n"
+            "                      callgrind, which the suite starts itself ($PERFBUDGET_MODE)\n"
             "  --version           print perfbudget's version\n"
             "  --help              print this help\n\n"
             "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark failed,\n"
@@ -81,6 +88,11 @@ static int parse_count(const char *text, uint64_t *out) {
 static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_options *o) {
     memset(o, 0, sizeof *o);
     perfbudget_run_options_init(&o->run);
+    const char *mode = getenv("PERFBUDGET_MODE");
+    if (mode != NULL && mode[0] != '\0' && perfbudget_mode_parse(mode, &o->run.mode) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: PERFBUDGET_MODE must be time or instructions, not '%s'\n", argv[0], mode);
+        return 2;
+    }
     o->threshold_pct = NAN;
     perfbudget_measure_settings *given = &o->from_command_line;
     given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
@@ -106,6 +118,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             o->ctest = 1;
             takes_value = 0;
         } else if (value == NULL && (strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
+                                     strcmp(arg, "--mode") == 0 ||
                                      strcmp(arg, "--budget") == 0 || strcmp(arg, "--rounds") == 0 ||
                                      strcmp(arg, "--baseline") == 0 ||
                                      strcmp(arg, "--history") == 0 ||
@@ -119,6 +132,9 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             return 2;
         } else if (strcmp(arg, "--filter") == 0) {
             o->filter = value;
+        } else if (strcmp(arg, "--mode") == 0) {
+            bad = perfbudget_mode_parse(value, &o->run.mode) != PERFBUDGET_OK;
+            o->mode_given = 1;
         } else if (strcmp(arg, "--json") == 0) {
             o->json_path = value;
         } else if (strcmp(arg, "--budget") == 0) {
@@ -207,6 +223,113 @@ static perfbudget_run_options options_for(const main_options *o, const perfbudge
     return run;
 }
 
+/* Instructions mode where the kernel exposes no counters: the measuring process runs under
+ * valgrind's callgrind, collection off until the core toggles it on around measured batches,
+ * its dumps in a directory of their own that is removed afterwards. */
+typedef struct callgrind_launch {
+    char directory[256];
+    char program[4096];
+    char out_file[300];
+    char **argv; /* valgrind's, then the suite's own */
+    char **env;
+    char variable[300]; /* PERFBUDGET_CALLGRIND_DIR=... */
+} callgrind_launch;
+
+static int needs_callgrind(const main_options *o) {
+    /* Started under callgrind already (a build without valgrind's headers cannot tell): the
+     * counters say why they fail rather than starting valgrind again and again. */
+    if (o->run.mode != PERFBUDGET_MODE_INSTRUCTIONS || perfbudget_running_on_valgrind() ||
+        getenv("PERFBUDGET_CALLGRIND_DIR") != NULL)
+        return 0;
+    perfbudget_counters *counters = NULL;
+    if (perfbudget_counters_open(NULL, &counters) != PERFBUDGET_OK) return 1;
+    perfbudget_counters_free(counters);
+    return 0;
+}
+
+static void callgrind_release(callgrind_launch *l) {
+    free(l->argv);
+    free(l->env);
+    DIR *dir = l->directory[0] ? opendir(l->directory) : NULL;
+    for (struct dirent *entry; dir != NULL && (entry = readdir(dir)) != NULL;) {
+        char path[600];
+        if (entry->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", l->directory, entry->d_name);
+        unlink(path);
+    }
+    if (dir != NULL) closedir(dir);
+    if (l->directory[0]) rmdir(l->directory);
+}
+
+/* extra: up to two more environment entries, NULL-terminated, or NULL. Returns 0, or -1 with a
+ * message printed. */
+static int callgrind_prepare(callgrind_launch *l, char **argv, char *const *extra) {
+    memset(l, 0, sizeof *l);
+    ssize_t length = readlink("/proc/self/exe", l->program, sizeof l->program - 1);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(l->directory, sizeof l->directory, "%s/perfbudget-callgrind-XXXXXX",
+             tmp && tmp[0] ? tmp : "/tmp");
+    if (length <= 0 || mkdtemp(l->directory) == NULL) {
+        fprintf(stderr, "%s: instructions mode: cannot prepare callgrind: %s\n", argv[0],
+                strerror(errno));
+        l->directory[0] = '\0';
+        return -1;
+    }
+    snprintf(l->out_file, sizeof l->out_file, "--callgrind-out-file=%s/callgrind.out.%%p",
+             l->directory);
+    static const char *const valgrind[] = {"valgrind", "--tool=callgrind", "--collect-atstart=no",
+                                           "--instr-atstart=no", "-q"};
+    size_t nv = sizeof valgrind / sizeof *valgrind, argc = 0, envc = 0;
+    while (argv[argc] != NULL) argc++;
+    while (environ[envc] != NULL) envc++;
+    l->argv = calloc(nv + argc + 3, sizeof *l->argv);
+    l->env = calloc(envc + 4, sizeof *l->env);
+    if (l->argv == NULL || l->env == NULL) {
+        fprintf(stderr, "%s: out of memory\n", argv[0]);
+        return -1;
+    }
+    for (size_t i = 0; i < nv; i++) l->argv[i] = (char *)valgrind[i];
+    l->argv[nv] = l->out_file;
+    l->argv[nv + 1] = l->program;
+    for (size_t i = 1; i < argc; i++) l->argv[nv + 1 + i] = argv[i];
+    memcpy(l->env, environ, envc * sizeof *l->env);
+    snprintf(l->variable, sizeof l->variable, "PERFBUDGET_CALLGRIND_DIR=%s", l->directory);
+    l->env[envc] = l->variable;
+    for (size_t i = 0; extra != NULL && i < 2 && extra[i] != NULL; i++) l->env[envc + 1 + i] = extra[i];
+    return 0;
+}
+
+static int callgrind_spawn(callgrind_launch *l, const char *program, pid_t *pid) {
+    int error = posix_spawnp(pid, "valgrind", NULL, NULL, l->argv, l->env);
+    if (error == ENOENT)
+        fprintf(stderr, "%s: instructions mode: the kernel exposes no hardware counters here and "
+                        "valgrind, which counts them instead, is not installed (on Debian: "
+                        "apt-get install valgrind)\n", program);
+    else if (error != 0)
+        fprintf(stderr, "%s: instructions mode: cannot start valgrind: %s\n", program,
+                strerror(error));
+    return error;
+}
+
+/* Runs the whole suite again under callgrind; its exit code, or 2. */
+static int run_under_callgrind(char **argv) {
+    callgrind_launch launch;
+    int code = 2;
+    pid_t pid;
+    fflush(stdout);
+    fflush(stderr);
+    if (callgrind_prepare(&launch, argv, NULL) == 0 && callgrind_spawn(&launch, argv[0], &pid) == 0) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        if (WIFSIGNALED(status))
+            fprintf(stderr, "%s: the suite under valgrind ended with signal %d\n", argv[0],
+                    WTERMSIG(status));
+    }
+    callgrind_release(&launch);
+    return code;
+}
+
 /* Under CTest the benchmarks run in a child process, this same executable started again with
  * the marker and CHILD_VARIABLE in its environment, watched by this one: a benchmark that
  * crashes, exits, hangs past --timeout or leaves processes behind fails its test with the
@@ -240,9 +363,24 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     fflush(stderr);
     perfbudget__adopt_orphans();
     pid_t pid;
-    int error = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, env);
+    callgrind_launch launch;
+    memset(&launch, 0, sizeof launch);
+    int under_callgrind = needs_callgrind(o), error;
+    if (under_callgrind) {
+        char *extra[] = {(char *)marker, variable, NULL};
+        error = callgrind_prepare(&launch, argv, extra) == 0
+                    ? callgrind_spawn(&launch, argv[0], &pid) : -1;
+    } else {
+        error = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, env);
+    }
     free(env);
     close(done[1]);
+    if (error != 0 && under_callgrind) {
+        close(done[0]);
+        callgrind_release(&launch);
+        *exit_code = 2; /* said why; measuring unwatched would measure time, not counts */
+        return 1;
+    }
     if (error != 0) {
         close(done[0]);
         return 0; /* measure unwatched rather than not at all */
@@ -252,6 +390,7 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     char byte;
     int concluded = read(done[0], &byte, 1) == 1; /* the child is gone: EOF at worst */
     close(done[0]);
+    if (under_callgrind) callgrind_release(&launch);
     if (code >= 0 && concluded) {
         *exit_code = code;
         return 1;
@@ -310,6 +449,11 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     } else {
         snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=main-%ld-%llu", (long)getpid(),
                  (unsigned long long)perfbudget_context_now_ns(ctx));
+    }
+    if (exit_code == 0 && !o.ctest && !o.list && !in_child && needs_callgrind(&o)) {
+        perfbudget_suite_free(suite);
+        perfbudget_context_free(ctx);
+        return run_under_callgrind(argv);
     }
     if (exit_code == 0 && o.ctest && !o.list && !in_child &&
         supervised(ctx, argv, &o, suite_name, marker, &exit_code)) {

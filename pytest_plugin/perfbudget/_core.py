@@ -433,6 +433,7 @@ class RunOptions:
     min_sample_ns: Optional[int] = None
     max_rounds: Optional[int] = None
     hardware_counters: Optional[bool] = None
+    mode: Optional[int] = None  # 1: instructions (perfbudget_mode)
 
     def _to_c(self, budget: Optional[EffectiveBudget] = None) -> Any:
         options = ffi.new("perfbudget_run_options *")
@@ -578,6 +579,12 @@ class Result:
     def set_identity(self, identity: str) -> None:
         if lib.perfbudget_result_set_identity(self._handle, _bytes(identity)) != lib.PERFBUDGET_OK:
             raise MemoryError("perfbudget_result_set_identity")
+
+    @property
+    def mode(self) -> str:
+        """"time", or "instructions" when measured in instructions mode (then only instruction
+        counts are judged, and the identity carries the mode)."""
+        return _text(lib.perfbudget_mode_name(lib.perfbudget_result_mode(self._handle)))
 
     def compare_metrics(self, baseline: Optional["Result"], history: Optional["History"],
                         environment: str, branch: Optional[str], up_to: int,
@@ -998,3 +1005,18 @@ class History:
         results = [Result(array[i]) for i in range(count)]
         lib.perfbudget_free(array)  # the array only: each result is owned by its Result now
         return results
+
+
+def running_on_valgrind() -> bool:
+    return bool(lib.perfbudget_running_on_valgrind())
+
+
+def instruction_counter_problem() -> Optional[str]:
+    """None when this process can count instructions (a PMU, or running under callgrind), else
+    why not."""
+    context = _context()
+    counters = ffi.new("perfbudget_counters **")
+    if lib.perfbudget_counters_open(context.handle, counters) != lib.PERFBUDGET_OK:
+        return _text(lib.perfbudget_errmsg(context.handle))
+    lib.perfbudget_counters_free(counters[0])
+    return None

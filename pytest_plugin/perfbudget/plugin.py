@@ -17,6 +17,7 @@ from perfbudget.session import (
     PerfSession,
     perf_session,
 )
+from perfbudget.instructions import relaunch_under_callgrind
 from perfbudget.settings import SettingError, add_options
 from perfbudget.testcase import PerformanceRegressionTestCase
 
@@ -25,6 +26,11 @@ MARKER = "performance"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> Optional[int]:
+    return relaunch_under_callgrind(config)
 
 
 def pytest_configure(config: pytest.Config) -> None:

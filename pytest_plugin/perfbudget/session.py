@@ -559,15 +559,20 @@ class PerfSession:
                 note = self.baseline_note
             elif base is None or not base.samples:
                 note = "new: the baseline has no samples of it"
+            elif base.mode != result.mode:
+                note = (f"the baseline was measured in {base.mode} mode, this in {result.mode} "
+                        "mode; nothing to compare")
             elif base.identity != result.identity:
                 note = ("new series: the test's code changed since the baseline, so it is not "
                         "compared with measurements of different code")
             else:
                 try:
-                    comparison = result.compare_with(base, threshold=settings.threshold,
-                                                     critical=settings.critical,
-                                                     statistic=settings.statistic,
-                                                     run_medians=self._run_medians(result))
+                    # in instructions mode the times are valgrind's: only the counts compare
+                    if result.mode == "time":
+                        comparison = result.compare_with(base, threshold=settings.threshold,
+                                                         critical=settings.critical,
+                                                         statistic=settings.statistic,
+                                                         run_medians=self._run_medians(result))
                     # memory, CPU, throughput, instructions: kept with the result
                     history = self._open_history() if self.baseline_from_history else None
                     result.compare_metrics(base, history, self.environment, self.branch,

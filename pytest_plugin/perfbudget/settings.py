@@ -104,6 +104,13 @@ def _report(raw: Any, source: str) -> str:
     return text
 
 
+def _mode(raw: Any, source: str) -> str:
+    text = _text(raw, source)
+    if text not in ("time", "instructions"):
+        raise SettingError(f"{source}: must be time or instructions (not {text!r})")
+    return text
+
+
 def _duration(raw: Any, source: str) -> int:
     """A duration ("2s", "100ms") or a number of seconds (pytest-benchmark's max_time), in ns."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -187,6 +194,10 @@ SPECS: tuple[Spec, ...] = (
          "(default 1)", 1, "--perf-processes", "N", "PERFBUDGET_PROCESSES", "processes"),
     Spec("cpu", _cpu, "pin measuring to CPU N (os.sched_setaffinity)", None, "--perf-cpu", "N",
          "PERFBUDGET_CPU", "cpu"),
+    Spec("mode", _mode, "time (default), or instructions: judge instructions per iteration only, "
+         "counted by the PMU or, where the kernel has none, under valgrind's callgrind, which "
+         "pytest is started again under", "time", "--perf-mode", "time|instructions",
+         "PERFBUDGET_MODE"),
     Spec("profile", _flag, "write a cProfile dump of one extra run of each perf test that "
          "regressed or breached its budget", False, "--perf-profile", flag=True),
     # marker only
@@ -339,6 +350,8 @@ class Settings:
             out["min_time_ns"] = self.values["min_time"]
         if self.values["max_time"] is not None:
             out["max_time_ns"] = self.values["max_time"]
+        if self.values["mode"] == "instructions":
+            out["mode"] = 1  # PERFBUDGET_MODE_INSTRUCTIONS
         return out
 
 

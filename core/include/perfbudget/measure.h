@@ -37,10 +37,12 @@ PERFBUDGET_API int perfbudget_memory_read(perfbudget_context *ctx, perfbudget_me
  *  counting from process start (docs/measurement.md). */
 PERFBUDGET_API int perfbudget_memory_reset_peak(perfbudget_context *ctx);
 
-/** Hardware counters (instructions and cycles, user space) of the calling thread. */
+/** Hardware counters (instructions and cycles, user space) of the calling thread; under
+ *  valgrind's callgrind, the instructions callgrind counts (Ir) and no cycles. */
 typedef struct perfbudget_counters perfbudget_counters;
 
-/** Open the counters, stopped and zeroed.
+/** Open the counters, stopped and zeroed: callgrind's when running under valgrind, else
+ *  perf_event_open's.
  *  Returns PERFBUDGET_OK, PERFBUDGET_ENOMEM or PERFBUDGET_EUNAVAILABLE (no PMU, a VM, or
  *  perf_event_paranoid; the message says which).
  *  Returns a new object in *out; free with perfbudget_counters_free(). */
@@ -49,9 +51,15 @@ PERFBUDGET_API void perfbudget_counters_free(perfbudget_counters *counters);
 /** Start or stop counting; counts accumulate across start/stop pairs. */
 PERFBUDGET_API int perfbudget_counters_start(perfbudget_counters *counters);
 PERFBUDGET_API int perfbudget_counters_stop(perfbudget_counters *counters);
-/** Read the totals. Returns PERFBUDGET_OK or PERFBUDGET_EIO. */
+/** Read the totals. Returns PERFBUDGET_OK or PERFBUDGET_EIO. Under callgrind, *cycles is 0 and
+ *  reading dumps callgrind's counts (to PERFBUDGET_CALLGRIND_DIR, else the working directory),
+ *  which zeroes them; the dump file is removed once read. */
 PERFBUDGET_API int perfbudget_counters_read(perfbudget_counters *counters, uint64_t *instructions,
                                             uint64_t *cycles);
+/** "perf_event", "callgrind", or "none" for NULL. */
+PERFBUDGET_API const char *perfbudget_counters_source(const perfbudget_counters *counters);
+/** 1 when the process runs under valgrind (any tool), else 0. */
+PERFBUDGET_API int perfbudget_running_on_valgrind(void);
 
 /* ---- In-process benchmarks --------------------------------------------------------------- */
 
@@ -74,6 +82,15 @@ typedef struct perfbudget_benchmark_def {
     uint64_t bytes_per_iteration; /**< for bytes/s; 0 for none */
 } perfbudget_benchmark_def;
 
+/** What a run measures to be judged on. */
+typedef enum perfbudget_mode {
+    PERFBUDGET_MODE_TIME = 0,        /**< wall time, CPU, memory, counters where available */
+    /** Instructions per iteration, counted exactly (the PMU, or callgrind under valgrind) over
+     *  ten batches; only instruction budgets and regressions are judged, and a change beyond
+     *  the threshold is a regression on one run: counts do not need a significance test. */
+    PERFBUDGET_MODE_INSTRUCTIONS = 1
+} perfbudget_mode;
+
 /** How long and how often to measure. */
 typedef struct perfbudget_run_options {
     uint64_t warmup_iterations; /**< discarded iterations after calibration (default 0) */
@@ -85,7 +102,14 @@ typedef struct perfbudget_run_options {
                                  1000 x clock overhead, 100 x clock resolution) */
     uint64_t max_rounds;    /**< stop after this many samples (default 1,000,000) */
     int hardware_counters;  /**< 1 (default): count instructions and cycles where available */
+    perfbudget_mode mode;   /**< PERFBUDGET_MODE_TIME (default); INSTRUCTIONS fails a benchmark
+                                 when no counter is available, and sets the timing itself */
 } perfbudget_run_options;
+
+/** "time" or "instructions"; NULL for another value. */
+PERFBUDGET_API const char *perfbudget_mode_name(perfbudget_mode mode);
+/** Parse "time" or "instructions". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_mode_parse(const char *name, perfbudget_mode *out);
 
 /** Fill opts with the defaults above. */
 PERFBUDGET_API void perfbudget_run_options_init(perfbudget_run_options *opts);
@@ -377,6 +401,12 @@ PERFBUDGET_API int perfbudget_command_measure(perfbudget_context *ctx, const cha
 PERFBUDGET_API int perfbudget_result_set_identity(perfbudget_result *result, const char *identity);
 /** Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_identity(const perfbudget_result *result);
+/** The mode the result was measured in (result files without one: time). Instructions mode is
+ *  part of the identity too, "<version> [instructions mode]", so that neither a baseline nor the
+ *  history ever compares counted results with timed ones; setting an identity with that tag
+ *  sets the mode. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API perfbudget_mode perfbudget_result_mode(const perfbudget_result *result);
+PERFBUDGET_API int perfbudget_result_set_mode(perfbudget_result *result, perfbudget_mode mode);
 
 /** The captured output of the run that failed ("" when none). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *result);

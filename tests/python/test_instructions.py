@@ -1,0 +1,74 @@
+"""--perf-mode instructions: pytest starts again under valgrind's callgrind (this machine, like
+most VMs, has no PMU), counts only the measured calls, and a 1 % slowdown fails on one run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from perfbudget._core import instruction_counter_problem
+
+WORK = """
+import os
+
+STEPS = int(os.environ["WORK_STEPS"])
+
+
+def work(steps=STEPS):
+    x = 1
+    for _ in range(steps):
+        x = (x * 1103515245 + 12345) & 0xFFFFFFFF
+    return x
+
+
+def test_work(perf):
+    perf(work)
+"""
+
+
+def run(pytester: pytest.Pytester, steps: int, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_work=WORK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORK_STEPS", str(steps))
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-mode",
+                                             "instructions", *args)
+
+
+def counted(path: Path) -> tuple[float, str, str]:
+    benchmark = json.loads(path.read_text())["benchmarks"][0]
+    return (benchmark["metrics"]["instructions_per_iteration"], benchmark.get("mode", "time"),
+            benchmark["identity"])
+
+
+@pytest.mark.skipif(instruction_counter_problem() is not None and shutil.which("valgrind") is None,
+                    reason="neither hardware counters nor valgrind here")
+@pytest.mark.skipif("libasan" in Path("/proc/self/maps").read_text(),
+                    reason="valgrind cannot host AddressSanitizer (scripts/test-sanitize)")
+def test_counts_decide_on_one_run(pytester: pytest.Pytester) -> None:
+    base = pytester.path / "base.json"
+    run(pytester, 300, "--perf-json", str(base)).assert_outcomes(passed=1)
+    instructions, mode, identity = counted(base)
+    assert mode == "instructions" and identity.endswith("[instructions mode]")
+    assert instructions > 300 * 5  # the loop's steps, not an empty count
+
+    same = pytester.path / "same.json"
+    result = run(pytester, 300, "--performance-regression", "--perf-baseline", str(base),
+                 "--perf-threshold", "0.5", "--perf-json", str(same))
+    result.assert_outcomes(passed=1)
+    assert counted(same)[0] == pytest.approx(instructions, rel=1e-3)
+
+    result = run(pytester, 303, "--performance-regression", "--perf-baseline", str(base),
+                 "--perf-threshold", "0.5")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*FAIL test_work.py::test_work: instructions * (exact counts), "
+                                 "threshold 0.5%: regression*"])
+
+
+def test_unknown_mode_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_work=WORK)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-mode", "cycles")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--perf-mode*must be time or instructions*"])
