@@ -99,7 +99,13 @@ static int calibrate(perfbudget_context *ctx, perfbudget__batch *a, uint64_t tar
     for (;;) {
         uint64_t elapsed;
         if (perfbudget__batch_run(a, n, &elapsed) != 0) return -1;
-        if (elapsed >= target_ns || perfbudget_context_now_ns(ctx) - start >= limit_ns) break;
+        if (elapsed >= target_ns) {
+            /* The last step may overshoot up to 10x: scale back to the target. */
+            double fitted = floor((double)n * (double)target_ns / (double)elapsed);
+            if (fitted >= 1.0 && fitted < (double)n) n = (uint64_t)fitted;
+            break;
+        }
+        if (perfbudget_context_now_ns(ctx) - start >= limit_ns) break;
         double factor = elapsed == 0 ? 10.0 : 1.4 * (double)target_ns / (double)elapsed;
         factor = fmin(10.0, fmax(2.0, factor));
         double next = ceil((double)n * factor);
