@@ -187,7 +187,7 @@ static void print_line(const char *name, const char *metric, const char *granula
     const char *word = c->outcome == PERFBUDGET_OUTCOME_REGRESSION     ? "FAIL"
                        : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "INCONCLUSIVE"
                                                                        : "PASS";
-    printf("%s %s: %s median %s vs %s baseline: %+.2f%% (%.0f%% CI %+.2f%% to %+.2f%%), "
+    printf("%s %s: %s median %s vs %s baseline: %+.3f%% (%.0f%% CI %+.3f%% to %+.3f%%), "
            "p = %.2g, %zu pairs, %s: %s",
            word, name, metric, cand, base, c->change_pct, 100.0 * c->ci_level, c->ci_low_pct,
            c->ci_high_pct, c->p_value, c->pairs, granularity, perfbudget_outcome_name(c->outcome));
