@@ -28,7 +28,8 @@ static const char usage_text[] =
     "  --filter PATTERN  only benchmarks whose name matches the glob PATTERN\n"
     "  --seconds S       measuring time per benchmark, both sides together (default 2)\n"
     "  --pairs N         stop after N pairs (default: when the time is spent)\n"
-    "  --threshold PCT   a regression must exceed it (default 5; never below the 0.5 floor)\n"
+    "  --threshold PCT   a regression must exceed it (default $PERFBUDGET_THRESHOLD or 5;\n"
+    "                    never below the 0.5 floor)\n"
     "  --json FILE       write the pairs and the verdicts as JSON\n"
     "Exit status: 0 pass, 1 a regression (or a failing benchmark), 2 usage or input error.\n";
 
@@ -41,7 +42,7 @@ typedef struct options {
 } options;
 
 static int parse(int argc, char **argv, options *o) {
-    int interleave = 0;
+    int interleave = 0, threshold_given = 0;
     memset(o, 0, sizeof *o);
     o->threshold_pct = 5.0;
     perfbudget_interleave_options_init(&o->interleave);
@@ -88,8 +89,11 @@ static int parse(int argc, char **argv, options *o) {
         else if (strcmp(arg, "--seconds") == 0)
             bad = cli_parse_time(value, &o->interleave.time_budget_ns) != 0 ||
                   o->interleave.time_budget_ns == 0;
-        else if (strcmp(arg, "--threshold") == 0)
-            bad = (o->threshold_pct = perfbudget__parse_percent(value)) < 0;
+        else if (strcmp(arg, "--threshold") == 0) {
+            o->threshold_pct = perfbudget__parse_percent(value);
+            bad = o->threshold_pct < 0;
+            threshold_given = 1;
+        }
         else {
             char *end;
             errno = 0;
@@ -117,6 +121,16 @@ static int parse(int argc, char **argv, options *o) {
         fprintf(stderr, "perfbudget compare: give two suite modules, BASELINE.so and "
                         "CANDIDATE.so (see --help)\n");
         return 2;
+    }
+    /* Like every other command: --threshold, else $PERFBUDGET_THRESHOLD, else 5. */
+    if (!threshold_given && getenv("PERFBUDGET_THRESHOLD") != NULL &&
+        getenv("PERFBUDGET_THRESHOLD")[0] != '\0') {
+        o->threshold_pct = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
+        if (o->threshold_pct < 0) {
+            fprintf(stderr, "perfbudget compare: invalid PERFBUDGET_THRESHOLD '%s' (a "
+                            "percentage such as 5)\n", getenv("PERFBUDGET_THRESHOLD"));
+            return 2;
+        }
     }
     if (o->interleave.max_pairs != 0 && o->interleave.max_pairs < o->interleave.min_pairs)
         o->interleave.min_pairs = (uint32_t)o->interleave.max_pairs;

@@ -52,6 +52,15 @@ static int pairs_add(pairs *p, double baseline, double candidate) {
     return 0;
 }
 
+/* Alternating needs an end: a time budget or a number of pairs. */
+static int check_interleave_options(perfbudget_context *ctx, const char *fn,
+                                    const perfbudget_interleave_options *o) {
+    if (o->time_budget_ns == 0 && o->max_pairs == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "%s: a time budget or a number of pairs is needed", fn);
+    return PERFBUDGET_OK;
+}
+
 static int pairs_done(const pairs *p, const perfbudget_interleave_options *o, uint64_t spent_ns) {
     if (o->max_pairs != 0 && p->count >= o->max_pairs) return 1;
     if (p->count < o->min_pairs) return 0;
@@ -130,6 +139,8 @@ int perfbudget_interleave_run(perfbudget_context *ctx, const char *name,
         baseline_out == NULL || candidate_out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
                                 "interleave_run: two benchmarks with a body are needed");
+    if (check_interleave_options(ctx, "interleave_run", opts) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     if (name == NULL) name = baseline->name ? baseline->name : "";
     perfbudget__batch *side[2] = {NULL, NULL};
     int code = perfbudget__batch_new(ctx, baseline, &side[0]);
@@ -149,7 +160,9 @@ int perfbudget_interleave_run(perfbudget_context *ctx, const char *name,
     }
     int ok = perfbudget__batch_status(side[0], NULL) == PERFBUDGET_RUN_OK &&
              perfbudget__batch_status(side[1], NULL) == PERFBUDGET_RUN_OK &&
-             calibrate(ctx, side[0], target, opts->time_budget_ns / 4 + 1, &p.iterations) == 0;
+             calibrate(ctx, side[0], target,
+                       opts->time_budget_ns ? opts->time_budget_ns / 4 + 1 : UINT64_MAX,
+                       &p.iterations) == 0;
     for (uint64_t pair = 0; ok; pair++) {
         int warmup = pair < opts->warmup_pairs;
         if (!warmup && pairs_done(&p, opts, perfbudget_context_now_ns(ctx) - start)) break;
@@ -226,6 +239,8 @@ int perfbudget_interleave_commands(perfbudget_context *ctx, const char *name,
     if (baseline_argv == NULL || baseline_argv[0] == NULL || candidate_argv == NULL ||
         candidate_argv[0] == NULL || baseline_out == NULL || candidate_out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "interleave_commands: two commands are needed");
+    if (check_interleave_options(ctx, "interleave_commands", opts) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     if (name == NULL) name = "command";
     char *const *argv[2] = {baseline_argv, candidate_argv};
     perfbudget_result *failed[2] = {NULL, NULL};

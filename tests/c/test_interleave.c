@@ -287,6 +287,22 @@ static void test_a_failing_side_ends_measuring(void **state) {
     perfbudget_result_free(rb);
     assert_int_equal(perfbudget_interleave_run(*state, NULL, &da, NULL, NULL, &ra, &rb),
                      PERFBUDGET_EINVAL);
+    perfbudget_interleave_options endless;
+    perfbudget_interleave_options_init(&endless);
+    endless.time_budget_ns = 0; /* and no max_pairs: it would never end */
+    assert_int_equal(perfbudget_interleave_run(*state, NULL, &da, &da, &endless, &ra, &rb),
+                     PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "a time budget or a number of pairs"));
+    /* No time budget but a number of pairs: fine. */
+    endless.max_pairs = 7;
+    a.fail_setup = 0;
+    assert_int_equal(perfbudget_interleave_run(*state, NULL, &da, &da, &endless, &ra, &rb),
+                     PERFBUDGET_OK);
+    size_t seven;
+    perfbudget_result_samples(ra, &seven);
+    assert_int_equal(seven, 7);
+    perfbudget_result_free(ra);
+    perfbudget_result_free(rb);
 }
 
 static void no_loop(perfbudget_state *state) { (void)state; }

@@ -37,6 +37,8 @@ expect 0 "^PASS work: .* -[0-9.]+% .* in-process, batch by batch: improvement \(
 cp "$base" same.so
 expect 0 "^PASS work: .*batch by batch: pass" -- "$perfbudget" compare --interleave "$base" same.so --filter work --threshold 50 "${fast[@]}"
 expect 0 "threshold 50%" -- "$perfbudget" compare --interleave "$base" same.so --filter 'w*' --threshold 50 --pairs 12
+expect 0 "threshold 40%" -- env PERFBUDGET_THRESHOLD=40 "$perfbudget" compare --interleave "$base" same.so --filter work --pairs 12
+expect 2 "invalid PERFBUDGET_THRESHOLD 'x'" -- env PERFBUDGET_THRESHOLD=x "$perfbudget" compare --interleave "$base" same.so
 # --pairs, and the JSON with the pairs.
 expect 1 ", 12 pairs," -- "$perfbudget" compare --interleave "$base" "$slow" --filter work --pairs 12 --json out.json
 python3 - <<'PY' || { echo "FAILED: out.json"; failures=$((failures + 1)); }

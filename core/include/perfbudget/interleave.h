@@ -74,7 +74,8 @@ typedef const perfbudget_suite_module_info *(*perfbudget_suite_entry_fn)(void);
 
 /** How to alternate. */
 typedef struct perfbudget_interleave_options {
-    uint64_t time_budget_ns; /**< measuring time of both sides together (default 2 s) */
+    uint64_t time_budget_ns; /**< time of both sides and the calibration together (default
+                                  2 s); 0 = none, then max_pairs must be set */
     uint64_t max_pairs;      /**< stop after this many pairs; 0 = no limit (default 0) */
     uint32_t min_pairs;      /**< at least this many, even past the time budget (default 10) */
     uint64_t batch_ns;       /**< calibrate a batch to last this long (default 1 ms) */
@@ -94,7 +95,8 @@ PERFBUDGET_API void perfbudget_interleave_options_init(perfbudget_interleave_opt
  *  that fails (setup, perfbudget_state_fail(), a misused loop) or skips ends measuring; its
  *  result carries the status and the reason, and both keep the pairs completed before.
  *  name names both results (NULL: the baseline's name). opts may be NULL.
- *  Returns PERFBUDGET_OK (check each result's status), PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK (check each result's status), PERFBUDGET_EINVAL (no body, or neither a
+ *  time budget nor max_pairs) or PERFBUDGET_ENOMEM.
  *  Returns new objects in *baseline_out and *candidate_out; free each with
  *  perfbudget_result_free(). */
 PERFBUDGET_API int perfbudget_interleave_run(perfbudget_context *ctx, const char *name,
