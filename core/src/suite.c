@@ -882,7 +882,6 @@ int perfbudget_result_comparison_at(const perfbudget_result *result, size_t inde
 struct perfbudget__batch {
     perfbudget_state state;
     const perfbudget_benchmark_def *def;
-    uint64_t elapsed_ns; /* the last batch */
     int setup_ok;
 };
 
