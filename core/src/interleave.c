@@ -308,31 +308,21 @@ static int check_paired_options(perfbudget_context *ctx, const perfbudget_paired
 
 static double pct(double log_ratio) { return 100.0 * expm1(log_ratio); }
 
+/* The verdict rule of perfbudget_compare() with the effective threshold (at least the floor). */
 static void decide_paired(perfbudget_paired_comparison *out, int higher_is_better) {
-    double worse = higher_is_better ? -out->change_pct : out->change_pct;
-    double worse_bound = higher_is_better ? -out->ci_low_pct : out->ci_high_pct;
-    out->resolvable_pct = isnan(worse_bound) ? NAN : fmax(0.0, worse_bound);
-    out->severity = PERFBUDGET_SEVERITY_NONE;
-    out->regressed = 0;
     /* Six non-zero pairs is the fewest whose exact two-sided p can fall below 0.05. */
-    if (out->pairs - out->zero_pairs < 6) {
-        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-    } else if (out->significant && worse > out->threshold_pct) {
-        out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
-        out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
-                                                   : PERFBUDGET_SEVERITY_WARNING;
-        out->regressed = 1;
-    } else if (out->significant && worse < -out->threshold_pct) {
-        out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
-        out->severity = PERFBUDGET_SEVERITY_INFO;
-    } else if (worse_bound > out->threshold_pct) {
-        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-    } else {
-        out->outcome = PERFBUDGET_OUTCOME_PASS;
-        /* Below the floor a significant change is the alternation's own bias: not news. */
-        if (out->significant && fabs(out->change_pct) >= out->floor_pct)
-            out->severity = PERFBUDGET_SEVERITY_INFO;
-    }
+    perfbudget__verdict_input in = {out->change_pct, out->ci_low_pct, out->ci_high_pct,
+                                    out->significant, out->threshold_pct, out->critical_pct,
+                                    higher_is_better, out->pairs - out->zero_pairs >= 6};
+    perfbudget__verdict v;
+    perfbudget__decide(&in, &v);
+    out->outcome = v.outcome;
+    out->severity = v.severity;
+    out->resolvable_pct = v.resolvable_pct;
+    out->regressed = v.regressed;
+    /* Below the floor a significant change is the alternation's own bias: not news. */
+    if (out->outcome == PERFBUDGET_OUTCOME_PASS && fabs(out->change_pct) < out->floor_pct)
+        out->severity = PERFBUDGET_SEVERITY_NONE;
 }
 
 int perfbudget_paired_compare(perfbudget_context *ctx, const double *baseline,

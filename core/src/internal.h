@@ -65,6 +65,23 @@ double perfbudget__quantile_sorted(const double *sorted, size_t n, double q);
 double perfbudget__mean(const double *values, size_t n);
 double perfbudget__stddev(const double *values, size_t n, double mean);
 
+/* compare.c: the verdict rule of docs/statistics.md ("Verdict"), shared by the two-sample and the
+ * paired comparison: from the change, its CI, significance and thresholds, the outcome and
+ * severity; enough_data = 0 makes it inconclusive. */
+typedef struct perfbudget__verdict_input {
+    double change_pct, ci_low_pct, ci_high_pct;
+    int significant;
+    double threshold_pct, critical_pct;
+    int higher_is_better, enough_data;
+} perfbudget__verdict_input;
+typedef struct perfbudget__verdict {
+    perfbudget_outcome outcome;
+    perfbudget_severity severity;
+    double resolvable_pct;
+    int regressed;
+} perfbudget__verdict;
+void perfbudget__decide(const perfbudget__verdict_input *in, perfbudget__verdict *out);
+
 /* mannwhitney.c: two-sided Mann-Whitney U on two sorted sets. */
 typedef struct perfbudget__mwu {
     double u_second; /* U of the second set */
