@@ -24,6 +24,8 @@ docs/ctest.md is the how-to and the reference of every argument and variable. In
                       [TIMEOUT <time>] [EXTRA_ARGS <arg>...] [WORKING_DIRECTORY <dir>]
                       [ENVIRONMENT <VAR=value>...] [MODE time|instructions])
 
+  add_perf_suite_module(<target> <source>... [LINK_LIBRARIES <item>...])
+
 Project-wide defaults: ``PERFBUDGET_DEFAULT_BUDGET``, ``PERFBUDGET_DEFAULT_RUNS``,
 ``PERFBUDGET_DEFAULT_WARMUP``, ``PERFBUDGET_DEFAULT_TIMEOUT``, ``PERFBUDGET_DEFAULT_LABELS``;
 where results gather: ``PERFBUDGET_SESSION_DIR``, ``PERFBUDGET_RESULTS_FILE``.
@@ -816,6 +818,53 @@ endif()
 ")
   endif()
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
+endfunction()
+
+
+# add_perf_suite_module(<target> <source>... [LINK_LIBRARIES <item>...]): the sources of a suite
+# executable (PERFBUDGET_SUITE_MAIN) built as a loadable module for `perfbudget compare
+# --interleave`, which needs a shared object (glibc will not dlopen a PIE executable). The module
+# gets perfbudget's headers and PERFBUDGET_SUITE_MODULE defined (so the macro leaves main() out),
+# and links none of perfbudget: its calls bind to the perfbudget that loads it. Link the code under
+# test statically (LINK_LIBRARIES of static libraries or object libraries): a shared library of
+# the same name in both modules would be loaded once, and both sides would measure that copy.
+function(add_perf_suite_module target)
+  set(fn add_perf_suite_module)
+  set(options "")
+  set(one_value "")
+  set(multi_value LINK_LIBRARIES)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
+  set(where "${fn}(${target})")
+  set(sources ${arg_UNPARSED_ARGUMENTS})
+  if(NOT sources)
+    message(FATAL_ERROR "${where}: no source files; usage: ${fn}(<target> <source>... "
+                        "[LINK_LIBRARIES <item>...])")
+  endif()
+  foreach(source IN LISTS sources)
+    _perfbudget_close_keyword(close "${source}" "${multi_value}")
+    if(close)
+      message(FATAL_ERROR "${where}: unknown keyword '${source}' (did you mean ${close}?)")
+    endif()
+  endforeach()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    message(FATAL_ERROR "${where}: LINK_LIBRARIES needs a value")
+  endif()
+  if(TARGET perfbudget::perfbudget_static)
+    set(headers_from perfbudget::perfbudget_static)
+  elseif(TARGET perfbudget_static)
+    set(headers_from perfbudget_static)
+  else()
+    message(FATAL_ERROR "${where}: perfbudget's targets are missing; call "
+                        "find_package(perfbudget CONFIG REQUIRED) first")
+  endif()
+  add_library(${target} MODULE ${sources})
+  target_compile_definitions(${target} PRIVATE PERFBUDGET_SUITE_MODULE=1)
+  target_include_directories(${target} PRIVATE
+    $<TARGET_PROPERTY:${headers_from},INTERFACE_INCLUDE_DIRECTORIES>)
+  target_compile_features(${target} PRIVATE c_std_11)
+  if(arg_LINK_LIBRARIES)
+    target_link_libraries(${target} PRIVATE ${arg_LINK_LIBRARIES})
+  endif()
 endfunction()
 
 cmake_policy(POP)

@@ -14,6 +14,7 @@ int perfbudget_cli_session(int argc, char **argv);
 int perfbudget_cli_history(int argc, char **argv);
 int perfbudget_cli_baseline(int argc, char **argv);
 int perfbudget_cli_report(int argc, char **argv);
+int perfbudget_cli_compare(int argc, char **argv);
 
 /* Options shared by run and check: how a result is judged and where it goes. */
 typedef struct cli_common {

@@ -16,6 +16,7 @@ static void usage(FILE *out) {
             "commands:\n"
             "  run -- CMD...      time a command over repeated runs and judge it\n"
             "  check RESULT       judge a result file against a budget and a baseline\n"
+            "  compare --interleave A.so B.so   baseline and candidate measured alternately\n"
             "  session open|close DIR   the CTest fixtures around one ctest run\n"
             "  history [runs|prune]     trends, steps and upkeep of the history\n"
             "  baseline save|list|export|import   named runs to compare with\n"
@@ -76,6 +77,7 @@ static int dispatch(int argc, char **argv) {
     if (strcmp(argv[1], "validate") == 0) return perfbudget_cli_validate(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0) return perfbudget_cli_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0) return perfbudget_cli_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "compare") == 0) return perfbudget_cli_compare(argc - 1, argv + 1);
     if (strcmp(argv[1], "session") == 0) return perfbudget_cli_session(argc - 1, argv + 1);
     if (strcmp(argv[1], "history") == 0) return perfbudget_cli_history(argc - 1, argv + 1);
     if (strcmp(argv[1], "baseline") == 0) return perfbudget_cli_baseline(argc - 1, argv + 1);

@@ -80,30 +80,43 @@ static int check_options(perfbudget_context *ctx, const perfbudget_compare_optio
     return PERFBUDGET_OK;
 }
 
-static void decide(perfbudget_comparison *out, size_t n_baseline, size_t n_current,
-                   double stderr_change, int higher_is_better) {
-    double worse = higher_is_better ? -out->change_pct : out->change_pct;
-    double worse_bound = higher_is_better ? -out->ci_low_pct : out->ci_high_pct;
+void perfbudget__decide(const perfbudget__verdict_input *in, perfbudget__verdict *out) {
+    double worse = in->higher_is_better ? -in->change_pct : in->change_pct;
+    double worse_bound = in->higher_is_better ? -in->ci_low_pct : in->ci_high_pct;
     out->resolvable_pct = isnan(worse_bound) ? NAN : fmax(0.0, worse_bound);
     out->severity = PERFBUDGET_SEVERITY_NONE;
     out->regressed = 0;
-    if (n_baseline < 2 || n_current < 2 || isnan(stderr_change)) {
+    if (!in->enough_data) {
         out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-    } else if (out->significant && worse > out->threshold_pct) {
+    } else if (in->significant && worse > in->threshold_pct) {
         out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
-        out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
-                                                   : PERFBUDGET_SEVERITY_WARNING;
+        out->severity = worse >= in->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
+                                                  : PERFBUDGET_SEVERITY_WARNING;
         out->regressed = 1;
-    } else if (out->significant && worse < -out->threshold_pct) {
+    } else if (in->significant && worse < -in->threshold_pct) {
         out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
         out->severity = PERFBUDGET_SEVERITY_INFO;
-    } else if (worse_bound > out->threshold_pct) {
+    } else if (worse_bound > in->threshold_pct) {
         /* Not beyond the threshold, but the noise cannot rule it out either. */
         out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
     } else {
         out->outcome = PERFBUDGET_OUTCOME_PASS;
-        if (out->significant) out->severity = PERFBUDGET_SEVERITY_INFO;
+        if (in->significant) out->severity = PERFBUDGET_SEVERITY_INFO;
     }
+}
+
+static void decide(perfbudget_comparison *out, size_t n_baseline, size_t n_current,
+                   double stderr_change, int higher_is_better) {
+    perfbudget__verdict_input in = {out->change_pct, out->ci_low_pct, out->ci_high_pct,
+                                    out->significant, out->threshold_pct, out->critical_pct,
+                                    higher_is_better,
+                                    n_baseline >= 2 && n_current >= 2 && !isnan(stderr_change)};
+    perfbudget__verdict v;
+    perfbudget__decide(&in, &v);
+    out->outcome = v.outcome;
+    out->severity = v.severity;
+    out->resolvable_pct = v.resolvable_pct;
+    out->regressed = v.regressed;
 }
 
 int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n_baseline,

@@ -65,6 +65,23 @@ double perfbudget__quantile_sorted(const double *sorted, size_t n, double q);
 double perfbudget__mean(const double *values, size_t n);
 double perfbudget__stddev(const double *values, size_t n, double mean);
 
+/* compare.c: the verdict rule of docs/statistics.md ("Verdict"), shared by the two-sample and the
+ * paired comparison: from the change, its CI, significance and thresholds, the outcome and
+ * severity; enough_data = 0 makes it inconclusive. */
+typedef struct perfbudget__verdict_input {
+    double change_pct, ci_low_pct, ci_high_pct;
+    int significant;
+    double threshold_pct, critical_pct;
+    int higher_is_better, enough_data;
+} perfbudget__verdict_input;
+typedef struct perfbudget__verdict {
+    perfbudget_outcome outcome;
+    perfbudget_severity severity;
+    double resolvable_pct;
+    int regressed;
+} perfbudget__verdict;
+void perfbudget__decide(const perfbudget__verdict_input *in, perfbudget__verdict *out);
+
 /* mannwhitney.c: two-sided Mann-Whitney U on two sorted sets. */
 typedef struct perfbudget__mwu {
     double u_second; /* U of the second set */
@@ -73,6 +90,18 @@ typedef struct perfbudget__mwu {
 } perfbudget__mwu;
 int perfbudget__mann_whitney(perfbudget_context *ctx, const double *first, size_t n_first,
                              const double *second, size_t n_second, perfbudget__mwu *out);
+
+/* wilcoxon.c: two-sided Wilcoxon signed-rank test of paired differences (scipy.stats.wilcoxon's
+ * defaults: zeros dropped, no continuity correction). */
+typedef struct perfbudget__wilcoxon_result {
+    double statistic; /* min(W+, W-) */
+    double r_plus;    /* W+ */
+    double p_value;
+    size_t nonzero, zeros;
+    int exact;
+} perfbudget__wilcoxon_result;
+int perfbudget__wilcoxon(perfbudget_context *ctx, const double *differences, size_t n,
+                         perfbudget__wilcoxon_result *out);
 
 /* atomic_file.c: write data to path through a temporary file in the same directory, fsync and
  * rename, so readers see the old file or the new one, never half of one. */
@@ -107,6 +136,18 @@ int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, s
 
 /* suite.c: hand a failed command's output (malloc'd) to its result. */
 void perfbudget__result_take_output(perfbudget_result *result, char *output);
+
+/* suite.c: a benchmark whose body measures exactly one batch of a given size per call, for
+ * interleave.c. new runs the setup (a failed setup leaves the batch failed, see status); run
+ * calls the body once and returns 0 with the batch's time, or -1 when the body failed, skipped
+ * or misused the loop (status says why); free runs the teardown when setup succeeded. */
+typedef struct perfbudget__batch perfbudget__batch;
+int perfbudget__batch_new(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
+                          perfbudget__batch **out);
+int perfbudget__batch_run(perfbudget__batch *batch, uint64_t iterations, uint64_t *elapsed_ns);
+perfbudget_run_status perfbudget__batch_status(const perfbudget__batch *batch,
+                                               const char **message);
+void perfbudget__batch_free(perfbudget__batch *batch);
 
 /* stages.c: stages recorded while a benchmark measures (a recorder, created at the first
  * begin), and what a result keeps of them. begin/end/finish return 0, or -1 with why set: the

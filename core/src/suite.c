@@ -44,6 +44,7 @@ struct perfbudget_state {
     perfbudget_progress_fn progress;
     void *progress_userdata;
     uint64_t progress_interval_ns, progress_last_ns;
+    int single_batch; /* interleave.c: a call to the body runs one batch (perfbudget__batch_*) */
 };
 
 struct perfbudget_result {
@@ -225,7 +226,10 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
     return true;
 }
 
+static bool single_batch_next(perfbudget_state *s);
+
 bool perfbudget_loop_next_batch_(perfbudget_state *s) {
+    if (s->single_batch) return single_batch_next(s);
     uint64_t now = perfbudget_context_now_ns(s->ctx);
     if (s->counters_ok) perfbudget_counters_stop(s->counters);
     if (!advance(s, now - s->batch_start_ns, now)) return false;
@@ -982,4 +986,80 @@ int perfbudget_result_comparison_at(const perfbudget_result *result, size_t inde
     if (unit) *unit = result->comparisons[index].unit;
     if (comparison) *comparison = &result->comparisons[index].comparison;
     return PERFBUDGET_OK;
+}
+
+/* ---- one batch per call (interleave.c) ------------------------------------------------------ */
+
+/* Interleaving alternates two bodies batch by batch, so a call to a body must measure exactly
+ * one batch of a size fixed from outside: no calibration, warm-up or stopping rules, no
+ * counters or memory sampling. The body still runs its own while (perfbudget_loop(state)). */
+struct perfbudget__batch {
+    perfbudget_state state;
+    const perfbudget_benchmark_def *def;
+    int setup_ok;
+};
+
+static bool single_batch_next(perfbudget_state *s) {
+    if (s->status != PERFBUDGET_RUN_OK) return false;
+    if (s->phase == PHASE_NOT_STARTED) {
+        s->phase = PHASE_MEASURE;
+        s->remaining = s->batch_iterations - 1;
+        s->batch_start_ns = perfbudget_context_now_ns(s->ctx);
+        return true;
+    }
+    uint64_t now = perfbudget_context_now_ns(s->ctx);
+    if (s->phase == PHASE_MEASURE) {
+        s->measure_end_ns = now;
+        s->phase = PHASE_DONE;
+    }
+    return false;
+}
+
+int perfbudget__batch_new(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
+                          perfbudget__batch **out) {
+    if (def == NULL || def->run == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "batch_new: a benchmark needs a body");
+    perfbudget__batch *b = calloc(1, sizeof *b);
+    if (b == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "batch_new: out of memory");
+    perfbudget_state *s = &b->state;
+    s->ctx = ctx;
+    s->statm_fd = -1;
+    s->single_batch = 1;
+    s->name = def->name;
+    s->userdata = def->userdata;
+    s->items_per_iteration = def->items_per_iteration;
+    s->bytes_per_iteration = def->bytes_per_iteration;
+    b->def = def;
+    b->setup_ok = def->setup == NULL || def->setup(s) == 0;
+    if (!b->setup_ok) perfbudget_state_fail(s, "setup failed");
+    *out = b;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget__batch_run(perfbudget__batch *b, uint64_t iterations, uint64_t *elapsed_ns) {
+    perfbudget_state *s = &b->state;
+    if (s->status != PERFBUDGET_RUN_OK) return -1;
+    s->batch_iterations = iterations > 0 ? iterations : 1;
+    s->phase = PHASE_NOT_STARTED;
+    s->remaining = 0;
+    b->def->run(s);
+    if (s->status == PERFBUDGET_RUN_OK && s->phase == PHASE_NOT_STARTED)
+        perfbudget_state_fail(s, "the benchmark body never called perfbudget_loop()");
+    else if (s->status == PERFBUDGET_RUN_OK && s->phase != PHASE_DONE)
+        perfbudget_state_fail(s, "the benchmark body left the loop before it ended");
+    if (s->status != PERFBUDGET_RUN_OK) return -1;
+    *elapsed_ns = s->measure_end_ns - s->batch_start_ns;
+    return 0;
+}
+
+perfbudget_run_status perfbudget__batch_status(const perfbudget__batch *b, const char **message) {
+    if (message != NULL) *message = b->state.message;
+    return b->state.status;
+}
+
+void perfbudget__batch_free(perfbudget__batch *b) {
+    if (b == NULL) return;
+    if (b->setup_ok && b->def->teardown != NULL) b->def->teardown(&b->state);
+    perfbudget__stage_recorder_free(b->state.stages);
+    free(b);
 }

@@ -264,6 +264,84 @@ def compare(
     return Comparison._from_c(out)
 
 
+@dataclass(frozen=True)
+class PairedComparison:
+    """Paired samples judged by the Wilcoxon signed-rank test (docs/statistics.md,
+    "Interleaved comparison")."""
+
+    pairs: int
+    zero_pairs: int
+    baseline_value: float
+    current_value: float
+    change_pct: float
+    ci_low_pct: float
+    ci_high_pct: float
+    ci_level: float
+    resolvable_pct: float
+    p_value: float
+    w_statistic: float
+    exact: bool
+    significant: bool
+    regressed: bool
+    threshold_pct: float
+    critical_pct: float
+    floor_pct: float
+    outcome: str
+    severity: str
+
+
+def compare_paired(
+    baseline: Iterable[float],
+    current: Iterable[float],
+    threshold: float = 5.0,
+    higher_is_better: bool = False,
+    *,
+    critical: Optional[float] = None,
+    floor: float = 0.5,
+    alpha: float = 0.05,
+) -> PairedComparison:
+    """Judge paired samples, baseline[i] measured beside current[i] (an interleaved run): the
+    median ratio's change in percent, its CI, the two-sided Wilcoxon signed-rank p-value and
+    the verdict; a change below floor (percent) never counts (perfbudget_paired_compare).
+    Raises ValueError for sets of different lengths, PerfbudgetError for no pairs or a value
+    that is not finite and > 0."""
+    base, n_base = _doubles(baseline)
+    now, n_now = _doubles(current)
+    if n_base != n_now:
+        raise ValueError(f"paired samples need equal lengths, not {n_base} and {n_now}")
+    context = _context()
+    options = ffi.new("perfbudget_paired_options *")
+    lib.perfbudget_paired_options_init(options)
+    options.threshold_pct = threshold
+    options.critical_pct = 0.0 if critical is None else critical
+    options.floor_pct = floor
+    options.alpha = alpha
+    options.higher_is_better = int(higher_is_better)
+    out = ffi.new("perfbudget_paired_comparison *")
+    context.check(lib.perfbudget_paired_compare(context.handle, base, now, n_base, options, out))
+    return PairedComparison(
+        pairs=out.pairs,
+        zero_pairs=out.zero_pairs,
+        baseline_value=out.baseline_value,
+        current_value=out.current_value,
+        change_pct=out.change_pct,
+        ci_low_pct=out.ci_low_pct,
+        ci_high_pct=out.ci_high_pct,
+        ci_level=out.ci_level,
+        resolvable_pct=out.resolvable_pct,
+        p_value=out.p_value,
+        w_statistic=out.w_statistic,
+        exact=bool(out.exact),
+        significant=bool(out.significant),
+        regressed=bool(out.regressed),
+        threshold_pct=out.threshold_pct,
+        critical_pct=out.critical_pct,
+        floor_pct=out.floor_pct,
+        outcome=_text(lib.perfbudget_outcome_name(out.outcome)),
+        severity=_text(lib.perfbudget_severity_name(out.severity)),
+    )
+
+
 def format_value(value: float, unit: str) -> str:
     """A figure for people: unit is "ns", "bytes", "percent", "per_second" or "count"."""
     units = {

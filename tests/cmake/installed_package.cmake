@@ -275,6 +275,15 @@ pb_run(missing nonzero ${ctest} -L performance -R NOT_BUILT --output-on-failure)
 pb_first_output_line(line status "${missing_OUTPUT}" suite.suite_NOT_BUILT)
 pb_expect_match("a missing suite executable fails, saying so" "${line}" "has not been built")
 
+# ---- a suite module (add_perf_suite_module) compared with itself by the installed CLI ----
+file(GLOB_RECURSE module ${build}/*module_suite_module*)
+pb_run(interleave 0 ${prefix}/bin/perfbudget compare --interleave ${module}
+       ${module} --pairs 12 --threshold 50)
+pb_expect_match("compare --interleave loads a module built against the installed package"
+                "${interleave_OUTPUT}" "PASS empty: time/iteration median .*, 12 pairs, in-process")
+pb_run(module_suite 0 ${build}/module_suite --list)
+pb_expect_match("the same source still makes a suite executable" "${module_suite_OUTPUT}" "empty")
+
 # ---- the example a user copies builds and passes against the installed package ----
 set(example ${WORK_DIR}/example)
 set(example_flags "")

@@ -12,5 +12,6 @@
 #include "perfbudget/report.h"
 #include "perfbudget/budget.h"
 #include "perfbudget/history.h"
+#include "perfbudget/interleave.h"
 
 #endif

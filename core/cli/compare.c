@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/* perfbudget compare --interleave: a baseline and a candidate measured alternately, either the
+ * benchmarks of two suite modules in this process (batch by batch) or two commands (run by
+ * run), judged by the paired test. */
+#define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+static const char usage_text[] =
+    "usage: perfbudget compare --interleave BASELINE.so CANDIDATE.so [--filter PATTERN]\n"
+    "                          [--seconds S] [--pairs N] [--threshold PCT] [--json FILE]\n"
+    "       perfbudget compare --interleave --baseline-command CMD --candidate-command CMD\n"
+    "                          [--name NAME] [--seconds S] [--pairs N] [--threshold PCT]\n"
+    "                          [--json FILE]\n"
+    "Measure a baseline and a candidate alternately and judge the pairs (Wilcoxon signed-rank\n"
+    "test on the ratios). With two suite modules (add_perf_suite_module), each benchmark both\n"
+    "define runs in this process, one batch of each in turn; with two commands (run by\n"
+    "/bin/sh -c), one whole run of each in turn.\n"
+    "  --filter PATTERN  only benchmarks whose name matches the glob PATTERN\n"
+    "  --seconds S       measuring time per benchmark, both sides together (default 2)\n"
+    "  --pairs N         stop after N pairs (default: when the time is spent)\n"
+    "  --threshold PCT   a regression must exceed it (default $PERFBUDGET_THRESHOLD or 5;\n"
+    "                    never below the 0.5 floor)\n"
+    "  --json FILE       write the pairs and the verdicts as JSON\n"
+    "Exit status: 0 pass, 1 a regression (or a failing benchmark), 2 usage or input error.\n";
+
+typedef struct options {
+    const char *module[2];
+    const char *command[2];
+    const char *filter, *json_path, *name;
+    double threshold_pct;
+    perfbudget_interleave_options interleave;
+} options;
+
+static int parse(int argc, char **argv, options *o) {
+    int interleave = 0, threshold_given = 0;
+    memset(o, 0, sizeof *o);
+    o->threshold_pct = 5.0;
+    perfbudget_interleave_options_init(&o->interleave);
+    size_t modules = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(arg, "--interleave") == 0) {
+            interleave = 1;
+            continue;
+        }
+        if (arg[0] != '-') {
+            if (modules == 2) {
+                fprintf(stderr, "perfbudget compare: unexpected argument '%s' (see --help)\n", arg);
+                return 2;
+            }
+            o->module[modules++] = arg;
+            continue;
+        }
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int known = strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
+                    strcmp(arg, "--name") == 0 || strcmp(arg, "--seconds") == 0 ||
+                    strcmp(arg, "--pairs") == 0 || strcmp(arg, "--threshold") == 0 ||
+                    strcmp(arg, "--baseline-command") == 0 ||
+                    strcmp(arg, "--candidate-command") == 0;
+        if (!known) {
+            fprintf(stderr, "perfbudget compare: unknown option %s (see --help)\n", arg);
+            return 2;
+        }
+        if (value == NULL) {
+            fprintf(stderr, "perfbudget compare: %s needs a value\n", arg);
+            return 2;
+        }
+        i++;
+        int bad = 0;
+        if (strcmp(arg, "--filter") == 0) o->filter = value;
+        else if (strcmp(arg, "--json") == 0) o->json_path = value;
+        else if (strcmp(arg, "--name") == 0) o->name = value;
+        else if (strcmp(arg, "--baseline-command") == 0) o->command[0] = value;
+        else if (strcmp(arg, "--candidate-command") == 0) o->command[1] = value;
+        else if (strcmp(arg, "--seconds") == 0)
+            bad = cli_parse_time(value, &o->interleave.time_budget_ns) != 0 ||
+                  o->interleave.time_budget_ns == 0;
+        else if (strcmp(arg, "--threshold") == 0) {
+            o->threshold_pct = perfbudget__parse_percent(value);
+            bad = o->threshold_pct < 0;
+            threshold_given = 1;
+        }
+        else {
+            char *end;
+            errno = 0;
+            unsigned long long pairs = strtoull(value, &end, 10);
+            bad = errno != 0 || *end != '\0' || end == value || pairs == 0 || value[0] == '-';
+            o->interleave.max_pairs = pairs;
+        }
+        if (bad) {
+            fprintf(stderr, "perfbudget compare: invalid value '%s' for %s\n", value, arg);
+            return 2;
+        }
+    }
+    if (!interleave) {
+        fprintf(stderr, "perfbudget compare: only --interleave comparisons are supported; "
+                        "see --help (for result files: perfbudget check RESULT --baseline FILE)\n");
+        return 2;
+    }
+    int commands = o->command[0] != NULL || o->command[1] != NULL;
+    if (commands && (modules > 0 || o->command[0] == NULL || o->command[1] == NULL)) {
+        fprintf(stderr, "perfbudget compare: give both --baseline-command and "
+                        "--candidate-command, and no modules\n");
+        return 2;
+    }
+    if (!commands && modules != 2) {
+        fprintf(stderr, "perfbudget compare: give two suite modules, BASELINE.so and "
+                        "CANDIDATE.so (see --help)\n");
+        return 2;
+    }
+    /* Like every other command: --threshold, else $PERFBUDGET_THRESHOLD, else 5. */
+    if (!threshold_given && getenv("PERFBUDGET_THRESHOLD") != NULL &&
+        getenv("PERFBUDGET_THRESHOLD")[0] != '\0') {
+        o->threshold_pct = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
+        if (o->threshold_pct < 0) {
+            fprintf(stderr, "perfbudget compare: invalid PERFBUDGET_THRESHOLD '%s' (a "
+                            "percentage such as 5)\n", getenv("PERFBUDGET_THRESHOLD"));
+            return 2;
+        }
+    }
+    if (o->interleave.max_pairs != 0 && o->interleave.max_pairs < o->interleave.min_pairs)
+        o->interleave.min_pairs = (uint32_t)o->interleave.max_pairs;
+    return -1;
+}
+
+/* ---- loading a suite module -------------------------------------------------------------------- */
+
+/* dlopen() a module: 0, or 2 after printing why, naming the file. */
+static int load_module(const char *role, const char *path, void **handle,
+                       const perfbudget_suite_module_info **info) {
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "perfbudget compare: cannot read the %s module %s: %s\n", role, path,
+                strerror(errno));
+        return 2;
+    }
+    /* Without a slash dlopen() would search the library path instead of opening this file. */
+    char local[4096];
+    if (strchr(path, '/') == NULL) {
+        snprintf(local, sizeof local, "./%s", path);
+        path = local;
+    }
+    *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (*handle == NULL) {
+        const char *why = dlerror();
+        fprintf(stderr, "perfbudget compare: cannot load the %s module %s: %s\n", role, path,
+                why ? why : "unknown error");
+        return 2;
+    }
+    perfbudget_suite_entry_fn entry;
+    void *symbol = dlsym(*handle, PERFBUDGET_SUITE_ENTRY_SYMBOL);
+    memcpy(&entry, &symbol, sizeof entry); /* ISO C has no cast from void * to a function */
+    if (symbol == NULL) {
+        fprintf(stderr,
+                "perfbudget compare: %s is not a perfbudget suite module (it has no %s(); build "
+                "it with add_perf_suite_module() from a source using PERFBUDGET_SUITE_MAIN)\n",
+                path, PERFBUDGET_SUITE_ENTRY_SYMBOL);
+        return 2;
+    }
+    *info = entry();
+    if (*info == NULL || (*info)->abi_version != PERFBUDGET_SUITE_ABI_VERSION ||
+        (*info)->def_size != sizeof(perfbudget_benchmark_def)) {
+        fprintf(stderr,
+                "perfbudget compare: %s was built with another perfbudget (suite ABI %u, "
+                "definitions of %u bytes; this perfbudget reads ABI %d, %zu bytes)\n",
+                path, *info ? (*info)->abi_version : 0, *info ? (*info)->def_size : 0,
+                PERFBUDGET_SUITE_ABI_VERSION, sizeof(perfbudget_benchmark_def));
+        return 2;
+    }
+    return 0;
+}
+
+static const perfbudget_benchmark_def *find_def(const perfbudget_suite_module_info *info,
+                                                const char *name) {
+    for (size_t i = 0; i < info->count; i++)
+        if (info->defs[i].name != NULL && strcmp(info->defs[i].name, name) == 0)
+            return &info->defs[i];
+    return NULL;
+}
+
+/* ---- reporting --------------------------------------------------------------------------------- */
+
+static void print_line(const char *name, const char *metric, const char *granularity,
+                       const perfbudget_paired_comparison *c) {
+    char base[32], cand[32];
+    perfbudget_format_value(c->baseline_value, PERFBUDGET_UNIT_NS, base, sizeof base);
+    perfbudget_format_value(c->current_value, PERFBUDGET_UNIT_NS, cand, sizeof cand);
+    const char *word = c->outcome == PERFBUDGET_OUTCOME_REGRESSION     ? "FAIL"
+                       : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "INCONCLUSIVE"
+                                                                       : "PASS";
+    printf("%s %s: %s median %s vs %s baseline: %+.3f%% (%.0f%% CI %+.3f%% to %+.3f%%), "
+           "p = %.2g, %zu pairs, %s: %s",
+           word, name, metric, cand, base, c->change_pct, 100.0 * c->ci_level, c->ci_low_pct,
+           c->ci_high_pct, c->p_value, c->pairs, granularity, perfbudget_outcome_name(c->outcome));
+    if (c->severity != PERFBUDGET_SEVERITY_NONE)
+        printf(" (%s)", perfbudget_severity_name(c->severity));
+    printf(", threshold %.3g%%\n", c->threshold_pct);
+}
+
+static json_t *samples_json(const perfbudget_result *r) {
+    size_t n;
+    const double *s = perfbudget_result_samples(r, &n);
+    json_t *array = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(array, json_real(s[i]));
+    return array;
+}
+
+static json_t *finite_or_null(double value) {
+    return isfinite(value) ? json_real(value) : json_null();
+}
+
+static json_t *entry_json(const char *name, const char *metric, const perfbudget_result *a,
+                          const perfbudget_result *b, const perfbudget_paired_comparison *c) {
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "metric", json_string(metric));
+    json_object_set_new(o, "iterations_per_sample",
+                        json_integer((json_int_t)perfbudget_result_metrics(a)->iterations_per_sample));
+    if (perfbudget_result_status(a) != PERFBUDGET_RUN_OK)
+        json_object_set_new(o, "baseline_failed", json_string(perfbudget_result_message(a)));
+    if (perfbudget_result_status(b) != PERFBUDGET_RUN_OK)
+        json_object_set_new(o, "candidate_failed", json_string(perfbudget_result_message(b)));
+    if (c != NULL) {
+        json_object_set_new(o, "pairs", json_integer((json_int_t)c->pairs));
+        json_object_set_new(o, "baseline_median_ns", finite_or_null(c->baseline_value));
+        json_object_set_new(o, "candidate_median_ns", finite_or_null(c->current_value));
+        json_object_set_new(o, "change_pct", finite_or_null(c->change_pct));
+        json_object_set_new(o, "ci_low_pct", finite_or_null(c->ci_low_pct));
+        json_object_set_new(o, "ci_high_pct", finite_or_null(c->ci_high_pct));
+        json_object_set_new(o, "ci_level", finite_or_null(c->ci_level));
+        json_object_set_new(o, "p_value", finite_or_null(c->p_value));
+        json_object_set_new(o, "test", json_string("wilcoxon-signed-rank"));
+        json_object_set_new(o, "exact", json_boolean(c->exact));
+        json_object_set_new(o, "threshold_pct", json_real(c->threshold_pct));
+        json_object_set_new(o, "floor_pct", json_real(c->floor_pct));
+        json_object_set_new(o, "outcome", json_string(perfbudget_outcome_name(c->outcome)));
+        json_object_set_new(o, "severity", json_string(perfbudget_severity_name(c->severity)));
+    }
+    json_object_set_new(o, "baseline_samples", samples_json(a));
+    json_object_set_new(o, "candidate_samples", samples_json(b));
+    return o;
+}
+
+/* Judge one pair of results, print its line and add it to the JSON; the exit code so far. */
+static int conclude(perfbudget_context *ctx, const options *o, const char *name,
+                    const char *metric, const char *granularity, perfbudget_result *a,
+                    perfbudget_result *b, json_t *list) {
+    int exit_code = 0;
+    perfbudget_paired_comparison c;
+    int judged = 0;
+    const perfbudget_result *failed = perfbudget_result_status(a) != PERFBUDGET_RUN_OK ? a
+                                      : perfbudget_result_status(b) != PERFBUDGET_RUN_OK ? b
+                                                                                         : NULL;
+    if (failed != NULL) {
+        int skipped = perfbudget_result_status(failed) == PERFBUDGET_RUN_SKIPPED;
+        printf("%s %s: the %s %s: %s\n", skipped ? "SKIP" : "FAIL", name,
+               failed == a ? "baseline" : "candidate", skipped ? "was skipped" : "failed",
+               perfbudget_result_message(failed));
+        const char *output = perfbudget_result_output(failed);
+        if (output[0] != '\0') printf("%s%s", output, output[strlen(output) - 1] == '\n' ? "" : "\n");
+        if (!skipped) exit_code = 1;
+    } else {
+        perfbudget_paired_options po;
+        perfbudget_paired_options_init(&po);
+        po.threshold_pct = o->threshold_pct;
+        size_t n;
+        const double *sa = perfbudget_result_samples(a, &n);
+        const double *sb = perfbudget_result_samples(b, NULL);
+        if (perfbudget_paired_compare(ctx, sa, sb, n, &po, &c) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget compare: %s: %s\n", name, perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            judged = 1;
+            print_line(name, metric, granularity, &c);
+            if (c.regressed) exit_code = 1;
+        }
+    }
+    json_array_append_new(list, entry_json(name, metric, a, b, judged ? &c : NULL));
+    return exit_code;
+}
+
+static int worse(int code, int other) { return code == 2 || other == 2 ? 2 : code > other ? code : other; }
+
+static int write_json(perfbudget_context *ctx, const options *o, const char *granularity,
+                      json_t *list) {
+    json_t *root = json_object();
+    json_object_set_new(root, "kind", json_string("perfbudget-interleaved-comparison"));
+    json_object_set_new(root, "version", json_integer(1));
+    json_object_set_new(root, "granularity", json_string(granularity));
+    json_object_set_new(root, "baseline", json_string(o->module[0] ? o->module[0] : o->command[0]));
+    json_object_set_new(root, "candidate", json_string(o->module[1] ? o->module[1] : o->command[1]));
+    json_object_set_new(root, "benchmarks", json_incref(list));
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    int code = text ? perfbudget__write_file_atomic(ctx, o->json_path, text, strlen(text))
+                    : PERFBUDGET_ENOMEM;
+    free(text);
+    if (code != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget compare: cannot write %s: %s\n", o->json_path,
+                perfbudget_errmsg(ctx));
+        return 2;
+    }
+    return 0;
+}
+
+static int compare_modules(perfbudget_context *ctx, const options *o, json_t *list) {
+    static const char granularity[] = "in-process, batch by batch";
+    void *handle[2] = {NULL, NULL};
+    const perfbudget_suite_module_info *info[2];
+    static const char *const roles[2] = {"baseline", "candidate"};
+    int exit_code = 0;
+    for (int i = 0; i < 2 && exit_code == 0; i++)
+        exit_code = load_module(roles[i], o->module[i], &handle[i], &info[i]);
+    size_t compared = 0;
+    for (size_t i = 0; exit_code != 2 && i < info[0]->count; i++) {
+        const perfbudget_benchmark_def *a = &info[0]->defs[i];
+        if (a->name == NULL || (o->filter != NULL && fnmatch(o->filter, a->name, 0) != 0))
+            continue;
+        const perfbudget_benchmark_def *b = find_def(info[1], a->name);
+        if (b == NULL) {
+            fprintf(stderr, "perfbudget compare: %s is only in the baseline %s; skipped\n",
+                    a->name, o->module[0]);
+            continue;
+        }
+        perfbudget_result *ra = NULL, *rb = NULL;
+        if (perfbudget_interleave_run(ctx, a->name, a, b, &o->interleave, &ra, &rb) !=
+            PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget compare: %s: %s\n", a->name, perfbudget_errmsg(ctx));
+            exit_code = 2;
+            break;
+        }
+        compared++;
+        exit_code = worse(exit_code, conclude(ctx, o, a->name, "time/iteration", granularity,
+                                              ra, rb, list));
+        fflush(stdout);
+        perfbudget_result_free(ra);
+        perfbudget_result_free(rb);
+    }
+    if (exit_code != 2) {
+        for (size_t i = 0; i < info[1]->count; i++) {
+            const char *name = info[1]->defs[i].name;
+            if (name != NULL && (o->filter == NULL || fnmatch(o->filter, name, 0) == 0) &&
+                find_def(info[0], name) == NULL)
+                fprintf(stderr, "perfbudget compare: %s is only in the candidate %s; skipped\n",
+                        name, o->module[1]);
+        }
+        if (compared == 0) {
+            if (o->filter != NULL)
+                fprintf(stderr, "perfbudget compare: no benchmark matching '%s' is in both %s "
+                                "and %s\n", o->filter, o->module[0], o->module[1]);
+            else
+                fprintf(stderr, "perfbudget compare: no benchmark is in both %s (suite %s) and "
+                                "%s (suite %s)\n", o->module[0], info[0]->suite_name,
+                        o->module[1], info[1]->suite_name);
+            exit_code = 2;
+        }
+    }
+    if (exit_code != 2 && o->json_path != NULL)
+        exit_code = worse(exit_code, write_json(ctx, o, granularity, list));
+    /* The modules stay loaded: a benchmark may have left destructors or threads behind, and
+     * the process ends here anyway. */
+    return exit_code;
+}
+
+static int compare_commands(perfbudget_context *ctx, const options *o, json_t *list) {
+    static const char granularity[] = "process, run by run";
+    char *argv[2][2] = {{(char *)o->command[0], NULL}, {(char *)o->command[1], NULL}};
+    perfbudget_command_options command;
+    perfbudget_command_options_init(&command);
+    command.use_shell = 1;
+    const char *name = o->name ? o->name : "command";
+    perfbudget_result *ra = NULL, *rb = NULL;
+    if (perfbudget_interleave_commands(ctx, name, argv[0], argv[1], &command, &o->interleave,
+                                       &ra, &rb) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget compare: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    int exit_code = conclude(ctx, o, name, "time/run", granularity, ra, rb, list);
+    perfbudget_result_free(ra);
+    perfbudget_result_free(rb);
+    if (exit_code != 2 && o->json_path != NULL)
+        exit_code = worse(exit_code, write_json(ctx, o, granularity, list));
+    return exit_code;
+}
+
+int perfbudget_cli_compare(int argc, char **argv) {
+    options o;
+    int parsed = parse(argc, argv, &o);
+    if (parsed >= 0) return parsed;
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget compare: out of memory\n");
+        return 2;
+    }
+    json_t *list = json_array();
+    int exit_code = o.command[0] != NULL ? compare_commands(ctx, &o, list)
+                                         : compare_modules(ctx, &o, list);
+    json_decref(list);
+    perfbudget_context_free(ctx);
+    return exit_code;
+}
