@@ -52,6 +52,15 @@ static int pairs_add(pairs *p, double baseline, double candidate) {
     return 0;
 }
 
+/* Which side runs first in the next pair (0 the baseline, 1 the candidate): at random, from a
+ * fixed seed so a run's order repeats. A fixed ABBA order can phase-lock with periodic
+ * interference: 1 ms batches make one ABBA cycle last 4 ms, the period of a 250 Hz scheduler
+ * tick. Measured here with the other CPU busy, something periodic then slowed the same side by
+ * about 2 % in pair after pair, and two identical builds differed by more than the floor. */
+#define ORDER_SEED UINT64_C(0x243F6A8885A308D3)
+
+static int first_of_pair(uint64_t *state) { return (int)(perfbudget__splitmix64(state) >> 63); }
+
 /* Alternating needs an end: a time budget or a number of pairs. */
 static int check_interleave_options(perfbudget_context *ctx, const char *fn,
                                     const perfbudget_interleave_options *o) {
@@ -163,11 +172,11 @@ int perfbudget_interleave_run(perfbudget_context *ctx, const char *name,
              calibrate(ctx, side[0], target,
                        opts->time_budget_ns ? opts->time_budget_ns / 4 + 1 : UINT64_MAX,
                        &p.iterations) == 0;
+    uint64_t order = ORDER_SEED;
     for (uint64_t pair = 0; ok; pair++) {
         int warmup = pair < opts->warmup_pairs;
         if (!warmup && pairs_done(&p, opts, perfbudget_context_now_ns(ctx) - start)) break;
-        /* The baseline first in even pairs, the candidate first in odd ones. */
-        int first = (int)(pair % 2);
+        int first = first_of_pair(&order);
         uint64_t elapsed[2];
         if (perfbudget__batch_run(side[first], p.iterations, &elapsed[first]) != 0 ||
             perfbudget__batch_run(side[1 - first], p.iterations, &elapsed[1 - first]) != 0)
@@ -247,9 +256,10 @@ int perfbudget_interleave_commands(perfbudget_context *ctx, const char *name,
     pairs p = {.iterations = 1};
     int code = PERFBUDGET_OK;
     double spent = 0.0;
+    uint64_t order = ORDER_SEED;
     for (uint64_t pair = 0; code == PERFBUDGET_OK; pair++) {
         if (pairs_done(&p, opts, (uint64_t)spent)) break;
-        int first = (int)(pair % 2);
+        int first = first_of_pair(&order);
         uint32_t warmup = pair == 0 ? command->warmup_runs : 0;
         double ns[2];
         code = run_command(ctx, name, argv[first], command, warmup, &ns[first], &failed[first]);

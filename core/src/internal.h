@@ -64,6 +64,8 @@ void perfbudget__quantile_ci_ranks(size_t n, double q, double alpha, size_t *l, 
 double perfbudget__quantile_sorted(const double *sorted, size_t n, double q);
 double perfbudget__mean(const double *values, size_t n);
 double perfbudget__stddev(const double *values, size_t n, double mean);
+/* splitmix64: the next pseudo-random number from *state (any seed). */
+uint64_t perfbudget__splitmix64(uint64_t *state);
 
 /* compare.c: the verdict rule of docs/statistics.md ("Verdict"), shared by the two-sample and the
  * paired comparison: from the change, its CI, significance and thresholds, the outcome and

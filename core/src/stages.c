@@ -39,13 +39,6 @@ struct perfbudget__stage_recorder {
     int out_of_memory;
 };
 
-static uint64_t next_random(uint64_t *state) {
-    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
 /* Names are usually the same string literal every iteration: compare the pointer first. */
 static long find_track(const perfbudget__stage_recorder *r, const char *name) {
     for (size_t i = 0; i < r->track_count; i++)
@@ -96,7 +89,7 @@ static void keep_duration(perfbudget__stage_recorder *r, struct stage_track *t, 
         return;
     }
     /* Algorithm R: the count-th occurrence replaces a kept one with probability kept/count. */
-    uint64_t slot = next_random(&r->random) % t->count;
+    uint64_t slot = perfbudget__splitmix64(&r->random) % t->count;
     if (slot < KEPT_DURATIONS) t->durations[slot] = duration;
 }
 

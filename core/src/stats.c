@@ -18,6 +18,13 @@ double perfbudget__quantile_sorted(const double *sorted, size_t n, double q) {
     return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
+uint64_t perfbudget__splitmix64(uint64_t *state) {
+    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
 /* Mean without overflow for values near DBL_MAX: a running mean. Where a value and the mean so
  * far are of opposite sign and the step overflows, each is divided first (other data keep
  * their bits). */

@@ -88,7 +88,7 @@ PERFBUDGET_API void perfbudget_interleave_options_init(perfbudget_interleave_opt
 /** Measure two versions of a benchmark, baseline and candidate (e.g. the same name from two
  *  suite modules), in this process and alternately: run each setup once, calibrate one batch
  *  size on the baseline (the same iteration count for both), then measure pairs of batches, one
- *  of each, the baseline first in even pairs and the candidate first in odd ones so order effects
+ *  of each, in random order (from a fixed seed) so order effects and periodic interference
  *  cancel, until the time budget is spent (counted on the context's clock) or max_pairs; then
  *  run each teardown. Both results have the same number of samples (ns per iteration) and
  *  sample i of one is paired with sample i of the other (perfbudget_paired_compare()). A side
@@ -108,7 +108,7 @@ PERFBUDGET_API int perfbudget_interleave_run(perfbudget_context *ctx, const char
 
 /** The same with whole processes: alternate one run of baseline_argv and one of candidate_argv
  *  (perfbudget_command_measure(), one run per call; command->warmup_runs of each first), the
- *  baseline first in even pairs, until the time budget (wall time of the runs) or max_pairs
+ *  order random as above, until the time budget (wall time of the runs) or max_pairs
  *  (opts->batch_ns is unused). command may be NULL for the defaults; its runs is ignored.
  *  Samples are ns per run. A failing run ends measuring with the reason on its side's result.
  *  Returns and ownership as perfbudget_interleave_run(). */
