@@ -5,6 +5,7 @@
                                [--fine-threshold 0.5] [--languages c,python]
                                [--sizes 100ns,10us,1ms] [--slowdowns 0,1,2,5,10]
                                [--loads none,busy] [--tools ...] [--out bench/results]
+    python3 bench/detection.py --merge DIR [DIR ...] [--out bench/results]
 
 A trial is what CI does: a fresh baseline process, then fresh candidate processes, one for each
 slowdown, that do `slowdown` % more work (0 % measures false alarms); every tool gets the same
@@ -23,18 +24,26 @@ next trial measures a new one. Then each tool's own check decides:
   module in one process, batch by batch, --seconds long, threshold --fine-threshold; a
   "trial" there is one such process per slowdown (it measures both sides itself).
 
+The workloads (class Workload): a loop whose base is a multiple of 100 steps, so each slowdown is
+a whole number of steps (C: about 1.5 ns per step, so "100ns" runs 100 steps, about 150 ns);
+Python's "100ns" scans bytes instead, since one Python loop step takes about 50 ns.
+
 "busy" load runs a spinning process on the other CPU meanwhile. Writes detection.md (the table:
-the share of trials flagged per cell), detection.json and detection-raw.json (every trial's
-verdict) to --out."""
+the share of trials flagged per cell, and the spread of each tool's measured change over the
+unchanged trials), detection.json and detection-raw.json (every trial's verdict and measured
+change) to --out. --merge makes one table of several runs' folders, a later run's cells
+replacing an earlier run's."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,15 +65,22 @@ PYTHON_TEST = textwrap.dedent("""
     STEPS = int(os.environ["PEERS_WORK_STEPS"])
 
 
-    def work(steps=STEPS):
+    DATA = bytes(STEPS)
+
+
+    def loop(steps=STEPS):
         x = 1
         for _ in range(steps):
             x = (x * 1103515245 + 12345) & 0xFFFFFFFF
         return x
 
 
+    def scan():
+        return DATA.count(b"\x01")
+
+
     def test_work(TOOL):
-        TOOL(work)
+        TOOL(scan if os.environ["PEERS_WORK_KIND"] == "scan" else loop)
 """)
 
 
@@ -95,10 +111,37 @@ def load(kind: str) -> Iterator[None]:
         spinner.wait()
 
 
-def steps_for(language: str, size_ns: float, probe: Any) -> int:
-    """Work steps that take about size_ns, from one probe measurement of 1000 steps."""
-    per_step = probe(language, 1000) / 1000
-    return max(1, round(size_ns / per_step))
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """What a cell runs: `base` steps of `kind`, and how many a candidate `slowdown` % slower runs.
+
+    "loop" (C's xorshift chain, Python's LCG loop) costs the same per step and nearly nothing
+    besides, so base is a multiple of 100 steps and every slowdown is a whole number of steps:
+    +1 % is exactly 1 % more work. A Python call of about 100 ns cannot hold such a loop (one
+    step is about 50 ns), so there "scan" counts a byte in `base` bytes (about 0.25 ns each) and
+    the candidate scans as many more bytes as take `slowdown` % of the whole call, call overhead
+    included."""
+    kind: str
+    base: int
+    ns_per_call: float
+    ns_per_step: float
+
+    def candidate(self, slowdown_pct: float) -> int:
+        if self.kind == "loop":
+            return round(self.base * (1 + slowdown_pct / 100))
+        return self.base + round(slowdown_pct / 100 * self.ns_per_call / self.ns_per_step)
+
+
+def workload_for(language: str, size_ns: float, probe: Any) -> Workload:
+    """The workload of about size_ns per call, from probe measurements."""
+    if language == "python" and size_ns < 1000:
+        empty, full = probe(language, "scan", 0), probe(language, "scan", 4000)
+        per_byte = (full - empty) / 4000
+        base = max(1, round((size_ns - empty) / per_byte))
+        return Workload("scan", base, empty + base * per_byte, per_byte)
+    per_step = probe(language, "loop", 1000) / 1000
+    base = max(100, round(size_ns / per_step / 100) * 100)
+    return Workload("loop", base, base * per_step, per_step)
 
 
 class Tools:
@@ -113,9 +156,11 @@ class Tools:
         self.threshold = threshold
         self.fine_threshold = fine_threshold
         self.tmp = tmp
+        self.kind = "loop"  # the workload of the cell being measured
 
-    def env(self, steps: int) -> dict[str, str]:
-        return dict(os.environ, PEERS_WORK_STEPS=str(steps), NO_COLOR="1", PYTHONHASHSEED="0")
+    def env(self, steps: int, kind: str = "") -> dict[str, str]:
+        return dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND=kind or self.kind,
+                    NO_COLOR="1", PYTHONHASHSEED="0")
 
     # ---- C ----
 
@@ -126,33 +171,37 @@ class Tools:
                        env=self.env(steps), check=True, capture_output=True)
         return out
 
-    def check(self, candidate: Path, baseline: Path, threshold: float) -> bool:
+    def check(self, candidate: Path, baseline: Path, threshold: float) -> Verdict:
+        judged = self.tmp / "checked.json"
         check = subprocess.run([str(self.cli), "check", str(candidate), "--baseline", str(baseline),
-                                "--threshold", f"{threshold:g}"], capture_output=True, text=True)
+                                "--threshold", f"{threshold:g}", "--json", str(judged)],
+                               capture_output=True, text=True)
         if check.returncode not in (0, 1):
             raise RuntimeError(check.stdout + check.stderr)
-        return check.returncode == 1
+        return check.returncode == 1, measured_change(judged, baseline)
 
-    def perfbudget_c_flags(self, base: int, candidates: list[int]) -> list[bool]:
+    def perfbudget_c_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         b = self.perfbudget_c(base, "pb-base")
         return [self.check(self.perfbudget_c(c, "pb-cand"), b, self.threshold) for c in candidates]
 
-    def perfbudget_c_instructions_flags(self, base: int, candidates: list[int]) -> list[bool]:
+    def perfbudget_c_instructions_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         counted = ["--mode", "instructions"]
         b = self.perfbudget_c(base, "pbi-base", *counted)
         return [self.check(self.perfbudget_c(c, "pbi-cand", *counted), b, self.fine_threshold)
                 for c in candidates]
 
-    def perfbudget_c_interleaved_flags(self, base: int, candidates: list[int]) -> list[bool]:
-        flags = []
+    def perfbudget_c_interleaved_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
+        flags: list[Verdict] = []
         for candidate in candidates:
             env = dict(self.env(base), PEERS_WORK_STEPS_A=str(base), PEERS_WORK_STEPS_B=str(candidate))
+            compared = self.tmp / "interleaved.json"
             run = subprocess.run([str(self.cli), "compare", "--interleave", *map(str, self.modules),
                                   "--seconds", f"{self.seconds:g}", "--threshold",
-                                  f"{self.fine_threshold:g}"], env=env, capture_output=True, text=True)
+                                  f"{self.fine_threshold:g}", "--json", str(compared)],
+                                 env=env, capture_output=True, text=True)
             if run.returncode not in (0, 1):
                 raise RuntimeError(run.stdout + run.stderr)
-            flags.append(run.returncode == 1)
+            flags.append((run.returncode == 1, interleaved_change(compared)))
         return flags
 
     def gbench_run(self, steps: int, name: str) -> Path:
@@ -163,18 +212,18 @@ class Tools:
                        capture_output=True)
         return out
 
-    def gbench_flags(self, base: int, candidates: list[int]) -> list[bool]:
+    def gbench_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         b = self.gbench_run(base, "gb-base")
         return [self.gbench_check(b, self.gbench_run(c, "gb-cand")) for c in candidates]
 
-    def gbench_check(self, b: Path, c: Path) -> bool:
+    def gbench_check(self, b: Path, c: Path) -> Verdict:
         sh(sys.executable, COMPARE_PY, "--no-color", "-d", self.tmp / "gb-diff.json", "benchmarks",
            b, c)
         diff = json.loads((self.tmp / "gb-diff.json").read_text())
         entry = next(d for d in diff if d["name"] == "work" and d.get("utest"))
         p_value = entry["utest"]["time_pvalue"]
-        slower = sum(m["time"] for m in entry["measurements"]) > 0  # relative changes per run
-        return p_value < 0.05 and slower
+        changes = [m["time"] for m in entry["measurements"]]  # relative change per repetition
+        return p_value < 0.05 and sum(changes) > 0, 100 * statistics.median(changes)
 
     # ---- Python ----
 
@@ -197,19 +246,24 @@ class Tools:
         return completed.returncode
 
     def perfbudget_py_flags(self, base: int, candidates: list[int], *mode: str,
-                            threshold: float = 0.0) -> list[bool]:
-        baseline = self.tmp / "py-base.json"
+                            threshold: float = 0.0) -> list[Verdict]:
+        baseline, judged = self.tmp / "py-base.json", self.tmp / "py-cand.json"
         history = ["--perf-history", str(self.tmp / "py.sqlite")]
         self.pytest("perfbudget", base, *mode, "--perf-json", str(baseline), *history)
-        return [self.pytest("perfbudget", c, *mode, "--performance-regression", "--perf-baseline",
-                            str(baseline), "--perf-threshold", f"{threshold or self.threshold:g}",
-                            *history) == 1 for c in candidates]
+        verdicts: list[Verdict] = []
+        for c in candidates:
+            status = self.pytest("perfbudget", c, *mode, "--performance-regression",
+                                 "--perf-baseline", str(baseline), "--perf-threshold",
+                                 f"{threshold or self.threshold:g}", "--perf-json", str(judged),
+                                 *history)
+            verdicts.append((status == 1, measured_change(judged, baseline)))
+        return verdicts
 
-    def perfbudget_py_instructions_flags(self, base: int, candidates: list[int]) -> list[bool]:
+    def perfbudget_py_instructions_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         return self.perfbudget_py_flags(base, candidates, "--perf-mode", "instructions",
                                         threshold=self.fine_threshold)
 
-    def pytest_benchmark_flags(self, base: int, candidates: list[int]) -> list[bool]:
+    def pytest_benchmark_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         storage = f"file://{self.tmp / 'pb-storage'}"
         with contextlib.suppress(FileNotFoundError):
             for old in (self.tmp / "pb-storage").rglob("*.json"):
@@ -217,16 +271,117 @@ class Tools:
         timing = [f"--benchmark-max-time={self.seconds}", "--benchmark-min-rounds=5",
                   f"--benchmark-storage={storage}"]
         self.pytest("pytest-benchmark", base, *timing, "--benchmark-save=base")
-        return [self.pytest("pytest-benchmark", c, *timing, "--benchmark-compare=0001",
-                            f"--benchmark-compare-fail=median:{self.threshold:g}%") == 1
+        return [(self.pytest("pytest-benchmark", c, *timing, "--benchmark-compare=0001",
+                             f"--benchmark-compare-fail=median:{self.threshold:g}%") == 1, None)
                 for c in candidates]
 
-    def probe_ns_per_call(self, language: str, steps: int) -> float:
+    def probe_ns_per_call(self, language: str, kind: str, steps: int) -> float:
+        self.kind = kind
         if language == "c":
-            return json.loads(self.perfbudget_c(steps, "probe").read_text())["benchmarks"][0]["summary"]["median"]
-        out = self.tmp / "probe.json"
-        self.pytest("perfbudget", steps, "--perf-json", str(out), "--perf-history", str(self.tmp / "probe.sqlite"))
-        return json.loads(out.read_text())["benchmarks"][0]["summary"]["median"]
+            out = self.perfbudget_c(steps, "probe")
+        else:
+            out = self.tmp / "probe.json"
+            self.pytest("perfbudget", steps, "--perf-json", str(out), "--perf-history",
+                        str(self.tmp / "probe.sqlite"))
+        return float(json.loads(out.read_text())["benchmarks"][0]["summary"]["median"])
+
+
+Verdict = tuple[bool, "float | None"]  # flagged, and the change the tool measured (percent)
+
+
+def measured_change(judged: Path, baseline: Path) -> float | None:
+    """The change that a judged perfbudget result file shows against its baseline: its time (or
+    instruction) comparison where the file keeps it, else the ratio of the two medians."""
+    benchmark = json.loads(judged.read_text())["benchmarks"][0]
+    kept = next((c["change_pct"] for c in benchmark.get("comparisons") or []
+                 if c["metric"] in ("median", "instructions")), None)
+    if kept is not None:
+        return float(kept)
+    base = json.loads(baseline.read_text())["benchmarks"][0]
+    if benchmark.get("mode") == "instructions":
+        figure = lambda b: b["metrics"]["instructions_per_iteration"]  # noqa: E731
+    else:
+        figure = lambda b: b["summary"]["median"]  # noqa: E731
+    return 100 * (figure(benchmark) / figure(base) - 1)
+
+
+def interleaved_change(compared: Path) -> float | None:
+    document = json.loads(compared.read_text())
+    entries = document.get("benchmarks", document) if isinstance(document, dict) else document
+    return next((e.get("change_pct") for e in entries), None)
+
+
+TOOL_ORDER = ["perfbudget", "Google Benchmark", "pytest-benchmark", "perfbudget instructions",
+              "perfbudget interleaved"]
+
+
+def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> None:
+    """The table of flagged shares per cell, as Markdown (printed too) and JSON, and the raw data.
+
+    Beside the shares, each row gives the workload's time per call and, for the tools that report
+    the change they measured (all but pytest-benchmark), its spread (standard deviation) over the
+    unchanged trials (+0 %): the noise that a threshold must stand above."""
+    cells: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in raw:
+        cells.setdefault((r["load"], r["language"], r["size"], r["tool"], r["slowdown_pct"]),
+                         []).append(r)
+    slowdowns = sorted({key[4] for key in cells})
+    rows_of = sorted({key[:4] for key in cells},
+                     key=lambda k: (["none", "busy"].index(k[0]), k[1], list(SIZES_NS).index(k[2]),
+                                    TOOL_ORDER.index(k[3])))
+    lines = ["| load | language | size | time per call | tool | "
+             + " | ".join(f"+{s:g} %" for s in slowdowns) + " | spread at +0 % |",
+             "|---|---|---|---:|---|" + "---:|" * (len(slowdowns) + 1)]
+    rows = []
+    for row in rows_of:
+        shares, first = [], None
+        for slowdown in slowdowns:
+            trials = cells.get((*row, slowdown), [])
+            first = first or (trials[0] if trials else None)
+            share = sum(t["flagged"] for t in trials) / len(trials) if trials else None
+            changes = [t["measured_change_pct"] for t in trials
+                       if t.get("measured_change_pct") is not None]
+            rows.append({"load": row[0], "language": row[1], "size": row[2], "tool": row[3],
+                         "slowdown_pct": slowdown, "flagged_share": share, "trials": len(trials),
+                         "median_change_pct": statistics.median(changes) if changes else None,
+                         "stdev_change_pct": statistics.stdev(changes) if len(changes) > 1 else None})
+            shares.append("–" if share is None else f"{share:.0%}")
+        spread = next((r["stdev_change_pct"] for r in rows
+                       if (r["load"], r["language"], r["size"], r["tool"], r["slowdown_pct"]) ==
+                       (*row, 0.0)), None)
+        per_call = f"{first['ns_per_call']:,.0f} ns" if first and "ns_per_call" in first else "?"
+        lines.append(f"| {row[0]} | {row[1]} | {row[2]} | {per_call} | {row[3]} | "
+                     + " | ".join(shares) + f" | {'' if spread is None else f'{spread:.2f} %'} |")
+    markdown = "\n".join(lines) + "\n"
+    machine = f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "detection.md").write_text(markdown + "\n" + "; ".join(settings) + f"; {machine}\n",
+                                      encoding="utf-8")
+    (out / "detection.json").write_text(json.dumps({"settings": settings, "machine": machine,
+                                                    "rows": rows}, indent=2) + "\n")
+    (out / "detection-raw.json").write_text(json.dumps(raw, indent=1) + "\n")
+    print(markdown)
+    print("; ".join(settings))
+
+
+def merge(sources: list[Path], out: Path) -> int:
+    """One table from several runs' output folders: a later run's cells replace an earlier's."""
+    raw: list[dict[str, Any]] = []
+    settings: list[str] = []
+    for source in sources:
+        runs = json.loads((source / "detection-raw.json").read_text())
+        replaced = {(r["load"], r["language"], r["size"], r["tool"]) for r in runs}
+        raw = [r for r in raw if (r["load"], r["language"], r["size"], r["tool"]) not in replaced]
+        raw += runs
+        with contextlib.suppress(FileNotFoundError):
+            kept = json.loads((source / "detection.json").read_text())["settings"]
+            for run in kept if isinstance(kept, list) else [kept]:
+                if isinstance(run, dict):  # a run's arguments, as older runs kept them
+                    run = (f"{run['trials']} trials per cell, {run['seconds']:g} s measuring per "
+                           f"run ({run['languages']}: {run['tools'] or 'all tools'})")
+                settings.append(f"{source.name}: {run}")
+    write_table(raw, out, settings)
+    return 0
 
 
 def main() -> int:
@@ -244,7 +399,11 @@ def main() -> int:
     parser.add_argument("--loads", default="none,busy")
     parser.add_argument("--tools", default="", help="only these tools (comma-separated names)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="DIR",
+                        help="measure nothing: merge these runs' --out folders into one table")
     args = parser.parse_args()
+    if args.merge:
+        return merge(args.merge, args.out)
     build = args.build.resolve()
     python = ensure_peers(build)
     if not COMPARE_PY.exists():
@@ -267,19 +426,28 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="perfbudget-detection-") as directory:
         tools = Tools(build, python, args.seconds, args.threshold, args.fine_threshold,
                       Path(directory))
-        steps = {(lang, size): steps_for(lang, SIZES_NS[size], tools.probe_ns_per_call)
-                 for lang in languages for size in sizes}
+        workloads = {(lang, size): workload_for(lang, SIZES_NS[size], tools.probe_ns_per_call)
+                     for lang in languages for size in sizes}
+        for (lang, size), w in workloads.items():
+            print(f"{lang:6} {size:6}: {w.base} {w.kind} steps, {w.ns_per_call:.0f} ns per call; "
+                  "candidates: " + ", ".join(f"+{s:g}% {w.candidate(s)}" for s in slowdowns),
+                  flush=True)
         for load_kind, lang, size in itertools.product(loads, languages, sizes):
-            base = steps[(lang, size)]
-            candidates = [round(base * (1 + slowdown / 100)) for slowdown in slowdowns]
+            workload = workloads[(lang, size)]
+            tools.kind = workload.kind
+            candidates = [workload.candidate(slowdown) for slowdown in slowdowns]
             with load(load_kind):
                 for trial in range(args.trials):
                     for tool, method in tools_of[lang]:
-                        flagged = getattr(tools, method)(base, candidates)
-                        for slowdown, candidate, flag in zip(slowdowns, candidates, flagged):
+                        verdicts = getattr(tools, method)(workload.base, candidates)
+                        for slowdown, candidate, (flag, change) in zip(slowdowns, candidates,
+                                                                       verdicts):
                             raw.append({"load": load_kind, "language": lang, "size": size,
                                         "slowdown_pct": slowdown, "tool": tool, "trial": trial,
-                                        "steps": [base, candidate], "flagged": flag})
+                                        "workload": workload.kind,
+                                        "ns_per_call": round(workload.ns_per_call, 1),
+                                        "steps": [workload.base, candidate], "flagged": flag,
+                                        "measured_change_pct": change})
             for tool, _ in tools_of[lang]:
                 shares = [sum(r["flagged"] for r in raw if (r["load"], r["language"], r["size"],
                                                             r["tool"], r["slowdown_pct"]) ==
@@ -290,32 +458,10 @@ def main() -> int:
                       f"   ({(time.monotonic() - started) / 60:.0f} min)", flush=True)
             args.out.mkdir(parents=True, exist_ok=True)  # kept as it grows: a long run can stop
             (args.out / "detection-raw.json").write_text(json.dumps(raw, indent=1) + "\n")
-    rows = []
-    header = "| load | language | size | tool | " + " | ".join(f"+{s:g} %" for s in slowdowns) + " |"
-    lines = [header, "|---|---|---|---|" + "---:|" * len(slowdowns)]
-    for load_kind, lang, size in itertools.product(loads, languages, sizes):
-        for tool, _ in tools_of[lang]:
-            cells = []
-            for slowdown in slowdowns:
-                hits = [r["flagged"] for r in raw if (r["load"], r["language"], r["size"], r["tool"],
-                                                      r["slowdown_pct"]) == (load_kind, lang, size, tool, slowdown)]
-                share = sum(hits) / len(hits)
-                rows.append({"load": load_kind, "language": lang, "size": size, "tool": tool,
-                             "slowdown_pct": slowdown, "flagged_share": share, "trials": len(hits)})
-                cells.append(f"{share:.0%}")
-            lines.append(f"| {load_kind} | {lang} | {size} | {tool} | " + " | ".join(cells) + " |")
-    markdown = "\n".join(lines) + "\n"
-    machine = f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}"
-    settings = (f"{args.trials} trials per cell, {args.seconds} s measuring per run, threshold "
+    settings = (f"{args.trials} trials per cell, {args.seconds:g} s measuring per run, threshold "
                 f"{args.threshold:g} % (instructions and interleaved: {args.fine_threshold:g} %); "
-                f"+0 % is the false-alarm rate; {(time.monotonic() - started) / 60:.0f} min")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "detection.md").write_text(f"{markdown}\n{settings}; {machine}\n", encoding="utf-8")
-    (args.out / "detection.json").write_text(json.dumps({"settings": vars(args) | {"out": str(args.out), "build": str(build)},
-                                                         "machine": machine, "rows": rows}, indent=2) + "\n")
-    (args.out / "detection-raw.json").write_text(json.dumps(raw, indent=1) + "\n")
-    print(markdown)
-    print(settings)
+                f"{(time.monotonic() - started) / 60:.0f} min")
+    write_table(raw, args.out, [settings])
     return 0
 
 
