@@ -344,7 +344,8 @@ def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> No
             rows.append({"load": row[0], "language": row[1], "size": row[2], "tool": row[3],
                          "slowdown_pct": slowdown, "flagged_share": share, "trials": len(trials),
                          "median_change_pct": statistics.median(changes) if changes else None,
-                         "stdev_change_pct": statistics.stdev(changes) if len(changes) > 1 else None})
+                         "stdev_change_pct": statistics.stdev(changes) if len(changes) > 1
+                         else None})
             shares.append("–" if share is None else f"{share:.0%}")
         spread = next((r["stdev_change_pct"] for r in rows
                        if (r["load"], r["language"], r["size"], r["tool"], r["slowdown_pct"]) ==
