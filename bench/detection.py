@@ -329,9 +329,9 @@ def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> No
     rows_of = sorted({key[:4] for key in cells},
                      key=lambda k: (["none", "busy"].index(k[0]), k[1], list(SIZES_NS).index(k[2]),
                                     TOOL_ORDER.index(k[3])))
-    lines = ["| load | language | size | time per call | tool | "
+    lines = ["| load | language | size | workload | tool | "
              + " | ".join(f"+{s:g} %" for s in slowdowns) + " | spread at +0 % |",
-             "|---|---|---|---:|---|" + "---:|" * (len(slowdowns) + 1)]
+             "|---|---|---|---|---|" + "---:|" * (len(slowdowns) + 1)]
     rows = []
     for row in rows_of:
         shares, first = [], None
@@ -350,8 +350,7 @@ def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> No
         spread = next((r["stdev_change_pct"] for r in rows
                        if (r["load"], r["language"], r["size"], r["tool"], r["slowdown_pct"]) ==
                        (*row, 0.0)), None)
-        per_call = f"{first['ns_per_call']:,.0f} ns" if first and "ns_per_call" in first else "?"
-        lines.append(f"| {row[0]} | {row[1]} | {row[2]} | {per_call} | {row[3]} | "
+        lines.append(f"| {row[0]} | {row[1]} | {row[2]} | {describe_workload(first)} | {row[3]} | "
                      + " | ".join(shares) + f" | {'' if spread is None else f'{spread:.2f} %'} |")
     markdown = "\n".join(lines) + "\n"
     machine = f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}"
@@ -363,6 +362,14 @@ def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> No
     (out / "detection-raw.json").write_text(json.dumps(raw, indent=1) + "\n")
     print(markdown)
     print("; ".join(settings))
+
+
+def describe_workload(trial: dict[str, Any] | None) -> str:
+    """"100 loop steps, 143 ns": the base steps, and the time per call where the run kept it."""
+    if trial is None:
+        return ""
+    text = f"{trial['steps'][0]:,} {trial.get('workload', 'loop')} steps"
+    return text + (f", {trial['ns_per_call']:,.0f} ns" if "ns_per_call" in trial else "")
 
 
 def merge(sources: list[Path], out: Path) -> int:

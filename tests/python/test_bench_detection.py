@@ -81,6 +81,7 @@ def test_a_later_run_replaces_a_cell_and_keeps_the_others(detection: ModuleType,
     assert rows[("perfbudget", 0)]["stdev_change_pct"] == pytest.approx(2 ** 0.5 / 2)
     assert rows[("Google Benchmark", 0)]["flagged_share"] == 1.0  # kept from the first run
     table = (out / "detection.md").read_text()
-    assert "| none | c | 10us | 10,000 ns | perfbudget | 0% | 50% | 0.71 % |" in table
+    assert ("| none | c | 10us | 7,000 loop steps, 10,000 ns | perfbudget | 0% | 50% | 0.71 % |"
+            in table)
     assert "first: first; second: second" in table
     assert len(json.loads((out / "detection-raw.json").read_text())) == 6
