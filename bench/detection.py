@@ -238,8 +238,10 @@ class Tools:
         # start-up (most of all under valgrind) and could interfere.
         plugin = "perfbudget.plugin" if tool == "perfbudget" else "pytest_benchmark.plugin"
         env = dict(self.env(steps), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+        # --rootdir: pytest would otherwise take the rootdir from every existing path on the
+        # command line (a baseline file in self.tmp) and miss the project's measuring time.
         completed = subprocess.run([str(self.python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                    "-p", plugin, *args], cwd=project,
+                                    "--rootdir", str(project), "-p", plugin, *args], cwd=project,
                                    env=env, capture_output=True, text=True)
         if completed.returncode not in (0, 1):
             raise RuntimeError(completed.stdout[-2000:] + completed.stderr[-2000:])

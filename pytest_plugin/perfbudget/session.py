@@ -240,14 +240,28 @@ class PerfSession:
                 raise pytest.UsageError(f"{self.settings.source('budget_file')}: budget file "
                                         f"{path} does not exist")
         else:
-            path = self.rootdir / "perfbudget.yml"
-            if not path.exists():
+            found = self._default_budget_file()
+            if found is None:
                 return
+            path = found
         try:
             self.budget = load_budgets(path)
         except BudgetError as error:
             raise pytest.UsageError(f"invalid budget file:\n{_budget_error_text(error)}") from None
         self.budget_path = path
+
+    def _default_budget_file(self) -> Optional[Path]:
+        """perfbudget.yml at the rootdir, else beside the ini file, else in the directory pytest
+        was invoked in. pytest counts every existing path on the command line, option values
+        included, when it picks the rootdir: `--perf-baseline ../main.json` moves the rootdir
+        above the project, and the project's budget file must still apply."""
+        places = [self.rootdir]
+        if self.config is not None:
+            if self.config.inipath is not None:
+                places.append(self.config.inipath.parent)
+            places.append(Path(self.config.invocation_params.dir))
+        return next((place / "perfbudget.yml" for place in places
+                     if (place / "perfbudget.yml").is_file()), None)
 
     def _history_path(self) -> Path:
         """--perf-history / PERFBUDGET_HISTORY / perf_history, else the budget file's

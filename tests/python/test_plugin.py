@@ -895,6 +895,25 @@ def test_ini_paths_are_relative_to_the_ini_file(project: pytest.Pytester) -> Non
     assert (project.path / "results" / "out.json").exists()
 
 
+def test_budget_file_applies_when_an_option_path_moves_the_rootdir(
+        pytester: pytest.Pytester) -> None:
+    # pytest picks the rootdir from every existing path on the command line, option values
+    # included: a results file outside the project moves it to their common parent.
+    project = pytester.mkdir("project")
+    (project / "perfbudget.yml").write_text(BUDGETS)
+    (project / "test_it.py").write_text(TESTS)
+    outside = pytester.mkdir("results") / "out.json"
+    outside.write_text("{}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_it.py::test_tight",
+                                               "--perf-json", str(outside))
+    result.stdout.fnmatch_lines(["perfbudget: budget project/perfbudget.yml, *",
+                                 f"rootdir: {pytester.path}",
+                                 "FAIL project/test_it.py::test_tight: median * > 1 ms budget"])
+    result.assert_outcomes(failed=1)
+
+
 def test_processes_with_pinning_and_a_profile(project: pytest.Pytester) -> None:
     result = run(project, "test_it.py::test_tight", "--perf-processes", "2", "--perf-cpu", "0",
                  "--perf-profile")
