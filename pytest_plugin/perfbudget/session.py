@@ -788,6 +788,19 @@ class PerfSession:
             first.setdefault(_group_key(record), len(first))
         return sorted(by_collection, key=lambda pair: first[_group_key(pair[0])])
 
+    def _unmatched_baseline_note(self) -> str:
+        """A note when the baseline has entries but none is named like a measurement of this run:
+        node ids are relative to the rootdir, so a baseline recorded under another rootdir
+        (pytest moves it for existing paths on the command line) matches nothing, and every test
+        would pass as "new" without a word in the summary."""
+        names = [record["name"] for record, _ in self.results]
+        if not self.baseline or not names or any(name in self.baseline for name in names):
+            return ""
+        return (f"note: none of this run's {len(names)} perf measurements is in the baseline, "
+                f"so none was compared: the baseline names {next(iter(self.baseline))!r}, this "
+                f"run {names[0]!r}. Node ids are relative to the rootdir ({self.rootdir}): was "
+                "the baseline recorded with another one? (--rootdir sets it.)")
+
     def terminal_summary(self, reporter: Any) -> None:
         if self.child_output is not None or self.is_xdist_worker:
             return
@@ -819,6 +832,9 @@ class PerfSession:
                 reporter.write_line(line)
         if self.settings.regression and not self.settings["disable"]:
             reporter.write_line(f"compared with {self.baseline_label}")
+            unmatched = self._unmatched_baseline_note()
+            if unmatched:
+                reporter.write_line(unmatched)
         if self.baseline_note:
             reporter.write_line(f"note: {self.baseline_note}")
         for note in self.notes:

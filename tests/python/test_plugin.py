@@ -914,6 +914,22 @@ def test_budget_file_applies_when_an_option_path_moves_the_rootdir(
     result.assert_outcomes(failed=1)
 
 
+def test_a_baseline_that_names_none_of_the_tests_is_noted(project: pytest.Pytester) -> None:
+    result = run(project, "test_it.py::test_roomy", "--perf-json=base.json")
+    result.assert_outcomes(passed=1)
+    matched = run(project, "test_it.py::test_roomy", "--perf-baseline=base.json")
+    assert "none of this run's" not in matched.stdout.str()
+    document = json.loads((project.path / "base.json").read_text())
+    document["benchmarks"][0]["name"] = "project/test_it.py::test_roomy"  # another rootdir's
+    (project.path / "base.json").write_text(json.dumps(document))
+    result = run(project, "test_it.py::test_roomy", "--perf-baseline=base.json")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([
+        "note: none of this run's 1 perf measurements is in the baseline, so none was compared: "
+        "the baseline names 'project/test_it.py::test_roomy', this run "
+        "'test_it.py::test_roomy'. Node ids are relative to the rootdir (*)*"])
+
+
 def test_processes_with_pinning_and_a_profile(project: pytest.Pytester) -> None:
     result = run(project, "test_it.py::test_tight", "--perf-processes", "2", "--perf-cpu", "0",
                  "--perf-profile")
