@@ -158,8 +158,8 @@ class Tools:
         self.tmp = tmp
         self.kind = "loop"  # the workload of the cell being measured
 
-    def env(self, steps: int, kind: str = "") -> dict[str, str]:
-        return dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND=kind or self.kind,
+    def env(self, steps: int) -> dict[str, str]:
+        return dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND=self.kind,
                     NO_COLOR="1", PYTHONHASHSEED="0")
 
     # ---- C ----
@@ -308,9 +308,7 @@ def measured_change(judged: Path, baseline: Path) -> float | None:
 
 
 def interleaved_change(compared: Path) -> float | None:
-    document = json.loads(compared.read_text())
-    entries = document.get("benchmarks", document) if isinstance(document, dict) else document
-    return next((e.get("change_pct") for e in entries), None)
+    return next((e.get("change_pct") for e in json.loads(compared.read_text())["benchmarks"]), None)
 
 
 TOOL_ORDER = ["perfbudget", "Google Benchmark", "pytest-benchmark", "perfbudget instructions",
@@ -320,7 +318,7 @@ TOOL_ORDER = ["perfbudget", "Google Benchmark", "pytest-benchmark", "perfbudget 
 def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> None:
     """The table of flagged shares per cell, as Markdown (printed too) and JSON, and the raw data.
 
-    Beside the shares, each row gives the workload's time per call and, for the tools that report
+    Beside the shares, each row names its workload and, for the tools that report
     the change they measured (all but pytest-benchmark), its spread (standard deviation) over the
     unchanged trials (+0 %): the noise that a threshold must stand above."""
     cells: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
@@ -336,22 +334,21 @@ def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> No
              "|---|---|---|---|---|" + "---:|" * (len(slowdowns) + 1)]
     rows = []
     for row in rows_of:
-        shares, first = [], None
+        shares, first, spread = [], None, None
         for slowdown in slowdowns:
             trials = cells.get((*row, slowdown), [])
             first = first or (trials[0] if trials else None)
             share = sum(t["flagged"] for t in trials) / len(trials) if trials else None
             changes = [t["measured_change_pct"] for t in trials
                        if t.get("measured_change_pct") is not None]
+            stdev = statistics.stdev(changes) if len(changes) > 1 else None
             rows.append({"load": row[0], "language": row[1], "size": row[2], "tool": row[3],
                          "slowdown_pct": slowdown, "flagged_share": share, "trials": len(trials),
                          "median_change_pct": statistics.median(changes) if changes else None,
-                         "stdev_change_pct": statistics.stdev(changes) if len(changes) > 1
-                         else None})
+                         "stdev_change_pct": stdev})
             shares.append("–" if share is None else f"{share:.0%}")
-        spread = next((r["stdev_change_pct"] for r in rows
-                       if (r["load"], r["language"], r["size"], r["tool"], r["slowdown_pct"]) ==
-                       (*row, 0.0)), None)
+            if slowdown == 0.0:
+                spread = stdev
         lines.append(f"| {row[0]} | {row[1]} | {row[2]} | {describe_workload(first)} | {row[3]} | "
                      + " | ".join(shares) + f" | {'' if spread is None else f'{spread:.2f} %'} |")
     markdown = "\n".join(lines) + "\n"

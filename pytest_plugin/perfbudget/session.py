@@ -260,8 +260,8 @@ class PerfSession:
             if self.config.inipath is not None:
                 places.append(self.config.inipath.parent)
             places.append(Path(self.config.invocation_params.dir))
-        return next((place / "perfbudget.yml" for place in places
-                     if (place / "perfbudget.yml").is_file()), None)
+        return next((path for path in (place / "perfbudget.yml" for place in places)
+                     if path.is_file()), None)
 
     def _history_path(self) -> Path:
         """--perf-history / PERFBUDGET_HISTORY / perf_history, else the budget file's

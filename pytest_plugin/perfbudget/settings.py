@@ -170,8 +170,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("threshold", _percent, "regression threshold in percent (default 5; the budget file's "
          "regression.threshold applies when unset)", 5.0, "--perf-threshold", "PCT",
          "PERFBUDGET_THRESHOLD", "threshold"),
-    Spec("budget_file", _text, "budget file (default: perfbudget.yml at the rootdir, beside the ini file "
-         "or in the invocation directory, if it exists)",
+    Spec("budget_file", _text, "budget file (default: perfbudget.yml at the rootdir, beside "
+         "the ini file or in the invocation directory, if it exists)",
          None, "--perf-budget", "FILE", "PERFBUDGET_BUDGET"),
     Spec("baseline", _text, "baseline to compare with: a name saved with --perf-save-baseline "
          "or a result file; implies --performance-regression (default: the last run)",
