@@ -15,6 +15,8 @@ next trial measures a new one. Then each tool's own check decides:
 - perfbudget (C and Python, wall time): `perfbudget check candidate --baseline baseline
   --threshold T`, and `pytest --performance-regression --perf-baseline FILE --perf-threshold T`:
   beyond the threshold and significant (docs/statistics.md);
+- perfbudget speed-corrected (C and Python): the same, both runs measured with speed correction
+  (`--speed-correction`, `--perf-speed-correction`): the machine's speed divided out;
 - Google Benchmark: tools/compare.py's Mann-Whitney U test over 10 repetitions (p < 0.05), the
   candidate slower;
 - pytest-benchmark: `--benchmark-compare-fail=median:T%`;
@@ -184,6 +186,13 @@ class Tools:
         b = self.perfbudget_c(base, "pb-base")
         return [self.check(self.perfbudget_c(c, "pb-cand"), b, self.threshold) for c in candidates]
 
+    def perfbudget_c_corrected_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
+        corrected = ["--no-counters", "--min-time", f"{self.seconds}s", "--max-time",
+                     f"{self.seconds}s", "--speed-correction"]
+        b = self.perfbudget_c(base, "pbs-base", *corrected)
+        return [self.check(self.perfbudget_c(c, "pbs-cand", *corrected), b, self.threshold)
+                for c in candidates]
+
     def perfbudget_c_instructions_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         counted = ["--mode", "instructions"]
         b = self.perfbudget_c(base, "pbi-base", *counted)
@@ -261,6 +270,9 @@ class Tools:
             verdicts.append((status == 1, measured_change(judged, baseline)))
         return verdicts
 
+    def perfbudget_py_corrected_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
+        return self.perfbudget_py_flags(base, candidates, "--perf-speed-correction")
+
     def perfbudget_py_instructions_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         return self.perfbudget_py_flags(base, candidates, "--perf-mode", "instructions",
                                         threshold=self.fine_threshold)
@@ -293,7 +305,8 @@ Verdict = tuple[bool, "float | None"]  # flagged, and the change the tool measur
 
 def measured_change(judged: Path, baseline: Path) -> float | None:
     """The change that a judged perfbudget result file shows against its baseline: its time (or
-    instruction) comparison where the file keeps it, else the ratio of the two medians."""
+    instruction) comparison where the file keeps it, else the ratio of the two medians (over the
+    ratio of their reference times where both were measured with speed correction)."""
     benchmark = json.loads(judged.read_text())["benchmarks"][0]
     kept = next((c["change_pct"] for c in benchmark.get("comparisons") or []
                  if c["metric"] in ("median", "instructions")), None)
@@ -304,15 +317,17 @@ def measured_change(judged: Path, baseline: Path) -> float | None:
         figure = lambda b: b["metrics"]["instructions_per_iteration"]  # noqa: E731
     else:
         figure = lambda b: b["summary"]["median"]  # noqa: E731
-    return 100 * (figure(benchmark) / figure(base) - 1)
+    speed = [b["metrics"].get("reference_ns") for b in (benchmark, base)]
+    ratio = speed[0] / speed[1] if all(speed) else 1.0
+    return 100 * (figure(benchmark) / figure(base) / ratio - 1)
 
 
 def interleaved_change(compared: Path) -> float | None:
     return next((e.get("change_pct") for e in json.loads(compared.read_text())["benchmarks"]), None)
 
 
-TOOL_ORDER = ["perfbudget", "Google Benchmark", "pytest-benchmark", "perfbudget instructions",
-              "perfbudget interleaved"]
+TOOL_ORDER = ["perfbudget", "perfbudget speed-corrected", "Google Benchmark", "pytest-benchmark",
+              "perfbudget instructions", "perfbudget interleaved"]
 
 
 def write_table(raw: list[dict[str, Any]], out: Path, settings: list[str]) -> None:
@@ -419,10 +434,13 @@ def main() -> int:
     sizes = args.sizes.split(",")
     slowdowns = [float(s) for s in args.slowdowns.split(",")]
     loads = args.loads.split(",")
-    tools_of = {"c": [("perfbudget", "perfbudget_c_flags"), ("Google Benchmark", "gbench_flags"),
+    tools_of = {"c": [("perfbudget", "perfbudget_c_flags"),
+                      ("perfbudget speed-corrected", "perfbudget_c_corrected_flags"),
+                      ("Google Benchmark", "gbench_flags"),
                       ("perfbudget instructions", "perfbudget_c_instructions_flags"),
                       ("perfbudget interleaved", "perfbudget_c_interleaved_flags")],
                 "python": [("perfbudget", "perfbudget_py_flags"),
+                           ("perfbudget speed-corrected", "perfbudget_py_corrected_flags"),
                            ("pytest-benchmark", "pytest_benchmark_flags"),
                            ("perfbudget instructions", "perfbudget_py_instructions_flags")]}
     if args.tools:

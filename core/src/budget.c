@@ -361,6 +361,18 @@ static void on_min_time(checker *c, const perfbudget__node *key, const perfbudge
     duration_setting(c, key, value, &((perfbudget_measure_settings *)target)->min_time_ns);
 }
 
+static void on_speed_correction(checker *c, const perfbudget__node *key,
+                                const perfbudget__node *value, void *target) {
+    (void)key;
+    const perfbudget__node *flag = scalar(c, value, "speed_correction");
+    if (flag == NULL) return;
+    if (strcmp(flag->text, "true") != 0 && strcmp(flag->text, "false") != 0) {
+        REPORT_AT(c, value, "speed_correction must be true or false, not '%s'", flag->text);
+        return;
+    }
+    ((perfbudget_measure_settings *)target)->speed_correction = strcmp(flag->text, "true") == 0;
+}
+
 static double percentage(checker *c, const perfbudget__node *value, const char *what) {
     perfbudget_quantity q;
     if (quantity(c, value, what, KIND(PERFBUDGET_QUANTITY_PERCENT), &q, NULL) != 0) return NAN;
@@ -631,6 +643,10 @@ static void on_entry_min_time(checker *c, const perfbudget__node *k, const perfb
                               void *t) {
     on_min_time(c, k, v, &((entry *)t)->measure);
 }
+static void on_entry_speed_correction(checker *c, const perfbudget__node *k,
+                                      const perfbudget__node *v, void *t) {
+    on_speed_correction(c, k, v, &((entry *)t)->measure);
+}
 
 static const key_def entry_keys[] = {
     {"latency", on_latency},         {"memory", on_memory},
@@ -638,7 +654,8 @@ static const key_def entry_keys[] = {
     {"throughput", on_throughput},   {"instructions", on_instructions},
     {"metrics", on_metrics},         {"regression", on_entry_regression},
     {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
-    {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time}};
+    {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time},
+    {"speed_correction", on_entry_speed_correction}};
 
 /* ---- top level ---------------------------------------------------------------------------- */
 
@@ -653,6 +670,7 @@ static const key_def defaults_keys[] = {{"warmup", on_warmup},
                                         {"rounds", on_rounds},
                                         {"max_time", on_max_time},
                                         {"min_time", on_min_time},
+                                        {"speed_correction", on_speed_correction},
                                         {"regression", on_defaults_regression}};
 
 static void on_version(checker *c, const perfbudget__node *key, const perfbudget__node *value,
@@ -692,6 +710,7 @@ static void on_defaults(checker *c, const perfbudget__node *key, const perfbudge
 
 static void init_measure(perfbudget_measure_settings *m) {
     m->warmup_iterations = m->warmup_ns = m->rounds = m->min_time_ns = m->max_time_ns = -1;
+    m->speed_correction = -1;
 }
 
 static void init_regression(perfbudget_regression_settings *r) {

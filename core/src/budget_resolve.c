@@ -65,6 +65,7 @@ static void merge_measure(perfbudget_measure_settings *into,
     if (from->rounds >= 0) into->rounds = from->rounds;
     if (from->min_time_ns >= 0) into->min_time_ns = from->min_time_ns;
     if (from->max_time_ns >= 0) into->max_time_ns = from->max_time_ns;
+    if (from->speed_correction >= 0) into->speed_correction = from->speed_correction;
 }
 
 static void merge_regression(perfbudget_regression_settings *into,

@@ -13,6 +13,7 @@ void perfbudget_compare_options_init(perfbudget_compare_options *opts) {
     opts->critical_pct = 0.0;
     opts->alpha = 0.05;
     opts->higher_is_better = 0;
+    opts->speed_ratio = 1.0;
 }
 
 static const char *const statistic_names[] = {"median", "mean", "p90", "p95", "p99"};
@@ -77,6 +78,10 @@ static int check_options(perfbudget_context *ctx, const perfbudget_compare_optio
     if (isnan(opts->critical_pct) || isinf(opts->critical_pct))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare: critical threshold is %g",
                                 opts->critical_pct);
+    if (!isnan(opts->speed_ratio) && !(opts->speed_ratio > 0.0 && isfinite(opts->speed_ratio)))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "compare: speed ratio %g must be a finite value > 0 (or NaN)",
+                                opts->speed_ratio);
     return PERFBUDGET_OK;
 }
 
@@ -139,6 +144,10 @@ int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n
     if (status == PERFBUDGET_OK)
         status = perfbudget__sorted_copy(ctx, current, n_current, "compare: current",
                                          &current_sorted);
+    /* The machine's speed divided out: what the current set would have measured at the
+     * baseline's speed (a positive factor keeps the order). */
+    int corrected = status == PERFBUDGET_OK && !isnan(opts->speed_ratio) && opts->speed_ratio != 1.0;
+    for (size_t i = 0; corrected && i < n_current; i++) current_sorted[i] /= opts->speed_ratio;
     perfbudget__mwu mwu;
     if (status == PERFBUDGET_OK)
         status = perfbudget__mann_whitney(ctx, base_sorted, n_baseline, current_sorted, n_current,
@@ -156,6 +165,7 @@ int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n
     out->u_statistic = mwu.u_second;
     out->exact = mwu.exact;
     out->significant = mwu.p_value < opts->alpha;
+    out->speed_correction_pct = corrected ? 100.0 * (opts->speed_ratio - 1.0) : NAN;
 
     double se_base, se_current;
     estimate(base_sorted, n_baseline, opts->statistic, &out->baseline_value, &se_base);
@@ -254,6 +264,7 @@ int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size
                                : current == 0.0 ? 0.0 : copysign(INFINITY, current);
     double worse = opts->higher_is_better ? -out->change_pct : out->change_pct;
     out->run_spread_pct = out->ci_low_pct = out->ci_high_pct = out->resolvable_pct = NAN;
+    out->speed_correction_pct = NAN;
     out->outcome = PERFBUDGET_OUTCOME_PASS;
     out->severity = PERFBUDGET_SEVERITY_NONE;
     if (exact) {

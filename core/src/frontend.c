@@ -240,9 +240,11 @@ static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict
     }
     /* In instructions mode the times are the counting tool's: only the counts compare. */
     int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
+    perfbudget_compare_options corrected = *opts; /* a change of the machine's speed divided out */
+    corrected.speed_ratio = perfbudget_result_speed_ratio(result, base);
     int code = by_count ? PERFBUDGET_OK
                         : perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current,
-                                                  medians, n_runs, opts, out);
+                                                  medians, n_runs, &corrected, out);
     perfbudget_free(medians);
     /* Memory, CPU, throughput and instructions against the same baseline. */
     perfbudget_effective_budget effective;

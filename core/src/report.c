@@ -107,9 +107,16 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
     const char *severity = c->severity == PERFBUDGET_SEVERITY_NONE
                                ? ""
                                : perfbudget_severity_name(c->severity);
-    char spread[64] = "", test[96] = "";
+    char spread[160] = "", test[96] = "";
     if (!isnan(c->run_spread_pct))
         snprintf(spread, sizeof spread, ", run-to-run spread +-%.1f%%", c->run_spread_pct);
+    /* Corrected for the machine's speed: said, so that the raw figures can be recomputed. */
+    if (isfinite(c->speed_correction_pct) && c->speed_correction_pct != 0.0) {
+        size_t used = strlen(spread);
+        snprintf(spread + used, sizeof spread - used, ", machine %.1f%% %s than for the baseline "
+                 "(divided out)", fabs(c->speed_correction_pct),
+                 c->speed_correction_pct > 0 ? "slower" : "faster");
+    }
     if (!isnan(c->p_value))
         snprintf(test, sizeof test, " (95%% CI %+.1f%% .. %+.1f%%), p = %.2g", c->ci_low_pct,
                  c->ci_high_pct, c->p_value);

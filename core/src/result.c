@@ -54,7 +54,7 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
 }
 
 json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
-    return json_pack(
+    json_t *object = json_pack(
         "{s:I, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
         "s:o}",
         "iterations_per_sample", count(m->iterations_per_sample), "rounds", count(m->rounds),
@@ -70,6 +70,10 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
         number(m->items_per_second), "bytes_per_second", number(m->bytes_per_second),
         "clock_overhead_ns", number(m->clock_overhead_ns), "clock_resolution_ns",
         number(m->clock_resolution_ns));
+    /* Only results measured with speed correction carry it, so other files stay as they were. */
+    if (object != NULL && isfinite(m->reference_ns))
+        json_object_set_new(object, "reference_ns", json_real(m->reference_ns));
+    return object;
 }
 
 static const char *status_name(perfbudget_run_status status) {
@@ -128,6 +132,9 @@ static json_t *comparisons_json(const perfbudget_result *r) {
                             number(c->run_spread_pct), "outcome",
                             perfbudget_outcome_name(c->outcome), "severity",
                             perfbudget_severity_name(c->severity), "regressed", c->regressed));
+        if (isfinite(c->speed_correction_pct) && c->speed_correction_pct != 0.0)
+            json_object_set_new(json_array_get(list, json_array_size(list) - 1),
+                                "speed_correction_pct", json_real(c->speed_correction_pct));
     }
     return list;
 }
@@ -301,6 +308,7 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->bytes_per_second = number_or_nan(m, "bytes_per_second");
     out->clock_overhead_ns = number_or_nan(m, "clock_overhead_ns");
     out->clock_resolution_ns = number_or_nan(m, "clock_resolution_ns");
+    out->reference_ns = number_or_nan(m, "reference_ns");
 }
 
 /* What is wrong with a result file's "metrics" object, in buf; NULL when nothing is. The
@@ -312,7 +320,7 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
     static const char *const figures[] = {
         "wall_ns", "cpu_ns_per_iteration", "cpu_utilization", "peak_rss_bytes",
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
-        "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns"};
+        "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns"};
     static const char *const signed_figures[] = {
         "memory_growth_bytes", "memory_growth_per_iteration_bytes", "memory_growth_stderr_bytes"};
     if (m == NULL || json_is_null(m)) return NULL;
@@ -362,6 +370,7 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
         c.change_pct = number_or_nan(item, "change_pct");
         c.p_value = number_or_nan(item, "p_value");
         c.run_spread_pct = number_or_nan(item, "run_spread_pct");
+        c.speed_correction_pct = number_or_nan(item, "speed_correction_pct");
         c.ci_low_pct = c.ci_high_pct = c.resolvable_pct = c.u_statistic = NAN;
         c.threshold_pct = c.critical_pct = NAN;
         c.regressed = json_is_true(json_object_get(item, "regressed"));

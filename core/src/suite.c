@@ -21,6 +21,7 @@ struct perfbudget_state {
     uint64_t batch_iterations, batch_start_ns;
     uint64_t run_start_ns, warmup_start_ns, warmup_iterations, measure_start_ns, measure_end_ns;
     double *samples, *rss_iterations, *rss_bytes; /* rss_* : memory after each sample */
+    double *reference; /* speed_correction: the reference loop's time after each sample */
     size_t rounds, capacity;
     uint64_t measured_iterations;
     perfbudget_cpu_times cpu_start, cpu_end;
@@ -103,6 +104,7 @@ void perfbudget_run_options_init(perfbudget_run_options *opts) {
     opts->max_rounds = 1000000;
     opts->hardware_counters = 1;
     opts->mode = PERFBUDGET_MODE_TIME;
+    opts->speed_correction = 0;
 }
 
 void perfbudget_do_not_optimize_(const volatile void *p) { (void)p; }
@@ -120,6 +122,26 @@ static int64_t rss_now(perfbudget_state *s) {
     return (int64_t)resident_pages * s->page_size;
 }
 
+/* The speed reference: a fixed chain of dependent multiplies and shifts, in registers only, so
+ * that its time moves with the machine's speed (a clock change, a VM's host) and with nothing
+ * a benchmark does. Timed after each sample; the ratio of two runs' medians is how much of a
+ * change between them was the machine's (docs/statistics.md, "Speed correction"). */
+#define REFERENCE_STEPS 1024
+static uint64_t reference_chain(uint64_t x) {
+    for (int i = 0; i < REFERENCE_STEPS; i++) {
+        x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        x ^= x >> 29;
+    }
+    return x;
+}
+
+static void time_reference(perfbudget_state *s) {
+    uint64_t start = perfbudget_context_now_ns(s->ctx);
+    uint64_t x = reference_chain(start);
+    PERFBUDGET_DO_NOT_OPTIMIZE(x);
+    s->reference[s->rounds - 1] = (double)(perfbudget_context_now_ns(s->ctx) - start);
+}
+
 static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
     if (s->rounds == s->capacity) {
         size_t capacity = s->capacity ? 2 * s->capacity : 256;
@@ -129,7 +151,11 @@ static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
         if (x != NULL) s->rss_iterations = x;
         double *y = realloc(s->rss_bytes, capacity * sizeof *y);
         if (y != NULL) s->rss_bytes = y;
-        if (samples == NULL || x == NULL || y == NULL) {
+        double *reference = s->opts.speed_correction
+                                ? realloc(s->reference, capacity * sizeof *reference) : s->reference;
+        if (reference != NULL) s->reference = reference;
+        if (samples == NULL || x == NULL || y == NULL ||
+            (s->opts.speed_correction && reference == NULL)) {
             s->out_of_memory = 1;
             return;
         }
@@ -208,6 +234,7 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
             perfbudget_state_fail(s, "out of memory storing samples");
             return false;
         }
+        if (s->opts.speed_correction) time_reference(s);
         break;
     case PHASE_DONE:
         return false;
@@ -430,6 +457,11 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
         if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0)
             m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
     }
+    m->reference_ns = NAN;
+    if (s->opts.speed_correction && s->rounds > 0) {
+        perfbudget__sort(s->reference, s->rounds, NULL); /* the state's last use of them */
+        m->reference_ns = perfbudget__quantile_sorted(s->reference, s->rounds, 0.5);
+    }
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
     if (median > 0.0 && s->items_per_iteration)
@@ -460,6 +492,7 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
         s->opts.warmup_iterations = 1; /* one batch */
         s->opts.min_rounds = 10;
         s->opts.max_rounds = 10;
+        s->opts.speed_correction = 0; /* counts do not depend on speed */
         if (opts->min_sample_ns == 0) s->target_sample_ns = UINT64_C(50000000);
     }
     perfbudget_result_set_mode(r, opts->mode); /* out of memory: the tag is missing, no more */
@@ -516,6 +549,7 @@ static void state_release(perfbudget_state *s) {
     free(s->samples);
     free(s->rss_iterations);
     free(s->rss_bytes);
+    free(s->reference);
     perfbudget__stage_recorder_free(s->stages);
 }
 
@@ -595,7 +629,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->memory_growth_bytes = m->memory_growth_per_iteration_bytes = NAN;
     m->memory_growth_stderr_bytes = m->instructions_per_iteration = NAN;
     m->cycles_per_iteration = m->items_per_second = m->bytes_per_second = NAN;
-    m->clock_overhead_ns = m->clock_resolution_ns = NAN;
+    m->clock_overhead_ns = m->clock_resolution_ns = m->reference_ns = NAN;
 }
 
 int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
@@ -770,6 +804,14 @@ void perfbudget_run_options_apply(perfbudget_run_options *opts,
     if (settings->rounds >= 0) opts->min_rounds = (uint32_t)settings->rounds;
     if (settings->min_time_ns >= 0) opts->min_time_ns = (uint64_t)settings->min_time_ns;
     if (settings->max_time_ns >= 0) opts->max_time_ns = (uint64_t)settings->max_time_ns;
+    if (settings->speed_correction >= 0) opts->speed_correction = settings->speed_correction != 0;
+}
+
+double perfbudget_result_speed_ratio(const perfbudget_result *result,
+                                     const perfbudget_result *baseline) {
+    if (result == NULL || baseline == NULL) return NAN;
+    double now = result->metrics.reference_ns, then = baseline->metrics.reference_ns;
+    return now > 0.0 && then > 0.0 && isfinite(now) && isfinite(then) ? now / then : NAN;
 }
 
 int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,

@@ -56,6 +56,8 @@ static void usage(FILE *out, const char *program) {
             "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
             "  --warmup N|TIME     warm-up iterations, or a duration such as 50ms (default 10ms)\n"
             "  --no-counters       do not open hardware counters\n"
+            "  --speed-correction  time a reference loop after each sample, so that comparisons\n"
+            "                      divide out a change of the machine's speed\n"
             "  --mode time|instructions   judge wall time (default), or instructions per\n"
             "                      iteration only: counted by the PMU, else under valgrind's\n"
             "                      callgrind, which the suite starts itself ($PERFBUDGET_MODE)\n"
@@ -96,7 +98,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
     o->threshold_pct = NAN;
     perfbudget_measure_settings *given = &o->from_command_line;
     given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
-        given->max_time_ns = -1;
+        given->max_time_ns = given->speed_correction = -1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -113,6 +115,9 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             takes_value = 0;
         } else if (strcmp(arg, "--no-counters") == 0) {
             o->run.hardware_counters = 0;
+            takes_value = 0;
+        } else if (strcmp(arg, "--speed-correction") == 0) {
+            given->speed_correction = 1;
             takes_value = 0;
         } else if (strcmp(arg, "--ctest") == 0) {
             o->ctest = 1;

@@ -192,6 +192,7 @@ class Comparison:
     severity: str
     text: str
     run_spread_pct: Optional[float] = None  # the run-to-run noise band, when earlier runs gave one
+    speed_correction_pct: Optional[float] = None  # the machine's speed change divided out
     _record: Any = field(default=None, repr=False, compare=False)  # the C record, for reports
 
     @classmethod
@@ -217,12 +218,14 @@ class Comparison:
             severity=_text(lib.perfbudget_severity_name(c.severity)),
             text=_text(buffer),
             run_spread_pct=_nan_to_none(c.run_spread_pct),
+            speed_correction_pct=_nan_to_none(c.speed_correction_pct),
             _record=c,
         )
 
 
 def _compare_options(
-    threshold: float, higher_is_better: bool, critical: Optional[float], statistic: str, alpha: float
+    threshold: float, higher_is_better: bool, critical: Optional[float], statistic: str, alpha: float,
+    speed_ratio: Optional[float] = None,
 ) -> Any:
     options = ffi.new("perfbudget_compare_options *")
     lib.perfbudget_compare_options_init(options)
@@ -234,6 +237,8 @@ def _compare_options(
     options.critical_pct = 0.0 if critical is None else critical
     options.alpha = alpha
     options.higher_is_better = int(higher_is_better)
+    if speed_ratio is not None:
+        options.speed_ratio = speed_ratio
     return options
 
 
@@ -247,17 +252,19 @@ def compare(
     statistic: str = "median",
     alpha: float = 0.05,
     run_medians: Optional[Sequence[float]] = None,
+    speed_ratio: Optional[float] = None,
 ) -> Comparison:
     """Compare current samples with baseline samples: change_pct, p_value, significant,
     severity, regressed. threshold and critical are percentages (critical defaults to twice the
     threshold). With run_medians (the statistic of 3 or more earlier runs of the same code),
-    a change must also stand out from their run-to-run spread (perfbudget_compare_runs).
-    Raises PerfbudgetError for an empty set or NaN."""
+    a change must also stand out from their run-to-run spread (perfbudget_compare_runs). With
+    speed_ratio (how much slower the machine ran for current, Result.speed_ratio), the current
+    samples are divided by it first. Raises PerfbudgetError for an empty set or NaN."""
     context = _context()
     base, n_base = _doubles(baseline)
     now, n_now = _doubles(current)
     runs, n_runs = _doubles(run_medians or [])
-    options = _compare_options(threshold, higher_is_better, critical, statistic, alpha)
+    options = _compare_options(threshold, higher_is_better, critical, statistic, alpha, speed_ratio)
     out = ffi.new("perfbudget_comparison *")
     context.check(lib.perfbudget_compare_runs(context.handle, base, n_base, now, n_now, runs,
                                               n_runs, options, out))
@@ -399,6 +406,9 @@ class EffectiveBudget:
     measure: dict[str, int]
 
 
+# perfbudget_measure_settings: the budget file's measuring settings, -1 where not set.
+_MEASURE_KEYS = ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns",
+                 "speed_correction")
 _GROUPS = ("latency", "memory", "memory_growth", "cpu", "throughput", "instructions")
 
 
@@ -455,11 +465,7 @@ class Budget:
                 for i, group in enumerate(_GROUPS)
                 if not math.isnan(r.group_threshold_pct[i])
             },
-            measure={
-                key: int(getattr(m, key))
-                for key in ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns")
-                if getattr(m, key) >= 0
-            },
+            measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
         )
 
     def unused_entries(self, names: Sequence[str]) -> list[tuple[str, int]]:
@@ -512,13 +518,14 @@ class RunOptions:
     max_rounds: Optional[int] = None
     hardware_counters: Optional[bool] = None
     mode: Optional[int] = None  # 1: instructions (perfbudget_mode)
+    speed_correction: Optional[bool] = None  # time the reference loop (metric reference_ns)
 
     def _to_c(self, budget: Optional[EffectiveBudget] = None) -> Any:
         options = ffi.new("perfbudget_run_options *")
         lib.perfbudget_run_options_init(options)
         if budget is not None:
             settings = ffi.new("perfbudget_measure_settings *")
-            for key in ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns"):
+            for key in _MEASURE_KEYS:
                 setattr(settings, key, budget.measure.get(key, -1))
             lib.perfbudget_run_options_apply(options, settings)
         for f in fields(self):
@@ -690,6 +697,7 @@ class Result:
         for key in ("baseline_value", "current_value", "change_pct", "p_value", "threshold_pct"):
             setattr(c, key, float(fields.get(key, math.nan)))
         c.ci_low_pct = c.ci_high_pct = c.resolvable_pct = c.run_spread_pct = math.nan
+        c.speed_correction_pct = float(fields.get("speed_correction_pct") or math.nan)
         c.regressed = int(bool(fields.get("regressed")))
         c.significant = c.regressed
         c.outcome = _enum_value(lib.perfbudget_outcome_name, fields.get("outcome", "pass"), 4)
@@ -750,7 +758,12 @@ class Result:
     ) -> Comparison:
         return compare(baseline.samples, self.samples, threshold, higher_is_better,
                        critical=critical, statistic=statistic, alpha=alpha,
-                       run_medians=run_medians)
+                       run_medians=run_medians, speed_ratio=self.speed_ratio(baseline))
+
+    def speed_ratio(self, baseline: "Result") -> Optional[float]:
+        """How much slower the machine ran for this result than for baseline (their reference
+        times, measured with speed correction); None when either lacks one."""
+        return _nan_to_none(lib.perfbudget_result_speed_ratio(self._handle, baseline._handle))
 
     def _c_comparison(self, comparison: Optional[Comparison], baseline: Optional["Result"]) -> Any:
         """The C record of a comparison, recomputed from the baseline's samples."""
@@ -760,7 +773,7 @@ class Result:
         base, n_base = _doubles(baseline.samples)
         now, n_now = _doubles(self.samples)
         options = _compare_options(comparison.threshold_pct, False, comparison.critical_pct,
-                                   comparison.statistic, 0.05)
+                                   comparison.statistic, 0.05, self.speed_ratio(baseline))
         out = ffi.new("perfbudget_comparison *")
         context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
         return out

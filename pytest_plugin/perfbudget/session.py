@@ -616,7 +616,8 @@ class PerfSession:
                 "text": comparison.text, "statistic": comparison.statistic,
                 "baseline_value": comparison.baseline_value,
                 "current_value": comparison.current_value, "regressed": comparison.regressed,
-                "threshold_pct": comparison.threshold_pct},
+                "threshold_pct": comparison.threshold_pct,
+                "speed_correction_pct": comparison.speed_correction_pct},
         }
         return Verdict(measurement, result, status, report, record)
 

@@ -199,6 +199,10 @@ SPECS: tuple[Spec, ...] = (
          "counted by the PMU or, where the kernel has none, under valgrind's callgrind, which "
          "pytest is started again under", "time", "--perf-mode", "time|instructions",
          "PERFBUDGET_MODE"),
+    Spec("speed_correction", _flag, "time a reference loop after each sample, so that "
+         "comparisons divide out a change of the machine's speed (also speed_correction: true "
+         "in the budget file)", False, "--perf-speed-correction",
+         env="PERFBUDGET_SPEED_CORRECTION", flag=True),
     Spec("profile", _flag, "write a cProfile dump of one extra run of each perf test that "
          "regressed or breached its budget", False, "--perf-profile", flag=True),
     # marker only
@@ -353,6 +357,8 @@ class Settings:
             out["max_time_ns"] = self.values["max_time"]
         if self.values["mode"] == "instructions":
             out["mode"] = 1  # PERFBUDGET_MODE_INSTRUCTIONS
+        if self.values["speed_correction"]:
+            out["speed_correction"] = 1
         return out
 
 

@@ -98,6 +98,40 @@ static void test_merged_settings(void **state) {
     perfbudget_budget_free(budget);
 }
 
+/* speed_correction: the defaults' value, an entry's over it, -1 where neither sets it; a suite's
+ * run options take it from there. */
+static void test_speed_correction_setting(void **state) {
+    static const char text[] = "version: 1\n"
+                               "defaults: {speed_correction: true}\n"
+                               "budgets:\n"
+                               "  exact_one: {speed_correction: false}\n"
+                               "  other: {cpu: 50%}\n";
+    static const char unset[] = "version: 1\n";
+    perfbudget_budget *budget = NULL, *plain = NULL;
+    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "b.yml", &budget, NULL, 0,
+                                             NULL), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_parse(*state, unset, strlen(unset), "c.yml", &plain, NULL, 0,
+                                             NULL), PERFBUDGET_OK);
+    perfbudget_effective_budget e;
+    perfbudget_run_options run;
+    assert_int_equal(perfbudget_budget_resolve(budget, "other", &e), PERFBUDGET_OK);
+    assert_int_equal(e.measure.speed_correction, 1);
+    perfbudget_run_options_init(&run);
+    perfbudget_run_options_apply(&run, &e.measure);
+    assert_int_equal(run.speed_correction, 1);
+    assert_int_equal(perfbudget_budget_resolve(budget, "exact_one", &e), PERFBUDGET_OK);
+    assert_int_equal(e.measure.speed_correction, 0);
+    perfbudget_run_options_apply(&run, &e.measure);
+    assert_int_equal(run.speed_correction, 0);
+    assert_int_equal(perfbudget_budget_resolve(plain, "any", &e), PERFBUDGET_OK);
+    assert_int_equal(e.measure.speed_correction, -1);
+    run.speed_correction = 1;
+    perfbudget_run_options_apply(&run, &e.measure); /* unset: leaves it as it was */
+    assert_int_equal(run.speed_correction, 1);
+    perfbudget_budget_free(budget);
+    perfbudget_budget_free(plain);
+}
+
 static void test_unused_entries(void **state) {
     perfbudget_budget *budget = load(*state);
     const char *names[] = {"parse_json_big", "parse_xml", "tests/test_io.py::test_read"};
@@ -228,6 +262,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_resolution_order, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_merged_settings, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_speed_correction_setting, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_unused_entries, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_evaluation, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_unavailable_ranks_below_warn, context_setup,

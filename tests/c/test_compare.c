@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The comparison and the verdict rule on hand-built sample sets. */
+#include <math.h>
 #include <string.h>
 
 #include "test_helpers.h"
@@ -101,6 +102,47 @@ static void test_bad_input(void **state) {
     assert_int_equal(perfbudget_compare(*state, values, 3, bad, 2, NULL, &c), PERFBUDGET_EDOMAIN);
 }
 
+/* A run made while the machine ran 2.4 % slower: the same code reads +2.4 %, a regression at a
+ * 1 % threshold; with the speed ratio divided out it is unchanged, and a real +5 % made at that
+ * speed reads +5 % again. */
+static void test_speed_ratio_divides_out_the_machine(void **state) {
+    double baseline[30], slow_machine[30], slower_code[30];
+    fill(baseline, 30, 100.0);
+    fill(slow_machine, 30, 102.4);
+    fill(slower_code, 30, 105.0 * 1.024);
+    perfbudget_compare_options opts;
+    perfbudget_compare_options_init(&opts);
+    assert_close(opts.speed_ratio, 1.0, 0);
+    opts.threshold_pct = 1.0;
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, slow_machine, 30, &opts, &c), PERFBUDGET_OK);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
+    assert_true(isnan(c.speed_correction_pct));
+    opts.speed_ratio = 1.024;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, slow_machine, 30, &opts, &c), PERFBUDGET_OK);
+    assert_close(c.change_pct, 0.0, 1e-9);
+    assert_close(c.current_value, c.baseline_value, 1e-9);
+    assert_close(c.speed_correction_pct, 2.4, 1e-9);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_PASS);
+    char text[512];
+    perfbudget_format_comparison(&c, PERFBUDGET_UNIT_NS, text, sizeof text);
+    assert_non_null(strstr(text, "machine 2.4% slower than for the baseline (divided out)"));
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, slower_code, 30, &opts, &c), PERFBUDGET_OK);
+    assert_close(c.change_pct, 5.0, 1e-9);
+    assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
+    /* NaN means none, as 1 does; zero, negative and infinite ratios are errors. */
+    opts.speed_ratio = NAN;
+    assert_int_equal(perfbudget_compare(*state, baseline, 30, slow_machine, 30, &opts, &c), PERFBUDGET_OK);
+    assert_close(c.change_pct, 2.4, 1e-9);
+    const double bad[] = {0.0, -1.0, INFINITY};
+    for (size_t i = 0; i < 3; i++) {
+        opts.speed_ratio = bad[i];
+        assert_int_equal(perfbudget_compare(*state, baseline, 30, slow_machine, 30, &opts, &c),
+                         PERFBUDGET_EINVAL);
+        assert_non_null(strstr(perfbudget_errmsg(*state), "speed ratio"));
+    }
+}
+
 /* Draws from one distribution are never a regression: 20 pairs of independent sets. */
 static void test_same_distribution_is_never_a_regression(void **state) {
     uint64_t seed = 99;
@@ -197,6 +239,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_same_distribution_is_never_a_regression, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_run_to_run_noise, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_speed_ratio_divides_out_the_machine, context_setup,
+                                        context_teardown),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -150,6 +151,55 @@ static void test_write_and_read_back(void **state) {
     perfbudget_suite_free(suite);
 }
 
+/* Speed correction's figures survive a result file: the reference time in the metrics, the
+ * correction in a comparison; results without them write neither key. */
+static void test_speed_correction_figures_round_trip(void **state) {
+    const double samples[] = {100, 101, 102};
+    perfbudget_metrics metrics;
+    perfbudget_metrics_init(&metrics);
+    metrics.reference_ns = 1518.5;
+    perfbudget_result *results[2];
+    assert_int_equal(perfbudget_result_new(*state, "corrected", samples, 3, &metrics,
+                                           PERFBUDGET_RUN_OK, "", &results[0]), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(*state, "plain", samples, 3, NULL, PERFBUDGET_RUN_OK,
+                                           "", &results[1]), PERFBUDGET_OK);
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(*state, samples, 3, samples, 3, NULL, &c), PERFBUDGET_OK);
+    c.speed_correction_pct = 2.4;
+    assert_int_equal(perfbudget_result_add_comparison(*state, results[0], "median",
+                                                      PERFBUDGET_UNIT_NS, &c), PERFBUDGET_OK);
+    char dir[] = "/tmp/perfbudget-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    assert_int_equal(perfbudget_results_write_json(*state, path, "io", results, 2), PERFBUDGET_OK);
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *plain = json_array_get(json_object_get(root, "benchmarks"), 1);
+    assert_null(json_object_get(json_object_get(plain, "metrics"), "reference_ns"));
+    json_decref(root);
+    perfbudget_result **loaded;
+    size_t count;
+    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &count), PERFBUDGET_OK);
+    assert_close(perfbudget_result_metrics(loaded[0])->reference_ns, 1518.5, 0);
+    assert_true(isnan(perfbudget_result_metrics(loaded[1])->reference_ns));
+    const char *metric;
+    const perfbudget_comparison *read;
+    perfbudget_result_comparison_at(loaded[0], 0, &metric, NULL, &read);
+    assert_close(read->speed_correction_pct, 2.4, 0);
+    perfbudget_results_free(loaded, count);
+    /* A negative reference time is refused like any other negative figure. */
+    static const char hostile[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1], \"metrics\": {\"reference_ns\": -3}}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, hostile, strlen(hostile), "h.json",
+                                                    &loaded, &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.reference_ns must be a number >= 0"));
+    unlink(path);
+    rmdir(dir);
+    perfbudget_result_free(results[0]);
+    perfbudget_result_free(results[1]);
+}
+
 /* The file is written one benchmark at a time; its text must be exactly what jansson gives for
  * the whole document (indent 1, 17 digits), for 0, 1 and several benchmarks with names and
  * messages that need escaping (newlines included). */
@@ -195,6 +245,8 @@ static void test_text_as_one_document(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_write_and_read_back, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_speed_correction_figures_round_trip, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_text_as_one_document, context_setup,
                                         context_teardown),
     };

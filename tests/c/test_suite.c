@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The benchmark loop's logic (calibration, warm-up, rounds, time cap, setup/teardown, failure)
  * driven by a fake clock that only the benchmark body advances: no real time is asserted. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -301,9 +302,48 @@ static void test_suite_bookkeeping(void **state) {
     perfbudget_result_free(NULL);
 }
 
+/* A clock that moves by tick at every read besides what the body adds: the reference loop,
+ * timed between two reads, takes exactly one tick. */
+static uint64_t ticking_clock(void *userdata) {
+    fake *f = userdata;
+    f->now += f->setups; /* setups: the tick, in this test */
+    return f->now;
+}
+
+static perfbudget_result *run_with_tick(perfbudget_context *ctx, int tick, int speed_correction) {
+    fake f = {.now = 1000, .step_ns = 50, .setups = tick};
+    perfbudget_context_set_clock(ctx, ticking_clock, &f);
+    perfbudget_benchmark_def def = {.name = "fifty", .run = advancing_body, .userdata = &f};
+    perfbudget_run_options opts = quiet_options();
+    opts.speed_correction = speed_correction;
+    return run_one(ctx, &def, &opts);
+}
+
+static void test_speed_correction_times_the_reference_loop(void **state) {
+    perfbudget_result *plain = run_with_tick(*state, 10, 0);
+    perfbudget_result *fast = run_with_tick(*state, 10, 1);
+    perfbudget_result *slow = run_with_tick(*state, 12, 1);
+    assert_true(isnan(perfbudget_result_metrics(plain)->reference_ns));
+    assert_close(perfbudget_result_metrics(fast)->reference_ns, 10.0, 0);
+    assert_close(perfbudget_result_metrics(slow)->reference_ns, 12.0, 0);
+    assert_close(perfbudget_result_speed_ratio(slow, fast), 1.2, 1e-15);
+    assert_close(perfbudget_result_speed_ratio(fast, slow), 10.0 / 12.0, 1e-15);
+    assert_true(isnan(perfbudget_result_speed_ratio(fast, plain)));
+    assert_true(isnan(perfbudget_result_speed_ratio(plain, fast)));
+    assert_true(isnan(perfbudget_result_speed_ratio(NULL, fast)));
+    /* The reference is timed outside the samples: they are the body's 50 ns plus the ticks of
+     * the clock reads around each batch, with or without it. */
+    assert_close(perfbudget_result_summary(fast)->median, perfbudget_result_summary(plain)->median, 0);
+    perfbudget_result_free(plain);
+    perfbudget_result_free(fast);
+    perfbudget_result_free(slow);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_calibration_reaches_the_target_sample_time,
+                                        context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_speed_correction_times_the_reference_loop,
                                         context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_warmup_iterations_are_not_measured, context_setup,
                                         context_teardown),

@@ -85,3 +85,18 @@ def test_a_later_run_replaces_a_cell_and_keeps_the_others(detection: ModuleType,
             in table)
     assert "first: first; second: second" in table
     assert len(json.loads((out / "detection-raw.json").read_text())) == 6
+
+
+def test_measured_change_divides_out_the_speed_where_both_runs_measured_it(
+        detection: ModuleType, tmp_path: Path) -> None:
+    def result(name: str, median: float, reference: float | None) -> Path:
+        metrics = {} if reference is None else {"reference_ns": reference}
+        path = tmp_path / name
+        path.write_text(json.dumps({"benchmarks": [{"summary": {"median": median},
+                                                    "metrics": metrics}]}))
+        return path
+
+    base = result("base.json", 100.0, 1000.0)
+    # 5 % more work on a machine 2 % slower: +7.1 % raw, +5 % with the speed divided out
+    assert detection.measured_change(result("c.json", 107.1, 1020.0), base) == pytest.approx(5.0)
+    assert detection.measured_change(result("d.json", 107.1, None), base) == pytest.approx(7.1)

@@ -971,3 +971,66 @@ def test_the_example_project_passes(pytester: pytest.Pytester) -> None:
     assert "matched no perf test" not in result.stdout.str()
     selected = run(pytester, "-m", "performance", "-q", "--perf-disable")
     selected.assert_outcomes(passed=7, deselected=3)
+
+
+def _baseline_on_a_faster_machine(project: pytest.Pytester, name: str, speedup: float,
+                                  code_speedup: float) -> None:
+    """base.json as if measured on a machine `speedup` times as fast, with code that ran
+    `code_speedup` times as fast there."""
+    document = json.loads((project.path / "base.json").read_text())
+    benchmark = document["benchmarks"][0]
+    benchmark["metrics"]["reference_ns"] /= speedup
+    benchmark["samples"] = [sample / code_speedup for sample in benchmark["samples"]]
+    (project.path / name).write_text(json.dumps(document))
+
+
+def test_speed_correction_divides_out_the_machines_speed(project: pytest.Pytester,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run with speed correction records its reference loop's time; a comparison divides
+    the ratio of the two runs' out of the current samples, and says so when it fails."""
+    first = run(project, "test_it.py::test_roomy", "--perf-speed-correction", "--perf-json=base.json")
+    first.assert_outcomes(passed=1)
+    metrics = json.loads((project.path / "base.json").read_text())["benchmarks"][0]["metrics"]
+    assert metrics["reference_ns"] > 0
+    # The machine was twice as fast for the baseline and so was the code: no change of the code.
+    # (The 50 % threshold leaves room for the noise of two real runs.)
+    _baseline_on_a_faster_machine(project, "machine.json", 2.0, 2.0)
+    monkeypatch.setenv("PERFBUDGET_SPEED_CORRECTION", "1")
+    corrected = run(project, "test_it.py::test_roomy", "--perf-baseline=machine.json",
+                    "--perf-threshold=50")
+    corrected.assert_outcomes(passed=1)
+    monkeypatch.delenv("PERFBUDGET_SPEED_CORRECTION")
+    # Without a reference time in this run, nothing is divided out: about +100 %.
+    uncorrected = run(project, "test_it.py::test_roomy", "--perf-baseline=machine.json",
+                      "--perf-threshold=50")
+    uncorrected.assert_outcomes(failed=1)
+    assert "divided out" not in uncorrected.stdout.str()
+    # The code was 4 times as fast there: half of the slowdown is the code's, and it fails.
+    _baseline_on_a_faster_machine(project, "code.json", 2.0, 4.0)
+    slower = run(project, "test_it.py::test_roomy", "--perf-speed-correction",
+                 "--perf-baseline=code.json", "--perf-threshold=50")
+    slower.assert_outcomes(failed=1)
+    slower.stdout.fnmatch_lines(["FAIL test_it.py::test_roomy: median * vs * baseline: +*%*, "
+                                 "machine *% slower than for the baseline (divided out), "
+                                 "threshold 50%: regression*"])
+
+
+def test_speed_correction_from_the_budget_file(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yml", perfbudget="version: 1\ndefaults:\n  min_time: 1ms\n"
+                                         "  speed_correction: true\n"
+                                         "budgets:\n  plain: {speed_correction: false}\n")
+    pytester.makepyfile(test_it="""
+        import pytest
+
+        def test_corrected(perf):
+            perf(sum, range(10))
+
+        @pytest.mark.performance(budget="plain")
+        def test_plain(perf):
+            perf(sum, range(10))
+    """)
+    run(pytester, "--perf-json=out.json").assert_outcomes(passed=2)
+    benchmarks = json.loads((pytester.path / "out.json").read_text())["benchmarks"]
+    reference = {b["name"]: b["metrics"].get("reference_ns") for b in benchmarks}
+    assert reference["test_it.py::test_corrected"] > 0
+    assert reference["test_it.py::test_plain"] is None

@@ -86,6 +86,7 @@ typedef struct perfbudget_limit {
 /** Measuring settings; -1 where the file leaves a setting to the front end's default. */
 typedef struct perfbudget_measure_settings {
     int64_t warmup_iterations, warmup_ns, rounds, min_time_ns, max_time_ns;
+    int64_t speed_correction; /**< 1 or 0 (speed_correction: true/false), -1 when not set */
 } perfbudget_measure_settings;
 
 /** Regression settings; NaN (or -1 for statistic) where not set. */

@@ -35,6 +35,10 @@ typedef struct perfbudget_compare_options {
     double critical_pct;            /**< default (<= 0): 2 x threshold */
     double alpha;                   /**< significance level, default 0.05 */
     int higher_is_better;           /**< 0 for times and memory, 1 for throughput */
+    /** How much slower the machine ran for the current set than for the baseline (current over
+     *  baseline reference time, perfbudget_result_speed_ratio()): the current values are divided
+     *  by it before they are compared. Default 1; NaN or 1: no correction. */
+    double speed_ratio;
 } perfbudget_compare_options;
 
 /** Fill opts with the defaults above. */
@@ -55,6 +59,9 @@ typedef struct perfbudget_comparison {
     double run_spread_pct; /**< run-to-run noise band (perfbudget_compare_runs); else NaN */
     perfbudget_outcome outcome;
     perfbudget_severity severity;
+    /** The machine's speed change divided out of the current values (100 x (speed_ratio - 1):
+     *  +2.4 means the machine ran 2.4 % slower than for the baseline); NaN when none was. */
+    double speed_correction_pct;
 } perfbudget_comparison;
 
 /** Compare a current sample set with a baseline sample set.

@@ -104,6 +104,9 @@ typedef struct perfbudget_run_options {
     int hardware_counters;  /**< 1 (default): count instructions and cycles where available */
     perfbudget_mode mode;   /**< PERFBUDGET_MODE_TIME (default); INSTRUCTIONS fails a benchmark
                                  when no counter is available, and sets the timing itself */
+    int speed_correction;   /**< 1: time a fixed reference loop after each sample (metric
+                                 reference_ns), so that comparisons can divide out a change of
+                                 the machine's speed (default 0; ignored in instructions mode) */
 } perfbudget_run_options;
 
 /** "time" or "instructions"; NULL for another value. */
@@ -239,6 +242,9 @@ typedef struct perfbudget_metrics {
     double cycles_per_iteration;              /**< NaN without hardware counters */
     double items_per_second, bytes_per_second; /**< from the median; NaN when not declared */
     double clock_overhead_ns, clock_resolution_ns;
+    /** With speed_correction: the median time of perfbudget's reference loop, timed after each
+     *  sample: the machine's speed while measuring. NaN otherwise. */
+    double reference_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
@@ -265,6 +271,11 @@ PERFBUDGET_API const double *perfbudget_result_samples(const perfbudget_result *
 /** Borrowed. */
 PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result);
 PERFBUDGET_API const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *result);
+/** How much slower the machine ran for result than for baseline: the ratio of their reference
+ *  times (metric reference_ns, measured with speed_correction), for
+ *  perfbudget_compare_options.speed_ratio. NaN when either lacks one. */
+PERFBUDGET_API double perfbudget_result_speed_ratio(const perfbudget_result *result,
+                                                   const perfbudget_result *baseline);
 /** Why hardware counters are unavailable ("" when they were counted). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_counters_note(const perfbudget_result *result);
 
