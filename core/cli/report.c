@@ -57,6 +57,7 @@ static int compare_all(perfbudget_context *ctx, perfbudget_history *history,
         const double *bs = perfbudget_result_samples(b, &nb), *cs = perfbudget_result_samples(results[i], &nc);
         perfbudget_compare_options opts;
         perfbudget_compare_options_init(&opts);
+        opts.speed_ratio = perfbudget_result_speed_ratio(results[i], b); /* as the front ends */
         perfbudget_effective_budget effective;
         const perfbudget_regression_settings *settings = NULL;
         if (budget != NULL &&
