@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 typedef struct fake {
@@ -310,6 +311,17 @@ static uint64_t ticking_clock(void *userdata) {
     return f->now;
 }
 
+/* The reference time: the mean of the timings within 1 % of their median, so finer than the
+ * clock's whole ns, and blind to an interrupted loop and to the machine's other speed. */
+static void test_the_reference_time(void **state) {
+    (void)state;
+    double times[] = {5000, 1001, 1000, 1030, 1001, 1000, 1001, 1000, 1001, 1000, 1001, 1000};
+    /* sorted: 1000 x5, 1001 x5, 1030, 5000; median 1001; within 1 %: the ten */
+    assert_close(perfbudget__reference_time(times, 12), 1000.5, 1e-12);
+    double one[] = {7};
+    assert_close(perfbudget__reference_time(one, 1), 7, 0);
+}
+
 static perfbudget_result *run_with_tick(perfbudget_context *ctx, int tick, int speed_correction) {
     fake f = {.now = 1000, .step_ns = 50, .setups = tick};
     perfbudget_context_set_clock(ctx, ticking_clock, &f);
@@ -345,6 +357,7 @@ int main(void) {
                                         context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_speed_correction_times_the_reference_loop,
                                         context_setup, context_teardown),
+        cmocka_unit_test(test_the_reference_time),
         cmocka_unit_test_setup_teardown(test_warmup_iterations_are_not_measured, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_time_cap_stops_a_slow_benchmark, context_setup,
