@@ -401,7 +401,8 @@ def merge(sources: list[Path], out: Path) -> int:
                 if isinstance(run, dict):  # a run's arguments, as older runs kept them
                     run = (f"{run['trials']} trials per cell, {run['seconds']:g} s measuring per "
                            f"run ({run['languages']}: {run['tools'] or 'all tools'})")
-                settings.append(f"{source.name}: {run}")
+                # a merged folder's notes are named after their runs already
+                settings.append(run if not run[:1].isdigit() else f"{source.name}: {run}")
     write_table(raw, out, settings)
     return 0
 

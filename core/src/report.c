@@ -113,7 +113,7 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
     /* Corrected for the machine's speed: said, so that the raw figures can be recomputed. */
     if (isfinite(c->speed_correction_pct) && c->speed_correction_pct != 0.0) {
         size_t used = strlen(spread);
-        snprintf(spread + used, sizeof spread - used, ", machine %.1f%% %s than for the baseline "
+        snprintf(spread + used, sizeof spread - used, ", machine %.2g%% %s than for the baseline "
                  "(divided out)", fabs(c->speed_correction_pct),
                  c->speed_correction_pct > 0 ? "slower" : "faster");
     }

@@ -22,6 +22,7 @@ struct perfbudget_state {
     uint64_t run_start_ns, warmup_start_ns, warmup_iterations, measure_start_ns, measure_end_ns;
     double *samples, *rss_iterations, *rss_bytes; /* rss_* : memory after each sample */
     double *reference; /* speed_correction: the reference loop's time after each sample */
+    double reference_time; /* and the run's, perfbudget__speed_correct() */
     size_t rounds, capacity;
     uint64_t measured_iterations;
     perfbudget_cpu_times cpu_start, cpu_end;
@@ -148,6 +149,23 @@ double perfbudget__reference_time(double *times, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (fabs(times[i] - median) <= 0.01 * median) sum += times[i], near++;
     return near > 0 ? sum / (double)near : median;
+}
+
+/* Each sample brought to the run's reference time by the loop timed right after it: a machine
+ * that switched speed during the run leaves every sample at one speed, whatever share of the
+ * run each speed had. A timing more than 25 % off (an interrupt in the loop) leaves its sample
+ * alone. Returns the run's reference time; NaN (and nothing corrected) when out of memory. */
+double perfbudget__speed_correct(double *samples, const double *times, size_t n) {
+    double *sorted = malloc(n * sizeof *sorted);
+    if (sorted == NULL) return NAN;
+    memcpy(sorted, times, n * sizeof *sorted);
+    double reference = perfbudget__reference_time(sorted, n);
+    free(sorted);
+    for (size_t i = 0; i < n; i++) {
+        double factor = reference / times[i];
+        if (factor >= 0.8 && factor <= 1.25) samples[i] *= factor;
+    }
+    return reference;
 }
 
 static void time_reference(perfbudget_state *s) {
@@ -472,9 +490,7 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
         if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0)
             m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
     }
-    m->reference_ns = NAN;
-    if (s->opts.speed_correction && s->rounds > 0)
-        m->reference_ns = perfbudget__reference_time(s->reference, s->rounds);
+    m->reference_ns = s->opts.speed_correction && s->rounds > 0 ? s->reference_time : NAN;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
     if (median > 0.0 && s->items_per_iteration)
@@ -547,6 +563,8 @@ static int finish(perfbudget_context *ctx, perfbudget_state *s, perfbudget_resul
         } else {
             memcpy(r->samples, s->samples, s->rounds * sizeof *r->samples);
             r->count = s->rounds;
+            if (s->opts.speed_correction)
+                s->reference_time = perfbudget__speed_correct(r->samples, s->reference, s->rounds);
             status = perfbudget_summarize(ctx, r->samples, r->count, &r->summary);
         }
     } else {

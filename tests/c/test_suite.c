@@ -322,6 +322,17 @@ static void test_the_reference_time(void **state) {
     assert_close(perfbudget__reference_time(one, 1), 7, 0);
 }
 
+/* A run that switched speed: each sample is brought to the run's reference speed by the loop
+ * timed after it; a loop hit by an interrupt (more than 25 % off) leaves its sample alone. */
+static void test_each_sample_is_brought_to_the_runs_speed(void **state) {
+    (void)state;
+    double samples[] = {100.0, 102.4, 100.0, 102.4, 100.0, 100.0, 101.0};
+    const double times[] = {1000, 1024, 1000, 1024, 1000, 1000, 2000};
+    assert_close(perfbudget__speed_correct(samples, times, 7), 1000.0, 0);
+    for (int i = 0; i < 6; i++) assert_close(samples[i], 100.0, 1e-12);
+    assert_close(samples[6], 101.0, 0);
+}
+
 static perfbudget_result *run_with_tick(perfbudget_context *ctx, int tick, int speed_correction) {
     fake f = {.now = 1000, .step_ns = 50, .setups = tick};
     perfbudget_context_set_clock(ctx, ticking_clock, &f);
@@ -358,6 +369,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_speed_correction_times_the_reference_loop,
                                         context_setup, context_teardown),
         cmocka_unit_test(test_the_reference_time),
+        cmocka_unit_test(test_each_sample_is_brought_to_the_runs_speed),
         cmocka_unit_test_setup_teardown(test_warmup_iterations_are_not_measured, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_time_cap_stops_a_slow_benchmark, context_setup,

@@ -72,7 +72,7 @@ def test_a_later_run_replaces_a_cell_and_keeps_the_others(detection: ModuleType,
                       trial("perfbudget", 5, True, 5.0), trial("perfbudget", 5, False, 2.0)])):
         folder.mkdir()
         (folder / "detection-raw.json").write_text(json.dumps(raw))
-        (folder / "detection.json").write_text(json.dumps({"settings": [folder.name]}))
+        (folder / "detection.json").write_text(json.dumps({"settings": [f"20 trials, {folder.name}"]}))
     assert detection.merge([first, second], out) == 0
     rows = {(r["tool"], r["slowdown_pct"]): r
             for r in json.loads((out / "detection.json").read_text())["rows"]}
@@ -83,8 +83,12 @@ def test_a_later_run_replaces_a_cell_and_keeps_the_others(detection: ModuleType,
     table = (out / "detection.md").read_text()
     assert ("| none | c | 10us | 7,000 loop steps, 10,000 ns | perfbudget | 0% | 50% | 0.71 % |"
             in table)
-    assert "first: first; second: second" in table
+    assert "first: 20 trials, first; second: 20 trials, second" in table
     assert len(json.loads((out / "detection-raw.json").read_text())) == 6
+    # merged again into itself: each run keeps its one name
+    assert detection.merge([out, second], out) == 0
+    assert ("first: 20 trials, first; second: 20 trials, second; second: 20 trials, second;"
+            in (out / "detection.md").read_text())
 
 
 def test_measured_change_divides_out_the_speed_where_both_runs_measured_it(
