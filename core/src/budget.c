@@ -153,6 +153,16 @@ static const perfbudget__node *scalar(checker *c, const perfbudget__node *value,
     return value;
 }
 
+/* A flag: 1 for true, 0 for false; -1 (reported) for anything else. */
+static int boolean(checker *c, const perfbudget__node *value, const char *what) {
+    const perfbudget__node *flag = scalar(c, value, what);
+    if (flag == NULL) return -1;
+    if (strcmp(flag->text, "true") == 0) return 1;
+    if (strcmp(flag->text, "false") == 0) return 0;
+    REPORT_AT(c, value, "%s must be true or false, not '%s'", what, flag->text);
+    return -1;
+}
+
 /* A non-negative whole number; -1 after reporting a problem. */
 static int64_t whole_number(checker *c, const perfbudget__node *value, const char *what,
                             int64_t minimum) {
@@ -364,13 +374,8 @@ static void on_min_time(checker *c, const perfbudget__node *key, const perfbudge
 static void on_speed_correction(checker *c, const perfbudget__node *key,
                                 const perfbudget__node *value, void *target) {
     (void)key;
-    const perfbudget__node *flag = scalar(c, value, "speed_correction");
-    if (flag == NULL) return;
-    if (strcmp(flag->text, "true") != 0 && strcmp(flag->text, "false") != 0) {
-        REPORT_AT(c, value, "speed_correction must be true or false, not '%s'", flag->text);
-        return;
-    }
-    ((perfbudget_measure_settings *)target)->speed_correction = strcmp(flag->text, "true") == 0;
+    int flag = boolean(c, value, "speed_correction");
+    if (flag >= 0) ((perfbudget_measure_settings *)target)->speed_correction = flag;
 }
 
 static double percentage(checker *c, const perfbudget__node *value, const char *what) {
@@ -501,10 +506,7 @@ static void check_limit(checker *c, const perfbudget__node *key, const perfbudge
             }
             int is_warn = strcmp(k->text, "warn") == 0, is_fail = strcmp(k->text, "fail") == 0;
             if (t->metric == PERFBUDGET_METRIC_CUSTOM && strcmp(k->text, "higher_is_better") == 0) {
-                const perfbudget__node *flag = scalar(c, v, "higher_is_better");
-                if (flag != NULL && strcmp(flag->text, "true") != 0 && strcmp(flag->text, "false") != 0)
-                    REPORT_AT(c, v, "higher_is_better must be true or false, not '%s'", flag->text);
-                limit.higher_is_better = flag != NULL && strcmp(flag->text, "true") == 0;
+                limit.higher_is_better = boolean(c, v, "higher_is_better") == 1;
                 continue;
             }
             if (!is_warn && !is_fail) {

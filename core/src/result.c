@@ -124,17 +124,16 @@ static json_t *comparisons_json(const perfbudget_result *r) {
         const char *metric;
         const perfbudget_comparison *c;
         perfbudget_result_comparison_at(r, i, &metric, NULL, &c);
-        json_array_append_new(
-            list, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "metric", metric,
-                            "baseline", number(c->baseline_value), "current",
-                            number(c->current_value), "change_pct", number(c->change_pct),
-                            "p_value", number(c->p_value), "run_spread_pct",
-                            number(c->run_spread_pct), "outcome",
-                            perfbudget_outcome_name(c->outcome), "severity",
-                            perfbudget_severity_name(c->severity), "regressed", c->regressed));
-        if (isfinite(c->speed_correction_pct) && c->speed_correction_pct != 0.0)
-            json_object_set_new(json_array_get(list, json_array_size(list) - 1),
-                                "speed_correction_pct", json_real(c->speed_correction_pct));
+        json_t *item = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "metric", metric,
+                                 "baseline", number(c->baseline_value), "current",
+                                 number(c->current_value), "change_pct", number(c->change_pct),
+                                 "p_value", number(c->p_value), "run_spread_pct",
+                                 number(c->run_spread_pct), "outcome",
+                                 perfbudget_outcome_name(c->outcome), "severity",
+                                 perfbudget_severity_name(c->severity), "regressed", c->regressed);
+        if (item != NULL && isfinite(c->speed_correction_pct) && c->speed_correction_pct != 0.0)
+            json_object_set_new(item, "speed_correction_pct", json_real(c->speed_correction_pct));
+        json_array_append_new(list, item);
     }
     return list;
 }

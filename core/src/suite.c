@@ -125,8 +125,8 @@ static int64_t rss_now(perfbudget_state *s) {
 
 /* The speed reference: a fixed chain of dependent multiplies and shifts, in registers only, so
  * that its time moves with the machine's speed (a clock change, a VM's host) and with nothing
- * a benchmark does. Timed after each sample; the ratio of two runs' medians is how much of a
- * change between them was the machine's (docs/statistics.md, "Speed correction"). */
+ * a benchmark does. Timed after each sample; the ratio of two runs' reference times is how much
+ * of a change between them was the machine's (docs/statistics.md, "Speed correction"). */
 #define REFERENCE_STEPS 1024
 static uint64_t reference_chain(uint64_t x) {
     for (int i = 0; i < REFERENCE_STEPS; i++) {

@@ -242,8 +242,9 @@ typedef struct perfbudget_metrics {
     double cycles_per_iteration;              /**< NaN without hardware counters */
     double items_per_second, bytes_per_second; /**< from the median; NaN when not declared */
     double clock_overhead_ns, clock_resolution_ns;
-    /** With speed_correction: the median time of perfbudget's reference loop, timed after each
-     *  sample: the machine's speed while measuring. NaN otherwise. */
+    /** With speed_correction: the run's time of perfbudget's reference loop, timed after each
+     *  sample (the mean of the timings within 1 % of their median): the machine's speed while
+     *  measuring, to which each sample was scaled. NaN otherwise. */
     double reference_ns;
 } perfbudget_metrics;
 
