@@ -86,19 +86,23 @@ static int check_options(perfbudget_context *ctx, const perfbudget_compare_optio
 }
 
 void perfbudget__decide(const perfbudget__verdict_input *in, perfbudget__verdict *out) {
+    /* A change is significant only when its interval excludes no change too: a verdict never
+     * contradicts the interval printed beside it. */
+    int significant = in->significant && !(in->ci_low_pct <= 0.0 && in->ci_high_pct >= 0.0);
     double worse = in->higher_is_better ? -in->change_pct : in->change_pct;
     double worse_bound = in->higher_is_better ? -in->ci_low_pct : in->ci_high_pct;
     out->resolvable_pct = isnan(worse_bound) ? NAN : fmax(0.0, worse_bound);
     out->severity = PERFBUDGET_SEVERITY_NONE;
     out->regressed = 0;
+    out->significant = significant;
     if (!in->enough_data) {
         out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-    } else if (in->significant && worse > in->threshold_pct) {
+    } else if (significant && worse > in->threshold_pct) {
         out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
         out->severity = worse >= in->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
                                                   : PERFBUDGET_SEVERITY_WARNING;
         out->regressed = 1;
-    } else if (in->significant && worse < -in->threshold_pct) {
+    } else if (significant && worse < -in->threshold_pct) {
         out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
         out->severity = PERFBUDGET_SEVERITY_INFO;
     } else if (worse_bound > in->threshold_pct) {
@@ -106,7 +110,7 @@ void perfbudget__decide(const perfbudget__verdict_input *in, perfbudget__verdict
         out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
     } else {
         out->outcome = PERFBUDGET_OUTCOME_PASS;
-        if (in->significant) out->severity = PERFBUDGET_SEVERITY_INFO;
+        if (significant) out->severity = PERFBUDGET_SEVERITY_INFO;
     }
 }
 
@@ -122,6 +126,7 @@ static void decide(perfbudget_comparison *out, size_t n_baseline, size_t n_curre
     out->severity = v.severity;
     out->resolvable_pct = v.resolvable_pct;
     out->regressed = v.regressed;
+    out->significant = v.significant;
 }
 
 int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
@@ -196,31 +201,106 @@ static double t975(double df) {
            (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df);
 }
 
+/* The statistic of each of 8 consecutive blocks of samples (in the order taken), on a log
+ * scale: their spread shows drift within the run (a slow spell of the machine, a warming cache)
+ * that the samples' own order statistics, which assume independent samples, do not. Returns
+ * the standard error of the run's log level it implies, or 0 with fewer than 16 samples. */
+static double block_stderr(const double *samples, size_t n, perfbudget_statistic statistic,
+                           double *scratch) {
+    enum { BLOCKS = 8 };
+    if (n < 2 * BLOCKS) return 0.0;
+    double levels[BLOCKS];
+    for (size_t k = 0; k < BLOCKS; k++) {
+        size_t from = k * n / BLOCKS, to = (k + 1) * n / BLOCKS;
+        memcpy(scratch, samples + from, (to - from) * sizeof *scratch);
+        perfbudget__sort(scratch, to - from, NULL);
+        double se;
+        estimate(scratch, to - from, statistic, &levels[k], &se);
+        if (!(levels[k] > 0.0)) return NAN;
+        levels[k] = log(levels[k]);
+    }
+    double mean = perfbudget__mean(levels, BLOCKS);
+    return perfbudget__stddev(levels, BLOCKS, mean) / sqrt((double)BLOCKS);
+}
+
+/* One side's level: ln of its statistic and the standard error of that, the larger of the
+ * order-statistic (or mean) error and the blocks' (block_stderr). NaN when a value is <= 0. */
+static int log_level(perfbudget_context *ctx, const double *samples, size_t n, double scale,
+                     perfbudget_statistic statistic, double *level, double *se) {
+    double *sorted = malloc(2 * n * sizeof *sorted);
+    if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) sorted[i] = samples[i] / scale;
+    double *scratch = sorted + n;
+    double blocks = block_stderr(sorted, n, statistic, scratch);
+    perfbudget__sort(sorted, n, scratch);
+    double value, se_value;
+    estimate(sorted, n, statistic, &value, &se_value);
+    free(sorted);
+    *level = value > 0.0 ? log(value) : NAN;
+    *se = value > 0.0 && !isnan(blocks) ? fmax(se_value / value, blocks) : NAN;
+    return PERFBUDGET_OK;
+}
+
 int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
-                            const double *current, size_t n_current, const double *run_medians,
+                            const double *current, size_t n_current, const double *run_values,
                             size_t n_runs, const perfbudget_compare_options *opts,
                             perfbudget_comparison *out) {
     int status = perfbudget_compare(ctx, baseline, n_baseline, current, n_current, opts, out);
-    if (status != PERFBUDGET_OK || n_runs < 3 || run_medians == NULL) return status;
-    for (size_t i = 0; i < n_runs; i++)
-        if (!isfinite(run_medians[i]))
+    if (status != PERFBUDGET_OK) return status;
+    for (size_t i = 0; run_values != NULL && i < n_runs; i++)
+        if (!isfinite(run_values[i]))
             return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "compare_runs: run %zu is not finite", i);
-    double mean = perfbudget__mean(run_medians, n_runs);
-    double sd = perfbudget__stddev(run_medians, n_runs, mean);
-    if (!(mean != 0.0)) return PERFBUDGET_OK;
-    double n = (double)n_runs;
-    out->run_spread_pct = 100.0 * t975(n - 1.0) * sd * sqrt(1.0 + 1.0 / n) / fabs(mean);
-    if (out->resolvable_pct < out->run_spread_pct) out->resolvable_pct = out->run_spread_pct;
-    /* Where this run's statistic falls among the earlier runs: a change their own spread could
-     * produce is not a verdict either way. */
-    double deviation = 100.0 * (out->current_value - mean) / fabs(mean);
-    if ((out->outcome == PERFBUDGET_OUTCOME_REGRESSION ||
-         out->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT) &&
-        fabs(deviation) <= out->run_spread_pct) {
-        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-        out->severity = PERFBUDGET_SEVERITY_NONE;
-        out->regressed = 0;
+    perfbudget_compare_options defaults;
+    if (opts == NULL) {
+        perfbudget_compare_options_init(&defaults);
+        opts = &defaults;
     }
+    double scale = !isnan(opts->speed_ratio) ? opts->speed_ratio : 1.0;
+    double level_b, level_c, se_b, se_c;
+    status = log_level(ctx, baseline, n_baseline, 1.0, opts->statistic, &level_b, &se_b);
+    if (status == PERFBUDGET_OK)
+        status = log_level(ctx, current, n_current, scale, opts->statistic, &level_c, &se_c);
+    if (status != PERFBUDGET_OK) return status;
+    /* Times are positive; a set that is not keeps the plain comparison. */
+    if (isnan(se_b) || isnan(se_c) || n_baseline < 2 || n_current < 2) return PERFBUDGET_OK;
+    /* Between runs: the spread of the earlier runs' statistic. The baseline is one run and this
+     * is another, so their difference carries that variance twice. */
+    double variance = se_b * se_b + se_c * se_c;
+    double df = INFINITY, between = NAN;
+    if (run_values != NULL && n_runs >= 3) {
+        double *logs = malloc(n_runs * sizeof *logs);
+        if (logs == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        int positive = 1;
+        for (size_t i = 0; i < n_runs; i++) {
+            positive &= run_values[i] > 0.0;
+            logs[i] = run_values[i] > 0.0 ? log(run_values[i]) : 0.0;
+        }
+        if (positive) {
+            between = perfbudget__stddev(logs, n_runs, perfbudget__mean(logs, n_runs));
+            variance += 2.0 * between * between;
+            df = (double)n_runs - 1.0;
+        }
+        free(logs);
+    }
+    double change = level_c - level_b, se = sqrt(variance);
+    double quantile = perfbudget__student_ppf(1.0 - opts->alpha / 2.0, df);
+    out->p_value = se > 0.0 ? 2.0 * perfbudget__student_sf(fabs(change) / se, df)
+                            : change == 0.0 ? 1.0 : 0.0;
+    out->exact = 0;
+    out->significant = out->p_value < opts->alpha;
+    out->change_pct = 100.0 * expm1(change);
+    out->ci_low_pct = 100.0 * expm1(change - quantile * se);
+    out->ci_high_pct = 100.0 * expm1(change + quantile * se);
+    out->run_spread_pct = isnan(between) ? NAN : 100.0 * expm1(quantile * sqrt(2.0) * between);
+    perfbudget__verdict_input in = {out->change_pct, out->ci_low_pct, out->ci_high_pct,
+                                    out->significant, out->threshold_pct, out->critical_pct,
+                                    opts->higher_is_better, 1};
+    perfbudget__verdict v;
+    perfbudget__decide(&in, &v);
+    out->outcome = v.outcome;
+    out->severity = v.severity;
+    out->resolvable_pct = v.resolvable_pct;
+    out->regressed = v.regressed;
     return PERFBUDGET_OK;
 }
 

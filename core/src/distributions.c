@@ -82,3 +82,54 @@ void perfbudget__quantile_ci_ranks(size_t n, double q, double alpha, size_t *l, 
     *u = upper;
     *level = f_upper - f_lower;
 }
+
+/* The regularized incomplete beta function I_x(a, b) by its continued fraction (modified
+ * Lentz), which converges fast for x < (a + 1) / (a + b + 2); the symmetry
+ * I_x(a, b) = 1 - I_{1-x}(b, a) covers the rest. */
+static double incomplete_beta(double x, double a, double b) {
+    if (x <= 0.0) return 0.0;
+    if (x >= 1.0) return 1.0;
+    if (x > (a + 1.0) / (a + b + 2.0)) return 1.0 - incomplete_beta(1.0 - x, b, a);
+    double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x)) / a;
+    const double tiny = 1e-300;
+    double f = 1.0, c = 1.0, d = 0.0;
+    for (int i = 0; i <= 400; i++) {
+        int m = i / 2;
+        double numerator;
+        if (i == 0) numerator = 1.0;
+        else if (i % 2 == 0) numerator = (m * (b - m) * x) / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+        else numerator = -((a + m) * (a + b + m) * x) / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
+        d = 1.0 + numerator * d;
+        if (fabs(d) < tiny) d = tiny;
+        d = 1.0 / d;
+        c = 1.0 + numerator / c;
+        if (fabs(c) < tiny) c = tiny;
+        double step = c * d;
+        f *= step;
+        if (fabs(1.0 - step) < 1e-15) break;
+    }
+    return front * (f - 1.0);
+}
+
+double perfbudget__student_sf(double t, double df) {
+    if (isnan(t) || isnan(df)) return NAN;
+    if (isinf(df)) return perfbudget__normal_sf(t);
+    double tail = 0.5 * incomplete_beta(df / (df + t * t), df / 2.0, 0.5);
+    return t >= 0.0 ? tail : 1.0 - tail;
+}
+
+double perfbudget__student_ppf(double p, double df) {
+    if (isinf(df)) return perfbudget__normal_ppf(p);
+    if (!(p > 0.0 && p < 1.0) || !(df > 0.0)) return NAN;
+    /* Bisection on the survival function: monotone, and 200 halvings reach double precision
+     * from any bracket; the bracket grows until it holds the quantile. */
+    double target = 1.0 - p, low = -1.0, high = 1.0;
+    while (perfbudget__student_sf(low, df) < target) low *= 2.0;
+    while (perfbudget__student_sf(high, df) > target) high *= 2.0;
+    for (int i = 0; i < 200 && high - low > 1e-15 * fmax(1.0, fabs(high)); i++) {
+        double mid = 0.5 * (low + high);
+        if (perfbudget__student_sf(mid, df) > target) low = mid;
+        else high = mid;
+    }
+    return 0.5 * (low + high);
+}

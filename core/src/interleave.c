@@ -330,6 +330,7 @@ static void decide_paired(perfbudget_paired_comparison *out, int higher_is_bette
     out->severity = v.severity;
     out->resolvable_pct = v.resolvable_pct;
     out->regressed = v.regressed;
+    out->significant = v.significant;
     /* Below the floor a significant change is the alternation's own bias: not news. */
     if (out->outcome == PERFBUDGET_OUTCOME_PASS && fabs(out->change_pct) < out->floor_pct)
         out->severity = PERFBUDGET_SEVERITY_NONE;

@@ -365,7 +365,9 @@ def compare(baseline: Sequence[float], current: Sequence[float], opts: Options) 
     worse_pct = -change if opts.higher_is_better else change
     worse_bound = -ci_low if opts.higher_is_better else ci_high
     mwu = mann_whitney(baseline, current)
-    significant = mwu.p_value < opts.alpha
+    # Significant only when the interval excludes no change too, so that a verdict never
+    # contradicts the interval printed beside it.
+    significant = mwu.p_value < opts.alpha and not ci_low <= 0.0 <= ci_high
     check_decision_margins(opts, mwu, worse_pct, worse_bound)
     outcome, severity = decide(opts, len(baseline), len(current), se_r, significant,
                                worse_pct, worse_bound)

@@ -47,9 +47,9 @@ PERFBUDGET_API void perfbudget_compare_options_init(perfbudget_compare_options *
 typedef struct perfbudget_comparison {
     double baseline_value, current_value; /**< the chosen statistic of each set */
     double change_pct;                    /**< 100 * (current - baseline) / |baseline| */
-    double ci_low_pct, ci_high_pct;       /**< 95 % CI of change_pct (delta method) */
+    double ci_low_pct, ci_high_pct;       /**< CI of change_pct (delta method; compare_runs: see there) */
     double resolvable_pct; /**< smallest threshold this data could call a pass */
-    double p_value;        /**< two-sided Mann-Whitney U */
+    double p_value;        /**< two-sided Mann-Whitney U (compare_runs: its estimator) */
     double u_statistic;    /**< U of the current set */
     int exact;             /**< 1: exact null distribution; 0: normal approximation */
     int significant;       /**< p_value < alpha */
@@ -73,18 +73,21 @@ PERFBUDGET_API int perfbudget_compare(perfbudget_context *ctx, const double *bas
                                       const perfbudget_compare_options *opts,
                                       perfbudget_comparison *out);
 
-/** Like perfbudget_compare(), and aware of run-to-run noise: run_medians are the statistic of
- *  the baseline's earlier runs (or processes) of the same code on the same environment. Samples
- *  within one run are tight while runs differ by a few percent, so a test on the samples alone
- *  calls unchanged code a regression far too often. With at least 3 runs, this run's statistic
- *  must also leave the 95 % prediction band for a new run around them (t quantile x stddev x
- *  sqrt(1 + 1/n), relative to their mean): a regression or improvement inside the band becomes
- *  inconclusive, and resolvable_pct is at least the band. out->run_spread_pct is the band's
- *  half-width (NaN with fewer than 3 runs).
- *  Returns as perfbudget_compare(). */
+/** The rule test verdicts use (docs/statistics.md, "Test verdicts"): one estimator gives the
+ *  p-value and the interval, so significance never contradicts the interval. The change is
+ *  the log ratio of the two statistics; its variance adds each side's standard error (the
+ *  larger of the order-statistic one and the spread of 8 consecutive blocks of samples, which
+ *  catches drift within a run) and, with 3 or more run_values (the statistic of the
+ *  benchmark's earlier runs of the same code here), twice their variance on a log scale: the
+ *  baseline is one run and this is another. p comes from Student's t with runs - 1 degrees of
+ *  freedom (the normal without runs), the (1 - alpha) interval from the same quantile.
+ *  out->run_spread_pct is the between-run part of the interval's half-width (NaN without
+ *  runs); p_value is this estimator's, u_statistic still the Mann-Whitney U. Sets with a value
+ *  <= 0 keep perfbudget_compare()'s result.
+ *  Returns as perfbudget_compare(), or PERFBUDGET_EDOMAIN for a non-finite run value. */
 PERFBUDGET_API int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline,
                                            size_t n_baseline, const double *current,
-                                           size_t n_current, const double *run_medians,
+                                           size_t n_current, const double *run_values,
                                            size_t n_runs, const perfbudget_compare_options *opts,
                                            perfbudget_comparison *out);
 
