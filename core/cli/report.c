@@ -21,80 +21,30 @@ static void usage(FILE *out) {
             "chrome-trace (the stages benchmarks timed, as a Chrome trace for Perfetto).\n");
 }
 
-/* The baseline's result of each benchmark, with the comparisons kept on the result. */
-static int compare_all(perfbudget_context *ctx, perfbudget_history *history,
-                       const perfbudget_run_record *run, perfbudget_result **results,
-                       size_t count, const char *spec, const perfbudget_budget *budget,
-                       char *label, size_t label_size, perfbudget_result ***base_out,
-                       size_t *n_base_out) {
-    perfbudget_result **base = NULL;
-    size_t n_base = 0;
-    int64_t base_run = 0;
+/* The baseline's results: a result file, or a run of the history (*base_run). */
+static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *spec,
+                         char *label, size_t label_size, perfbudget_result ***base_out,
+                         size_t *n_base_out, int64_t *base_run) {
     FILE *probe = fopen(spec, "r");
     if (probe != NULL) {
         fclose(probe);
-        if (perfbudget_results_load_json(ctx, spec, &base, &n_base) != PERFBUDGET_OK) return 2;
-        snprintf(label, label_size, "%s", spec);
-    } else {
-        char why[512];
-        if (perfbudget_history_find(history, spec, NULL, NULL, &base_run, why, sizeof why) !=
-                PERFBUDGET_OK ||
-            perfbudget_history_load_run(history, base_run, &base, &n_base) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget report: %s\n", why[0] ? why : perfbudget_errmsg(ctx));
+        if (perfbudget_results_load_json(ctx, spec, base_out, n_base_out) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             return 2;
         }
-        snprintf(label, label_size, "%s", why);
+        snprintf(label, label_size, "%s", spec);
+        return 0;
     }
-    int exit_code = 0;
-    for (size_t i = 0; i < count && exit_code == 0; i++) {
-        const perfbudget_result *b = NULL;
-        for (size_t k = 0; k < n_base && b == NULL; k++)
-            if (strcmp(perfbudget_result_name(base[k]), perfbudget_result_name(results[i])) == 0)
-                b = base[k];
-        if (b == NULL || strcmp(perfbudget_result_identity(b), perfbudget_result_identity(results[i])))
-            continue;
-        size_t nb, nc;
-        const double *bs = perfbudget_result_samples(b, &nb), *cs = perfbudget_result_samples(results[i], &nc);
-        perfbudget_compare_options opts;
-        perfbudget_compare_options_init(&opts);
-        opts.speed_ratio = perfbudget_result_speed_ratio(results[i], b); /* as the front ends */
-        perfbudget_effective_budget effective;
-        const perfbudget_regression_settings *settings = NULL;
-        if (budget != NULL &&
-            perfbudget_budget_resolve(budget, perfbudget_result_name(results[i]), &effective) ==
-                PERFBUDGET_OK) {
-            settings = &effective.regression;
-            if (settings->threshold_pct == settings->threshold_pct) opts.threshold_pct = settings->threshold_pct;
-            if (settings->statistic >= 0) opts.statistic = (perfbudget_statistic)settings->statistic;
-        }
-        /* As the front ends judge: against the run-to-run spread of the runs up to the
-         * baseline's, on the environment and branch of the run reported. */
-        const char *environment = run && run->environment[0] ? run->environment : NULL;
-        const char *branch = run && run->branch[0] ? run->branch : NULL;
-        double *medians = NULL;
-        size_t n_runs = 0;
-        if (history != NULL && base_run > 0 && environment != NULL &&
-            perfbudget_history_run_medians(history, perfbudget_result_name(results[i]),
-                                           perfbudget_result_identity(results[i]), environment,
-                                           branch, base_run, 10, &medians, &n_runs) != PERFBUDGET_OK)
-            n_runs = 0;
-        perfbudget_comparison c;
-        int compared = nb > 0 && nc > 0 &&
-                       perfbudget_compare_runs(ctx, bs, nb, cs, nc, medians, n_runs, &opts, &c) ==
-                           PERFBUDGET_OK;
-        perfbudget_free(medians);
-        if (!compared) continue;
-        int use_history = history != NULL && base_run > 0 && environment != NULL;
-        if (perfbudget_result_add_comparison(ctx, results[i], perfbudget_statistic_name(opts.statistic),
-                                             PERFBUDGET_UNIT_NS, &c) != PERFBUDGET_OK ||
-            perfbudget_result_compare_metrics(ctx, results[i], b, use_history ? history : NULL,
-                                              environment, branch, base_run, settings,
-                                              opts.threshold_pct) != PERFBUDGET_OK)
-            exit_code = 2;
+    char why[512] = "";
+    if (history == NULL ||
+        perfbudget_history_find(history, spec, NULL, NULL, base_run, why, sizeof why) !=
+            PERFBUDGET_OK ||
+        perfbudget_history_load_run(history, *base_run, base_out, n_base_out) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", why[0] ? why : perfbudget_errmsg(ctx));
+        return 2;
     }
-    *base_out = base; /* the HTML report draws the baseline's samples */
-    *n_base_out = n_base;
-    return exit_code;
+    snprintf(label, label_size, "%s", why);
+    return 0;
 }
 
 int perfbudget_cli_report(int argc, char **argv) {
@@ -168,17 +118,33 @@ int perfbudget_cli_report(int argc, char **argv) {
             exit_code = 2;
         }
     }
-    for (size_t i = 0; exit_code == 0 && budget != NULL && i < count; i++)
-        if (perfbudget_result_status(results[i]) == PERFBUDGET_RUN_OK)
-            perfbudget_result_judge(ctx, results[i], budget, NULL, NULL);
     char label[512] = "";
     perfbudget_result **base = NULL;
     size_t n_base = 0;
+    int64_t base_run = 0;
     if (exit_code == 0 && baseline != NULL)
-        exit_code = history != NULL || strstr(baseline, ".json") != NULL
-                        ? compare_all(ctx, history, input ? NULL : &record, results, count,
-                                      baseline, budget, label, sizeof label, &base, &n_base)
-                        : 2;
+        exit_code = load_baseline(ctx, history, baseline, label, sizeof label, &base, &n_base,
+                                  &base_run);
+    /* Judged as the front ends judge (one stage in the core): against the budget and the
+     * baseline, with the spread of the runs up to the baseline's on the environment and branch
+     * of the run reported. */
+    perfbudget_conclude_options judging;
+    perfbudget_conclude_options_init(&judging);
+    judging.budget = budget;
+    judging.regression = baseline != NULL;
+    judging.baseline = base;
+    judging.baseline_count = n_base;
+    judging.baseline_run = base_run;
+    if (history != NULL && base_run > 0 && input == NULL && record.environment[0]) {
+        judging.history = history;
+        judging.environment = record.environment;
+        judging.branch = record.branch[0] ? record.branch : NULL;
+    }
+    for (size_t i = 0; exit_code == 0 && i < count; i++)
+        if (perfbudget_result_conclude(ctx, results[i], &judging) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+            exit_code = 2;
+        }
     char *text = NULL;
     perfbudget_report_info info = {.title = title ? title : "perfbudget",
                                    .commit = record.commit[0] ? record.commit : NULL,

@@ -192,74 +192,13 @@ int perfbudget__record_run(perfbudget_context *ctx, const char *program, const c
     return exit_code;
 }
 
-/* Threshold: command line, then $PERFBUDGET_THRESHOLD, then the budget file, then 5 %. */
-static void regression_options(const perfbudget__verdict_options *o, const char *name,
-                               perfbudget_compare_options *opts) {
-    perfbudget_compare_options_init(opts);
-    perfbudget_effective_budget effective;
-    if (o->budget != NULL && perfbudget_budget_resolve(o->budget, name, &effective) == PERFBUDGET_OK) {
-        const perfbudget_regression_settings *r = &effective.regression;
-        if (!isnan(r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY]))
-            opts->threshold_pct = r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY];
-        else if (!isnan(r->threshold_pct))
-            opts->threshold_pct = r->threshold_pct;
-        if (!isnan(r->critical_pct)) opts->critical_pct = r->critical_pct;
-        if (r->statistic >= 0) opts->statistic = (perfbudget_statistic)r->statistic;
-    }
-    /* Under CTest the command line comes from CMake arguments (THRESHOLD), which the
-     * environment of ctest overrides; for a person typing the command, the flag wins. */
+/* The threshold given on the command line or, under CTest, by $PERFBUDGET_THRESHOLD: under CTest
+ * the command line comes from CMake arguments (THRESHOLD), which the environment of ctest
+ * overrides; for a person typing the command, the flag wins. NaN: the budget's. */
+static double threshold_override(const perfbudget__verdict_options *o) {
     double from_environment = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
-    if (!isnan(o->threshold_pct)) opts->threshold_pct = o->threshold_pct;
-    if (from_environment >= 0 && (o->ctest || isnan(o->threshold_pct)))
-        opts->threshold_pct = from_environment;
-}
-
-/* The comparison, against the spread of the benchmark's last 10 runs here up to the baseline's
- * (perfbudget_compare_runs) when a history holds them, else on the samples alone. In
- * instructions mode only the counts compare (kept with the result): PERFBUDGET_ENODATA. */
-static int compare_with_noise(perfbudget_context *ctx, const perfbudget__verdict_options *o,
-                              perfbudget_result *result, const perfbudget_result *base,
-                              const perfbudget_compare_options *opts, perfbudget_comparison *out) {
-    double *medians = NULL;
-    size_t n_runs = 0, n_base = 0, n_current = 0;
-    const double *base_samples = perfbudget_result_samples(base, &n_base);
-    const double *samples = perfbudget_result_samples(result, &n_current);
-    perfbudget_history *history = NULL;
-    char fingerprint[512];
-    perfbudget_git_info git;
-    const char *branch = NULL;
-    if (o->history_path != NULL &&
-        perfbudget_history_open(NULL, o->history_path, &history) == PERFBUDGET_OK) {
-        perfbudget_git_describe(NULL, ".", &git);
-        perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
-        branch = git.branch[0] ? git.branch : NULL;
-        if (perfbudget_history_run_medians(history, perfbudget_result_name(result),
-                                           perfbudget_result_identity(result), fingerprint, branch,
-                                           o->baseline_run, 10, &medians, &n_runs) != PERFBUDGET_OK)
-            n_runs = 0;
-    }
-    /* In instructions mode the times are the counting tool's: only the counts compare. */
-    int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
-    perfbudget_compare_options corrected = *opts; /* a change of the machine's speed divided out */
-    corrected.speed_ratio = perfbudget_result_speed_ratio(result, base);
-    int code = by_count ? PERFBUDGET_OK
-                        : perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current,
-                                                  medians, n_runs, &corrected, out);
-    perfbudget_free(medians);
-    /* Memory, CPU, throughput and instructions against the same baseline. */
-    perfbudget_effective_budget effective;
-    const perfbudget_regression_settings *settings = NULL;
-    if (o->budget != NULL &&
-        perfbudget_budget_resolve(o->budget, o->budget_name ? o->budget_name
-                                                            : perfbudget_result_name(result),
-                                  &effective) == PERFBUDGET_OK)
-        settings = &effective.regression;
-    if (code == PERFBUDGET_OK)
-        code = perfbudget_result_compare_metrics(ctx, result, base, history,
-                                                 history ? fingerprint : NULL, branch,
-                                                 o->baseline_run, settings, opts->threshold_pct);
-    perfbudget_history_close(history);
-    return code == PERFBUDGET_OK && by_count ? PERFBUDGET_ENODATA : code;
+    if (from_environment >= 0 && (o->ctest || isnan(o->threshold_pct))) return from_environment;
+    return o->threshold_pct;
 }
 
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
@@ -323,52 +262,41 @@ void perfbudget__write_report(FILE *out, const char *report, int colour) {
 
 int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudget_result *result,
                          const perfbudget__verdict_options *o, FILE *out) {
-    const char *name = o->budget_name ? o->budget_name : perfbudget_result_name(result);
-    if (o->budget != NULL && perfbudget_result_status(result) == PERFBUDGET_RUN_OK)
-        perfbudget_result_judge(ctx, result, o->budget, o->budget_name, NULL);
-    perfbudget_comparison comparison, *regression = NULL;
-    int code;
-    if (o->baseline != NULL && perfbudget_result_status(result) == PERFBUDGET_RUN_OK) {
-        const perfbudget_result *base = NULL;
-        for (size_t i = 0; i < o->baseline_count && base == NULL; i++)
-            if (strcmp(perfbudget_result_name(o->baseline[i]), perfbudget_result_name(result)) == 0)
-                base = o->baseline[i];
-        size_t n_base = 0;
-        if (base != NULL) perfbudget_result_samples(base, &n_base);
-        perfbudget_compare_options opts;
-        regression_options(o, name, &opts);
-        const char *identity = perfbudget_result_identity(result);
-        if (base == NULL || n_base == 0)
-            fprintf(out, "note: the baseline has no samples of %s; nothing to compare\n",
-                    perfbudget_result_name(result));
-        else if (perfbudget_result_mode(base) != perfbudget_result_mode(result))
-            fprintf(out, "note: the baseline was measured in %s mode, this in %s mode; nothing "
-                         "to compare\n", perfbudget_mode_name(perfbudget_result_mode(base)),
-                    perfbudget_mode_name(perfbudget_result_mode(result)));
-        else if (strcmp(perfbudget_result_identity(base), identity) != 0)
-            fprintf(out, "note: the baseline measured version '%s' of %s, this is '%s'; a new "
-                         "series starts, nothing to compare\n",
-                    perfbudget_result_identity(base), perfbudget_result_name(result), identity);
-        else if ((code = compare_with_noise(ctx, o, result, base, &opts, &comparison)) ==
-                 PERFBUDGET_OK)
-            regression = &comparison;
-        else if (code != PERFBUDGET_ENODATA) /* ENODATA: instructions mode compared the counts */
-            fprintf(out, "note: cannot compare with the baseline: %s\n", perfbudget_errmsg(ctx));
+    perfbudget_conclude_options judging;
+    perfbudget_conclude_options_init(&judging);
+    judging.budget = o->budget;
+    judging.budget_name = o->budget_name;
+    judging.regression = o->baseline != NULL;
+    judging.baseline = o->baseline;
+    judging.baseline_count = o->baseline_count;
+    judging.baseline_run = o->baseline_run;
+    judging.threshold_pct = threshold_override(o);
+    /* Earlier runs here give the spread between runs. */
+    char fingerprint[512];
+    perfbudget_git_info git;
+    perfbudget_history *history = NULL;
+    if (judging.regression && o->history_path != NULL &&
+        perfbudget_history_open(NULL, o->history_path, &history) == PERFBUDGET_OK) {
+        perfbudget_git_describe(NULL, ".", &git);
+        judging.history = history;
+        judging.environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+        judging.branch = git.branch[0] ? git.branch : NULL;
+    }
+    int code = perfbudget_result_conclude(ctx, result, &judging);
+    perfbudget_history_close(history);
+    if (code != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return -1;
     }
     char *report = NULL;
-    if (perfbudget_render_test_report(ctx, result, regression, o->ctest, &report) != PERFBUDGET_OK) {
+    if (perfbudget_render_test_report(ctx, result, NULL, o->ctest, &report) != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return -1;
     }
     perfbudget__write_report(out, report, perfbudget__use_colour(out));
     perfbudget_free(report);
     fflush(out);
-    /* The latency comparison joins the others in the result file (after the report, which
-     * prints it from the argument). */
-    if (regression != NULL)
-        perfbudget_result_add_comparison(ctx, result, perfbudget_statistic_name(regression->statistic),
-                                         PERFBUDGET_UNIT_NS, regression);
     if (o->session_dir != NULL && write_session(ctx, program, o->session_dir, result) != 0)
         return -1;
-    return (int)perfbudget_result_test_status(result, regression);
+    return (int)perfbudget_result_test_status(result, NULL);
 }

@@ -59,6 +59,9 @@ int perfbudget__sorted_copy(perfbudget_context *ctx, const double *samples, size
 /* distributions.c */
 double perfbudget__normal_sf(double z);
 double perfbudget__normal_ppf(double p);
+/* Student's t with df degrees of freedom (INFINITY: the normal distribution). */
+double perfbudget__student_sf(double t, double df);
+double perfbudget__student_ppf(double p, double df);
 /* Ranks [l, u] (1-based) of the order-statistic CI of quantile q, and its achieved level. */
 void perfbudget__quantile_ci_ranks(size_t n, double q, double alpha, size_t *l, size_t *u,
                                    double *level);
@@ -85,6 +88,7 @@ typedef struct perfbudget__verdict {
     perfbudget_severity severity;
     double resolvable_pct;
     int regressed;
+    int significant; /* significant, and the interval agrees */
 } perfbudget__verdict;
 void perfbudget__decide(const perfbudget__verdict_input *in, perfbudget__verdict *out);
 
@@ -109,6 +113,13 @@ typedef struct perfbudget__wilcoxon_result {
 int perfbudget__wilcoxon(perfbudget_context *ctx, const double *differences, size_t n,
                          perfbudget__wilcoxon_result *out);
 
+/* history.c: perfbudget_history_run_medians() with each run's CPU share beside its median (NaN
+ * where unknown), so that runs the machine disturbed can be left out of the spread. Both arrays
+ * are new; free each with free(). */
+int perfbudget__history_run_levels(perfbudget_history *history, const char *name,
+                                   const char *identity, const char *environment,
+                                   const char *branch, int64_t up_to, size_t last,
+                                   double **medians, double **shares, size_t *count);
 /* atomic_file.c: write data to path through a temporary file in the same directory, fsync and
  * rename, so readers see the old file or the new one, never half of one. */
 int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, const char *data,
@@ -181,6 +192,21 @@ int perfbudget__stages_from_json(const struct json_t *stages, const struct json_
 /* suite.c: a result's stages, for the readers and writers of files and the history. */
 perfbudget__stages *perfbudget__result_stages(perfbudget_result *result);
 
+/* judge.c: the notes of a verdict record (perfbudget_result_conclude()), kept with the result. */
+typedef struct perfbudget__notes {
+    struct perfbudget__note {
+        perfbudget_note_kind kind;
+        char *text;
+    } *items;
+    size_t count;
+} perfbudget__notes;
+void perfbudget__notes_clear(perfbudget__notes *notes);
+int perfbudget__notes_add(perfbudget_context *ctx, perfbudget__notes *notes,
+                          perfbudget_note_kind kind, const char *text);
+/* suite.c: a result's notes (mutable through a const result: the record is kept beside it). */
+perfbudget__notes *perfbudget__result_notes(const perfbudget_result *result);
+/* suite.c: forget a result's comparisons and notes, before it is concluded anew. */
+void perfbudget__result_clear_record(perfbudget_result *result);
 /* units.c: the parse behind perfbudget_quantity_parse(), also telling the unit as written. */
 typedef struct perfbudget__unit_info {
     const char *unit; /* points into the parsed text */

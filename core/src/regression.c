@@ -51,6 +51,10 @@ int perfbudget_result_compare_metrics(perfbudget_context *ctx, perfbudget_result
         double current = field_of(now, i);
         if (!isfinite(current)) continue;
         if (by_count && d->group != PERFBUDGET_GROUP_INSTRUCTIONS) continue;
+        /* Memory, CPU share and throughput depend on the machine and on what else the process
+         * holds (throughput is the latency's inverse besides): judged only when asked. */
+        int asked = settings != NULL && !isnan(settings->group_threshold_pct[d->group]);
+        if (d->group != PERFBUDGET_GROUP_INSTRUCTIONS && !asked) continue;
         double *values = NULL;
         size_t n = 0;
         if (history != NULL) {

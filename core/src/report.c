@@ -235,7 +235,14 @@ perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *re
 }
 
 /* How the comparison ended, in a few words for the verdict line. */
-static const char *regression_summary(const perfbudget_comparison *c) {
+static const char *regression_summary(const perfbudget_result *r, const perfbudget_comparison *c) {
+    for (size_t i = 0; c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
+                       i < perfbudget_result_note_count(r); i++) {
+        perfbudget_note_kind kind;
+        perfbudget_result_note_at(r, i, &kind);
+        if (kind == PERFBUDGET_NOTE_MACHINE_BUSIER)
+            return "inconclusive against the baseline (the machine was busier: see the note)";
+    }
     switch (c->outcome) {
     case PERFBUDGET_OUTCOME_IMPROVEMENT:
         return "improved on the baseline";
@@ -263,6 +270,15 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
     /* Whoever named the benchmark cannot write to the terminal through its name. */
     char *name = perfbudget__printable(perfbudget_result_name(r));
     if (name == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render: out of memory");
+    /* Without one passed in, the latency comparison of the verdict record, under its name. */
+    const char *latency_name = NULL;
+    for (size_t i = 0; regression == NULL && i < perfbudget_result_comparison_count(r); i++) {
+        perfbudget_unit unit;
+        const perfbudget_comparison *c;
+        const char *metric;
+        perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
+        if (unit == PERFBUDGET_UNIT_NS) regression = c, latency_name = metric;
+    }
     perfbudget_test_status status = perfbudget_result_test_status(r, regression);
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
@@ -282,7 +298,9 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             failed += verdicts[i].status == PERFBUDGET_LIMIT_FAIL;
             warned += verdicts[i].status == PERFBUDGET_LIMIT_WARN;
         }
-        if (regression != NULL)
+        if (regression != NULL && latency_name != NULL)
+            format_named(latency_name, regression, PERFBUDGET_UNIT_NS, line, sizeof line);
+        else if (regression != NULL)
             perfbudget_format_comparison(regression, PERFBUDGET_UNIT_NS, line, sizeof line);
         /* metric comparisons kept with the result, rendered once */
         size_t n_metrics = perfbudget_result_comparison_count(r), metric_failures = 0;
@@ -293,6 +311,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             perfbudget_unit unit;
             const perfbudget_comparison *c;
             perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
+            if (c == regression) continue; /* the latency: its own line */
             format_named(metric, c, unit, metric_lines[i], sizeof metric_lines[i]);
             if (c->regressed && first_metric == NULL) first_metric = metric_lines[i];
             metric_failures += c->regressed != 0;
@@ -309,11 +328,11 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             perfbudget__append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
         else if (count == 0)
             perfbudget__append(&t, "PASS %s: %s\n", name,
-                   regression ? regression_summary(regression) : "measured; no budget applies");
+                   regression ? regression_summary(r, regression) : "measured; no budget applies");
         else
             perfbudget__append(&t, "PASS %s: %zu limit%s met%s%s%s\n", name, count - warned,
                                count - warned == 1 ? "" : "s", warned ? ", warnings below" : "",
-                   regression ? ", " : "", regression ? regression_summary(regression) : "");
+                   regression ? ", " : "", regression ? regression_summary(r, regression) : "");
         for (size_t i = 0; i < count; i++) {
             static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
             perfbudget__append(&t, "  %s %s\n", labels[verdicts[i].status], verdicts[i].text);
@@ -327,6 +346,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
             const perfbudget_comparison *c;
             perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
+            if (c == regression) continue;
             perfbudget__append(&t, "  %s regression check: %s\n",
                                c->regressed                                   ? "FAIL"
                                : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
@@ -334,6 +354,11 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                                metric_lines[i]);
         }
         free(metric_lines);
+        for (size_t i = 0; i < perfbudget_result_note_count(r); i++) {
+            perfbudget__append(&t, "  note: ");
+            perfbudget__append_printable(&t, perfbudget_result_note_at(r, i, NULL), 0);
+            perfbudget__append(&t, "\n");
+        }
     }
     if (perfbudget_result_budget_entry(r) != NULL)
         perfbudget__append(&t, "  budget entry: %s\n", perfbudget_result_budget_entry(r));

@@ -133,7 +133,28 @@ static json_t *comparisons_json(const perfbudget_result *r) {
                                  perfbudget_severity_name(c->severity), "regressed", c->regressed);
         if (item != NULL && isfinite(c->speed_correction_pct) && c->speed_correction_pct != 0.0)
             json_object_set_new(item, "speed_correction_pct", json_real(c->speed_correction_pct));
+        /* The rest of the verdict record: what the change stood against. */
+        if (item != NULL) {
+            json_object_set_new(item, "ci_low_pct", number(c->ci_low_pct));
+            json_object_set_new(item, "ci_high_pct", number(c->ci_high_pct));
+            json_object_set_new(item, "resolvable_pct", number(c->resolvable_pct));
+            json_object_set_new(item, "threshold_pct", number(c->threshold_pct));
+            json_object_set_new(item, "critical_pct", number(c->critical_pct));
+            json_object_set_new(item, "significant", json_boolean(c->significant));
+        }
         json_array_append_new(list, item);
+    }
+    return list;
+}
+
+/* The notes of the verdict record. */
+static json_t *notes_json(const perfbudget_result *r) {
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < perfbudget_result_note_count(r); i++) {
+        perfbudget_note_kind kind;
+        const char *text = perfbudget_result_note_at(r, i, &kind);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "kind", perfbudget_note_kind_name(kind),
+                                              "text", text));
     }
     return list;
 }
@@ -154,6 +175,8 @@ static json_t *result_json(const perfbudget_result *r) {
                      "comparisons", comparisons_json(r));
     /* Only results measured in instructions mode say so, and only results that timed stages
      * carry them, so other files stay as they were. */
+    if (object != NULL && perfbudget_result_note_count(r) > 0)
+        json_object_set_new(object, "notes", notes_json(r));
     if (object != NULL && perfbudget_result_mode(r) != PERFBUDGET_MODE_TIME)
         json_object_set_new(object, "mode", json_string(perfbudget_mode_name(perfbudget_result_mode(r))));
     perfbudget__stages *stages = perfbudget__result_stages((perfbudget_result *)r);
@@ -370,8 +393,13 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
         c.p_value = number_or_nan(item, "p_value");
         c.run_spread_pct = number_or_nan(item, "run_spread_pct");
         c.speed_correction_pct = number_or_nan(item, "speed_correction_pct");
-        c.ci_low_pct = c.ci_high_pct = c.resolvable_pct = c.u_statistic = NAN;
-        c.threshold_pct = c.critical_pct = NAN;
+        c.ci_low_pct = number_or_nan(item, "ci_low_pct");
+        c.ci_high_pct = number_or_nan(item, "ci_high_pct");
+        c.resolvable_pct = number_or_nan(item, "resolvable_pct");
+        c.threshold_pct = number_or_nan(item, "threshold_pct");
+        c.critical_pct = number_or_nan(item, "critical_pct");
+        c.u_statistic = NAN;
+        c.significant = json_is_true(json_object_get(item, "significant"));
         c.regressed = json_is_true(json_object_get(item, "regressed"));
         const char *outcome = json_string_value(json_object_get(item, "outcome"));
         const char *severity = json_string_value(json_object_get(item, "severity"));
@@ -381,14 +409,33 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
             if (severity && strcmp(severity, perfbudget_severity_name((perfbudget_severity)k)) == 0)
                 c.severity = (perfbudget_severity)k;
         }
+        /* The latency is named by its statistic, "median" or "median cpu time". */
+        char first_word[16];
+        snprintf(first_word, sizeof first_word, "%.*s", (int)strcspn(metric, " "), metric);
         perfbudget_statistic statistic;
-        perfbudget_unit unit = perfbudget_statistic_parse(metric, &statistic) == PERFBUDGET_OK
+        if (perfbudget_statistic_parse(first_word, &statistic) == PERFBUDGET_OK) c.statistic = statistic;
+        perfbudget_unit unit = perfbudget_statistic_parse(first_word, &statistic) == PERFBUDGET_OK
                                    ? PERFBUDGET_UNIT_NS
                                : strcmp(metric, "memory") == 0 ? PERFBUDGET_UNIT_BYTES
                                : strcmp(metric, "cpu") == 0    ? PERFBUDGET_UNIT_PERCENT
                                : strcmp(metric, "instructions") == 0 ? PERFBUDGET_UNIT_COUNT
                                                                      : PERFBUDGET_UNIT_PER_SECOND;
         int code = perfbudget_result_add_comparison(ctx, r, metric, unit, &c);
+        if (code != PERFBUDGET_OK) return code;
+    }
+    return PERFBUDGET_OK;
+}
+
+/* Notes of the verdict record, as written; an unknown kind reads as a baseline note. */
+static int notes_from_json(perfbudget_context *ctx, perfbudget_result *r, const json_t *list) {
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item) {
+        const char *text = json_string_value(json_object_get(item, "text"));
+        perfbudget_note_kind kind = PERFBUDGET_NOTE_BASELINE;
+        perfbudget_note_kind_parse(json_string_value(json_object_get(item, "kind")), &kind);
+        if (text == NULL) continue;
+        int code = perfbudget_result_add_note(ctx, r, kind, text);
         if (code != PERFBUDGET_OK) return code;
     }
     return PERFBUDGET_OK;
@@ -452,6 +499,7 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
                                 name);
     if (code == PERFBUDGET_OK) code = perfbudget_result_set_mode(*out, mode);
     if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, *out, json_object_get(b, "comparisons"));
+    if (code == PERFBUDGET_OK) code = notes_from_json(ctx, *out, json_object_get(b, "notes"));
     if (code == PERFBUDGET_OK &&
         perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,

@@ -78,6 +78,7 @@ struct perfbudget_result {
     size_t verdict_count;
     const char *budget_entry; /* borrowed from the budget */
     perfbudget__stages stages;
+    perfbudget__notes notes; /* from perfbudget_result_conclude() */
 };
 
 struct perfbudget_suite {
@@ -596,6 +597,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     for (size_t i = 0; i < result->comparison_count; i++) free(result->comparisons[i].metric);
     free(result->comparisons);
     perfbudget__stages_clear(&result->stages);
+    perfbudget__notes_clear(&result->notes);
     free(result);
 }
 
@@ -825,6 +827,10 @@ perfbudget__stages *perfbudget__result_stages(perfbudget_result *result) {
     return &result->stages;
 }
 
+perfbudget__notes *perfbudget__result_notes(const perfbudget_result *result) {
+    return (perfbudget__notes *)&result->notes;
+}
+
 /* ---- judgement against a budget ------------------------------------------------------------- */
 
 void perfbudget_run_options_apply(perfbudget_run_options *opts,
@@ -1045,6 +1051,14 @@ int perfbudget_result_add_comparison(perfbudget_context *ctx, perfbudget_result 
     result->comparisons = grown;
     grown[result->comparison_count++] = (struct metric_comparison){copy, unit, *comparison};
     return PERFBUDGET_OK;
+}
+
+void perfbudget__result_clear_record(perfbudget_result *result) {
+    for (size_t i = 0; i < result->comparison_count; i++) free(result->comparisons[i].metric);
+    free(result->comparisons);
+    result->comparisons = NULL;
+    result->comparison_count = 0;
+    perfbudget__notes_clear(&result->notes);
 }
 
 size_t perfbudget_result_comparison_count(const perfbudget_result *result) {

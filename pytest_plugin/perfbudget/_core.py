@@ -256,18 +256,23 @@ def compare(
 ) -> Comparison:
     """Compare current samples with baseline samples: change_pct, p_value, significant,
     severity, regressed. threshold and critical are percentages (critical defaults to twice the
-    threshold). With run_medians (the statistic of 3 or more earlier runs of the same code),
-    a change must also stand out from their run-to-run spread (perfbudget_compare_runs). With
-    speed_ratio (how much slower the machine ran for current, Result.speed_ratio), the current
-    samples are divided by it first. Raises PerfbudgetError for an empty set or NaN."""
+    threshold). Without run_medians: the plain two-sample comparison (Mann-Whitney U,
+    perfbudget_compare). With run_medians (the statistic of earlier runs of the same code; []
+    for none): the rule test verdicts use (perfbudget_compare_runs): one log-ratio estimator
+    gives the p-value and the interval, with the spread of the runs when there are 3 or more.
+    With speed_ratio (how much slower the machine ran for current, Result.speed_ratio), the
+    current samples are divided by it first. Raises PerfbudgetError for an empty set or NaN."""
     context = _context()
     base, n_base = _doubles(baseline)
     now, n_now = _doubles(current)
-    runs, n_runs = _doubles(run_medians or [])
     options = _compare_options(threshold, higher_is_better, critical, statistic, alpha, speed_ratio)
     out = ffi.new("perfbudget_comparison *")
-    context.check(lib.perfbudget_compare_runs(context.handle, base, n_base, now, n_now, runs,
-                                              n_runs, options, out))
+    if run_medians is None:
+        context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
+    else:
+        runs, n_runs = _doubles(run_medians)
+        context.check(lib.perfbudget_compare_runs(context.handle, base, n_base, now, n_now, runs,
+                                                  n_runs, options, out))
     return Comparison._from_c(out)
 
 
@@ -661,6 +666,12 @@ class Result:
         """The version of the benchmarked code (a test source hash, a CMake VERSION)."""
         return _text(lib.perfbudget_result_identity(self._handle))
 
+    def set_mode(self, mode: str) -> None:
+        """Mark the result as measured in "time" or "instructions" mode."""
+        value = _enum_value(lib.perfbudget_mode_name, mode, 2)
+        if lib.perfbudget_result_set_mode(self._handle, value) != lib.PERFBUDGET_OK:
+            raise ValueError(f"unknown mode {mode!r}")
+
     def set_identity(self, identity: str) -> None:
         if lib.perfbudget_result_set_identity(self._handle, _bytes(identity)) != lib.PERFBUDGET_OK:
             raise MemoryError("perfbudget_result_set_identity")
@@ -718,6 +729,63 @@ class Result:
             out.append({"metric": _text(metric[0]), "change_pct": c.change_pct,
                         "outcome": _text(lib.perfbudget_outcome_name(c.outcome)),
                         "regressed": bool(c.regressed)})
+        return out
+
+    def conclude(self, *, budget: Optional[Budget] = None, budget_name: Optional[str] = None,
+                 regression: bool = False, baseline: Sequence["Result"] = (),
+                 baseline_note: Optional[str] = None, history: Optional["History"] = None,
+                 environment: Optional[str] = None, branch: Optional[str] = None,
+                 baseline_run: int = 0, threshold: Optional[float] = None,
+                 critical: Optional[float] = None, statistic: Optional[str] = None) -> str:
+        """Judge against the budget and, with regression, the baseline, in the core's one
+        judging stage (perfbudget_result_conclude); the verdict record stays with the result.
+        Returns the test status: "pass", "fail" or "skip"."""
+        context = _context()
+        options = ffi.new("perfbudget_conclude_options *")
+        lib.perfbudget_conclude_options_init(options)
+        keep: list[Any] = []  # the C strings and arrays must live through the call
+
+        def text(value: Optional[str]) -> Any:
+            if value is None:
+                return ffi.NULL
+            keep.append(ffi.new("char[]", value.encode("utf-8")))
+            return keep[-1]
+
+        if budget is not None:
+            options.budget = budget._handle
+            self._budget = budget  # the verdicts borrow from it
+        options.budget_name = text(budget_name)
+        options.regression = int(regression)
+        handles = ffi.new("perfbudget_result *[]", [b._handle for b in baseline] or 1)
+        options.baseline = handles if baseline else ffi.NULL
+        options.baseline_count = len(baseline)
+        options.baseline_note = text(baseline_note)
+        if history is not None:
+            options.history = history._handle
+            options.environment = text(environment)
+            options.branch = text(branch)
+        options.baseline_run = baseline_run
+        options.threshold_pct = math.nan if threshold is None else float(threshold)
+        options.critical_pct = math.nan if critical is None else float(critical)
+        if statistic is not None:
+            options.statistic = _enum_value(lib.perfbudget_statistic_name, statistic, 5)
+        context.check(lib.perfbudget_result_conclude(context.handle, self._handle, options))
+        return self.test_status()
+
+    @property
+    def latency_comparison(self) -> Optional[Comparison]:
+        """The latency comparison of the verdict record (perfbudget_result_conclude)."""
+        record = lib.perfbudget_result_latency_comparison(self._handle)
+        return None if record == ffi.NULL else Comparison._from_c(record)
+
+    @property
+    def notes(self) -> list[tuple[str, str]]:
+        """The verdict record's notes: (kind, text), e.g. ("machine_busier", "this run had ...")."""
+        kind = ffi.new("perfbudget_note_kind *")
+        out = []
+        for i in range(lib.perfbudget_result_note_count(self._handle)):
+            note = lib.perfbudget_result_note_at(self._handle, i, kind)
+            out.append((_text(lib.perfbudget_note_kind_name(kind[0])), _text(note)))
         return out
 
     def set_failed(self, message: str) -> None:

@@ -202,6 +202,7 @@ class PerfSession:
         self.environment = environment_fingerprint(
             f"{platform.python_implementation()} {platform.python_version()}")
         self.baseline: dict[str, Result] = {}
+        self.baseline_results: list[Result] = []  # every result, both modes: the core chooses
         self.baseline_from_history = False
         self.baseline_run = 0  # the baseline's run in the history (0: each benchmark's latest)
         self.branch: Optional[str] = None
@@ -290,7 +291,7 @@ class PerfSession:
                     raise pytest.UsageError(f"{self.settings.source('baseline')}: baseline file "
                                             f"{candidate} does not exist")
                 try:
-                    self.baseline = {r.name: r for r in Result.load_json(candidate)}
+                    self._set_baseline(Result.load_json(candidate))
                 except PerfbudgetError as error:
                     raise pytest.UsageError(f"cannot read the baseline {candidate}: {error}") from None
                 return
@@ -309,7 +310,7 @@ class PerfSession:
                 self.baseline_note = (f"no earlier run on this environment and branch "
                                       f"{branch or '(none)'} in {shown}: nothing to compare with; "
                                       f"this run becomes the baseline of the next")
-            self.baseline = {r.name: r for r in results}
+            self._set_baseline(results)
             return
         if spec == "merge-base":
             if not git["merge_base"]:
@@ -328,9 +329,13 @@ class PerfSession:
                 f"environment, so a comparison would measure the machines, not the code "
                 f"(baseline: {record['environment']}; here: {self.environment}); set "
                 f"PERFBUDGET_FORCE=1 to compare anyway")
-        self.baseline = {r.name: r for r in history.load_run(run_id)}
+        self._set_baseline(history.load_run(run_id))
         self.baseline_run = run_id
         self.baseline_label = f"{why} ({shown})"
+
+    def _set_baseline(self, results: list[Result]) -> None:
+        self.baseline_results = results
+        self.baseline = {r.name: r for r in results}
 
     def _shown(self, path: Path) -> str:
         with contextlib.suppress(ValueError):
@@ -556,48 +561,35 @@ class PerfSession:
         perf.records.clear()  # the children recorded them
 
     def _judge(self, context: MeasureContext, measurement: Measurement) -> Verdict:
+        """The core's one judging stage (perfbudget_result_conclude) on this measurement; the
+        record it keeps with the result is what the test, the reports and the files show."""
         result = measurement.result
         assert result is not None
         budget_name, effective = context.budget_choice(measurement.name)
         settings = resolve(self.config, marker=context.marker, nodeid=context.nodeid,
                            budget=effective, budget_file=self._budget_name())
-        worst = "pass"
-        if self.budget is not None and result.status == "ok":
-            worst = result.judge(self.budget, budget_name)
-        comparison: Optional[Comparison] = None
-        note = ""
         result.set_identity(context.identity)
-        if settings.regression and result.status == "ok":
-            base = self.baseline.get(measurement.name)
-            if self.baseline_note:
-                note = self.baseline_note
-            elif base is None or not base.samples:
-                note = "new: the baseline has no samples of it"
-            elif base.mode != result.mode:
-                note = (f"the baseline was measured in {base.mode} mode, this in {result.mode} "
-                        "mode; nothing to compare")
-            elif base.identity != result.identity:
-                note = ("new series: the test's code changed since the baseline, so it is not "
-                        "compared with measurements of different code")
-            else:
-                try:
-                    # in instructions mode the times are valgrind's: only the counts compare
-                    if result.mode == "time":
-                        comparison = result.compare_with(base, threshold=settings.threshold,
-                                                         critical=settings.critical,
-                                                         statistic=settings.statistic,
-                                                         run_medians=self._run_medians(result))
-                    # memory, CPU, throughput, instructions: kept with the result
-                    history = self._open_history() if self.baseline_from_history else None
-                    result.compare_metrics(base, history, self.environment, self.branch,
-                                           self.baseline_run, self.budget, budget_name,
-                                           settings.threshold)
-                except PerfbudgetError as error:
-                    note = f"cannot compare with the baseline: {error}"
-        status = result.test_status(comparison)
-        report = result.report(comparison)
+        note = ""
+        history = None
+        if settings.regression and self.baseline_from_history:
+            history = self._open_history()  # earlier runs: the spread between runs
+        try:
+            result.conclude(budget=self.budget, budget_name=budget_name,
+                            regression=settings.regression, baseline=self.baseline_results,
+                            baseline_note=self.baseline_note or None, history=history,
+                            environment=self.environment, branch=self.branch,
+                            baseline_run=self.baseline_run, threshold=settings.threshold,
+                            critical=settings.critical, statistic=settings.statistic)
+        except PerfbudgetError as error:
+            note = f"cannot judge: {error}"
+        worst = _worst_limit(result.verdicts)
+        comparison = result.latency_comparison
+        status = result.test_status()
+        report = result.report()  # the record's notes included
         if note:
             report = report.rstrip("\n") + f"\n  note: {note}\n"
+        elif result.notes:
+            note = result.notes[0][1]  # the record's first note: "new: ..." marks a new series
         record = {
             "name": measurement.name,
             "nodeid": context.nodeid,
@@ -840,6 +832,12 @@ class PerfSession:
             reporter.write_line(f"note: {self.baseline_note}")
         for note in self.notes:
             reporter.write_line(note)
+
+
+def _worst_limit(verdicts: Sequence[dict[str, Any]]) -> str:
+    """The worst status of the budget's limits: "fail", "warn", "unavailable" or "pass"."""
+    statuses = {verdict["status"] for verdict in verdicts}
+    return next((s for s in ("fail", "warn", "unavailable") if s in statuses), "pass")
 
 
 def _group_of(item: pytest.Item) -> str:

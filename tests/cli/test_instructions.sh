@@ -38,7 +38,7 @@ check "times are not judged" grep -q "instructions mode: .* are not judged" "$wo
 
 COUNTED_STEPS=1000 "$suite" --ctest --baseline "$work/base.json" --min-time 10ms >"$work/timed" 2>&1
 check "a timed run is not compared with a counted baseline" \
-  grep -q "the baseline was measured in instructions mode, this in time mode" "$work/timed"
+  grep -q "the baseline measured this benchmark only in instructions mode, this run is in time mode" "$work/timed"
 
 "$suite" --mode cycles >"$work/bad" 2>&1
 check "an unknown mode is a usage error" test $? -eq 2

@@ -206,7 +206,9 @@ PERFBUDGET_API int perfbudget_detect_steps(perfbudget_context *ctx, const double
 
 /** Compare the figures a result measured once per run (peak memory, CPU, throughput,
  *  instructions per iteration) with the baseline and keep the comparisons with the result
- *  (perfbudget_result_add_comparison). The baseline's values come from the history (the
+ *  (perfbudget_result_add_comparison). Instruction counts are always compared; memory, CPU
+ *  share and throughput, which depend on the machine and the process, only when the budget's
+ *  regression.per_metric names them. The baseline's values come from the history (the
  *  benchmark's last 10 runs of the same code on environment and branch up to run up_to; 0: up
  *  to the newest), else from the baseline result alone. Thresholds: regression.per_metric of
  *  the budget (settings, may be NULL), else threshold_pct; critical as the budget says, else

@@ -12,6 +12,7 @@
 #include "perfbudget/report.h"
 #include "perfbudget/budget.h"
 #include "perfbudget/history.h"
+#include "perfbudget/verdict.h"
 #include "perfbudget/interleave.h"
 
 #endif

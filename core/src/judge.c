@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/* The judging stage: budget limits, the baseline of the same benchmark and mode, the latency
+ * against the noise of the samples and of the runs, the machine's state, and the record of it
+ * all kept with the result. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const note_kind_names[] = {"baseline",       "new_series", "other_mode",
+                                              "code_changed",   "machine_busier", "cpu_time",
+                                              "not_compared",   "run_spread"};
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+const char *perfbudget_note_kind_name(perfbudget_note_kind kind) {
+    return (size_t)kind < COUNT(note_kind_names) ? note_kind_names[kind] : NULL;
+}
+
+int perfbudget_note_kind_parse(const char *name, perfbudget_note_kind *out) {
+    for (size_t i = 0; name != NULL && out != NULL && i < COUNT(note_kind_names); i++)
+        if (strcmp(name, note_kind_names[i]) == 0) {
+            *out = (perfbudget_note_kind)i;
+            return PERFBUDGET_OK;
+        }
+    return PERFBUDGET_EINVAL;
+}
+
+void perfbudget__notes_clear(perfbudget__notes *notes) {
+    for (size_t i = 0; i < notes->count; i++) free(notes->items[i].text);
+    free(notes->items);
+    notes->items = NULL;
+    notes->count = 0;
+}
+
+int perfbudget__notes_add(perfbudget_context *ctx, perfbudget__notes *notes,
+                          perfbudget_note_kind kind, const char *text) {
+    struct perfbudget__note *grown = realloc(notes->items, (notes->count + 1) * sizeof *grown);
+    char *copy = perfbudget__strdup(text);
+    if (grown != NULL) notes->items = grown;
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    notes->items[notes->count++] = (struct perfbudget__note){kind, copy};
+    return PERFBUDGET_OK;
+}
+
+size_t perfbudget_result_note_count(const perfbudget_result *result) {
+    return result ? perfbudget__result_notes(result)->count : 0;
+}
+
+const char *perfbudget_result_note_at(const perfbudget_result *result, size_t index,
+                                      perfbudget_note_kind *kind) {
+    if (result == NULL || index >= perfbudget__result_notes(result)->count) return NULL;
+    const struct perfbudget__note *note = &perfbudget__result_notes(result)->items[index];
+    if (kind != NULL) *kind = note->kind;
+    return note->text;
+}
+
+int perfbudget_result_add_note(perfbudget_context *ctx, perfbudget_result *result,
+                               perfbudget_note_kind kind, const char *text) {
+    if (result == NULL || text == NULL || perfbudget_note_kind_name(kind) == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "add_note: NULL argument or unknown kind");
+    return perfbudget__notes_add(ctx, perfbudget__result_notes(result), kind, text);
+}
+
+const perfbudget_comparison *perfbudget_result_latency_comparison(const perfbudget_result *result) {
+    /* The latency is the one comparison in nanoseconds. */
+    for (size_t i = 0; i < perfbudget_result_comparison_count(result); i++) {
+        perfbudget_unit unit;
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(result, i, NULL, &unit, &c);
+        if (unit == PERFBUDGET_UNIT_NS) return c;
+    }
+    return NULL;
+}
+
+void perfbudget_conclude_options_init(perfbudget_conclude_options *opts) {
+    if (opts == NULL) return;
+    memset(opts, 0, sizeof *opts);
+    opts->threshold_pct = opts->critical_pct = NAN;
+    opts->statistic = -1;
+}
+
+/* ---- the budget entry a result is judged by -------------------------------------------------- */
+
+enum { MAX_CANDIDATES = 16, NAME_SIZE = 1024 };
+
+/* Strip one trailing "[...]" group (a pytest parameter or a measurement's name); 0 when none. */
+static int strip_brackets(char *name) {
+    size_t length = strlen(name);
+    if (length < 2 || name[length - 1] != ']') return 0;
+    int depth = 0;
+    for (size_t i = length; i-- > 0;) {
+        if (name[i] == ']') depth++;
+        else if (name[i] == '[' && --depth == 0) {
+            if (i == 0) return 0;
+            name[i] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The names a result answers to, most specific first: its own, without each trailing bracket
+ * group in turn (a named measurement's node id, then the test's), then the same for the part
+ * after the last "::" (pytest's test name, then its function's name). */
+static size_t candidate_names(const char *name, char names[][NAME_SIZE]) {
+    size_t n = 0;
+    const char *last = NULL;
+    for (const char *p = strstr(name, "::"); p != NULL; p = strstr(p + 2, "::")) last = p + 2;
+    const char *starts[2] = {name, last};
+    for (size_t s = 0; s < 2 && starts[s] != NULL; s++) {
+        if (strlen(starts[s]) >= NAME_SIZE) continue;
+        snprintf(names[n], NAME_SIZE, "%s", starts[s]);
+        n++;
+        while (n < MAX_CANDIDATES) {
+            snprintf(names[n], NAME_SIZE, "%s", names[n - 1]);
+            if (!strip_brackets(names[n])) break;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The chosen name goes to chosen (NAME_SIZE bytes); *effective is its budget. */
+static int choose_budget(const perfbudget_budget *budget, const char *name, const char *explicit_name,
+                         char *chosen, perfbudget_effective_budget *effective) {
+    if (explicit_name != NULL) {
+        snprintf(chosen, NAME_SIZE, "%s", explicit_name);
+        return perfbudget_budget_resolve(budget, explicit_name, effective);
+    }
+    char (*candidates)[NAME_SIZE] = malloc(MAX_CANDIDATES * sizeof *candidates);
+    if (candidates == NULL) return PERFBUDGET_ENOMEM;
+    size_t n = candidate_names(name, candidates);
+    int found = 0;
+    for (int pass = 0; pass < 2 && !found; pass++)
+        for (size_t i = 0; i < n && !found; i++) {
+            perfbudget_effective_budget e;
+            if (perfbudget_budget_resolve(budget, candidates[i], &e) != PERFBUDGET_OK) continue;
+            if (pass == 0 ? e.exact : e.entry != NULL) {
+                snprintf(chosen, NAME_SIZE, "%s", candidates[i]);
+                *effective = e;
+                found = 1;
+            }
+        }
+    free(candidates);
+    if (found) return PERFBUDGET_OK;
+    snprintf(chosen, NAME_SIZE, "%s", name);
+    return perfbudget_budget_resolve(budget, name, effective);
+}
+
+/* ---- the comparison with the baseline ------------------------------------------------------- */
+
+/* How much of a CPU a run had below which, against its baseline's, the machine is taken to have
+ * been busier: well outside the few percent that a quiet machine's CPU share varies by. */
+#define BUSIER_SHARE_RATIO 0.85
+
+static double median_of_finite(const double *values, size_t n) {
+    double *copy = malloc((n ? n : 1) * sizeof *copy);
+    size_t k = 0;
+    for (size_t i = 0; copy != NULL && i < n; i++)
+        if (isfinite(values[i])) copy[k++] = values[i];
+    double median = NAN;
+    if (copy != NULL && k > 0) {
+        perfbudget__sort(copy, k, NULL);
+        median = perfbudget__quantile_sorted(copy, k, 0.5);
+    }
+    free(copy);
+    return median;
+}
+
+/* The statistic of the benchmark's earlier runs for the spread between runs, without the runs
+ * the machine disturbed (a CPU share well below the runs' usual one): a noisy week must not
+ * widen the band until a real regression hides in it. */
+static int earlier_runs(perfbudget_context *ctx, const perfbudget_conclude_options *o,
+                        const perfbudget_result *result, double **out, size_t *count,
+                        size_t *left_out) {
+    *out = NULL;
+    *count = *left_out = 0;
+    if (o->history == NULL || o->environment == NULL) return PERFBUDGET_OK;
+    double *medians = NULL, *shares = NULL;
+    size_t n = 0;
+    int code = perfbudget__history_run_levels(o->history, perfbudget_result_name(result),
+                                              perfbudget_result_identity(result), o->environment,
+                                              o->branch, o->baseline_run, 10, &medians, &shares, &n);
+    if (code != PERFBUDGET_OK) return code;
+    double usual = median_of_finite(shares, n);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(usual) && isfinite(shares[i]) && shares[i] < BUSIER_SHARE_RATIO * usual) {
+            (*left_out)++;
+            continue;
+        }
+        medians[kept++] = medians[i];
+    }
+    free(shares);
+    (void)ctx;
+    *out = medians;
+    *count = kept;
+    return PERFBUDGET_OK;
+}
+
+/* Threshold, critical threshold and statistic: the option, else the budget's latency entry of
+ * regression.per_metric, else its threshold, else 5 %. */
+static void latency_options(const perfbudget_conclude_options *o,
+                            const perfbudget_regression_settings *r,
+                            perfbudget_compare_options *opts) {
+    perfbudget_compare_options_init(opts);
+    if (r != NULL) {
+        if (!isnan(r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY]))
+            opts->threshold_pct = r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY];
+        else if (!isnan(r->threshold_pct))
+            opts->threshold_pct = r->threshold_pct;
+        if (!isnan(r->critical_pct)) opts->critical_pct = r->critical_pct;
+        if (r->statistic >= 0) opts->statistic = (perfbudget_statistic)r->statistic;
+    }
+    if (!isnan(o->threshold_pct)) opts->threshold_pct = o->threshold_pct;
+    if (!isnan(o->critical_pct)) opts->critical_pct = o->critical_pct;
+    if (perfbudget_statistic_name((perfbudget_statistic)o->statistic) != NULL)
+        opts->statistic = (perfbudget_statistic)o->statistic;
+    if (opts->critical_pct > 0.0 && opts->critical_pct < opts->threshold_pct)
+        opts->critical_pct = 0.0; /* a threshold raised past it: twice the threshold */
+}
+
+/* CPU-time samples of a result, when it has them for every sample. */
+static const double *cpu_samples_of(const perfbudget_result *result, size_t n_samples) {
+    /* TODO(cpu-samples): perfbudget_result_cpu_samples() lands with the per-sample CPU time. */
+    (void)result;
+    (void)n_samples;
+    return NULL;
+}
+
+static int add_note(perfbudget_context *ctx, perfbudget_result *result, perfbudget_note_kind kind,
+                    const char *fmt, ...) PERFBUDGET__PRINTF(4, 5);
+
+static int add_note(perfbudget_context *ctx, perfbudget_result *result, perfbudget_note_kind kind,
+                    const char *fmt, ...) {
+    char text[1024];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(text, sizeof text, fmt, args);
+    va_end(args);
+    return perfbudget__notes_add(ctx, perfbudget__result_notes(result), kind, text);
+}
+
+static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_options *o,
+                           perfbudget_result *result, const perfbudget_result *base,
+                           const perfbudget_compare_options *opts) {
+    size_t n_base = 0, n_current = 0;
+    const double *base_samples = perfbudget_result_samples(base, &n_base);
+    const double *samples = perfbudget_result_samples(result, &n_current);
+    double *runs = NULL;
+    size_t n_runs = 0, left_out = 0;
+    int code = earlier_runs(ctx, o, result, &runs, &n_runs, &left_out);
+    if (code != PERFBUDGET_OK) return code;
+    /* The machine's state: the share of a CPU each run had while measuring. */
+    double share_base = perfbudget_result_metrics(base)->cpu_utilization;
+    double share_now = perfbudget_result_metrics(result)->cpu_utilization;
+    int busier = isfinite(share_base) && isfinite(share_now) && share_base > 0.0 &&
+                 share_now < BUSIER_SHARE_RATIO * share_base;
+    const double *cpu_base = cpu_samples_of(base, n_base);
+    const double *cpu_now = cpu_samples_of(result, n_current);
+    int by_cpu = busier && cpu_base != NULL && cpu_now != NULL;
+    perfbudget_compare_options effective = *opts;
+    effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
+    perfbudget_comparison c;
+    /* On CPU time the spread between runs still applies: it is the code's, relative. */
+    code = by_cpu ? perfbudget_compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
+                                            &effective, &c)
+                  : perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, runs,
+                                            n_runs, &effective, &c);
+    perfbudget_free(runs);
+    if (code != PERFBUDGET_OK) return code;
+    const char *statistic = perfbudget_statistic_name(opts->statistic);
+    char metric[64];
+    snprintf(metric, sizeof metric, "%s%s", statistic, by_cpu ? " cpu time" : "");
+    if (by_cpu) {
+        code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
+                        "judged on CPU time: this run had %.1f %% of a CPU, the baseline %.1f %%; "
+                        "the machine was busier, so wall time would measure it, not the code",
+                        100.0 * share_now, 100.0 * share_base);
+    } else if (busier && (c.outcome == PERFBUDGET_OUTCOME_REGRESSION ||
+                          c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) {
+        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
+                        "this run had %.1f %% of a CPU, the baseline %.1f %%: the machine was "
+                        "busier, so the change of %+.1f %% may be the machine's; inconclusive",
+                        100.0 * share_now, 100.0 * share_base, c.change_pct);
+        c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+        c.severity = PERFBUDGET_SEVERITY_NONE;
+        c.regressed = 0;
+    }
+    if (code == PERFBUDGET_OK && left_out > 0)
+        code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
+                        "%zu of the earlier runs were left out of the spread between runs: the "
+                        "machine was busy while they ran", left_out);
+    if (code == PERFBUDGET_OK)
+        code = perfbudget_result_add_comparison(ctx, result, metric, PERFBUDGET_UNIT_NS, &c);
+    return code;
+}
+
+/* The baseline's result of the same benchmark and mode; notes say why there is none. */
+static int find_baseline(perfbudget_context *ctx, const perfbudget_conclude_options *o,
+                         perfbudget_result *result, const perfbudget_result **out) {
+    *out = NULL;
+    const char *name = perfbudget_result_name(result);
+    perfbudget_mode mode = perfbudget_result_mode(result);
+    const perfbudget_result *other_mode = NULL;
+    for (size_t i = 0; i < o->baseline_count && *out == NULL; i++) {
+        const perfbudget_result *b = o->baseline[i];
+        if (strcmp(perfbudget_result_name(b), name) != 0) continue;
+        if (perfbudget_result_mode(b) == mode) *out = b;
+        else other_mode = b;
+    }
+    size_t n = 0;
+    const perfbudget_result *found = *out;
+    if (found != NULL) perfbudget_result_samples(found, &n);
+    if (found != NULL && perfbudget_result_status(found) == PERFBUDGET_RUN_OK && n > 0) {
+        if (strcmp(perfbudget_result_identity(found), perfbudget_result_identity(result)) == 0)
+            return PERFBUDGET_OK;
+        *out = NULL;
+        return add_note(ctx, result, PERFBUDGET_NOTE_CODE_CHANGED,
+                        "new series: the benchmarked code changed since the baseline (version "
+                        "'%s', now '%s'), so it is not compared with measurements of other code",
+                        perfbudget_result_identity(found), perfbudget_result_identity(result));
+    }
+    *out = NULL;
+    if (other_mode != NULL)
+        return add_note(ctx, result, PERFBUDGET_NOTE_OTHER_MODE,
+                        "the baseline measured this benchmark only in %s mode, this run is in %s "
+                        "mode: nothing to compare (save a baseline in %s mode)",
+                        perfbudget_mode_name(perfbudget_result_mode(other_mode)),
+                        perfbudget_mode_name(mode), perfbudget_mode_name(mode));
+    return add_note(ctx, result, PERFBUDGET_NOTE_NEW_SERIES,
+                    "new: the baseline has no result of this benchmark");
+}
+
+int perfbudget_result_conclude(perfbudget_context *ctx, perfbudget_result *result,
+                               const perfbudget_conclude_options *o) {
+    if (result == NULL || o == NULL || (o->baseline == NULL && o->baseline_count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "conclude: NULL argument");
+    /* Without a regression check, the comparisons a result file brought along stay. */
+    if (o->regression) perfbudget__result_clear_record(result);
+    if (perfbudget_result_status(result) != PERFBUDGET_RUN_OK) return PERFBUDGET_OK;
+    char chosen[NAME_SIZE];
+    perfbudget_effective_budget effective;
+    const perfbudget_regression_settings *settings = NULL;
+    int code = PERFBUDGET_OK;
+    if (o->budget != NULL) {
+        code = choose_budget(o->budget, perfbudget_result_name(result), o->budget_name, chosen,
+                             &effective);
+        if (code == PERFBUDGET_ENOMEM) return perfbudget__fail(ctx, code, "out of memory");
+        if (code == PERFBUDGET_OK) {
+            settings = &effective.regression;
+            code = perfbudget_result_judge(ctx, result, o->budget, chosen, NULL);
+        }
+        if (code != PERFBUDGET_OK) return code;
+    }
+    if (!o->regression) return PERFBUDGET_OK;
+    if (o->baseline_note != NULL && o->baseline_note[0] != '\0') {
+        code = add_note(ctx, result, PERFBUDGET_NOTE_BASELINE, "%s", o->baseline_note);
+        if (code != PERFBUDGET_OK || o->baseline_count == 0) return code;
+    }
+    const perfbudget_result *base;
+    code = find_baseline(ctx, o, result, &base);
+    if (code != PERFBUDGET_OK || base == NULL) return code;
+    perfbudget_compare_options opts;
+    latency_options(o, settings, &opts);
+    /* In instructions mode the times are the counting tool's: only the counts compare. */
+    if (perfbudget_result_mode(result) == PERFBUDGET_MODE_TIME)
+        code = compare_latency(ctx, o, result, base, &opts);
+    if (code == PERFBUDGET_OK)
+        code = perfbudget_result_compare_metrics(ctx, result, base, o->history, o->environment,
+                                                 o->branch, o->baseline_run, settings,
+                                                 opts.threshold_pct);
+    if (code == PERFBUDGET_EIO || code == PERFBUDGET_EDOMAIN || code == PERFBUDGET_ENODATA) {
+        /* The limits stand; the record says why there is no comparison. */
+        return add_note(ctx, result, PERFBUDGET_NOTE_NOT_COMPARED,
+                        "cannot compare with the baseline: %s", perfbudget_errmsg(ctx));
+    }
+    return code;
+}
