@@ -66,6 +66,9 @@ static const char *const migrations[] = {
     /* 1 -> 2: the stages a benchmark timed (JSON array, as in result files; NULL: none). Their
      * trace events stay in result files: a timeline per run would outgrow the history. */
     "ALTER TABLE results ADD COLUMN stages TEXT;",
+    /* 2 -> 3: the CPU time of each sample, like samples (NULL: not measured, and every result
+     * recorded before). */
+    "ALTER TABLE results ADD COLUMN cpu_samples BLOB;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
@@ -423,9 +426,11 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
                          const perfbudget_result *r) {
     int64_t bench = benchmark_id(h, perfbudget_result_name(r), perfbudget_result_identity(r));
     if (bench < 0) return db_fail(h, "recording a benchmark");
-    size_t n;
+    size_t n, cpu_n;
     const double *samples = perfbudget_result_samples(r, &n);
+    const double *cpu_samples = perfbudget_result_cpu_samples(r, &cpu_n);
     unsigned char *blob = malloc(n ? 8 * n : 1);
+    unsigned char *cpu_blob = cpu_samples != NULL ? malloc(cpu_n ? 8 * cpu_n : 1) : NULL;
     json_t *metrics = perfbudget__metrics_json(perfbudget_result_metrics(r));
     json_t *custom = perfbudget__custom_metrics_json(r);
     perfbudget__stages *timed = perfbudget__result_stages((perfbudget_result *)r);
@@ -438,7 +443,7 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
     json_decref(custom);
     int code = PERFBUDGET_OK;
     if (blob == NULL || metrics_text == NULL || custom_text == NULL ||
-        (timed->stage_count > 0 && stages_text == NULL)) {
+        (timed->stage_count > 0 && stages_text == NULL) || (cpu_samples != NULL && cpu_blob == NULL)) {
         code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history: out of memory");
     } else {
         encode_samples(samples, n, blob);
@@ -460,6 +465,12 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
         else sqlite3_bind_null(stmt, 11);
         if (stages_text) sqlite3_bind_text(stmt, 12, stages_text, -1, SQLITE_STATIC);
         else sqlite3_bind_null(stmt, 12);
+        if (cpu_blob != NULL) {
+            encode_samples(cpu_samples, cpu_n, cpu_blob);
+            sqlite3_bind_blob(stmt, 13, cpu_blob, (int)(8 * cpu_n), SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(stmt, 13);
+        }
         int step = sqlite3_step(stmt);
         if (step == SQLITE_CONSTRAINT)
             code = perfbudget__fail(h->ctx, PERFBUDGET_EINVAL,
@@ -469,6 +480,7 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
             code = db_fail(h, "recording a result");
     }
     free(blob);
+    free(cpu_blob);
     free(metrics_text);
     free(custom_text);
     free(stages_text);
@@ -496,8 +508,8 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
                            -1, &run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db,
                            "INSERT INTO results(run_id, benchmark_id, status, message, n, median, "
-                           "p95, samples, metrics, custom_metrics, verdict, stages) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           "p95, samples, metrics, custom_metrics, verdict, stages, cpu_samples) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                            -1, &result, NULL) != SQLITE_OK) {
         code = db_fail(h, "preparing a run");
     } else {
@@ -579,7 +591,8 @@ int perfbudget_history_run(perfbudget_history *h, int64_t run_id, perfbudget_run
 
 /* What load_result reads, by position, from a row of results r joined with benchmarks b. */
 #define RESULT_COLUMNS \
-    "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages"
+    "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages, " \
+    "r.cpu_samples"
 
 static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_result **out) {
     const char *name = (const char *)sqlite3_column_text(stmt, 0);
@@ -614,6 +627,23 @@ static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_res
                                       sizeof why) != 0))
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged stages of %s",
                                 h->path, name);
+    /* CPU samples: NULL when not measured; a blob of another length than samples is damage. */
+    const unsigned char *cpu_blob = sqlite3_column_blob(stmt, 8);
+    size_t cpu_bytes = (size_t)sqlite3_column_bytes(stmt, 8);
+    if (code == PERFBUDGET_OK && sqlite3_column_type(stmt, 8) != SQLITE_NULL) {
+        double *cpu = cpu_bytes == 8 * n ? malloc(n ? n * sizeof *cpu : 1) : NULL;
+        if (cpu_bytes != 8 * n)
+            code = perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                    "history %s: damaged CPU samples of %s (%zu bytes for %zu "
+                                    "samples)", h->path, name, cpu_bytes, n);
+        else if (cpu == NULL)
+            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+        else {
+            for (size_t i = 0; i < n; i++) cpu[i] = decode_sample(cpu_blob + 8 * i);
+            code = perfbudget_result_set_cpu_samples(h->ctx, *out, cpu, n);
+        }
+        free(cpu);
+    }
     json_decref(stages_json);
     json_decref(metrics_json);
     json_decref(custom_json);

@@ -50,8 +50,10 @@ int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, ch
 void perfbudget__sort(double *values, size_t n, double *scratch);
 /* Speed correction: the reference time of n > 0 timings of the reference loop (sorts them). */
 double perfbudget__reference_time(double *times, size_t n);
-/* Scales each sample by the run's reference time over the timing after it; returns the former. */
-double perfbudget__speed_correct(double *samples, const double *times, size_t n);
+/* Scales each sample, and its CPU sample (cpu_samples may be NULL), by the run's reference time
+ * over the timing after it; returns the former. */
+double perfbudget__speed_correct(double *samples, double *cpu_samples, const double *times,
+                                 size_t n);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */
 int perfbudget__sorted_copy(perfbudget_context *ctx, const double *samples, size_t n,
                             const char *what, double **out);

@@ -36,6 +36,7 @@ void perfbudget_command_options_init(perfbudget_command_options *opts) {
 
 typedef struct one_run {
     double wall_ns, cpu_ns, peak_rss_bytes;
+    double involuntary_switches, voluntary_switches; /* the child's, from wait4() */
     char reason[256]; /* empty when the run succeeded */
 } one_run;
 
@@ -327,6 +328,8 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     out->cpu_ns = (double)usage.ru_utime.tv_sec * 1e9 + (double)usage.ru_utime.tv_usec * 1e3 +
                   (double)usage.ru_stime.tv_sec * 1e9 + (double)usage.ru_stime.tv_usec * 1e3;
     out->peak_rss_bytes = (double)usage.ru_maxrss * 1024.0;
+    out->involuntary_switches = (double)usage.ru_nivcsw;
+    out->voluntary_switches = (double)usage.ru_nvcsw;
     if (!exited)
         snprintf(out->reason, sizeof out->reason, "timed out after %.3g s (process group killed)",
                  (double)opts->timeout_ns / 1e9);
@@ -365,10 +368,15 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     if (opts->runs == 0)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: runs must be >= 1");
     double *samples = malloc(opts->runs * sizeof *samples);
-    if (samples == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    double *cpu_samples = malloc(opts->runs * sizeof *cpu_samples); /* the child's user + sys */
+    if (samples == NULL || cpu_samples == NULL) {
+        free(samples);
+        free(cpu_samples);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
     perfbudget_metrics metrics;
     perfbudget_metrics_init(&metrics);
-    double cpu_total = 0, wall_total = 0, peak = 0;
+    double cpu_total = 0, wall_total = 0, peak = 0, involuntary = 0, voluntary = 0;
     char reason[400] = "";
     char *output = NULL;
     uint32_t measured = 0;
@@ -393,7 +401,11 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         }
         close(fd);
         if (code != PERFBUDGET_OK || i < opts->warmup_runs) continue;
-        samples[measured++] = run.wall_ns;
+        /* One iteration per run: the per-iteration figures are the run's own. */
+        samples[measured] = run.wall_ns;
+        cpu_samples[measured++] = run.cpu_ns;
+        involuntary += run.involuntary_switches;
+        voluntary += run.voluntary_switches;
         cpu_total += run.cpu_ns;
         wall_total += run.wall_ns;
         if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
@@ -406,6 +418,8 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         metrics.cpu_ns_per_iteration = cpu_total / measured;
         metrics.cpu_utilization = wall_total > 0 ? cpu_total / wall_total : NAN;
         metrics.peak_rss_bytes = peak;
+        metrics.involuntary_switches = involuntary;
+        metrics.voluntary_switches = voluntary;
         perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
         metrics.clock_overhead_ns = clock.overhead_ns;
         metrics.clock_resolution_ns = clock.resolution_ns;
@@ -415,6 +429,13 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
                                      reason[0] ? PERFBUDGET_RUN_FAILED : PERFBUDGET_RUN_OK, reason,
                                      out);
     free(samples);
+    if (code == PERFBUDGET_OK &&
+        (code = perfbudget_result_set_cpu_samples(ctx, *out, cpu_samples, measured)) !=
+            PERFBUDGET_OK) {
+        perfbudget_result_free(*out);
+        *out = NULL;
+    }
+    free(cpu_samples);
     if (code == PERFBUDGET_OK)
         perfbudget__result_take_output(*out, output);
     else

@@ -44,7 +44,9 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
                    {"instructions_per_iteration", m->instructions_per_iteration},
                    {"cycles_per_iteration", m->cycles_per_iteration},
                    {"items_per_second", m->items_per_second},
-                   {"bytes_per_second", m->bytes_per_second}};
+                   {"bytes_per_second", m->bytes_per_second},
+                   {"involuntary_switches", m->involuntary_switches},
+                   {"voluntary_switches", m->voluntary_switches}};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
         if (figures[i].value < 0) { /* NaN (unavailable) compares false */
             snprintf(buf, size, "%s must not be negative (%g)", figures[i].name, figures[i].value);
@@ -73,6 +75,10 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
     /* Only results measured with speed correction carry it, so other files stay as they were. */
     if (object != NULL && isfinite(m->reference_ns))
         json_object_set_new(object, "reference_ns", json_real(m->reference_ns));
+    if (object != NULL) {
+        json_object_set_new(object, "involuntary_switches", number(m->involuntary_switches));
+        json_object_set_new(object, "voluntary_switches", number(m->voluntary_switches));
+    }
     return object;
 }
 
@@ -164,10 +170,17 @@ static json_t *result_json(const perfbudget_result *r) {
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    json_t *object = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:o}", "name",
-                     perfbudget_result_name(r), "status",
+    /* Only results whose CPU time was measured per sample carry "cpu_samples". */
+    size_t cpu_count;
+    const double *cpu_samples = perfbudget_result_cpu_samples(r, &cpu_count);
+    json_t *cpu_array = cpu_samples != NULL ? json_array() : NULL;
+    for (size_t i = 0; cpu_array != NULL && i < cpu_count; i++)
+        json_array_append_new(cpu_array, number(cpu_samples[i]));
+    json_t *object = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o*, s:o, s:o, s:o, s:s, s:o, s:s, s:o}",
+                     "name", perfbudget_result_name(r), "status",
                      status_name(perfbudget_result_status(r)), "message",
-                     perfbudget_result_message(r), "unit", "ns", "samples", array, "summary",
+                     perfbudget_result_message(r), "unit", "ns", "samples", array, "cpu_samples",
+                     cpu_array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
                      perfbudget__metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
                      perfbudget__custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
@@ -331,6 +344,8 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->clock_overhead_ns = number_or_nan(m, "clock_overhead_ns");
     out->clock_resolution_ns = number_or_nan(m, "clock_resolution_ns");
     out->reference_ns = number_or_nan(m, "reference_ns");
+    out->involuntary_switches = number_or_nan(m, "involuntary_switches");
+    out->voluntary_switches = number_or_nan(m, "voluntary_switches");
 }
 
 /* What is wrong with a result file's "metrics" object, in buf; NULL when nothing is. The
@@ -342,7 +357,8 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
     static const char *const figures[] = {
         "wall_ns", "cpu_ns_per_iteration", "cpu_utilization", "peak_rss_bytes",
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
-        "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns"};
+        "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns",
+        "involuntary_switches", "voluntary_switches"};
     static const char *const signed_figures[] = {
         "memory_growth_bytes", "memory_growth_per_iteration_bytes", "memory_growth_stderr_bytes"};
     if (m == NULL || json_is_null(m)) return NULL;
@@ -376,6 +392,38 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
         }
     }
     return NULL;
+}
+
+/* A benchmark's optional "cpu_samples": absent in files that did not measure them (and in files
+ * older than them); when present, one number >= 0 per sample. */
+static int cpu_samples_from_json(perfbudget_context *ctx, const char *path, const char *name,
+                                 perfbudget_result *r, const json_t *list) {
+    if (list == NULL) return PERFBUDGET_OK;
+    size_t count = 0;
+    perfbudget_result_samples(r, &count);
+    if (!json_is_array(list))
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': \"cpu_samples\" must be an array", path, name);
+    if (json_array_size(list) != count)
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': %zu cpu_samples for %zu samples (they must "
+                                "be as many)",
+                                path, name, json_array_size(list), count);
+    double *values = malloc((count ? count : 1) * sizeof *values);
+    if (values == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        const json_t *value = json_array_get(list, i);
+        if (!json_is_number(value) || json_number_value(value) < 0) {
+            free(values);
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark '%s': cpu_samples[%zu] is not a number >= 0",
+                                    path, name, i);
+        }
+        values[i] = json_number_value(value);
+    }
+    int code = perfbudget_result_set_cpu_samples(ctx, r, values, count);
+    free(values);
+    return code;
 }
 
 /* Comparisons with a baseline, as written: the figures a report shows again. */
@@ -498,6 +546,8 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
                                 "%s: benchmark '%s': mode must be \"time\" or \"instructions\"", path,
                                 name);
     if (code == PERFBUDGET_OK) code = perfbudget_result_set_mode(*out, mode);
+    if (code == PERFBUDGET_OK)
+        code = cpu_samples_from_json(ctx, path, name, *out, json_object_get(b, "cpu_samples"));
     if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, *out, json_object_get(b, "comparisons"));
     if (code == PERFBUDGET_OK) code = notes_from_json(ctx, *out, json_object_get(b, "notes"));
     if (code == PERFBUDGET_OK &&

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* In-process benchmarks: suites, the calibrated loop, and the result of each run. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -23,6 +25,14 @@ struct perfbudget_state {
     double *samples, *rss_iterations, *rss_bytes; /* rss_* : memory after each sample */
     double *reference; /* speed_correction: the reference loop's time after each sample */
     double reference_time; /* and the run's, perfbudget__speed_correct() */
+    /* The measuring thread's CPU time of each sample, read just outside its timed span (never
+     * with a fake clock: its samples are not real time, so the CPU times would not match). */
+    double *cpu_samples;
+    int cpu_sampling;                             /* 0 with a fake clock or a failed read */
+    uint64_t batch_cpu_start_ns, batch_cpu_end_ns; /* thread CPU clock around the batch */
+    struct rusage usage_start;                    /* the thread's, when measuring starts */
+    int usage_ok;
+    double involuntary_switches, voluntary_switches; /* NaN until measuring ends */
     size_t rounds, capacity;
     uint64_t measured_iterations;
     perfbudget_cpu_times cpu_start, cpu_end;
@@ -56,6 +66,7 @@ struct perfbudget_result {
     char counters_note[PERFBUDGET__MESSAGE_SIZE];
     double *samples;
     size_t count;
+    double *cpu_samples; /* NULL, or count of them: CPU ns per iteration of each sample */
     perfbudget_summary summary;
     perfbudget_metrics metrics;
     char *output; /* a failed command's output, or NULL */
@@ -155,8 +166,11 @@ double perfbudget__reference_time(double *times, size_t n) {
 /* Each sample brought to the run's reference time by the loop timed right after it: a machine
  * that switched speed during the run leaves every sample at one speed, whatever share of the
  * run each speed had. A timing more than 25 % off (an interrupt in the loop) leaves its sample
- * alone. Returns the run's reference time; NaN (and nothing corrected) when out of memory. */
-double perfbudget__speed_correct(double *samples, const double *times, size_t n) {
+ * alone. The CPU sample of the same batch (cpu_samples, NULL for none) is scaled by the same
+ * factor, so the two stay comparable. Returns the run's reference time; NaN (and nothing
+ * corrected) when out of memory. */
+double perfbudget__speed_correct(double *samples, double *cpu_samples, const double *times,
+                                 size_t n) {
     double *sorted = malloc(n * sizeof *sorted);
     if (sorted == NULL) return NAN;
     memcpy(sorted, times, n * sizeof *sorted);
@@ -164,9 +178,39 @@ double perfbudget__speed_correct(double *samples, const double *times, size_t n)
     free(sorted);
     for (size_t i = 0; i < n; i++) {
         double factor = reference / times[i];
-        if (factor >= 0.8 && factor <= 1.25) samples[i] *= factor;
+        if (factor >= 0.8 && factor <= 1.25) {
+            samples[i] *= factor;
+            if (cpu_samples != NULL) cpu_samples[i] *= factor;
+        }
     }
     return reference;
+}
+
+/* The calling thread's CPU clock in ns; 0 when it cannot be read (never a real reading once a
+ * thread has run). A system call on Linux, so it is read only outside timed spans. */
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+/* Read the thread's CPU clock at the end of a measured batch (end = 1, right after its wall-clock
+ * end) or at the start of the next one (end = 0, right before its wall-clock start). */
+static void read_batch_cpu(perfbudget_state *s, int end) {
+    if (!s->cpu_sampling || s->phase != PHASE_MEASURE) return;
+    uint64_t now = thread_cpu_ns();
+    if (now == 0) s->cpu_sampling = 0; /* a run keeps CPU samples for all its samples or none */
+    if (end) s->batch_cpu_end_ns = now;
+    else s->batch_cpu_start_ns = now;
+}
+
+static int thread_usage(struct rusage *out) {
+#ifdef RUSAGE_THREAD
+    return getrusage(RUSAGE_THREAD, out) == 0;
+#else
+    (void)out;
+    return 0;
+#endif
 }
 
 static void time_reference(perfbudget_state *s) {
@@ -188,8 +232,11 @@ static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
         double *reference = s->opts.speed_correction
                                 ? realloc(s->reference, capacity * sizeof *reference) : s->reference;
         if (reference != NULL) s->reference = reference;
+        double *cpu = s->cpu_sampling ? realloc(s->cpu_samples, capacity * sizeof *cpu)
+                                      : s->cpu_samples;
+        if (cpu != NULL) s->cpu_samples = cpu;
         if (samples == NULL || x == NULL || y == NULL ||
-            (s->opts.speed_correction && reference == NULL)) {
+            (s->opts.speed_correction && reference == NULL) || (s->cpu_sampling && cpu == NULL)) {
             s->out_of_memory = 1;
             return;
         }
@@ -208,6 +255,9 @@ static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
         s->batch_instructions[s->counted_batches++] = (double)batch / (double)s->batch_iterations;
     }
     s->samples[s->rounds] = (double)elapsed_ns / (double)s->batch_iterations;
+    if (s->cpu_sampling)
+        s->cpu_samples[s->rounds] =
+            (double)(s->batch_cpu_end_ns - s->batch_cpu_start_ns) / (double)s->batch_iterations;
     s->rss_iterations[s->rounds] = (double)s->measured_iterations;
     s->rss_bytes[s->rounds] = (double)rss_now(s);
     s->rounds++;
@@ -227,6 +277,15 @@ static void start_measuring(perfbudget_state *s, uint64_t now) {
     s->phase = PHASE_MEASURE;
     s->measure_start_ns = now;
     s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_start) == PERFBUDGET_OK;
+    s->usage_ok = s->cpu_sampling && thread_usage(&s->usage_start);
+}
+
+/* The context switches of the measuring thread since measuring started. */
+static void count_switches(perfbudget_state *s) {
+    struct rusage end;
+    if (!s->usage_ok || !thread_usage(&end)) return;
+    s->involuntary_switches = (double)(end.ru_nivcsw - s->usage_start.ru_nivcsw);
+    s->voluntary_switches = (double)(end.ru_nvcsw - s->usage_start.ru_nvcsw);
 }
 
 static int measuring_done(const perfbudget_state *s, uint64_t now) {
@@ -282,6 +341,7 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
         s->phase = PHASE_DONE;
         s->measure_end_ns = now;
         if (s->cpu_ok) s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_end) == PERFBUDGET_OK;
+        count_switches(s);
         return false;
     }
     return true;
@@ -292,6 +352,7 @@ static bool single_batch_next(perfbudget_state *s);
 bool perfbudget_loop_next_batch_(perfbudget_state *s) {
     if (s->single_batch) return single_batch_next(s);
     uint64_t now = perfbudget_context_now_ns(s->ctx);
+    read_batch_cpu(s, 1);
     if (s->counters_ok) perfbudget_counters_stop(s->counters);
     if (!advance(s, now - s->batch_start_ns, now)) return false;
     if (s->progress != NULL && now - s->progress_last_ns >= s->progress_interval_ns) {
@@ -300,6 +361,7 @@ bool perfbudget_loop_next_batch_(perfbudget_state *s) {
     }
     s->remaining = s->batch_iterations - 1;
     if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
+    read_batch_cpu(s, 0);
     s->batch_start_ns = perfbudget_context_now_ns(s->ctx);
     return true;
 }
@@ -492,6 +554,8 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
             m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
     }
     m->reference_ns = s->opts.speed_correction && s->rounds > 0 ? s->reference_time : NAN;
+    m->involuntary_switches = s->involuntary_switches;
+    m->voluntary_switches = s->voluntary_switches;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
     if (median > 0.0 && s->items_per_iteration)
@@ -526,6 +590,8 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
         if (opts->min_sample_ns == 0) s->target_sample_ns = UINT64_C(50000000);
     }
     perfbudget_result_set_mode(r, opts->mode); /* out of memory: the tag is missing, no more */
+    s->cpu_sampling = !clock.is_fake;
+    s->involuntary_switches = s->voluntary_switches = NAN;
     s->userdata = def->userdata;
     s->items_per_iteration = def->items_per_iteration;
     s->bytes_per_iteration = def->bytes_per_iteration;
@@ -564,8 +630,13 @@ static int finish(perfbudget_context *ctx, perfbudget_state *s, perfbudget_resul
         } else {
             memcpy(r->samples, s->samples, s->rounds * sizeof *r->samples);
             r->count = s->rounds;
+            /* The result owns the CPU samples as it owns the samples; a failed read or no
+             * memory for them leaves none rather than failing the run. */
+            if (s->cpu_sampling && (r->cpu_samples = malloc(s->rounds * sizeof *r->cpu_samples)))
+                memcpy(r->cpu_samples, s->cpu_samples, s->rounds * sizeof *r->cpu_samples);
             if (s->opts.speed_correction)
-                s->reference_time = perfbudget__speed_correct(r->samples, s->reference, s->rounds);
+                s->reference_time = perfbudget__speed_correct(r->samples, r->cpu_samples,
+                                                              s->reference, s->rounds);
             status = perfbudget_summarize(ctx, r->samples, r->count, &r->summary);
         }
     } else {
@@ -582,6 +653,7 @@ static void state_release(perfbudget_state *s) {
     free(s->rss_iterations);
     free(s->rss_bytes);
     free(s->reference);
+    free(s->cpu_samples);
     perfbudget__stage_recorder_free(s->stages);
 }
 
@@ -589,6 +661,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     if (result == NULL) return;
     free(result->name);
     free(result->samples);
+    free(result->cpu_samples);
     free(result->verdicts);
     free(result->output);
     free(result->identity);
@@ -663,6 +736,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->memory_growth_stderr_bytes = m->instructions_per_iteration = NAN;
     m->cycles_per_iteration = m->items_per_second = m->bytes_per_second = NAN;
     m->clock_overhead_ns = m->clock_resolution_ns = m->reference_ns = NAN;
+    m->involuntary_switches = m->voluntary_switches = NAN;
 }
 
 int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
@@ -792,6 +866,36 @@ const double *perfbudget_result_samples(const perfbudget_result *result, size_t 
     if (count != NULL) *count = result->count;
     return result->samples;
 }
+const double *perfbudget_result_cpu_samples(const perfbudget_result *result, size_t *count) {
+    int has = result != NULL && result->cpu_samples != NULL;
+    if (count != NULL) *count = has ? result->count : 0;
+    return has ? result->cpu_samples : NULL;
+}
+
+int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result,
+                                      const double *cpu_samples, size_t count) {
+    if (result == NULL || (cpu_samples == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "set_cpu_samples: NULL argument");
+    if (count != 0 && count != result->count)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "set_cpu_samples: %zu CPU samples for %zu samples of %s", count,
+                                result->count, result->name);
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(cpu_samples[i]))
+            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
+                                    "set_cpu_samples: CPU sample %zu of %s is not finite", i,
+                                    result->name);
+    double *copy = NULL;
+    if (count > 0) {
+        if ((copy = malloc(count * sizeof *copy)) == NULL)
+            return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "set_cpu_samples: out of memory");
+        memcpy(copy, cpu_samples, count * sizeof *copy);
+    }
+    free(result->cpu_samples);
+    result->cpu_samples = copy;
+    return PERFBUDGET_OK;
+}
+
 const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result) {
     return &result->summary;
 }
@@ -958,9 +1062,11 @@ void perfbudget_sampler_free(perfbudget_sampler *sampler) {
 uint64_t perfbudget_sampler_next(perfbudget_sampler *sampler, uint64_t previous_batch_ns) {
     perfbudget_state *s = &sampler->state;
     uint64_t now = perfbudget_context_now_ns(s->ctx);
+    read_batch_cpu(s, 1); /* the caller timed the batch just before calling */
     if (s->counters_ok) perfbudget_counters_stop(s->counters);
     if (!advance(s, previous_batch_ns, now)) return 0;
     if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
+    read_batch_cpu(s, 0); /* and starts timing the next one right after it returns */
     return s->batch_iterations;
 }
 

@@ -605,6 +605,20 @@ class Result:
         return [data[i] for i in range(count[0])]
 
     @property
+    def cpu_samples(self) -> list[float]:
+        """The CPU time of each sample in ns per iteration, as many as samples; [] when not
+        measured (fake clocks, imported files, older results)."""
+        count = ffi.new("size_t *")
+        data = lib.perfbudget_result_cpu_samples(self._handle, count)
+        return [data[i] for i in range(count[0])]
+
+    def set_cpu_samples(self, values: Iterable[float]) -> None:
+        """Give the result CPU-time samples, as many as its samples ([] drops them)."""
+        context = _context()
+        data, n = _doubles(values)
+        context.check(lib.perfbudget_result_set_cpu_samples(context.handle, self._handle, data, n))
+
+    @property
     def summary(self) -> Summary:
         return Summary._from_c(lib.perfbudget_result_summary(self._handle))
 

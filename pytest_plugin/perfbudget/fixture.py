@@ -304,7 +304,12 @@ class Perf:
                     value = run(sampler)
                 finally:
                     self._sampler = None
-                return value, sampler.finish()
+                result = sampler.finish()
+                if exact is not None:
+                    # pedantic: a batch's CPU time spans its rounds' setup calls too, while
+                    # its sample is the time of one call; no CPU samples rather than wrong ones
+                    result.set_cpu_samples([])
+                return value, result
 
         value, result = measure()
         self._finish(measurement_name, result, call_once, tracemalloc, lambda: measure()[1])

@@ -160,16 +160,21 @@ _SUMMED = ("rounds", "total_iterations", "wall_ns")
 def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     """One result from the same measurement in several processes: the samples pooled in process
     order; each other figure the median over processes (the core's), counts summed; each
-    process's median kept as custom metric process_median_<i>; the first process's stages."""
+    process's median kept as custom metric process_median_<i>; the first process's stages; the
+    CPU samples pooled alike when every process has them, context switches summed."""
     samples = [sample for run in runs for sample in run.samples]
+    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches")
     metrics: dict[str, float] = {}
     for key in runs[0].metrics:
         values = [run.metrics[key] for run in runs if not math.isnan(run.metrics[key])]
         if not values:
             continue
-        value = sum(values) if key in _SUMMED else summarize(values).median
+        value = sum(values) if key in summed else summarize(values).median
         metrics[key] = int(value) if isinstance(runs[0].metrics[key], int) else value
     merged = Result.from_samples(name, samples, metrics)
+    cpu_parts = [run.cpu_samples for run in runs]
+    if all(len(part) == len(run.samples) for part, run in zip(cpu_parts, runs)):
+        merged.set_cpu_samples([cpu for part in cpu_parts for cpu in part])
     for metric, _, kind, higher in runs[0].custom_metric_details:
         values = [run.custom_metrics[metric] for run in runs if metric in run.custom_metrics]
         merged.add_metric(metric, summarize(values).median, _BASE_UNITS[kind], higher)

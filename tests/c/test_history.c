@@ -325,6 +325,108 @@ static void assert_refused_unchanged(perfbudget_context *ctx, const char *db, co
     free(after);
 }
 
+/* CPU samples ride with their result, every bit; a result without them comes back without. */
+static void test_cpu_samples_round_trip(void **state) {
+    perfbudget_history *h = open_history(*state, "cpu_samples");
+    perfbudget_result *r[2] = {result_of(*state, "decode", 1000), result_of(*state, "encode", 5)};
+    double cpu[12];
+    for (int i = 0; i < 12; i++) cpu[i] = 987.654321 + 0.1 * i + 1e-9 * i;
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r[0], cpu, 12), PERFBUDGET_OK);
+    perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
+    int64_t id = 0;
+    assert_int_equal(perfbudget_history_add_run(h, &info, r, 2, &id), PERFBUDGET_OK);
+    perfbudget_result **loaded;
+    size_t count, n;
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    const double *back = perfbudget_result_cpu_samples(loaded[0], &n);
+    assert_non_null(back);
+    assert_int_equal(n, 12);
+    assert_memory_equal(back, cpu, sizeof cpu);
+    assert_null(perfbudget_result_cpu_samples(loaded[1], &n));
+    assert_int_equal(n, 0);
+    perfbudget_results_free(loaded, count);
+    perfbudget_result_free(r[0]);
+    perfbudget_result_free(r[1]);
+    perfbudget_history_close(h);
+}
+
+/* A history written at schema version 2 (before CPU samples), frozen here as it was released:
+ * it opens, upgrades to the current version, keeps its results (without CPU samples) and takes
+ * new results with them. */
+static void test_upgrade_from_version_2(void **state) {
+    const char *db = fresh("upgrade_v2");
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/upgrade_v2", directory);
+    mkdir(dir, 0700);
+    snprintf(dir, sizeof dir, "%s/upgrade_v2/nested", directory);
+    mkdir(dir, 0700);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    static const char version_2[] =
+        "CREATE TABLE runs(id INTEGER PRIMARY KEY, created_ns INTEGER NOT NULL, source TEXT NOT "
+        "NULL, git_commit TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0, environment TEXT "
+        "NOT NULL);"
+        "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
+        "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
+        "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT "
+        "NULL DEFAULT '', UNIQUE(name, identity));"
+        "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+        "benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id), status TEXT NOT NULL, message "
+        "TEXT NOT NULL, n INTEGER NOT NULL, median REAL, p95 REAL, samples BLOB NOT NULL, metrics "
+        "TEXT NOT NULL, custom_metrics TEXT NOT NULL, verdict TEXT, PRIMARY KEY(run_id, "
+        "benchmark_id));"
+        "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
+        "CREATE TABLE baselines(name TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) "
+        "ON DELETE CASCADE, created_ns INTEGER NOT NULL);"
+        "ALTER TABLE results ADD COLUMN stages TEXT;"
+        "INSERT INTO runs VALUES(1, 1, 'cli', NULL, NULL, 0, 'env-A');"
+        "INSERT INTO benchmarks VALUES(1, 'old', '');"
+        /* two samples, 1.0 and 2.0, as little-endian doubles */
+        "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, "
+        "x'000000000000F03F0000000000000040', '{\"rounds\": 2}', '[]', NULL, NULL);"
+        "PRAGMA user_version = 2;";
+    assert_int_equal(sqlite3_exec(raw, version_2, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+
+    perfbudget_history *h = NULL;
+    if (perfbudget_history_open(*state, db, &h) != PERFBUDGET_OK)
+        fail_msg("open: %s", perfbudget_errmsg(*state));
+    perfbudget_result **loaded;
+    size_t count, n;
+    assert_int_equal(perfbudget_history_load_run(h, 1, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    const double *samples = perfbudget_result_samples(loaded[0], &n);
+    assert_int_equal(n, 2);
+    assert_close(samples[1], 2.0, 0);
+    assert_null(perfbudget_result_cpu_samples(loaded[0], &n));
+    assert_int_equal(n, 0);
+    assert_true(isnan(perfbudget_result_metrics(loaded[0])->involuntary_switches));
+    perfbudget_results_free(loaded, count);
+
+    perfbudget_result *r = result_of(*state, "new", 10);
+    double cpu[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12.5};
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, cpu, 12), PERFBUDGET_OK);
+    perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
+    int64_t id = 0;
+    assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, &id), PERFBUDGET_OK);
+    perfbudget_result_free(r);
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    const double *back = perfbudget_result_cpu_samples(loaded[0], &n);
+    assert_int_equal(n, 12);
+    assert_memory_equal(back, cpu, sizeof cpu);
+    perfbudget_results_free(loaded, count);
+    perfbudget_history_close(h);
+
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 3);
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+}
+
 /* A text file, random bytes, another program's SQLite database: each refused with the file
  * named, and left byte for byte as it was. */
 static void test_foreign_files_left_unchanged(void **state) {
@@ -593,6 +695,10 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_step_detection, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_version_2, context_setup,
+                                        context_teardown),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

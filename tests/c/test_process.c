@@ -45,6 +45,14 @@ static void test_success(void **state) {
     const perfbudget_metrics *m = perfbudget_result_metrics(r);
     assert_true(m->peak_rss_bytes > 0);
     assert_int_equal(m->rounds, 3);
+    /* each run's user + system time, and the runs' context switches (values unasserted) */
+    size_t cpu_n;
+    const double *cpu = perfbudget_result_cpu_samples(r, &cpu_n);
+    assert_non_null(cpu);
+    assert_int_equal(cpu_n, 3);
+    for (size_t i = 0; i < cpu_n; i++) assert_true(isfinite(cpu[i]) && cpu[i] >= 0.0);
+    assert_true(isfinite(m->involuntary_switches) && m->involuntary_switches >= 0.0);
+    assert_true(isfinite(m->voluntary_switches) && m->voluntary_switches >= 0.0);
     assert_string_equal(perfbudget_result_output(r), "");
     perfbudget_result_free(r);
 }

@@ -200,6 +200,85 @@ static void test_speed_correction_figures_round_trip(void **state) {
     perfbudget_result_free(results[1]);
 }
 
+/* CPU samples and context switches survive a result file bit for bit; a result without CPU
+ * samples writes no key; a file without them loads; a length mismatch is refused by name. */
+static void test_cpu_samples_round_trip(void **state) {
+    const double samples[] = {100.5, 101.25, 102.125};
+    /* values whose shortest decimal form needs all 17 digits */
+    const double cpu[] = {0.1 + 0.2, 1.0 / 3.0, 98.76543210123456};
+    perfbudget_metrics metrics;
+    perfbudget_metrics_init(&metrics);
+    metrics.involuntary_switches = 3;
+    metrics.voluntary_switches = 0;
+    perfbudget_result *results[2];
+    assert_int_equal(perfbudget_result_new(*state, "timed", samples, 3, &metrics,
+                                           PERFBUDGET_RUN_OK, "", &results[0]), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, results[0], cpu, 3), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(*state, "plain", samples, 3, NULL, PERFBUDGET_RUN_OK,
+                                           "", &results[1]), PERFBUDGET_OK);
+    char dir[] = "/tmp/perfbudget-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    assert_int_equal(perfbudget_results_write_json(*state, path, "io", results, 2), PERFBUDGET_OK);
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *timed = json_array_get(json_object_get(root, "benchmarks"), 0);
+    json_t *plain = json_array_get(json_object_get(root, "benchmarks"), 1);
+    assert_int_equal(json_array_size(json_object_get(timed, "cpu_samples")), 3);
+    assert_null(json_object_get(plain, "cpu_samples"));
+    /* unknown switches are written as null, like every unavailable figure */
+    json_t *switches = json_object_get(json_object_get(plain, "metrics"), "involuntary_switches");
+    assert_non_null(switches);
+    assert_true(json_is_null(switches));
+    json_decref(root);
+    perfbudget_result **loaded;
+    size_t count, n;
+    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &count), PERFBUDGET_OK);
+    const double *back = perfbudget_result_cpu_samples(loaded[0], &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(back, cpu, sizeof cpu); /* every bit */
+    assert_null(perfbudget_result_cpu_samples(loaded[1], &n));
+    assert_close(perfbudget_result_metrics(loaded[0])->involuntary_switches, 3, 0);
+    assert_close(perfbudget_result_metrics(loaded[0])->voluntary_switches, 0, 0);
+    assert_true(isnan(perfbudget_result_metrics(loaded[1])->involuntary_switches));
+    assert_true(isnan(perfbudget_result_metrics(loaded[1])->voluntary_switches));
+    perfbudget_results_free(loaded, count);
+    unlink(path);
+    rmdir(dir);
+    perfbudget_result_free(results[0]);
+    perfbudget_result_free(results[1]);
+
+    /* A file from before CPU samples and switches loads, without them. */
+    static const char older[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1, 2], \"metrics\": {\"rounds\": 2}}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, older, strlen(older), "old.json",
+                                                    &loaded, &count), PERFBUDGET_OK);
+    assert_null(perfbudget_result_cpu_samples(loaded[0], &n));
+    assert_int_equal(n, 0);
+    assert_true(isnan(perfbudget_result_metrics(loaded[0])->involuntary_switches));
+    perfbudget_results_free(loaded, count);
+    static const char mismatch[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1, 2], \"cpu_samples\": [1]}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, mismatch, strlen(mismatch), "m.json",
+                                                    &loaded, &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "m.json: benchmark 'x': 1 cpu_samples for 2 samples"));
+    static const char negative[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1], \"cpu_samples\": [-1], \"metrics\": {}}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, negative, strlen(negative), "n.json",
+                                                    &loaded, &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "cpu_samples[0] is not a number >= 0"));
+    static const char switches_negative[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1], \"metrics\": {\"voluntary_switches\": -2}}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, switches_negative,
+                                                    strlen(switches_negative), "s.json", &loaded,
+                                                    &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.voluntary_switches must be a number"));
+}
+
 /* The file is written one benchmark at a time; its text must be exactly what jansson gives for
  * the whole document (indent 1, 17 digits), for 0, 1 and several benchmarks with names and
  * messages that need escaping (newlines included). */
@@ -245,6 +324,8 @@ static void test_text_as_one_document(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_write_and_read_back, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_speed_correction_figures_round_trip, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_text_as_one_document, context_setup,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The benchmark loop's logic (calibration, warm-up, rounds, time cap, setup/teardown, failure)
- * driven by a fake clock that only the benchmark body advances: no real time is asserted. */
+ * driven by a fake clock that only the benchmark body advances: no real time is asserted; CPU
+ * samples with the real clock, asserted only to exist. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -328,7 +329,7 @@ static void test_each_sample_is_brought_to_the_runs_speed(void **state) {
     (void)state;
     double samples[] = {100.0, 102.4, 100.0, 102.4, 100.0, 100.0, 101.0};
     const double times[] = {1000, 1024, 1000, 1024, 1000, 1000, 2000};
-    assert_close(perfbudget__speed_correct(samples, times, 7), 1000.0, 0);
+    assert_close(perfbudget__speed_correct(samples, NULL, times, 7), 1000.0, 0);
     for (int i = 0; i < 6; i++) assert_close(samples[i], 100.0, 1e-12);
     assert_close(samples[6], 101.0, 0);
 }
@@ -362,6 +363,124 @@ static void test_speed_correction_times_the_reference_loop(void **state) {
     perfbudget_result_free(slow);
 }
 
+/* Speed correction scales a sample's CPU time by the factor of its wall time. */
+static void test_cpu_samples_are_speed_corrected_alike(void **state) {
+    (void)state;
+    double samples[] = {100.0, 100.0, 100.0, 102.4, 101.0};
+    double cpu[] = {90.0, 90.0, 90.0, 92.16, 95.0};
+    const double times[] = {1000, 1000, 1000, 1024, 2000};
+    assert_close(perfbudget__speed_correct(samples, cpu, times, 5), 1000.0, 0);
+    assert_close(samples[3], 100.0, 1e-12);
+    assert_close(cpu[3], 90.0, 1e-12);
+    assert_close(cpu[0], 90.0, 0);
+    assert_close(cpu[4], 95.0, 0); /* its sample was left alone: so is its CPU time */
+}
+
+static void spinning_body(perfbudget_state *state) {
+    uint64_t x = 1;
+    while (perfbudget_loop(state)) {
+        for (int i = 0; i < 64; i++) x = x * UINT64_C(6364136223846793005) + 1;
+        PERFBUDGET_DO_NOT_OPTIMIZE(x);
+    }
+}
+
+static perfbudget_run_options short_real_options(void) {
+    perfbudget_run_options opts = quiet_options();
+    opts.warmup_ns = 0;
+    opts.min_rounds = 20;
+    opts.min_time_ns = 0;
+    return opts;
+}
+
+static void assert_cpu_samples_match(const perfbudget_result *r) {
+    size_t n, cpu_n;
+    perfbudget_result_samples(r, &n);
+    const double *cpu = perfbudget_result_cpu_samples(r, &cpu_n);
+    assert_true(n > 0);
+    assert_non_null(cpu);
+    assert_int_equal(cpu_n, n);
+    /* Nothing about their size beyond > 0: the machine is loaded and has two cores. */
+    for (size_t i = 0; i < n; i++) assert_true(isfinite(cpu[i]) && cpu[i] > 0.0);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    assert_true(isfinite(m->involuntary_switches) && m->involuntary_switches >= 0.0);
+    assert_true(isfinite(m->voluntary_switches) && m->voluntary_switches >= 0.0);
+}
+
+/* With the real clock every sample has its CPU time and the run its context switches, from the
+ * loop and from a loop driven from outside alike, with and without speed correction. */
+static void test_real_clock_records_cpu_samples(void **state) {
+    perfbudget_benchmark_def def = {.name = "spin", .run = spinning_body};
+    perfbudget_run_options opts = short_real_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_OK);
+    assert_cpu_samples_match(r);
+    perfbudget_result_free(r);
+
+    opts.speed_correction = 1;
+    r = run_one(*state, &def, &opts);
+    assert_cpu_samples_match(r);
+    perfbudget_result_free(r);
+
+    opts.speed_correction = 0;
+    perfbudget_sampler *sampler;
+    assert_int_equal(perfbudget_sampler_new(*state, "outside", &opts, &sampler), PERFBUDGET_OK);
+    uint64_t previous = 0, n;
+    while ((n = perfbudget_sampler_next(sampler, previous)) != 0) {
+        uint64_t start = perfbudget_context_now_ns(*state), x = 1;
+        for (uint64_t i = 0; i < 64 * n; i++) x = x * UINT64_C(6364136223846793005) + 1;
+        PERFBUDGET_DO_NOT_OPTIMIZE(x);
+        previous = perfbudget_context_now_ns(*state) - start;
+    }
+    assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_OK);
+    perfbudget_sampler_free(sampler);
+    assert_cpu_samples_match(r);
+    perfbudget_result_free(r);
+}
+
+/* A fake clock's samples are not real time: no CPU samples, switches unknown. */
+static void test_fake_clock_records_no_cpu_samples(void **state) {
+    fake f = {.now = 1000, .step_ns = 50};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "fifty", .run = advancing_body, .userdata = &f};
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    size_t n = 99;
+    assert_null(perfbudget_result_cpu_samples(r, &n));
+    assert_int_equal(n, 0);
+    assert_true(isnan(perfbudget_result_metrics(r)->involuntary_switches));
+    assert_true(isnan(perfbudget_result_metrics(r)->voluntary_switches));
+    perfbudget_result_free(r);
+}
+
+/* Given CPU samples must match the samples in number and be finite; 0 drops them. */
+static void test_set_cpu_samples(void **state) {
+    const double samples[] = {10, 11, 12};
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_result_new(*state, "x", samples, 3, NULL, PERFBUDGET_RUN_OK, "", &r),
+                     PERFBUDGET_OK);
+    assert_true(isnan(perfbudget_result_metrics(r)->involuntary_switches));
+    size_t n = 99;
+    assert_null(perfbudget_result_cpu_samples(r, &n));
+    assert_int_equal(n, 0);
+    const double cpu[] = {9, 10, 11, 12};
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, cpu, 2), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "2 CPU samples for 3 samples"));
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, cpu, 4), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, NULL, 3), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, NULL, cpu, 3), PERFBUDGET_EINVAL);
+    const double bad[] = {1, NAN, 3};
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, bad, 3), PERFBUDGET_EDOMAIN);
+    assert_null(perfbudget_result_cpu_samples(r, &n));
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, cpu, 3), PERFBUDGET_OK);
+    const double *back = perfbudget_result_cpu_samples(r, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(back, cpu, 3 * sizeof *cpu);
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, NULL, 0), PERFBUDGET_OK);
+    assert_null(perfbudget_result_cpu_samples(r, &n));
+    assert_int_equal(n, 0);
+    perfbudget_result_free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_calibration_reaches_the_target_sample_time,
@@ -386,6 +505,12 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_progress_ticks_during_a_long_benchmark, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_suite_bookkeeping, context_setup, context_teardown),
+        cmocka_unit_test(test_cpu_samples_are_speed_corrected_alike),
+        cmocka_unit_test_setup_teardown(test_real_clock_records_cpu_samples, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_fake_clock_records_no_cpu_samples, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_set_cpu_samples, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -246,6 +246,9 @@ typedef struct perfbudget_metrics {
      *  sample (the mean of the timings within 1 % of their median): the machine's speed while
      *  measuring, to which each sample was scaled. NaN otherwise. */
     double reference_ns;
+    /** Context switches of the measuring thread (commands: the child's) while measuring:
+     *  involuntary ones show the machine taking the CPU away; NaN when unknown. */
+    double involuntary_switches, voluntary_switches;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
@@ -269,6 +272,15 @@ PERFBUDGET_API const char *perfbudget_result_message(const perfbudget_result *re
 /** The samples in ns per iteration, in the order taken. Borrowed. */
 PERFBUDGET_API const double *perfbudget_result_samples(const perfbudget_result *result,
                                                        size_t *count);
+/** The CPU time of each sample in ns per iteration, in the order taken, the same count as
+ *  perfbudget_result_samples(): the measuring thread's CPU time (CLOCK_THREAD_CPUTIME_ID) for
+ *  in-process samples, the child's user + system time for commands. NULL with *count 0 when
+ *  it was not measured (fake clocks, imported files, older results). Borrowed. */
+PERFBUDGET_API const double *perfbudget_result_cpu_samples(const perfbudget_result *result, size_t *count);
+/** Give result CPU-time samples (count must equal its wall-time sample count, or be 0 to drop
+ *  them), e.g. injected by tests or merged from several processes.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (count mismatch, NULL) , PERFBUDGET_EDOMAIN (non-finite) or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result, const double *cpu_samples, size_t count);
 /** Borrowed. */
 PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result);
 PERFBUDGET_API const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *result);
