@@ -156,6 +156,15 @@ def number(text: str | None) -> float | None:
     return value if value is not None and value == value else None
 
 
+def duration_ns(text: str) -> float | None:
+    """"143 ms" -> 143e6, as perfbudget prints durations; None for anything else."""
+    found = re.fullmatch(r"\s*([0-9.]+)\s*(ns|us|µs|ms|s)\s*", text)
+    if not found:
+        return None
+    scale = {"ns": 1.0, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}[found.group(2)]
+    return float(found.group(1)) * scale
+
+
 def latency_line(lines: Sequence[str]) -> str:
     """The line of the latency comparison (`... regression check: median ...`), else ''."""
     return next((line for line in lines if re.search(r"regression check: (median|mean|min|p\d+) ",
@@ -164,23 +173,26 @@ def latency_line(lines: Sequence[str]) -> str:
 
 @dataclasses.dataclass
 class Invocation:
-    """One run of a test runner: what ran, how it ended, how long it took."""
+    """One run of a test runner: what ran, how it ended, how long it took, and the machine's
+    1-minute load average when it started (this machine is shared: a "quiet" run may not be)."""
     command: list[str]
     returncode: int
     seconds: float
     stdout: str
+    load_average: float
 
 
 def run(command: Sequence[str | Path], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0, 1),
         timeout: float = 1800) -> Invocation:
     words = [str(c) for c in command]
+    load_average = os.getloadavg()[0]
     started = time.monotonic()
     done = subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     seconds = time.monotonic() - started
     if done.returncode not in ok:
         raise RuntimeError(f"`{' '.join(words)}` in {cwd} exited with {done.returncode}:\n"
                            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return Invocation(words, done.returncode, seconds, done.stdout + done.stderr)
+    return Invocation(words, done.returncode, seconds, done.stdout + done.stderr, load_average)
 
 
 def study_env(factor: float, **extra: str) -> dict[str, str]:
@@ -244,6 +256,7 @@ class PytestProject:
                 "median_ns": number(properties.get("median_ns")),
                 "test_seconds": float(case.get("time", "nan")) if case is not None else None,
                 "run_seconds": round(invocation.seconds, 3), "exit_code": invocation.returncode,
+                "load_average": invocation.load_average,
                 "command": " ".join(invocation.command[2:])})
         return records
 
@@ -272,6 +285,7 @@ class PytestProject:
                 "median_ns": now[test] * 1e9 if test in now else None,
                 "test_seconds": float(case.get("time", "nan")) if case is not None else None,
                 "run_seconds": round(invocation.seconds, 3), "exit_code": invocation.returncode,
+                "load_average": invocation.load_average,
                 "command": " ".join(invocation.command[2:])})
         return records
 
@@ -310,18 +324,23 @@ class CtestProject:
             case = cases.get(test)
             out = case.find("system-out") if case is not None else None
             text = (out.text or "") if out is not None else ""
-            lines = [line.rstrip() for line in text.splitlines()
-                     if line.strip() and not line.startswith("<CTestMeasurement")
-                     and not line.lstrip().startswith("median ")]
+            # CTest takes the <CTestMeasurement> tags out of the output it keeps: the figures
+            # come from the report's lines instead.
+            lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+            summary = next((line for line in lines if line.lstrip().startswith("median ")), "")
+            lines = [line for line in lines if line != summary]
             first = next((line for line in lines if re.match(r"(FAIL|PASS|SKIP) ", line)), "")
+            if first:  # the verdict first, then its explanation and the baseline chosen
+                lines = [first] + [line for line in lines if line != first]
             records.append({
                 "tool": "perfbudget", "front_end": "ctest", "test": test, "cell": CELLS[test],
                 "outcome": outcome_of(first) if first else "unknown", "verdict_lines": lines,
-                "change_pct": figure(r'name="change_pct">([-+0-9.eE]+)<', text),
+                "change_pct": figure(r"baseline: ([-+][0-9.]+)%", latency_line(lines)),
                 "p_value": figure(r"p = ([-+0-9.eE]+)", latency_line(lines)),
-                "median_ns": figure(r'name="median_ns">([-+0-9.eE]+)<', text),
+                "median_ns": duration_ns(summary.strip()[len("median "):].split(",")[0]),
                 "test_seconds": float(case.get("time", "nan")) if case is not None else None,
                 "run_seconds": round(invocation.seconds, 3), "exit_code": invocation.returncode,
+                "load_average": invocation.load_average,
                 "command": (words + " " if words else "") + "ctest -L performance"})
         return records
 
@@ -350,6 +369,8 @@ class Study:
             self.records.append({"part": part, "phase": phase, "load": load, "run": index,
                                  "factor": factor, **record})
             shown = (record["verdict_lines"] or [""])[0]
+            if not shown and record.get("change_pct") is not None:
+                shown = f"(nothing printed; median {record['change_pct']:+.1f} %)"
             print(f"[{part}] {phase:10} {load:5} #{index:<2} {record['cell']:20} "
                   f"{record['tool']:16} {record['outcome']:12} {shown[:110]}", flush=True)
 
