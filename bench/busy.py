@@ -113,6 +113,33 @@ def check_spinning(running: Sequence[subprocess.Popen[bytes]]) -> None:
         raise RuntimeError(f"spinner(s) {dead} died during the busy stretch")
 
 
+def cpu_busy_share(seconds: float = 0.5) -> float:
+    """The share of all CPUs' time that was not idle over `seconds` (/proc/stat): 1.0 is every
+    CPU busy. The load average lags by a minute; this says what the machine does now."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields[:8]), idle
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(limit: float, max_wait: float) -> float:
+    """Before a run that should see a quiet machine: wait (up to max_wait seconds) until less
+    than `limit` of the CPUs is busy, since this machine is shared with other people's builds.
+    Returns the share last seen; the run goes ahead anyway after max_wait, and its record says
+    how busy the machine was."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy = cpu_busy_share()
+        if busy < limit or time.monotonic() >= deadline:
+            return busy
+        time.sleep(2)
+
+
 def _interrupt(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")  # so every finally (spinners) runs
 
@@ -180,19 +207,22 @@ class Invocation:
     seconds: float
     stdout: str
     load_average: float
+    busy_before: float  # share of the CPUs busy in the 0.3 s before it started
 
 
 def run(command: Sequence[str | Path], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0, 1),
         timeout: float = 1800) -> Invocation:
     words = [str(c) for c in command]
     load_average = os.getloadavg()[0]
+    busy_before = cpu_busy_share(0.3)
     started = time.monotonic()
     done = subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     seconds = time.monotonic() - started
     if done.returncode not in ok:
         raise RuntimeError(f"`{' '.join(words)}` in {cwd} exited with {done.returncode}:\n"
                            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return Invocation(words, done.returncode, seconds, done.stdout + done.stderr, load_average)
+    return Invocation(words, done.returncode, seconds, done.stdout + done.stderr, load_average,
+                      busy_before)
 
 
 def study_env(factor: float, **extra: str) -> dict[str, str]:
@@ -256,7 +286,7 @@ class PytestProject:
                 "median_ns": number(properties.get("median_ns")),
                 "test_seconds": float(case.get("time", "nan")) if case is not None else None,
                 "run_seconds": round(invocation.seconds, 3), "exit_code": invocation.returncode,
-                "load_average": invocation.load_average,
+                "load_average": invocation.load_average, "cpu_busy_before": round(invocation.busy_before, 3),
                 "command": " ".join(invocation.command[2:])})
         return records
 
@@ -285,7 +315,7 @@ class PytestProject:
                 "median_ns": now[test] * 1e9 if test in now else None,
                 "test_seconds": float(case.get("time", "nan")) if case is not None else None,
                 "run_seconds": round(invocation.seconds, 3), "exit_code": invocation.returncode,
-                "load_average": invocation.load_average,
+                "load_average": invocation.load_average, "cpu_busy_before": round(invocation.busy_before, 3),
                 "command": " ".join(invocation.command[2:])})
         return records
 
@@ -340,7 +370,7 @@ class CtestProject:
                 "median_ns": duration_ns(summary.strip()[len("median "):].split(",")[0]),
                 "test_seconds": float(case.get("time", "nan")) if case is not None else None,
                 "run_seconds": round(invocation.seconds, 3), "exit_code": invocation.returncode,
-                "load_average": invocation.load_average,
+                "load_average": invocation.load_average, "cpu_busy_before": round(invocation.busy_before, 3),
                 "command": (words + " " if words else "") + "ctest -L performance"})
         return records
 
@@ -363,6 +393,13 @@ class Study:
         return PytestProject(directory / "pytest"), CtestProject(
             directory / "ctest", self.args.perfbudget_build, self.args.perfbudget_source)
 
+    def quiet(self, part: str) -> None:
+        """Wait for other people's load to pass before a run meant to be quiet."""
+        busy = wait_for_quiet(self.args.quiet_below, self.args.quiet_wait)
+        if busy >= self.args.quiet_below:
+            print(f"[{part}] the machine is still {busy:.0%} busy after {self.args.quiet_wait:g} s;"
+                  " measuring anyway (the record keeps cpu_busy_before)", flush=True)
+
     def keep(self, part: str, phase: str, load: str, index: int, factor: float,
              records: list[dict[str, Any]]) -> None:
         for record in records:
@@ -376,9 +413,12 @@ class Study:
 
     def cells(self) -> None:
         py, ct = self.projects("cells")
+        self.quiet("cells")
         self.keep("cells", "baseline", "quiet", 1, 1.0,
                   py.perfbudget(1.0, "--perf-save-baseline", "quiet"))
+        self.quiet("cells")
         self.keep("cells", "baseline", "quiet", 1, 1.0, py.benchmark(1.0, "--benchmark-autosave"))
+        self.quiet("cells")
         self.keep("cells", "baseline", "quiet", 1, 1.0, ct.ctest(1.0))
         ct.save_baseline("quiet")
         schedule = interleave({1.0: self.args.unchanged, 1.1: self.args.slowed, 2.0: self.args.slowed})
@@ -404,7 +444,9 @@ class Study:
         regression = {"PERFBUDGET_REGRESSION": "1"}
         pytest_check = ("--performance-regression", "--perf-threshold", str(THRESHOLD))
         for index in range(1, quiet_runs + 1):
+            self.quiet("noisy-week")
             self.keep("noisy-week", "history", "quiet", index, 1.0, py.perfbudget(1.0, *pytest_check))
+            self.quiet("noisy-week")
             self.keep("noisy-week", "history", "quiet", index, 1.0, ct.ctest(1.0, **regression))
         with spinners() as running:
             time.sleep(1)
@@ -412,14 +454,18 @@ class Study:
                 self.keep("noisy-week", "noisy", "busy", index, 1.0, py.perfbudget(1.0, *pytest_check))
                 self.keep("noisy-week", "noisy", "busy", index, 1.0, ct.ctest(1.0, **regression))
                 check_spinning(running)
+        self.quiet("noisy-week")
         self.keep("noisy-week", "+30 %", "quiet", 1, 1.3, py.perfbudget(1.3, *pytest_check))
+        self.quiet("noisy-week")
         self.keep("noisy-week", "+30 %", "quiet", 1, 1.3, ct.ctest(1.3, **regression))
 
     def headline(self) -> None:
         py, ct = self.projects("headline")
         runs = 2 if self.args.quick else 10
+        self.quiet("headline")
         self.keep("headline", "baseline", "quiet", 1, 1.0,
                   py.perfbudget(1.0, "--perf-save-baseline", "main"))
+        self.quiet("headline")
         self.keep("headline", "baseline", "quiet", 1, 1.0, ct.ctest(1.0))
         ct.save_baseline("main")
         with spinners() as running:
@@ -535,7 +581,13 @@ def render(records: Sequence[dict[str, Any]], settings: Sequence[str]) -> str:
             out.append(f"| {cell} | {front_end} | {len(rs)} | {c['fail']} | {c['inconclusive']} | "
                        f"{c['pass']} | {c['improvement']} |")
         out.append("")
-    return "\n".join(out + [s for s in settings] + [""])
+    unquiet = [r for r in records if r["load"] == "quiet" and (r.get("cpu_busy_before") or 0) >= 0.25]
+    if unquiet:
+        out += [f"Quiet runs that started with 25 % or more of the CPUs busy (other people's "
+                f"work on this shared machine): {len(unquiet)} test results of "
+                f"{len([r for r in records if r['load'] == 'quiet'])} (`cpu_busy_before` in "
+                "busy-raw.json).", ""]
+    return "\n".join(out + list(settings) + [""])
 
 
 def write(output: Path, records: list[dict[str, Any]], parts: Sequence[str],
@@ -585,6 +637,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="build and run here (kept) instead of a temporary directory")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work directory")
+    parser.add_argument("--quiet-below", type=float, default=0.25,
+                        help="a quiet run waits until less than this share of all CPUs is busy "
+                             "(default 0.25: half a CPU of two)")
+    parser.add_argument("--quiet-wait", type=float, default=120.0,
+                        help="seconds a quiet run waits for that at most, then measures anyway")
     args = parser.parse_args(argv)
     parts = args.part.split(",")
     unknown = [p for p in parts if p not in PARTS]
