@@ -216,13 +216,22 @@ def run(command: Sequence[str | Path], cwd: Path, env: dict[str, str], ok: tuple
     load_average = os.getloadavg()[0]
     busy_before = cpu_busy_share(0.3)
     started = time.monotonic()
-    done = subprocess.run(words, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    # Its own process group, killed whole if the study stops (Ctrl-C, SIGTERM, a timeout), so no
+    # test that ctest or pytest started goes on measuring after the study ended.
+    runner = subprocess.Popen(words, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = runner.communicate(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(runner.pid, signal.SIGKILL)
+        runner.wait()
+        raise
     seconds = time.monotonic() - started
-    if done.returncode not in ok:
-        raise RuntimeError(f"`{' '.join(words)}` in {cwd} exited with {done.returncode}:\n"
-                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return Invocation(words, done.returncode, seconds, done.stdout + done.stderr, load_average,
-                      busy_before)
+    if runner.returncode not in ok:
+        raise RuntimeError(f"`{' '.join(words)}` in {cwd} exited with {runner.returncode}:\n"
+                           f"{stdout[-3000:]}\n{stderr[-3000:]}")
+    return Invocation(words, runner.returncode, seconds, stdout + stderr, load_average, busy_before)
 
 
 def study_env(factor: float, **extra: str) -> dict[str, str]:
@@ -389,6 +398,7 @@ class Study:
 
     def projects(self, part: str) -> tuple[PytestProject, CtestProject]:
         directory = self.work / part
+        shutil.rmtree(directory, ignore_errors=True)  # a --work-dir used before: start afresh
         print(f"[{part}] building bench/busy in {directory}", flush=True)
         return PytestProject(directory / "pytest"), CtestProject(
             directory / "ctest", self.args.perfbudget_build, self.args.perfbudget_source)
