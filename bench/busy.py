@@ -79,8 +79,8 @@ SLOWDOWNS = {1.0: "unchanged", 1.1: "+10 %", 2.0: "2x", 1.3: "+30 %"}
 # ---- load ----
 
 def _die_with_parent() -> None:
-    """In the spinner, before exec: the kernel kills it when this harness dies, even by SIGKILL,
-    so no spinner can outlive the study."""
+    """In a spinner or a test runner, before exec: the kernel kills it when this harness dies,
+    even by SIGKILL, so no spinner can outlive the study."""
     libc = ctypes.CDLL(None, use_errno=True)
     PR_SET_PDEATHSIG = 1
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -219,7 +219,8 @@ def run(command: Sequence[str | Path], cwd: Path, env: dict[str, str], ok: tuple
     # Its own process group, killed whole if the study stops (Ctrl-C, SIGTERM, a timeout), so no
     # test that ctest or pytest started goes on measuring after the study ended.
     runner = subprocess.Popen(words, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+                              stderr=subprocess.PIPE, text=True, start_new_session=True,
+                              preexec_fn=_die_with_parent)
     try:
         stdout, stderr = runner.communicate(timeout=timeout)
     except BaseException:
@@ -670,6 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = args.work_dir.resolve() if args.work_dir else Path(tempfile.mkdtemp(prefix="perfbudget-busy-"))
     study = Study(args, work)
     settings: list[str] = []
+    interrupted = False
     try:
         for part in parts:
             started = time.monotonic()
@@ -679,6 +681,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                            if part == "cells" else "quick counts" if args.quick else "default counts")
             settings.append(f"{part}: {counts_text}; {minutes:.1f} min; {describe_setup(args)}")
             print(f"[{part}] done in {minutes:.1f} min", flush=True)
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: the spinners are gone already
+        interrupted = True
+        print(f"interrupted ({stop or 'Ctrl-C'}); the runs measured so far are kept", flush=True)
     finally:
         if study.records:  # what was measured survives an interruption
             print(write(args.output_dir, study.records, parts, settings))
@@ -687,7 +692,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"work directory kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return 130 if interrupted else 0
 
 
 if __name__ == "__main__":
