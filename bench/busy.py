@@ -258,21 +258,28 @@ class PytestProject:
     def __init__(self, directory: Path):
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
-        for name in ("test_busy.py", "perfbudget.yml"):
+        for name in ("test_busy.py", "conftest.py", "perfbudget.yml"):
             shutil.copy(WORKLOADS / name, self.dir / name)
         self.calls = 0
 
-    def pytest(self, factor: float, *args: str, env: dict[str, str] | None = None) -> tuple[Invocation, Path]:
+    def pytest(self, factor: float, *args: str, **env: str) -> tuple[Invocation, Path]:
         self.calls += 1
         junit = self.dir / f"junit-{self.calls}.xml"
         # --rootdir keeps node ids (the baseline's keys) fixed; -p no:cacheprovider leaves no cache
         return run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
                     str(self.dir), "--junitxml", str(junit), *args], self.dir,
-                   env or study_env(factor)), junit
+                   study_env(factor, **env)), junit
 
     def perfbudget(self, factor: float, *args: str) -> list[dict[str, Any]]:
         """`pytest -m performance ARGS` with perfbudget alone; one record per perf test."""
-        invocation, junit = self.pytest(factor, "-p", "no:benchmark", "-m", "performance", *args)
+        reports = self.dir / f"reports-{self.calls + 1}.jsonl"  # conftest.py writes them
+        invocation, junit = self.pytest(factor, "-p", "no:benchmark", "-m", "performance", *args,
+                                        PERFBUDGET_STUDY_REPORTS=str(reports))
+        written: dict[str, str] = {}
+        if reports.exists():
+            for line in reports.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                written[entry["nodeid"].rsplit("::", 1)[-1]] = entry["report"]
         cases = junit_cases(junit)
         notes = [line for line in invocation.stdout.splitlines()
                  if line.startswith(("compared with", "baseline", "note:", "history:"))]
@@ -287,10 +294,13 @@ class PytestProject:
             else:  # a test that did not fail prints only its row of the summary table
                 lines = [re.sub(r"\s{2,}", "  ", line.strip()) for line in invocation.stdout.splitlines()
                          if line.startswith(f"test_busy.py::{test} ")]
+            # the core's report: what CTest prints, and pytest only for a failing test
+            report = [line for line in written.get(test, "").splitlines()
+                      if line.strip() and not line.lstrip().startswith("median ")]
             records.append({
                 "tool": "perfbudget", "front_end": "pytest", "test": test, "cell": CELLS[test],
                 "outcome": outcome_of(lines[0]) if lines else "unknown",
-                "verdict_lines": lines + notes,
+                "verdict_lines": lines + notes, "report_lines": report,
                 "change_pct": number(properties.get("change_pct")),
                 "p_value": number(properties.get("p_value")),
                 "median_ns": number(properties.get("median_ns")),
@@ -416,7 +426,7 @@ class Study:
         for record in records:
             self.records.append({"part": part, "phase": phase, "load": load, "run": index,
                                  "factor": factor, **record})
-            shown = (record["verdict_lines"] or [""])[0]
+            shown = (record.get("report_lines") or record["verdict_lines"] or [""])[0]
             if not shown and record.get("change_pct") is not None:
                 shown = f"(nothing printed; median {record['change_pct']:+.1f} %)"
             print(f"[{part}] {phase:10} {load:5} #{index:<2} {record['cell']:20} "
@@ -573,7 +583,9 @@ def render(records: Sequence[dict[str, Any]], settings: Sequence[str]) -> str:
                                       key=lambda k: CELL_ORDER.index(k[0])):
             rs = [r for r in mine if (r["cell"], r["front_end"]) == (cell, front_end)]
             final = [r for r in rs if r["phase"] == "+30 %"]
-            line = (final[0]["verdict_lines"] or [""])[0] if final else ""
+            # the core's report where pytest printed only a summary row: it says why
+            lines = (final[0].get("report_lines") or final[0]["verdict_lines"]) if final else []
+            line = " / ".join(dict.fromkeys(x.strip() for x in lines[:1] + [latency_line(lines)] if x))
             out.append(f"| {cell} | {front_end} | "
                        f"{describe([r for r in rs if r['phase'] == 'history'], 'perfbudget')} | "
                        f"{describe([r for r in rs if r['phase'] == 'noisy'], 'perfbudget')} | "
