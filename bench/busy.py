@@ -635,12 +635,37 @@ def write(output: Path, records: list[dict[str, Any]], parts: Sequence[str],
     return markdown
 
 
-def describe_setup(args: argparse.Namespace) -> str:
-    import perfbudget  # the plugin under study: whichever copy this Python imports
+def origin(directory: Path) -> str:
+    """`directory (commit abc1234, uncommitted changes)`: which perfbudget a part measured with."""
+    git = ["git", "-C", str(directory)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return str(directory)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return f"{directory} (commit {head.stdout.strip()}{', uncommitted changes' if dirty else ''})"
+
+
+def plugin_directory() -> Path:
+    """The perfbudget package the pytest runs import: asked of a fresh interpreter, since the
+    installed copy may be switched (pip install -e) while the study runs."""
+    found = subprocess.run([sys.executable, "-c", "import perfbudget; print(perfbudget.__file__)"],
+                           capture_output=True, text=True, check=True)
+    return Path(found.stdout.strip()).parent
+
+
+def describe_setup(args: argparse.Namespace, plugins: Sequence[Path]) -> str:
     machine = f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
-    c_side = f"in-tree {args.perfbudget_source}" if args.perfbudget_source else str(args.perfbudget_build)
-    return (f"{machine}; {SPINNERS} spinners; threshold {THRESHOLD} %; perfbudget C from {c_side}, "
-            f"plugin from {Path(perfbudget.__file__).parent}")
+    if args.perfbudget_source:
+        c_side = f"in-tree {origin(args.perfbudget_source)}"
+    else:
+        cache = args.perfbudget_build / "CMakeCache.txt"
+        home = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$", cache.read_text(), re.M) \
+            if cache.exists() else None
+        c_side = f"{args.perfbudget_build}" + (f", built from {origin(Path(home.group(1)))}" if home else "")
+    shown = " then ".join(dict.fromkeys(origin(p) for p in plugins))  # two when it was switched
+    return (f"{machine}; {SPINNERS} spinners; threshold {THRESHOLD} %; perfbudget C: {c_side}; "
+            f"pytest plugin: {shown}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -687,11 +712,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for part in parts:
             started = time.monotonic()
+            plugins = [plugin_directory()]
             getattr(study, part.replace("-", "_"))()
+            plugins.append(plugin_directory())
             minutes = (time.monotonic() - started) / 60
             counts_text = (f"{args.unchanged} unchanged, {args.slowed} at +10 %, {args.slowed} at 2x"
                            if part == "cells" else "quick counts" if args.quick else "default counts")
-            settings.append(f"{part}: {counts_text}; {minutes:.1f} min; {describe_setup(args)}")
+            settings.append(f"{part}: {counts_text}; {minutes:.1f} min; {describe_setup(args, plugins)}")
             print(f"[{part}] done in {minutes:.1f} min", flush=True)
     except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: the spinners are gone already
         interrupted = True

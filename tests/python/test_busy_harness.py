@@ -127,6 +127,21 @@ def test_the_noisy_week_and_headline_tables(busy: ModuleType) -> None:
     assert "## Cells" not in table
 
 
+def test_the_noisy_week_shows_the_cores_reason_where_pytest_printed_only_a_row(
+        busy: ModuleType) -> None:
+    final = record("noisy-week", "+30 %", "pytest 5 ms", "perfbudget", "inconclusive",
+                   line="test_busy.py::test_perf_5ms  30 x 1  7.70 ms  -55.1%  pass, inconclusive")
+    final["report_lines"] = [
+        "PASS test_busy.py::test_perf_5ms: inconclusive against the baseline (too noisy to "
+        "resolve the threshold)",
+        "  note regression check: median 7.70 ms vs 17.1 ms baseline: -55.1%, p = 0.3, "
+        "threshold 5%: inconclusive"]
+    table = busy.render([final], [])
+    assert ("`PASS test_busy.py::test_perf_5ms: inconclusive against the baseline (too noisy to "
+            "resolve the threshold) / note regression check: median 7.70 ms vs 17.1 ms baseline: "
+            "-55.1%, p = 0.3, threshold 5%: inconclusive` |") in table
+
+
 def test_a_later_part_replaces_only_its_own_runs(busy: ModuleType, tmp_path: Path) -> None:
     busy.write(tmp_path, [record("cells", "unchanged", "pytest 5 ms", "perfbudget", "pass"),
                           record("headline", "unchanged", "pytest 5 ms", "perfbudget", "pass")],
