@@ -4,12 +4,16 @@
     python3 bench/busy.py [--part cells,noisy-week,headline] [--unchanged 20] [--slowed 10]
                           [--quick] [--perfbudget-build build | --perfbudget-source .]
                           [--output-dir bench/results/busy] [--work-dir DIR] [--keep]
+                          [--quiet-below 0.25] [--quiet-wait 120]
 
 Each part builds bench/busy/ (a CMake project against perfbudget, and pytest tests) in a work
 directory of its own (a temporary one unless --work-dir), so histories never mix and nothing is
 written into the repository but the results. "Busy" is 4 processes spinning
 (`while :; do :; done`) on this 2-CPU machine; they are killed when the busy stretch ends, on
 Ctrl-C and on SIGTERM, and die with this process (PR_SET_PDEATHSIG) if it is killed outright.
+The machine is shared, so a run meant to be quiet first waits (up to --quiet-wait seconds) until
+less than --quiet-below of the CPUs is busy; every record keeps how busy they were
+(`cpu_busy_before`), and the table counts the quiet runs that did not get a quiet machine.
 
 Parts:
 
@@ -35,7 +39,9 @@ Parts:
 
 A workload's cost is exact: its loop runs round(base steps × PERFBUDGET_STUDY_FACTOR) steps.
 Writes busy-raw.json (every run of every test: outcome fail / inconclusive / pass / improvement,
-the verdict lines perfbudget printed, change, p-value, wall time) and busy.md (the tables) to
+the verdict lines perfbudget printed, for pytest also the core's report that it prints only for
+a failing test (`report_lines`, from bench/busy/conftest.py: an inconclusive verdict's reason),
+change, p-value, wall time) and busy.md (the tables) to
 --output-dir; runs of parts not run this time are kept from an earlier busy-raw.json there."""
 
 from __future__ import annotations
