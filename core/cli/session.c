@@ -143,10 +143,16 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         perfbudget_free(table);
     }
     if (exit_code == 0 && budget != NULL) perfbudget__warn_unused_entries(budget, all, count, "run");
-    /* Verdicts are not read back from the result files: judge again, for the report. */
-    for (size_t i = 0; exit_code == 0 && budget != NULL && i < count; i++)
-        if (perfbudget_result_status(all[i]) == PERFBUDGET_RUN_OK)
+    /* Each test's verdict record came with its result file (its own budget, entry and
+     * baseline): the report shows what the tests decided. Results judged against no budget
+     * are judged against the session's, for the report. */
+    for (size_t i = 0; exit_code == 0 && budget != NULL && i < count; i++) {
+        const perfbudget_limit_verdict *verdicts;
+        if (perfbudget_result_status(all[i]) == PERFBUDGET_RUN_OK &&
+            perfbudget_result_verdicts(all[i], &verdicts) == 0 &&
+            perfbudget_result_budget_entry(all[i]) == NULL)
             perfbudget_result_judge(ctx, all[i], budget, NULL, NULL);
+    }
     const char *history = perfbudget__history_path(history_path, budget);
     if (exit_code == 0 && perfbudget__record_run(ctx, "perfbudget session", history, "ctest", all,
                                                  count) != 0)

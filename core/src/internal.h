@@ -28,6 +28,10 @@ char *perfbudget__strdup(const char *text);
 
 /* clock.c */
 uint64_t perfbudget__monotonic_ns(void);
+/* resources.c: how long a thread waited for a CPU while runnable, in ns (Linux schedstat): the
+ * calling thread for pid 0, else process pid's main thread (also a zombie not yet reaped). NaN
+ * where the kernel does not say. */
+double perfbudget__runqueue_wait_ns(pid_t pid);
 
 /* process.c: "SIGSEGV" for 11, ...; "an unnamed signal" for others. Static text. */
 const char *perfbudget__signal_name(int signal);
@@ -207,6 +211,10 @@ int perfbudget__notes_add(perfbudget_context *ctx, perfbudget__notes *notes,
                           perfbudget_note_kind kind, const char *text);
 /* suite.c: a result's notes (mutable through a const result: the record is kept beside it). */
 perfbudget__notes *perfbudget__result_notes(const perfbudget_result *result);
+/* suite.c: limit verdicts read back from a result file, kept with copies of their limits. */
+int perfbudget__result_restore_verdicts(perfbudget_context *ctx, perfbudget_result *result,
+                                       const char *entry, const perfbudget_limit_verdict *verdicts,
+                                       size_t count);
 /* suite.c: forget a result's comparisons and notes, before it is concluded anew. */
 void perfbudget__result_clear_record(perfbudget_result *result);
 /* units.c: the parse behind perfbudget_quantity_parse(), also telling the unit as written. */

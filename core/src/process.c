@@ -37,6 +37,7 @@ void perfbudget_command_options_init(perfbudget_command_options *opts) {
 typedef struct one_run {
     double wall_ns, cpu_ns, peak_rss_bytes;
     double involuntary_switches, voluntary_switches; /* the child's, from wait4() */
+    double runqueue_wait_ns;                         /* the child's, read before reaping it */
     char reason[256]; /* empty when the run succeeded */
 } one_run;
 
@@ -309,6 +310,8 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     }
     uint64_t deadline = opts->timeout_ns ? start + opts->timeout_ns : 0;
     int exited = wait_until(pid, deadline);
+    /* Not reaped yet: its schedstat still says how long it waited for a CPU. */
+    out->runqueue_wait_ns = exited ? perfbudget__runqueue_wait_ns(pid) : NAN;
     if (!exited) kill(-pid, SIGKILL); /* the leader first, so wait4 below returns */
     int status = 0;
     struct rusage usage;
@@ -376,7 +379,8 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     }
     perfbudget_metrics metrics;
     perfbudget_metrics_init(&metrics);
-    double cpu_total = 0, wall_total = 0, peak = 0, involuntary = 0, voluntary = 0;
+    double cpu_total = 0, wall_total = 0, peak = 0, involuntary = 0, voluntary = 0,
+           waited_for_cpu = 0;
     char reason[400] = "";
     char *output = NULL;
     uint32_t measured = 0;
@@ -405,6 +409,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         samples[measured] = run.wall_ns;
         cpu_samples[measured++] = run.cpu_ns;
         involuntary += run.involuntary_switches;
+        waited_for_cpu += run.runqueue_wait_ns;
         voluntary += run.voluntary_switches;
         cpu_total += run.cpu_ns;
         wall_total += run.wall_ns;
@@ -419,6 +424,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         metrics.cpu_utilization = wall_total > 0 ? cpu_total / wall_total : NAN;
         metrics.peak_rss_bytes = peak;
         metrics.involuntary_switches = involuntary;
+        metrics.runqueue_wait_ns = waited_for_cpu;
         metrics.voluntary_switches = voluntary;
         perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
         metrics.clock_overhead_ns = clock.overhead_ns;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Resident memory: current and peak RSS, and resetting the peak between benchmarks. */
+/* Resident memory: current and peak RSS, and resetting the peak between benchmarks; the time a
+ * thread waited for a CPU. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,4 +64,20 @@ int perfbudget_memory_reset_peak(perfbudget_context *ctx) {
                                 "cannot reset peak RSS: writing /proc/self/clear_refs: %s",
                                 strerror(saved));
     return PERFBUDGET_OK;
+}
+
+double perfbudget__runqueue_wait_ns(pid_t pid) {
+    /* schedstat: time on the CPU, time waiting on a run queue, time slices; all in ns. */
+    char path[64];
+    if (pid == 0) snprintf(path, sizeof path, "/proc/thread-self/schedstat");
+    else snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NAN;
+    char text[128];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return NAN;
+    text[n] = '\0';
+    unsigned long long running, waiting;
+    return sscanf(text, "%llu %llu", &running, &waiting) == 2 ? (double)waiting : NAN;
 }

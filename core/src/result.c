@@ -46,7 +46,8 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
                    {"items_per_second", m->items_per_second},
                    {"bytes_per_second", m->bytes_per_second},
                    {"involuntary_switches", m->involuntary_switches},
-                   {"voluntary_switches", m->voluntary_switches}};
+                   {"voluntary_switches", m->voluntary_switches},
+                   {"runqueue_wait_ns", m->runqueue_wait_ns}};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
         if (figures[i].value < 0) { /* NaN (unavailable) compares false */
             snprintf(buf, size, "%s must not be negative (%g)", figures[i].name, figures[i].value);
@@ -78,6 +79,7 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
     if (object != NULL) {
         json_object_set_new(object, "involuntary_switches", number(m->involuntary_switches));
         json_object_set_new(object, "voluntary_switches", number(m->voluntary_switches));
+        json_object_set_new(object, "runqueue_wait_ns", number(m->runqueue_wait_ns));
     }
     return object;
 }
@@ -346,6 +348,7 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->reference_ns = number_or_nan(m, "reference_ns");
     out->involuntary_switches = number_or_nan(m, "involuntary_switches");
     out->voluntary_switches = number_or_nan(m, "voluntary_switches");
+    out->runqueue_wait_ns = number_or_nan(m, "runqueue_wait_ns");
 }
 
 /* What is wrong with a result file's "metrics" object, in buf; NULL when nothing is. The
@@ -358,7 +361,7 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
         "wall_ns", "cpu_ns_per_iteration", "cpu_utilization", "peak_rss_bytes",
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
         "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns",
-        "involuntary_switches", "voluntary_switches"};
+        "involuntary_switches", "voluntary_switches", "runqueue_wait_ns"};
     static const char *const signed_figures[] = {
         "memory_growth_bytes", "memory_growth_per_iteration_bytes", "memory_growth_stderr_bytes"};
     if (m == NULL || json_is_null(m)) return NULL;
@@ -474,6 +477,59 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
     return PERFBUDGET_OK;
 }
 
+/* Limit verdicts as written, so that a report of results judged elsewhere (each CTest test
+ * with its own budget file or entry) shows what their tests decided. */
+static int verdicts_from_json(perfbudget_context *ctx, perfbudget_result *r, const json_t *budget) {
+    const json_t *list = json_object_get(budget, "verdicts");
+    size_t count = json_array_size(list);
+    if (!json_is_object(budget) || count == 0) return PERFBUDGET_OK;
+    perfbudget_limit *limits = calloc(count, sizeof *limits);
+    perfbudget_limit_verdict *verdicts = calloc(count, sizeof *verdicts);
+    if (limits == NULL || verdicts == NULL) {
+        free(limits);
+        free(verdicts);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    size_t n = 0, i;
+    const json_t *item;
+    json_array_foreach(list, i, item) {
+        const char *name = json_string_value(json_object_get(item, "metric"));
+        const char *status = json_string_value(json_object_get(item, "status"));
+        const char *kind = json_string_value(json_object_get(item, "kind"));
+        const char *text = json_string_value(json_object_get(item, "text"));
+        if (name == NULL || status == NULL) continue;
+        perfbudget_limit *l = &limits[n];
+        l->metric = PERFBUDGET_METRIC_CUSTOM;
+        for (int m = 0; m < PERFBUDGET_METRIC_CUSTOM; m++)
+            if (strcmp(name, perfbudget_metric_name((perfbudget_metric)m)) == 0)
+                l->metric = (perfbudget_metric)m;
+        l->name = name;
+        l->unit = "";
+        l->unit_factor = 1.0;
+        l->warn = number_or_nan(item, "warn");
+        l->fail = number_or_nan(item, "fail");
+        l->higher_is_better = json_is_true(json_object_get(item, "higher_is_better"));
+        for (int k = 0; kind != NULL && k <= PERFBUDGET_QUANTITY_BYTE_RATE; k++)
+            if (strcmp(kind, perfbudget_quantity_kind_name((perfbudget_quantity_kind)k)) == 0)
+                l->kind = (perfbudget_quantity_kind)k;
+        perfbudget_limit_verdict *v = &verdicts[n];
+        v->limit = l;
+        v->status = PERFBUDGET_LIMIT_PASS;
+        for (int s = 0; s <= PERFBUDGET_LIMIT_UNAVAILABLE; s++)
+            if (strcmp(status, perfbudget_limit_status_name((perfbudget_limit_status)s)) == 0)
+                v->status = (perfbudget_limit_status)s;
+        v->measured = number_or_nan(item, "measured");
+        v->allowed = number_or_nan(item, "allowed");
+        snprintf(v->text, sizeof v->text, "%s", text ? text : "");
+        n++;
+    }
+    int code = perfbudget__result_restore_verdicts(
+        ctx, r, json_string_value(json_object_get(budget, "entry")), verdicts, n);
+    free(limits);
+    free(verdicts);
+    return code;
+}
+
 /* Notes of the verdict record, as written; an unknown kind reads as a baseline note. */
 static int notes_from_json(perfbudget_context *ctx, perfbudget_result *r, const json_t *list) {
     size_t i;
@@ -550,6 +606,7 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
         code = cpu_samples_from_json(ctx, path, name, *out, json_object_get(b, "cpu_samples"));
     if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, *out, json_object_get(b, "comparisons"));
     if (code == PERFBUDGET_OK) code = notes_from_json(ctx, *out, json_object_get(b, "notes"));
+    if (code == PERFBUDGET_OK) code = verdicts_from_json(ctx, *out, json_object_get(b, "budget"));
     if (code == PERFBUDGET_OK &&
         perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,

@@ -33,6 +33,7 @@ struct perfbudget_state {
     struct rusage usage_start;                    /* the thread's, when measuring starts */
     int usage_ok;
     double involuntary_switches, voluntary_switches; /* NaN until measuring ends */
+    double wait_start_ns, runqueue_wait_ns;          /* schedstat's run delay; NaN: unknown */
     size_t rounds, capacity;
     uint64_t measured_iterations;
     perfbudget_cpu_times cpu_start, cpu_end;
@@ -90,6 +91,9 @@ struct perfbudget_result {
     const char *budget_entry; /* borrowed from the budget */
     perfbudget__stages stages;
     perfbudget__notes notes; /* from perfbudget_result_conclude() */
+    /* Verdicts read back from a result file own their limits (judged ones borrow the budget's). */
+    perfbudget_limit *restored_limits;
+    char *restored_strings;
 };
 
 struct perfbudget_suite {
@@ -278,6 +282,7 @@ static void start_measuring(perfbudget_state *s, uint64_t now) {
     s->measure_start_ns = now;
     s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_start) == PERFBUDGET_OK;
     s->usage_ok = s->cpu_sampling && thread_usage(&s->usage_start);
+    s->wait_start_ns = s->cpu_sampling ? perfbudget__runqueue_wait_ns(0) : NAN;
 }
 
 /* The context switches of the measuring thread since measuring started. */
@@ -286,6 +291,8 @@ static void count_switches(perfbudget_state *s) {
     if (!s->usage_ok || !thread_usage(&end)) return;
     s->involuntary_switches = (double)(end.ru_nivcsw - s->usage_start.ru_nivcsw);
     s->voluntary_switches = (double)(end.ru_nvcsw - s->usage_start.ru_nvcsw);
+    double wait_end = perfbudget__runqueue_wait_ns(0);
+    s->runqueue_wait_ns = wait_end - s->wait_start_ns; /* NaN when either is */
 }
 
 static int measuring_done(const perfbudget_state *s, uint64_t now) {
@@ -556,6 +563,7 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->reference_ns = s->opts.speed_correction && s->rounds > 0 ? s->reference_time : NAN;
     m->involuntary_switches = s->involuntary_switches;
     m->voluntary_switches = s->voluntary_switches;
+    m->runqueue_wait_ns = s->runqueue_wait_ns;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
     if (median > 0.0 && s->items_per_iteration)
@@ -592,6 +600,7 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
     perfbudget_result_set_mode(r, opts->mode); /* out of memory: the tag is missing, no more */
     s->cpu_sampling = !clock.is_fake;
     s->involuntary_switches = s->voluntary_switches = NAN;
+    s->wait_start_ns = s->runqueue_wait_ns = NAN;
     s->userdata = def->userdata;
     s->items_per_iteration = def->items_per_iteration;
     s->bytes_per_iteration = def->bytes_per_iteration;
@@ -671,6 +680,8 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->comparisons);
     perfbudget__stages_clear(&result->stages);
     perfbudget__notes_clear(&result->notes);
+    free(result->restored_limits);
+    free(result->restored_strings);
     free(result);
 }
 
@@ -736,7 +747,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->memory_growth_stderr_bytes = m->instructions_per_iteration = NAN;
     m->cycles_per_iteration = m->items_per_second = m->bytes_per_second = NAN;
     m->clock_overhead_ns = m->clock_resolution_ns = m->reference_ns = NAN;
-    m->involuntary_switches = m->voluntary_switches = NAN;
+    m->involuntary_switches = m->voluntary_switches = m->runqueue_wait_ns = NAN;
 }
 
 int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
@@ -1003,10 +1014,56 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
             snprintf(verdicts[i].text, sizeof verdicts[i].text,
                      "%s not judged in instructions mode", verdicts[i].limit->name);
     free(result->verdicts);
+    free(result->restored_limits);
+    free(result->restored_strings);
+    result->restored_limits = NULL;
+    result->restored_strings = NULL;
     result->verdicts = verdicts;
     result->verdict_count = effective.limit_count;
     result->budget_entry = effective.entry;
     if (worst != NULL) *worst = status;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget__result_restore_verdicts(perfbudget_context *ctx, perfbudget_result *result,
+                                       const char *entry, const perfbudget_limit_verdict *verdicts,
+                                       size_t count) {
+    /* One block for the strings: the entry, then each limit's name and unit. */
+    size_t size = (entry ? strlen(entry) + 1 : 0);
+    for (size_t i = 0; i < count; i++)
+        size += strlen(verdicts[i].limit->name) + 1 + strlen(verdicts[i].limit->unit) + 1;
+    char *strings = malloc(size ? size : 1);
+    perfbudget_limit *limits = calloc(count ? count : 1, sizeof *limits);
+    perfbudget_limit_verdict *copy = calloc(count ? count : 1, sizeof *copy);
+    if (strings == NULL || limits == NULL || copy == NULL) {
+        free(strings);
+        free(limits);
+        free(copy);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    char *next = strings;
+    const char *entry_copy = NULL;
+    if (entry != NULL) {
+        entry_copy = strcpy(next, entry);
+        next += strlen(entry) + 1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        limits[i] = *verdicts[i].limit;
+        limits[i].name = strcpy(next, verdicts[i].limit->name);
+        next += strlen(next) + 1;
+        limits[i].unit = strcpy(next, verdicts[i].limit->unit);
+        next += strlen(next) + 1;
+        copy[i] = verdicts[i];
+        copy[i].limit = &limits[i];
+    }
+    free(result->verdicts);
+    free(result->restored_limits);
+    free(result->restored_strings);
+    result->verdicts = copy;
+    result->verdict_count = count;
+    result->restored_limits = limits;
+    result->restored_strings = strings;
+    result->budget_entry = entry_copy;
     return PERFBUDGET_OK;
 }
 

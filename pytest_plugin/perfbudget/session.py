@@ -163,7 +163,7 @@ def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     process's median kept as custom metric process_median_<i>; the first process's stages; the
     CPU samples pooled alike when every process has them, context switches summed."""
     samples = [sample for run in runs for sample in run.samples]
-    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches")
+    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches", "runqueue_wait_ns")
     metrics: dict[str, float] = {}
     for key in runs[0].metrics:
         values = [run.metrics[key] for run in runs if not math.isnan(run.metrics[key])]
@@ -607,6 +607,9 @@ class PerfSession:
             "worst": worst,
             "report": report,
             "note": note,
+            # why a test that did not fail was not a plain pass, for the terminal summary
+            "notes": [text for kind, text in result.notes
+                      if kind not in ("baseline", "new_series")],
             "comparison": None if comparison is None else {
                 "change_pct": comparison.change_pct, "p_value": comparison.p_value,
                 "outcome": comparison.outcome, "severity": comparison.severity,
@@ -799,6 +802,21 @@ class PerfSession:
                 f"run {names[0]!r}. Node ids are relative to the rootdir ({self.rootdir}): was "
                 "the baseline recorded with another one? (--rootdir sets it.)")
 
+    @staticmethod
+    def _reasons(ordered: Sequence[tuple[dict[str, Any], Result]]) -> list[str]:
+        """Why a test that did not fail was inconclusive or improved, or was judged on CPU time:
+        a failing test shows the core's report already."""
+        lines = []
+        for record, _ in ordered:
+            if record["status"] == "fail":
+                continue
+            comparison = record["comparison"]
+            reasons = list(record.get("notes") or [])
+            if comparison is not None and comparison["outcome"] in ("inconclusive", "improvement"):
+                reasons.insert(0, comparison["text"])
+            lines += [f"note: {record['name']}: {reason}" for reason in reasons]
+        return lines
+
     def terminal_summary(self, reporter: Any) -> None:
         if self.child_output is not None or self.is_xdist_worker:
             return
@@ -826,6 +844,7 @@ class PerfSession:
                 last_group = group
                 lines.append(line.ljust(width) + f"  {row['ops/s']:>10}  {row['Δ baseline']:>11}"
                              f"  {row['verdict']}")
+            lines += self._reasons(ordered)
             for line in lines:
                 reporter.write_line(line)
         if self.settings.regression and not self.settings["disable"]:

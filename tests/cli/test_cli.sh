@@ -110,6 +110,15 @@ expect 0 "report: report.html" -- "$perfbudget" session close sess --history ses
 expect 0 "report: run.trace.json" -- "$perfbudget" session close sess --history sess.sqlite --report run.trace.json
 expect 0 '"traceEvents"' -- cat run.trace.json
 
+# A session reports what each test decided, with its own budget file, even when the session has
+# none (add_perf_test with a per-call BUDGET and no PERFBUDGET_DEFAULT_BUDGET).
+"$perfbudget" session open own >/dev/null
+expect 1 "^FAIL tight" -- "$perfbudget" run --name tight --runs 2 --warmup 0 --budget perfbudget.yml --session own -- true
+expect 0 "^PASS quick" -- "$perfbudget" run --name quick --runs 2 --warmup 0 --budget perfbudget.yml --session own -- true
+expect 0 "report: own.md" -- "$perfbudget" session close own --history own.sqlite --report own.md
+expect 0 "1 failed" -- cat own.md
+expect 0 "tight.*FAIL" -- cat own.md
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
   exit 1

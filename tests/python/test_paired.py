@@ -27,7 +27,9 @@ def test_p_value_matches_scipy(seed: int, n: int) -> None:
     assert result.w_statistic == pytest.approx(float(expected.statistic), rel=1e-12)
     assert result.p_value == pytest.approx(float(expected.pvalue), rel=1e-9, abs=1e-300)
     assert result.change_pct == pytest.approx(100.0 * math.expm1(float(np.median(logs))), rel=1e-12)
-    assert result.significant == (expected.pvalue < 0.05)
+    # significant: the p-value below alpha, and an interval that excludes no change too
+    reaches_zero = result.ci_low_pct <= 0.0 <= result.ci_high_pct
+    assert result.significant == (expected.pvalue < 0.05 and not reaches_zero)
 
 
 @pytest.mark.parametrize("seed", range(6))

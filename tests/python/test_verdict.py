@@ -13,7 +13,7 @@ from typing import Sequence
 import pytest
 
 import perfbudget
-from perfbudget._core import Result, load_budgets
+from perfbudget._core import History, Result, load_budgets
 
 np = pytest.importorskip("numpy")
 stats = pytest.importorskip("scipy.stats")
@@ -221,3 +221,69 @@ def test_one_verdict_record_from_every_consumer(tmp_path: Path, cli: Path) -> No
     assert records(from_check) == records(from_python) == records(from_report)
     busy = records(from_python)[2]
     assert busy["notes"][0]["kind"] == "machine_busier"
+
+
+def timed(name: str, wall: Sequence[float], cpu: Sequence[float], wait_share: float,
+          **metrics: float) -> Result:
+    """A result with CPU-time samples and the share of its wall time it waited for a CPU."""
+    wall_ns = float(sum(wall))
+    r = Result.from_samples(name, wall, {"cpu_utilization": sum(cpu) / wall_ns, "wall_ns": wall_ns,
+                                         "runqueue_wait_ns": wait_share * wall_ns, **metrics})
+    r.set_cpu_samples(cpu)
+    return r
+
+
+def quiet_baseline() -> Result:
+    work = lognormal(1, 60, 1e6)
+    return timed("t", work, work, wait_share=0.005)
+
+
+@pytest.mark.parametrize("factor, status, outcome", [
+    (1.00, "pass", "pass"), (1.30, "pass", "inconclusive"), (2.00, "fail", "regression")])
+def test_a_busier_machine_is_judged_on_cpu_time(factor: float, status: str, outcome: str) -> None:
+    """Four spinners on two cores: the wall time is five times the work, CPU time is not; a
+    busy machine still slows CPU time by tens of percent, so only a large change can fail."""
+    work = [x * factor for x in lognormal(2, 60, 1e6)]
+    busy = timed("t", [x * 5 for x in work], work, wait_share=0.8)
+    assert busy.conclude(regression=True, baseline=[quiet_baseline()]) == status
+    c = busy.latency_comparison
+    assert c is not None and c.outcome == outcome
+    assert [kind for kind, _ in busy.notes] == ["cpu_time"]
+    assert "judged on CPU time" in busy.notes[0][1]
+    assert "waited for one 80.0 % of its time" in busy.notes[0][1]
+
+
+def test_code_that_waits_more_is_a_regression_not_a_busy_machine() -> None:
+    """A sleep added to the code lowers its CPU share too, but it does not wait for a CPU."""
+    work = lognormal(2, 60, 1e6)
+    sleepy = timed("t", [x * 3 for x in work], work, wait_share=0.005)
+    assert sleepy.conclude(regression=True, baseline=[quiet_baseline()]) == "fail"
+    assert sleepy.latency_comparison.outcome == "regression"
+    assert sleepy.notes == []
+
+
+def test_a_baseline_from_a_busier_machine_gives_no_improvement() -> None:
+    work = lognormal(1, 60, 1e6)
+    busy_base = timed("t", [x * 4 for x in work], work, wait_share=0.75)
+    now = timed("t", lognormal(2, 60, 1e6), lognormal(2, 60, 1e6), wait_share=0.005)
+    assert now.conclude(regression=True, baseline=[busy_base]) == "pass"
+    assert now.latency_comparison.outcome == "inconclusive"
+    assert now.notes[0][0] == "machine_busier"
+    assert "busier for the baseline" in now.notes[0][1]
+
+
+def test_runs_the_machine_disturbed_stay_out_of_the_spread(tmp_path: Path) -> None:
+    """A noisy week in the history must not hide a real +30 % afterwards."""
+    history = History(tmp_path / "h.sqlite")
+    for i, (level, share) in enumerate([(1000, 0.99), (1010, 0.99), (2100, 0.3), (995, 0.99),
+                                        (1900, 0.25), (1005, 0.99)]):
+        history.add_run([result("t", lognormal(10 + i, 60, level * 1e3), cpu_share=share)],
+                        "pytest", "env")
+    base = result("t", lognormal(20, 60, 1e6))
+    now = result("t", lognormal(21, 60, 1.3e6))
+    assert now.conclude(regression=True, baseline=[base], history=history,
+                        environment="env") == "fail"
+    c = now.latency_comparison
+    assert c.run_spread_pct is not None and c.run_spread_pct < 5.0
+    assert ("run_spread", "2 of the earlier runs were left out of the spread between runs: the "
+            "machine was busy while they ran") in now.notes

@@ -249,6 +249,10 @@ typedef struct perfbudget_metrics {
     /** Context switches of the measuring thread (commands: the child's) while measuring:
      *  involuntary ones show the machine taking the CPU away; NaN when unknown. */
     double involuntary_switches, voluntary_switches;
+    /** Time the measuring thread (commands: the process started) was ready to run but waited
+     *  for a CPU while measuring, from Linux's schedstat: the share of the wall time the
+     *  machine took away. NaN when unknown. */
+    double runqueue_wait_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */

@@ -66,10 +66,12 @@ PERFBUDGET_API void perfbudget_conclude_options_init(perfbudget_conclude_options
  *  result file's, say) and only the limits are judged again. The budget must outlive the
  *  result.
  *
- *  The machine's state is judged too: when this run had clearly less of a CPU than the
- *  baseline's (CPU share below 85 % of the baseline's), wall time measures the machine, so the
- *  latency is compared on CPU time where both results have CPU-time samples, and otherwise a
- *  change either way is inconclusive, with the reason in a note.
+ *  The machine's state is judged too. When the machine took more of the CPU from this run
+ *  than from the baseline's (it waited for a CPU 10 % more of its wall time, by the metrics'
+ *  runqueue_wait_ns; where either lacks that figure, a CPU share below 85 % of the baseline's
+ *  with 1.5 times the involuntary context switches per CPU second), wall time measures the
+ *  machine: the latency is compared on CPU time where both results have CPU-time samples, and
+ *  otherwise a change either way is inconclusive, with the reason in a note.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (the history) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_conclude(perfbudget_context *ctx, perfbudget_result *result,
                                               const perfbudget_conclude_options *opts);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* The judging stage: the budget entry a result answers to, baselines by name and mode, the
+ * machine's state, the record kept with the result; and Student's t behind the verdicts. */
+#include <string.h>
+
+#include "internal.h"
+#include "test_helpers.h"
+
+static void test_student_distribution(void **state) {
+    (void)state;
+    /* scipy.stats.t.sf(2.0, 5), t.sf(-1.5, 3), t.ppf(0.975, 4), t.ppf(0.9, 30) */
+    assert_close(perfbudget__student_sf(2.0, 5.0), 0.050969739414929174, 1e-12);
+    assert_close(perfbudget__student_sf(-1.5, 3.0), 0.8847080673775886, 1e-12);
+    assert_close(perfbudget__student_ppf(0.975, 4.0), 2.7764451051977934, 1e-12);
+    assert_close(perfbudget__student_ppf(0.9, 30.0), 1.3104150253913955, 1e-12);
+    assert_close(perfbudget__student_ppf(0.975, INFINITY), 1.959963984540054, 1e-12);
+}
+
+/* n samples around centre, +-1 % in a fixed pattern. */
+static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre,
+                                    size_t n, const perfbudget_metrics *metrics) {
+    double samples[64];
+    for (size_t i = 0; i < n; i++)
+        samples[i] = centre * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_result_new(ctx, name, samples, n, metrics, PERFBUDGET_RUN_OK, "",
+                                           &r),
+                     PERFBUDGET_OK);
+    return r;
+}
+
+static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
+    perfbudget_budget *budget = NULL;
+    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
+                                             NULL, 0, NULL),
+                     PERFBUDGET_OK);
+    return budget;
+}
+
+static void test_budget_entry_by_function_name(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_budget *budget = budget_of(ctx, "version: 1\nbudgets:\n"
+                                               "  test_parse: {latency: {median: 1us}}\n"
+                                               "  \"tests/*\": {latency: {median: 10min}}\n");
+    perfbudget_result *r = result_of(ctx, "tests/test_io.py::test_parse[big][decode]", 2000.0,
+                                     30, NULL);
+    perfbudget_conclude_options o;
+    perfbudget_conclude_options_init(&o);
+    o.budget = budget;
+    assert_int_equal(perfbudget_result_conclude(ctx, r, &o), PERFBUDGET_OK);
+    /* the exact entry for the function's name beats the glob for the whole node id */
+    assert_string_equal(perfbudget_result_budget_entry(r), "test_parse");
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_FAIL);
+    /* an explicit name (a marker's budget=, BUDGET_NAME) is taken as it is */
+    o.budget_name = "tests/anything";
+    assert_int_equal(perfbudget_result_conclude(ctx, r, &o), PERFBUDGET_OK);
+    assert_string_equal(perfbudget_result_budget_entry(r), "tests/*");
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_PASS);
+    perfbudget_result_free(r);
+    perfbudget_budget_free(budget);
+}
+
+static void test_baseline_of_the_same_mode(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *counted = result_of(ctx, "b", 1000.0, 30, NULL);
+    perfbudget_result_set_mode(counted, PERFBUDGET_MODE_INSTRUCTIONS);
+    perfbudget_result *now = result_of(ctx, "b", 3000.0, 30, NULL);
+    perfbudget_conclude_options o;
+    perfbudget_conclude_options_init(&o);
+    o.regression = 1;
+    o.baseline = &counted;
+    o.baseline_count = 1;
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    assert_null(perfbudget_result_latency_comparison(now));
+    perfbudget_note_kind kind;
+    assert_int_equal(perfbudget_result_note_count(now), 1);
+    assert_non_null(strstr(perfbudget_result_note_at(now, 0, &kind), "only in instructions mode"));
+    assert_int_equal(kind, PERFBUDGET_NOTE_OTHER_MODE);
+    /* both modes in the baseline: the timed one is compared, and the 3x slowdown fails */
+    perfbudget_result *timed = result_of(ctx, "b", 1000.0, 30, NULL);
+    perfbudget_result *both[] = {counted, timed};
+    o.baseline = both;
+    o.baseline_count = 2;
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_note_count(now), 0);
+    assert_int_equal(perfbudget_result_latency_comparison(now)->outcome,
+                     PERFBUDGET_OUTCOME_REGRESSION);
+    assert_int_equal(perfbudget_result_test_status(now, NULL), PERFBUDGET_TEST_FAIL);
+    perfbudget_result_free(counted);
+    perfbudget_result_free(timed);
+    perfbudget_result_free(now);
+}
+
+/* A result whose run waited for a CPU `wait` of its wall time, with CPU samples `work`. */
+static perfbudget_result *loaded(perfbudget_context *ctx, double wall, double work, double wait) {
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    m.wall_ns = 30 * wall;
+    m.cpu_utilization = work / wall;
+    m.runqueue_wait_ns = wait * m.wall_ns;
+    perfbudget_result *r = result_of(ctx, "b", wall, 30, &m);
+    double cpu[30];
+    for (size_t i = 0; i < 30; i++) cpu[i] = work * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
+    assert_int_equal(perfbudget_result_set_cpu_samples(ctx, r, cpu, 30), PERFBUDGET_OK);
+    return r;
+}
+
+static void test_busier_machine(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
+    perfbudget_conclude_options o;
+    perfbudget_conclude_options_init(&o);
+    o.regression = 1;
+    o.baseline = &base;
+    o.baseline_count = 1;
+    const struct {
+        double wall, work, wait;
+        perfbudget_outcome outcome;
+        perfbudget_note_kind note;
+        int notes;
+    } cases[] = {
+        {5000, 1000, 0.80, PERFBUDGET_OUTCOME_PASS, PERFBUDGET_NOTE_CPU_TIME, 1},      /* unchanged */
+        {6500, 1300, 0.80, PERFBUDGET_OUTCOME_INCONCLUSIVE, PERFBUDGET_NOTE_CPU_TIME, 1}, /* +30 % */
+        {10000, 2000, 0.80, PERFBUDGET_OUTCOME_REGRESSION, PERFBUDGET_NOTE_CPU_TIME, 1},  /* 2x */
+        {3000, 1000, 0.005, PERFBUDGET_OUTCOME_REGRESSION, PERFBUDGET_NOTE_BASELINE, 0},  /* sleeps */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = loaded(ctx, cases[i].wall, cases[i].work, cases[i].wait);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        assert_non_null(c);
+        if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        assert_int_equal(perfbudget_result_note_count(now), (size_t)cases[i].notes);
+        perfbudget_note_kind kind;
+        if (cases[i].notes) {
+            perfbudget_result_note_at(now, 0, &kind);
+            assert_int_equal(kind, cases[i].note);
+        }
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+}
+
+static void test_record_travels_in_the_result_file(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_budget *budget = budget_of(ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 1us}}\n");
+    perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
+    perfbudget_result *now = loaded(ctx, 6500.0, 1300.0, 0.8);
+    perfbudget_conclude_options o;
+    perfbudget_conclude_options_init(&o);
+    o.budget = budget;
+    o.regression = 1;
+    o.baseline = &base;
+    o.baseline_count = 1;
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    char *text = NULL;
+    assert_int_equal(perfbudget__results_json_text(ctx, "t", &now, 1, &text), PERFBUDGET_OK);
+    perfbudget_result **back = NULL;
+    size_t count = 0;
+    assert_int_equal(perfbudget__results_parse_json(ctx, text, strlen(text), "t.json", &back,
+                                                    &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    /* the limits, the comparison and the notes, without the budget file */
+    const perfbudget_limit_verdict *verdicts;
+    assert_int_equal(perfbudget_result_verdicts(back[0], &verdicts), 1);
+    assert_int_equal(verdicts[0].status, PERFBUDGET_LIMIT_FAIL);
+    assert_string_equal(verdicts[0].limit->name, "p95");
+    assert_string_equal(perfbudget_result_budget_entry(back[0]), "b");
+    assert_int_equal(perfbudget_result_test_status(back[0], NULL), PERFBUDGET_TEST_FAIL);
+    const perfbudget_comparison *a = perfbudget_result_latency_comparison(now);
+    const perfbudget_comparison *b = perfbudget_result_latency_comparison(back[0]);
+    assert_non_null(b);
+    assert_int_equal(a->outcome, b->outcome);
+    assert_close(a->ci_high_pct, b->ci_high_pct, 0);
+    assert_close(a->threshold_pct, b->threshold_pct, 0);
+    assert_int_equal(perfbudget_result_note_count(back[0]), perfbudget_result_note_count(now));
+    assert_string_equal(perfbudget_result_note_at(back[0], 0, NULL),
+                        perfbudget_result_note_at(now, 0, NULL));
+    perfbudget_free(text);
+    perfbudget_results_free(back, count);
+    perfbudget_result_free(base);
+    perfbudget_result_free(now);
+    perfbudget_budget_free(budget);
+}
+
+static void test_note_kind_names(void **state) {
+    (void)state;
+    for (int k = 0; k <= PERFBUDGET_NOTE_RUN_SPREAD; k++) {
+        perfbudget_note_kind back;
+        assert_int_equal(perfbudget_note_kind_parse(perfbudget_note_kind_name((perfbudget_note_kind)k),
+                                                    &back),
+                         PERFBUDGET_OK);
+        assert_int_equal(back, k);
+    }
+    assert_null(perfbudget_note_kind_name((perfbudget_note_kind)99));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_student_distribution),
+        cmocka_unit_test_setup_teardown(test_budget_entry_by_function_name, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_baseline_of_the_same_mode, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_busier_machine, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_record_travels_in_the_result_file, context_setup,
+                                        context_teardown),
+        cmocka_unit_test(test_note_kind_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
