@@ -283,7 +283,8 @@ PERFBUDGET_API const double *perfbudget_result_samples(const perfbudget_result *
 PERFBUDGET_API const double *perfbudget_result_cpu_samples(const perfbudget_result *result, size_t *count);
 /** Give result CPU-time samples (count must equal its wall-time sample count, or be 0 to drop
  *  them), e.g. injected by tests or merged from several processes.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (count mismatch, NULL) , PERFBUDGET_EDOMAIN (non-finite) or PERFBUDGET_ENOMEM. */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (count mismatch, NULL) , PERFBUDGET_EDOMAIN (non-finite) or PERFBUDGET_ENOMEM.
+ *  The values are copied; on an error the result keeps the CPU samples it had. */
 PERFBUDGET_API int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result, const double *cpu_samples, size_t count);
 /** Borrowed. */
 PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result);
