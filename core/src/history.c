@@ -729,12 +729,16 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     return PERFBUDGET_OK;
 }
 
+static double metric_of(const json_t *metrics, const char *field) {
+    const json_t *value = json_object_get(metrics, field);
+    return json_is_number(value) ? json_number_value(value) : NAN;
+}
+
 /* A benchmark's runs up to up_to, oldest first: the median (metric NULL) or a field of the
- * metrics JSON. */
-/* With shares, also each run's CPU share (NaN where unknown), beside its value. */
-static int run_values(perfbudget_history *h, const char *name, const char *identity,
+ * metrics JSON, with each run's machine state beside it. */
+static int run_levels(perfbudget_history *h, const char *name, const char *identity,
                       const char *environment, const char *branch, int64_t up_to, size_t last,
-                      const char *metric, double **out, double **shares, size_t *count) {
+                      const char *metric, perfbudget__run_level **out, size_t *count) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT median, metrics FROM (SELECT r.run_id, r.median, r.metrics FROM "
@@ -752,71 +756,66 @@ static int run_values(perfbudget_history *h, const char *name, const char *ident
     sqlite3_bind_int64(stmt, 5, last ? (sqlite3_int64)last : -1);
     sqlite3_bind_int64(stmt, 6, up_to);
     size_t n = 0, capacity = 16;
-    double *values = malloc(capacity * sizeof *values);
-    double *cpu = shares != NULL ? malloc(capacity * sizeof *cpu) : NULL;
+    perfbudget__run_level *levels = malloc(capacity * sizeof *levels);
     int step = SQLITE_DONE;
-    while (values != NULL && (shares == NULL || cpu != NULL) &&
-           (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        double value = NAN, share = NAN;
-        json_t *metrics = metric != NULL || shares != NULL
-                              ? json_loads((const char *)sqlite3_column_text(stmt, 1), 0, NULL)
-                              : NULL;
-        if (metric == NULL) {
-            if (sqlite3_column_type(stmt, 0) != SQLITE_NULL) value = sqlite3_column_double(stmt, 0);
-        } else {
-            const json_t *field = json_object_get(metrics, metric);
-            if (json_is_number(field)) value = json_number_value(field);
-        }
-        const json_t *cpu_field = json_object_get(metrics, "cpu_utilization");
-        if (json_is_number(cpu_field)) share = json_number_value(cpu_field);
+    while (levels != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *metrics = json_loads((const char *)sqlite3_column_text(stmt, 1), 0, NULL);
+        perfbudget__run_level level = {NAN, metric_of(metrics, "cpu_utilization"),
+                                       metric_of(metrics, "runqueue_wait_ns") /
+                                           metric_of(metrics, "wall_ns")};
+        if (metric != NULL) level.value = metric_of(metrics, metric);
+        else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL) level.value = sqlite3_column_double(stmt, 0);
         json_decref(metrics);
-        if (isnan(value)) continue;
+        if (isnan(level.value)) continue;
         if (n == capacity) {
-            double *grown = realloc(values, 2 * capacity * sizeof *grown);
-            if (grown != NULL) values = grown;
-            double *grown_cpu = grown != NULL && cpu != NULL
-                                    ? realloc(cpu, 2 * capacity * sizeof *grown_cpu)
-                                    : NULL;
-            if (grown_cpu != NULL) cpu = grown_cpu;
-            if (grown == NULL || (shares != NULL && grown_cpu == NULL)) {
-                free(values);
-                values = NULL;
+            perfbudget__run_level *grown = realloc(levels, 2 * capacity * sizeof *grown);
+            if (grown == NULL) {
+                free(levels);
+                levels = NULL;
                 break;
             }
+            levels = grown;
             capacity *= 2;
         }
-        if (cpu != NULL) cpu[n] = share;
-        values[n++] = value;
+        levels[n++] = level;
     }
     sqlite3_finalize(stmt);
-    if (values == NULL || (shares != NULL && cpu == NULL)) {
-        free(values);
-        free(cpu);
-        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    }
+    if (levels == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
     if (step != SQLITE_DONE) {
-        free(values);
-        free(cpu);
+        free(levels);
         return db_fail(h, "reading earlier runs");
     }
-    *out = values;
-    if (shares != NULL) *shares = cpu;
+    *out = levels;
     *count = n;
+    return PERFBUDGET_OK;
+}
+
+/* The values alone, as the public functions give them. */
+static int run_values(perfbudget_history *h, const char *name, const char *identity,
+                      const char *environment, const char *branch, int64_t up_to, size_t last,
+                      const char *metric, double **out, size_t *count) {
+    perfbudget__run_level *levels;
+    int code = run_levels(h, name, identity, environment, branch, up_to, last, metric, &levels,
+                          count);
+    if (code != PERFBUDGET_OK) return code;
+    double *values = malloc((*count ? *count : 1) * sizeof *values);
+    for (size_t i = 0; values != NULL && i < *count; i++) values[i] = levels[i].value;
+    free(levels);
+    if (values == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    *out = values;
     return PERFBUDGET_OK;
 }
 
 int perfbudget__history_run_levels(perfbudget_history *h, const char *name, const char *identity,
                                    const char *environment, const char *branch, int64_t up_to,
-                                   size_t last, double **medians, double **shares,
-                                   size_t *count) {
-    return run_values(h, name, identity, environment, branch, up_to, last, NULL, medians, shares,
-                      count);
+                                   size_t last, perfbudget__run_level **out, size_t *count) {
+    return run_levels(h, name, identity, environment, branch, up_to, last, NULL, out, count);
 }
 
 int perfbudget_history_run_medians(perfbudget_history *h, const char *name, const char *identity,
                                    const char *environment, const char *branch, int64_t up_to,
                                    size_t last, double **out, size_t *count) {
-    return run_values(h, name, identity, environment, branch, up_to, last, NULL, out, NULL, count);
+    return run_values(h, name, identity, environment, branch, up_to, last, NULL, out, count);
 }
 
 int perfbudget_history_run_metric(perfbudget_history *h, const char *name, const char *identity,
@@ -824,8 +823,7 @@ int perfbudget_history_run_metric(perfbudget_history *h, const char *name, const
                                   size_t last, const char *metric, double **out, size_t *count) {
     if (metric == NULL)
         return perfbudget__fail(h->ctx, PERFBUDGET_EINVAL, "run_metric: no metric named");
-    return run_values(h, name, identity, environment, branch, up_to, last, metric, out, NULL,
-                      count);
+    return run_values(h, name, identity, environment, branch, up_to, last, metric, out, count);
 }
 
 /* One integer from a query with up to two text parameters; 0 rows -> ENOTFOUND. */

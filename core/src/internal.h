@@ -119,13 +119,16 @@ typedef struct perfbudget__wilcoxon_result {
 int perfbudget__wilcoxon(perfbudget_context *ctx, const double *differences, size_t n,
                          perfbudget__wilcoxon_result *out);
 
-/* history.c: perfbudget_history_run_medians() with each run's CPU share beside its median (NaN
- * where unknown), so that runs the machine disturbed can be left out of the spread. Both arrays
- * are new; free each with free(). */
+/* history.c: perfbudget_history_run_medians() with each run's machine state beside its median:
+ * its CPU share and the share of its wall time it waited for a CPU (NaN where unknown), so that
+ * runs the machine disturbed can be left out of the spread. A new array; free with free(). */
+typedef struct perfbudget__run_level {
+    double value, cpu_share, wait_share;
+} perfbudget__run_level;
 int perfbudget__history_run_levels(perfbudget_history *history, const char *name,
                                    const char *identity, const char *environment,
                                    const char *branch, int64_t up_to, size_t last,
-                                   double **medians, double **shares, size_t *count);
+                                   perfbudget__run_level **out, size_t *count);
 /* atomic_file.c: write data to path through a temporary file in the same directory, fsync and
  * rename, so readers see the old file or the new one, never half of one. */
 int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, const char *data,

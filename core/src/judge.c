@@ -159,47 +159,46 @@ static int choose_budget(const perfbudget_budget *budget, const char *name, cons
  * been busier: well outside the few percent that a quiet machine's CPU share varies by. */
 #define BUSIER_SHARE_RATIO 0.85
 
-static double median_of_finite(const double *values, size_t n) {
-    double *copy = malloc((n ? n : 1) * sizeof *copy);
-    size_t k = 0;
-    for (size_t i = 0; copy != NULL && i < n; i++)
-        if (isfinite(values[i])) copy[k++] = values[i];
-    double median = NAN;
-    if (copy != NULL && k > 0) {
-        perfbudget__sort(copy, k, NULL);
-        median = perfbudget__quantile_sorted(copy, k, 0.5);
-    }
-    free(copy);
-    return median;
-}
+/* How much more of its time a run may wait for a CPU than its baseline did before the machine
+ * counts as busier: a quiet machine's runs wait well under 1 %, a loaded one's 20-70 %. */
+#define BUSIER_WAIT_SHARE 0.10
 
 /* The statistic of the benchmark's earlier runs for the spread between runs, without the runs
- * the machine disturbed (a CPU share well below the runs' usual one): a noisy week must not
- * widen the band until a real regression hides in it. */
-static int earlier_runs(perfbudget_context *ctx, const perfbudget_conclude_options *o,
-                        const perfbudget_result *result, double **out, size_t *count,
-                        size_t *left_out) {
+ * the machine disturbed: a noisy week must not widen the band until a real regression hides in
+ * it. A run is disturbed when it waited for a CPU 10 % or more of its time (a quiet machine's
+ * runs wait well under 1 %) or, where that was not recorded, had less than 85 % of the CPU share
+ * of the least disturbed run. */
+static int earlier_runs(const perfbudget_conclude_options *o, const perfbudget_result *result,
+                        double **out, size_t *count, size_t *left_out) {
     *out = NULL;
     *count = *left_out = 0;
     if (o->history == NULL || o->environment == NULL) return PERFBUDGET_OK;
-    double *medians = NULL, *shares = NULL;
+    perfbudget__run_level *levels = NULL;
     size_t n = 0;
     int code = perfbudget__history_run_levels(o->history, perfbudget_result_name(result),
                                               perfbudget_result_identity(result), o->environment,
-                                              o->branch, o->baseline_run, 10, &medians, &shares, &n);
+                                              o->branch, o->baseline_run, 10, &levels, &n);
     if (code != PERFBUDGET_OK) return code;
-    double usual = median_of_finite(shares, n);
+    double best_share = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(levels[i].cpu_share) && !(levels[i].cpu_share <= best_share))
+            best_share = levels[i].cpu_share;
+    double *values = malloc((n ? n : 1) * sizeof *values);
+    if (values == NULL) {
+        free(levels);
+        return PERFBUDGET_ENOMEM;
+    }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        if (isfinite(usual) && isfinite(shares[i]) && shares[i] < BUSIER_SHARE_RATIO * usual) {
-            (*left_out)++;
-            continue;
-        }
-        medians[kept++] = medians[i];
+        int disturbed = isfinite(levels[i].wait_share)
+                            ? levels[i].wait_share >= BUSIER_WAIT_SHARE
+                            : isfinite(levels[i].cpu_share) &&
+                                  levels[i].cpu_share < BUSIER_SHARE_RATIO * best_share;
+        if (disturbed) (*left_out)++;
+        else values[kept++] = levels[i].value;
     }
-    free(shares);
-    (void)ctx;
-    *out = medians;
+    free(levels);
+    *out = values;
     *count = kept;
     return PERFBUDGET_OK;
 }
@@ -225,10 +224,6 @@ static void latency_options(const perfbudget_conclude_options *o,
     if (opts->critical_pct > 0.0 && opts->critical_pct < opts->threshold_pct)
         opts->critical_pct = 0.0; /* a threshold raised past it: twice the threshold */
 }
-
-/* How much more of its time a run may wait for a CPU than its baseline did before the machine
- * counts as busier: a quiet machine's runs wait well under 1 %, a loaded one's 20-70 %. */
-#define BUSIER_WAIT_SHARE 0.10
 
 /* Whether the machine took more of the CPU from this run than from the baseline's. Where both
  * know how long they waited for a CPU (schedstat), that decides: code that sleeps or blocks
@@ -283,18 +278,20 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     const double *samples = perfbudget_result_samples(result, &n_current);
     double *runs = NULL;
     size_t n_runs = 0, left_out = 0;
-    int code = earlier_runs(ctx, o, result, &runs, &n_runs, &left_out);
+    int code = earlier_runs(o, result, &runs, &n_runs, &left_out);
+    if (code == PERFBUDGET_ENOMEM) return perfbudget__fail(ctx, code, "out of memory");
     if (code != PERFBUDGET_OK) return code;
     /* The machine's state: the share of a CPU each run had while measuring, and the share of
      * its wall time it was ready to run but waited for a CPU. */
     const perfbudget_metrics *mb = perfbudget_result_metrics(base);
     const perfbudget_metrics *mn = perfbudget_result_metrics(result);
     double share_base = mb->cpu_utilization, share_now = mn->cpu_utilization;
-    double wait_base = mb->runqueue_wait_ns / mb->wall_ns, wait_now = mn->runqueue_wait_ns / mn->wall_ns;
-    int busier = machine_busier(mb, mn);
+    double wait_base = mb->runqueue_wait_ns / mb->wall_ns;
+    double wait_now = mn->runqueue_wait_ns / mn->wall_ns;
+    int busier = machine_busier(mb, mn), quieter = !busier && machine_busier(mn, mb);
     const double *cpu_base = cpu_samples_of(base, n_base);
     const double *cpu_now = cpu_samples_of(result, n_current);
-    int by_cpu = busier && cpu_base != NULL && cpu_now != NULL;
+    int by_cpu = (busier || quieter) && cpu_base != NULL && cpu_now != NULL;
     perfbudget_compare_options effective = *opts;
     effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
     perfbudget_comparison c;
@@ -316,31 +313,32 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     else
         snprintf(state, sizeof state, "this run had %.1f %% of a CPU, the baseline %.1f %%",
                  100.0 * share_now, 100.0 * share_base);
-    int quieter = !busier && machine_busier(mn, mb);
-    if (by_cpu && c.regressed && c.change_pct <= BUSY_CPU_ALLOWANCE_PCT) {
+    /* Within what a busy machine does to CPU time itself, a change on CPU time is not the
+     * code's: a slowdown when this run was the busier one, a speed-up when the baseline was. */
+    double allowed = busier ? BUSY_CPU_ALLOWANCE_PCT
+                            : 100.0 * (1.0 / (1.0 + BUSY_CPU_ALLOWANCE_PCT / 100.0) - 1.0);
+    int within = by_cpu && (busier ? c.regressed && c.change_pct <= allowed
+                                   : c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
+                                         c.change_pct >= allowed);
+    const char *whose = busier ? "the machine was busier" : "the machine was busier for the baseline";
+    if (within) {
         code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
-                        "judged on CPU time: %s; the machine was busier, and a busy machine "
-                        "slows even CPU time by up to %.0f %% (cores shared underneath), so the "
-                        "change of %+.1f %% is inconclusive", state, BUSY_CPU_ALLOWANCE_PCT,
-                        c.change_pct);
-        c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-        c.severity = PERFBUDGET_SEVERITY_NONE;
-        c.regressed = 0;
+                        "judged on CPU time: %s; %s, and a busy machine changes even CPU time by "
+                        "up to %.0f %% (cores shared underneath), so the change of %+.1f %% is "
+                        "inconclusive", state, whose, BUSY_CPU_ALLOWANCE_PCT, c.change_pct);
     } else if (by_cpu) {
         code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
-                        "judged on CPU time: %s; the machine was busier, so wall time would "
-                        "measure it, not the code", state);
-    } else if (quieter && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT) {
+                        "judged on CPU time: %s; %s, so wall time would measure it, not the code",
+                        state, whose);
+    } else if ((busier && (c.outcome == PERFBUDGET_OUTCOME_REGRESSION ||
+                           c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) ||
+               (quieter && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) {
+        within = 1;
         code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
-                        "%s: the machine was busier for the baseline, so the change of %+.1f %% "
-                        "may be the machine's; inconclusive", state, c.change_pct);
-        c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-        c.severity = PERFBUDGET_SEVERITY_NONE;
-    } else if (busier && (c.outcome == PERFBUDGET_OUTCOME_REGRESSION ||
-                          c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) {
-        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
-                        "%s: the machine was busier, so the change of %+.1f %% may be the "
-                        "machine's; inconclusive", state, c.change_pct);
+                        "%s: %s, so the change of %+.1f %% may be the machine's; inconclusive",
+                        state, whose, c.change_pct);
+    }
+    if (within) {
         c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
         c.severity = PERFBUDGET_SEVERITY_NONE;
         c.regressed = 0;

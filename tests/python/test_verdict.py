@@ -262,14 +262,26 @@ def test_code_that_waits_more_is_a_regression_not_a_busy_machine() -> None:
     assert sleepy.notes == []
 
 
-def test_a_baseline_from_a_busier_machine_gives_no_improvement() -> None:
+def test_a_baseline_from_a_busier_machine_is_compared_on_cpu_time() -> None:
+    """The latest run was a busy one: the quiet run after it is compared on CPU time, so a real
+    +30 % still fails and an unchanged run is no false improvement."""
     work = lognormal(1, 60, 1e6)
     busy_base = timed("t", [x * 4 for x in work], work, wait_share=0.75)
     now = timed("t", lognormal(2, 60, 1e6), lognormal(2, 60, 1e6), wait_share=0.005)
     assert now.conclude(regression=True, baseline=[busy_base]) == "pass"
-    assert now.latency_comparison.outcome == "inconclusive"
-    assert now.notes[0][0] == "machine_busier"
-    assert "busier for the baseline" in now.notes[0][1]
+    assert now.latency_comparison.outcome == "pass"
+    assert now.notes[0][0] == "cpu_time" and "busier for the baseline" in now.notes[0][1]
+    slower = timed("t", lognormal(3, 60, 1.3e6), lognormal(3, 60, 1.3e6), wait_share=0.005)
+    assert slower.conclude(regression=True, baseline=[busy_base]) == "fail"
+    # without CPU samples an improvement cannot be told from the machine
+    old = Result.from_samples("t", [x * 4 for x in work],
+                              {"cpu_utilization": 0.25, "wall_ns": 4 * sum(work),
+                               "runqueue_wait_ns": 3 * sum(work)})
+    plain = Result.from_samples("t", lognormal(2, 60, 1e6),
+                                {"cpu_utilization": 0.99, "wall_ns": 60e6, "runqueue_wait_ns": 0.0})
+    assert plain.conclude(regression=True, baseline=[old]) == "pass"
+    assert plain.latency_comparison.outcome == "inconclusive"
+    assert plain.notes[0][0] == "machine_busier"
 
 
 def test_runs_the_machine_disturbed_stay_out_of_the_spread(tmp_path: Path) -> None:

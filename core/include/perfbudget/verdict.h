@@ -20,7 +20,7 @@ typedef enum perfbudget_note_kind {
     PERFBUDGET_NOTE_OTHER_MODE = 2,     /**< the baseline measured it only in another mode */
     PERFBUDGET_NOTE_CODE_CHANGED = 3,   /**< the benchmarked code's version differs */
     PERFBUDGET_NOTE_MACHINE_BUSIER = 4, /**< this run had less of a CPU than the baseline's */
-    PERFBUDGET_NOTE_CPU_TIME = 5,       /**< judged on CPU time, since the machine was busier */
+    PERFBUDGET_NOTE_CPU_TIME = 5,       /**< judged on CPU time: one run had a busier machine */
     PERFBUDGET_NOTE_NOT_COMPARED = 6,   /**< the comparison failed; the text says why */
     PERFBUDGET_NOTE_RUN_SPREAD = 7      /**< the spread between runs that the change stood against */
 } perfbudget_note_kind;
@@ -66,12 +66,13 @@ PERFBUDGET_API void perfbudget_conclude_options_init(perfbudget_conclude_options
  *  result file's, say) and only the limits are judged again. The budget must outlive the
  *  result.
  *
- *  The machine's state is judged too. When the machine took more of the CPU from this run
- *  than from the baseline's (it waited for a CPU 10 % more of its wall time, by the metrics'
- *  runqueue_wait_ns; where either lacks that figure, a CPU share below 85 % of the baseline's
- *  with 1.5 times the involuntary context switches per CPU second), wall time measures the
- *  machine: the latency is compared on CPU time where both results have CPU-time samples, and
- *  otherwise a change either way is inconclusive, with the reason in a note.
+ *  The machine's state is judged too (docs/statistics.md). When the machine took more of the
+ *  CPU from one run than from the other (it waited for a CPU 10 % more of its wall time, by the
+ *  metrics' runqueue_wait_ns; where either lacks that figure, a CPU share below 85 % of the
+ *  other's with 1.5 times the involuntary context switches per CPU second), wall time measures
+ *  the machine: the latency is compared on CPU time where both results have CPU-time samples,
+ *  and a change a busy machine can make to CPU time itself (60 %) is inconclusive; without
+ *  them a change it could explain is inconclusive. The notes say so in words.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (the history) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_conclude(perfbudget_context *ctx, perfbudget_result *result,
                                               const perfbudget_conclude_options *opts);
