@@ -292,15 +292,7 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
     out->ci_low_pct = 100.0 * expm1(change - quantile * se);
     out->ci_high_pct = 100.0 * expm1(change + quantile * se);
     out->run_spread_pct = isnan(between) ? NAN : 100.0 * expm1(quantile * sqrt(2.0) * between);
-    perfbudget__verdict_input in = {out->change_pct, out->ci_low_pct, out->ci_high_pct,
-                                    out->significant, out->threshold_pct, out->critical_pct,
-                                    opts->higher_is_better, 1};
-    perfbudget__verdict v;
-    perfbudget__decide(&in, &v);
-    out->outcome = v.outcome;
-    out->severity = v.severity;
-    out->resolvable_pct = v.resolvable_pct;
-    out->regressed = v.regressed;
+    decide(out, n_baseline, n_current, se, opts->higher_is_better);
     return PERFBUDGET_OK;
 }
 

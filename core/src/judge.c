@@ -244,10 +244,11 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
     return 1;
 }
 
-/* How much a busy machine slows CPU time itself: the two virtual CPUs of the machine this was
+/* How much a busy machine changes CPU time itself: the two virtual CPUs of the machine this was
  * measured on share cores underneath, so a shell loop's CPU time per run rose by 4 % to 57 %
- * with four spinners running (docs/statistics.md). On CPU time, a regression on a busier machine
- * must be larger than that. */
+ * with four spinners running, and a baseline measured beside a build on the other CPU read 8-14 %
+ * more CPU time than runs beside the spinners (docs/statistics.md). On CPU time, a change must
+ * be larger than that either way. */
 #define BUSY_CPU_ALLOWANCE_PCT 60.0
 
 /* CPU-time samples of a result, when it has them for every sample. */
@@ -314,12 +315,13 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         snprintf(state, sizeof state, "this run had %.1f %% of a CPU, the baseline %.1f %%",
                  100.0 * share_now, 100.0 * share_base);
     /* Within what a busy machine does to CPU time itself, a change on CPU time is not the
-     * code's: a slowdown when this run was the busier one, a speed-up when the baseline was. */
-    double allowed = busier ? BUSY_CPU_ALLOWANCE_PCT
-                            : 100.0 * (1.0 / (1.0 + BUSY_CPU_ALLOWANCE_PCT / 100.0) - 1.0);
-    int within = by_cpu && (busier ? c.regressed && c.change_pct <= allowed
-                                   : c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
-                                         c.change_pct >= allowed);
+     * code's. A speed-up either way: a loaded sibling CPU slows CPU time without any wait for
+     * a CPU, so the quieter run may be the inflated one. A slowdown when this run was the
+     * busier one; when the baseline was, its CPU time can only have been inflated, so a
+     * slowdown stands (a regression measured after a noisy week still fails). */
+    double speedup = 100.0 * (1.0 / (1.0 + BUSY_CPU_ALLOWANCE_PCT / 100.0) - 1.0);
+    int within = by_cpu && ((busier && c.regressed && c.change_pct <= BUSY_CPU_ALLOWANCE_PCT) ||
+                            (c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT && c.change_pct >= speedup));
     const char *whose = busier ? "the machine was busier" : "the machine was busier for the baseline";
     if (within) {
         code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,

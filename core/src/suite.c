@@ -969,6 +969,20 @@ double perfbudget_result_speed_ratio(const perfbudget_result *result,
     return now > 0.0 && then > 0.0 && isfinite(now) && isfinite(then) ? now / then : NAN;
 }
 
+/* Replace a result's limit verdicts; limits and strings: what restored ones own, else NULL. */
+static void set_verdicts(perfbudget_result *result, perfbudget_limit_verdict *verdicts,
+                         size_t count, const char *entry, perfbudget_limit *limits,
+                         char *strings) {
+    free(result->verdicts);
+    free(result->restored_limits);
+    free(result->restored_strings);
+    result->verdicts = verdicts;
+    result->verdict_count = count;
+    result->budget_entry = entry;
+    result->restored_limits = limits;
+    result->restored_strings = strings;
+}
+
 int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
                             const perfbudget_budget *budget, const char *budget_name,
                             perfbudget_limit_status *worst) {
@@ -1016,14 +1030,7 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
             verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM)
             snprintf(verdicts[i].text, sizeof verdicts[i].text,
                      "%s not judged in instructions mode", verdicts[i].limit->name);
-    free(result->verdicts);
-    free(result->restored_limits);
-    free(result->restored_strings);
-    result->restored_limits = NULL;
-    result->restored_strings = NULL;
-    result->verdicts = verdicts;
-    result->verdict_count = effective.limit_count;
-    result->budget_entry = effective.entry;
+    set_verdicts(result, verdicts, effective.limit_count, effective.entry, NULL, NULL);
     if (worst != NULL) *worst = status;
     return PERFBUDGET_OK;
 }
@@ -1059,14 +1066,7 @@ int perfbudget__result_restore_verdicts(perfbudget_context *ctx, perfbudget_resu
         copy[i] = verdicts[i];
         copy[i].limit = &limits[i];
     }
-    free(result->verdicts);
-    free(result->restored_limits);
-    free(result->restored_strings);
-    result->verdicts = copy;
-    result->verdict_count = count;
-    result->restored_limits = limits;
-    result->restored_strings = strings;
-    result->budget_entry = entry_copy;
+    set_verdicts(result, copy, count, entry_copy, limits, strings);
     return PERFBUDGET_OK;
 }
 

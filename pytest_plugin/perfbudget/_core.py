@@ -696,42 +696,6 @@ class Result:
         counts are judged, and the identity carries the mode)."""
         return _text(lib.perfbudget_mode_name(lib.perfbudget_result_mode(self._handle)))
 
-    def compare_metrics(self, baseline: Optional["Result"], history: Optional["History"],
-                        environment: str, branch: Optional[str], up_to: int,
-                        budget: Optional[Budget], budget_name: Optional[str],
-                        threshold: float) -> list[dict[str, Any]]:
-        """Compare memory, CPU, throughput and instructions with the baseline (the history's
-        runs, else the baseline result) and keep the comparisons with this result, so its test
-        status and report include them; returns them as dicts."""
-        context = _context()
-        settings = ffi.NULL
-        if budget is not None:
-            effective = ffi.new("perfbudget_effective_budget *")
-            lib.perfbudget_budget_resolve(budget._handle, _bytes(budget_name or self.name), effective)
-            settings = ffi.addressof(effective[0], "regression")
-        context.check(lib.perfbudget_result_compare_metrics(
-            context.handle, self._handle, baseline._handle if baseline is not None else ffi.NULL,
-            history._handle if history is not None else ffi.NULL,
-            _bytes(environment if history is not None else None), _bytes(branch or None), up_to,
-            settings, threshold))
-        return self.metric_comparisons
-
-    def add_comparison(self, fields: dict[str, Any], metric: Optional[str] = None) -> None:
-        """Keep a comparison (as a record's dict carries it) with the result, for reports."""
-        c = ffi.new("perfbudget_comparison *")
-        for key in ("baseline_value", "current_value", "change_pct", "p_value", "threshold_pct"):
-            setattr(c, key, float(fields.get(key, math.nan)))
-        c.ci_low_pct = c.ci_high_pct = c.resolvable_pct = c.run_spread_pct = math.nan
-        c.speed_correction_pct = float(fields.get("speed_correction_pct") or math.nan)
-        c.regressed = int(bool(fields.get("regressed")))
-        c.significant = c.regressed
-        c.outcome = _enum_value(lib.perfbudget_outcome_name, fields.get("outcome", "pass"), 4)
-        c.severity = _enum_value(lib.perfbudget_severity_name, fields.get("severity", "none"), 4)
-        name = metric or str(fields.get("statistic") or "median")
-        context = _context()
-        context.check(lib.perfbudget_result_add_comparison(
-            context.handle, self._handle, _bytes(name), lib.PERFBUDGET_UNIT_NS, c))
-
     @property
     def metric_comparisons(self) -> list[dict[str, Any]]:
         metric = ffi.new("const char **")

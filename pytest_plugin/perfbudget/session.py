@@ -672,10 +672,8 @@ class PerfSession:
         if self.is_xdist_worker or self.child_output is not None or not self.records:
             return
         for record in self.records.values():
-            result = Result.from_json_text(record["result"])[0]
-            if self.budget is not None and result.status == "ok":
-                result.judge(self.budget, record["budget_name"])  # the verdicts go in the file
-            self.results.append((record, result))
+            # the verdict record (limits, comparisons, notes) travels in the result's JSON
+            self.results.append((record, Result.from_json_text(record["result"])[0]))
         results = [result for _, result in self.results]
         self._note_unused_entries()
         run_id = self._record_run(results)
@@ -747,11 +745,7 @@ class PerfSession:
         """--perf-report: the core renders Markdown, CSV, JSON, HTML or a Chrome trace (by the
         file's suffix); with $GITHUB_STEP_SUMMARY set, the Markdown goes there too."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        results = []
-        for record, result in self._ordered():
-            if record["comparison"] is not None:
-                result.add_comparison(record["comparison"])
-            results.append(result)
+        results = [result for _, result in self._ordered()]  # each with its verdict record
         kind = report_format_for_path(str(path)) or "md"
         history = None
         if kind == "html":  # the HTML report draws each benchmark's trend

@@ -239,7 +239,8 @@ def quiet_baseline() -> Result:
 
 
 @pytest.mark.parametrize("factor, status, outcome", [
-    (1.00, "pass", "pass"), (1.30, "pass", "inconclusive"), (2.00, "fail", "regression")])
+    (1.00, "pass", "pass"), (1.30, "pass", "inconclusive"), (2.00, "fail", "regression"),
+    (0.80, "pass", "inconclusive"), (0.50, "pass", "improvement")])
 def test_a_busier_machine_is_judged_on_cpu_time(factor: float, status: str, outcome: str) -> None:
     """Four spinners on two cores: the wall time is five times the work, CPU time is not; a
     busy machine still slows CPU time by tens of percent, so only a large change can fail."""
