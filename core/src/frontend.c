@@ -203,8 +203,13 @@ static double threshold_override(const perfbudget__verdict_options *o) {
 
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
                          perfbudget_result *result) {
-    char file[128], path[4096];
-    perfbudget_result_file_name(perfbudget_result_name(result), file, sizeof file);
+    char file[128], path[4096], keyed[1200];
+    /* A time-mode and an instructions-mode test of one benchmark each keep their own file. */
+    perfbudget_mode mode = perfbudget_result_mode(result);
+    snprintf(keyed, sizeof keyed, "%s%s%s", perfbudget_result_name(result),
+             mode == PERFBUDGET_MODE_TIME ? "" : " mode ",
+             mode == PERFBUDGET_MODE_TIME ? "" : perfbudget_mode_name(mode));
+    perfbudget_result_file_name(keyed, file, sizeof file);
     snprintf(path, sizeof path, "%s/%s", dir, file);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create %s: %s\n", program, dir, strerror(errno));

@@ -53,24 +53,13 @@ int perfbudget_report_format_for_path(const char *path, perfbudget_report_format
     return PERFBUDGET_EINVAL;
 }
 
-/* The change against the baseline: the first kept comparison of a latency statistic. */
-static const perfbudget_comparison *latency_comparison(const perfbudget_result *r) {
-    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
-        const char *metric;
-        const perfbudget_comparison *c;
-        perfbudget_result_comparison_at(r, i, &metric, NULL, &c);
-        perfbudget_statistic statistic;
-        if (perfbudget_statistic_parse(metric, &statistic) == PERFBUDGET_OK) return c;
-    }
-    return NULL;
-}
 
 /* Order: failures first, then skips and inconclusive or warned ones, then passes; by name. */
 static int rank_of(const perfbudget_result *r) {
     perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
     if (status == PERFBUDGET_TEST_FAIL) return 0;
     if (status == PERFBUDGET_TEST_SKIP) return 1;
-    const perfbudget_comparison *c = latency_comparison(r);
+    const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
     if (c != NULL && c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE) return 2;
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
@@ -87,7 +76,7 @@ static int by_rank_then_name(const void *a, const void *b) {
 
 /* One phrase for the verdict column. */
 static void verdict_of(const perfbudget_result *r, char *out, size_t size) {
-    const perfbudget_comparison *c = latency_comparison(r);
+    const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
     if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) {
@@ -180,7 +169,7 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
                                                 : PERFBUDGET_UNIT_PER_SECOND,
                                 rate, sizeof rate);
         if (isnan(m->items_per_second) && !isnan(m->bytes_per_second)) strcat(rate, "/s");
-        const perfbudget_comparison *c = latency_comparison(r);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
         if (c != NULL) snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
         verdict_of(r, verdict, sizeof verdict);
         perfbudget__append(b, "| ");

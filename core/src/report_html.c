@@ -260,14 +260,8 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
         perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, buf[1], sizeof buf[1]);
         perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, buf[2], sizeof buf[2]);
         perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, buf[3], sizeof buf[3]);
-        double change = NAN;
-        for (size_t k = 0; k < perfbudget_result_comparison_count(r) && isnan(change); k++) {
-            const char *metric;
-            const perfbudget_comparison *c;
-            perfbudget_result_comparison_at(r, k, &metric, NULL, &c);
-            perfbudget_statistic statistic;
-            if (perfbudget_statistic_parse(metric, &statistic) == PERFBUDGET_OK) change = c->change_pct;
-        }
+        const perfbudget_comparison *latency = perfbudget_result_latency_comparison(r);
+        double change = latency != NULL ? latency->change_pct : NAN;
         if (!isnan(change)) snprintf(delta, sizeof delta, "%+.1f %%", change);
         perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
         perfbudget__append(&h, "<tr><td data-sort=\"");

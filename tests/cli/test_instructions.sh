@@ -40,6 +40,12 @@ COUNTED_STEPS=1000 "$suite" --ctest --baseline "$work/base.json" --min-time 10ms
 check "a timed run is not compared with a counted baseline" \
   grep -q "the baseline measured this benchmark only in instructions mode, this run is in time mode" "$work/timed"
 
+# Two tests of one benchmark, one per mode, in one CTest session: neither overwrites the other.
+mkdir -p "$work/session"
+COUNTED_STEPS=1000 "$suite" --ctest --session "$work/session" --min-time 10ms >/dev/null 2>&1
+COUNTED_STEPS=1000 "$suite" --mode instructions --ctest --session "$work/session" >/dev/null 2>&1
+check "a session keeps a result file per mode" test "$(ls "$work/session" | wc -l)" -eq 2
+
 "$suite" --mode cycles >"$work/bad" 2>&1
 check "an unknown mode is a usage error" test $? -eq 2
 PERFBUDGET_MODE=cycles "$suite" >"$work/bad" 2>&1
