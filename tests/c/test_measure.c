@@ -34,6 +34,20 @@ static void leaking_body(perfbudget_state *state) {
     }
 }
 
+/* What a clean body may grow per iteration, as a share of a leak's. AddressSanitizer's
+ * detect_stack_use_after_return gives calls frames on a fake stack that it maps as it goes:
+ * about 800 B per iteration here (clang 14), before per-sample CPU time was read as after. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CLEAN_GROWTH_LIMIT 0.15
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CLEAN_GROWTH_LIMIT 0.15
+#endif
+#endif
+#ifndef CLEAN_GROWTH_LIMIT
+#define CLEAN_GROWTH_LIMIT 0.05
+#endif
+
 static void clean_body(perfbudget_state *state) {
     while (perfbudget_loop(state)) {
         char *block = map_pages(LEAK_BYTES);
@@ -83,7 +97,7 @@ static void test_leak_and_clean_body(void **state) {
 
     m = perfbudget_result_metrics(run(suite, 1, &r));
     print_message("clean: %.3f B/iteration\n", m->memory_growth_per_iteration_bytes);
-    assert_true(fabs(m->memory_growth_per_iteration_bytes) < 0.05 * LEAK_BYTES);
+    assert_true(fabs(m->memory_growth_per_iteration_bytes) < CLEAN_GROWTH_LIMIT * LEAK_BYTES);
     assert_true(m->cpu_ns_per_iteration > 0);
     assert_true(m->cpu_utilization > 0);
     const perfbudget_summary *s = perfbudget_result_summary(r);
