@@ -229,9 +229,11 @@ static void latency_options(const perfbudget_conclude_options *o,
  * know how long they waited for a CPU (schedstat), that decides: code that sleeps or blocks
  * more lowers its CPU share without waiting for a CPU. Otherwise a CPU share well below the
  * baseline's, with more involuntary context switches per CPU second where both counted them. */
+/* The share of a run's wall time it was ready to run but waited for a CPU; NaN: unknown. */
+static double wait_share(const perfbudget_metrics *m) { return m->runqueue_wait_ns / m->wall_ns; }
+
 static int machine_busier(const perfbudget_metrics *base, const perfbudget_metrics *now) {
-    double wait_base = base->runqueue_wait_ns / base->wall_ns;
-    double wait_now = now->runqueue_wait_ns / now->wall_ns;
+    double wait_base = wait_share(base), wait_now = wait_share(now);
     if (isfinite(wait_base) && isfinite(wait_now)) return wait_now - wait_base > BUSIER_WAIT_SHARE;
     double share_base = base->cpu_utilization, share_now = now->cpu_utilization;
     if (!(isfinite(share_base) && isfinite(share_now) && share_base > 0.0 &&
@@ -287,8 +289,7 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     const perfbudget_metrics *mb = perfbudget_result_metrics(base);
     const perfbudget_metrics *mn = perfbudget_result_metrics(result);
     double share_base = mb->cpu_utilization, share_now = mn->cpu_utilization;
-    double wait_base = mb->runqueue_wait_ns / mb->wall_ns;
-    double wait_now = mn->runqueue_wait_ns / mn->wall_ns;
+    double wait_base = wait_share(mb), wait_now = wait_share(mn);
     int busier = machine_busier(mb, mn), quieter = !busier && machine_busier(mn, mb);
     const double *cpu_base = cpu_samples_of(base, n_base);
     const double *cpu_now = cpu_samples_of(result, n_current);

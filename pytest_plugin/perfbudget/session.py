@@ -703,16 +703,6 @@ class PerfSession:
             self.notes.append(f"{self._budget_name()}:{line}: budget entry {pattern!r} matched "
                               f"no perf test of this run")
 
-    def _run_medians(self, result: Result) -> list[float]:
-        """The benchmark's last 10 runs of the same code here up to the baseline's, when the
-        baseline came from the history: the run-to-run spread a change must stand out from."""
-        if not self.baseline_from_history:
-            return []
-        with contextlib.suppress(PerfbudgetError, pytest.UsageError):
-            return self._open_history().run_medians(result.name, result.identity, self.environment,
-                                                    self.branch, self.baseline_run)
-        return []
-
     def _record_run(self, results: list[Result]) -> Optional[int]:
         """One run of the history (source pytest) with git's view of the rootdir."""
         try:
