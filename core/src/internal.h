@@ -58,6 +58,13 @@ double perfbudget__reference_time(double *times, size_t n);
  * over the timing after it; returns the former. */
 double perfbudget__speed_correct(double *samples, double *cpu_samples, const double *times,
                                  size_t n);
+/* The machine probe (probe.c): a cache- and branch-bound walk timed now and then while a
+ * benchmark is measured; its median is metric probe_ns. _new: ENOMEM or OK. */
+typedef struct perfbudget__probe perfbudget__probe;
+int perfbudget__probe_new(perfbudget__probe **out);
+void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx);
+double perfbudget__probe_median(const perfbudget__probe *p);
+void perfbudget__probe_free(perfbudget__probe *p);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */
 int perfbudget__sorted_copy(perfbudget_context *ctx, const double *samples, size_t n,
                             const char *what, double **out);

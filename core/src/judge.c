@@ -11,7 +11,7 @@
 
 static const char *const note_kind_names[] = {"baseline",       "new_series", "other_mode",
                                               "code_changed",   "machine_busier", "cpu_time",
-                                              "not_compared",   "run_spread"};
+                                              "not_compared",   "run_spread",     "machine_speed"};
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -253,6 +253,14 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
  * be larger than that either way. */
 #define BUSY_CPU_ALLOWANCE_PCT 60.0
 
+/* How far apart the probe's times of two runs (metric probe_ns) must be before the machine's
+ * speed counts as changed: on a steady machine, runs' probe medians stay within a few percent.
+ * And how large a change that speed can explain, as a power of the probe's ratio: code bound by
+ * caches and branches slowed by 1.4x (qsort) to 1.8x (a table walk) while the probe slowed by
+ * 1.6x (docs/statistics.md). */
+#define MACHINE_SPEED_PCT 10.0
+#define MACHINE_SPEED_REACH 3.0
+
 /* CPU-time samples of a result, when it has them for every sample. */
 static const double *cpu_samples_of(const perfbudget_result *result, size_t n_samples) {
     size_t n = 0;
@@ -340,6 +348,26 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
                         "%s: %s, so the change of %+.1f %% may be the machine's; inconclusive",
                         state, whose, c.change_pct);
+    }
+    /* A machine at another speed for code bound by caches and branches, with the same CPU share
+     * and no more wait for a CPU (a busy neighbour on the host): a change in the same direction
+     * and within its reach may be the machine's. The other direction stands: a regression
+     * measured on a faster machine is at least as large. A busier machine is judged above, on
+     * CPU time and its own allowance, so that a 2x slowdown still fails there. */
+    double machine = log(mn->probe_ns / mb->probe_ns), change = log1p(c.change_pct / 100.0);
+    double apart = log1p(MACHINE_SPEED_PCT / 100.0);
+    if (code == PERFBUDGET_OK && !within && !busier && !quieter && isfinite(machine) && isfinite(change) &&
+        ((machine >= apart && c.outcome == PERFBUDGET_OUTCOME_REGRESSION &&
+          change <= MACHINE_SPEED_REACH * machine) ||
+         (machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
+          change >= MACHINE_SPEED_REACH * machine))) {
+        within = 1;
+        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
+                        "the machine ran perfbudget's probe (code bound by caches and branches) "
+                        "%.0f %% %s than for the baseline (%s), so the change of %+.1f %% may be "
+                        "the machine's; inconclusive",
+                        100.0 * fabs(expm1(machine)), machine > 0 ? "slower" : "faster",
+                        state, c.change_pct);
     }
     if (within) {
         c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;

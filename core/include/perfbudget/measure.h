@@ -253,6 +253,10 @@ typedef struct perfbudget_metrics {
      *  for a CPU while measuring, from Linux's schedstat: the share of the wall time the
      *  machine took away. NaN when unknown. */
     double runqueue_wait_ns;
+    /** The median time of perfbudget's machine probe (a cache- and branch-bound walk through a
+     *  64 KiB table, timed at most every 2 ms while measuring): the speed the machine gave such
+     *  code during the run. Time mode, in-process runs with a real clock; NaN otherwise. */
+    double probe_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */

@@ -22,7 +22,8 @@ typedef enum perfbudget_note_kind {
     PERFBUDGET_NOTE_MACHINE_BUSIER = 4, /**< this run had less of a CPU than the baseline's */
     PERFBUDGET_NOTE_CPU_TIME = 5,       /**< judged on CPU time: one run had a busier machine */
     PERFBUDGET_NOTE_NOT_COMPARED = 6,   /**< the comparison failed; the text says why */
-    PERFBUDGET_NOTE_RUN_SPREAD = 7      /**< the spread between runs that the change stood against */
+    PERFBUDGET_NOTE_RUN_SPREAD = 7,     /**< the spread between runs that the change stood against */
+    PERFBUDGET_NOTE_MACHINE_SPEED = 8   /**< the machine ran its probe at another speed */
 } perfbudget_note_kind;
 
 /** "baseline", "new_series", "other_mode", "code_changed", "machine_busier", "cpu_time",
