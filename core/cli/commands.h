@@ -31,8 +31,11 @@ void cli_common_init(cli_common *c);
 /* Consume a shared option: returns how many arguments it took (0: not a shared option), or -1
  * after printing an error. */
 int cli_common_option(cli_common *c, const char *arg, const char *value);
-/* Load the budget and the baseline; 0, or 2 after printing an error. */
+/* Load the budget and the baseline; 0, or 2 after printing an error. _budget and _baseline do
+ * the two halves, for a caller that measures in between. */
 int cli_common_load(perfbudget_context *ctx, cli_common *c);
+int cli_common_load_budget(perfbudget_context *ctx, cli_common *c);
+int cli_common_load_baseline(perfbudget_context *ctx, cli_common *c);
 void cli_common_release(cli_common *c);
 /* Judge and print every result, write --json; the exit code. */
 int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,

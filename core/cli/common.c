@@ -44,7 +44,7 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
     return 2;
 }
 
-int cli_common_load(perfbudget_context *ctx, cli_common *c) {
+int cli_common_load_budget(perfbudget_context *ctx, cli_common *c) {
     if (c->budget_path != NULL &&
         (c->budget = perfbudget__load_budget(ctx, "perfbudget", c->budget_path)) == NULL)
         return 2;
@@ -55,7 +55,16 @@ int cli_common_load(perfbudget_context *ctx, cli_common *c) {
     c->verdict.force = c->force;
     c->verdict.session_dir = c->session_dir;
     c->history = perfbudget__history_path(c->history_option, c->budget);
+    return 0;
+}
+
+int cli_common_load_baseline(perfbudget_context *ctx, cli_common *c) {
     return perfbudget__load_baseline(ctx, "perfbudget", c->baseline_path, c->history, &c->verdict);
+}
+
+int cli_common_load(perfbudget_context *ctx, cli_common *c) {
+    int code = cli_common_load_budget(ctx, c);
+    return code != 0 ? code : cli_common_load_baseline(ctx, c);
 }
 
 void cli_common_release(cli_common *c) {

@@ -114,7 +114,10 @@ int perfbudget_cli_run(int argc, char **argv) {
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     /* What the command leaves behind is re-parented to us, not to init, and killed below. */
     perfbudget__adopt_orphans();
-    int exit_code = cli_common_load(ctx, &common);
+    /* The baseline is loaded after measuring: the kernel counts the resident set of the process
+     * that starts a command into the command's peak memory (exec records the old address
+     * space's high-water mark), so it would read higher with a baseline than without. */
+    int exit_code = cli_common_load_budget(ctx, &common);
     perfbudget_result **results = NULL;
     size_t count = 0;
     /* The kernel counts the parent's resident set into a spawned command's peak memory (exec
@@ -148,6 +151,7 @@ int perfbudget_cli_run(int argc, char **argv) {
         }
     }
     perfbudget__kill_adopted();
+    if (exit_code == 0) exit_code = cli_common_load_baseline(ctx, &common);
     for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");

@@ -476,9 +476,10 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
         verdict.ctest = o.ctest;
         verdict.session_dir = o.session_dir;
         o.history_path = perfbudget__history_path(o.history_path, budget);
-        exit_code = perfbudget__load_baseline(ctx, argv[0], o.baseline_path, o.history_path,
-                                              &verdict);
     }
+    /* The baseline is loaded once the first benchmark is measured, so that it is not in the
+     * peak memory of that one: under CTest, the only one of its process. */
+    int baseline_loaded = 0;
     /* perfbudget's own footprint must not differ between runs, or peak memory would compare
      * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
      * whether this run compares with a baseline or not. */
@@ -530,6 +531,14 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
                 }
             }
             perfbudget_result *r = results[ran++];
+            if (!baseline_loaded) {
+                baseline_loaded = 1;
+                if (perfbudget__load_baseline(ctx, argv[0], o.baseline_path, o.history_path,
+                                              &verdict) != 0) {
+                    exit_code = 2;
+                    break;
+                }
+            }
             if (!o.ctest) print_table(ctx, &r, 1, width, 0);
             int judged = o.ctest || budget != NULL || verdict.baseline != NULL || o.session_dir
                              ? perfbudget__conclude(ctx, argv[0], r, &verdict, stdout)
