@@ -14,6 +14,7 @@ void perfbudget_compare_options_init(perfbudget_compare_options *opts) {
     opts->alpha = 0.05;
     opts->higher_is_better = 0;
     opts->speed_ratio = 1.0;
+    opts->assumed_run_spread = 0.0;
 }
 
 static const char *const statistic_names[] = {"median", "mean", "p90", "p95", "p99"};
@@ -281,6 +282,14 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
             df = (double)n_runs - 1.0;
         }
         free(logs);
+    }
+    /* Too few runs to measure the spread: the one assumed, scaled to the runs' own noise
+     * (separate processes of the same code differ by more than one run's samples say, and by
+     * more for noisier code). The larger of the two: a baseline that the machine switched
+     * speed in, half its samples at each speed, must not be trusted to a percent. */
+    if (isnan(between) && opts->assumed_run_spread > 0.0) {
+        between = opts->assumed_run_spread * fmax(se_b, se_c);
+        variance += 2.0 * between * between;
     }
     double change = level_c - level_b, se = sqrt(variance);
     double quantile = perfbudget__student_ppf(1.0 - opts->alpha / 2.0, df);

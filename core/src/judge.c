@@ -261,6 +261,13 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
 #define MACHINE_SPEED_PCT 10.0
 #define MACHINE_SPEED_REACH 3.0
 
+/* The spread between runs assumed until the history has 3 earlier runs of a benchmark, in
+ * standard errors of a run: one run against one run otherwise claims an interval that only the
+ * two runs' samples make, and separate processes of unchanged code differ by more. Measured here
+ * over 8 processes each: 1.2-3.2 times a run's own standard error for C (checksum_benchmarks),
+ * 0.7-5.2 (median 2.7) for Python (docs/statistics.md, "Test verdicts"). */
+#define ASSUMED_RUN_SPREAD 3.0
+
 /* CPU-time samples of a result, when it has them for every sample. */
 static const double *cpu_samples_of(const perfbudget_result *result, size_t n_samples) {
     size_t n = 0;
@@ -304,6 +311,7 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     int by_cpu = (busier || quieter) && cpu_base != NULL && cpu_now != NULL;
     perfbudget_compare_options effective = *opts;
     effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
+    effective.assumed_run_spread = ASSUMED_RUN_SPREAD;
     perfbudget_comparison c;
     /* On CPU time the spread between runs still applies: it is the code's, relative. */
     code = by_cpu ? perfbudget_compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
@@ -356,11 +364,12 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
      * CPU time and its own allowance, so that a 2x slowdown still fails there. */
     double machine = log(mn->probe_ns / mb->probe_ns), change = log1p(c.change_pct / 100.0);
     double apart = log1p(MACHINE_SPEED_PCT / 100.0);
-    if (code == PERFBUDGET_OK && !within && !busier && !quieter && isfinite(machine) && isfinite(change) &&
-        ((machine >= apart && c.outcome == PERFBUDGET_OUTCOME_REGRESSION &&
-          change <= MACHINE_SPEED_REACH * machine) ||
-         (machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
-          change >= MACHINE_SPEED_REACH * machine))) {
+    int steady = code == PERFBUDGET_OK && !within && !busier && !quieter &&
+                 isfinite(machine) && isfinite(change);
+    if (steady && ((machine >= apart && c.outcome == PERFBUDGET_OUTCOME_REGRESSION &&
+                    change <= MACHINE_SPEED_REACH * machine) ||
+                   (machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
+                    change >= MACHINE_SPEED_REACH * machine))) {
         within = 1;
         code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
                         "the machine ran perfbudget's probe (code bound by caches and branches) "
@@ -368,12 +377,32 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
                         "the machine's; inconclusive",
                         100.0 * fabs(expm1(machine)), machine > 0 ? "slower" : "faster",
                         state, c.change_pct);
+    } else if (steady && machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_PASS) {
+        /* No pass on a faster machine: it may have hidden a slowdown of code like the probe. */
+        within = 1;
+        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
+                        "the machine ran perfbudget's probe (code bound by caches and branches) "
+                        "%.0f %% faster than for the baseline (%s), which can hide a slowdown of "
+                        "such code of up to %+.0f %%; inconclusive (a baseline saved while the "
+                        "machine was quieter would tell)",
+                        100.0 * fabs(expm1(machine)), state,
+                        100.0 * expm1(-MACHINE_SPEED_REACH * machine));
     }
     if (within) {
         c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
         c.severity = PERFBUDGET_SEVERITY_NONE;
         c.regressed = 0;
     }
+    if (code == PERFBUDGET_OK && n_runs < 3 && c.outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
+        !within)
+        code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
+                        "the history has %s earlier run%s of this benchmark (up to the "
+                        "baseline's) to measure the spread between runs, so +-%.1f %% is assumed "
+                        "until it has 3: three times the larger of the two runs' own standard "
+                        "errors, since separate processes of unchanged code differ by more than "
+                        "one run's samples show",
+                        n_runs == 0 ? "no" : n_runs == 1 ? "only 1" : "only 2",
+                        n_runs == 1 ? "" : "s", c.run_spread_pct);
     if (code == PERFBUDGET_OK && left_out > 0)
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
                         "%zu of the earlier runs were left out of the spread between runs: the "

@@ -173,6 +173,7 @@ static void test_machine_at_another_speed(void **state) {
         {1290, 7550, PERFBUDGET_OUTCOME_REGRESSION, 0},    /* 2x, the baseline's machine slow */
         {650, 7550, PERFBUDGET_OUTCOME_INCONCLUSIVE, 1},   /* unchanged, baseline slow */
         {1000, 14900, PERFBUDGET_OUTCOME_PASS, 0},         /* no change: nothing to explain */
+        {1000, 7550, PERFBUDGET_OUTCOME_INCONCLUSIVE, 1},  /* faster machine: may hide one */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         perfbudget_result *now = probed(ctx, cases[i].wall, cases[i].probe);

@@ -39,6 +39,11 @@ typedef struct perfbudget_compare_options {
      *  baseline reference time, perfbudget_result_speed_ratio()): the current values are divided
      *  by it before they are compared. Default 1; NaN or 1: no correction. */
     double speed_ratio;
+    /** perfbudget_compare_runs with fewer than 3 earlier runs: the standard deviation between
+     *  runs to assume instead, as a multiple of the larger of the two runs' own standard errors
+     *  (on the log scale). Default 0: none, the interval then covers only the two runs'
+     *  samples. The judging stage uses 3 (docs/statistics.md). */
+    double assumed_run_spread;
 } perfbudget_compare_options;
 
 /** Fill opts with the defaults above. */
