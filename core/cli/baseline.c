@@ -60,7 +60,8 @@ static int export_baseline(perfbudget_context *ctx, perfbudget_history *history,
     perfbudget_result **results;
     size_t count;
     if (perfbudget_history_run(history, run_id, &run) != PERFBUDGET_OK ||
-        perfbudget_history_load_run(history, run_id, &results, &count) != PERFBUDGET_OK) {
+        perfbudget_history_load_baseline(history, name, run_id, &results, &count) !=
+            PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }

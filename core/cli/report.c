@@ -39,7 +39,8 @@ static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, c
     if (history == NULL ||
         perfbudget_history_find(history, spec, NULL, NULL, base_run, why, sizeof why) !=
             PERFBUDGET_OK ||
-        perfbudget_history_load_run(history, *base_run, base_out, n_base_out) != PERFBUDGET_OK) {
+        perfbudget_history_load_baseline(history, spec, *base_run, base_out, n_base_out) !=
+            PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", why[0] ? why : perfbudget_errmsg(ctx));
         return 2;
     }

@@ -242,6 +242,9 @@ static int log_level(perfbudget_context *ctx, const double *samples, size_t n, d
     return PERFBUDGET_OK;
 }
 
+/* The largest spread between runs perfbudget_compare_runs() assumes (log scale). */
+#define ASSUMED_SPREAD_MAX 0.10
+
 int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
                             const double *current, size_t n_current, const double *run_values,
                             size_t n_runs, const perfbudget_compare_options *opts,
@@ -288,7 +291,9 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
      * more for noisier code). The larger of the two: a baseline that the machine switched
      * speed in, half its samples at each speed, must not be trusted to a percent. */
     if (isnan(between) && opts->assumed_run_spread > 0.0) {
-        between = opts->assumed_run_spread * fmax(se_b, se_c);
+        /* At most 10 %: the most measured between processes here was 5 %; a run whose own error
+         * is larger than that already carries it. */
+        between = fmin(opts->assumed_run_spread * fmax(se_b, se_c), ASSUMED_SPREAD_MAX);
         variance += 2.0 * between * between;
     }
     double change = level_c - level_b, se = sqrt(variance);

@@ -154,8 +154,8 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
                         "measure the machines, not the code (%s); set PERFBUDGET_FORCE=1 to "
                         "compare anyway\n", program, why, difference);
         exit_code = 2;
-    } else if (perfbudget_history_load_run(history, run_id, &o->baseline, &o->baseline_count) !=
-               PERFBUDGET_OK) {
+    } else if (perfbudget_history_load_baseline(history, spec, run_id, &o->baseline,
+                                                &o->baseline_count) != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         exit_code = 2;
     } else {

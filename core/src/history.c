@@ -27,6 +27,10 @@ struct perfbudget_history {
 
 enum { DEFAULT_BUSY_TIMEOUT_MS = 30000 };
 
+/* A result's mode in SQL, from its benchmark's identity (suite.c tags instructions mode there). */
+#define MODE_OF_IDENTITY \
+    "CASE WHEN b.identity LIKE '%[instructions mode]' THEN 'instructions' ELSE 'time' END"
+
 /* Each step takes the schema from version i to i + 1; released steps never change. */
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -69,6 +73,16 @@ static const char *const migrations[] = {
     /* 2 -> 3: the CPU time of each sample, like samples (NULL: not measured, and every result
      * recorded before). */
     "ALTER TABLE results ADD COLUMN cpu_samples BLOB;",
+    /* 3 -> 4: a baseline name holds a run per mode, so that saving it in instructions mode
+     * keeps the time-mode results it held (baselines.run_id: the run saved last). */
+    "CREATE TABLE baseline_modes("
+    "  name TEXT NOT NULL REFERENCES baselines(name) ON DELETE CASCADE,"
+    "  mode TEXT NOT NULL,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY(name, mode));"
+    "INSERT INTO baseline_modes(name, mode, run_id) SELECT DISTINCT s.name, " MODE_OF_IDENTITY
+    ", s.run_id FROM baselines s JOIN results r ON r.run_id = s.run_id JOIN benchmarks b ON "
+    "b.id = r.benchmark_id;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
@@ -682,6 +696,37 @@ int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudge
     return PERFBUDGET_OK;
 }
 
+/* Every row of a prepared query over RESULT_COLUMNS, as results; finalizes stmt. */
+static int load_rows(perfbudget_history *h, sqlite3_stmt *stmt, const char *doing,
+                     perfbudget_result ***out, size_t *count) {
+    size_t n = 0, capacity = 16;
+    perfbudget_result **results = malloc(capacity * sizeof *results);
+    int code = results ? PERFBUDGET_OK : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    int step = SQLITE_DONE;
+    while (code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == capacity) {
+            perfbudget_result **grown = realloc(results, 2 * capacity * sizeof *grown);
+            if (grown == NULL) {
+                code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+                break;
+            }
+            results = grown;
+            capacity *= 2;
+        }
+        code = load_result(h, stmt, &results[n]);
+        if (code == PERFBUDGET_OK) n++;
+    }
+    if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, doing);
+    sqlite3_finalize(stmt);
+    if (code != PERFBUDGET_OK) {
+        perfbudget_results_free(results, n);
+        return code;
+    }
+    *out = results;
+    *count = n;
+    return PERFBUDGET_OK;
+}
+
 int perfbudget_history_load_latest(perfbudget_history *h, const char *environment,
                                    const char *branch, perfbudget_result ***out, size_t *count) {
     char fingerprint[512];
@@ -701,32 +746,29 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
         return db_fail(h, "reading the latest results");
     sqlite3_bind_text(stmt, 1, environment, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, branch, -1, SQLITE_STATIC);
-    size_t n = 0, capacity = 16;
-    perfbudget_result **results = malloc(capacity * sizeof *results);
-    int code = results ? PERFBUDGET_OK : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    int step = SQLITE_DONE;
-    while (code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == capacity) {
-            perfbudget_result **grown = realloc(results, 2 * capacity * sizeof *grown);
-            if (grown == NULL) {
-                code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-                break;
-            }
-            results = grown;
-            capacity *= 2;
-        }
-        code = load_result(h, stmt, &results[n]);
-        if (code == PERFBUDGET_OK) n++;
+    return load_rows(h, stmt, "reading the latest results", out, count);
+}
+
+int perfbudget_history_load_baseline(perfbudget_history *h, const char *spec, int64_t run_id,
+                                     perfbudget_result ***out, size_t *count) {
+    int named = spec != NULL && strcmp(spec, "latest") != 0 && strncmp(spec, "run:", 4) != 0 &&
+                strncmp(spec, "commit:", 7) != 0;
+    if (!named) return perfbudget_history_load_run(h, run_id, out, count);
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(h->db,
+                           "SELECT " RESULT_COLUMNS " FROM baseline_modes m JOIN results r ON "
+                           "r.run_id = m.run_id JOIN benchmarks b ON b.id = r.benchmark_id "
+                           "WHERE m.name = ?1 AND " MODE_OF_IDENTITY " = m.mode ORDER BY b.name",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "reading a baseline");
+    sqlite3_bind_text(stmt, 1, spec, -1, SQLITE_STATIC);
+    int code = load_rows(h, stmt, "reading a baseline", out, count);
+    /* A name whose run has no results (a run that measured nothing) holds no mode. */
+    if (code == PERFBUDGET_OK && *count == 0) {
+        free(*out);
+        return perfbudget_history_load_run(h, run_id, out, count);
     }
-    if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, "reading the latest results");
-    sqlite3_finalize(stmt);
-    if (code != PERFBUDGET_OK) {
-        perfbudget_results_free(results, n);
-        return code;
-    }
-    *out = results;
-    *count = n;
-    return PERFBUDGET_OK;
+    return code;
 }
 
 static double metric_of(const json_t *metrics, const char *field) {
@@ -888,6 +930,8 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
     return code;
 }
 
+static int name_run(perfbudget_history *h, const char *name, int64_t run_id);
+
 int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, int64_t run_id) {
     if (name == NULL || name[0] == '\0')
         return perfbudget__fail(h->ctx, PERFBUDGET_EINVAL, "a baseline needs a name");
@@ -903,6 +947,18 @@ int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, in
     perfbudget_run_record record;
     int code = perfbudget_history_run(h, run_id, &record);
     if (code != PERFBUDGET_OK) return code;
+    /* The name and its modes move together, or not at all. */
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(h, "saving a baseline");
+    code = name_run(h, name, run_id);
+    if (code == PERFBUDGET_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        code = db_fail(h, "saving a baseline");
+    if (code != PERFBUDGET_OK) sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    return code;
+}
+
+/* perfbudget_history_save_baseline() inside its transaction. */
+static int name_run(perfbudget_history *h, const char *name, int64_t run_id) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "INSERT INTO baselines(name, run_id, created_ns) VALUES(?1, ?2, ?3) "
@@ -914,6 +970,19 @@ int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, in
     sqlite3_bind_int64(stmt, 2, run_id);
     sqlite3_bind_int64(stmt, 3, wall_ns());
     int step = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_DONE) return db_fail(h, "saving a baseline");
+    /* The modes this run measured now point at it; another mode keeps the run it had. */
+    if (sqlite3_prepare_v2(h->db,
+                           "INSERT INTO baseline_modes(name, mode, run_id) SELECT DISTINCT ?1, "
+                           MODE_OF_IDENTITY ", ?2 FROM results r JOIN benchmarks b ON b.id = "
+                           "r.benchmark_id WHERE r.run_id = ?2 ON CONFLICT(name, mode) DO UPDATE "
+                           "SET run_id = excluded.run_id",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(h, "saving a baseline");
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, run_id);
+    step = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "saving a baseline");
 }
@@ -1063,7 +1132,8 @@ int perfbudget_history_prune(perfbudget_history *h, size_t keep, size_t *deleted
         return db_fail(h, "pruning");
     int ok = sqlite3_prepare_v2(h->db,
                                 "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id "
-                                "DESC LIMIT ?1) AND id NOT IN (SELECT run_id FROM baselines)",
+                                "DESC LIMIT ?1) AND id NOT IN (SELECT run_id FROM baselines) AND id NOT "
+                                "IN (SELECT run_id FROM baseline_modes)",
                                 -1, &stmt, NULL) == SQLITE_OK;
     if (ok) {
         sqlite3_bind_int64(stmt, 1, (sqlite3_int64)keep);

@@ -313,11 +313,18 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
     effective.assumed_run_spread = ASSUMED_RUN_SPREAD;
     perfbudget_comparison c;
-    /* On CPU time the spread between runs still applies: it is the code's, relative. */
-    code = by_cpu ? perfbudget_compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
-                                            &effective, &c)
-                  : perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, runs,
-                                            n_runs, &effective, &c);
+    code = perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, runs, n_runs,
+                                   &effective, &c);
+    /* When the baseline ran on the busier machine, its wall time can only have been inflated:
+     * a slowdown on wall time is at least that large and stands (code that sleeps shows it
+     * there, not on CPU time). Otherwise on CPU time, where the spread between runs still
+     * applies: it is the code's, relative. */
+    int baseline_inflated =
+        code == PERFBUDGET_OK && quieter && c.outcome == PERFBUDGET_OUTCOME_REGRESSION;
+    if (baseline_inflated) by_cpu = 0;
+    if (code == PERFBUDGET_OK && by_cpu)
+        code = perfbudget_compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
+                                       &effective, &c);
     perfbudget_free(runs);
     if (code != PERFBUDGET_OK) return code;
     const char *statistic = perfbudget_statistic_name(opts->statistic);
@@ -349,6 +356,11 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
                         "judged on CPU time: %s; %s, so wall time would measure it, not the code",
                         state, whose);
+    } else if (baseline_inflated) {
+        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
+                        "%s: the machine was busier for the baseline, whose wall time can only "
+                        "have been inflated, so the slowdown is at least this",
+                        state);
     } else if ((busier && (c.outcome == PERFBUDGET_OUTCOME_REGRESSION ||
                            c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) ||
                (quieter && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) {

@@ -1121,6 +1121,15 @@ class History:
         self._context.check(lib.perfbudget_history_load_run(self._handle, run_id, out, count))
         return self._adopt(out[0], count[0])
 
+    def load_baseline(self, spec: str, run_id: int) -> list[Result]:
+        """The results of the baseline spec that find() found as run_id: a baseline name holds
+        a run per mode."""
+        out = ffi.new("perfbudget_result ***")
+        count = ffi.new("size_t *")
+        self._context.check(lib.perfbudget_history_load_baseline(self._handle, _bytes(spec),
+                                                                 run_id, out, count))
+        return self._adopt(out[0], count[0])
+
     def run_medians(self, name: str, identity: str, environment: str, branch: Optional[str],
                     up_to: int = 0, last: int = 10) -> list[float]:
         """The medians of the benchmark's last runs of the same code here, up to run up_to

@@ -334,7 +334,7 @@ class PerfSession:
                 f"environment, so a comparison would measure the machines, not the code "
                 f"(baseline: {record['environment']}; here: {self.environment}); set "
                 f"PERFBUDGET_FORCE=1 to compare anyway")
-        self._set_baseline(history.load_run(run_id))
+        self._set_baseline(history.load_baseline(spec, run_id))
         self.baseline_run = run_id
         self.baseline_label = f"{why} ({shown})"
 

@@ -354,6 +354,71 @@ static void test_cpu_samples_round_trip(void **state) {
 /* A history written at schema version 2 (before CPU samples), frozen here as it was released:
  * it opens, upgrades to the current version, keeps its results (without CPU samples) and takes
  * new results with them. */
+/* A run of one benchmark in one mode. */
+static int64_t add_in_mode(perfbudget_context *ctx, perfbudget_history *h, perfbudget_mode mode,
+                           double centre) {
+    perfbudget_result *r = result_of(ctx, "decode", centre);
+    assert_int_equal(perfbudget_result_set_mode(r, mode), PERFBUDGET_OK);
+    perfbudget_run_info info = {.source = "pytest", .environment = "env-A"};
+    int64_t id = 0;
+    if (perfbudget_history_add_run(h, &info, &r, 1, &id) != PERFBUDGET_OK)
+        fail_msg("add_run: %s", perfbudget_errmsg(ctx));
+    perfbudget_result_free(r);
+    return id;
+}
+
+/* Saving a name from an instructions-mode run keeps the time-mode results it held, and the
+ * other way round: one name, both modes, each from the run that last measured it. */
+static void test_baseline_per_mode(void **state) {
+    perfbudget_history *h = open_history(*state, "per_mode");
+    int64_t timed = add_in_mode(*state, h, PERFBUDGET_MODE_TIME, 1000);
+    assert_int_equal(perfbudget_history_save_baseline(h, "main", timed), PERFBUDGET_OK);
+    int64_t counted = add_in_mode(*state, h, PERFBUDGET_MODE_INSTRUCTIONS, 5000);
+    assert_int_equal(perfbudget_history_save_baseline(h, "main", counted), PERFBUDGET_OK);
+    char why[256];
+    int64_t found;
+    assert_int_equal(perfbudget_history_find(h, "main", NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, counted); /* the run saved last */
+    perfbudget_result **loaded;
+    size_t count;
+    assert_int_equal(perfbudget_history_load_baseline(h, "main", found, &loaded, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    int modes = 0;
+    for (size_t i = 0; i < count; i++) {
+        perfbudget_mode mode = perfbudget_result_mode(loaded[i]);
+        double median = perfbudget_result_summary(loaded[i])->median;
+        modes |= 1 << mode;
+        assert_true(mode == PERFBUDGET_MODE_TIME ? median < 2000 : median > 4000);
+    }
+    assert_int_equal(modes, (1 << PERFBUDGET_MODE_TIME) | (1 << PERFBUDGET_MODE_INSTRUCTIONS));
+    perfbudget_results_free(loaded, count);
+    /* a new time-mode save moves only the time mode */
+    int64_t retimed = add_in_mode(*state, h, PERFBUDGET_MODE_TIME, 3000);
+    assert_int_equal(perfbudget_history_save_baseline(h, "main", retimed), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_load_baseline(h, "main", retimed, &loaded, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    for (size_t i = 0; i < count; i++)
+        assert_true(perfbudget_result_summary(loaded[i])->median > 2500);
+    perfbudget_results_free(loaded, count);
+    /* a run id is that run alone */
+    assert_int_equal(perfbudget_history_load_baseline(h, "run:1", timed, &loaded, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    perfbudget_results_free(loaded, count);
+    /* pruning keeps every run a name holds */
+    size_t deleted = 0;
+    assert_int_equal(perfbudget_history_prune(h, 1, &deleted), PERFBUDGET_OK);
+    assert_int_equal(deleted, 1); /* the first time-mode run, no longer held */
+    assert_int_equal(perfbudget_history_load_baseline(h, "main", retimed, &loaded, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    perfbudget_results_free(loaded, count);
+    perfbudget_history_close(h);
+}
+
 static void test_upgrade_from_version_2(void **state) {
     const char *db = fresh("upgrade_v2");
     char dir[300];
@@ -385,6 +450,7 @@ static void test_upgrade_from_version_2(void **state) {
         /* two samples, 1.0 and 2.0, as little-endian doubles */
         "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, "
         "x'000000000000F03F0000000000000040', '{\"rounds\": 2}', '[]', NULL, NULL);"
+        "INSERT INTO baselines VALUES('old', 1, 1);"
         "PRAGMA user_version = 2;";
     assert_int_equal(sqlite3_exec(raw, version_2, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(raw);
@@ -402,6 +468,10 @@ static void test_upgrade_from_version_2(void **state) {
     assert_null(perfbudget_result_cpu_samples(loaded[0], &n));
     assert_int_equal(n, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[0])->involuntary_switches));
+    perfbudget_results_free(loaded, count);
+    /* a name saved before names held a run per mode holds its run's mode */
+    assert_int_equal(perfbudget_history_load_baseline(h, "old", 1, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
     perfbudget_results_free(loaded, count);
 
     perfbudget_result *r = result_of(*state, "new", 10);
@@ -422,7 +492,7 @@ static void test_upgrade_from_version_2(void **state) {
     sqlite3_stmt *stmt;
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(stmt, 0), 3);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 4);
     sqlite3_finalize(stmt);
     sqlite3_close(raw);
 }
@@ -697,6 +767,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_baseline_per_mode, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_version_2, context_setup,
                                         context_teardown),
     };

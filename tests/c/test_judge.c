@@ -141,6 +141,40 @@ static void test_busier_machine(void **state) {
     perfbudget_result_free(base);
 }
 
+/* The baseline ran on the busier machine: its wall time was inflated, so a wall-time slowdown
+ * stands (sleeping code shows it there only); a speed-up may be the machine's. */
+static void test_busier_baseline(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = loaded(ctx, 5000.0, 1000.0, 0.80);
+    perfbudget_conclude_options o;
+    perfbudget_conclude_options_init(&o);
+    o.regression = 1;
+    o.baseline = &base;
+    o.baseline_count = 1;
+    const struct {
+        double wall, work;
+        perfbudget_outcome outcome;
+        perfbudget_note_kind note;
+    } cases[] = {
+        {60000, 1000, PERFBUDGET_OUTCOME_REGRESSION, PERFBUDGET_NOTE_MACHINE_BUSIER}, /* sleeps */
+        {2000, 2000, PERFBUDGET_OUTCOME_REGRESSION, PERFBUDGET_NOTE_CPU_TIME},        /* 2x work */
+        {1000, 1000, PERFBUDGET_OUTCOME_PASS, PERFBUDGET_NOTE_CPU_TIME},              /* unchanged */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = loaded(ctx, cases[i].wall, cases[i].work, 0.001);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        assert_non_null(c);
+        if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        perfbudget_note_kind kind;
+        assert_true(perfbudget_result_note_count(now) >= 1);
+        perfbudget_result_note_at(now, 0, &kind);
+        if (kind != cases[i].note) fail_msg("case %zu: note %d", i, (int)kind);
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+}
+
 /* A run on a quiet machine (full CPU share, no wait) whose probe took probe_ns. */
 static perfbudget_result *probed(perfbudget_context *ctx, double wall, double probe_ns) {
     perfbudget_result *r = loaded(ctx, wall, wall, 0.001);
@@ -256,6 +290,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_baseline_of_the_same_mode, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_machine, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_machine_at_another_speed, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_record_travels_in_the_result_file, context_setup,

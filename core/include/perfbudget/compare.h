@@ -41,7 +41,7 @@ typedef struct perfbudget_compare_options {
     double speed_ratio;
     /** perfbudget_compare_runs with fewer than 3 earlier runs: the standard deviation between
      *  runs to assume instead, as a multiple of the larger of the two runs' own standard errors
-     *  (on the log scale). Default 0: none, the interval then covers only the two runs'
+     *  (on the log scale), at most 0.10. Default 0: none, the interval then covers only the two runs'
      *  samples. The judging stage uses 3 (docs/statistics.md). */
     double assumed_run_spread;
 } perfbudget_compare_options;

@@ -116,7 +116,16 @@ PERFBUDGET_API int perfbudget_history_find(perfbudget_history *history, const ch
                                            const char *environment, const char *branch,
                                            int64_t *run_id, char *explanation, size_t size);
 
-/** Name a run as a baseline (run_id 0: the latest run); an existing name moves.
+/** The results of the baseline spec that perfbudget_history_find() found as run_id: that run's
+ *  results, and for a baseline name, each mode's results from the run last saved under the name
+ *  that measured the mode (one name holds a time-mode and an instructions-mode run).
+ *  Returns like perfbudget_history_load_run(). */
+PERFBUDGET_API int perfbudget_history_load_baseline(perfbudget_history *history, const char *spec,
+                                                    int64_t run_id, perfbudget_result ***out,
+                                                    size_t *count);
+
+/** Name a run as a baseline (run_id 0: the latest run); an existing name moves, for the modes
+ *  the run measured (perfbudget_history_load_baseline()).
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_ENOTFOUND or PERFBUDGET_EIO. */
 PERFBUDGET_API int perfbudget_history_save_baseline(perfbudget_history *history, const char *name,
                                                     int64_t run_id);
