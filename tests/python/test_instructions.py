@@ -72,3 +72,32 @@ def test_unknown_mode_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-mode", "cycles")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--perf-mode*must be time or instructions*"])
+
+
+@pytest.mark.skipif(instruction_counter_problem() is not None and shutil.which("valgrind") is None,
+                    reason="neither hardware counters nor valgrind here")
+@pytest.mark.skipif("libasan" in Path("/proc/self/maps").read_text(),
+                    reason="valgrind cannot host AddressSanitizer (scripts/test-sanitize)")
+def test_one_baseline_name_holds_both_modes(pytester: pytest.Pytester) -> None:
+    """Saving `main` in instructions mode keeps the time-mode results it held: each mode's
+    regression check compares with its own mode's results under the one name."""
+    pytester.makepyfile(test_work=WORK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORK_STEPS", "300")
+        timed = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-save-baseline",
+                                              "main")
+        timed.assert_outcomes(passed=1)
+    run(pytester, 300, "--perf-save-baseline", "main").assert_outcomes(passed=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORK_STEPS", "300")
+        again = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--performance-regression",
+                                              "--perf-baseline", "main", "--perf-json=t.json")
+    again.assert_outcomes(passed=1)
+    assert "only in instructions mode" not in again.stdout.str()
+    compared = json.loads((pytester.path / "t.json").read_text())["benchmarks"][0]
+    assert compared["comparisons"][0]["metric"].startswith("median")  # "median cpu time" when busy
+    counted_again = run(pytester, 300, "--performance-regression", "--perf-baseline", "main",
+                        "--perf-json=i.json")
+    counted_again.assert_outcomes(passed=1)
+    compared = json.loads((pytester.path / "i.json").read_text())["benchmarks"][0]
+    assert "instructions" in [c["metric"] for c in compared["comparisons"]]
