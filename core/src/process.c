@@ -385,6 +385,10 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     char *output = NULL;
     uint32_t measured = 0;
     int code = PERFBUDGET_OK;
+    /* The machine probe, timed here before each measured run (judge.c): the speed the machine
+     * gave code bound by caches and branches around the command's runs. Out of memory: none. */
+    perfbudget__probe *probe = NULL;
+    if (!perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
     for (uint32_t i = 0; i < opts->warmup_runs + opts->runs && code == PERFBUDGET_OK; i++) {
         int fd = open_output_file();
         if (fd < 0) {
@@ -393,6 +397,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
             break;
         }
         one_run run;
+        for (int p = 0; p < 3 && i >= opts->warmup_runs; p++) perfbudget__probe_run(probe, ctx);
         code = run_once(ctx, argv, opts, fd, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
             int warmup = i < opts->warmup_runs;
@@ -429,7 +434,9 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
         metrics.clock_overhead_ns = clock.overhead_ns;
         metrics.clock_resolution_ns = clock.resolution_ns;
+        metrics.probe_ns = perfbudget__probe_median(probe);
     }
+    perfbudget__probe_free(probe);
     if (code == PERFBUDGET_OK)
         code = perfbudget_result_new(ctx, name, samples, measured, &metrics,
                                      reason[0] ? PERFBUDGET_RUN_FAILED : PERFBUDGET_RUN_OK, reason,

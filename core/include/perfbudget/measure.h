@@ -255,7 +255,8 @@ typedef struct perfbudget_metrics {
     double runqueue_wait_ns;
     /** The median time of perfbudget's machine probe (a cache- and branch-bound walk through a
      *  64 KiB table, timed at most every 2 ms while measuring): the speed the machine gave such
-     *  code during the run. Time mode, in-process runs with a real clock; NaN otherwise. */
+     *  code during the run; commands: timed by perfbudget three times before each measured run.
+     *  Time mode with a real clock; NaN otherwise. */
     double probe_ns;
 } perfbudget_metrics;
 
