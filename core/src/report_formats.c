@@ -168,7 +168,9 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
                                                 ? PERFBUDGET_UNIT_BYTES
                                                 : PERFBUDGET_UNIT_PER_SECOND,
                                 rate, sizeof rate);
-        if (isnan(m->items_per_second) && !isnan(m->bytes_per_second)) strcat(rate, "/s");
+        size_t rate_length = strlen(rate); /* bounded: a huge figure fills the buffer */
+        if (isnan(m->items_per_second) && !isnan(m->bytes_per_second))
+            snprintf(rate + rate_length, sizeof rate - rate_length, "/s");
         const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
         if (c != NULL) snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
         verdict_of(r, verdict, sizeof verdict);
