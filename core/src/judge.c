@@ -260,6 +260,9 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
  * C table walk 1.8x (docs/statistics.md, "A machine at another speed"). */
 #define MACHINE_SPEED_PCT 10.0
 #define MACHINE_SPEED_REACH 3.0
+/* Beyond this ratio of probe times the probe measured something else than the machine's speed
+ * (the slowest spell seen here was 1.94x): the probes are not compared. */
+#define MACHINE_SPEED_CREDIBLE 2.5
 
 /* The spread between runs assumed until the history has 3 earlier runs of a benchmark, in
  * standard errors of a run: one run against one run otherwise claims an interval that only the
@@ -377,7 +380,8 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     double machine = log(mn->probe_ns / mb->probe_ns), change = log1p(c.change_pct / 100.0);
     double apart = log1p(MACHINE_SPEED_PCT / 100.0);
     int steady = code == PERFBUDGET_OK && !within && !busier && !quieter &&
-                 isfinite(machine) && isfinite(change);
+                 isfinite(machine) && isfinite(change) &&
+                 fabs(machine) <= log(MACHINE_SPEED_CREDIBLE);
     if (steady && ((machine >= apart && c.outcome == PERFBUDGET_OUTCOME_REGRESSION &&
                     change <= MACHINE_SPEED_REACH * machine) ||
                    (machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&

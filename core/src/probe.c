@@ -73,7 +73,8 @@ void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx) {
 }
 
 double perfbudget__probe_median(const perfbudget__probe *p) {
-    if (p == NULL || p->count == 0) return NAN;
+    /* Fewer than 3 timings (a measurement of a few ms) say too little about the machine. */
+    if (p == NULL || p->count < 3) return NAN;
     double *sorted = malloc(p->count * sizeof *sorted);
     if (sorted == NULL) return NAN;
     memcpy(sorted, p->times, p->count * sizeof *sorted);

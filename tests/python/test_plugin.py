@@ -999,26 +999,28 @@ def test_speed_correction_divides_out_the_machines_speed(project: pytest.Pyteste
     metrics = json.loads((project.path / "base.json").read_text())["benchmarks"][0]["metrics"]
     assert metrics["reference_ns"] > 0
     # The machine was twice as fast for the baseline and so was the code: no change of the code.
-    # (The 50 % threshold leaves room for the noise of two real runs.)
+    # (The 100 % threshold leaves room for this VM's own speed, which moves Python code by up to
+    # 1.6x between runs without the reference loop seeing it: docs/statistics.md.)
     _baseline_on_a_faster_machine(project, "machine.json", 2.0, 2.0)
     monkeypatch.setenv("PERFBUDGET_SPEED_CORRECTION", "1")
     corrected = run(project, "test_it.py::test_roomy", "--perf-baseline=machine.json",
-                    "--perf-threshold=50")
+                    "--perf-threshold=100")
     corrected.assert_outcomes(passed=1)
     monkeypatch.delenv("PERFBUDGET_SPEED_CORRECTION")
-    # Without a reference time in this run, nothing is divided out: about +100 %.
-    uncorrected = run(project, "test_it.py::test_roomy", "--perf-baseline=machine.json",
-                      "--perf-threshold=50")
+    # The code was 8 times as fast there. Without a reference time in this run, nothing is
+    # divided out: about +700 %.
+    _baseline_on_a_faster_machine(project, "code.json", 2.0, 8.0)
+    uncorrected = run(project, "test_it.py::test_roomy", "--perf-baseline=code.json",
+                      "--perf-threshold=100")
     uncorrected.assert_outcomes(failed=1)
     assert "divided out" not in uncorrected.stdout.str()
-    # The code was 4 times as fast there: half of the slowdown is the code's, and it fails.
-    _baseline_on_a_faster_machine(project, "code.json", 2.0, 4.0)
+    # With it, the machine's half of the slowdown is divided out, and the code's +300 % fails.
     slower = run(project, "test_it.py::test_roomy", "--perf-speed-correction",
-                 "--perf-baseline=code.json", "--perf-threshold=50")
+                 "--perf-baseline=code.json", "--perf-threshold=100")
     slower.assert_outcomes(failed=1)
     slower.stdout.fnmatch_lines(["FAIL test_it.py::test_roomy: median * vs * baseline: +*%*, "
                                  "machine *% slower than for the baseline (divided out), "
-                                 "threshold 50%: regression*"])
+                                 "threshold 100%: regression*"])
 
 
 def test_speed_correction_from_the_budget_file(pytester: pytest.Pytester) -> None:
