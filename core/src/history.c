@@ -749,11 +749,15 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     return load_rows(h, stmt, "reading the latest results", out, count);
 }
 
+/* Whether a baseline spec is a name, not "latest", "run:ID" or "commit:SHA". */
+static int names_a_baseline(const char *spec) {
+    return spec != NULL && strcmp(spec, "latest") != 0 && strncmp(spec, "run:", 4) != 0 &&
+           strncmp(spec, "commit:", 7) != 0;
+}
+
 int perfbudget_history_load_baseline(perfbudget_history *h, const char *spec, int64_t run_id,
                                      perfbudget_result ***out, size_t *count) {
-    int named = spec != NULL && strcmp(spec, "latest") != 0 && strncmp(spec, "run:", 4) != 0 &&
-                strncmp(spec, "commit:", 7) != 0;
-    if (!named) return perfbudget_history_load_run(h, run_id, out, count);
+    if (!names_a_baseline(spec)) return perfbudget_history_load_run(h, run_id, out, count);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT " RESULT_COLUMNS " FROM baseline_modes m JOIN results r ON "

@@ -91,6 +91,16 @@ static void test_baseline_of_the_same_mode(void **state) {
     perfbudget_result_free(now);
 }
 
+/* Options that judge against one baseline result. */
+static perfbudget_conclude_options against(perfbudget_result **base) {
+    perfbudget_conclude_options o;
+    perfbudget_conclude_options_init(&o);
+    o.regression = 1;
+    o.baseline = base;
+    o.baseline_count = 1;
+    return o;
+}
+
 /* A result whose run waited for a CPU `wait` of its wall time, with CPU samples `work`. */
 static perfbudget_result *loaded(perfbudget_context *ctx, double wall, double work, double wait) {
     perfbudget_metrics m;
@@ -108,11 +118,7 @@ static perfbudget_result *loaded(perfbudget_context *ctx, double wall, double wo
 static void test_busier_machine(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
-    perfbudget_conclude_options o;
-    perfbudget_conclude_options_init(&o);
-    o.regression = 1;
-    o.baseline = &base;
-    o.baseline_count = 1;
+    perfbudget_conclude_options o = against(&base);
     const struct {
         double wall, work, wait;
         perfbudget_outcome outcome;
@@ -146,11 +152,7 @@ static void test_busier_machine(void **state) {
 static void test_busier_baseline(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_result *base = loaded(ctx, 5000.0, 1000.0, 0.80);
-    perfbudget_conclude_options o;
-    perfbudget_conclude_options_init(&o);
-    o.regression = 1;
-    o.baseline = &base;
-    o.baseline_count = 1;
+    perfbudget_conclude_options o = against(&base);
     const struct {
         double wall, work;
         perfbudget_outcome outcome;
@@ -191,11 +193,7 @@ static perfbudget_result *probed(perfbudget_context *ctx, double wall, double pr
 static void test_machine_at_another_speed(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_result *base = probed(ctx, 1000.0, 11700.0);
-    perfbudget_conclude_options o;
-    perfbudget_conclude_options_init(&o);
-    o.regression = 1;
-    o.baseline = &base;
-    o.baseline_count = 1;
+    perfbudget_conclude_options o = against(&base);
     const struct {
         double wall, probe;
         perfbudget_outcome outcome;
