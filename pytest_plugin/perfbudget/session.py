@@ -44,6 +44,7 @@ from perfbudget._core import (
     run_options,
     summarize,
 )
+from perfbudget.baseline import SpooledBaseline
 from perfbudget.fixture import Measurement, Perf
 from perfbudget.isolation import ChildFailed, MeasureLock, new_lock_directory, pinned, run_children
 from perfbudget.settings import SettingError, Settings, resolve
@@ -206,8 +207,7 @@ class PerfSession:
         self.history_path = self._history_path()
         self.environment = environment_fingerprint(
             f"{platform.python_implementation()} {platform.python_version()}")
-        self.baseline: dict[str, Result] = {}
-        self.baseline_results: list[Result] = []  # every result, both modes: the core chooses
+        self.baseline = SpooledBaseline(())  # on disk: read back per test (baseline.py)
         self.baseline_from_history = False
         self.baseline_run = 0  # the baseline's run in the history (0: each benchmark's latest)
         self.branch: Optional[str] = None
@@ -339,8 +339,12 @@ class PerfSession:
         self.baseline_label = f"{why} ({shown})"
 
     def _set_baseline(self, results: list[Result]) -> None:
-        self.baseline_results = results
-        self.baseline = {r.name: r for r in results}
+        try:
+            self.baseline = SpooledBaseline(results)
+        except OSError as error:
+            raise pytest.UsageError(f"cannot keep the baseline in a temporary directory: "
+                                    f"{error}") from None
+        del results[:]  # the last references: the samples leave memory before measuring
 
     def _shown(self, path: Path) -> str:
         with contextlib.suppress(ValueError):
@@ -357,6 +361,7 @@ class PerfSession:
             self.lock = MeasureLock(directory)
 
     def close(self) -> None:
+        self.baseline.close()
         if self.lock is not None:
             self.lock.close()
         if self.lock_dir is not None:
@@ -578,15 +583,17 @@ class PerfSession:
         history = None
         if settings.regression and self.baseline_from_history:
             history = self._open_history()  # earlier runs: the spread between runs
+        baseline = self.baseline.load(measurement.name) if settings.regression else []
         try:
             result.conclude(budget=self.budget, budget_name=budget_name,
-                            regression=settings.regression, baseline=self.baseline_results,
+                            regression=settings.regression, baseline=baseline,
                             baseline_note=self.baseline_note or None, history=history,
                             environment=self.environment, branch=self.branch,
                             baseline_run=self.baseline_run, threshold=settings.threshold,
                             critical=settings.critical, statistic=settings.statistic)
         except PerfbudgetError as error:
             note = f"cannot judge: {error}"
+        del baseline, history  # let go before the next test measures (baseline.py)
         worst = _worst_limit(result.verdicts)
         comparison = result.latency_comparison
         status = result.test_status()
@@ -745,7 +752,8 @@ class PerfSession:
                              title="perfbudget (pytest)", baseline=self.baseline_label or None,
                              commit=git_describe(self.rootdir)["commit"] or None,
                              created_ns=time.time_ns(),
-                             baseline_results=list(self.baseline.values()), history=history)
+                             baseline_results=_one_per_name(self.baseline.load_all()),
+                             history=history)
         # Atomically, as the core writes: a temporary file of this process's own (xdist workers
         # or two sessions may write the same report), fsync, rename.
         handle, temporary = tempfile.mkstemp(prefix=path.name + ".tmp.", dir=path.parent)
@@ -782,7 +790,7 @@ class PerfSession:
         if not self.baseline or not names or any(name in self.baseline for name in names):
             return ""
         return (f"note: none of this run's {len(names)} perf measurements is in the baseline, "
-                f"so none was compared: the baseline names {next(iter(self.baseline))!r}, this "
+                f"so none was compared: the baseline names {self.baseline.first_name()!r}, this "
                 f"run {names[0]!r}. Node ids are relative to the rootdir ({self.rootdir}): was "
                 "the baseline recorded with another one? (--rootdir sets it.)")
 
@@ -874,3 +882,8 @@ def _verdict(record: dict[str, Any]) -> str:
         severity = comparison["severity"]
         words += f", {comparison['outcome']}" + (f" ({severity})" if severity not in ("none", "") else "")
     return words
+
+
+def _one_per_name(results: Sequence[Result]) -> list[Result]:
+    """A report draws one baseline per benchmark: the last of each name."""
+    return list({result.name: result for result in results}.values())

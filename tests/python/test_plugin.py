@@ -326,6 +326,39 @@ def test_memory_regression_against_earlier_runs(pytester: pytest.Pytester,
     result.stdout.fnmatch_lines(["*FAIL regression check: memory * vs * baseline: +*%*regression*"])
 
 
+def test_a_loaded_baseline_is_not_in_peak_memory(pytester: pytest.Pytester,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Peak memory is a property of the code: a baseline of 16 MB of samples (and CPU samples) leaves each test's
+    peak where it is without one (it once stayed resident and counted in every test)."""
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    pytester.makepyfile(test_small="""
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_sums(perf, n):
+            perf(sum, range(10 + n))
+    """)
+    monkeypatch.setenv("PERFBUDGET_THRESHOLD", "100000")  # time is not under test here
+    run(pytester, "--perf-json", "saved.json").assert_outcomes(passed=4)
+    saved = json.loads((pytester.path / "saved.json").read_text())
+    for benchmark in saved["benchmarks"]:  # 250,000 samples each: 4 MB of doubles
+        benchmark["samples"] = benchmark["cpu_samples"] = [1000.0 + i % 7 for i in range(250_000)]
+        benchmark["summary"] = None
+    (pytester.path / "big.json").write_text(json.dumps(saved))
+
+    def peaks(*args: str) -> dict[str, float]:
+        run(pytester, "--perf-json", "out.json", *args).assert_outcomes(passed=4)
+        out = json.loads((pytester.path / "out.json").read_text())["benchmarks"]
+        assert all(b["metrics"]["peak_rss_reset"] for b in out), "the kernel refused the reset"
+        return {b["name"]: b["metrics"]["peak_rss_bytes"] for b in out}
+
+    without = peaks()
+    with_baseline = peaks("--performance-regression", "--perf-baseline", "big.json")
+    assert with_baseline.keys() == without.keys()
+    growth = {name: with_baseline[name] - without[name] for name in without}
+    assert max(growth.values()) < 2_000_000, growth
+
+
 def test_regression_flag_compares_with_the_last_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")  # sleep() differs by >5% between processes
     first = run(project, "test_it.py::test_unmarked", "--performance-regression")

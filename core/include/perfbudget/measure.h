@@ -32,9 +32,10 @@ typedef struct perfbudget_memory_usage {
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_EUNAVAILABLE. */
 PERFBUDGET_API int perfbudget_memory_read(perfbudget_context *ctx, perfbudget_memory_usage *out);
 
-/** Reset the peak-RSS high-water mark to the current RSS through /proc/self/clear_refs.
+/** Reset the peak-RSS high-water mark to the current RSS through /proc/self/clear_refs, after
+ *  returning memory already freed to the system (glibc's malloc_trim), so that it does not count.
  *  Returns PERFBUDGET_OK, or PERFBUDGET_EUNAVAILABLE when the kernel refuses; the peak then keeps
- *  counting from process start (docs/measurement.md). */
+ *  counting from process start. */
 PERFBUDGET_API int perfbudget_memory_reset_peak(perfbudget_context *ctx);
 
 /** Hardware counters (instructions and cycles, user space) of the calling thread; under
