@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* perfbudget session open|close DIR: the CTest fixtures around one ctest invocation. open
- * empties the session directory; every perf test drops its result there; close combines them
- * into one result file and prints a summary table. */
+ * removes the perf tests' result files of an earlier run from the session directory (only
+ * those: perfbudget__is_session_file); every perf test drops its result there; close combines
+ * them into one result file and prints a summary table. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
@@ -13,11 +14,6 @@
 
 #include "commands.h"
 #include "internal.h"
-
-static int is_result_file(const char *name) {
-    size_t length = strlen(name);
-    return name[0] != '.' && length > 5 && strcmp(name + length - 5, ".json") == 0;
-}
 
 /* mkdir -p */
 static int make_directories(const char *path) {
@@ -44,7 +40,7 @@ static int session_open(const char *dir) {
     }
     size_t removed = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!is_result_file(e->d_name)) continue;
+        if (!perfbudget__is_session_file(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         removed += unlink(path) == 0;
@@ -106,7 +102,7 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         exit_code = 2;
     }
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-        if (!is_result_file(e->d_name)) continue;
+        if (!perfbudget__is_session_file(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         perfbudget_result **results;

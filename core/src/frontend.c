@@ -201,6 +201,12 @@ static double threshold_override(const perfbudget__verdict_options *o) {
     return o->threshold_pct;
 }
 
+int perfbudget__is_session_file(const char *file_name) {
+    size_t length = strlen(file_name), suffix = strlen(PERFBUDGET__SESSION_SUFFIX);
+    return file_name[0] != '.' && length > suffix &&
+           strcmp(file_name + length - suffix, PERFBUDGET__SESSION_SUFFIX) == 0;
+}
+
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
                          perfbudget_result *result) {
     char file[128], path[4096], keyed[1200];
@@ -210,7 +216,8 @@ static int write_session(perfbudget_context *ctx, const char *program, const cha
              mode == PERFBUDGET_MODE_TIME ? "" : " mode ",
              mode == PERFBUDGET_MODE_TIME ? "" : perfbudget_mode_name(mode));
     perfbudget_result_file_name(keyed, file, sizeof file);
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int stem = (int)(strlen(file) - strlen(".json")); /* name-0123abcd.json: the stem is kept */
+    snprintf(path, sizeof path, "%s/%.*s%s", dir, stem, file, PERFBUDGET__SESSION_SUFFIX);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create %s: %s\n", program, dir, strerror(errno));
         return -1;

@@ -9,6 +9,14 @@
 
 #include "internal.h"
 
+/* How a perf test's result file in a session directory ends: `perfbudget session open` removes,
+ * and `close` reads, only files named so, since the directory may hold the user's own files
+ * (PERFBUDGET_SESSION_DIR=. once deleted a build tree's compile_commands.json). */
+#define PERFBUDGET__SESSION_SUFFIX ".perfbudget-session.json"
+
+/* Whether a file name in a session directory is a perf test's result (PERFBUDGET__SESSION_SUFFIX). */
+int perfbudget__is_session_file(const char *file_name);
+
 typedef struct perfbudget__verdict_options {
     const perfbudget_budget *budget;   /* NULL: no budget */
     const char *budget_name;           /* resolve this name instead of the result's */

@@ -119,6 +119,23 @@ expect 0 "report: own.md" -- "$perfbudget" session close own --history own.sqlit
 expect 0 "1 failed" -- cat own.md
 expect 0 "tight.*FAIL" -- cat own.md
 
+# The session directory may be the user's own (PERFBUDGET_SESSION_DIR=.): open removes only the
+# perf tests' files of an earlier run, and close reads only those.
+mkdir shared && echo '[{"directory": "."}]' > shared/compile_commands.json
+echo '{}' > shared/data-0123abcd.json
+"$perfbudget" run --name stale --runs 2 --warmup 0 --session shared -- true >/dev/null
+expect 0 "stale-[0-9a-f]*.perfbudget-session.json" -- ls shared
+expect 0 "old results removed" -- "$perfbudget" session open shared
+expect 0 "compile_commands.json" -- ls shared
+expect 0 "data-0123abcd.json" -- ls shared
+if ls shared | grep -q stale; then echo "FAIL: session open kept the stale result"; failures=$((failures + 1)); fi
+"$perfbudget" run --name fresh --runs 2 --warmup 0 --session shared -- true >/dev/null
+if ! "$perfbudget" session close shared --history shared.sqlite > shared.out 2>&1 ||
+   ! grep -q "1 benchmark result in this run" shared.out || grep -q "skipping" shared.out; then
+  echo "FAIL: session close read files that are not the perf tests' own:"; cat shared.out
+  failures=$((failures + 1))
+fi
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
   exit 1
