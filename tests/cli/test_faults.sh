@@ -81,6 +81,10 @@ size=$(wc -c < out.txt)
 ((size < 100000)) || fail "flood: ${size} bytes of report for a failing run"
 grep -q "^FAIL flood: measured run 1 of 2 exited with code 1" out.txt || fail "flood: no verdict first"
 echo "ok: 16 MiB of output: ${size} bytes shown"
+# Printing a lot is not a fault: a command that prints 64 MiB and succeeds is measured as any other.
+expect 0 "^PASS loud: measured" -- run --name loud -- sh -c 'head -c 67108864 /dev/zero'
+size=$(wc -c < out.txt)
+((size < 100000)) || fail "loud: ${size} bytes of report for a passing run"
 
 # ---- processes left behind: in the group, a daemon after setsid(), one with a clean environment
 expect 1 "^FAIL background: .*left processes running after it exited \(they were killed\)" -- \
