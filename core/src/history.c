@@ -749,15 +749,24 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     return load_rows(h, stmt, "reading the latest results", out, count);
 }
 
-/* Whether a baseline spec is a name, not "latest", "run:ID" or "commit:SHA". */
-static int names_a_baseline(const char *spec) {
-    return spec != NULL && strcmp(spec, "latest") != 0 && strncmp(spec, "run:", 4) != 0 &&
-           strncmp(spec, "commit:", 7) != 0;
+/* What a baseline spec names (perfbudget_history_find()); *value: the part after "run:" or
+ * "commit:", or the name. */
+typedef enum { SPEC_LATEST, SPEC_RUN, SPEC_COMMIT, SPEC_NAME } spec_kind;
+
+static spec_kind spec_kind_of(const char *spec, const char **value) {
+    const char *unused;
+    if (value == NULL) value = &unused;
+    *value = spec;
+    if (spec == NULL || strcmp(spec, "latest") == 0) return SPEC_LATEST;
+    if (strncmp(spec, "run:", 4) == 0) return *value = spec + 4, SPEC_RUN;
+    if (strncmp(spec, "commit:", 7) == 0) return *value = spec + 7, SPEC_COMMIT;
+    return SPEC_NAME;
 }
 
 int perfbudget_history_load_baseline(perfbudget_history *h, const char *spec, int64_t run_id,
                                      perfbudget_result ***out, size_t *count) {
-    if (!names_a_baseline(spec)) return perfbudget_history_load_run(h, run_id, out, count);
+    if (spec_kind_of(spec, NULL) != SPEC_NAME)
+        return perfbudget_history_load_run(h, run_id, out, count);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT " RESULT_COLUMNS " FROM baseline_modes m JOIN results r ON "
@@ -892,8 +901,10 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
     char fingerprint[512];
     if (environment == NULL)
         environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
-    int code;
-    if (spec == NULL || strcmp(spec, "latest") == 0) {
+    int code = PERFBUDGET_EIO;
+    const char *value;
+    switch (spec_kind_of(spec, &value)) {
+    case SPEC_LATEST:
         code = single_id(h,
                          "SELECT id FROM runs WHERE environment = ?1 AND branch IS ?2 "
                          "ORDER BY id DESC LIMIT 1",
@@ -905,29 +916,41 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
         else if (code == PERFBUDGET_ENOTFOUND)
             snprintf(explanation, size, "no earlier run on this environment and branch %s",
                      branch ? branch : "(none)");
-    } else if (strncmp(spec, "run:", 4) == 0) {
-        *run_id = strtoll(spec + 4, NULL, 10);
+        break;
+    case SPEC_RUN: {
+        char *end;
+        errno = 0;
+        long long id = strtoll(value, &end, 10);
+        if (end == value || *end != '\0' || errno != 0 || id <= 0) {
+            snprintf(explanation, size, "%s: run:ID needs a run number, such as run:12", spec);
+            return perfbudget__fail(h->ctx, PERFBUDGET_EINVAL, "%s", explanation);
+        }
+        *run_id = id;
         perfbudget_run_record record;
         code = perfbudget_history_run(h, *run_id, &record);
         snprintf(explanation, size, code == PERFBUDGET_OK ? "baseline: run %s" : "no run %s",
-                 spec + 4);
-    } else if (strncmp(spec, "commit:", 7) == 0) {
+                 value);
+        break;
+    }
+    case SPEC_COMMIT:
         code = single_id(h,
                          "SELECT id FROM runs WHERE git_commit = ?1 AND environment = ?2 "
                          "ORDER BY id DESC LIMIT 1",
-                         spec + 7, environment, run_id);
+                         value, environment, run_id);
         if (code == PERFBUDGET_OK)
             snprintf(explanation, size, "baseline: the latest run (%lld) of commit %.12s",
-                     (long long)*run_id, spec + 7);
+                     (long long)*run_id, value);
         else if (code == PERFBUDGET_ENOTFOUND)
-            snprintf(explanation, size, "no run of commit %.12s on this environment", spec + 7);
-    } else {
+            snprintf(explanation, size, "no run of commit %.12s on this environment", value);
+        break;
+    case SPEC_NAME:
         code = single_id(h, "SELECT run_id FROM baselines WHERE name = ?1", spec, NULL, run_id);
         if (code == PERFBUDGET_OK)
             snprintf(explanation, size, "baseline '%s' (run %lld)", spec, (long long)*run_id);
         else if (code == PERFBUDGET_ENOTFOUND)
             snprintf(explanation, size, "no baseline named '%s' (see perfbudget baseline list)",
                      spec);
+        break;
     }
     if (code == PERFBUDGET_ENOTFOUND)
         return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND, "%s", explanation);

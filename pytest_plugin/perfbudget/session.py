@@ -327,6 +327,8 @@ class PerfSession:
         except HistoryNotFound as error:
             raise pytest.UsageError(f"{self.settings.source('baseline')}: {error} in {shown} "
                                     f"(save one with --perf-save-baseline NAME)") from None
+        except PerfbudgetError as error:
+            raise pytest.UsageError(f"{self.settings.source('baseline')}: {error}") from None
         record = history.run(run_id)
         if record["environment"] != self.environment and os.environ.get("PERFBUDGET_FORCE") != "1":
             raise pytest.UsageError(

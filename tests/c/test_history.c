@@ -148,10 +148,21 @@ static void test_lookups_and_baselines(void **state) {
     assert_int_equal(perfbudget_history_find(h, "release", NULL, NULL, &found, why, sizeof why),
                      PERFBUDGET_OK);
     assert_int_equal(found, partial);
-    (void)second;
     assert_int_equal(perfbudget_history_find(h, "nightly", NULL, NULL, &found, why, sizeof why),
                      PERFBUDGET_ENOTFOUND);
     assert_non_null(strstr(perfbudget_errmsg(*state), "no baseline named 'nightly'"));
+    char run_spec[32];
+    snprintf(run_spec, sizeof run_spec, "run:%lld", (long long)second);
+    assert_int_equal(perfbudget_history_find(h, run_spec, NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, second);
+    assert_int_equal(perfbudget_history_find(h, "run:99999", NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_ENOTFOUND);
+    assert_int_equal(perfbudget_history_find(h, "run:2x", NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_EINVAL); /* once read as run 2 */
+    assert_non_null(strstr(why, "run:ID needs a run number"));
+    assert_int_equal(perfbudget_history_find(h, "run:", NULL, NULL, &found, why, sizeof why),
+                     PERFBUDGET_EINVAL);
     assert_int_equal(perfbudget_history_save_baseline(h, "x", 12345), PERFBUDGET_ENOTFOUND);
     perfbudget_baseline_record baselines[4];
     size_t count;

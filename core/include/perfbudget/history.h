@@ -110,8 +110,8 @@ PERFBUDGET_API int perfbudget_history_run_metric(perfbudget_history *history, co
 /** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
  *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit, e.g. the
  *  merge base), or a baseline name. explanation receives one line saying which run was chosen
- *  and why. Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND (explanation says what is missing) or
- *  PERFBUDGET_EIO. */
+ *  and why. Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND (explanation says what is missing),
+ *  PERFBUDGET_EINVAL (run: without a run number; explanation says so) or PERFBUDGET_EIO. */
 PERFBUDGET_API int perfbudget_history_find(perfbudget_history *history, const char *spec,
                                            const char *environment, const char *branch,
                                            int64_t *run_id, char *explanation, size_t size);
