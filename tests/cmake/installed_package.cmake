@@ -279,8 +279,10 @@ pb_expect_match("a missing suite executable fails, saying so" "${line}" "has not
 file(GLOB_RECURSE module ${build}/*module_suite_module*)
 pb_run(interleave 0 ${prefix}/bin/perfbudget compare --interleave ${module}
        ${module} --pairs 12 --threshold 50)
+# What is under test is the loading; a busy machine may leave 12 pairs of a 3 ns body undecided.
 pb_expect_match("compare --interleave loads a module built against the installed package"
-                "${interleave_OUTPUT}" "PASS empty: time/iteration median .*, 12 pairs, in-process")
+                "${interleave_OUTPUT}"
+                "(PASS|INCONCLUSIVE) empty: time/iteration median .*, 12 pairs, in-process")
 pb_run(module_suite 0 ${build}/module_suite --list)
 pb_expect_match("the same source still makes a suite executable" "${module_suite_OUTPUT}" "empty")
 
