@@ -157,12 +157,12 @@ int perfbudget_cli_baseline(int argc, char **argv) {
         } else if (strcmp(arg, "--name") == 0) {
             name = argv[++i];
         } else if (strcmp(arg, "--run") == 0) {
-            char *end;
-            run = strtoll(argv[++i], &end, 10);
-            if (*end != '\0' || run <= 0) {
+            uint64_t number;
+            if (cli_parse_count(argv[++i], INT64_MAX, &number) != 0 || number == 0) {
                 fprintf(stderr, "perfbudget baseline: --run takes a run number\n");
                 return 2;
             }
+            run = (long long)number;
         } else if (arg[0] == '-' || positionals == 3) {
             fprintf(stderr, "perfbudget baseline: unexpected argument '%s' (see --help)\n", arg);
             return 2;

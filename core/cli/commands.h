@@ -47,6 +47,9 @@ perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *progra
 
 /* A duration option ("30s", "500ms"; a bare number is seconds); 0 on success. */
 int cli_parse_time(const char *text, uint64_t *out);
+/* A count option ("10"): decimal digits only, at most max; 0 on success, -1 for a sign, a
+ * space, anything else or a value over max. */
+int cli_parse_count(const char *text, uint64_t max, uint64_t *out);
 /* Run cmd once and import the JSON it writes in an existing tool's format. */
 int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
                const perfbudget_command_options *command, const char *format,

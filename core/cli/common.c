@@ -98,6 +98,20 @@ int cli_parse_time(const char *text, uint64_t *out) {
     return 0;
 }
 
+int cli_parse_count(const char *text, uint64_t max, uint64_t *out) {
+    /* Digits only: strtoull would take " -1" and "-1" as 2^64 - 1, and skip leading spaces. */
+    if (text == NULL || text[0] < '0' || text[0] > '9') return -1;
+    uint64_t value = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        unsigned digit = (unsigned)(*p - '0');
+        if (digit > max || value > (max - digit) / 10) return -1;
+        value = value * 10 + digit;
+    }
+    *out = value;
+    return 0;
+}
+
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
                                      const char *history_option, const char *budget_path) {
     perfbudget_budget *budget = NULL;

@@ -95,10 +95,8 @@ static int parse(int argc, char **argv, options *o) {
             threshold_given = 1;
         }
         else {
-            char *end;
-            errno = 0;
-            unsigned long long pairs = strtoull(value, &end, 10);
-            bad = errno != 0 || *end != '\0' || end == value || pairs == 0 || value[0] == '-';
+            uint64_t pairs = 0;
+            bad = cli_parse_count(value, UINT64_MAX, &pairs) != 0 || pairs == 0;
             o->interleave.max_pairs = pairs;
         }
         if (bad) {

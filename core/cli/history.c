@@ -160,8 +160,18 @@ int perfbudget_cli_history(int argc, char **argv) {
         if (strcmp(arg, "--history") == 0) o.history_option = value;
         else if (strcmp(arg, "--budget") == 0) o.budget_path = value;
         else if (strcmp(arg, "--benchmark") == 0) o.pattern = value;
-        else if (strcmp(arg, "--last") == 0) o.last = strtoul(value, &end, 10);
-        else if (strcmp(arg, "--keep") == 0) o.keep = strtoul(value, &end, 10);
+        else if (strcmp(arg, "--last") == 0 || strcmp(arg, "--keep") == 0) {
+            /* SQLite takes the count as a signed 64-bit LIMIT */
+            uint64_t n, max = SIZE_MAX < INT64_MAX ? SIZE_MAX : INT64_MAX;
+            if (cli_parse_count(value, max, &n) != 0) {
+                fprintf(stderr,
+                        "perfbudget history: %s takes a whole number such as 10, not '%s'\n",
+                        arg, value);
+                return 2;
+            }
+            if (strcmp(arg, "--last") == 0) o.last = (size_t)n;
+            else o.keep = (size_t)n;
+        }
         else if (strcmp(arg, "--since") == 0) {
             if ((o.since_ns = parse_age(value)) == 0) {
                 fprintf(stderr, "perfbudget history: --since takes an age such as 30d, 12h, 2w\n");

@@ -8,10 +8,21 @@
 
 #include "commands.h"
 
+/* "the output of 'CMD ARGS'": how messages name a captured output, whose temporary file the
+ * user never saw. Long command lines are shortened. */
+static void name_output(char *const *cmd, char *out, size_t size) {
+    char line[160] = "";
+    size_t used = 0;
+    for (size_t i = 0; cmd[i] != NULL && used < sizeof line; i++)
+        used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "", cmd[i]);
+    if (used >= sizeof line) strcpy(line + sizeof line - 4, "...");
+    snprintf(out, size, "the output of '%s'", line);
+}
+
 int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
                const perfbudget_command_options *command, const char *format,
                const char *output, perfbudget_result ***results, size_t *count) {
-    char temporary[4096] = "";
+    char temporary[4096] = "", shown_as[200];
     perfbudget_command_options once = *command;
     once.warmup_runs = 0;
     once.runs = 1;
@@ -28,6 +39,9 @@ int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
         close(fd);
         once.stdout_path = temporary;
         output = temporary;
+        name_output(cmd, shown_as, sizeof shown_as);
+    } else {
+        snprintf(shown_as, sizeof shown_as, "%s", output);
     }
     perfbudget_result *run = NULL;
     int exit_code = 0;
@@ -39,8 +53,8 @@ int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
         *results = calloc(1, sizeof **results);
         if (*results == NULL) exit_code = 2;
         else (*results)[0] = run, *count = 1, run = NULL;
-    } else if (perfbudget_results_import(ctx, output, format, name, results, count) !=
-               PERFBUDGET_OK) {
+    } else if (perfbudget__results_import_capped(ctx, output, shown_as, PERFBUDGET__IMPORT_LIMIT,
+                                                 format, name, results, count) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }

@@ -69,7 +69,14 @@ int perfbudget_cli_report(int argc, char **argv) {
         else if (strcmp(arg, "--budget") == 0) budget_path = value;
         else if (strcmp(arg, "--history") == 0) history_option = value;
         else if (strcmp(arg, "--title") == 0) title = value;
-        else if (strcmp(arg, "--run") == 0) run = strtoll(value, NULL, 10);
+        else if (strcmp(arg, "--run") == 0) {
+            uint64_t number;
+            if (cli_parse_count(value, INT64_MAX, &number) != 0 || number == 0) {
+                fprintf(stderr, "perfbudget report: --run takes a run number, not '%s'\n", value);
+                return 2;
+            }
+            run = (long long)number;
+        }
         else {
             fprintf(stderr, "perfbudget report: unknown option %s (see --help)\n", arg);
             return 2;

@@ -39,9 +39,8 @@ static void usage(FILE *out) {
 }
 
 static int parse_count(const char *text, uint32_t *out) {
-    char *end;
-    unsigned long value = strtoul(text, &end, 10);
-    if (end == text || *end != '\0' || text[0] == '-' || value > 1000000) return -1;
+    uint64_t value;
+    if (cli_parse_count(text, 1000000, &value) != 0) return -1;
     *out = (uint32_t)value;
     return 0;
 }

@@ -167,6 +167,27 @@ int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, s
                                     const char *single_name, perfbudget_result ***out,
                                     size_t *count);
 
+/* import.c: how an import found its benchmarks by name, for a test that must catch quadratic
+ * lookups without a clock. */
+typedef struct perfbudget__import_stats {
+    size_t name_probes; /* index slots examined: about one per entry of the file, not n^2 / 2 */
+} perfbudget__import_stats;
+/* perfbudget__results_import_text() that also fills stats. */
+int perfbudget__results_import_counted(perfbudget_context *ctx, const char *text, size_t size,
+                                       const char *name, const char *format,
+                                       const char *single_name, perfbudget_result ***out,
+                                       size_t *count, perfbudget__import_stats *stats);
+
+/* The most perfbudget reads of a tool's JSON, captured or a file (docs/formats.md). */
+#define PERFBUDGET__IMPORT_LIMIT ((size_t)256 * 1024 * 1024)
+/* perfbudget_results_import() of a file read whole but never past limit bytes (EIO beyond it);
+ * shown_as names the file in every message ("the output of 'CMD'" for a captured temporary
+ * file). Same codes, same ownership. */
+int perfbudget__results_import_capped(perfbudget_context *ctx, const char *path,
+                                      const char *shown_as, size_t limit, const char *format,
+                                      const char *single_name, perfbudget_result ***out,
+                                      size_t *count);
+
 /* suite.c: hand a failed command's output (malloc'd) to its result. */
 void perfbudget__result_take_output(perfbudget_result *result, char *output);
 

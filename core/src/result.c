@@ -568,6 +568,15 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
                                     i);
         }
         values[i] = json_number_value(value);
+        /* A time or a count: a negative one comes from a broken writer, and would be judged as
+         * faster than anything (JSON has no NaN or infinity, and 1e999 fails to parse). */
+        if (!(values[i] >= 0)) {
+            free(values);
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark '%s' (entry %zu): sample %zu is %g; a sample "
+                                    "must not be negative",
+                                    path, name, index, i, json_number_value(value));
+        }
     }
     const json_t *status_json = json_object_get(b, "status");
     const char *status_text = json_string_value(status_json);

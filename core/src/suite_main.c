@@ -79,10 +79,14 @@ static int parse_time(perfbudget_context *ctx, const char *text, uint64_t *out) 
     return 0;
 }
 
+/* Digits only, at most INT64_MAX: strtoull takes " -1" as 2^64 - 1, which became a warm-up of
+ * -1 iterations. */
 static int parse_count(const char *text, uint64_t *out) {
     char *end;
+    errno = 0;
     unsigned long long value = strtoull(text, &end, 10);
-    if (end == text || *end != '\0' || text[0] == '-') return -1;
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value > INT64_MAX)
+        return -1;
     *out = value;
     return 0;
 }

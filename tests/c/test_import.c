@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Importing Google Benchmark, hyperfine and nanobench JSON (files in tests/c/data/). */
+/* Importing Google Benchmark, hyperfine, nanobench and pytest-benchmark JSON (files in
+ * tests/c/data/): what imports, what is refused and how, and that it stays linear. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -70,7 +73,7 @@ static void test_errors(void **state) {
                      PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state),
                            "not Google Benchmark JSON (no \"benchmarks\" array)"));
-    /* a time that is not a number names the command and the time's index */
+    /* a time that is not a number names the command, its entry and the time's index */
     char bad[] = "/tmp/perfbudget-import-XXXXXX";
     int fd = mkstemp(bad);
     assert_true(fd >= 0);
@@ -79,7 +82,8 @@ static void test_errors(void **state) {
     close(fd);
     assert_int_equal(perfbudget_results_import(*state, bad, "hyperfine", NULL, &r, &count),
                      PERFBUDGET_EPARSE);
-    assert_non_null(strstr(perfbudget_errmsg(*state), "'sleep': time 1 is not a number"));
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "benchmark 'sleep' (entry 0): times[1] is \"x\", not a number"));
     remove(bad);
     assert_int_equal(perfbudget_results_import(*state, "/nonexistent.json", "hyperfine", NULL, &r,
                                                &count),
@@ -135,6 +139,239 @@ static void test_negative_figures(void **state) {
                            "gb.json: benchmark 'y': items_per_second must not be negative"));
 }
 
+/* Values a tool never writes are refused, each message naming the file, the benchmark and where
+ * it is: the entry (counted from 0) and, in an array, the element. */
+static void test_refused_values(void **state) {
+    static const struct {
+        const char *format, *text, *message;
+    } cases[] = {
+        /* Google Benchmark: durations, then iterations */
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"ok\", \"real_time\": 1, \"time_unit\": \"ns\"},"
+         " {\"name\": \"BM_a\", \"real_time\": -5, \"time_unit\": \"ns\"}]}",
+         "in.json: benchmark 'BM_a' (entry 1): real_time is -5 ns; a time must not be negative"},
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 1e308, \"time_unit\": \"s\"}]}",
+         "in.json: benchmark 'BM_a' (entry 0): real_time is 1e+308 s, too large to count in "
+         "nanoseconds"},
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 3, \"cpu_time\": -1, "
+         "\"time_unit\": \"us\"}]}",
+         "in.json: benchmark 'BM_a' (entry 0): cpu_time is -1 us; a time must not be negative"},
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 3, \"cpu_time\": \"3\"}]}",
+         "in.json: benchmark 'BM_a' (entry 0): cpu_time is \"3\", not a number"},
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 3, \"iterations\": 7},"
+         " {\"name\": \"BM_a\", \"real_time\": 3, \"iterations\": 0}]}",
+         "in.json: benchmark 'BM_a' (entry 1): iterations is 0; it must be a whole number >= 1"},
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 3, \"iterations\": -5}]}",
+         "in.json: benchmark 'BM_a' (entry 0): iterations is -5; it must be a whole number >= 1"},
+        {"google-benchmark",
+         "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 3, \"iterations\": 2.5}]}",
+         "in.json: benchmark 'BM_a' (entry 0): iterations is 2.5; it must be a whole number >= 1"},
+        /* pytest-benchmark: raw data, the median, iterations */
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::ok\", \"stats\": {\"median\": 1}},"
+         " {\"fullname\": \"t::x\", \"stats\": {\"data\": [0.1, 0.2, -0.001]}}]}",
+         "in.json: benchmark 't::x' (entry 1): stats.data[2] is -0.001 s; a time must not be "
+         "negative"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"data\": [1e308]}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.data[0] is 1e+308 s, too large to count in "
+         "nanoseconds"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"median\": -2}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.median is -2 s; a time must not be negative"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"data\": \"fast\", "
+         "\"median\": 1}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.data is \"fast\", not an array of times in "
+         "seconds"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"data\": {\"a\": 1}}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.data is {\"a\":1}, not an array"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"data\": [1, null]}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.data[1] is null, not a number"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"median\": 1, "
+         "\"iterations\": 0}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.iterations is 0; it must be a whole number "
+         ">= 1"},
+        {"pytest-benchmark",
+         "{\"benchmarks\": [{\"fullname\": \"t::x\", \"stats\": {\"median\": 1, "
+         "\"iterations\": -5}}]}",
+         "in.json: benchmark 't::x' (entry 0): stats.iterations is -5; it must be a whole number "
+         ">= 1"},
+        /* the other two formats share the duration check */
+        {"hyperfine", "{\"results\": [{\"command\": \"sleep\", \"times\": [0.1, -0.1]}]}",
+         "in.json: benchmark 'sleep' (entry 0): times[1] is -0.1 s; a time must not be negative"},
+        {"nanobench",
+         "{\"results\": [{\"name\": \"n\", \"measurements\": [{\"elapsed\": 1e-9}, "
+         "{\"elapsed\": 1e300}]}]}",
+         "in.json: benchmark 'n' (entry 0): measurements[1].elapsed is 1e+300 s, too large"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result **r = NULL;
+        size_t count = 0;
+        int code = perfbudget__results_import_text(*state, cases[i].text, strlen(cases[i].text),
+                                                   "in.json", cases[i].format, NULL, &r, &count);
+        const char *message = perfbudget_errmsg(*state);
+        if (code != PERFBUDGET_EPARSE || strstr(message, cases[i].message) == NULL)
+            fail_msg("case %zu: code %d, message \"%s\", wanted \"%s\"", i, code, message,
+                     cases[i].message);
+        assert_null(r);
+        assert_int_equal(count, 0);
+    }
+}
+
+/* A result file's negative sample is refused as the importers refuse one. */
+static void test_result_file_negative_sample(void **state) {
+    static const char text[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": ["
+        "{\"name\": \"a\", \"samples\": [1]}, {\"name\": \"b\", \"samples\": [1, -3]}]}";
+    perfbudget_result **r = NULL;
+    size_t count = 0;
+    assert_int_equal(perfbudget__results_parse_json(*state, text, sizeof text - 1, "r.json", &r,
+                                                    &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "r.json: benchmark 'b' (entry 1): sample 1 is -3; a sample must not be "
+                           "negative"));
+    assert_null(r);
+}
+
+/* pytest-benchmark writes each test once: a name twice would mix two tests' figures into one
+ * benchmark, so the import refuses it and names both entries. Google Benchmark's repetitions
+ * are entries of one name by design and stay one benchmark's samples. */
+static void test_duplicates(void **state) {
+    static const char pytest[] =
+        "{\"benchmarks\": [{\"fullname\": \"t::a\", \"stats\": {\"median\": 1}},"
+        " {\"fullname\": \"t::b\", \"stats\": {\"median\": 1}},"
+        " {\"fullname\": \"t::a\", \"stats\": {\"median\": 2}}]}";
+    perfbudget_result **r = NULL;
+    size_t count = 0;
+    assert_int_equal(perfbudget__results_import_text(*state, pytest, sizeof pytest - 1, "pb.json",
+                                                     "pytest-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "pb.json: benchmark 't::a' (entry 2): the same name as entry 0"));
+    assert_null(r);
+    static const char google[] =
+        "{\"benchmarks\": [{\"name\": \"a\", \"real_time\": 1}, {\"name\": \"a\", "
+        "\"real_time\": 2}]}";
+    assert_int_equal(perfbudget__results_import_text(*state, google, sizeof google - 1, "gb.json",
+                                                     "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    size_t n;
+    perfbudget_result_samples(r[0], &n);
+    assert_int_equal(n, 2);
+    perfbudget_results_free(r, count);
+}
+
+/* 50,000 Google Benchmark entries, 25,000 names repeated twice, the second time in reverse
+ * order: every name found again by the index. Counting the slots the lookups examine catches
+ * a quadratic search without a clock (a search through the list examines about n^2 / 4 = 625
+ * million; the index about 1.5 per entry). */
+static void test_linear_in_entries(void **state) {
+    enum { NAMES = 25000, ENTRIES = 2 * NAMES };
+    perfbudget__text json = {0};
+    perfbudget__append(&json, "{\"benchmarks\": [");
+    for (size_t i = 0; i < ENTRIES; i++) {
+        size_t name = i < NAMES ? i : ENTRIES - 1 - i;
+        perfbudget__append(&json,
+                                "%s{\"name\": \"BM_codec/%zu/real_time\", \"run_type\": "
+                                "\"iteration\", \"iterations\": 1000, \"real_time\": %zu, "
+                                "\"cpu_time\": %zu, \"time_unit\": \"ns\"}",
+                                i ? ", " : "", name, 100 + i, 100 + i);
+    }
+    perfbudget__append(&json, "]}");
+    assert_false(json.failed);
+    perfbudget_result **r = NULL;
+    size_t count = 0;
+    perfbudget__import_stats stats = {0};
+    assert_int_equal(perfbudget__results_import_counted(*state, json.data, json.length, "gb.json",
+                                                        "google-benchmark", NULL, &r, &count,
+                                                        &stats),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, NAMES);
+    assert_string_equal(perfbudget_result_name(r[7]), "BM_codec/7/real_time");
+    size_t n;
+    const double *samples = perfbudget_result_samples(r[7], &n);
+    assert_int_equal(n, 2);
+    assert_close(samples[0], 107, 0);
+    assert_close(samples[1], 100 + ENTRIES - 1 - 7, 0);
+    if (stats.name_probes > 3 * ENTRIES)
+        fail_msg("%zu index slots examined for %d entries", stats.name_probes, ENTRIES);
+    perfbudget_results_free(r, count);
+    free(json.data);
+}
+
+/* A file with text, for the capped reader; returns its path in path. */
+static void write_file(char *path, const char *text) {
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* A tool's captured output is read up to a cap and named as the command's output, never as
+ * perfbudget's temporary file; here with a cap of 100 bytes instead of the CLI's 256 MiB. */
+static void test_captured_output_cap(void **state) {
+    static const char gb[] =
+        "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": 3, \"time_unit\": \"ns\"}, "
+        "{\"name\": \"BM_b\", \"real_time\": 4, \"time_unit\": \"ns\"}]}";
+    assert_true(sizeof gb - 1 > 100);
+    const char *shown_as = "the output of './bench --benchmark_format=json'";
+    char path[] = "/tmp/perfbudget-test-import-XXXXXX";
+    write_file(path, gb);
+    perfbudget_result **r = NULL;
+    size_t count = 0;
+    /* over the cap: refused, naming the command's output and the cap */
+    assert_int_equal(perfbudget__results_import_capped(*state, path, shown_as, 100,
+                                                       "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), shown_as));
+    assert_non_null(strstr(perfbudget_errmsg(*state), "is larger than 100 B"));
+    assert_null(strstr(perfbudget_errmsg(*state), path));
+    assert_null(r);
+    /* within it: imported */
+    assert_int_equal(perfbudget__results_import_capped(*state, path, shown_as, 4096,
+                                                       "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    perfbudget_results_free(r, count);
+    /* what is wrong inside is named by the command's output too */
+    static const char bad[] = "{\"benchmarks\": [{\"name\": \"BM_a\", \"real_time\": -1}]}";
+    char bad_path[] = "/tmp/perfbudget-test-import-XXXXXX";
+    write_file(bad_path, bad);
+    assert_int_equal(perfbudget__results_import_capped(*state, bad_path, shown_as, 4096,
+                                                       "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "the output of './bench --benchmark_format=json': benchmark 'BM_a' "
+                           "(entry 0): real_time is -1 ns"));
+    assert_null(strstr(perfbudget_errmsg(*state), bad_path));
+    remove(bad_path);
+    /* something that is not a regular file (a pipe, as --output /dev/stdin would be) is cut off
+     * once it passes the cap */
+    int pipe_fds[2];
+    assert_int_equal(pipe(pipe_fds), 0);
+    assert_int_equal(write(pipe_fds[1], gb, sizeof gb - 1), (ssize_t)(sizeof gb - 1));
+    close(pipe_fds[1]);
+    char pipe_path[64];
+    snprintf(pipe_path, sizeof pipe_path, "/proc/self/fd/%d", pipe_fds[0]);
+    assert_int_equal(perfbudget__results_import_capped(*state, pipe_path, shown_as, 100,
+                                                       "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "is larger than 100 B"));
+    close(pipe_fds[0]);
+    remove(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_google_benchmark, context_setup, context_teardown),
@@ -143,6 +380,13 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_errors, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_from_text, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_negative_figures, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_values, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_result_file_negative_sample, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_linear_in_entries, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_captured_output_cap, context_setup,
+                                        context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

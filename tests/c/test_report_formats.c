@@ -234,7 +234,7 @@ static void test_google_benchmark_failures(void **state) {
  * fuzz/fuzz_import, fuzz/regressions/import/hyperfine_cpu_share_overflow.json). */
 static void test_google_benchmark_cpu_overflow(void **state) {
     perfbudget_context *ctx = *state;
-    double samples[] = {1e9, -9.2e27};
+    double samples[] = {1e9, 9.2e27}; /* a negative one, as in that file, no import takes now */
     perfbudget_metrics m;
     perfbudget_metrics_init(&m);
     m.cpu_utilization = 1e308;
@@ -253,7 +253,7 @@ static void test_google_benchmark_cpu_overflow(void **state) {
     assert_int_equal(count, 1);
     const double *again = perfbudget_result_samples(back[0], &n);
     assert_int_equal(n, 2);
-    assert_close(again[1], -9.2e27, 0);
+    assert_close(again[1], 9.2e27, 0);
     perfbudget_results_free(back, count);
     perfbudget_free(text);
     perfbudget_result_free(r);

@@ -101,6 +101,23 @@ expect 0 "^perfbudget [0-9]+\.[0-9]+\.[0-9]+" -- "$perfbudget" version
 # The history's trends.
 expect 0 "^quick +[0-9]+ " -- "$perfbudget" history --budget perfbudget.yml
 expect 0 "deleted [0-9]+ runs?" -- "$perfbudget" history prune --keep 1 --budget perfbudget.yml
+# Counts are digits only: -1 is not 2^64 - 1, and nothing is pruned or reported.
+runs_before=$("$perfbudget" history runs --budget perfbudget.yml | wc -l)
+for count in -1 " -1" abc 1x "" 99999999999999999999; do
+  expect 2 "--keep takes a whole number such as 10, not '$count'" -- "$perfbudget" history prune --keep "$count" --budget perfbudget.yml
+done
+expect 2 "--last takes a whole number such as 10, not '-1'" -- "$perfbudget" history runs --last -1 --budget perfbudget.yml
+expect 2 "--run takes a run number, not '-1'" -- "$perfbudget" report --run -1 --budget perfbudget.yml
+expect 2 "invalid value ' -1' for --runs" -- "$perfbudget" run --runs " -1" -- true
+runs_after=$("$perfbudget" history runs --budget perfbudget.yml | wc -l)
+[[ $runs_before -eq $runs_after ]] || { echo "FAILED: a refused prune changed the history"; failures=$((failures + 1)); }
+
+# An imported tool's output that is wrong is named as the command's output, not as perfbudget's
+# temporary file.
+expect 2 "perfbudget run: the output of 'echo not json':1:[0-9]+: '\[' or '\{' expected" -- "$perfbudget" run --name x --format google-benchmark -- echo not json
+expect 2 "the output of 'printf .*': benchmark 'BM_a' \(entry 0\): real_time is -1 ns" -- "$perfbudget" run --name x --format google-benchmark -- printf '{"benchmarks": [{"name": "BM_a", "real_time": -1}]}'
+output=$("$perfbudget" run --name x --format google-benchmark -- echo not json 2>&1 || true)
+[[ $output != *perfbudget-import-* ]] || { echo "FAILED: a message names the temporary file: $output"; failures=$((failures + 1)); }
 expect 2 "not a perfbudget history or is damaged" -- sh -c "echo garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage > bad.sqlite; \"$perfbudget\" history --history bad.sqlite"
 
 # The session's reports take their format from the suffix; an unknown one is an error, not a guess.

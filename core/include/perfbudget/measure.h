@@ -351,8 +351,11 @@ PERFBUDGET_API int perfbudget_results_load_json(perfbudget_context *ctx, const c
  *  "pytest-benchmark" (a saved run: its raw data when saved with --benchmark-save-data, else
  *  its median as a single sample). When the
  *  file holds a single benchmark and single_name is not NULL, the result takes that name.
+ *  Entries of one name are one benchmark's samples, except in pytest-benchmark files, which
+ *  name each test once: there a name twice is refused.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (unknown format), PERFBUDGET_EIO, PERFBUDGET_EPARSE
- *  or PERFBUDGET_ENOMEM. Returns a new array in *out; free with perfbudget_results_free(). */
+ *  (also for a negative time, one too large to count in ns, iterations below 1 or a duplicate;
+ *  the message names the file, the benchmark and its entry) or PERFBUDGET_ENOMEM. Returns a new array in *out; free with perfbudget_results_free(). */
 PERFBUDGET_API int perfbudget_results_import(perfbudget_context *ctx, const char *path,
                                              const char *format, const char *single_name,
                                              perfbudget_result ***out, size_t *count);
