@@ -27,8 +27,8 @@ static void usage(FILE *out) {
  * second export to the same file leaves the old file or the whole new one. */
 static int export_text(perfbudget_context *ctx, const perfbudget_run_record *run, const char *name,
                        perfbudget_result *const *results, size_t count, char **out) {
-    char suite[160];
-    snprintf(suite, sizeof suite, "baseline %s", name);
+    char suite[160] = "baseline ";
+    perfbudget__copy_utf8(suite + 9, sizeof suite - 9, name); /* whole characters: JSON */
     char *results_text;
     int code = perfbudget__results_json_text(ctx, suite, results, count, &results_text);
     if (code != PERFBUDGET_OK) return code;
@@ -41,7 +41,8 @@ static int export_text(perfbudget_context *ctx, const perfbudget_run_record *run
                                       run->environment, "commit", run->commit, "branch",
                                       run->branch, "dirty", run->dirty, "created_ns",
                                       (json_int_t)run->created_ns));
-    *out = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
+    *out = root ? perfbudget__json_shown(json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)))
+                : NULL;
     json_decref(root);
     return *out != NULL ? PERFBUDGET_OK
                         : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
@@ -74,8 +75,10 @@ static int export_baseline(perfbudget_context *ctx, perfbudget_history *history,
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
-    printf("baseline '%s' (run %lld, %zu benchmarks) exported to %s\n", name, (long long)run_id,
-           count, file);
+    char shown_name[256], shown_file[4096];
+    printf("baseline '%s' (run %lld, %zu benchmarks) exported to %s\n",
+           perfbudget__shown(name, shown_name, sizeof shown_name), (long long)run_id, count,
+           perfbudget__shown(file, shown_file, sizeof shown_file));
     return 0;
 }
 
@@ -86,11 +89,15 @@ static const char *text_of(const json_t *object, const char *key) {
 
 static int import_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *file,
                            const char *name) {
+    /* The file's name and the name it is saved under reach the terminal: shown, never raw. */
+    char shown_file[4096], shown_name[256], shown_error[512];
+    perfbudget__shown(file, shown_file, sizeof shown_file);
+    perfbudget__shown(name, shown_name, sizeof shown_name);
     json_error_t error;
     json_t *root = json_load_file(file, 0, &error);
     if (root == NULL) {
-        fprintf(stderr, "perfbudget baseline: %s:%d:%d: %s\n", file, error.line, error.column,
-                error.text);
+        fprintf(stderr, "perfbudget baseline: %s:%d:%d: %s\n", shown_file, error.line,
+                error.column, perfbudget__shown(error.text, shown_error, sizeof shown_error));
         return 2;
     }
     const char *schema = json_string_value(json_object_get(root, "schema"));
@@ -117,7 +124,7 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     }
     if (environment[0] == '\0')
         printf("note: %s does not say where it was measured; it is taken as measured on this "
-               "environment\n", file);
+               "environment\n", shown_file);
     perfbudget_run_info info = {.source = "import",
                                 .commit = commit[0] ? commit : NULL,
                                 .branch = branch[0] ? branch : NULL,
@@ -130,8 +137,8 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     } else {
-        printf("imported %zu benchmarks from %s as run %lld, baseline '%s'\n", count, file,
-               (long long)run_id, name);
+        printf("imported %zu benchmarks from %s as run %lld, baseline '%s'\n", count, shown_file,
+               (long long)run_id, shown_name);
     }
     perfbudget_results_free(results, count);
     return exit_code;
@@ -191,7 +198,8 @@ int perfbudget_cli_baseline(int argc, char **argv) {
             fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         } else {
-            printf("baseline '%s' saved\n", positional[1]);
+            char shown[256];
+            printf("baseline '%s' saved\n", perfbudget__shown(positional[1], shown, sizeof shown));
         }
     } else if (history != NULL && strcmp(action, "list") == 0) {
         perfbudget_baseline_record records[256];
@@ -203,9 +211,14 @@ int perfbudget_cli_baseline(int argc, char **argv) {
         for (size_t i = 0; exit_code == 0 && i < count; i++) {
             perfbudget_run_record r;
             perfbudget_history_run(history, records[i].run_id, &r);
-            printf("%-24s run %-6lld commit %-12.12s branch %s\n", records[i].name,
-                   (long long)records[i].run_id, r.commit[0] ? r.commit : "-",
-                   r.branch[0] ? r.branch : "-");
+            char shown_name[4 * sizeof records[i].name], commit12[13], commit[64];
+            char branch[4 * sizeof r.branch];
+            snprintf(commit12, sizeof commit12, "%.12s", r.commit[0] ? r.commit : "-");
+            perfbudget__shown(records[i].name, shown_name, sizeof shown_name);
+            int pad = 24 - perfbudget__columns(shown_name);
+            printf("%s%*s run %-6lld commit %-12s branch %s\n", shown_name, pad > 0 ? pad : 0, "",
+                   (long long)records[i].run_id, perfbudget__shown(commit12, commit, sizeof commit),
+                   perfbudget__shown(r.branch[0] ? r.branch : "-", branch, sizeof branch));
         }
         if (exit_code == 0 && count == 0) printf("no baselines yet (perfbudget baseline save NAME)\n");
     } else if (history != NULL && strcmp(action, "export") == 0) {
@@ -216,7 +229,15 @@ int perfbudget_cli_baseline(int argc, char **argv) {
         snprintf(stem, sizeof stem, "%s", base ? base + 1 : positional[1]);
         char *dot = strrchr(stem, '.');
         if (dot != NULL && dot != stem) *dot = '\0';
-        exit_code = import_baseline(ctx, history, positional[1], name ? name : stem);
+        /* Checked before anything is recorded: the default name comes from a file name, which
+         * may be any bytes. */
+        if (perfbudget__check_name(ctx, "baseline name", name ? name : stem) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget baseline: %s (give one with --name)\n",
+                    perfbudget_errmsg(ctx));
+            exit_code = 2;
+        } else {
+            exit_code = import_baseline(ctx, history, positional[1], name ? name : stem);
+        }
     }
     perfbudget_history_close(history);
     perfbudget_context_free(ctx);

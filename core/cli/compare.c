@@ -259,16 +259,25 @@ static int conclude(perfbudget_context *ctx, const options *o, const char *name,
     int exit_code = 0;
     perfbudget_paired_comparison c;
     int judged = 0;
+    char shown[1024]; /* the name as the terminal shows it; the JSON holds it as it is */
+    perfbudget__shown(name, shown, sizeof shown);
     const perfbudget_result *failed = perfbudget_result_status(a) != PERFBUDGET_RUN_OK ? a
                                       : perfbudget_result_status(b) != PERFBUDGET_RUN_OK ? b
                                                                                          : NULL;
     if (failed != NULL) {
         int skipped = perfbudget_result_status(failed) == PERFBUDGET_RUN_SKIPPED;
-        printf("%s %s: the %s %s: %s\n", skipped ? "SKIP" : "FAIL", name,
+        char *message = perfbudget__printable(perfbudget_result_message(failed));
+        printf("%s %s: the %s %s: %s\n", skipped ? "SKIP" : "FAIL", shown,
                failed == a ? "baseline" : "candidate", skipped ? "was skipped" : "failed",
-               perfbudget_result_message(failed));
-        const char *output = perfbudget_result_output(failed);
-        if (output[0] != '\0') printf("%s%s", output, output[strlen(output) - 1] == '\n' ? "" : "\n");
+               message ? message : "(out of memory)");
+        free(message);
+        /* Its output as the verdict of a test shows it: lines kept, control characters not. */
+        perfbudget__text output = {0};
+        perfbudget__append(&output, "%s", "");
+        perfbudget__append_printable(&output, perfbudget_result_output(failed), 1);
+        if (!output.failed && output.data[0] != '\0')
+            printf("%s%s", output.data, output.data[output.length - 1] == '\n' ? "" : "\n");
+        free(output.data);
         if (!skipped) exit_code = 1;
     } else {
         perfbudget_paired_options po;
@@ -278,11 +287,11 @@ static int conclude(perfbudget_context *ctx, const options *o, const char *name,
         const double *sa = perfbudget_result_samples(a, &n);
         const double *sb = perfbudget_result_samples(b, NULL);
         if (perfbudget_paired_compare(ctx, sa, sb, n, &po, &c) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget compare: %s: %s\n", name, perfbudget_errmsg(ctx));
+            fprintf(stderr, "perfbudget compare: %s: %s\n", shown, perfbudget_errmsg(ctx));
             exit_code = 2;
         } else {
             judged = 1;
-            print_line(name, metric, granularity, &c);
+            print_line(shown, metric, granularity, &c);
             if (c.regressed) exit_code = 1;
         }
     }
@@ -301,7 +310,7 @@ static int write_json(perfbudget_context *ctx, const options *o, const char *gra
     json_object_set_new(root, "baseline", json_string(o->module[0] ? o->module[0] : o->command[0]));
     json_object_set_new(root, "candidate", json_string(o->module[1] ? o->module[1] : o->command[1]));
     json_object_set_new(root, "benchmarks", json_incref(list));
-    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+    char *text = perfbudget__json_shown(json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)));
     json_decref(root);
     int code = text ? perfbudget__write_file_atomic(ctx, o->json_path, text, strlen(text))
                     : PERFBUDGET_ENOMEM;
@@ -328,15 +337,17 @@ static int compare_modules(perfbudget_context *ctx, const options *o, json_t *li
         if (a->name == NULL || (o->filter != NULL && fnmatch(o->filter, a->name, 0) != 0))
             continue;
         const perfbudget_benchmark_def *b = find_def(info[1], a->name);
+        char shown[1024];
+        perfbudget__shown(a->name, shown, sizeof shown);
         if (b == NULL) {
             fprintf(stderr, "perfbudget compare: %s is only in the baseline %s; skipped\n",
-                    a->name, o->module[0]);
+                    shown, o->module[0]);
             continue;
         }
         perfbudget_result *ra = NULL, *rb = NULL;
         if (perfbudget_interleave_run(ctx, a->name, a, b, &o->interleave, &ra, &rb) !=
             PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget compare: %s: %s\n", a->name, perfbudget_errmsg(ctx));
+            fprintf(stderr, "perfbudget compare: %s: %s\n", shown, perfbudget_errmsg(ctx));
             exit_code = 2;
             break;
         }
@@ -350,10 +361,11 @@ static int compare_modules(perfbudget_context *ctx, const options *o, json_t *li
     if (exit_code != 2) {
         for (size_t i = 0; i < info[1]->count; i++) {
             const char *name = info[1]->defs[i].name;
+            char shown[1024];
             if (name != NULL && (o->filter == NULL || fnmatch(o->filter, name, 0) == 0) &&
                 find_def(info[0], name) == NULL)
                 fprintf(stderr, "perfbudget compare: %s is only in the candidate %s; skipped\n",
-                        name, o->module[1]);
+                        perfbudget__shown(name, shown, sizeof shown), o->module[1]);
         }
         if (compared == 0) {
             if (o->filter != NULL)

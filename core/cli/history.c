@@ -57,11 +57,20 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
         fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
+    char shown_pattern[1024];
     if (count == 0) printf("no benchmarks%s%s in the history\n", o->pattern ? " matching " : "",
-                           o->pattern ? o->pattern : "");
+                           perfbudget__shown(o->pattern ? o->pattern : "", shown_pattern,
+                                             sizeof shown_pattern));
+    /* As wide as the longest name as shown, up to PERFBUDGET__NAME_COLUMNS: a longer one
+     * overflows its own row only. */
     int width = 9;
-    for (size_t i = 0; i < count; i++)
-        if ((int)strlen(names[i]) > width) width = (int)strlen(names[i]);
+    for (size_t i = 0; i < count; i++) {
+        char *shown = perfbudget__printable(names[i]);
+        int columns = shown ? perfbudget__columns(shown) : 0;
+        if (columns > width) width = columns > PERFBUDGET__NAME_COLUMNS ? PERFBUDGET__NAME_COLUMNS
+                                                                         : columns;
+        free(shown);
+    }
     if (count > 0)
         printf("%-*s %5s %10s %10s %9s %10s %10s %8s\n", width, "benchmark", "runs", "latest",
                "mean", "stddev", "min", "max", "trend");
@@ -91,8 +100,10 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
                                ? 100.0 * (medians[m - 1] - medians[0]) / fabs(medians[0])
                                : 0.0;
             char *shown = perfbudget__printable(names[i]); /* no terminal control */
-            printf("%-*s %5zu %10s %10s %9s %10s %10s %+7.1f%%\n", width,
-                   shown ? shown : "(out of memory)", m, latest, mean, stddev, low, high, trend);
+            int pad = shown ? width - perfbudget__columns(shown) : 0;
+            printf("%s%*s %5zu %10s %10s %9s %10s %10s %+7.1f%%\n",
+                   shown ? shown : "(out of memory)", pad > 0 ? pad : 0, "", m, latest, mean,
+                   stddev, low, high, trend);
             free(shown);
             perfbudget_step steps[16];
             size_t found = 0;
@@ -102,11 +113,13 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
                 size_t seen = 0, point = 0;
                 for (; point < n; point++)
                     if (!isnan(points[point].median) && seen++ == steps[k].index) break;
-                char when[32];
+                char when[32], commit[13], shown_commit[64];
                 date_of(points[point].created_ns, when, sizeof when);
-                printf("%-*s   step %+.1f%% at run %lld (commit %.12s, %s), p = %.2g\n", width, "",
+                snprintf(commit, sizeof commit, "%.12s",
+                         points[point].commit[0] ? points[point].commit : "unknown");
+                printf("%-*s   step %+.1f%% at run %lld (commit %s, %s), p = %.2g\n", width, "",
                        steps[k].change_pct, (long long)points[point].run_id,
-                       points[point].commit[0] ? points[point].commit : "unknown", when,
+                       perfbudget__shown(commit, shown_commit, sizeof shown_commit), when,
                        steps[k].p_value);
             }
         }
@@ -128,12 +141,15 @@ static int list_runs(perfbudget_context *ctx, perfbudget_history *history, size_
     printf("%6s  %-16s  %-7s  %-12s  %-20s  %s\n", "run", "date (UTC)", "source", "commit",
            "branch", "benchmarks");
     for (size_t i = 0; i < count; i++) {
-        char when[32];
+        char when[32], commit[13], shown_commit[64], branch[4 * sizeof runs[i].branch];
         date_of(runs[i].created_ns, when, sizeof when);
-        printf("%6lld  %-16s  %-7s  %-12.12s  %-20s  %zu%s\n", (long long)runs[i].id, when,
-               runs[i].source, runs[i].commit[0] ? runs[i].commit : "-",
-               runs[i].branch[0] ? runs[i].branch : "-", runs[i].result_count,
-               runs[i].dirty ? " (uncommitted changes)" : "");
+        snprintf(commit, sizeof commit, "%.12s", runs[i].commit[0] ? runs[i].commit : "-");
+        perfbudget__shown(commit, shown_commit, sizeof shown_commit);
+        perfbudget__shown(runs[i].branch[0] ? runs[i].branch : "-", branch, sizeof branch);
+        int pad = 20 - perfbudget__columns(branch);
+        printf("%6lld  %-16s  %-7s  %-12s  %s%*s  %zu%s\n", (long long)runs[i].id, when,
+               runs[i].source, shown_commit, branch, pad > 0 ? pad : 0, "",
+               runs[i].result_count, runs[i].dirty ? " (uncommitted changes)" : "");
     }
     free(runs);
     return 0;

@@ -91,6 +91,12 @@ int perfbudget_cli_report(int argc, char **argv) {
     }
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    /* The title is the JSON report's suite name: it must be UTF-8 as names must. */
+    if (title != NULL && perfbudget__check_name(ctx, "title", title) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        perfbudget_context_free(ctx);
+        return 2;
+    }
     perfbudget_budget *budget = NULL;
     if (budget_path != NULL && (budget = perfbudget__load_budget(ctx, "perfbudget report", budget_path)) == NULL) {
         perfbudget_context_free(ctx);

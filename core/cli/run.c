@@ -111,6 +111,12 @@ int perfbudget_cli_run(int argc, char **argv) {
     }
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    /* Refused before the command runs, not after (the result's constructor refuses it too). */
+    if (perfbudget__check_name(ctx, "benchmark name", name) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+        perfbudget_context_free(ctx);
+        return 2;
+    }
     /* What the command leaves behind is re-parented to us, not to init, and killed below. */
     perfbudget__adopt_orphans();
     /* The baseline is loaded after measuring: the kernel counts the resident set of the process

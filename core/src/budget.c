@@ -40,12 +40,15 @@ static void report(checker *c, int line, int column, const char *fmt, ...)
     PERFBUDGET__PRINTF(4, 5);
 
 static void report(checker *c, int line, int column, const char *fmt, ...) {
-    char message[sizeof c->errors->message];
+    char raw[sizeof c->errors->message], message[sizeof c->errors->message];
     va_list args;
     va_start(args, fmt);
-    int length = vsnprintf(message, sizeof message, fmt, args);
+    int length = vsnprintf(raw, sizeof raw, fmt, args);
     va_end(args);
-    if (length >= (int)sizeof message) truncate_utf8(message);
+    if (length >= (int)sizeof raw) truncate_utf8(raw);
+    /* A message quotes keys and values of the file ("\e" in a quoted scalar is ESC): shown
+     * as text reaching a terminal is. */
+    perfbudget__shown(raw, message, sizeof message);
     if (c->count == 0 || line < c->earliest.line ||
         (line == c->earliest.line && column < c->earliest.column)) {
         c->earliest.line = line;

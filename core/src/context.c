@@ -65,8 +65,11 @@ int perfbudget__fail(perfbudget_context *ctx, int code, const char *fmt, ...) {
     ctx->last_code = code;
     va_list args;
     va_start(args, fmt);
-    vsnprintf(ctx->message, sizeof ctx->message, fmt, args);
+    char message[2 * sizeof ctx->message];
+    vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
+    /* Messages name benchmarks, files and commands: shown as text reaching a terminal is. */
+    perfbudget__shown(message, ctx->message, sizeof ctx->message);
     return code;
 }
 

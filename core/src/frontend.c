@@ -18,9 +18,11 @@ perfbudget_budget *perfbudget__load_budget(perfbudget_context *ctx, const char *
     perfbudget_budget *budget = NULL;
     int status = perfbudget_budget_load(ctx, path, &budget, errors, SHOWN, &count);
     if (status == PERFBUDGET_EPARSE) {
+        char shown_path[4096], shown[4 * sizeof errors[0].message];
+        perfbudget__shown(path, shown_path, sizeof shown_path);
         for (size_t i = 0; i < count && i < SHOWN; i++)
-            fprintf(stderr, "%s:%d:%d: %s\n", path, errors[i].line, errors[i].column,
-                    errors[i].message);
+            fprintf(stderr, "%s:%d:%d: %s\n", shown_path, errors[i].line, errors[i].column,
+                    perfbudget__shown(errors[i].message, shown, sizeof shown));
     } else if (status != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
     }
@@ -40,8 +42,12 @@ void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
         for (size_t i = 0; i < unused_count; i++) {
             int line;
             const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
-            printf("warning: budget '%s' (%s:%d) matches no benchmark of this %s\n", pattern,
-                   perfbudget_budget_path(budget), line, what);
+            char shown_pattern[1024], shown_path[4096];
+            printf("warning: budget '%s' (%s:%d) matches no benchmark of this %s\n",
+                   perfbudget__shown(pattern, shown_pattern, sizeof shown_pattern),
+                   perfbudget__shown(perfbudget_budget_path(budget), shown_path,
+                                     sizeof shown_path),
+                   line, what);
         }
     free(names);
     free(unused);
@@ -84,19 +90,21 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
     if (spec == NULL && regression != NULL && strcmp(regression, "1") == 0)
         spec = have_environment ? from_environment : "latest";
     if (spec == NULL) return 0;
+    char shown_spec[4096];
+    perfbudget__shown(spec, shown_spec, sizeof shown_spec);
     if (is_file(spec)) {
         if (perfbudget_results_load_json(ctx, spec, &o->baseline, &o->baseline_count) !=
             PERFBUDGET_OK) {
             fprintf(stderr, "%s: baseline: %s\n", program, perfbudget_errmsg(ctx));
             return 2;
         }
-        printf("baseline: file %s\n", spec);
+        printf("baseline: file %s\n", shown_spec);
         return 0;
     }
     if (history_path == NULL) {
         fprintf(stderr, "%s: baseline '%s' is not a file, and there is no history to look it up "
                         "in (give --history, PERFBUDGET_HISTORY or a budget file)\n",
-                program, spec);
+                program, shown_spec);
         return 2;
     }
     perfbudget_history *history;
@@ -120,6 +128,8 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
         spec = resolved;
     }
     const char *branch = git.branch[0] ? git.branch : NULL;
+    char shown_branch[4 * sizeof git.branch];
+    perfbudget__shown(branch ? branch : "(none)", shown_branch, sizeof shown_branch);
     if (strcmp(spec, "latest") == 0) {
         /* Each benchmark's most recent result here, so a run of a subset leaves none out. */
         int exit_code = 0;
@@ -129,10 +139,10 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
             exit_code = 2;
         } else if (o->baseline_count == 0) {
             printf("baseline: none yet (no earlier run on this environment and branch %s); this "
-                   "run will be the first\n", branch ? branch : "(none)");
+                   "run will be the first\n", shown_branch);
         } else {
             printf("baseline: the latest result of each benchmark on this environment and branch "
-                   "%s\n", branch ? branch : "(none)");
+                   "%s\n", shown_branch);
         }
         perfbudget_history_close(history);
         return exit_code;
@@ -186,7 +196,9 @@ int perfbudget__record_run(perfbudget_context *ctx, const char *program, const c
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         exit_code = 2;
     } else {
-        printf("history: run %lld recorded in %s\n", (long long)run_id, history_path);
+        char shown_path[4096];
+        printf("history: run %lld recorded in %s\n", (long long)run_id,
+               perfbudget__shown(history_path, shown_path, sizeof shown_path));
     }
     perfbudget_history_close(history);
     return exit_code;

@@ -552,8 +552,10 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
 
 /* ---- reading ------------------------------------------------------------------------------------ */
 
+/* Text of a run record (commit, branch, ...): valid UTF-8 however it was stored, cut at a
+ * whole character, so that every record can be written to JSON. */
 static void copy_text(char *out, size_t size, const unsigned char *text) {
-    snprintf(out, size, "%s", text ? (const char *)text : "");
+    perfbudget__copy_utf8(out, size, (const char *)text);
 }
 
 static const char RUN_COLUMNS[] =
@@ -626,8 +628,14 @@ static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_res
                                        : status && strcmp(status, "skipped") == 0
                                            ? PERFBUDGET_RUN_SKIPPED
                                            : PERFBUDGET_RUN_OK;
-    int code = perfbudget_result_new(h->ctx, name ? name : "", samples, n, &metrics, run_status,
-                                     message, out);
+    /* A name stored before names had to be UTF-8 is read back with its other bytes as \xff:
+     * the run stays readable and its reports can be written. */
+    char *repaired = name != NULL && !perfbudget__utf8_valid(name, NULL)
+                         ? perfbudget__utf8_repaired(name)
+                         : NULL;
+    int code = perfbudget_result_new(h->ctx, repaired ? repaired : name ? name : "", samples, n,
+                                     &metrics, run_status, message, out);
+    free(repaired);
     if (code == PERFBUDGET_OK) code = perfbudget_result_set_identity(*out, identity);
     if (code == PERFBUDGET_OK && perfbudget__custom_metrics_from_json(h->ctx, *out, custom_json) != 0)
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged custom metrics of %s",
@@ -952,6 +960,10 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
                      spec);
         break;
     }
+    /* It names a branch, a commit or a baseline as given, and is printed: shown as text. */
+    char *raw = perfbudget__strdup(explanation);
+    if (raw != NULL) perfbudget__shown(raw, explanation, size);
+    free(raw);
     if (code == PERFBUDGET_ENOTFOUND)
         return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND, "%s", explanation);
     return code;
@@ -962,6 +974,8 @@ static int name_run(perfbudget_history *h, const char *name, int64_t run_id);
 int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, int64_t run_id) {
     if (name == NULL || name[0] == '\0')
         return perfbudget__fail(h->ctx, PERFBUDGET_EINVAL, "a baseline needs a name");
+    if (perfbudget__check_name(h->ctx, "baseline name", name) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     if (run_id == 0) {
         int code = single_id(h, "SELECT max(id) FROM runs HAVING max(id) IS NOT NULL", NULL, NULL,
                              &run_id);

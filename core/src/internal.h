@@ -11,6 +11,9 @@
 #include "perfbudget/perfbudget.h"
 
 #define PERFBUDGET__MESSAGE_SIZE 1024
+/* The widest a name column of a terminal table grows: a longer name overflows its own row
+ * only, instead of padding every row to its length. */
+#define PERFBUDGET__NAME_COLUMNS 60
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PERFBUDGET__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -301,12 +304,41 @@ void perfbudget__append(perfbudget__text *t, const char *fmt, ...) PERFBUDGET__P
 void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *special,
                                 const char *const *with);
 
-/* Append s (NULL: nothing) fit for a terminal: control characters, DEL and the C1 controls
- * (U+0080-U+009F) as \n, \t, \x1b, \u009b..., so a name or a command's output cannot move the
- * cursor, retitle the window or forge a line. keep_lines keeps newlines and tabs (output). */
+/* text.c: the one rule for text from users on its way to a terminal or a file. */
+/* Append s (NULL: nothing) fit for a terminal: control characters, DEL, the C1 controls
+ * (U+0080-U+009F), the line separators and the bidirectional overrides as \n, \t, \x1b,
+ * \u009b..., and bytes that are not UTF-8 as \xff, so a name or a command's output cannot move
+ * the cursor, retitle the window or forge a line. keep_lines keeps newlines and tabs (output). */
 void perfbudget__append_printable(perfbudget__text *t, const char *s, int keep_lines);
 /* The same as a new string (free() it); NULL when out of memory. */
 char *perfbudget__printable(const char *s);
+/* The same into out (size bytes), cut at a whole character with "..." when too long; returns
+ * out. For a name in a message. */
+char *perfbudget__shown(const char *text, char *out, size_t size);
+/* Append s printable (above), then each character of special replaced by the string at the
+ * same position in with: the rule of the text formats (Markdown, HTML, OpenMetrics). */
+void perfbudget__append_text(perfbudget__text *t, const char *s, const char *special,
+                             const char *const *with);
+/* Append s as a CSV text cell: printable, a would-be formula (=, +, -, @, tab or CR first,
+ * OWASP's rule) made text with a leading ', quoted as RFC 4180 says. */
+void perfbudget__append_csv_text(perfbudget__text *t, const char *s);
+/* How many characters (UTF-8 code points) text has: its columns on a terminal. */
+int perfbudget__columns(const char *text);
+/* 1 when text is valid UTF-8 (as jansson takes it), else 0 with the first bad byte's offset. */
+int perfbudget__utf8_valid(const char *text, size_t *offset);
+/* PERFBUDGET_OK, or EINVAL naming what ("benchmark name") and the offset of its first byte
+ * that is not UTF-8: the gate where names enter. */
+int perfbudget__check_name(perfbudget_context *ctx, const char *what, const char *name);
+/* Text read back from storage made valid UTF-8, bytes that are not as \xff (control
+ * characters kept): a new string (free() it), NULL when out of memory; and the same into out,
+ * cut at a whole character. */
+char *perfbudget__utf8_repaired(const char *s);
+char *perfbudget__copy_utf8(char *out, size_t size, const char *text);
+/* JSON text (from json_dumps, which escapes only C0) with DEL, the C1 controls, the line
+ * separators and the bidirectional overrides escaped as \u...: the same document to a parser,
+ * harmless on a terminal. Takes json and returns it or its replacement (free() it); NULL when
+ * out of memory. */
+char *perfbudget__json_shown(char *json);
 
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,

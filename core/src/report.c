@@ -53,41 +53,6 @@ void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *
     }
 }
 
-void perfbudget__append_printable(perfbudget__text *t, const char *s, int keep_lines) {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        size_t plain = 0;
-        while (p[plain] >= 0x20 && p[plain] != 0x7f && !(p[plain] == 0xc2 && p[plain + 1] >= 0x80 &&
-                                                          p[plain + 1] <= 0x9f))
-            plain++;
-        if (plain > 0) perfbudget__append(t, "%.*s", (int)plain, (const char *)p);
-        p += plain;
-        if (*p == '\0') break;
-        if (*p == 0xc2) { /* a C1 control, two bytes in UTF-8 */
-            perfbudget__append(t, "\\u%04x", p[1]);
-            p += 2;
-            continue;
-        }
-        if (keep_lines && (*p == '\n' || *p == '\t')) perfbudget__append(t, "%c", *p);
-        else if (*p == '\n') perfbudget__append(t, "\\n");
-        else if (*p == '\r') perfbudget__append(t, "\\r");
-        else if (*p == '\t') perfbudget__append(t, "\\t");
-        else perfbudget__append(t, "\\x%02x", *p);
-        p++;
-    }
-}
-
-char *perfbudget__printable(const char *s) {
-    perfbudget__text t = {0};
-    perfbudget__append(&t, "%s", "");
-    perfbudget__append_printable(&t, s, 0);
-    if (t.failed) {
-        free(t.data);
-        return NULL;
-    }
-    return t.data;
-}
-
 static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
                           char *buf, size_t size);
 
@@ -131,8 +96,7 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
 
 /* Right-align text in width columns, counting characters, not bytes ("µs" is one column). */
 static void cell(perfbudget__text *t, const char *value, int width) {
-    int columns = 0;
-    for (const char *c = value; *c != '\0'; c++) columns += ((unsigned char)*c & 0xC0) != 0x80;
+    int columns = perfbudget__columns(value);
     perfbudget__append(t, " %*s%s", width > columns ? width - columns : 0, "", value);
 }
 
@@ -143,9 +107,12 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
     perfbudget__text t = {0};
     int width = name_width > 0 ? name_width : 9;
     for (size_t i = 0; name_width <= 0 && i < count; i++) {
-        int length = (int)strlen(perfbudget_result_name(results[i]));
+        char *shown = perfbudget__printable(perfbudget_result_name(results[i]));
+        int length = shown ? perfbudget__columns(shown) : 0;
         if (length > width) width = length;
+        free(shown);
     }
+    if (width > PERFBUDGET__NAME_COLUMNS) width = PERFBUDGET__NAME_COLUMNS;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
     static const int widths[] = {10, 10, 10, 7, 7, 10, 12};
@@ -161,8 +128,10 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
             t.failed = 1;
             break;
         }
+        int pad = width - perfbudget__columns(name); /* by characters: "µ" is one column */
+        if (pad < 0) pad = 0;
         if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
-            perfbudget__append(&t, "%-*s %s: ", width, name,
+            perfbudget__append(&t, "%s%*s %s: ", name, pad, "",
                    perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED");
             perfbudget__append_printable(&t, perfbudget_result_message(r), 0);
             perfbudget__append(&t, "\n");
@@ -184,7 +153,7 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
         perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, cells[5], sizeof cells[5]);
         perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, cells[6],
                                 sizeof cells[6]);
-        perfbudget__append(&t, "%-*s %14s", width, name, shape);
+        perfbudget__append(&t, "%s%*s %14s", name, pad, "", shape);
         for (size_t c = 0; c < 7; c++) cell(&t, cells[c], widths[c]);
         perfbudget__append(&t, "\n");
         size_t stage_count;
@@ -317,14 +286,14 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             metric_failures += c->regressed != 0;
         }
         size_t failures = failed + (regression && regression->regressed) + metric_failures;
-        if (first != NULL)
-            perfbudget__append(&t, "FAIL %s: %s%s\n", name, first, failures > 1 ? " (and more below)" : "");
-        else if (regression != NULL && regression->regressed)
-            perfbudget__append(&t, "FAIL %s: %s%s\n", name, line, failures > 1 ? " (and more below)" : "");
-        else if (first_metric != NULL)
-            perfbudget__append(&t, "FAIL %s: %s%s\n", name, first_metric,
-                               failures > 1 ? " (and more below)" : "");
-        else if (status == PERFBUDGET_TEST_SKIP)
+        const char *failure = first != NULL ? first
+                              : regression != NULL && regression->regressed ? line
+                                                                            : first_metric;
+        if (failure != NULL) {
+            perfbudget__append(&t, "FAIL %s: ", name);
+            perfbudget__append_printable(&t, failure, 0); /* limit and metric names from users */
+            perfbudget__append(&t, "%s\n", failures > 1 ? " (and more below)" : "");
+        } else if (status == PERFBUDGET_TEST_SKIP)
             perfbudget__append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
         else if (count == 0)
             perfbudget__append(&t, "PASS %s: %s\n", name,
@@ -335,23 +304,28 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                    regression ? ", " : "", regression ? regression_summary(r, regression) : "");
         for (size_t i = 0; i < count; i++) {
             static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
-            perfbudget__append(&t, "  %s %s\n", labels[verdicts[i].status], verdicts[i].text);
+            perfbudget__append(&t, "  %s ", labels[verdicts[i].status]);
+            perfbudget__append_printable(&t, verdicts[i].text, 0);
+            perfbudget__append(&t, "\n");
         }
-        if (regression != NULL)
-            perfbudget__append(&t, "  %s regression check: %s\n",
+        if (regression != NULL) {
+            perfbudget__append(&t, "  %s regression check: ",
                                regression->regressed                                   ? "FAIL"
                                : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
-                               : "pass",
-                               line);
+                               : "pass");
+            perfbudget__append_printable(&t, line, 0);
+            perfbudget__append(&t, "\n");
+        }
         for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
             const perfbudget_comparison *c;
             perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
             if (c == regression) continue;
-            perfbudget__append(&t, "  %s regression check: %s\n",
+            perfbudget__append(&t, "  %s regression check: ",
                                c->regressed                                   ? "FAIL"
                                : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
-                               : "pass",
-                               metric_lines[i]);
+                               : "pass");
+            perfbudget__append_printable(&t, metric_lines[i], 0);
+            perfbudget__append(&t, "\n");
         }
         free(metric_lines);
         for (size_t i = 0; i < perfbudget_result_note_count(r); i++) {
@@ -360,8 +334,11 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             perfbudget__append(&t, "\n");
         }
     }
-    if (perfbudget_result_budget_entry(r) != NULL)
-        perfbudget__append(&t, "  budget entry: %s\n", perfbudget_result_budget_entry(r));
+    if (perfbudget_result_budget_entry(r) != NULL) {
+        perfbudget__append(&t, "  budget entry: ");
+        perfbudget__append_printable(&t, perfbudget_result_budget_entry(r), 0);
+        perfbudget__append(&t, "\n");
+    }
     const perfbudget_summary *s = perfbudget_result_summary(r);
     const perfbudget_metrics *m = perfbudget_result_metrics(r);
     if (s->n > 0) {

@@ -112,10 +112,11 @@ static void verdict_of(const perfbudget_result *r, char *out, size_t size) {
         snprintf(out, size, "pass");
 }
 
-/* Markdown table cells: HTML-escaped, pipes escaped, newlines flattened. */
+/* Markdown table cells: control characters escaped as text (\n, \x1b), HTML-escaped, pipes
+ * escaped. */
 static void put_cell(perfbudget__text *b, const char *text) {
-    static const char *const replacements[] = {"&lt;", "&gt;", "&amp;", "\\|", " ", " ", "&#96;"};
-    perfbudget__append_escaped(b, text, "<>&|\n\r`", replacements);
+    static const char *const replacements[] = {"&lt;", "&gt;", "&amp;", "\\|", "&#96;"};
+    perfbudget__append_text(b, text, "<>&|`", replacements);
 }
 
 static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
@@ -125,7 +126,9 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
         int rank = rank_of(sorted[i]);
         failed += rank == 0, skipped += rank == 1, inconclusive += rank == 2, passed += rank == 3;
     }
-    perfbudget__append(b, "### %s: ", info && info->title ? info->title : "perfbudget");
+    perfbudget__append(b, "### ");
+    put_cell(b, info && info->title ? info->title : "perfbudget");
+    perfbudget__append(b, ": ");
     if (failed) perfbudget__append(b, "%zu failed, ", failed);
     if (inconclusive) perfbudget__append(b, "%zu to look at, ", inconclusive);
     if (skipped) perfbudget__append(b, "%zu skipped, ", skipped);
@@ -135,7 +138,10 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
         const char *separator = "";
         perfbudget__append(b, "<sub>");
         if (info->commit && info->commit[0]) {
-            perfbudget__append(b, "commit %.12s", info->commit);
+            char commit[13];
+            snprintf(commit, sizeof commit, "%.12s", info->commit);
+            perfbudget__append(b, "commit ");
+            put_cell(b, commit);
             separator = " · ";
         }
         if (info->created_ns) {
@@ -203,16 +209,10 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
     }
 }
 
-/* RFC 4180: quote a field that holds a comma, a quote or a line break; double the quotes. */
+/* A text cell: control characters escaped, formulas neutralised, quoted as RFC 4180 says
+ * (text.c). Figures are written as numbers, never through here. */
 static void put_csv_field(perfbudget__text *b, const char *text) {
-    if (strpbrk(text, ",\"\r\n") == NULL) {
-        perfbudget__append(b, "%s", text);
-        return;
-    }
-    static const char *const doubled[] = {"\"\""};
-    perfbudget__append(b, "\"");
-    perfbudget__append_escaped(b, text, "\"", doubled);
-    perfbudget__append(b, "\"");
+    perfbudget__append_csv_text(b, text);
 }
 
 static void csv_row(perfbudget__text *b, const perfbudget_result *r, const char *metric, double value,
@@ -462,10 +462,11 @@ static json_t *bencher_json(perfbudget_result *const *results, size_t n) {
     return root;
 }
 
-/* OpenMetrics text: label values escaped (backslash, quote, newline). */
+/* OpenMetrics text: label values with control characters escaped as text, then backslash,
+ * quote and newline escaped as the format says. */
 static void put_label(perfbudget__text *b, const char *text) {
     static const char *const escapes[] = {"\\\\", "\\\"", "\\n"};
-    perfbudget__append_escaped(b, text, "\\\"\n", escapes);
+    perfbudget__append_text(b, text, "\\\"\n", escapes);
 }
 
 static void openmetrics(perfbudget__text *b, perfbudget_result *const *results, size_t n) {
@@ -560,7 +561,9 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
         format == PERFBUDGET_REPORT_BENCHER || format == PERFBUDGET_REPORT_CHROME_TRACE) {
         /* A trace holds thousands of events: one line each, not one line per field. */
         size_t flags = format == PERFBUDGET_REPORT_CHROME_TRACE ? JSON_COMPACT : JSON_INDENT(2);
-        *out = tool ? json_dumps(tool, flags | JSON_REAL_PRECISION(17)) : NULL;
+        /* jansson escapes C0 controls; DEL, C1 and the like as the rule of text.c says */
+        *out = tool ? perfbudget__json_shown(json_dumps(tool, flags | JSON_REAL_PRECISION(17)))
+                    : NULL;
         json_decref(tool);
         return *out ? PERFBUDGET_OK
                     : perfbudget__fail(ctx, PERFBUDGET_ENOMEM,

@@ -12,10 +12,11 @@
 
 #include "internal.h"
 
-/* Every text from user data goes through here: names, messages, commits. */
+/* Every text from user data goes through here: names, messages, commits, the title. Control
+ * characters are not allowed in HTML, even as references: they are shown as text (\x1b). */
 static void text(perfbudget__text *h, const char *s) {
     static const char *const entities[] = {"&lt;", "&gt;", "&amp;", "&quot;", "&#39;"};
-    perfbudget__append_escaped(h, s, "<>&\"'", entities);
+    perfbudget__append_text(h, s, "<>&\"'", entities);
 }
 
 enum { WIDTH = 640, HEIGHT = 120, MARGIN = 40 };

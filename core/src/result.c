@@ -272,8 +272,9 @@ int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_nam
         free(out.data);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "%s", fail_text);
     }
-    *text = out.data;
-    return PERFBUDGET_OK;
+    /* jansson escapes C0 controls; DEL, C1 and the like as the rule of text.c says */
+    *text = perfbudget__json_shown(out.data);
+    return *text ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
 }
 
 int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,

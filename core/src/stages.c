@@ -52,6 +52,14 @@ int perfbudget__stage_begin(perfbudget__stage_recorder **recorder, const char *n
         snprintf(why, why_size, "perfbudget_stage_begin: a stage needs a name");
         return -1;
     }
+    size_t offset;
+    if (!perfbudget__utf8_valid(name, &offset)) {
+        char shown[160];
+        snprintf(why, why_size, "perfbudget_stage_begin: stage name '%s' is not valid UTF-8: "
+                 "byte 0x%02x at byte offset %zu", perfbudget__shown(name, shown, sizeof shown),
+                 (unsigned char)name[offset], offset);
+        return -1;
+    }
     perfbudget__stage_recorder *r = *recorder;
     if (r == NULL && (r = *recorder = calloc(1, sizeof *r)) == NULL) {
         snprintf(why, why_size, "out of memory recording stages");

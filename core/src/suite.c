@@ -440,6 +440,7 @@ void perfbudget_stage_end(perfbudget_state *state, const char *name) {
 int perfbudget_suite_new(perfbudget_context *ctx, const char *name, perfbudget_suite **out) {
     if (out == NULL || name == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "suite_new: NULL argument");
+    if (perfbudget__check_name(ctx, "suite name", name) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     perfbudget_suite *suite = calloc(1, sizeof *suite);
     if (suite == NULL || (suite->name = perfbudget__strdup(name)) == NULL) {
         free(suite);
@@ -491,6 +492,8 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
     if (def->name == NULL || def->name[0] == '\0' || def->run == NULL)
         return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
                                 "suite %s: a benchmark needs a name and a body", suite->name);
+    if (perfbudget__check_name(suite->ctx, "benchmark name", def->name) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     if (2 * (suite->count + 1) > suite->slot_count && grow_slots(suite) != 0)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     size_t *slot = find_slot(suite, def->name);
@@ -780,6 +783,10 @@ int perfbudget_result_new(perfbudget_context *ctx, const char *name, const doubl
                           perfbudget_result **out) {
     if (name == NULL || out == NULL || (samples == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "result_new: NULL argument");
+    /* The gate of every name measured or imported: one that is not UTF-8 would be stored and
+     * then fail every JSON report of its run. */
+    if (perfbudget__check_name(ctx, "benchmark name", name) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     perfbudget_result *r = calloc(1, sizeof *r);
     if (r == NULL || (r->name = perfbudget__strdup(name)) == NULL ||
         (count > 0 && (r->samples = malloc(count * sizeof *r->samples)) == NULL)) {
@@ -808,7 +815,9 @@ void perfbudget_result_set_status(perfbudget_result *result, perfbudget_run_stat
                                   const char *message) {
     if (result == NULL) return;
     result->status = status;
-    snprintf(result->message, sizeof result->message, "%s", message ? message : "");
+    /* A message may quote a command's output: made UTF-8 (whole characters, other bytes as
+     * \xff), so that the result can always be written to JSON. */
+    perfbudget__copy_utf8(result->message, sizeof result->message, message);
 }
 
 void perfbudget_results_free(perfbudget_result **results, size_t count) {
@@ -830,14 +839,25 @@ static int has_mode_tag(const char *identity) {
 
 static int store_identity(perfbudget_result *result, const char *identity) {
     int tag = result->mode == PERFBUDGET_MODE_INSTRUCTIONS && !has_mode_tag(identity);
+    /* A version (--bench-version) is any text given: bytes that are not UTF-8 are kept as
+     * \xff, the same each time, so the result can be written to JSON and still matches. */
+    char *repaired = NULL;
+    if (identity != NULL && !perfbudget__utf8_valid(identity, NULL)) {
+        if ((repaired = perfbudget__utf8_repaired(identity)) == NULL) return PERFBUDGET_ENOMEM;
+        identity = repaired;
+    }
     size_t n = identity ? strlen(identity) : 0;
     char *copy = NULL;
     if (n > 0 || tag) {
         copy = malloc(n + sizeof MODE_TAG + 1);
-        if (copy == NULL) return PERFBUDGET_ENOMEM;
+        if (copy == NULL) {
+            free(repaired);
+            return PERFBUDGET_ENOMEM;
+        }
         snprintf(copy, n + sizeof MODE_TAG + 1, "%s%s%s", n ? identity : "", n && tag ? " " : "",
                  tag ? MODE_TAG : "");
     }
+    free(repaired);
     free(result->identity);
     result->identity = copy;
     return PERFBUDGET_OK;
@@ -1113,6 +1133,8 @@ int perfbudget_sampler_new(perfbudget_context *ctx, const char *name,
                            const perfbudget_run_options *opts, perfbudget_sampler **out) {
     if (name == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "sampler_new: NULL argument");
+    if (perfbudget__check_name(ctx, "benchmark name", name) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     perfbudget_run_options defaults;
     if (opts == NULL) {
         perfbudget_run_options_init(&defaults);
@@ -1181,6 +1203,7 @@ int perfbudget_result_add_metric(perfbudget_context *ctx, perfbudget_result *res
                                  int higher_is_better) {
     if (result == NULL || name == NULL || name[0] == '\0')
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "add_metric: a metric needs a name");
+    if (perfbudget__check_name(ctx, "metric name", name) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     if (!isfinite(value))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "metric %s: value is not finite", name);
     /* The unit's factor and kind, from the same parser budget files use: "1 ms". */

@@ -216,7 +216,9 @@ struct progress_line {
 static void show_progress(void *userdata, const char *name, uint64_t elapsed_ns, uint64_t rounds) {
     const struct progress_line *line = userdata;
     (void)elapsed_ns;
-    fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed", line->index, line->total, name,
+    char shown[256];
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed", line->index, line->total,
+            perfbudget__shown(name, shown, sizeof shown),
             (double)(perfbudget_context_now_ns(line->ctx) - line->start_ns) / 1e9);
     if (rounds > 0) fprintf(stderr, ", %llu samples", (unsigned long long)rounds);
     fputs(")", stderr);
@@ -492,17 +494,25 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
         perfbudget_history_open(NULL, o.history_path, &resident);
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
-            if (selected(&o, defs[i].name)) printf("%s\n", defs[i].name);
+            if (selected(&o, defs[i].name)) {
+                char *shown = perfbudget__printable(defs[i].name);
+                printf("%s\n", shown ? shown : "(out of memory)");
+                free(shown);
+            }
         exit_code = -1;
     }
     perfbudget_result **results = exit_code == 0 ? calloc(count ? count : 1, sizeof *results) : NULL;
     size_t ran = 0;
     if (exit_code == 0 && results == NULL) exit_code = 2;
     if (exit_code == 0) {
+        /* The widest name as shown; the table caps it (PERFBUDGET__NAME_COLUMNS). */
         int width = 9;
-        for (size_t i = 0; i < count; i++)
-            if (selected(&o, defs[i].name) && (int)strlen(defs[i].name) > width)
-                width = (int)strlen(defs[i].name);
+        for (size_t i = 0; i < count; i++) {
+            char *shown = selected(&o, defs[i].name) ? perfbudget__printable(defs[i].name) : NULL;
+            if (shown != NULL && perfbudget__columns(shown) > width)
+                width = perfbudget__columns(shown);
+            free(shown);
+        }
         if (!o.ctest) print_table(ctx, NULL, 0, width, 1);
         /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
         int progress = !o.ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
@@ -518,7 +528,10 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
             int run_rc = perfbudget_suite_run(suite, i, &run, &results[ran]);
             if (progress) fputs("\r\033[K", stderr);
             if (run_rc != PERFBUDGET_OK) {
-                fprintf(stderr, "%s: %s: %s\n", argv[0], defs[i].name, perfbudget_errmsg(ctx));
+                char shown[1024];
+                fprintf(stderr, "%s: %s: %s\n", argv[0],
+                        perfbudget__shown(defs[i].name, shown, sizeof shown),
+                        perfbudget_errmsg(ctx));
                 exit_code = 2;
                 break;
             }

@@ -56,7 +56,10 @@ def _text(pointer: Any) -> str:
 
 
 def _bytes(text: Optional[str]) -> Any:
-    return ffi.NULL if text is None else text.encode("utf-8")
+    # A lone surrogate (a file name decoded with surrogateescape) goes to the core as the bytes
+    # it stands for, which refuses what is not UTF-8 with the byte offset, rather than failing
+    # here with an encoding error.
+    return ffi.NULL if text is None else text.encode("utf-8", "surrogatepass")
 
 
 def _nan_to_none(value: float) -> Optional[float]:
@@ -354,6 +357,18 @@ def compare_paired(
     )
 
 
+def printable(text: str) -> str:
+    """text as the core shows it on a terminal and in text reports: control characters (ESC,
+    newline, ...), DEL, C1 controls and bidirectional overrides escaped (\\x1b, \\n, ...)."""
+    context = _context()
+    out = ffi.new("char **")
+    context.check(lib.perfbudget_printable(context.handle, _bytes(text), out))
+    try:
+        return _text(out[0])
+    finally:
+        lib.perfbudget_free(out[0])
+
+
 def format_value(value: float, unit: str) -> str:
     """A figure for people: unit is "ns", "bytes", "percent", "per_second" or "count"."""
     units = {
@@ -475,7 +490,7 @@ class Budget:
 
     def unused_entries(self, names: Sequence[str]) -> list[tuple[str, int]]:
         """Entries that match none of names: (pattern, line)."""
-        encoded = [ffi.new("char[]", name.encode("utf-8")) for name in names]
+        encoded = [ffi.new("char[]", _bytes(name)) for name in names]
         array = ffi.new("const char *[]", encoded) if encoded else ffi.NULL
         capacity = max(1, lib.perfbudget_budget_entry_count(self._handle))
         unused = ffi.new("size_t[]", capacity)
@@ -726,7 +741,7 @@ class Result:
         def text(value: Optional[str]) -> Any:
             if value is None:
                 return ffi.NULL
-            keep.append(ffi.new("char[]", value.encode("utf-8")))
+            keep.append(ffi.new("char[]", _bytes(value)))
             return keep[-1]
 
         if budget is not None:
@@ -1000,7 +1015,7 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
     kind = ffi.new("perfbudget_report_format *")
     if lib.perfbudget_report_format_parse(_bytes(format), kind) != lib.PERFBUDGET_OK:
         raise ValueError(f"unknown report format {format!r}")
-    keep = [ffi.NULL if text is None else ffi.new("char[]", text.encode("utf-8"))
+    keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
             for text in (title, commit, baseline)]
     info = ffi.new("perfbudget_report_info *")
     info.title, info.commit, info.baseline = keep
@@ -1078,7 +1093,7 @@ class History:
         """Append a run (one transaction); its id."""
         git = git or {}
         # char arrays that live until the call returns (a struct field only points to them)
-        keep = [ffi.NULL if text is None else ffi.new("char[]", text.encode("utf-8"))
+        keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
                 for text in (source, environment, git.get("commit") or None,
                              git.get("branch") or None)]
         info = ffi.new("perfbudget_run_info *")

@@ -52,7 +52,8 @@ class Stage:
 
     def __init__(self, perf: "Perf", name: str) -> None:
         self._perf = perf
-        self._name = name.encode("utf-8")  # one buffer: the core then matches it by address
+        # one buffer: the core then matches it by address (a lone surrogate: refused there)
+        self._name = name.encode("utf-8", "surrogatepass")
 
     def __enter__(self) -> None:
         sampler = self._perf._sampler

@@ -38,6 +38,7 @@ from perfbudget._core import (
     format_value,
     git_describe,
     load_budgets,
+    printable,
     render_report,
     report_format_for_path,
     result_file_name,
@@ -817,10 +818,18 @@ class PerfSession:
         if not self.results and not self.notes and not self.baseline_note:
             return
         reporter.write_sep("-", "perfbudget")
+        # Names, notes and paths reach the terminal with the core's one rule: control characters
+        # shown as text (\x1b, \n), never acted on. The core's table is escaped already, and
+        # escaping is idempotent.
+        def write(line: str) -> None:
+            reporter.write_line(printable(line))
+
         if self.results:
             ordered = self._ordered()
             table = Result.table([result for _, result in ordered]).rstrip("\n").split("\n")
-            width = max(len(line) for line in table)
+            # As wide as the heading: the core caps the name column, and a longer name overflows
+            # its own row only instead of widening every row to its length.
+            width = len(table[0])
             extra = [("ops/s", 10), ("Δ baseline", 11), ("verdict", 0)]
             lines = [table[0].ljust(width) + "".join(f"  {name:>{w}}" if w else f"  {name}"
                                                      for name, w in extra)]
@@ -840,16 +849,16 @@ class PerfSession:
                              f"  {row['verdict']}")
             lines += self._reasons(ordered)
             for line in lines:
-                reporter.write_line(line)
+                write(line)
         if self.settings.regression and not self.settings["disable"]:
-            reporter.write_line(f"compared with {self.baseline_label}")
+            write(f"compared with {self.baseline_label}")
             unmatched = self._unmatched_baseline_note()
             if unmatched:
-                reporter.write_line(unmatched)
+                write(unmatched)
         if self.baseline_note:
-            reporter.write_line(f"note: {self.baseline_note}")
+            write(f"note: {self.baseline_note}")
         for note in self.notes:
-            reporter.write_line(note)
+            write(note)
 
 
 def _worst_limit(verdicts: Sequence[dict[str, Any]]) -> str:

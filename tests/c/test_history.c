@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 static char directory[] = "/tmp/perfbudget-history-XXXXXX";
@@ -758,8 +759,49 @@ static void test_git_describe(void **state) {
     assert_string_equal(info.commit, "");
 }
 
+/* A history written before names had to be UTF-8 may hold a name that is not (and a branch
+ * cut in the middle of a character): its runs still load, the name with its other bytes as
+ * \xff, and every JSON of them can be written. Baseline names are refused at entry. */
+static void test_names_not_utf8(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_history *h = open_history(ctx, "utf8");
+    perfbudget_result *r = result_of(ctx, "bad", 1e3);
+    perfbudget_run_info info = {.source = "cli", .branch = "main", .environment = "e"};
+    int64_t run;
+    assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, &run), PERFBUDGET_OK);
+    perfbudget_result_free(r);
+    assert_int_equal(perfbudget_history_save_baseline(h, "base\xc3", run), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(ctx), "baseline name 'base\\xc3' is not valid "
+                                                   "UTF-8: byte 0xc3 at byte offset 4"));
+    perfbudget_history_close(h);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE benchmarks SET name = CAST(x'626164ff' AS TEXT); "
+                                       "UPDATE runs SET branch = CAST(x'6d61696ee282' AS TEXT)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(perfbudget_history_open(ctx, path, &h), PERFBUDGET_OK);
+    perfbudget_result **results;
+    size_t count;
+    assert_int_equal(perfbudget_history_load_run(h, run, &results, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(perfbudget_result_name(results[0]), "bad\\xff");
+    char *text;
+    assert_int_equal(perfbudget__results_json_text(ctx, "s", results, count, &text),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(text, "\"name\": \"bad\\\\xff\""));
+    free(text);
+    perfbudget_run_record record;
+    assert_int_equal(perfbudget_history_run(h, run, &record), PERFBUDGET_OK);
+    assert_string_equal(record.branch, "main\\xe2\\x82");
+    perfbudget_results_free(results, count);
+    perfbudget_history_close(h);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_names_not_utf8, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_lookups_and_baselines, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),

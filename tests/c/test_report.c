@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What test runners show: verdict first, CTest measurements, skips; tables; file names. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
 #include <string.h>
 
 #include "frontend.h"
@@ -175,6 +176,38 @@ static void test_control_characters(void **state) {
     perfbudget_result_free(r[1]);
 }
 
+/* A 100 KB name overflows its own row only: the name column stops at 60 columns, so the other
+ * rows stay as wide as a short name makes them. Columns are characters ("µ" is one). */
+static void test_long_name_table(void **state) {
+    enum { LONG = 100 * 1024 };
+    char *name = malloc(LONG + 1);
+    assert_non_null(name);
+    memset(name, 'x', LONG);
+    name[LONG] = '\0';
+    perfbudget_result *r[3] = {result_of(*state, "short", 1e3), result_of(*state, name, 1e3),
+                               result_of(*state, "µs-µs", 1e3)};
+    char *text;
+    assert_int_equal(perfbudget_render_table(*state, r, 3, 0, 1, &text), PERFBUDGET_OK);
+    const char *line = text;
+    size_t lengths[4];
+    for (int i = 0; i < 4; i++) {
+        lengths[i] = strcspn(line, "\n");
+        line += lengths[i] + 1;
+    }
+    assert_true(lengths[0] < 200 && lengths[1] < 200); /* the heading, short */
+    assert_true(lengths[2] > LONG);                     /* the long name, whole, on its row */
+    assert_int_equal(lengths[3], lengths[1] + 2); /* two "µ", two bytes each, one column each */
+    /* the heading "benchmark" padded to 60 columns, then " rounds x iters" */
+    assert_int_equal(strspn(text + strlen("benchmark"), " "), 60 - strlen("benchmark") + 1);
+    perfbudget_free(text);
+    /* A width asked for (the suite runner's) is capped the same way. */
+    assert_int_equal(perfbudget_render_table(*state, r, 1, LONG, 1, &text), PERFBUDGET_OK);
+    assert_true(strlen(text) < 400);
+    perfbudget_free(text);
+    for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
+    free(name);
+}
+
 static void test_file_names(void **state) {
     (void)state;
     char a[128], b[128];
@@ -230,6 +263,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failed_run_and_table, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_custom_metrics, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_control_characters, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_long_name_table, context_setup, context_teardown),
         cmocka_unit_test(test_file_names),
         cmocka_unit_test(test_colour),
     };

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 #include "test_helpers.h"
 
@@ -259,8 +261,121 @@ static void test_google_benchmark_cpu_overflow(void **state) {
     perfbudget_result_free(r);
 }
 
+static void expect_in(const char *text, const char *needle) {
+    if (strstr(text, needle) == NULL) fail_msg("'%s' not in:\n%s", needle, text);
+}
+
+/* The text of the line of text that starts with prefix (up to its end), for a CSV row. */
+static const char *line_starting(const char *text, const char *prefix) {
+    for (const char *line = text; line != NULL && *line; line = strchr(line, '\n')) {
+        if (*line == '\n') line++;
+        if (strncmp(line, prefix, strlen(prefix)) == 0) return line;
+    }
+    fail_msg("no line starts with '%s' in:\n%s", prefix, text);
+    return NULL;
+}
+
+/* One rule for text from users in every text report: control characters shown as text (\x1b,
+ * \n), never raw, in Markdown, HTML, CSV and OpenMetrics, the title included; JSON escapes them
+ * as JSON does (\u001b, and DEL, C1 and bidirectional overrides too). */
+static void test_control_characters_in_reports(void **state) {
+    perfbudget_context *ctx = *state;
+    const char *hostile = "esc\x1b]0;t\x07 new\nline\xc2\x9b" "bidi\xe2\x80\xae";
+    const char *shown = "esc\\x1b]0;t\\x07 new\\nline\\u009bbidi\\u202e";
+    perfbudget_result *r[2] = {result_of(ctx, hostile, 1000, 1e6),
+                               result_of(ctx, "plain", 1000, 1e6)};
+    perfbudget_report_info info = {.title = "T\x1b[31m\x07", .commit = "c\x1b",
+                                   .baseline = "b\x1b"};
+    static const perfbudget_report_format text_formats[] = {
+        PERFBUDGET_REPORT_MARKDOWN, PERFBUDGET_REPORT_HTML, PERFBUDGET_REPORT_CSV,
+        PERFBUDGET_REPORT_OPENMETRICS};
+    for (size_t f = 0; f < 4; f++) {
+        char *out;
+        assert_int_equal(perfbudget_render_report(ctx, r, 2, text_formats[f], &info, &out),
+                         PERFBUDGET_OK);
+        assert_null(strchr(out, '\x1b'));
+        assert_null(strchr(out, '\x07'));
+        assert_null(strstr(out, "\xc2\x9b"));
+        assert_null(strstr(out, "\xe2\x80\xae"));
+        if (text_formats[f] == PERFBUDGET_REPORT_OPENMETRICS)
+            expect_in(out, "benchmark=\"esc\\\\x1b]0;t\\\\x07 new\\\\nline"
+                           "\\\\u009bbidi\\\\u202e\"");
+        else
+            expect_in(out, shown);
+        if (text_formats[f] == PERFBUDGET_REPORT_MARKDOWN) expect_in(out, "### T\\x1b[31m\\x07: ");
+        if (text_formats[f] == PERFBUDGET_REPORT_HTML) {
+            expect_in(out, "<title>T\\x1b[31m\\x07</title>");
+            expect_in(out, "<h1>T\\x1b[31m\\x07</h1>");
+        }
+        perfbudget_free(out);
+    }
+    static const perfbudget_report_format json_formats[] = {
+        PERFBUDGET_REPORT_JSON, PERFBUDGET_REPORT_GOOGLE_BENCHMARK, PERFBUDGET_REPORT_BENCHER,
+        PERFBUDGET_REPORT_PYTEST_BENCHMARK, PERFBUDGET_REPORT_CHROME_TRACE};
+    for (size_t f = 0; f < 5; f++) {
+        char *out;
+        assert_int_equal(perfbudget_render_report(ctx, r, 2, json_formats[f], &info, &out),
+                         PERFBUDGET_OK);
+        assert_null(strchr(out, '\x1b'));
+        assert_null(strstr(out, "\xc2\x9b"));
+        assert_null(strstr(out, "\xe2\x80\xae"));
+        expect_in(out, "esc\\u001B]0;t\\u0007 new\\nline\\u009Bbidi\\u202E");
+        json_error_t error;
+        json_t *root = json_loads(out, 0, &error); /* the same document to a parser */
+        assert_non_null(root);
+        json_decref(root);
+        perfbudget_free(out);
+    }
+    for (int i = 0; i < 2; i++) perfbudget_result_free(r[i]);
+}
+
+/* OWASP's rule for CSV injection: a text cell starting with =, +, -, @, tab or carriage return
+ * gets a leading ' and is quoted, so a spreadsheet shows it as text; a name that is a plain
+ * number ("-3.5") and the figures (a negative change) stay numbers. */
+static void test_csv_formulas_neutralised(void **state) {
+    perfbudget_context *ctx = *state;
+    const char *names[] = {"=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3+cmd",
+                           "@SUM(A1:A9)", "\tTab=1", "\rCR=1", "-3.5", "plain=1"};
+    enum { N = sizeof names / sizeof *names };
+    perfbudget_result *r[N];
+    for (size_t i = 0; i < N; i++) r[i] = result_of(ctx, names[i], 2000, 1e6);
+    /* plain=1 ran faster than its baseline: a negative change_pct */
+    perfbudget_result *base = result_of(ctx, "plain=1", 2500, 1e6);
+    size_t nb, nc;
+    const double *bs = perfbudget_result_samples(base, &nb);
+    const double *cs = perfbudget_result_samples(r[N - 1], &nc);
+    perfbudget_comparison c;
+    assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_add_comparison(ctx, r[N - 1], "median", PERFBUDGET_UNIT_NS,
+                                                      &c),
+                     PERFBUDGET_OK);
+    perfbudget_report_info info = {.commit = "=1+1"};
+    char *out;
+    assert_int_equal(perfbudget_render_report(ctx, r, N, PERFBUDGET_REPORT_CSV, &info, &out),
+                     PERFBUDGET_OK);
+    line_starting(out, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",median,2018,");
+    line_starting(out, "\"'+cmd|' /C calc'!A0\",median,");
+    line_starting(out, "\"'-2+3+cmd\",median,");
+    line_starting(out, "\"'@SUM(A1:A9)\",median,");
+    line_starting(out, "\"'\\tTab=1\",median,");
+    line_starting(out, "\"'\\rCR=1\",median,");
+    line_starting(out, "-3.5,median,2018,ns,latency,");
+    /* a negative change is a figure, written as a number */
+    static const char plain_row[] = "plain=1,median,2018,ns,latency,2522.5,-";
+    const char *plain = line_starting(out, plain_row);
+    assert_true(plain[sizeof plain_row - 1] >= '1' && plain[sizeof plain_row - 1] <= '2');
+    expect_in(plain, ",\"'=1+1\"\r\n"); /* the commit is text too */
+    perfbudget_free(out);
+    for (size_t i = 0; i < N; i++) perfbudget_result_free(r[i]);
+    perfbudget_result_free(base);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_control_characters_in_reports, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_csv_formulas_neutralised, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_markdown_and_csv, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_html, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_html_many_samples, context_setup, context_teardown),

@@ -321,8 +321,56 @@ static void test_text_as_one_document(void **state) {
     for (int i = 0; i < 5; i++) perfbudget_result_free(r[i]);
 }
 
+static void empty_body(perfbudget_state *s) { (void)s; }
+
+/* A name that is not UTF-8 is refused where it enters, with the offset of its first bad byte:
+ * stored, it would fail every JSON report of its run. Every entry point: a measured or
+ * imported result, a C suite's benchmark, a Python loop, a custom metric, a suite. */
+static void test_names_must_be_utf8(void **state) {
+    perfbudget_context *ctx = *state;
+    const char *bad[] = {"bad\xff", "bad\xc3(", "bad\xc0\xaf" /* overlong '/' */,
+                         "bad\xed\xa0\x80" /* a surrogate */, "bad\xf4\x90\x80\x80",
+                         "bad\xe2\x82" /* cut short */};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        perfbudget_result *r = NULL;
+        assert_int_equal(perfbudget_result_new(ctx, bad[i], NULL, 0, NULL, PERFBUDGET_RUN_OK, NULL,
+                                               &r),
+                         PERFBUDGET_EINVAL);
+        assert_null(r);
+        char expected[96];
+        snprintf(expected, sizeof expected, "is not valid UTF-8: byte 0x%02x at byte offset 3",
+                 (unsigned char)bad[i][3]);
+        if (strstr(perfbudget_errmsg(ctx), expected) == NULL)
+            fail_msg("'%s' not in '%s'", expected, perfbudget_errmsg(ctx));
+        assert_null(strchr(perfbudget_errmsg(ctx), '\xff')); /* the message itself is text */
+    }
+    assert_non_null(strstr(perfbudget_errmsg(ctx), "benchmark name 'bad\\xe2\\x82'"));
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_result_new(ctx, "µs \xe2\x80\xae ok \xf0\x9f\x98\x80", NULL, 0,
+                                           NULL, PERFBUDGET_RUN_OK, NULL, &r),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_add_metric(ctx, r, "hits\xff", 1, "", 0), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(ctx), "metric name 'hits\\xff'"));
+    /* a message (a command's output, cut at any byte) is kept as UTF-8, not refused */
+    perfbudget_result_set_status(r, PERFBUDGET_RUN_FAILED, "died: \xff\x1b");
+    assert_string_equal(perfbudget_result_message(r), "died: \\xff\x1b");
+    perfbudget_result_free(r);
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(ctx, "suite\xff", &suite), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_suite_new(ctx, "suite", &suite), PERFBUDGET_OK);
+    perfbudget_benchmark_def def = {.name = "b\x80", .run = empty_body};
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(ctx), "byte 0x80 at byte offset 1"));
+    assert_int_equal(perfbudget_suite_count(suite), 0);
+    perfbudget_suite_free(suite);
+    perfbudget_sampler *sampler = NULL;
+    assert_int_equal(perfbudget_sampler_new(ctx, "loop\xfe", NULL, &sampler), PERFBUDGET_EINVAL);
+    assert_null(sampler);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_names_must_be_utf8, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_write_and_read_back, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
                                         context_teardown),

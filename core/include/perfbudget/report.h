@@ -32,9 +32,19 @@ PERFBUDGET_API void perfbudget_free(void *p);
 PERFBUDGET_API char *perfbudget_format_comparison(const perfbudget_comparison *c,
                                                   perfbudget_unit unit, char *buf, size_t size);
 
+/** text as perfbudget shows it on a terminal and in its text reports (Markdown, CSV, HTML,
+ *  OpenMetrics): control characters, DEL, the C1 controls (U+0080-U+009F), the line
+ *  separators and the bidirectional overrides escaped as \n, \t, \x1b, \u009b, \u202e, and
+ *  bytes that are not UTF-8 as \xff. For a front end that prints names itself.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns a new string in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_printable(perfbudget_context *ctx, const char *text, char **out);
+
 /** An aligned table of results, one row each: rounds x iterations, median, p95, p99, MAD (as a
  *  percentage of the median), CPU, peak memory, instructions per iteration; failed or skipped
- *  runs show their reason. name_width 0 fits the longest name; header adds the heading line.
+ *  runs show their reason. name_width 0 fits the longest name, up to 60 columns (a longer
+ *  name overflows its own row only); header adds the heading line. Names and messages are
+ *  shown with control characters escaped (\x1b, \n, ...).
  *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
