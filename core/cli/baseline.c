@@ -16,6 +16,7 @@ static void usage(FILE *out) {
             "usage: perfbudget baseline save NAME [--run ID]   name a run (default: the latest)\n"
             "       perfbudget baseline list\n"
             "       perfbudget baseline export NAME FILE      a JSON file a repository can commit\n"
+            "                 (- for standard output)\n"
             "       perfbudget baseline import FILE [--name NAME]\n"
             "                 a file from export, a perfbudget result file or a pytest-benchmark\n"
             "                 JSON file; NAME defaults to the file's base name\n"
@@ -69,16 +70,18 @@ static int export_baseline(perfbudget_context *ctx, perfbudget_history *history,
     char *text = NULL;
     int code = export_text(ctx, &run, name, results, count, &text);
     perfbudget_results_free(results, count);
-    if (code == PERFBUDGET_OK) code = perfbudget__write_file_atomic(ctx, file, text, strlen(text));
+    if (code == PERFBUDGET_OK) code = perfbudget_output_write(ctx, file, text, strlen(text));
     free(text);
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
     char shown_name[256], shown_file[4096];
-    printf("baseline '%s' (run %lld, %zu benchmarks) exported to %s\n",
-           perfbudget__shown(name, shown_name, sizeof shown_name), (long long)run_id, count,
-           perfbudget__shown(file, shown_file, sizeof shown_file));
+    /* With - the file is standard output, which must hold the JSON alone. */
+    fprintf(strcmp(file, "-") == 0 ? stderr : stdout,
+            "baseline '%s' (run %lld, %zu benchmarks) exported to %s\n",
+            perfbudget__shown(name, shown_name, sizeof shown_name), (long long)run_id, count,
+            perfbudget__shown(file, shown_file, sizeof shown_file));
     return 0;
 }
 
@@ -151,10 +154,11 @@ int perfbudget_cli_baseline(int argc, char **argv) {
     long long run = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int option = arg[0] == '-' && arg[1] != '\0'; /* "-" alone: standard output */
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (arg[0] == '-' && value == NULL) {
+        } else if (option && value == NULL) {
             fprintf(stderr, "perfbudget baseline: %s needs a value\n", arg);
             return 2;
         } else if (strcmp(arg, "--history") == 0) {
@@ -170,7 +174,7 @@ int perfbudget_cli_baseline(int argc, char **argv) {
                 return 2;
             }
             run = (long long)number;
-        } else if (arg[0] == '-' || positionals == 3) {
+        } else if (option || positionals == 3) {
             fprintf(stderr, "perfbudget baseline: unexpected argument '%s' (see --help)\n", arg);
             return 2;
         } else {
@@ -191,7 +195,8 @@ int perfbudget_cli_baseline(int argc, char **argv) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_history *history =
-        cli_open_history(ctx, "perfbudget baseline", history_option, budget_path);
+        cli_open_history(ctx, "perfbudget baseline", history_option, budget_path,
+                         strcmp(action, "list") == 0 || strcmp(action, "export") == 0);
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "save") == 0) {
         if (perfbudget_history_save_baseline(history, positional[1], run) != PERFBUDGET_OK) {

@@ -40,10 +40,12 @@ void cli_common_release(cli_common *c);
 /* Judge and print every result, write --json; the exit code. */
 int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
                  size_t count, const char *suite);
-/* The history a command reads: --history, else $PERFBUDGET_HISTORY, else the settings.history
- * of --budget or ./perfbudget.yml, else .perfbudget/history.sqlite; NULL after printing why. */
+/* The history a command uses: --history, else $PERFBUDGET_HISTORY, else the settings.history
+ * of --budget or ./perfbudget.yml, else .perfbudget/history.sqlite; NULL after printing why.
+ * read_only: the command only reads it (perfbudget_history_open_read_only()). */
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
-                                     const char *history_option, const char *budget_path);
+                                     const char *history_option, const char *budget_path,
+                                     int read_only);
 
 /* A duration option ("30s", "500ms"; a bare number is seconds); 0 on success. */
 int cli_parse_time(const char *text, uint64_t *out);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -38,6 +39,10 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
             fprintf(stderr, "perfbudget: invalid threshold '%s' (a percentage such as 5)\n", value);
             return -1;
         }
+    } else if (slot == &c->history_option && value[0] == '\0') {
+        /* SQLite would take it for its temporary database: every run lost. */
+        fprintf(stderr, "perfbudget: --history needs a file name, not an empty one\n");
+        return -1;
     } else {
         *slot = value;
     }
@@ -113,17 +118,21 @@ int cli_parse_count(const char *text, uint64_t max, uint64_t *out) {
 }
 
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
-                                     const char *history_option, const char *budget_path) {
+                                     const char *history_option, const char *budget_path,
+                                     int read_only) {
     perfbudget_budget *budget = NULL;
-    FILE *probe = budget_path == NULL ? fopen("perfbudget.yml", "r") : NULL;
-    if (probe != NULL) fclose(probe), budget_path = "perfbudget.yml";
-    if (history_option == NULL && getenv("PERFBUDGET_HISTORY") == NULL && budget_path != NULL &&
-        (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
+    /* Not opened to probe: opening a FIFO would wait; the budget loader refuses one. */
+    if (budget_path == NULL && access("perfbudget.yml", F_OK) == 0) budget_path = "perfbudget.yml";
+    const char *from_environment = getenv("PERFBUDGET_HISTORY");
+    if (history_option == NULL && (from_environment == NULL || from_environment[0] == '\0') &&
+        budget_path != NULL && (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
         return NULL;
     const char *path = perfbudget__history_path(history_option, budget);
     if (path == NULL) path = ".perfbudget/history.sqlite";
     perfbudget_history *history = NULL;
-    if (perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
+    int status = read_only ? perfbudget_history_open_read_only(ctx, path, &history)
+                           : perfbudget_history_open(ctx, path, &history);
+    if (status != PERFBUDGET_OK)
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
     perfbudget_budget_free(budget);
     return history;

@@ -312,7 +312,7 @@ static int write_json(perfbudget_context *ctx, const options *o, const char *gra
     json_object_set_new(root, "benchmarks", json_incref(list));
     char *text = perfbudget__json_shown(json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)));
     json_decref(root);
-    int code = text ? perfbudget__write_file_atomic(ctx, o->json_path, text, strlen(text))
+    int code = text ? perfbudget_output_write(ctx, o->json_path, text, strlen(text))
                     : PERFBUDGET_ENOMEM;
     free(text);
     if (code != PERFBUDGET_OK) {

@@ -212,7 +212,8 @@ int perfbudget_cli_history(int argc, char **argv) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_history *history =
-        cli_open_history(ctx, "perfbudget history", o.history_option, o.budget_path);
+        cli_open_history(ctx, "perfbudget history", o.history_option, o.budget_path,
+                         strcmp(action, "prune") != 0);
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "runs") == 0) {
         exit_code = list_runs(ctx, history, o.last);

@@ -108,7 +108,7 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_run_record record = {0};
     int exit_code = 0;
     if (input == NULL || baseline != NULL)
-        history = cli_open_history(ctx, "perfbudget report", history_option, budget_path);
+        history = cli_open_history(ctx, "perfbudget report", history_option, budget_path, 1);
     if (input != NULL) {
         if (perfbudget_results_load_json(ctx, input, &results, &count) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
@@ -177,7 +177,7 @@ int perfbudget_cli_report(int argc, char **argv) {
     if (exit_code == 0 && output != NULL) {
         /* Atomically, as every perfbudget write: a failed or concurrent write never leaves
          * half a report. */
-        if (perfbudget__write_file_atomic(ctx, output, text, strlen(text)) != PERFBUDGET_OK) {
+        if (perfbudget_output_write(ctx, output, text, strlen(text)) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         }

@@ -129,8 +129,12 @@ int perfbudget_cli_run(int argc, char **argv) {
      * records the old address space's high-water mark), so perfbudget's own footprint must be
      * the same in every run: SQLite is loaded before measuring whenever a history is known. */
     perfbudget_history *resident = NULL;
-    if (exit_code == 0 && common.history != NULL)
-        perfbudget_history_open(NULL, common.history, &resident);
+    /* A history that can never be one (a device, a directory) is refused before measuring. */
+    if (exit_code == 0 && common.history != NULL &&
+        perfbudget_history_open(ctx, common.history, &resident) == PERFBUDGET_EINVAL) {
+        fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
     /* The budget file's rounds and warm-up count apply unless given here. */
     perfbudget_effective_budget effective;
     if (exit_code == 0 && common.budget != NULL &&

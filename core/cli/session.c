@@ -69,13 +69,13 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
     }
     perfbudget_report_info info = {.title = "perfbudget (ctest)"};
     if (format == PERFBUDGET_REPORT_HTML && history_path != NULL &&
-        perfbudget_history_open(ctx, history_path, &info.history) != PERFBUDGET_OK)
+        perfbudget_history_open_read_only(ctx, history_path, &info.history) != PERFBUDGET_OK)
         info.history = NULL; /* the report, without trends */
     char *text = NULL;
     int rc = perfbudget_render_report(ctx, all, count, format, &info, &text);
     perfbudget_history_close(info.history);
     if (rc != PERFBUDGET_OK ||
-        perfbudget__write_file_atomic(ctx, path, text, strlen(text)) != PERFBUDGET_OK) {
+        perfbudget_output_write(ctx, path, text, strlen(text)) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
         perfbudget_free(text);
         return 2;

@@ -3,10 +3,13 @@
  * every problem with its position, into an immutable perfbudget_budget. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "budget_internal.h"
 
@@ -695,7 +698,17 @@ static void on_history(checker *c, const perfbudget__node *key, const perfbudget
                        void *target) {
     (void)key;
     (void)target;
-    if ((value = scalar(c, value, "history")) != NULL) c->budget->history_setting = value->text;
+    if ((value = scalar(c, value, "history")) == NULL) return;
+    /* An empty path would be SQLite's temporary database: every run lost, silently. */
+    size_t length = strlen(value->text);
+    if (length == 0)
+        REPORT_AT(c, value, "history is empty; give a file such as .perfbudget/history.sqlite, or "
+                            "leave the key out");
+    else if (value->text[length - 1] == '/')
+        REPORT_AT(c, value, "history '%s' names a directory; give a file in it, such as "
+                            "%shistory.sqlite", value->text, value->text);
+    else
+        c->budget->history_setting = value->text;
 }
 
 static const key_def settings_keys[] = {{"history", on_history}};
@@ -901,10 +914,30 @@ int perfbudget_budget_load(perfbudget_context *ctx, const char *path, perfbudget
     if (path == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
     *out = NULL;
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
+    /* O_NONBLOCK: opening a FIFO would wait for a writer, forever; only a regular file is read. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return perfbudget__fail(ctx, PERFBUDGET_EIO, "%s: cannot open: %s", path,
                                 strerror(errno));
+    struct stat info;
+    int error = fstat(fd, &info) != 0 ? errno : 0;
+    if (error != 0 || !S_ISREG(info.st_mode)) {
+        close(fd);
+        if (error != 0)
+            return perfbudget__fail(ctx, PERFBUDGET_EIO, "%s: cannot open: %s", path,
+                                    strerror(error));
+        return perfbudget__fail(ctx, PERFBUDGET_EIO,
+                                "%s: not a regular file (%s); a budget file is a regular file",
+                                path, S_ISDIR(info.st_mode)    ? "a directory"
+                                      : S_ISFIFO(info.st_mode) ? "a FIFO"
+                                      : S_ISCHR(info.st_mode)  ? "a character device"
+                                                               : "a special file");
+    }
+    FILE *file = fdopen(fd, "rb");
+    if (file == NULL) {
+        close(fd);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
+    }
     char *text = malloc(MAX_FILE_SIZE + 1);
     size_t size = text ? fread(text, 1, MAX_FILE_SIZE + 1, file) : 0;
     int read_error = ferror(file);

@@ -108,7 +108,13 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
         return 2;
     }
     perfbudget_history *history;
-    if (perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK) {
+    int status = perfbudget_history_open_read_only(ctx, history_path, &history);
+    if (status == PERFBUDGET_ENOTFOUND && strcmp(spec, "latest") == 0) {
+        printf("baseline: none yet (no history at %s); this run will be the first\n",
+               history_path);
+        return 0;
+    }
+    if (status != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return 2;
     }
@@ -300,7 +306,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
     perfbudget_git_info git;
     perfbudget_history *history = NULL;
     if (judging.regression && o->history_path != NULL &&
-        perfbudget_history_open(NULL, o->history_path, &history) == PERFBUDGET_OK) {
+        perfbudget_history_open_read_only(NULL, o->history_path, &history) == PERFBUDGET_OK) {
         perfbudget_git_describe(NULL, ".", &git);
         judging.history = history;
         judging.environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);

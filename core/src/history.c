@@ -23,6 +23,7 @@ struct perfbudget_history {
     char *path;
     int busy_timeout_ms;
     int read_only_errno; /* why the history could only be opened for reading; 0: writable */
+    int reader;          /* opened with perfbudget_history_open_read_only() */
 };
 
 enum { DEFAULT_BUSY_TIMEOUT_MS = 30000 };
@@ -89,8 +90,7 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 /* Why path cannot be written (errno), or 0: the file's own permission when it exists, then
  * its directory's, where SQLite keeps the -wal and -shm files beside it. Names the cause that
  * SQLite only reports as "unable to open". */
-static int unwritable(const char *path) {
-    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) return errno;
+static int directory_unwritable(const char *path) {
     size_t length = strlen(path);
     char *directory = malloc(length + 2);
     if (directory == NULL) return 0;
@@ -102,6 +102,11 @@ static int unwritable(const char *path) {
     int error = access(directory, W_OK) == 0 ? 0 : errno;
     free(directory);
     return error;
+}
+
+static int unwritable(const char *path) {
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) return errno;
+    return directory_unwritable(path);
 }
 
 /* The message says what the user can act on: locked (by whom it cannot know, so how long it
@@ -135,6 +140,10 @@ static int db_fail(perfbudget_history *h, const char *what) {
                                 "%s); left unchanged: move it aside to start a new one",
                                 h->path, detail, what);
     case SQLITE_READONLY: {
+        if (h->reader)
+            return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                    "history %s: %s: it was opened for reading only", h->path,
+                                    what);
         int cause = h->read_only_errno ? h->read_only_errno : unwritable(h->path);
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: it is read-only (%s)",
                                 h->path, what, cause ? strerror(cause) : detail);
@@ -270,24 +279,25 @@ static int check_ours(perfbudget_history *h) {
     return version == 0 && objects > 0 ? foreign_database(h, objects) : PERFBUDGET_OK;
 }
 
-/* "file:" URI of path with immutable=1, for a file nothing can change (read-only file system,
- * immutable attribute): SQLite then reads a WAL database without creating its -shm file. */
-static char *immutable_uri(const char *path) {
+/* "file:" URI of path with a query (mode=ro, immutable=1), percent-encoded as SQLite's URI
+ * rules want; a new string. */
+static char *file_uri(const char *path, const char *query) {
     static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-~";
     size_t length = strlen(path);
-    char *uri = malloc(3 * length + sizeof "file:?immutable=1");
+    char *uri = malloc(3 * length + strlen(query) + sizeof "file:?");
     if (uri == NULL) return NULL;
     char *out = uri + sprintf(uri, "file:");
     for (const unsigned char *p = (const unsigned char *)path; *p; p++)
         out += strchr(safe, *p) != NULL ? sprintf(out, "%c", *p) : sprintf(out, "%%%02X", *p);
-    strcpy(out, "?immutable=1");
+    sprintf(out, "?%s", query);
     return uri;
 }
 
-static int connect_database(perfbudget_history *h, int flags) {
+/* query: NULL to open the path itself, else the URI query to open it with. */
+static int connect_database(perfbudget_history *h, int flags, const char *query) {
     char *uri = NULL;
-    if (h->read_only_errno == EROFS || h->read_only_errno == EPERM) {
-        if ((uri = immutable_uri(h->path)) == NULL)
+    if (query != NULL) {
+        if ((uri = file_uri(h->path, query)) == NULL)
             return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history %s: out of memory",
                                     h->path);
         flags |= SQLITE_OPEN_URI;
@@ -296,9 +306,10 @@ static int connect_database(perfbudget_history *h, int flags) {
     free(uri);
     if (status == SQLITE_OK) sqlite3_busy_timeout(h->db, h->busy_timeout_ms);
     int code = status == SQLITE_OK ? check_ours(h) : PERFBUDGET_OK;
-    /* WAL: readers never block the writer and never see half a transaction. A read-only
-     * connection cannot switch modes and needs not: the file says WAL already. */
-    if (status == SQLITE_OK && code == PERFBUDGET_OK && (flags & SQLITE_OPEN_READWRITE))
+    /* WAL: readers never block the writer and never see half a transaction. A reader needs
+     * not switch modes: the file says WAL already. */
+    if (status == SQLITE_OK && code == PERFBUDGET_OK && (flags & SQLITE_OPEN_READWRITE) &&
+        !h->reader)
         status = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     if (status == SQLITE_OK && code == PERFBUDGET_OK)
         status = sqlite3_exec(h->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
@@ -307,6 +318,11 @@ static int connect_database(perfbudget_history *h, int flags) {
                              : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM,
                                                 "history %s: out of memory", h->path);
     if (code == PERFBUDGET_OK) code = migrate(h);
+    /* A reader that may write (so that SQLite removes its -wal and -shm on closing) still
+     * writes nothing. */
+    if (code == PERFBUDGET_OK && h->reader && (flags & SQLITE_OPEN_READWRITE) &&
+        sqlite3_exec(h->db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK)
+        code = db_fail(h, "opening");
     if (code != PERFBUDGET_OK) {
         sqlite3_close(h->db);
         h->db = NULL;
@@ -314,10 +330,72 @@ static int connect_database(perfbudget_history *h, int flags) {
     return code;
 }
 
-int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
-    if (path == NULL || out == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open: NULL argument");
-    *out = NULL;
+/* Nothing but root can change the file: a read-only file system or an immutable file
+ * (cause), or no write permission for anyone. */
+static int unchangeable(const char *path, int cause) {
+    struct stat info;
+    return cause == EROFS || cause == EPERM ||
+           (stat(path, &info) == 0 && (info.st_mode & 0222) == 0);
+}
+
+/* Opens h->path, which exists, for reading, creating no file that would outlive the
+ * connection. SQLite reads a WAL database through its -wal and -shm files: a connection that
+ * can write removes them when it closes, a read-only one (mode=ro) leaves those it created,
+ * and where they can be neither found nor created, only immutable=1 reads the file, which is
+ * safe only while nothing writes it. */
+static int connect_reader(perfbudget_history *h) {
+    int cause = unwritable(h->path);
+    if (cause == 0) return connect_database(h, SQLITE_OPEN_READWRITE, NULL);
+    h->read_only_errno = cause;
+    size_t length = strlen(h->path);
+    char *wal = malloc(length + sizeof "-wal");
+    if (wal == NULL)
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history %s: out of memory", h->path);
+    snprintf(wal, length + sizeof "-wal", "%s-wal", h->path);
+    int have_wal = access(wal, F_OK) == 0;
+    free(wal);
+    /* Without a -wal file every committed run is in the file itself. */
+    if (!have_wal && unchangeable(h->path, cause))
+        return connect_database(h, SQLITE_OPEN_READONLY, "immutable=1");
+    int code = connect_database(h, SQLITE_OPEN_READONLY, "mode=ro");
+    if (code != PERFBUDGET_OK && !have_wal && directory_unwritable(h->path) != 0)
+        code = perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                                "history %s: it is read-only (%s), and SQLite cannot read it "
+                                "without creating %s-shm beside it; make it read-only for "
+                                "everyone (chmod a-w), or copy it somewhere writable",
+                                h->path, strerror(cause), h->path);
+    return code;
+}
+
+/* A history is a regular file or a new path: SQLite would put its -journal beside a device
+ * or a FIFO, and an empty path is its private temporary database, lost on closing. *exists
+ * says whether the file is there. */
+static int check_path(perfbudget_context *ctx, const char *path, int *exists) {
+    *exists = 0;
+    if (path[0] == '\0')
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "the history path is empty (--history '', or settings.history "
+                                "\"\"); give a file, such as .perfbudget/history.sqlite");
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        if (errno == ENOENT) return PERFBUDGET_OK;
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: %s", path, strerror(errno));
+    }
+    *exists = 1;
+    if (S_ISREG(info.st_mode)) return PERFBUDGET_OK;
+    const char *kind = S_ISDIR(info.st_mode)    ? "a directory"
+                       : S_ISCHR(info.st_mode)  ? "a character device"
+                       : S_ISBLK(info.st_mode)  ? "a block device"
+                       : S_ISFIFO(info.st_mode) ? "a FIFO"
+                       : S_ISSOCK(info.st_mode) ? "a socket"
+                                                : "not a regular file";
+    return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                            "history %s is %s; a history is a regular file or a new path (left "
+                            "unchanged)",
+                            path, kind);
+}
+
+static int new_history(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
     int timeout;
     if (busy_timeout(ctx, &timeout) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     perfbudget_history *h = calloc(1, sizeof *h);
@@ -328,14 +406,25 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
     memcpy(h->path, path, strlen(path) + 1);
     h->ctx = ctx;
     h->busy_timeout_ms = timeout;
+    *out = h;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
+    if (path == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open: NULL argument");
+    *out = NULL;
+    int exists, code = check_path(ctx, path, &exists);
+    if (code != PERFBUDGET_OK) return code;
+    perfbudget_history *h = NULL;
+    if ((code = new_history(ctx, path, &h)) != PERFBUDGET_OK) return code;
     if (make_parent_directories(path) != 0) {
         int error = errno;
-        free(h->path);
-        free(h);
+        perfbudget_history_close(h);
         return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create its directory: %s",
                                 path, strerror(error));
     }
-    int code = connect_database(h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    code = connect_database(h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     int error = code == PERFBUDGET_OK ? 0 : unwritable(path);
     if (error != 0 && access(path, F_OK) != 0) {
         code = perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create it: %s", path,
@@ -343,18 +432,31 @@ int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudge
     } else if (error != 0) {
         /* A read-only file or file system (a mounted checkout, an archived CI workspace) still
          * serves reports and trends; writing fails later, saying why. */
-        sqlite3_close(h->db);
-        h->db = NULL;
-        h->read_only_errno = error;
-        code = connect_database(h, SQLITE_OPEN_READONLY);
-        /* Where something may still write it (permissions, not a read-only file system),
-         * SQLite reads a WAL database only through its -shm file, which it cannot create. */
-        if (code != PERFBUDGET_OK && error != EROFS && error != EPERM)
-            code = perfbudget__fail(ctx, PERFBUDGET_EIO,
-                                    "history %s: it is read-only (%s), and SQLite cannot read it "
-                                    "without creating %s-shm beside it",
-                                    path, strerror(error), path);
+        code = connect_reader(h);
     }
+    if (code != PERFBUDGET_OK) {
+        perfbudget_history_close(h);
+        return code;
+    }
+    *out = h;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_history_open_read_only(perfbudget_context *ctx, const char *path,
+                                      perfbudget_history **out) {
+    if (path == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open_read_only: NULL argument");
+    *out = NULL;
+    int exists, code = check_path(ctx, path, &exists);
+    if (code != PERFBUDGET_OK) return code;
+    if (!exists)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOTFOUND,
+                                "history %s does not exist (no run has been recorded there)",
+                                path);
+    perfbudget_history *h = NULL;
+    if ((code = new_history(ctx, path, &h)) != PERFBUDGET_OK) return code;
+    h->reader = 1;
+    code = connect_reader(h);
     if (code != PERFBUDGET_OK) {
         perfbudget_history_close(h);
         return code;

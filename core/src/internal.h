@@ -139,10 +139,6 @@ int perfbudget__history_run_levels(perfbudget_history *history, const char *name
                                    const char *identity, const char *environment,
                                    const char *branch, int64_t up_to, size_t last,
                                    perfbudget__run_level **out, size_t *count);
-/* atomic_file.c: write data to path through a temporary file in the same directory, fsync and
- * rename, so readers see the old file or the new one, never half of one. */
-int perfbudget__write_file_atomic(perfbudget_context *ctx, const char *path, const char *data,
-                                  size_t size);
 
 /* environment.c: what a result records about the machine; a jansson object (json_t *). */
 struct json_t;

@@ -285,7 +285,7 @@ int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
     char *text;
     int status = perfbudget__results_json_text(ctx, suite_name, results, count, &text);
     if (status != PERFBUDGET_OK) return status;
-    status = perfbudget__write_file_atomic(ctx, path, text, strlen(text));
+    status = perfbudget_output_write(ctx, path, text, strlen(text));
     free(text);
     return status;
 }

@@ -151,6 +151,11 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--baseline") == 0) {
             o->baseline_path = value;
         } else if (strcmp(arg, "--history") == 0) {
+            /* SQLite would take an empty path for its temporary database: every run lost. */
+            if (value[0] == '\0') {
+                fprintf(stderr, "%s: --history needs a file name, not an empty one\n", argv[0]);
+                return 2;
+            }
             o->history_path = value;
         } else if (strcmp(arg, "--session") == 0) {
             o->session_dir = value;
@@ -490,8 +495,12 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
      * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
      * whether this run compares with a baseline or not. */
     perfbudget_history *resident = NULL;
-    if (exit_code == 0 && !o.list && o.history_path != NULL)
-        perfbudget_history_open(NULL, o.history_path, &resident);
+    /* A history that can never be one (a device, a directory, "") is refused before measuring. */
+    if (exit_code == 0 && !o.list && o.history_path != NULL &&
+        perfbudget_history_open(ctx, o.history_path, &resident) == PERFBUDGET_EINVAL) {
+        fprintf(stderr, "%s: %s\n", argv[0], perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
             if (selected(&o, defs[i].name)) {

@@ -1032,6 +1032,14 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
         lib.perfbudget_free(out[0])
 
 
+
+def write_output(path: PathLike, text: str) -> None:
+    """Write text to path by the core's output rule (perfbudget/output.h): a regular file or a
+    new path atomically, a character device or a FIFO in place, anything else refused."""
+    context = _context()
+    data = text.encode("utf-8")
+    context.check(lib.perfbudget_output_write(context.handle, _bytes(fspath(path)), data, len(data)))
+
 _REPORT_FORMAT_NAMES = {
     lib.PERFBUDGET_REPORT_MARKDOWN: "md", lib.PERFBUDGET_REPORT_CSV: "csv",
     lib.PERFBUDGET_REPORT_JSON: "json", lib.PERFBUDGET_REPORT_HTML: "html",
@@ -1081,11 +1089,14 @@ def environment_fingerprint(toolchain: Optional[str] = None) -> str:
 class History:
     """The SQLite history of runs and baselines (docs/history.md)."""
 
-    def __init__(self, path: PathLike) -> None:
+    def __init__(self, path: PathLike, read_only: bool = False) -> None:
+        """read_only: open an existing history for reading only, creating no file beside it
+        (perfbudget_history_open_read_only); else open or create it for writing."""
         self._context = _context()
         self.path = fspath(path)
         out = ffi.new("perfbudget_history **")
-        self._context.check(lib.perfbudget_history_open(self._context.handle, _bytes(self.path), out))
+        opener = lib.perfbudget_history_open_read_only if read_only else lib.perfbudget_history_open
+        self._context.check(opener(self._context.handle, _bytes(self.path), out))
         self._handle = ffi.gc(out[0], lib.perfbudget_history_close)
 
     def add_run(self, results: Sequence[Result], source: str, environment: str,

@@ -123,8 +123,11 @@ class RunHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.session.collect(report)
 
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.session.finish()
+        if self.session.output_failed and session.exitstatus in (pytest.ExitCode.OK,
+                                                                 pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         self.session.terminal_summary(terminalreporter)

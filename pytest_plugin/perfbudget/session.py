@@ -44,6 +44,7 @@ from perfbudget._core import (
     result_file_name,
     run_options,
     summarize,
+    write_output,
 )
 from perfbudget.baseline import SpooledBaseline
 from perfbudget.fixture import Measurement, Perf
@@ -64,17 +65,6 @@ class PerformanceWarning(UserWarning):
 
 def perf_session(config: pytest.Config) -> "PerfSession":
     return config.stash[SESSION_KEY]
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it (os.umask would change it for every thread
-    for a moment); 0o022 where /proc does not say."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    return 0o022
 
 
 def _source_identity(function: Any) -> str:
@@ -218,14 +208,18 @@ class PerfSession:
         # compare perfbudget with itself: SQLite is loaded before measuring, in every run.
         self._resident_history: Optional[History] = None
         if not self.settings["disable"]:
-            with contextlib.suppress(PerfbudgetError):
+            try:
                 self._resident_history = History(self.history_path)
+            except PerfbudgetError as error:
+                if error.name == "EINVAL":  # never a history (a device, a directory): say so now
+                    raise pytest.UsageError(f"cannot use the history: {error}") from None
         if self.settings.regression and not self.settings["disable"] and not self.child_output:
             self._load_baseline()
         self.records: dict[str, dict[str, Any]] = {}
         self.order: dict[str, int] = {}  # node id -> position in the collection, for the summary
         self.results: list[tuple[dict[str, Any], Result]] = []
         self.notes: list[str] = []
+        self.output_failed = False  # --perf-json or --perf-report could not be written
 
     # ---- set-up ----
 
@@ -279,9 +273,9 @@ class PerfSession:
             return Path(self.budget.history_path)
         return self.state_dir / "history.sqlite"
 
-    def _open_history(self) -> History:
+    def _open_history(self, read_only: bool = False) -> History:
         try:
-            return History(self.history_path)
+            return History(self.history_path, read_only=read_only)
         except PerfbudgetError as error:
             raise pytest.UsageError(f"cannot open the history: {error}") from None
 
@@ -302,14 +296,15 @@ class PerfSession:
                     raise pytest.UsageError(f"cannot read the baseline {candidate}: {error}") from None
                 return
         spec = "latest" if value is None else str(value)
-        history = self._open_history()
+        history = None if spec == "latest" and not self.history_path.exists() else \
+            self._open_history(read_only=True)
         git = git_describe(self.rootdir)
         branch = git["branch"] or None
         self.branch = branch
         self.baseline_from_history = True
         shown = self._shown(self.history_path)
         if spec == "latest":
-            results = history.load_latest(self.environment, branch)
+            results = history.load_latest(self.environment, branch) if history else []
             self.baseline_label = (f"the latest result of each benchmark on this environment and "
                                    f"branch {branch or '(none)'} ({shown})")
             if not results:
@@ -585,7 +580,7 @@ class PerfSession:
         note = ""
         history = None
         if settings.regression and self.baseline_from_history:
-            history = self._open_history()  # earlier runs: the spread between runs
+            history = self._open_history(read_only=True)  # earlier runs: the spread between runs
         baseline = self.baseline.load(measurement.name) if settings.regression else []
         try:
             result.conclude(budget=self.budget, budget_name=budget_name,
@@ -687,20 +682,32 @@ class PerfSession:
         results = [result for _, result in self.results]
         self._note_unused_entries()
         run_id = self._record_run(results)
+        # The core's output rule decides what a path may be (a directory is refused); a refusal
+        # is said in the summary and fails the session, after the run is safe in the history.
         if self.settings["json"] is not None:
             path = self._path("json")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Result.write_json(results, path)
-            self.notes.append(f"results written to {path}")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                Result.write_json(results, path)
+                self.notes.append(f"results written to {path}")
+            except (PerfbudgetError, OSError) as error:
+                self._output_failed(f"{self.settings.source('json')}: {error}")
         if self.settings["report"] is not None:
             path = self._path("report")
-            self._write_report(path)
-            self.notes.append(f"report written to {path}")
+            try:
+                self._write_report(path)
+                self.notes.append(f"report written to {path}")
+            except (PerfbudgetError, OSError) as error:
+                self._output_failed(f"{self.settings.source('report')}: {error}")
         if self.settings["save_baseline"] is not None and run_id is not None:
             name = str(self.settings["save_baseline"])
             self._open_history().save_baseline(name, run_id)
             self.notes.append(f"baseline '{name}' saved (run {run_id} in "
                               f"{self._shown(self.history_path)})")
+
+    def _output_failed(self, message: str) -> None:
+        self.notes.append(f"could not write {message}")
+        self.output_failed = True
 
     def _note_unused_entries(self) -> None:
         """Budget entries that judged nothing in this run: a typo must not silently disable a
@@ -750,27 +757,16 @@ class PerfSession:
         history = None
         if kind == "html":  # the HTML report draws each benchmark's trend
             with contextlib.suppress(PerfbudgetError, pytest.UsageError):
-                history = self._open_history()
+                history = self._open_history(read_only=True)
         text = render_report(results, kind,
                              title="perfbudget (pytest)", baseline=self.baseline_label or None,
                              commit=git_describe(self.rootdir)["commit"] or None,
                              created_ns=time.time_ns(),
                              baseline_results=_one_per_name(self.baseline.load_all()),
                              history=history)
-        # Atomically, as the core writes: a temporary file of this process's own (xdist workers
-        # or two sessions may write the same report), fsync, rename.
-        handle, temporary = tempfile.mkstemp(prefix=path.name + ".tmp.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, 0o666 & ~_umask())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        # The core's output rule, as for every perfbudget output: a regular file atomically
+        # (two sessions may write the same report), a device or FIFO in place, else refused.
+        write_output(path, text)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and kind == "md":
             with open(summary, "a", encoding="utf-8") as stream:

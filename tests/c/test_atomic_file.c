@@ -72,9 +72,9 @@ static void test_replace_keeps_mode(void **state) {
     snprintf(dir, sizeof dir, "%s/mode", directory);
     assert_int_equal(mkdir(dir, 0777), 0);
     snprintf(path, sizeof path, "%s/result.json", dir);
-    assert_int_equal(perfbudget__write_file_atomic(*state, path, "one", 3), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_output_write(*state, path, "one", 3), PERFBUDGET_OK);
     assert_int_equal(chmod(path, 0640), 0);
-    assert_int_equal(perfbudget__write_file_atomic(*state, path, "second", 6), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_output_write(*state, path, "second", 6), PERFBUDGET_OK);
     struct stat info;
     assert_int_equal(stat(path, &info), 0);
     assert_int_equal(info.st_mode & 0777, 0640);
@@ -86,7 +86,7 @@ static void test_replace_keeps_mode(void **state) {
     assert_int_equal(temporaries("mode"), 0);
     /* A directory that is not there: the error names the file. */
     snprintf(path, sizeof path, "%s/missing/result.json", dir);
-    assert_int_equal(perfbudget__write_file_atomic(*state, path, "x", 1), PERFBUDGET_EIO);
+    assert_int_equal(perfbudget_output_write(*state, path, "x", 1), PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), path));
     assert_non_null(strstr(perfbudget_errmsg(*state), "No such file or directory"));
 }
@@ -100,14 +100,14 @@ static void test_killed_mid_write(void **state) {
     assert_int_equal(mkdir(dir, 0777), 0);
     snprintf(path, sizeof path, "%s/baseline.json", dir);
     char *contents[2] = {content(0), content(1)};
-    assert_int_equal(perfbudget__write_file_atomic(NULL, path, contents[0], CONTENT_SIZE),
+    assert_int_equal(perfbudget_output_write(NULL, path, contents[0], CONTENT_SIZE),
                      PERFBUDGET_OK);
     int seen[2] = {0, 0};
     for (int round = 0; round < 25; round++) {
         pid_t child = fork();
         if (child == 0) {
             for (int k = 1;; k ^= 1)
-                perfbudget__write_file_atomic(NULL, path, contents[k], CONTENT_SIZE);
+                perfbudget_output_write(NULL, path, contents[k], CONTENT_SIZE);
         }
         struct timespec pause = {0, 1000000L * (1 + round * 3)}; /* 1 to 73 ms */
         nanosleep(&pause, NULL);
@@ -189,7 +189,7 @@ static void test_concurrent_writers(void **state) {
         if ((children[c] = fork()) == 0) {
             char *mine = content(c);
             for (int i = 0; i < 20; i++)
-                if (perfbudget__write_file_atomic(NULL, path, mine, CONTENT_SIZE) != PERFBUDGET_OK)
+                if (perfbudget_output_write(NULL, path, mine, CONTENT_SIZE) != PERFBUDGET_OK)
                     _exit(1);
             _exit(0);
         }

@@ -369,7 +369,8 @@ PERFBUDGET_API char *perfbudget_result_file_name(const char *name, char *buf, si
 /** Free an array of results from perfbudget_results_load_json(); NULL is a no-op. */
 PERFBUDGET_API void perfbudget_results_free(perfbudget_result **results, size_t count);
 
-/** Write results as a JSON result file (docs/formats.md), atomically (temporary file + rename).
+/** Write results as a JSON result file (docs/formats.md) by the output rule of
+ *  perfbudget_output_write(): a regular file atomically, a device or FIFO in place.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_results_write_json(perfbudget_context *ctx, const char *path,
                                                  const char *suite_name,

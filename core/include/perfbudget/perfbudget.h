@@ -14,5 +14,6 @@
 #include "perfbudget/history.h"
 #include "perfbudget/verdict.h"
 #include "perfbudget/interleave.h"
+#include "perfbudget/output.h"
 
 #endif
