@@ -296,8 +296,9 @@ class PerfSession:
                     raise pytest.UsageError(f"cannot read the baseline {candidate}: {error}") from None
                 return
         spec = "latest" if value is None else str(value)
-        history = None if spec == "latest" and not self.history_path.exists() else \
-            self._open_history(read_only=True)
+        # read-only: a history that is not there yet has no latest results, and is not created
+        history = (None if spec == "latest" and not self.history_path.exists()
+                   else self._open_history(read_only=True))
         git = git_describe(self.rootdir)
         branch = git["branch"] or None
         self.branch = branch

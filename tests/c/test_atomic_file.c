@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Atomic file replacement: a writer killed with SIGKILL at any moment, or several writing one
- * file at once, leave the old file or a whole new one, never a mix; a failed write leaves the
- * old file and no temporary behind. */
+/* The output rule (perfbudget_output_write): a writer killed with SIGKILL at any moment, or
+ * several writing one file at once, leave the old file or a whole new one, never a mix; a failed
+ * write leaves the old file and no temporary behind; a device node or a FIFO stays what it is,
+ * written in place; a directory or a socket is refused. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* mknod */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,6 +214,151 @@ static void test_concurrent_writers(void **state) {
     assert_int_equal(temporaries("concurrent"), 0);
 }
 
+/* A character device node (the same device as /dev/null) made in the test directory: written
+ * in place, it stays a device, with no temporary beside it. As root, the old writer renamed a
+ * regular file over /dev/null itself. */
+static void test_device_stays_device(void **state) {
+    char dir[300], node[320];
+    snprintf(dir, sizeof dir, "%s/device", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(node, sizeof node, "%s/null", dir);
+    if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) != 0) {
+        print_message("skipped: mknod is not permitted here (%s)\n", strerror(errno));
+        skip();
+    }
+    assert_int_equal(perfbudget_output_write(*state, node, "report\n", 7), PERFBUDGET_OK);
+    struct stat info;
+    assert_int_equal(lstat(node, &info), 0);
+    assert_true(S_ISCHR(info.st_mode));
+    assert_int_equal(info.st_rdev, makedev(1, 3));
+    assert_int_equal(temporaries("device"), 0);
+}
+
+/* A FIFO is written in place for the reader at its other end, and stays a FIFO. */
+static void test_fifo_written_in_place(void **state) {
+    (void)state;
+    char dir[300], fifo[320];
+    snprintf(dir, sizeof dir, "%s/fifo", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0666), 0);
+    pid_t writer = fork();
+    if (writer == 0) _exit(perfbudget_output_write(NULL, fifo, "through the fifo", 16));
+    int fd = open(fifo, O_RDONLY);
+    assert_true(fd >= 0);
+    char buffer[64];
+    size_t got = 0;
+    for (ssize_t n; (n = read(fd, buffer + got, sizeof buffer - got)) > 0;) got += (size_t)n;
+    close(fd);
+    int status;
+    waitpid(writer, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == PERFBUDGET_OK);
+    assert_int_equal(got, 16);
+    assert_memory_equal(buffer, "through the fifo", 16);
+    struct stat info;
+    assert_int_equal(lstat(fifo, &info), 0);
+    assert_true(S_ISFIFO(info.st_mode));
+    assert_int_equal(temporaries("fifo"), 0);
+}
+
+/* A directory or a socket is refused with a message naming it, and left as it was; so is an
+ * empty path. */
+static void test_refuses_directory_and_socket(void **state) {
+    char dir[300], socket_path[320];
+    snprintf(dir, sizeof dir, "%s/refused", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    assert_int_equal(perfbudget_output_write(*state, dir, "x", 1), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), dir));
+    assert_non_null(strstr(perfbudget_errmsg(*state), "is a directory"));
+    struct stat info;
+    assert_int_equal(lstat(dir, &info), 0);
+    assert_true(S_ISDIR(info.st_mode));
+    assert_int_equal(temporaries("refused"), 0);
+    assert_int_equal(temporaries(""), 0);
+
+    snprintf(socket_path, sizeof socket_path, "%s/socket", dir);
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    assert_true(strlen(socket_path) < sizeof address.sun_path);
+    memcpy(address.sun_path, socket_path, strlen(socket_path) + 1);
+    int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof address), 0);
+    assert_int_equal(perfbudget_output_write(*state, socket_path, "x", 1), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "is a socket"));
+    assert_int_equal(lstat(socket_path, &info), 0);
+    assert_true(S_ISSOCK(info.st_mode));
+    close(listener);
+
+    assert_int_equal(perfbudget_output_write(*state, "", "x", 1), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "empty path"));
+}
+
+/* A symbolic link is followed: its target is replaced atomically and the link stays a link; a
+ * link to a file not there yet creates that file. */
+static void test_symlink_target_replaced(void **state) {
+    char dir[300], target[320], link_path[320], dangling[320], created[320];
+    snprintf(dir, sizeof dir, "%s/links", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(target, sizeof target, "%s/real.md", dir);
+    snprintf(link_path, sizeof link_path, "%s/link.md", dir);
+    assert_int_equal(perfbudget_output_write(*state, target, "old", 3), PERFBUDGET_OK);
+    assert_int_equal(symlink("real.md", link_path), 0);
+    assert_int_equal(perfbudget_output_write(*state, link_path, "new!", 4), PERFBUDGET_OK);
+    struct stat info;
+    assert_int_equal(lstat(link_path, &info), 0);
+    assert_true(S_ISLNK(info.st_mode));
+    size_t size;
+    char *data = slurp(target, &size);
+    assert_int_equal(size, 4);
+    assert_memory_equal(data, "new!", 4);
+    free(data);
+
+    snprintf(dangling, sizeof dangling, "%s/dangling.md", dir);
+    snprintf(created, sizeof created, "%s/made.md", dir);
+    assert_int_equal(symlink("made.md", dangling), 0);
+    assert_int_equal(perfbudget_output_write(*state, dangling, "made", 4), PERFBUDGET_OK);
+    assert_int_equal(lstat(dangling, &info), 0);
+    assert_true(S_ISLNK(info.st_mode));
+    assert_int_equal(stat(created, &info), 0);
+    assert_int_equal(info.st_size, 4);
+    assert_int_equal(temporaries("links"), 0);
+}
+
+/* "-" is standard output; /dev/stdout redirected to a log appends to it, as the process's own
+ * output would: the log keeps its inode and its old lines. */
+static void test_standard_output(void **state) {
+    (void)state;
+    char log[320];
+    snprintf(log, sizeof log, "%s/stdout.log", directory);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "old\n", 4), 4);
+    close(fd);
+    struct stat before;
+    assert_int_equal(stat(log, &before), 0);
+    const char *paths[] = {"-", "/dev/stdout"};
+    fflush(stdout); /* or the child's "-" would write cmocka's pending output too */
+    for (int k = 0; k < 2; k++) {
+        pid_t child = fork();
+        if (child == 0) {
+            int out = open(log, O_WRONLY | O_APPEND);
+            if (out < 0 || dup2(out, STDOUT_FILENO) < 0) _exit(100);
+            _exit(perfbudget_output_write(NULL, paths[k], k == 0 ? "dash\n" : "link\n", 5));
+        }
+        int status;
+        waitpid(child, &status, 0);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), PERFBUDGET_OK);
+    }
+    size_t size;
+    char *data = slurp(log, &size);
+    assert_int_equal(size, 14);
+    assert_memory_equal(data, "old\ndash\nlink\n", 14);
+    free(data);
+    struct stat after;
+    assert_int_equal(stat(log, &after), 0);
+    assert_int_equal(after.st_ino, before.st_ino);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_replace_keeps_mode, context_setup, context_teardown),
@@ -214,6 +366,14 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_killed_result_writer, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_device_stays_device, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_written_in_place, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_directory_and_socket, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_target_replaced, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_standard_output, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

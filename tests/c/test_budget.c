@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Budget files: resolution of the budget for a benchmark, and evaluation of limits. */
+/* Budget files: resolution of the budget for a benchmark, and evaluation of limits; files and
+ * settings refused. */
+#define _POSIX_C_SOURCE 200809L
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test_helpers.h"
 
@@ -258,6 +262,53 @@ static void test_column_counts_characters(void **state) {
     assert_int_equal(errors[0].column, 17); /* 18 if bytes were counted */
 }
 
+/* settings.history "" would send every run to SQLite's temporary database, lost on closing
+ * (and "dir/" names a directory): an error at the value's line and column. */
+static void test_history_setting_names_a_file(void **state) {
+    const char *texts[] = {"version: 1\nsettings:\n  history: \"\"\n",
+                           "version: 1\nsettings:\n  history:\n",
+                           "version: 1\nsettings: {history: perf/}\n"};
+    const int lines[] = {3, 3, 2}, columns[] = {12, 11, 21};
+    const char *phrases[] = {"history is empty", "history needs a value", "names a directory"};
+    for (int k = 0; k < 3; k++) {
+        perfbudget_budget *budget = NULL;
+        perfbudget_budget_error errors[2];
+        size_t count = 0;
+        assert_int_equal(perfbudget_budget_parse(*state, texts[k], strlen(texts[k]), "h.yml",
+                                                 &budget, errors, 2, &count),
+                         PERFBUDGET_EPARSE);
+        assert_null(budget);
+        assert_int_equal(count, 1);
+        print_message("%s\n", perfbudget_errmsg(*state));
+        assert_int_equal(errors[0].line, lines[k]);
+        assert_int_equal(errors[0].column, columns[k]);
+        assert_non_null(strstr(errors[0].message, phrases[k]));
+    }
+}
+
+/* A FIFO as the budget file is refused at once, naming it, instead of waiting forever for a
+ * writer (alarm: a hang fails the test in 10 s rather than at ctest's timeout). */
+static void test_fifo_budget_file_refused(void **state) {
+    char directory[] = "/tmp/perfbudget-budget-XXXXXX";
+    assert_non_null(mkdtemp(directory));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/perfbudget.yml", directory);
+    assert_int_equal(mkfifo(fifo, 0666), 0);
+    perfbudget_budget *budget = NULL;
+    alarm(10);
+    int status = perfbudget_budget_load(*state, fifo, &budget, NULL, 0, NULL);
+    alarm(0);
+    assert_int_equal(status, PERFBUDGET_EIO);
+    assert_null(budget);
+    assert_non_null(strstr(perfbudget_errmsg(*state), fifo));
+    assert_non_null(strstr(perfbudget_errmsg(*state), "not a regular file (a FIFO)"));
+    assert_int_equal(perfbudget_budget_load(*state, directory, &budget, NULL, 0, NULL),
+                     PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "a directory"));
+    unlink(fifo);
+    rmdir(directory);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_resolution_order, context_setup, context_teardown),
@@ -270,6 +321,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_errors_are_all_reported_in_file_order, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_column_counts_characters, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_history_setting_names_a_file, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_budget_file_refused, context_setup,
                                         context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The history store: round trips, lookups, baselines, series, pruning, concurrent writers, a
- * writer killed mid-write, damaged files. */
+ * writer killed mid-write, damaged files, paths that are no history, readers that leave
+ * nothing behind. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* mknod */
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -799,6 +804,137 @@ static void test_names_not_utf8(void **state) {
     perfbudget_history_close(h);
 }
 
+/* The names in dir besides . and .., joined by spaces: what a reader must not have added to. */
+static void names_in(const char *dir, char *out, size_t size) {
+    out[0] = '\0';
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+            snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "", e->d_name);
+    closedir(d);
+}
+
+/* An empty path (SQLite's temporary database: every run lost), a directory, a FIFO or a device
+ * node is refused before SQLite opens it: no -journal appears beside it. */
+static void test_paths_that_are_no_history(void **state) {
+    perfbudget_history *h = NULL;
+    assert_int_equal(perfbudget_history_open(*state, "", &h), PERFBUDGET_EINVAL);
+    assert_null(h);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "empty"));
+    assert_int_equal(perfbudget_history_open_read_only(*state, "", &h), PERFBUDGET_EINVAL);
+
+    char dir[300], fifo[320], node[320], names[512];
+    snprintf(dir, sizeof dir, "%s/no_history", directory);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    assert_int_equal(perfbudget_history_open(*state, dir, &h), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "is a directory"));
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0666), 0);
+    assert_int_equal(perfbudget_history_open(*state, fifo, &h), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "is a FIFO"));
+    snprintf(node, sizeof node, "%s/null", dir);
+    if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        assert_int_equal(perfbudget_history_open(*state, node, &h), PERFBUDGET_EINVAL);
+        assert_non_null(strstr(perfbudget_errmsg(*state), node));
+        assert_non_null(strstr(perfbudget_errmsg(*state), "is a character device"));
+        assert_int_equal(perfbudget_history_open_read_only(*state, node, &h), PERFBUDGET_EINVAL);
+        names_in(dir, names, sizeof names);
+        assert_true(strcmp(names, "fifo null") == 0 || strcmp(names, "null fifo") == 0);
+    } else {
+        print_message("device node not tried: mknod is not permitted here (%s)\n",
+                      strerror(errno));
+        names_in(dir, names, sizeof names);
+        assert_string_equal(names, "fifo");
+    }
+}
+
+/* A reader sees every run, writes nothing through its handle, and leaves no -wal or -shm; a
+ * history that is not there is not created. */
+static void test_reader_leaves_nothing(void **state) {
+    char dir[300], names[512];
+    const char *db = fresh("reader");
+    snprintf(dir, sizeof dir, "%s/reader/nested", directory);
+    perfbudget_history *h = open_history(*state, "reader");
+    add(*state, h, "main", "abc", 1000);
+    perfbudget_history_close(h);
+    names_in(dir, names, sizeof names);
+    assert_string_equal(names, "history.sqlite");
+
+    assert_int_equal(perfbudget_history_open_read_only(*state, db, &h), PERFBUDGET_OK);
+    perfbudget_run_record runs[4];
+    size_t count;
+    assert_int_equal(perfbudget_history_runs(h, runs, 4, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    perfbudget_result *r = result_of(*state, "decode", 1000);
+    perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
+    assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, NULL), PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "reading only"));
+    perfbudget_result_free(r);
+    perfbudget_history_close(h);
+    names_in(dir, names, sizeof names);
+    assert_string_equal(names, "history.sqlite");
+
+    char missing[320];
+    snprintf(missing, sizeof missing, "%s/missing.sqlite", dir);
+    assert_int_equal(perfbudget_history_open_read_only(*state, missing, &h), PERFBUDGET_ENOTFOUND);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "does not exist"));
+    assert_false(file_exists(missing));
+}
+
+/* A history owned by root, read-only (file 0444, directory 0555), read by nobody (uid 65534),
+ * who cannot create SQLite's -shm beside it: read through immutable=1, with both the reader's
+ * open and the writer's, which falls back to reading; nothing is left behind. */
+static void test_read_only_history_of_another_user(void **state) {
+    if (geteuid() != 0) {
+        print_message("skipped: needs root, to read as another user\n");
+        skip();
+    }
+    char dir[300], names[512];
+    const char *db = fresh("other_user");
+    snprintf(dir, sizeof dir, "%s/other_user/nested", directory);
+    perfbudget_history *h = open_history(*state, "other_user");
+    add(*state, h, "main", "abc", 1000);
+    add(*state, h, "main", "def", 1100);
+    perfbudget_history_close(h);
+    char parent[300];
+    snprintf(parent, sizeof parent, "%s/other_user", directory);
+    assert_int_equal(chmod(directory, 0755), 0);
+    assert_int_equal(chmod(parent, 0755), 0);
+    assert_int_equal(chmod(db, 0444), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    pid_t reader = fork();
+    if (reader == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+        perfbudget_context *ctx;
+        if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) _exit(11);
+        int failed = 0;
+        for (int writer = 0; writer < 2; writer++) {
+            perfbudget_history *mine = NULL;
+            int code = writer ? perfbudget_history_open(ctx, db, &mine)
+                              : perfbudget_history_open_read_only(ctx, db, &mine);
+            perfbudget_run_record runs[4];
+            size_t count = 0;
+            if (code != PERFBUDGET_OK || perfbudget_history_runs(mine, runs, 4, &count) != 0 ||
+                count != 2) {
+                fprintf(stderr, "reader %d: %s (%zu runs)\n", writer, perfbudget_errmsg(ctx),
+                        count);
+                failed = 1;
+            }
+            perfbudget_history_close(mine);
+        }
+        perfbudget_context_free(ctx);
+        _exit(failed);
+    }
+    int status;
+    waitpid(reader, &status, 0);
+    assert_int_equal(chmod(dir, 0755), 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    names_in(dir, names, sizeof names);
+    assert_string_equal(names, "history.sqlite");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_names_not_utf8, context_setup, context_teardown),
@@ -822,6 +958,12 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_baseline_per_mode, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_version_2, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_paths_that_are_no_history, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_leaves_nothing, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_history_of_another_user, context_setup,
                                         context_teardown),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);

@@ -31,7 +31,10 @@ budgets:
 YAML
 
 expect 0 "ok \(2 budgets\)" -- "$perfbudget" validate perfbudget.yml
-expect 2 "/dev/null:1:1: the budget file is empty" -- "$perfbudget" validate /dev/null
+: > empty.yml
+expect 2 "empty.yml:1:1: the budget file is empty" -- "$perfbudget" validate empty.yml
+# Only a regular file is read: a FIFO would wait for a writer forever.
+expect 2 "/dev/null: not a regular file \(a character device\)" -- "$perfbudget" validate /dev/null
 expect 0 "PASS quick: 1 limit met" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml -- true
 expect 0 "history: run 2 recorded in state/history.sqlite" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml -- true
 [[ -f state/history.sqlite ]] || { echo "FAILED: the history was not created beside the budget"; failures=$((failures + 1)); }

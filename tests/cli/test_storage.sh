@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Faulty storage through the command line: a read-only file system, a full disk, baseline
 # exports killed with SIGKILL mid-write, concurrent writers of one report, one baseline name and
-# one history. Each write must fail with a message naming the file, or succeed whole; what was
-# there before stays readable and unchanged.
+# one history; outputs and histories that are device nodes, FIFOs or directories; a read-only
+# history read by another user. Each write must fail with a message naming the file, or succeed
+# whole; what was there before stays readable and unchanged.
 # The read-only and full-disk cases mount a tmpfs, which needs root (CI runs as root): the
 # script re-runs itself in a private mount namespace (unshare -m), so no mount outlives it even
 # when it is killed. Without root they fall back to permission bits (read-only) or are skipped,
@@ -104,9 +105,9 @@ if ((can_mount)) || [[ $(id -u) -ne 0 ]]; then
     expect 0 "^a +2 " -- "$perfbudget" history --history ro/h.sqlite
     expect 0 "" -- "$perfbudget" report --history ro/h.sqlite
   else
-    # Another user may still write it, and SQLite cannot read a WAL database safely without
-    # its -shm file, which cannot be created here: a clear refusal.
-    expect 2 "history ro/h.sqlite: .*it is read-only \($why\)" -- "$perfbudget" history --history ro/h.sqlite
+    # No write permission for anyone (chmod a-w): nobody but root writes it, so SQLite reads it
+    # as immutable, without the -shm file it could not create here.
+    expect 0 "^a +2 " -- "$perfbudget" history --history ro/h.sqlite
   fi
   # Writing says what and why.
   expect 2 "history ro/h.sqlite: .*it is read-only \($why\)" -- "$perfbudget" run --name a --runs 2 --warmup 0 --history ro/h.sqlite -- true
@@ -136,6 +137,84 @@ if [[ $(id -u) -eq 0 ]] && chattr +i immutable.sqlite 2>/dev/null; then
   same immutable.sqlite immutable.before
 else
   echo "SKIP immutable: chattr +i needs root and a file system with the attribute (uid $(id -u))"
+fi
+
+# ---- Outputs and histories that are not regular files --------------------------------------------
+# Only a regular file or a new path is replaced (atomically); a device node or a FIFO is written
+# in place and stays what it is; a directory is refused and left as it was.
+expect 0 "recorded" -- "$perfbudget" run --name a --runs 2 --warmup 0 --history special.sqlite -- true
+expect 0 "saved" -- "$perfbudget" baseline save s --history special.sqlite
+expect 0 "" -- "$perfbudget" report --history special.sqlite --run 1 --output special.md
+mkdir special
+if mknod special/null c 1 3 2>/dev/null; then
+  expect 0 "" -- "$perfbudget" report --history special.sqlite --output special/null
+  expect 0 "recorded" -- "$perfbudget" run --name a --runs 2 --warmup 0 --history special.sqlite --json special/null -- true
+  expect 0 "exported to special/null" -- "$perfbudget" baseline export s special/null --history special.sqlite
+  expect 0 "" -- "$perfbudget" session open special-session
+  expect 0 "" -- "$perfbudget" session close special-session --json special/null
+  [[ -c special/null ]] || fail "an output to a device node replaced the node: $(ls -l special/null)"
+  # A history on a device is refused before SQLite opens it, so no -journal appears beside it.
+  expect 2 "history special/null is a character device" -- "$perfbudget" run --name a --runs 2 --warmup 0 --history special/null -- true
+  expect 2 "history special/null is a character device" -- "$perfbudget" history --history special/null
+  [[ -c special/null && ! -e special/null-journal ]] || fail "--history on a device node: $(ls special)"
+else
+  echo "SKIP device node: mknod is not permitted here (uid $(id -u))"
+fi
+mkfifo special/fifo
+timeout 60 cat special/fifo > fifo.out &
+reader=$!
+expect 0 "" -- timeout 60 "$perfbudget" report --history special.sqlite --run 1 --output special/fifo
+wait "$reader" || fail "the reader of the FIFO failed"
+cmp -s fifo.out special.md || fail "the report through a FIFO differs from the report file"
+[[ -p special/fifo ]] || fail "an output to a FIFO replaced it: $(ls -l special/fifo)"
+ls -A special > special.before
+expect 2 "cannot write special: it is a directory" -- "$perfbudget" report --history special.sqlite --output special
+[[ -d special ]] && ls -A special | cmp -s - special.before || fail "--output DIR changed the directory"
+no_temporaries special
+no_temporaries .
+# - is standard output: the JSON alone there, the note on standard error.
+"$perfbudget" baseline export s - --history special.sqlite 2>/dev/null | python3 -c "import json, sys; json.load(sys.stdin)" ||
+  fail "baseline export s - did not write the JSON alone to standard output"
+
+# ---- An empty history path: SQLite's temporary database, every run lost ------------------------
+expect 2 "--history needs a file name" -- "$perfbudget" run --name a --runs 2 --warmup 0 --history '' -- true
+expect 2 "the history path is empty" -- "$perfbudget" history --history ''
+printf 'version: 1\nsettings:\n  history: ""\n' > empty-history.yml
+expect 2 "^empty-history.yml:3:12: history is empty" -- "$perfbudget" run --name a --runs 2 --warmup 0 --budget empty-history.yml -- true
+
+# ---- A FIFO as the budget file: refused at once, not waited on ---------------------------------
+mkfifo fifo.yml
+expect 2 "fifo.yml: not a regular file \(a FIFO\)" -- timeout 20 "$perfbudget" validate fifo.yml
+expect 2 "fifo.yml: not a regular file \(a FIFO\)" -- timeout 20 "$perfbudget" run --name a --runs 2 --budget fifo.yml -- true
+mkdir fifo-budget && mkfifo fifo-budget/perfbudget.yml
+expect 2 "perfbudget.yml: not a regular file \(a FIFO\)" -- bash -c "cd fifo-budget && timeout 20 '$perfbudget' history"
+
+# ---- A read-only history of another user, read from a directory the reader cannot write ---------
+# Readers leave no -wal or -shm behind: the owner's reader (it could write, so SQLite removes its
+# files on closing) and another user's (nobody may write the file, so SQLite reads it as immutable).
+mkdir shared-ro
+expect 0 "recorded" -- "$perfbudget" run --name a --runs 2 --warmup 0 --history shared-ro/h.sqlite -- true
+expect 0 "^a +1 " -- "$perfbudget" history --history shared-ro/h.sqlite
+expect 0 "" -- "$perfbudget" report --history shared-ro/h.sqlite
+[[ $(ls -A shared-ro) == h.sqlite ]] || fail "a reader left files beside the history: $(ls -A shared-ro)"
+as_nobody=()
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+  as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+elif [[ $(id -u) -eq 0 ]] && command -v runuser >/dev/null; then
+  as_nobody=(runuser -u nobody --)
+fi
+if ((${#as_nobody[@]})); then
+  chmod 0444 shared-ro/h.sqlite
+  chmod 0555 shared-ro
+  chmod 0755 "$work"
+  expect 0 "^a +1 " -- "${as_nobody[@]}" "$perfbudget" history --history shared-ro/h.sqlite
+  expect 0 "passed" -- "${as_nobody[@]}" "$perfbudget" report --history shared-ro/h.sqlite
+  expect 0 "no baselines yet" -- "${as_nobody[@]}" "$perfbudget" baseline list --history shared-ro/h.sqlite
+  expect 2 "it is read-only" -- "${as_nobody[@]}" "$perfbudget" baseline save x --history shared-ro/h.sqlite
+  [[ $(ls -A shared-ro) == h.sqlite ]] || fail "another user's reader left files: $(ls -A shared-ro)"
+  chmod 0755 shared-ro
+else
+  echo "SKIP another user's reader: needs root and setpriv or runuser (uid $(id -u))"
 fi
 
 # ---- A full disk ---------------------------------------------------------------------------------

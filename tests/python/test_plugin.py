@@ -7,7 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -136,6 +139,8 @@ def test_threshold_precedence(pytester: pytest.Pytester, monkeypatch: pytest.Mon
         (["--perf-save-baseline", "a/b"], {}, "", "ERROR: --perf-save-baseline: a baseline name is*"),
         (["--perf-budget", "missing.yml"], {}, "", "ERROR: --perf-budget: budget file *missing.yml does not exist"),
         (["--perf-baseline", "nope"], {}, "", "ERROR: --perf-baseline: no baseline named 'nope'*"),
+        # SQLite's temporary database: every run would be lost
+        (["--perf-history", ""], {}, "", "ERROR: --perf-history: must not be empty"),
     ],
 )
 def test_invalid_settings_name_their_source(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
@@ -584,6 +589,60 @@ def test_result_and_report_files(project: pytest.Pytester) -> None:
     assert html.count('class="plot distribution"') == 3
     assert html.count('class="plot trend"') == 3
     assert 'class="baseline"' in html and "test_it.py::test_tight" in html
+
+
+def test_output_to_a_device_node(project: pytest.Pytester) -> None:
+    """--perf-json and --perf-report on a device node write in place: the node stays a device
+    (as root, the old writer renamed a regular file over it). --perf-history on one is refused
+    before anything runs, and no -journal appears beside it."""
+    try:
+        os.mknod(project.path / "null.json", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        os.mknod(project.path / "null.md", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except OSError as error:
+        pytest.skip(f"mknod is not permitted here: {error}")
+    result = run(project, "--perf-json", "null.json", "--perf-report", "null.md",
+                 "--perf-history", "h.sqlite")
+    result.stdout.fnmatch_lines(["*results written to *null.json", "*report written to *null.md"])
+    for name in ("null.json", "null.md"):
+        assert stat.S_ISCHR(os.lstat(project.path / name).st_mode), name
+    refused = run(project, "--perf-history", "null.md")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["ERROR: cannot use the history: history *null.md is a character "
+                                  "device*"])
+    assert stat.S_ISCHR(os.lstat(project.path / "null.md").st_mode)
+    assert not (project.path / "null.md-journal").exists()
+
+
+def test_output_to_a_fifo_or_a_directory(project: pytest.Pytester) -> None:
+    """A FIFO gets the report in place (read here from its other end); a directory is refused,
+    left as it was, and fails the session after the run is recorded."""
+    fifo = project.path / "pipe.md"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    result = run(project, "--perf-report", "pipe.md", "--perf-history", "h.sqlite")
+    reader.join(60)
+    result.stdout.fnmatch_lines(["*report written to *pipe.md"])
+    assert received and "| test_it.py::test_tight |" in received[0]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    (project.path / "out.md").mkdir()
+    refused = run(project, "--perf-report", "out.md", "--perf-history", "h.sqlite")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stdout.fnmatch_lines(["*history: run 2 recorded in h.sqlite*",
+                                  "*could not write --perf-report: cannot write *out.md: it is a "
+                                  "directory*"])
+    assert (project.path / "out.md").is_dir() and not list((project.path / "out.md").iterdir())
+
+
+def test_empty_history_in_the_budget_file(pytester: pytest.Pytester) -> None:
+    """settings.history "" would be SQLite's temporary database, every run lost: an error at its
+    line and column."""
+    pytester.makefile(".yml", perfbudget='version: 1\nsettings:\n  history: ""\n')
+    pytester.makepyfile(test_it=TESTS)
+    result = run(pytester, "--co")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*perfbudget.yml:3:12: history is empty*"])
 
 
 HOSTILE_IDS = ["$(touch pwned)", "`touch pwned`; touch pwned", "../../escape", "quote'\\\"",
