@@ -124,8 +124,10 @@ perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *progra
     /* Not opened to probe: opening a FIFO would wait; the budget loader refuses one. */
     if (budget_path == NULL && access("perfbudget.yml", F_OK) == 0) budget_path = "perfbudget.yml";
     const char *from_environment = getenv("PERFBUDGET_HISTORY");
-    if (history_option == NULL && (from_environment == NULL || from_environment[0] == '\0') &&
-        budget_path != NULL && (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
+    int history_given = history_option != NULL ||
+                        (from_environment != NULL && from_environment[0] != '\0');
+    if (!history_given && budget_path != NULL &&
+        (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
         return NULL;
     const char *path = perfbudget__history_path(history_option, budget);
     if (path == NULL) path = ".perfbudget/history.sqlite";

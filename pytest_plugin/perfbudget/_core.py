@@ -1038,7 +1038,8 @@ def write_output(path: PathLike, text: str) -> None:
     new path atomically, a character device or a FIFO in place, anything else refused."""
     context = _context()
     data = text.encode("utf-8")
-    context.check(lib.perfbudget_output_write(context.handle, _bytes(fspath(path)), data, len(data)))
+    context.check(lib.perfbudget_output_write(context.handle, _bytes(fspath(path)), data,
+                                              len(data)))
 
 _REPORT_FORMAT_NAMES = {
     lib.PERFBUDGET_REPORT_MARKDOWN: "md", lib.PERFBUDGET_REPORT_CSV: "csv",

@@ -109,7 +109,8 @@ typedef struct perfbudget_budget_error {
  *  of them are stored in errors (may be NULL), and *error_count (may be NULL) receives how many
  *  there were. perfbudget_errmsg(ctx) holds the first as "file:line:column: message".
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (cannot read the file, or it is
- *  not a regular file: a FIFO is refused at once, not waited on), PERFBUDGET_EPARSE (invalid; see errors) or PERFBUDGET_ENOMEM.
+ *  not a regular file: a FIFO is refused at once, not waited on), PERFBUDGET_EPARSE (invalid;
+ *  see errors) or PERFBUDGET_ENOMEM.
  *  Returns a new object in *out; free with perfbudget_budget_free(). */
 PERFBUDGET_API int perfbudget_budget_load(perfbudget_context *ctx, const char *path,
                                           perfbudget_budget **out,
