@@ -123,8 +123,8 @@ class RunHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.session.collect(report)
 
-    def pytest_sessionfinish(self) -> None:
-        self.session.finish()
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        self.session.finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         self.session.terminal_summary(terminalreporter)
