@@ -322,22 +322,39 @@ static int callgrind_spawn(callgrind_launch *l, const char *program,
     return error;
 }
 
-/* Runs the whole suite again under callgrind; its exit code, or 2. */
-static int run_under_callgrind(char **argv) {
+/* Runs the whole suite again under callgrind; its exit code, or 2 (1 when it crashed or left
+ * processes running). As under --ctest, an interrupt kills it with what it started (it would
+ * otherwise go on and record its run) and ends this process by that signal. */
+static int run_under_callgrind(char **argv, const char *marker) {
     callgrind_launch launch;
     int code = 2;
     pid_t pid;
     fflush(stdout);
     fflush(stderr);
-    if (callgrind_prepare(&launch, argv, NULL) == 0 &&
-        callgrind_spawn(&launch, argv[0], NULL, &pid) == 0) {
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-        if (WIFSIGNALED(status))
-            fprintf(stderr, "%s: the suite under valgrind ended with signal %d\n", argv[0],
-                    WTERMSIG(status));
+    perfbudget__adopt_orphans();
+    perfbudget__interrupt interrupt;
+    perfbudget__interrupt_watch(&interrupt);
+    posix_spawnattr_t attributes; /* the child starts with our mask, not the interrupts blocked */
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setsigmask(&attributes, &interrupt.previous);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+    char *extra[] = {(char *)marker, NULL};
+    if (callgrind_prepare(&launch, argv, extra) == 0 &&
+        callgrind_spawn(&launch, argv[0], &attributes, &pid) == 0) {
+        char reason[256];
+        code = perfbudget__supervise(pid, 0, interrupt.fd, marker, reason, sizeof reason);
+        if (code == -2) {
+            int caught = perfbudget__interrupt_caught(&interrupt);
+            callgrind_release(&launch);
+            perfbudget__interrupt_die(&interrupt, argv[0], caught ? caught : SIGTERM);
+        }
+        if (code < 0) {
+            fprintf(stderr, "%s: the suite under valgrind: %s\n", argv[0], reason);
+            code = 1;
+        }
     }
+    posix_spawnattr_destroy(&attributes);
+    perfbudget__interrupt_stop(&interrupt);
     callgrind_release(&launch);
     return code;
 }
@@ -481,7 +498,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     if (exit_code == 0 && !o.ctest && !o.list && !in_child && needs_callgrind(&o)) {
         perfbudget_suite_free(suite);
         perfbudget_context_free(ctx);
-        return run_under_callgrind(argv);
+        return run_under_callgrind(argv, marker);
     }
     if (exit_code == 0 && o.ctest && !o.list && !in_child &&
         supervised(ctx, argv, &o, suite_name, marker, &exit_code)) {
