@@ -696,13 +696,13 @@ class PerfSession:
         An interrupted session (Ctrl-C, pytest.exit()) is half-done: nothing of it is kept."""
         if self.is_xdist_worker or self.child_output is not None or not self.records:
             return
-        if interrupted:
-            self.notes.append("interrupted: the run is not recorded in the history, and no "
-                              "results, report or baseline written")
-            return
         for record in self.records.values():
             # the verdict record (limits, comparisons, notes) travels in the result's JSON
             self.results.append((record, Result.from_json_text(record["result"])[0]))
+        if interrupted:  # the summary shows what was measured; nothing of it is kept
+            self.notes.append("interrupted: the run is not recorded in the history, and no "
+                              "results, report or baseline written")
+            return
         results = [result for _, result in self.results]
         self._note_unused_entries()
         run_id = self._record_run(results)
