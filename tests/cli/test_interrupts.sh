@@ -5,7 +5,8 @@
 # setsid() daemon included), record nothing (no history run, no result file, no session
 # result) and end perfbudget by the same signal: exit status 128 + the signal.
 # No timing races: each signal is sent once the measured processes are seen running, and
-# their end is awaited with a generous deadline.
+# their end is awaited with a generous deadline: 30 s, while the commands sleep for 300 s and
+# their timeouts are 60 s (compare's default) or 600 s.
 # Usage: test_interrupts.sh PATH_TO_PERFBUDGET PATH_TO_SLEEPING_SUITE
 set -euo pipefail
 perfbudget=$(realpath "$1")
@@ -32,6 +33,12 @@ sleepers() { pgrep -f "^$sleeper " | wc -l; }
 suites() { pgrep -f "^$suite " | wc -l; }
 at_least() { [[ $($1) -ge $2 ]]; }
 none() { [[ $($1) -eq 0 ]]; }
+ended() { # ended PID: gone, or a zombie waiting for us to collect its status
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  [[ ${stat:0:1} == Z || ${stat:0:1} == X ]]
+}
 wait_for() { # wait_for SECONDS CONDITION...: poll until CONDITION holds; 1 at the deadline
   local deadline=$(($(date +%s) + $1))
   shift
@@ -53,6 +60,11 @@ interrupt() {
     cat out.txt
   fi
   kill -s "$signal" "$pid"
+  # The signal itself must end it, not the command's end or its timeout.
+  if ! wait_for 30 ended "$pid"; then
+    fail "$what: SIG$signal: perfbudget still runs 30 s after the signal"
+    kill -9 "$pid"
+  fi
   wait "$pid" || status=$?
   local want=$((128 + $(kill -l "$signal")))
   [[ $status -eq $want ]] || fail "$what: SIG$signal: exit status $status, wanted $want"
@@ -71,9 +83,9 @@ family='"$0" 300 & setsid "$0" 300 & exec "$0" 300'
 for signal in INT TERM HUP; do
   interrupt "run" "$signal" 3 -- \
     "$perfbudget" run --history h.sqlite --json "run-$signal.json" --name "interrupted" \
-    --runs 2 --warmup 0 -- sh -c "$family" "$sleeper"
+    --runs 2 --warmup 0 --timeout 600s -- sh -c "$family" "$sleeper"
   interrupt "run --format" "$signal" 3 -- \
-    "$perfbudget" run --history h.sqlite --format hyperfine --name "imported" -- \
+    "$perfbudget" run --history h.sqlite --format hyperfine --name "imported" --timeout 600s -- \
     sh -c "$family" "$sleeper"
   interrupt "compare --interleave" "$signal" 3 -- \
     "$perfbudget" compare --interleave --json "compare-$signal.json" \
@@ -81,7 +93,7 @@ for signal in INT TERM HUP; do
     --candidate-command true
   "$perfbudget" session open "session-$signal" > /dev/null
   interrupt "suite --ctest" "$signal" 2 -- \
-    env SLEEPER="$sleeper" "$suite" --ctest --timeout 120s --session "session-$signal" \
+    env SLEEPER="$sleeper" "$suite" --ctest --timeout 600s --session "session-$signal" \
     --history h.sqlite
 done
 
