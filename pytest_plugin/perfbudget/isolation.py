@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 try:
     import fcntl
@@ -207,6 +207,7 @@ def run_children(
     inifile: Optional[Path],
     output_dir: Path,
     extra_args: Sequence[str] = (),
+    say: Callable[[str], object] = sys.stderr.write,
 ) -> list[Path]:
     """Measure the test nodeid in count fresh interpreters, one after another; each writes its
     results to a file in output_dir, returned in order. Each child leads its own process group
@@ -214,7 +215,8 @@ def run_children(
     setsid() daemon keeps the marker), is killed when it ends, and fails the test as it does
     for commands. Its output goes to a file, not a pipe, so such a straggler cannot keep us
     waiting for end-of-file. SIGINT, SIGTERM or SIGHUP meanwhile kill the child with all it
-    started; SIGTERM and SIGHUP then end this process by that signal, recording nothing."""
+    started; SIGTERM and SIGHUP then end this process by that signal, recording nothing, after
+    say() told why (past pytest's capture: this process will not get to show what it caught)."""
     outputs = []
     env = dict(os.environ)
     env["PYTEST_ADDOPTS"] = ""  # no -n from the environment, no recursion
@@ -246,9 +248,8 @@ def run_children(
                     child.wait()
         except _Interrupted as interrupted:
             name = signal.Signals(interrupted.number).name
-            sys.stderr.write(f"perfbudget: interrupted by {name} while measuring {nodeid}; the "
-                             f"measuring processes were killed and nothing recorded\n")
-            sys.stderr.flush()
+            say(f"perfbudget: interrupted by {name} while measuring {nodeid}; the measuring "
+                f"processes were killed and nothing recorded\n")
             signal.signal(interrupted.number, signal.SIG_DFL)
             os.kill(os.getpid(), interrupted.number)
             raise  # not reached: the default action ends the process

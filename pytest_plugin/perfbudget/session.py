@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -562,12 +563,21 @@ class PerfSession:
             try:
                 with lock.exclusive() if lock else contextlib.nullcontext():
                     outputs = run_children(context.nodeid, count, self.config.rootpath,
-                                           self.config.inipath, Path(directory), extra)
+                                           self.config.inipath, Path(directory), extra,
+                                           self._say_uncaptured)
             except ChildFailed as error:
                 failure = str(error)
             if failure is not None:  # outside the except: the reason once, not chained twice
                 pytest.fail(failure, pytrace=False)
             return [{r.name: r for r in Result.load_json(path)} for path in outputs]
+
+    def _say_uncaptured(self, text: str) -> None:
+        """Write to the real stderr, past pytest's capture of the running test."""
+        assert self.config is not None
+        capture = self.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write(text)
+            sys.stderr.flush()
 
     def _measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
         count = context.settings["processes"]

@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from perfbudget._core import History, HistoryNotFound
+from perfbudget._core import History, PerfbudgetError
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc and uses signals")
 
@@ -109,7 +109,7 @@ def test_a_setsid_daemon_fails_its_test_and_is_killed(pytester: pytest.Pytester,
 
 def test_a_function_that_always_crashes_fails_its_test_and_the_session_goes_on(
         pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(crashing="""
+    pytester.makepyfile(test_crashing="""
         import ctypes, os
 
         def test_before(perf):
@@ -130,14 +130,14 @@ def test_a_function_that_always_crashes_fails_its_test_and_the_session_goes_on(
     # an abort.
     segv = "6 (SIGABRT)" if "libasan" in Path("/proc/self/maps").read_text() else "11 (SIGSEGV)"
     result.stdout.fnmatch_lines_random([
-        "*process 1 of 2 measuring crashing.py::test_aborts failed (killed by signal 6 "
+        "*process 1 of 2 measuring test_crashing.py::test_aborts failed (killed by signal 6 "
         "(SIGABRT)):*",
-        f"*process 1 of 2 measuring crashing.py::test_segfaults failed (killed by signal "
+        f"*process 1 of 2 measuring test_crashing.py::test_segfaults failed (killed by signal "
         f"{segv}):*",
         "history: run 1 recorded in h.sqlite",
     ])
     recorded = sorted(r.name for r in History(pytester.path / "h.sqlite").load_run(1))
-    assert recorded == ["crashing.py::test_after", "crashing.py::test_before"]
+    assert recorded == ["test_crashing.py::test_after", "test_crashing.py::test_before"]
 
 
 @pytest.mark.parametrize("number, exit_status", [
@@ -184,5 +184,5 @@ def test_an_interrupt_kills_the_measuring_child_and_records_nothing(
     # nothing half-done recorded: no run in the history (test_first did pass), no result file
     assert not (pytester.path / "out.json").exists()
     if (pytester.path / "h.sqlite").exists():
-        with pytest.raises(HistoryNotFound):
+        with pytest.raises(PerfbudgetError, match="has no run 1"):
             History(pytester.path / "h.sqlite").run(1)
