@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* perfbudget check RESULT: judge an existing result file against a budget and a baseline. */
+#define _POSIX_C_SOURCE 200809L /* sigset_t, through commands.h */
 #include <stdio.h>
 #include <string.h>
 

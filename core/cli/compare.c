@@ -31,6 +31,8 @@ static const char usage_text[] =
     "  --threshold PCT   a regression must exceed it (default $PERFBUDGET_THRESHOLD or 5;\n"
     "                    never below the 0.5 floor)\n"
     "  --json FILE       write the pairs and the verdicts as JSON\n"
+    "With commands, SIGINT, SIGTERM or SIGHUP kills the running one with everything it\n"
+    "started, writes nothing and ends perfbudget by the same signal (status 128 + it).\n"
     "Exit status: 0 pass, 1 a regression (or a failing benchmark), 2 usage or input error.\n";
 
 typedef struct options {
@@ -393,8 +395,23 @@ static int compare_commands(perfbudget_context *ctx, const options *o, json_t *l
     command.use_shell = 1;
     const char *name = o->name ? o->name : "command";
     perfbudget_result *ra = NULL, *rb = NULL;
-    if (perfbudget_interleave_commands(ctx, name, argv[0], argv[1], &command, &o->interleave,
-                                       &ra, &rb) != PERFBUDGET_OK) {
+    /* As for run: what the commands leave comes back to us, and an interrupt kills the
+     * running command, writes nothing and ends perfbudget by that signal. */
+    perfbudget__adopt_orphans();
+    perfbudget__interrupt interrupt;
+    perfbudget__interrupt_watch(&interrupt);
+    command.cancel_fd = interrupt.fd;
+    int code = perfbudget_interleave_commands(ctx, name, argv[0], argv[1], &command,
+                                              &o->interleave, &ra, &rb);
+    perfbudget__kill_adopted();
+    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    if (interrupted_by != 0) {
+        perfbudget_result_free(ra);
+        perfbudget_result_free(rb);
+        perfbudget__interrupt_die(&interrupt, "perfbudget compare", interrupted_by);
+    }
+    perfbudget__interrupt_stop(&interrupt);
+    if (code != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget compare: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }

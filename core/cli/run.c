@@ -18,9 +18,10 @@ static void usage(FILE *out) {
             "  --budget-name NAME   budget entry name to use instead of NAME\n"
             "  --warmup N           warm-up runs, not measured (default 1)\n"
             "  --runs N             measured runs (default 10)\n"
-            "  --timeout TIME       per run, e.g. 30s (default 60s); a timeout fails the test\n"
+            "  --timeout TIME       per run, e.g. 30s (default 60s; must be more than 0);\n"
+            "                       the run is killed with what it started and the test fails\n"
             "  --shell              run CMD as a command line through /bin/sh -c\n"
-            "  --cwd DIR            run CMD in DIR\n"
+            "  --cwd DIR            run CMD in DIR (an error if DIR is not a directory)\n"
             "  --bench-version V    version of the benchmarked code: results of another\n"
             "                       version start a new series and are never compared\n"
             "  --baseline SPEC      compare with a result file, or from the history a baseline\n"
@@ -35,6 +36,8 @@ static void usage(FILE *out) {
             "  --json FILE          write the result file\n"
             "  --ctest              CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR        also write the result into DIR (perfbudget session)\n\n"
+            "SIGINT, SIGTERM or SIGHUP kills CMD with everything it started, records nothing\n"
+            "and ends perfbudget by the same signal (exit status 128 + the signal).\n"
             "Exit status: 0 pass (or skipped), 1 failed, 2 usage or input error.\n");
 }
 
@@ -80,7 +83,14 @@ int perfbudget_cli_run(int argc, char **argv) {
         else if (strcmp(arg, "--runs") == 0)
             bad = parse_count(value, &command.runs) || command.runs == 0, runs_given = 1;
         else if (strcmp(arg, "--bench-version") == 0) identity = value;
-        else if (strcmp(arg, "--timeout") == 0) bad = cli_parse_time(value, &command.timeout_ns);
+        else if (strcmp(arg, "--timeout") == 0) {
+            bad = cli_parse_time(value, &command.timeout_ns);
+            if (!bad && command.timeout_ns == 0) {
+                fprintf(stderr, "perfbudget run: --timeout must be more than 0 (a run without a "
+                                "limit is not offered: a hang would block forever)\n");
+                return 2;
+            }
+        }
         else if (strcmp(arg, "--cwd") == 0) command.working_directory = value;
         else if (strcmp(arg, "--format") == 0) format = value;
         else if (strcmp(arg, "--output") == 0) output = value;
@@ -145,14 +155,22 @@ int perfbudget_cli_run(int argc, char **argv) {
         if (!warmup_given && effective.measure.warmup_iterations >= 0)
             command.warmup_runs = (uint32_t)effective.measure.warmup_iterations;
     }
+    /* An interrupt while the command runs kills it (the core polls interrupt.fd); then nothing
+     * is judged or recorded and perfbudget ends by that signal. */
+    perfbudget__interrupt interrupt;
+    perfbudget__interrupt_watch(&interrupt);
+    command.cancel_fd = interrupt.fd;
     if (exit_code == 0) {
         if (format != NULL) {
             exit_code = cli_import(ctx, name, cmd, &command, format, output, &results, &count);
         } else {
             results = calloc(1, sizeof *results);
-            if (results == NULL ||
-                perfbudget_command_measure(ctx, name, cmd, &command, &results[0]) != PERFBUDGET_OK) {
-                fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+            int code = results == NULL ? PERFBUDGET_ENOMEM
+                                       : perfbudget_command_measure(ctx, name, cmd, &command,
+                                                                    &results[0]);
+            if (code != PERFBUDGET_OK) {
+                if (code != PERFBUDGET_EINTERRUPTED)
+                    fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
                 exit_code = 2;
             } else {
                 count = 1;
@@ -160,6 +178,15 @@ int perfbudget_cli_run(int argc, char **argv) {
         }
     }
     perfbudget__kill_adopted();
+    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    if (interrupted_by != 0) {
+        perfbudget_history_close(resident);
+        perfbudget_results_free(results, count);
+        cli_common_release(&common);
+        perfbudget_context_free(ctx);
+        perfbudget__interrupt_die(&interrupt, "perfbudget run", interrupted_by);
+    }
+    perfbudget__interrupt_stop(&interrupt);
     if (exit_code == 0) exit_code = cli_common_load_baseline(ctx, &common);
     for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;

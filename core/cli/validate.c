@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* perfbudget validate FILE...: every problem of every file, in the file:line:column form that
  * editors and CI annotators parse. */
+#define _POSIX_C_SOURCE 200809L /* sigset_t, through commands.h */
 #include <stdio.h>
 #include <string.h>
 

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/signalfd.h>
+#endif
 
 #include "frontend.h"
 
@@ -329,4 +332,55 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
     if (o->session_dir != NULL && write_session(ctx, program, o->session_dir, result) != 0)
         return -1;
     return (int)perfbudget_result_test_status(result, NULL);
+}
+
+void perfbudget__interrupt_watch(perfbudget__interrupt *w) {
+    w->fd = -1;
+    sigemptyset(&w->watched);
+    sigprocmask(SIG_SETMASK, NULL, &w->previous);
+#ifdef __linux__
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    int count = 0;
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) {
+        struct sigaction current;
+        if (sigaction(signals[i], NULL, &current) != 0 || sigismember(&w->previous, signals[i]) ||
+            (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN))
+            continue; /* ignored or blocked by whoever started us: theirs to decide */
+        sigaddset(&w->watched, signals[i]);
+        count++;
+    }
+    if (count == 0) return;
+    sigprocmask(SIG_BLOCK, &w->watched, NULL);
+    w->fd = signalfd(-1, &w->watched, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (w->fd < 0) sigprocmask(SIG_SETMASK, &w->previous, NULL);
+#endif
+}
+
+int perfbudget__interrupt_caught(perfbudget__interrupt *w) {
+#ifdef __linux__
+    struct signalfd_siginfo info;
+    if (w->fd >= 0 && read(w->fd, &info, sizeof info) == (ssize_t)sizeof info)
+        return (int)info.ssi_signo;
+#else
+    (void)w;
+#endif
+    return 0;
+}
+
+void perfbudget__interrupt_stop(perfbudget__interrupt *w) {
+    if (w->fd < 0) return;
+    close(w->fd);
+    w->fd = -1;
+    sigprocmask(SIG_SETMASK, &w->previous, NULL);
+}
+
+void perfbudget__interrupt_die(perfbudget__interrupt *w, const char *program, int number) {
+    fflush(stdout);
+    fprintf(stderr, "%s: interrupted by %s; what it measured was killed and nothing recorded\n",
+            program, perfbudget__signal_name(number));
+    if (w->fd >= 0) close(w->fd);
+    signal(number, SIG_DFL);
+    raise(number); /* still blocked: pending until the mask is restored, then fatal */
+    sigprocmask(SIG_SETMASK, &w->previous, NULL);
+    _exit(128 + number); /* not reached */
 }

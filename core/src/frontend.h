@@ -5,6 +5,7 @@
 #ifndef PERFBUDGET_FRONTEND_H
 #define PERFBUDGET_FRONTEND_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "internal.h"
@@ -70,6 +71,30 @@ void perfbudget__write_report(FILE *out, const char *report, int colour);
 
 /* On GitHub Actions ($GITHUB_STEP_SUMMARY set), append a Markdown report to the job summary. */
 void perfbudget__add_step_summary(const char *markdown);
+
+/* SIGINT, SIGTERM and SIGHUP while measured processes run. They are blocked and read from a
+ * signalfd, which the core polls beside the process it waits for (cancel_fd), so an interrupt
+ * kills the measured process group instead of leaving it to init; with no handler there is no
+ * process-wide state to keep. A signal this process inherited as ignored (nohup, a background
+ * job of a shell without job control) stays ignored. Linux; elsewhere fd is -1 and the signals
+ * keep their default action. Children must be started with the mask in previous. */
+typedef struct perfbudget__interrupt {
+    int fd;           /* the signalfd, or -1 */
+    sigset_t watched; /* the signals it reads */
+    sigset_t previous; /* the signal mask before watching */
+} perfbudget__interrupt;
+
+void perfbudget__interrupt_watch(perfbudget__interrupt *w);
+/* The watched signal that arrived (taken from the signalfd), or 0. */
+int perfbudget__interrupt_caught(perfbudget__interrupt *w);
+/* Stop watching: the mask as before, so a signal from now on (or one still pending) takes its
+ * default action. */
+void perfbudget__interrupt_stop(perfbudget__interrupt *w);
+/* After the caller killed what it measured and before it recorded anything: say so on stderr
+ * and end this process by the signal's default action, so that its parent sees it killed by
+ * that signal (a shell's status 128 + the signal), as if perfbudget had caught nothing. */
+_Noreturn void perfbudget__interrupt_die(perfbudget__interrupt *w, const char *program,
+                                         int number);
 
 /* "--threshold 5", "5%": a percentage >= 0, or -1. */
 double perfbudget__parse_percent(const char *text);

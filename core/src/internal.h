@@ -46,12 +46,13 @@ int perfbudget__kill_adopted(void);
 /* Kill every process but this one with marker ("NAME=value") in its environment; returns how
  * many there were. Linux (/proc); elsewhere 0. */
 int perfbudget__kill_marked(const char *marker);
-/* Wait for pid (a forked measuring process) up to timeout_ns (0: forever), kill it then, and
- * afterwards whatever it left: processes carrying marker ("NAME=value") in their environment
- * and children adopted by this subreaper. Returns its exit code (0-2), or -1 with the reason
- * in reason: a signal, another exit code, a timeout, processes left behind. */
-int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, char *reason,
-                          size_t size);
+/* Wait for pid (a forked measuring process) up to timeout_ns (0: forever) or until cancel_fd
+ * (-1: none) is readable, kill it then, and afterwards whatever it left: processes carrying
+ * marker ("NAME=value") in their environment and children adopted by this subreaper. Returns
+ * its exit code (0-2); -1 with the reason in reason: a signal, another exit code, a timeout,
+ * processes left behind; -2 when cancel_fd became readable (all of it killed). */
+int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, int cancel_fd, const char *marker,
+                          char *reason, size_t size);
 
 /* sort.c: ascending sort of finite doubles; scratch holds n doubles (or NULL for n <= 64). */
 void perfbudget__sort(double *values, size_t n, double *scratch);

@@ -32,6 +32,7 @@ void perfbudget_command_options_init(perfbudget_command_options *opts) {
     opts->runs = 10;
     opts->timeout_ns = UINT64_C(60000000000);
     opts->output_limit = 64 * 1024;
+    opts->cancel_fd = -1;
 }
 
 typedef struct one_run {
@@ -50,13 +51,16 @@ static int open_output_file(void) {
     return fd;
 }
 
-/* Wait for pid up to deadline_ns (0: forever); returns 1 when it exited, 0 on timeout. A pidfd
- * wakes us the moment the child exits; without one (old kernels), poll with short sleeps. */
-static int wait_until(pid_t pid, uint64_t deadline_ns) {
+typedef enum wait_outcome { WAIT_TIMED_OUT, WAIT_EXITED, WAIT_CANCELLED } wait_outcome;
+
+/* Wait for pid up to deadline_ns (0: forever), or until cancel_fd (-1: none) is readable: the
+ * caller's signal arrived. A pidfd wakes us the moment the child exits; without one (old
+ * kernels, valgrind), poll the child with short sleeps, which watch cancel_fd meanwhile. */
+static wait_outcome wait_until(pid_t pid, uint64_t deadline_ns, int cancel_fd) {
 #ifdef SYS_pidfd_open
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd >= 0) {
-        int exited = 0;
+        wait_outcome outcome = WAIT_TIMED_OUT;
         for (;;) {
             int timeout_ms = -1;
             if (deadline_ns) {
@@ -64,26 +68,29 @@ static int wait_until(pid_t pid, uint64_t deadline_ns) {
                 if (now >= deadline_ns) break;
                 timeout_ms = (int)((deadline_ns - now + 999999) / 1000000);
             }
-            struct pollfd p = {.fd = pidfd, .events = POLLIN};
-            int ready = poll(&p, 1, timeout_ms);
+            /* poll() skips a negative descriptor: no cancel_fd, no second entry. */
+            struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+                                  {.fd = cancel_fd, .events = POLLIN}};
+            int ready = poll(p, 2, timeout_ms);
             if (ready > 0) {
-                exited = 1;
+                outcome = p[1].revents ? WAIT_CANCELLED : WAIT_EXITED;
                 break;
             }
             if (ready < 0 && errno != EINTR) break;
         }
         close(pidfd);
-        return exited;
+        return outcome;
     }
 #endif
     for (;;) {
         siginfo_t info;
         memset(&info, 0, sizeof info);
         if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
-            return 1;
-        if (deadline_ns && perfbudget__monotonic_ns() >= deadline_ns) return 0;
+            return WAIT_EXITED;
+        if (deadline_ns && perfbudget__monotonic_ns() >= deadline_ns) return WAIT_TIMED_OUT;
+        struct pollfd cancel = {.fd = cancel_fd, .events = POLLIN};
         struct timespec pause = {0, 200000};
-        nanosleep(&pause, NULL);
+        if (ppoll(&cancel, 1, &pause, NULL) > 0) return WAIT_CANCELLED;
     }
 }
 
@@ -211,11 +218,12 @@ int perfbudget__kill_adopted(void) {
     return killed;
 }
 
-int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, char *reason,
-                          size_t size) {
+int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, int cancel_fd, const char *marker,
+                          char *reason, size_t size) {
     reason[0] = '\0';
     uint64_t deadline = timeout_ns ? perfbudget__monotonic_ns() + timeout_ns : 0;
-    int exited = wait_until(pid, deadline);
+    wait_outcome outcome = wait_until(pid, deadline, cancel_fd);
+    int exited = outcome == WAIT_EXITED;
     if (!exited) kill(pid, SIGKILL);
     int status = 0;
     pid_t waited;
@@ -223,6 +231,10 @@ int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, const char *marker, ch
         waited = waitpid(pid, &status, 0);
     while (waited < 0 && errno == EINTR);
     int left = perfbudget__kill_marked(marker) + perfbudget__kill_adopted();
+    if (outcome == WAIT_CANCELLED) {
+        snprintf(reason, size, "interrupted (killed with what it started)");
+        return -2;
+    }
     if (!exited) {
         snprintf(reason, size, "timed out after %.3g s (killed with what it started)",
                  (double)timeout_ns / 1e9);
@@ -309,7 +321,8 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
         return PERFBUDGET_OK;
     }
     uint64_t deadline = opts->timeout_ns ? start + opts->timeout_ns : 0;
-    int exited = wait_until(pid, deadline);
+    wait_outcome outcome = wait_until(pid, deadline, opts->cancel_fd);
+    int exited = outcome == WAIT_EXITED;
     /* Not reaped yet: its schedstat still says how long it waited for a CPU. */
     out->runqueue_wait_ns = exited ? perfbudget__runqueue_wait_ns(pid) : NAN;
     if (!exited) kill(-pid, SIGKILL); /* the leader first, so wait4 below returns */
@@ -327,6 +340,10 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     int stragglers = exited && kill(-pid, 0) == 0;
     kill_group(pid);
     int escaped = perfbudget__kill_marked(marker);
+    if (outcome == WAIT_CANCELLED)
+        return perfbudget__fail(ctx, PERFBUDGET_EINTERRUPTED,
+                                "interrupted while '%s' ran (killed with what it started)",
+                                command[0]);
     out->wall_ns = (double)(end - start);
     out->cpu_ns = (double)usage.ru_utime.tv_sec * 1e9 + (double)usage.ru_utime.tv_usec * 1e3 +
                   (double)usage.ru_stime.tv_sec * 1e9 + (double)usage.ru_stime.tv_usec * 1e3;
@@ -370,6 +387,21 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: no command");
     if (opts->runs == 0)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: runs must be >= 1");
+    /* Said here, by name: a failed chdir in posix_spawn reads as "cannot start 'CMD'". */
+    const char *directory = opts->working_directory;
+    struct stat directory_info;
+    if (directory != NULL && stat(directory, &directory_info) != 0)
+        return errno == ENOENT
+                   ? perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                      "working directory '%s' does not exist", directory)
+                   : perfbudget__fail(ctx, PERFBUDGET_EINVAL, "working directory '%s': %s",
+                                      directory, strerror(errno));
+    if (directory != NULL && !S_ISDIR(directory_info.st_mode))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "working directory '%s' is not a directory",
+                                directory);
+    if (directory != NULL && access(directory, X_OK) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "cannot enter working directory '%s': %s",
+                                directory, strerror(errno));
     double *samples = malloc(opts->runs * sizeof *samples);
     double *cpu_samples = malloc(opts->runs * sizeof *cpu_samples); /* the child's user + sys */
     if (samples == NULL || cpu_samples == NULL) {

@@ -50,7 +50,8 @@ static void usage(FILE *out, const char *program) {
             "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
             "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR       also write each result into DIR (perfbudget session)\n"
-            "  --timeout TIME      with --ctest: stop the benchmarks after TIME, a failure\n"
+            "  --timeout TIME      with --ctest: stop the benchmarks after TIME (more than 0),\n"
+            "                      a failure\n"
             "  --rounds N          minimum number of samples (default 30)\n"
             "  --min-time TIME     keep sampling at least this long (default 100ms)\n"
             "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
@@ -170,6 +171,10 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
             given->min_time_ns = (int64_t)number;
         } else if (strcmp(arg, "--timeout") == 0) {
             bad = parse_time(ctx, value, &o->timeout_ns) != 0;
+            if (!bad && o->timeout_ns == 0) {
+                fprintf(stderr, "%s: --timeout must be more than 0\n", argv[0]);
+                return 2;
+            }
         } else if (strcmp(arg, "--max-time") == 0) {
             bad = parse_time(ctx, value, &number) != 0;
             given->max_time_ns = (int64_t)number;
@@ -315,8 +320,9 @@ static int callgrind_prepare(callgrind_launch *l, char **argv, char *const *extr
     return 0;
 }
 
-static int callgrind_spawn(callgrind_launch *l, const char *program, pid_t *pid) {
-    int error = posix_spawnp(pid, "valgrind", NULL, NULL, l->argv, l->env);
+static int callgrind_spawn(callgrind_launch *l, const char *program,
+                           const posix_spawnattr_t *attributes, pid_t *pid) {
+    int error = posix_spawnp(pid, "valgrind", NULL, attributes, l->argv, l->env);
     if (error == ENOENT)
         fprintf(stderr, "%s: instructions mode: the kernel exposes no hardware counters here and "
                         "valgrind, which counts them instead, is not installed (on Debian: "
@@ -327,21 +333,39 @@ static int callgrind_spawn(callgrind_launch *l, const char *program, pid_t *pid)
     return error;
 }
 
-/* Runs the whole suite again under callgrind; its exit code, or 2. */
-static int run_under_callgrind(char **argv) {
+/* Runs the whole suite again under callgrind; its exit code, or 2 (1 when it crashed or left
+ * processes running). As under --ctest, an interrupt kills it with what it started (it would
+ * otherwise go on and record its run) and ends this process by that signal. */
+static int run_under_callgrind(char **argv, const char *marker) {
     callgrind_launch launch;
     int code = 2;
     pid_t pid;
     fflush(stdout);
     fflush(stderr);
-    if (callgrind_prepare(&launch, argv, NULL) == 0 && callgrind_spawn(&launch, argv[0], &pid) == 0) {
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
-        code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-        if (WIFSIGNALED(status))
-            fprintf(stderr, "%s: the suite under valgrind ended with signal %d\n", argv[0],
-                    WTERMSIG(status));
+    perfbudget__adopt_orphans();
+    perfbudget__interrupt interrupt;
+    perfbudget__interrupt_watch(&interrupt);
+    posix_spawnattr_t attributes; /* the child starts with our mask, not the interrupts blocked */
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setsigmask(&attributes, &interrupt.previous);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+    char *extra[] = {(char *)marker, NULL};
+    if (callgrind_prepare(&launch, argv, extra) == 0 &&
+        callgrind_spawn(&launch, argv[0], &attributes, &pid) == 0) {
+        char reason[256];
+        code = perfbudget__supervise(pid, 0, interrupt.fd, marker, reason, sizeof reason);
+        if (code == -2) {
+            int caught = perfbudget__interrupt_caught(&interrupt);
+            callgrind_release(&launch);
+            perfbudget__interrupt_die(&interrupt, argv[0], caught ? caught : SIGTERM);
+        }
+        if (code < 0) {
+            fprintf(stderr, "%s: the suite under valgrind: %s\n", argv[0], reason);
+            code = 1;
+        }
     }
+    posix_spawnattr_destroy(&attributes);
+    perfbudget__interrupt_stop(&interrupt);
     callgrind_release(&launch);
     return code;
 }
@@ -350,6 +374,8 @@ static int run_under_callgrind(char **argv) {
  * the marker and CHILD_VARIABLE in its environment, watched by this one: a benchmark that
  * crashes, exits, hangs past --timeout or leaves processes behind fails its test with the
  * reason, in the verdict format and in the session, and nothing it started keeps running.
+ * SIGINT, SIGTERM or SIGHUP to this one kills the child with all it started, and this one ends
+ * by that signal with no verdict and nothing in the session.
  * (Started with exec, not just forked, so the marker is in the environment /proc shows of
  * every process the benchmarks start.) Returns 1 when it ran the child (the exit code in
  * *exit_code), 0 when it could not (Linux only: /proc/self/exe); the caller then measures. */
@@ -378,6 +404,13 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     fflush(stdout);
     fflush(stderr);
     perfbudget__adopt_orphans();
+    perfbudget__interrupt interrupt;
+    perfbudget__interrupt_watch(&interrupt);
+    /* The child starts with the signal mask we had, not with the interrupts blocked. */
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setsigmask(&attributes, &interrupt.previous);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
     callgrind_launch launch;
     memset(&launch, 0, sizeof launch);
@@ -385,12 +418,14 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     if (under_callgrind) {
         char *extra[] = {(char *)marker, variable, NULL};
         error = callgrind_prepare(&launch, argv, extra) == 0
-                    ? callgrind_spawn(&launch, argv[0], &pid) : -1;
+                    ? callgrind_spawn(&launch, argv[0], &attributes, &pid) : -1;
     } else {
-        error = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, env);
+        error = posix_spawn(&pid, "/proc/self/exe", NULL, &attributes, argv, env);
     }
+    posix_spawnattr_destroy(&attributes);
     free(env);
     close(done[1]);
+    if (error != 0) perfbudget__interrupt_stop(&interrupt);
     if (error != 0 && under_callgrind) {
         close(done[0]);
         callgrind_release(&launch);
@@ -402,11 +437,16 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
         return 0; /* measure unwatched rather than not at all */
     }
     char reason[256];
-    int code = perfbudget__supervise(pid, o->timeout_ns, marker, reason, sizeof reason);
+    int code = perfbudget__supervise(pid, o->timeout_ns, interrupt.fd, marker, reason,
+                                     sizeof reason);
     char byte;
     int concluded = read(done[0], &byte, 1) == 1; /* the child is gone: EOF at worst */
     close(done[0]);
     if (under_callgrind) callgrind_release(&launch);
+    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    if (code == -2 || interrupted_by != 0)
+        perfbudget__interrupt_die(&interrupt, argv[0], interrupted_by ? interrupted_by : SIGTERM);
+    perfbudget__interrupt_stop(&interrupt);
     if (code >= 0 && concluded) {
         *exit_code = code;
         return 1;
@@ -469,7 +509,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
     if (exit_code == 0 && !o.ctest && !o.list && !in_child && needs_callgrind(&o)) {
         perfbudget_suite_free(suite);
         perfbudget_context_free(ctx);
-        return run_under_callgrind(argv);
+        return run_under_callgrind(argv, marker);
     }
     if (exit_code == 0 && o.ctest && !o.list && !in_child &&
         supervised(ctx, argv, &o, suite_name, marker, &exit_code)) {

@@ -174,6 +174,8 @@ class Perf:
         self.verdicts: Optional[list[Any]] = None  # set once judged (session.evaluate)
         self._sampler: Optional[Sampler] = None  # while measuring, for perf.stage()
         self._stages: dict[str, Stage] = {}
+        # --perf-processes: each child's results by name, once they measured (session.py)
+        self._per_process: Optional[list[dict[str, Result]]] = None
 
     # ---- pytest-benchmark's interface ----
 
@@ -280,6 +282,7 @@ class Perf:
         measurement_name = self._context.measurement_name(name, len(self.measurements))
         call_once = lambda: _in_new_loop(lambda: fn(*args, **kwargs))  # noqa: E731 (profiling)
         if not self._context.measuring:
+            self._context.session.measure_in_children_first(self)
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return await fn(*args, **kwargs)
         with self._context.isolated():
@@ -296,6 +299,7 @@ class Perf:
                  call_once: Callable[[], Any], exact: Optional[dict[str, int]] = None) -> Any:
         measurement_name = self._context.measurement_name(name, len(self.measurements))
         if not self._context.measuring:  # --perf-disable, or measured by child processes
+            self._context.session.measure_in_children_first(self)  # before calling it here
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return call_once()
         def measure() -> tuple[Any, Result]:

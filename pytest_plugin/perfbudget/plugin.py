@@ -123,8 +123,8 @@ class RunHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.session.collect(report)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.session.finish()
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.session.finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
         if self.session.output_failed and session.exitstatus in (pytest.ExitCode.OK,
                                                                  pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = pytest.ExitCode.USAGE_ERROR

@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -536,7 +537,18 @@ class PerfSession:
         assert self.child_output is not None
         Result.write_json(results, self.child_output, "pytest-process")
 
-    def _measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
+    def measure_in_children_first(self, perf: Perf) -> None:
+        """--perf-processes: the children measure (running the whole test) before this process
+        calls the measured function once itself, so that a function that crashes every time
+        fails its test in a child instead of taking this process, and the session, with it.
+        A child that fails fails the test here (pytest.fail)."""
+        context = perf._context
+        if (perf._per_process is None and context.settings["processes"] > 1
+                and not context.settings["disable"] and self.child_output is None):
+            perf._per_process = self._run_children(context)
+
+    def _run_children(self, context: MeasureContext) -> list[dict[str, Result]]:
+        """Each child's results by name, in process order."""
         count = context.settings["processes"]
         extra = []
         if self.budget_path is not None:
@@ -550,12 +562,27 @@ class PerfSession:
             try:
                 with lock.exclusive() if lock else contextlib.nullcontext():
                     outputs = run_children(context.nodeid, count, self.config.rootpath,
-                                           self.config.inipath, Path(directory), extra)
+                                           self.config.inipath, Path(directory), extra,
+                                           self._say_uncaptured)
             except ChildFailed as error:
                 failure = str(error)
             if failure is not None:  # outside the except: the reason once, not chained twice
                 pytest.fail(failure, pytrace=False)
-            per_process = [{r.name: r for r in Result.load_json(path)} for path in outputs]
+            return [{r.name: r for r in Result.load_json(path)} for path in outputs]
+
+    def _say_uncaptured(self, text: str) -> None:
+        """Write to the real stderr, past pytest's capture of the running test."""
+        assert self.config is not None
+        capture = self.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def _measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
+        count = context.settings["processes"]
+        self.measure_in_children_first(perf)  # a test that measured nothing itself
+        per_process = perf._per_process
+        assert per_process is not None
         calls = {m.name: m.call_once for m in perf.measurements}
         names = list(per_process[0])
         merged = []
@@ -673,13 +700,18 @@ class PerfSession:
         for record in getattr(report, REPORT_ATTRIBUTE, None) or ():
             self.records[record["name"]] = record  # a rerun replaces, never duplicates
 
-    def finish(self) -> None:
-        """Record the run in the history; write --perf-json, --perf-report, --perf-save-baseline."""
+    def finish(self, interrupted: bool = False) -> None:
+        """Record the run in the history; write --perf-json, --perf-report, --perf-save-baseline.
+        An interrupted session (Ctrl-C, pytest.exit()) is half-done: nothing of it is kept."""
         if self.is_xdist_worker or self.child_output is not None or not self.records:
             return
         for record in self.records.values():
             # the verdict record (limits, comparisons, notes) travels in the result's JSON
             self.results.append((record, Result.from_json_text(record["result"])[0]))
+        if interrupted:  # the summary shows what was measured; nothing of it is kept
+            self.notes.append("interrupted: the run is not recorded in the history, and no "
+                              "results, report or baseline written")
+            return
         results = [result for _, result in self.results]
         self._note_unused_entries()
         run_id = self._record_run(results)

@@ -15,7 +15,7 @@ static void test_table(void **state) {
     assert_int_equal(PERFBUDGET_ENOMEM, 2);
     assert_int_equal(PERFBUDGET_EDOMAIN, 4);
     assert_int_equal(PERFBUDGET_EPARSE, 7);
-    for (int code = 0; code <= PERFBUDGET_ENOTFOUND; code++) {
+    for (int code = 0; code <= PERFBUDGET_EINTERRUPTED; code++) {
         assert_non_null(perfbudget_errname(code));
         assert_string_not_equal(perfbudget_errstr(code), "unknown error");
         for (int other = 0; other < code; other++)

@@ -2,6 +2,7 @@
 /* Whole-command measurement: exit codes, signals, timeouts and stray processes are failures
  * with a reason; nothing is left running. Timing is never asserted. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,67 @@ static void test_no_stray_processes(void **state) {
     rmdir(dir);
 }
 
+/* A cancel_fd that becomes readable (the CLI's signalfd when SIGINT arrives) mid-run stops
+ * measuring: no result, PERFBUDGET_EINTERRUPTED, and the command, its group and its daemon all
+ * killed. The command itself makes the descriptor readable once its daemon runs, through
+ * /proc, so the cancel lands mid-run without a race. */
+static void test_cancelled(void **state) {
+    char dir[] = "/tmp/perfbudget-test-cancel-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int cancel[2];
+    assert_int_equal(pipe(cancel), 0);
+    fcntl(cancel[0], F_SETFD, FD_CLOEXEC);
+    fcntl(cancel[1], F_SETFD, FD_CLOEXEC);
+    char script[1024], daemon_file[128], shell_file[128];
+    snprintf(daemon_file, sizeof daemon_file, "%s/daemon", dir);
+    snprintf(shell_file, sizeof shell_file, "%s/shell", dir);
+    snprintf(script, sizeof script,
+             "(setsid sleep 300 & echo $! > %s); echo $$ > %s; echo x > /proc/%ld/fd/%d; "
+             "sleep 300",
+             daemon_file, shell_file, (long)getpid(), cancel[1]);
+    char *argv[] = {script, NULL};
+    perfbudget_command_options opts;
+    perfbudget_command_options_init(&opts);
+    assert_int_equal(opts.cancel_fd, -1);
+    opts.use_shell = 1;
+    opts.cancel_fd = cancel[0];
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_command_measure(*state, "cmd", argv, &opts, &r),
+                     PERFBUDGET_EINTERRUPTED);
+    assert_null(r);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "interrupted"));
+    long daemon = read_pid(daemon_file), shell = read_pid(shell_file);
+    assert_true(daemon > 1 && shell > 1);
+    assert_false(running(daemon));
+    assert_false(running(shell));
+    close(cancel[0]);
+    close(cancel[1]);
+    unlink(daemon_file);
+    unlink(shell_file);
+    rmdir(dir);
+}
+
+/* A working directory that cannot be one is said by name, not as "cannot start 'true'". */
+static void test_working_directory(void **state) {
+    char *argv[] = {"true", NULL};
+    perfbudget_command_options opts;
+    perfbudget_command_options_init(&opts);
+    perfbudget_result *r = NULL;
+    opts.working_directory = "/nonexistent/dir";
+    assert_int_equal(perfbudget_command_measure(*state, "cmd", argv, &opts, &r), PERFBUDGET_EINVAL);
+    assert_string_equal(perfbudget_errmsg(*state),
+                        "working directory '/nonexistent/dir' does not exist");
+    opts.working_directory = "/dev/null";
+    assert_int_equal(perfbudget_command_measure(*state, "cmd", argv, &opts, &r), PERFBUDGET_EINVAL);
+    assert_string_equal(perfbudget_errmsg(*state),
+                        "working directory '/dev/null' is not a directory");
+    assert_null(r);
+    opts.working_directory = "/";
+    assert_int_equal(perfbudget_command_measure(*state, "cmd", argv, &opts, &r), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_OK);
+    perfbudget_result_free(r);
+}
+
 /* A command may close its standard output: that alone is no failure; writing to it afterwards
  * fails the command, and the failure is reported as the command's. */
 static void test_closed_stdout(void **state) {
@@ -201,6 +263,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_output_is_bounded, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_no_stray_processes, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_closed_stdout, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_cancelled, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_working_directory, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,6 +62,14 @@ expect 1 "^FAIL killed: measured run 1 of 2 killed by signal 9 \(SIGKILL" -- \
   run --name killed -- sh -c 'kill -9 $$'
 expect 1 "^FAIL missing: measured run 1 of 2 cannot start '/nonexistent/benchmark'" -- \
   run --name missing -- /nonexistent/benchmark
+# ---- options that cannot work: said before anything runs, exit 2 ----
+expect 2 "^perfbudget run: working directory '/nonexistent/dir' does not exist$" -- \
+  run --cwd /nonexistent/dir -- true
+touch a_file
+expect 2 "^perfbudget run: working directory 'a_file' is not a directory$" -- \
+  run --cwd a_file -- true
+expect 2 "^perfbudget run: --timeout must be more than 0" -- run --timeout 0 -- true
+expect 2 "^perfbudget run: --timeout must be more than 0" -- run --timeout 0ms -- true
 
 # ---- a hang: killed at its timeout, with everything it started ----
 start=$(date +%s%N)

@@ -17,7 +17,8 @@
     X(EUNAVAILABLE, 6, "not available on this system")                         \
     X(EPARSE, 7, "malformed input")                                            \
     X(ESTATE, 8, "call not valid in the current state")                        \
-    X(ENOTFOUND, 9, "not found")
+    X(ENOTFOUND, 9, "not found")                                               \
+    X(EINTERRUPTED, 10, "interrupted")
 
 typedef enum perfbudget_status {
 #define PERFBUDGET_ERROR_ENUM_(name, code, text) PERFBUDGET_##name = code,

@@ -111,7 +111,8 @@ PERFBUDGET_API int perfbudget_interleave_run(perfbudget_context *ctx, const char
  *  order random as above, until the time budget (wall time of the runs) or max_pairs
  *  (opts->batch_ns is unused). command may be NULL for the defaults; its runs is ignored.
  *  Samples are ns per run. A failing run ends measuring with the reason on its side's result.
- *  Returns and ownership as perfbudget_interleave_run(). */
+ *  Returns and ownership as perfbudget_interleave_run(); also PERFBUDGET_EINTERRUPTED once
+ *  command->cancel_fd became readable (the running command killed, no results). */
 PERFBUDGET_API int perfbudget_interleave_commands(perfbudget_context *ctx, const char *name,
                                                   char *const baseline_argv[],
                                                   char *const candidate_argv[],

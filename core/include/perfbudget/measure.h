@@ -417,6 +417,10 @@ typedef struct perfbudget_command_options {
     int use_shell;                 /**< 1: argv[0] is a command line for /bin/sh -c */
     size_t output_limit;           /**< bytes of a failing run's output kept (default 64 KiB) */
     const char *stdout_path;       /**< NULL: capture stdout with stderr; else write it here */
+    /** -1 (default): none. Else a descriptor the caller makes readable to stop measuring (a
+     *  signalfd, a self-pipe's read end): the running command's process group and whatever it
+     *  started are killed, and PERFBUDGET_EINTERRUPTED is returned. Polled, never read. */
+    int cancel_fd;
 } perfbudget_command_options;
 
 PERFBUDGET_API void perfbudget_command_options_init(perfbudget_command_options *opts);
@@ -427,7 +431,9 @@ PERFBUDGET_API void perfbudget_command_options_init(perfbudget_command_options *
  *  whole process group is killed) or leaves processes behind ends measuring and makes the result
  *  PERFBUDGET_RUN_FAILED with the reason as its message and the run's output kept
  *  (perfbudget_result_output()). Samples are ns per run.
- *  Returns PERFBUDGET_OK (check the result's status), PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK (check the result's status), PERFBUDGET_EINVAL (also for a
+ *  working_directory that is not an enterable directory, named in the message),
+ *  PERFBUDGET_ENOMEM, or PERFBUDGET_EINTERRUPTED once opts->cancel_fd became readable.
  *  Returns a new object in *out; free with perfbudget_result_free(). */
 PERFBUDGET_API int perfbudget_command_measure(perfbudget_context *ctx, const char *name,
                                               char *const argv[],
