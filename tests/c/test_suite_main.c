@@ -85,11 +85,11 @@ static void test_list_filter_and_usage(void **state) {
 static void test_budget_pass_and_fail(void **state) {
     (void)state;
     write_text("pass.yml", "version: 1\n"
-                           "defaults: {max_time: 20ms, min_time: 1ms, rounds: 5}\n"
+                           "defaults: {max_time: 10s, min_time: 1ms, rounds: 5}\n"
                            "budgets:\n"
                            "  \"fast_*\": {latency: {p95: 1min}}\n");
     write_text("fail.yml", "version: 1\n"
-                           "defaults: {max_time: 20ms, min_time: 1ms, rounds: 5}\n"
+                           "defaults: {max_time: 10s, min_time: 1ms, rounds: 5}\n"
                            "budgets:\n"
                            "  fast_a: {latency: {median: 0.001ns}}\n"
                            "  typo_name: {cpu: 50%}\n");

@@ -28,15 +28,17 @@ expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN 
 }
 
 fast=(--seconds 0.2)
+# A verdict to check needs more pairs than a busy machine leaves in 0.2 s (15 under 4 spinners).
+decided=(--seconds 1)
 line='work: time/iteration median .* vs .* baseline: \+[0-9.]+% \(9[0-9]% CI [-+][0-9.]+% to \+[0-9.]+%\), p = [0-9.e-]+, [0-9]+ pairs, in-process, batch by batch: regression \(critical\), threshold 5%'
-expect 1 "^FAIL $line" -- "$perfbudget" compare --interleave "$base" "$slow" --filter work "${fast[@]}"
+expect 1 "^FAIL $line" -- "$perfbudget" compare --interleave "$base" "$slow" --filter work "${decided[@]}"
 expect 1 "only_in_base is only in the baseline" -- "$perfbudget" compare --interleave "$base" "$slow" "${fast[@]}"
 expect 1 "only_in_slow is only in the candidate" -- "$perfbudget" compare --interleave "$base" "$slow" "${fast[@]}"
 # The other way round it is an improvement, and passes.
-expect 0 "^PASS work: .* -[0-9.]+% .* in-process, batch by batch: improvement \(info\)" -- "$perfbudget" compare --interleave "$slow" "$base" --filter work "${fast[@]}"
+expect 0 "^PASS work: .* -[0-9.]+% .* in-process, batch by batch: improvement \(info\)" -- "$perfbudget" compare --interleave "$slow" "$base" --filter work "${decided[@]}"
 # A copy of the same module: no regression at a threshold no noise reaches.
 cp "$base" same.so
-expect 0 "^PASS work: .*batch by batch: pass" -- "$perfbudget" compare --interleave "$base" same.so --filter work --threshold 50 "${fast[@]}"
+expect 0 "^PASS work: .*batch by batch: pass" -- "$perfbudget" compare --interleave "$base" same.so --filter work --threshold 50 "${decided[@]}"
 expect 0 "threshold 50%" -- "$perfbudget" compare --interleave "$base" same.so --filter 'w*' --threshold 50 --pairs 12
 expect 0 "threshold 40%" -- env PERFBUDGET_THRESHOLD=40 "$perfbudget" compare --interleave "$base" same.so --filter work --pairs 12
 expect 2 "invalid PERFBUDGET_THRESHOLD 'x'" -- env PERFBUDGET_THRESHOLD=x "$perfbudget" compare --interleave "$base" same.so
@@ -74,7 +76,7 @@ expect 0 "usage: perfbudget compare --interleave BASELINE.so CANDIDATE.so" -- "$
 expect 0 "^work$" -- "$suite_exe" --list
 
 # Whole commands, run by run. Process noise is large: identical commands may be inconclusive.
-expect 1 "^FAIL command: time/run median .*, process, run by run: regression" -- "$perfbudget" compare --interleave --baseline-command 'true' --candidate-command 'sleep 0.02' --pairs 8
+expect 1 "^FAIL command: time/run median .*, process, run by run: regression" -- "$perfbudget" compare --interleave --baseline-command 'true' --candidate-command 'sleep 0.1' --pairs 12
 expect 0 "^(PASS|INCONCLUSIVE) same: time/run median .*, 8 pairs, process, run by run: " -- "$perfbudget" compare --interleave --baseline-command 'true' --candidate-command 'true' --name same --pairs 8 --threshold 200
 expect 1 "^FAIL command: the candidate failed: .*exit" -- "$perfbudget" compare --interleave --baseline-command 'true' --candidate-command 'exit 3' --pairs 8
 expect 2 "give both --baseline-command and --candidate-command" -- "$perfbudget" compare --interleave --baseline-command 'true'
