@@ -52,10 +52,12 @@ expect 0 "exported to main.json" -- "$perfbudget" baseline export main main.json
 expect 0 "imported 1 benchmarks from main.json as run 1, baseline 'main'" -- "$perfbudget" baseline import main.json --history other.sqlite
 expect 0 "baseline: none yet" -- env PERFBUDGET_REGRESSION=1 "$perfbudget" run --name quick --runs 3 --history fresh.sqlite -- true
 
-# A regression against a stored baseline fails with the figures; sleep 0.05 vs true is far apart.
+# A regression against a stored baseline fails with the figures; 20,000 shell loop steps (about
+# 50 ms of CPU) against true are far apart in wall time and in CPU time alike, so the check holds
+# when the machine was busier for one side and the verdict is made on CPU time (a sleep was not).
 expect 0 "recorded" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite -- true
 expect 0 "saved" -- "$perfbudget" baseline save fast --history reg.sqlite
-expect 1 "FAIL slow: median .* vs .* baseline: \+[0-9.]+% .*regression \(critical\)" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite --baseline fast -- sleep 0.05
+expect 1 "FAIL slow: median .* vs .* baseline: \+[0-9.]+% .*regression \(critical\)" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite --baseline fast -- sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'
 
 # check judges an existing result file.
 expect 0 "" -- "$perfbudget" run --name quick --runs 3 --json quick.json -- true
