@@ -41,12 +41,7 @@ typedef struct collection {
 } collection;
 
 /* FNV-1a: names come from the user's own tool, so a simple hash will do. */
-static uint64_t name_hash(const char *name) {
-    uint64_t hash = UINT64_C(14695981039346656037);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        hash = (hash ^ *p) * UINT64_C(1099511628211);
-    return hash;
-}
+static uint64_t name_hash(const char *name) { return perfbudget__fnv1a(name); }
 
 /* The slot of hash: its item's, or the empty one where it belongs. */
 static size_t slot_of(collection *c, uint64_t hash, const char *name) {

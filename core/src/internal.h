@@ -28,6 +28,8 @@ void perfbudget__clear_error(perfbudget_context *ctx);
 
 /* report.c: a malloc'd copy of text (NULL when out of memory). */
 char *perfbudget__strdup(const char *text);
+/* FNV-1a over a NUL-terminated string: name indexes and file names (not for hostile input). */
+uint64_t perfbudget__fnv1a(const char *text);
 
 /* clock.c */
 uint64_t perfbudget__monotonic_ns(void);

@@ -10,6 +10,13 @@
 
 void perfbudget_free(void *p) { free(p); }
 
+uint64_t perfbudget__fnv1a(const char *text) {
+    uint64_t hash = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        hash = (hash ^ *p) * UINT64_C(1099511628211);
+    return hash;
+}
+
 char *perfbudget__strdup(const char *text) {
     size_t size = strlen(text) + 1;
     char *copy = malloc(size);

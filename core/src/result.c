@@ -714,10 +714,8 @@ int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, si
 
 char *perfbudget_result_file_name(const char *name, char *buf, size_t size) {
     if (buf == NULL || size == 0) return buf;
-    /* FNV-1a over the whole name keeps names that sanitise alike apart. */
-    uint64_t hash = UINT64_C(14695981039346656037);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        hash = (hash ^ *p) * UINT64_C(1099511628211);
+    /* A hash of the whole name keeps names that sanitise alike apart. */
+    uint64_t hash = perfbudget__fnv1a(name);
     char safe[81];
     size_t length = 0;
     for (const char *p = name; *p && length < 80; p++) {

@@ -460,12 +460,7 @@ void perfbudget_suite_free(perfbudget_suite *suite) {
     free(suite);
 }
 
-static size_t name_hash(const char *name) { /* FNV-1a */
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * UINT64_C(1099511628211);
-    return (size_t)h;
-}
+static size_t name_hash(const char *name) { return (size_t)perfbudget__fnv1a(name); }
 
 /* The slot holding name, or the free slot where it would go. */
 static size_t *find_slot(const perfbudget_suite *suite, const char *name) {
