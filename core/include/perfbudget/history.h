@@ -11,6 +11,10 @@
 #include "perfbudget/context.h"
 #include "perfbudget/measure.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** An open history database. Opaque; one per thread. */
 typedef struct perfbudget_history perfbudget_history;
 
@@ -246,5 +250,9 @@ PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
                                                      int64_t up_to,
                                                      const perfbudget_regression_settings *settings,
                                                      double threshold_pct);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

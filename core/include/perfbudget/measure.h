@@ -10,6 +10,10 @@
 #include "perfbudget/context.h"
 #include "perfbudget/stats.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- Clocks and resources -------------------------------------------------------------- */
 
 /** CPU time consumed so far, in ns. */
@@ -465,5 +469,9 @@ PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *res
  *  Lives in the perfbudget_main library, the one part of perfbudget that prints. */
 PERFBUDGET_API int perfbudget_main(int argc, char **argv, const char *suite_name,
                                    const perfbudget_benchmark_def *defs, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
