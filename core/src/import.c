@@ -215,7 +215,7 @@ static int add_seconds(perfbudget_context *ctx, const origin *at, collected *ite
     size_t k;
     const json_t *t;
     json_array_foreach(times, k, t) {
-        double ns;
+        double ns = 0.0;
         int rc = duration_ns(ctx, at, t, 1e9, "s", field, k, &ns);
         if (rc != PERFBUDGET_OK) return rc;
         if (add_sample(item, ns) != 0)
@@ -342,7 +342,7 @@ static int nanobench(perfbudget_context *ctx, const char *path, const json_t *ro
                                         name, k);
             char where[64];
             snprintf(where, sizeof where, "measurements[%zu].elapsed", k);
-            double ns;
+            double ns = 0.0;
             int rc = duration_ns(ctx, &at, elapsed, 1e9, "s", where, NO_INDEX, &ns);
             if (rc != PERFBUDGET_OK) return rc;
             if (add_sample(item, ns) != 0)
@@ -394,7 +394,7 @@ static int pytest_benchmark(perfbudget_context *ctx, const char *path, const jso
         if (json_array_size(data) > 0) {
             rc = add_seconds(ctx, &at, item, data, "stats.data");
         } else if (median != NULL) {
-            double ns;
+            double ns = 0.0;
             rc = duration_ns(ctx, &at, median, 1e9, "s", "stats.median", NO_INDEX, &ns);
             if (rc == PERFBUDGET_OK && add_sample(item, ns) != 0)
                 rc = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");

@@ -546,7 +546,7 @@ static void test_truncated(void **state) {
     perfbudget_history *h = open_history(*state, "truncated");
     for (int i = 0; i < 200; i++) add(*state, h, "main", "c", 1000 + i);
     perfbudget_history_close(h); /* the last close checkpoints: everything is in the file */
-    size_t size;
+    size_t size = 0;
     char *whole = slurp(db, &size);
     free(whole);
     print_message("history of 200 runs: %zu bytes; cut to %zu\n", size, size / 2);
