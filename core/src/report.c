@@ -202,9 +202,13 @@ perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *re
     int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
     for (size_t i = 0; i < count; i++) {
         if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) return PERFBUDGET_TEST_FAIL;
-        /* In instructions mode, times and memory are not judged: that skips nothing. */
-        int not_judged = by_count && verdicts[i].limit->metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
-                         verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM;
+        /* A limit applies to the mode that measures it: in instructions mode times and memory
+         * are not judged, in time mode instruction counts only where they were counted. Neither
+         * skips the test; the other mode's test judges them. */
+        perfbudget_metric metric = verdicts[i].limit->metric;
+        int not_judged = by_count ? metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
+                                        metric != PERFBUDGET_METRIC_CUSTOM
+                                  : metric == PERFBUDGET_METRIC_INSTRUCTIONS;
         if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE && !not_judged) unavailable = 1;
     }
     return unavailable ? PERFBUDGET_TEST_SKIP : PERFBUDGET_TEST_PASS;
