@@ -89,15 +89,21 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
                  "(divided out)", fabs(c->speed_correction_pct),
                  c->speed_correction_pct > 0 ? "slower" : "faster");
     }
-    if (!isnan(c->p_value))
+    /* A figure that could not be computed (a CI from one sample, a threshold a restored record
+     * lacks) is left out rather than printed as nan. */
+    if (!isnan(c->p_value) && isfinite(c->ci_low_pct) && isfinite(c->ci_high_pct))
         snprintf(test, sizeof test, " (95%% CI %+.1f%% .. %+.1f%%), p = %.2g", c->ci_low_pct,
                  c->ci_high_pct, c->p_value);
+    else if (!isnan(c->p_value))
+        snprintf(test, sizeof test, ", p = %.2g", c->p_value);
     else if (c->significant && isnan(c->run_spread_pct))
         snprintf(test, sizeof test, " (exact counts)");
-    snprintf(buf, size, "%s %s vs %s baseline: %+.1f%%%s%s, threshold %g%%: %s%s%s%s", name,
-             current, baseline, c->change_pct, test, spread, c->threshold_pct,
-             perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "", severity,
-             severity[0] ? ")" : "");
+    char threshold[48] = "";
+    if (isfinite(c->threshold_pct))
+        snprintf(threshold, sizeof threshold, ", threshold %g%%", c->threshold_pct);
+    snprintf(buf, size, "%s %s vs %s baseline: %+.1f%%%s%s%s: %s%s%s%s", name, current, baseline,
+             c->change_pct, test, spread, threshold, perfbudget_outcome_name(c->outcome),
+             severity[0] ? " (" : "", severity, severity[0] ? ")" : "");
     return buf;
 }
 

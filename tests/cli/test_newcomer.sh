@@ -50,9 +50,10 @@ cd ../..
 # Under --ctest the CMake arguments say which budget applies: none given, none found.
 expect 0 "PASS quick: measured; no budget applies" -- "$perfbudget" run --ctest --name quick --runs 2 --warmup 0 -- true
 
-# check RESULT --baseline FILE: each comparison once, and no NaN in it.
-"$perfbudget" run --name quick --runs 5 --warmup 0 --json base.json -- true >/dev/null
-"$perfbudget" run --name quick --runs 5 --warmup 0 --baseline base.json --json current.json -- true >/dev/null || true
+# check RESULT --baseline FILE: each comparison once, and no NaN in it, even where a figure
+# cannot be computed (one sample has no confidence interval).
+"$perfbudget" run --name quick --runs 1 --warmup 0 --json base.json -- true >/dev/null
+"$perfbudget" run --name quick --runs 1 --warmup 0 --baseline base.json --json current.json -- true >/dev/null || true
 output=$("$perfbudget" check current.json --baseline base.json 2>&1) || true
 comparisons=$(grep -c "regression check: median" <<<"$output" || true)
 if [[ $comparisons -ne 1 ]] || grep -q "nan" <<<"$output"; then
