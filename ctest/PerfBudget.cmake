@@ -740,8 +740,8 @@ function(add_perf_test name)
   endif()
   # The build type joins the environment fingerprint: a Debug run is never a Release baseline.
   # For a command built here, a Debug or empty build type gets a warning in the test's output.
-  set_property(TEST "${name}" APPEND PROPERTY ENVIRONMENT "PERFBUDGET_BUILD_TYPE=$<CONFIG>"
-                                                          "PERFBUDGET_COMMAND_BUILT=${command_built}")
+  set_property(TEST "${name}" APPEND PROPERTY ENVIRONMENT
+               "PERFBUDGET_BUILD_TYPE=$<CONFIG>" "PERFBUDGET_COMMAND_BUILT=${command_built}")
 endfunction()
 
 # ---- perf_discover_tests ------------------------------------------------------------------------
