@@ -97,7 +97,13 @@ static int session_budget_paths(const char *budget_path, const char *list_path,
     size_t used = 0;
     if (budget_path != NULL) paths[count++] = budget_path;
     FILE *list = list_path != NULL ? fopen(list_path, "r") : NULL;
-    if (list_path != NULL && list == NULL) {
+    /* Gone (a cleaned build tree): configuring writes it again; the run is recorded where the
+     * other budget files say, if any. */
+    if (list_path != NULL && list == NULL && errno == ENOENT)
+        fprintf(stderr, "perfbudget session: warning: %s is missing (configure again): the run "
+                        "is recorded only in the histories of the budget files given\n",
+                list_path);
+    else if (list_path != NULL && list == NULL) {
         fprintf(stderr, "perfbudget session: cannot read %s: %s\n", list_path, strerror(errno));
         return -1;
     }

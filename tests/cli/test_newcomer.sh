@@ -62,6 +62,18 @@ if [[ $comparisons -ne 1 ]] || grep -q "nan" <<<"$output"; then
   failures=$((failures + 1))
 fi
 
+# The CTest session's cleanup records the run in the history of every budget file the perf tests
+# named (PerfBudget.cmake lists them, one a line): a per-call BUDGET is enough.
+mkdir -p one two session
+printf 'version: 1\nbudgets:\n  first: {latency: {median: 10min}}\n' > one/perfbudget.yml
+printf 'version: 1\nbudgets:\n  second: {latency: {median: 10min}}\n' > two/perfbudget.yml
+expect 0 "PASS first" -- "$perfbudget" run --ctest --name first --runs 2 --warmup 0 --budget one/perfbudget.yml --session session -- true
+expect 0 "PASS second" -- "$perfbudget" run --ctest --name second --runs 2 --warmup 0 --budget two/perfbudget.yml --session session -- true
+printf '%s\n%s\n' "$PWD/one/perfbudget.yml" "$PWD/two/perfbudget.yml" > budgets.txt
+expect 0 "history: run 1 recorded in .*one/.perfbudget/history.sqlite" -- "$perfbudget" session close session --budgets-from budgets.txt
+expect 0 "^ +1 .* ctest " -- "$perfbudget" history runs --budget two/perfbudget.yml
+expect 0 "warning: .*missing.* is missing" -- "$perfbudget" session close session --budgets-from missing.txt
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures check(s) failed"
   exit 1
