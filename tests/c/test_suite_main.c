@@ -144,8 +144,8 @@ static void test_bad_budget_is_a_usage_error(void **state) {
 }
 
 /* The suite knows how it was built: a Debug or unoptimised build is measured with a warning
- * (before the table; under --ctest after the verdict, whose first line IDEs show) and its build
- * type goes into the environment the fingerprint and the result file read. */
+ * before the table, and its build type goes into the environment the fingerprint and the result
+ * file read. */
 static void test_build_type(void **state) {
     (void)state;
     char out[16384], json[256];
@@ -162,10 +162,8 @@ static void test_build_type(void **state) {
         json_string_value(json_object_get(json_object_get(root, "environment"), "build_type")),
         "Debug");
     json_decref(root);
-    assert_int_equal(RUN(out, "demo", "--filter", "fast_a", "--ctest", "--max-time", "20ms",
-                         "--min-time", "1ms", "--rounds", "3"), 0);
-    assert_memory_equal(out, "PASS fast_a: ", 13);
-    assert_non_null(strstr(out, "\n***WARNING*** the suite was built as Debug"));
+    /* Under --ctest the suite starts itself again, which a test executable cannot stand in
+     * for: tests/cmake/edges.cmake checks the warning after the verdict. */
     built_as = "", built_optimized = 0; /* CMAKE_BUILD_TYPE empty, no -O */
     assert_int_equal(RUN(out, "demo", "--filter", "fast_a", "--max-time", "20ms", "--min-time",
                          "1ms", "--rounds", "3"), 0);
