@@ -20,7 +20,8 @@ static void usage(FILE *out) {
             "       perfbudget baseline import FILE [--name NAME]\n"
             "                 a file from export, a perfbudget result file or a pytest-benchmark\n"
             "                 JSON file; NAME defaults to the file's base name\n"
-            "options: --history FILE, --budget FILE (whose settings.history to use)\n");
+            "options: --history FILE, --budget FILE (whose settings.history to use; default:\n"
+            "         perfbudget.yml here or in the nearest parent directory)\n");
 }
 
 /* The exported file: the result file of the run with, beside it, the environment it was

@@ -117,12 +117,42 @@ int cli_parse_count(const char *text, uint64_t max, uint64_t *out) {
     return 0;
 }
 
+int cli_discover(char *budget, size_t budget_size, char *history, size_t history_size) {
+    budget[0] = history[0] = '\0';
+    char directory[4096];
+    if (getcwd(directory, sizeof directory) == NULL) return 0;
+    for (;;) {
+        size_t length = strlen(directory);
+        const char *separator = length > 0 && directory[length - 1] == '/' ? "" : "/";
+        char candidate[4200];
+        /* Not opened to probe: opening a FIFO would wait; the budget loader refuses one. */
+        snprintf(candidate, sizeof candidate, "%s%sperfbudget.yml", directory, separator);
+        if (access(candidate, F_OK) == 0) {
+            snprintf(budget, budget_size, "%s", candidate);
+            return 1;
+        }
+        snprintf(candidate, sizeof candidate, "%s%s.perfbudget/history.sqlite", directory,
+                 separator);
+        if (access(candidate, F_OK) == 0) {
+            snprintf(history, history_size, "%s", candidate);
+            return 2;
+        }
+        char *slash = strrchr(directory, '/');
+        if (slash == NULL || length <= 1) return 0;
+        if (slash == directory) slash[1] = '\0'; /* up to the root, which is looked at too */
+        else *slash = '\0';
+    }
+}
+
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
                                      const char *history_option, const char *budget_path,
                                      int read_only) {
     perfbudget_budget *budget = NULL;
-    /* Not opened to probe: opening a FIFO would wait; the budget loader refuses one. */
-    if (budget_path == NULL && access("perfbudget.yml", F_OK) == 0) budget_path = "perfbudget.yml";
+    char found_budget[4200], found_history[4200];
+    int found = budget_path == NULL ? cli_discover(found_budget, sizeof found_budget,
+                                                   found_history, sizeof found_history)
+                                    : 0;
+    if (found == 1) budget_path = found_budget;
     const char *from_environment = getenv("PERFBUDGET_HISTORY");
     int history_given = history_option != NULL ||
                         (from_environment != NULL && from_environment[0] != '\0');
@@ -130,7 +160,7 @@ perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *progra
         (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
         return NULL;
     const char *path = perfbudget__history_path(history_option, budget);
-    if (path == NULL) path = ".perfbudget/history.sqlite";
+    if (path == NULL) path = found == 2 ? found_history : ".perfbudget/history.sqlite";
     perfbudget_history *history = NULL;
     int status = read_only ? perfbudget_history_open_read_only(ctx, path, &history)
                            : perfbudget_history_open(ctx, path, &history);

@@ -28,7 +28,8 @@ static void usage(FILE *out) {
             "level changed; docs/history.md).\n\n"
             "  --history FILE     the history (default: $PERFBUDGET_HISTORY, else the budget\n"
             "                     file's settings.history)\n"
-            "  --budget FILE      the budget file whose history to read (default perfbudget.yml)\n"
+            "  --budget FILE      the budget file whose history to read (default: perfbudget.yml\n"
+            "                     here or in the nearest parent directory)\n"
             "  --min-change PCT   smallest step reported (default 5)\n");
 }
 

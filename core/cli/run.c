@@ -15,6 +15,7 @@ static void usage(FILE *out) {
             "Time a command over repeated runs (like hyperfine) and judge it.\n\n"
             "  --name NAME          benchmark name (default: the command's base name)\n"
             "  --budget FILE        budget file; the entry is found by --budget-name or NAME\n"
+            "                       (default: perfbudget.yml here or in the nearest parent)\n"
             "  --budget-name NAME   budget entry name to use instead of NAME\n"
             "  --warmup N           warm-up runs, not measured (default 1)\n"
             "  --runs N             measured runs (default 10)\n"
@@ -127,6 +128,12 @@ int perfbudget_cli_run(int argc, char **argv) {
         perfbudget_context_free(ctx);
         return 2;
     }
+    /* Without --budget, the project's perfbudget.yml, found as report and history find it;
+     * under CTest the CMake arguments say which budget applies, if any. */
+    char found_budget[4200], found_history[4200];
+    if (common.budget_path == NULL && !common.ctest &&
+        cli_discover(found_budget, sizeof found_budget, found_history, sizeof found_history) == 1)
+        common.budget_path = found_budget;
     /* What the command leaves behind is re-parented to us, not to init, and killed below. */
     perfbudget__adopt_orphans();
     /* The baseline is loaded after measuring: the kernel counts the resident set of the process
@@ -191,6 +198,22 @@ int perfbudget_cli_run(int argc, char **argv) {
     for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
+    /* A command built in this project (add_perf_test sets PERFBUDGET_COMMAND_BUILT) in a Debug
+     * or unnamed configuration, which has no -O unless the flags add one: said after the
+     * verdict, whose first line IDEs show. */
+    const char *built = getenv("PERFBUDGET_COMMAND_BUILT");
+    const char *build_type = getenv("PERFBUDGET_BUILD_TYPE");
+    if (exit_code != 2 && built != NULL && strcmp(built, "1") == 0 && build_type != NULL &&
+        (build_type[0] == '\0' || strcmp(build_type, "Debug") == 0)) {
+        const char *program = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+        char shown[256];
+        printf("***WARNING*** %s was built %s: its timings are not those of the code as shipped "
+               "(configure with -DCMAKE_BUILD_TYPE=Release)\n",
+               perfbudget__shown(program, shown, sizeof shown),
+               build_type[0] == '\0' ? "without a build type (CMAKE_BUILD_TYPE empty: no -O "
+                                       "unless the flags add one)"
+                                     : "as Debug");
+    }
     /* Under CTest the session's cleanup records the whole ctest run as one run. */
     if (exit_code != 2 && common.session_dir == NULL &&
         perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)

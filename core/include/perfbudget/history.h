@@ -57,7 +57,8 @@ typedef struct perfbudget_run_info {
 
 /** This machine's environment fingerprint: host, CPU model, core count, OS and kernel, the
  *  toolchain given (compiler or Python version; NULL: the compiler that built perfbudget), and
- *  the build type from $PERFBUDGET_BUILD_TYPE when set (add_perf_test sets it).
+ *  the build type from $PERFBUDGET_BUILD_TYPE when set (ctest sets it for perf tests; a suite
+ *  sets it from the build type compiled into it).
  *  Writes into buf and returns it. */
 PERFBUDGET_API char *perfbudget_environment_fingerprint(const char *toolchain, char *buf,
                                                         size_t size);

@@ -470,6 +470,35 @@ PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *res
 PERFBUDGET_API int perfbudget_main(int argc, char **argv, const char *suite_name,
                                    const perfbudget_benchmark_def *defs, size_t count);
 
+/** perfbudget_main() told how the calling source was built, which the perfbudget_main macro
+ *  below fills in: build_type is the CMake configuration ("Release", "Debug"; "" when
+ *  CMAKE_BUILD_TYPE is empty), NULL when unknown; optimized is 1 when compiled with
+ *  optimisation (__OPTIMIZE__), 0 without, -1 when the compiler does not say. The suite records
+ *  the build type with its results and in the environment fingerprint (by ctest or by hand
+ *  alike), and warns, like Google Benchmark, when the build is Debug or unoptimised. */
+PERFBUDGET_API int perfbudget_main_built(int argc, char **argv, const char *suite_name,
+                                         const perfbudget_benchmark_def *defs, size_t count,
+                                         const char *build_type, int optimized);
+
+/* PerfBudget.cmake's perf_discover_tests() defines PERFBUDGET_BUILD_TYPE as the suite's
+ * configuration ("$<CONFIG>"); a suite built otherwise may define it itself. */
+#ifdef PERFBUDGET_BUILD_TYPE
+#define PERFBUDGET_CALLER_BUILD_TYPE_ PERFBUDGET_BUILD_TYPE
+#else
+#define PERFBUDGET_CALLER_BUILD_TYPE_ NULL
+#endif
+#if defined(__OPTIMIZE__)
+#define PERFBUDGET_CALLER_OPTIMIZED_ 1
+#elif defined(__GNUC__) || defined(__clang__)
+#define PERFBUDGET_CALLER_OPTIMIZED_ 0
+#else
+#define PERFBUDGET_CALLER_OPTIMIZED_ (-1)
+#endif
+/** A call of perfbudget_main() passes the build of the source it is written in. */
+#define perfbudget_main(argc, argv, suite_name, defs, count)                                  \
+    perfbudget_main_built((argc), (argv), (suite_name), (defs), (count),                    \
+                          PERFBUDGET_CALLER_BUILD_TYPE_, PERFBUDGET_CALLER_OPTIMIZED_)
+
 #ifdef __cplusplus
 }
 #endif
