@@ -155,8 +155,10 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     } else if (!ours) {
         foreign_environment(root, google, environment, sizeof environment);
         const json_t *commit_info = json_object_get(root, "commit_info"); /* pytest-benchmark */
-        snprintf(commit, sizeof commit, "%s", text_of(commit_info, "id"));
-        snprintf(branch, sizeof branch, "%s", text_of(commit_info, "branch"));
+        /* outside a repository it writes "unversioned" and "(unknown)": no commit, no branch */
+        const char *id = text_of(commit_info, "id"), *on = text_of(commit_info, "branch");
+        snprintf(commit, sizeof commit, "%s", strcmp(id, "unversioned") == 0 ? "" : id);
+        snprintf(branch, sizeof branch, "%s", strcmp(on, "(unknown)") == 0 ? "" : on);
         dirty = json_is_true(json_object_get(commit_info, "dirty"));
     }
     json_decref(root);

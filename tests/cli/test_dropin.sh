@@ -83,6 +83,12 @@ grep -qE "import +abcdef012345 +feature .*uncommitted" <<<"$runs" ||
 "$perfbudget" baseline export 0001_pb exported.json --history pb.sqlite > /dev/null
 grep -q '"environment": "host=ci-box; cpu=Some CPU; cores=8; os=Linux 6.1.0 x86_64; toolchain=CPython 3.11.7"' exported.json ||
   failed "the environment of machine_info was not kept: $(grep environment exported.json)"
+# Outside a repository pytest-benchmark writes "unversioned" and "(unknown)": no commit, no branch.
+sed -e 's/"abcdef0123456789abcdef0123456789abcdef01"/"unversioned"/' \
+    -e 's/"feature"/"(unknown)"/' 0001_pb.json > 0002_pb.json
+"$perfbudget" baseline import 0002_pb.json --history pb.sqlite > /dev/null || failed "import of 0002"
+"$perfbudget" history runs --history pb.sqlite | grep -qE "import +- +- " ||
+  failed "unversioned was kept as a commit: $("$perfbudget" history runs --history pb.sqlite)"
 # Google Benchmark's context from another host: its own environment, not this machine's.
 "$perfbudget" baseline import gb.json --history pb.sqlite > /dev/null || failed "import of gb.json"
 "$perfbudget" baseline export gb gb-exported.json --history pb.sqlite > /dev/null
