@@ -22,6 +22,7 @@ from perfbudget.fixture import Perf
 INI_FIXTURE = "perf_benchmark_fixture"
 PYTEST_BENCHMARK_PLUGINS = ("benchmark", "pytest_benchmark.plugin", "pytest_benchmark")
 MARKER = "benchmark"
+PYTEST_BENCHMARK_LOADED = pytest.StashKey[bool]()  # its options are then its own
 
 # pytest-benchmark's options, as its parser declares them (so that addopts written for it
 # parse the same), each with what perfbudget makes of it: "mapped" ones act, the others are
@@ -111,7 +112,7 @@ def given_options(config: pytest.Config) -> dict[str, Any]:
     given = {}
     for option in OPTIONS:
         value = getattr(config.option, _dest(option), None)
-        if value is not None and not getattr(config, "_perfbudget_pytest_benchmark", False):
+        if value is not None and not config.stash.get(PYTEST_BENCHMARK_LOADED, False):
             given[option] = value
     return given
 
@@ -136,7 +137,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "as @pytest.mark.performance (group: the summary's group)")
     pytest_benchmark = any(config.pluginmanager.has_plugin(name)
                            for name in PYTEST_BENCHMARK_PLUGINS)
-    config._perfbudget_pytest_benchmark = pytest_benchmark  # type: ignore[attr-defined]
+    config.stash[PYTEST_BENCHMARK_LOADED] = pytest_benchmark
     if config.getini(INI_FIXTURE):
         if pytest_benchmark:
             raise pytest.UsageError(
