@@ -18,7 +18,7 @@ docs/ctest.md is the how-to and the reference of every argument and variable. In
                 [THRESHOLD <pct>] [BASELINE <name|file>] [TIMEOUT <time>]
                 [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR=value>...] [LABELS <label>...]
                 [FORMAT google-benchmark|nanobench|hyperfine] [OUTPUT <file>]
-                [VERSION <v>] [SHELL])
+                [TIME real|cpu] [VERSION <v>] [SHELL])
 
   perf_discover_tests(<target> [BUDGET <file>] [LABELS <label>...] [TEST_PREFIX <prefix>]
                       [TIMEOUT <time>] [EXTRA_ARGS <arg>...] [WORKING_DIRECTORY <dir>]
@@ -552,7 +552,7 @@ function(add_perf_test name)
   set(fn add_perf_test)
   set(options SHELL)
   set(one_value BUDGET BUDGET_NAME WARMUP RUNS THRESHOLD BASELINE TIMEOUT WORKING_DIRECTORY
-                FORMAT OUTPUT VERSION)
+                FORMAT OUTPUT TIME VERSION)
   set(multi_value COMMAND ENVIRONMENT LABELS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -697,6 +697,13 @@ function(add_perf_test name)
                           "nanobench, hyperfine")
     endif()
     list(APPEND run_args --format "${arg_FORMAT}")
+  endif()
+  if(DEFINED arg_TIME)
+    # Google Benchmark reports real_time and cpu_time; TIME cpu judges the latter
+    if(NOT "${arg_FORMAT}" STREQUAL "google-benchmark" OR NOT "${arg_TIME}" MATCHES "^(real|cpu)$")
+      message(FATAL_ERROR "${where}: TIME is real or cpu, with FORMAT google-benchmark")
+    endif()
+    list(APPEND run_args --time "${arg_TIME}")
   endif()
   if(DEFINED arg_OUTPUT)
     if(NOT DEFINED arg_FORMAT)

@@ -77,13 +77,80 @@ void cli_common_release(cli_common *c) {
     perfbudget_budget_free(c->budget);
 }
 
+/* A line of report, with each <CTestMeasurement name="figure"> named "benchmark.figure": one
+ * command's several benchmarks then give Test.xml each name once. */
+static void print_line(const char *line, size_t length, const char *benchmark, int prefix) {
+    static const char tag[] = "<CTestMeasurement type=\"numeric/double\" name=\"";
+    size_t tag_length = sizeof tag - 1;
+    if (!prefix || length < tag_length || strncmp(line, tag, tag_length) != 0) {
+        fwrite(line, 1, length, stdout);
+        return;
+    }
+    fwrite(line, 1, tag_length, stdout);
+    for (const char *p = benchmark; *p != '\0'; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", stdout); break;
+        case '<': fputs("&lt;", stdout); break;
+        case '>': fputs("&gt;", stdout); break;
+        case '"': fputs("&quot;", stdout); break;
+        default: putchar((unsigned char)*p >= 0x20 ? *p : '?');
+        }
+    }
+    putchar('.');
+    fwrite(line + tag_length, 1, length - tag_length, stdout);
+}
+
+/* Several results of one command (a Google Benchmark executable's benchmarks): each concluded
+ * into a text of its own, then printed failures first, so that the first line is the test's
+ * verdict (CTest shows it, and FAIL_REGULAR_EXPRESSION-like readers look at it). */
+static int conclude_several(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
+                            size_t count) {
+    char **texts = calloc(count, sizeof *texts);
+    int *statuses = calloc(count, sizeof *statuses);
+    int out_of_memory = texts == NULL || statuses == NULL, exit_code = out_of_memory ? 2 : 0;
+    for (size_t i = 0; exit_code != 2 && i < count; i++) {
+        size_t size = 0;
+        FILE *out = open_memstream(&texts[i], &size);
+        if (out == NULL) {
+            out_of_memory = 1, exit_code = 2;
+            break;
+        }
+        statuses[i] = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, out);
+        fclose(out);
+        if (statuses[i] < 0) exit_code = 2;
+        else if (statuses[i] == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+    }
+    for (int failures_first = 1; exit_code != 2 && failures_first >= 0; failures_first--) {
+        for (size_t i = 0; i < count; i++) {
+            if ((statuses[i] == PERFBUDGET_TEST_FAIL) != failures_first || texts[i] == NULL)
+                continue;
+            for (const char *line = texts[i]; *line != '\0';) {
+                const char *end = strchr(line, '\n');
+                size_t length = end ? (size_t)(end - line) + 1 : strlen(line);
+                print_line(line, length, perfbudget_result_name(results[i]), c->ctest);
+                line += length;
+            }
+        }
+    }
+    fflush(stdout);
+    for (size_t i = 0; texts != NULL && i < count; i++) free(texts[i]);
+    free(texts);
+    free(statuses);
+    if (out_of_memory) fprintf(stderr, "perfbudget: out of memory\n");
+    return exit_code;
+}
+
 int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
                  size_t count, const char *suite) {
     int exit_code = 0;
-    for (size_t i = 0; i < count; i++) {
-        int status = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, stdout);
-        if (status < 0) exit_code = 2;
-        else if (status == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+    if (count > 1) {
+        exit_code = conclude_several(ctx, c, results, count);
+    } else {
+        for (size_t i = 0; i < count; i++) {
+            int status = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, stdout);
+            if (status < 0) exit_code = 2;
+            else if (status == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+        }
     }
     if (c->json_path != NULL &&
         perfbudget_results_write_json(ctx, c->json_path, suite, results, count) != PERFBUDGET_OK) {

@@ -34,6 +34,8 @@ static void usage(FILE *out) {
             "  --format FORMAT      google-benchmark, nanobench or hyperfine: CMD writes that\n"
             "                       tool's JSON; import its results instead of timing CMD\n"
             "  --output FILE        where CMD writes that JSON (default: its standard output)\n"
+            "  --time real|cpu      with --format google-benchmark: judge real_time (default)\n"
+            "                       or cpu_time\n"
             "  --json FILE          write the result file\n"
             "  --ctest              CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR        also write the result into DIR (perfbudget session)\n\n"
@@ -54,7 +56,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     cli_common_init(&common);
     perfbudget_command_options command;
     perfbudget_command_options_init(&command);
-    const char *name = NULL, *format = NULL, *output = NULL, *identity = NULL;
+    const char *name = NULL, *format = NULL, *output = NULL, *identity = NULL, *judged_time = NULL;
     int runs_given = 0, warmup_given = 0;
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -95,6 +97,8 @@ int perfbudget_cli_run(int argc, char **argv) {
         else if (strcmp(arg, "--cwd") == 0) command.working_directory = value;
         else if (strcmp(arg, "--format") == 0) format = value;
         else if (strcmp(arg, "--output") == 0) output = value;
+        else if (strcmp(arg, "--time") == 0)
+            bad = strcmp(value, "real") != 0 && strcmp(value, "cpu") != 0, judged_time = value;
         else {
             fprintf(stderr, "perfbudget run: unknown option %s (see --help)\n", arg);
             return 2;
@@ -110,6 +114,13 @@ int perfbudget_cli_run(int argc, char **argv) {
         return 2;
     }
     char **cmd = argv + i + 1;
+    if (judged_time != NULL && strcmp(judged_time, "cpu") == 0) {
+        if (format == NULL || strcmp(format, "google-benchmark") != 0) {
+            fprintf(stderr, "perfbudget run: --time cpu needs --format google-benchmark\n");
+            return 2;
+        }
+        format = "google-benchmark-cpu"; /* the importer's name for cpu_time */
+    }
     if (command.use_shell && argc - i - 1 != 1) {
         fprintf(stderr, "perfbudget run: with --shell, give the command line as one argument\n");
         return 2;

@@ -450,13 +450,13 @@ def test_fixture_interface(pytester: pytest.Pytester) -> None:
                 calls.append("setup")
                 return (2,), {"y": 3}
             assert perf.pedantic(lambda x, y: x * y, setup=setup, rounds=4, warmup_rounds=2) == 6
-            assert len(calls) == 1 + 2 + 4   # calibration, warm-up, rounds
+            assert len(calls) == 2 + 4   # warm-up and measured rounds, no calibration call
             assert perf.stats.n == 4
             assert perf.pedantic(pow, args=(2, 10), rounds=3, iterations=5) == 1024
 
         def test_pedantic_misuse(perf):
             with pytest.raises(TypeError):
-                perf.pedantic(pow, args=(1, 2), setup=lambda: None)
+                perf.pedantic(pow, args=(1, 2), setup=lambda: ((3, 4), {}))  # both give args
             with pytest.raises(ValueError):
                 perf.pedantic(pow, setup=lambda: ((1, 2), {}), iterations=3)
             with pytest.raises(ValueError):
