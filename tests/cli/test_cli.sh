@@ -92,7 +92,7 @@ steps=$("$perfbudget" history --history steps.sqlite | grep -c "step " || true)
 [[ $steps -eq 1 ]] || { echo "FAILED: $steps steps reported, wanted 1"; failures=$((failures + 1)); }
 # The HTML report draws that history's trend with the step marked.
 expect 0 "class=\"step-label\">step \+1[45]\.[0-9]%" -- "$perfbudget" report --format html --history steps.sqlite
-expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.69 KiB of it raw samples" -- "$perfbudget" history size --history steps.sqlite
+expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.80 KiB of it samples \(packed\); .* per run" -- "$perfbudget" history size --history steps.sqlite
 
 # Every report format, from the history and from a result file against a baseline.
 for format in md csv json html pytest-benchmark google-benchmark bencher openmetrics; do
