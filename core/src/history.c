@@ -85,8 +85,13 @@ static const char *const migrations[] = {
     ", s.run_id FROM baselines s JOIN results r ON r.run_id = s.run_id JOIN benchmarks b ON "
     "b.id = r.benchmark_id;",
     /* 4 -> 5: samples and CPU samples packed (pack_samples()) where sample_encoding is 1; the
-     * rows written before keep their little-endian doubles (0) and read as ever. */
-    "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;",
+     * rows written before keep their little-endian doubles (0) and read as ever. A series is
+     * read from an index that holds what it shows, so that reading one benchmark's runs does
+     * not read every benchmark's rows beside them (and their samples); it also serves every
+     * lookup results_by_benchmark served. */
+    "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX results_series ON results(benchmark_id, run_id, status, median, p95, n);"
+    "DROP INDEX results_by_benchmark;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
@@ -778,6 +783,13 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
 /* Text of a run record (commit, branch, ...): valid UTF-8 however it was stored, cut at a
  * whole character, so that every record can be written to JSON. */
 static void copy_text(char *out, size_t size, const unsigned char *text) {
+    /* ASCII that fits (a commit hash, a branch) is copied as it is: a trend copies one per run. */
+    size_t length = 0;
+    while (text != NULL && length < size && text[length] != '\0' && text[length] < 0x80) length++;
+    if (text != NULL && length < size && text[length] == '\0') {
+        memcpy(out, text, length + 1);
+        return;
+    }
     perfbudget__copy_utf8(out, size, (const char *)text);
 }
 
@@ -970,7 +982,7 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
         environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
-                           /* Per benchmark, its results newest first (results_by_benchmark)
+                           /* Per benchmark, its results newest first (results_series)
                             * up to the first of this environment and branch: the cost follows
                             * the benchmarks, not the runs (a pass over the runs of this
                             * environment took 700 ms at 100,000 runs). */
@@ -1279,21 +1291,55 @@ int perfbudget_history_baselines(perfbudget_history *h, perfbudget_baseline_reco
 /* One code version's newest results, newest first, as perfbudget_history_trend() reads them. */
 typedef struct trend_row {
     perfbudget_series_point point;
-    size_t version;     /* index of its benchmark row (code version) */
-    char *environment;
+    size_t key; /* index into the trend's keys: its code version and environment */
 } trend_row;
 
-static void trend_rows_free(trend_row *rows, size_t n) {
-    for (size_t i = 0; rows != NULL && i < n; i++) free(rows[i].environment);
-    free(rows);
+/* The distinct (code version, environment) pairs a trend has met. */
+typedef struct trend_keys {
+    size_t *versions;
+    char **environments;
+    size_t count, capacity;
+} trend_keys;
+
+static void trend_keys_free(trend_keys *keys) {
+    for (size_t i = 0; i < keys->count; i++) free(keys->environments[i]);
+    free(keys->versions);
+    free(keys->environments);
+}
+
+/* The index of (version, environment) among keys, added if new; (size_t)-1 when out of memory.
+ * last: the key of the row before, which is usually the answer. */
+static size_t trend_key(trend_keys *keys, size_t version, const char *environment, size_t last) {
+    if (last < keys->count && keys->versions[last] == version &&
+        strcmp(keys->environments[last], environment) == 0)
+        return last;
+    for (size_t k = 0; k < keys->count; k++)
+        if (keys->versions[k] == version && strcmp(keys->environments[k], environment) == 0)
+            return k;
+    if (keys->count == keys->capacity) {
+        size_t more = keys->capacity ? 2 * keys->capacity : 8;
+        size_t *versions = realloc(keys->versions, more * sizeof *versions);
+        if (versions == NULL) return (size_t)-1;
+        keys->versions = versions;
+        char **environments = realloc(keys->environments, more * sizeof *environments);
+        if (environments == NULL) return (size_t)-1;
+        keys->environments = environments;
+        keys->capacity = more;
+    }
+    if ((keys->environments[keys->count] = perfbudget__strdup(environment)) == NULL)
+        return (size_t)-1;
+    keys->versions[keys->count] = version;
+    return keys->count++;
 }
 
 /* Appends the newest `last` ok results of benchmark row bench_id to rows (newest first). */
 static int read_version(perfbudget_history *h, sqlite3_stmt *stmt, int64_t bench_id,
-                        size_t version, trend_row **rows, size_t *n, size_t *capacity) {
+                        size_t version, trend_keys *keys, trend_row **rows, size_t *n,
+                        size_t *capacity) {
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, bench_id);
     int step;
+    size_t key = (size_t)-1;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (*n == *capacity) {
             size_t more = *capacity ? 2 * *capacity : 128;
@@ -1310,10 +1356,10 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *stmt, int64_t bench
         p->median = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 3);
         p->p95 = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 4);
         p->n = (size_t)sqlite3_column_int64(stmt, 5);
-        row->version = version;
         const char *environment = (const char *)sqlite3_column_text(stmt, 6);
-        if ((row->environment = perfbudget__strdup(environment ? environment : "")) == NULL)
-            return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+        key = trend_key(keys, version, environment ? environment : "", key);
+        if (key == (size_t)-1) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+        row->key = key;
         (*n)++;
     }
     return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "reading a series");
@@ -1331,8 +1377,8 @@ int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t las
         return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "history_trend: NULL "
                                 "argument");
     sqlite3_stmt *versions = NULL, *stmt = NULL;
-    /* Walks results_by_benchmark backwards and stops after `last` rows: the columns read come
-     * before the samples in each row, so no sample is read either. */
+    /* Walks the index results_series backwards, which holds every column read from results,
+     * and stops after `last` rows. */
     if (sqlite3_prepare_v2(h->db, "SELECT id FROM benchmarks WHERE name = ?1", -1, &versions,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db,
@@ -1348,37 +1394,35 @@ int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t las
     sqlite3_bind_int64(stmt, 2, since_ns);
     sqlite3_bind_int64(stmt, 3, last ? (sqlite3_int64)last : -1);
     trend_row *rows = NULL;
+    trend_keys keys = {0};
     size_t n = 0, capacity = 0, version = 0;
     int code = PERFBUDGET_OK, step;
     while (code == PERFBUDGET_OK && (step = sqlite3_step(versions)) == SQLITE_ROW)
-        code = read_version(h, stmt, sqlite3_column_int64(versions, 0), version++, &rows, &n,
-                            &capacity);
+        code = read_version(h, stmt, sqlite3_column_int64(versions, 0), version++, &keys, &rows,
+                            &n, &capacity);
     if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, "reading a series");
     sqlite3_finalize(versions);
     sqlite3_finalize(stmt);
-    if (code == PERFBUDGET_OK && n > 1) qsort(rows, n, sizeof *rows, newer_first);
-    if (last != 0 && n > last) {
-        for (size_t i = last; i < n; i++) free(rows[i].environment);
-        n = last;
-    }
+    /* Each version's rows come newest first already; several are merged by run. */
+    if (code == PERFBUDGET_OK && version > 1 && n > 1) qsort(rows, n, sizeof *rows, newer_first);
+    if (last != 0 && n > last) n = last;
     perfbudget_series_point *out = code == PERFBUDGET_OK ? malloc((n ? n : 1) * sizeof *out) : NULL;
     size_t *which = out != NULL ? malloc((n ? n : 1) * sizeof *which) : NULL;
-    /* Series keys seen so far, newest first: (version, environment of a row holding it). */
-    size_t *key_rows = which != NULL ? malloc((n ? n : 1) * sizeof *key_rows) : NULL;
-    if (code == PERFBUDGET_OK && key_rows == NULL)
+    /* Series numbers in the order each key is first met, newest first. */
+    size_t *number = which != NULL ? malloc((keys.count ? keys.count : 1) * sizeof *number) : NULL;
+    if (code == PERFBUDGET_OK && number == NULL)
         code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    size_t keys = 0;
+    for (size_t k = 0; code == PERFBUDGET_OK && k < keys.count; k++) number[k] = (size_t)-1;
+    size_t numbered = 0;
     for (size_t i = 0; code == PERFBUDGET_OK && i < n; i++) {
-        size_t k = 0;
-        while (k < keys && !(rows[key_rows[k]].version == rows[i].version &&
-                             strcmp(rows[key_rows[k]].environment, rows[i].environment) == 0))
-            k++;
-        if (k == keys) key_rows[keys++] = i;
+        size_t *series = &number[rows[i].key];
+        if (*series == (size_t)-1) *series = numbered++;
         out[n - 1 - i] = rows[i].point;
-        which[n - 1 - i] = k;
+        which[n - 1 - i] = *series;
     }
-    free(key_rows);
-    trend_rows_free(rows, n);
+    free(number);
+    free(rows);
+    trend_keys_free(&keys);
     if (code != PERFBUDGET_OK) {
         free(out);
         free(which);

@@ -173,7 +173,7 @@ int perfbudget_fit_line(perfbudget_context *ctx, const double *x, const double *
  * the noise of timings is relative), after a Hampel filter has put every run that stands alone
  * back to the median of its neighbours: PELT with a Gaussian cost would otherwise cut a single
  * slow run out as two steps. */
-enum { HAMPEL_HALF_WINDOW = 2, PELT_MAX_CANDIDATES = 1000 };
+enum { HAMPEL_HALF_WINDOW = 2, PELT_MAX_CANDIDATES = 200 };
 static const double HAMPEL_SIGMAS = 4.0;
 /* Below this relative noise (0.1 %) the finder treats a series as that noisy: instruction
  * counts repeat exactly, and a zero noise estimate would make every wobble a step. */
