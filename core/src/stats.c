@@ -60,17 +60,73 @@ double perfbudget__stddev(const double *values, size_t n, double mean) {
     return scale * sqrt(variance > 0.0 ? variance : 0.0);
 }
 
-/* Median absolute deviation of sorted data: the deviations left of the median, read right to
- * left, and those right of it, read left to right, are each sorted; merging them is O(n). */
-static double mad_of(const double *sorted, size_t n, double median, double *deviations) {
-    size_t split = 0;
-    while (split < n && sorted[split] < median) split++;
-    size_t left = split, right = split, k = 0;
-    while (left > 0 || right < n) {
-        int take_left = left > 0 && (right == n || median - sorted[left - 1] <= sorted[right] - median);
-        deviations[k++] = take_left ? median - sorted[--left] : sorted[right++] - median;
+static double middle_of_three(double a, double b, double c) {
+    return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
+
+/* Moves the values of [lo, hi) for which (a[i] < pivot), or (a[i] <= pivot) when or_equal,
+ * to the front; returns where the others start. Branch-free (a swap every step), which random
+ * data would otherwise pay for in mispredictions. */
+static size_t partition_below(double *a, size_t lo, size_t hi, double pivot, int or_equal) {
+    size_t store = lo;
+    for (size_t i = lo; i < hi; i++) {
+        double x = a[i];
+        a[i] = a[store];
+        a[store] = x;
+        store += or_equal ? x <= pivot : x < pivot;
     }
-    return perfbudget__quantile_sorted(deviations, n, 0.5);
+    return store;
+}
+
+/* Puts the values of the ranks[0..m) (ascending, within [lo, hi)) where a full sort would put
+ * them, in O(n) expected time for a few ranks: quickselect for several ranks at once. When no
+ * value is below the pivot, the values equal to it are set aside instead, so repeated values
+ * make progress too. Smaller side by recursion, the larger in the loop: O(log n) stack. */
+static void select_ranks(double *a, size_t lo, size_t hi, const size_t *ranks, size_t m) {
+    while (m > 0 && hi - lo > 16) {
+        double pivot = middle_of_three(a[lo], a[lo + (hi - lo) / 2], a[hi - 1]);
+        size_t lt = partition_below(a, lo, hi, pivot, 0), gt = lt;
+        if (lt == lo) gt = partition_below(a, lo, hi, pivot, 1); /* [lo, gt) equal the pivot */
+        size_t left = 0, right;
+        while (left < m && ranks[left] < lt) left++;
+        for (right = left; right < m && ranks[right] < gt; right++) {}
+        if (lt - lo < hi - gt) {
+            select_ranks(a, lo, lt, ranks, left);
+            ranks += right, m -= right, lo = gt;
+        } else {
+            select_ranks(a, gt, hi, ranks + right, m - right);
+            m = left, hi = lt;
+        }
+    }
+    if (m == 0) return;
+    for (size_t i = lo + 1; i < hi; i++) { /* a short stretch: sorted whole */
+        double value = a[i];
+        size_t j = i;
+        for (; j > lo && a[j - 1] > value; j--) a[j] = a[j - 1];
+        a[j] = value;
+    }
+}
+
+static int by_rank(const void *x, const void *y) {
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The ranks perfbudget__quantile_sorted() reads for q, added to ranks. */
+static size_t add_quantile_ranks(size_t n, double q, size_t *ranks, size_t m) {
+    size_t lo = (size_t)floor((double)(n - 1) * q);
+    ranks[m++] = lo;
+    if (lo + 1 < n) ranks[m++] = lo + 1;
+    return m;
+}
+
+/* Sorts ranks and drops repeats; the new count. */
+static size_t distinct_ranks(size_t *ranks, size_t m) {
+    qsort(ranks, m, sizeof *ranks, by_rank);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        if (k == 0 || ranks[k - 1] != ranks[i]) ranks[k++] = ranks[i];
+    return k;
 }
 
 static void set_undefined(perfbudget_summary *out) {
@@ -91,34 +147,49 @@ int perfbudget_summarize(perfbudget_context *ctx, const double *samples, size_t 
                                     isnan(samples[i]) ? "NaN" : "infinite");
     set_undefined(out);
     if (n == 0) return PERFBUDGET_OK;
-    /* One allocation: the sorted copy, and beside it the sort's scratch, which then holds the
-     * deviations for the MAD. Every figure reads the one sorted copy. */
-    double *sorted = malloc(2 * n * sizeof *sorted);
-    if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "summarize: out of memory");
-    double *deviations = sorted + n;
-    memcpy(sorted, samples, n * sizeof *sorted);
-    perfbudget__sort(sorted, n, deviations);
-    out->n = n;
-    out->min = sorted[0];
-    out->max = sorted[n - 1];
-    out->mean = perfbudget__mean(sorted, n);
-    out->stddev = perfbudget__stddev(sorted, n, out->mean);
-    out->p25 = perfbudget__quantile_sorted(sorted, n, 0.25);
-    out->p50 = out->median = perfbudget__quantile_sorted(sorted, n, 0.5);
-    out->p75 = perfbudget__quantile_sorted(sorted, n, 0.75);
-    out->p90 = perfbudget__quantile_sorted(sorted, n, 0.90);
-    out->p95 = perfbudget__quantile_sorted(sorted, n, 0.95);
-    out->p99 = perfbudget__quantile_sorted(sorted, n, 0.99);
-    out->iqr = out->p75 - out->p25;
-    out->mad = mad_of(sorted, n, out->median, deviations);
-    double low_fence = out->p25 - 1.5 * out->iqr, high_fence = out->p75 + 1.5 * out->iqr;
-    for (size_t i = 0; i < n && sorted[i] < low_fence; i++) out->outliers_low++;
-    for (size_t i = n; i > 0 && sorted[i - 1] > high_fence; i--) out->outliers_high++;
-    size_t l, u;
+    /* One allocation: a copy in which selection puts the order statistics every figure reads
+     * where a sort would put them (no full sort: numpy's percentile selects too), and beside
+     * it the deviations for the MAD. */
+    double *ordered = malloc(2 * n * sizeof *ordered);
+    if (ordered == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "summarize: out of memory");
+    double *deviations = ordered + n;
+    memcpy(ordered, samples, n * sizeof *ordered);
+    static const double quantiles[] = {0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
+    size_t l, u, ranks[2 * sizeof quantiles / sizeof *quantiles + 4], m = 0;
     perfbudget__quantile_ci_ranks(n, 0.5, 0.05, &l, &u, &out->median_ci_level);
-    out->median_ci_low = sorted[l - 1];
-    out->median_ci_high = sorted[u - 1];
-    free(sorted);
+    ranks[m++] = 0;
+    ranks[m++] = n - 1;
+    ranks[m++] = l - 1;
+    ranks[m++] = u - 1;
+    for (size_t k = 0; k < sizeof quantiles / sizeof *quantiles; k++)
+        m = add_quantile_ranks(n, quantiles[k], ranks, m);
+    m = distinct_ranks(ranks, m);
+    select_ranks(ordered, 0, n, ranks, m);
+    out->n = n;
+    out->min = ordered[0];
+    out->max = ordered[n - 1];
+    out->mean = perfbudget__mean(samples, n);
+    out->stddev = perfbudget__stddev(samples, n, out->mean);
+    out->p25 = perfbudget__quantile_sorted(ordered, n, 0.25);
+    out->p50 = out->median = perfbudget__quantile_sorted(ordered, n, 0.5);
+    out->p75 = perfbudget__quantile_sorted(ordered, n, 0.75);
+    out->p90 = perfbudget__quantile_sorted(ordered, n, 0.90);
+    out->p95 = perfbudget__quantile_sorted(ordered, n, 0.95);
+    out->p99 = perfbudget__quantile_sorted(ordered, n, 0.99);
+    out->iqr = out->p75 - out->p25;
+    out->median_ci_low = ordered[l - 1];
+    out->median_ci_high = ordered[u - 1];
+    double low_fence = out->p25 - 1.5 * out->iqr, high_fence = out->p75 + 1.5 * out->iqr;
+    for (size_t i = 0; i < n; i++) {
+        out->outliers_low += samples[i] < low_fence;
+        out->outliers_high += samples[i] > high_fence;
+        deviations[i] = fabs(samples[i] - out->median);
+    }
+    m = distinct_ranks(ranks, add_quantile_ranks(n, 0.5, ranks, 0));
+    select_ranks(deviations, 0, n, ranks, m);
+    out->mad = perfbudget__quantile_sorted(deviations, n, 0.5);
+    free(ordered);
     return PERFBUDGET_OK;
 }
 
