@@ -62,6 +62,7 @@ def ensure_peers(build: Path) -> Path:
 def build_programs(build: Path) -> tuple[Path, Path]:
     sh("cmake", "--build", build, "--target", "peers_empty")
     gbench = build / "peers" / "empty_gbench"
+    gbench.parent.mkdir(parents=True, exist_ok=True)
     flags = sh("pkg-config", "--cflags", "--libs", "benchmark").stdout.split()
     sh("c++", "-O2", "-std=c++17", ROOT / "bench" / "peers" / "empty_gbench.cc", "-o", gbench,
        *flags, "-lpthread")
