@@ -209,6 +209,15 @@ static int migrate(perfbudget_history *h) {
                                 "(%s) reads (%d); upgrade perfbudget",
                                 h->path, version, perfbudget_version(), SCHEMA_VERSION);
     if (version == SCHEMA_VERSION) return PERFBUDGET_OK;
+    /* A read-only history of schema 4 (before packed samples) is read as it is: its samples
+     * are all doubles, which a view over its results says to every query (a temporary view
+     * is the connection's own; the file is not touched). */
+    if (h->read_only_errno != 0 && version == 4 &&
+        sqlite3_exec(h->db,
+                     "CREATE TEMP VIEW results AS SELECT *, 0 AS sample_encoding FROM "
+                     "main.results",
+                     NULL, NULL, NULL) == SQLITE_OK)
+        return PERFBUDGET_OK;
     if (h->read_only_errno != 0)
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
                                 "history %s: %s, and read-only (%s)", h->path,

@@ -1128,6 +1128,86 @@ static void test_read_only_history_of_another_user(void **state) {
     assert_string_equal(names, "history.sqlite");
 }
 
+/* A read-only history written before packed samples (schema 4) stays readable as it is. */
+static void test_read_only_history_of_schema_4(void **state) {
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skipped: needs root, to read as another user\n");
+        skip();
+    }
+    const char *db = fresh("schema_4");
+    char dir[300], parent[300];
+    snprintf(parent, sizeof parent, "%s/schema_4", directory);
+    snprintf(dir, sizeof dir, "%s/schema_4/nested", directory);
+    mkdir(parent, 0755);
+    mkdir(dir, 0755);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    static const char version_4[] =
+        "CREATE TABLE runs(id INTEGER PRIMARY KEY, created_ns INTEGER NOT NULL, source TEXT NOT "
+        "NULL, git_commit TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0, environment TEXT "
+        "NOT NULL);"
+        "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
+        "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
+        "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT "
+        "NULL DEFAULT '', UNIQUE(name, identity));"
+        "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+        "benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id), status TEXT NOT NULL, message "
+        "TEXT NOT NULL, n INTEGER NOT NULL, median REAL, p95 REAL, samples BLOB NOT NULL, metrics "
+        "TEXT NOT NULL, custom_metrics TEXT NOT NULL, verdict TEXT, PRIMARY KEY(run_id, "
+        "benchmark_id));"
+        "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
+        "CREATE TABLE baselines(name TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) "
+        "ON DELETE CASCADE, created_ns INTEGER NOT NULL);"
+        "ALTER TABLE results ADD COLUMN stages TEXT;"
+        "ALTER TABLE results ADD COLUMN cpu_samples BLOB;"
+        "CREATE TABLE baseline_modes(name TEXT NOT NULL REFERENCES baselines(name) ON DELETE "
+        "CASCADE, mode TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE "
+        "CASCADE, PRIMARY KEY(name, mode));"
+        "INSERT INTO runs VALUES(1, 1, 'cli', 'abc', 'main', 0, 'env-A');"
+        "INSERT INTO benchmarks VALUES(1, 'old', '');"
+        "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, "
+        "x'000000000000F03F0000000000000040', '{\"rounds\": 2}', '[]', NULL, NULL, "
+        "x'000000000000E03F000000000000F03F');"
+        "PRAGMA user_version = 4;";
+    assert_int_equal(sqlite3_exec(raw, version_4, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(chmod(directory, 0755), 0);
+    assert_int_equal(chmod(db, 0444), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    pid_t reader = fork();
+    if (reader == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+        perfbudget_context *ctx;
+        if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) _exit(11);
+        perfbudget_history *mine = NULL;
+        perfbudget_result **loaded = NULL;
+        perfbudget_series_point *points = NULL;
+        size_t count = 0, n = 0, cpu_n = 0;
+        int failed = perfbudget_history_open_read_only(ctx, db, &mine) != PERFBUDGET_OK ||
+                     perfbudget_history_load_run(mine, 1, &loaded, &count) != PERFBUDGET_OK ||
+                     count != 1 ||
+                     perfbudget_history_series(mine, "old", 0, 0, &points, &n) != PERFBUDGET_OK ||
+                     n != 1;
+        const double *samples = failed ? NULL : perfbudget_result_samples(loaded[0], &n);
+        const double *cpu = failed ? NULL : perfbudget_result_cpu_samples(loaded[0], &cpu_n);
+        if (!failed && (n != 2 || samples[0] != 1.0 || samples[1] != 2.0 || cpu == NULL ||
+                        cpu_n != 2 || cpu[0] != 0.5))
+            failed = 1;
+        if (failed) fprintf(stderr, "schema 4 reader: %s\n", perfbudget_errmsg(ctx));
+        perfbudget_free(points);
+        perfbudget_results_free(loaded, count);
+        perfbudget_history_close(mine);
+        perfbudget_context_free(ctx);
+        _exit(failed);
+    }
+    int status;
+    waitpid(reader, &status, 0);
+    assert_int_equal(chmod(dir, 0755), 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_names_not_utf8, context_setup, context_teardown),
@@ -1161,6 +1241,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_paths_that_are_no_history, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_reader_leaves_nothing, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_history_of_schema_4, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_history_of_another_user, context_setup,
                                         context_teardown),
