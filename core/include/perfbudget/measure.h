@@ -138,6 +138,28 @@ static inline bool perfbudget_loop(perfbudget_state *state) {
     return perfbudget_loop_next_batch_(state);
 }
 
+/* The next batch of PERFBUDGET_LOOP: how many times to run the body, 0 when measuring is done.
+ * The batch is counted down in the caller's own variable, never stored back to the state. */
+static inline uint64_t perfbudget_loop_batch_(perfbudget_state *state) {
+    uint64_t *remaining = (uint64_t *)(void *)state;
+    if (!perfbudget_loop_next_batch_(state)) return 0;
+    uint64_t batch = *remaining + 1; /* the call itself is the batch's first iteration */
+    *remaining = 0;
+    return batch;
+}
+
+/** The lean benchmark loop: PERFBUDGET_LOOP(state) { body }. It measures as
+ *  while (perfbudget_loop(state)) does, but counts each batch down in a local variable whose
+ *  address is never taken, so that a barrier in the body (PERFBUDGET_CLOBBER_MEMORY(), or
+ *  PERFBUDGET_DO_NOT_OPTIMIZE's memory clobber) cannot make the compiler store and reload the
+ *  counter each iteration, as Google Benchmark's `for (auto _ : state)` keeps its own. The body
+ *  must not `break` or `goto` out of the loop (a failure or skip reported in it takes effect at
+ *  the end of the batch). */
+#define PERFBUDGET_LOOP(state)                                                             \
+    for (uint64_t perfbudget_batch_left_;                                                  \
+         (perfbudget_batch_left_ = perfbudget_loop_batch_(state)) != 0;)                   \
+        for (; perfbudget_batch_left_ != 0; --perfbudget_batch_left_)
+
 /** Keep the compiler from optimizing away a value or the work that produced it. */
 #if defined(__GNUC__) || defined(__clang__)
 #define PERFBUDGET_DO_NOT_OPTIMIZE(value) __asm__ volatile("" : : "r,m"(value) : "memory")
