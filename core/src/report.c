@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -136,16 +138,27 @@ static void cell(perfbudget__text *t, const char *value, int width) {
     perfbudget__append(t, " %*s%s", width > columns ? width - columns : 0, "", value);
 }
 
-/* The figures of a table row after the name: " rounds x iters" and seven cells. */
-enum { FIGURE_COLUMNS = 1 + 14 + 7 + 10 + 10 + 10 + 7 + 7 + 10 + 12 };
+/* The figures of a table row after the name: " rounds x iters" and seven cells, each a space
+ * and its width: as narrow as the widest figure ("1.00 ms", "100.0 %", "1023 KiB") allows,
+ * so that names keep room on a 100-column terminal. */
+static const int CELL_WIDTHS[] = {8, 8, 8, 6, 7, 9, 10};
+enum { FIGURE_COLUMNS = 1 + 14 + 7 + 8 + 8 + 8 + 6 + 7 + 9 + 10 };
 
-/* The terminal's width as the COLUMNS variable says (shells export it; pytest and CTest pass
- * it on), else 100; at least 40. */
+/* The terminal's width: the COLUMNS variable where it is exported, else the width of the
+ * terminal on standard output or error, else 100; at least 40. */
 static int terminal_columns(void) {
     const char *text = getenv("COLUMNS");
     char *end;
     long value = text ? strtol(text, &end, 10) : 0;
-    if (text == NULL || end == text || *end != '\0' || value <= 0) return 100;
+    if (text == NULL || end == text || *end != '\0' || value <= 0) {
+        struct winsize size;
+        value = 100;
+        for (int fd = 1; fd <= 2; fd++)
+            if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+                value = size.ws_col;
+                break;
+            }
+    }
     return value < 40 ? 40 : value > 1000 ? 1000 : (int)value;
 }
 
@@ -191,7 +204,7 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
     if (width < 9) width = 9;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
-    static const int widths[] = {10, 10, 10, 7, 7, 10, 12};
+    const int *widths = CELL_WIDTHS;
     if (header) {
         perfbudget__append(&t, "%-*s %14s", width, "benchmark", "rounds x iters");
         for (size_t c = 0; c < 7; c++) cell(&t, headings[c], widths[c]);

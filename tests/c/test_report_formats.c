@@ -447,6 +447,18 @@ static void test_every_format_says_why(void **state) {
             expect_in(out, "\"perfbudget_verdict\": \"warn\"");
         perfbudget_free(out);
     }
+    /* The result file carries the whole verdict record: limits with their text, comparisons
+     * with interval and threshold, notes. */
+    char *json;
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_JSON, NULL, &json),
+                     PERFBUDGET_OK);
+    expect_in(json, "\"status\": \"warn\"");
+    expect_in(json, "\"text\": \"p95 2.03 µs > 1 µs warning level (fails > 1 s)\"");
+    expect_in(json, "\"outcome\": \"inconclusive\"");
+    expect_in(json, "\"threshold_pct\": 5");
+    expect_in(json, "\"ci_low_pct\": ");
+    expect_in(json, note);
+    perfbudget_free(json);
     char *terminal;
     assert_int_equal(perfbudget_render_test_report(ctx, r[2], NULL, 0, &terminal), PERFBUDGET_OK);
     expect_in(terminal, inconclusive);
