@@ -197,10 +197,12 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
         free(shown);
     }
     if (width > PERFBUDGET__NAME_COLUMNS) width = PERFBUDGET__NAME_COLUMNS;
-    /* Fit the terminal: the figures take FIGURE_COLUMNS, the name column what is left (at
-     * least 9); a longer name is cut in its middle. */
-    int columns = terminal_columns();
-    if (width > columns - FIGURE_COLUMNS) width = columns - FIGURE_COLUMNS;
+    /* name_width < 0 fits the terminal: the figures take FIGURE_COLUMNS, the name column what
+     * is left (at least 9), and a longer name is cut in its middle. Otherwise a longer name
+     * overflows its own row, as callers that match rows by name expect. */
+    int fit = name_width < 0;
+    if (fit && width > terminal_columns() - FIGURE_COLUMNS)
+        width = terminal_columns() - FIGURE_COLUMNS;
     if (width < 9) width = 9;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
@@ -217,11 +219,13 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
             t.failed = 1;
             break;
         }
-        char *cut = middle_cut(name, width);
-        free(name);
-        if ((name = cut) == NULL) {
-            t.failed = 1;
-            break;
+        if (fit) {
+            char *cut = middle_cut(name, width);
+            free(name);
+            if ((name = cut) == NULL) {
+                t.failed = 1;
+                break;
+            }
         }
         int pad = width - perfbudget__columns(name); /* by characters: "µ" is one column */
         if (pad < 0) pad = 0;

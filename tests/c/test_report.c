@@ -177,8 +177,9 @@ static void test_control_characters(void **state) {
     perfbudget_result_free(r[1]);
 }
 
-/* A 100 KB name is cut in its middle to the name column's 60 columns, so every row stays as
- * wide as the heading. Columns are characters ("µ" and "…" are one). */
+/* A 100 KB name overflows its own row only: the name column stops at 60 columns, so the other
+ * rows stay as wide as a short name makes them; fitting the terminal, it is cut in its middle
+ * to those 60 columns. Columns are characters ("µ" and "…" are one). */
 static void test_long_name_table(void **state) {
     setenv("COLUMNS", "200", 1);
     enum { LONG = 100 * 1024 };
@@ -198,6 +199,15 @@ static void test_long_name_table(void **state) {
         line += lengths[i] + 1;
     }
     assert_true(lengths[0] < 200 && lengths[1] < 200); /* the heading, short */
+    assert_true(lengths[2] > LONG);                     /* the long name, whole, on its row */
+    assert_int_equal(lengths[3], lengths[1] + 2); /* two "µ", two bytes each, one column each */
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_render_table(*state, r, 3, -1, 1, &text), PERFBUDGET_OK);
+    line = text;
+    for (int i = 0; i < 4; i++) {
+        lengths[i] = strcspn(line, "\n");
+        line += lengths[i] + 1;
+    }
     assert_int_equal(lengths[2], lengths[1] + 2);       /* "…": three bytes, one column */
     assert_int_equal(lengths[3], lengths[1] + 2); /* two "µ", two bytes each, one column each */
     expect_in(text, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xE2\x80\xA6xxxxxxxxxxxxxxxxxxxxxxxxxxxxxz ");
@@ -212,8 +222,8 @@ static void test_long_name_table(void **state) {
     free(name);
 }
 
-/* The table fits the terminal's width (COLUMNS); long names are cut in the middle, so a test's
- * start and its parameters both show. */
+/* Asked to (name_width < 0), the table fits the terminal's width (COLUMNS); long names are cut
+ * in the middle, so a test's start and its parameters both show. */
 static void test_table_fits_the_terminal(void **state) {
     const char *names[] = {"tests/test_parse.py::test_parse_document[utf8-10000]",
                            "tests/test_parse.py::test_parse_document[utf8-100]", "short"};
@@ -224,7 +234,7 @@ static void test_table_fits_the_terminal(void **state) {
         setenv("COLUMNS", widths[w], 1);
         int columns = atoi(widths[w]);
         char *text;
-        assert_int_equal(perfbudget_render_table(*state, r, 3, 0, 1, &text), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_render_table(*state, r, 3, -1, 1, &text), PERFBUDGET_OK);
         int lines = 0;
         for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"), lines++)
             if (perfbudget__columns(line) > columns)
@@ -232,7 +242,7 @@ static void test_table_fits_the_terminal(void **state) {
                          line);
         assert_int_equal(lines, 4); /* one row per result */
         perfbudget_free(text);
-        assert_int_equal(perfbudget_render_table(*state, r, 3, 0, 0, &text), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_render_table(*state, r, 3, -1, 0, &text), PERFBUDGET_OK);
         expect_in(text, "\xE2\x80\xA6");
         expect_in(text, "10000] ");
         expect_in(text, "-100] ");
