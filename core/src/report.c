@@ -559,7 +559,8 @@ perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *coun
         /* In instructions mode times are not judged: their "unavailable" is no reason. */
         int not_judged = by_count && verdicts[i].limit->metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
                          verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM;
-        if (status == PERFBUDGET_LIMIT_PASS || (status == PERFBUDGET_LIMIT_UNAVAILABLE && not_judged))
+        if (status == PERFBUDGET_LIMIT_PASS ||
+            (status == PERFBUDGET_LIMIT_UNAVAILABLE && not_judged))
             continue;
         ok = add_reason(&list, &n, labels[status], verdicts[i].text);
     }

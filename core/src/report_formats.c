@@ -121,7 +121,8 @@ static void markdown_row(perfbudget__text *b, const perfbudget_result *r) {
         perfbudget_format_value(m->items_per_second, PERFBUDGET_UNIT_PER_SECOND, rate,
                                 sizeof rate);
     const perfbudget_comparison *c = perfbudget__headline_change(r, NULL);
-    if (c != NULL && isfinite(c->change_pct)) snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
+    if (c != NULL && isfinite(c->change_pct))
+        snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
     perfbudget__append(b, "| ");
     put_cell(b, perfbudget_result_name(r));
     perfbudget__append(b, " | %s | %s | %s | %s | %s | %s | ", median, p95, p99, memory, rate,
@@ -237,7 +238,8 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
     }
     int any_stages = 0;
     for (size_t i = 0; i < n && !any_stages; i++) any_stages = perfbudget_result_stages(sorted[i], NULL) != NULL;
-    if (any_stages && !(changed < n)) perfbudget__append(b, "\n<details><summary>stages</summary>\n");
+    if (any_stages && changed == n)
+        perfbudget__append(b, "\n<details><summary>stages</summary>\n");
     if (any_stages) {
         perfbudget__append(b, "\n| benchmark | stage | count | mean | p99 | total |\n");
         perfbudget__append(b, "|---|---|---:|---:|---:|---:|\n");

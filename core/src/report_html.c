@@ -148,9 +148,12 @@ static void draw_labels(perfbudget__text *h, const line_label *labels, size_t n,
         double y = first_lane_y + LANE * labels[i].lane;
         perfbudget__append(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>",
                            labels[i].x, y < top ? y : top, labels[i].x, bottom, labels[i].cls);
-        perfbudget__append(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"line-label %s\"%s>",
+        /* a step's label keeps the class "step-label" that tools read the steps by */
+        int step = strcmp(labels[i].cls, "step") == 0;
+        perfbudget__append(h, "<text x=\"%.1f\" y=\"%.1f\" class=\"%s%s\"%s>",
                            labels[i].end_anchored ? labels[i].at.right : labels[i].at.left, y,
-                           labels[i].cls, labels[i].end_anchored ? " text-anchor=\"end\"" : "");
+                           step ? "step-label" : "line-label ", step ? "" : labels[i].cls,
+                           labels[i].end_anchored ? " text-anchor=\"end\"" : "");
         text(h, labels[i].text);
         perfbudget__append(h, "</text>");
     }
@@ -162,7 +165,8 @@ typedef struct box {
 } box;
 
 static box box_of(const double *sorted, size_t n) {
-    box b = {perfbudget__quantile_sorted(sorted, n, 0.25), perfbudget__quantile_sorted(sorted, n, 0.5),
+    box b = {perfbudget__quantile_sorted(sorted, n, 0.25),
+             perfbudget__quantile_sorted(sorted, n, 0.5),
              perfbudget__quantile_sorted(sorted, n, 0.75), 0, 0, sorted[0], sorted[n - 1]};
     double iqr = b.q3 - b.q1, low_fence = b.q1 - 1.5 * iqr, high_fence = b.q3 + 1.5 * iqr;
     size_t i = 0, k = n - 1;
@@ -255,7 +259,8 @@ static void distribution(perfbudget__text *h, const perfbudget_result *r,
             perfbudget_format_value(at[k], PERFBUDGET_UNIT_NS, value, sizeof value);
             line_label *l = &labels[n_labels];
             levels[n_labels++] = at[k];
-            snprintf(l->text, sizeof l->text, "%s %s %s", limit->name, k ? "budget" : "warn", value);
+            snprintf(l->text, sizeof l->text, "%s %s %s", limit->name, k ? "budget" : "warn",
+                     value);
             l->cls = k ? "limit fail" : "limit warn";
         }
     }
@@ -368,7 +373,7 @@ static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_histo
     line_label labels[8];
     for (size_t k = 0; k < found; k++) {
         labels[k].x = LEFT + (double)steps[k].index / (double)(n - 1) * (WIDTH - LEFT - RIGHT);
-        snprintf(labels[k].text, sizeof labels[k].text, "step %+.1f %%", steps[k].change_pct);
+        snprintf(labels[k].text, sizeof labels[k].text, "step %+.1f%%", steps[k].change_pct);
         labels[k].cls = "step";
     }
     int lanes = place_labels(labels, found);
@@ -424,7 +429,8 @@ static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_histo
     /* x labels: the first and the last run, then each step, where they fit */
     size_t candidates[10] = {0, n - 1};
     size_t n_candidates = 2;
-    for (size_t k = 0; k < found && n_candidates < 10; k++) candidates[n_candidates++] = steps[k].index;
+    for (size_t k = 0; k < found && n_candidates < 10; k++)
+        candidates[n_candidates++] = steps[k].index;
     extent kept[10];
     size_t shown = 0;
     for (size_t k = 0; k < n_candidates; k++) {
@@ -472,7 +478,7 @@ static const char STYLE[] =
     ".baseline .box,.baseline .median,.baseline .whisker{stroke:#666}.median{stroke-width:2.5}"
     ".outlier{fill:#c00}line.limit,line.threshold{stroke-dasharray:4 3;stroke-width:1.5}"
     "line.limit.fail{stroke:#c00}line.limit.warn{stroke:#e90}line.threshold{stroke:#7a3fb0}"
-    ".line-label{font-size:10px}.line-label.fail,.line-label.step{fill:#c00}"
+    ".line-label,.step-label{font-size:10px}.line-label.fail,.step-label{fill:#c00}"
     ".line-label.warn{fill:#b60}.line-label.threshold{fill:#7a3fb0}"
     ".series{fill:none;stroke:#2466c2;stroke-width:1.5}circle.run{fill:#2466c2}"
     ".band{fill:#2466c2;opacity:.12}line.step{stroke:#c00;stroke-dasharray:3 3}"
@@ -650,7 +656,8 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
         size_t met = 0;
         for (size_t k = 0; k < count; k++) {
             if (verdicts[k].status != PERFBUDGET_LIMIT_PASS) continue;
-            perfbudget__append(&h, "%s<li class=\"pass\">pass: ", met++ ? "" : "<ul class=\"limits\">");
+            perfbudget__append(&h, "%s<li class=\"pass\">pass: ",
+                               met++ ? "" : "<ul class=\"limits\">");
             text(&h, verdicts[k].text);
             perfbudget__append(&h, "</li>");
         }
