@@ -26,7 +26,7 @@ enum { WIDTH = 640, LEFT = 52, RIGHT = 16, LANE = 13 };
 #define CHAR_PX 6.4
 /* Points drawn per band and runs per trend: a report of 100 benchmarks stays under 1 MB
  * whatever their sample counts (the summaries, box and whiskers, stand for all samples). */
-enum { MAX_DOTS = 40, TREND_RUNS = 60, MAX_LABELS = 16, MAX_LANES = 6 };
+enum { MAX_DOTS = 30, TREND_RUNS = 30, MAX_LABELS = 16 };
 
 /* A horizontal or vertical value axis: linear from low, or logarithmic (low > 0). */
 typedef struct axis {
@@ -191,7 +191,7 @@ static void band(perfbudget__text *h, const axis *a, const double *sorted, size_
     for (size_t i = 0; i < dots; i++) {
         double value = sorted[dots == n ? i : (size_t)((i + 0.5) * (double)n / (double)dots)];
         if (value < a->low || value > a->high) continue;
-        perfbudget__append(h, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>", position(a, value),
+        perfbudget__append(h, "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"2\"/>", position(a, value),
                            y - 6 + (double)((i * 7) % 13));
     }
     size_t below = 0, above = 0;
@@ -308,7 +308,7 @@ static void distribution(perfbudget__text *h, const perfbudget_result *r,
     draw_labels(h, labels, n_labels, top, axis_y, 16);
     char title[128];
     snprintf(title, sizeof title, "time per iteration, log scale%s",
-             n > MAX_DOTS || nb > MAX_DOTS ? " (box: quartiles; dots: 40 samples at even ranks)"
+             n > MAX_DOTS || nb > MAX_DOTS ? " (box: quartiles; dots: 30 samples at even ranks)"
                                            : "");
     if (!a.log) snprintf(title, sizeof title, "time per iteration");
     x_axis(h, &a, axis_y, PERFBUDGET_UNIT_NS, title);
@@ -408,22 +408,22 @@ static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_histo
     }
     perfbudget__append(h, "<polyline class=\"series\" points=\"");
     for (size_t i = 0; i < n; i++)
-        perfbudget__append(h, "%.1f,%.1f ", LEFT + (double)i * span, position(&y, medians[i]));
+        perfbudget__append(h, "%.0f,%.0f ", LEFT + (double)i * span, position(&y, medians[i]));
     perfbudget__append(h, "\"/>");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_series_point *p = &points[i];
         time_t seconds = (time_t)(p->created_ns / 1000000000);
         struct tm utc;
         char when[24], median[32];
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&seconds, &utc));
+        strftime(when, sizeof when, "%Y-%m-%d", gmtime_r(&seconds, &utc));
         perfbudget_format_value(p->median, PERFBUDGET_UNIT_NS, median, sizeof median);
-        perfbudget__append(h, "<circle class=\"run%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\"><title>",
-                           medians[i] > y.high ? " outlier" : "", LEFT + (double)i * span,
-                           position(&y, medians[i]));
-        char commit[13];
-        snprintf(commit, sizeof commit, "%.12s", p->commit);
+        perfbudget__append(h, "<circle%s cx=\"%.0f\" cy=\"%.0f\" r=\"2.5\"><title>",
+                           medians[i] > y.high ? " class=\"outlier\"" : "",
+                           LEFT + (double)i * span, position(&y, medians[i]));
+        char commit[8];
+        snprintf(commit, sizeof commit, "%.7s", p->commit);
         text(h, commit);
-        perfbudget__append(h, " %s UTC: median %s</title></circle>", when, median);
+        perfbudget__append(h, " %s: %s</title></circle>", when, median);
     }
     draw_labels(h, labels, found, top, bottom, title_y + 13);
     /* x labels: the first and the last run, then each step, where they fit */
@@ -480,7 +480,8 @@ static const char STYLE[] =
     "line.limit.fail{stroke:#c00}line.limit.warn{stroke:#e90}line.threshold{stroke:#7a3fb0}"
     ".line-label,.step-label{font-size:10px}.line-label.fail,.step-label{fill:#c00}"
     ".line-label.warn{fill:#b60}.line-label.threshold{fill:#7a3fb0}"
-    ".series{fill:none;stroke:#2466c2;stroke-width:1.5}circle.run{fill:#2466c2}"
+    ".series{fill:none;stroke:#2466c2;stroke-width:1.5}.trend circle{fill:#2466c2}"
+    ".trend circle.outlier{fill:#c00}"
     ".band{fill:#2466c2;opacity:.12}line.step{stroke:#c00;stroke-dasharray:3 3}"
     "section{margin-top:2em}";
 
