@@ -388,6 +388,11 @@ char *perfbudget__comparison_text(const perfbudget_result *r, const char *metric
 const char *perfbudget__stage_mean_note(const perfbudget_stage *stage);
 /* Names in natural order: "x[100]" < "x[1000]" < "x[10000]" (digit runs by value). */
 int perfbudget__natural_compare(const char *a, const char *b);
+/* The name of a report format as perfbudget_report_format_parse() takes it ("md", "csv", ...,
+ * "chrome-trace"), NULL past the last one: the one list the CLI's help and messages show. */
+const char *perfbudget__report_format_name(perfbudget_report_format format);
+/* Every format's name, joined by ", ", into buf. */
+char *perfbudget__report_format_list(char *buf, size_t size);
 
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,

@@ -28,6 +28,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    # pytest-benchmark's fixture, marker and options (issue 19): a plugin of its own
+    from perfbudget import benchmark_compat
+
+    pluginmanager.register(benchmark_compat, "perfbudget-benchmark-compat")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> Optional[int]:
     return relaunch_under_callgrind(config)
