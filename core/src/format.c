@@ -14,6 +14,11 @@ static const scale durations[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "\xC2\xB5s"}, {
 static const scale bytes[] = {{1099511627776.0, "TiB"}, {1073741824.0, "GiB"},
                               {1048576.0, "MiB"},       {1024.0, "KiB"},
                               {1, "B"}};
+static const scale decimal_bytes[] = {{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"},
+                                      {1, "B"}};
+static const scale byte_rates[] = {{1099511627776.0, "TiB/s"}, {1073741824.0, "GiB/s"},
+                                   {1048576.0, "MiB/s"},       {1024.0, "KiB/s"},
+                                   {1, "B/s"}};
 static const scale rates[] = {{1e9, "G/s"}, {1e6, "M/s"}, {1e3, "k/s"}, {1, "/s"}};
 static const scale counts[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1, ""}};
 
@@ -48,6 +53,9 @@ char *perfbudget_format_value(double value, perfbudget_unit unit, char *buf, siz
     case PERFBUDGET_UNIT_PER_SECOND:
         with_scale(value, rates, sizeof rates / sizeof *rates, buf, size);
         break;
+    case PERFBUDGET_UNIT_BYTES_PER_SECOND:
+        with_scale(value, byte_rates, sizeof byte_rates / sizeof *byte_rates, buf, size);
+        break;
     case PERFBUDGET_UNIT_COUNT:
         with_scale(value, counts, sizeof counts / sizeof *counts, buf, size);
         break;
@@ -56,5 +64,12 @@ char *perfbudget_format_value(double value, perfbudget_unit unit, char *buf, siz
         snprintf(buf, size, "%.1f %%", value);
         break;
     }
+    return buf;
+}
+
+char *perfbudget__format_size(double value, int decimal, char *buf, size_t size) {
+    if (!decimal || buf == NULL || size == 0 || isnan(value))
+        return perfbudget_format_value(value, PERFBUDGET_UNIT_BYTES, buf, size);
+    with_scale(value, decimal_bytes, sizeof decimal_bytes / sizeof *decimal_bytes, buf, size);
     return buf;
 }

@@ -339,6 +339,55 @@ char *perfbudget__copy_utf8(char *out, size_t size, const char *text);
  * out of memory. */
 char *perfbudget__json_shown(char *json);
 
+/* format.c: a size in decimal (kB, MB: the budget file's MB is 10^6 bytes) or, with decimal 0,
+ * binary multiples (KiB, MiB). Returns buf. */
+char *perfbudget__format_size(double value, int decimal, char *buf, size_t size);
+
+/* report.c: what every report says about a judged result. It renders the verdict record and
+ * decides nothing: the word comes from the test status, the limits' statuses and the
+ * comparisons' outcomes. In the order reports list them. */
+typedef enum perfbudget__word {
+    PERFBUDGET__ERRORED = 0,      /* the run itself failed (a test error, not a budget) */
+    PERFBUDGET__FAILED = 1,       /* a limit failed, or a regression */
+    PERFBUDGET__INCONCLUSIVE = 2, /* a comparison could not resolve the threshold */
+    PERFBUDGET__WARNED = 3,       /* a limit's warning level */
+    PERFBUDGET__IMPROVED = 4,     /* better than the baseline, beyond the threshold */
+    PERFBUDGET__SKIPPED = 5,      /* a budgeted figure cannot be measured here */
+    PERFBUDGET__PASSED = 6
+} perfbudget__word;
+perfbudget__word perfbudget__word_of(const perfbudget_result *r);
+/* "errored", "FAIL", "inconclusive", "warn", "improved", "skipped", "pass". */
+const char *perfbudget__word_name(perfbudget__word word);
+
+/* One reason behind a verdict: a label ("FAIL", "warn", "unavailable", "regression",
+ * "improvement", "inconclusive", "note", "error") and the text, with metric, measured value,
+ * the limit or the baseline, the interval and the threshold. */
+typedef struct perfbudget__reason {
+    const char *label;
+    char *text;
+} perfbudget__reason;
+/* The reasons of r: the failed run's message, each limit not passed, each comparison that is
+ * not a plain pass, and the notes. Returns a new array (free with perfbudget__reasons_free);
+ * NULL with *count 0 when there are none, NULL with *count SIZE_MAX when out of memory. */
+perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *count);
+void perfbudget__reasons_free(perfbudget__reason *reasons, size_t count);
+/* The change a report shows in its delta column: the latency comparison, or in instructions
+ * mode the instruction counts'; NULL when there is none. *unit (may be NULL) gets its unit. */
+const perfbudget_comparison *perfbudget__headline_change(const perfbudget_result *r,
+                                                         perfbudget_unit *unit);
+/* Peak memory as reports show it: in the family the result's budget wrote its memory limit in
+ * (MB beside "memory 4.32 MB <= 64 MB"), else in MiB. Returns buf. */
+char *perfbudget__format_memory(const perfbudget_result *r, double bytes, char *buf,
+                                size_t size);
+/* "median 120 µs vs 107 µs baseline: +12.0 % (95% CI ...), p = ..., threshold 5%: regression",
+ * sizes and byte rates as perfbudget__format_memory and "MiB/s" say. Returns buf. */
+char *perfbudget__comparison_text(const perfbudget_result *r, const char *metric,
+                                  perfbudget_unit unit, const perfbudget_comparison *c, char *buf,
+                                  size_t size);
+/* Why a stage's mean is above its p99, for the tables that show both; "" when it is not. */
+const char *perfbudget__stage_mean_note(const perfbudget_stage *stage);
+/* Names in natural order: "x[100]" < "x[1000]" < "x[10000]" (digit runs by value). */
+int perfbudget__natural_compare(const char *a, const char *b);
 /* The name of a report format as perfbudget_report_format_parse() takes it ("md", "csv", ...,
  * "chrome-trace"), NULL past the last one: the one list the CLI's help and messages show. */
 const char *perfbudget__report_format_name(perfbudget_report_format format);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -60,22 +62,51 @@ void perfbudget__append_escaped(perfbudget__text *t, const char *s, const char *
     }
 }
 
-static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
-                          char *buf, size_t size);
+static char *format_named(const perfbudget_result *r, const char *name,
+                          const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
+                          size_t size);
 
 char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
                                    char *buf, size_t size) {
-    return format_named(perfbudget_statistic_name(c->statistic), c, unit, buf, size);
+    return format_named(NULL, perfbudget_statistic_name(c->statistic), c, unit, buf, size);
+}
+
+/* A limit written in decimal units ("64 MB", 10^6 bytes each) on one of the result's sizes. */
+static int memory_limit_is_decimal(const perfbudget_result *r) {
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = r ? perfbudget_result_verdicts(r, &verdicts) : 0;
+    for (size_t i = 0; i < count; i++)
+        if (verdicts[i].limit->kind == PERFBUDGET_QUANTITY_SIZE && verdicts[i].limit->unit &&
+            (verdicts[i].limit->metric == PERFBUDGET_METRIC_MEMORY ||
+             verdicts[i].limit->metric == PERFBUDGET_METRIC_MEMORY_GROWTH))
+            return strstr(verdicts[i].limit->unit, "iB") == NULL;
+    return 0;
+}
+
+char *perfbudget__format_memory(const perfbudget_result *r, double bytes, char *buf,
+                                size_t size) {
+    return perfbudget__format_size(bytes, memory_limit_is_decimal(r), buf, size);
+}
+
+/* A figure of a comparison in its unit; sizes as the result's memory limit writes them, byte
+ * rates as bytes per second (kept as "per second" in the record: the metric says bytes). */
+static char *comparison_value(const perfbudget_result *r, const char *metric, double value,
+                              perfbudget_unit unit, char *buf, size_t size) {
+    if (unit == PERFBUDGET_UNIT_BYTES) return perfbudget__format_memory(r, value, buf, size);
+    if (unit == PERFBUDGET_UNIT_PER_SECOND && metric && strstr(metric, "(bytes)") != NULL)
+        unit = PERFBUDGET_UNIT_BYTES_PER_SECOND;
+    return perfbudget_format_value(value, unit, buf, size);
 }
 
 /* "memory 600 MB vs 512 MB baseline: +17.2 % ...": the p-value and CI only where a sample test
  * made them (a metric measured once per run has neither). */
-static char *format_named(const char *name, const perfbudget_comparison *c, perfbudget_unit unit,
-                          char *buf, size_t size) {
+static char *format_named(const perfbudget_result *r, const char *name,
+                          const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
+                          size_t size) {
     if (buf == NULL || size == 0) return buf;
     char current[32], baseline[32];
-    perfbudget_format_value(c->current_value, unit, current, sizeof current);
-    perfbudget_format_value(c->baseline_value, unit, baseline, sizeof baseline);
+    comparison_value(r, name, c->current_value, unit, current, sizeof current);
+    comparison_value(r, name, c->baseline_value, unit, baseline, sizeof baseline);
     const char *severity = c->severity == PERFBUDGET_SEVERITY_NONE
                                ? ""
                                : perfbudget_severity_name(c->severity);
@@ -113,6 +144,52 @@ static void cell(perfbudget__text *t, const char *value, int width) {
     perfbudget__append(t, " %*s%s", width > columns ? width - columns : 0, "", value);
 }
 
+/* The figures of a table row after the name: " rounds x iters" and seven cells, each a space
+ * and its width: as narrow as the widest figure ("1.00 ms", "100.0 %", "1023 KiB") allows,
+ * so that names keep room on a 100-column terminal. */
+static const int CELL_WIDTHS[] = {8, 8, 8, 6, 7, 9, 10};
+enum { FIGURE_COLUMNS = 1 + 14 + 7 + 8 + 8 + 8 + 6 + 7 + 9 + 10 };
+
+/* The terminal's width: the COLUMNS variable where it is exported, else the width of the
+ * terminal on standard output or error, else 100; at least 40. */
+static int terminal_columns(void) {
+    const char *text = getenv("COLUMNS");
+    char *end;
+    long value = text ? strtol(text, &end, 10) : 0;
+    if (text == NULL || end == text || *end != '\0' || value <= 0) {
+        struct winsize size;
+        value = 100;
+        for (int fd = 1; fd <= 2; fd++)
+            if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+                value = size.ws_col;
+                break;
+            }
+    }
+    return value < 40 ? 40 : value > 1000 ? 1000 : (int)value;
+}
+
+/* A name too long for its column, cut in the middle at whole characters with "…", so that both
+ * the test's start and its parameters at the end stay readable: one row per result, as the
+ * callers that add columns to each row expect. Returns a new string or NULL. */
+static char *middle_cut(const char *name, int width) {
+    int columns = perfbudget__columns(name);
+    if (columns <= width) return perfbudget__strdup(name);
+    int head = (width - 1) / 2, tail = width - 1 - head;
+    const char *p = name, *end;
+    for (int i = 0; i < head; i++)
+        do p++; while ((*p & 0xC0) == 0x80); /* a UTF-8 character's continuation bytes */
+    end = p;
+    for (int i = 0; i < columns - tail - head; i++)
+        do p++; while ((*p & 0xC0) == 0x80);
+    perfbudget__text cut = {0};
+    perfbudget__append(&cut, "%.*s\xE2\x80\xA6%s", (int)(end - name), name, p);
+    if (cut.failed) {
+        free(cut.data);
+        return NULL;
+    }
+    return cut.data;
+}
+
 int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, int name_width, int header, char **out) {
     if (out == NULL || (results == NULL && count > 0))
@@ -126,9 +203,16 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
         free(shown);
     }
     if (width > PERFBUDGET__NAME_COLUMNS) width = PERFBUDGET__NAME_COLUMNS;
+    /* name_width < 0 fits the terminal: the figures take FIGURE_COLUMNS, the name column what
+     * is left (at least 9), and a longer name is cut in its middle. Otherwise a longer name
+     * overflows its own row, as callers that match rows by name expect. */
+    int fit = name_width < 0;
+    if (fit && width > terminal_columns() - FIGURE_COLUMNS)
+        width = terminal_columns() - FIGURE_COLUMNS;
+    if (width < 9) width = 9;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
-    static const int widths[] = {10, 10, 10, 7, 7, 10, 12};
+    const int *widths = CELL_WIDTHS;
     if (header) {
         perfbudget__append(&t, "%-*s %14s", width, "benchmark", "rounds x iters");
         for (size_t c = 0; c < 7; c++) cell(&t, headings[c], widths[c]);
@@ -140,6 +224,14 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
         if (name == NULL) {
             t.failed = 1;
             break;
+        }
+        if (fit) {
+            char *cut = middle_cut(name, width);
+            free(name);
+            if ((name = cut) == NULL) {
+                t.failed = 1;
+                break;
+            }
         }
         int pad = width - perfbudget__columns(name); /* by characters: "µ" is one column */
         if (pad < 0) pad = 0;
@@ -163,7 +255,7 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
                                 PERFBUDGET_UNIT_PERCENT, cells[3], sizeof cells[3]);
         perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cells[4],
                                 sizeof cells[4]);
-        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, cells[5], sizeof cells[5]);
+        perfbudget__format_memory(r, m->peak_rss_bytes, cells[5], sizeof cells[5]);
         perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, cells[6],
                                 sizeof cells[6]);
         perfbudget__append(&t, "%s%*s %14s", name, pad, "", shape);
@@ -180,8 +272,8 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
             perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
             perfbudget__append(&t, "    stage ");
             perfbudget__append_printable(&t, stages[k].name, 0);
-            perfbudget__append(&t, ": %s times, mean %s, p99 %s, total %s\n", times, mean, p99,
-                               total);
+            perfbudget__append(&t, ": %s times, mean %s, p99 %s, total %s%s\n", times, mean, p99,
+                               total, perfbudget__stage_mean_note(&stages[k]));
         }
         free(name);
     }
@@ -285,7 +377,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             warned += verdicts[i].status == PERFBUDGET_LIMIT_WARN;
         }
         if (regression != NULL && latency_name != NULL)
-            format_named(latency_name, regression, PERFBUDGET_UNIT_NS, line, sizeof line);
+            format_named(r, latency_name, regression, PERFBUDGET_UNIT_NS, line, sizeof line);
         else if (regression != NULL)
             perfbudget_format_comparison(regression, PERFBUDGET_UNIT_NS, line, sizeof line);
         /* metric comparisons kept with the result, rendered once */
@@ -298,7 +390,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             const perfbudget_comparison *c;
             perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
             if (c == regression) continue; /* the latency: its own line */
-            format_named(metric, c, unit, metric_lines[i], sizeof metric_lines[i]);
+            format_named(r, metric, c, unit, metric_lines[i], sizeof metric_lines[i]);
             if (c->regressed && first_metric == NULL) first_metric = metric_lines[i];
             metric_failures += c->regressed != 0;
         }
@@ -364,7 +456,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
         perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
         perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
-        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, peak, sizeof peak);
+        perfbudget__format_memory(r, m->peak_rss_bytes, peak, sizeof peak);
         if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
             char instructions[32];
             perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT,
@@ -372,8 +464,10 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             perfbudget__append(&t, "  instructions mode: %s instructions per iteration "
                                "(times, %s median, are not judged)\n", instructions, median);
         } else {
-            perfbudget__append(&t, "  median %s, p95 %s, p99 %s, CPU %s, peak memory %s, %zu samples\n",
-                               median, p95, p99, cpu, peak, s->n);
+            /* The CPU time is the whole process's (its threads, a command's children) over
+             * wall time: above 100 % for single-threaded code beside other busy threads. */
+            perfbudget__append(&t, "  median %s, p95 %s, p99 %s, process CPU %s of one core, "
+                               "peak memory %s, %zu samples\n", median, p95, p99, cpu, peak, s->n);
         }
     }
     if (ctest_tags && s->n > 0) {
@@ -402,4 +496,146 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
     }
     *out = t.data;
     return PERFBUDGET_OK;
+}
+
+/* ---- what every report says about a judged result ------------------------------------------- */
+
+perfbudget__word perfbudget__word_of(const perfbudget_result *r) {
+    if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) return PERFBUDGET__ERRORED;
+    perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
+    if (status == PERFBUDGET_TEST_FAIL) return PERFBUDGET__FAILED;
+    if (status == PERFBUDGET_TEST_SKIP) return PERFBUDGET__SKIPPED;
+    int improved = 0;
+    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
+        if (c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE) return PERFBUDGET__INCONCLUSIVE;
+        improved |= c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT;
+    }
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    for (size_t i = 0; i < count; i++)
+        if (verdicts[i].status == PERFBUDGET_LIMIT_WARN) return PERFBUDGET__WARNED;
+    return improved ? PERFBUDGET__IMPROVED : PERFBUDGET__PASSED;
+}
+
+const char *perfbudget__word_name(perfbudget__word word) {
+    static const char *const names[] = {"errored", "FAIL",    "inconclusive", "warn",
+                                        "improved", "skipped", "pass"};
+    return (size_t)word < sizeof names / sizeof *names ? names[word] : "pass";
+}
+
+const perfbudget_comparison *perfbudget__headline_change(const perfbudget_result *r,
+                                                         perfbudget_unit *unit) {
+    const perfbudget_comparison *latency = perfbudget_result_latency_comparison(r);
+    if (unit) *unit = PERFBUDGET_UNIT_NS;
+    if (latency != NULL || perfbudget_result_mode(r) != PERFBUDGET_MODE_INSTRUCTIONS)
+        return latency;
+    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
+        const char *metric;
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, &metric, unit, &c);
+        if (strcmp(metric, "instructions") == 0) return c;
+    }
+    return NULL;
+}
+
+static int add_reason(perfbudget__reason **list, size_t *count, const char *label,
+                      const char *text) {
+    perfbudget__reason *grown = realloc(*list, (*count + 1) * sizeof **list);
+    if (grown == NULL) return 0;
+    *list = grown;
+    grown[*count].label = label;
+    grown[*count].text = perfbudget__strdup(text ? text : "");
+    if (grown[*count].text == NULL) return 0;
+    (*count)++;
+    return 1;
+}
+
+perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *count) {
+    perfbudget__reason *list = NULL;
+    size_t n = 0;
+    int ok = 1;
+    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK)
+        ok = add_reason(&list, &n,
+                        perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED ? "error" : "skipped",
+                        perfbudget_result_message(r));
+    const perfbudget_limit_verdict *verdicts;
+    size_t limits = perfbudget_result_verdicts(r, &verdicts);
+    int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
+    for (size_t i = 0; ok && i < limits; i++) {
+        static const char *const labels[] = {"pass", "warn", "FAIL", "unavailable"};
+        perfbudget_limit_status status = verdicts[i].status;
+        /* A limit applies to the mode that measures it (as the test status says): another
+         * mode's "unavailable" is no reason. */
+        perfbudget_metric metric = verdicts[i].limit->metric;
+        int not_judged = by_count ? metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
+                                        metric != PERFBUDGET_METRIC_CUSTOM
+                                  : metric == PERFBUDGET_METRIC_INSTRUCTIONS;
+        if (status == PERFBUDGET_LIMIT_PASS ||
+            (status == PERFBUDGET_LIMIT_UNAVAILABLE && not_judged))
+            continue;
+        ok = add_reason(&list, &n, labels[status], verdicts[i].text);
+    }
+    for (size_t i = 0; ok && i < perfbudget_result_comparison_count(r); i++) {
+        const char *metric;
+        perfbudget_unit unit;
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
+        if (c->outcome == PERFBUDGET_OUTCOME_PASS) continue;
+        char line[512];
+        format_named(r, metric, c, unit, line, sizeof line);
+        ok = add_reason(&list, &n, perfbudget_outcome_name(c->outcome), line);
+    }
+    for (size_t i = 0; ok && i < perfbudget_result_note_count(r); i++)
+        ok = add_reason(&list, &n, "note", perfbudget_result_note_at(r, i, NULL));
+    if (!ok) {
+        perfbudget__reasons_free(list, n);
+        *count = SIZE_MAX;
+        return NULL;
+    }
+    *count = n;
+    return list;
+}
+
+void perfbudget__reasons_free(perfbudget__reason *reasons, size_t count) {
+    for (size_t i = 0; reasons != NULL && i < count; i++) free(reasons[i].text);
+    free(reasons);
+}
+
+int perfbudget__natural_compare(const char *a, const char *b) {
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    while (*x && *y) {
+        if (*x >= '0' && *x <= '9' && *y >= '0' && *y <= '9') {
+            /* Two runs of digits: by value (length without leading zeros, then digits). */
+            while (*x == '0' && x[1] >= '0' && x[1] <= '9') x++;
+            while (*y == '0' && y[1] >= '0' && y[1] <= '9') y++;
+            size_t nx = 0, ny = 0;
+            while (x[nx] >= '0' && x[nx] <= '9') nx++;
+            while (y[ny] >= '0' && y[ny] <= '9') ny++;
+            if (nx != ny) return nx < ny ? -1 : 1;
+            int order = memcmp(x, y, nx);
+            if (order != 0) return order < 0 ? -1 : 1;
+            x += nx, y += ny;
+            continue;
+        }
+        if (*x != *y) return *x < *y ? -1 : 1;
+        x++, y++;
+    }
+    if (*x != *y) return *x < *y ? -1 : 1;
+    return strcmp(a, b); /* "x01" and "x1": still one order */
+}
+
+const char *perfbudget__stage_mean_note(const perfbudget_stage *stage) {
+    /* Not an error: when under 1 % of the occurrences take most of the time, the mean is above
+     * the p99 (999 of 1 µs and one of 1 ms: mean 2 µs, p99 1 µs). */
+    return stage->mean_ns > stage->p99_ns ? " (mean above p99: a few long occurrences, under 1 %, "
+                                            "took most of the time)"
+                                          : "";
+}
+
+char *perfbudget__comparison_text(const perfbudget_result *r, const char *metric,
+                                  perfbudget_unit unit, const perfbudget_comparison *c, char *buf,
+                                  size_t size) {
+    return format_named(r, metric, c, unit, buf, size);
 }

@@ -69,62 +69,13 @@ int perfbudget_report_format_for_path(const char *path, perfbudget_report_format
 }
 
 
-/* Order: failures first, then skips and inconclusive or warned ones, then passes; by name. */
-static int rank_of(const perfbudget_result *r) {
-    perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
-    if (status == PERFBUDGET_TEST_FAIL) return 0;
-    if (status == PERFBUDGET_TEST_SKIP) return 1;
-    const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
-    if (c != NULL && c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE) return 2;
-    const perfbudget_limit_verdict *verdicts;
-    size_t count = perfbudget_result_verdicts(r, &verdicts);
-    for (size_t i = 0; i < count; i++)
-        if (verdicts[i].status == PERFBUDGET_LIMIT_WARN) return 2;
-    return 3;
-}
-
+/* Order: errors and failures first, then what to look at (inconclusive, warned), improvements,
+ * skips, passes; by name in natural order ("x[100]" before "x[1000]"). */
 static int by_rank_then_name(const void *a, const void *b) {
     const perfbudget_result *x = *(perfbudget_result *const *)a, *y = *(perfbudget_result *const *)b;
-    int order = rank_of(x) - rank_of(y);
-    return order ? order : strcmp(perfbudget_result_name(x), perfbudget_result_name(y));
-}
-
-/* One phrase for the verdict column. */
-static void verdict_of(const perfbudget_result *r, char *out, size_t size) {
-    const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
-    const perfbudget_limit_verdict *verdicts;
-    size_t count = perfbudget_result_verdicts(r, &verdicts);
-    if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) {
-        snprintf(out, size, "FAIL: %s", perfbudget_result_message(r));
-        return;
-    }
-    for (size_t i = 0; i < count; i++)
-        if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) {
-            snprintf(out, size, "FAIL: %s", verdicts[i].text);
-            return;
-        }
-    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
-        const char *metric;
-        const perfbudget_comparison *m;
-        perfbudget_result_comparison_at(r, i, &metric, NULL, &m);
-        if (m->regressed) {
-            snprintf(out, size, "FAIL: %s regression (%s)", metric, perfbudget_severity_name(m->severity));
-            return;
-        }
-    }
-    if (perfbudget_result_test_status(r, NULL) == PERFBUDGET_TEST_SKIP) {
-        snprintf(out, size, "skipped");
-        return;
-    }
-    for (size_t i = 0; i < count; i++)
-        if (verdicts[i].status == PERFBUDGET_LIMIT_WARN) {
-            snprintf(out, size, "warn: %s", verdicts[i].text);
-            return;
-        }
-    if (c != NULL && c->outcome != PERFBUDGET_OUTCOME_PASS)
-        snprintf(out, size, "pass, %s", perfbudget_outcome_name(c->outcome));
-    else
-        snprintf(out, size, "pass");
+    int order = (int)perfbudget__word_of(x) - (int)perfbudget__word_of(y);
+    return order ? order : perfbudget__natural_compare(perfbudget_result_name(x),
+                                                       perfbudget_result_name(y));
 }
 
 /* Markdown table cells: control characters escaped as text (\n, \x1b), HTML-escaped, pipes
@@ -134,20 +85,127 @@ static void put_cell(perfbudget__text *b, const char *text) {
     perfbudget__append_text(b, text, "<>&|`", replacements);
 }
 
+/* The verdict and why: "FAIL: median 2.52 ms > 1 ms budget<br>note: ...". A reason's label is
+ * left out where the word or the text already says it. */
+static void verdict_cell(perfbudget__text *b, const perfbudget_result *r) {
+    perfbudget__word word = perfbudget__word_of(r);
+    perfbudget__append(b, "%s", perfbudget__word_name(word));
+    if (word == PERFBUDGET__PASSED) return;
+    size_t count;
+    perfbudget__reason *reasons = perfbudget__reasons(r, &count);
+    if (reasons == NULL && count == SIZE_MAX) b->failed = 1;
+    for (size_t i = 0; i < count; i++) {
+        const char *label = reasons[i].label;
+        int said = strcmp(label, perfbudget__word_name(word)) == 0 ||
+                   (word == PERFBUDGET__ERRORED && strcmp(label, "error") == 0) ||
+                   strcmp(label, "regression") == 0 || strcmp(label, "improvement") == 0 ||
+                   strcmp(label, "inconclusive") == 0;
+        perfbudget__append(b, "%s%s%s", i ? "<br>" : ": ", said ? "" : label, said ? "" : ": ");
+        put_cell(b, reasons[i].text);
+    }
+    perfbudget__reasons_free(reasons, count);
+}
+
+static void markdown_heading(perfbudget__text *b) {
+    perfbudget__append(b, "| benchmark | median | p95 | p99 | memory | throughput | Δ vs baseline "
+                          "| verdict |\n|---|---:|---:|---:|---:|---:|---:|---|\n");
+}
+
+/* One row; instructions mode shows the instruction count where times would be (valgrind's
+ * times say nothing about the code) and its change. */
+static void markdown_row(perfbudget__text *b, const perfbudget_result *r) {
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    char median[40], p95[32], p99[32], memory[32], rate[32], delta[32] = "";
+    int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
+    if (by_count) {
+        perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, p95,
+                                sizeof p95);
+        snprintf(median, sizeof median, "%s instr", p95);
+        p95[0] = p99[0] = '\0';
+    } else {
+        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
+        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
+        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+    }
+    perfbudget__format_memory(r, m->peak_rss_bytes, memory, sizeof memory);
+    if (isnan(m->items_per_second) && !isnan(m->bytes_per_second))
+        perfbudget_format_value(m->bytes_per_second, PERFBUDGET_UNIT_BYTES_PER_SECOND, rate,
+                                sizeof rate);
+    else
+        perfbudget_format_value(m->items_per_second, PERFBUDGET_UNIT_PER_SECOND, rate,
+                                sizeof rate);
+    const perfbudget_comparison *c = perfbudget__headline_change(r, NULL);
+    if (c != NULL && isfinite(c->change_pct))
+        snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
+    perfbudget__append(b, "| ");
+    put_cell(b, perfbudget_result_name(r));
+    perfbudget__append(b, " | %s | %s | %s | %s | %s | %s | ", median, p95, p99, memory, rate,
+                       delta);
+    verdict_cell(b, r);
+    perfbudget__append(b, " |\n");
+}
+
+/* GitHub refuses a comment over 65,536 characters; bytes are at least as many. The closing
+ * lines (the count of what was left out, </details>) have room kept for them. */
+enum { COMMENT_LIMIT = 65536, CLOSING_ROOM = 1024 };
+
+/* Append the rows of sorted[from, to) while the report stays within the limit; returns how many
+ * were left out. */
+static size_t markdown_rows(perfbudget__text *b, perfbudget_result **sorted, size_t from,
+                            size_t to) {
+    size_t left_out = 0;
+    for (size_t i = from; i < to; i++) {
+        perfbudget__text row = {0};
+        markdown_row(&row, sorted[i]);
+        if (row.failed) b->failed = 1;
+        if (row.data != NULL && b->length + row.length + CLOSING_ROOM <= COMMENT_LIMIT)
+            perfbudget__append(b, "%s", row.data);
+        else
+            left_out++;
+        free(row.data);
+    }
+    return left_out;
+}
+
+static void plural(perfbudget__text *b, const char *separator, size_t n, const char *what) {
+    if (n) perfbudget__append(b, "%s%zu %s", separator, n, what);
+}
+
+/* A pull-request comment that leads with what changed: errors, failures, results to look at
+ * and improvements in a table first, with their reasons; the rest folded into <details>. The
+ * counts are the test outcomes' (a warning or an inconclusive change passes, as in CTest and
+ * pytest), then what the passes hold. */
 static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
                      const perfbudget_report_info *info) {
-    size_t failed = 0, skipped = 0, inconclusive = 0, passed = 0;
-    for (size_t i = 0; i < n; i++) {
-        int rank = rank_of(sorted[i]);
-        failed += rank == 0, skipped += rank == 1, inconclusive += rank == 2, passed += rank == 3;
-    }
+    size_t words[PERFBUDGET__PASSED + 1] = {0};
+    for (size_t i = 0; i < n; i++) words[perfbudget__word_of(sorted[i])]++;
+    size_t failed = words[PERFBUDGET__ERRORED] + words[PERFBUDGET__FAILED];
+    size_t passed = words[PERFBUDGET__INCONCLUSIVE] + words[PERFBUDGET__WARNED] +
+                    words[PERFBUDGET__IMPROVED] + words[PERFBUDGET__PASSED];
+    size_t changed = n - words[PERFBUDGET__SKIPPED] - words[PERFBUDGET__PASSED];
     perfbudget__append(b, "### ");
     put_cell(b, info && info->title ? info->title : "perfbudget");
     perfbudget__append(b, ": ");
-    if (failed) perfbudget__append(b, "%zu failed, ", failed);
-    if (inconclusive) perfbudget__append(b, "%zu to look at, ", inconclusive);
-    if (skipped) perfbudget__append(b, "%zu skipped, ", skipped);
-    perfbudget__append(b, "%zu passed\n\n", passed);
+    if (failed) {
+        perfbudget__append(b, "%zu failed", failed);
+        if (words[PERFBUDGET__ERRORED])
+            perfbudget__append(b, " (%zu errored)", words[PERFBUDGET__ERRORED]);
+        perfbudget__append(b, ", ");
+    }
+    perfbudget__append(b, "%zu passed", passed);
+    if (passed > words[PERFBUDGET__PASSED]) {
+        const char *separator = " (";
+        static const char *const what[] = {"inconclusive", "warned", "improved"};
+        for (int w = PERFBUDGET__INCONCLUSIVE; w <= PERFBUDGET__IMPROVED; w++)
+            if (words[w]) {
+                plural(b, separator, words[w], what[w - PERFBUDGET__INCONCLUSIVE]);
+                separator = ", ";
+            }
+        perfbudget__append(b, ")");
+    }
+    plural(b, ", ", words[PERFBUDGET__SKIPPED], "skipped");
+    perfbudget__append(b, "\n\n");
     int details = info && (info->commit || info->baseline || info->created_ns);
     if (details) {
         const char *separator = "";
@@ -173,40 +231,36 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
         }
         perfbudget__append(b, "</sub>\n\n");
     }
-    perfbudget__append(b, "| benchmark | median | p95 | p99 | memory | throughput | Δ vs baseline | verdict |\n");
-    perfbudget__append(b, "|---|---:|---:|---:|---:|---:|---:|---|\n");
-    for (size_t i = 0; i < n; i++) {
-        const perfbudget_result *r = sorted[i];
-        const perfbudget_summary *s = perfbudget_result_summary(r);
-        const perfbudget_metrics *m = perfbudget_result_metrics(r);
-        char median[32], p95[32], p99[32], memory[32], rate[32], delta[32] = "", verdict[256];
-        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
-        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
-        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
-        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, memory, sizeof memory);
-        double throughput = isnan(m->items_per_second) ? m->bytes_per_second : m->items_per_second;
-        perfbudget_format_value(throughput, isnan(m->items_per_second) && !isnan(m->bytes_per_second)
-                                                ? PERFBUDGET_UNIT_BYTES
-                                                : PERFBUDGET_UNIT_PER_SECOND,
-                                rate, sizeof rate);
-        size_t rate_length = strlen(rate); /* bounded: a huge figure fills the buffer */
-        if (isnan(m->items_per_second) && !isnan(m->bytes_per_second))
-            snprintf(rate + rate_length, sizeof rate - rate_length, "/s");
-        const perfbudget_comparison *c = perfbudget_result_latency_comparison(r);
-        if (c != NULL) snprintf(delta, sizeof delta, "%+.1f %%", c->change_pct);
-        verdict_of(r, verdict, sizeof verdict);
-        perfbudget__append(b, "| ");
-        put_cell(b, perfbudget_result_name(r));
-        perfbudget__append(b, " | %s | %s | %s | %s | %s | %s | ", median, p95, p99, memory, rate, delta);
-        put_cell(b, verdict);
-        perfbudget__append(b, " |\n");
+    size_t left_out = 0, changed_left_out = 0;
+    if (changed) {
+        perfbudget__append(b, "**What changed**: failures, results to look at and "
+                              "improvements, with their reasons\n\n");
+        markdown_heading(b);
+        changed_left_out = markdown_rows(b, sorted, 0, changed);
+        left_out += changed_left_out;
+    } else if (n) {
+        perfbudget__append(b, "Nothing changed: no failure, regression, warning, improvement or "
+                              "inconclusive result.\n");
+    }
+    if (changed < n) {
+        perfbudget__append(b, "\n<details><summary>%zu %s%s", n - changed, changed ? "more " : "",
+                           n - changed == 1 ? "benchmark" : "benchmarks");
+        plural(b, ": ", words[PERFBUDGET__PASSED], "passed");
+        plural(b, words[PERFBUDGET__PASSED] ? ", " : ": ", words[PERFBUDGET__SKIPPED], "skipped");
+        perfbudget__append(b, "</summary>\n\n");
+        markdown_heading(b);
+        left_out += markdown_rows(b, sorted, changed, n);
     }
     int any_stages = 0;
     for (size_t i = 0; i < n && !any_stages; i++) any_stages = perfbudget_result_stages(sorted[i], NULL) != NULL;
-    if (!any_stages) return;
-    perfbudget__append(b, "\n| benchmark | stage | count | mean | p99 | total |\n");
-    perfbudget__append(b, "|---|---|---:|---:|---:|---:|\n");
-    for (size_t i = 0; i < n; i++) {
+    if (any_stages && changed == n)
+        perfbudget__append(b, "\n<details><summary>stages</summary>\n");
+    if (any_stages) {
+        perfbudget__append(b, "\n| benchmark | stage | count | mean | p99 | total |\n");
+        perfbudget__append(b, "|---|---|---:|---:|---:|---:|\n");
+    }
+    size_t stage_rows_left_out = 0, mean_above_p99 = 0;
+    for (size_t i = 0; any_stages && i < n; i++) {
         size_t stage_count;
         const perfbudget_stage *stages = perfbudget_result_stages(sorted[i], &stage_count);
         for (size_t k = 0; k < stage_count; k++) {
@@ -214,13 +268,34 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
             perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
             perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
             perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
-            perfbudget__append(b, "| ");
-            put_cell(b, perfbudget_result_name(sorted[i]));
-            perfbudget__append(b, " | ");
-            put_cell(b, stages[k].name);
-            perfbudget__append(b, " | %llu | %s | %s | %s |\n", (unsigned long long)stages[k].count,
-                               mean, p99, total);
+            int above = stages[k].mean_ns > stages[k].p99_ns;
+            mean_above_p99 += above;
+            perfbudget__text row = {0};
+            perfbudget__append(&row, "| ");
+            put_cell(&row, perfbudget_result_name(sorted[i]));
+            perfbudget__append(&row, " | ");
+            put_cell(&row, stages[k].name);
+            perfbudget__append(&row, " | %llu | %s%s | %s | %s |\n",
+                               (unsigned long long)stages[k].count, mean, above ? " ¹" : "", p99,
+                               total);
+            if (row.failed) b->failed = 1;
+            if (row.data && b->length + row.length + CLOSING_ROOM <= COMMENT_LIMIT)
+                perfbudget__append(b, "%s", row.data);
+            else
+                stage_rows_left_out++;
+            free(row.data);
         }
+    }
+    if (mean_above_p99)
+        perfbudget__append(b, "\n¹ mean above p99: a few long occurrences (under 1 %%) took most "
+                              "of the stage's time.\n");
+    if (changed < n || any_stages) perfbudget__append(b, "\n</details>\n");
+    if (left_out || stage_rows_left_out) {
+        perfbudget__append(b, "\n_Left out to stay under GitHub's 65,536-character comment limit: "
+                              "%zu benchmark%s", left_out, left_out == 1 ? "" : "s");
+        if (changed_left_out) perfbudget__append(b, " (%zu of them changed)", changed_left_out);
+        if (stage_rows_left_out) perfbudget__append(b, " and %zu stage rows", stage_rows_left_out);
+        perfbudget__append(b, ". The HTML, CSV and JSON reports have all of them._\n");
     }
 }
 
@@ -230,24 +305,43 @@ static void put_csv_field(perfbudget__text *b, const char *text) {
     perfbudget__append_csv_text(b, text);
 }
 
+/* One row; its reason says why its verdict is not a pass (the limit's text, the comparison with
+ * its interval and threshold), and the headline row (the median, the instruction count in
+ * instructions mode) carries the notes of a result that is not a plain pass. */
 static void csv_row(perfbudget__text *b, const perfbudget_result *r, const char *metric, double value,
                     const char *unit, const char *category, const perfbudget_report_info *info,
-                    const char *timestamp) {
+                    const char *timestamp, int headline) {
     if (isnan(value)) return;
     const perfbudget_comparison *c = NULL;
+    perfbudget_unit c_unit = PERFBUDGET_UNIT_NS;
     for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
         const char *name;
+        perfbudget_unit candidate_unit;
         const perfbudget_comparison *candidate;
-        perfbudget_result_comparison_at(r, i, &name, NULL, &candidate);
-        if (strcmp(name, metric) == 0) c = candidate;
+        perfbudget_result_comparison_at(r, i, &name, &candidate_unit, &candidate);
+        if (strcmp(name, metric) == 0) c = candidate, c_unit = candidate_unit;
     }
     const char *verdict = "";
+    perfbudget__text reason = {0};
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
     for (size_t i = 0; i < count; i++)
-        if (strcmp(verdicts[i].limit->name, metric) == 0)
+        if (strcmp(verdicts[i].limit->name, metric) == 0) {
             verdict = perfbudget_limit_status_name(verdicts[i].status);
+            if (verdicts[i].status != PERFBUDGET_LIMIT_PASS)
+                perfbudget__append(&reason, "%s%s", reason.length ? "; " : "", verdicts[i].text);
+        }
     if (verdict[0] == '\0' && c != NULL) verdict = perfbudget_outcome_name(c->outcome);
+    if (c != NULL && c->outcome != PERFBUDGET_OUTCOME_PASS) {
+        char line[512];
+        perfbudget__comparison_text(r, metric, c_unit, c, line, sizeof line);
+        perfbudget__append(&reason, "%s%s", reason.length ? "; " : "", line);
+    }
+    if (headline && perfbudget__word_of(r) != PERFBUDGET__PASSED)
+        for (size_t i = 0; i < perfbudget_result_note_count(r); i++)
+            perfbudget__append(&reason, "%snote: %s", reason.length ? "; " : "",
+                               perfbudget_result_note_at(r, i, NULL));
+    if (reason.failed) b->failed = 1;
     put_csv_field(b, perfbudget_result_name(r));
     perfbudget__append(b, ",");
     put_csv_field(b, metric); /* custom metric and stage names come from users */
@@ -257,7 +351,10 @@ static void csv_row(perfbudget__text *b, const perfbudget_result *r, const char 
     if (c != NULL && isfinite(c->change_pct)) perfbudget__append(b, "%.17g", c->change_pct);
     perfbudget__append(b, ",%s,%s,", verdict, timestamp);
     put_csv_field(b, info && info->commit ? info->commit : "");
+    perfbudget__append(b, ",");
+    put_csv_field(b, reason.data ? reason.data : "");
     perfbudget__append(b, "\r\n");
+    free(reason.data);
 }
 
 static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const perfbudget_report_info *info) {
@@ -267,7 +364,8 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
         struct tm utc;
         strftime(timestamp, sizeof timestamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&seconds, &utc));
     }
-    perfbudget__append(b, "benchmark,metric,value,unit,category,baseline,change_pct,verdict,timestamp,commit\r\n");
+    perfbudget__append(b, "benchmark,metric,value,unit,category,baseline,change_pct,verdict,timestamp,"
+                          "commit,reason\r\n");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_result *r = sorted[i];
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -287,16 +385,30 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
             {"throughput (bytes)", m->bytes_per_second, "B/s", "throughput"},
             {"instructions", m->instructions_per_iteration, "", "instructions"},
         };
-        for (size_t k = 0; k < sizeof rows / sizeof *rows; k++)
+        /* A run that failed or was skipped has no figures: one row says so, with its message. */
+        if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
+            put_csv_field(b, perfbudget_result_name(r));
+            perfbudget__append(b, ",run,,,run,,,%s,%s,",
+                               perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED ? "error"
+                                                                                    : "skipped",
+                               timestamp);
+            put_csv_field(b, info && info->commit ? info->commit : "");
+            perfbudget__append(b, ",");
+            put_csv_field(b, perfbudget_result_message(r));
+            perfbudget__append(b, "\r\n");
+        }
+        /* In instructions mode the times are the counting tool's, not the code's: left out. */
+        int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
+        for (size_t k = by_count ? 5 : 0; k < sizeof rows / sizeof *rows; k++)
             csv_row(b, r, rows[k].metric, rows[k].value, rows[k].unit, rows[k].category, info,
-                    timestamp);
+                    timestamp, by_count ? k == 10 : k == 0);
         static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
         for (size_t k = 0; k < perfbudget_result_metric_count(r); k++) {
             const char *name;
             double value;
             perfbudget_quantity_kind kind;
             perfbudget_result_metric_at(r, k, &name, &value, &kind, NULL);
-            csv_row(b, r, name, value, base_units[kind], "custom", info, timestamp);
+            csv_row(b, r, name, value, base_units[kind], "custom", info, timestamp, 0);
         }
         size_t stage_count;
         const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
@@ -317,7 +429,7 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
                     return;
                 }
                 csv_row(b, r, metric.data, figures[f].value, figures[f].unit, "stage", info,
-                        timestamp);
+                        timestamp, 0);
                 free(metric.data);
             }
         }
@@ -350,6 +462,54 @@ static void iso_time(const perfbudget_report_info *info, char *out, size_t size)
 }
 
 /* pytest-benchmark's saved run: stats in seconds, raw data kept ("--benchmark-save-data"). */
+/* The verdict and its reasons where a tool's format has a free-form place for them: {} for a
+ * plain pass, else {"perfbudget_verdict": "warn", "perfbudget_reasons": ["warn: ...", ...]}. */
+static json_t *verdict_json(const perfbudget_result *r) {
+    json_t *object = json_object();
+    perfbudget__word word = perfbudget__word_of(r);
+    if (object == NULL || word == PERFBUDGET__PASSED) return object;
+    size_t count;
+    perfbudget__reason *reasons = perfbudget__reasons(r, &count);
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && reasons != NULL && i < count; i++) {
+        perfbudget__text line = {0};
+        perfbudget__append(&line, "%s: %s", reasons[i].label, reasons[i].text);
+        if (line.data == NULL || json_array_append_new(list, json_string(line.data)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+        free(line.data);
+    }
+    perfbudget__reasons_free(reasons, count);
+    if (list == NULL || (reasons == NULL && count == SIZE_MAX) ||
+        json_object_set_new(object, "perfbudget_verdict",
+                            json_string(perfbudget__word_name(word))) != 0 ||
+        json_object_set_new(object, "perfbudget_reasons", list) != 0) {
+        json_decref(object);
+        return NULL;
+    }
+    return object;
+}
+
+/* The reasons in one line, for a format's one text field (Google Benchmark's label). */
+static char *reasons_line(const perfbudget_result *r) {
+    perfbudget__word word = perfbudget__word_of(r);
+    if (word == PERFBUDGET__PASSED) return NULL;
+    size_t count;
+    perfbudget__reason *reasons = perfbudget__reasons(r, &count);
+    perfbudget__text line = {0};
+    perfbudget__append(&line, "%s", perfbudget__word_name(word));
+    for (size_t i = 0; reasons != NULL && i < count; i++)
+        perfbudget__append(&line, "%s%s: %s", i ? "; " : " (", reasons[i].label, reasons[i].text);
+    if (reasons != NULL && count > 0) perfbudget__append(&line, ")");
+    perfbudget__reasons_free(reasons, count);
+    if (line.failed) {
+        free(line.data);
+        return NULL;
+    }
+    return line.data;
+}
+
 static json_t *pytest_benchmark_json(perfbudget_result *const *results, size_t n,
                                      const perfbudget_report_info *info) {
     json_t *benchmarks = json_array();
@@ -370,11 +530,11 @@ static json_t *pytest_benchmark_json(perfbudget_result *const *results, size_t n
         const perfbudget_metrics *m = perfbudget_result_metrics(r);
         add_entry(
             &benchmarks, NULL,
-            json_pack("{s:n, s:s, s:s, s:n, s:n, s:{}, s:{s:b, s:s, s:f, s:i, s:f, s:b}, "
+            json_pack("{s:n, s:s, s:s, s:n, s:n, s:o, s:{s:b, s:s, s:f, s:i, s:f, s:b}, "
                       "s:{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:s, s:I, s:s, s:o, "
                       "s:o, s:o, s:f, s:I, s:o}}",
                       "group", "name", short_name, "fullname", full, "params", "param",
-                      "extra_info", "options", "disable_gc", 0, "timer", "perfbudget",
+                      "extra_info", verdict_json(r), "options", "disable_gc", 0, "timer", "perfbudget",
                       "min_rounds", 1.0, "max_time", 1, "min_time", 0.0, "warmup", 0, "stats",
                       "min", real_or_null(s->min / 1e9), "max", real_or_null(s->max / 1e9),
                       "mean", real_or_null(s->mean / 1e9), "stddev",
@@ -428,6 +588,9 @@ static json_t *google_benchmark_json(perfbudget_result *const *results, size_t n
                           (json_int_t)0, "real_time", 0.0, "cpu_time", 0.0, "time_unit", "ns"));
             continue;
         }
+        /* Google Benchmark's label (shown beside the run by its reporters): the verdict and
+         * why, for what is not a plain pass. */
+        char *label = reasons_line(r);
         for (size_t k = 0; benchmarks != NULL && k < count; k++) {
             /* A CPU share so large that the CPU time overflows says nothing: real time, as
              * when the share is unknown. */
@@ -435,15 +598,17 @@ static json_t *google_benchmark_json(perfbudget_result *const *results, size_t n
             if (!isfinite(cpu_time)) cpu_time = samples[k];
             add_entry(
                 &benchmarks, NULL,
-                json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:i, s:I, s:f, s:f, s:s}", "name",
+                json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:i, s:I, s:f, s:f, s:s, s:s*}", "name",
                           perfbudget_result_name(r), "family_index", (json_int_t)i,
                           "per_family_instance_index", (json_int_t)0, "run_name",
                           perfbudget_result_name(r), "run_type", "iteration", "repetitions",
                           (json_int_t)count, "repetition_index", (json_int_t)k, "threads", 1,
                           "iterations",
                           (json_int_t)(m->iterations_per_sample ? m->iterations_per_sample : 1),
-                          "real_time", samples[k], "cpu_time", cpu_time, "time_unit", "ns"));
+                          "real_time", samples[k], "cpu_time", cpu_time, "time_unit", "ns",
+                          "label", label));
         }
+        free(label);
     }
     char when[40];
     iso_time(info, when, sizeof when);
@@ -562,8 +727,16 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
                              const perfbudget_report_info *info, char **out) {
     if (out == NULL || (results == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
-    if (format == PERFBUDGET_REPORT_HTML)
-        return perfbudget__render_html(ctx, results, count, info, out);
+    if (format == PERFBUDGET_REPORT_HTML) {
+        /* What to look at first, names in natural order, as in Markdown */
+        perfbudget_result **ordered = malloc((count ? count : 1) * sizeof *ordered);
+        if (ordered == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        if (count) memcpy(ordered, results, count * sizeof *ordered);
+        qsort(ordered, count, sizeof *ordered, by_rank_then_name);
+        int code = perfbudget__render_html(ctx, ordered, count, info, out);
+        free(ordered);
+        return code;
+    }
     if (format == PERFBUDGET_REPORT_JSON)
         return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
                                              results, count, out);

@@ -127,6 +127,7 @@ static void test_regression_line(void **state) {
 }
 
 static void test_failed_run_and_table(void **state) {
+    setenv("COLUMNS", "200", 1); /* wide enough for every name */
     perfbudget_result *r[2];
     r[0] = result_of(*state, "a_long_benchmark_name", 1234.0);
     assert_int_equal(perfbudget_result_new(*state, "crashes", NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
@@ -137,7 +138,7 @@ static void test_failed_run_and_table(void **state) {
     perfbudget_free(text);
     assert_int_equal(perfbudget_render_table(*state, r, 2, 0, 1, &text), PERFBUDGET_OK);
     expect_in(text, "benchmark             rounds x iters");
-    expect_in(text, "a_long_benchmark_name         20 x 1    1.24 \xC2\xB5s");
+    expect_in(text, "a_long_benchmark_name         20 x 1  1.24 \xC2\xB5s");
     expect_in(text, "crashes               FAILED: killed by signal 11");
     perfbudget_free(text);
     perfbudget_result_free(r[0]);
@@ -199,13 +200,16 @@ static void test_control_characters(void **state) {
 }
 
 /* A 100 KB name overflows its own row only: the name column stops at 60 columns, so the other
- * rows stay as wide as a short name makes them. Columns are characters ("µ" is one). */
+ * rows stay as wide as a short name makes them; fitting the terminal, it is cut in its middle
+ * to those 60 columns. Columns are characters ("µ" and "…" are one). */
 static void test_long_name_table(void **state) {
+    setenv("COLUMNS", "200", 1);
     enum { LONG = 100 * 1024 };
     char *name = malloc(LONG + 1);
     assert_non_null(name);
     memset(name, 'x', LONG);
     name[LONG] = '\0';
+    name[LONG - 1] = 'z';
     perfbudget_result *r[3] = {result_of(*state, "short", 1e3), result_of(*state, name, 1e3),
                                result_of(*state, "µs-µs", 1e3)};
     char *text;
@@ -219,6 +223,16 @@ static void test_long_name_table(void **state) {
     assert_true(lengths[0] < 200 && lengths[1] < 200); /* the heading, short */
     assert_true(lengths[2] > LONG);                     /* the long name, whole, on its row */
     assert_int_equal(lengths[3], lengths[1] + 2); /* two "µ", two bytes each, one column each */
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_render_table(*state, r, 3, -1, 1, &text), PERFBUDGET_OK);
+    line = text;
+    for (int i = 0; i < 4; i++) {
+        lengths[i] = strcspn(line, "\n");
+        line += lengths[i] + 1;
+    }
+    assert_int_equal(lengths[2], lengths[1] + 2);       /* "…": three bytes, one column */
+    assert_int_equal(lengths[3], lengths[1] + 2); /* two "µ", two bytes each, one column each */
+    expect_in(text, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xE2\x80\xA6xxxxxxxxxxxxxxxxxxxxxxxxxxxxxz ");
     /* the heading "benchmark" padded to 60 columns, then " rounds x iters" */
     assert_int_equal(strspn(text + strlen("benchmark"), " "), 60 - strlen("benchmark") + 1);
     perfbudget_free(text);
@@ -228,6 +242,37 @@ static void test_long_name_table(void **state) {
     perfbudget_free(text);
     for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
     free(name);
+}
+
+/* Asked to (name_width < 0), the table fits the terminal's width (COLUMNS); long names are cut
+ * in the middle, so a test's start and its parameters both show. */
+static void test_table_fits_the_terminal(void **state) {
+    const char *names[] = {"tests/test_parse.py::test_parse_document[utf8-10000]",
+                           "tests/test_parse.py::test_parse_document[utf8-100]", "short"};
+    perfbudget_result *r[3];
+    for (int i = 0; i < 3; i++) r[i] = result_of(*state, names[i], 1e3);
+    static const char *const widths[] = {"100", "120"};
+    for (int w = 0; w < 2; w++) {
+        setenv("COLUMNS", widths[w], 1);
+        int columns = atoi(widths[w]);
+        char *text;
+        assert_int_equal(perfbudget_render_table(*state, r, 3, -1, 1, &text), PERFBUDGET_OK);
+        int lines = 0;
+        for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"), lines++)
+            if (perfbudget__columns(line) > columns)
+                fail_msg("%d columns, wider than %d: '%s'", perfbudget__columns(line), columns,
+                         line);
+        assert_int_equal(lines, 4); /* one row per result */
+        perfbudget_free(text);
+        assert_int_equal(perfbudget_render_table(*state, r, 3, -1, 0, &text), PERFBUDGET_OK);
+        expect_in(text, "\xE2\x80\xA6");
+        expect_in(text, "10000] ");
+        expect_in(text, "-100] ");
+        expect_in(text, "tests");
+        perfbudget_free(text);
+    }
+    unsetenv("COLUMNS");
+    for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
 }
 
 static void test_file_names(void **state) {
@@ -288,6 +333,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_custom_metrics, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_control_characters, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_long_name_table, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_table_fits_the_terminal, context_setup,
+                                        context_teardown),
         cmocka_unit_test(test_file_names),
         cmocka_unit_test(test_colour),
     };

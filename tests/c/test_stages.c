@@ -340,6 +340,39 @@ static void test_reports_show_stages(void **state) {
     perfbudget_result_free(r);
 }
 
+/* Each iteration flushes in 10 ns, every 200th in 100 µs: under 1 % of the occurrences take
+ * most of the time, so the mean is above the p99, and the tables say why. */
+static void rare_flush_body(perfbudget_state *state) {
+    fake *f = perfbudget_state_userdata(state);
+    while (perfbudget_loop(state)) {
+        perfbudget_stage_begin(state, "flush");
+        f->now += ++f->iterations % 200 == 0 ? 100000 : 10;
+        perfbudget_stage_end(state, "flush");
+    }
+}
+
+static void test_mean_above_p99_is_explained(void **state) {
+    fake f = {.now = 1000};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "writer", .run = rare_flush_body, .userdata = &f};
+    perfbudget_result *r = run_one(*state, &def);
+    size_t count;
+    const perfbudget_stage *stages = perfbudget_result_stages(r, &count);
+    assert_int_equal(count, 1);
+    assert_true(stages[0].mean_ns > stages[0].p99_ns);
+    char *table = NULL;
+    assert_int_equal(perfbudget_render_table(*state, &r, 1, 0, 1, &table), PERFBUDGET_OK);
+    assert_non_null(strstr(table, "(mean above p99: a few long occurrences, under 1 %"));
+    perfbudget_free(table);
+    char *md = render(*state, r, PERFBUDGET_REPORT_MARKDOWN);
+    assert_non_null(strstr(md, "¹ mean above p99: a few long occurrences (under 1 %)"));
+    perfbudget_free(md);
+    char *html = render(*state, r, PERFBUDGET_REPORT_HTML);
+    assert_non_null(strstr(html, "¹ mean above p99"));
+    perfbudget_free(html);
+    perfbudget_result_free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stages_count_measured_iterations, context_setup,
@@ -351,6 +384,8 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test(test_malformed_stages_are_refused),
         cmocka_unit_test_setup_teardown(test_reports_show_stages, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_mean_above_p99_is_explained, context_setup,
+                                        context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,8 +19,9 @@ typedef enum perfbudget_unit {
     PERFBUDGET_UNIT_NS = 0,         /**< a duration in ns: "812 ns", "2.31 ms", "1.50 s" */
     PERFBUDGET_UNIT_BYTES = 1,      /**< binary multiples: "512 B", "3.20 MiB" */
     PERFBUDGET_UNIT_PERCENT = 2,    /**< "42.0 %" */
-    PERFBUDGET_UNIT_PER_SECOND = 3, /**< "1.25 M/s" */
-    PERFBUDGET_UNIT_COUNT = 4       /**< "1.23 G" (instructions, cycles) */
+    PERFBUDGET_UNIT_PER_SECOND = 3, /**< "1.25 M/s" (items; bytes: BYTES_PER_SECOND) */
+    PERFBUDGET_UNIT_COUNT = 4,      /**< "1.23 G" (instructions, cycles) */
+    PERFBUDGET_UNIT_BYTES_PER_SECOND = 5 /**< binary multiples per second: "119 MiB/s" */
 } perfbudget_unit;
 
 /** Write value with three significant digits and a fitting prefix into buf (always
@@ -47,8 +48,13 @@ PERFBUDGET_API int perfbudget_printable(perfbudget_context *ctx, const char *tex
 /** An aligned table of results, one row each: rounds x iterations, median, p95, p99, MAD (as a
  *  percentage of the median), CPU, peak memory, instructions per iteration; failed or skipped
  *  runs show their reason. name_width 0 fits the longest name, up to 60 columns (a longer
- *  name overflows its own row only); header adds the heading line. Names and messages are
- *  shown with control characters escaped (\x1b, \n, ...).
+ *  name overflows its own row only); a negative name_width does the same and fits the rows to
+ *  the terminal's width (the COLUMNS environment variable, else the terminal's on standard
+ *  output or error, else 100 columns): the name column gets what the 79 columns of figures
+ *  leave (at least 9), and a longer name is cut in its middle with "…" (one row per result
+ *  either way). header adds the heading line. Names and messages are
+ *  shown with control characters escaped (\x1b, \n, ...). A stage whose mean is above its p99
+ *  says why on its line.
  *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
