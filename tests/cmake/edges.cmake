@@ -123,7 +123,8 @@ file(READ ${build}/perfbudget-results.json results)
 pb_expect_match("the results record the build type" "${results}" "\"build_type\": \"Debug\"")
 
 # By hand, the suite compares with the baseline the ctest run recorded: same fingerprint.
-pb_run(by_hand 0 ${build}/suite --budget ${source}/perfbudget.yml --baseline latest)
+# Its verdict depends on the load of the machine (an empty body, Debug); the baseline is found.
+pb_run(by_hand verdict ${build}/suite --budget ${source}/perfbudget.yml --baseline latest)
 pb_expect_match("a hand run finds the ctest run on its environment" "${by_hand_OUTPUT}"
                 "baseline: the latest result of each benchmark on this environment")
 pb_expect_match("a hand run warns before its table" "${by_hand_OUTPUT}"
