@@ -62,6 +62,7 @@ def ensure_peers(build: Path) -> Path:
 def build_programs(build: Path) -> tuple[Path, Path]:
     sh("cmake", "--build", build, "--target", "peers_empty")
     gbench = build / "peers" / "empty_gbench"
+    gbench.parent.mkdir(parents=True, exist_ok=True)
     flags = sh("pkg-config", "--cflags", "--libs", "benchmark").stdout.split()
     sh("c++", "-O2", "-std=c++17", ROOT / "bench" / "peers" / "empty_gbench.cc", "-o", gbench,
        *flags, "-lpthread")
@@ -73,6 +74,8 @@ def c_loop_overhead(perfbudget_suite: Path, gbench: Path, rounds: int, seconds: 
     """ns per iteration of the empty body: perfbudget's median sample and its mean over the
     whole measuring phase (wall / iterations), Google Benchmark's real time per iteration."""
     out: dict[str, list[float]] = {"perfbudget (median)": [], "perfbudget (mean)": [],
+                                   "perfbudget PERFBUDGET_LOOP (median)": [],
+                                   "perfbudget PERFBUDGET_LOOP (mean)": [],
                                    "Google Benchmark": []}
     for r in range(rounds):
         order = ["pb", "gb"] if r % 2 == 0 else ["gb", "pb"]
@@ -81,10 +84,12 @@ def c_loop_overhead(perfbudget_suite: Path, gbench: Path, rounds: int, seconds: 
                 result = tmp / f"pb-{r}.json"
                 sh(perfbudget_suite, "--no-counters", "--min-time", f"{seconds}s", "--max-time",
                    f"{seconds * 4}s", "--json", result)
-                bench = json.loads(result.read_text())["benchmarks"][0]
-                out["perfbudget (median)"].append(bench["summary"]["median"])
-                metrics = bench["metrics"]
-                out["perfbudget (mean)"].append(metrics["wall_ns"] / metrics["total_iterations"])
+                for bench in json.loads(result.read_text())["benchmarks"]:
+                    loop = " PERFBUDGET_LOOP" if bench["name"] == "empty_lean" else ""
+                    out[f"perfbudget{loop} (median)"].append(bench["summary"]["median"])
+                    metrics = bench["metrics"]
+                    out[f"perfbudget{loop} (mean)"].append(metrics["wall_ns"] /
+                                                          metrics["total_iterations"])
             else:
                 report = json.loads(sh(gbench, f"--benchmark_min_time={seconds}",
                                        "--benchmark_format=json").stdout)
@@ -143,20 +148,23 @@ def main() -> int:
                         help="measuring time per C run, the same for both tools")
     parser.add_argument("--runs", type=int, default=300, help="runs of /bin/true per round")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--part", choices=["all", "c"], default="all",
+                        help="c: the C loop rows only (no Python peers to install)")
     args = parser.parse_args()
     build = args.build.resolve()
     if not (build / "perfbudget").exists():
         sys.exit(f"no perfbudget CLI in {build}: run scripts/build first")
-    python = ensure_peers(build)
+    python = ensure_peers(build) if args.part == "all" else None
     suite, gbench = build_programs(build)
     with tempfile.TemporaryDirectory(prefix="perfbudget-peers-") as directory:
         tmp = Path(directory)
         c = c_loop_overhead(suite, gbench, args.rounds, args.seconds, tmp)
-        py = python_call_overhead(python, max(args.rounds, 5), tmp)
-        runs = command_run_overhead(build / "perfbudget", args.rounds, args.runs, tmp)
-    sections = [("C: empty body, per iteration", "ns", "perfbudget (median)", c),
-                ("Python: empty(), per call", "ns", "perfbudget perf", py),
-                ("command: /bin/true, per run", "µs", "perfbudget run", runs)]
+        sections = [("C: empty body, per iteration", "ns", "perfbudget (median)", c)]
+        if python is not None:
+            py = python_call_overhead(python, max(args.rounds, 5), tmp)
+            runs = command_run_overhead(build / "perfbudget", args.rounds, args.runs, tmp)
+            sections += [("Python: empty(), per call", "ns", "perfbudget perf", py),
+                         ("command: /bin/true, per run", "µs", "perfbudget run", runs)]
     markdown, rows = table(sections)
     machine = f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ docs/ctest.md is the how-to and the reference of every argument and variable. In
                 [THRESHOLD <pct>] [BASELINE <name|file>] [TIMEOUT <time>]
                 [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR=value>...] [LABELS <label>...]
                 [FORMAT google-benchmark|nanobench|hyperfine] [OUTPUT <file>]
-                [VERSION <v>] [SHELL])
+                [TIME real|cpu] [VERSION <v>] [SHELL])
 
   perf_discover_tests(<target> [BUDGET <file>] [LABELS <label>...] [TEST_PREFIX <prefix>]
                       [TIMEOUT <time>] [EXTRA_ARGS <arg>...] [WORKING_DIRECTORY <dir>]
@@ -340,9 +340,18 @@ function(_perfbudget_def_source_line out command subject)
     endwhile()
     set_property(GLOBAL PROPERTY _PERFBUDGET_CALLS_${key} "${calls}")
   endif()
-  # A call with the subject written out wins; else the computed one ("bench_${n}") whose literal
-  # parts match the most characters.
+  # A call with the subject written out wins (the nth such call for the nth call with this
+  # subject: perf_discover_tests twice on one target); else the computed one ("bench_${n}")
+  # whose literal parts match the most characters.
+  string(MD5 subject_key "${key}|${subject}")
+  get_property(earlier GLOBAL PROPERTY _PERFBUDGET_CALLED_${subject_key})
+  if("${earlier}" STREQUAL "")
+    set(earlier 0)
+  endif()
+  math(EXPR called "${earlier} + 1")
+  set_property(GLOBAL PROPERTY _PERFBUDGET_CALLED_${subject_key} ${called})
   set(line "")
+  set(seen 0)
   set(best_score -1)
   foreach(call IN LISTS calls)
     string(REGEX MATCH "^([0-9]+)=(.*)$" _ "${call}")
@@ -350,7 +359,11 @@ function(_perfbudget_def_source_line out command subject)
     _perfbudget_decode(first "${CMAKE_MATCH_2}")
     if("${first}" STREQUAL "${subject}")
       set(line ${call_line})
-      break()
+      math(EXPR seen "${seen} + 1")
+      if(seen GREATER earlier)
+        break()
+      endif()
+      continue()
     endif()
     if(NOT "${first}" MATCHES "\\$\\{")
       continue()
@@ -431,6 +444,52 @@ function(_perfbudget_require_cli where)
   endif()
 endfunction()
 
+# A budget file a perf test uses, for the session's cleanup (see _perfbudget_session). A file
+# named by a generator expression is known only at generation time and is left out.
+function(_perfbudget_note_budget budget)
+  if("${budget}" STREQUAL "" OR "${budget}" MATCHES "\\$<")
+    return()
+  endif()
+  get_property(budgets GLOBAL PROPERTY _PERFBUDGET_BUDGETS)
+  if("${budget}" IN_LIST budgets)
+    return()
+  endif()
+  list(APPEND budgets "${budget}")
+  set_property(GLOBAL PROPERTY _PERFBUDGET_BUDGETS "${budgets}")
+  get_property(budget_list GLOBAL PROPERTY _PERFBUDGET_BUDGET_LIST_FILE)
+  string(REPLACE ";" "\n" lines "${budgets}")
+  file(WRITE "${budget_list}" "${lines}\n")
+endfunction()
+
+# Without enable_testing() (or include(CTest)) in this directory, CMake drops every add_test()
+# of it silently and ctest says "No tests were found!!!". CMake marks a directory that enabled
+# testing with the variable CMAKE_TESTING_ENABLED; it is checked when the directory ends
+# (enable_testing() may come after the perf tests), once per directory. BUILD_TESTING OFF
+# (include(CTest) told not to test) is deliberate: no warning then.
+function(_perfbudget_testing_check where)
+  if(CMAKE_TESTING_ENABLED OR (DEFINED BUILD_TESTING AND NOT BUILD_TESTING))
+    return()
+  endif()
+  message(WARNING "${where}: testing is not enabled in ${CMAKE_CURRENT_SOURCE_DIR}, so CMake "
+                  "drops its tests and ctest finds none (\"No tests were found!!!\"). Call "
+                  "enable_testing() or include(CTest) in the top-level CMakeLists.txt, before "
+                  "the perf tests and the add_subdirectory() that leads to them.")
+endfunction()
+
+function(_perfbudget_warn_without_testing where)
+  get_property(checked DIRECTORY PROPERTY _PERFBUDGET_TESTING_CHECKED)
+  if(checked)
+    return()
+  endif()
+  set_property(DIRECTORY PROPERTY _PERFBUDGET_TESTING_CHECKED TRUE)
+  if(CMAKE_VERSION VERSION_LESS 3.19)
+    _perfbudget_testing_check("${where}")
+    return()
+  endif()
+  _perfbudget_bracket(where "${where}")
+  cmake_language(EVAL CODE "cmake_language(DEFER CALL _perfbudget_testing_check ${where})")
+endfunction()
+
 # The session of one ctest invocation: a setup test opens it, every perf test drops its result
 # into it, a cleanup test combines them into one result file. Added once, with the first perf
 # test of the build, wherever that is: CTest matches fixtures by name across directories.
@@ -466,11 +525,19 @@ function(_perfbudget_session out_dir)
   if(NOT "${budget}" STREQUAL "")
     set(budget_args --budget "${budget}")
   endif()
+  # Every budget file a perf test names (its BUDGET or the default), one per line: the cleanup
+  # records the run in each one's history and warns about their entries that matched no test.
+  # Rewritten by every call (_perfbudget_note_budget), so it is complete once configuring ends.
+  set(budget_list "${CMAKE_BINARY_DIR}/CMakeFiles/perfbudget-session-budgets.txt")
+  set_property(GLOBAL PROPERTY _PERFBUDGET_BUDGET_LIST_FILE "${budget_list}")
+  set_property(GLOBAL PROPERTY _PERFBUDGET_BUDGETS "")
+  file(WRITE "${budget_list}" "")
   add_test(NAME perfbudget.session.open
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session open "${session_dir}")
   add_test(NAME perfbudget.session.close
            COMMAND "$<TARGET_FILE:perfbudget::cli>" session close "${session_dir}"
-                   --json "${results}" ${report_args} ${budget_args})
+                   --json "${results}" ${report_args} ${budget_args}
+                   --budgets-from "${budget_list}")
   set_tests_properties(perfbudget.session.open PROPERTIES
     FIXTURES_SETUP perfbudget_session LABELS performance RUN_SERIAL TRUE TIMEOUT 60)
   set_tests_properties(perfbudget.session.close PROPERTIES
@@ -485,7 +552,7 @@ function(add_perf_test name)
   set(fn add_perf_test)
   set(options SHELL)
   set(one_value BUDGET BUDGET_NAME WARMUP RUNS THRESHOLD BASELINE TIMEOUT WORKING_DIRECTORY
-                FORMAT OUTPUT VERSION)
+                FORMAT OUTPUT TIME VERSION)
   set(multi_value COMMAND ENVIRONMENT LABELS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -509,14 +576,31 @@ function(add_perf_test name)
 
   # The command: a target name in first place means that target's file, as add_test() does.
   # (String operations: list(INSERT) would lose the escaping of an argument's semicolons.)
+  # A target defined later (add_executable after add_perf_test) is resolved when CMake
+  # generates, as add_test() does: then a word that could name a target becomes a generator
+  # expression that picks the target's file if such an executable exists, else the word.
+  # PERFBUDGET_COMMAND_BUILT says whether the command is a target of this build (1 or 0), for
+  # the warning about unoptimised builds.
   list(GET arg_COMMAND 0 program)
+  set(command_built 0)
+  string(LENGTH "${program}" length)
+  string(SUBSTRING "${arg_COMMAND}" ${length} -1 arguments)
   if(TARGET "${program}")
     get_target_property(type "${program}" TYPE)
     if("${type}" STREQUAL "EXECUTABLE")
-      string(LENGTH "${program}" length)
-      string(SUBSTRING "${arg_COMMAND}" ${length} -1 arguments)
       set(arg_COMMAND "$<TARGET_FILE:${program}>${arguments}")
+      get_target_property(imported "${program}" IMPORTED)
+      if(NOT imported)
+        set(command_built 1)
+      endif()
     endif()
+  elseif("${program}" MATCHES "^[A-Za-z0-9_.+-]+$" AND NOT arg_SHELL)
+    set(is_executable "$<STREQUAL:$<TARGET_PROPERTY:${program},TYPE>,EXECUTABLE>")
+    set(is_target "$<IF:$<TARGET_EXISTS:${program}>,${is_executable},0>")
+    set(arg_COMMAND
+        "$<IF:${is_target},$<TARGET_FILE:${program}>,${program}>${arguments}")
+    set(not_imported "$<NOT:$<BOOL:$<TARGET_PROPERTY:${program},IMPORTED>>>")
+    set(command_built "$<IF:${is_target},${not_imported},0>")
   endif()
   if(arg_SHELL)
     list(LENGTH arg_COMMAND words)
@@ -614,6 +698,13 @@ function(add_perf_test name)
     endif()
     list(APPEND run_args --format "${arg_FORMAT}")
   endif()
+  if(DEFINED arg_TIME)
+    # Google Benchmark reports real_time and cpu_time; TIME cpu judges the latter
+    if(NOT "${arg_FORMAT}" STREQUAL "google-benchmark" OR NOT "${arg_TIME}" MATCHES "^(real|cpu)$")
+      message(FATAL_ERROR "${where}: TIME is real or cpu, with FORMAT google-benchmark")
+    endif()
+    list(APPEND run_args --time "${arg_TIME}")
+  endif()
   if(DEFINED arg_OUTPUT)
     if(NOT DEFINED arg_FORMAT)
       message(FATAL_ERROR "${where}: OUTPUT names the file a FORMAT tool writes; give FORMAT")
@@ -632,6 +723,8 @@ function(add_perf_test name)
 
   _perfbudget_def_source_line(def_source_line add_perf_test "${name}")
   _perfbudget_session(session_dir)
+  _perfbudget_note_budget("${budget}")
+  _perfbudget_warn_without_testing("${where}")
   list(APPEND run_args --session "${session_dir}")
 
   set(working_directory "")
@@ -654,7 +747,9 @@ function(add_perf_test name)
     set_property(TEST "${name}" PROPERTY ENVIRONMENT "${arg_ENVIRONMENT}")
   endif()
   # The build type joins the environment fingerprint: a Debug run is never a Release baseline.
-  set_property(TEST "${name}" APPEND PROPERTY ENVIRONMENT "PERFBUDGET_BUILD_TYPE=$<CONFIG>")
+  # For a command built here, a Debug or empty build type gets a warning in the test's output.
+  set_property(TEST "${name}" APPEND PROPERTY ENVIRONMENT
+               "PERFBUDGET_BUILD_TYPE=$<CONFIG>" "PERFBUDGET_COMMAND_BUILT=${command_built}")
 endfunction()
 
 # ---- perf_discover_tests ------------------------------------------------------------------------
@@ -717,6 +812,17 @@ function(perf_discover_tests target)
   _perfbudget_labels(labels "${arg_LABELS}")
   _perfbudget_def_source_line(def_source_line perf_discover_tests "${target}")
   _perfbudget_session(session_dir)
+  _perfbudget_note_budget("${budget}")
+  _perfbudget_warn_without_testing("${where}")
+  # The suite knows its own build type, run by ctest or by hand alike: perfbudget_main() records
+  # it with every result and warns when the code was built as Debug or without optimisation.
+  # (A header macro passes it from the source that calls perfbudget_main.)
+  get_property(build_type_set TARGET "${target}" PROPERTY _PERFBUDGET_BUILD_TYPE_SET)
+  get_target_property(imported "${target}" IMPORTED)
+  if(NOT build_type_set AND NOT imported)
+    set_property(TARGET "${target}" PROPERTY _PERFBUDGET_BUILD_TYPE_SET TRUE)
+    target_compile_definitions("${target}" PRIVATE "PERFBUDGET_BUILD_TYPE=\"$<CONFIG>\"")
+  endif()
 
   if(DEFINED CMAKE_CURRENT_FUNCTION_LIST_DIR)
     set(module_dir "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")

@@ -18,9 +18,12 @@ static void usage(FILE *out) {
             "       perfbudget baseline export NAME FILE      a JSON file a repository can commit\n"
             "                 (- for standard output)\n"
             "       perfbudget baseline import FILE [--name NAME]\n"
-            "                 a file from export, a perfbudget result file or a pytest-benchmark\n"
-            "                 JSON file; NAME defaults to the file's base name\n"
-            "options: --history FILE, --budget FILE (whose settings.history to use)\n");
+            "                 a file from export, a perfbudget result file, or a pytest-benchmark\n"
+            "                 or Google Benchmark JSON file (environment from its machine_info\n"
+            "                 or context, commit from commit_info); NAME defaults to the file's\n"
+            "                 base name\n"
+            "options: --history FILE, --budget FILE (whose settings.history to use; default:\n"
+            "         perfbudget.yml here or in the nearest parent directory)\n");
 }
 
 /* The exported file: the result file of the run with, beside it, the environment it was
@@ -90,6 +93,39 @@ static const char *text_of(const json_t *object, const char *key) {
     return text ? text : "";
 }
 
+/* Where another tool's file says it was measured, as perfbudget_environment_fingerprint()
+ * composes it, so that the environment check compares like with like.
+ * pytest-benchmark's machine_info names host, CPU, cores, OS, kernel, machine and Python (the
+ * pytest plugin's toolchain). Google Benchmark's context names the host and cores only: on
+ * this host with as many cores it is this machine's fingerprint, elsewhere the fingerprint of
+ * what it names (which then differs from every environment here, as it should). */
+static void foreign_environment(const json_t *root, int google, char *out, size_t size) {
+    if (google) {
+        const json_t *context = json_object_get(root, "context");
+        const char *host = text_of(context, "host_name");
+        json_int_t cores = json_integer_value(json_object_get(context, "num_cpus"));
+        json_t *here = perfbudget__environment_json();
+        int same = here != NULL && host[0] != '\0' &&
+                   strcmp(host, text_of(here, "host")) == 0 &&
+                   cores == json_integer_value(json_object_get(here, "cpu_count"));
+        json_decref(here);
+        if (same) perfbudget_environment_fingerprint(NULL, out, size);
+        else snprintf(out, size, "host=%s; cpu=unknown; cores=%lld; os=unknown; toolchain=unknown",
+                      host[0] ? host : "unknown", (long long)cores);
+        return;
+    }
+    const json_t *machine = json_object_get(root, "machine_info");
+    if (!json_is_object(machine)) return;
+    const json_t *cpu = json_object_get(machine, "cpu");
+    const char *model = text_of(cpu, "brand_raw");
+    if (model[0] == '\0') model = text_of(cpu, "brand");
+    snprintf(out, size, "host=%s; cpu=%s; cores=%lld; os=%s %s %s; toolchain=%s %s",
+             text_of(machine, "node"), model[0] ? model : "unknown",
+             (long long)json_integer_value(json_object_get(cpu, "count")),
+             text_of(machine, "system"), text_of(machine, "release"), text_of(machine, "machine"),
+             text_of(machine, "python_implementation"), text_of(machine, "python_version"));
+}
+
 static int import_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *file,
                            const char *name) {
     /* The file's name and the name it is saved under reach the terminal: shown, never raw. */
@@ -105,6 +141,9 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     }
     const char *schema = json_string_value(json_object_get(root, "schema"));
     int ours = schema != NULL && strcmp(schema, "perfbudget-result") == 0;
+    /* Another tool's file: Google Benchmark's has a context, pytest-benchmark's the rest. */
+    int google = !ours && json_is_object(json_object_get(root, "context")) &&
+                 json_object_get(root, "machine_info") == NULL;
     const json_t *recorded = json_object_get(root, "baseline");
     char environment[512] = "", commit[64] = "", branch[128] = "";
     int dirty = 0;
@@ -114,13 +153,22 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
         snprintf(commit, sizeof commit, "%s", text_of(recorded, "commit"));
         snprintf(branch, sizeof branch, "%s", text_of(recorded, "branch"));
         dirty = json_is_true(json_object_get(recorded, "dirty"));
+    } else if (!ours) {
+        foreign_environment(root, google, environment, sizeof environment);
+        const json_t *commit_info = json_object_get(root, "commit_info"); /* pytest-benchmark */
+        /* outside a repository it writes "unversioned" and "(unknown)": no commit, no branch */
+        const char *id = text_of(commit_info, "id"), *on = text_of(commit_info, "branch");
+        snprintf(commit, sizeof commit, "%s", strcmp(id, "unversioned") == 0 ? "" : id);
+        snprintf(branch, sizeof branch, "%s", strcmp(on, "(unknown)") == 0 ? "" : on);
+        dirty = json_is_true(json_object_get(commit_info, "dirty"));
     }
     json_decref(root);
     perfbudget_result **results = NULL;
     size_t count = 0;
     int code = ours ? perfbudget_results_load_json(ctx, file, &results, &count)
-                    : perfbudget_results_import(ctx, file, "pytest-benchmark", NULL, &results,
-                                                &count);
+                    : perfbudget_results_import(ctx, file,
+                                                google ? "google-benchmark" : "pytest-benchmark",
+                                                NULL, &results, &count);
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;

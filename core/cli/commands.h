@@ -40,8 +40,13 @@ void cli_common_release(cli_common *c);
 /* Judge and print every result, write --json; the exit code. */
 int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
                  size_t count, const char *suite);
+/* Where a command finds the project's files when none are given, as git finds .git: the
+ * current directory and then each parent, up to the root, is looked at for perfbudget.yml (1:
+ * its path in budget) or else .perfbudget/history.sqlite (2: its path in history); 0: neither. */
+int cli_discover(char *budget, size_t budget_size, char *history, size_t history_size);
 /* The history a command uses: --history, else $PERFBUDGET_HISTORY, else the settings.history
- * of --budget or ./perfbudget.yml, else .perfbudget/history.sqlite; NULL after printing why.
+ * of --budget or the discovered perfbudget.yml (cli_discover), else the discovered
+ * .perfbudget/history.sqlite, else ./.perfbudget/history.sqlite; NULL after printing why.
  * read_only: the command only reads it (perfbudget_history_open_read_only()). */
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
                                      const char *history_option, const char *budget_path,

@@ -77,13 +77,80 @@ void cli_common_release(cli_common *c) {
     perfbudget_budget_free(c->budget);
 }
 
+/* A line of report, with each <CTestMeasurement name="figure"> named "benchmark.figure": one
+ * command's several benchmarks then give Test.xml each name once. */
+static void print_line(const char *line, size_t length, const char *benchmark, int prefix) {
+    static const char tag[] = "<CTestMeasurement type=\"numeric/double\" name=\"";
+    size_t tag_length = sizeof tag - 1;
+    if (!prefix || length < tag_length || strncmp(line, tag, tag_length) != 0) {
+        fwrite(line, 1, length, stdout);
+        return;
+    }
+    fwrite(line, 1, tag_length, stdout);
+    for (const char *p = benchmark; *p != '\0'; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", stdout); break;
+        case '<': fputs("&lt;", stdout); break;
+        case '>': fputs("&gt;", stdout); break;
+        case '"': fputs("&quot;", stdout); break;
+        default: putchar((unsigned char)*p >= 0x20 ? *p : '?');
+        }
+    }
+    putchar('.');
+    fwrite(line + tag_length, 1, length - tag_length, stdout);
+}
+
+/* Several results of one command (a Google Benchmark executable's benchmarks): each concluded
+ * into a text of its own, then printed failures first, so that the first line is the test's
+ * verdict (CTest shows it, and FAIL_REGULAR_EXPRESSION-like readers look at it). */
+static int conclude_several(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
+                            size_t count) {
+    char **texts = calloc(count, sizeof *texts);
+    int *statuses = calloc(count, sizeof *statuses);
+    int out_of_memory = texts == NULL || statuses == NULL, exit_code = out_of_memory ? 2 : 0;
+    for (size_t i = 0; exit_code != 2 && i < count; i++) {
+        size_t size = 0;
+        FILE *out = open_memstream(&texts[i], &size);
+        if (out == NULL) {
+            out_of_memory = 1, exit_code = 2;
+            break;
+        }
+        statuses[i] = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, out);
+        fclose(out);
+        if (statuses[i] < 0) exit_code = 2;
+        else if (statuses[i] == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+    }
+    for (int failures_first = 1; exit_code != 2 && failures_first >= 0; failures_first--) {
+        for (size_t i = 0; i < count; i++) {
+            if ((statuses[i] == PERFBUDGET_TEST_FAIL) != failures_first || texts[i] == NULL)
+                continue;
+            for (const char *line = texts[i]; *line != '\0';) {
+                const char *end = strchr(line, '\n');
+                size_t length = end ? (size_t)(end - line) + 1 : strlen(line);
+                print_line(line, length, perfbudget_result_name(results[i]), c->ctest);
+                line += length;
+            }
+        }
+    }
+    fflush(stdout);
+    for (size_t i = 0; texts != NULL && i < count; i++) free(texts[i]);
+    free(texts);
+    free(statuses);
+    if (out_of_memory) fprintf(stderr, "perfbudget: out of memory\n");
+    return exit_code;
+}
+
 int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **results,
                  size_t count, const char *suite) {
     int exit_code = 0;
-    for (size_t i = 0; i < count; i++) {
-        int status = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, stdout);
-        if (status < 0) exit_code = 2;
-        else if (status == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+    if (count > 1) {
+        exit_code = conclude_several(ctx, c, results, count);
+    } else {
+        for (size_t i = 0; i < count; i++) {
+            int status = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, stdout);
+            if (status < 0) exit_code = 2;
+            else if (status == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
+        }
     }
     if (c->json_path != NULL &&
         perfbudget_results_write_json(ctx, c->json_path, suite, results, count) != PERFBUDGET_OK) {
@@ -117,12 +184,42 @@ int cli_parse_count(const char *text, uint64_t max, uint64_t *out) {
     return 0;
 }
 
+int cli_discover(char *budget, size_t budget_size, char *history, size_t history_size) {
+    budget[0] = history[0] = '\0';
+    char directory[4096];
+    if (getcwd(directory, sizeof directory) == NULL) return 0;
+    for (;;) {
+        size_t length = strlen(directory);
+        const char *separator = length > 0 && directory[length - 1] == '/' ? "" : "/";
+        char candidate[4200];
+        /* Not opened to probe: opening a FIFO would wait; the budget loader refuses one. */
+        snprintf(candidate, sizeof candidate, "%s%sperfbudget.yml", directory, separator);
+        if (access(candidate, F_OK) == 0) {
+            snprintf(budget, budget_size, "%s", candidate);
+            return 1;
+        }
+        snprintf(candidate, sizeof candidate, "%s%s.perfbudget/history.sqlite", directory,
+                 separator);
+        if (access(candidate, F_OK) == 0) {
+            snprintf(history, history_size, "%s", candidate);
+            return 2;
+        }
+        char *slash = strrchr(directory, '/');
+        if (slash == NULL || length <= 1) return 0;
+        if (slash == directory) slash[1] = '\0'; /* up to the root, which is looked at too */
+        else *slash = '\0';
+    }
+}
+
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
                                      const char *history_option, const char *budget_path,
                                      int read_only) {
     perfbudget_budget *budget = NULL;
-    /* Not opened to probe: opening a FIFO would wait; the budget loader refuses one. */
-    if (budget_path == NULL && access("perfbudget.yml", F_OK) == 0) budget_path = "perfbudget.yml";
+    char found_budget[4200], found_history[4200];
+    int found = budget_path == NULL ? cli_discover(found_budget, sizeof found_budget,
+                                                   found_history, sizeof found_history)
+                                    : 0;
+    if (found == 1) budget_path = found_budget;
     const char *from_environment = getenv("PERFBUDGET_HISTORY");
     int history_given = history_option != NULL ||
                         (from_environment != NULL && from_environment[0] != '\0');
@@ -130,7 +227,7 @@ perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *progra
         (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
         return NULL;
     const char *path = perfbudget__history_path(history_option, budget);
-    if (path == NULL) path = ".perfbudget/history.sqlite";
+    if (path == NULL) path = found == 2 ? found_history : ".perfbudget/history.sqlite";
     perfbudget_history *history = NULL;
     int status = read_only ? perfbudget_history_open_read_only(ctx, path, &history)
                            : perfbudget_history_open(ctx, path, &history);

@@ -9,9 +9,13 @@
 
 #include "commands.h"
 
+/* `perfbudget history` looks at each benchmark's newest 100 runs unless told otherwise: the
+ * report stays as fast on a history of 100,000 runs as on one of 100. */
+enum { DEFAULT_WINDOW = 100 };
+
 typedef struct history_options {
     const char *history_option, *budget_path, *pattern;
-    size_t last;
+    size_t last; /* runs per benchmark; 0: all */
     int64_t since_ns;
     double min_change_pct;
     size_t keep;
@@ -19,16 +23,21 @@ typedef struct history_options {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: perfbudget history [--benchmark GLOB] [--last N | --since 30d] [options]\n"
+            "usage: perfbudget history [--benchmark GLOB] [--runs N | --all] [--since 30d] "
+            "[options]\n"
             "       perfbudget history runs [--last N]\n"
             "       perfbudget history prune --keep N\n"
             "       perfbudget history size\n"
-            "Per benchmark over the window: the latest median, the mean, stddev, min and max of\n"
-            "the runs' medians, the trend, and the steps found (runs and commits where the\n"
-            "level changed; docs/history.md).\n\n"
+            "Per benchmark over its newest runs of the latest code version and environment: the\n"
+            "latest median, the mean, stddev, min and max of the runs' medians, the trend, the\n"
+            "steps found (runs and commits where the level changed) and the lone outliers\n"
+            "(docs/history.md).\n\n"
+            "  --runs N, --last N the newest N runs of each benchmark (default 100)\n"
+            "  --all              every run\n"
             "  --history FILE     the history (default: $PERFBUDGET_HISTORY, else the budget\n"
             "                     file's settings.history)\n"
-            "  --budget FILE      the budget file whose history to read (default perfbudget.yml)\n"
+            "  --budget FILE      the budget file whose history to read (default: perfbudget.yml\n"
+            "                     here or in the nearest parent directory)\n"
             "  --min-change PCT   smallest step reported (default 5)\n");
 }
 
@@ -77,19 +86,25 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
     int exit_code = 0;
     for (size_t i = 0; i < count && exit_code == 0; i++) {
         perfbudget_series_point *points;
-        size_t n;
-        if (perfbudget_history_series(history, names[i], o->last, o->since_ns, &points, &n) !=
-            PERFBUDGET_OK) {
+        size_t *series_of, n;
+        if (perfbudget_history_trend(history, names[i], o->last, o->since_ns, &points, &series_of,
+                                     &n) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
             break;
         }
+        /* The row is the newest series: one code version on one environment. Runs of others
+         * are counted, never compared with it. */
         double *medians = malloc((n ? n : 1) * sizeof *medians);
-        size_t m = 0;
-        for (size_t k = 0; medians != NULL && k < n; k++)
-            if (!isnan(points[k].median)) medians[m++] = points[k].median;
+        size_t *point_of = malloc((n ? n : 1) * sizeof *point_of);
+        size_t m = 0, others = 0;
+        for (size_t k = 0; medians != NULL && point_of != NULL && k < n; k++) {
+            if (series_of[k] != 0) others++;
+            else if (!isnan(points[k].median)) point_of[m] = k, medians[m++] = points[k].median;
+        }
         perfbudget_summary s;
-        if (medians != NULL && m > 0 && perfbudget_summarize(ctx, medians, m, &s) == PERFBUDGET_OK) {
+        if (medians != NULL && point_of != NULL && m > 0 &&
+            perfbudget_summarize(ctx, medians, m, &s) == PERFBUDGET_OK) {
             char latest[32], mean[32], stddev[32], low[32], high[32];
             perfbudget_format_value(medians[m - 1], PERFBUDGET_UNIT_NS, latest, sizeof latest);
             perfbudget_format_value(s.mean, PERFBUDGET_UNIT_NS, mean, sizeof mean);
@@ -105,26 +120,41 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
                    shown ? shown : "(out of memory)", pad > 0 ? pad : 0, "", m, latest, mean,
                    stddev, low, high, trend);
             free(shown);
+            if (others > 0)
+                printf("%-*s   (%zu more run%s of another code version or environment, not "
+                       "compared)\n",
+                       width, "", others, others == 1 ? "" : "s");
             perfbudget_step steps[16];
-            size_t found = 0;
+            perfbudget_outlier outliers[16];
+            size_t found = 0, lone = 0;
             perfbudget_detect_steps(ctx, medians, m, o->min_change_pct, 5, steps, 16, &found);
-            for (size_t k = 0; k < found; k++) {
-                /* medians[] skips NaN points; map back to the run. */
-                size_t seen = 0, point = 0;
-                for (; point < n; point++)
-                    if (!isnan(points[point].median) && seen++ == steps[k].index) break;
+            perfbudget_detect_outliers(ctx, medians, m, o->min_change_pct, outliers, 16, &lone);
+            /* Steps and outliers in the order of their runs. */
+            for (size_t a = 0, b = 0; a < found || b < lone;) {
+                int step = b == lone || (a < found && steps[a].index < outliers[b].index);
+                const perfbudget_series_point *p =
+                    &points[point_of[step ? steps[a].index : outliers[b].index]];
                 char when[32], commit[13], shown_commit[64];
-                date_of(points[point].created_ns, when, sizeof when);
-                snprintf(commit, sizeof commit, "%.12s",
-                         points[point].commit[0] ? points[point].commit : "unknown");
-                printf("%-*s   step %+.1f%% at run %lld (commit %s, %s), p = %.2g\n", width, "",
-                       steps[k].change_pct, (long long)points[point].run_id,
-                       perfbudget__shown(commit, shown_commit, sizeof shown_commit), when,
-                       steps[k].p_value);
+                date_of(p->created_ns, when, sizeof when);
+                snprintf(commit, sizeof commit, "%.12s", p->commit[0] ? p->commit : "unknown");
+                perfbudget__shown(commit, shown_commit, sizeof shown_commit);
+                if (step) {
+                    printf("%-*s   step %+.1f%% at run %lld (commit %s, %s), p = %.2g\n", width,
+                           "", steps[a].change_pct, (long long)p->run_id, shown_commit, when,
+                           steps[a].p_value);
+                    a++;
+                } else {
+                    printf("%-*s   outlier %+.1f%% at run %lld (commit %s, %s), not a step\n",
+                           width, "", outliers[b].change_pct, (long long)p->run_id,
+                           shown_commit, when);
+                    b++;
+                }
             }
         }
         free(medians);
+        free(point_of);
         perfbudget_free(points);
+        perfbudget_free(series_of);
     }
     perfbudget_strings_free(names, count);
     return exit_code;
@@ -156,17 +186,24 @@ static int list_runs(perfbudget_context *ctx, perfbudget_history *history, size_
 }
 
 int perfbudget_cli_history(int argc, char **argv) {
-    history_options o = {.min_change_pct = 5.0};
+    history_options o = {.min_change_pct = 5.0, .last = DEFAULT_WINDOW};
     const char *action = "trends";
     int first = 1;
     if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0 ||
                      strcmp(argv[1], "size") == 0))
         action = argv[1], first = 2;
-    for (int i = first; i < argc; i += 2) { /* every option takes a value */
+    int runs_given = 0;
+    for (int i = first; i < argc; i += 2) { /* every option but --all takes a value */
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(arg, "--all") == 0) {
+            o.last = 0;
+            runs_given = 1;
+            i--;
+            continue;
         }
         if (value == NULL) {
             fprintf(stderr, "perfbudget history: %s needs a value (see --help)\n", arg);
@@ -176,7 +213,8 @@ int perfbudget_cli_history(int argc, char **argv) {
         if (strcmp(arg, "--history") == 0) o.history_option = value;
         else if (strcmp(arg, "--budget") == 0) o.budget_path = value;
         else if (strcmp(arg, "--benchmark") == 0) o.pattern = value;
-        else if (strcmp(arg, "--last") == 0 || strcmp(arg, "--keep") == 0) {
+        else if (strcmp(arg, "--last") == 0 || strcmp(arg, "--runs") == 0 ||
+                 strcmp(arg, "--keep") == 0) {
             /* SQLite takes the count as a signed 64-bit LIMIT */
             uint64_t n, max = SIZE_MAX < INT64_MAX ? SIZE_MAX : INT64_MAX;
             if (cli_parse_count(value, max, &n) != 0) {
@@ -185,8 +223,15 @@ int perfbudget_cli_history(int argc, char **argv) {
                         arg, value);
                 return 2;
             }
-            if (strcmp(arg, "--last") == 0) o.last = (size_t)n;
-            else o.keep = (size_t)n;
+            if (strcmp(arg, "--keep") == 0) o.keep = (size_t)n;
+            else if (n == 0) {
+                fprintf(stderr, "perfbudget history: %s 0 shows nothing; --all shows every run\n",
+                        arg);
+                return 2;
+            } else {
+                o.last = (size_t)n;
+                runs_given = 1;
+            }
         }
         else if (strcmp(arg, "--since") == 0) {
             if ((o.since_ns = parse_age(value)) == 0) {
@@ -216,21 +261,24 @@ int perfbudget_cli_history(int argc, char **argv) {
                          strcmp(action, "prune") != 0);
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "runs") == 0) {
-        exit_code = list_runs(ctx, history, o.last);
+        exit_code = list_runs(ctx, history, runs_given ? o.last : 0);
     } else if (history != NULL && strcmp(action, "size") == 0) {
         perfbudget_history_size size;
         if (perfbudget_history_measure(history, &size) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         } else {
-            char file[32], samples[32];
+            char file[32], samples[32], per_run[32];
             perfbudget_format_value((double)size.file_bytes, PERFBUDGET_UNIT_BYTES, file, sizeof file);
             perfbudget_format_value((double)size.sample_bytes, PERFBUDGET_UNIT_BYTES, samples,
                                     sizeof samples);
+            perfbudget_format_value(size.runs > 0 ? (double)size.file_bytes / (double)size.runs
+                                                  : 0.0,
+                                    PERFBUDGET_UNIT_BYTES, per_run, sizeof per_run);
             printf("%lld runs, %lld results of %lld benchmarks, %lld baselines; %s on disk, %s of "
-                   "it raw samples\n",
+                   "it samples (packed); %s per run\n",
                    (long long)size.runs, (long long)size.results, (long long)size.benchmarks,
-                   (long long)size.baselines, file, samples);
+                   (long long)size.baselines, file, samples, per_run);
         }
     } else if (history != NULL && strcmp(action, "prune") == 0) {
         size_t deleted;

@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "internal.h"
 
 static void usage(FILE *out) {
+    char formats[256];
+    perfbudget__report_format_list(formats, sizeof formats);
     fprintf(out,
             "usage: perfbudget COMMAND [ARGS...]\n\n"
             "commands:\n"
@@ -20,11 +23,13 @@ static void usage(FILE *out) {
             "  session open|close DIR   the CTest fixtures around one ctest run\n"
             "  history [runs|prune]     trends, steps and upkeep of the history\n"
             "  baseline save|list|export|import   named runs to compare with\n"
-            "  report [--format md|csv|json]      a run as a report\n"
+            "  report [--format FORMAT]           a run as a report; FORMAT is one of\n"
+            "    %s\n"
             "  validate FILE...   check budget files; errors as file:line:column: message\n"
             "  version            print the version\n\n"
             "Run 'perfbudget COMMAND --help' for a command's options.\n"
-            "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input error.\n");
+            "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input error.\n",
+            formats);
 }
 
 static int dispatch(int argc, char **argv);

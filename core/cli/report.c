@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "commands.h"
+#include "internal.h"
 
 static void usage(FILE *out) {
+    char formats[256];
+    perfbudget__report_format_list(formats, sizeof formats);
     fprintf(out,
             "usage: perfbudget report [--format FORMAT] [--output FILE] [--run ID | --input FILE]\n"
             "                         [--baseline SPEC] [--budget FILE] [--history FILE]\n"
@@ -16,9 +19,10 @@ static void usage(FILE *out) {
             "A run of the history (default: the latest) or a result file, judged against the\n"
             "budget file and, with --baseline (a baseline name, run:ID, commit:SHA or a file),\n"
             "compared with a baseline. Markdown fits a pull-request comment; with\n"
-            "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT: md (default),\n"
-            "csv, json, html, pytest-benchmark, google-benchmark, bencher, openmetrics,\n"
-            "chrome-trace (the stages benchmarks timed, as a Chrome trace for Perfetto).\n");
+            "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT (default md):\n"
+            "%s\n"
+            "(chrome-trace: the stages benchmarks timed, as a Chrome trace for Perfetto).\n",
+            formats);
 }
 
 /* The baseline's results: a result file, or a run of the history (*base_run). */
@@ -84,9 +88,9 @@ int perfbudget_cli_report(int argc, char **argv) {
     }
     perfbudget_report_format format;
     if (perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
-        fprintf(stderr, "perfbudget report: unknown format '%s' (md, csv, json, html, "
-                        "pytest-benchmark, google-benchmark, bencher, openmetrics, chrome-trace)\n",
-                format_name);
+        char formats[256];
+        fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", format_name,
+                perfbudget__report_format_list(formats, sizeof formats));
         return 2;
     }
     perfbudget_context *ctx;
@@ -98,6 +102,10 @@ int perfbudget_cli_report(int argc, char **argv) {
         return 2;
     }
     perfbudget_budget *budget = NULL;
+    char found_budget[4200], found_history[4200];
+    if (budget_path == NULL && history_option == NULL &&
+        cli_discover(found_budget, sizeof found_budget, found_history, sizeof found_history) == 1)
+        budget_path = found_budget;
     if (budget_path != NULL && (budget = perfbudget__load_budget(ctx, "perfbudget report", budget_path)) == NULL) {
         perfbudget_context_free(ctx);
         return 2;

@@ -15,6 +15,7 @@ static void usage(FILE *out) {
             "Time a command over repeated runs (like hyperfine) and judge it.\n\n"
             "  --name NAME          benchmark name (default: the command's base name)\n"
             "  --budget FILE        budget file; the entry is found by --budget-name or NAME\n"
+            "                       (default: perfbudget.yml here or in the nearest parent)\n"
             "  --budget-name NAME   budget entry name to use instead of NAME\n"
             "  --warmup N           warm-up runs, not measured (default 1)\n"
             "  --runs N             measured runs (default 10)\n"
@@ -33,6 +34,8 @@ static void usage(FILE *out) {
             "  --format FORMAT      google-benchmark, nanobench or hyperfine: CMD writes that\n"
             "                       tool's JSON; import its results instead of timing CMD\n"
             "  --output FILE        where CMD writes that JSON (default: its standard output)\n"
+            "  --time real|cpu      with --format google-benchmark: judge real_time (default)\n"
+            "                       or cpu_time\n"
             "  --json FILE          write the result file\n"
             "  --ctest              CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR        also write the result into DIR (perfbudget session)\n\n"
@@ -53,7 +56,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     cli_common_init(&common);
     perfbudget_command_options command;
     perfbudget_command_options_init(&command);
-    const char *name = NULL, *format = NULL, *output = NULL, *identity = NULL;
+    const char *name = NULL, *format = NULL, *output = NULL, *identity = NULL, *judged_time = NULL;
     int runs_given = 0, warmup_given = 0;
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -94,6 +97,8 @@ int perfbudget_cli_run(int argc, char **argv) {
         else if (strcmp(arg, "--cwd") == 0) command.working_directory = value;
         else if (strcmp(arg, "--format") == 0) format = value;
         else if (strcmp(arg, "--output") == 0) output = value;
+        else if (strcmp(arg, "--time") == 0)
+            bad = strcmp(value, "real") != 0 && strcmp(value, "cpu") != 0, judged_time = value;
         else {
             fprintf(stderr, "perfbudget run: unknown option %s (see --help)\n", arg);
             return 2;
@@ -109,6 +114,13 @@ int perfbudget_cli_run(int argc, char **argv) {
         return 2;
     }
     char **cmd = argv + i + 1;
+    if (judged_time != NULL && strcmp(judged_time, "cpu") == 0) {
+        if (format == NULL || strcmp(format, "google-benchmark") != 0) {
+            fprintf(stderr, "perfbudget run: --time cpu needs --format google-benchmark\n");
+            return 2;
+        }
+        format = "google-benchmark-cpu"; /* the importer's name for cpu_time */
+    }
     if (command.use_shell && argc - i - 1 != 1) {
         fprintf(stderr, "perfbudget run: with --shell, give the command line as one argument\n");
         return 2;
@@ -127,6 +139,12 @@ int perfbudget_cli_run(int argc, char **argv) {
         perfbudget_context_free(ctx);
         return 2;
     }
+    /* Without --budget, the project's perfbudget.yml, found as report and history find it;
+     * under CTest the CMake arguments say which budget applies, if any. */
+    char found_budget[4200], found_history[4200];
+    if (common.budget_path == NULL && !common.ctest &&
+        cli_discover(found_budget, sizeof found_budget, found_history, sizeof found_history) == 1)
+        common.budget_path = found_budget;
     /* What the command leaves behind is re-parented to us, not to init, and killed below. */
     perfbudget__adopt_orphans();
     /* The baseline is loaded after measuring: the kernel counts the resident set of the process
@@ -191,6 +209,22 @@ int perfbudget_cli_run(int argc, char **argv) {
     for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
+    /* A command built in this project (add_perf_test sets PERFBUDGET_COMMAND_BUILT) in a Debug
+     * or unnamed configuration, which has no -O unless the flags add one: said after the
+     * verdict, whose first line IDEs show. */
+    const char *built = getenv("PERFBUDGET_COMMAND_BUILT");
+    const char *build_type = getenv("PERFBUDGET_BUILD_TYPE");
+    if (exit_code != 2 && built != NULL && strcmp(built, "1") == 0 && build_type != NULL &&
+        (build_type[0] == '\0' || strcmp(build_type, "Debug") == 0)) {
+        const char *program = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+        char shown[256];
+        printf("***WARNING*** %s was built %s: its timings are not those of the code as shipped "
+               "(configure with -DCMAKE_BUILD_TYPE=Release)\n",
+               perfbudget__shown(program, shown, sizeof shown),
+               build_type[0] == '\0' ? "without a build type (CMAKE_BUILD_TYPE empty: no -O "
+                                       "unless the flags add one)"
+                                     : "as Debug");
+    }
     /* Under CTest the session's cleanup records the whole ctest run as one run. */
     if (exit_code != 2 && common.session_dir == NULL &&
         perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)

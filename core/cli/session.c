@@ -86,11 +86,45 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
     return 0;
 }
 
-enum { MAX_REPORTS = 8 };
+enum { MAX_REPORTS = 8, MAX_BUDGETS = 64 };
+
+/* The budget files of a session: --budget, then each line of --budgets-from (written by
+ * PerfBudget.cmake: every file a perf test names), each once. Paths are copied into storage,
+ * one NUL-terminated string after another. Returns how many, or -1 after printing why. */
+static int session_budget_paths(const char *budget_path, const char *list_path,
+                                const char **paths, char *storage, size_t storage_size) {
+    int count = 0;
+    size_t used = 0;
+    if (budget_path != NULL) paths[count++] = budget_path;
+    FILE *list = list_path != NULL ? fopen(list_path, "r") : NULL;
+    /* Gone (a cleaned build tree): configuring writes it again; the run is recorded where the
+     * other budget files say, if any. */
+    if (list_path != NULL && list == NULL && errno == ENOENT)
+        fprintf(stderr, "perfbudget session: warning: %s is missing (configure again): the run "
+                        "is recorded only in the histories of the budget files given\n",
+                list_path);
+    else if (list_path != NULL && list == NULL) {
+        fprintf(stderr, "perfbudget session: cannot read %s: %s\n", list_path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    while (list != NULL && fgets(line, sizeof line, list) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        int known = line[0] == '\0';
+        for (int i = 0; i < count && !known; i++) known = strcmp(paths[i], line) == 0;
+        size_t length = strlen(line) + 1;
+        if (known || count == MAX_BUDGETS || used + length > storage_size) continue;
+        memcpy(storage + used, line, length);
+        paths[count++] = storage + used;
+        used += length;
+    }
+    if (list != NULL) fclose(list);
+    return count;
+}
 
 static int session_close(const char *dir, const char *json_path, const char *budget_path,
-                         const char *history_path, const char *const *report_paths,
-                         size_t n_reports) {
+                         const char *budgets_from, const char *history_path,
+                         const char *const *report_paths, size_t n_reports) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_result **all = NULL;
@@ -127,10 +161,20 @@ static int session_close(const char *dir, const char *json_path, const char *bud
     }
     if (d != NULL) closedir(d);
     if (count > 1) qsort(all, count, sizeof *all, by_name);
-    perfbudget_budget *budget = NULL;
-    if (exit_code == 0 && budget_path != NULL &&
-        (budget = perfbudget__load_budget(ctx, "perfbudget session", budget_path)) == NULL)
-        exit_code = 2;
+    /* The first budget file judges results that came without a verdict; every one warns about
+     * its unused entries and names a history the run is recorded in. */
+    const char *budget_paths[MAX_BUDGETS];
+    char budget_storage[MAX_BUDGETS * 512];
+    perfbudget_budget *budgets[MAX_BUDGETS] = {NULL};
+    int n_budgets = exit_code == 0 ? session_budget_paths(budget_path, budgets_from, budget_paths,
+                                                          budget_storage, sizeof budget_storage)
+                                   : 0;
+    if (n_budgets < 0) exit_code = 2;
+    for (int b = 0; exit_code == 0 && b < n_budgets; b++)
+        if ((budgets[b] = perfbudget__load_budget(ctx, "perfbudget session", budget_paths[b])) ==
+            NULL)
+            exit_code = 2;
+    perfbudget_budget *budget = n_budgets > 0 ? budgets[0] : NULL;
     if (exit_code == 0) {
         char *table = NULL;
         printf("perfbudget: %zu benchmark result%s in this run\n", count, count == 1 ? "" : "s");
@@ -138,7 +182,8 @@ static int session_close(const char *dir, const char *json_path, const char *bud
             fputs(table, stdout);
         perfbudget_free(table);
     }
-    if (exit_code == 0 && budget != NULL) perfbudget__warn_unused_entries(budget, all, count, "run");
+    for (int b = 0; exit_code == 0 && b < n_budgets; b++)
+        perfbudget__warn_unused_entries(budgets[b], all, count, "run");
     /* Each test's verdict record came with its result file (its own budget, entry and
      * baseline): the report shows what the tests decided. Results judged against no budget
      * are judged against the session's, for the report. */
@@ -149,10 +194,18 @@ static int session_close(const char *dir, const char *json_path, const char *bud
             perfbudget_result_budget_entry(all[i]) == NULL)
             perfbudget_result_judge(ctx, all[i], budget, NULL, NULL);
     }
+    /* One run in each history the budget files name (--history or $PERFBUDGET_HISTORY: that
+     * one only), so that each test finds its baseline where its own budget file points. */
     const char *history = perfbudget__history_path(history_path, budget);
-    if (exit_code == 0 && perfbudget__record_run(ctx, "perfbudget session", history, "ctest", all,
-                                                 count) != 0)
-        exit_code = 2;
+    for (int b = 0; exit_code == 0 && b < (n_budgets > 0 ? n_budgets : 1); b++) {
+        const char *path = perfbudget__history_path(history_path, budgets[b]);
+        int recorded = 0;
+        for (int earlier = 0; earlier < b && path != NULL; earlier++)
+            recorded |= strcmp(path, perfbudget__history_path(history_path, budgets[earlier])) == 0;
+        if (!recorded && perfbudget__record_run(ctx, "perfbudget session", path, "ctest", all,
+                                                count) != 0)
+            exit_code = 2;
+    }
     for (size_t k = 0; exit_code == 0 && k < n_reports; k++)
         exit_code = write_report(ctx, report_paths[k], all, count, history);
     if (exit_code == 0 && json_path != NULL) {
@@ -164,23 +217,26 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         }
     }
     perfbudget_results_free(all, count);
-    perfbudget_budget_free(budget);
+    for (int b = 0; b < n_budgets; b++) perfbudget_budget_free(budgets[b]);
     perfbudget_context_free(ctx);
     return exit_code;
 }
 
 int perfbudget_cli_session(int argc, char **argv) {
     const char *json_path = NULL, *budget_path = NULL, *history_path = NULL;
+    const char *budgets_from = NULL;
     const char *report_paths[MAX_REPORTS];
     size_t n_reports = 0;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: perfbudget session open DIR\n"
                "       perfbudget session close DIR [--json FILE] [--budget FILE] [--history FILE]\n"
-               "                                    [--report FILE]...\n"
+               "                                    [--budgets-from LIST] [--report FILE]...\n"
                "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
                "writes its result there (--session DIR); close combines them into one result\n"
                "file, records it as one run of the history, prints a summary and warns about\n"
-               "budget entries that matched nothing. Each --report FILE is a report of the run,\n"
+               "budget entries that matched nothing. LIST names more budget files, one a line\n"
+               "(PerfBudget.cmake writes every file a perf test uses): the run is recorded in\n"
+               "the history of each. Each --report FILE is a report of the run,\n"
                "its format by the suffix: .md, .csv, .json, .html or .trace.json (a Chrome trace of\n"
                "the benchmarks' stages).\n");
         return 0;
@@ -193,6 +249,7 @@ int perfbudget_cli_session(int argc, char **argv) {
         if (i + 1 < argc && strcmp(argv[i], "--json") == 0) json_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--budget") == 0) budget_path = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--history") == 0) history_path = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--budgets-from") == 0) budgets_from = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--report") == 0 && n_reports < MAX_REPORTS)
             report_paths[n_reports++] = argv[++i];
         else {
@@ -202,5 +259,6 @@ int perfbudget_cli_session(int argc, char **argv) {
     }
     return strcmp(argv[1], "open") == 0 ? session_open(argv[2])
                                         : session_close(argv[2], json_path, budget_path,
-                                                        history_path, report_paths, n_reports);
+                                                        budgets_from, history_path, report_paths,
+                                                        n_reports);
 }

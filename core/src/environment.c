@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -45,5 +46,10 @@ json_t *perfbudget__environment_json(void) {
 #else
     json_object_set_new(env, "compiler", json_string("unknown"));
 #endif
+    /* The build type of the code measured, as the front end knows it (a suite from how it was
+     * compiled, add_perf_test from ctest's configuration): a Debug figure is no Release one. */
+    const char *build_type = getenv("PERFBUDGET_BUILD_TYPE");
+    if (build_type != NULL && build_type[0] != '\0')
+        json_object_set_new(env, "build_type", json_string(build_type));
     return env;
 }

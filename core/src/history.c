@@ -84,6 +84,14 @@ static const char *const migrations[] = {
     "INSERT INTO baseline_modes(name, mode, run_id) SELECT DISTINCT s.name, " MODE_OF_IDENTITY
     ", s.run_id FROM baselines s JOIN results r ON r.run_id = s.run_id JOIN benchmarks b ON "
     "b.id = r.benchmark_id;",
+    /* 4 -> 5: samples and CPU samples packed (pack_samples()) where sample_encoding is 1; the
+     * rows written before keep their little-endian doubles (0) and read as ever. A series is
+     * read from an index that holds what it shows, so that reading one benchmark's runs does
+     * not read every benchmark's rows beside them (and their samples); it also serves every
+     * lookup results_by_benchmark served. */
+    "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX results_series ON results(benchmark_id, run_id, status, median, p95, n);"
+    "DROP INDEX results_by_benchmark;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 
@@ -201,6 +209,15 @@ static int migrate(perfbudget_history *h) {
                                 "(%s) reads (%d); upgrade perfbudget",
                                 h->path, version, perfbudget_version(), SCHEMA_VERSION);
     if (version == SCHEMA_VERSION) return PERFBUDGET_OK;
+    /* A read-only history of schema 4 (before packed samples) is read as it is: its samples
+     * are all doubles, which a view over its results says to every query (a temporary view
+     * is the connection's own; the file is not touched). */
+    if (h->read_only_errno != 0 && version == 4 &&
+        sqlite3_exec(h->db,
+                     "CREATE TEMP VIEW results AS SELECT *, 0 AS sample_encoding FROM "
+                     "main.results",
+                     NULL, NULL, NULL) == SQLITE_OK)
+        return PERFBUDGET_OK;
     if (h->read_only_errno != 0)
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
                                 "history %s: %s, and read-only (%s)", h->path,
@@ -495,6 +512,8 @@ char *perfbudget_environment_fingerprint(const char *toolchain, char *buf, size_
 
 /* ---- writing a run ------------------------------------------------------------------------------ */
 
+/* Samples as schema version 4 and before stored them (sample_encoding 0): little-endian
+ * doubles. Packed blobs fall back to them for values no other form holds. */
 static void encode_samples(const double *samples, size_t n, unsigned char *out) {
     for (size_t i = 0; i < n; i++) {
         uint64_t bits;
@@ -509,6 +528,120 @@ static double decode_sample(const unsigned char *in) {
     double value;
     memcpy(&value, &bits, sizeof value);
     return value;
+}
+
+/* A packed blob (sample_encoding 1): one byte naming the form, the count as a varint, then
+ * the values. A sample is a batch's clock reading over its iterations, so every sample of a
+ * result is a whole number over one divisor (the iterations per sample, or 1): such samples are
+ * kept as that divisor and varints of the zigzagged differences between neighbouring whole
+ * numbers, mostly 1 to 3 bytes each, and read back bit for bit; any other set as doubles. */
+enum { PACKED_DOUBLES = 0, PACKED_WHOLE_OVER_DIVISOR = 1 };
+
+static size_t put_varint(unsigned char *out, uint64_t value) {
+    size_t k = 0;
+    for (; value >= 0x80; value >>= 7) out[k++] = (unsigned char)(value | 0x80);
+    out[k++] = (unsigned char)value;
+    return k;
+}
+
+static int get_varint(const unsigned char *in, size_t size, size_t *at, uint64_t *value) {
+    *value = 0;
+    for (unsigned shift = 0; shift < 64 && *at < size; shift += 7) {
+        unsigned char byte = in[(*at)++];
+        *value |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return 0;
+    }
+    return -1;
+}
+
+/* Whether every sample is a whole number over divisor that reads back bit for bit. */
+static int whole_over(const double *samples, size_t n, uint64_t divisor) {
+    double d = (double)divisor;
+    for (size_t i = 0; i < n; i++) {
+        double whole = nearbyint(samples[i] * d);
+        if (!(fabs(whole) <= 9007199254740992.0) || whole / d != samples[i] ||
+            (samples[i] == 0.0 && signbit(samples[i])))
+            return 0;
+    }
+    return 1;
+}
+
+/* A new blob of the samples in *size bytes, or NULL when out of memory. divisor_hint: the
+ * iterations per sample, or 0. */
+static unsigned char *pack_samples(const double *samples, size_t n, uint64_t divisor_hint,
+                                   size_t *size) {
+    uint64_t divisor = whole_over(samples, n, 1) ? 1
+                       : divisor_hint > 1 && divisor_hint < (UINT64_C(1) << 53) &&
+                               whole_over(samples, n, divisor_hint)
+                           ? divisor_hint
+                           : 0;
+    unsigned char *blob = malloc(21 + 10 * n);
+    if (blob == NULL) return NULL;
+    size_t k = 0;
+    blob[k++] = divisor ? PACKED_WHOLE_OVER_DIVISOR : PACKED_DOUBLES;
+    k += put_varint(blob + k, n);
+    if (divisor == 0) {
+        encode_samples(samples, n, blob + k);
+        *size = k + 8 * n;
+        return blob;
+    }
+    k += put_varint(blob + k, divisor);
+    int64_t previous = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t value = (int64_t)nearbyint(samples[i] * (double)divisor), delta = value - previous;
+        previous = value;
+        k += put_varint(blob + k, ((uint64_t)delta << 1) ^ (uint64_t)(delta >> 63));
+    }
+    *size = k;
+    return blob;
+}
+
+/* The samples of a blob of either encoding: a new array in *out (n values), or -1 when the
+ * blob is damaged, -2 when out of memory. */
+static int unpack_samples(const unsigned char *blob, size_t size, int encoding, double **out,
+                          size_t *n) {
+    *out = NULL;
+    if (encoding == 0) {
+        if (size % 8 != 0) return -1;
+        *n = size / 8;
+        if ((*out = malloc(*n ? *n * sizeof **out : 1)) == NULL) return -2;
+        for (size_t i = 0; i < *n; i++) (*out)[i] = decode_sample(blob + 8 * i);
+        return 0;
+    }
+    size_t at = 1;
+    uint64_t count, divisor = 1;
+    if (size < 2 || encoding != 1 || get_varint(blob, size, &at, &count) != 0 || count > size)
+        return -1;
+    int form = blob[0];
+    if (form == PACKED_WHOLE_OVER_DIVISOR &&
+        (get_varint(blob, size, &at, &divisor) != 0 || divisor == 0))
+        return -1;
+    if (form > PACKED_WHOLE_OVER_DIVISOR || (form == PACKED_DOUBLES && size - at != 8 * count))
+        return -1;
+    double *values = malloc(count ? count * sizeof *values : 1);
+    if (values == NULL) return -2;
+    int64_t previous = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (form == PACKED_WHOLE_OVER_DIVISOR) {
+            uint64_t zigzag;
+            if (get_varint(blob, size, &at, &zigzag) != 0) {
+                free(values);
+                return -1;
+            }
+            previous += (int64_t)(zigzag >> 1) ^ -(int64_t)(zigzag & 1);
+            values[i] = (double)previous / (double)divisor;
+        } else {
+            values[i] = decode_sample(blob + at);
+            at += 8;
+        }
+    }
+    if (at != size) {
+        free(values);
+        return -1;
+    }
+    *out = values;
+    *n = (size_t)count;
+    return 0;
 }
 
 static const char *verdict_of(const perfbudget_result *r) {
@@ -545,8 +678,11 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
     size_t n, cpu_n;
     const double *samples = perfbudget_result_samples(r, &n);
     const double *cpu_samples = perfbudget_result_cpu_samples(r, &cpu_n);
-    unsigned char *blob = malloc(n ? 8 * n : 1);
-    unsigned char *cpu_blob = cpu_samples != NULL ? malloc(cpu_n ? 8 * cpu_n : 1) : NULL;
+    size_t blob_size = 0, cpu_blob_size = 0;
+    uint64_t per_sample = perfbudget_result_metrics(r)->iterations_per_sample;
+    unsigned char *blob = pack_samples(samples, n, per_sample, &blob_size);
+    unsigned char *cpu_blob =
+        cpu_samples != NULL ? pack_samples(cpu_samples, cpu_n, per_sample, &cpu_blob_size) : NULL;
     json_t *metrics = perfbudget__metrics_json(perfbudget_result_metrics(r));
     json_t *custom = perfbudget__custom_metrics_json(r);
     perfbudget__stages *timed = perfbudget__result_stages((perfbudget_result *)r);
@@ -562,7 +698,6 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
         (timed->stage_count > 0 && stages_text == NULL) || (cpu_samples != NULL && cpu_blob == NULL)) {
         code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history: out of memory");
     } else {
-        encode_samples(samples, n, blob);
         const perfbudget_summary *s = perfbudget_result_summary(r);
         static const char *const statuses[] = {"ok", "failed", "skipped"};
         const char *verdict = verdict_of(r);
@@ -574,7 +709,7 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
         sqlite3_bind_int64(stmt, 5, (sqlite3_int64)n);
         if (isnan(s->median)) sqlite3_bind_null(stmt, 6); else sqlite3_bind_double(stmt, 6, s->median);
         if (isnan(s->p95)) sqlite3_bind_null(stmt, 7); else sqlite3_bind_double(stmt, 7, s->p95);
-        sqlite3_bind_blob(stmt, 8, blob, (int)(8 * n), SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 8, blob, (int)blob_size, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 9, metrics_text, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 10, custom_text, -1, SQLITE_STATIC);
         if (verdict) sqlite3_bind_text(stmt, 11, verdict, -1, SQLITE_STATIC);
@@ -582,8 +717,7 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
         if (stages_text) sqlite3_bind_text(stmt, 12, stages_text, -1, SQLITE_STATIC);
         else sqlite3_bind_null(stmt, 12);
         if (cpu_blob != NULL) {
-            encode_samples(cpu_samples, cpu_n, cpu_blob);
-            sqlite3_bind_blob(stmt, 13, cpu_blob, (int)(8 * cpu_n), SQLITE_STATIC);
+            sqlite3_bind_blob(stmt, 13, cpu_blob, (int)cpu_blob_size, SQLITE_STATIC);
         } else {
             sqlite3_bind_null(stmt, 13);
         }
@@ -624,8 +758,9 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
                            -1, &run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db,
                            "INSERT INTO results(run_id, benchmark_id, status, message, n, median, "
-                           "p95, samples, metrics, custom_metrics, verdict, stages, cpu_samples) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                           "p95, samples, metrics, custom_metrics, verdict, stages, cpu_samples, "
+                           "sample_encoding) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                           "?12, ?13, 1)",
                            -1, &result, NULL) != SQLITE_OK) {
         code = db_fail(h, "preparing a run");
     } else {
@@ -657,6 +792,13 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
 /* Text of a run record (commit, branch, ...): valid UTF-8 however it was stored, cut at a
  * whole character, so that every record can be written to JSON. */
 static void copy_text(char *out, size_t size, const unsigned char *text) {
+    /* ASCII that fits (a commit hash, a branch) is copied as it is: a trend copies one per run. */
+    size_t length = 0;
+    while (text != NULL && length < size && text[length] != '\0' && text[length] < 0x80) length++;
+    if (text != NULL && length < size && text[length] == '\0') {
+        memcpy(out, text, length + 1);
+        return;
+    }
     perfbudget__copy_utf8(out, size, (const char *)text);
 }
 
@@ -710,18 +852,23 @@ int perfbudget_history_run(perfbudget_history *h, int64_t run_id, perfbudget_run
 /* What load_result reads, by position, from a row of results r joined with benchmarks b. */
 #define RESULT_COLUMNS \
     "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages, " \
-    "r.cpu_samples"
+    "r.cpu_samples, r.sample_encoding"
 
 static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_result **out) {
     const char *name = (const char *)sqlite3_column_text(stmt, 0);
     const char *identity = (const char *)sqlite3_column_text(stmt, 1);
     const char *status = (const char *)sqlite3_column_text(stmt, 2);
     const char *message = (const char *)sqlite3_column_text(stmt, 3);
+    int encoding = sqlite3_column_int(stmt, 9);
     const unsigned char *blob = sqlite3_column_blob(stmt, 4);
-    size_t n = (size_t)sqlite3_column_bytes(stmt, 4) / 8;
-    double *samples = malloc(n ? n * sizeof *samples : 1);
-    if (samples == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) samples[i] = decode_sample(blob + 8 * i);
+    size_t n = 0;
+    double *samples;
+    int unpacked = unpack_samples(blob, (size_t)sqlite3_column_bytes(stmt, 4), encoding, &samples,
+                                  &n);
+    if (unpacked == -2) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (unpacked != 0)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged samples of %s",
+                                h->path, name ? name : "(no name)");
     json_t *metrics_json = json_loads((const char *)sqlite3_column_text(stmt, 5), 0, NULL);
     json_t *custom_json = json_loads((const char *)sqlite3_column_text(stmt, 6), 0, NULL);
     perfbudget_metrics metrics;
@@ -751,21 +898,21 @@ static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_res
                                       sizeof why) != 0))
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged stages of %s",
                                 h->path, name);
-    /* CPU samples: NULL when not measured; a blob of another length than samples is damage. */
+    /* CPU samples: NULL when not measured; another count than the samples' is damage. */
     const unsigned char *cpu_blob = sqlite3_column_blob(stmt, 8);
     size_t cpu_bytes = (size_t)sqlite3_column_bytes(stmt, 8);
     if (code == PERFBUDGET_OK && sqlite3_column_type(stmt, 8) != SQLITE_NULL) {
-        double *cpu = cpu_bytes == 8 * n ? malloc(n ? n * sizeof *cpu : 1) : NULL;
-        if (cpu_bytes != 8 * n)
+        double *cpu = NULL;
+        size_t cpu_n = 0;
+        int cpu_unpacked = unpack_samples(cpu_blob, cpu_bytes, encoding, &cpu, &cpu_n);
+        if (cpu_unpacked == -2)
+            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+        else if (cpu_unpacked != 0 || cpu_n != n)
             code = perfbudget__fail(h->ctx, PERFBUDGET_EIO,
                                     "history %s: damaged CPU samples of %s (%zu bytes for %zu "
                                     "samples)", h->path, name, cpu_bytes, n);
-        else if (cpu == NULL)
-            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-        else {
-            for (size_t i = 0; i < n; i++) cpu[i] = decode_sample(cpu_blob + 8 * i);
+        else
             code = perfbudget_result_set_cpu_samples(h->ctx, *out, cpu, n);
-        }
         free(cpu);
     }
     json_decref(stages_json);
@@ -844,14 +991,15 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
         environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
-                           /* One pass over the runs of this environment and branch, not a
-                            * subquery per stored result: that was quadratic in the number of
-                            * runs (28 ms at 1,600 runs, seconds at 10,000). */
-                           "SELECT " RESULT_COLUMNS " FROM (SELECT x.benchmark_id, max(x.run_id) AS run_id "
-                           "FROM runs u JOIN results x ON x.run_id = u.id WHERE u.environment = ?1 "
-                           "AND u.branch IS ?2 GROUP BY x.benchmark_id) latest JOIN results r ON "
-                           "r.run_id = latest.run_id AND r.benchmark_id = latest.benchmark_id "
-                           "JOIN benchmarks b ON b.id = r.benchmark_id ORDER BY b.name",
+                           /* Per benchmark, its results newest first (results_series)
+                            * up to the first of this environment and branch: the cost follows
+                            * the benchmarks, not the runs (a pass over the runs of this
+                            * environment took 700 ms at 100,000 runs). */
+                           "SELECT " RESULT_COLUMNS " FROM benchmarks b JOIN results r ON "
+                           "r.benchmark_id = b.id AND r.run_id = (SELECT x.run_id FROM results x "
+                           "JOIN runs u ON u.id = x.run_id WHERE x.benchmark_id = b.id AND "
+                           "u.environment = ?1 AND u.branch IS ?2 ORDER BY x.run_id DESC LIMIT 1) "
+                           "ORDER BY b.name",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "reading the latest results");
     sqlite3_bind_text(stmt, 1, environment, -1, SQLITE_STATIC);
@@ -1149,51 +1297,162 @@ int perfbudget_history_baselines(perfbudget_history *h, perfbudget_baseline_reco
                                                      : db_fail(h, "listing baselines");
 }
 
-int perfbudget_history_series(perfbudget_history *h, const char *benchmark, size_t last,
-                              int64_t since_ns, perfbudget_series_point **out, size_t *count) {
-    sqlite3_stmt *stmt;
-    /* The newest `last` runs that measured it, returned oldest first. */
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT * FROM (SELECT r.id, r.created_ns, r.git_commit, s.median, "
-                           "s.p95, s.n FROM results s JOIN runs r ON r.id = s.run_id JOIN "
-                           "benchmarks b ON b.id = s.benchmark_id WHERE b.name = ?1 AND "
-                           "s.status = 'ok' AND r.created_ns >= ?2 ORDER BY r.id DESC LIMIT ?3) "
-                           "ORDER BY id",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(h, "reading a series");
-    sqlite3_bind_text(stmt, 1, benchmark, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, since_ns);
-    sqlite3_bind_int64(stmt, 3, last ? (sqlite3_int64)last : -1);
-    size_t capacity = 64, n = 0;
-    perfbudget_series_point *points = malloc(capacity * sizeof *points);
-    int step = SQLITE_DONE;
-    while (points != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == capacity) {
-            perfbudget_series_point *grown = realloc(points, 2 * capacity * sizeof *grown);
-            if (grown == NULL) {
-                free(points);
-                points = NULL;
-                break;
-            }
-            points = grown;
-            capacity *= 2;
+/* One code version's newest results, newest first, as perfbudget_history_trend() reads them. */
+typedef struct trend_row {
+    perfbudget_series_point point;
+    size_t key; /* index into the trend's keys: its code version and environment */
+} trend_row;
+
+/* The distinct (code version, environment) pairs a trend has met. */
+typedef struct trend_keys {
+    size_t *versions;
+    char **environments;
+    size_t count, capacity;
+} trend_keys;
+
+static void trend_keys_free(trend_keys *keys) {
+    for (size_t i = 0; i < keys->count; i++) free(keys->environments[i]);
+    free(keys->versions);
+    free(keys->environments);
+}
+
+/* The index of (version, environment) among keys, added if new; (size_t)-1 when out of memory.
+ * last: the key of the row before, which is usually the answer. */
+static size_t trend_key(trend_keys *keys, size_t version, const char *environment, size_t last) {
+    if (last < keys->count && keys->versions[last] == version &&
+        strcmp(keys->environments[last], environment) == 0)
+        return last;
+    for (size_t k = 0; k < keys->count; k++)
+        if (keys->versions[k] == version && strcmp(keys->environments[k], environment) == 0)
+            return k;
+    if (keys->count == keys->capacity) {
+        size_t more = keys->capacity ? 2 * keys->capacity : 8;
+        size_t *versions = realloc(keys->versions, more * sizeof *versions);
+        if (versions == NULL) return (size_t)-1;
+        keys->versions = versions;
+        char **environments = realloc(keys->environments, more * sizeof *environments);
+        if (environments == NULL) return (size_t)-1;
+        keys->environments = environments;
+        keys->capacity = more;
+    }
+    if ((keys->environments[keys->count] = perfbudget__strdup(environment)) == NULL)
+        return (size_t)-1;
+    keys->versions[keys->count] = version;
+    return keys->count++;
+}
+
+/* Appends the newest `last` ok results of benchmark row bench_id to rows (newest first). */
+static int read_version(perfbudget_history *h, sqlite3_stmt *stmt, int64_t bench_id,
+                        size_t version, trend_keys *keys, trend_row **rows, size_t *n,
+                        size_t *capacity) {
+    sqlite3_reset(stmt);
+    sqlite3_bind_int64(stmt, 1, bench_id);
+    int step;
+    size_t key = (size_t)-1;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*n == *capacity) {
+            size_t more = *capacity ? 2 * *capacity : 128;
+            trend_row *grown = realloc(*rows, more * sizeof *grown);
+            if (grown == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+            *rows = grown;
+            *capacity = more;
         }
-        perfbudget_series_point *p = &points[n++];
+        trend_row *row = &(*rows)[*n];
+        perfbudget_series_point *p = &row->point;
         p->run_id = sqlite3_column_int64(stmt, 0);
         p->created_ns = sqlite3_column_int64(stmt, 1);
         copy_text(p->commit, sizeof p->commit, sqlite3_column_text(stmt, 2));
         p->median = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 3);
         p->p95 = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 4);
         p->n = (size_t)sqlite3_column_int64(stmt, 5);
+        const char *environment = (const char *)sqlite3_column_text(stmt, 6);
+        key = trend_key(keys, version, environment ? environment : "", key);
+        if (key == (size_t)-1) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+        row->key = key;
+        (*n)++;
     }
-    sqlite3_finalize(stmt);
-    if (points == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    if (step != SQLITE_DONE) {
-        free(points);
+    return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "reading a series");
+}
+
+static int newer_first(const void *a, const void *b) {
+    int64_t x = ((const trend_row *)a)->point.run_id, y = ((const trend_row *)b)->point.run_id;
+    return x > y ? -1 : x < y;
+}
+
+int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t last,
+                             int64_t since_ns, perfbudget_series_point **points,
+                             size_t **series_of, size_t *count) {
+    if (h == NULL || name == NULL || points == NULL || series_of == NULL || count == NULL)
+        return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "history_trend: NULL "
+                                "argument");
+    sqlite3_stmt *versions = NULL, *stmt = NULL;
+    /* Walks the index results_series backwards, which holds every column read from results,
+     * and stops after `last` rows. */
+    if (sqlite3_prepare_v2(h->db, "SELECT id FROM benchmarks WHERE name = ?1", -1, &versions,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db,
+                           "SELECT r.id, r.created_ns, r.git_commit, s.median, s.p95, s.n, "
+                           "r.environment FROM results s JOIN runs r ON r.id = s.run_id WHERE "
+                           "s.benchmark_id = ?1 AND s.status = 'ok' AND r.created_ns >= ?2 "
+                           "ORDER BY s.benchmark_id DESC, s.run_id DESC LIMIT ?3",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        sqlite3_finalize(versions);
         return db_fail(h, "reading a series");
     }
-    *out = points;
+    sqlite3_bind_text(versions, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, since_ns);
+    sqlite3_bind_int64(stmt, 3, last ? (sqlite3_int64)last : -1);
+    trend_row *rows = NULL;
+    trend_keys keys = {0};
+    size_t n = 0, capacity = 0, version = 0;
+    int code = PERFBUDGET_OK, step;
+    while (code == PERFBUDGET_OK && (step = sqlite3_step(versions)) == SQLITE_ROW)
+        code = read_version(h, stmt, sqlite3_column_int64(versions, 0), version++, &keys, &rows,
+                            &n, &capacity);
+    if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, "reading a series");
+    sqlite3_finalize(versions);
+    sqlite3_finalize(stmt);
+    /* Each version's rows come newest first already; several are merged by run. */
+    if (code == PERFBUDGET_OK && version > 1 && n > 1) qsort(rows, n, sizeof *rows, newer_first);
+    if (last != 0 && n > last) n = last;
+    perfbudget_series_point *out = code == PERFBUDGET_OK ? malloc((n ? n : 1) * sizeof *out) : NULL;
+    size_t *which = out != NULL ? malloc((n ? n : 1) * sizeof *which) : NULL;
+    /* Series numbers in the order each key is first met, newest first. */
+    size_t *number = which != NULL ? malloc((keys.count ? keys.count : 1) * sizeof *number) : NULL;
+    if (code == PERFBUDGET_OK && number == NULL)
+        code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    for (size_t k = 0; code == PERFBUDGET_OK && k < keys.count; k++) number[k] = (size_t)-1;
+    size_t numbered = 0;
+    for (size_t i = 0; code == PERFBUDGET_OK && i < n; i++) {
+        size_t *series = &number[rows[i].key];
+        if (*series == (size_t)-1) *series = numbered++;
+        out[n - 1 - i] = rows[i].point;
+        which[n - 1 - i] = *series;
+    }
+    free(number);
+    free(rows);
+    trend_keys_free(&keys);
+    if (code != PERFBUDGET_OK) {
+        free(out);
+        free(which);
+        return code;
+    }
+    *points = out;
+    *series_of = which;
     *count = n;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_history_series(perfbudget_history *h, const char *benchmark, size_t last,
+                              int64_t since_ns, perfbudget_series_point **out, size_t *count) {
+    size_t *series_of, all;
+    int code = perfbudget_history_trend(h, benchmark, last, since_ns, out, &series_of, &all);
+    if (code != PERFBUDGET_OK) return code;
+    /* The newest series only: steps and trends never mix code versions or environments. */
+    *count = 0;
+    for (size_t i = 0; i < all; i++)
+        if (series_of[i] == 0) (*out)[(*count)++] = (*out)[i];
+    free(series_of);
     return PERFBUDGET_OK;
 }
 
@@ -1251,7 +1510,8 @@ int perfbudget_history_measure(perfbudget_history *h, perfbudget_history_size *o
     if (sqlite3_prepare_v2(h->db,
                            "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
                            "(SELECT count(*) FROM baselines), (SELECT count(*) FROM benchmarks), "
-                           "(SELECT coalesce(sum(length(samples)), 0) FROM results)",
+                           "(SELECT coalesce(sum(length(samples)) + sum(coalesce(length(cpu_samples), 0)), 0) "
+                           "FROM results)",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "measuring");
     int step = sqlite3_step(stmt);

@@ -27,6 +27,9 @@ typedef struct collected {
     double cpu_sum, items_sum, bytes_sum; /* for means over samples */
     size_t cpu_n, items_n, bytes_n;
     char failure[256];
+    /* Google Benchmark: filled from an aggregate entry ("median" or "mean") because the file has
+     * no repetition of this benchmark (--benchmark_report_aggregates_only); "" otherwise */
+    char aggregate[8];
 } collected;
 
 /* The benchmarks of a file in the order it first names them, with an open-addressing index by
@@ -215,7 +218,7 @@ static int add_seconds(perfbudget_context *ctx, const origin *at, collected *ite
     size_t k;
     const json_t *t;
     json_array_foreach(times, k, t) {
-        double ns;
+        double ns = 0.0;
         int rc = duration_ns(ctx, at, t, 1e9, "s", field, k, &ns);
         if (rc != PERFBUDGET_OK) return rc;
         if (add_sample(item, ns) != 0)
@@ -224,8 +227,58 @@ static int add_seconds(perfbudget_context *ctx, const origin *at, collected *ite
     return PERFBUDGET_OK;
 }
 
-static int google_benchmark(perfbudget_context *ctx, const char *path, const json_t *root,
-                            collection *c) {
+/* One entry's time in ns: its cpu_time when judged by CPU time, else its real_time. */
+static int google_time(perfbudget_context *ctx, const origin *at, const json_t *b, int cpu_time,
+                       double factor, const char *unit, double *real_ns, double *cpu_ns) {
+    const json_t *cpu = json_object_get(b, "cpu_time");
+    *cpu_ns = NAN;
+    int rc = duration_ns(ctx, at, json_object_get(b, "real_time"), factor, unit, "real_time",
+                         NO_INDEX, real_ns);
+    if (rc == PERFBUDGET_OK && (cpu_time || (cpu != NULL && !json_is_null(cpu))))
+        rc = duration_ns(ctx, at, cpu, factor, unit, "cpu_time", NO_INDEX, cpu_ns);
+    return rc;
+}
+
+/* An aggregate entry ("BM_x_median") of a benchmark the file reports only as aggregates: its
+ * median, else its mean, is the benchmark's one sample (one figure cannot show a significant
+ * change: a comparison with it is inconclusive, which is the honest answer). */
+static int google_aggregate(perfbudget_context *ctx, const char *path, const json_t *b, size_t i,
+                            int cpu_time, collection *c) {
+    const char *kind = json_string_value(json_object_get(b, "aggregate_name"));
+    const char *name = json_string_value(json_object_get(b, "run_name"));
+    if (kind == NULL || name == NULL || (strcmp(kind, "median") != 0 && strcmp(kind, "mean") != 0))
+        return PERFBUDGET_OK; /* stddev, cv, complexity fits: no time of one call */
+    if (json_is_true(json_object_get(b, "error_occurred"))) return PERFBUDGET_OK;
+    int added;
+    collected *item = entry(ctx, c, name, i, &added);
+    if (item == NULL) return PERFBUDGET_ENOMEM;
+    if (!added && item->aggregate[0] == '\0') return PERFBUDGET_OK; /* it has repetitions */
+    if (!added && strcmp(item->aggregate, "median") == 0) return PERFBUDGET_OK;
+    const origin at = {path, name, i};
+    const char *unit = json_string_value(json_object_get(b, "time_unit"));
+    double factor = unit_factor(unit), real_ns, cpu_ns;
+    if (isnan(factor)) return refuse(ctx, &at, "unknown time_unit '%s'", unit);
+    int rc = google_time(ctx, &at, b, cpu_time, factor, unit ? unit : "ns", &real_ns, &cpu_ns);
+    uint64_t iterations;
+    if (rc == PERFBUDGET_OK) rc = iterations_of(ctx, &at, b, "iterations", &iterations);
+    if (rc != PERFBUDGET_OK) return rc;
+    item->count = 0; /* a median replaces a mean */
+    item->cpu_sum = 0, item->cpu_n = 0;
+    if (add_sample(item, cpu_time ? cpu_ns : real_ns) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (!isnan(cpu_ns) && real_ns > 0) item->cpu_sum = cpu_ns / real_ns, item->cpu_n = 1;
+    snprintf(item->aggregate, sizeof item->aggregate, "%s", kind);
+    if (iterations > 0) {
+        item->metrics.iterations_per_sample = iterations;
+        item->metrics.total_iterations = iterations;
+    }
+    return PERFBUDGET_OK;
+}
+
+/* Google Benchmark's JSON: each repetition of a benchmark is a sample (real_time, or cpu_time
+ * with cpu_time set); a benchmark reported only as aggregates has its median as its sample. */
+static int google_benchmark_times(perfbudget_context *ctx, const char *path, const json_t *root,
+                                  collection *c, int cpu_time) {
     const json_t *benchmarks = results_array(ctx, path, root, "benchmarks", "Google Benchmark");
     if (benchmarks == NULL) return PERFBUDGET_EPARSE;
     size_t i;
@@ -250,17 +303,12 @@ static int google_benchmark(perfbudget_context *ctx, const char *path, const jso
         const char *unit = json_string_value(json_object_get(b, "time_unit"));
         double factor = unit_factor(unit);
         if (isnan(factor)) return refuse(ctx, &at, "unknown time_unit '%s'", unit);
-        const json_t *cpu = json_object_get(b, "cpu_time");
-        double real_ns, cpu_ns = NAN;
+        double real_ns, cpu_ns;
         uint64_t iterations;
-        int rc = duration_ns(ctx, &at, json_object_get(b, "real_time"), factor,
-                             unit ? unit : "ns", "real_time", NO_INDEX, &real_ns);
-        if (rc == PERFBUDGET_OK && cpu != NULL && !json_is_null(cpu))
-            rc = duration_ns(ctx, &at, cpu, factor, unit ? unit : "ns", "cpu_time", NO_INDEX,
-                             &cpu_ns);
+        int rc = google_time(ctx, &at, b, cpu_time, factor, unit ? unit : "ns", &real_ns, &cpu_ns);
         if (rc == PERFBUDGET_OK) rc = iterations_of(ctx, &at, b, "iterations", &iterations);
         if (rc != PERFBUDGET_OK) return rc;
-        if (add_sample(item, real_ns) != 0)
+        if (add_sample(item, cpu_time ? cpu_ns : real_ns) != 0)
             return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
         if (!isnan(cpu_ns) && real_ns > 0) item->cpu_sum += cpu_ns / real_ns, item->cpu_n++;
         const json_t *items = json_object_get(b, "items_per_second");
@@ -272,7 +320,23 @@ static int google_benchmark(perfbudget_context *ctx, const char *path, const jso
             item->metrics.total_iterations += iterations;
         }
     }
+    json_array_foreach(benchmarks, i, b) {
+        const char *run_type = json_string_value(json_object_get(b, "run_type"));
+        if (run_type == NULL || strcmp(run_type, "aggregate") != 0) continue;
+        int rc = google_aggregate(ctx, path, b, i, cpu_time, c);
+        if (rc != PERFBUDGET_OK) return rc;
+    }
     return PERFBUDGET_OK;
+}
+
+static int google_benchmark(perfbudget_context *ctx, const char *path, const json_t *root,
+                            collection *c) {
+    return google_benchmark_times(ctx, path, root, c, 0);
+}
+
+static int google_benchmark_cpu(perfbudget_context *ctx, const char *path, const json_t *root,
+                                collection *c) {
+    return google_benchmark_times(ctx, path, root, c, 1);
 }
 
 static int hyperfine(perfbudget_context *ctx, const char *path, const json_t *root,
@@ -342,7 +406,7 @@ static int nanobench(perfbudget_context *ctx, const char *path, const json_t *ro
                                         name, k);
             char where[64];
             snprintf(where, sizeof where, "measurements[%zu].elapsed", k);
-            double ns;
+            double ns = 0.0;
             int rc = duration_ns(ctx, &at, elapsed, 1e9, "s", where, NO_INDEX, &ns);
             if (rc != PERFBUDGET_OK) return rc;
             if (add_sample(item, ns) != 0)
@@ -394,7 +458,7 @@ static int pytest_benchmark(perfbudget_context *ctx, const char *path, const jso
         if (json_array_size(data) > 0) {
             rc = add_seconds(ctx, &at, item, data, "stats.data");
         } else if (median != NULL) {
-            double ns;
+            double ns = 0.0;
             rc = duration_ns(ctx, &at, median, 1e9, "s", "stats.median", NO_INDEX, &ns);
             if (rc == PERFBUDGET_OK && add_sample(item, ns) != 0)
                 rc = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
@@ -416,15 +480,16 @@ typedef int (*reader_fn)(perfbudget_context *, const char *, const json_t *, col
 
 /* The reader of a format, or NULL after failing. */
 static reader_fn reader_of(perfbudget_context *ctx, const char *format) {
-    reader_fn reader = strcmp(format, "google-benchmark") == 0   ? google_benchmark
-                       : strcmp(format, "hyperfine") == 0        ? hyperfine
-                       : strcmp(format, "nanobench") == 0        ? nanobench
-                       : strcmp(format, "pytest-benchmark") == 0 ? pytest_benchmark
-                                                                 : NULL;
+    reader_fn reader = strcmp(format, "google-benchmark") == 0       ? google_benchmark
+                       : strcmp(format, "google-benchmark-cpu") == 0 ? google_benchmark_cpu
+                       : strcmp(format, "hyperfine") == 0            ? hyperfine
+                       : strcmp(format, "nanobench") == 0            ? nanobench
+                       : strcmp(format, "pytest-benchmark") == 0     ? pytest_benchmark
+                                                                     : NULL;
     if (reader == NULL)
         perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                         "unknown format '%s' (google-benchmark, nanobench, hyperfine or "
-                         "pytest-benchmark)",
+                         "unknown format '%s' (google-benchmark, google-benchmark-cpu, "
+                         "nanobench, hyperfine or pytest-benchmark)",
                          format);
     return reader;
 }

@@ -339,6 +339,12 @@ char *perfbudget__copy_utf8(char *out, size_t size, const char *text);
  * out of memory. */
 char *perfbudget__json_shown(char *json);
 
+/* The name of a report format as perfbudget_report_format_parse() takes it ("md", "csv", ...,
+ * "chrome-trace"), NULL past the last one: the one list the CLI's help and messages show. */
+const char *perfbudget__report_format_name(perfbudget_report_format format);
+/* Every format's name, joined by ", ", into buf. */
+char *perfbudget__report_format_list(char *buf, size_t size);
+
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, const perfbudget_report_info *info, char **out);

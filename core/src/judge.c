@@ -445,7 +445,10 @@ static int find_baseline(perfbudget_context *ctx, const perfbudget_conclude_opti
     const perfbudget_result *found = *out;
     if (found != NULL) perfbudget_result_samples(found, &n);
     if (found != NULL && perfbudget_result_status(found) == PERFBUDGET_RUN_OK && n > 0) {
-        if (strcmp(perfbudget_result_identity(found), perfbudget_result_identity(result)) == 0)
+        /* A baseline that does not say which code it measured (a file of another tool,
+         * imported) is compared: nothing shows that the code changed. */
+        const char *then = perfbudget_result_identity(found);
+        if (then[0] == '\0' || strcmp(then, perfbudget_result_identity(result)) == 0)
             return PERFBUDGET_OK;
         *out = NULL;
         return add_note(ctx, result, PERFBUDGET_NOTE_CODE_CHANGED,

@@ -89,15 +89,21 @@ static char *format_named(const char *name, const perfbudget_comparison *c, perf
                  "(divided out)", fabs(c->speed_correction_pct),
                  c->speed_correction_pct > 0 ? "slower" : "faster");
     }
-    if (!isnan(c->p_value))
+    /* A figure that could not be computed (a CI from one sample, a threshold a restored record
+     * lacks) is left out rather than printed as nan. */
+    if (!isnan(c->p_value) && isfinite(c->ci_low_pct) && isfinite(c->ci_high_pct))
         snprintf(test, sizeof test, " (95%% CI %+.1f%% .. %+.1f%%), p = %.2g", c->ci_low_pct,
                  c->ci_high_pct, c->p_value);
+    else if (!isnan(c->p_value))
+        snprintf(test, sizeof test, ", p = %.2g", c->p_value);
     else if (c->significant && isnan(c->run_spread_pct))
         snprintf(test, sizeof test, " (exact counts)");
-    snprintf(buf, size, "%s %s vs %s baseline: %+.1f%%%s%s, threshold %g%%: %s%s%s%s", name,
-             current, baseline, c->change_pct, test, spread, c->threshold_pct,
-             perfbudget_outcome_name(c->outcome), severity[0] ? " (" : "", severity,
-             severity[0] ? ")" : "");
+    char threshold[48] = "";
+    if (isfinite(c->threshold_pct))
+        snprintf(threshold, sizeof threshold, ", threshold %g%%", c->threshold_pct);
+    snprintf(buf, size, "%s %s vs %s baseline: %+.1f%%%s%s%s: %s%s%s%s", name, current, baseline,
+             c->change_pct, test, spread, threshold, perfbudget_outcome_name(c->outcome),
+             severity[0] ? " (" : "", severity, severity[0] ? ")" : "");
     return buf;
 }
 
@@ -202,9 +208,13 @@ perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *re
     int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
     for (size_t i = 0; i < count; i++) {
         if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) return PERFBUDGET_TEST_FAIL;
-        /* In instructions mode, times and memory are not judged: that skips nothing. */
-        int not_judged = by_count && verdicts[i].limit->metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
-                         verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM;
+        /* A limit applies to the mode that measures it: in instructions mode times and memory
+         * are not judged, in time mode instruction counts only where they were counted. Neither
+         * skips the test; the other mode's test judges them. */
+        perfbudget_metric metric = verdicts[i].limit->metric;
+        int not_judged = by_count ? metric != PERFBUDGET_METRIC_INSTRUCTIONS &&
+                                        metric != PERFBUDGET_METRIC_CUSTOM
+                                  : metric == PERFBUDGET_METRIC_INSTRUCTIONS;
         if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE && !not_judged) unavailable = 1;
     }
     return unavailable ? PERFBUDGET_TEST_SKIP : PERFBUDGET_TEST_PASS;

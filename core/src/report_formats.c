@@ -13,18 +13,33 @@
 
 #include "internal.h"
 
+/* In enum order. */
+static const char *const format_names[] = {"md",          "csv",         "json",
+                                           "pytest-benchmark", "google-benchmark", "bencher",
+                                           "openmetrics", "html",        "chrome-trace"};
+
+const char *perfbudget__report_format_name(perfbudget_report_format format) {
+    return (size_t)format < sizeof format_names / sizeof *format_names ? format_names[format]
+                                                                       : NULL;
+}
+
+char *perfbudget__report_format_list(char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof format_names / sizeof *format_names && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", format_names[i]);
+    return buf;
+}
+
 int perfbudget_report_format_parse(const char *name, perfbudget_report_format *out) {
     if (name == NULL || out == NULL) return PERFBUDGET_EINVAL;
-    if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0) *out = PERFBUDGET_REPORT_MARKDOWN;
-    else if (strcmp(name, "csv") == 0) *out = PERFBUDGET_REPORT_CSV;
-    else if (strcmp(name, "json") == 0) *out = PERFBUDGET_REPORT_JSON;
-    else if (strcmp(name, "pytest-benchmark") == 0) *out = PERFBUDGET_REPORT_PYTEST_BENCHMARK;
-    else if (strcmp(name, "google-benchmark") == 0) *out = PERFBUDGET_REPORT_GOOGLE_BENCHMARK;
-    else if (strcmp(name, "bencher") == 0) *out = PERFBUDGET_REPORT_BENCHER;
-    else if (strcmp(name, "openmetrics") == 0) *out = PERFBUDGET_REPORT_OPENMETRICS;
-    else if (strcmp(name, "html") == 0) *out = PERFBUDGET_REPORT_HTML;
-    else if (strcmp(name, "chrome-trace") == 0 || strcmp(name, "trace") == 0)
-        *out = PERFBUDGET_REPORT_CHROME_TRACE;
+    for (size_t i = 0; i < sizeof format_names / sizeof *format_names; i++)
+        if (strcmp(name, format_names[i]) == 0) {
+            *out = (perfbudget_report_format)i;
+            return PERFBUDGET_OK;
+        }
+    if (strcmp(name, "markdown") == 0) *out = PERFBUDGET_REPORT_MARKDOWN;
+    else if (strcmp(name, "trace") == 0) *out = PERFBUDGET_REPORT_CHROME_TRACE;
     else return PERFBUDGET_EINVAL;
     return PERFBUDGET_OK;
 }

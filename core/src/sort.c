@@ -32,38 +32,48 @@ static void insertion_sort(double *values, size_t n) {
     }
 }
 
+enum { RADIX_PASSES = (64 + RADIX_BITS - 1) / RADIX_BITS };
+
 void perfbudget__sort(double *values, size_t n, double *scratch) {
     if (n <= SMALL_SORT || scratch == NULL) {
         insertion_sort(values, n);
         return;
     }
-    /* Keys are built in place over the doubles' storage (same size), then mapped back. */
+    /* Keys are built in place over the doubles' storage (same size), then mapped back. Every
+     * digit's counts come from one read of the keys, made while building them. */
     uint64_t *keys = (uint64_t *)(void *)values, *other = (uint64_t *)(void *)scratch;
+    size_t *counts = calloc((size_t)RADIX_PASSES * RADIX_BUCKETS, sizeof *counts);
+    if (counts == NULL) {
+        insertion_sort(values, n); /* slow but right; only when out of memory */
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         double value = values[i];
-        keys[i] = to_key(value);
+        uint64_t key = to_key(value);
+        keys[i] = key;
+        for (unsigned pass = 0; pass < RADIX_PASSES; pass++)
+            counts[pass * RADIX_BUCKETS + ((key >> (pass * RADIX_BITS)) & (RADIX_BUCKETS - 1))]++;
     }
-    size_t counts[RADIX_BUCKETS];
-    for (unsigned shift = 0; shift < 64; shift += RADIX_BITS) {
-        memset(counts, 0, sizeof counts);
-        for (size_t i = 0; i < n; i++) counts[(keys[i] >> shift) & (RADIX_BUCKETS - 1)]++;
-        if (counts[(keys[0] >> shift) & (RADIX_BUCKETS - 1)] == n) continue; /* one digit */
+    for (unsigned pass = 0; pass < RADIX_PASSES; pass++) {
+        unsigned shift = pass * RADIX_BITS;
+        size_t *digit = counts + (size_t)pass * RADIX_BUCKETS;
+        if (digit[(keys[0] >> shift) & (RADIX_BUCKETS - 1)] == n) continue; /* one digit */
         size_t offset = 0;
         for (size_t b = 0; b < RADIX_BUCKETS; b++) {
-            size_t count = counts[b];
-            counts[b] = offset;
+            size_t count = digit[b];
+            digit[b] = offset;
             offset += count;
         }
-        for (size_t i = 0; i < n; i++) other[counts[(keys[i] >> shift) & (RADIX_BUCKETS - 1)]++] = keys[i];
+        for (size_t i = 0; i < n; i++) other[digit[(keys[i] >> shift) & (RADIX_BUCKETS - 1)]++] = keys[i];
         uint64_t *swap = keys;
         keys = other;
         other = swap;
     }
-    if (keys != (uint64_t *)(void *)values) memcpy(values, keys, n * sizeof *values);
-    keys = (uint64_t *)(void *)values;
+    free(counts);
+    double *sorted = values;
     for (size_t i = 0; i < n; i++) {
         uint64_t key = keys[i];
-        values[i] = from_key(key);
+        sorted[i] = from_key(key);
     }
 }
 

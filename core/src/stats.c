@@ -2,6 +2,7 @@
 /* Summary statistics, quantiles and the least-squares line. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -59,17 +60,73 @@ double perfbudget__stddev(const double *values, size_t n, double mean) {
     return scale * sqrt(variance > 0.0 ? variance : 0.0);
 }
 
-/* Median absolute deviation of sorted data: the deviations left of the median, read right to
- * left, and those right of it, read left to right, are each sorted; merging them is O(n). */
-static double mad_of(const double *sorted, size_t n, double median, double *deviations) {
-    size_t split = 0;
-    while (split < n && sorted[split] < median) split++;
-    size_t left = split, right = split, k = 0;
-    while (left > 0 || right < n) {
-        int take_left = left > 0 && (right == n || median - sorted[left - 1] <= sorted[right] - median);
-        deviations[k++] = take_left ? median - sorted[--left] : sorted[right++] - median;
+static double middle_of_three(double a, double b, double c) {
+    return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+}
+
+/* Moves the values of [lo, hi) for which (a[i] < pivot), or (a[i] <= pivot) when or_equal,
+ * to the front; returns where the others start. Branch-free (a swap every step), which random
+ * data would otherwise pay for in mispredictions. */
+static size_t partition_below(double *a, size_t lo, size_t hi, double pivot, int or_equal) {
+    size_t store = lo;
+    for (size_t i = lo; i < hi; i++) {
+        double x = a[i];
+        a[i] = a[store];
+        a[store] = x;
+        store += or_equal ? x <= pivot : x < pivot;
     }
-    return perfbudget__quantile_sorted(deviations, n, 0.5);
+    return store;
+}
+
+/* Puts the values of the ranks[0..m) (ascending, within [lo, hi)) where a full sort would put
+ * them, in O(n) expected time for a few ranks: quickselect for several ranks at once. When no
+ * value is below the pivot, the values equal to it are set aside instead, so repeated values
+ * make progress too. Smaller side by recursion, the larger in the loop: O(log n) stack. */
+static void select_ranks(double *a, size_t lo, size_t hi, const size_t *ranks, size_t m) {
+    while (m > 0 && hi - lo > 16) {
+        double pivot = middle_of_three(a[lo], a[lo + (hi - lo) / 2], a[hi - 1]);
+        size_t lt = partition_below(a, lo, hi, pivot, 0), gt = lt;
+        if (lt == lo) gt = partition_below(a, lo, hi, pivot, 1); /* [lo, gt) equal the pivot */
+        size_t left = 0, right;
+        while (left < m && ranks[left] < lt) left++;
+        for (right = left; right < m && ranks[right] < gt; right++) {}
+        if (lt - lo < hi - gt) {
+            select_ranks(a, lo, lt, ranks, left);
+            ranks += right, m -= right, lo = gt;
+        } else {
+            select_ranks(a, gt, hi, ranks + right, m - right);
+            m = left, hi = lt;
+        }
+    }
+    if (m == 0) return;
+    for (size_t i = lo + 1; i < hi; i++) { /* a short stretch: sorted whole */
+        double value = a[i];
+        size_t j = i;
+        for (; j > lo && a[j - 1] > value; j--) a[j] = a[j - 1];
+        a[j] = value;
+    }
+}
+
+static int by_rank(const void *x, const void *y) {
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The ranks perfbudget__quantile_sorted() reads for q, added to ranks. */
+static size_t add_quantile_ranks(size_t n, double q, size_t *ranks, size_t m) {
+    size_t lo = (size_t)floor((double)(n - 1) * q);
+    ranks[m++] = lo;
+    if (lo + 1 < n) ranks[m++] = lo + 1;
+    return m;
+}
+
+/* Sorts ranks and drops repeats; the new count. */
+static size_t distinct_ranks(size_t *ranks, size_t m) {
+    qsort(ranks, m, sizeof *ranks, by_rank);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        if (k == 0 || ranks[k - 1] != ranks[i]) ranks[k++] = ranks[i];
+    return k;
 }
 
 static void set_undefined(perfbudget_summary *out) {
@@ -84,38 +141,55 @@ int perfbudget_summarize(perfbudget_context *ctx, const double *samples, size_t 
                          perfbudget_summary *out) {
     if (out == NULL || (samples == NULL && n > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "summarize: NULL argument");
-    double *sorted;
-    int status = perfbudget__sorted_copy(ctx, samples, n, "summarize:", &sorted);
-    if (status != PERFBUDGET_OK) return status;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(samples[i]))
+            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "summarize: sample %zu is %s", i,
+                                    isnan(samples[i]) ? "NaN" : "infinite");
     set_undefined(out);
     if (n == 0) return PERFBUDGET_OK;
-    double *deviations = malloc(n * sizeof *deviations);
-    if (deviations == NULL) {
-        free(sorted);
+    /* One allocation: a copy in which selection puts the order statistics every figure reads
+     * where a sort would put them (no full sort: numpy's percentile selects too), and beside
+     * it the deviations for the MAD. */
+    double *ordered = malloc(2 * n * sizeof *ordered);
+    if (ordered == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "summarize: out of memory");
-    }
-    out->n = n;
-    out->min = sorted[0];
-    out->max = sorted[n - 1];
-    out->mean = perfbudget__mean(sorted, n);
-    out->stddev = perfbudget__stddev(sorted, n, out->mean);
-    out->p25 = perfbudget__quantile_sorted(sorted, n, 0.25);
-    out->p50 = out->median = perfbudget__quantile_sorted(sorted, n, 0.5);
-    out->p75 = perfbudget__quantile_sorted(sorted, n, 0.75);
-    out->p90 = perfbudget__quantile_sorted(sorted, n, 0.90);
-    out->p95 = perfbudget__quantile_sorted(sorted, n, 0.95);
-    out->p99 = perfbudget__quantile_sorted(sorted, n, 0.99);
-    out->iqr = out->p75 - out->p25;
-    out->mad = mad_of(sorted, n, out->median, deviations);
-    double low_fence = out->p25 - 1.5 * out->iqr, high_fence = out->p75 + 1.5 * out->iqr;
-    for (size_t i = 0; i < n && sorted[i] < low_fence; i++) out->outliers_low++;
-    for (size_t i = n; i > 0 && sorted[i - 1] > high_fence; i--) out->outliers_high++;
-    size_t l, u;
+    double *deviations = ordered + n;
+    memcpy(ordered, samples, n * sizeof *ordered);
+    static const double quantiles[] = {0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
+    size_t l, u, ranks[2 * sizeof quantiles / sizeof *quantiles + 4], m = 0;
     perfbudget__quantile_ci_ranks(n, 0.5, 0.05, &l, &u, &out->median_ci_level);
-    out->median_ci_low = sorted[l - 1];
-    out->median_ci_high = sorted[u - 1];
-    free(deviations);
-    free(sorted);
+    ranks[m++] = 0;
+    ranks[m++] = n - 1;
+    ranks[m++] = l - 1;
+    ranks[m++] = u - 1;
+    for (size_t k = 0; k < sizeof quantiles / sizeof *quantiles; k++)
+        m = add_quantile_ranks(n, quantiles[k], ranks, m);
+    m = distinct_ranks(ranks, m);
+    select_ranks(ordered, 0, n, ranks, m);
+    out->n = n;
+    out->min = ordered[0];
+    out->max = ordered[n - 1];
+    out->mean = perfbudget__mean(samples, n);
+    out->stddev = perfbudget__stddev(samples, n, out->mean);
+    out->p25 = perfbudget__quantile_sorted(ordered, n, 0.25);
+    out->p50 = out->median = perfbudget__quantile_sorted(ordered, n, 0.5);
+    out->p75 = perfbudget__quantile_sorted(ordered, n, 0.75);
+    out->p90 = perfbudget__quantile_sorted(ordered, n, 0.90);
+    out->p95 = perfbudget__quantile_sorted(ordered, n, 0.95);
+    out->p99 = perfbudget__quantile_sorted(ordered, n, 0.99);
+    out->iqr = out->p75 - out->p25;
+    out->median_ci_low = ordered[l - 1];
+    out->median_ci_high = ordered[u - 1];
+    double low_fence = out->p25 - 1.5 * out->iqr, high_fence = out->p75 + 1.5 * out->iqr;
+    for (size_t i = 0; i < n; i++) {
+        out->outliers_low += samples[i] < low_fence;
+        out->outliers_high += samples[i] > high_fence;
+        deviations[i] = fabs(samples[i] - out->median);
+    }
+    m = distinct_ranks(ranks, add_quantile_ranks(n, 0.5, ranks, 0));
+    select_ranks(deviations, 0, n, ranks, m);
+    out->mad = perfbudget__quantile_sorted(deviations, n, 0.5);
+    free(ordered);
     return PERFBUDGET_OK;
 }
 
@@ -166,56 +240,242 @@ int perfbudget_fit_line(perfbudget_context *ctx, const double *x, const double *
 
 /* ---- steps in a series ---------------------------------------------------------------------- */
 
-typedef struct step_search {
-    perfbudget_context *ctx;
-    const double *values;
-    double min_change_pct;
-    size_t min_segment;
-    perfbudget_step *steps;
-    size_t capacity, count;
-    int failed;
-} step_search;
+/* The finder works on the logarithm of the values (a 2x step is the same shift at any level, and
+ * the noise of timings is relative), after a Hampel filter has put every run that stands alone
+ * back to the median of its neighbours: PELT with a Gaussian cost would otherwise cut a single
+ * slow run out as two steps. */
+enum { HAMPEL_HALF_WINDOW = 2, PELT_MAX_CANDIDATES = 200 };
+static const double HAMPEL_SIGMAS = 4.0;
+/* Below this relative noise (0.1 %) the finder treats a series as that noisy: instruction
+ * counts repeat exactly, and a zero noise estimate would make every wobble a step. */
+static const double NOISE_FLOOR = 1e-3;
 
-static double median_of(perfbudget_context *ctx, const double *values, size_t n, int *failed) {
-    double median = NAN;
-    if (perfbudget_quantile(ctx, values, n, 0.5, &median) != PERFBUDGET_OK) *failed = 1;
-    return median;
+typedef struct series_view {
+    double *level;   /* log of each value (or the value over its median scale, if any is <= 0) */
+    double *clean;   /* level with the runs that stand alone replaced by their neighbours' median */
+    double *nearby;  /* median of each run's neighbourhood (two runs either side) */
+    double sigma;    /* robust noise estimate of level */
+    double scale;    /* what level is divided by when it is not a logarithm */
+    int logarithmic;
+} series_view;
+
+static void series_view_free(series_view *v) {
+    free(v->level);
+    free(v->clean);
+    free(v->nearby);
 }
 
-/* Sum of absolute deviations from the median: the L1 cost of a segment. */
-static double l1_cost(step_search *s, const double *values, size_t n) {
-    double median = median_of(s->ctx, values, n, &s->failed), cost = 0.0;
-    for (size_t i = 0; i < n; i++) cost += fabs(values[i] - median);
-    return cost;
-}
-
-/* Binary segmentation with an L1 cost: split where the two segments' absolute deviations from
- * their own medians sum to the least (robust to outliers, and unlike a rank statistic it does
- * not move a step onto points that merely rank high), keep the split when a Mann-Whitney U test
- * between the sides gives p < 0.01 and the medians differ by at least min_change_pct, then look
- * again on each side. */
-static void segment(step_search *s, size_t begin, size_t end) {
-    if (s->failed || end - begin < 2 * s->min_segment) return;
-    size_t split = 0;
-    double best = INFINITY;
-    for (size_t t = begin + s->min_segment; t + s->min_segment <= end && !s->failed; t++) {
-        double cost = l1_cost(s, s->values + begin, t - begin) + l1_cost(s, s->values + t, end - t);
-        if (cost < best) best = cost, split = t;
+static double median_of_few(const double *values, size_t n) {
+    double few[2 * HAMPEL_HALF_WINDOW + 1];
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j > 0 && few[j - 1] > values[i]; j--) few[j] = few[j - 1];
+        few[j] = values[i];
     }
-    if (s->failed || split == 0) return;
-    double before = median_of(s->ctx, s->values + begin, split - begin, &s->failed);
-    double after = median_of(s->ctx, s->values + split, end - split, &s->failed);
-    double change = before != 0.0 ? 100.0 * (after - before) / fabs(before) : 0.0;
-    perfbudget_comparison c;
-    if (s->failed || fabs(change) < s->min_change_pct ||
-        perfbudget_compare(s->ctx, s->values + begin, split - begin, s->values + split,
-                           end - split, NULL, &c) != PERFBUDGET_OK ||
-        c.p_value >= 0.01)
-        return;
-    segment(s, begin, split);
-    if (s->count < s->capacity)
-        s->steps[s->count++] = (perfbudget_step){split, before, after, change, c.p_value};
-    segment(s, split, end);
+    return n % 2 ? few[n / 2] : 0.5 * (few[n / 2 - 1] + few[n / 2]);
+}
+
+static int series_view_of(perfbudget_context *ctx, const double *values, size_t n, const char *what,
+                          series_view *v) {
+    memset(v, 0, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(values[i]))
+            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "%s: the series holds a non-finite "
+                                    "value at %zu", what, i);
+    size_t cells = n ? n : 1;
+    v->level = malloc(cells * sizeof *v->level);
+    v->clean = malloc(cells * sizeof *v->clean);
+    v->nearby = malloc(cells * sizeof *v->nearby);
+    double *differences = malloc(cells * sizeof *differences);
+    double *scratch = malloc(cells * sizeof *scratch);
+    if (v->level == NULL || v->clean == NULL || v->nearby == NULL || differences == NULL ||
+        scratch == NULL) {
+        series_view_free(v);
+        free(differences);
+        free(scratch);
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "%s: out of memory", what);
+    }
+    v->logarithmic = 1;
+    for (size_t i = 0; i < n; i++) v->logarithmic &= values[i] > 0.0;
+    double scale = 1.0;
+    v->scale = 1.0;
+    if (!v->logarithmic && n > 0) {
+        for (size_t i = 0; i < n; i++) differences[i] = fabs(values[i]);
+        perfbudget__sort(differences, n, scratch);
+        scale = perfbudget__quantile_sorted(differences, n, 0.5);
+        if (!(scale > 0.0)) scale = 1.0;
+        v->scale = scale;
+    }
+    for (size_t i = 0; i < n; i++)
+        v->level[i] = v->logarithmic ? log(values[i]) : values[i] / scale;
+    /* Noise from the differences of neighbours: a step moves one of them, a lone run two. */
+    for (size_t i = 0; i + 1 < n; i++) differences[i] = fabs(v->level[i + 1] - v->level[i]);
+    double typical = 0.0;
+    if (n > 1) {
+        perfbudget__sort(differences, n - 1, scratch);
+        typical = perfbudget__quantile_sorted(differences, n - 1, 0.5);
+    }
+    v->sigma = 1.4826 * typical / sqrt(2.0);
+    if (v->sigma < NOISE_FLOOR) v->sigma = NOISE_FLOOR;
+    for (size_t i = 0; i < n; i++) {
+        size_t begin = i >= HAMPEL_HALF_WINDOW ? i - HAMPEL_HALF_WINDOW : 0;
+        size_t end = i + HAMPEL_HALF_WINDOW + 1 < n ? i + HAMPEL_HALF_WINDOW + 1 : n;
+        v->nearby[i] = median_of_few(v->level + begin, end - begin);
+        v->clean[i] = fabs(v->level[i] - v->nearby[i]) > HAMPEL_SIGMAS * v->sigma ? v->nearby[i]
+                                                                                  : v->level[i];
+    }
+    free(differences);
+    free(scratch);
+    return PERFBUDGET_OK;
+}
+
+/* The value a level stands for. */
+static double value_of_level(const series_view *v, double level) {
+    return v->logarithmic ? exp(level) : level * v->scale;
+}
+
+/* PELT (Killick, Fearnhead and Eckley 2012): the segmentation of clean[] that minimises the
+ * Gaussian cost of each segment (its squared deviations from its mean, over the noise
+ * variance) plus a penalty of 3 ln n per change (MBIC, as R's changepoint package uses for a
+ * change in mean), each segment at least min_segment long. Pruning keeps it about linear when
+ * the level changes now and then; a series that never changes keeps every candidate, so at most
+ * PELT_MAX_CANDIDATES are kept (the least promising goes), which may cut a long flat stretch
+ * where nothing changed, and such a cut is merged away afterwards. Writes the ends of the
+ * segments in order to ends[] (the last is n); returns how many, or 0 when out of memory. */
+static size_t pelt(const series_view *v, size_t n, size_t min_segment, size_t *ends) {
+    double *sum = malloc((n + 1) * sizeof *sum), *squares = malloc((n + 1) * sizeof *squares);
+    double *best = malloc((n + 1) * sizeof *best);
+    size_t *previous = malloc((n + 1) * sizeof *previous);
+    size_t *candidates = malloc((n + 1) * sizeof *candidates);
+    double *scores = malloc((n + 1) * sizeof *scores);
+    size_t segments = 0;
+    if (sum && squares && best && previous && candidates && scores) {
+        /* Centred first, so that the sums of squares keep their low digits. */
+        double centre = n > 0 ? v->clean[n / 2] : 0.0, variance = v->sigma * v->sigma;
+        sum[0] = squares[0] = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double y = v->clean[i] - centre;
+            sum[i + 1] = sum[i] + y;
+            squares[i + 1] = squares[i] + y * y;
+        }
+        double penalty = 3.0 * log((double)(n > 1 ? n : 2));
+        size_t count = 0;
+        best[0] = -penalty;
+        previous[0] = 0;
+        for (size_t t = 1; t <= n; t++) {
+            best[t] = INFINITY;
+            previous[t] = 0;
+        }
+        for (size_t t = min_segment; t <= n; t++) {
+            /* s = t - min_segment becomes a candidate once a segment can end there. */
+            size_t s = t - min_segment;
+            if (s == 0 || (s >= min_segment && isfinite(best[s]))) candidates[count++] = s;
+            double least = INFINITY;
+            size_t argmin = 0;
+            for (size_t k = 0; k < count; k++) {
+                size_t c = candidates[k];
+                double length = (double)(t - c), total = sum[t] - sum[c];
+                double cost = (squares[t] - squares[c] - total * total / length) / variance;
+                if (cost < 0.0) cost = 0.0;
+                scores[k] = best[c] + cost;
+                if (scores[k] + penalty < least) least = scores[k] + penalty, argmin = c;
+            }
+            best[t] = least;
+            previous[t] = argmin;
+            /* A candidate that cannot beat the best even without a penalty never will. */
+            size_t kept = 0, worst = 0;
+            for (size_t k = 0; k < count; k++)
+                if (scores[k] <= least) {
+                    scores[kept] = scores[k];
+                    candidates[kept++] = candidates[k];
+                    if (scores[kept - 1] > scores[worst]) worst = kept - 1;
+                }
+            count = kept;
+            if (count > PELT_MAX_CANDIDATES) {
+                candidates[worst] = candidates[count - 1];
+                count--;
+            }
+        }
+        /* Backtrack from n; a series shorter than min_segment is one segment. */
+        if (n < min_segment || !isfinite(best[n])) {
+            ends[segments++] = n;
+        } else {
+            size_t reversed = 0;
+            for (size_t t = n; t > 0; t = previous[t]) candidates[reversed++] = t;
+            while (reversed > 0) ends[segments++] = candidates[--reversed];
+        }
+    }
+    free(sum);
+    free(squares);
+    free(best);
+    free(previous);
+    free(candidates);
+    free(scores);
+    return segments;
+}
+
+typedef struct segment_values {
+    size_t begin, end;
+    double *sorted; /* the original values of the segment, sorted */
+} segment_values;
+
+/* How the boundary between two segments looks: the change of medians and, when that is large
+ * enough to matter, the Mann-Whitney p-value. */
+static int judge_boundary(perfbudget_context *ctx, const segment_values *left,
+                          const segment_values *right, double min_change_pct, perfbudget_step *out) {
+    size_t nl = left->end - left->begin, nr = right->end - right->begin;
+    out->index = right->begin;
+    out->before = perfbudget__quantile_sorted(left->sorted, nl, 0.5);
+    out->after = perfbudget__quantile_sorted(right->sorted, nr, 0.5);
+    out->change_pct = out->before != 0.0 ? 100.0 * (out->after - out->before) / fabs(out->before)
+                                         : 0.0;
+    out->p_value = 1.0;
+    if (fabs(out->change_pct) < min_change_pct) return PERFBUDGET_OK;
+    perfbudget__mwu mwu;
+    int code = perfbudget__mann_whitney(ctx, left->sorted, nl, right->sorted, nr, &mwu);
+    if (code == PERFBUDGET_OK) out->p_value = mwu.p_value;
+    return code;
+}
+
+static int boundary_holds(const perfbudget_step *b, double min_change_pct) {
+    return fabs(b->change_pct) >= min_change_pct && b->p_value < 0.01;
+}
+
+/* Merges the boundaries that do not hold (the smallest change first), re-judging the two
+ * around each merge, until every one left holds. */
+static int merge_weak(perfbudget_context *ctx, segment_values *segments, perfbudget_step *bounds,
+                      size_t *count, double min_change_pct) {
+    for (;;) {
+        size_t weakest = 0;
+        int found = 0;
+        for (size_t j = 1; j < *count; j++)
+            if (!boundary_holds(&bounds[j], min_change_pct) &&
+                (!found || fabs(bounds[j].change_pct) < fabs(bounds[weakest].change_pct)))
+                weakest = j, found = 1;
+        if (!found) return PERFBUDGET_OK;
+        segment_values *left = &segments[weakest - 1], *right = &segments[weakest];
+        size_t nl = left->end - left->begin, nr = right->end - right->begin, i = 0, k = 0, o = 0;
+        double *merged = malloc((nl + nr) * sizeof *merged);
+        if (merged == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        while (i < nl || k < nr)
+            merged[o++] = k == nr || (i < nl && left->sorted[i] <= right->sorted[k])
+                              ? left->sorted[i++] : right->sorted[k++];
+        free(left->sorted);
+        free(right->sorted);
+        left->sorted = merged;
+        left->end = right->end;
+        (*count)--;
+        memmove(&segments[weakest], &segments[weakest + 1],
+                (*count - weakest) * sizeof *segments);
+        memmove(&bounds[weakest], &bounds[weakest + 1], (*count - weakest) * sizeof *bounds);
+        int code = PERFBUDGET_OK;
+        if (weakest > 1)
+            code = judge_boundary(ctx, &segments[weakest - 2], left, min_change_pct,
+                                  &bounds[weakest - 1]);
+        if (code == PERFBUDGET_OK && weakest < *count)
+            code = judge_boundary(ctx, left, &segments[weakest], min_change_pct, &bounds[weakest]);
+        if (code != PERFBUDGET_OK) return code;
+    }
 }
 
 int perfbudget_detect_steps(perfbudget_context *ctx, const double *values, size_t n,
@@ -223,11 +483,54 @@ int perfbudget_detect_steps(perfbudget_context *ctx, const double *values, size_
                             size_t capacity, size_t *count) {
     if ((values == NULL && n > 0) || count == NULL || (steps == NULL && capacity > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "detect_steps: NULL argument");
-    step_search s = {ctx, values, min_change_pct, min_segment ? min_segment : 1, steps, capacity,
-                     0, 0};
-    segment(&s, 0, n);
-    *count = s.count;
-    return s.failed ? perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
-                                       "detect_steps: the series holds a non-finite value")
-                    : PERFBUDGET_OK;
+    *count = 0;
+    if (min_segment == 0) min_segment = 1;
+    series_view view;
+    int code = series_view_of(ctx, values, n, "detect_steps", &view);
+    if (code != PERFBUDGET_OK) return code;
+    size_t *ends = malloc((n + 1) * sizeof *ends);
+    size_t segments = ends != NULL ? pelt(&view, n, min_segment, ends) : 0;
+    segment_values *parts = calloc(segments ? segments : 1, sizeof *parts);
+    perfbudget_step *bounds = calloc(segments ? segments : 1, sizeof *bounds);
+    if (segments == 0 || parts == NULL || bounds == NULL)
+        code = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "detect_steps: out of memory");
+    series_view_free(&view);
+    /* Each segment's original values, sorted: medians and ranks are read from them. */
+    for (size_t j = 0; code == PERFBUDGET_OK && j < segments; j++) {
+        parts[j].begin = j == 0 ? 0 : ends[j - 1];
+        parts[j].end = ends[j];
+        code = perfbudget__sorted_copy(ctx, values + parts[j].begin, parts[j].end - parts[j].begin,
+                                       "detect_steps:", &parts[j].sorted);
+    }
+    for (size_t j = 1; code == PERFBUDGET_OK && j < segments; j++)
+        code = judge_boundary(ctx, &parts[j - 1], &parts[j], min_change_pct, &bounds[j]);
+    if (code == PERFBUDGET_OK) code = merge_weak(ctx, parts, bounds, &segments, min_change_pct);
+    for (size_t j = 1; code == PERFBUDGET_OK && j < segments && *count < capacity; j++)
+        steps[(*count)++] = bounds[j];
+    for (size_t j = 0; parts != NULL && j < segments; j++) free(parts[j].sorted);
+    free(parts);
+    free(bounds);
+    free(ends);
+    if (code != PERFBUDGET_OK) *count = 0;
+    return code;
+}
+
+int perfbudget_detect_outliers(perfbudget_context *ctx, const double *values, size_t n,
+                               double min_change_pct, perfbudget_outlier *outliers,
+                               size_t capacity, size_t *count) {
+    if ((values == NULL && n > 0) || count == NULL || (outliers == NULL && capacity > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "detect_outliers: NULL argument");
+    *count = 0;
+    series_view view;
+    int code = series_view_of(ctx, values, n, "detect_outliers", &view);
+    if (code != PERFBUDGET_OK) return code;
+    for (size_t i = 0; i < n && *count < capacity; i++) {
+        if (view.clean[i] == view.level[i]) continue;
+        double level = value_of_level(&view, view.nearby[i]);
+        double change = level != 0.0 ? 100.0 * (values[i] - level) / fabs(level) : 0.0;
+        if (fabs(change) < min_change_pct) continue;
+        outliers[(*count)++] = (perfbudget_outlier){i, values[i], level, change};
+    }
+    series_view_free(&view);
+    return PERFBUDGET_OK;
 }

@@ -1066,6 +1066,13 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
             verdicts[i].limit->metric != PERFBUDGET_METRIC_CUSTOM)
             snprintf(verdicts[i].text, sizeof verdicts[i].text,
                      "%s not judged in instructions mode", verdicts[i].limit->name);
+    /* In time mode, instructions the machine could not count are instructions mode's to judge. */
+    for (size_t i = 0; !by_count && i < effective.limit_count; i++)
+        if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE &&
+            verdicts[i].limit->metric == PERFBUDGET_METRIC_INSTRUCTIONS)
+            snprintf(verdicts[i].text, sizeof verdicts[i].text,
+                     "%s not judged in time mode: not counted here (instructions mode counts "
+                     "them)", verdicts[i].limit->name);
     set_verdicts(result, verdicts, effective.limit_count, effective.entry, NULL, NULL);
     if (worst != NULL) *worst = status;
     return PERFBUDGET_OK;

@@ -471,8 +471,34 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
 #endif
 }
 
-int perfbudget_main(int argc, char **argv, const char *suite_name,
-                    const perfbudget_benchmark_def *defs, size_t count) {
+/* The build type the suite records (PERFBUDGET_BUILD_TYPE, read by the environment fingerprint
+ * and written into each result's environment): the CMake configuration it was compiled in,
+ * else "unoptimized" for a build without -O; else whatever ctest's environment says. Set here so
+ * a suite run by hand has the fingerprint it has under ctest. Returns whether to warn. */
+static int adopt_build_type(const char *build_type, int optimized, char *warning, size_t size) {
+    const char *recorded = build_type != NULL && build_type[0] != '\0' ? build_type
+                           : optimized == 0                             ? "unoptimized"
+                                                                        : NULL;
+    if (recorded != NULL) setenv("PERFBUDGET_BUILD_TYPE", recorded, 1);
+    int debug = build_type != NULL && strcmp(build_type, "Debug") == 0;
+    if (!debug && optimized != 0) return 0;
+    snprintf(warning, size,
+             "***WARNING*** the suite was built %s: its timings are not those of the code as "
+             "shipped (configure with -DCMAKE_BUILD_TYPE=Release)\n",
+             debug ? "as Debug" : "without optimisation (no -O; CMAKE_BUILD_TYPE empty?)");
+    return 1;
+}
+
+int(perfbudget_main)(int argc, char **argv, const char *suite_name,
+                     const perfbudget_benchmark_def *defs, size_t count) {
+    return perfbudget_main_built(argc, argv, suite_name, defs, count, NULL, -1);
+}
+
+int perfbudget_main_built(int argc, char **argv, const char *suite_name,
+                          const perfbudget_benchmark_def *defs, size_t count,
+                          const char *build_type, int optimized) {
+    char build_warning[256];
+    int warn_build = adopt_build_type(build_type, optimized, build_warning, sizeof build_warning);
     perfbudget_context *ctx = NULL;
     perfbudget_suite *suite = NULL;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
@@ -562,6 +588,9 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
                 width = perfbudget__columns(shown);
             free(shown);
         }
+        /* Like Google Benchmark's "Library was built as DEBUG": before the table, or under
+         * CTest after the verdict, whose first line IDEs show. */
+        if (warn_build && !o.ctest) fputs(build_warning, stdout);
         if (!o.ctest) print_table(ctx, NULL, 0, width, 1);
         /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
         int progress = !o.ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
@@ -613,6 +642,7 @@ int perfbudget_main(int argc, char **argv, const char *suite_name,
             else if (judged == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
         }
     }
+    if (warn_build && o.ctest && ran > 0) fputs(build_warning, stdout);
     if (exit_code != 2 && exit_code != -1 && ran == 0 && o.filter != NULL) {
         fprintf(stderr, "%s: no benchmark matches '%s' (see --list)\n", argv[0], o.filter);
         exit_code = 2;

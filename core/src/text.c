@@ -95,7 +95,10 @@ static void append_shown(perfbudget__text *t, const char *s, int controls, int k
         p += run;
         if (*p == '\0') break;
         char buf[8];
-        perfbudget__append(t, "%s", escape_at(p, controls, keep_lines, buf, &length));
+        /* Never NULL here (p is where the plain run stopped); the check keeps -O3's
+         * -Wformat-overflow from assuming otherwise. */
+        const char *escape = escape_at(p, controls, keep_lines, buf, &length);
+        perfbudget__append(t, "%s", escape != NULL ? escape : "");
         p += length;
     }
 }

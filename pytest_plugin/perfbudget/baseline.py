@@ -8,12 +8,58 @@ back only its own entry after it was measured, and lets go of it after its verdi
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
-from perfbudget._core import Result
+from perfbudget._core import PerfbudgetError, Result, import_results
+
+
+_FIRST_KEY = re.compile(rb'\A\s*\{\s*"([A-Za-z_]+)"')
+_TOOL_OF_FIRST_KEY = {b"machine_info": "pytest-benchmark", b"commit_info": "pytest-benchmark",
+                      b"context": "google-benchmark"}
+
+
+def foreign_format(path: Path, whole: bool = False) -> Optional[str]:
+    """"pytest-benchmark" or "google-benchmark" when path holds that tool's saved JSON, None for
+    anything else (a perfbudget result file is read as one). Told by the first key, as those
+    tools write it (machine_info, context): parsing a large file in Python to look at it would
+    leave its memory resident in every test measured after it (baseline.py's docstring). With
+    whole, by the keys of the parsed file (for a file whose first key says nothing)."""
+    try:
+        with open(path, "rb") as file:
+            if not whole:
+                match = _FIRST_KEY.match(file.read(4096))
+                return _TOOL_OF_FIRST_KEY.get(match.group(1)) if match else None
+            root = json.load(file)
+    except (OSError, ValueError):
+        return None  # Result.load_json says what is wrong with it
+    if not isinstance(root, dict) or "schema" in root or not isinstance(root.get("benchmarks"), list):
+        return None
+    if "machine_info" in root or "commit_info" in root:
+        return "pytest-benchmark"
+    return "google-benchmark" if "context" in root else None
+
+
+def load_baseline_file(path: Path) -> list[Result]:
+    """A baseline file: perfbudget's result file, or pytest-benchmark's or Google Benchmark's
+    saved JSON, whose benchmarks are matched to measurements by name (pytest-benchmark's
+    fullname is the node id). Raises PerfbudgetError."""
+    tool = foreign_format(path)
+    if tool is None:
+        try:
+            return Result.load_json(path)
+        except PerfbudgetError:
+            tool = foreign_format(path, whole=True)  # the other tools' keys in another order
+            if tool is None:
+                raise
+    try:
+        return import_results(path, tool)
+    except PerfbudgetError as error:
+        raise PerfbudgetError(error.code, f"{tool} file: {error}") from None
 
 
 class SpooledBaseline:

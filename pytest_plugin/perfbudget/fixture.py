@@ -31,6 +31,7 @@ class Measurement:
     result: Optional[Result]
     call_once: Callable[[], Any]
     remeasure: Optional[Callable[[], Result]] = None  # a fresh measurement (--perf-confirm)
+    first_call_ns: Optional[int] = None  # the cold first call, timed alone before warming up
 
 
 @dataclass
@@ -66,10 +67,66 @@ class Stage:
             sampler.stage_end(self._name)
 
 
-def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Runner:
-    """The measured loop: time n calls back to back, n as the core's sampler asks."""
+# Warming up before the core calibrates: a function whose first calls are slow (code
+# generation, a cache being filled) would otherwise end the calibration at one call per sample,
+# and every sample of a microsecond function would then carry the clock's and the loop's cost.
+WARM_BATCH_NS = 20_000  # batches this long are compared: the clock's resolution does not matter
+WARM_STABLE_RATIO = 1.25  # two successive per-call times this close: the function is warm
+WARM_LIMIT_NS = 200_000_000  # a function that never settles is measured as it is after this
+
+
+@dataclass
+class WarmUp:
+    first_call_ns: int  # the cold first call
+    calls: int  # calls made, the first included
+    per_call_ns: float  # the last batch's time per call, warm
+    spent_ns: int  # all the warm-up took, the first call included
+
+
+def warm_up(time_batch: Callable[[int], int], limit_ns: int = WARM_LIMIT_NS) -> WarmUp:
+    """Call time_batch(n) (which times n calls and returns the ns they took) first with n = 1
+    for the cold first call, then with n = 1, 2, 4, ... until a batch of at least WARM_BATCH_NS
+    agrees with the one before on the time per call within WARM_STABLE_RATIO, or limit_ns is
+    spent. Doubling batches compare calls [k, 2k) with [2k, 4k): a function that warms over
+    many calls is still warming by that measure. The clock is time_batch's, so a test can give
+    fake times."""
+    first = time_batch(1)
+    spent, calls, n, previous = first, 1, 1, float(first)
+    per_call = float(first)
+    # a batch expected to overrun the limit is not started: doubling would overshoot it by 2x
+    while spent + per_call * n <= limit_ns:
+        elapsed = time_batch(n)
+        spent += elapsed
+        calls += n
+        per_call = elapsed / n
+        if (elapsed >= WARM_BATCH_NS and previous <= WARM_STABLE_RATIO * per_call
+                and per_call <= WARM_STABLE_RATIO * previous):
+            break
+        previous = per_call
+        n *= 2
+    return WarmUp(first, calls, per_call, spent)
+
+
+def _batch_timer(fn: Callable[..., Any], args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Callable[[int], int]:
+    def time_batch(n: int) -> int:
+        start = _clock()
+        for _ in repeat(None, n):
+            fn(*args, **kwargs)
+        return _clock() - start
+
+    return time_batch
+
+
+def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                warmed: Optional[Callable[[WarmUp], None]] = None) -> Runner:
+    """The measured loop: time n calls back to back, n as the core's sampler asks. With warmed,
+    the function is first warmed up until its time per call holds (warm_up), so that the core
+    calibrates on warm calls; warmed is told the warm-up's figures."""
 
     def run(sampler: Sampler) -> Any:
+        if warmed is not None:
+            warmed(warm_up(_batch_timer(fn, args, kwargs)))
         # Locals, not the closure's cells: a cell costs a fraction of a ns on every call.
         value, call, positional, named, clock = None, fn, args, kwargs, _clock
         next_batch = sampler.next
@@ -91,31 +148,53 @@ def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str,
     return run
 
 
+def _pedantic_arguments(args: tuple[Any, ...], kwargs: dict[str, Any],
+                        setup: Optional[Callable[[], Any]]) -> Callable[[], tuple[Any, Any]]:
+    """pytest-benchmark's rule for one round's arguments: setup's (args, kwargs) when it
+    returns them (then args and kwargs must not be given too), else the ones given."""
+    given = bool(args or kwargs)
+
+    def make() -> tuple[Any, Any]:
+        if setup is not None:
+            prepared = setup()
+            if prepared:
+                if given:
+                    raise TypeError("perf.pedantic: setup returned the arguments while args or "
+                                    "kwargs were given as well; use one or the other")
+                call_args, call_kwargs = prepared
+                return call_args, call_kwargs
+        return args, kwargs
+
+    return make
+
+
 def _pedantic_loop(
     target: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    setup: Optional[Callable[[], Any]],
+    arguments: Callable[[], tuple[Any, Any]],
+    teardown: Optional[Callable[..., Any]],
     iterations: int,
 ) -> Runner:
     """pytest-benchmark's pedantic mode: each sampler iteration is one round of `iterations`
-    calls, setup (untimed) before each round; the sampler is told the time per call."""
+    calls, setup before and teardown after each round (both untimed); the sampler is told the
+    time per call. The target runs in the declared warm-up and measured rounds only."""
 
     def run(sampler: Sampler) -> Any:
         value = None
+        # The core's first batch calibrates, which pedantic's fixed rounds need not: it is
+        # answered at once, without a call, so that single-use arguments are never spent on it.
         n = sampler.next(0)
+        if n:
+            n = sampler.next(1)
         while n:
             elapsed = 0
             for _ in repeat(None, n):
-                call_args, call_kwargs = args, kwargs
-                if setup is not None:
-                    prepared = setup()
-                    if prepared is not None:
-                        call_args, call_kwargs = prepared
+                call_args, call_kwargs = arguments()
                 start = _clock()
                 for _ in repeat(None, iterations):
                     value = target(*call_args, **call_kwargs)
                 elapsed += _clock() - start
+                if teardown is not None:
+                    teardown(*call_args, **call_kwargs)
             n = sampler.next(elapsed // iterations)  # ns per call, as the core's samples are
         return value
 
@@ -174,13 +253,14 @@ class Perf:
         self.verdicts: Optional[list[Any]] = None  # set once judged (session.evaluate)
         self._sampler: Optional[Sampler] = None  # while measuring, for perf.stage()
         self._stages: dict[str, Stage] = {}
+        self._warm: Optional[WarmUp] = None  # the warm-up of the measurement being taken
         # --perf-processes: each child's results by name, once they measured (session.py)
         self._per_process: Optional[list[dict[str, Result]]] = None
 
     # ---- pytest-benchmark's interface ----
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self._measure(None, None, _plain_loop(fn, args, kwargs), lambda: fn(*args, **kwargs))
+        return self._measure(None, None, self._plain(fn, args, kwargs), lambda: fn(*args, **kwargs))
 
     def pedantic(
         self,
@@ -188,11 +268,16 @@ class Perf:
         args: tuple[Any, ...] = (),
         kwargs: Optional[dict[str, Any]] = None,
         setup: Optional[Callable[[], Any]] = None,
+        teardown: Optional[Callable[..., Any]] = None,
         rounds: int = 1,
         warmup_rounds: int = 0,
         iterations: int = 1,
     ) -> Any:
-        return self._pedantic(None, target, args, kwargs, setup, rounds, warmup_rounds, iterations)
+        """pytest-benchmark's pedantic(): exactly warmup_rounds + rounds rounds of `iterations`
+        calls; setup() before each round may return (args, kwargs); teardown(*args, **kwargs)
+        after each. Nothing else calls target (no calibration)."""
+        return self._pedantic(None, target, args, kwargs, setup, teardown, rounds, warmup_rounds,
+                              iterations)
 
     @property
     def stats(self) -> Optional[Summary]:
@@ -200,6 +285,15 @@ class Perf:
         min, max, mean, stddev, median fields), or None before any."""
         result = self.result
         return None if result is None else result.summary
+
+    @property
+    def first_call_ns(self) -> Optional[int]:
+        """The latest measurement's first call, cold, timed alone before the warm-up (None for
+        pedantic, async and unmeasured runs)."""
+        for measurement in reversed(self.measurements):
+            if measurement.result is not None:
+                return measurement.first_call_ns
+        return None
 
     @property
     def result(self) -> Optional[Result]:
@@ -241,31 +335,41 @@ class Perf:
 
     # ---- the work ----
 
+    def _plain(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Runner:
+        # Instructions mode counts a fixed number of warm-up calls (suite.c): no timed warm-up.
+        time_mode = self._context.settings["mode"] != "instructions"
+        return _plain_loop(fn, args, kwargs, self._keep_warm_up if time_mode else None)
+
+    def _keep_warm_up(self, warm: WarmUp) -> None:
+        self._warm = warm
+
     def _pedantic(self, name: Optional[str], target: Callable[..., Any], args: tuple[Any, ...],
-                  kwargs: Optional[dict[str, Any]], setup: Optional[Callable[[], Any]], rounds: int,
-                  warmup_rounds: int, iterations: int, tracemalloc: Optional[bool] = None) -> Any:
+                  kwargs: Optional[dict[str, Any]], setup: Optional[Callable[[], Any]],
+                  teardown: Optional[Callable[..., Any]], rounds: int, warmup_rounds: int,
+                  iterations: int, tracemalloc: Optional[bool] = None) -> Any:
         kwargs = kwargs or {}
-        if setup is not None and (args or kwargs):
-            raise TypeError("perf.pedantic: setup returns the arguments; do not pass args or "
-                            "kwargs as well")
+        for what, value, least in (("rounds", rounds, 1), ("iterations", iterations, 1),
+                                   ("warmup_rounds", warmup_rounds, 0)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"perf.pedantic: {what} must be a whole number >= {least}, "
+                                 f"not {value!r}")
         if setup is not None and iterations > 1:
             raise ValueError("perf.pedantic: setup runs once per round, so iterations must be 1")
-        if rounds < 1 or iterations < 1 or warmup_rounds < 0:
-            raise ValueError("perf.pedantic: rounds and iterations must be >= 1, warmup_rounds >= 0")
+        arguments = _pedantic_arguments(args, kwargs, setup)
 
         def call_once() -> Any:
-            call_args, call_kwargs = args, kwargs
-            if setup is not None:
-                prepared = setup()
-                if prepared is not None:
-                    call_args, call_kwargs = prepared
-            return target(*call_args, **call_kwargs)
+            call_args, call_kwargs = arguments()
+            value = target(*call_args, **call_kwargs)
+            if teardown is not None:
+                teardown(*call_args, **call_kwargs)
+            return value
 
         exact = {"min_sample_ns": 1, "min_rounds": rounds, "max_rounds": rounds,
                  "warmup_iterations": warmup_rounds, "warmup_ns": 0, "min_time_ns": 0,
                  "max_time_ns": 1 << 62}
-        return self._measure(name, tracemalloc, _pedantic_loop(target, args, kwargs, setup, iterations),
-                             call_once, exact)
+        return self._measure(name, tracemalloc,
+                             _pedantic_loop(target, arguments, teardown, iterations), call_once,
+                             exact)
 
     def _async(self, name: Optional[str], tracemalloc: Optional[bool],
                fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -302,6 +406,8 @@ class Perf:
             self._context.session.measure_in_children_first(self)  # before calling it here
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return call_once()
+        self._warm = None
+
         def measure() -> tuple[Any, Result]:
             with self._context.isolated():
                 sampler = self._sampler = self._context.sampler(measurement_name, exact)
@@ -325,7 +431,9 @@ class Perf:
                 remeasure: Optional[Callable[[], Result]] = None) -> None:
         if self._context.tracemalloc if tracemalloc is None else tracemalloc:
             result.add_metric(PYTHON_PEAK_MEMORY, python_peak_memory(call_once), "B")
-        self.measurements.append(Measurement(name, result, call_once, remeasure))
+        warm, self._warm = self._warm, None
+        self.measurements.append(Measurement(name, result, call_once, remeasure,
+                                             warm.first_call_ns if warm else None))
         self._attach_records()
 
     def _attach_records(self) -> None:
@@ -352,9 +460,10 @@ class NamedPerf:
 
     def pedantic(self, target: Callable[..., Any], args: tuple[Any, ...] = (),
                  kwargs: Optional[dict[str, Any]] = None, setup: Optional[Callable[[], Any]] = None,
-                 rounds: int = 1, warmup_rounds: int = 0, iterations: int = 1) -> Any:
-        return self.perf._pedantic(self.name, target, args, kwargs, setup, rounds, warmup_rounds,
-                                   iterations, self.tracemalloc)
+                 teardown: Optional[Callable[..., Any]] = None, rounds: int = 1,
+                 warmup_rounds: int = 0, iterations: int = 1) -> Any:
+        return self.perf._pedantic(self.name, target, args, kwargs, setup, teardown, rounds,
+                                   warmup_rounds, iterations, self.tracemalloc)
 
     def async_(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         return self.perf._async(self.name, self.tracemalloc, fn, args, kwargs)
@@ -371,6 +480,11 @@ def perf(request: pytest.FixtureRequest) -> Perf:
     """Measure a callable: `result = perf(fn, *args, **kwargs)` (pytest-benchmark's `benchmark`
     interface). The test fails when the measurement breaches its budget in perfbudget.yml, or,
     with --performance-regression, when it regressed against the baseline."""
+    from perfbudget.benchmark_compat import benchmark_group
     from perfbudget.session import perf_session
 
-    return perf_session(request.config).perf_for(request.node)
+    perf = perf_session(request.config).perf_for(request.node)
+    group = benchmark_group(request.node)  # @pytest.mark.benchmark(group=...)
+    if group is not None:
+        perf.group = group
+    return perf

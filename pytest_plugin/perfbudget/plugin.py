@@ -28,6 +28,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    # pytest-benchmark's fixture, marker and options (issue 19): a plugin of its own
+    from perfbudget import benchmark_compat
+
+    pluginmanager.register(benchmark_compat, "perfbudget-benchmark-compat")
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest adds the ini file's pythonpath and loads conftests
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
                                   args: list[str]) -> None:

@@ -47,7 +47,7 @@ from perfbudget._core import (
     summarize,
     write_output,
 )
-from perfbudget.baseline import SpooledBaseline
+from perfbudget.baseline import SpooledBaseline, load_baseline_file
 from perfbudget.fixture import Measurement, Perf
 from perfbudget.isolation import ChildFailed, MeasureLock, new_lock_directory, pinned, run_children
 from perfbudget.settings import SettingError, Settings, resolve
@@ -292,7 +292,7 @@ class PerfSession:
                     raise pytest.UsageError(f"{self.settings.source('baseline')}: baseline file "
                                             f"{candidate} does not exist")
                 try:
-                    self._set_baseline(Result.load_json(candidate))
+                    self._set_baseline(load_baseline_file(candidate))
                 except PerfbudgetError as error:
                     raise pytest.UsageError(f"cannot read the baseline {candidate}: {error}") from None
                 return

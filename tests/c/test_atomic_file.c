@@ -85,7 +85,7 @@ static void test_replace_keeps_mode(void **state) {
     struct stat info;
     assert_int_equal(stat(path, &info), 0);
     assert_int_equal(info.st_mode & 0777, 0640);
-    size_t size;
+    size_t size = 0;
     char *data = slurp(path, &size);
     assert_int_equal(size, 6);
     assert_memory_equal(data, "second", 6);
@@ -120,7 +120,7 @@ static void test_killed_mid_write(void **state) {
         nanosleep(&pause, NULL);
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
-        size_t size;
+        size_t size = 0;
         char *data = slurp(path, &size);
         assert_non_null(data);
         int which = whole_content(data, size);
@@ -206,7 +206,7 @@ static void test_concurrent_writers(void **state) {
         waitpid(children[c], &status, 0);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
-    size_t size;
+    size_t size = 0;
     char *data = slurp(path, &size);
     int which = whole_content(data, size);
     free(data);
@@ -306,7 +306,7 @@ static void test_symlink_target_replaced(void **state) {
     struct stat info;
     assert_int_equal(lstat(link_path, &info), 0);
     assert_true(S_ISLNK(info.st_mode));
-    size_t size;
+    size_t size = 0;
     char *data = slurp(target, &size);
     assert_int_equal(size, 4);
     assert_memory_equal(data, "new!", 4);
@@ -349,7 +349,7 @@ static void test_standard_output(void **state) {
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), PERFBUDGET_OK);
     }
-    size_t size;
+    size_t size = 0;
     char *data = slurp(log, &size);
     assert_int_equal(size, 14);
     assert_memory_equal(data, "old\ndash\nlink\n", 14);

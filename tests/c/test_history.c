@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700 /* mknod */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -509,7 +510,7 @@ static void test_upgrade_from_version_2(void **state) {
     sqlite3_stmt *stmt;
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(stmt, 0), 4);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 5);
     sqlite3_finalize(stmt);
     sqlite3_close(raw);
 }
@@ -546,7 +547,7 @@ static void test_truncated(void **state) {
     perfbudget_history *h = open_history(*state, "truncated");
     for (int i = 0; i < 200; i++) add(*state, h, "main", "c", 1000 + i);
     perfbudget_history_close(h); /* the last close checkpoints: everything is in the file */
-    size_t size;
+    size_t size = 0;
     char *whole = slurp(db, &size);
     free(whole);
     print_message("history of 200 runs: %zu bytes; cut to %zu\n", size, size / 2);
@@ -742,6 +743,198 @@ static void test_step_detection(void **state) {
     assert_int_equal(count, 0);
 }
 
+/* Gaussian noise of relative deviation sd (Box-Muller over the xorshift above): seeded, so each
+ * series is the same on every run. */
+static double gaussian(uint64_t *seed, double sd) {
+    double u = (noise(seed) / 0.02 + 1.0001) / 2.0002, v = (noise(seed) / 0.02 + 1.0001) / 2.0002;
+    return sd * sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+/* Issue 20's case: 15 runs at 10 ms, then 15 at 20 ms. One step, of about +100 %, at the 16th
+ * run (index 15), whatever the seed of the noise. */
+static void test_step_of_a_doubling(void **state) {
+    for (uint64_t trial = 1; trial <= 20; trial++) {
+        uint64_t seed = 1000 + trial;
+        double series[30];
+        for (int i = 0; i < 30; i++)
+            series[i] = 10e6 * (i >= 15 ? 2.0 : 1.0) * (1.0 + gaussian(&seed, 0.02));
+        perfbudget_step steps[4];
+        size_t count;
+        assert_int_equal(perfbudget_detect_steps(*state, series, 30, 5.0, 5, steps, 4, &count),
+                         PERFBUDGET_OK);
+        assert_int_equal(count, 1);
+        assert_int_equal(steps[0].index, 15);
+        assert_true(steps[0].change_pct >= 90.0 && steps[0].change_pct <= 110.0);
+        assert_true(steps[0].before > 9e6 && steps[0].before < 11e6);
+        assert_true(steps[0].p_value < 0.01);
+        perfbudget_outlier outliers[4];
+        assert_int_equal(perfbudget_detect_outliers(*state, series, 30, 5.0, outliers, 4, &count),
+                         PERFBUDGET_OK);
+        assert_int_equal(count, 0); /* the first runs at the new level are no outliers */
+    }
+}
+
+/* A single run at twice the level is an outlier: no step before it nor after it. */
+static void test_lone_outlier_is_no_step(void **state) {
+    uint64_t seed = 7;
+    double series[30];
+    for (int i = 0; i < 30; i++) series[i] = 10e6 * (1.0 + gaussian(&seed, 0.02));
+    series[12] *= 2.0;
+    perfbudget_step steps[4];
+    size_t count;
+    assert_int_equal(perfbudget_detect_steps(*state, series, 30, 5.0, 5, steps, 4, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
+    perfbudget_outlier outliers[4];
+    assert_int_equal(perfbudget_detect_outliers(*state, series, 30, 5.0, outliers, 4, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(outliers[0].index, 12);
+    assert_true(outliers[0].change_pct > 85.0 && outliers[0].change_pct < 115.0);
+    /* Two slow runs in a row are outliers too; a third makes a level, and the step is found
+     * only once at least 5 runs hold it. */
+    series[13] *= 2.0;
+    assert_int_equal(perfbudget_detect_steps(*state, series, 30, 5.0, 5, steps, 4, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
+    for (int i = 12; i < 17; i++) series[i] = 2.0 * 10e6 * (1.0 + gaussian(&seed, 0.02));
+    assert_int_equal(perfbudget_detect_steps(*state, series, 30, 5.0, 5, steps, 4, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 2); /* up at run 12, down at run 17 */
+    assert_int_equal(steps[0].index, 12);
+    assert_int_equal(steps[1].index, 17);
+    assert_true(steps[0].change_pct > 85.0 && steps[1].change_pct < -40.0);
+}
+
+/* Several steps of either sign; a series that never changes, of 50,000 runs, has none (the
+ * finder keeps a bounded set of candidates there, and merges the cuts that bound makes). */
+static void test_several_steps(void **state) {
+    uint64_t seed = 99;
+    double series[200];
+    static const double levels[] = {1.0, 1.3, 1.3 * 0.8, 2.0};
+    for (int i = 0; i < 200; i++)
+        series[i] = 5000.0 * levels[i / 50] * (1.0 + gaussian(&seed, 0.03));
+    perfbudget_step steps[8];
+    size_t count;
+    assert_int_equal(perfbudget_detect_steps(*state, series, 200, 5.0, 5, steps, 8, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    for (size_t k = 0; k < 3; k++) assert_int_equal(steps[k].index, 50 * (k + 1));
+    assert_true(steps[1].change_pct < -15.0 && steps[1].change_pct > -25.0);
+    size_t n = 50000;
+    double *flat = malloc(n * sizeof *flat);
+    assert_non_null(flat);
+    for (size_t i = 0; i < n; i++) flat[i] = 5000.0 * (1.0 + gaussian(&seed, 0.03));
+    assert_int_equal(perfbudget_detect_steps(*state, flat, n, 5.0, 5, steps, 8, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
+    free(flat);
+    /* Values of zero or below are compared on a linear scale. */
+    double signed_series[40];
+    for (int i = 0; i < 40; i++) signed_series[i] = (i >= 20 ? 10.0 : 0.0) + gaussian(&seed, 0.5);
+    assert_int_equal(perfbudget_detect_steps(*state, signed_series, 40, 5.0, 5, steps, 8, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(steps[0].index, 20);
+    double bad[6] = {1, 2, 3, NAN, 5, 6};
+    assert_int_equal(perfbudget_detect_steps(*state, bad, 6, 5.0, 1, steps, 8, &count),
+                     PERFBUDGET_EDOMAIN);
+}
+
+/* A trend splits a name's runs into series of one code version and environment, newest first,
+ * reading only the newest `last` runs. */
+static void test_trend_series(void **state) {
+    perfbudget_history *h = open_history(*state, "trend");
+    static const struct {
+        const char *identity, *environment;
+    } runs[] = {{"v1", "env-A"}, {"v1", "env-A"}, {"v1", "env-B"}, {"v2", "env-A"},
+                {"v2", "env-A"}, {"v1", "env-B"}};
+    int64_t ids[6];
+    for (int i = 0; i < 6; i++) {
+        perfbudget_result *r = result_of(*state, "decode", 1000 + i);
+        perfbudget_result_set_identity(r, runs[i].identity);
+        perfbudget_run_info info = {.source = "cli", .environment = runs[i].environment};
+        assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, &ids[i]), PERFBUDGET_OK);
+        perfbudget_result_free(r);
+    }
+    perfbudget_series_point *points;
+    size_t *series_of, count;
+    assert_int_equal(perfbudget_history_trend(h, "decode", 0, 0, &points, &series_of, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 6);
+    static const size_t expected[] = {2, 2, 0, 1, 1, 0}; /* v1/env-B newest, then v2/env-A */
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(points[i].run_id, ids[i]);
+        assert_int_equal(series_of[i], expected[i]);
+    }
+    perfbudget_free(points);
+    perfbudget_free(series_of);
+    assert_int_equal(perfbudget_history_trend(h, "decode", 3, 0, &points, &series_of, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(points[0].run_id, ids[3]);
+    assert_int_equal(series_of[2], 0);
+    assert_int_equal(series_of[0], 1);
+    perfbudget_free(points);
+    perfbudget_free(series_of);
+    assert_int_equal(perfbudget_history_trend(h, "nothing", 0, 0, &points, &series_of, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
+    perfbudget_free(points);
+    perfbudget_free(series_of);
+    perfbudget_history_close(h);
+}
+
+/* Samples are stored packed and read back bit for bit: whole numbers, and whole numbers over
+ * the iterations per sample (a batch's clock reading over its iterations), as varints of their
+ * differences; any other values as doubles. */
+static void test_packed_samples(void **state) {
+    perfbudget_history *h = open_history(*state, "packed");
+    double whole[200], divided[200], cpu[200], other[3] = {1e300, 2.5e-3 / 3.0, 1e-320};
+    for (int i = 0; i < 200; i++) {
+        whole[i] = 1000000.0 + (double)((i * 7919) % 3001);
+        divided[i] = (2000000.0 + (double)((i * 104729) % 5003)) / 7.0;
+        cpu[i] = (1900000.0 + (double)((i * 7919) % 4001)) / 7.0;
+    }
+    perfbudget_metrics per_seven;
+    perfbudget_metrics_init(&per_seven);
+    per_seven.iterations_per_sample = 7;
+    perfbudget_result *r[3];
+    assert_int_equal(perfbudget_result_new(*state, "whole", whole, 200, NULL, PERFBUDGET_RUN_OK, "",
+                                           &r[0]), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(*state, "divided", divided, 200, &per_seven,
+                                           PERFBUDGET_RUN_OK, "", &r[1]), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(*state, "other", other, 3, NULL, PERFBUDGET_RUN_OK, "",
+                                           &r[2]), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_cpu_samples(*state, r[1], cpu, 200), PERFBUDGET_OK);
+    perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
+    int64_t id;
+    assert_int_equal(perfbudget_history_add_run(h, &info, r, 3, &id), PERFBUDGET_OK);
+    perfbudget_history_size size;
+    assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
+    /* 600 whole numbers in at most 3 bytes each, 3 doubles, and the headers */
+    assert_true(size.sample_bytes < 600 * 3 + 3 * 8 + 4 * 8);
+    perfbudget_result **loaded;
+    size_t count, n;
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 3); /* by name: divided, other, whole */
+    const double *values = perfbudget_result_samples(loaded[0], &n);
+    assert_int_equal(n, 200);
+    assert_memory_equal(values, divided, sizeof divided);
+    values = perfbudget_result_cpu_samples(loaded[0], &n);
+    assert_non_null(values);
+    assert_memory_equal(values, cpu, sizeof cpu);
+    values = perfbudget_result_samples(loaded[1], &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(values, other, sizeof other);
+    values = perfbudget_result_samples(loaded[2], &n);
+    assert_int_equal(n, 200);
+    assert_memory_equal(values, whole, sizeof whole);
+    perfbudget_results_free(loaded, count);
+    for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
+    perfbudget_history_close(h);
+}
+
 static void test_git_describe(void **state) {
     char repo[300], command[1024];
     snprintf(repo, sizeof repo, "%s/repo with space", directory);
@@ -935,6 +1128,86 @@ static void test_read_only_history_of_another_user(void **state) {
     assert_string_equal(names, "history.sqlite");
 }
 
+/* A read-only history written before packed samples (schema 4) stays readable as it is. */
+static void test_read_only_history_of_schema_4(void **state) {
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skipped: needs root, to read as another user\n");
+        skip();
+    }
+    const char *db = fresh("schema_4");
+    char dir[300], parent[300];
+    snprintf(parent, sizeof parent, "%s/schema_4", directory);
+    snprintf(dir, sizeof dir, "%s/schema_4/nested", directory);
+    mkdir(parent, 0755);
+    mkdir(dir, 0755);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    static const char version_4[] =
+        "CREATE TABLE runs(id INTEGER PRIMARY KEY, created_ns INTEGER NOT NULL, source TEXT NOT "
+        "NULL, git_commit TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0, environment TEXT "
+        "NOT NULL);"
+        "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
+        "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
+        "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT "
+        "NULL DEFAULT '', UNIQUE(name, identity));"
+        "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+        "benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id), status TEXT NOT NULL, message "
+        "TEXT NOT NULL, n INTEGER NOT NULL, median REAL, p95 REAL, samples BLOB NOT NULL, metrics "
+        "TEXT NOT NULL, custom_metrics TEXT NOT NULL, verdict TEXT, PRIMARY KEY(run_id, "
+        "benchmark_id));"
+        "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
+        "CREATE TABLE baselines(name TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) "
+        "ON DELETE CASCADE, created_ns INTEGER NOT NULL);"
+        "ALTER TABLE results ADD COLUMN stages TEXT;"
+        "ALTER TABLE results ADD COLUMN cpu_samples BLOB;"
+        "CREATE TABLE baseline_modes(name TEXT NOT NULL REFERENCES baselines(name) ON DELETE "
+        "CASCADE, mode TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE "
+        "CASCADE, PRIMARY KEY(name, mode));"
+        "INSERT INTO runs VALUES(1, 1, 'cli', 'abc', 'main', 0, 'env-A');"
+        "INSERT INTO benchmarks VALUES(1, 'old', '');"
+        "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, "
+        "x'000000000000F03F0000000000000040', '{\"rounds\": 2}', '[]', NULL, NULL, "
+        "x'000000000000E03F000000000000F03F');"
+        "PRAGMA user_version = 4;";
+    assert_int_equal(sqlite3_exec(raw, version_4, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(chmod(directory, 0755), 0);
+    assert_int_equal(chmod(db, 0444), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    pid_t reader = fork();
+    if (reader == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+        perfbudget_context *ctx;
+        if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) _exit(11);
+        perfbudget_history *mine = NULL;
+        perfbudget_result **loaded = NULL;
+        perfbudget_series_point *points = NULL;
+        size_t count = 0, n = 0, cpu_n = 0;
+        int failed = perfbudget_history_open_read_only(ctx, db, &mine) != PERFBUDGET_OK ||
+                     perfbudget_history_load_run(mine, 1, &loaded, &count) != PERFBUDGET_OK ||
+                     count != 1 ||
+                     perfbudget_history_series(mine, "old", 0, 0, &points, &n) != PERFBUDGET_OK ||
+                     n != 1;
+        const double *samples = failed ? NULL : perfbudget_result_samples(loaded[0], &n);
+        const double *cpu = failed ? NULL : perfbudget_result_cpu_samples(loaded[0], &cpu_n);
+        if (!failed && (n != 2 || samples[0] != 1.0 || samples[1] != 2.0 || cpu == NULL ||
+                        cpu_n != 2 || cpu[0] != 0.5))
+            failed = 1;
+        if (failed) fprintf(stderr, "schema 4 reader: %s\n", perfbudget_errmsg(ctx));
+        perfbudget_free(points);
+        perfbudget_results_free(loaded, count);
+        perfbudget_history_close(mine);
+        perfbudget_context_free(ctx);
+        _exit(failed);
+    }
+    int status;
+    waitpid(reader, &status, 0);
+    assert_int_equal(chmod(dir, 0755), 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_names_not_utf8, context_setup, context_teardown),
@@ -953,6 +1226,12 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_concurrent_baseline_save, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_step_detection, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_step_of_a_doubling, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_lone_outlier_is_no_step, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_several_steps, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_trend_series, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_packed_samples, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
                                         context_teardown),
@@ -962,6 +1241,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_paths_that_are_no_history, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_reader_leaves_nothing, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_history_of_schema_4, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_history_of_another_user, context_setup,
                                         context_teardown),

@@ -39,6 +39,69 @@ static void test_google_benchmark(void **state) {
     perfbudget_results_free(r, count);
 }
 
+/* Google Benchmark with --benchmark_repetitions: repetitions are the samples; a benchmark
+ * reported only as aggregates (--benchmark_report_aggregates_only) has its median as its one
+ * sample, the mean only when no median is given; "google-benchmark-cpu" judges cpu_time. */
+static void test_google_benchmark_aggregates_and_cpu_time(void **state) {
+    static const char text[] =
+        "{\"context\": {\"host_name\": \"box\", \"num_cpus\": 2},\n"
+        " \"benchmarks\": [\n"
+        "  {\"name\": \"BM_rep\", \"run_name\": \"BM_rep\", \"run_type\": \"iteration\",\n"
+        "   \"repetitions\": 2, \"iterations\": 10, \"real_time\": 100, \"cpu_time\": 50,\n"
+        "   \"time_unit\": \"ns\"},\n"
+        "  {\"name\": \"BM_rep\", \"run_name\": \"BM_rep\", \"run_type\": \"iteration\",\n"
+        "   \"repetitions\": 2, \"iterations\": 10, \"real_time\": 120, \"cpu_time\": 60,\n"
+        "   \"time_unit\": \"ns\"},\n"
+        "  {\"name\": \"BM_rep_median\", \"run_name\": \"BM_rep\", \"run_type\": \"aggregate\",\n"
+        "   \"aggregate_name\": \"median\", \"iterations\": 2, \"real_time\": 110,\n"
+        "   \"cpu_time\": 55, \"time_unit\": \"ns\"},\n"
+        "  {\"name\": \"BM_agg_mean\", \"run_name\": \"BM_agg\", \"run_type\": \"aggregate\",\n"
+        "   \"aggregate_name\": \"mean\", \"iterations\": 5, \"real_time\": 3.5,\n"
+        "   \"cpu_time\": 3.0, \"time_unit\": \"us\"},\n"
+        "  {\"name\": \"BM_agg_median\", \"run_name\": \"BM_agg\", \"run_type\": \"aggregate\",\n"
+        "   \"aggregate_name\": \"median\", \"iterations\": 5, \"real_time\": 3.2,\n"
+        "   \"cpu_time\": 2.9, \"time_unit\": \"us\"},\n"
+        "  {\"name\": \"BM_agg_stddev\", \"run_name\": \"BM_agg\", \"run_type\": \"aggregate\",\n"
+        "   \"aggregate_name\": \"stddev\", \"iterations\": 5, \"real_time\": 0.4,\n"
+        "   \"cpu_time\": 0.3, \"time_unit\": \"us\"},\n"
+        "  {\"name\": \"BM_mean_only_mean\", \"run_name\": \"BM_mean_only\",\n"
+        "   \"run_type\": \"aggregate\", \"aggregate_name\": \"mean\", \"iterations\": 5,\n"
+        "   \"real_time\": 7, \"cpu_time\": 6, \"time_unit\": \"ns\"}]}\n";
+    perfbudget_result **r;
+    size_t count, n;
+    assert_int_equal(perfbudget__results_import_text(*state, text, sizeof text - 1, "gb.json",
+                                                     "google-benchmark", NULL, &r, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_string_equal(perfbudget_result_name(r[0]), "BM_rep");
+    const double *samples = perfbudget_result_samples(r[0], &n);
+    assert_int_equal(n, 2); /* the repetitions; its median aggregate is not a third sample */
+    assert_close(samples[0], 100, 0);
+    assert_close(samples[1], 120, 0);
+    assert_string_equal(perfbudget_result_name(r[1]), "BM_agg");
+    samples = perfbudget_result_samples(r[1], &n);
+    assert_int_equal(n, 1);
+    assert_close(samples[0], 3200, 1e-12); /* the median, not the mean or the stddev */
+    assert_int_equal(perfbudget_result_metrics(r[1])->iterations_per_sample, 5);
+    assert_string_equal(perfbudget_result_name(r[2]), "BM_mean_only");
+    samples = perfbudget_result_samples(r[2], &n);
+    assert_int_equal(n, 1);
+    assert_close(samples[0], 7, 0);
+    perfbudget_results_free(r, count);
+
+    assert_int_equal(perfbudget__results_import_text(*state, text, sizeof text - 1, "gb.json",
+                                                     "google-benchmark-cpu", NULL, &r, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    samples = perfbudget_result_samples(r[0], &n);
+    assert_int_equal(n, 2);
+    assert_close(samples[0], 50, 0);
+    assert_close(samples[1], 60, 0);
+    samples = perfbudget_result_samples(r[1], &n);
+    assert_close(samples[0], 2900, 1e-12);
+    perfbudget_results_free(r, count);
+}
+
 static void test_hyperfine(void **state) {
     size_t count;
     perfbudget_result **r = import(*state, "hyperfine.json", "hyperfine", "decode_frame", &count);
@@ -375,6 +438,8 @@ static void test_captured_output_cap(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_google_benchmark, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_google_benchmark_aggregates_and_cpu_time,
+                                        context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_hyperfine, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_nanobench, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_errors, context_setup, context_teardown),

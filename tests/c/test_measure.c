@@ -109,6 +109,32 @@ static void test_leak_and_clean_body(void **state) {
     perfbudget_suite_free(suite);
 }
 
+/* The lean loop measures as the while form does: every batch runs its iterations in full. */
+static void lean_body(perfbudget_state *state) {
+    uint64_t *calls = perfbudget_state_userdata(state);
+    PERFBUDGET_LOOP(state) {
+        ++*calls;
+        PERFBUDGET_CLOBBER_MEMORY();
+    }
+}
+
+static void test_lean_loop(void **state) {
+    uint64_t calls = 0;
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(*state, "lean", &suite), PERFBUDGET_OK);
+    perfbudget_benchmark_def lean = {.name = "lean", .run = lean_body, .userdata = &calls};
+    assert_int_equal(perfbudget_suite_add(suite, &lean), PERFBUDGET_OK);
+    perfbudget_result *r;
+    const perfbudget_metrics *m = perfbudget_result_metrics(run(suite, 0, &r));
+    size_t n;
+    perfbudget_result_samples(r, &n);
+    assert_int_equal(n, 40);
+    assert_true(m->total_iterations >= 40);
+    assert_true(calls >= m->total_iterations); /* calibration and warm-up ran it too */
+    perfbudget_result_free(r);
+    perfbudget_suite_free(suite);
+}
+
 static void test_clock_and_cpu(void **state) {
     perfbudget_cpu_times before, after;
     assert_int_equal(perfbudget_cpu_times_read(*state, &before), PERFBUDGET_OK);
@@ -127,6 +153,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_leak_and_clean_body, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_clock_and_cpu, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_lean_loop, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

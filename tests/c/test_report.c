@@ -64,25 +64,47 @@ static void test_failure_comes_first(void **state) {
 }
 
 static void test_unmeasurable_limit_skips(void **state) {
+    /* Items per second: the benchmark declared no items, so the figure does not exist here. */
     perfbudget_budget *b = budget_of(*state, "version: 1\nbudgets:\n  decode:\n"
-                                             "    latency: {p95: 1min}\n    instructions: 5000\n");
+                                             "    latency: {p95: 1min}\n    throughput: 1000/s\n");
     perfbudget_result *r = result_of(*state, "decode", 1e3);
     perfbudget_result_judge(*state, r, b, NULL, NULL);
     assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_SKIP);
     char *text = render(*state, r, NULL);
     assert_memory_equal(text, "SKIP decode: PERFBUDGET_SKIP", 28);
-    expect_in(text, "  skip instructions unavailable here");
+    expect_in(text, "  skip throughput unavailable here");
     perfbudget_free(text);
     /* With a failing limit beside it, the test fails and the skip token must not appear, or
      * CTest would show the failure as skipped. */
     perfbudget_budget_free(b);
     b = budget_of(*state, "version: 1\nbudgets:\n  decode:\n"
-                          "    latency: {p95: 1ns}\n    instructions: 5000\n");
+                          "    latency: {p95: 1ns}\n    throughput: 1000/s\n");
     perfbudget_result_judge(*state, r, b, NULL, NULL);
     assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_FAIL);
     text = render(*state, r, NULL);
     assert_null(strstr(text, "PERFBUDGET_SKIP"));
     perfbudget_free(text);
+    perfbudget_result_free(r);
+    perfbudget_budget_free(b);
+}
+
+/* A limit applies to the mode that measures it: instructions a time-mode run could not count
+ * are instructions mode's to judge, and do not skip the time-mode test; in instructions mode
+ * the same missing count does. */
+static void test_instructions_limit_applies_to_its_mode(void **state) {
+    perfbudget_budget *b = budget_of(*state, "version: 1\nbudgets:\n  decode:\n"
+                                             "    latency: {p95: 1min}\n    instructions: 5000\n");
+    perfbudget_result *r = result_of(*state, "decode", 1e3);
+    perfbudget_result_judge(*state, r, b, NULL, NULL);
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_PASS);
+    char *text = render(*state, r, NULL);
+    assert_memory_equal(text, "PASS decode: ", 13);
+    expect_in(text, "  skip instructions not judged in time mode: not counted here");
+    assert_null(strstr(text, "PERFBUDGET_SKIP"));
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_result_set_mode(r, PERFBUDGET_MODE_INSTRUCTIONS), PERFBUDGET_OK);
+    perfbudget_result_judge(*state, r, b, NULL, NULL);
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_SKIP);
     perfbudget_result_free(r);
     perfbudget_budget_free(b);
 }
@@ -258,6 +280,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failure_comes_first, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_unmeasurable_limit_skips, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_instructions_limit_applies_to_its_mode, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_regression_line, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_failed_run_and_table, context_setup, context_teardown),

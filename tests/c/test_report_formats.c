@@ -370,8 +370,33 @@ static void test_csv_formulas_neutralised(void **state) {
     perfbudget_result_free(base);
 }
 
+/* One list of format names: each parses to its own format, and the list the CLI's help and
+ * messages show names every one (it once named 3 of 9). */
+static void test_format_names(void **state) {
+    (void)state;
+    char list[256];
+    perfbudget__report_format_list(list, sizeof list);
+    size_t count = 0;
+    for (int f = 0; perfbudget__report_format_name((perfbudget_report_format)f) != NULL; f++) {
+        const char *name = perfbudget__report_format_name((perfbudget_report_format)f);
+        perfbudget_report_format parsed;
+        assert_int_equal(perfbudget_report_format_parse(name, &parsed), PERFBUDGET_OK);
+        assert_int_equal(parsed, f);
+        assert_non_null(strstr(list, name));
+        count++;
+    }
+    assert_int_equal(count, PERFBUDGET_REPORT_CHROME_TRACE + 1);
+    perfbudget_report_format parsed;
+    assert_int_equal(perfbudget_report_format_parse("markdown", &parsed), PERFBUDGET_OK);
+    assert_int_equal(parsed, PERFBUDGET_REPORT_MARKDOWN);
+    assert_int_equal(perfbudget_report_format_parse("trace", &parsed), PERFBUDGET_OK);
+    assert_int_equal(parsed, PERFBUDGET_REPORT_CHROME_TRACE);
+    assert_int_equal(perfbudget_report_format_parse("xml", &parsed), PERFBUDGET_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_names),
         cmocka_unit_test_setup_teardown(test_control_characters_in_reports, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_csv_formulas_neutralised, context_setup,

@@ -3,6 +3,7 @@
  * below anything a trivial body takes, so no assertion depends on the machine's speed. */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +38,11 @@ static void write_text(const char *name, const char *text) {
     fclose(f);
 }
 
+/* How the suite under test says it was built (perfbudget_main_built); optimized -2: through the
+ * perfbudget_main macro, as this source was built. */
+static const char *built_as;
+static int built_optimized = -2;
+
 /* Run perfbudget_main with stdout and stderr captured into output. */
 static int run_main(char *output, size_t size, int argc, const char **argv) {
     fflush(stdout);
@@ -46,7 +52,10 @@ static int run_main(char *output, size_t size, int argc, const char **argv) {
     assert_non_null(capture);
     dup2(fileno(capture), 1);
     dup2(fileno(capture), 2);
-    int code = perfbudget_main(argc, (char **)argv, "demo", defs, 2);
+    int code = built_optimized == -2
+                   ? perfbudget_main(argc, (char **)argv, "demo", defs, 2)
+                   : perfbudget_main_built(argc, (char **)argv, "demo", defs, 2, built_as,
+                                           built_optimized);
     fflush(stdout);
     fflush(stderr);
     dup2(saved_out, 1);
@@ -134,6 +143,41 @@ static void test_bad_budget_is_a_usage_error(void **state) {
     assert_non_null(strstr(out, "/nonexistent.yml"));
 }
 
+/* The suite knows how it was built: a Debug or unoptimised build is measured with a warning
+ * before the table, and its build type goes into the environment the fingerprint and the result
+ * file read. */
+static void test_build_type(void **state) {
+    (void)state;
+    char out[16384], json[256];
+    snprintf(json, sizeof json, "%s", path_in("built.json"));
+    built_as = "Debug", built_optimized = 0;
+    assert_int_equal(RUN(out, "demo", "--filter", "fast_a", "--max-time", "20ms", "--min-time",
+                         "1ms", "--rounds", "3", "--json", json), 0);
+    assert_memory_equal(out, "***WARNING*** the suite was built as Debug", 42);
+    assert_string_equal(getenv("PERFBUDGET_BUILD_TYPE"), "Debug");
+    json_error_t error;
+    json_t *root = json_load_file(json, 0, &error);
+    assert_non_null(root);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "environment"), "build_type")),
+        "Debug");
+    json_decref(root);
+    /* Under --ctest the suite starts itself again, which a test executable cannot stand in
+     * for: tests/cmake/edges.cmake checks the warning after the verdict. */
+    built_as = "", built_optimized = 0; /* CMAKE_BUILD_TYPE empty, no -O */
+    assert_int_equal(RUN(out, "demo", "--filter", "fast_a", "--max-time", "20ms", "--min-time",
+                         "1ms", "--rounds", "3"), 0);
+    assert_non_null(strstr(out, "***WARNING*** the suite was built without optimisation"));
+    assert_string_equal(getenv("PERFBUDGET_BUILD_TYPE"), "unoptimized");
+    built_as = "Release", built_optimized = 1;
+    assert_int_equal(RUN(out, "demo", "--filter", "fast_a", "--max-time", "20ms", "--min-time",
+                         "1ms", "--rounds", "3"), 0);
+    assert_null(strstr(out, "WARNING"));
+    assert_string_equal(getenv("PERFBUDGET_BUILD_TYPE"), "Release");
+    built_as = NULL, built_optimized = -2;
+    unsetenv("PERFBUDGET_BUILD_TYPE");
+}
+
 static int remove_directory(void **state) {
     (void)state;
     /* the runs with a budget also left their history in .perfbudget/ */
@@ -147,6 +191,7 @@ int main(void) {
         cmocka_unit_test(test_list_filter_and_usage),
         cmocka_unit_test(test_budget_pass_and_fail),
         cmocka_unit_test(test_bad_budget_is_a_usage_error),
+        cmocka_unit_test(test_build_type),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

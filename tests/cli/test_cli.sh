@@ -90,9 +90,34 @@ done
 expect 0 "step \+1[45]\.[0-9]% at run 41 " -- "$perfbudget" history --history steps.sqlite
 steps=$("$perfbudget" history --history steps.sqlite | grep -c "step " || true)
 [[ $steps -eq 1 ]] || { echo "FAILED: $steps steps reported, wanted 1"; failures=$((failures + 1)); }
+# Issue 20's case: 15 runs at 10 ms, then 15 at 20 ms: one step, of about +100 %, at the 16th run;
+# and a single 2x run among 30 is an outlier, not a step.
+for i in $(seq 0 29); do
+  for kind in doubling blip; do
+    python3 - "$i" "$kind" > "$kind-$i.json" <<'PY'
+import json, sys
+i, kind = int(sys.argv[1]), sys.argv[2]
+jump = (i >= 15) if kind == "doubling" else (i == 12)
+level = 0.010 * (2.0 if jump else 1.0) * (1 + 0.01 * ((i * 7) % 5 - 2) / 2)
+print(json.dumps({"results": [{"command": kind, "mean": level, "user": level, "system": 0,
+                                "times": [level * (1 + 0.001 * k) for k in range(10)],
+                                "exit_codes": [0] * 10}]}))
+PY
+    "$perfbudget" run --name "$kind" --format hyperfine --history "$kind.sqlite" -- cat "$kind-$i.json" >/dev/null
+  done
+done
+expect 0 "step \+(9[0-9]|10[0-9]|110)\.[0-9]% at run 16 " -- "$perfbudget" history --history doubling.sqlite
+steps=$("$perfbudget" history --history doubling.sqlite | grep -c "step " || true)
+[[ $steps -eq 1 ]] || { echo "FAILED: $steps steps in the doubling, wanted 1"; failures=$((failures + 1)); }
+expect 0 "outlier \+(9[0-9]|10[0-9]|110)\.[0-9]% at run 13 .*not a step" -- "$perfbudget" history --history blip.sqlite
+steps=$("$perfbudget" history --history blip.sqlite | grep -c "step " || true)
+[[ $steps -eq 0 ]] || { echo "FAILED: $steps steps for one slow run, wanted 0"; failures=$((failures + 1)); }
+expect 2 "--runs 0 shows nothing; --all shows every run" -- "$perfbudget" history --history blip.sqlite --runs 0
+expect 0 "^blip +10 " -- "$perfbudget" history --history blip.sqlite --runs 10
+expect 0 "^blip +30 " -- "$perfbudget" history --history blip.sqlite --all
 # The HTML report draws that history's trend with the step marked.
 expect 0 "class=\"step-label\">step \+1[45]\.[0-9]%" -- "$perfbudget" report --format html --history steps.sqlite
-expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.69 KiB of it raw samples" -- "$perfbudget" history size --history steps.sqlite
+expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.80 KiB of it samples \(packed\); .* per run" -- "$perfbudget" history size --history steps.sqlite
 
 # Every report format, from the history and from a result file against a baseline.
 for format in md csv json html pytest-benchmark google-benchmark bencher openmetrics; do

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HEADERS = ROOT / "core" / "include" / "perfbudget"
 CDEF = ROOT / "pytest_plugin" / "perfbudget" / "_perfbudget.cdef"
 # Not for Python: a main() for C suites, and the C loop's inline fast path and optimizer barrier.
-EXEMPT = {"perfbudget_main", "perfbudget_loop_next_batch_", "perfbudget_do_not_optimize_"}
+EXEMPT = {"perfbudget_main", "perfbudget_main_built", "perfbudget_loop_next_batch_",
+          "perfbudget_do_not_optimize_"}
 
 _DECLARATION = re.compile(r"PERFBUDGET_API\b[^;{]*?\b(perfbudget_\w+)\s*\(", re.S)
 

@@ -224,33 +224,33 @@ def test_the_virtual_environment_stays_out_of_git() -> None:
 # ---- the README's pytest example, from the README text ---------------------------------------
 
 
-def _readme_snippets() -> tuple[str, list[str]]:
-    """The README's budget file (its first yaml fence) and the fences marked
-    `<!-- readme-test: pytest -->`."""
+def _readme_blocks() -> tuple[str, dict[str, str], str]:
+    """The README's budget file (the block marked `<!-- readme-test: perfbudget.yml -->`, shared
+    with the CMake example's test, else its first yaml block), the blocks marked
+    `<!-- readme-pytest: FILE -->` by FILE, and the commands of `<!-- readme-pytest: run -->`."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    budget = re.search(r"```yaml\n(.*?)```", text, re.S)
-    assert budget, "README.md has no yaml fence (the budget file)"
-    marked = re.findall(r"<!-- readme-test: pytest -->\s*\n```(\w+)\n(.*?)```", text, re.S)
-    return budget.group(1), [f"{language}\n{body}" for language, body in marked]
+    budget = (re.search(r"<!-- readme-test: perfbudget\.yml -->\n```yaml\n(.*?)```", text, re.S)
+              or re.search(r"```yaml\n(.*?)```", text, re.S))
+    assert budget, "README.md has no yaml block (the budget file)"
+    marked = dict(re.findall(r"<!-- readme-pytest: (\S+) -->\n```\w*\n(.*?)```", text, re.S))
+    assert "run" in marked, "README.md has no block marked <!-- readme-pytest: run -->"
+    return budget.group(1), marked, marked.pop("run")
 
 
 def test_the_readme_pytest_example_runs_as_shown(tmp_path: Path) -> None:
-    """The README's pytest snippets, copied into an empty directory (the test file at the path
-    its first line names, the budget file beside it) and its commands run in turn, as a user
-    following the README would. The second command compares with the first run at the README's
-    5 % threshold: it must find and compare with baseline main; its verdict is the machine's."""
-    budget, snippets = _readme_snippets()
+    """The README's pytest blocks, each written to the file its marker names in an empty
+    directory with the README's budget file beside them, and its commands run in turn, as a
+    user following the README would. The second command compares with the first run at the
+    README's 5 % threshold: it must find and compare with baseline main; its verdict is the
+    machine's."""
+    budget, files, run_block = _readme_blocks()
     (tmp_path / "perfbudget.yml").write_text(budget, encoding="utf-8")
-    python = [s.split("\n", 1)[1] for s in snippets if s.startswith("python\n")]
-    shell = [s.split("\n", 1)[1] for s in snippets if s.startswith("sh\n")]
-    assert len(python) == 1 and len(shell) == 1, snippets
-    first_line = python[0].splitlines()[0]
-    assert first_line.startswith("# "), "the python fence's first line names its file"
-    test_file = tmp_path / first_line[2:].strip()
-    test_file.parent.mkdir(parents=True, exist_ok=True)
-    test_file.write_text(python[0], encoding="utf-8")
-    commands = [line.split()[1:] for line in shell[0].splitlines() if line.startswith("pytest ")]
-    assert len(commands) == 2, shell
+    assert files, "README.md has no block marked <!-- readme-pytest: FILE -->"
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    commands = [line.split()[1:] for line in run_block.splitlines() if line.startswith("pytest ")]
+    assert len(commands) == 2, run_block
     import subprocess
 
     outputs = []

@@ -10,6 +10,10 @@
 #include "perfbudget/measure.h"
 #include "perfbudget/stats.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** The kind of a quantity, which decides the metrics it may limit. */
 typedef enum perfbudget_quantity_kind {
     PERFBUDGET_QUANTITY_NUMBER = 0,    /**< no unit: a count, or iterations */
@@ -241,5 +245,9 @@ PERFBUDGET_API int perfbudget_result_metric_at(const perfbudget_result *result, 
 /** Apply a budget's measuring settings (where set) to run options. */
 PERFBUDGET_API void perfbudget_run_options_apply(perfbudget_run_options *opts,
                                                  const perfbudget_measure_settings *settings);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 
 #include "perfbudget/context.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum perfbudget_statistic {
     PERFBUDGET_STAT_MEDIAN = 0,
     PERFBUDGET_STAT_MEAN = 1,
@@ -118,5 +122,9 @@ PERFBUDGET_API const char *perfbudget_severity_name(perfbudget_severity severity
 /** Parse a statistic name ("median", "mean", "p90", "p95", "p99").
  *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_statistic_parse(const char *name, perfbudget_statistic *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include "perfbudget/error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** Opaque context. Not thread-safe: use one context per thread. */
 typedef struct perfbudget_context perfbudget_context;
 
@@ -46,5 +50,9 @@ PERFBUDGET_API perfbudget_clock_info perfbudget_context_clock_info(const perfbud
 
 /** The current time of the context's clock in ns (monotonic unless a clock was injected). */
 PERFBUDGET_API uint64_t perfbudget_context_now_ns(const perfbudget_context *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 
 #include "perfbudget/version.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One table for codes and texts so C, Python and the docs never disagree.
  * Released numbers never change; new codes are appended. */
 #define PERFBUDGET_ERROR_TABLE(X)                                              \
@@ -33,5 +37,9 @@ PERFBUDGET_API const char *perfbudget_errstr(int code);
 /** The symbolic name of a status code without its prefix ("ENODATA"); NULL for an unknown code.
  *  Static storage: never free it. */
 PERFBUDGET_API const char *perfbudget_errname(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include "perfbudget/context.h"
 #include "perfbudget/measure.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** An open history database. Opaque; one per thread. */
 typedef struct perfbudget_history perfbudget_history;
 
@@ -53,7 +57,8 @@ typedef struct perfbudget_run_info {
 
 /** This machine's environment fingerprint: host, CPU model, core count, OS and kernel, the
  *  toolchain given (compiler or Python version; NULL: the compiler that built perfbudget), and
- *  the build type from $PERFBUDGET_BUILD_TYPE when set (add_perf_test sets it).
+ *  the build type from $PERFBUDGET_BUILD_TYPE when set (ctest sets it for perf tests; a suite
+ *  sets it from the build type compiled into it).
  *  Writes into buf and returns it. */
 PERFBUDGET_API char *perfbudget_environment_fingerprint(const char *toolchain, char *buf,
                                                         size_t size);
@@ -166,13 +171,27 @@ typedef struct perfbudget_series_point {
     size_t n;
 } perfbudget_series_point;
 
-/** The series of a benchmark (exact name and identity), oldest first, of the last `last` runs
- *  that measured it (0: all) created at or after since_ns (0: any time).
+/** The series of a benchmark, oldest first: of the newest `last` runs that measured it (0: all)
+ *  created at or after since_ns (0: any time), those of the newest result's code version
+ *  (identity) and environment (see perfbudget_history_trend() for every series).
  *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_history_series(perfbudget_history *history, const char *benchmark,
                                              size_t last, int64_t since_ns,
                                              perfbudget_series_point **out, size_t *count);
+
+/** The newest `last` successful results of the benchmark named `name` (0: all) created at or
+ *  after since_ns (0: any time), oldest first, and in (*series_of)[i] the series each belongs
+ *  to: the results of one code version (identity, which carries the mode) on one environment
+ *  form a series, numbered 0 for the series of the newest result, then in the order of each
+ *  series' newest result. Steps are looked for within one series only. One indexed walk per
+ *  code version, newest first, so the cost follows `last`, not the size of the history.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM; free *points and *series_of with
+ *  perfbudget_free(). */
+PERFBUDGET_API int perfbudget_history_trend(perfbudget_history *history, const char *name,
+                                            size_t last, int64_t since_ns,
+                                            perfbudget_series_point **points, size_t **series_of,
+                                            size_t *count);
 
 /** The distinct benchmark names in the history, matching the glob pattern (NULL: all).
  *  Returns a new array of strings in *out; free with perfbudget_strings_free(). */
@@ -184,7 +203,7 @@ PERFBUDGET_API void perfbudget_strings_free(char **strings, size_t count);
 typedef struct perfbudget_history_size {
     int64_t file_bytes;  /**< the database file (without its write-ahead log) */
     int64_t runs, results, baselines, benchmarks;
-    int64_t sample_bytes; /**< of which raw samples */
+    int64_t sample_bytes; /**< of which samples and CPU samples, as stored (packed) */
 } perfbudget_history_size;
 
 /** Count what the history holds. Returns PERFBUDGET_OK or PERFBUDGET_EIO. */
@@ -218,15 +237,35 @@ typedef struct perfbudget_step {
     double p_value;     /**< Mann-Whitney U between the two sides */
 } perfbudget_step;
 
-/** Find the steps in a series (docs/history.md, "Step detection"): binary segmentation with
- *  an L1 cost (each split where the sides' absolute deviations from their medians sum to the
- *  least), kept when a Mann-Whitney U test gives p < 0.01, the medians either side differ by at
- *  least min_change_pct, and each side has at least min_segment points.
- *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM; up to capacity steps in index order. */
+/** Find the steps in a series (docs/history.md, "Step detection"): PELT with a Gaussian cost on
+ *  the logarithm of the values and a penalty of 3 ln n per change, after a Hampel filter has set
+ *  each run that stands alone (more than 4 noise deviations from the median of the two runs
+ *  either side) to that median. A change is kept when the medians of the segments either side
+ *  differ by at least min_change_pct and a Mann-Whitney U test between them gives p < 0.01;
+ *  the others are merged away, the smallest first. Each segment holds at least min_segment
+ *  points. About linear in n. A lone outlier is no step: see perfbudget_detect_outliers().
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EDOMAIN (a non-finite value) or PERFBUDGET_ENOMEM; up to
+ *  capacity steps in index order. */
 PERFBUDGET_API int perfbudget_detect_steps(perfbudget_context *ctx, const double *values,
                                            size_t n, double min_change_pct, size_t min_segment,
                                            perfbudget_step *steps, size_t capacity,
                                            size_t *count);
+
+/** A run that stands alone: far from the runs around it, and not the start of a new level. */
+typedef struct perfbudget_outlier {
+    size_t index;
+    double value;      /**< the run's value */
+    double level;      /**< the median of the runs around it (two either side) */
+    double change_pct; /**< value against level */
+} perfbudget_outlier;
+
+/** The runs perfbudget_detect_steps() sets aside as outliers, those at least min_change_pct
+ *  away from the median around them. Returns PERFBUDGET_OK, PERFBUDGET_EDOMAIN or
+ *  PERFBUDGET_ENOMEM; up to capacity outliers in index order. */
+PERFBUDGET_API int perfbudget_detect_outliers(perfbudget_context *ctx, const double *values,
+                                              size_t n, double min_change_pct,
+                                              perfbudget_outlier *outliers, size_t capacity,
+                                              size_t *count);
 
 /** Compare the figures a result measured once per run (peak memory, CPU, throughput,
  *  instructions per iteration) with the baseline and keep the comparisons with the result
@@ -246,5 +285,9 @@ PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
                                                      int64_t up_to,
                                                      const perfbudget_regression_settings *settings,
                                                      double threshold_pct);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

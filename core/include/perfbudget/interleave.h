@@ -12,6 +12,10 @@
 #include "perfbudget/context.h"
 #include "perfbudget/measure.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- Suites as loadable modules ------------------------------------------------------------ */
 
 /** Bumped when perfbudget_suite_module_info or perfbudget_benchmark_def change layout. */
@@ -166,5 +170,9 @@ PERFBUDGET_API int perfbudget_paired_compare(perfbudget_context *ctx, const doub
                                              const double *current, size_t n,
                                              const perfbudget_paired_options *opts,
                                              perfbudget_paired_comparison *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include "perfbudget/context.h"
 #include "perfbudget/stats.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- Clocks and resources -------------------------------------------------------------- */
 
 /** CPU time consumed so far, in ns. */
@@ -133,6 +137,28 @@ static inline bool perfbudget_loop(perfbudget_state *state) {
     }
     return perfbudget_loop_next_batch_(state);
 }
+
+/* The next batch of PERFBUDGET_LOOP: how many times to run the body, 0 when measuring is done.
+ * The batch is counted down in the caller's own variable, never stored back to the state. */
+static inline uint64_t perfbudget_loop_batch_(perfbudget_state *state) {
+    uint64_t *remaining = (uint64_t *)(void *)state;
+    if (!perfbudget_loop_next_batch_(state)) return 0;
+    uint64_t batch = *remaining + 1; /* the call itself is the batch's first iteration */
+    *remaining = 0;
+    return batch;
+}
+
+/** The lean benchmark loop: PERFBUDGET_LOOP(state) { body }. It measures as
+ *  while (perfbudget_loop(state)) does, but counts each batch down in a local variable whose
+ *  address is never taken, so that a barrier in the body (PERFBUDGET_CLOBBER_MEMORY(), or
+ *  PERFBUDGET_DO_NOT_OPTIMIZE's memory clobber) cannot make the compiler store and reload the
+ *  counter each iteration, as Google Benchmark's `for (auto _ : state)` keeps its own. The body
+ *  must not `break` or `goto` out of the loop (a failure or skip reported in it takes effect at
+ *  the end of the batch). */
+#define PERFBUDGET_LOOP(state)                                                             \
+    for (uint64_t perfbudget_batch_left_;                                                  \
+         (perfbudget_batch_left_ = perfbudget_loop_batch_(state)) != 0;)                   \
+        for (; perfbudget_batch_left_ != 0; --perfbudget_batch_left_)
 
 /** Keep the compiler from optimizing away a value or the work that produced it. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -465,5 +491,38 @@ PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *res
  *  Lives in the perfbudget_main library, the one part of perfbudget that prints. */
 PERFBUDGET_API int perfbudget_main(int argc, char **argv, const char *suite_name,
                                    const perfbudget_benchmark_def *defs, size_t count);
+
+/** perfbudget_main() told how the calling source was built, which the perfbudget_main macro
+ *  below fills in: build_type is the CMake configuration ("Release", "Debug"; "" when
+ *  CMAKE_BUILD_TYPE is empty), NULL when unknown; optimized is 1 when compiled with
+ *  optimisation (__OPTIMIZE__), 0 without, -1 when the compiler does not say. The suite records
+ *  the build type with its results and in the environment fingerprint (by ctest or by hand
+ *  alike), and warns, like Google Benchmark, when the build is Debug or unoptimised. */
+PERFBUDGET_API int perfbudget_main_built(int argc, char **argv, const char *suite_name,
+                                         const perfbudget_benchmark_def *defs, size_t count,
+                                         const char *build_type, int optimized);
+
+/* PerfBudget.cmake's perf_discover_tests() defines PERFBUDGET_BUILD_TYPE as the suite's
+ * configuration ("$<CONFIG>"); a suite built otherwise may define it itself. */
+#ifdef PERFBUDGET_BUILD_TYPE
+#define PERFBUDGET_CALLER_BUILD_TYPE_ PERFBUDGET_BUILD_TYPE
+#else
+#define PERFBUDGET_CALLER_BUILD_TYPE_ NULL
+#endif
+#if defined(__OPTIMIZE__)
+#define PERFBUDGET_CALLER_OPTIMIZED_ 1
+#elif defined(__GNUC__) || defined(__clang__)
+#define PERFBUDGET_CALLER_OPTIMIZED_ 0
+#else
+#define PERFBUDGET_CALLER_OPTIMIZED_ (-1)
+#endif
+/** A call of perfbudget_main() passes the build of the source it is written in. */
+#define perfbudget_main(argc, argv, suite_name, defs, count)                                  \
+    perfbudget_main_built((argc), (argv), (suite_name), (defs), (count),                    \
+                          PERFBUDGET_CALLER_BUILD_TYPE_, PERFBUDGET_CALLER_OPTIMIZED_)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

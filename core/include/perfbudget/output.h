@@ -8,6 +8,10 @@
 
 #include "perfbudget/context.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** Write size bytes of data to path by the output rule:
  *  - a regular file or a path that does not exist is replaced atomically (a temporary file in
  *    the same directory, fsync, rename): a reader, a crash or a second writer sees the old file
@@ -23,5 +27,9 @@
  *  or PERFBUDGET_ENOMEM. data is borrowed. */
 PERFBUDGET_API int perfbudget_output_write(perfbudget_context *ctx, const char *path,
                                            const char *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include "perfbudget/measure.h"
 #include "perfbudget/version.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** What a figure measures, which decides how it is printed. */
 typedef enum perfbudget_unit {
     PERFBUDGET_UNIT_NS = 0,         /**< a duration in ns: "812 ns", "2.31 ms", "1.50 s" */
@@ -143,5 +147,9 @@ PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
                                             perfbudget_report_format format,
                                             const perfbudget_report_info *info, char **out);
 
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 
 #include "perfbudget/context.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** Summary of one sample set. Double fields are NaN when undefined (n = 0; stddev when n < 2). */
 typedef struct perfbudget_summary {
     size_t n;
@@ -47,5 +51,9 @@ typedef struct perfbudget_line_fit {
  *  (non-finite input, or all x equal). */
 PERFBUDGET_API int perfbudget_fit_line(perfbudget_context *ctx, const double *x, const double *y,
                                        size_t n, perfbudget_line_fit *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

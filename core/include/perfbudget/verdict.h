@@ -13,6 +13,10 @@
 #include "perfbudget/history.h"
 #include "perfbudget/measure.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** What a note of a verdict says; the text says it in words. */
 typedef enum perfbudget_note_kind {
     PERFBUDGET_NOTE_BASELINE = 0,       /**< about the baseline as a whole (none yet, ...) */
@@ -95,5 +99,9 @@ PERFBUDGET_API int perfbudget_result_add_note(perfbudget_context *ctx, perfbudge
 
 /** Parse a note kind's name. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_note_kind_parse(const char *name, perfbudget_note_kind *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// A C++17 program that includes every public header and calls a function declared in each: it
+// compiles only if the headers are valid C++, and links only if they declare C linkage.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "perfbudget/budget.h"
+#include "perfbudget/compare.h"
+#include "perfbudget/context.h"
+#include "perfbudget/error.h"
+#include "perfbudget/history.h"
+#include "perfbudget/interleave.h"
+#include "perfbudget/measure.h"
+#include "perfbudget/output.h"
+#include "perfbudget/perfbudget.h"
+#include "perfbudget/report.h"
+#include "perfbudget/stats.h"
+#include "perfbudget/verdict.h"
+#include "perfbudget/version.h"
+
+static int failures = 0;
+
+static void check(bool ok, const char *what) {
+    if (!ok) {
+        std::fprintf(stderr, "FAIL %s\n", what);
+        failures++;
+    }
+}
+
+int main() {
+    check(std::strcmp(perfbudget_version(), PERFBUDGET_VERSION_STRING) == 0, "version.h");
+    check(std::strcmp(perfbudget_errname(PERFBUDGET_EINVAL), "EINVAL") == 0, "error.h");
+
+    perfbudget_context *ctx = nullptr;
+    check(perfbudget_context_new(&ctx) == PERFBUDGET_OK, "context.h");
+
+    const double samples[] = {3.0, 1.0, 2.0};
+    perfbudget_summary summary;
+    check(perfbudget_summarize(ctx, samples, 3, &summary) == PERFBUDGET_OK &&
+              summary.median == 2.0,
+          "stats.h");
+
+    perfbudget_quantity quantity;
+    check(perfbudget_quantity_parse(ctx, "250ms", &quantity) == PERFBUDGET_OK, "budget.h");
+
+    perfbudget_compare_options compare;
+    perfbudget_compare_options_init(&compare);
+    check(compare.alpha > 0.0 && compare.alpha < 1.0, "compare.h");
+
+    perfbudget_cpu_times times;
+    check(perfbudget_cpu_times_read(ctx, &times) == PERFBUDGET_OK, "measure.h");
+
+    char fingerprint[512];
+    check(perfbudget_environment_fingerprint(nullptr, fingerprint, sizeof fingerprint) != nullptr,
+          "history.h");
+
+    perfbudget_paired_options paired;
+    perfbudget_paired_options_init(&paired);
+    check(paired.alpha > 0.0, "interleave.h");
+
+    char text[64];
+    check(std::strcmp(perfbudget_format_value(2.31e6, PERFBUDGET_UNIT_NS, text, sizeof text),
+                      "2.31 ms") == 0,
+          "report.h");
+
+    perfbudget_conclude_options conclude;
+    perfbudget_conclude_options_init(&conclude);
+    check(perfbudget_note_kind_name(PERFBUDGET_NOTE_MACHINE_SPEED) != nullptr, "verdict.h");
+
+    // output.h: a directory is refused, with the error in the context.
+    check(perfbudget_output_write(ctx, "/", "x", 1) != PERFBUDGET_OK &&
+              std::strlen(perfbudget_errmsg(ctx)) > 0,
+          "output.h");
+
+    perfbudget_context_free(ctx);
+    if (failures == 0) std::puts("every public header is usable from C++");
+    return failures == 0 ? 0 : 1;
+}
