@@ -11,7 +11,8 @@ differ, and perfbudget samples for at least 100 ms by default).
 
     python3 bench/pytest_overhead.py [--rounds 15] [--json FILE]
 
-Needs pytest-benchmark (pip install pytest-benchmark) and perfbudget installed."""
+Needs pytest-benchmark and perfbudget: the checkout's .venv (scripts/setup) has both, so run it
+with .venv/bin/python or with the venv activated."""
 
 from __future__ import annotations
 

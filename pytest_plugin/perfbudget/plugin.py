@@ -18,7 +18,7 @@ from perfbudget.session import (
     perf_session,
 )
 from perfbudget.instructions import relaunch_under_callgrind
-from perfbudget.settings import SettingError, add_options
+from perfbudget.settings import SettingError, add_options, repair_early_setup
 from perfbudget.testcase import PerformanceRegressionTestCase
 
 MARKER = "performance"
@@ -33,6 +33,12 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from perfbudget import benchmark_compat
 
     pluginmanager.register(benchmark_compat, "perfbudget-benchmark-compat")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest adds the ini file's pythonpath and loads conftests
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    repair_early_setup(early_config, parser, args)
 
 
 @pytest.hookimpl(tryfirst=True)

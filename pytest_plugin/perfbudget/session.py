@@ -224,16 +224,16 @@ class PerfSession:
 
     # ---- set-up ----
 
-    def _path(self, key: str) -> Path:
-        """A path setting, relative to the ini file's directory when it came from there, else to
-        the directory pytest was invoked in."""
-        value = Path(str(self.settings[key]))
-        if value.is_absolute() or self.config is None:
-            return value
+    def _path(self, key: str, value: Optional[str] = None) -> Path:
+        """A path setting (or value, one of a setting's several), relative to the ini file's
+        directory when it came from there, else to the directory pytest was invoked in."""
+        path = Path(str(self.settings[key] if value is None else value))
+        if path.is_absolute() or self.config is None:
+            return path
         source = self.settings.source(key)
         if self.config.inipath is not None and source.endswith(self.config.inipath.name):
-            return self.config.inipath.parent / value
-        return Path(self.config.invocation_params.dir) / value
+            return self.config.inipath.parent / path
+        return Path(self.config.invocation_params.dir) / path
 
     def _load_budget(self) -> None:
         if self.settings["budget_file"] is not None:
@@ -254,9 +254,9 @@ class PerfSession:
 
     def _default_budget_file(self) -> Optional[Path]:
         """perfbudget.yml at the rootdir, else beside the ini file, else in the directory pytest
-        was invoked in. pytest counts every existing path on the command line, option values
-        included, when it picks the rootdir: `--perf-baseline ../main.json` moves the rootdir
-        above the project, and the project's budget file must still apply."""
+        was invoked in. pytest picks the rootdir from the test paths on the command line:
+        `pytest tests ../other` moves it above the project, and the project's budget file must
+        still apply."""
         places = [self.rootdir]
         if self.config is not None:
             if self.config.inipath is not None:
@@ -379,7 +379,7 @@ class PerfSession:
         elif self.settings.regression:
             mode = f"regression checks against {self.baseline_label}"
         else:
-            mode = "regression checks off (--performance-regression)"
+            mode = "regression checks: off (turn on with --performance-regression)"
         extras = ""
         if self.settings["processes"] > 1:
             extras += f", {self.settings['processes']} processes per perf test"
@@ -720,13 +720,12 @@ class PerfSession:
         if self.settings["json"] is not None:
             path = self._path("json")
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                Result.write_json(results, path)
+                self._write_results(path)
                 self.notes.append(f"results written to {path}")
             except (PerfbudgetError, OSError) as error:
                 self._output_failed(f"{self.settings.source('json')}: {error}")
-        if self.settings["report"] is not None:
-            path = self._path("report")
+        for report in self.settings["report"] or ():
+            path = self._path("report", report)
             try:
                 self._write_report(path)
                 self.notes.append(f"report written to {path}")
@@ -781,12 +780,21 @@ class PerfSession:
             })
         return rows
 
+    def _write_results(self, path: Path) -> None:
+        """--perf-json, and --perf-report FILE.json: one document, the run's result file, each
+        result with its verdict record (limits, comparisons, notes), in the summary's order."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Result.write_json([result for _, result in self._ordered()], path)
+
     def _write_report(self, path: Path) -> None:
         """--perf-report: the core renders Markdown, CSV, JSON, HTML or a Chrome trace (by the
         file's suffix); with $GITHUB_STEP_SUMMARY set, the Markdown goes there too."""
+        kind = report_format_for_path(str(path)) or "md"
+        if kind == "json":
+            self._write_results(path)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         results = [result for _, result in self._ordered()]  # each with its verdict record
-        kind = report_format_for_path(str(path)) or "md"
         history = None
         if kind == "html":  # the HTML report draws each benchmark's trend
             with contextlib.suppress(PerfbudgetError, pytest.UsageError):

@@ -7,11 +7,13 @@ that source ("--perf-threshold", "PERFBUDGET_THRESHOLD", "perf_threshold in pyte
 from __future__ import annotations
 
 import argparse
+import copy
+import inspect
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pytest
 
@@ -104,6 +106,14 @@ def _report(raw: Any, source: str) -> str:
     return text
 
 
+def _reports(raw: Any, source: str) -> tuple[str, ...]:
+    """One report or several (--perf-report given again, or the ini's list): each checked, each
+    file once, in the order given."""
+    values = [raw] if isinstance(raw, str) else list(raw)
+    reports = [_report(value, source) for value in values]
+    return tuple(dict.fromkeys(reports))
+
+
 def _mode(raw: Any, source: str) -> str:
     text = _text(raw, source)
     if text not in ("time", "instructions"):
@@ -157,6 +167,7 @@ class Spec:
     env: Optional[str] = None
     marker: Optional[str] = None
     flag: bool = False
+    several: bool = False  # may be given more than once (a list in the ini file)
 
     @property
     def ini(self) -> Optional[str]:
@@ -176,13 +187,14 @@ SPECS: tuple[Spec, ...] = (
     Spec("baseline", _text, "baseline to compare with: a name saved with --perf-save-baseline "
          "or a result file; implies --performance-regression (default: the last run)",
          None, "--perf-baseline", "NAME|FILE", "PERFBUDGET_BASELINE"),
-    Spec("save_baseline", _name, "save this run's results as baseline NAME "
-         "(.perfbudget/baselines/NAME.json beside the budget file)", None,
-         "--perf-save-baseline", "NAME"),
-    Spec("json", _text, "write this run's results to FILE (perfbudget result file, JSON)",
-         None, "--perf-json", "FILE"),
-    Spec("report", _report, "write a report of the perf tests to FILE (.md, .csv, .json, .html or .trace.json)",
-         None, "--perf-report", "FILE"),
+    Spec("save_baseline", _name, "name this run baseline NAME in the history (--perf-history), "
+         "for --perf-baseline NAME later; perfbudget baseline export NAME writes it to a file",
+         None, "--perf-save-baseline", "NAME"),
+    Spec("json", _text, "write this run's results to FILE (perfbudget result file, JSON: the "
+         "document --perf-report FILE.json writes)", None, "--perf-json", "FILE"),
+    Spec("report", _reports, "write a report of the perf tests to FILE, in the format of its "
+         "suffix: .md, .csv, .json, .html or .trace.json; give it again for more reports",
+         None, "--perf-report", "FILE", several=True),
     Spec("history", _text, "the history database (default: the budget file's settings.history, "
          "else .perfbudget/history.sqlite)", None, "--perf-history", "FILE",
          "PERFBUDGET_HISTORY"),
@@ -228,12 +240,99 @@ def add_options(parser: pytest.Parser) -> None:
         dest = "perfbudget_" + spec.key
         if spec.flag:
             group.addoption(spec.cli, action="store_true", default=None, dest=dest, help=spec.help)
+        elif spec.several:
+            group.addoption(spec.cli, action="append", default=None, dest=dest,
+                            metavar=spec.metavar, help=spec.help)
         else:
             group.addoption(spec.cli, default=None, dest=dest, metavar=spec.metavar, help=spec.help)
         env = f" [env {spec.env}]" if spec.env else ""
-        parser.addini(spec.ini or "", spec.help + env, default="")
+        if spec.several:  # several files, as pytest's args ini type splits them (shell quoting)
+            parser.addini(spec.ini or "", spec.help + env, type="args", default=[])
+        else:
+            parser.addini(spec.ini or "", spec.help + env, default="")
     group.addoption(WORKER_OUTPUT, default=None, dest="perfbudget_worker_output",
                     help=argparse.SUPPRESS)
+
+
+# ---- option values given as their own argument ----------------------------------------------
+
+
+def join_option_values(args: Sequence[str]) -> list[str]:
+    """args with the value of each perfbudget option that takes one joined to it: `--perf-report
+    FILE` becomes `--perf-report=FILE`. Nothing after `--` changes, and an argument that looks
+    like an option is left for argparse to refuse as a value."""
+    takes_value = {spec.cli for spec in SPECS if spec.cli and not spec.flag} | {WORKER_OUTPUT}
+    joined: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = str(args[index])
+        if arg == "--":
+            joined += [str(rest) for rest in args[index:]]
+            break
+        value = str(args[index + 1]) if index + 1 < len(args) else None
+        if arg in takes_value and value is not None and (value == "-" or not value.startswith("-")):
+            joined.append(f"{arg}={value}")
+            index += 2
+        else:
+            joined.append(arg)
+            index += 1
+    return joined
+
+
+def _determine_setup(config: pytest.Config, namespace: argparse.Namespace) -> tuple[Any, ...]:
+    """pytest's own choice of rootdir and ini file for these arguments: (rootpath, inipath,
+    inicfg[, ignored config files]). Its signature differs between pytest 7, 8 and 9."""
+    from _pytest.config.findpaths import determine_setup
+
+    parameters = inspect.signature(determine_setup).parameters
+    offered = {"inifile": namespace.inifilename, "args": list(namespace.file_or_dir),
+               "rootdir_cmd_arg": getattr(namespace, "rootdir", None) or None,
+               "invocation_dir": config.invocation_params.dir,
+               "override_ini": getattr(namespace, "override_ini", None), "config": config}
+    return tuple(determine_setup(**{key: value for key, value in offered.items()
+                                    if key in parameters}))
+
+
+def repair_early_setup(config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """pytest picks the rootdir and the ini file before it loads plugins, so it cannot know that
+    `--perf-report report.html` is an option and its value: once the file exists, the value counts
+    as a test path, which moves the rootdir to the report's directory and can lose the ini file
+    (its pythonpath, its addopts): the second run of a command fails where the first passed
+    (pytest issue #8846). Called from pytest_load_initial_conftests, the first hook a plugin
+    gets, before conftest files load: the values are joined to their options in args (the list
+    pytest parses next), and when pytest picked another rootdir or ini file than the joined
+    arguments give, they are picked again and what pytest derived from them is redone: the ini
+    file's addopts, pythonpath, minversion, required_plugins and the conftest boundary."""
+    ini_addopts = [str(arg) for arg in config.getini("addopts")]
+    prefix = len(ini_addopts) if list(args[:len(ini_addopts)]) == ini_addopts else 0
+    given = join_option_values(args[prefix:])  # PYTEST_ADDOPTS and the command line
+    if given == list(args[prefix:]):
+        return
+    namespace = parser.parse_known_args(given, namespace=copy.copy(config.option))
+    found = _determine_setup(config, namespace)
+    rootpath, inipath, inicfg = found[:3]
+    if rootpath == config.rootpath and inipath == config.inipath:
+        args[:] = list(args[:prefix]) + given
+        return
+    if hasattr(config, "_unconfigure_python_path"):  # pytest 9: the wrong ini's pythonpath out
+        config._unconfigure_python_path()
+    config._rootpath = rootpath
+    config._inipath = inipath
+    setattr(config, "_inicfg" if hasattr(config, "_inicfg") else "inicfg", inicfg)
+    if len(found) > 3 and hasattr(config, "_ignored_config_files"):
+        config._ignored_config_files = found[3]
+    config._inicache.clear()
+    parser.extra_info["rootdir"] = str(rootpath)
+    parser.extra_info["inifile"] = str(inipath)
+    addopts = join_option_values([str(arg) for arg in config.getini("addopts")])
+    args[:] = addopts + given
+    config.known_args_namespace = parser.parse_known_args(args, namespace=copy.copy(config.option))
+    if config.known_args_namespace.confcutdir is None:
+        config.known_args_namespace.confcutdir = str(inipath.parent if inipath else rootpath)
+    for redo in ("_checkversion", "_configure_python_path", "_validate_plugins"):
+        if hasattr(config, redo):  # pytest 7 and 8 add pythonpath in a later hook of this call
+            getattr(config, redo)()
+    config.pluginmanager.consider_preparse(addopts, exclude_only=False)
 
 
 # ---- layers -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,11 @@ def _results() -> list[Result]:
 
 
 def test_pytest_benchmark_compare_reads_our_file(tmp_path: Path) -> None:
-    tool = shutil.which("pytest-benchmark") or shutil.which("py.test-benchmark")
+    # The one of this interpreter's environment (.venv/bin, not activated), else one on PATH:
+    # another interpreter's loads that one's pytest plugins.
+    beside = Path(sys.executable).parent / "pytest-benchmark"
+    tool = (str(beside) if beside.is_file() else None) or shutil.which("pytest-benchmark") \
+        or shutil.which("py.test-benchmark")
     if tool is None:
         pytest.skip("pytest-benchmark is not installed")
     text = render_report(_results(), "pytest-benchmark")

@@ -103,7 +103,8 @@ def test_help_lists_every_option_in_one_group(pytester: pytest.Pytester) -> None
 def test_header_names_budget_file_and_threshold(project: pytest.Pytester) -> None:
     result = run(project, "--co")
     result.stdout.fnmatch_lines([
-        "perfbudget: budget perfbudget.yml, threshold 5% (default), regression checks off*"])
+        "perfbudget: budget perfbudget.yml, threshold 5% (default), regression checks: off "
+        "(turn on with --performance-regression)*"])
 
 
 @pytest.mark.parametrize(
@@ -1028,19 +1029,19 @@ def test_ini_paths_are_relative_to_the_ini_file(project: pytest.Pytester) -> Non
     assert (project.path / "results" / "out.json").exists()
 
 
-def test_budget_file_applies_when_an_option_path_moves_the_rootdir(
+def test_budget_file_applies_when_a_test_path_moves_the_rootdir(
         pytester: pytest.Pytester) -> None:
-    # pytest picks the rootdir from every existing path on the command line, option values
-    # included: a results file outside the project moves it to their common parent.
+    # pytest picks the rootdir from the test paths on the command line: a second directory
+    # beside the project moves it to their common parent. (Option values no longer do:
+    # test_newcomer.py.)
     project = pytester.mkdir("project")
     (project / "perfbudget.yml").write_text(BUDGETS)
     (project / "test_it.py").write_text(TESTS)
-    outside = pytester.mkdir("results") / "out.json"
-    outside.write_text("{}")
+    beside = pytester.mkdir("beside")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(project)
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_it.py::test_tight",
-                                               "--perf-json", str(outside))
+                                               str(beside))
     result.stdout.fnmatch_lines(["perfbudget: budget project/perfbudget.yml, *",
                                  f"rootdir: {pytester.path}",
                                  "FAIL project/test_it.py::test_tight: median * > 1 ms budget"])
