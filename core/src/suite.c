@@ -49,9 +49,15 @@ struct perfbudget_state {
     long page_size;
     perfbudget_counters *counters;
     int counters_ok;
-    /* Instructions mode: instructions per iteration of each measured batch, whose median is the
-     * figure (an allocator growing its arena in one batch moves the total, not the median). */
-    double batch_instructions[16];
+    /* Instructions mode: the count and the size of each measured batch. Batches alternate
+     * between count_base and 2 * count_base iterations; the figure is the median over pairs of
+     * the extra count per extra iteration, so the harness's own cost per batch (a clock read, a
+     * Python loop's turn) drops out whatever size calibration chose under a loaded machine's
+     * timing; the median, because an allocator growing its arena in one batch moves that batch. */
+    double batch_counts[16];
+    uint64_t batch_sizes[16];
+    uint64_t count_base;
+    int count_pairs; /* alternate sizes: calibrated batches (a size set from outside stays) */
     size_t counted_batches;
     uint64_t counted_so_far; /* perf_event counts accumulate; callgrind's restart at each read */
     perfbudget_run_status status;
@@ -256,14 +262,15 @@ static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
     s->measured_iterations += s->batch_iterations;
     uint64_t instructions, cycles;
     if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS && s->counters_ok &&
-        s->counted_batches < sizeof s->batch_instructions / sizeof *s->batch_instructions &&
+        s->counted_batches < sizeof s->batch_counts / sizeof *s->batch_counts &&
         perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
         uint64_t batch = instructions;
         if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0) {
             batch = instructions - s->counted_so_far;
             s->counted_so_far = instructions;
         }
-        s->batch_instructions[s->counted_batches++] = (double)batch / (double)s->batch_iterations;
+        s->batch_sizes[s->counted_batches] = s->batch_iterations;
+        s->batch_counts[s->counted_batches++] = (double)batch;
     }
     s->samples[s->rounds] = (double)elapsed_ns / (double)s->batch_iterations;
     if (s->cpu_sampling)
@@ -296,11 +303,33 @@ static void run_probe(perfbudget_state *s) {
 
 static void start_measuring(perfbudget_state *s, uint64_t now) {
     s->phase = PHASE_MEASURE;
+    s->count_base = s->batch_iterations;
     if (s->probe != NULL) run_probe(s);
     s->measure_start_ns = now;
     s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_start) == PERFBUDGET_OK;
     s->usage_ok = s->cpu_sampling && thread_usage(&s->usage_start);
     s->wait_start_ns = s->cpu_sampling ? perfbudget__runqueue_wait_ns(0) : NAN;
+}
+
+/* Instructions mode's figure (see batch_counts): the median over consecutive batches of
+ * different sizes of their extra count per extra iteration; with no such pair (one batch), the
+ * count per iteration of the batches. NaN when nothing was counted. */
+static double count_per_iteration(const perfbudget_state *s) {
+    enum { MAX = sizeof s->batch_counts / sizeof *s->batch_counts };
+    double figures[MAX];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < s->counted_batches; i += 2) {
+        uint64_t a = s->batch_sizes[i], b = s->batch_sizes[i + 1];
+        if (a != b)
+            figures[n++] = (s->batch_counts[i + 1] - s->batch_counts[i]) /
+                           ((double)b - (double)a);
+    }
+    for (size_t i = 0; n == 0 && i < s->counted_batches; i++)
+        figures[i] = s->batch_counts[i] / (double)s->batch_sizes[i];
+    if (n == 0) n = s->counted_batches;
+    if (n == 0) return NAN;
+    perfbudget__sort(figures, n, NULL);
+    return perfbudget__quantile_sorted(figures, n, 0.5);
 }
 
 /* The context switches of the measuring thread since measuring started. */
@@ -351,6 +380,9 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
             return false;
         }
         if (s->opts.speed_correction) time_reference(s);
+        if (s->count_pairs)
+            s->batch_iterations = s->batch_iterations == s->count_base ? 2 * s->count_base
+                                                                       : s->count_base;
         if (s->probe != NULL && now - s->probe_last_ns >= PROBE_INTERVAL_NS) run_probe(s);
         break;
     case PHASE_DONE:
@@ -536,7 +568,10 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     perfbudget_clock_info clock = perfbudget_context_clock_info(s->ctx);
     m->clock_overhead_ns = clock.overhead_ns;
     m->clock_resolution_ns = clock.resolution_ns;
-    m->iterations_per_sample = s->batch_iterations;
+    /* Instructions mode alternates sizes: the base size (the smaller) is the one shown. */
+    m->iterations_per_sample = s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS && s->count_base > 0
+                                   ? s->count_base
+                                   : s->batch_iterations;
     m->rounds = s->rounds;
     m->total_iterations = s->measured_iterations;
     m->time_capped = s->rounds < s->opts.min_rounds;
@@ -563,12 +598,7 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->instructions_per_iteration = m->cycles_per_iteration = NAN;
     uint64_t instructions, cycles;
     if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS) {
-        double sorted[sizeof s->batch_instructions / sizeof *s->batch_instructions];
-        memcpy(sorted, s->batch_instructions, s->counted_batches * sizeof *sorted);
-        perfbudget__sort(sorted, s->counted_batches, NULL);
-        if (s->counted_batches > 0)
-            m->instructions_per_iteration =
-                perfbudget__quantile_sorted(sorted, s->counted_batches, 0.5);
+        m->instructions_per_iteration = count_per_iteration(s);
     } else if (s->counters_ok && s->measured_iterations > 0 &&
         perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
         m->instructions_per_iteration = (double)instructions / (double)s->measured_iterations;
@@ -612,6 +642,7 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
         s->opts.max_rounds = 10;
         s->opts.speed_correction = 0; /* counts do not depend on speed */
         if (opts->min_sample_ns == 0) s->target_sample_ns = UINT64_C(50000000);
+        s->count_pairs = opts->min_sample_ns == 0;
     }
     perfbudget_result_set_mode(r, opts->mode); /* out of memory: the tag is missing, no more */
     s->cpu_sampling = !clock.is_fake;
