@@ -11,6 +11,7 @@ from perfbudget.fixture import perf  # noqa: F401 - registers the fixture
 from perfbudget.session import (
     LOCK_DIR_INPUT,
     PERF_KEY,
+    ERRORED_ATTRIBUTE,
     RECORDS_KEY,
     REPORT_ATTRIBUTE,
     SESSION_KEY,
@@ -91,6 +92,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(group)  # --dist loadgroup: every perf test on one worker
 
 
+def _measures(item: pytest.Item) -> bool:
+    """A perf test (marked at collection when it uses the perf fixture)."""
+    return item.get_closest_marker(MARKER) is not None
+
+
 class RunHooks:
     """The hooks that need the run's state."""
 
@@ -131,6 +137,9 @@ class RunHooks:
         records = item.stash.get(RECORDS_KEY, None)
         if call.when == "call" and records:
             setattr(report, REPORT_ATTRIBUTE, records)
+        elif report.failed and not records and _measures(item):
+            # A perf test that errored or failed before it was judged: reports list it too.
+            setattr(report, ERRORED_ATTRIBUTE, self.session.errored_record(item, report))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -56,6 +56,7 @@ SESSION_KEY = pytest.StashKey["PerfSession"]()
 PERF_KEY = pytest.StashKey[Perf]()
 RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 REPORT_ATTRIBUTE = "perfbudget"  # results travel on call reports under this attribute
+ERRORED_ATTRIBUTE = "perfbudget_errored"  # a perf test that failed before it was judged
 STATE_DIR = ".perfbudget"
 LOCK_DIR_INPUT = "perfbudget_lock_dir"  # xdist workerinput key
 
@@ -699,6 +700,27 @@ class PerfSession:
             return
         for record in getattr(report, REPORT_ATTRIBUTE, None) or ():
             self.records[record["name"]] = record  # a rerun replaces, never duplicates
+        errored = getattr(report, ERRORED_ATTRIBUTE, None)
+        if errored is not None and not any(r["nodeid"] == errored["nodeid"]
+                                           for r in self.records.values()):
+            self.records[errored["name"]] = errored
+
+    def errored_record(self, item: pytest.Item, report: pytest.TestReport) -> dict[str, Any]:
+        """The record of a perf test that errored or failed before it was judged: a failed result
+        with pytest's reason, so that every report counts and lists it (never the history)."""
+        crash = getattr(report.longrepr, "reprcrash", None)
+        reason = crash.message if crash is not None else str(report.longrepr).strip()
+        reason = reason.splitlines()[0] if reason else "failed"
+        phase = "error at setup" if report.when == "setup" else \
+            "error at teardown" if report.when == "teardown" else "failed before it was measured"
+        message = f"{phase}: {reason}"
+        result = Result.from_samples(item.nodeid, [], failed=message)
+        return {"name": item.nodeid, "nodeid": item.nodeid,
+                "order": self.order.get(item.nodeid, len(self.order)), "group": _group_of(item),
+                "perf_group": None, "budget_name": None,
+                "result": Result.to_json_text([result]), "status": "fail", "worst": "pass",
+                "report": f"FAIL {item.nodeid}: {message}\n", "note": "", "notes": [],
+                "comparison": None, "errored": True}
 
     def finish(self, interrupted: bool = False) -> None:
         """Record the run in the history; write --perf-json, --perf-report, --perf-save-baseline.
@@ -712,9 +734,10 @@ class PerfSession:
             self.notes.append("interrupted: the run is not recorded in the history, and no "
                               "results, report or baseline written")
             return
-        results = [result for _, result in self.results]
+        # A test that errored before it was judged is in the reports, not in the history.
+        results = [result for record, result in self.results if not record.get("errored")]
         self._note_unused_entries()
-        run_id = self._record_run(results)
+        run_id = self._record_run(results) if results else None
         # The core's output rule decides what a path may be (a directory is refused); a refusal
         # is said in the summary and fails the session, after the run is safe in the history.
         if self.settings["json"] is not None:
@@ -747,7 +770,7 @@ class PerfSession:
         if self.budget is None:
             return
         names = [name for record in self.records.values()
-                 for name in (record["name"], record["budget_name"])]
+                 for name in (record["name"], record["budget_name"]) if name is not None]
         for pattern, line in self.budget.unused_entries(names):
             self.notes.append(f"{self._budget_name()}:{line}: budget entry {pattern!r} matched "
                               f"no perf test of this run")

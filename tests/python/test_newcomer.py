@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -170,6 +171,51 @@ def test_several_reports_each_in_its_format(project: pytest.Pytester) -> None:
     refused = run_in(project, project.path, "--perf-report", "a.md", "--perf-report", "b.txt")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     refused.stderr.fnmatch_lines(["ERROR: --perf-report: the report format follows*'.txt'*"])
+
+
+# ---- item 7: errored perf tests are in the reports -------------------------------------------
+
+ERRORING = """
+import pytest
+
+
+@pytest.fixture
+def database():
+    raise RuntimeError("no database")
+
+
+def test_setup_errors(perf, database):
+    perf(sum, range(10))
+
+
+def test_raises_before_measuring(perf):
+    raise ValueError("bad input")
+
+
+def test_fine(perf):
+    perf(sum, range(10))
+"""
+
+
+def test_errored_perf_tests_are_listed_in_the_reports(pytester: pytest.Pytester) -> None:
+    """A perf test that errors at setup, or fails before it is measured, is counted and listed
+    with pytest's reason in the summary and the Markdown, and kept out of the history."""
+    pytester.makepyfile(test_err=ERRORING)
+    (pytester.path / "perfbudget.yml").write_text(BUDGETS)
+    result = run_in(pytester, pytester.path, "--perf-report", "report.md", "--perf-json",
+                    "results.json")
+    result.assert_outcomes(passed=1, failed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*test_setup_errors*error at setup: RuntimeError: no database*FAIL",
+        "*test_raises_before_measuring*failed before it was measured: ValueError: bad input*FAIL"])
+    markdown = (pytester.path / "report.md").read_text()
+    assert markdown.splitlines()[0].endswith("2 failed (2 errored), 1 passed")
+    assert "errored: error at setup: RuntimeError: no database" in markdown
+    assert "errored: failed before it was measured: ValueError: bad input" in markdown
+    assert len(Result.load_json(pytester.path / "results.json")) == 3
+    with sqlite3.connect(pytester.path / ".perfbudget" / "history.sqlite") as history:
+        recorded = [name for (name,) in history.execute("SELECT name FROM benchmarks")]
+    assert recorded == ["test_err.py::test_fine"]  # nothing to compare with later
 
 
 # ---- item 7: the header says how to turn regression checks on --------------------------------

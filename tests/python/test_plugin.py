@@ -686,7 +686,9 @@ def test_hostile_test_names(pytester: pytest.Pytester) -> None:
                  "--performance-regression", "--perf-threshold", "400")
     second.assert_outcomes(passed=9, failed=1)  # the history survived the DROP TABLE name
     names = {b["name"] for b in json.loads((pytester.path / "out.json").read_text())["benchmarks"]}
-    assert len(names) == 9 and "test_names.py::test_raw_name[raw\x1b]0;t\x07 =cmd\nline]" in names
+    # The refused test is there as a failed result under its node id, with pytest's reason.
+    assert len(names) == 10 and "test_names.py::test_raw_name[raw\x1b]0;t\x07 =cmd\nline]" in names
+    assert "test_names.py::test_not_utf8" in names
     assert "test_names.py::test_named[x'); DROP TABLE runs;--]" in names
     assert not list(pytester.path.parent.rglob("pwned")) and not list(pytester.path.rglob("escape*"))
     page = (pytester.path / "report.html").read_text()
@@ -694,7 +696,9 @@ def test_hostile_test_names(pytester: pytest.Pytester) -> None:
     assert "\x1b" not in page and raw_row in page
     markdown = (pytester.path / "report.md").read_text()
     rows = [line for line in markdown.splitlines() if line.startswith("| test_names.py")]
-    assert len(rows) == 9 and "<script>" not in markdown and "\x1b" not in markdown
+    assert len(rows) == 10 and "<script>" not in markdown and "\x1b" not in markdown
+    assert any(row.startswith("| test_names.py::test_not_utf8 |") and "not valid UTF-8" in row
+               for row in rows)
     assert any(row.startswith(f"| {raw_row} |") for row in rows)
     for output in (first.stdout.str(), second.stdout.str()):
         assert "\x1b" not in output and "\x07" not in output
