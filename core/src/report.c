@@ -207,8 +207,8 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
      * is left (at least 9), and a longer name is cut in its middle. Otherwise a longer name
      * overflows its own row, as callers that match rows by name expect. */
     int fit = name_width < 0;
-    if (fit && width > terminal_columns() - FIGURE_COLUMNS)
-        width = terminal_columns() - FIGURE_COLUMNS;
+    int columns = name_width < -1 ? -name_width : fit ? terminal_columns() : 0;
+    if (fit && width > columns - FIGURE_COLUMNS) width = columns - FIGURE_COLUMNS;
     if (width < 9) width = 9;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
@@ -255,7 +255,8 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
                                 PERFBUDGET_UNIT_PERCENT, cells[3], sizeof cells[3]);
         perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cells[4],
                                 sizeof cells[4]);
-        perfbudget__format_memory(r, m->peak_rss_bytes, cells[5], sizeof cells[5]);
+        /* One unit down a column (MiB): a budget in MB shows MB in its own lines only. */
+        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, cells[5], sizeof cells[5]);
         perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, cells[6],
                                 sizeof cells[6]);
         perfbudget__append(&t, "%s%*s %14s", name, pad, "", shape);

@@ -128,7 +128,8 @@ static void markdown_row(perfbudget__text *b, const perfbudget_result *r) {
         perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
         perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
     }
-    perfbudget__format_memory(r, m->peak_rss_bytes, memory, sizeof memory);
+    /* One unit down a column (MiB): a budget in MB shows MB in its own reasons only. */
+    perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, memory, sizeof memory);
     if (isnan(m->items_per_second) && !isnan(m->bytes_per_second))
         perfbudget_format_value(m->bytes_per_second, PERFBUDGET_UNIT_BYTES_PER_SECOND, rate,
                                 sizeof rate);

@@ -619,7 +619,8 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
             perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, buf[1], sizeof buf[1]);
             perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, buf[2], sizeof buf[2]);
         }
-        perfbudget__format_memory(r, m->peak_rss_bytes, buf[3], sizeof buf[3]);
+        /* One unit down a column (MiB): a budget in MB shows MB in its own reasons only. */
+        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, buf[3], sizeof buf[3]);
         const perfbudget_comparison *change = perfbudget__headline_change(r, NULL);
         double change_pct = change != NULL ? change->change_pct : NAN;
         if (!isnan(change_pct)) snprintf(delta, sizeof delta, "%+.1f %%", change_pct);

@@ -923,11 +923,14 @@ class Result:
         return results
 
     @staticmethod
-    def table(results: Sequence["Result"]) -> str:
+    def table(results: Sequence["Result"], columns: Optional[int] = None) -> str:
+        """The core's table; with columns, fitted to that many (long names cut in the middle)."""
         context = _context()
         handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
         out = ffi.new("char **")
-        context.check(lib.perfbudget_render_table(context.handle, handles, len(results), 0, 1, out))
+        name_width = -max(2, columns) if columns is not None else 0
+        context.check(lib.perfbudget_render_table(context.handle, handles, len(results),
+                                                  name_width, 1, out))
         try:
             return _text(out[0])
         finally:

@@ -57,6 +57,9 @@ PERF_KEY = pytest.StashKey[Perf]()
 RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 REPORT_ATTRIBUTE = "perfbudget"  # results travel on call reports under this attribute
 ERRORED_ATTRIBUTE = "perfbudget_errored"  # a perf test that failed before it was judged
+# The summary's columns after the core's table: "  ops/s" (10), "  Δ baseline" (11), and "  "
+# before the verdict's words.
+SUMMARY_EXTRA_COLUMNS = 2 + 10 + 2 + 11 + 2
 STATE_DIR = ".perfbudget"
 LOCK_DIR_INPUT = "perfbudget_lock_dir"  # xdist workerinput key
 
@@ -886,7 +889,13 @@ class PerfSession:
 
         if self.results:
             ordered = self._ordered()
-            table = Result.table([result for _, result in ordered]).rstrip("\n").split("\n")
+            # On a terminal the rows fit its width beside the three columns added here (names
+            # cut in the middle); in a log or a pipe they keep whole names, to be searched.
+            verdict_width = max([len("verdict")] + [len(row["verdict"]) for row in self._rows()])
+            columns = (reporter._tw.fullwidth - SUMMARY_EXTRA_COLUMNS - verdict_width
+                       if reporter.isatty else None)
+            table = Result.table([result for _, result in ordered], columns)
+            table = table.rstrip("\n").split("\n")
             # As wide as the heading: the core caps the name column, and a longer name overflows
             # its own row only instead of widening every row to its length.
             width = len(table[0])

@@ -173,6 +173,23 @@ def test_several_reports_each_in_its_format(project: pytest.Pytester) -> None:
     refused.stderr.fnmatch_lines(["ERROR: --perf-report: the report format follows*'.txt'*"])
 
 
+# ---- item 7: the summary fits the terminal --------------------------------------------------
+
+
+def test_the_table_fits_the_columns_it_is_given() -> None:
+    """On a terminal the summary's table fits its width (less the plugin's own columns): long
+    names are cut in their middle, one row each; without a width, names stay whole."""
+    long = "tests/test_parse.py::test_a_rather_long_benchmark_name[" + "x" * 150 + "]"
+    results = [Result.from_samples(long, [1000.0, 1010.0, 1020.0]),
+               Result.from_samples("tests/test_parse.py::test_short", [1000.0, 1010.0, 1020.0])]
+    fitted = Result.table(results, 120).rstrip("\n").split("\n")
+    assert len(fitted) == 3 and max(len(line) for line in fitted) <= 120
+    assert fitted[1].startswith("tests/test_parse.py:") and "…" in fitted[1]
+    assert fitted[1].split()[0].endswith("xx]")  # both ends of the name stay readable
+    whole = Result.table(results).rstrip("\n").split("\n")
+    assert whole[1].startswith(long)
+
+
 # ---- item 7: errored perf tests are in the reports -------------------------------------------
 
 ERRORING = """

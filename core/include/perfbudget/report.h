@@ -48,11 +48,11 @@ PERFBUDGET_API int perfbudget_printable(perfbudget_context *ctx, const char *tex
 /** An aligned table of results, one row each: rounds x iterations, median, p95, p99, MAD (as a
  *  percentage of the median), CPU, peak memory, instructions per iteration; failed or skipped
  *  runs show their reason. name_width 0 fits the longest name, up to 60 columns (a longer
- *  name overflows its own row only); a negative name_width does the same and fits the rows to
- *  the terminal's width (the COLUMNS environment variable, else the terminal's on standard
- *  output or error, else 100 columns): the name column gets what the 79 columns of figures
- *  leave (at least 9), and a longer name is cut in its middle with "…" (one row per result
- *  either way). header adds the heading line. Names and messages are
+ *  name overflows its own row only); name_width -1 does the same and fits the rows to the
+ *  terminal's width (the COLUMNS environment variable, else the terminal's on standard output
+ *  or error, else 100 columns), and name_width -W (W > 1) fits them to W columns: the name
+ *  column gets what the 79 columns of figures leave (at least 9), and a longer name is cut in
+ *  its middle with "…" (one row per result either way). header adds the heading line. Names and messages are
  *  shown with control characters escaped (\x1b, \n, ...). A stage whose mean is above its p99
  *  says why on its line.
  *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
