@@ -94,7 +94,8 @@ def match_ratios(pb_rounds: Sequence[Mapping[str, float]],
         only_perf |= perf.keys() - pb.keys()
     per_benchmark = {name: {"ratios": r, "median": statistics.median(r)}
                      for name, r in sorted(ratios.items())}
-    return {"per_benchmark": per_benchmark, "only_pytest_benchmark": sorted(only_pb - ratios.keys()),
+    return {"per_benchmark": per_benchmark,
+            "only_pytest_benchmark": sorted(only_pb - ratios.keys()),
             "only_perfbudget": sorted(only_perf - ratios.keys())}
 
 
@@ -256,7 +257,7 @@ def render_markdown(summary: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
 
 # ---- running ----
 
-def run(cmd: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run(cmd: Sequence[Any], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     print("+", " ".join(str(c) for c in cmd), flush=True)
     return subprocess.run([str(c) for c in cmd], check=True, text=True, **kwargs)
 

@@ -83,7 +83,8 @@ def test_summary_figures(migration: ModuleType) -> None:
     summary = migration.summarize(rounds)
     assert summary["benchmarks_matched"] == 2
     # per benchmark: a 0.9 (median of 0.8, 0.9, 1.0), b 1.1; over benchmarks median 1.0
-    assert summary["medians_ratio"] == pytest.approx({"median": 1.0, "min": 0.9, "max": 1.1, "n": 2})
+    assert summary["medians_ratio"] == pytest.approx(
+        {"median": 1.0, "min": 0.9, "max": 1.1, "n": 2})
     by_size = summary["medians_ratio_by_size"]
     assert by_size["under 10 µs"]["median"] == pytest.approx(0.9)
     assert by_size["10 µs or more"]["median"] == pytest.approx(1.1)
