@@ -325,9 +325,30 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     int baseline_inflated =
         code == PERFBUDGET_OK && quieter && c.outcome == PERFBUDGET_OUTCOME_REGRESSION;
     if (baseline_inflated) by_cpu = 0;
+    perfbudget_comparison wall = c;
     if (code == PERFBUDGET_OK && by_cpu)
         code = perfbudget_compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
                                        &effective, &c);
+    /* CPU time cannot see code that sleeps or waits for I/O. When the CPU-time judgment would
+     * not fail, the wall time is judged again with the time each run waited for a CPU left out
+     * (the samples scaled by the share of its time a run did not wait): a slowdown beyond what
+     * a busy machine does even to CPU time is the code's, and stands on wall time. */
+    double unwaited_pct = NAN;
+    if (code == PERFBUDGET_OK && by_cpu && busier && wall.regressed &&
+        !(c.regressed && c.change_pct > BUSY_CPU_ALLOWANCE_PCT) && isfinite(wait_base) &&
+        isfinite(wait_now) && wait_base < 1.0 && wait_now < 1.0) {
+        perfbudget_compare_options unwaited = effective;
+        unwaited.speed_ratio = (isnan(effective.speed_ratio) ? 1.0 : effective.speed_ratio) *
+                               (1.0 - wait_base) / (1.0 - wait_now);
+        perfbudget_comparison w;
+        code = perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, runs,
+                                       n_runs, &unwaited, &w);
+        if (code == PERFBUDGET_OK && w.regressed && w.change_pct > BUSY_CPU_ALLOWANCE_PCT) {
+            unwaited_pct = w.change_pct;
+            c = wall;
+            by_cpu = 0;
+        }
+    }
     perfbudget_free(runs);
     if (code != PERFBUDGET_OK) return code;
     const char *statistic = perfbudget_statistic_name(opts->statistic);
@@ -359,6 +380,13 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
                         "judged on CPU time: %s; %s, so wall time would measure it, not the code",
                         state, whose);
+    } else if (!isnan(unwaited_pct)) {
+        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
+                        "%s: the machine was busier, but leaving out the time each run waited "
+                        "for a CPU, the wall time still rose by %+.1f %%, more than a busy "
+                        "machine explains (%.0f %%): the code's (CPU time does not show code "
+                        "that sleeps or waits)",
+                        state, unwaited_pct, BUSY_CPU_ALLOWANCE_PCT);
     } else if (baseline_inflated) {
         code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
                         "%s: the machine was busier for the baseline, whose wall time can only "

@@ -147,6 +147,41 @@ static void test_busier_machine(void **state) {
     perfbudget_result_free(base);
 }
 
+/* Code that sleeps (2 % of a CPU), now on a busier machine: CPU time cannot show that it
+ * sleeps 20 times longer, so the wall time is judged with the waits for a CPU left out. A 20x
+ * slowdown fails (it passed on CPU time, +40 %, in CI beside 4 spinners); unchanged code, whose
+ * wall time grew only by its waits, does not. */
+static void test_busier_machine_sleeping_code(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = loaded(ctx, 1000.0, 20.0, 0.0);
+    perfbudget_conclude_options o = against(&base);
+    const struct {
+        double wall, work, wait;
+        int regression;
+    } cases[] = {
+        {20000, 28, 0.3, 1}, /* sleeps 20x longer */
+        {1400, 28, 0.3, 0},  /* unchanged: 30 % of its time spent waiting for a CPU */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = loaded(ctx, cases[i].wall, cases[i].work, cases[i].wait);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        assert_non_null(c);
+        int regression = c->outcome == PERFBUDGET_OUTCOME_REGRESSION;
+        if (regression != cases[i].regression) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        int busier_note = 0;
+        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
+            perfbudget_note_kind kind;
+            const char *text = perfbudget_result_note_at(now, k, &kind);
+            busier_note |= kind == PERFBUDGET_NOTE_MACHINE_BUSIER &&
+                           strstr(text, "leaving out the time each run waited") != NULL;
+        }
+        if (busier_note != cases[i].regression) fail_msg("case %zu: the note", i);
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+}
+
 /* The baseline ran on the busier machine: its wall time was inflated, so a wall-time slowdown
  * stands (sleeping code shows it there only); a speed-up may be the machine's. */
 static void test_busier_baseline(void **state) {
@@ -288,6 +323,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_baseline_of_the_same_mode, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_machine, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_busier_machine_sleeping_code, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_machine_at_another_speed, context_setup,
                                         context_teardown),
