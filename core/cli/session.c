@@ -6,10 +6,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -67,7 +69,15 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
                         ".md, .csv, .json, .html or .trace.json\n", path);
         return 2;
     }
+    /* When and on which commit: a report read later (a CI artifact, the README's second run)
+     * says which run it shows. */
+    perfbudget_git_info git;
+    struct timespec now;
     perfbudget_report_info info = {.title = "perfbudget (ctest)"};
+    if (perfbudget_git_describe(ctx, ".", &git) == PERFBUDGET_OK && git.commit[0] != '\0')
+        info.commit = git.commit;
+    if (clock_gettime(CLOCK_REALTIME, &now) == 0)
+        info.created_ns = (int64_t)now.tv_sec * INT64_C(1000000000) + (int64_t)now.tv_nsec;
     if (format == PERFBUDGET_REPORT_HTML && history_path != NULL &&
         perfbudget_history_open_read_only(ctx, history_path, &info.history) != PERFBUDGET_OK)
         info.history = NULL; /* the report, without trends */

@@ -164,6 +164,7 @@ expect 1 "^FAIL tight" -- "$perfbudget" run --name tight --runs 2 --warmup 0 --b
 expect 0 "^PASS quick" -- "$perfbudget" run --name quick --runs 2 --warmup 0 --budget perfbudget.yml --session own -- true
 expect 0 "report: own.md" -- "$perfbudget" session close own --history own.sqlite --report own.md
 expect 0 "1 failed" -- cat own.md
+expect 0 "<sub>.*$(date -u +%Y-%m-%d) [0-9:]+ UTC" -- cat own.md   # which run it shows
 expect 0 "tight.*FAIL" -- cat own.md
 
 # The session directory may be the user's own (PERFBUDGET_SESSION_DIR=.): open removes only the
