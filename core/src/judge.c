@@ -269,7 +269,9 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
  * two runs' samples make, and separate processes of unchanged code differ by more. Measured here
  * over 8 processes each: 1.2-3.2 times a run's own standard error for C (checksum_benchmarks),
  * 0.7-5.2 (median 2.7) for Python (docs/statistics.md, "Test verdicts"). */
+#ifndef ASSUMED_RUN_SPREAD /* -DASSUMED_RUN_SPREAD=0: no assumed spread (bench/process_pairs.py) */
 #define ASSUMED_RUN_SPREAD 3.0
+#endif
 
 /* CPU-time samples of a result, when it has them for every sample. */
 static const double *cpu_samples_of(const perfbudget_result *result, size_t n_samples) {
