@@ -55,9 +55,11 @@ expect 0 "baseline: none yet" -- env PERFBUDGET_REGRESSION=1 "$perfbudget" run -
 # A regression against a stored baseline fails with the figures; 20,000 shell loop steps (about
 # 50 ms of CPU) against true are far apart in wall time and in CPU time alike, so the check holds
 # when the machine was busier for one side and the verdict is made on CPU time (a sleep was not).
-expect 0 "recorded" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite -- true
+# 20 runs a side: with 8, the median's interval spans every run, and one run of the loop held up
+# for seconds beside 4 spinners made +20,000 % inconclusive.
+expect 0 "recorded" -- "$perfbudget" run --name slow --runs 20 --warmup 0 --history reg.sqlite -- true
 expect 0 "saved" -- "$perfbudget" baseline save fast --history reg.sqlite
-expect 1 "FAIL slow: median .* vs .* baseline: \+[0-9.]+% .*regression \(critical\)" -- "$perfbudget" run --name slow --runs 8 --warmup 0 --history reg.sqlite --baseline fast -- sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'
+expect 1 "FAIL slow: median .* vs .* baseline: \+[0-9.]+% .*regression \(critical\)" -- "$perfbudget" run --name slow --runs 20 --warmup 0 --history reg.sqlite --baseline fast -- sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'
 
 # check judges an existing result file.
 expect 0 "" -- "$perfbudget" run --name quick --runs 3 --json quick.json -- true
