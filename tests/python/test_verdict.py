@@ -27,9 +27,10 @@ def lognormal(seed: int, n: int, median: float, sigma: float = 0.02, drift: floa
     return list(median * np.exp(rng.normal(0.0, sigma, n) + trend))
 
 
-def median_and_se(values: Sequence[float]) -> tuple[float, float]:
-    """numpy's median and the standard error implied by the order-statistic 95 % CI of the
-    median: ranks from the binomial distribution (docs/statistics.md)."""
+def median_and_log_se(values: Sequence[float]) -> tuple[float, float]:
+    """numpy's median and the standard error of its log implied by the order-statistic 95 % CI
+    of the median, taken on the log scale: ranks from the binomial distribution
+    (docs/statistics.md)."""
     x = np.sort(np.asarray(values))
     n = len(x)
     cdf = stats.binom.cdf(np.arange(n), n, 0.5)  # F(j) = P(B <= j)
@@ -39,7 +40,7 @@ def median_and_se(values: Sequence[float]) -> tuple[float, float]:
     u = upper[0] if upper else n
     f_lower = cdf[l - 1] if lower else cdf[0]
     level = cdf[u - 1] - f_lower
-    se = (x[u - 1] - x[l - 1]) / (2 * stats.norm.ppf((1 + level) / 2))
+    se = (math.log(x[u - 1]) - math.log(x[l - 1])) / (2 * stats.norm.ppf((1 + level) / 2))
     return float(np.quantile(x, 0.5)), float(se)
 
 
@@ -47,11 +48,11 @@ def expected_comparison(base: Sequence[float], now: Sequence[float], runs: Seque
                         alpha: float = 0.05) -> dict[str, float]:
     """The verdict estimator, written independently of the C core."""
     def side(values: Sequence[float]) -> tuple[float, float]:
-        value, se = median_and_se(values)
+        value, log_se = median_and_log_se(values)
         n = len(values)
         blocks = [np.median(values[k * n // 8:(k + 1) * n // 8]) for k in range(8)]
         block_se = np.std(np.log(blocks), ddof=1) / math.sqrt(8) if n >= 16 else 0.0
-        return math.log(value), max(se / value, block_se)
+        return math.log(value), max(log_se, block_se)
 
     level_b, se_b = side(base)
     level_c, se_c = side(now)
