@@ -3,23 +3,13 @@
 # messages. Budgets are minutes or nanoseconds, so nothing depends on this machine's speed.
 # Usage: test_cli.sh PATH_TO_PERFBUDGET
 set -euo pipefail
+tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-failures=0
+source "$tests_cli/common.sh"
 
-expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN in the output
-  local code=$1 pattern=$2
-  shift 3
-  local output status=0
-  output=$("$@" 2>&1) || status=$?
-  if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
-    echo "$output" | sed 's/^/    /'
-    failures=$((failures + 1))
-  fi
-}
 
 cat > perfbudget.yml <<'YAML'
 version: 1
@@ -37,7 +27,7 @@ expect 2 "empty.yml:1:1: the budget file is empty" -- "$perfbudget" validate emp
 expect 2 "/dev/null: not a regular file \(a character device\)" -- "$perfbudget" validate /dev/null
 expect 0 "PASS quick: 1 limit met" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml -- true
 expect 0 "history: run 2 recorded in state/history.sqlite" -- "$perfbudget" run --name quick --runs 3 --budget perfbudget.yml -- true
-[[ -f state/history.sqlite ]] || { echo "FAILED: the history was not created beside the budget"; failures=$((failures + 1)); }
+[[ -f state/history.sqlite ]] || fail "the history was not created beside the budget"
 expect 1 "FAIL tight: median .* > 1 ns budget" -- "$perfbudget" run --name tight --runs 3 --budget perfbudget.yml -- true
 expect 1 "FAIL crash: measured run 1 of 2 killed by signal 11|FAIL crash: warm-up run 1 of 1 killed by signal 11" -- "$perfbudget" run --name crash --runs 2 -- sh -c 'kill -SEGV $$'
 expect 2 "no command" -- "$perfbudget" run --runs 3
@@ -69,7 +59,7 @@ expect 2 "perfbudget.yml:1:7: not a JSON result file" -- "$perfbudget" check per
 
 # An exported baseline imports back exactly: export the imported copy and compare the samples.
 expect 0 "exported to again.json" -- "$perfbudget" baseline export main again.json --history other.sqlite
-python3 - main.json again.json <<'PY' || { echo "FAILED: export -> import -> export changed the samples"; failures=$((failures + 1)); }
+python3 - main.json again.json <<'PY' || fail "export -> import -> export changed the samples"
 import json, sys
 first, second = (json.load(open(path)) for path in sys.argv[1:])
 pick = lambda doc: [(b["name"], b["samples"], b["summary"]) for b in doc["benchmarks"]]
@@ -91,7 +81,7 @@ PY
 done
 expect 0 "step \+1[45]\.[0-9]% at run 41 " -- "$perfbudget" history --history steps.sqlite
 steps=$("$perfbudget" history --history steps.sqlite | grep -c "step " || true)
-[[ $steps -eq 1 ]] || { echo "FAILED: $steps steps reported, wanted 1"; failures=$((failures + 1)); }
+[[ $steps -eq 1 ]] || fail "$steps steps reported, wanted 1"
 # Issue 20's case: 15 runs at 10 ms, then 15 at 20 ms: one step, of about +100 %, at the 16th run;
 # and a single 2x run among 30 is an outlier, not a step.
 for i in $(seq 0 29); do
@@ -110,10 +100,10 @@ PY
 done
 expect 0 "step \+(9[0-9]|10[0-9]|110)\.[0-9]% at run 16 " -- "$perfbudget" history --history doubling.sqlite
 steps=$("$perfbudget" history --history doubling.sqlite | grep -c "step " || true)
-[[ $steps -eq 1 ]] || { echo "FAILED: $steps steps in the doubling, wanted 1"; failures=$((failures + 1)); }
+[[ $steps -eq 1 ]] || fail "$steps steps in the doubling, wanted 1"
 expect 0 "outlier \+(9[0-9]|10[0-9]|110)\.[0-9]% at run 13 .*not a step" -- "$perfbudget" history --history blip.sqlite
 steps=$("$perfbudget" history --history blip.sqlite | grep -c "step " || true)
-[[ $steps -eq 0 ]] || { echo "FAILED: $steps steps for one slow run, wanted 0"; failures=$((failures + 1)); }
+[[ $steps -eq 0 ]] || fail "$steps steps for one slow run, wanted 0"
 expect 2 "--runs 0 shows nothing; --all shows every run" -- "$perfbudget" history --history blip.sqlite --runs 0
 expect 0 "^blip +10 " -- "$perfbudget" history --history blip.sqlite --runs 10
 expect 0 "^blip +30 " -- "$perfbudget" history --history blip.sqlite --all
@@ -124,7 +114,7 @@ expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.80 KiB
 # Every report format, from the history and from a result file against a baseline.
 for format in md csv json html pytest-benchmark google-benchmark bencher openmetrics; do
   expect 0 "" -- "$perfbudget" report --format "$format" --history steps.sqlite --output "report.$format"
-  [[ -s report.$format ]] || { echo "FAILED: report --format $format wrote nothing"; failures=$((failures + 1)); }
+  [[ -s report.$format ]] || fail "report --format $format wrote nothing"
 done
 expect 0 "compared with baseline 'main'" -- "$perfbudget" report --input quick.json --baseline main --history other.sqlite
 expect 0 "^ +60 " -- "$perfbudget" history runs --history steps.sqlite
@@ -142,14 +132,14 @@ expect 2 "--last takes a whole number such as 10, not '-1'" -- "$perfbudget" his
 expect 2 "--run takes a run number, not '-1'" -- "$perfbudget" report --run -1 --budget perfbudget.yml
 expect 2 "invalid value ' -1' for --runs" -- "$perfbudget" run --runs " -1" -- true
 runs_after=$("$perfbudget" history runs --budget perfbudget.yml | wc -l)
-[[ $runs_before -eq $runs_after ]] || { echo "FAILED: a refused prune changed the history"; failures=$((failures + 1)); }
+[[ $runs_before -eq $runs_after ]] || fail "a refused prune changed the history"
 
 # An imported tool's output that is wrong is named as the command's output, not as perfbudget's
 # temporary file.
 expect 2 "perfbudget run: the output of 'echo not json':1:[0-9]+: '\[' or '\{' expected" -- "$perfbudget" run --name x --format google-benchmark -- echo not json
 expect 2 "the output of 'printf .*': benchmark 'BM_a' \(entry 0\): real_time is -1 ns" -- "$perfbudget" run --name x --format google-benchmark -- printf '{"benchmarks": [{"name": "BM_a", "real_time": -1}]}'
 output=$("$perfbudget" run --name x --format google-benchmark -- echo not json 2>&1 || true)
-[[ $output != *perfbudget-import-* ]] || { echo "FAILED: a message names the temporary file: $output"; failures=$((failures + 1)); }
+[[ $output != *perfbudget-import-* ]] || fail "a message names the temporary file: $output"
 expect 2 "not a perfbudget history or is damaged" -- sh -c "echo garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage-garbage > bad.sqlite; \"$perfbudget\" history --history bad.sqlite"
 
 # The session's reports take their format from the suffix; an unknown one is an error, not a guess.
@@ -178,16 +168,11 @@ expect 0 "stale-[0-9a-f]*.perfbudget-session.json" -- ls shared
 expect 0 "old results removed" -- "$perfbudget" session open shared
 expect 0 "compile_commands.json" -- ls shared
 expect 0 "data-0123abcd.json" -- ls shared
-if ls shared | grep -q stale; then echo "FAIL: session open kept the stale result"; failures=$((failures + 1)); fi
+if ls shared | grep -q stale; then fail "session open kept the stale result"; fi
 "$perfbudget" run --name fresh --runs 2 --warmup 0 --session shared -- true >/dev/null
 if ! "$perfbudget" session close shared --history shared.sqlite > shared.out 2>&1 ||
    ! grep -q "1 benchmark result in this run" shared.out || grep -q "skipping" shared.out; then
-  echo "FAIL: session close read files that are not the perf tests' own:"; cat shared.out
-  failures=$((failures + 1))
+  fail "session close read files that are not the perf tests' own:"; cat shared.out
 fi
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all CLI checks passed"
+finish "CLI"

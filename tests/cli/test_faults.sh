@@ -6,6 +6,7 @@
 # 0.5 s timeout on a command that sleeps for 300 s, and generous bounds on how long that takes.
 # Usage: test_faults.sh PATH_TO_PERFBUDGET
 set -euo pipefail
+tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
 work=$(mktemp -d)
 cleanup() {
@@ -15,19 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-failures=0
-fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
-
-expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN in the output
-  local code=$1 pattern=$2
-  shift 3
-  local status=0
-  "$@" > out.txt 2>&1 || status=$?
-  if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" out.txt; then
-    fail "$* (exit $status, wanted $code and /$pattern/)"
-    head -c 4000 out.txt | sed 's/^/    /'
-  fi
-}
+source "$tests_cli/common.sh"
 
 # Running, not a zombie: an orphan's zombie waits for whoever adopted it to reap it.
 running() {
@@ -84,14 +73,14 @@ expect_no_strays "hang" hang.pid
 # ---- megabytes on stdout and stderr: the tail shown, the rest counted, memory bounded ----
 expect 1 "^\[\.\.\. 16711692 bytes not shown \.\.\.\]" -- \
   run --name flood -- sh -c 'head -c 8388608 /dev/zero | tr "\0" o; head -c 8388608 /dev/zero | tr "\0" e >&2; echo; echo last words >&2; exit 1'
-grep -q "^last words" out.txt || fail "flood: the end of the output is not shown"
-size=$(wc -c < out.txt)
+grep -q "^last words" "$expect_output" || fail "flood: the end of the output is not shown"
+size=$(wc -c < "$expect_output")
 ((size < 100000)) || fail "flood: ${size} bytes of report for a failing run"
-grep -q "^FAIL flood: measured run 1 of 2 exited with code 1" out.txt || fail "flood: no verdict first"
+grep -q "^FAIL flood: measured run 1 of 2 exited with code 1" "$expect_output" || fail "flood: no verdict first"
 echo "ok: 16 MiB of output: ${size} bytes shown"
 # Printing a lot is not a fault: a command that prints 64 MiB and succeeds is measured as any other.
 expect 0 "^PASS loud: measured" -- run --name loud -- sh -c 'head -c 67108864 /dev/zero'
-size=$(wc -c < out.txt)
+size=$(wc -c < "$expect_output")
 ((size < 100000)) || fail "loud: ${size} bytes of report for a passing run"
 
 # ---- processes left behind: in the group, a daemon after setsid(), one with a clean environment
@@ -116,7 +105,7 @@ expect_no_strays "a daemon of a failing command" failed.pid
 expect 0 "^PASS closer" -- run --name closer -- sh -c 'exec >&- 2>&-; exit 0'
 expect 1 "^FAIL closer_writes: .*exited with code 1" -- \
   run --name closer_writes -- sh -c 'exec >&-; echo lost || { echo "stdout is gone" >&2; exit 1; }'
-grep -q "stdout is gone" out.txt || fail "closer_writes: the command's stderr is not shown"
+grep -q "stdout is gone" "$expect_output" || fail "closer_writes: the command's stderr is not shown"
 
 # ---- perfbudget's own stdout closed or full: exit 2 and say so, never a silent pass ----
 status=0
@@ -146,8 +135,4 @@ want = {"first": "ok", "crash_in_session": "failed", "second": "ok"}
 sys.exit(0 if results == want else f"results: {results}, wanted {want}")
 PY
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all fault checks passed"
+finish "fault"

@@ -6,6 +6,7 @@
 # machine: only its form is checked).
 # Usage: test_interleave.sh PERFBUDGET BASE_MODULE SLOW_MODULE SUITE_EXECUTABLE
 set -euo pipefail
+tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
 base=$(realpath "$2")
 slow=$(realpath "$3")
@@ -13,19 +14,8 @@ suite_exe=$(realpath "$4")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-failures=0
+source "$tests_cli/common.sh"
 
-expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN in the output
-  local code=$1 pattern=$2
-  shift 3
-  local output status=0
-  output=$("$@" 2>&1) || status=$?
-  if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
-    echo "$output" | sed 's/^/    /'
-    failures=$((failures + 1))
-  fi
-}
 
 fast=(--seconds 0.2)
 # A verdict to check needs more pairs than a busy machine leaves in 0.2 s (15 under 4 spinners).
@@ -45,8 +35,8 @@ expect 2 "invalid PERFBUDGET_THRESHOLD 'x'" -- env PERFBUDGET_THRESHOLD=x "$perf
 # --pairs, and the JSON with the pairs. What is under test is the count and the file: beside 4
 # CPU spinners 30 pairs of the 3x slower module can come out inconclusive (exit 0), never a pass.
 "$perfbudget" compare --interleave "$base" "$slow" --filter work --pairs 30 --json out.json > pairs.txt || true
-grep -q ", 30 pairs," pairs.txt || { echo "FAILED: --pairs 30:"; cat pairs.txt; failures=$((failures + 1)); }
-python3 - <<'PY' || { echo "FAILED: out.json"; failures=$((failures + 1)); }
+grep -q ", 30 pairs," pairs.txt || { fail "--pairs 30:"; cat pairs.txt; }
+python3 - <<'PY' || fail "out.json"
 import json
 doc = json.load(open("out.json"))
 assert doc["kind"] == "perfbudget-interleaved-comparison" and doc["granularity"] == "in-process, batch by batch"
@@ -84,8 +74,4 @@ expect 0 "^(PASS|INCONCLUSIVE) same: time/run median .*, 8 pairs, process, run b
 expect 1 "^FAIL command: the candidate failed: .*exit" -- "$perfbudget" compare --interleave --baseline-command 'true' --candidate-command 'exit 3' --pairs 8
 expect 2 "give both --baseline-command and --candidate-command" -- "$perfbudget" compare --interleave --baseline-command 'true'
 
-if ((failures)); then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all interleave checks passed"
+finish "interleave"

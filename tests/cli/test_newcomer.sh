@@ -5,28 +5,18 @@
 # Budgets are minutes, so nothing depends on this machine's speed.
 # Usage: test_newcomer.sh PATH_TO_PERFBUDGET
 set -euo pipefail
+tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-failures=0
+source "$tests_cli/common.sh"
 
-expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN in the output
-  local code=$1 pattern=$2
-  shift 3
-  local output status=0
-  output=$("$@" 2>&1) || status=$?
-  if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
-    echo "$output" | sed 's/^/    /'
-    failures=$((failures + 1))
-  fi
-}
 
 # --help lists every format perfbudget report takes (one list in the core).
 help=$("$perfbudget" --help)
 for format in md csv json pytest-benchmark google-benchmark bencher openmetrics html chrome-trace; do
-  grep -q -- "$format" <<<"$help" || { echo "FAILED: --help does not list $format"; failures=$((failures + 1)); }
+  grep -q -- "$format" <<<"$help" || fail "--help does not list $format"
 done
 
 mkdir -p project/build/deeper
@@ -38,7 +28,7 @@ YAML
 cd project
 # run uses ./perfbudget.yml without --budget, and records in the history beside it.
 expect 0 "PASS quick: 1 limit met" -- "$perfbudget" run --name quick --runs 2 --warmup 0 -- true
-[[ -f .perfbudget/history.sqlite ]] || { echo "FAILED: run did not record beside perfbudget.yml"; failures=$((failures + 1)); }
+[[ -f .perfbudget/history.sqlite ]] || fail "run did not record beside perfbudget.yml"
 # From the build directory (and below), the same budget file and history are found.
 cd build/deeper
 expect 0 "PASS quick: 1 limit met" -- "$perfbudget" run --name quick --runs 2 --warmup 0 -- true
@@ -46,7 +36,7 @@ expect 0 "baseline 'main' saved" -- "$perfbudget" baseline save main
 expect 0 "^main +run 2 " -- "$perfbudget" baseline list
 expect 0 "quick" -- "$perfbudget" report --format csv
 cd ../..
-[[ ! -e build/.perfbudget && ! -e build/deeper/.perfbudget ]] || { echo "FAILED: a history was created in the build directory"; failures=$((failures + 1)); }
+[[ ! -e build/.perfbudget && ! -e build/deeper/.perfbudget ]] || fail "a history was created in the build directory"
 # Under --ctest the CMake arguments say which budget applies: none given, none found.
 expect 0 "PASS quick: measured; no budget applies" -- "$perfbudget" run --ctest --name quick --runs 2 --warmup 0 -- true
 
@@ -57,9 +47,8 @@ expect 0 "PASS quick: measured; no budget applies" -- "$perfbudget" run --ctest 
 output=$("$perfbudget" check current.json --baseline base.json 2>&1) || true
 comparisons=$(grep -c "regression check: median" <<<"$output" || true)
 if [[ $comparisons -ne 1 ]] || grep -q "nan" <<<"$output"; then
-  echo "FAILED: check --baseline printed $comparisons comparisons (want 1) or a NaN:"
+  fail "check --baseline printed $comparisons comparisons (want 1) or a NaN:"
   echo "$output" | sed 's/^/    /'
-  failures=$((failures + 1))
 fi
 
 # The CTest session's cleanup records the run in the history of every budget file the perf tests
@@ -74,8 +63,4 @@ expect 0 "history: run 1 recorded in .*one/.perfbudget/history.sqlite" -- "$perf
 expect 0 "^ +1 .* ctest " -- "$perfbudget" history runs --budget two/perfbudget.yml
 expect 0 "warning: .*missing.* is missing" -- "$perfbudget" session close session --budgets-from missing.txt
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all newcomer CLI checks passed"
+finish "newcomer CLI"

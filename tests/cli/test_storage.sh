@@ -10,6 +10,7 @@
 # saying why.
 # Usage: test_storage.sh PATH_TO_PERFBUDGET
 set -euo pipefail
+tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
 command -v python3 >/dev/null || { echo "test_storage.sh needs python3 (it writes and checks JSON)"; exit 1; }
 if [[ $(id -u) -eq 0 && ${PERFBUDGET_STORAGE_NAMESPACE:-0} != 1 ]] &&
@@ -27,23 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-failures=0
+source "$tests_cli/common.sh"
 
-fail() {
-  echo "FAILED: $*"
-  failures=$((failures + 1))
-}
-
-expect() { # expect EXIT_CODE PATTERN -- COMMAND...: the exit code, and PATTERN in the output
-  local code=$1 pattern=$2
-  shift 3
-  local output status=0
-  output=$("$@" 2>&1) || status=$?
-  if [[ $status -ne $code ]] || ! grep -qE -- "$pattern" <<<"$output"; then
-    fail "$* (exit $status, wanted $code and /$pattern/)"
-    echo "$output" | sed 's/^/    /'
-  fi
-}
 
 same() { # same FILE COPY: FILE is byte for byte COPY
   cmp -s "$1" "$2" || fail "$1 changed (it should be as before the failed write)"
@@ -306,8 +292,4 @@ for pid in "${pids[@]}"; do wait "$pid" || fail "a concurrent writer failed"; do
 [[ $(runs_of shared.sqlite) == 40 ]] || fail "8 writers x 5 runs: $(runs_of shared.sqlite) runs"
 expect 0 "^same +run" -- "$perfbudget" baseline list --history shared.sqlite
 
-if ((failures)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all storage checks passed"
+finish "storage"
