@@ -437,6 +437,26 @@ static void test_baseline_per_mode(void **state) {
     perfbudget_history_close(h);
 }
 
+/* The tables of history schema 2, as perfbudget 0.2 created them: older files for the
+ * upgrade tests start from these. */
+#define SCHEMA_2_TABLES                                                                         \
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, created_ns INTEGER NOT NULL, source TEXT NOT "   \
+    "NULL, git_commit TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0, environment TEXT "   \
+    "NOT NULL);"                                                                                \
+    "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"                        \
+    "CREATE INDEX runs_by_commit ON runs(git_commit, id);"                                      \
+    "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT "    \
+    "NULL DEFAULT '', UNIQUE(name, identity));"                                                 \
+    "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "      \
+    "benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id), status TEXT NOT NULL, message "   \
+    "TEXT NOT NULL, n INTEGER NOT NULL, median REAL, p95 REAL, samples BLOB NOT NULL, metrics " \
+    "TEXT NOT NULL, custom_metrics TEXT NOT NULL, verdict TEXT, PRIMARY KEY(run_id, "           \
+    "benchmark_id));"                                                                           \
+    "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"                       \
+    "CREATE TABLE baselines(name TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) " \
+    "ON DELETE CASCADE, created_ns INTEGER NOT NULL);"                                          \
+    "ALTER TABLE results ADD COLUMN stages TEXT;"
+
 static void test_upgrade_from_version_2(void **state) {
     const char *db = fresh("upgrade_v2");
     char dir[300];
@@ -447,22 +467,7 @@ static void test_upgrade_from_version_2(void **state) {
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
     static const char version_2[] =
-        "CREATE TABLE runs(id INTEGER PRIMARY KEY, created_ns INTEGER NOT NULL, source TEXT NOT "
-        "NULL, git_commit TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0, environment TEXT "
-        "NOT NULL);"
-        "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
-        "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
-        "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT "
-        "NULL DEFAULT '', UNIQUE(name, identity));"
-        "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
-        "benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id), status TEXT NOT NULL, message "
-        "TEXT NOT NULL, n INTEGER NOT NULL, median REAL, p95 REAL, samples BLOB NOT NULL, metrics "
-        "TEXT NOT NULL, custom_metrics TEXT NOT NULL, verdict TEXT, PRIMARY KEY(run_id, "
-        "benchmark_id));"
-        "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
-        "CREATE TABLE baselines(name TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) "
-        "ON DELETE CASCADE, created_ns INTEGER NOT NULL);"
-        "ALTER TABLE results ADD COLUMN stages TEXT;"
+        SCHEMA_2_TABLES
         "INSERT INTO runs VALUES(1, 1, 'cli', NULL, NULL, 0, 'env-A');"
         "INSERT INTO benchmarks VALUES(1, 'old', '');"
         /* two samples, 1.0 and 2.0, as little-endian doubles */
@@ -1144,22 +1149,7 @@ static void test_read_only_history_of_schema_4(void **state) {
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
     static const char version_4[] =
-        "CREATE TABLE runs(id INTEGER PRIMARY KEY, created_ns INTEGER NOT NULL, source TEXT NOT "
-        "NULL, git_commit TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0, environment TEXT "
-        "NOT NULL);"
-        "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
-        "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
-        "CREATE TABLE benchmarks(id INTEGER PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT "
-        "NULL DEFAULT '', UNIQUE(name, identity));"
-        "CREATE TABLE results(run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
-        "benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id), status TEXT NOT NULL, message "
-        "TEXT NOT NULL, n INTEGER NOT NULL, median REAL, p95 REAL, samples BLOB NOT NULL, metrics "
-        "TEXT NOT NULL, custom_metrics TEXT NOT NULL, verdict TEXT, PRIMARY KEY(run_id, "
-        "benchmark_id));"
-        "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
-        "CREATE TABLE baselines(name TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) "
-        "ON DELETE CASCADE, created_ns INTEGER NOT NULL);"
-        "ALTER TABLE results ADD COLUMN stages TEXT;"
+        SCHEMA_2_TABLES
         "ALTER TABLE results ADD COLUMN cpu_samples BLOB;"
         "CREATE TABLE baseline_modes(name TEXT NOT NULL REFERENCES baselines(name) ON DELETE "
         "CASCADE, mode TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE "
