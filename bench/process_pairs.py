@@ -3,12 +3,14 @@
 same code are, and what a judging rule makes of them, without measuring again.
 
     python3 bench/process_pairs.py collect DIR [--build build] [--trials 15] [--seconds 0.5]
+                                           [--cells py1ms,...] [--processes N]
     python3 bench/process_pairs.py judge DIR... [--cli build/perfbudget ...] [--threshold 3]
 
 collect: per trial and cell, one baseline run and candidates +0 %, +5 % and +10 % (each its own
 process), as result files DIR/<cell>-<trial>-base.json and -cand<pct>.json. Cells: the C suite
 bench/peers_work at about 100 ns, 10 us and 1 ms a call, and a pytest test at about 10 us and
-1 ms (the workloads of bench/detection.py).
+1 ms (the workloads of bench/detection.py). --processes N measures each pytest run with
+--perf-processes N (the C cells stay one process a run).
 
 judge: `perfbudget check` of every pair with each CLI given (builds of different rules, e.g. a
 worktree built with another constant), printing per cell and slowdown how many pairs failed and
@@ -48,14 +50,15 @@ def run_c(build: Path, steps: int, seconds: float, out: Path) -> None:
                    env=env, check=True, capture_output=True)
 
 
-def run_python(project: Path, steps: int, out: Path) -> None:
+def run_python(project: Path, steps: int, out: Path, processes: int = 1) -> None:
     env = dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND="loop", NO_COLOR="1",
                PYTHONHASHSEED="0", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     history = project / "h.sqlite"
     history.unlink(missing_ok=True)
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
                     str(project), "-p", "perfbudget.plugin", "--perf-json", str(out),
-                    "--perf-history", str(history)], cwd=project, env=env, check=True,
+                    "--perf-history", str(history), "--perf-processes", str(processes)],
+                   cwd=project, env=env, check=True,
                    capture_output=True)
 
 
@@ -71,8 +74,10 @@ def collect(args: argparse.Namespace) -> None:
                    capture_output=True)
     for trial in range(1, args.trials + 1):
         for cells, measure in ((C_CELLS, lambda s, f: run_c(build, s, args.seconds, f)),
-                               (PY_CELLS, lambda s, f: run_python(project, s, f))):
+                               (PY_CELLS, lambda s, f: run_python(project, s, f, args.processes))):
             for cell, steps in cells.items():
+                if args.cells and cell not in args.cells:
+                    continue
                 measure(steps, out / f"{cell}-{trial}-base.json")
                 for pct in SLOWDOWNS:
                     measure(round(steps * (1 + pct / 100)), out / f"{cell}-{trial}-cand{pct}.json")
@@ -147,6 +152,10 @@ def main() -> None:
     c.add_argument("--build", type=Path, default=ROOT / "build")
     c.add_argument("--trials", type=int, default=15)
     c.add_argument("--seconds", type=float, default=0.5)
+    c.add_argument("--cells", type=lambda text: text.split(","), default=None,
+                   help="only these cells, comma-separated (default: all)")
+    c.add_argument("--processes", type=int, default=1,
+                   help="--perf-processes for the pytest cells (default 1)")
     j = commands.add_parser("judge", help="judge the pairs in DIR... with each --cli")
     j.add_argument("dirs", type=Path, nargs="+")
     j.add_argument("--cli", action="append", default=[],

@@ -263,6 +263,28 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
                             const double *current, size_t n_current, const double *run_values,
                             size_t n_runs, const perfbudget_compare_options *opts,
                             perfbudget_comparison *out) {
+    return perfbudget__compare_runs(ctx, baseline, n_baseline, current, n_current, run_values,
+                                    n_runs, NULL, opts, out);
+}
+
+/* Sum of squared deviations of the logs of one side's process medians from their mean, into
+ * *sum_squares, and their degrees of freedom into *df (a side of fewer than 2 processes, or
+ * with a median <= 0, adds none). */
+static void process_deviations(const double *medians, size_t k, double *sum_squares, double *df) {
+    if (medians == NULL || k < 2) return;
+    double mean = 0.0;
+    for (size_t i = 0; i < k; i++) {
+        if (!(medians[i] > 0.0) || !isfinite(medians[i])) return;
+        mean += log(medians[i]) / (double)k;
+    }
+    for (size_t i = 0; i < k; i++) *sum_squares += pow(log(medians[i]) - mean, 2.0);
+    *df += (double)k - 1.0;
+}
+
+int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
+                             const double *current, size_t n_current, const double *run_values,
+                             size_t n_runs, const perfbudget__processes *processes,
+                             const perfbudget_compare_options *opts, perfbudget_comparison *out) {
     int status = perfbudget_compare(ctx, baseline, n_baseline, current, n_current, opts, out);
     if (status != PERFBUDGET_OK) return status;
     for (size_t i = 0; run_values != NULL && i < n_runs; i++)
@@ -299,6 +321,22 @@ int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, siz
             df = (double)n_runs - 1.0;
         }
         free(logs);
+    }
+    /* No runs to measure it, but processes: the spread between the processes of each side
+     * (pooled, on the log scale), for the difference of a side's level averaged over k_b and
+     * k_c processes (a side of one process is one draw). */
+    if (isnan(between) && processes != NULL) {
+        double sum_squares = 0.0, process_df = 0.0;
+        process_deviations(processes->baseline, processes->n_baseline, &sum_squares, &process_df);
+        process_deviations(processes->current, processes->n_current, &sum_squares, &process_df);
+        if (process_df >= 1.0) {
+            double k_b = processes->n_baseline >= 2 ? (double)processes->n_baseline : 1.0;
+            double k_c = processes->n_current >= 2 ? (double)processes->n_current : 1.0;
+            double spread = sum_squares / process_df * (1.0 / k_b + 1.0 / k_c);
+            variance += spread;
+            df = process_df;
+            between = sqrt(spread / 2.0); /* reported below as sqrt(2) between */
+        }
     }
     /* Too few runs to measure the spread: the one assumed, scaled to the runs' own noise
      * (separate processes of the same code differ by more than one run's samples say, and by

@@ -398,6 +398,23 @@ char *perfbudget__report_format_list(char *buf, size_t size);
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, const perfbudget_report_info *info, char **out);
 
+/* The medians of the separate processes each side was measured in (--perf-processes: custom
+ * metrics process_median_<i>), none for a side of one process. */
+typedef struct perfbudget__processes {
+    const double *baseline;
+    size_t n_baseline;
+    const double *current;
+    size_t n_current;
+} perfbudget__processes;
+
+/* perfbudget_compare_runs, and where the runs give no spread between runs (fewer than 3) but a
+ * side was measured in several processes, the spread between those processes instead of the
+ * assumed one (processes may be NULL). */
+int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
+                             const double *current, size_t n_current, const double *run_values,
+                             size_t n_runs, const perfbudget__processes *processes,
+                             const perfbudget_compare_options *opts, perfbudget_comparison *out);
+
 /* perfbudget_compare_metric, and with exact = 1 for figures that do not vary between runs of the
  * same code: a change beyond the threshold is then a regression on one run. */
 int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,

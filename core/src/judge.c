@@ -293,6 +293,28 @@ static int add_note(perfbudget_context *ctx, perfbudget_result *result, perfbudg
     return perfbudget__notes_add(ctx, perfbudget__result_notes(result), kind, text);
 }
 
+/* The medians of the separate processes a result was measured in (custom metrics
+ * process_median_<i>, from --perf-processes), into a new array; none (NULL, 0) for one. */
+static int process_medians(const perfbudget_result *result, double **out, size_t *count) {
+    static const char prefix[] = "process_median_";
+    *out = NULL;
+    *count = 0;
+    size_t n = perfbudget_result_metric_count(result), k = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const char *name = NULL;
+            double value = NAN;
+            perfbudget_result_metric_at(result, i, &name, &value, NULL, NULL);
+            if (name == NULL || strncmp(name, prefix, sizeof prefix - 1) != 0) continue;
+            if (pass == 1) (*out)[(*count)++] = value;
+            else k++;
+        }
+        if (pass == 0 && k < 2) return PERFBUDGET_OK;
+        if (pass == 0 && (*out = malloc(k * sizeof **out)) == NULL) return PERFBUDGET_ENOMEM;
+    }
+    return PERFBUDGET_OK;
+}
+
 static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_options *o,
                            perfbudget_result *result, const perfbudget_result *base,
                            const perfbudget_compare_options *opts) {
@@ -301,9 +323,18 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     const double *samples = perfbudget_result_samples(result, &n_current);
     double *runs = NULL;
     size_t n_runs = 0, left_out = 0;
+    double *base_processes = NULL, *processes_now = NULL;
+    size_t k_base = 0, k_now = 0;
     int code = earlier_runs(o, result, &runs, &n_runs, &left_out);
-    if (code == PERFBUDGET_ENOMEM) return perfbudget__fail(ctx, code, "out of memory");
-    if (code != PERFBUDGET_OK) return code;
+    if (code == PERFBUDGET_OK) code = process_medians(base, &base_processes, &k_base);
+    if (code == PERFBUDGET_OK) code = process_medians(result, &processes_now, &k_now);
+    const perfbudget__processes processes = {base_processes, k_base, processes_now, k_now};
+    if (code != PERFBUDGET_OK) {
+        free(base_processes);
+        free(processes_now);
+        perfbudget_free(runs);
+        return code == PERFBUDGET_ENOMEM ? perfbudget__fail(ctx, code, "out of memory") : code;
+    }
     /* The machine's state: the share of a CPU each run had while measuring, and the share of
      * its wall time it was ready to run but waited for a CPU. */
     const perfbudget_metrics *mb = perfbudget_result_metrics(base);
@@ -318,8 +349,8 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
     effective.assumed_run_spread = ASSUMED_RUN_SPREAD;
     perfbudget_comparison c;
-    code = perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, runs, n_runs,
-                                   &effective, &c);
+    code = perfbudget__compare_runs(ctx, base_samples, n_base, samples, n_current, runs, n_runs,
+                                    &processes, &effective, &c);
     /* When the baseline ran on the busier machine, its wall time can only have been inflated:
      * a slowdown on wall time is at least that large and stands (code that sleeps shows it
      * there, not on CPU time). Otherwise on CPU time, where the spread between runs still
@@ -329,8 +360,8 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     if (baseline_inflated) by_cpu = 0;
     perfbudget_comparison wall = c;
     if (code == PERFBUDGET_OK && by_cpu)
-        code = perfbudget_compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
-                                       &effective, &c);
+        code = perfbudget__compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
+                                        &processes, &effective, &c);
     /* CPU time cannot see code that sleeps or waits for I/O. When the CPU-time judgment would
      * not fail, the wall time is judged again with the time each run waited for a CPU left out
      * (the samples scaled by the share of its time a run did not wait): a slowdown beyond what
@@ -343,8 +374,8 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         unwaited.speed_ratio = (isnan(effective.speed_ratio) ? 1.0 : effective.speed_ratio) *
                                (1.0 - wait_base) / (1.0 - wait_now);
         perfbudget_comparison w;
-        code = perfbudget_compare_runs(ctx, base_samples, n_base, samples, n_current, runs,
-                                       n_runs, &unwaited, &w);
+        code = perfbudget__compare_runs(ctx, base_samples, n_base, samples, n_current, runs,
+                                        n_runs, &processes, &unwaited, &w);
         if (code == PERFBUDGET_OK && w.regressed && w.change_pct > BUSY_CPU_ALLOWANCE_PCT) {
             unwaited_pct = w.change_pct;
             c = wall;
@@ -352,6 +383,8 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         }
     }
     perfbudget_free(runs);
+    free(base_processes);
+    free(processes_now);
     if (code != PERFBUDGET_OK) return code;
     const char *statistic = perfbudget_statistic_name(opts->statistic);
     char metric[64];
@@ -439,8 +472,16 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         c.severity = PERFBUDGET_SEVERITY_NONE;
         c.regressed = 0;
     }
+    int by_processes = k_base >= 2 || k_now >= 2;
     if (code == PERFBUDGET_OK && n_runs < 3 && c.outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
-        !within && isfinite(c.run_spread_pct))
+        !within && isfinite(c.run_spread_pct) && by_processes)
+        code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
+                        "the spread between the processes measured (%zu for the baseline, %zu "
+                        "now) makes +-%.1f %% of the change the machine's",
+                        k_base >= 2 ? k_base : 1, k_now >= 2 ? k_now : 1, c.run_spread_pct);
+    else if (code == PERFBUDGET_OK && n_runs < 3 &&
+             c.outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE && !within &&
+             isfinite(c.run_spread_pct))
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
                         "the history has %s earlier run%s of this benchmark (up to the "
                         "baseline's) to measure the spread between runs, so +-%.1f %% is assumed "

@@ -260,6 +260,76 @@ static void test_machine_at_another_speed(void **state) {
     perfbudget_result_free(base);
 }
 
+/* A result measured in k processes (--perf-processes): each process's 12 samples tight around
+ * its own median (+-0.1 %), pooled in process order, and each median kept as
+ * process_median_<i>. k = 1 keeps no medians. */
+static perfbudget_result *in_processes(perfbudget_context *ctx, const double *medians, size_t k) {
+    double samples[12 * 8];
+    for (size_t p = 0; p < k; p++)
+        for (size_t i = 0; i < 12; i++)
+            samples[12 * p + i] = medians[p] * (1.0 + 0.001 * ((double)(i % 5) - 2.0) / 2.0);
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_result_new(ctx, "b", samples, 12 * k, &m, PERFBUDGET_RUN_OK, "",
+                                           &r),
+                     PERFBUDGET_OK);
+    for (size_t p = 0; k >= 2 && p < k; p++) {
+        char name[48];
+        snprintf(name, sizeof name, "process_median_%zu", p);
+        assert_int_equal(perfbudget_result_add_metric(ctx, r, name, medians[p], "ns", 0),
+                         PERFBUDGET_OK);
+    }
+    return r;
+}
+
+/* Measured in several processes, the spread between them is measured too, not assumed: the
+ * interval follows the pooled spread of the processes' log medians, on Student's t with their
+ * degrees of freedom. By hand (numpy, scipy): the medians below have a pooled sd of the logs
+ * of 0.0079060 (both sides alike, df 8), and the spread of a difference of 5-process levels is
+ * t(0.975, 8) sqrt(s^2 (1/5 + 1/5)) = 2.306004 x 0.0050002 = 1.1530 % (exp - 1: 1.1597 %). */
+static void test_processes_measure_the_spread(void **state) {
+    perfbudget_context *ctx = *state;
+    const double base_medians[] = {1000, 1010, 990, 1005, 995};
+    double now_medians[5], wide[5];
+    const double wide_offsets[] = {1.00, 1.08, 0.92, 1.04, 0.96};
+    for (size_t p = 0; p < 5; p++) {
+        now_medians[p] = 1.10 * base_medians[p];
+        wide[p] = 1.06 * 1000.0 * wide_offsets[p];
+    }
+    perfbudget_result *base = in_processes(ctx, base_medians, 5);
+    perfbudget_conclude_options o = against(&base);
+    perfbudget_result *now = in_processes(ctx, now_medians, 5);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+    assert_int_equal(c->outcome, PERFBUDGET_OUTCOME_REGRESSION);
+    assert_close(c->run_spread_pct, 1.1597, 1e-3);
+    perfbudget_result_free(now);
+
+    /* Processes 8 % apart: +6 % cannot be told from them, and the note says why. */
+    now = in_processes(ctx, wide, 5);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    c = perfbudget_result_latency_comparison(now);
+    assert_int_equal(c->outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
+    perfbudget_note_kind kind;
+    const char *text = perfbudget_result_note_at(now, 0, &kind);
+    assert_int_equal(kind, PERFBUDGET_NOTE_RUN_SPREAD);
+    assert_non_null(strstr(text, "processes measured (5 for the baseline, 5 now)"));
+    perfbudget_result_free(now);
+
+    /* One process now against five saved: this run is one draw of the processes' spread. By
+     * hand: the baseline's medians alone, sd 0.0079060 (df 4); t(0.975, 4) x sqrt(s^2 (1/5 +
+     * 1)) = 2.776445 x 0.0086605 = 2.4046 % (exp - 1: 2.4337 %). */
+    double one = 1.10 * 1000.0;
+    now = in_processes(ctx, &one, 1);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    c = perfbudget_result_latency_comparison(now);
+    assert_int_equal(c->outcome, PERFBUDGET_OUTCOME_REGRESSION);
+    assert_close(c->run_spread_pct, 2.4337, 1e-3);
+    perfbudget_result_free(now);
+    perfbudget_result_free(base);
+}
+
 static void test_record_travels_in_the_result_file(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_budget *budget = budget_of(ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 1us}}\n");
@@ -327,6 +397,8 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_machine_at_another_speed, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_processes_measure_the_spread, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_record_travels_in_the_result_file, context_setup,
                                         context_teardown),
