@@ -211,7 +211,8 @@ static const char SITE_STYLE[] =
     "td.env{max-width:14em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;"
     "text-align:left}td.left{text-align:left}svg.spark{display:block}"
     "svg.spark .series{stroke-width:1.2}form.filters{margin:1em 0}form.filters label{"
-    "margin-right:1.2em}table.steps td{text-align:right}";
+    "margin-right:1.2em}table.steps td{text-align:right}section.benchmark{color:#222}"
+    "#index th{text-align:left}";
 
 /* The filters: each select keeps the rows whose data-KEY is its value ("" for all). */
 static const char FILTER_SCRIPT[] =
