@@ -44,6 +44,7 @@ typedef struct site_row {
     size_t found;
     const loaded_run *run;           /* the newest result's run (NULL: no successful result) */
     perfbudget_result *latest;       /* borrowed from run */
+    perfbudget_result *previous;     /* the series' run before it, borrowed (NULL: none) */
     perfbudget__word word;
     int by_count;                    /* instructions mode: valgrind's times are not drawn */
 } site_row;
@@ -51,7 +52,7 @@ typedef struct site_row {
 typedef struct site {
     perfbudget_context *ctx;
     const perfbudget_report_info *info;
-    loaded_run *runs;
+    loaded_run **runs; /* each apart: the rows point at them while the array grows */
     size_t n_runs, runs_capacity;
     site_row *rows;
     size_t n_rows;
@@ -76,22 +77,34 @@ static void page_name(char *out, size_t size, size_t index, const char *name) {
 /* The run of that id, from the runs loaded so far or the history. */
 static int load_run(site *s, int64_t run_id, const loaded_run **out) {
     for (size_t i = 0; i < s->n_runs; i++)
-        if (s->runs[i].record.id == run_id) return *out = &s->runs[i], PERFBUDGET_OK;
+        if (s->runs[i]->record.id == run_id) return *out = s->runs[i], PERFBUDGET_OK;
     if (s->n_runs == s->runs_capacity) {
         size_t capacity = s->runs_capacity ? 2 * s->runs_capacity : 8;
-        loaded_run *runs = realloc(s->runs, capacity * sizeof *runs);
+        loaded_run **runs = realloc(s->runs, capacity * sizeof *runs);
         if (runs == NULL) return perfbudget__fail(s->ctx, PERFBUDGET_ENOMEM, "site: out of memory");
         s->runs = runs, s->runs_capacity = capacity;
     }
-    loaded_run *run = &s->runs[s->n_runs];
-    memset(run, 0, sizeof *run);
+    loaded_run *run = calloc(1, sizeof *run);
+    if (run == NULL) return perfbudget__fail(s->ctx, PERFBUDGET_ENOMEM, "site: out of memory");
     int code = perfbudget_history_run(s->info->history, run_id, &run->record);
     if (code == PERFBUDGET_OK)
         code = perfbudget_history_load_run(s->info->history, run_id, &run->results, &run->count);
-    if (code != PERFBUDGET_OK) return code;
-    s->n_runs++;
+    if (code != PERFBUDGET_OK) {
+        free(run);
+        return code;
+    }
+    s->runs[s->n_runs++] = run;
     *out = run;
     return PERFBUDGET_OK;
+}
+
+/* The result of that name (and mode; -1: any) in the run, or NULL. */
+static perfbudget_result *find_result(const loaded_run *run, const char *name, int mode) {
+    for (size_t k = 0; k < run->count; k++)
+        if (strcmp(perfbudget_result_name(run->results[k]), name) == 0 &&
+            (mode < 0 || (int)perfbudget_result_mode(run->results[k]) == mode))
+            return run->results[k];
+    return NULL;
 }
 
 /* One row: the newest series of the benchmark, its steps, and its newest result judged. */
@@ -110,9 +123,7 @@ static int gather(site *s, site_row *row, const perfbudget_conclude_options *jud
     row->word = PERFBUDGET__SKIPPED; /* shown as "no result" */
     if (m == 0) return PERFBUDGET_OK;
     if ((code = load_run(s, row->points[m - 1].run_id, &row->run)) != PERFBUDGET_OK) return code;
-    for (size_t k = 0; k < row->run->count && row->latest == NULL; k++)
-        if (strcmp(perfbudget_result_name(row->run->results[k]), row->name) == 0)
-            row->latest = row->run->results[k];
+    row->latest = find_result(row->run, row->name, -1);
     if (row->latest == NULL) return PERFBUDGET_OK;
     if (judging != NULL) {
         perfbudget_conclude_options options = *judging;
@@ -126,6 +137,12 @@ static int gather(site *s, site_row *row, const perfbudget_conclude_options *jud
     row->word = perfbudget__word_of(row->latest);
     row->by_count = perfbudget_result_mode(row->latest) == PERFBUDGET_MODE_INSTRUCTIONS;
     if (row->by_count || m < 2) return PERFBUDGET_OK;
+    /* Without a baseline, the distributions drawn are the newest run's and the run's before */
+    if (s->info->baseline_count == 0) {
+        const loaded_run *before;
+        if ((code = load_run(s, row->points[m - 2].run_id, &before)) != PERFBUDGET_OK) return code;
+        row->previous = find_result(before, row->name, perfbudget_result_mode(row->latest));
+    }
     double *medians = malloc(m * sizeof *medians);
     if (medians == NULL) return perfbudget__fail(s->ctx, PERFBUDGET_ENOMEM, "site: out of memory");
     for (size_t k = 0; k < m; k++) medians[k] = row->points[k].median;
@@ -411,8 +428,17 @@ static void render_page(perfbudget__text *h, const site *s, const site_row *row)
         if (strcmp(perfbudget_result_name(info->baseline_results[k]), row->name) == 0 &&
             perfbudget_result_mode(info->baseline_results[k]) == perfbudget_result_mode(row->latest))
             base = info->baseline_results[k];
-    perfbudget__append(h, "<p>The newest run's samples%s.</p>",
-                       base ? " (now) against the baseline's (base)" : "");
+    if (base != NULL) {
+        perfbudget__append(h, "<p>The newest run's samples (now) against the baseline's "
+                              "(base).</p>");
+    } else if (row->previous != NULL) {
+        base = row->previous;
+        perfbudget__append(h, "<p>The newest run's samples (now) against those of run %lld, the "
+                              "series' run before it (base).</p>",
+                           (long long)row->points[row->n - 2].run_id);
+    } else {
+        perfbudget__append(h, "<p>The newest run's samples.</p>");
+    }
     perfbudget__html_distribution(h, row->latest, base);
     perfbudget__html_stages(h, row->latest);
     perfbudget__append(h, "</section><script>%s</script></body></html>\n",
@@ -559,7 +585,10 @@ int perfbudget__write_site(perfbudget_context *ctx, const char *directory,
     free(staged);
     for (size_t i = 0; i < s.n_rows; i++) perfbudget_free(s.rows[i].points);
     free(s.rows);
-    for (size_t i = 0; i < s.n_runs; i++) perfbudget_results_free(s.runs[i].results, s.runs[i].count);
+    for (size_t i = 0; i < s.n_runs; i++) {
+        perfbudget_results_free(s.runs[i]->results, s.runs[i]->count);
+        free(s.runs[i]);
+    }
     free(s.runs);
     perfbudget_strings_free(names, count);
     return code;
