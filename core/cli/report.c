@@ -191,7 +191,8 @@ int perfbudget_cli_report(int argc, char **argv) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         }
-        if (exit_code == 0) printf("wrote %s/index.html and %zu benchmark pages\n", output, pages);
+        if (exit_code == 0) printf("wrote %s/index.html and %zu benchmark page%s\n", output, pages,
+                                   pages == 1 ? "" : "s");
         output = NULL, exit_code = exit_code ? exit_code : -1; /* no text to write */
     }
     int rendered = exit_code != 0 ? PERFBUDGET_OK
