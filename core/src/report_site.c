@@ -229,7 +229,7 @@ static const char SITE_STYLE[] =
     "text-align:left}td.left{text-align:left}svg.spark{display:block}"
     "svg.spark .series{stroke-width:1.2}form.filters{margin:1em 0}form.filters label{"
     "margin-right:1.2em}table.steps td{text-align:right}section.benchmark{color:#222}"
-    "#index th{text-align:left}";
+    "#index th{text-align:left}select.filter{max-width:22em}";
 
 /* The filters: each select keeps the rows whose data-KEY is its value ("" for all). */
 static const char FILTER_SCRIPT[] =
