@@ -21,9 +21,9 @@ static void usage(FILE *out) {
             "compared with a baseline. Markdown fits a pull-request comment; with\n"
             "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT (default md):\n"
             "%s\n"
-            "(chrome-trace: the stages benchmarks timed, as a Chrome trace for Perfetto), or site:\n"
-            "a static site over the whole history in the directory --output DIR (index.html and\n"
-            "a page per benchmark; docs/reports.md).\n",
+            "(chrome-trace: the stages benchmarks timed, as a Chrome trace for Perfetto),\n"
+            "or site: a static site over the whole history in the directory --output DIR\n"
+            "(index.html and a page per benchmark; docs/reports.md).\n",
             formats);
 }
 
@@ -184,25 +184,23 @@ int perfbudget_cli_report(int argc, char **argv) {
                                    .baseline_results = base,
                                    .baseline_count = n_base,
                                    .history = history};
-    if (site) {
-        size_t pages = 0;
-        if (exit_code == 0 &&
-            perfbudget__write_site(ctx, output, &info, &judging, &pages) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        }
-        if (exit_code == 0) printf("wrote %s/index.html and %zu benchmark page%s\n", output, pages,
-                                   pages == 1 ? "" : "s");
-        output = NULL, exit_code = exit_code ? exit_code : -1; /* no text to write */
+    size_t pages = 0;
+    if (site && exit_code == 0 &&
+        perfbudget__write_site(ctx, output, &info, &judging, &pages) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
     }
-    int rendered = exit_code != 0 ? PERFBUDGET_OK
+    if (site && exit_code == 0)
+        printf("wrote %s/index.html and %zu benchmark page%s\n", output, pages,
+               pages == 1 ? "" : "s");
+    int rendered = exit_code != 0 || site ? PERFBUDGET_OK
                                   : perfbudget_render_report(ctx, results, count, format, &info, &text);
     if (exit_code == 0 && rendered != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }
-    if (exit_code == 0 && output == NULL) fputs(text, stdout);
-    if (exit_code == 0 && output != NULL) {
+    if (exit_code == 0 && !site && output == NULL) fputs(text, stdout);
+    if (exit_code == 0 && !site && output != NULL) {
         /* Atomically, as every perfbudget write: a failed or concurrent write never leaves
          * half a report. */
         if (perfbudget_output_write(ctx, output, text, strlen(text)) != PERFBUDGET_OK) {
@@ -211,7 +209,6 @@ int perfbudget_cli_report(int argc, char **argv) {
         }
     }
     if (exit_code == 0 && format == PERFBUDGET_REPORT_MARKDOWN) perfbudget__add_step_summary(text);
-    if (exit_code == -1) exit_code = 0; /* the site, written */
     perfbudget_free(text);
     perfbudget_results_free(base, n_base);
     perfbudget_results_free(results, count);

@@ -189,7 +189,8 @@ static double latest_figure(const site_row *row, char *out, size_t size) {
 /* The last step, "+98.7 % at run 16", or why there is none. */
 static void last_change(const site_row *row, char *out, size_t size) {
     if (row->by_count) snprintf(out, size, "not looked for (instructions mode)");
-    else if (row->found == 0) snprintf(out, size, "none in %zu run%s", row->n, row->n == 1 ? "" : "s");
+    else if (row->found == 0)
+        snprintf(out, size, "none in %zu run%s", row->n, row->n == 1 ? "" : "s");
     else {
         const perfbudget_step *step = &row->steps[row->found - 1];
         snprintf(out, size, "%+.1f %% at run %lld", step->change_pct,
@@ -424,10 +425,12 @@ static void render_page(perfbudget__text *h, const site *s, const site_row *row)
     perfbudget__append(h, "<h3>Distributions</h3>");
     const perfbudget_result *base = NULL;
     const perfbudget_report_info *info = s->info;
-    for (size_t k = 0; k < info->baseline_count && base == NULL; k++)
-        if (strcmp(perfbudget_result_name(info->baseline_results[k]), row->name) == 0 &&
-            perfbudget_result_mode(info->baseline_results[k]) == perfbudget_result_mode(row->latest))
-            base = info->baseline_results[k];
+    for (size_t k = 0; k < info->baseline_count && base == NULL; k++) {
+        const perfbudget_result *candidate = info->baseline_results[k];
+        if (strcmp(perfbudget_result_name(candidate), row->name) == 0 &&
+            perfbudget_result_mode(candidate) == perfbudget_result_mode(row->latest))
+            base = candidate;
+    }
     if (base != NULL) {
         perfbudget__append(h, "<p>The newest run's samples (now) against the baseline's "
                               "(base).</p>");
