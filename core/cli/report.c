@@ -21,7 +21,9 @@ static void usage(FILE *out) {
             "compared with a baseline. Markdown fits a pull-request comment; with\n"
             "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT (default md):\n"
             "%s\n"
-            "(chrome-trace: the stages benchmarks timed, as a Chrome trace for Perfetto).\n",
+            "(chrome-trace: the stages benchmarks timed, as a Chrome trace for Perfetto),\n"
+            "or site: a static site over the whole history in the directory --output DIR\n"
+            "(index.html and a page per benchmark; docs/reports.md).\n",
             formats);
 }
 
@@ -86,8 +88,15 @@ int perfbudget_cli_report(int argc, char **argv) {
             return 2;
         }
     }
-    perfbudget_report_format format;
-    if (perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
+    perfbudget_report_format format = PERFBUDGET_REPORT_HTML;
+    /* The site is a directory over the whole history, not one run's text: written below. */
+    int site = strcmp(format_name, "site") == 0;
+    if (site && (output == NULL || input != NULL)) {
+        fprintf(stderr, "perfbudget report: --format site needs --output DIR and a history (not "
+                        "--input)\n");
+        return 2;
+    }
+    if (!site && perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
         char formats[256];
         fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", format_name,
                 perfbudget__report_format_list(formats, sizeof formats));
@@ -175,14 +184,23 @@ int perfbudget_cli_report(int argc, char **argv) {
                                    .baseline_results = base,
                                    .baseline_count = n_base,
                                    .history = history};
-    int rendered = exit_code != 0 ? PERFBUDGET_OK
+    size_t pages = 0;
+    if (site && exit_code == 0 &&
+        perfbudget__write_site(ctx, output, &info, &judging, &pages) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
+    if (site && exit_code == 0)
+        printf("wrote %s/index.html and %zu benchmark page%s\n", output, pages,
+               pages == 1 ? "" : "s");
+    int rendered = exit_code != 0 || site ? PERFBUDGET_OK
                                   : perfbudget_render_report(ctx, results, count, format, &info, &text);
     if (exit_code == 0 && rendered != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }
-    if (exit_code == 0 && output == NULL) fputs(text, stdout);
-    if (exit_code == 0 && output != NULL) {
+    if (exit_code == 0 && !site && output == NULL) fputs(text, stdout);
+    if (exit_code == 0 && !site && output != NULL) {
         /* Atomically, as every perfbudget write: a failed or concurrent write never leaves
          * half a report. */
         if (perfbudget_output_write(ctx, output, text, strlen(text)) != PERFBUDGET_OK) {

@@ -397,6 +397,33 @@ char *perfbudget__report_format_list(char *buf, size_t size);
 /* The HTML report (perfbudget_render_report's "html"), from report_html.c. */
 int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results,
                             size_t count, const perfbudget_report_info *info, char **out);
+/* Its pieces, which the site (report_site.c) draws its pages with: the page's style and its
+ * table-sorting script; the samples against the baseline's (base may be NULL) with the limits
+ * and the threshold drawn in; a series' trend with the steps given marked; the verdict's
+ * reasons; the stages' table; the CSS class of a verdict's word. */
+extern const char perfbudget__html_style[];
+extern const char perfbudget__html_sort_script[];
+void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result *r,
+                                   const perfbudget_result *base);
+void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
+                            const perfbudget_step *steps, size_t found);
+void perfbudget__html_reasons(perfbudget__text *h, const perfbudget_result *r);
+void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r);
+const char *perfbudget__html_word_class(perfbudget__word word);
+
+/* The site (perfbudget report --format site), from report_site.c: an index of every benchmark
+ * in info->history (its newest result judged as `judging` says, its last step and a sparkline,
+ * filterable by branch, environment and mode) and a page per benchmark (trend, steps,
+ * distributions), written to a new directory beside `directory` and renamed into place, so
+ * that a failed run leaves the old site or none, never half of one. An existing directory is
+ * replaced only when it is empty or a site written so (it holds SITE_MARKER).
+ * info->baseline_results are drawn beside the samples. *pages (may be NULL) gets the number of
+ * benchmark pages. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or
+ * PERFBUDGET_ENOMEM. */
+#define PERFBUDGET__SITE_MARKER ".perfbudget-site"
+int perfbudget__write_site(perfbudget_context *ctx, const char *directory,
+                           const perfbudget_report_info *info,
+                           const perfbudget_conclude_options *judging, size_t *pages);
 
 /* The medians of the separate processes each side was measured in (--perf-processes: custom
  * metrics process_median_<i>), none for a side of one process. */

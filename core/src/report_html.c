@@ -217,8 +217,8 @@ static void band(perfbudget__text *h, const axis *a, const double *sorted, size_
 /* The run's samples (upper band) against the baseline's (lower band) as box plots with dots, on
  * a log axis over the robust range (outliers past 3 IQR marked at the edge, not stretching the
  * scale), with the budget's latency limits and the regression threshold as labelled lines. */
-static void distribution(perfbudget__text *h, const perfbudget_result *r,
-                         const perfbudget_result *base) {
+void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result *r,
+                                   const perfbudget_result *base) {
     size_t n, nb = 0;
     const double *samples = perfbudget_result_samples(r, &n);
     const double *baseline = base ? perfbudget_result_samples(base, &nb) : NULL;
@@ -322,32 +322,20 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The history's medians of this benchmark over its last TREND_RUNS runs, on an axis from 0:
- * the run-to-run band (median +- 1.4826 MAD of each stretch between steps) shaded, the steps
- * marked and labelled, and each run's commit, date and median on hover. */
-static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_history *history,
-                  const perfbudget_result *r) {
-    perfbudget_series_point *points = NULL;
-    size_t n = 0;
-    if (history == NULL ||
-        perfbudget_history_series(history, perfbudget_result_name(r), TREND_RUNS, 0, &points,
-                                  &n) != PERFBUDGET_OK ||
-        n < 2) {
-        perfbudget_free(points);
-        return;
-    }
+/* A series' medians on an axis from 0: the run-to-run band (median +- 1.4826 MAD of each
+ * stretch between the steps given) shaded, the steps marked and labelled, and each run's commit,
+ * date and median on hover. Up to 8 steps are drawn. */
+void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
+                            const perfbudget_step *steps, size_t found) {
+    if (n < 2) return;
+    if (found > 8) found = 8;
     double *medians = malloc(n * sizeof *medians), *sorted = malloc(n * sizeof *sorted);
     if (medians == NULL || sorted == NULL) {
         free(medians), free(sorted);
-        perfbudget_free(points);
         h->failed = 1;
         return;
     }
     for (size_t i = 0; i < n; i++) medians[i] = sorted[i] = points[i].median;
-    perfbudget_step steps[8];
-    size_t found = 0;
-    if (perfbudget_detect_steps(ctx, medians, n, 5.0, 5, steps, 8, &found) != PERFBUDGET_OK)
-        found = 0;
     /* The stretches between steps and their bands. */
     size_t bounds[10] = {0};
     size_t stretches = 0;
@@ -460,10 +448,35 @@ static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_histo
                           "(commit, date)</text></svg>", WIDTH - RIGHT, bottom + 29);
     free(medians);
     free(sorted);
+}
+
+/* The history's medians of this benchmark over its last TREND_RUNS runs, with the steps found
+ * in them. */
+static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_history *history,
+                  const perfbudget_result *r) {
+    perfbudget_series_point *points = NULL;
+    size_t n = 0;
+    if (history == NULL ||
+        perfbudget_history_series(history, perfbudget_result_name(r), TREND_RUNS, 0, &points,
+                                  &n) != PERFBUDGET_OK ||
+        n < 2) {
+        perfbudget_free(points);
+        return;
+    }
+    double *medians = malloc(n * sizeof *medians);
+    perfbudget_step steps[8];
+    size_t found = 0;
+    if (medians == NULL) h->failed = 1;
+    for (size_t i = 0; medians != NULL && i < n; i++) medians[i] = points[i].median;
+    if (medians != NULL &&
+        perfbudget_detect_steps(ctx, medians, n, 5.0, 5, steps, 8, &found) != PERFBUDGET_OK)
+        found = 0;
+    if (medians != NULL) perfbudget__html_trend(h, points, n, steps, found);
+    free(medians);
     perfbudget_free(points);
 }
 
-static const char STYLE[] =
+const char perfbudget__html_style[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse}th,td{padding:3px 8px;border-bottom:1px solid #ddd;"
     "text-align:right}th{cursor:pointer;background:#f4f4f4}td:first-child,th:first-child{"
@@ -487,7 +500,7 @@ static const char STYLE[] =
 
 /* Sorting by a column's data-sort values (numbers where the cell is a figure, names in natural
  * order: "x[100]" before "x[1000]"). */
-static const char SCRIPT[] =
+const char perfbudget__html_sort_script[] =
     "document.querySelectorAll('table.sortable th').forEach(function(th,col){"
     "th.addEventListener('click',function(){var body=th.closest('table').tBodies[0];"
     "var rows=Array.prototype.slice.call(body.rows);var up=th.dataset.order!=='asc';"
@@ -507,7 +520,7 @@ static void cell(perfbudget__text *h, double sort_value, const char *shown, cons
 
 /* Where the time of each iteration went: the stages the benchmark timed, with their share of
  * the measuring phase's wall time. */
-static void stages_table(perfbudget__text *h, const perfbudget_result *r) {
+void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r) {
     size_t count;
     const perfbudget_stage *stages = perfbudget_result_stages(r, &count);
     if (count == 0) return;
@@ -537,7 +550,7 @@ static void stages_table(perfbudget__text *h, const perfbudget_result *r) {
 }
 
 /* The verdict's reasons, as every report gives them: label and text. */
-static void reasons_list(perfbudget__text *h, const perfbudget_result *r) {
+void perfbudget__html_reasons(perfbudget__text *h, const perfbudget_result *r) {
     size_t count;
     perfbudget__reason *reasons = perfbudget__reasons(r, &count);
     if (reasons == NULL && count == SIZE_MAX) h->failed = 1;
@@ -559,7 +572,7 @@ static void reasons_list(perfbudget__text *h, const perfbudget_result *r) {
     perfbudget__reasons_free(reasons, count);
 }
 
-static const char *word_class(perfbudget__word word) {
+const char *perfbudget__html_word_class(perfbudget__word word) {
     static const char *const classes[] = {"errored", "fail",    "inconclusive", "warn",
                                           "improved", "skipped", "pass"};
     return classes[word];
@@ -576,7 +589,7 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
     const char *title = info && info->title ? info->title : "perfbudget";
     perfbudget__append(&h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
     text(&h, title);
-    perfbudget__append(&h, "</title><style>%s</style></head><body><h1>", STYLE);
+    perfbudget__append(&h, "</title><style>%s</style></head><body><h1>", perfbudget__html_style);
     text(&h, title);
     perfbudget__append(&h, "</h1>");
     size_t words[PERFBUDGET__PASSED + 1] = {0};
@@ -634,7 +647,7 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
         cell(&h, m->peak_rss_bytes, buf[3], NULL);
         cell(&h, change_pct, delta, NULL);
         perfbudget__append(&h, "<td data-sort=\"%d\" class=\"verdict %s\">%s</td>", (int)word,
-                           word_class(word), perfbudget__word_name(word));
+                           perfbudget__html_word_class(word), perfbudget__word_name(word));
         perfbudget__append(&h, "</tr>");
     }
     perfbudget__append(&h, "</tbody></table>\n");
@@ -647,11 +660,11 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
                 base = baseline[k];
         perfbudget__word word = perfbudget__word_of(r);
         perfbudget__append(&h, "<section id=\"b%zu\" class=\"benchmark %s\"><h2>", i,
-                           word_class(word));
+                           perfbudget__html_word_class(word));
         text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, " <span class=\"%s\">%s</span></h2>", word_class(word),
+        perfbudget__append(&h, " <span class=\"%s\">%s</span></h2>", perfbudget__html_word_class(word),
                            perfbudget__word_name(word));
-        reasons_list(&h, r);
+        perfbudget__html_reasons(&h, r);
         const perfbudget_limit_verdict *verdicts;
         size_t count = perfbudget_result_verdicts(r, &verdicts);
         /* the limits met, under the reasons (which hold the others) */
@@ -675,13 +688,13 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
                                    "(valgrind's times are not the code's, and are not drawn)</p>",
                                now, then[0] ? ", baseline " : "", then, "");
         } else {
-            distribution(&h, r, base);
+            perfbudget__html_distribution(&h, r, base);
             trend(&h, ctx, history, r);
         }
-        stages_table(&h, r);
+        perfbudget__html_stages(&h, r);
         perfbudget__append(&h, "</section>\n");
     }
-    perfbudget__append(&h, "<script>%s</script></body></html>\n", SCRIPT);
+    perfbudget__append(&h, "<script>%s</script></body></html>\n", perfbudget__html_sort_script);
     if (h.failed) {
         free(h.data);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "render_html: out of memory");

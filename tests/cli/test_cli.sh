@@ -109,6 +109,16 @@ expect 0 "^blip +10 " -- "$perfbudget" history --history blip.sqlite --runs 10
 expect 0 "^blip +30 " -- "$perfbudget" history --history blip.sqlite --all
 # The HTML report draws that history's trend with the step marked.
 expect 0 "class=\"step-label\">step \+1[45]\.[0-9]%" -- "$perfbudget" report --format html --history steps.sqlite
+# The site: an index and a page per benchmark, with the step `perfbudget history` reports (run 41);
+# written again in place of itself, never over a directory of other files.
+expect 0 "wrote site/index.html and 1 benchmark page$" -- "$perfbudget" report --format site --history steps.sqlite --output site
+expect 0 "\+1[45]\.[0-9] % at run 41<" -- cat site/index.html
+expect 0 "<tr class=\"step\"><td>41</td>" -- cat site/b0001-decode.html
+expect 0 "wrote site/index.html" -- "$perfbudget" report --format site --history steps.sqlite --output site
+mkdir -p not-a-site && touch not-a-site/notes.txt
+expect 2 "not a site perfbudget wrote .*: not replaced" -- "$perfbudget" report --format site --history steps.sqlite --output not-a-site
+[[ -f not-a-site/notes.txt ]] || { echo "FAILED: the site replaced a directory of other files"; failures=$((failures + 1)); }
+expect 2 "--format site needs --output DIR" -- "$perfbudget" report --format site --history steps.sqlite
 expect 0 "60 runs, 60 results of 1 benchmarks, 0 baselines; .* on disk, 4.80 KiB of it samples \(packed\); .* per run" -- "$perfbudget" history size --history steps.sqlite
 
 # Every report format, from the history and from a result file against a baseline.
