@@ -784,7 +784,10 @@ static void report_duplicate_entries(checker *c) {
             report(c, again->line, again->column, "duplicate budget '%s' (first at %d:%d)",
                    again->pattern, first->line, first->column);
     }
-    free(sorted);
+    /* Without duplicates this is the order of the index of exact names: sorted once, not twice
+     * (perfbudget__budget_index). */
+    b->exact = (const entry **)sorted;
+    b->exact_count = b->entry_count;
 }
 
 static void on_budgets(checker *c, const perfbudget__node *key, const perfbudget__node *value,
