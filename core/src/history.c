@@ -1365,9 +1365,12 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_st
             started = 1;
             if (run_step == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
         }
-        while (run_step == SQLITE_ROW && run_at > id)
-            if ((run_step = sqlite3_step(runs)) == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
-        if (run_step != SQLITE_ROW && run_step != SQLITE_DONE) return db_fail(h, "reading a series");
+        while (run_step == SQLITE_ROW && run_at > id) {
+            run_step = sqlite3_step(runs);
+            if (run_step == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
+        }
+        if (run_step != SQLITE_ROW && run_step != SQLITE_DONE)
+            return db_fail(h, "reading a series");
         if (run_step != SQLITE_ROW || run_at != id) continue; /* no run: as the join had it */
         int64_t created_ns = sqlite3_column_int64(runs, 1);
         if (created_ns < since_ns) continue;
@@ -1386,8 +1389,9 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_st
         p->median = sqlite3_column_type(results, 1) == SQLITE_NULL
                         ? NAN
                         : sqlite3_column_double(results, 1);
-        p->p95 = sqlite3_column_type(results, 2) == SQLITE_NULL ? NAN
-                                                                 : sqlite3_column_double(results, 2);
+        p->p95 = sqlite3_column_type(results, 2) == SQLITE_NULL
+                     ? NAN
+                     : sqlite3_column_double(results, 2);
         p->n = (size_t)sqlite3_column_int64(results, 3);
         const char *environment = (const char *)sqlite3_column_text(runs, 3);
         key = trend_key(keys, version, environment ? environment : "", key);

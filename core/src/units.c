@@ -83,9 +83,9 @@ int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbu
     char *end;
     errno = 0;
     double value;
-    /* Most quantities are a few digits and a unit ("250ms"): read those without strtod, which
-     * cost a budget file of 10,000 entries as much as the rest of its validation. Up to 15
-     * digits the integer is exact as a double, as strtod's result is. */
+    /* Most quantities are a few digits and a unit ("250ms"): read those without strtod, an
+     * eighth of validating a budget file of 10,000 entries. Up to 15 digits the integer is
+     * exact as a double, as strtod's result is. */
     size_t digits = 0;
     uint64_t whole = 0;
     while (digits < 16 && cursor[digits] >= '0' && cursor[digits] <= '9')
