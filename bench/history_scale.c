@@ -11,10 +11,15 @@
  *   trend all         one benchmark's every run
  *   steps all         the step finder over one benchmark's every run
  *   size              bytes per run on disk (`perfbudget history size`)
+ * The commands and the trends also print their CPU time (user and system), which a busy machine
+ * changes less than their wall time.
  * The medians step up by 30 % every 25,000 runs, with 2 % noise and a 2x outlier every 997
  * runs, so the finder has steps to find.
  * Run: build/bench/history_scale [--runs N] [--benchmarks N] [--samples N] [--cli PATH]
- *      [--keep FILE]   (--cli defaults to build/perfbudget beside this program) */
+ *      [--keep FILE | --reuse FILE]   (--cli defaults to build/perfbudget beside this program)
+ * --keep leaves the history in FILE; --reuse reads the one FILE holds instead of generating one,
+ * so that two builds can read the same history in turn (LD_LIBRARY_PATH=OTHER/build for
+ * another build's library, --cli OTHER/build/perfbudget for its command). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <perfbudget/perfbudget.h>
@@ -25,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -143,8 +149,19 @@ static int generate(const char *path, size_t runs, size_t benchmarks, size_t sam
     return 0;
 }
 
-/* Runs the CLI with its output thrown away; its wall time, or a negative number on failure. */
-static double time_command(char *const argv[]) {
+/* CPU time, user and system: on this shared 2-core machine the wall time of a case mostly says
+ * how busy the machine was, so both are printed. who: RUSAGE_SELF or RUSAGE_CHILDREN. */
+static double cpu_s(int who) {
+    struct rusage usage;
+    getrusage(who, &usage);
+    return (double)usage.ru_utime.tv_sec + 1e-6 * (double)usage.ru_utime.tv_usec +
+           (double)usage.ru_stime.tv_sec + 1e-6 * (double)usage.ru_stime.tv_usec;
+}
+
+/* Runs the CLI with its output thrown away; its wall time, or a negative number on failure;
+ * its CPU time in *cpu. */
+static double time_command(char *const argv[], double *cpu) {
+    double cpu_before = cpu_s(RUSAGE_CHILDREN);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
@@ -153,6 +170,7 @@ static double time_command(char *const argv[]) {
     int status = -1;
     if (posix_spawn(&pid, argv[0], &actions, NULL, argv, environ) == 0) waitpid(pid, &status, 0);
     double elapsed = now_s() - start;
+    *cpu = cpu_s(RUSAGE_CHILDREN) - cpu_before;
     posix_spawn_file_actions_destroy(&actions);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? elapsed : -1.0;
 }
@@ -172,9 +190,16 @@ static void report(const char *what, double *times, const char *goal) {
            1e3 * times[0], 1e3 * times[REPEATS - 1], goal);
 }
 
+static void report_cpu(double *cpu) {
+    qsort(cpu, REPEATS, sizeof *cpu, by_value);
+    printf("%-16s   CPU %9.3f ms  (%.3f .. %.3f)\n", "", 1e3 * cpu[REPEATS / 2], 1e3 * cpu[0],
+           1e3 * cpu[REPEATS - 1]);
+}
+
 int main(int argc, char **argv) {
     size_t runs = 100000, benchmarks = 10, samples = 20;
     const char *keep = NULL;
+    int reuse = 0;
     char cli[4096];
     snprintf(cli, sizeof cli, "%s", argv[0]);
     char *slash = strrchr(cli, '/');
@@ -186,6 +211,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--samples") == 0) samples = strtoull(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--cli") == 0) snprintf(cli, sizeof cli, "%s", argv[i + 1]);
         else if (strcmp(argv[i], "--keep") == 0) keep = argv[i + 1];
+        else if (strcmp(argv[i], "--reuse") == 0) keep = argv[i + 1], reuse = 1;
     }
     if (runs < 2 || benchmarks < 1 || samples < 1) {
         fprintf(stderr, "history_scale: --runs >= 2, --benchmarks >= 1, --samples >= 1\n");
@@ -196,24 +222,30 @@ int main(int argc, char **argv) {
     else
         snprintf(path, sizeof path, "%s/perfbudget-history-scale-%d.sqlite",
                  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-    unlink(path);
-    printf("history of %zu runs x %zu benchmarks x %zu samples: %s\n", runs, benchmarks, samples,
-           path);
-    double start = now_s();
-    if (generate(path, runs, benchmarks, samples) != 0) return 1;
-    printf("%-16s %9.1f s  (goal < 120 s for 100,000 runs)\n", "generate", now_s() - start);
+    if (reuse) {
+        printf("history read from %s (--runs must say how many runs it holds)\n", path);
+    } else {
+        unlink(path);
+        printf("history of %zu runs x %zu benchmarks x %zu samples: %s\n", runs, benchmarks,
+               samples, path);
+        double start = now_s();
+        if (generate(path, runs, benchmarks, samples) != 0) return 1;
+        printf("%-16s %9.1f s  (goal < 120 s for 100,000 runs)\n", "generate", now_s() - start);
+    }
     struct stat info;
     if (stat(path, &info) == 0)
         printf("%-16s %9.0f bytes per run (%zu benchmarks x %zu samples)\n", "size",
                (double)info.st_size / (double)runs, benchmarks, samples);
 
-    double times[REPEATS];
+    double times[REPEATS], cpu[REPEATS];
     char *history_default[] = {cli, "history", "--history", path, NULL};
     char *history_all[] = {cli, "history", "--history", path, "--all", NULL};
-    for (int k = 0; k < REPEATS; k++) times[k] = time_command(history_default);
+    for (int k = 0; k < REPEATS; k++) times[k] = time_command(history_default, &cpu[k]);
     report("history", times, "(goal < 1 s, the whole command)");
-    for (int k = 0; k < REPEATS; k++) times[k] = time_command(history_all);
+    report_cpu(cpu);
+    for (int k = 0; k < REPEATS; k++) times[k] = time_command(history_all, &cpu[k]);
     report("history --all", times, "(every run of every benchmark)");
+    report_cpu(cpu);
 
     perfbudget_context *ctx;
     perfbudget_history *h;
@@ -259,12 +291,13 @@ int main(int argc, char **argv) {
     size_t found_steps = 0, points_read = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < REPEATS; k++) {
-            double t0 = now_s();
+            double t0 = now_s(), c0 = cpu_s(RUSAGE_SELF);
             perfbudget_series_point *points;
             size_t *series_of, count;
             int ok = perfbudget_history_trend(h, "suite::bench_03", pass == 0 ? 100 : 0, 0,
                                               &points, &series_of, &count) == PERFBUDGET_OK;
             times[k] = ok ? now_s() - t0 : -1.0;
+            cpu[k] = cpu_s(RUSAGE_SELF) - c0;
             if (!ok) continue;
             points_read = count;
             if (pass == 1 && k == 0) {
@@ -288,6 +321,7 @@ int main(int argc, char **argv) {
         }
         report(pass == 0 ? "trend 100" : "trend all", times,
                pass == 0 ? "(one benchmark, newest 100 runs)" : "(one benchmark, every run)");
+        report_cpu(cpu);
         printf("%-16s %zu points\n", "", points_read);
     }
     perfbudget_history_close(h);

@@ -24,7 +24,23 @@ typedef struct checker {
     int out_of_memory;
     perfbudget_budget_error earliest; /* for perfbudget_errmsg(), whatever the capacity */
     perfbudget_context *scratch; /* takes the unit parser's messages; the first error stays in ctx */
+    const char *units[16];       /* unit names already copied into the document, shared by limits */
+    size_t unit_count;
 } checker;
+
+/* What snprintf(out, size, "%s%s%s", a, b, c) writes, without its cost: validation builds a
+ * name like this for every budget and limit of a file, and most are never shown. */
+static void join3(char *out, size_t size, const char *a, const char *b, const char *c) {
+    const char *parts[3] = {a, b, c};
+    size_t used = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t length = strlen(parts[i]);
+        if (length > size - 1 - used) length = size - 1 - used;
+        memcpy(out + used, parts[i], length);
+        used += length;
+    }
+    out[used] = '\0';
+}
 
 /* A message cut at the buffer's end may end inside a multi-byte character: cut before it, so
  * every message stays valid UTF-8. */
@@ -488,10 +504,15 @@ static perfbudget_limit *new_limit(checker *c, entry *e) {
 
 static const char *limit_unit_name(checker *c, const perfbudget__unit_info *info) {
     char unit[32];
-    snprintf(unit, sizeof unit, "%.*s", (int)(info->unit_length < 31 ? info->unit_length : 31),
-             info->unit);
+    size_t length = info->unit_length < 31 ? info->unit_length : 31;
+    memcpy(unit, info->unit, length);
+    unit[length] = '\0';
+    /* A file has a handful of units among thousands of limits: copy each once. */
+    for (size_t i = 0; i < c->unit_count; i++)
+        if (strcmp(c->units[i], unit) == 0) return c->units[i];
     const char *copy = perfbudget__doc_strdup(c->budget->doc, unit);
     if (copy == NULL) c->out_of_memory = 1;
+    else if (c->unit_count < COUNT(c->units)) c->units[c->unit_count++] = copy;
     return copy ? copy : "";
 }
 
@@ -524,7 +545,7 @@ static void check_limit(checker *c, const perfbudget__node *key, const perfbudge
                 continue;
             }
             char what[96];
-            snprintf(what, sizeof what, "%s.%s", name, k->text);
+            join3(what, sizeof what, name, ".", k->text);
             if (quantity(c, v, what, t->kinds, &q, &info) != 0) {
                 ok = 0;
                 continue;
@@ -763,7 +784,10 @@ static void report_duplicate_entries(checker *c) {
             report(c, again->line, again->column, "duplicate budget '%s' (first at %d:%d)",
                    again->pattern, first->line, first->column);
     }
-    free(sorted);
+    /* Without duplicates this is the order of the index of exact names: sorted once, not twice
+     * (perfbudget__budget_index). */
+    b->exact = (const entry **)sorted;
+    b->exact_count = b->entry_count;
 }
 
 static void on_budgets(checker *c, const perfbudget__node *key, const perfbudget__node *value,
@@ -791,8 +815,12 @@ static void on_budgets(checker *c, const perfbudget__node *key, const perfbudget
         e->column = k->column;
         init_measure(&e->measure);
         init_regression(&e->regression);
-        char what[128];
-        snprintf(what, sizeof what, "budget '%.100s'", k->text);
+        char what[128], shown[101];
+        size_t length = strlen(k->text);
+        length = length < 100 ? length : 100; /* as "%.100s": bytes */
+        memcpy(shown, k->text, length);
+        shown[length] = '\0';
+        join3(what, sizeof what, "budget '", shown, "'");
         walk(c, v, what, entry_keys, COUNT(entry_keys), e);
     }
     report_duplicate_entries(c);

@@ -14,7 +14,14 @@ static int by_pattern(const void *a, const void *b) {
 
 int perfbudget__budget_index(perfbudget_budget *budget) {
     size_t n = budget->entry_count;
-    budget->exact = malloc((n ? n : 1) * sizeof *budget->exact);
+    /* The check for duplicate names has sorted every entry by name already, when there were two
+     * or more. */
+    int sorted = budget->exact != NULL && budget->exact_count == n;
+    if (!sorted) {
+        free(budget->exact);
+        budget->exact = malloc((n ? n : 1) * sizeof *budget->exact);
+        budget->exact_count = 0;
+    }
     budget->globs = malloc((n ? n : 1) * sizeof *budget->globs);
     if (budget->exact == NULL || budget->globs == NULL) return PERFBUDGET_ENOMEM;
     /* Every entry is looked up by its exact text first, so a name with glob characters
@@ -24,9 +31,9 @@ int perfbudget__budget_index(perfbudget_budget *budget) {
         e->literal_prefix = strcspn(e->pattern, "*?[");
         e->is_glob = e->pattern[e->literal_prefix] != '\0';
         if (e->is_glob) budget->globs[budget->glob_count++] = e;
-        budget->exact[budget->exact_count++] = e;
+        if (!sorted) budget->exact[budget->exact_count++] = e;
     }
-    qsort(budget->exact, budget->exact_count, sizeof *budget->exact, by_pattern);
+    if (!sorted) qsort(budget->exact, budget->exact_count, sizeof *budget->exact, by_pattern);
     return PERFBUDGET_OK;
 }
 

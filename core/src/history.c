@@ -1341,15 +1341,39 @@ static size_t trend_key(trend_keys *keys, size_t version, const char *environmen
     return keys->count++;
 }
 
-/* Appends the newest `last` ok results of benchmark row bench_id to rows (newest first). */
-static int read_version(perfbudget_history *h, sqlite3_stmt *stmt, int64_t bench_id,
-                        size_t version, trend_keys *keys, trend_row **rows, size_t *n,
-                        size_t *capacity) {
-    sqlite3_reset(stmt);
-    sqlite3_bind_int64(stmt, 1, bench_id);
-    int step;
-    size_t key = (size_t)-1;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+enum { SEEK_GAP = 32 }; /* runs the run cursor walks before a seek is cheaper */
+
+/* Appends the newest `last` (0: all) ok results of benchmark row bench_id created at or after
+ * since_ns to rows, newest first. The results come from the covering index results_series and
+ * their runs from a second cursor walking runs backwards beside them: a merge instead of a
+ * lookup in runs for every result, which was most of the cost of reading a long series. Where
+ * the benchmark skipped many runs, the run cursor seeks rather than walks. */
+static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_stmt *runs,
+                        int64_t bench_id, int64_t since_ns, size_t last, size_t version,
+                        trend_keys *keys, trend_row **rows, size_t *n, size_t *capacity) {
+    sqlite3_reset(results);
+    sqlite3_bind_int64(results, 1, bench_id);
+    int step, run_step = SQLITE_DONE, started = 0;
+    int64_t run_at = 0; /* the run cursor's id while run_step is SQLITE_ROW */
+    size_t key = (size_t)-1, taken = 0;
+    while ((last == 0 || taken < last) && (step = sqlite3_step(results)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(results, 0);
+        if (!started || (run_step == SQLITE_ROW && run_at - id > SEEK_GAP)) {
+            sqlite3_reset(runs);
+            sqlite3_bind_int64(runs, 1, id);
+            run_step = sqlite3_step(runs);
+            started = 1;
+            if (run_step == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
+        }
+        while (run_step == SQLITE_ROW && run_at > id) {
+            run_step = sqlite3_step(runs);
+            if (run_step == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
+        }
+        if (run_step != SQLITE_ROW && run_step != SQLITE_DONE)
+            return db_fail(h, "reading a series");
+        if (run_step != SQLITE_ROW || run_at != id) continue; /* no run: as the join had it */
+        int64_t created_ns = sqlite3_column_int64(runs, 1);
+        if (created_ns < since_ns) continue;
         if (*n == *capacity) {
             size_t more = *capacity ? 2 * *capacity : 128;
             trend_row *grown = realloc(*rows, more * sizeof *grown);
@@ -1359,18 +1383,24 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *stmt, int64_t bench
         }
         trend_row *row = &(*rows)[*n];
         perfbudget_series_point *p = &row->point;
-        p->run_id = sqlite3_column_int64(stmt, 0);
-        p->created_ns = sqlite3_column_int64(stmt, 1);
-        copy_text(p->commit, sizeof p->commit, sqlite3_column_text(stmt, 2));
-        p->median = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 3);
-        p->p95 = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, 4);
-        p->n = (size_t)sqlite3_column_int64(stmt, 5);
-        const char *environment = (const char *)sqlite3_column_text(stmt, 6);
+        p->run_id = id;
+        p->created_ns = created_ns;
+        copy_text(p->commit, sizeof p->commit, sqlite3_column_text(runs, 2));
+        p->median = sqlite3_column_type(results, 1) == SQLITE_NULL
+                        ? NAN
+                        : sqlite3_column_double(results, 1);
+        p->p95 = sqlite3_column_type(results, 2) == SQLITE_NULL
+                     ? NAN
+                     : sqlite3_column_double(results, 2);
+        p->n = (size_t)sqlite3_column_int64(results, 3);
+        const char *environment = (const char *)sqlite3_column_text(runs, 3);
         key = trend_key(keys, version, environment ? environment : "", key);
         if (key == (size_t)-1) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
         row->key = key;
         (*n)++;
+        taken++;
     }
+    if (last != 0 && taken == last) return PERFBUDGET_OK;
     return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "reading a series");
 }
 
@@ -1385,33 +1415,35 @@ int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t las
     if (h == NULL || name == NULL || points == NULL || series_of == NULL || count == NULL)
         return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "history_trend: NULL "
                                 "argument");
-    sqlite3_stmt *versions = NULL, *stmt = NULL;
-    /* Walks the index results_series backwards, which holds every column read from results,
-     * and stops after `last` rows. */
+    sqlite3_stmt *versions = NULL, *results = NULL, *runs = NULL;
+    /* results walks the index results_series backwards, which holds every column read from
+     * results; runs walks the runs table backwards beside it (read_version). */
     if (sqlite3_prepare_v2(h->db, "SELECT id FROM benchmarks WHERE name = ?1", -1, &versions,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db,
-                           "SELECT r.id, r.created_ns, r.git_commit, s.median, s.p95, s.n, "
-                           "r.environment FROM results s JOIN runs r ON r.id = s.run_id WHERE "
-                           "s.benchmark_id = ?1 AND s.status = 'ok' AND r.created_ns >= ?2 "
-                           "ORDER BY s.benchmark_id DESC, s.run_id DESC LIMIT ?3",
-                           -1, &stmt, NULL) != SQLITE_OK) {
+                           "SELECT run_id, median, p95, n FROM results WHERE benchmark_id = ?1 "
+                           "AND status = 'ok' ORDER BY benchmark_id DESC, run_id DESC",
+                           -1, &results, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db,
+                           "SELECT id, created_ns, git_commit, environment FROM runs "
+                           "WHERE id <= ?1 ORDER BY id DESC",
+                           -1, &runs, NULL) != SQLITE_OK) {
         sqlite3_finalize(versions);
+        sqlite3_finalize(results);
         return db_fail(h, "reading a series");
     }
     sqlite3_bind_text(versions, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, since_ns);
-    sqlite3_bind_int64(stmt, 3, last ? (sqlite3_int64)last : -1);
     trend_row *rows = NULL;
     trend_keys keys = {0};
     size_t n = 0, capacity = 0, version = 0;
     int code = PERFBUDGET_OK, step;
     while (code == PERFBUDGET_OK && (step = sqlite3_step(versions)) == SQLITE_ROW)
-        code = read_version(h, stmt, sqlite3_column_int64(versions, 0), version++, &keys, &rows,
-                            &n, &capacity);
+        code = read_version(h, results, runs, sqlite3_column_int64(versions, 0), since_ns, last,
+                            version++, &keys, &rows, &n, &capacity);
     if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, "reading a series");
     sqlite3_finalize(versions);
-    sqlite3_finalize(stmt);
+    sqlite3_finalize(results);
+    sqlite3_finalize(runs);
     /* Each version's rows come newest first already; several are merged by run. */
     if (code == PERFBUDGET_OK && version > 1 && n > 1) qsort(rows, n, sizeof *rows, newer_first);
     if (last != 0 && n > last) n = last;

@@ -9,7 +9,7 @@
 
 enum {
     MAX_DEPTH = 64,             /* budget files need 5 */
-    MAX_NODES = 4000000,        /* about 40 bytes each: bounded memory for any input */
+    MAX_NODES = 4000000,        /* 32 bytes each and their text: bounded memory for any input */
     MAX_SCALAR = 64 * 1024,     /* a name or a value; nothing legitimate comes close */
     ARENA_BLOCK = 64 * 1024
 };
@@ -17,7 +17,7 @@ enum {
 typedef struct arena_block {
     struct arena_block *next;
     size_t used, size;
-    max_align_t data[];
+    perfbudget__node data[]; /* nodes, child arrays and text, each at a node's alignment */
 } arena_block;
 
 struct perfbudget__doc {
@@ -26,7 +26,8 @@ struct perfbudget__doc {
 };
 
 static void *arena_alloc(perfbudget__doc *doc, size_t size) {
-    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    enum { ALIGN = _Alignof(perfbudget__node) };
+    size = (size + ALIGN - 1) / ALIGN * ALIGN;
     arena_block *block = doc->blocks;
     if (block == NULL || block->size - block->used < size) {
         size_t capacity = size > ARENA_BLOCK ? size : ARENA_BLOCK;
@@ -58,17 +59,20 @@ void perfbudget__doc_free(perfbudget__doc *doc) {
     free(doc);
 }
 
-/* A growable list of children, kept in malloc'd memory while a collection is open. */
+/* An open collection: its children so far are children[start..used) of the builder. */
 typedef struct frame {
     perfbudget__node *node;
-    perfbudget__node **items;
-    size_t count, capacity;
+    size_t start;
 } frame;
 
 typedef struct builder {
     perfbudget__doc *doc;
     frame stack[MAX_DEPTH];
     int depth;
+    /* The children of every open collection, innermost last: one growing array for the whole
+     * parse rather than one per collection. */
+    perfbudget__node **children;
+    size_t used, capacity;
     perfbudget__node *root;
     int line, column;
     char *message;
@@ -82,12 +86,14 @@ static int fail_at(builder *b, const yaml_mark_t *mark, const char *message) {
     return PERFBUDGET_EPARSE;
 }
 
-static perfbudget__node *new_node(builder *b, perfbudget__node_kind kind, const yaml_mark_t *mark) {
+/* A node and, for a scalar, room for text_size bytes of text right after it. */
+static perfbudget__node *new_node(builder *b, perfbudget__node_kind kind, const yaml_mark_t *mark,
+                                  size_t text_size) {
     if (++b->doc->nodes > MAX_NODES) return NULL;
-    perfbudget__node *node = arena_alloc(b->doc, sizeof *node);
+    perfbudget__node *node = arena_alloc(b->doc, sizeof *node + text_size);
     if (node == NULL) return NULL;
     memset(node, 0, sizeof *node);
-    node->kind = kind;
+    node->kind = (unsigned char)kind;
     node->line = (int)mark->line + 1;
     node->column = (int)mark->column + 1;
     return node;
@@ -98,41 +104,40 @@ static int attach(builder *b, perfbudget__node *node) {
         b->root = node;
         return PERFBUDGET_OK;
     }
-    frame *f = &b->stack[b->depth - 1];
-    if (f->count == f->capacity) {
-        size_t capacity = f->capacity ? 2 * f->capacity : 8;
-        perfbudget__node **items = realloc(f->items, capacity * sizeof *items);
-        if (items == NULL) return PERFBUDGET_ENOMEM;
-        f->items = items;
-        f->capacity = capacity;
+    if (b->used == b->capacity) {
+        size_t capacity = b->capacity ? 2 * b->capacity : 256;
+        perfbudget__node **children = realloc(b->children, capacity * sizeof *children);
+        if (children == NULL) return PERFBUDGET_ENOMEM;
+        b->children = children;
+        b->capacity = capacity;
     }
-    f->items[f->count++] = node;
+    b->children[b->used++] = node;
     return PERFBUDGET_OK;
 }
 
 static int open_collection(builder *b, perfbudget__node_kind kind, const yaml_event_t *event) {
     if (b->depth == MAX_DEPTH) return fail_at(b, &event->start_mark, "nesting is too deep");
-    perfbudget__node *node = new_node(b, kind, &event->start_mark);
+    perfbudget__node *node = new_node(b, kind, &event->start_mark, 0);
     if (node == NULL) return fail_at(b, &event->start_mark, "document is too large");
     int status = attach(b, node);
     if (status != PERFBUDGET_OK) return status;
-    b->stack[b->depth++] = (frame){node, NULL, 0, 0};
+    b->stack[b->depth++] = (frame){node, b->used};
     return PERFBUDGET_OK;
 }
 
 static int close_collection(builder *b) {
     frame *f = &b->stack[--b->depth];
+    size_t count = b->used - f->start;
     int status = PERFBUDGET_OK;
-    if (f->count > 0) {
-        f->node->items = arena_alloc(b->doc, f->count * sizeof *f->items);
+    if (count > 0) {
+        f->node->items = arena_alloc(b->doc, count * sizeof *f->node->items);
         if (f->node->items == NULL)
             status = PERFBUDGET_ENOMEM;
         else
-            memcpy(f->node->items, f->items, f->count * sizeof *f->items);
+            memcpy(f->node->items, b->children + f->start, count * sizeof *f->node->items);
     }
-    f->node->count = f->count;
-    free(f->items);
-    f->items = NULL;
+    f->node->count = (unsigned)count; /* at most MAX_NODES */
+    b->used = f->start;
     return status;
 }
 
@@ -142,9 +147,9 @@ static int add_scalar(builder *b, const yaml_event_t *event) {
         return fail_at(b, &event->start_mark, "scalar is longer than 64 KiB");
     if (memchr(event->data.scalar.value, '\0', length) != NULL)
         return fail_at(b, &event->start_mark, "value contains a NUL character");
-    perfbudget__node *node = new_node(b, PERFBUDGET__SCALAR, &event->start_mark);
-    char *text = node ? arena_alloc(b->doc, length + 1) : NULL;
-    if (text == NULL) return fail_at(b, &event->start_mark, "document is too large");
+    perfbudget__node *node = new_node(b, PERFBUDGET__SCALAR, &event->start_mark, length + 1);
+    if (node == NULL) return fail_at(b, &event->start_mark, "document is too large");
+    char *text = (char *)(node + 1);
     memcpy(text, event->data.scalar.value, length);
     text[length] = '\0';
     node->text = text;
@@ -255,6 +260,7 @@ int perfbudget__doc_parse(const char *text, size_t size, perfbudget__doc **out,
         yaml_event_delete(&event);
     }
     while (b.depth > 0) close_collection(&b);
+    free(b.children);
     yaml_parser_delete(&parser);
     if (status != PERFBUDGET_OK) {
         if (status == PERFBUDGET_ENOMEM) snprintf(message, message_size, "out of memory");

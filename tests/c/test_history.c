@@ -890,6 +890,63 @@ static void test_trend_series(void **state) {
     perfbudget_history_close(h);
 }
 
+/* A benchmark measured in a few runs among many: each point carries its own run's commit and
+ * time, whether the runs between are few or many; `last` and since_ns select as documented. */
+static void test_trend_sparse(void **state) {
+    perfbudget_history *h = open_history(*state, "sparse");
+    static const int measured[] = {0, 1, 2, 40, 45, 130, 131, 139};
+    enum { RUNS = 140, MEASURED = sizeof measured / sizeof *measured };
+    int64_t ids[MEASURED];
+    size_t next = 0;
+    for (int i = 0; i < RUNS; i++) {
+        perfbudget_result *r[2] = {result_of(*state, "filler", 1000), NULL};
+        int with_sparse = next < MEASURED && measured[next] == i;
+        if (with_sparse) r[1] = result_of(*state, "sparse", 2000 + i);
+        char commit[16];
+        snprintf(commit, sizeof commit, "c%d", i);
+        perfbudget_run_info info = {.source = "cli", .commit = commit, .environment = "env-A"};
+        int64_t id;
+        assert_int_equal(perfbudget_history_add_run(h, &info, r, with_sparse ? 2 : 1, &id),
+                         PERFBUDGET_OK);
+        if (with_sparse) ids[next++] = id;
+        perfbudget_result_free(r[0]);
+        perfbudget_result_free(r[1]);
+    }
+    perfbudget_series_point *points, *all;
+    size_t *series_of, count, all_count;
+    assert_int_equal(perfbudget_history_trend(h, "sparse", 0, 0, &all, &series_of, &all_count),
+                     PERFBUDGET_OK);
+    perfbudget_free(series_of);
+    assert_int_equal(all_count, MEASURED);
+    for (size_t i = 0; i < MEASURED; i++) {
+        char commit[16];
+        snprintf(commit, sizeof commit, "c%d", measured[i]);
+        assert_int_equal(all[i].run_id, ids[i]);
+        assert_string_equal(all[i].commit, commit);
+        assert_true(all[i].median > 2000 + measured[i] - 1);
+        if (i > 0) assert_true(all[i].created_ns >= all[i - 1].created_ns);
+    }
+    assert_int_equal(perfbudget_history_trend(h, "sparse", 3, 0, &points, &series_of, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(points[0].run_id, ids[MEASURED - 3]);
+    assert_string_equal(points[2].commit, "c139");
+    perfbudget_free(points);
+    perfbudget_free(series_of);
+    int64_t since = all[4].created_ns;
+    size_t expected = 0;
+    for (size_t i = 0; i < MEASURED; i++) expected += all[i].created_ns >= since;
+    assert_int_equal(perfbudget_history_trend(h, "sparse", 0, since, &points, &series_of, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, expected);
+    assert_int_equal(points[count - 1].run_id, ids[MEASURED - 1]);
+    for (size_t i = 0; i < count; i++) assert_true(points[i].created_ns >= since);
+    perfbudget_free(points);
+    perfbudget_free(series_of);
+    perfbudget_free(all);
+    perfbudget_history_close(h);
+}
+
 /* Samples are stored packed and read back bit for bit: whole numbers, and whole numbers over
  * the iterations per sample (a batch's clock reading over its iterations), as varints of their
  * differences; any other values as doubles. */
@@ -1221,6 +1278,7 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_several_steps, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_trend_series, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_trend_sparse, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_packed_samples, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,

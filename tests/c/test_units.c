@@ -38,6 +38,12 @@ static void test_units(void **state) {
     expect(ctx, "10MB/s", 1e7, PERFBUDGET_QUANTITY_BYTE_RATE);
     expect(ctx, "42", 42, PERFBUDGET_QUANTITY_NUMBER);
     expect(ctx, ".5ms", 5e5, PERFBUDGET_QUANTITY_DURATION);
+    /* Whole numbers have a path of their own: it must read what the general one reads. */
+    expect(ctx, "007ms", 7e6, PERFBUDGET_QUANTITY_DURATION);
+    expect(ctx, "123456789012345ns", 123456789012345.0, PERFBUDGET_QUANTITY_DURATION);
+    expect(ctx, "12345678901234567ns", 12345678901234567.0, PERFBUDGET_QUANTITY_DURATION);
+    expect(ctx, "1E3ms", 1e9, PERFBUDGET_QUANTITY_DURATION);
+    expect(ctx, "2. s", 2e9, PERFBUDGET_QUANTITY_DURATION);
 }
 
 static void test_errors(void **state) {
