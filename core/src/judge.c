@@ -360,8 +360,9 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     if (baseline_inflated) by_cpu = 0;
     perfbudget_comparison wall = c;
     if (code == PERFBUDGET_OK && by_cpu)
+        /* The processes' medians are wall times, which a busy machine spreads: not for CPU time. */
         code = perfbudget__compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
-                                        &processes, &effective, &c);
+                                        NULL, &effective, &c);
     /* CPU time cannot see code that sleeps or waits for I/O. When the CPU-time judgment would
      * not fail, the wall time is judged again with the time each run waited for a CPU left out
      * (the samples scaled by the share of its time a run did not wait): a slowdown beyond what
@@ -472,7 +473,7 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
         c.severity = PERFBUDGET_SEVERITY_NONE;
         c.regressed = 0;
     }
-    int by_processes = k_base >= 2 || k_now >= 2;
+    int by_processes = !by_cpu && (k_base >= 2 || k_now >= 2);
     if (code == PERFBUDGET_OK && n_runs < 3 && c.outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
         !within && isfinite(c.run_spread_pct) && by_processes)
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
