@@ -113,7 +113,7 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_history *history = NULL;
     perfbudget_result **results = NULL;
     size_t count = 0;
-    perfbudget_run_record record = {0};
+    perfbudget_run_record record = {0}, base_record = {0};
     int exit_code = 0;
     if (input == NULL || baseline != NULL)
         history = cli_open_history(ctx, "perfbudget report", history_option, budget_path, 1);
@@ -148,8 +148,8 @@ int perfbudget_cli_report(int argc, char **argv) {
         exit_code = load_baseline(ctx, history, baseline, label, sizeof label, &base, &n_base,
                                   &base_run);
     /* Judged as the front ends judge (one stage in the core): against the budget and the
-     * baseline, with the spread of the runs up to the baseline's on the environment and branch
-     * of the run reported. */
+     * baseline, with the spread of the runs up to the baseline's on the runner type of the run
+     * reported and the baseline's branch. */
     perfbudget_conclude_options judging;
     perfbudget_conclude_options_init(&judging);
     judging.budget = budget;
@@ -161,6 +161,9 @@ int perfbudget_cli_report(int argc, char **argv) {
         judging.history = history;
         judging.environment = record.environment;
         judging.branch = record.branch[0] ? record.branch : NULL;
+        /* Centred on the baseline: the runs of its branch (main's, for a merge base). */
+        if (perfbudget_history_run(history, base_run, &base_record) == PERFBUDGET_OK)
+            judging.branch = base_record.branch[0] ? base_record.branch : NULL;
     }
     for (size_t i = 0; exit_code == 0 && i < count; i++)
         if (perfbudget_result_conclude(ctx, results[i], &judging) != PERFBUDGET_OK) {
