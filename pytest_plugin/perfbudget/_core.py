@@ -1103,7 +1103,8 @@ def environment_fingerprint(toolchain: Optional[str] = None) -> str:
 def runner_type(fingerprint: str) -> str:
     """The fingerprint without its host: the runner type whose runs merge-base and the
     run-to-run spread take, recorded on any host."""
-    return _text(lib.perfbudget_environment_runner_type(_bytes(fingerprint)))
+    buffer = ffi.new("char[]", _bytes(fingerprint))  # the result points into it
+    return _text(lib.perfbudget_environment_runner_type(buffer))
 
 
 class History:

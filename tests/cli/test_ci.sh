@@ -118,6 +118,10 @@ check "no run of the merge base: the job passes" test $? -eq 0
 check "no run of the merge base: the comment says so" \
     contains perfbudget-comment.md "no run of the merge base .* on this runner type"
 
+perfbudget history --environments --history .perfbudget/history.sqlite >"$work/types.txt"
+check "history --environments counts this runner type's 3 runs" \
+    grep -Eq "^ +3 +1 +[0-9]+  cpu=.*\(this machine's type\)$" "$work/types.txt"
+
 # GitLab: the template's script with its variables, as a job that extends .perfbudget would.
 git checkout -q main
 python3 - "$source_dir/ci/gitlab/perfbudget.gitlab-ci.yml" "$work/gitlab-job.sh" <<'PY' || exit 2
