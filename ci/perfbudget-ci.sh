@@ -37,6 +37,19 @@ pytest | ctest) ;;
 *) say "PERFBUDGET_CI_SUITE is '$suite'; it takes pytest or ctest"; exit 2 ;;
 esac
 
+# The libraries perfbudget builds against; on Debian and Ubuntu runners installed when missing.
+dependencies() {
+    pkg-config --exists jansson yaml-0.1 sqlite3 2>/dev/null && return 0
+    if command -v apt-get >/dev/null; then
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo=sudo
+        $sudo apt-get update -q && $sudo apt-get install -y -q pkg-config libjansson-dev \
+            libyaml-dev libsqlite3-dev && return 0
+    fi
+    say "perfbudget needs the development files of jansson, libyaml and sqlite3 (and pkg-config)"
+    return 1
+}
+
 install() {
     local how=${PERFBUDGET_CI_INSTALL:-}
     [ -n "$how" ] || { [ "$suite" = pytest ] && how=pip || how=cmake; }
@@ -44,11 +57,13 @@ install() {
     src=$(source_dir)
     case $how in
     none) say "install: none asked; using $(command -v perfbudget || echo 'no perfbudget on PATH')" ;;
-    pip) python3 -m pip install "$src" || exit 2 ;;
+    pip) dependencies && python3 -m pip install "$src" || exit 2 ;;
     cmake)
         prefix=${PERFBUDGET_CI_PREFIX:-$HOME/.local/perfbudget}
-        cmake -S "$src" -B "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" \
-            -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" &&
+        dependencies &&
+            cmake -S "$src" -B "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" \
+            -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DPERFBUDGET_BUILD_TESTS=OFF \
+            -DPERFBUDGET_BUILD_EXAMPLES=OFF -DPERFBUDGET_BUILD_BENCH=OFF &&
             cmake --build "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" -j 2 &&
             cmake --install "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" || exit 2
         # Later steps find the CLI and the CMake package (find_package(perfbudget)).
@@ -77,6 +92,11 @@ merge_base() {
 }
 
 run() {
+    # Where 'install' put it with cmake, for a CI without GITHUB_PATH (GitLab).
+    local prefix=${PERFBUDGET_CI_PREFIX:-$HOME/.local/perfbudget}
+    if ! command -v perfbudget >/dev/null && [ -x "$prefix/bin/perfbudget" ]; then
+        export PATH="$prefix/bin:$PATH" CMAKE_PREFIX_PATH="$prefix${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+    fi
     command -v perfbudget >/dev/null || { say "no perfbudget on PATH (run '$0 install' first)"; exit 2; }
     # Absolute: ctest runs each test in its build directory.
     export PERFBUDGET_HISTORY=${PERFBUDGET_CI_HISTORY:-.perfbudget/history.sqlite}
