@@ -516,10 +516,19 @@ const char *perfbudget_environment_runner_type(const char *fingerprint) {
     return rest != NULL ? rest + 2 : fingerprint;
 }
 
-/* perfbudget_environment_runner_type() in SQL, for a column or a parameter. */
+/* perfbudget_environment_runner_type() in SQL, for a column. */
 #define RUNNER_TYPE_OF(x)                                                                   \
     "(CASE WHEN substr(" x ", 1, 5) = 'host=' AND instr(" x ", '; ') > 0 THEN substr(" x     \
     ", instr(" x ", '; ') + 2) ELSE " x " END)"
+
+/* Whether column's runner type is type (a parameter: a runner type computed in C): the column
+ * is the type, or "host=H; " and then the type, its first "; " just before it. The same answer
+ * as RUNNER_TYPE_OF(column) = type, in 0.38 s instead of 0.48 s where a benchmark's 100,000
+ * runs are all of another type (plain equality of fingerprints: 0.28 s). */
+#define SAME_RUNNER_TYPE(column, type)                                                        \
+    "(" column " = " type " OR (substr(" column ", -length(" type ")) = " type " AND substr("    \
+    column ", 1, 5) = 'host=' AND instr(" column ", '; ') = length(" column ") - length(" type  \
+    ") - 1))"
 
 /* ---- writing a run ------------------------------------------------------------------------------ */
 
@@ -1068,7 +1077,7 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
                            "SELECT median, metrics FROM (SELECT r.run_id, r.median, r.metrics FROM "
                            "results r JOIN benchmarks b ON b.id = r.benchmark_id JOIN runs u ON "
                            "u.id = r.run_id WHERE b.name = ?1 AND b.identity = ?2 AND "
-                           RUNNER_TYPE_OF("u.environment") " = " RUNNER_TYPE_OF("?3")
+                           SAME_RUNNER_TYPE("u.environment", "?3")
                            " AND u.branch IS ?4 AND r.status = 'ok' AND "
                            "(?6 = 0 OR r.run_id <= ?6) ORDER BY r.run_id DESC LIMIT ?5) "
                            "ORDER BY run_id",
@@ -1076,7 +1085,7 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
         return db_fail(h, "reading earlier runs");
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, identity ? identity : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, environment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, perfbudget_environment_runner_type(environment), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, branch, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 5, last ? (sqlite3_int64)last : -1);
     sqlite3_bind_int64(stmt, 6, up_to);
@@ -1207,9 +1216,8 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
                          /* Any runner of this type: in a fleet, main's run of the merge
                           * base was recorded wherever its job ran. */
                          "SELECT id FROM runs WHERE git_commit = ?1 AND "
-                         RUNNER_TYPE_OF("environment") " = " RUNNER_TYPE_OF("?2")
-                         " ORDER BY id DESC LIMIT 1",
-                         value, environment, run_id);
+                         SAME_RUNNER_TYPE("environment", "?2") " ORDER BY id DESC LIMIT 1",
+                         value, perfbudget_environment_runner_type(environment), run_id);
         perfbudget_run_record found;
         if (code == PERFBUDGET_OK && perfbudget_history_run(h, *run_id, &found) == PERFBUDGET_OK &&
             strcmp(found.environment, environment) != 0) {

@@ -214,6 +214,11 @@ static void test_runner_types(void **state) {
     for (int i = 0; i < 6; i++) add_on(*state, h, i % 2 ? runner_b : runner_a, "main", "old", 1000);
     int64_t base = add_on(*state, h, runner_b, "main", "merge-base-sha", 1000);
     int64_t other_type = add_on(*state, h, arm, "main", "merge-base-sha", 3000);
+    /* ends as runner-a's fingerprint does, but its type has one field more */
+    char longer[512];
+    snprintf(longer, sizeof longer, "host=runner-d; cpu=Other; %s",
+             perfbudget_environment_runner_type(runner_a));
+    add_on(*state, h, longer, "main", "merge-base-sha", 5000);
     add_on(*state, h, runner_a, "feature", "head", 1000);
     int64_t found;
     char why[512];
@@ -242,18 +247,19 @@ static void test_runner_types(void **state) {
                                                     &medians, &count),
                      PERFBUDGET_OK);
     assert_int_equal(count, 7);
-    for (size_t i = 0; i < count; i++) assert_true(medians[i] < 2000); /* none of the arm's */
+    for (size_t i = 0; i < count; i++) assert_true(medians[i] < 2000); /* no other type's */
     perfbudget_free(medians);
     perfbudget_runner_type_record *types;
     assert_int_equal(perfbudget_history_runner_types(h, &types, &count), PERFBUDGET_OK);
-    assert_int_equal(count, 2);
+    assert_int_equal(count, 3);
     assert_string_equal(types[0].runner_type, perfbudget_environment_runner_type(runner_a));
     assert_int_equal(types[0].runs, 8);
     assert_int_equal(types[0].hosts, 2);
-    assert_int_equal(types[0].latest_run, other_type + 1);
-    assert_string_equal(types[1].runner_type, perfbudget_environment_runner_type(arm));
-    assert_int_equal(types[1].runs, 1);
-    assert_int_equal(types[1].hosts, 1);
+    assert_int_equal(types[0].latest_run, other_type + 2);
+    assert_string_equal(types[1].runner_type, perfbudget_environment_runner_type(longer));
+    assert_string_equal(types[2].runner_type, perfbudget_environment_runner_type(arm));
+    assert_int_equal(types[2].runs, 1);
+    assert_int_equal(types[2].hosts, 1);
     perfbudget_free(types);
     perfbudget_history_close(h);
 }
