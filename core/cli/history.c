@@ -14,7 +14,7 @@
 enum { DEFAULT_WINDOW = 100 };
 
 typedef struct history_options {
-    const char *history_option, *budget_path, *pattern;
+    const char *history_option, *budget_path, *pattern, *commit;
     size_t last; /* runs per benchmark; 0: all */
     int64_t since_ns;
     double min_change_pct;
@@ -28,7 +28,7 @@ static void usage(FILE *out) {
             "       perfbudget history runs [--last N]\n"
             "       perfbudget history prune --keep N\n"
             "       perfbudget history size\n"
-            "       perfbudget history --environments\n"
+            "       perfbudget history --environments [--commit SHA]\n"
             "Per benchmark over its newest runs of the latest code version and environment: the\n"
             "latest median, the mean, stddev, min and max of the runs' medians, the trend, the\n"
             "steps found (runs and commits where the level changed) and the lone outliers\n"
@@ -42,7 +42,9 @@ static void usage(FILE *out) {
             "  --min-change PCT   smallest step reported (default 5)\n"
             "  --environments     the runner types (fingerprints without the host) with their\n"
             "                     run counts; merge-base and the run-to-run spread take the\n"
-            "                     runs of this machine's type, recorded on any host\n");
+            "                     runs of this machine's type, recorded on any host\n"
+            "  --commit SHA       with --environments: only the runs of that commit (the types\n"
+            "                     a commit:SHA or merge-base baseline can be found for)\n");
 }
 
 /* "30d", "12h", "90min", "2w": how far back; 0 on failure. */
@@ -165,17 +167,22 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
 }
 
 /* The runner types with their counts, this machine's marked: what merge-base can find. */
-static int list_runner_types(perfbudget_context *ctx, perfbudget_history *history) {
+static int list_runner_types(perfbudget_context *ctx, perfbudget_history *history,
+                             const char *commit) {
     perfbudget_runner_type_record *types;
     size_t count;
-    if (perfbudget_history_runner_types(history, &types, &count) != PERFBUDGET_OK) {
+    if (perfbudget_history_runner_types(history, commit, &types, &count) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
     char fingerprint[512];
     const char *here = perfbudget_environment_runner_type(
         perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint));
-    if (count == 0) printf("no runs in the history\n");
+    char shown_commit[512];
+    if (count == 0 && commit != NULL)
+        printf("no runs of commit %s in the history\n",
+               perfbudget__shown(commit, shown_commit, sizeof shown_commit));
+    else if (count == 0) printf("no runs in the history\n");
     else printf("%6s  %5s  %10s  %s\n", "runs", "hosts", "latest run", "runner type");
     for (size_t i = 0; i < count; i++) {
         char shown[4 * sizeof types[i].runner_type];
@@ -246,6 +253,7 @@ int perfbudget_cli_history(int argc, char **argv) {
         if (strcmp(arg, "--history") == 0) o.history_option = value;
         else if (strcmp(arg, "--budget") == 0) o.budget_path = value;
         else if (strcmp(arg, "--benchmark") == 0) o.pattern = value;
+        else if (strcmp(arg, "--commit") == 0) o.commit = value;
         else if (strcmp(arg, "--last") == 0 || strcmp(arg, "--runs") == 0 ||
                  strcmp(arg, "--keep") == 0) {
             /* SQLite takes the count as a signed 64-bit LIMIT */
@@ -283,6 +291,10 @@ int perfbudget_cli_history(int argc, char **argv) {
             return 2;
         }
     }
+    if (o.commit != NULL && strcmp(action, "environments") != 0) {
+        fprintf(stderr, "perfbudget history: --commit goes with --environments\n");
+        return 2;
+    }
     if (strcmp(action, "prune") == 0 && o.keep == 0) {
         fprintf(stderr, "perfbudget history prune: give --keep N (N >= 1)\n");
         return 2;
@@ -294,7 +306,7 @@ int perfbudget_cli_history(int argc, char **argv) {
                          strcmp(action, "prune") != 0);
     int exit_code = history == NULL ? 2 : 0;
     if (history != NULL && strcmp(action, "environments") == 0) {
-        exit_code = list_runner_types(ctx, history);
+        exit_code = list_runner_types(ctx, history, o.commit);
     } else if (history != NULL && strcmp(action, "runs") == 0) {
         exit_code = list_runs(ctx, history, runs_given ? o.last : 0);
     } else if (history != NULL && strcmp(action, "size") == 0) {

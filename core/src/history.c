@@ -1536,16 +1536,18 @@ int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, ch
     return PERFBUDGET_OK;
 }
 
-int perfbudget_history_runner_types(perfbudget_history *h, perfbudget_runner_type_record **out,
-                                    size_t *count) {
+int perfbudget_history_runner_types(perfbudget_history *h, const char *commit,
+                                    perfbudget_runner_type_record **out, size_t *count) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(h->db,
                            "SELECT " RUNNER_TYPE_OF("environment") " AS type, count(*), "
                            "count(DISTINCT CASE WHEN substr(environment, 1, 5) = 'host=' THEN "
                            "substr(environment, 1, instr(environment || '; ', '; ')) ELSE '' "
-                           "END), max(id) FROM runs GROUP BY type ORDER BY max(id) DESC",
+                           "END), max(id) FROM runs WHERE ?1 IS NULL OR git_commit = ?1 GROUP BY type "
+                           "ORDER BY max(id) DESC",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "listing the runner types");
+    sqlite3_bind_text(stmt, 1, commit, -1, SQLITE_STATIC);
     size_t n = 0, capacity = 4;
     perfbudget_runner_type_record *records = malloc(capacity * sizeof *records);
     int step = SQLITE_DONE;

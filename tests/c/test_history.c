@@ -250,7 +250,7 @@ static void test_runner_types(void **state) {
     for (size_t i = 0; i < count; i++) assert_true(medians[i] < 2000); /* no other type's */
     perfbudget_free(medians);
     perfbudget_runner_type_record *types;
-    assert_int_equal(perfbudget_history_runner_types(h, &types, &count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_runner_types(h, NULL, &types, &count), PERFBUDGET_OK);
     assert_int_equal(count, 3);
     assert_string_equal(types[0].runner_type, perfbudget_environment_runner_type(runner_a));
     assert_int_equal(types[0].runs, 8);
@@ -260,6 +260,21 @@ static void test_runner_types(void **state) {
     assert_string_equal(types[2].runner_type, perfbudget_environment_runner_type(arm));
     assert_int_equal(types[2].runs, 1);
     assert_int_equal(types[2].hosts, 1);
+    perfbudget_free(types);
+    /* the types that measured a commit: where its merge-base run can be found */
+    assert_int_equal(perfbudget_history_runner_types(h, "merge-base-sha", &types, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(types[2].runs, 1);
+    assert_int_equal(types[2].latest_run, base);
+    perfbudget_free(types);
+    assert_int_equal(perfbudget_history_runner_types(h, "head", &types, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(types[0].runs, 1);
+    perfbudget_free(types);
+    assert_int_equal(perfbudget_history_runner_types(h, "never-measured", &types, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
     perfbudget_free(types);
     perfbudget_history_close(h);
 }

@@ -116,7 +116,7 @@ GITHUB_ACTIONS=true GITHUB_EVENT_NAME=pull_request GITHUB_BASE_REF=unmeasured \
     >"$work/unmeasured.log" 2>&1
 check "no run of the merge base: the job passes" test $? -eq 0
 check "no run of the merge base: the comment says so" \
-    contains perfbudget-comment.md "no run of the merge base .* on this runner type"
+    contains perfbudget-comment.md "no run of the merge base .* in .*; nothing compared"
 
 perfbudget history --environments --history .perfbudget/history.sqlite >"$work/types.txt"
 check "history --environments counts this runner type's 3 runs" \

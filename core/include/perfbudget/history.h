@@ -78,10 +78,11 @@ typedef struct perfbudget_runner_type_record {
     int64_t latest_run;    /**< id of the newest */
 } perfbudget_runner_type_record;
 
-/** Every runner type with its run counts, the one with the newest run first.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
+/** Every runner type with its run counts, the one with the newest run first; with commit (not
+ *  NULL) only the runs of that commit: the runner types a commit: or merge-base baseline can be
+ *  found for. Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_free(). */
-PERFBUDGET_API int perfbudget_history_runner_types(perfbudget_history *history,
+PERFBUDGET_API int perfbudget_history_runner_types(perfbudget_history *history, const char *commit,
                                                    perfbudget_runner_type_record **out,
                                                    size_t *count);
 
