@@ -56,16 +56,16 @@ install() {
     local src prefix
     src=$(source_dir)
     case $how in
-    none) say "install: none asked; using $(command -v perfbudget || echo 'no perfbudget on PATH')" ;;
+    none) say "install: none asked; using $(command -v perfbudget || echo 'none on PATH')" ;;
     pip) dependencies && python3 -m pip install "$src" || exit 2 ;;
     cmake)
         prefix=${PERFBUDGET_CI_PREFIX:-$HOME/.local/perfbudget}
+        local build=${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build
         dependencies &&
-            cmake -S "$src" -B "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" \
-            -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DPERFBUDGET_BUILD_TESTS=OFF \
-            -DPERFBUDGET_BUILD_EXAMPLES=OFF -DPERFBUDGET_BUILD_BENCH=OFF &&
-            cmake --build "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" -j 2 &&
-            cmake --install "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/perfbudget-build" || exit 2
+            cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+                -DCMAKE_INSTALL_PREFIX="$prefix" -DPERFBUDGET_BUILD_TESTS=OFF \
+                -DPERFBUDGET_BUILD_EXAMPLES=OFF -DPERFBUDGET_BUILD_BENCH=OFF &&
+            cmake --build "$build" -j 2 && cmake --install "$build" || exit 2
         # Later steps find the CLI and the CMake package (find_package(perfbudget)).
         if [ -n "${GITHUB_PATH:-}" ]; then echo "$prefix/bin" >>"$GITHUB_PATH"; fi
         if [ -n "${GITHUB_ENV:-}" ]; then echo "CMAKE_PREFIX_PATH=$prefix" >>"$GITHUB_ENV"; fi
@@ -77,7 +77,8 @@ install() {
 # In a pull or merge request: the branch it goes into; empty otherwise.
 base_branch() {
     if [ -n "${PERFBUDGET_CI_BASE:-}" ]; then echo "$PERFBUDGET_CI_BASE"
-    elif [ "${GITHUB_EVENT_NAME:-}" = pull_request ] || [ "${GITHUB_EVENT_NAME:-}" = pull_request_target ]; then
+    elif [ "${GITHUB_EVENT_NAME:-}" = pull_request ] ||
+        [ "${GITHUB_EVENT_NAME:-}" = pull_request_target ]; then
         echo "${GITHUB_BASE_REF:-}"
     elif [ -n "${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-}" ]; then
         echo "$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
@@ -87,40 +88,60 @@ base_branch() {
 # The commit where this change left its base branch (GitLab computes it for merge requests).
 merge_base() {
     local base=$1
-    if [ -n "${CI_MERGE_REQUEST_DIFF_BASE_SHA:-}" ]; then echo "$CI_MERGE_REQUEST_DIFF_BASE_SHA"; return; fi
+    if [ -n "${CI_MERGE_REQUEST_DIFF_BASE_SHA:-}" ]; then
+        echo "$CI_MERGE_REQUEST_DIFF_BASE_SHA"
+        return
+    fi
     git merge-base HEAD "origin/$base" 2>/dev/null || git merge-base HEAD "$base" 2>/dev/null
+}
+
+# The id of the history's newest run; 0 when there is none.
+newest_run() {
+    perfbudget history runs --last 1 2>/dev/null | awk 'NR == 2 { id = $1 } END { print id + 0 }'
 }
 
 run() {
     # Where 'install' put it with cmake, for a CI without GITHUB_PATH (GitLab).
     local prefix=${PERFBUDGET_CI_PREFIX:-$HOME/.local/perfbudget}
     if ! command -v perfbudget >/dev/null && [ -x "$prefix/bin/perfbudget" ]; then
-        export PATH="$prefix/bin:$PATH" CMAKE_PREFIX_PATH="$prefix${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+        export PATH="$prefix/bin:$PATH"
+        export CMAKE_PREFIX_PATH="$prefix${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
     fi
-    command -v perfbudget >/dev/null || { say "no perfbudget on PATH (run '$0 install' first)"; exit 2; }
+    if ! command -v perfbudget >/dev/null; then
+        say "no perfbudget on PATH (run '$0 install' first)"
+        exit 2
+    fi
     # Absolute: ctest runs each test in its build directory.
     export PERFBUDGET_HISTORY=${PERFBUDGET_CI_HISTORY:-.perfbudget/history.sqlite}
     case $PERFBUDGET_HISTORY in /*) ;; *) PERFBUDGET_HISTORY=$PWD/$PERFBUDGET_HISTORY ;; esac
     local comment=${PERFBUDGET_CI_COMMENT:-perfbudget-comment.md}
     local summary=${PERFBUDGET_CI_SUMMARY-}
-    [ -n "${GITHUB_ACTIONS:-}${GITHUB_STEP_SUMMARY:-}" ] || summary=${summary:-perfbudget-summary.md}
+    if [ -z "${GITHUB_ACTIONS:-}${GITHUB_STEP_SUMMARY:-}" ]; then
+        summary=${summary:-perfbudget-summary.md}
+    fi
     local base sha="" note=""
     base=$(base_branch)
     # CI checks out a push detached (GitLab always): a branch of that name records the run as
     # main's, which a pull request's merge base and its run-to-run spread are looked up by.
     local pushed=${CI_COMMIT_BRANCH:-}
-    [ -n "$pushed" ] || { [ "${GITHUB_REF_TYPE:-}" = branch ] && [ -z "$base" ] && pushed=${GITHUB_REF_NAME:-}; }
+    if [ -z "$pushed" ] && [ -z "$base" ] && [ "${GITHUB_REF_TYPE:-}" = branch ]; then
+        pushed=${GITHUB_REF_NAME:-}
+    fi
     if [ -z "$base" ] && [ -n "$pushed" ] && ! git symbolic-ref -q HEAD >/dev/null 2>&1; then
-        git checkout -q -B "$pushed" || say "could not name the checkout $pushed; the run is recorded without a branch"
+        git checkout -q -B "$pushed" ||
+            say "could not name the checkout $pushed; the run is recorded without a branch"
     fi
     if [ -n "$base" ]; then
         sha=$(merge_base "$base")
         if [ -z "$sha" ]; then
-            note="no merge base with $base found (fetch the history: actions/checkout with fetch-depth: 0, GIT_DEPTH: 0 on GitLab); nothing compared"
-        elif ! perfbudget history --environments --commit "$sha" 2>/dev/null | grep -q '^ *runs  hosts'; then
+            note="no merge base with $base found (fetch the history: actions/checkout with"
+            note+=" fetch-depth: 0, GIT_DEPTH: 0 on GitLab); nothing compared"
+        elif ! perfbudget history --environments --commit "$sha" 2>/dev/null |
+            grep -q '^ *runs  hosts'; then
             # No run of it at all (a cache miss, main's job did not run for it). A run of it on
             # another runner type only is left to the suite, which says so and fails.
-            note="no run of the merge base ${sha:0:12} ($base) in $PERFBUDGET_HISTORY; nothing compared"
+            note="no run of the merge base ${sha:0:12} ($base) in $PERFBUDGET_HISTORY;"
+            note+=" nothing compared"
             sha=""
         fi
     fi
@@ -131,16 +152,22 @@ run() {
     if [ -z "$words" ] && [ "$suite" = ctest ]; then words=${PERFBUDGET_CI_CTEST_ARGS:-}; fi
     eval "args=($words)" || { say "PERFBUDGET_CI_ARGS does not parse as shell words"; exit 2; }
     if [ -n "${PERFBUDGET_CI_BUILD:-}" ]; then
-        bash -c "$PERFBUDGET_CI_BUILD" || { say "the build command failed: $PERFBUDGET_CI_BUILD"; exit 2; }
+        if ! bash -c "$PERFBUDGET_CI_BUILD"; then
+            say "the build command failed: $PERFBUDGET_CI_BUILD"
+            exit 2
+        fi
     fi
-    local status
+    local status before after
+    before=$(newest_run)
     (
         # The report below writes the job summary once; the suite's own would repeat it.
         unset GITHUB_STEP_SUMMARY
         if [ -n "$sha" ]; then export PERFBUDGET_REGRESSION=1 PERFBUDGET_BASELINE="commit:$sha"; fi
-        if [ "$suite" = pytest ]; then exec python3 -m pytest "${args[@]}"; else exec ctest "${args[@]}"; fi
+        if [ "$suite" = pytest ]; then exec python3 -m pytest "${args[@]}"; fi
+        exec ctest "${args[@]}"
     )
     status=$?
+    after=$(newest_run)
     say "the $suite suite exited with $status"
     # One meaning for both: 1, tests failed (ctest says so with 8).
     if [ "$suite" = ctest ] && [ "$status" -eq 8 ]; then status=1; fi
@@ -149,23 +176,32 @@ run() {
     report=$(mktemp) || exit 2
     local -a compare=()
     [ -z "$sha" ] || compare=(--baseline "commit:$sha")
-    if ! GITHUB_STEP_SUMMARY= perfbudget report --format md --title "$title" "${compare[@]}" --output "$report"; then
+    if [ "$after" -eq "$before" ] ||
+        ! GITHUB_STEP_SUMMARY='' perfbudget report --format md --title "$title" --run "$after" \
+            "${compare[@]}" --output "$report"; then
         say "no report: the suite recorded no run in $PERFBUDGET_HISTORY"
-        printf '## %s\n\nNo report: the %s suite recorded no run (exit status %s).\n' "$title" "$suite" "$status" >"$report"
+        printf '## %s\n\nNo report: the %s suite recorded no run (exit status %s).\n' \
+            "$title" "$suite" "$status" >"$report"
         [ "$status" -ne 0 ] || status=2
     fi
     [ -z "$note" ] || printf '\n> %s\n' "$note" >>"$report"
     case $status in
     0) printf '\n**perfbudget: passed.**\n' >>"$report" ;;
-    1) printf '\n**perfbudget: failed** (a regression, a budget breach or a failing test: above).\n' >>"$report" ;;
-    *) printf '\n**perfbudget: the %s suite could not run (exit status %s).**\n' "$suite" "$status" >>"$report" ;;
+    1) printf '\n**perfbudget: failed** (a regression, a budget breach or a failing test: above).\n' \
+        >>"$report" ;;
+    *) printf '\n**perfbudget: the %s suite could not run (exit status %s).**\n' "$suite" "$status" \
+        >>"$report" ;;
     esac
     for file in "${GITHUB_STEP_SUMMARY:-}" "$summary"; do
         [ -z "$file" ] || cat "$report" >>"$file"
     done
     if [ -n "$base" ]; then cp "$report" "$comment" && say "pull-request comment body: $comment"; fi
     if [ -n "${GITHUB_OUTPUT:-}" ]; then
-        { echo "comment-file=$( [ -n "$base" ] && echo "$comment")"; echo "merge-base=$sha"; echo "status=$status"; } >>"$GITHUB_OUTPUT"
+        {
+            if [ -n "$base" ]; then echo "comment-file=$comment"; else echo "comment-file="; fi
+            echo "merge-base=$sha"
+            echo "status=$status"
+        } >>"$GITHUB_OUTPUT"
     fi
     rm -f "$report"
     return "$status"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* perfbudget history [runs | prune | size | --environments]: trends, steps and upkeep of the history store. */
+/* perfbudget history [runs | prune | size | --environments]: trends, steps and upkeep of the
+ * history store. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>

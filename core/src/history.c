@@ -1543,8 +1543,8 @@ int perfbudget_history_runner_types(perfbudget_history *h, const char *commit,
                            "SELECT " RUNNER_TYPE_OF("environment") " AS type, count(*), "
                            "count(DISTINCT CASE WHEN substr(environment, 1, 5) = 'host=' THEN "
                            "substr(environment, 1, instr(environment || '; ', '; ')) ELSE '' "
-                           "END), max(id) FROM runs WHERE ?1 IS NULL OR git_commit = ?1 GROUP BY type "
-                           "ORDER BY max(id) DESC",
+                           "END), max(id) FROM runs WHERE ?1 IS NULL OR git_commit = ?1 "
+                           "GROUP BY type ORDER BY max(id) DESC",
                            -1, &stmt, NULL) != SQLITE_OK)
         return db_fail(h, "listing the runner types");
     sqlite3_bind_text(stmt, 1, commit, -1, SQLITE_STATIC);

@@ -14,10 +14,22 @@ failures=0
 check() { # check DESCRIPTION COMMAND...
     if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; failures=$((failures + 1)); fi
 }
-contains() { grep -q -- "$2" "$1" || { echo "--- $1 lacks '$2':"; cat "$1" 2>/dev/null; return 1; }; }
+contains() { # contains FILE PATTERN, showing the file when it does not
+    grep -q -- "$2" "$1" && return 0
+    echo "--- $1 lacks '$2':"
+    cat "$1" 2>/dev/null
+    return 1
+}
+exited() { # exited EXPECTED ACTUAL LOG, showing the log when they differ
+    [ "$2" -eq "$1" ] && return 0
+    echo "--- exit status $2, not $1:"
+    cat "$3"
+    return 1
+}
 
 # Only the fake CI environment below: none of this machine's own CI variables.
-for name in $(env | sed -n 's/^\(GITHUB_[A-Z_]*\|CI_[A-Z_]*\|PERFBUDGET_[A-Z_]*\|RUNNER_[A-Z_]*\)=.*/\1/p'); do
+for name in $(env | sed -n 's/^\(GITHUB_[A-Z_]*\|CI_[A-Z_]*\|PERFBUDGET_[A-Z_]*\)=.*/\1/p' &&
+                 env | sed -n 's/^\(RUNNER_[A-Z_]*\)=.*/\1/p'); do
     unset "$name"
 done
 unset CI GITLAB_CI GITHUB_ACTIONS
@@ -83,8 +95,7 @@ git checkout -q main
 GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push GITHUB_REF_TYPE=branch GITHUB_REF_NAME=main \
     GITHUB_STEP_SUMMARY=$work/main-summary.md GITHUB_OUTPUT=$work/main-output \
     bash "$work/action-steps.sh" >"$work/main.log" 2>&1
-status=$?
-check "main's job passes" test "$status" -eq 0 -o "$(cat "$work/main.log" >&2; echo x)" = y
+check "main's job passes" exited 0 $? "$work/main.log"
 check "main's job writes the summary" contains "$work/main-summary.md" "sleepy"
 check "main's job writes no comment" test ! -e perfbudget-comment.md
 perfbudget history runs --history .perfbudget/history.sqlite >"$work/runs.txt"
@@ -95,8 +106,7 @@ GITHUB_ACTIONS=true GITHUB_EVENT_NAME=pull_request GITHUB_BASE_REF=main \
     GITHUB_HEAD_REF=faster-please GITHUB_REF_NAME=1/merge \
     GITHUB_STEP_SUMMARY=$work/pr-summary.md GITHUB_OUTPUT=$work/pr-output \
     bash "$work/action-steps.sh" >"$work/pr.log" 2>&1
-status=$?
-check "the pull request's job fails (exit 1)" test "$status" -eq 1 -o "$(cat "$work/pr.log" >&2; echo x)" = y
+check "the pull request's job fails (exit 1)" exited 1 $? "$work/pr.log"
 for file in "$work/pr-summary.md" perfbudget-comment.md; do
     check "$file names the regressed test" contains "$file" "sleepy"
     check "$file says it regressed" grep -qi "regress" "$file"
@@ -105,7 +115,8 @@ for file in "$work/pr-summary.md" perfbudget-comment.md; do
 done
 check "the outputs name the comment and the merge base" \
     contains "$work/pr-output" "merge-base=$main_commit"
-check "the summary is written once" test "$(grep -c "perfbudget: failed" "$work/pr-summary.md")" -eq 1
+check "the summary is written once" \
+    test "$(grep -c "perfbudget: failed" "$work/pr-summary.md")" -eq 1
 
 # A pull request whose merge base has no run in the history: measured, recorded, nothing compared.
 git checkout -q -b unmeasured "$main_commit"
@@ -114,7 +125,7 @@ rm -f perfbudget-comment.md
 GITHUB_ACTIONS=true GITHUB_EVENT_NAME=pull_request GITHUB_BASE_REF=unmeasured \
     GITHUB_STEP_SUMMARY=$work/unmeasured-summary.md bash "$work/action-steps.sh" \
     >"$work/unmeasured.log" 2>&1
-check "no run of the merge base: the job passes" test $? -eq 0
+check "no run of the merge base: the job passes" exited 0 $? "$work/unmeasured.log"
 check "no run of the merge base: the comment says so" \
     contains perfbudget-comment.md "no run of the merge base .* in .*; nothing compared"
 
@@ -136,28 +147,43 @@ with open(sys.argv[2], "w") as out:
 PY
 check "the template runs the shared script" grep -q "perfbudget-ci.sh\" run" "$work/gitlab-job.sh"
 gitlab() { # a GitLab job: the template's variables, the job's own (*_OVERRIDE), the CI_ ones
-    env CI=true GITLAB_CI=true CI_PROJECT_DIR="$project" PERFBUDGET_CI_SOURCE_OVERRIDE="$source_dir" \
-        PERFBUDGET_CI_SUITE_OVERRIDE=ctest PERFBUDGET_CI_ARGS_OVERRIDE="--test-dir build -L performance" \
+    env CI=true GITLAB_CI=true CI_PROJECT_DIR="$project" \
+        PERFBUDGET_CI_SOURCE_OVERRIDE="$source_dir" PERFBUDGET_CI_SUITE_OVERRIDE=ctest \
+        PERFBUDGET_CI_ARGS_OVERRIDE="--test-dir build -L performance" \
         PERFBUDGET_CI_HISTORY_OVERRIDE=.perfbudget/gitlab.sqlite PERFBUDGET_CI_INSTALL=none \
         PERFBUDGET_CI_BUILD="cmake -S . -B build >/dev/null && cmake --build build >/dev/null" \
         "$@" bash "$work/gitlab-job.sh"
 }
 rm -f perfbudget-comment.md perfbudget-summary.md
 git checkout -q --detach main # GitLab checks out detached
-gitlab CI_PIPELINE_SOURCE=push CI_COMMIT_BRANCH=main CI_DEFAULT_BRANCH=main >"$work/gl-main.log" 2>&1
-check "GitLab: main's job passes" test $? -eq 0 -o "$(cat "$work/gl-main.log" >&2; echo x)" = y
+gitlab CI_PIPELINE_SOURCE=push CI_COMMIT_BRANCH=main CI_DEFAULT_BRANCH=main \
+    >"$work/gl-main.log" 2>&1
+check "GitLab: main's job passes" exited 0 $? "$work/gl-main.log"
 perfbudget history runs --history .perfbudget/gitlab.sqlite >"$work/gl-runs.txt"
-check "GitLab: main's detached run is recorded on main" contains "$work/gl-runs.txt" "${main_commit:0:12}  main"
+check "GitLab: main's detached run is recorded on main" \
+    contains "$work/gl-runs.txt" "${main_commit:0:12}  main"
 rm -f perfbudget-summary.md
 git checkout -q --detach faster-please
 gitlab CI_PIPELINE_SOURCE=merge_request_event CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main \
     CI_MERGE_REQUEST_DIFF_BASE_SHA="$main_commit" CI_MERGE_REQUEST_IID=7 >"$work/gl-mr.log" 2>&1
-check "GitLab: the merge request's job fails (exit 1)" test $? -eq 1 -o "$(cat "$work/gl-mr.log" >&2; echo x)" = y
+check "GitLab: the merge request's job fails (exit 1)" exited 1 $? "$work/gl-mr.log"
 for file in perfbudget-summary.md perfbudget-comment.md; do
     check "GitLab: $file names the regressed test" contains "$file" "sleepy"
     check "GitLab: $file says it regressed" grep -qi "regress" "$file"
-    check "GitLab: $file names the merge base's run" contains "$file" "of commit ${main_commit:0:12}"
+    check "GitLab: $file names the merge base's run" \
+        contains "$file" "of commit ${main_commit:0:12}"
 done
+
+# A suite that records no run: the report says so, never shows an older run as this one's.
+rm -f perfbudget-summary.md
+gitlab CI_PIPELINE_SOURCE=merge_request_event CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main \
+    CI_MERGE_REQUEST_DIFF_BASE_SHA="$main_commit" \
+    PERFBUDGET_CI_ARGS_OVERRIDE="--test-dir build -R no-such-test" >"$work/gl-none.log" 2>&1
+check "a suite that records no run: the job fails (exit 2)" exited 2 $? "$work/gl-none.log"
+check "a suite that records no run: the summary says so" \
+    contains perfbudget-summary.md "No report: the ctest suite recorded no run"
+check "a suite that records no run: no older run is shown" \
+    test "$(grep -c sleepy perfbudget-summary.md)" -eq 0
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -27,7 +27,9 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 
 def here() -> str:
-    return environment_fingerprint(f"{platform.python_implementation()} {platform.python_version()}")
+    # as the plugin's session composes it
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return environment_fingerprint(python)
 
 
 def test_runner_type_is_the_fingerprint_without_its_host() -> None:

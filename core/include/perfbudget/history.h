@@ -131,8 +131,9 @@ PERFBUDGET_API int perfbudget_history_load_latest(perfbudget_history *history,
                                                   perfbudget_result ***out, size_t *count);
 
 /** The medians of a benchmark's last `last` successful runs of the same code (identity) on
- *  environment's runner type (any host; perfbudget_environment_runner_type()) and branch up to run up_to (0: the newest), oldest first: the baseline's
- *  run-to-run spread that perfbudget_compare_runs() judges a change against.
+ *  environment's runner type (any host; perfbudget_environment_runner_type()) and branch up
+ *  to run up_to (0: the newest), oldest first: the baseline's run-to-run spread that
+ *  perfbudget_compare_runs() judges a change against.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_history_run_medians(perfbudget_history *history, const char *name,
@@ -152,9 +153,10 @@ PERFBUDGET_API int perfbudget_history_run_metric(perfbudget_history *history, co
 
 /** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
  *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit on the
- *  environment's runner type, recorded on any host, e.g. the merge base), or a baseline name. explanation receives one line saying which run was chosen
- *  and why. Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND (explanation says what is missing),
- *  PERFBUDGET_EINVAL (run: without a run number; explanation says so) or PERFBUDGET_EIO. */
+ *  environment's runner type, recorded on any host, e.g. the merge base), or a baseline name.
+ *  explanation receives one line saying which run was chosen and why. Returns PERFBUDGET_OK,
+ *  PERFBUDGET_ENOTFOUND (explanation says what is missing), PERFBUDGET_EINVAL (run: without a
+ *  run number; explanation says so) or PERFBUDGET_EIO. */
 PERFBUDGET_API int perfbudget_history_find(perfbudget_history *history, const char *spec,
                                            const char *environment, const char *branch,
                                            int64_t *run_id, char *explanation, size_t size);
