@@ -63,7 +63,8 @@ python3 - "$source_dir/action.yml" "$work/action-steps.sh" <<'PY' || exit 2
 import re, shlex, sys, yaml
 action = yaml.safe_load(open(sys.argv[1]))
 given = {"suite": "ctest", "ctest-args": "--test-dir build -L performance",
-         "build": "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build >/dev/null",
+         "build": "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null"
+                  " && cmake --build build >/dev/null",
          "install": "none"}
 inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
 unknown = set(given) - set(inputs)
@@ -148,12 +149,14 @@ with open(sys.argv[2], "w") as out:
         out.write(line + "\n")
 PY
 check "the template runs the shared script" grep -q "perfbudget-ci.sh\" run" "$work/gitlab-job.sh"
+build_command="cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null"
+build_command+=" && cmake --build build >/dev/null"
 gitlab() { # a GitLab job: the template's variables, the job's own (*_OVERRIDE), the CI_ ones
     env CI=true GITLAB_CI=true CI_PROJECT_DIR="$project" \
         PERFBUDGET_CI_SOURCE_OVERRIDE="$source_dir" PERFBUDGET_CI_SUITE_OVERRIDE=ctest \
         PERFBUDGET_CI_ARGS_OVERRIDE="--test-dir build -L performance" \
         PERFBUDGET_CI_HISTORY_OVERRIDE=.perfbudget/gitlab.sqlite PERFBUDGET_CI_INSTALL=none \
-        PERFBUDGET_CI_BUILD="cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build >/dev/null" \
+        PERFBUDGET_CI_BUILD="$build_command" \
         "$@" bash "$work/gitlab-job.sh"
 }
 rm -f perfbudget-comment.md perfbudget-summary.md
