@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* perfbudget history [runs | prune]: trends, steps and upkeep of the history store. */
+/* perfbudget history [runs | prune | size | --environments]: trends, steps and upkeep of the
+ * history store. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 enum { DEFAULT_WINDOW = 100 };
 
 typedef struct history_options {
-    const char *history_option, *budget_path, *pattern;
+    const char *history_option, *budget_path, *pattern, *commit;
     size_t last; /* runs per benchmark; 0: all */
     int64_t since_ns;
     double min_change_pct;
@@ -28,6 +29,7 @@ static void usage(FILE *out) {
             "       perfbudget history runs [--last N]\n"
             "       perfbudget history prune --keep N\n"
             "       perfbudget history size\n"
+            "       perfbudget history --environments [--commit SHA]\n"
             "Per benchmark over its newest runs of the latest code version and environment: the\n"
             "latest median, the mean, stddev, min and max of the runs' medians, the trend, the\n"
             "steps found (runs and commits where the level changed) and the lone outliers\n"
@@ -38,7 +40,12 @@ static void usage(FILE *out) {
             "                     file's settings.history)\n"
             "  --budget FILE      the budget file whose history to read (default: perfbudget.yml\n"
             "                     here or in the nearest parent directory)\n"
-            "  --min-change PCT   smallest step reported (default 5)\n");
+            "  --min-change PCT   smallest step reported (default 5)\n"
+            "  --environments     the runner types (fingerprints without the host) with their\n"
+            "                     run counts; merge-base and the run-to-run spread take the\n"
+            "                     runs of this machine's type, recorded on any host\n"
+            "  --commit SHA       with --environments: only the runs of that commit (the types\n"
+            "                     a commit:SHA or merge-base baseline can be found for)\n");
 }
 
 /* "30d", "12h", "90min", "2w": how far back; 0 on failure. */
@@ -160,6 +167,35 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
     return exit_code;
 }
 
+/* The runner types with their counts, this machine's marked: what merge-base can find. */
+static int list_runner_types(perfbudget_context *ctx, perfbudget_history *history,
+                             const char *commit) {
+    perfbudget_runner_type_record *types;
+    size_t count;
+    if (perfbudget_history_runner_types(history, commit, &types, &count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget history: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    char fingerprint[512];
+    const char *here = perfbudget_environment_runner_type(
+        perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint));
+    char shown_commit[512];
+    if (count == 0 && commit != NULL)
+        printf("no runs of commit %s in the history\n",
+               perfbudget__shown(commit, shown_commit, sizeof shown_commit));
+    else if (count == 0) printf("no runs in the history\n");
+    else printf("%6s  %5s  %10s  %s\n", "runs", "hosts", "latest run", "runner type");
+    for (size_t i = 0; i < count; i++) {
+        char shown[4 * sizeof types[i].runner_type];
+        perfbudget__shown(types[i].runner_type, shown, sizeof shown);
+        printf("%6lld  %5lld  %10lld  %s%s\n", (long long)types[i].runs, (long long)types[i].hosts,
+               (long long)types[i].latest_run, shown,
+               strcmp(types[i].runner_type, here) == 0 ? "  (this machine's type)" : "");
+    }
+    perfbudget_free(types);
+    return 0;
+}
+
 static int list_runs(perfbudget_context *ctx, perfbudget_history *history, size_t last) {
     size_t capacity = last ? last : 20, count;
     perfbudget_run_record *runs = malloc(capacity * sizeof *runs);
@@ -199,6 +235,11 @@ int perfbudget_cli_history(int argc, char **argv) {
             usage(stdout);
             return 0;
         }
+        if (strcmp(arg, "--environments") == 0) {
+            action = "environments";
+            i--;
+            continue;
+        }
         if (strcmp(arg, "--all") == 0) {
             o.last = 0;
             runs_given = 1;
@@ -213,6 +254,7 @@ int perfbudget_cli_history(int argc, char **argv) {
         if (strcmp(arg, "--history") == 0) o.history_option = value;
         else if (strcmp(arg, "--budget") == 0) o.budget_path = value;
         else if (strcmp(arg, "--benchmark") == 0) o.pattern = value;
+        else if (strcmp(arg, "--commit") == 0) o.commit = value;
         else if (strcmp(arg, "--last") == 0 || strcmp(arg, "--runs") == 0 ||
                  strcmp(arg, "--keep") == 0) {
             /* SQLite takes the count as a signed 64-bit LIMIT */
@@ -250,6 +292,10 @@ int perfbudget_cli_history(int argc, char **argv) {
             return 2;
         }
     }
+    if (o.commit != NULL && strcmp(action, "environments") != 0) {
+        fprintf(stderr, "perfbudget history: --commit goes with --environments\n");
+        return 2;
+    }
     if (strcmp(action, "prune") == 0 && o.keep == 0) {
         fprintf(stderr, "perfbudget history prune: give --keep N (N >= 1)\n");
         return 2;
@@ -260,7 +306,9 @@ int perfbudget_cli_history(int argc, char **argv) {
         cli_open_history(ctx, "perfbudget history", o.history_option, o.budget_path,
                          strcmp(action, "prune") != 0);
     int exit_code = history == NULL ? 2 : 0;
-    if (history != NULL && strcmp(action, "runs") == 0) {
+    if (history != NULL && strcmp(action, "environments") == 0) {
+        exit_code = list_runner_types(ctx, history, o.commit);
+    } else if (history != NULL && strcmp(action, "runs") == 0) {
         exit_code = list_runs(ctx, history, runs_given ? o.last : 0);
     } else if (history != NULL && strcmp(action, "size") == 0) {
         perfbudget_history_size size;

@@ -27,9 +27,12 @@ static void usage(FILE *out) {
             formats);
 }
 
-/* The baseline's results: a result file, or a run of the history (*base_run). */
+/* The baseline's results: a result file, or a run of the history (*base_run), looked up for
+ * environment (the reported run's: a pytest run's fingerprint names Python, not the compiler
+ * of this program; NULL: this machine's). */
 static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *spec,
-                         char *label, size_t label_size, perfbudget_result ***base_out,
+                         const char *environment, char *label, size_t label_size,
+                         perfbudget_result ***base_out,
                          size_t *n_base_out, int64_t *base_run) {
     FILE *probe = fopen(spec, "r");
     if (probe != NULL) {
@@ -43,7 +46,7 @@ static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, c
     }
     char why[512] = "";
     if (history == NULL ||
-        perfbudget_history_find(history, spec, NULL, NULL, base_run, why, sizeof why) !=
+        perfbudget_history_find(history, spec, environment, NULL, base_run, why, sizeof why) !=
             PERFBUDGET_OK ||
         perfbudget_history_load_baseline(history, spec, *base_run, base_out, n_base_out) !=
             PERFBUDGET_OK) {
@@ -122,7 +125,7 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_history *history = NULL;
     perfbudget_result **results = NULL;
     size_t count = 0;
-    perfbudget_run_record record = {0};
+    perfbudget_run_record record = {0}, base_record = {0};
     int exit_code = 0;
     if (input == NULL || baseline != NULL)
         history = cli_open_history(ctx, "perfbudget report", history_option, budget_path, 1);
@@ -154,11 +157,13 @@ int perfbudget_cli_report(int argc, char **argv) {
     size_t n_base = 0;
     int64_t base_run = 0;
     if (exit_code == 0 && baseline != NULL)
-        exit_code = load_baseline(ctx, history, baseline, label, sizeof label, &base, &n_base,
-                                  &base_run);
+        exit_code = load_baseline(ctx, history, baseline,
+                                  input == NULL && record.environment[0] ? record.environment
+                                                                         : NULL,
+                                  label, sizeof label, &base, &n_base, &base_run);
     /* Judged as the front ends judge (one stage in the core): against the budget and the
-     * baseline, with the spread of the runs up to the baseline's on the environment and branch
-     * of the run reported. */
+     * baseline, with the spread of the runs up to the baseline's on the runner type of the run
+     * reported and the baseline's branch. */
     perfbudget_conclude_options judging;
     perfbudget_conclude_options_init(&judging);
     judging.budget = budget;
@@ -170,6 +175,9 @@ int perfbudget_cli_report(int argc, char **argv) {
         judging.history = history;
         judging.environment = record.environment;
         judging.branch = record.branch[0] ? record.branch : NULL;
+        /* Centred on the baseline: the runs of its branch (main's, for a merge base). */
+        if (perfbudget_history_run(history, base_run, &base_record) == PERFBUDGET_OK)
+            judging.branch = base_record.branch[0] ? base_record.branch : NULL;
     }
     for (size_t i = 0; exit_code == 0 && i < count; i++)
         if (perfbudget_result_conclude(ctx, results[i], &judging) != PERFBUDGET_OK) {

@@ -166,7 +166,8 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
     } else if (perfbudget_history_run(history, run_id, &record) != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         exit_code = 2;
-    } else if (strcmp(record.environment, fingerprint) != 0 && !o->force) {
+    } else if (strcmp(perfbudget_environment_runner_type(record.environment),
+                      perfbudget_environment_runner_type(fingerprint)) != 0 && !o->force) {
         char difference[1100];
         describe_difference(record.environment, fingerprint, difference, sizeof difference);
         fprintf(stderr, "%s: %s was measured on a different environment, so a comparison would "
@@ -314,6 +315,14 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         judging.history = history;
         judging.environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
         judging.branch = git.branch[0] ? git.branch : NULL;
+        /* The spread is centred on the baseline: the runs of its branch (main's, for a pull
+         * request compared with its merge base), not of the branch under test. */
+        perfbudget_run_record base;
+        if (o->baseline_run > 0 &&
+            perfbudget_history_run(history, o->baseline_run, &base) == PERFBUDGET_OK) {
+            snprintf(git.branch, sizeof git.branch, "%s", base.branch);
+            judging.branch = git.branch[0] ? git.branch : NULL;
+        }
     }
     int code = perfbudget_result_conclude(ctx, result, &judging);
     perfbudget_history_close(history);

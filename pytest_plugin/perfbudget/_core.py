@@ -1100,6 +1100,13 @@ def environment_fingerprint(toolchain: Optional[str] = None) -> str:
     return _text(lib.perfbudget_environment_fingerprint(_bytes(toolchain), buffer, 512))
 
 
+def runner_type(fingerprint: str) -> str:
+    """The fingerprint without its host: the runner type whose runs merge-base and the
+    run-to-run spread take, recorded on any host."""
+    buffer = ffi.new("char[]", _bytes(fingerprint))  # the result points into it
+    return _text(lib.perfbudget_environment_runner_type(buffer))
+
+
 class History:
     """The SQLite history of runs and baselines (docs/history.md)."""
 

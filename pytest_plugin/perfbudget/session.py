@@ -36,6 +36,7 @@ from perfbudget._core import (
     Result,
     Sampler,
     environment_fingerprint,
+    runner_type,
     format_value,
     git_describe,
     load_budgets,
@@ -332,7 +333,8 @@ class PerfSession:
         except PerfbudgetError as error:
             raise pytest.UsageError(f"{self.settings.source('baseline')}: {error}") from None
         record = history.run(run_id)
-        if record["environment"] != self.environment and os.environ.get("PERFBUDGET_FORCE") != "1":
+        if (runner_type(record["environment"]) != runner_type(self.environment)
+                and os.environ.get("PERFBUDGET_FORCE") != "1"):
             raise pytest.UsageError(
                 f"{self.settings.source('baseline')}: {why} was measured on a different "
                 f"environment, so a comparison would measure the machines, not the code "
@@ -340,6 +342,9 @@ class PerfSession:
                 f"PERFBUDGET_FORCE=1 to compare anyway")
         self._set_baseline(history.load_baseline(spec, run_id))
         self.baseline_run = run_id
+        # the spread between runs is centred on the baseline: its branch's runs (main's, for a
+        # pull request compared with its merge base)
+        self.branch = record["branch"] or None
         self.baseline_label = f"{why} ({shown})"
 
     def _set_baseline(self, results: list[Result]) -> None:

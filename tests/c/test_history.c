@@ -179,6 +179,106 @@ static void test_lookups_and_baselines(void **state) {
     perfbudget_history_close(h);
 }
 
+/* A fleet: runners of one type (fingerprints alike but for the host) share merge-base runs and
+ * the run-to-run spread; another type never does. */
+static int64_t add_on(perfbudget_context *ctx, perfbudget_history *h, const char *environment,
+                      const char *branch, const char *commit, double centre) {
+    perfbudget_result *r = result_of(ctx, "decode", centre);
+    perfbudget_run_info info = {.source = "ctest", .commit = commit, .branch = branch,
+                                .environment = environment};
+    int64_t id = 0;
+    if (perfbudget_history_add_run(h, &info, &r, 1, &id) != PERFBUDGET_OK)
+        fail_msg("add_run: %s", perfbudget_errmsg(ctx));
+    perfbudget_result_free(r);
+    return id;
+}
+
+static void test_runner_types(void **state) {
+    const char *runner_a = "host=runner-a; cpu=EPYC 7763; cores=4; os=Linux 6.5 x86_64; "
+                           "toolchain=GCC 12",
+               *runner_b = "host=runner-b; cpu=EPYC 7763; cores=4; os=Linux 6.5 x86_64; "
+                           "toolchain=GCC 12",
+               *arm = "host=runner-c; cpu=Neoverse-N1; cores=4; os=Linux 6.5 aarch64; "
+                      "toolchain=GCC 12";
+    assert_string_equal(perfbudget_environment_runner_type(runner_a),
+                        "cpu=EPYC 7763; cores=4; os=Linux 6.5 x86_64; toolchain=GCC 12");
+    assert_string_equal(perfbudget_environment_runner_type(runner_a),
+                        perfbudget_environment_runner_type(runner_b));
+    assert_string_equal(perfbudget_environment_runner_type("env-A"), "env-A");
+    char fingerprint[512];
+    const char *here = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+    assert_null(strstr(perfbudget_environment_runner_type(here), "host="));
+
+    perfbudget_history *h = open_history(*state, "runner_types");
+    /* main's runs alternate between the two runners; the merge base ran on runner-b */
+    for (int i = 0; i < 6; i++) add_on(*state, h, i % 2 ? runner_b : runner_a, "main", "old", 1000);
+    int64_t base = add_on(*state, h, runner_b, "main", "merge-base-sha", 1000);
+    int64_t other_type = add_on(*state, h, arm, "main", "merge-base-sha", 3000);
+    /* ends as runner-a's fingerprint does, but its type has one field more */
+    char longer[512];
+    snprintf(longer, sizeof longer, "host=runner-d; cpu=Other; %s",
+             perfbudget_environment_runner_type(runner_a));
+    add_on(*state, h, longer, "main", "merge-base-sha", 5000);
+    add_on(*state, h, runner_a, "feature", "head", 1000);
+    int64_t found;
+    char why[512];
+    /* runner-a's pull request finds main's run of the merge base recorded on runner-b ... */
+    assert_int_equal(perfbudget_history_find(h, "commit:merge-base-sha", runner_a, "feature",
+                                             &found, why, sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, base);
+    assert_non_null(strstr(why, "recorded on another runner of this type (host=runner-b)"));
+    /* ... and never the newer one of another type */
+    assert_int_equal(perfbudget_history_find(h, "commit:merge-base-sha", arm, NULL, &found, why,
+                                             sizeof why),
+                     PERFBUDGET_OK);
+    assert_int_equal(found, other_type);
+    assert_int_equal(perfbudget_history_find(h, "commit:head", arm, NULL, &found, why, sizeof why),
+                     PERFBUDGET_ENOTFOUND);
+    assert_non_null(strstr(why, "on this runner type"));
+    /* latest stays on this host */
+    assert_int_equal(perfbudget_history_find(h, "latest", runner_b, "feature", &found, why,
+                                             sizeof why),
+                     PERFBUDGET_ENOTFOUND);
+    /* the spread: main's 7 runs of this type up to the baseline, from both runners */
+    double *medians;
+    size_t count;
+    assert_int_equal(perfbudget_history_run_medians(h, "decode", "", runner_a, "main", base, 10,
+                                                    &medians, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 7);
+    for (size_t i = 0; i < count; i++) assert_true(medians[i] < 2000); /* no other type's */
+    perfbudget_free(medians);
+    perfbudget_runner_type_record *types;
+    assert_int_equal(perfbudget_history_runner_types(h, NULL, &types, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_string_equal(types[0].runner_type, perfbudget_environment_runner_type(runner_a));
+    assert_int_equal(types[0].runs, 8);
+    assert_int_equal(types[0].hosts, 2);
+    assert_int_equal(types[0].latest_run, other_type + 2);
+    assert_string_equal(types[1].runner_type, perfbudget_environment_runner_type(longer));
+    assert_string_equal(types[2].runner_type, perfbudget_environment_runner_type(arm));
+    assert_int_equal(types[2].runs, 1);
+    assert_int_equal(types[2].hosts, 1);
+    perfbudget_free(types);
+    /* the types that measured a commit: where its merge-base run can be found */
+    assert_int_equal(perfbudget_history_runner_types(h, "merge-base-sha", &types, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(types[2].runs, 1);
+    assert_int_equal(types[2].latest_run, base);
+    perfbudget_free(types);
+    assert_int_equal(perfbudget_history_runner_types(h, "head", &types, &count), PERFBUDGET_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(types[0].runs, 1);
+    perfbudget_free(types);
+    assert_int_equal(perfbudget_history_runner_types(h, "never-measured", &types, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 0);
+    perfbudget_free(types);
+    perfbudget_history_close(h);
+}
+
 static void test_series_and_prune(void **state) {
     perfbudget_history *h = open_history(*state, "series");
     int64_t ids[10];
@@ -1261,6 +1361,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_round_trip, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_lookups_and_baselines, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_runner_types, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_killed_writer, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_and_unwritable, context_setup,

@@ -63,6 +63,29 @@ typedef struct perfbudget_run_info {
 PERFBUDGET_API char *perfbudget_environment_fingerprint(const char *toolchain, char *buf,
                                                         size_t size);
 
+/** The runner type of a fingerprint: the fingerprint without its host ("host=...; "), so that
+ *  machines alike in CPU model, cores, OS, kernel, toolchain and build type (the runners of one
+ *  CI runner type) are one type. merge-base (commit:) baselines and the run-to-run spread take
+ *  runs of the runner type, recorded on any host.
+ *  Borrowed: points into fingerprint. */
+PERFBUDGET_API const char *perfbudget_environment_runner_type(const char *fingerprint);
+
+/** A runner type the history holds runs of (perfbudget_history_runner_types()). */
+typedef struct perfbudget_runner_type_record {
+    char runner_type[512]; /**< perfbudget_environment_runner_type() of the runs */
+    int64_t runs;
+    int64_t hosts;         /**< distinct hosts that recorded them */
+    int64_t latest_run;    /**< id of the newest */
+} perfbudget_runner_type_record;
+
+/** Every runner type with its run counts, the one with the newest run first; with commit (not
+ *  NULL) only the runs of that commit: the runner types a commit: or merge-base baseline can be
+ *  found for. Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
+ *  Returns a new array in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_history_runner_types(perfbudget_history *history, const char *commit,
+                                                   perfbudget_runner_type_record **out,
+                                                   size_t *count);
+
 /** Append a run with its results in one transaction: a reader sees all of it or none.
  *  *run_id (may be NULL) receives the new run's id.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
@@ -108,8 +131,9 @@ PERFBUDGET_API int perfbudget_history_load_latest(perfbudget_history *history,
                                                   perfbudget_result ***out, size_t *count);
 
 /** The medians of a benchmark's last `last` successful runs of the same code (identity) on
- *  environment and branch up to run up_to (0: the newest), oldest first: the baseline's
- *  run-to-run spread that perfbudget_compare_runs() judges a change against.
+ *  environment's runner type (any host; perfbudget_environment_runner_type()) and branch up
+ *  to run up_to (0: the newest), oldest first: the baseline's run-to-run spread that
+ *  perfbudget_compare_runs() judges a change against.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_history_run_medians(perfbudget_history *history, const char *name,
@@ -128,10 +152,11 @@ PERFBUDGET_API int perfbudget_history_run_metric(perfbudget_history *history, co
                                                  size_t *count);
 
 /** Find the run to compare with. spec: NULL or "latest" (the most recent run of the same
- *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit, e.g. the
- *  merge base), or a baseline name. explanation receives one line saying which run was chosen
- *  and why. Returns PERFBUDGET_OK, PERFBUDGET_ENOTFOUND (explanation says what is missing),
- *  PERFBUDGET_EINVAL (run: without a run number; explanation says so) or PERFBUDGET_EIO. */
+ *  environment and branch), "run:ID", "commit:SHA" (the latest run of that commit on the
+ *  environment's runner type, recorded on any host, e.g. the merge base), or a baseline name.
+ *  explanation receives one line saying which run was chosen and why. Returns PERFBUDGET_OK,
+ *  PERFBUDGET_ENOTFOUND (explanation says what is missing), PERFBUDGET_EINVAL (run: without a
+ *  run number; explanation says so) or PERFBUDGET_EIO. */
 PERFBUDGET_API int perfbudget_history_find(perfbudget_history *history, const char *spec,
                                            const char *environment, const char *branch,
                                            int64_t *run_id, char *explanation, size_t size);
