@@ -49,8 +49,10 @@ def test_spin(benchmark, perf, target, rep):
     true_ns, per_turn2, call2 = truth(n)
     with open(OUT, "a") as f:
         f.write(json.dumps({"target": target, "rep": rep, "n": n, "truth": true_ns,
-                            "call_ns": call2, "per_turn": per_turn2, "pb": benchmark.stats.stats.median * 1e9,
+                            "call_ns": call2, "per_turn": per_turn2,
+                            "pb": benchmark.stats.stats.median * 1e9,
                             "pb_rounds": benchmark.stats.stats.rounds,
                             "pb_iterations": benchmark.stats.iterations,
                             "perf": perf.result.summary.median,
-                            "perf_iterations": perf.result.metrics["iterations_per_sample"]}) + "\n")
+                            "perf_iterations": perf.result.metrics["iterations_per_sample"]})
+                + "\n")
