@@ -48,7 +48,8 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
                    {"involuntary_switches", m->involuntary_switches},
                    {"voluntary_switches", m->voluntary_switches},
                    {"runqueue_wait_ns", m->runqueue_wait_ns},
-                   {"probe_ns", m->probe_ns}};
+                   {"probe_ns", m->probe_ns},
+                   {"first_call_ns", m->first_call_ns}};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
         if (figures[i].value < 0) { /* NaN (unavailable) compares false */
             snprintf(buf, size, "%s must not be negative (%g)", figures[i].name, figures[i].value);
@@ -82,6 +83,9 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
         json_object_set_new(object, "voluntary_switches", number(m->voluntary_switches));
         json_object_set_new(object, "runqueue_wait_ns", number(m->runqueue_wait_ns));
         json_object_set_new(object, "probe_ns", number(m->probe_ns));
+        /* Only where the first call was timed apart, so other files stay as they were. */
+        if (isfinite(m->first_call_ns))
+            json_object_set_new(object, "first_call_ns", json_real(m->first_call_ns));
     }
     return object;
 }
@@ -353,6 +357,7 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->voluntary_switches = number_or_nan(m, "voluntary_switches");
     out->runqueue_wait_ns = number_or_nan(m, "runqueue_wait_ns");
     out->probe_ns = number_or_nan(m, "probe_ns");
+    out->first_call_ns = number_or_nan(m, "first_call_ns"); /* absent in older files */
 }
 
 /* What is wrong with a result file's "metrics" object, in buf; NULL when nothing is. The
@@ -365,7 +370,8 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
         "wall_ns", "cpu_ns_per_iteration", "cpu_utilization", "peak_rss_bytes",
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
         "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns",
-        "involuntary_switches", "voluntary_switches", "runqueue_wait_ns", "probe_ns"};
+        "involuntary_switches", "voluntary_switches", "runqueue_wait_ns", "probe_ns",
+        "first_call_ns"};
     static const char *const signed_figures[] = {
         "memory_growth_bytes", "memory_growth_per_iteration_bytes", "memory_growth_stderr_bytes"};
     if (m == NULL || json_is_null(m)) return NULL;

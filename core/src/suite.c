@@ -12,7 +12,17 @@
 
 #include "internal.h"
 
-enum phase { PHASE_NOT_STARTED, PHASE_CALIBRATE, PHASE_WARMUP, PHASE_MEASURE, PHASE_DONE };
+/* The first call is timed apart: a cold call (code generation, caches being filled) taken for
+ * calibration would end it at one call per sample, and every sample of a short body would then
+ * carry the loop's and the clock's cost. */
+enum phase {
+    PHASE_NOT_STARTED,
+    PHASE_FIRST_CALL,
+    PHASE_CALIBRATE,
+    PHASE_WARMUP,
+    PHASE_MEASURE,
+    PHASE_DONE
+};
 
 struct perfbudget_state {
     uint64_t remaining; /* first member: perfbudget_loop() in measure.h inlines on it */
@@ -22,6 +32,8 @@ struct perfbudget_state {
     uint64_t target_sample_ns;
     uint64_t batch_iterations, batch_start_ns;
     uint64_t run_start_ns, warmup_start_ns, warmup_iterations, measure_start_ns, measure_end_ns;
+    double first_call_ns; /* NaN until timed */
+    int first_call_given; /* the caller timed it (perfbudget_sampler_set_first_call) */
     double *samples, *rss_iterations, *rss_bytes; /* rss_* : memory after each sample */
     double *reference; /* speed_correction: the reference loop's time after each sample */
     double reference_time; /* and the run's, perfbudget__speed_correct() */
@@ -353,8 +365,12 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
     switch (s->phase) {
     case PHASE_NOT_STARTED:
         s->run_start_ns = now;
-        s->phase = PHASE_CALIBRATE;
+        s->phase = s->first_call_given ? PHASE_CALIBRATE : PHASE_FIRST_CALL;
         s->batch_iterations = 1;
+        break;
+    case PHASE_FIRST_CALL:
+        s->first_call_ns = (double)elapsed;
+        s->phase = PHASE_CALIBRATE;
         break;
     case PHASE_CALIBRATE:
         if (elapsed >= s->target_sample_ns || now - s->run_start_ns >= s->opts.max_time_ns) {
@@ -388,10 +404,12 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
     case PHASE_DONE:
         return false;
     }
+    /* A warm-up batch that would end past the time cap is not started: the cap keeps room for a
+     * sample (a slow body has run twice by then, its first call and calibration). */
     if (s->phase == PHASE_WARMUP &&
         ((s->warmup_iterations >= s->opts.warmup_iterations &&
           now - s->warmup_start_ns >= s->opts.warmup_ns) ||
-         now - s->run_start_ns >= s->opts.max_time_ns))
+         now - s->run_start_ns + elapsed >= s->opts.max_time_ns))
         start_measuring(s, now);
     if (s->phase == PHASE_MEASURE && measuring_done(s, now)) {
         s->phase = PHASE_DONE;
@@ -610,6 +628,7 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->voluntary_switches = s->voluntary_switches;
     m->runqueue_wait_ns = s->runqueue_wait_ns;
     m->probe_ns = perfbudget__probe_median(s->probe);
+    m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
     if (median > 0.0 && s->items_per_iteration)
@@ -648,6 +667,7 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
     s->cpu_sampling = !clock.is_fake;
     s->involuntary_switches = s->voluntary_switches = NAN;
     s->wait_start_ns = s->runqueue_wait_ns = NAN;
+    s->first_call_ns = NAN;
     s->userdata = def->userdata;
     s->items_per_iteration = def->items_per_iteration;
     s->bytes_per_iteration = def->bytes_per_iteration;
@@ -800,7 +820,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->cycles_per_iteration = m->items_per_second = m->bytes_per_second = NAN;
     m->clock_overhead_ns = m->clock_resolution_ns = m->reference_ns = NAN;
     m->involuntary_switches = m->voluntary_switches = m->runqueue_wait_ns = NAN;
-    m->probe_ns = NAN;
+    m->probe_ns = m->first_call_ns = NAN;
 }
 
 int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
@@ -1204,6 +1224,18 @@ uint64_t perfbudget_sampler_next(perfbudget_sampler *sampler, uint64_t previous_
     if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
     read_batch_cpu(s, 0); /* and starts timing the next one right after it returns */
     return s->batch_iterations;
+}
+
+int perfbudget_sampler_set_first_call(perfbudget_sampler *sampler, double first_call_ns) {
+    if (sampler == NULL || first_call_ns < 0.0 || isinf(first_call_ns)) return PERFBUDGET_EINVAL;
+    perfbudget_state *s = &sampler->state;
+    if (s->phase != PHASE_NOT_STARTED)
+        return perfbudget__fail(s->ctx, PERFBUDGET_ESTATE,
+                                "sampler_set_first_call: sampling of %s has begun",
+                                sampler->result->name);
+    s->first_call_given = 1;
+    s->first_call_ns = first_call_ns;
+    return PERFBUDGET_OK;
 }
 
 perfbudget_state *perfbudget_sampler_state(perfbudget_sampler *sampler) {

@@ -959,6 +959,12 @@ class Sampler:
     def next(self, previous_batch_ns: int) -> int:
         return int(lib.perfbudget_sampler_next(self._handle, previous_batch_ns))
 
+    def set_first_call(self, first_call_ns: Optional[float]) -> None:
+        """The caller timed the first call itself (None: no first call is timed apart); before
+        the first next(), whose batch then calibrates at once."""
+        value = float("nan") if first_call_ns is None else float(first_call_ns)
+        self._context.check(lib.perfbudget_sampler_set_first_call(self._handle, value))
+
     def fail(self, reason: str) -> None:
         lib.perfbudget_state_fail(self._state, _bytes(reason))
 

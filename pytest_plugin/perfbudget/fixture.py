@@ -31,7 +31,6 @@ class Measurement:
     result: Optional[Result]
     call_once: Callable[[], Any]
     remeasure: Optional[Callable[[], Result]] = None  # a fresh measurement (--perf-confirm)
-    first_call_ns: Optional[int] = None  # the cold first call, timed alone before warming up
 
 
 @dataclass
@@ -119,14 +118,15 @@ def _batch_timer(fn: Callable[..., Any], args: tuple[Any, ...],
 
 
 def _plain_loop(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
-                warmed: Optional[Callable[[WarmUp], None]] = None) -> Runner:
-    """The measured loop: time n calls back to back, n as the core's sampler asks. With warmed,
+                warm: bool = False) -> Runner:
+    """The measured loop: time n calls back to back, n as the core's sampler asks. With warm,
     the function is first warmed up until its time per call holds (warm_up), so that the core
-    calibrates on warm calls; warmed is told the warm-up's figures."""
+    calibrates on warm calls, and the core is given the warm-up's cold first call (metric
+    first_call_ns); without, the core times the first call apart itself."""
 
     def run(sampler: Sampler) -> Any:
-        if warmed is not None:
-            warmed(warm_up(_batch_timer(fn, args, kwargs)))
+        if warm:
+            sampler.set_first_call(warm_up(_batch_timer(fn, args, kwargs)).first_call_ns)
         # Locals, not the closure's cells: a cell costs a fraction of a ns on every call.
         value, call, positional, named, clock = None, fn, args, kwargs, _clock
         next_batch = sampler.next
@@ -181,7 +181,9 @@ def _pedantic_loop(
     def run(sampler: Sampler) -> Any:
         value = None
         # The core's first batch calibrates, which pedantic's fixed rounds need not: it is
-        # answered at once, without a call, so that single-use arguments are never spent on it.
+        # answered at once, without a call, so that single-use arguments are never spent on it;
+        # no first call is timed apart either.
+        sampler.set_first_call(None)
         n = sampler.next(0)
         if n:
             n = sampler.next(1)
@@ -253,7 +255,6 @@ class Perf:
         self.verdicts: Optional[list[Any]] = None  # set once judged (session.evaluate)
         self._sampler: Optional[Sampler] = None  # while measuring, for perf.stage()
         self._stages: dict[str, Stage] = {}
-        self._warm: Optional[WarmUp] = None  # the warm-up of the measurement being taken
         # --perf-processes: each child's results by name, once they measured (session.py)
         self._per_process: Optional[list[dict[str, Result]]] = None
 
@@ -288,12 +289,11 @@ class Perf:
 
     @property
     def first_call_ns(self) -> Optional[int]:
-        """The latest measurement's first call, cold, timed alone before the warm-up (None for
-        pedantic, async and unmeasured runs)."""
-        for measurement in reversed(self.measurements):
-            if measurement.result is not None:
-                return measurement.first_call_ns
-        return None
+        """The latest measurement's first call, cold, timed alone before the warm-up or
+        calibration (the result's metric first_call_ns; None for pedantic and unmeasured runs)."""
+        result = self.result
+        first = None if result is None else result.metrics.get("first_call_ns")
+        return None if first is None or first != first else int(first)  # NaN: not timed
 
     @property
     def result(self) -> Optional[Result]:
@@ -338,10 +338,7 @@ class Perf:
     def _plain(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Runner:
         # Instructions mode counts a fixed number of warm-up calls (suite.c): no timed warm-up.
         time_mode = self._context.settings["mode"] != "instructions"
-        return _plain_loop(fn, args, kwargs, self._keep_warm_up if time_mode else None)
-
-    def _keep_warm_up(self, warm: WarmUp) -> None:
-        self._warm = warm
+        return _plain_loop(fn, args, kwargs, warm=time_mode)
 
     def _pedantic(self, name: Optional[str], target: Callable[..., Any], args: tuple[Any, ...],
                   kwargs: Optional[dict[str, Any]], setup: Optional[Callable[[], Any]],
@@ -406,7 +403,6 @@ class Perf:
             self._context.session.measure_in_children_first(self)  # before calling it here
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return call_once()
-        self._warm = None
 
         def measure() -> tuple[Any, Result]:
             with self._context.isolated():
@@ -431,9 +427,7 @@ class Perf:
                 remeasure: Optional[Callable[[], Result]] = None) -> None:
         if self._context.tracemalloc if tracemalloc is None else tracemalloc:
             result.add_metric(PYTHON_PEAK_MEMORY, python_peak_memory(call_once), "B")
-        warm, self._warm = self._warm, None
-        self.measurements.append(Measurement(name, result, call_once, remeasure,
-                                             warm.first_call_ns if warm else None))
+        self.measurements.append(Measurement(name, result, call_once, remeasure))
         self._attach_records()
 
     def _attach_records(self) -> None:

@@ -1097,6 +1097,77 @@ static void test_packed_samples(void **state) {
     perfbudget_history_close(h);
 }
 
+/* A run as pytest's fixture records it (64 benchmarks of 300 samples, each a batch of 250 calls
+ * in whole ns, with CPU samples and the usual figures, some unavailable) takes at most twice
+ * what pytest-benchmark's JSON without data takes for it (about 1.4 KB a benchmark): 1 KiB
+ * pages, unavailable figures left out of the stored metrics, read back as NaN. */
+static void test_a_run_is_compact(void **state) {
+    perfbudget_history *h = open_history(*state, "compact");
+    enum { BENCHMARKS = 64, SAMPLES = 300, PER_SAMPLE = 250 };
+    perfbudget_result *r[BENCHMARKS];
+    uint64_t noise = 12345;
+    for (int b = 0; b < BENCHMARKS; b++) {
+        double wall[SAMPLES], cpu[SAMPLES];
+        for (int i = 0; i < SAMPLES; i++) {
+            noise = noise * 6364136223846793005u + 1442695040888963407u;
+            double batch = 100000.0 + (double)((noise >> 33) % 4000);
+            wall[i] = batch / PER_SAMPLE;
+            cpu[i] = (batch - (double)((noise >> 20) % 900)) / PER_SAMPLE;
+        }
+        perfbudget_metrics m;
+        perfbudget_metrics_init(&m);
+        m.iterations_per_sample = PER_SAMPLE;
+        m.rounds = SAMPLES;
+        m.total_iterations = SAMPLES * PER_SAMPLE;
+        m.wall_ns = 100187644.0;
+        m.cpu_ns_per_iteration = 387.65734844396479;
+        m.cpu_utilization = 0.98910031260940723;
+        m.peak_rss_bytes = 41324544.0;
+        m.memory_growth_bytes = 12288.0;
+        m.memory_growth_per_iteration_bytes = 0.15029737316268077;
+        m.memory_growth_stderr_bytes = 0.0081727002171871725;
+        m.clock_overhead_ns = 36.55078125;
+        m.clock_resolution_ns = 30.0;
+        m.involuntary_switches = 12.0;
+        m.voluntary_switches = 0.0;
+        m.runqueue_wait_ns = 51207976.0;
+        m.probe_ns = 12233.0;
+        m.first_call_ns = 250123.0;
+        char name[96];
+        snprintf(name, sizeof name, "tests/test_bench.py::test_structure_unstructure[case-%02d]", b);
+        assert_int_equal(perfbudget_result_new(*state, name, wall, SAMPLES, &m, PERFBUDGET_RUN_OK,
+                                               "", &r[b]), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_result_set_cpu_samples(*state, r[b], cpu, SAMPLES),
+                         PERFBUDGET_OK);
+    }
+    perfbudget_run_info info = {.source = "pytest", .environment = "env-A"};
+    int64_t id;
+    assert_int_equal(perfbudget_history_add_run(h, &info, r, BENCHMARKS, &id), PERFBUDGET_OK);
+    perfbudget_result **loaded;
+    size_t count;
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(count, BENCHMARKS);
+    const perfbudget_metrics *m = perfbudget_result_metrics(loaded[0]);
+    assert_true(isnan(m->instructions_per_iteration) && isnan(m->reference_ns));
+    assert_close(m->first_call_ns, 250123.0, 0);
+    assert_close(m->memory_growth_per_iteration_bytes, 0.15029737316268077, 0);
+    perfbudget_results_free(loaded, count);
+    for (int b = 0; b < BENCHMARKS; b++) perfbudget_result_free(r[b]);
+    perfbudget_history_close(h); /* the last connection: the WAL is folded into the file */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size <= 2 * BENCHMARKS * 1400);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM results WHERE metrics LIKE "
+                                             "'%null%'", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+}
+
 static void test_git_describe(void **state) {
     char repo[300], command[1024];
     snprintf(repo, sizeof repo, "%s/repo with space", directory);
@@ -1380,6 +1451,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_several_steps, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_trend_series, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_trend_sparse, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_a_run_is_compact, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_packed_samples, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,

@@ -200,6 +200,45 @@ static void test_speed_correction_figures_round_trip(void **state) {
     perfbudget_result_free(results[1]);
 }
 
+/* The cold first call survives a result file; a result without one writes no key, and a file
+ * from before it (no key) reads NaN; a negative one is refused. */
+static void test_first_call_round_trips(void **state) {
+    const double samples[] = {100, 101, 102};
+    perfbudget_metrics metrics;
+    perfbudget_metrics_init(&metrics);
+    metrics.first_call_ns = 250000.0;
+    perfbudget_result *results[2];
+    assert_int_equal(perfbudget_result_new(*state, "cold", samples, 3, &metrics,
+                                           PERFBUDGET_RUN_OK, "", &results[0]), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(*state, "older", samples, 3, NULL, PERFBUDGET_RUN_OK,
+                                           "", &results[1]), PERFBUDGET_OK);
+    char dir[] = "/tmp/perfbudget-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/result.json", dir);
+    assert_int_equal(perfbudget_results_write_json(*state, path, "io", results, 2), PERFBUDGET_OK);
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *older = json_array_get(json_object_get(root, "benchmarks"), 1);
+    assert_null(json_object_get(json_object_get(older, "metrics"), "first_call_ns"));
+    json_decref(root);
+    perfbudget_result **loaded;
+    size_t count;
+    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &count), PERFBUDGET_OK);
+    assert_close(perfbudget_result_metrics(loaded[0])->first_call_ns, 250000.0, 0);
+    assert_true(isnan(perfbudget_result_metrics(loaded[1])->first_call_ns));
+    perfbudget_results_free(loaded, count);
+    static const char hostile[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1], \"metrics\": {\"first_call_ns\": -3}}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, hostile, strlen(hostile), "h.json",
+                                                    &loaded, &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.first_call_ns must be a number"));
+    unlink(path);
+    rmdir(dir);
+    perfbudget_result_free(results[0]);
+    perfbudget_result_free(results[1]);
+}
+
 /* CPU samples and context switches survive a result file bit for bit; a result without CPU
  * samples writes no key; a file without them loads; a length mismatch is refused by name. */
 static void test_cpu_samples_round_trip(void **state) {
@@ -373,6 +412,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_names_must_be_utf8, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_write_and_read_back, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_first_call_round_trips, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_speed_correction_figures_round_trip, context_setup,
                                         context_teardown),

@@ -82,6 +82,67 @@ static void test_calibration_reaches_the_target_sample_time(void **state) {
     perfbudget_result_free(r);
 }
 
+/* A body whose first call is cold (1 ms, then 50 ns): the first call is timed apart and kept
+ * as its own figure, and calibration still reaches the target sample time on the warm calls
+ * instead of stopping at one call per sample. */
+static void cold_first_call_body(perfbudget_state *state) {
+    fake *f = perfbudget_state_userdata(state);
+    while (perfbudget_loop(state)) {
+        f->now += f->iterations == 0 ? UINT64_C(1000000) : f->step_ns;
+        f->iterations++;
+    }
+}
+
+static void test_a_cold_first_call_is_timed_apart(void **state) {
+    fake f = {.now = 1000, .step_ns = 50};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_benchmark_def def = {.name = "cold", .run = cold_first_call_body, .userdata = &f};
+    perfbudget_run_options opts = quiet_options();
+    perfbudget_result *r = run_one(*state, &def, &opts);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_OK);
+    assert_close(m->first_call_ns, 1e6, 0);
+    assert_true(m->iterations_per_sample * 50 >= 100000);
+    assert_close(perfbudget_result_summary(r)->max, 50.0, 0); /* no sample holds the cold call */
+    perfbudget_result_free(r);
+}
+
+/* A loop driven from outside that timed its first call itself: the figure is the caller's, and
+ * the sampler's first batch calibrates at once (pedantic's rounds spend no call on it). */
+static void test_a_sampler_takes_the_callers_first_call(void **state) {
+    fake f = {.now = 1, .step_ns = 0};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_run_options opts = quiet_options();
+    opts.min_sample_ns = 1;
+    opts.min_rounds = opts.max_rounds = 3;
+    opts.warmup_ns = opts.min_time_ns = 0;
+    perfbudget_sampler *sampler;
+    assert_int_equal(perfbudget_sampler_new(*state, "given", &opts, &sampler), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_sampler_set_first_call(sampler, 7000.0), PERFBUDGET_OK);
+    unsigned batches = 0;
+    for (uint64_t n = perfbudget_sampler_next(sampler, 0); n != 0;
+         n = perfbudget_sampler_next(sampler, 10))
+        batches++;
+    assert_int_equal(batches, 1 + 3); /* calibration and 3 rounds: no first call */
+    assert_int_equal(perfbudget_sampler_set_first_call(sampler, 1.0), PERFBUDGET_ESTATE);
+    perfbudget_result *r;
+    assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_OK);
+    assert_close(perfbudget_result_metrics(r)->first_call_ns, 7000.0, 0);
+    perfbudget_result_free(r);
+    perfbudget_sampler_free(sampler);
+    /* Without it, the first batch is the first call, timed apart. */
+    assert_int_equal(perfbudget_sampler_new(*state, "own", &opts, &sampler), PERFBUDGET_OK);
+    batches = 0;
+    for (uint64_t n = perfbudget_sampler_next(sampler, 0); n != 0;
+         n = perfbudget_sampler_next(sampler, batches == 1 ? 900 : 10))
+        batches++;
+    assert_int_equal(batches, 1 + 1 + 3);
+    assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_OK);
+    assert_close(perfbudget_result_metrics(r)->first_call_ns, 900.0, 0);
+    perfbudget_result_free(r);
+    perfbudget_sampler_free(sampler);
+}
+
 static void test_warmup_iterations_are_not_measured(void **state) {
     fake f = {.now = 1, .step_ns = 1000};
     perfbudget_context_set_clock(*state, fake_clock, &f);
@@ -489,6 +550,10 @@ int main(void) {
                                         context_setup, context_teardown),
         cmocka_unit_test(test_the_reference_time),
         cmocka_unit_test(test_each_sample_is_brought_to_the_runs_speed),
+        cmocka_unit_test_setup_teardown(test_a_cold_first_call_is_timed_apart, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_a_sampler_takes_the_callers_first_call,
+                                        context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_warmup_iterations_are_not_measured, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_time_cap_stops_a_slow_benchmark, context_setup,

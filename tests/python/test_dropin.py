@@ -12,6 +12,7 @@ import pytest
 from perfbudget._core import Result
 from perfbudget.baseline import load_baseline_file
 from perfbudget.benchmark_compat import performance_kwargs
+from perfbudget import fixture as fixture_module
 from perfbudget.fixture import WARM_BATCH_NS, warm_up
 
 BUDGETS = """\
@@ -196,6 +197,60 @@ def test_cold_first_call_calibrates_on_warm_calls(project: pytest.Pytester) -> N
     results = results_of(project)
     cold, warm = results["test_cold.py::test_cold"], results["test_cold.py::test_warm"]
     assert 0.5 < cold.summary.median / warm.summary.median < 2.0
+    assert cold.metrics["first_call_ns"] >= 300_000  # the cold call is in the result file
+
+
+class _FakeSampler:
+    """Stands in for the core's Sampler: records what the loop tells it, asks for 3 batches."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+        self._batches = [4, 4, 4]
+
+    def set_first_call(self, first_call_ns: object) -> None:
+        self.events.append(("first_call", first_call_ns))
+
+    def next(self, elapsed: int) -> int:
+        self.events.append(("next", elapsed))
+        return self._batches.pop(0) if self._batches else 0
+
+
+def test_the_warm_up_gives_the_core_its_cold_first_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake clock: the first call takes 500 us, every later call 1 us. The loop hands the
+    warm-up's first call to the core before the first batch (so the core neither times nor
+    calibrates on a cold call); pedantic's rounds hand it none."""
+    now = [0]
+    calls = [0]
+
+    def clock() -> int:
+        return now[0]
+
+    def work() -> None:
+        calls[0] += 1
+        now[0] += 500_000 if calls[0] == 1 else 1_000
+
+    monkeypatch.setattr(fixture_module, "_clock", clock)
+    sampler = _FakeSampler()
+    fixture_module._plain_loop(work, (), {}, warm=True)(sampler)  # type: ignore[arg-type]
+    assert sampler.events[0] == ("first_call", 500_000)
+    assert [kind for kind, _ in sampler.events[1:]] == ["next"] * 4
+
+    sampler = _FakeSampler()
+    fixture_module._pedantic_loop(work, lambda: ((), {}), None, 1)(sampler)  # type: ignore[arg-type]
+    assert sampler.events[0] == ("first_call", None)
+
+
+def test_pedantic_results_carry_no_first_call(project: pytest.Pytester) -> None:
+    """pedantic runs only its declared rounds: no first call is timed apart, and the result file
+    says nothing of one."""
+    project.makepyfile(test_rounds="""
+        def test_rounds(perf):
+            perf.pedantic(sum, args=(range(10),), rounds=5)
+            assert perf.first_call_ns is None
+    """)
+    run(project, "--perf-json", "out.json").assert_outcomes(passed=1)
+    document = json.loads((project.path / "out.json").read_text())
+    assert "first_call_ns" not in document["benchmarks"][0]["metrics"]
 
 
 # ---- the fixture's attributes, the marker and the options -------------------------------------

@@ -285,6 +285,10 @@ typedef struct perfbudget_metrics {
      *  code during the run; commands: timed by perfbudget three times before each measured run.
      *  Time mode with a real clock; NaN otherwise. */
     double probe_ns;
+    /** The benchmark's first call, timed alone before calibration (code generation and caches
+     *  being filled make it slower than the rest), in ns; calibration starts after it. NaN when
+     *  not timed apart (pedantic rounds, commands, imported files, older results). */
+    double first_call_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
@@ -421,6 +425,15 @@ PERFBUDGET_API void perfbudget_sampler_free(perfbudget_sampler *sampler);
  *  first call); 0 when sampling is done. */
 PERFBUDGET_API uint64_t perfbudget_sampler_next(perfbudget_sampler *sampler,
                                                 uint64_t previous_batch_ns);
+
+/** The caller timed the benchmark's first call itself, apart from the batches (first_call_ns,
+ *  e.g. before its own warm-up; NaN: no first call is timed apart, as for pedantic's declared
+ *  rounds): the sampler's first batch then calibrates at once instead of being one call timed
+ *  apart. Call it before the first perfbudget_sampler_next().
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL, a negative time) or PERFBUDGET_ESTATE
+ *  (sampling has begun). */
+PERFBUDGET_API int perfbudget_sampler_set_first_call(perfbudget_sampler *sampler,
+                                                     double first_call_ns);
 
 /** The sampler's underlying state, for perfbudget_state_fail(), _skip() and
  *  _set_items_per_iteration(). Borrowed. */
