@@ -105,6 +105,9 @@ struct perfbudget_result {
     const char *budget_entry; /* borrowed from the budget */
     perfbudget__stages stages;
     perfbudget__notes notes; /* from perfbudget_result_conclude() */
+    int has_complexity; /* a sweep's fit kept with one of its points (complexity.h) */
+    perfbudget_complexity_fit complexity_fit;
+    perfbudget_complexity_verdict complexity_verdict;
     /* Verdicts read back from a result file own their limits (judged ones borrow the budget's). */
     perfbudget_limit *restored_limits;
     char *restored_strings;
@@ -613,6 +616,31 @@ const char *perfbudget_suite_name(const perfbudget_suite *suite) {
     return suite ? suite->name : NULL;
 }
 size_t perfbudget_suite_count(const perfbudget_suite *suite) { return suite ? suite->count : 0; }
+int perfbudget_result_set_complexity(perfbudget_result *result,
+                                     const perfbudget_complexity_fit *fit,
+                                     const perfbudget_complexity_verdict *verdict) {
+    if (result == NULL || fit == NULL || fit->complexity <= PERFBUDGET_COMPLEXITY_NONE ||
+        fit->complexity >= PERFBUDGET_COMPLEXITY_COUNT)
+        return PERFBUDGET_EINVAL;
+    result->has_complexity = 1;
+    result->complexity_fit = *fit;
+    if (verdict != NULL) {
+        result->complexity_verdict = *verdict;
+    } else {
+        memset(&result->complexity_verdict, 0, sizeof result->complexity_verdict);
+        result->complexity_verdict.change_pct = result->complexity_verdict.threshold_pct = NAN;
+    }
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_result_complexity(const perfbudget_result *result, perfbudget_complexity_fit *fit,
+                                 perfbudget_complexity_verdict *verdict) {
+    if (result == NULL || !result->has_complexity) return 0;
+    if (fit != NULL) *fit = result->complexity_fit;
+    if (verdict != NULL) *verdict = result->complexity_verdict;
+    return 1;
+}
+
 uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *suite, size_t index) {
     return suite && index < suite->count ? suite->sizes[index] : 0;
 }

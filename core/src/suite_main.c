@@ -243,6 +243,18 @@ static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def 
         if (perfbudget_complexity_judge(ctx, budget, defs[i].name, &fit,
                                         has_base ? &base : NULL, &verdict) != PERFBUDGET_OK)
             continue;
+        /* The fit goes with the sweep's largest size into --json and the history. */
+        perfbudget_result *largest = NULL;
+        for (size_t r = 0; r < ran; r++) {
+            const char *name = perfbudget_result_name(results[r]);
+            size_t length = strlen(defs[i].name);
+            if (strncmp(name, defs[i].name, length) == 0 && name[length] == '/' &&
+                (largest == NULL || strtoull(name + length + 1, NULL, 10) >
+                                        strtoull(perfbudget_result_name(largest) + length + 1,
+                                                 NULL, 10)))
+                largest = results[r];
+        }
+        if (largest != NULL) perfbudget_result_set_complexity(largest, &fit, &verdict);
         int failed = verdict.status == PERFBUDGET_LIMIT_FAIL || verdict.regressed;
         printf("%s %s: %s\n", failed ? "FAIL" : "pass", shown, verdict.text);
         if (failed) worst = 1;

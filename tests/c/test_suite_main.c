@@ -170,10 +170,36 @@ static void test_a_sweep_is_fitted_and_judged(void **state) {
         strstr(out, "worse than the budget O(1): coefficient") == NULL)
         fail_msg("exit %d, output:\n%s", code, out);
     assert_null(strstr(out, "warning: budget 'square'")); /* the sweep uses its entry */
-    code = RUN(out, "demo", "--budget", pass);
+    char json[256];
+    snprintf(json, sizeof json, "%s", path_in("sweep.json"));
+    code = RUN(out, "demo", "--budget", pass, "--json", json);
     if (code != 0 || strstr(out, "pass square: complexity O(") == NULL ||
         strstr(out, "within the budget O(n^3)") == NULL)
         fail_msg("exit %d, output:\n%s", code, out);
+    /* The fit goes with the largest size into the result file, and is read back. */
+    json_error_t error;
+    json_t *root = json_load_file(json, 0, &error);
+    assert_non_null(root);
+    json_t *benchmarks = json_object_get(root, "benchmarks");
+    assert_null(json_object_get(json_array_get(benchmarks, 0), "complexity"));
+    json_t *fit = json_object_get(json_array_get(benchmarks, 3), "complexity");
+    assert_non_null(fit);
+    assert_string_equal(json_string_value(json_object_get(fit, "allowed")), "O(n^3)");
+    assert_string_equal(json_string_value(json_object_get(fit, "status")), "pass");
+    assert_int_equal(json_integer_value(json_object_get(fit, "points")), 4);
+    json_decref(root);
+    perfbudget_result **loaded = NULL;
+    size_t loaded_count = 0;
+    assert_int_equal(perfbudget_results_load_json(NULL, json, &loaded, &loaded_count),
+                     PERFBUDGET_OK);
+    perfbudget_complexity_fit kept;
+    perfbudget_complexity_verdict kept_verdict;
+    assert_int_equal(perfbudget_result_complexity(loaded[0], &kept, NULL), 0);
+    assert_int_equal(perfbudget_result_complexity(loaded[3], &kept, &kept_verdict), 1);
+    assert_int_equal(kept.n, 4);
+    assert_int_equal(kept_verdict.allowed, PERFBUDGET_COMPLEXITY_N3);
+    assert_non_null(strstr(kept_verdict.text, "within the budget O(n^3)"));
+    perfbudget_results_free(loaded, loaded_count);
     run_defs = defs;
     run_count = 2;
 }

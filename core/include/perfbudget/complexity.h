@@ -95,6 +95,18 @@ PERFBUDGET_API int perfbudget_complexity_judge(perfbudget_context *ctx,
                                                const perfbudget_complexity_fit *baseline,
                                                perfbudget_complexity_verdict *out);
 
+/** Keep a sweep's fit and its verdict (may be NULL) with one of its results, e.g. its largest
+ *  size: the result's JSON then carries them as "complexity" (docs/formats.md), and a result
+ *  file read back restores them. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_result_set_complexity(perfbudget_result *result,
+                                                    const perfbudget_complexity_fit *fit,
+                                                    const perfbudget_complexity_verdict *verdict);
+/** 1 when result keeps a sweep's fit, copied to *fit and *verdict (either may be NULL); else 0.
+ *  A fit kept without a verdict has a zeroed verdict (status PASS, text ""). */
+PERFBUDGET_API int perfbudget_result_complexity(const perfbudget_result *result,
+                                                perfbudget_complexity_fit *fit,
+                                                perfbudget_complexity_verdict *verdict);
+
 #ifdef __cplusplus
 }
 #endif
