@@ -451,6 +451,7 @@ class ComplexityVerdict:
     change_pct: Optional[float]
     threshold_pct: float
     text: str
+    _c: Any = field(default=None, repr=False, compare=False)  # the core's record, to keep
 
 
 def _complexity_value(name: Optional[str]) -> int:
@@ -512,7 +513,7 @@ def judge_complexity(fit: ComplexityFit, budget: Optional["Budget"], name: str,
         lib.perfbudget_complexity_name(out.allowed))
     return ComplexityVerdict(_text(lib.perfbudget_limit_status_name(out.status)), allowed,
                              bool(out.regressed), _nan_to_none(out.change_pct), out.threshold_pct,
-                             _text(out.text))
+                             _text(out.text), out)
 
 
 @dataclass(frozen=True)
@@ -716,6 +717,20 @@ class Result:
     @property
     def name(self) -> str:
         return _text(lib.perfbudget_result_name(self._handle))
+
+    def set_complexity(self, fit: ComplexityFit, verdict: Optional[ComplexityVerdict] = None) -> None:
+        """Keep a sweep's fit (and verdict) with this result: its JSON carries it."""
+        c_verdict = ffi.NULL if verdict is None or verdict._c is None else verdict._c
+        _context().check(lib.perfbudget_result_set_complexity(self._handle, fit._to_c(), c_verdict))
+
+    @property
+    def complexity(self) -> Optional[tuple[ComplexityFit, str]]:
+        """The sweep's fit kept with this result and its verdict's text, or None."""
+        fit = ffi.new("perfbudget_complexity_fit *")
+        verdict = ffi.new("perfbudget_complexity_verdict *")
+        if not lib.perfbudget_result_complexity(self._handle, fit, verdict):
+            return None
+        return ComplexityFit._from_c(fit), _text(verdict.text)
 
     @property
     def status(self) -> str:

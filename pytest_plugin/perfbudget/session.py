@@ -504,9 +504,11 @@ class PerfSession:
                 except PerfbudgetError:  # the baseline has fewer than two of its sizes
                     base = None
             sweep.verdict = judge_complexity(sweep.fit, self.budget, budget_name, base)
-            last = f"{sweep.name}/{sweep.sizes[-1]}"
+            largest = f"{sweep.name}/{max(sweep.sizes)}"
             for verdict in perf.verdicts:
-                if verdict.measurement.name == last:
+                if verdict.measurement.name == largest:  # the fit goes into its JSON too
+                    verdict.result.set_complexity(sweep.fit, sweep.verdict)
+                    verdict.record["result"] = Result.to_json_text([verdict.result])
                     verdict.record["notes"].append(f"sweep {sweep.verdict.text}")
 
     def _confirmed(self, context: MeasureContext, verdict: Verdict) -> Verdict:

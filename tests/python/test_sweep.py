@@ -5,6 +5,7 @@ class is decided by sleeps 1-16 ms long, not by the machine's speed."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -142,12 +143,22 @@ def test_perf_sweep_fails_a_worse_class(pytester: pytest.Pytester) -> None:
 def test_perf_sweep_passes_and_shows_its_fit(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yml", perfbudget=_budget("O(n^2)"))
     pytester.makepyfile(test_it=SWEEP_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-json=out.json")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([
         "*test_it.py::test_sweep/1 *",
         "*test_it.py::test_sweep/4 *",
         "note: test_it.py::test_sweep/4: sweep complexity O(n^2) within the budget O(n^2): *"])
+    # The fit goes with the largest size into the result file.
+    benchmarks = {b["name"]: b for b in
+                  json.loads((pytester.path / "out.json").read_text("utf-8"))["benchmarks"]}
+    assert "complexity" not in benchmarks["test_it.py::test_sweep/1"]
+    fit = benchmarks["test_it.py::test_sweep/4"]["complexity"]
+    assert (fit["class"], fit["allowed"], fit["status"], fit["points"]) == (
+        "O(n^2)", "O(n^2)", "pass", 4)
+    loaded = Result.load_json(pytester.path / "out.json")
+    kept = next(r for r in loaded if r.name == "test_it.py::test_sweep/4").complexity
+    assert kept is not None and kept[0].complexity == "O(n^2)"
 
 
 def test_perf_sweep_refuses_bad_sizes(pytester: pytest.Pytester) -> None:
@@ -162,3 +173,32 @@ def test_twice(perf):
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*perf.sweep: a fit needs at least 2 sizes*",
                                  "*perf.sweep: a size is given twice*"])
+
+
+def test_perf_sweep_under_xdist(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makefile(".yml", perfbudget=_budget("n"))
+    pytester.makepyfile(test_it=SWEEP_TESTS + "\n\ndef test_other(perf):\n    perf(abs, -1)\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--perf-json=out.json")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*FAIL test_it.py::test_sweep: complexity O(n^2) worse than "
+                                 "the budget O(n)*"])
+    benchmarks = {b["name"]: b for b in
+                  json.loads((pytester.path / "out.json").read_text("utf-8"))["benchmarks"]}
+    assert benchmarks["test_it.py::test_sweep/4"]["complexity"]["status"] == "fail"
+
+
+def test_perf_sweep_coefficient_against_a_baseline(pytester: pytest.Pytester) -> None:
+    # The baseline ran each size in half the time: the coefficient doubled.
+    baseline = [Result.from_samples(f"test_it.py::test_sweep/{n}", [n * n * 0.5e6] * 5)
+                for n in (1, 2, 3, 4)]
+    Result.write_json(baseline, pytester.path / "base.json")
+    pytester.makefile(".yml", perfbudget=_budget("n^3"))
+    pytester.makepyfile(test_it=SWEEP_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--performance-regression",
+                                           "--perf-baseline=base.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*FAIL test_it.py::test_sweep: complexity O(n^2) within the "
+                                 "budget O(n^3): * against the baseline's 5e+05 ns "
+                                 "(threshold 5 %): regression*"])
