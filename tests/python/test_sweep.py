@@ -143,8 +143,12 @@ def test_perf_sweep_fails_a_worse_class(pytester: pytest.Pytester) -> None:
 def test_perf_sweep_passes_and_shows_its_fit(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yml", perfbudget=_budget("O(n^2)"))
     pytester.makepyfile(test_it=SWEEP_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-json=out.json")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-json=out.json",
+                                           "--perf-report=report.html")
     result.assert_outcomes(passed=1)
+    html = (pytester.path / "report.html").read_text("utf-8")
+    assert html.count('class="plot sweep"') == 1  # under the largest size, with the fit
+    assert "complexity O(n^2) within the budget O(n^2)" in html
     result.stdout.fnmatch_lines([
         "*test_it.py::test_sweep/1 *",
         "*test_it.py::test_sweep/4 *",
