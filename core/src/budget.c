@@ -677,6 +677,22 @@ static void on_entry_speed_correction(checker *c, const perfbudget__node *k,
     on_speed_correction(c, k, v, &((entry *)t)->measure);
 }
 
+static void on_complexity(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                          void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "complexity")) == NULL) return;
+    perfbudget_complexity complexity;
+    if (c->scratch == NULL && perfbudget_context_new(&c->scratch) != PERFBUDGET_OK) {
+        c->out_of_memory = 1;
+        return;
+    }
+    if (perfbudget_complexity_parse(c->scratch, value->text, &complexity) != PERFBUDGET_OK) {
+        REPORT_AT(c, value, "complexity: %s", perfbudget_errmsg(c->scratch));
+        return;
+    }
+    ((entry *)target)->complexity = (int)complexity;
+}
+
 static const key_def entry_keys[] = {
     {"latency", on_latency},         {"memory", on_memory},
     {"memory_growth", on_memory_growth}, {"cpu", on_cpu},
@@ -684,7 +700,7 @@ static const key_def entry_keys[] = {
     {"metrics", on_metrics},         {"regression", on_entry_regression},
     {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
     {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time},
-    {"speed_correction", on_entry_speed_correction}};
+    {"speed_correction", on_entry_speed_correction}, {"complexity", on_complexity}};
 
 /* ---- top level ---------------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@ typedef struct entry {
     perfbudget_regression_settings regression;
     perfbudget_limit *limits;
     size_t limit_count, limit_capacity;
+    int complexity; /* complexity: a perfbudget_complexity; 0 when not set */
 } entry;
 
 struct perfbudget_budget {

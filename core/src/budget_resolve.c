@@ -100,6 +100,7 @@ int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
     merge_regression(&out->regression, &e->regression);
     out->limits = e->limits;
     out->limit_count = e->limit_count;
+    out->complexity = e->complexity;
     return PERFBUDGET_OK;
 }
 

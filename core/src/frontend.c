@@ -36,11 +36,26 @@ void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
                                      perfbudget_result *const *results, size_t count,
                                      const char *what) {
     size_t entries = perfbudget_budget_entry_count(budget), unused_count = 0;
-    const char **names = malloc((count ? count : 1) * sizeof *names);
+    /* Each result's name, and for a sweep's point "x/<size>" the sweep's own name x too: its
+     * entry holds the sweep's complexity: budget. */
+    const char **names = malloc((count ? 2 * count : 1) * sizeof *names);
+    char **sweeps = calloc(count ? count : 1, sizeof *sweeps);
     size_t *unused = malloc((entries ? entries : 1) * sizeof *unused);
-    for (size_t i = 0; names != NULL && i < count; i++) names[i] = perfbudget_result_name(results[i]);
-    if (names != NULL && unused != NULL &&
-        perfbudget_budget_unused_entries(budget, names, count, unused, &unused_count) ==
+    size_t name_count = 0;
+    for (size_t i = 0; names != NULL && sweeps != NULL && i < count; i++) {
+        const char *name = perfbudget_result_name(results[i]);
+        names[name_count++] = name;
+        const char *slash = strrchr(name, '/');
+        if (slash != NULL && slash != name && slash[1] != '\0' &&
+            strspn(slash + 1, "0123456789") == strlen(slash + 1) &&
+            (sweeps[i] = malloc((size_t)(slash - name) + 1)) != NULL) {
+            memcpy(sweeps[i], name, (size_t)(slash - name));
+            sweeps[i][slash - name] = '\0';
+            names[name_count++] = sweeps[i];
+        }
+    }
+    if (names != NULL && sweeps != NULL && unused != NULL &&
+        perfbudget_budget_unused_entries(budget, names, name_count, unused, &unused_count) ==
             PERFBUDGET_OK)
         for (size_t i = 0; i < unused_count; i++) {
             int line;
@@ -52,6 +67,8 @@ void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
                                      sizeof shown_path),
                    line, what);
         }
+    for (size_t i = 0; sweeps != NULL && i < count; i++) free(sweeps[i]);
+    free(sweeps);
     free(names);
     free(unused);
 }

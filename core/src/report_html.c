@@ -476,6 +476,78 @@ static void trend(perfbudget__text *h, perfbudget_context *ctx, perfbudget_histo
     perfbudget_free(points);
 }
 
+/* An input sweep's points and fit (complexity.h), drawn under the sweep's largest size, which
+ * keeps the fit: median time against size on log-log axes, the points as dots and
+ * coefficient * f(n) as a line. */
+static double growth_of(perfbudget_complexity c, double n) {
+    switch (c) {
+    case PERFBUDGET_COMPLEXITY_LOG_N: return log2(n);
+    case PERFBUDGET_COMPLEXITY_N: return n;
+    case PERFBUDGET_COMPLEXITY_N_LOG_N: return n * log2(n);
+    case PERFBUDGET_COMPLEXITY_N2: return n * n;
+    case PERFBUDGET_COMPLEXITY_N3: return n * n * n;
+    default: return 1.0;
+    }
+}
+
+static void sweep_plot(perfbudget__text *h, perfbudget_result *const *results, size_t n,
+                       const perfbudget_result *r, const perfbudget_complexity_fit *fit,
+                       const perfbudget_complexity_verdict *verdict) {
+    const char *name = perfbudget_result_name(r), *slash = strrchr(name, '/');
+    if (slash == NULL) return;
+    size_t prefix = (size_t)(slash - name) + 1;
+    enum { MAX_POINTS = 64, CURVE = 48 };
+    double sizes[MAX_POINTS], times[MAX_POINTS];
+    size_t points = 0;
+    for (size_t i = 0; i < n && points < MAX_POINTS; i++) {
+        const char *other = perfbudget_result_name(results[i]);
+        const char *digits = other + prefix;
+        if (strncmp(other, name, prefix) != 0 || digits[0] == '\0' ||
+            strspn(digits, "0123456789") != strlen(digits))
+            continue;
+        double median = perfbudget_result_summary(results[i])->median;
+        if (!(median > 0.0)) continue;
+        sizes[points] = strtod(digits, NULL);
+        times[points++] = median;
+    }
+    if (points < 2) return;
+    axis x = {sizes[0], sizes[0], 1, LEFT, WIDTH - RIGHT};
+    axis y = {times[0], times[0], 1, 150, 12};
+    for (size_t i = 0; i < points; i++) {
+        x.low = fmin(x.low, sizes[i]), x.high = fmax(x.high, sizes[i]);
+        y.low = fmin(y.low, times[i]), y.high = fmax(y.high, times[i]);
+    }
+    double curve_x[CURVE], curve_y[CURVE];
+    for (int k = 0; k < CURVE; k++) {
+        curve_x[k] = x.low * pow(x.high / x.low, (double)k / (CURVE - 1));
+        curve_y[k] = fit->coefficient * growth_of(fit->complexity, curve_x[k]);
+        if (curve_y[k] > 0.0) y.low = fmin(y.low, curve_y[k]), y.high = fmax(y.high, curve_y[k]);
+    }
+    if (!(x.high > x.low)) return;
+    if (!(y.high > y.low)) y.high = y.low * 2;
+    perfbudget__append(h, "<svg class=\"plot sweep\" viewBox=\"0 0 %d 196\" role=\"img\" "
+                          "aria-label=\"time against input size, log-log, with the fit\">",
+                       WIDTH);
+    perfbudget__append(h, "<polyline class=\"fit\" fill=\"none\" stroke=\"#888\" points=\"");
+    for (int k = 0; k < CURVE; k++)
+        if (curve_y[k] > 0.0)
+            perfbudget__append(h, "%.1f,%.1f ", position(&x, curve_x[k]), position(&y, curve_y[k]));
+    perfbudget__append(h, "\"/>");
+    for (size_t i = 0; i < points; i++)
+        perfbudget__append(h, "<circle class=\"dot current\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>",
+                           position(&x, sizes[i]), position(&y, times[i]));
+    char low[32], high[32];
+    perfbudget_format_value(y.low, PERFBUDGET_UNIT_NS, low, sizeof low);
+    perfbudget_format_value(y.high, PERFBUDGET_UNIT_NS, high, sizeof high);
+    perfbudget__append(h, "<text x=\"4\" y=\"%.1f\" class=\"tick\">%s</text>"
+                          "<text x=\"4\" y=\"%.1f\" class=\"tick\">%s</text>",
+                       position(&y, y.high) + 4, high, position(&y, y.low) + 4, low);
+    x_axis(h, &x, 162, PERFBUDGET_UNIT_COUNT, "input size n, log scale; time per iteration, log");
+    perfbudget__append(h, "</svg><p class=\"sweep\">");
+    text(h, verdict->text[0] ? verdict->text : perfbudget_complexity_name(fit->complexity));
+    perfbudget__append(h, "</p>");
+}
+
 const char perfbudget__html_style[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse}th,td{padding:3px 8px;border-bottom:1px solid #ddd;"
@@ -691,6 +763,10 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
             perfbudget__html_distribution(&h, r, base);
             trend(&h, ctx, history, r);
         }
+        perfbudget_complexity_fit fit;
+        perfbudget_complexity_verdict fit_verdict;
+        if (perfbudget_result_complexity(r, &fit, &fit_verdict))
+            sweep_plot(&h, results, n, r, &fit, &fit_verdict);
         perfbudget__html_stages(&h, r);
         perfbudget__append(&h, "</section>\n");
     }

@@ -173,6 +173,56 @@ static json_t *notes_json(const perfbudget_result *r) {
     return list;
 }
 
+/* A sweep's fit kept with this result, or NULL. */
+static json_t *complexity_json(const perfbudget_result *r) {
+    perfbudget_complexity_fit fit;
+    perfbudget_complexity_verdict verdict;
+    if (!perfbudget_result_complexity(r, &fit, &verdict)) return NULL;
+    return json_pack("{s:s, s:o, s:o, s:I, s:s, s:s?, s:o, s:b, s:s}", "class",
+                     perfbudget_complexity_name(fit.complexity), "coefficient",
+                     number(fit.coefficient), "rms", number(fit.rms), "points", (json_int_t)fit.n,
+                     "status", perfbudget_limit_status_name(verdict.status), "allowed",
+                     verdict.allowed != PERFBUDGET_COMPLEXITY_NONE
+                         ? perfbudget_complexity_name(verdict.allowed)
+                         : NULL,
+                     "change_pct", number(verdict.change_pct), "regressed", verdict.regressed,
+                     "text", verdict.text);
+}
+
+/* The fit read back; 0, or -1 when it is malformed. */
+static int complexity_from_json(perfbudget_result *r, const json_t *object) {
+    if (object == NULL) return 0;
+    perfbudget_complexity_fit fit = {0};
+    perfbudget_complexity_verdict verdict;
+    memset(&verdict, 0, sizeof verdict);
+    verdict.change_pct = verdict.threshold_pct = NAN;
+    const char *name = json_string_value(json_object_get(object, "class"));
+    const char *allowed = json_string_value(json_object_get(object, "allowed"));
+    const char *status = json_string_value(json_object_get(object, "status"));
+    const char *text = json_string_value(json_object_get(object, "text"));
+    perfbudget_complexity parsed;
+    if (name == NULL || perfbudget_complexity_parse(NULL, name, &parsed) != PERFBUDGET_OK)
+        return -1;
+    fit.complexity = parsed;
+    fit.coefficient = json_number_value(json_object_get(object, "coefficient"));
+    fit.rms = json_is_number(json_object_get(object, "rms"))
+                  ? json_number_value(json_object_get(object, "rms"))
+                  : NAN;
+    json_int_t points = json_integer_value(json_object_get(object, "points"));
+    fit.n = points > 0 ? (size_t)points : 0;
+    if (allowed != NULL) {
+        if (perfbudget_complexity_parse(NULL, allowed, &parsed) != PERFBUDGET_OK) return -1;
+        verdict.allowed = parsed;
+    }
+    verdict.status = status != NULL && strcmp(status, "fail") == 0 ? PERFBUDGET_LIMIT_FAIL
+                                                                  : PERFBUDGET_LIMIT_PASS;
+    if (json_is_number(json_object_get(object, "change_pct")))
+        verdict.change_pct = json_number_value(json_object_get(object, "change_pct"));
+    verdict.regressed = json_is_true(json_object_get(object, "regressed"));
+    snprintf(verdict.text, sizeof verdict.text, "%s", text ? text : "");
+    return perfbudget_result_set_complexity(r, &fit, &verdict) == PERFBUDGET_OK ? 0 : -1;
+}
+
 static json_t *result_json(const perfbudget_result *r) {
     size_t count;
     const double *samples = perfbudget_result_samples(r, &count);
@@ -205,6 +255,8 @@ static json_t *result_json(const perfbudget_result *r) {
         json_object_set_new(object, "stages", perfbudget__stages_json(stages));
         json_object_set_new(object, "trace_events", perfbudget__trace_events_json(stages));
     }
+    json_t *complexity = object != NULL ? complexity_json(r) : NULL;
+    if (complexity != NULL) json_object_set_new(object, "complexity", complexity);
     return object;
 }
 
@@ -630,6 +682,9 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
         perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                 "%s: benchmark '%s': a custom metric is malformed", path, name);
+    if (code == PERFBUDGET_OK && complexity_from_json(*out, json_object_get(b, "complexity")) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': complexity is malformed", path, name);
     char why[PERFBUDGET__MESSAGE_SIZE];
     if (code == PERFBUDGET_OK &&
         perfbudget__stages_from_json(json_object_get(b, "stages"), json_object_get(b, "trace_events"),

@@ -83,6 +83,7 @@ struct perfbudget_state {
     void *progress_userdata;
     uint64_t progress_interval_ns, progress_last_ns;
     int single_batch; /* interleave.c: a call to the body runs one batch (perfbudget__batch_*) */
+    uint64_t size;    /* a sweep's input size, 0 outside one */
 };
 
 struct perfbudget_result {
@@ -116,6 +117,9 @@ struct perfbudget_result {
     const char *budget_entry; /* borrowed from the budget */
     perfbudget__stages stages;
     perfbudget__notes notes; /* from perfbudget_result_conclude() */
+    int has_complexity; /* a sweep's fit kept with one of its points (complexity.h) */
+    perfbudget_complexity_fit complexity_fit;
+    perfbudget_complexity_verdict complexity_verdict;
     /* Verdicts read back from a result file own their limits (judged ones borrow the budget's). */
     perfbudget_limit *restored_limits;
     char *restored_strings;
@@ -124,7 +128,8 @@ struct perfbudget_result {
 struct perfbudget_suite {
     perfbudget_context *ctx;
     char *name;
-    perfbudget_benchmark_def *defs; /* names owned */
+    perfbudget_benchmark_def *defs; /* names owned; sizes NULL (one entry per sweep point) */
+    uint64_t *sizes;                /* each entry's input size, 0 when not a sweep point */
     size_t count, capacity;
     perfbudget_progress_fn progress;
     void *progress_userdata;
@@ -443,6 +448,7 @@ bool perfbudget_loop_next_batch_(perfbudget_state *s) {
 /* ---- state accessors ---------------------------------------------------------------------- */
 
 void *perfbudget_state_userdata(perfbudget_state *state) { return state->userdata; }
+uint64_t perfbudget_state_size(const perfbudget_state *state) { return state ? state->size : 0; }
 void perfbudget_state_set_userdata(perfbudget_state *state, void *userdata) {
     state->userdata = userdata;
 }
@@ -505,6 +511,7 @@ void perfbudget_suite_free(perfbudget_suite *suite) {
     if (suite == NULL) return;
     for (size_t i = 0; i < suite->count; i++) free((char *)suite->defs[i].name);
     free(suite->defs);
+    free(suite->sizes);
     free(suite->slots);
     free(suite->name);
     free(suite);
@@ -531,34 +538,87 @@ static int grow_slots(perfbudget_suite *suite) {
     return 0;
 }
 
+static int add_one(perfbudget_suite *suite, const perfbudget_benchmark_def *def, char *name,
+                   uint64_t size) {
+    if (2 * (suite->count + 1) > suite->slot_count && grow_slots(suite) != 0) {
+        free(name);
+        return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+    }
+    if (suite->count == suite->capacity) {
+        size_t capacity = suite->capacity ? 2 * suite->capacity : 16;
+        perfbudget_benchmark_def *defs = realloc(suite->defs, capacity * sizeof *defs);
+        if (defs != NULL) suite->defs = defs;
+        uint64_t *sizes = defs ? realloc(suite->sizes, capacity * sizeof *sizes) : NULL;
+        if (sizes == NULL) {
+            free(name);
+            return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+        }
+        suite->sizes = sizes;
+        suite->capacity = capacity;
+    }
+    perfbudget_benchmark_def copy = *def;
+    copy.name = name;
+    copy.sizes = NULL;
+    copy.size_count = 0;
+    suite->sizes[suite->count] = size;
+    suite->defs[suite->count++] = copy;
+    *find_slot(suite, name) = suite->count;
+    return PERFBUDGET_OK;
+}
+
+/* "name/size", malloc'd; NULL when out of memory. */
+static char *point_name(const char *name, uint64_t size) {
+    size_t length = strlen(name) + 24;
+    char *out = malloc(length);
+    if (out != NULL) snprintf(out, length, "%s/%llu", name, (unsigned long long)size);
+    return out;
+}
+
 int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def *def) {
     if (suite == NULL || def == NULL)
         return PERFBUDGET_EINVAL;
-    if (def->name == NULL || def->name[0] == '\0' || def->run == NULL)
+    if (def->name == NULL || def->name[0] == '\0' || def->run == NULL ||
+        (def->size_count > 0 && def->sizes == NULL))
         return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
                                 "suite %s: a benchmark needs a name and a body", suite->name);
     if (perfbudget__check_name(suite->ctx, "benchmark name", def->name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
-    if (2 * (suite->count + 1) > suite->slot_count && grow_slots(suite) != 0)
+    if (suite->slot_count == 0 && grow_slots(suite) != 0)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
-    size_t *slot = find_slot(suite, def->name);
-    if (*slot != 0)
-        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
-                                "suite %s: benchmark %s is defined twice", suite->name,
-                                def->name);
-    if (suite->count == suite->capacity) {
-        size_t capacity = suite->capacity ? 2 * suite->capacity : 16;
-        perfbudget_benchmark_def *defs = realloc(suite->defs, capacity * sizeof *defs);
-        if (defs == NULL)
+    /* Every name is checked before any is added, so a refused sweep adds nothing. */
+    size_t points = def->size_count ? def->size_count : 1;
+    for (size_t i = 0; i < points; i++) {
+        if (def->size_count > 0) {
+            if (def->sizes[i] == 0)
+                return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                        "suite %s: sweep %s: size %zu is 0; sizes must be above 0",
+                                        suite->name, def->name, i);
+            for (size_t j = 0; j < i; j++)
+                if (def->sizes[j] == def->sizes[i])
+                    return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                            "suite %s: sweep %s: size %llu is given twice",
+                                            suite->name, def->name,
+                                            (unsigned long long)def->sizes[i]);
+        }
+        char *name = def->size_count ? point_name(def->name, def->sizes[i])
+                                     : perfbudget__strdup(def->name);
+        if (name == NULL)
             return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
-        suite->defs = defs;
-        suite->capacity = capacity;
+        int taken = *find_slot(suite, name) != 0;
+        free(name);
+        if (taken)
+            return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                    "suite %s: benchmark %s is defined twice", suite->name,
+                                    def->name);
     }
-    perfbudget_benchmark_def copy = *def;
-    if ((copy.name = perfbudget__strdup(def->name)) == NULL)
-        return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
-    suite->defs[suite->count++] = copy;
-    *slot = suite->count;
+    for (size_t i = 0; i < points; i++) {
+        char *name = def->size_count ? point_name(def->name, def->sizes[i])
+                                     : perfbudget__strdup(def->name);
+        if (name == NULL)
+            return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+        int status = add_one(suite, def, name, def->size_count ? def->sizes[i] : 0);
+        if (status != PERFBUDGET_OK) return status;
+    }
     return PERFBUDGET_OK;
 }
 
@@ -574,6 +634,34 @@ const char *perfbudget_suite_name(const perfbudget_suite *suite) {
     return suite ? suite->name : NULL;
 }
 size_t perfbudget_suite_count(const perfbudget_suite *suite) { return suite ? suite->count : 0; }
+int perfbudget_result_set_complexity(perfbudget_result *result,
+                                     const perfbudget_complexity_fit *fit,
+                                     const perfbudget_complexity_verdict *verdict) {
+    if (result == NULL || fit == NULL || fit->complexity <= PERFBUDGET_COMPLEXITY_NONE ||
+        fit->complexity >= PERFBUDGET_COMPLEXITY_COUNT)
+        return PERFBUDGET_EINVAL;
+    result->has_complexity = 1;
+    result->complexity_fit = *fit;
+    if (verdict != NULL) {
+        result->complexity_verdict = *verdict;
+    } else {
+        memset(&result->complexity_verdict, 0, sizeof result->complexity_verdict);
+        result->complexity_verdict.change_pct = result->complexity_verdict.threshold_pct = NAN;
+    }
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_result_complexity(const perfbudget_result *result, perfbudget_complexity_fit *fit,
+                                 perfbudget_complexity_verdict *verdict) {
+    if (result == NULL || !result->has_complexity) return 0;
+    if (fit != NULL) *fit = result->complexity_fit;
+    if (verdict != NULL) *verdict = result->complexity_verdict;
+    return 1;
+}
+
+uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *suite, size_t index) {
+    return suite && index < suite->count ? suite->sizes[index] : 0;
+}
 const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite, size_t index) {
     return suite && index < suite->count ? suite->defs[index].name : NULL;
 }
@@ -779,6 +867,7 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     }
     state_init(s, ctx, opts, def, r);
     s->name = def->name;
+    s->size = suite->sizes[index];
     s->progress = suite->progress;
     s->progress_userdata = suite->progress_userdata;
     s->progress_interval_ns = suite->progress_interval_ns;

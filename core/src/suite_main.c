@@ -214,6 +214,54 @@ static void print_table(perfbudget_context *ctx, perfbudget_result **results, si
     perfbudget_free(text);
 }
 
+/* Fit each sweep that ran at two sizes or more, print the fit and judge it: against the
+ * budget's complexity:, and its coefficient against the baseline's points fitted to the same
+ * class. 1 when a sweep failed or regressed, 2 when out of memory, else 0. */
+static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def *defs,
+                        size_t count, perfbudget_result **results, size_t ran,
+                        const perfbudget_budget *budget, const perfbudget__verdict_options *o) {
+    int worst = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (defs[i].size_count == 0) continue;
+        perfbudget_complexity_fit fit, base;
+        int status = perfbudget_results_fit_complexity(ctx, results, ran, defs[i].name,
+                                                       PERFBUDGET_COMPLEXITY_NONE, &fit);
+        if (status == PERFBUDGET_ENOMEM) return 2;
+        char shown[256];
+        perfbudget__shown(defs[i].name, shown, sizeof shown);
+        if (status != PERFBUDGET_OK) {
+            /* Fewer than two sizes ran (a filter, CTest's one test per size): nothing to fit. */
+            if (status != PERFBUDGET_ENODATA)
+                printf("%s: not fitted: %s\n", shown, perfbudget_errmsg(ctx));
+            continue;
+        }
+        int has_base = o->baseline != NULL &&
+                       perfbudget_results_fit_complexity(ctx, o->baseline, o->baseline_count,
+                                                         defs[i].name, fit.complexity,
+                                                         &base) == PERFBUDGET_OK;
+        perfbudget_complexity_verdict verdict;
+        if (perfbudget_complexity_judge(ctx, budget, defs[i].name, &fit,
+                                        has_base ? &base : NULL, &verdict) != PERFBUDGET_OK)
+            continue;
+        /* The fit goes with the sweep's largest size into --json and the history. */
+        perfbudget_result *largest = NULL;
+        for (size_t r = 0; r < ran; r++) {
+            const char *name = perfbudget_result_name(results[r]);
+            size_t length = strlen(defs[i].name);
+            if (strncmp(name, defs[i].name, length) == 0 && name[length] == '/' &&
+                (largest == NULL || strtoull(name + length + 1, NULL, 10) >
+                                        strtoull(perfbudget_result_name(largest) + length + 1,
+                                                 NULL, 10)))
+                largest = results[r];
+        }
+        if (largest != NULL) perfbudget_result_set_complexity(largest, &fit, &verdict);
+        int failed = verdict.status == PERFBUDGET_LIMIT_FAIL || verdict.regressed;
+        printf("%s %s: %s\n", failed ? "FAIL" : "pass", shown, verdict.text);
+        if (failed) worst = 1;
+    }
+    return worst;
+}
+
 /* Measure settings: built-in defaults, then the budget file, then the command line. */
 /* The progress line on a terminal: benchmark k of n, which one, the suite's elapsed time and,
  * while a long benchmark runs (the core calls back every second), the samples it has so far. */
@@ -513,6 +561,15 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
             fprintf(stderr, "%s: %s\n", argv[0], perfbudget_errmsg(ctx));
             exit_code = 2;
         }
+    /* The suite's benchmarks, each point of a sweep on its own ("name/<size>"). */
+    size_t total = perfbudget_suite_count(suite);
+    const char **names = malloc((total ? total : 1) * sizeof *names);
+    if (names == NULL && exit_code == 0) {
+        fprintf(stderr, "%s: out of memory\n", argv[0]);
+        exit_code = 2;
+    }
+    for (size_t i = 0; names != NULL && i < total; i++)
+        names[i] = perfbudget_suite_benchmark_name(suite, i);
     main_options o;
     if (exit_code == 0) {
         int parsed = parse_args(ctx, argc, argv, &o);
@@ -568,22 +625,22 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
         exit_code = 2;
     }
     if (exit_code == 0 && o.list) {
-        for (size_t i = 0; i < count; i++)
-            if (selected(&o, defs[i].name)) {
-                char *shown = perfbudget__printable(defs[i].name);
+        for (size_t i = 0; i < total; i++)
+            if (selected(&o, names[i])) {
+                char *shown = perfbudget__printable(names[i]);
                 printf("%s\n", shown ? shown : "(out of memory)");
                 free(shown);
             }
         exit_code = -1;
     }
-    perfbudget_result **results = exit_code == 0 ? calloc(count ? count : 1, sizeof *results) : NULL;
+    perfbudget_result **results = exit_code == 0 ? calloc(total ? total : 1, sizeof *results) : NULL;
     size_t ran = 0;
     if (exit_code == 0 && results == NULL) exit_code = 2;
     if (exit_code == 0) {
         /* The widest name as shown; the table caps it (PERFBUDGET__NAME_COLUMNS). */
         int width = 9;
-        for (size_t i = 0; i < count; i++) {
-            char *shown = selected(&o, defs[i].name) ? perfbudget__printable(defs[i].name) : NULL;
+        for (size_t i = 0; i < total; i++) {
+            char *shown = selected(&o, names[i]) ? perfbudget__printable(names[i]) : NULL;
             if (shown != NULL && perfbudget__columns(shown) > width)
                 width = perfbudget__columns(shown);
             free(shown);
@@ -595,20 +652,20 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
         /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
         int progress = !o.ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
         struct progress_line line = {.ctx = ctx, .start_ns = perfbudget_context_now_ns(ctx)};
-        for (size_t i = 0; i < count; i++) line.total += selected(&o, defs[i].name) != 0;
+        for (size_t i = 0; i < total; i++) line.total += selected(&o, names[i]) != 0;
         if (progress) perfbudget_suite_set_progress(suite, show_progress, &line, UINT64_C(1000000000));
-        for (size_t i = 0; i < count; i++) {
-            if (!selected(&o, defs[i].name)) continue;
+        for (size_t i = 0; i < total; i++) {
+            if (!selected(&o, names[i])) continue;
             fflush(stdout);
             line.index = ran + 1;
-            if (progress) show_progress(&line, defs[i].name, 0, 0);
-            perfbudget_run_options run = options_for(&o, budget, defs[i].name);
+            if (progress) show_progress(&line, names[i], 0, 0);
+            perfbudget_run_options run = options_for(&o, budget, names[i]);
             int run_rc = perfbudget_suite_run(suite, i, &run, &results[ran]);
             if (progress) fputs("\r\033[K", stderr);
             if (run_rc != PERFBUDGET_OK) {
                 char shown[1024];
                 fprintf(stderr, "%s: %s: %s\n", argv[0],
-                        perfbudget__shown(defs[i].name, shown, sizeof shown),
+                        perfbudget__shown(names[i], shown, sizeof shown),
                         perfbudget_errmsg(ctx));
                 exit_code = 2;
                 break;
@@ -617,7 +674,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
              * verdict would claim a pass, and the processes killed. */
             if (in_child && perfbudget__kill_marked(marker) > 0) {
                 perfbudget_result *left = NULL;
-                if (perfbudget_result_new(ctx, defs[i].name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                if (perfbudget_result_new(ctx, names[i], NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
                                           "left processes running after it finished (they were "
                                           "killed)",
                                           &left) == PERFBUDGET_OK) {
@@ -642,6 +699,10 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
             else if (judged == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
         }
     }
+    if (exit_code == 0 || exit_code == 1) {
+        int fitted = judge_sweeps(ctx, defs, count, results, ran, budget, &verdict);
+        if (fitted == 2 || (fitted == 1 && exit_code == 0)) exit_code = fitted;
+    }
     if (warn_build && o.ctest && ran > 0) fputs(build_warning, stdout);
     if (exit_code != 2 && exit_code != -1 && ran == 0 && o.filter != NULL) {
         fprintf(stderr, "%s: no benchmark matches '%s' (see --list)\n", argv[0], o.filter);
@@ -662,6 +723,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     }
     for (size_t i = 0; i < ran; i++) perfbudget_result_free(results[i]);
     free(results);
+    free(names);
     perfbudget_history_close(resident);
     perfbudget_results_free(verdict.baseline, verdict.baseline_count);
     perfbudget_budget_free(budget);

@@ -412,6 +412,110 @@ def parse_quantity(text: str) -> Quantity:
 # ---- budgets ---------------------------------------------------------------------------------
 
 
+# ---- Input sweeps: complexity fits (complexity.h) ----
+
+
+@dataclass(frozen=True)
+class ComplexityFit:
+    """time(n) = coefficient * f(n) fitted over a sweep: the class ("O(n log n)"), the
+    coefficient in ns, the RMS of the relative residuals (0.05 = 5 %) and the points fitted."""
+
+    complexity: str
+    coefficient: float
+    rms: float
+    n: int
+
+    @classmethod
+    def _from_c(cls, fit: Any) -> "ComplexityFit":
+        return cls(_text(lib.perfbudget_complexity_name(fit.complexity)), fit.coefficient,
+                   fit.rms, fit.n)
+
+    def _to_c(self) -> Any:
+        out = ffi.new("perfbudget_complexity_fit *")
+        out.complexity = _complexity_value(self.complexity)
+        out.coefficient = self.coefficient
+        out.rms = self.rms
+        out.n = self.n
+        return out
+
+
+@dataclass(frozen=True)
+class ComplexityVerdict:
+    """A sweep's fit judged: status "pass" or "fail" (the class is worse than the budget's),
+    the budget's class (None without one), whether the coefficient regressed against the
+    baseline's, its change in percent (None without a baseline), and the core's text."""
+
+    status: str
+    allowed: Optional[str]
+    regressed: bool
+    change_pct: Optional[float]
+    threshold_pct: float
+    text: str
+    _c: Any = field(default=None, repr=False, compare=False)  # the core's record, to keep
+
+
+def _complexity_value(name: Optional[str]) -> int:
+    """The enum value of a class as the core names it ("O(n)"), or as budget files write it."""
+    if name is None:
+        return int(lib.PERFBUDGET_COMPLEXITY_NONE)
+    for value in range(int(lib.PERFBUDGET_COMPLEXITY_COUNT)):
+        if _text(lib.perfbudget_complexity_name(value)) == name:
+            return value
+    context = _context()
+    out = ffi.new("perfbudget_complexity *")
+    context.check(lib.perfbudget_complexity_parse(context.handle, _bytes(name), out))
+    return int(out[0])
+
+
+def parse_complexity(text: str) -> str:
+    """The class a budget file's complexity: text names, as "O(n log n)"; PerfbudgetError if
+    none."""
+    return _text(lib.perfbudget_complexity_name(_complexity_value(text)))
+
+
+def fit_complexity(sizes: Iterable[float], times: Iterable[float],
+                   complexity: Optional[str] = None) -> ComplexityFit:
+    """Fit times (ns) against sizes to complexity ("n log n"), or to the best class (None)."""
+    context = _context()
+    xs, n = _doubles(sizes)
+    ys, n_y = _doubles(times)
+    if n != n_y:
+        raise ValueError(f"fit_complexity: {n} sizes but {n_y} times")
+    out = ffi.new("perfbudget_complexity_fit *")
+    context.check(lib.perfbudget_complexity_fit_points(context.handle,
+                                                       _complexity_value(complexity), xs, ys, n,
+                                                       out))
+    return ComplexityFit._from_c(out)
+
+
+def fit_sweep(results: Sequence["Result"], name: str,
+              complexity: Optional[str] = None) -> ComplexityFit:
+    """Fit the sweep name among results (those named "name/<size>" that ran, by median)."""
+    context = _context()
+    handles = ffi.new("perfbudget_result *[]", [r._handle for r in results] or 1)
+    out = ffi.new("perfbudget_complexity_fit *")
+    context.check(lib.perfbudget_results_fit_complexity(context.handle, handles, len(results),
+                                                        _bytes(name),
+                                                        _complexity_value(complexity), out))
+    return ComplexityFit._from_c(out)
+
+
+def judge_complexity(fit: ComplexityFit, budget: Optional["Budget"], name: str,
+                     baseline: Optional[ComplexityFit] = None) -> ComplexityVerdict:
+    """Judge a sweep's fit against the complexity: of name's budget entry and, with a baseline
+    fitted to the same class, its coefficient against the baseline's."""
+    context = _context()
+    out = ffi.new("perfbudget_complexity_verdict *")
+    context.check(lib.perfbudget_complexity_judge(
+        context.handle, ffi.NULL if budget is None else budget._handle, _bytes(name), fit._to_c(),
+        ffi.NULL if baseline is None else baseline._to_c(), out))
+    allowed = None if out.allowed == lib.PERFBUDGET_COMPLEXITY_NONE else _text(
+        lib.perfbudget_complexity_name(out.allowed))
+    return ComplexityVerdict(_text(lib.perfbudget_limit_status_name(out.status)), allowed,
+                             bool(out.regressed), _nan_to_none(out.change_pct), out.threshold_pct,
+                             _text(out.text), out)
+
+
 @dataclass(frozen=True)
 class Limit:
     metric: str
@@ -434,6 +538,7 @@ class EffectiveBudget:
     statistic: Optional[str]
     group_threshold_pct: dict[str, float]
     measure: dict[str, int]
+    complexity: Optional[str] = None  # an input sweep's complexity: ("O(n log n)")
 
 
 # perfbudget_measure_settings: the budget file's measuring settings, -1 where not set.
@@ -496,6 +601,8 @@ class Budget:
                 if not math.isnan(r.group_threshold_pct[i])
             },
             measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
+            complexity=None if out.complexity == lib.PERFBUDGET_COMPLEXITY_NONE
+            else _text(lib.perfbudget_complexity_name(out.complexity)),
         )
 
     def unused_entries(self, names: Sequence[str]) -> list[tuple[str, int]]:
@@ -610,6 +717,20 @@ class Result:
     @property
     def name(self) -> str:
         return _text(lib.perfbudget_result_name(self._handle))
+
+    def set_complexity(self, fit: ComplexityFit, verdict: Optional[ComplexityVerdict] = None) -> None:
+        """Keep a sweep's fit (and verdict) with this result: its JSON carries it."""
+        c_verdict = ffi.NULL if verdict is None or verdict._c is None else verdict._c
+        _context().check(lib.perfbudget_result_set_complexity(self._handle, fit._to_c(), c_verdict))
+
+    @property
+    def complexity(self) -> Optional[tuple[ComplexityFit, str]]:
+        """The sweep's fit kept with this result and its verdict's text, or None."""
+        fit = ffi.new("perfbudget_complexity_fit *")
+        verdict = ffi.new("perfbudget_complexity_verdict *")
+        if not lib.perfbudget_result_complexity(self._handle, fit, verdict):
+            return None
+        return ComplexityFit._from_c(fit), _text(verdict.text)
 
     @property
     def status(self) -> str:

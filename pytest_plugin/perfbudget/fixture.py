@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 import pytest
 
-from perfbudget._core import Result, Sampler, Summary
+from perfbudget._core import ComplexityFit, ComplexityVerdict, Result, Sampler, Summary, fit_sweep
 
 if TYPE_CHECKING:  # pragma: no cover
     from perfbudget.session import MeasureContext
@@ -42,6 +42,32 @@ class _Record:
 
 
 Runner = Callable[[Sampler], Any]
+
+
+@dataclass
+class Sweep:
+    """One perf.sweep(): the sweep's name, its sizes (each measured as "<name>/<size>"), the fit
+    of time against size (None until two sizes are measured) and, once judged, its verdict."""
+
+    name: str
+    sizes: list[int]
+    fit: Optional[ComplexityFit] = None
+    verdict: Optional[ComplexityVerdict] = None
+
+
+def _sweep_sizes(sizes: Any) -> list[int]:
+    try:
+        values = list(sizes)
+    except TypeError:
+        raise TypeError(f"perf.sweep: sizes must be a list of whole numbers, not {sizes!r}") from None
+    for value in values:
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ValueError(f"perf.sweep: every size must be a whole number above 0, not {value!r}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"perf.sweep: a size is given twice in {values!r}")
+    if len(values) < 2:
+        raise ValueError(f"perf.sweep: a fit needs at least 2 sizes, not {values!r}")
+    return values
 
 
 class Stage:
@@ -257,6 +283,7 @@ class Perf:
         self._stages: dict[str, Stage] = {}
         # --perf-processes: each child's results by name, once they measured (session.py)
         self._per_process: Optional[list[dict[str, Result]]] = None
+        self.sweeps: list[Sweep] = []  # perf.sweep()'s, judged with the measurements
 
     # ---- pytest-benchmark's interface ----
 
@@ -309,6 +336,24 @@ class Perf:
         """Record a custom metric ("hit_rate", 92, "%"); budgets limit it under metrics:."""
         self.records.append(_Record(name, value, unit, higher_is_better))
         self._attach_records()
+
+    def sweep(self, fn: Callable[[int], Any], sizes: Any, *,
+              name: Optional[str] = None) -> Optional[ComplexityFit]:
+        """Measure fn(n) at each size n, each a measurement named "<nodeid>/<n>" (with name:
+        "<nodeid>[name]/<n>"), and fit time against n to O(1), O(log n), O(n), O(n log n),
+        O(n^2) and O(n^3). Returns the best fit (None when nothing was measured here); a
+        budget's complexity: fails the test when the fitted class is worse (docs/pytest.md)."""
+        values = _sweep_sizes(sizes)
+        sweep_name, points = self._context.sweep_names(name, values)
+        sweep = Sweep(sweep_name, values)
+        self.sweeps.append(sweep)
+        for n, point in zip(values, points):
+            self._measure(None, None, self._plain(fn, (n,), {}), lambda n=n: fn(n),
+                          full_name=point)
+        results = [m.result for m in self.measurements if m.name in points and m.result is not None]
+        if len(results) >= 2:
+            sweep.fit = fit_sweep(results, sweep_name)
+        return sweep.fit
 
     def stage(self, name: str) -> Stage:
         """Time a part of the measured function: `with perf.stage("decode"): ...`. Reports show
@@ -397,8 +442,10 @@ class Perf:
         return value
 
     def _measure(self, name: Optional[str], tracemalloc: Optional[bool], run: Runner,
-                 call_once: Callable[[], Any], exact: Optional[dict[str, int]] = None) -> Any:
-        measurement_name = self._context.measurement_name(name, len(self.measurements))
+                 call_once: Callable[[], Any], exact: Optional[dict[str, int]] = None,
+                 full_name: Optional[str] = None) -> Any:
+        measurement_name = full_name or self._context.measurement_name(name,
+                                                                        len(self.measurements))
         if not self._context.measuring:  # --perf-disable, or measured by child processes
             self._context.session.measure_in_children_first(self)  # before calling it here
             self.measurements.append(Measurement(measurement_name, None, call_once))

@@ -34,6 +34,8 @@ from perfbudget._core import (
     HistoryNotFound,
     PerfbudgetError,
     Result,
+    fit_sweep,
+    judge_complexity,
     Sampler,
     environment_fingerprint,
     runner_type,
@@ -114,6 +116,18 @@ class MeasureContext:
                              f"name each one with perf.named(...)")
         self.used_names.add(full)
         return full
+
+    def sweep_names(self, name: Optional[str], sizes: Sequence[int]) -> tuple[str, list[str]]:
+        """A sweep's name ("<nodeid>", or "<nodeid>[name]") and its points' ("<sweep>/<n>"),
+        claimed so that no other measurement of the test takes them."""
+        sweep = self.nodeid if name is None else f"{self.nodeid}[{name}]"
+        points = [f"{sweep}/{n}" for n in sizes]
+        taken = [full for full in points if full in self.used_names]
+        if taken:
+            raise ValueError(f"perf.sweep: a measurement named {taken[0]!r} exists already in "
+                             f"this test; name each sweep with perf.sweep(..., name=...)")
+        self.used_names.update(points)
+        return sweep, points
 
     def budget_choice(self, measurement: str) -> tuple[str, Optional[EffectiveBudget]]:
         return self.session.budget_choice(measurement, self.settings["budget_name"], self.names)
@@ -469,7 +483,38 @@ class PerfSession:
         self._attach_orphan_records(perf, context)
         perf.verdicts = [self._confirmed(context, self._judge(context, m))
                          for m in perf.measurements if m.result is not None]
+        self._judge_sweeps(perf, context)
         return perf.verdicts
+
+    def _judge_sweeps(self, perf: Perf, context: MeasureContext) -> None:
+        """Fit each perf.sweep() from its points' results (merged from child processes too) and
+        let the core judge the fit: against the budget's complexity:, and with a baseline its
+        coefficient against the baseline's points fitted to the same class. The verdict's text
+        becomes a note of the sweep's last point, so the terminal summary shows the fit."""
+        results = [m.result for m in perf.measurements if m.result is not None]
+        for sweep in perf.sweeps:
+            try:
+                sweep.fit = fit_sweep(results, sweep.name)
+            except PerfbudgetError:  # fewer than two sizes measured: nothing to fit
+                sweep.fit = None
+                continue
+            budget_name, effective = context.budget_choice(sweep.name)
+            settings = resolve(self.config, marker=context.marker, nodeid=context.nodeid,
+                               budget=effective, budget_file=self._budget_name())
+            base = None
+            if settings.regression:
+                points = [r for n in sweep.sizes for r in self.baseline.load(f"{sweep.name}/{n}")]
+                try:
+                    base = fit_sweep(points, sweep.name, sweep.fit.complexity)
+                except PerfbudgetError:  # the baseline has fewer than two of its sizes
+                    base = None
+            sweep.verdict = judge_complexity(sweep.fit, self.budget, budget_name, base)
+            largest = f"{sweep.name}/{max(sweep.sizes)}"
+            for verdict in perf.verdicts:
+                if verdict.measurement.name == largest:  # the fit goes into its JSON too
+                    verdict.result.set_complexity(sweep.fit, sweep.verdict)
+                    verdict.record["result"] = Result.to_json_text([verdict.result])
+                    verdict.record["notes"].append(f"sweep {sweep.verdict.text}")
 
     def _confirmed(self, context: MeasureContext, verdict: Verdict) -> Verdict:
         """--perf-confirm N: a verdict that fails only on a regression is measured again, up to
@@ -498,8 +543,11 @@ class PerfSession:
         the core's reports of the failing measurements, verdict first."""
         verdicts = self.evaluate(perf)
         failing = [verdict for verdict in verdicts if verdict.status == "fail"]
-        if failing:
-            message = "\n".join(verdict.report.rstrip("\n") for verdict in failing)
+        sweeps = [f"FAIL {sweep.name}: {sweep.verdict.text}" for sweep in perf.sweeps
+                  if sweep.verdict is not None
+                  and (sweep.verdict.status == "fail" or sweep.verdict.regressed)]
+        if failing or sweeps:
+            message = "\n".join([verdict.report.rstrip("\n") for verdict in failing] + sweeps)
             if perf._context.settings["profile"]:
                 message += "".join(self._profile(verdict.measurement) for verdict in failing)
             return ("fail", message)

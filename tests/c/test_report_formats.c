@@ -192,6 +192,36 @@ static void test_html_many_samples(void **state) {
     perfbudget_result_free(r);
 }
 
+/* An input sweep's largest size, which keeps the fit, draws the points and the fit on log-log
+ * axes with the verdict's text; the other sizes draw no such plot. */
+static void test_html_plots_a_sweep(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *r[3];
+    const char *names[] = {"scan/16", "scan/64", "scan/256"};
+    for (int i = 0; i < 3; i++) {
+        double sample = 2.0 * 16 * pow(4, i);
+        assert_int_equal(perfbudget_result_new(ctx, names[i], &sample, 1, NULL, PERFBUDGET_RUN_OK,
+                                               NULL, &r[i]),
+                         PERFBUDGET_OK);
+    }
+    perfbudget_complexity_fit fit;
+    assert_int_equal(perfbudget_results_fit_complexity(ctx, r, 3, "scan",
+                                                       PERFBUDGET_COMPLEXITY_NONE, &fit),
+                     PERFBUDGET_OK);
+    perfbudget_complexity_verdict verdict;
+    assert_int_equal(perfbudget_complexity_judge(ctx, NULL, "scan", &fit, NULL, &verdict),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_complexity(r[2], &fit, &verdict), PERFBUDGET_OK);
+    char *out;
+    assert_int_equal(perfbudget_render_report(ctx, r, 3, PERFBUDGET_REPORT_HTML, NULL, &out),
+                     PERFBUDGET_OK);
+    assert_int_equal(occurrences(out, "class=\"plot sweep\""), 1);
+    assert_non_null(strstr(out, "<polyline class=\"fit\""));
+    assert_non_null(strstr(out, "complexity O(n): coefficient 2 ns, RMS 0.0 % over 3 sizes"));
+    perfbudget_free(out);
+    for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
+}
+
 /* A failed benchmark in Google Benchmark's JSON is one errored run, as the tool writes it: its
  * samples written as iterations read back as a pass, and one without samples vanished (found by
  * fuzz/fuzz_import, fuzz/regressions/import/hyperfine_failed_without_times.json). */
@@ -653,6 +683,7 @@ static void test_format_names(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test_setup_teardown(test_html_plots_a_sweep, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_control_characters_in_reports, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_csv_formulas_neutralised, context_setup,

@@ -365,6 +365,52 @@ static void test_suite_bookkeeping(void **state) {
     perfbudget_result_free(NULL);
 }
 
+/* A sweep's body takes n log2 n ns at size n: perfbudget_state_size() tells it n. */
+static void n_log_n_body(perfbudget_state *state) {
+    fake *f = perfbudget_state_userdata(state);
+    double n = (double)perfbudget_state_size(state);
+    while (perfbudget_loop(state)) f->now += (uint64_t)(n * log2(n));
+}
+
+static void test_a_sweep_runs_each_size_and_fits(void **state) {
+    fake f = {.now = 1000};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    static const uint64_t sizes[] = {16, 64, 256, 1024};
+    perfbudget_benchmark_def def = {.name = "sort", .run = n_log_n_body, .userdata = &f,
+                                    .sizes = sizes, .size_count = 4};
+    perfbudget_suite *suite;
+    assert_int_equal(perfbudget_suite_new(*state, "s", &suite), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_suite_count(suite), 4);
+    assert_string_equal(perfbudget_suite_benchmark_name(suite, 2), "sort/256");
+    assert_int_equal(perfbudget_suite_benchmark_size(suite, 2), 256);
+    /* The same sweep again, or a size twice or of 0, is refused whole. */
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_EINVAL);
+    static const uint64_t twice[] = {8, 8}, zero[] = {8, 0};
+    perfbudget_benchmark_def bad = {.name = "b", .run = n_log_n_body, .sizes = twice,
+                                    .size_count = 2};
+    assert_int_equal(perfbudget_suite_add(suite, &bad), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "given twice"));
+    bad.sizes = zero;
+    assert_int_equal(perfbudget_suite_add(suite, &bad), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_suite_count(suite), 4);
+    perfbudget_result *results[4];
+    perfbudget_run_options opts = quiet_options();
+    opts.min_rounds = 5;
+    opts.min_time_ns = 0;
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(perfbudget_suite_run(suite, i, &opts, &results[i]), PERFBUDGET_OK);
+    assert_close(perfbudget_result_summary(results[3])->median, 1024.0 * 10.0, 0);
+    perfbudget_complexity_fit fit;
+    assert_int_equal(perfbudget_results_fit_complexity(*state, results, 4, "sort",
+                                                       PERFBUDGET_COMPLEXITY_NONE, &fit),
+                     PERFBUDGET_OK);
+    assert_int_equal(fit.complexity, PERFBUDGET_COMPLEXITY_N_LOG_N);
+    assert_close(fit.coefficient, 1.0, 1e-12);
+    for (size_t i = 0; i < 4; i++) perfbudget_result_free(results[i]);
+    perfbudget_suite_free(suite);
+}
+
 /* A clock that moves by tick at every read besides what the body adds: the reference loop,
  * timed between two reads, takes exactly one tick. */
 static uint64_t ticking_clock(void *userdata) {
@@ -568,6 +614,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sampler_matches_the_loop, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_progress_ticks_during_a_long_benchmark, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_a_sweep_runs_each_size_and_fits, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_suite_bookkeeping, context_setup, context_teardown),
         cmocka_unit_test(test_cpu_samples_are_speed_corrected_alike),

@@ -18,6 +18,23 @@ static const perfbudget_benchmark_def defs[] = {
     {.name = "fast_b", .run = spin},
 };
 
+/* A quadratic body: n^2 steps at size n, so its time grows 64-fold over the sizes below,
+ * far beyond what a noisy machine blurs into O(1) or beyond O(n^3). */
+static void quadratic(perfbudget_state *state) {
+    uint64_t n = perfbudget_state_size(state);
+    while (perfbudget_loop(state))
+        for (uint64_t i = 0; i < n * n; i++) PERFBUDGET_CLOBBER_MEMORY();
+}
+
+static const uint64_t sweep_sizes[] = {64, 128, 256, 512};
+static const perfbudget_benchmark_def sweep_defs[] = {
+    {.name = "square", .run = quadratic, .sizes = sweep_sizes, .size_count = 4},
+};
+
+/* The definitions run_main() passes. */
+static const perfbudget_benchmark_def *run_defs = defs;
+static size_t run_count = 2;
+
 static char directory[] = "/tmp/perfbudget-main-XXXXXX";
 
 static int make_directory(void **state) {
@@ -53,8 +70,8 @@ static int run_main(char *output, size_t size, int argc, const char **argv) {
     dup2(fileno(capture), 1);
     dup2(fileno(capture), 2);
     int code = built_optimized == -2
-                   ? perfbudget_main(argc, (char **)argv, "demo", defs, 2)
-                   : perfbudget_main_built(argc, (char **)argv, "demo", defs, 2, built_as,
+                   ? perfbudget_main(argc, (char **)argv, "demo", run_defs, run_count)
+                   : perfbudget_main_built(argc, (char **)argv, "demo", run_defs, run_count, built_as,
                                            built_optimized);
     fflush(stdout);
     fflush(stderr);
@@ -131,6 +148,62 @@ static void test_budget_pass_and_fail(void **state) {
     json_decref(root);
 }
 
+static void test_a_sweep_is_fitted_and_judged(void **state) {
+    (void)state;
+    run_defs = sweep_defs;
+    run_count = 1;
+    write_text("sweep_fail.yml", "version: 1\n"
+                                 "defaults: {max_time: 10s, min_time: 1ms, rounds: 5}\n"
+                                 "budgets:\n"
+                                 "  square: {complexity: O(1)}\n");
+    write_text("sweep_pass.yml", "version: 1\n"
+                                 "defaults: {max_time: 10s, min_time: 1ms, rounds: 5}\n"
+                                 "budgets:\n"
+                                 "  square: {complexity: n^3}\n");
+    char out[16384], fail[256], pass[256];
+    snprintf(fail, sizeof fail, "%s", path_in("sweep_fail.yml"));
+    snprintf(pass, sizeof pass, "%s", path_in("sweep_pass.yml"));
+    assert_int_equal(RUN(out, "demo", "--list"), 0);
+    assert_string_equal(out, "square/64\nsquare/128\nsquare/256\nsquare/512\n");
+    int code = RUN(out, "demo", "--budget", fail);
+    if (code != 1 || strstr(out, "FAIL square: complexity O(") == NULL ||
+        strstr(out, "worse than the budget O(1): coefficient") == NULL)
+        fail_msg("exit %d, output:\n%s", code, out);
+    assert_null(strstr(out, "warning: budget 'square'")); /* the sweep uses its entry */
+    char json[256];
+    snprintf(json, sizeof json, "%s", path_in("sweep.json"));
+    code = RUN(out, "demo", "--budget", pass, "--json", json);
+    if (code != 0 || strstr(out, "pass square: complexity O(") == NULL ||
+        strstr(out, "within the budget O(n^3)") == NULL)
+        fail_msg("exit %d, output:\n%s", code, out);
+    /* The fit goes with the largest size into the result file, and is read back. */
+    json_error_t error;
+    json_t *root = json_load_file(json, 0, &error);
+    assert_non_null(root);
+    json_t *benchmarks = json_object_get(root, "benchmarks");
+    assert_null(json_object_get(json_array_get(benchmarks, 0), "complexity"));
+    json_t *fit = json_object_get(json_array_get(benchmarks, 3), "complexity");
+    assert_non_null(fit);
+    assert_string_equal(json_string_value(json_object_get(fit, "allowed")), "O(n^3)");
+    assert_string_equal(json_string_value(json_object_get(fit, "status")), "pass");
+    assert_int_equal(json_integer_value(json_object_get(fit, "points")), 4);
+    json_decref(root);
+    perfbudget_result **loaded = NULL;
+    size_t loaded_count = 0;
+    assert_int_equal(perfbudget_results_load_json(NULL, json, &loaded, &loaded_count),
+                     PERFBUDGET_OK);
+    perfbudget_complexity_fit kept;
+    perfbudget_complexity_verdict kept_verdict;
+    assert_int_equal(perfbudget_result_complexity(loaded[0], &kept, NULL), 0);
+    assert_int_equal(perfbudget_result_complexity(loaded[3], &kept, &kept_verdict), 1);
+    assert_int_equal(kept.n, 4);
+    assert_int_equal(kept_verdict.allowed, PERFBUDGET_COMPLEXITY_N3);
+    assert_non_null(strstr(kept_verdict.text, "within the budget O(n^3)"));
+    perfbudget_results_free(loaded, loaded_count);
+    run_defs = defs;
+    run_count = 2;
+}
+
 static void test_bad_budget_is_a_usage_error(void **state) {
     (void)state;
     write_text("bad.yml", "version: 1\nbudgets:\n  x: {cpu: 5ms, memmory: 1MB}\n");
@@ -190,6 +263,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_filter_and_usage),
         cmocka_unit_test(test_budget_pass_and_fail),
+        cmocka_unit_test(test_a_sweep_is_fitted_and_judged),
         cmocka_unit_test(test_bad_budget_is_a_usage_error),
         cmocka_unit_test(test_build_type),
     };

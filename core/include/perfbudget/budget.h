@@ -152,6 +152,9 @@ typedef struct perfbudget_effective_budget {
     perfbudget_regression_settings regression;
     const perfbudget_limit *limits; /**< the entry's limits. Borrowed. */
     size_t limit_count;
+    /** The entry's complexity: for input sweeps, a perfbudget_complexity (complexity.h); 0
+     *  (PERFBUDGET_COMPLEXITY_NONE) when not set. */
+    int complexity;
 } perfbudget_effective_budget;
 
 /** Resolve name: an exact entry beats a glob; among globs the longer literal prefix wins, then

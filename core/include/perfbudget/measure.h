@@ -85,6 +85,11 @@ typedef struct perfbudget_benchmark_def {
     void *userdata; /**< initial value of perfbudget_state_userdata() */
     uint64_t items_per_iteration; /**< for items/s; 0 for none */
     uint64_t bytes_per_iteration; /**< for bytes/s; 0 for none */
+    /** An input sweep (complexity.h): the suite adds one benchmark per size, named
+     *  "name/<size>", whose body reads its size with perfbudget_state_size(); sizes above 0,
+     *  each once. size_count 0: a single benchmark. The sizes are copied. */
+    const uint64_t *sizes;
+    size_t size_count;
 } perfbudget_benchmark_def;
 
 /** What a run measures to be judged on. */
@@ -174,6 +179,8 @@ PERFBUDGET_API void perfbudget_do_not_optimize_(const volatile void *p);
 /** The benchmark's user data (from its definition or set by setup). Borrowed. */
 PERFBUDGET_API void *perfbudget_state_userdata(perfbudget_state *state);
 PERFBUDGET_API void perfbudget_state_set_userdata(perfbudget_state *state, void *userdata);
+/** The input size of a sweep's run (perfbudget_benchmark_def.sizes); 0 outside a sweep. */
+PERFBUDGET_API uint64_t perfbudget_state_size(const perfbudget_state *state);
 /** Override items or bytes processed per iteration (e.g. from setup, once the input is known). */
 PERFBUDGET_API void perfbudget_state_set_items_per_iteration(perfbudget_state *state, uint64_t n);
 PERFBUDGET_API void perfbudget_state_set_bytes_per_iteration(perfbudget_state *state, uint64_t n);
@@ -220,9 +227,9 @@ PERFBUDGET_API int perfbudget_suite_new(perfbudget_context *ctx, const char *nam
                                         perfbudget_suite **out);
 PERFBUDGET_API void perfbudget_suite_free(perfbudget_suite *suite);
 
-/** Add a benchmark; the definition and its name are copied.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (no name or body, or a duplicate name) or
- *  PERFBUDGET_ENOMEM. */
+/** Add a benchmark, or with sizes one per size ("name/<size>"); the definition and its name
+ *  are copied. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (no name or body, a duplicate name, a
+ *  size of 0 or one given twice; nothing is added then) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_suite_add(perfbudget_suite *suite,
                                         const perfbudget_benchmark_def *def);
 
@@ -231,6 +238,9 @@ PERFBUDGET_API size_t perfbudget_suite_count(const perfbudget_suite *suite);
 /** Borrowed: valid until the suite is freed. NULL when index is out of range. */
 PERFBUDGET_API const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite,
                                                            size_t index);
+/** The input size of benchmark index when it is a point of a sweep, else 0. */
+PERFBUDGET_API uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *suite,
+                                                        size_t index);
 
 /** Told, while a benchmark runs, its name, how long it has run (calibration included) and the
  *  samples taken so far. */

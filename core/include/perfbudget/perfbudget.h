@@ -15,5 +15,6 @@
 #include "perfbudget/verdict.h"
 #include "perfbudget/interleave.h"
 #include "perfbudget/output.h"
+#include "perfbudget/complexity.h"
 
 #endif

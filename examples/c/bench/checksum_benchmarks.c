@@ -28,6 +28,10 @@ static int make_buffer(perfbudget_state *state, size_t size) {
 
 static int setup_4k(perfbudget_state *state) { return make_buffer(state, 4096); }
 static int setup_64k(perfbudget_state *state) { return make_buffer(state, 65536); }
+/* A sweep's setup: the input is as long as the run's size. */
+static int setup_sized(perfbudget_state *state) {
+    return make_buffer(state, (size_t)perfbudget_state_size(state));
+}
 
 static void free_buffer(perfbudget_state *state) {
     buffer *b = perfbudget_state_userdata(state);
@@ -72,12 +76,18 @@ static void bench_loop_overhead(perfbudget_state *state) {
     while (perfbudget_loop(state)) PERFBUDGET_CLOBBER_MEMORY();
 }
 
+/* crc32 over inputs from 1 KiB to 256 KiB: one result per size, "crc32_sweep/1024" ..., and a
+ * least-squares fit of time against size (the budget file expects O(n)). */
+static const uint64_t sweep_sizes[] = {1024, 4096, 16384, 65536, 262144};
+
 static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "crc32_4k", .run = bench_crc32, .setup = setup_4k, .teardown = free_buffer},
     {.name = "crc32_64k", .run = bench_crc32, .setup = setup_64k, .teardown = free_buffer},
     {.name = "adler32_4k", .run = bench_adler32, .setup = setup_4k, .teardown = free_buffer},
     {.name = "adler32_64k", .run = bench_adler32, .setup = setup_64k, .teardown = free_buffer},
     {.name = "both_64k", .run = bench_both, .setup = setup_64k, .teardown = free_buffer},
+    {.name = "crc32_sweep", .run = bench_crc32, .setup = setup_sized, .teardown = free_buffer,
+     .sizes = sweep_sizes, .size_count = sizeof sweep_sizes / sizeof sweep_sizes[0]},
     /* The loop's own cost per iteration: perfbudget's overhead on any body. */
     {.name = "loop_overhead", .run = bench_loop_overhead},
 };

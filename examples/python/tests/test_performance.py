@@ -43,3 +43,13 @@ def test_stages_of_a_pipeline(perf, article):
             return Counter(words).most_common(5)
 
     assert len(perf(pipeline)) == 5
+
+
+def test_top_words_sweep(perf):
+    """An input sweep: top_words on 1,000 to 64,000 words, each size a measurement of its own
+    ("<nodeid>/<words>"), then a least-squares fit of time against size. The budget's
+    complexity: fails the test when the fitted class grows faster than its own."""
+    texts = {n: make_text(n) for n in (1_000, 4_000, 16_000, 64_000)}
+    fit = perf.sweep(lambda n: top_words(texts[n], 5), sizes=sorted(texts))
+    if fit is not None:  # None under --perf-disable: nothing was measured
+        print(f"top_words: {fit.complexity}, {fit.coefficient:.3g} ns per word")
