@@ -118,7 +118,7 @@ static size_t candidate_names(const char *name, char names[][NAME_SIZE]) {
         snprintf(names[n], NAME_SIZE, "%s", starts[s]);
         n++;
         while (n < MAX_CANDIDATES) {
-            snprintf(names[n], NAME_SIZE, "%s", names[n - 1]);
+            memcpy(names[n], names[n - 1], NAME_SIZE); /* rows of one array: not snprintf */
             if (!strip_brackets(names[n])) break;
             n++;
         }
