@@ -994,15 +994,12 @@ static int load_rows(perfbudget_history *h, sqlite3_stmt *stmt, const char *doin
     int code = results ? PERFBUDGET_OK : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
     int step = SQLITE_DONE;
     while (code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == capacity) {
-            perfbudget_result **grown = realloc(results, 2 * capacity * sizeof *grown);
-            if (grown == NULL) {
-                code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-                break;
-            }
-            results = grown;
-            capacity *= 2;
+        perfbudget_result **grown = perfbudget__grow(results, &capacity, n, sizeof *grown, 8);
+        if (grown == NULL) {
+            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+            break;
         }
+        results = grown;
         code = load_result(h, stmt, &results[n]);
         if (code == PERFBUDGET_OK) n++;
     }
@@ -1114,16 +1111,13 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
         else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL) level.value = sqlite3_column_double(stmt, 0);
         json_decref(metrics);
         if (isnan(level.value)) continue;
-        if (n == capacity) {
-            perfbudget__run_level *grown = realloc(levels, 2 * capacity * sizeof *grown);
-            if (grown == NULL) {
-                free(levels);
-                levels = NULL;
-                break;
-            }
-            levels = grown;
-            capacity *= 2;
+        perfbudget__run_level *grown = perfbudget__grow(levels, &capacity, n, sizeof *grown, 8);
+        if (grown == NULL) {
+            free(levels);
+            levels = NULL;
+            break;
         }
+        levels = grown;
         levels[n++] = level;
     }
     sqlite3_finalize(stmt);
@@ -1418,13 +1412,9 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_st
         if (run_step != SQLITE_ROW || run_at != id) continue; /* no run: as the join had it */
         int64_t created_ns = sqlite3_column_int64(runs, 1);
         if (created_ns < since_ns) continue;
-        if (*n == *capacity) {
-            size_t more = *capacity ? 2 * *capacity : 128;
-            trend_row *grown = realloc(*rows, more * sizeof *grown);
-            if (grown == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-            *rows = grown;
-            *capacity = more;
-        }
+        trend_row *grown = perfbudget__grow(*rows, capacity, *n, sizeof *grown, 128);
+        if (grown == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+        *rows = grown;
         trend_row *row = &(*rows)[*n];
         perfbudget_series_point *p = &row->point;
         p->run_id = id;
@@ -1552,15 +1542,12 @@ int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, ch
         if (name == NULL || (pattern != NULL && fnmatch(pattern, name, 0) != 0 &&
                              strcmp(pattern, name) != 0))
             continue;
-        if (n == capacity) {
-            char **grown = realloc(names, 2 * capacity * sizeof *grown);
-            if (grown == NULL) {
-                code = PERFBUDGET_ENOMEM;
-                break;
-            }
-            names = grown;
-            capacity *= 2;
+        char **grown = perfbudget__grow(names, &capacity, n, sizeof *grown, 8);
+        if (grown == NULL) {
+            code = PERFBUDGET_ENOMEM;
+            break;
         }
+        names = grown;
         if ((names[n] = perfbudget__strdup(name)) == NULL) {
             code = PERFBUDGET_ENOMEM;
             break;
@@ -1597,16 +1584,14 @@ int perfbudget_history_runner_types(perfbudget_history *h, const char *commit,
     perfbudget_runner_type_record *records = malloc(capacity * sizeof *records);
     int step = SQLITE_DONE;
     while (records != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == capacity) {
-            perfbudget_runner_type_record *grown = realloc(records, 2 * capacity * sizeof *grown);
-            if (grown == NULL) {
-                free(records);
-                records = NULL;
-                break;
-            }
-            records = grown;
-            capacity *= 2;
+        perfbudget_runner_type_record *grown =
+            perfbudget__grow(records, &capacity, n, sizeof *grown, 4);
+        if (grown == NULL) {
+            free(records);
+            records = NULL;
+            break;
         }
+        records = grown;
         perfbudget_runner_type_record *r = &records[n++];
         copy_text(r->runner_type, sizeof r->runner_type, sqlite3_column_text(stmt, 0));
         r->runs = sqlite3_column_int64(stmt, 1);

@@ -28,6 +28,11 @@ void perfbudget__clear_error(perfbudget_context *ctx);
 
 /* report.c: a malloc'd copy of text (NULL when out of memory). */
 char *perfbudget__strdup(const char *text);
+/* items (an array of *capacity items of item_size bytes, or NULL) with room for one item more
+ * than count: the same block, or one doubled in size (from `first` items) when full, with
+ * *capacity updated. NULL when out of memory: items is then as it was, still the caller's. */
+void *perfbudget__grow(void *items, size_t *capacity, size_t count, size_t item_size,
+                       size_t first);
 /* FNV-1a over a NUL-terminated string: name indexes and file names (not for hostile input). */
 uint64_t perfbudget__fnv1a(const char *text);
 

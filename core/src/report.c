@@ -26,6 +26,16 @@ char *perfbudget__strdup(const char *text) {
     return copy;
 }
 
+void *perfbudget__grow(void *items, size_t *capacity, size_t count, size_t item_size,
+                       size_t first) {
+    if (count < *capacity) return items;
+    size_t more = *capacity ? 2 * *capacity : first;
+    if (more > SIZE_MAX / item_size) return NULL;
+    void *grown = realloc(items, more * item_size);
+    if (grown != NULL) *capacity = more;
+    return grown;
+}
+
 void perfbudget__append(perfbudget__text *t, const char *fmt, ...) {
     if (t->failed) return;
     va_list args;
