@@ -14,6 +14,8 @@ typedef struct entry {
     perfbudget_regression_settings regression;
     perfbudget_limit *limits;
     size_t limit_count, limit_capacity;
+    const char *advice, *link; /* advice: and link:, or NULL; in the document's arena */
+    int fail_on;               /* policy.fail_on: a perfbudget_fail_on, or -1 */
 } entry;
 
 struct perfbudget_budget {
@@ -28,6 +30,7 @@ struct perfbudget_budget {
     size_t exact_count;
     const entry **globs; /* in file order */
     size_t glob_count;
+    int fail_on; /* the file's policy.fail_on: a perfbudget_fail_on, or -1 */
 };
 
 /* budget_resolve.c: build the lookup structures once the file is valid. */

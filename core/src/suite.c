@@ -102,6 +102,8 @@ struct perfbudget_result {
     perfbudget_limit_verdict *verdicts; /* from perfbudget_result_judge() */
     size_t verdict_count;
     const char *budget_entry; /* borrowed from the budget */
+    char *advice, *advice_link; /* the entry's advice: and link:, or NULL */
+    perfbudget_fail_on fail_on;
     perfbudget__stages stages;
     perfbudget__notes notes; /* from perfbudget_result_conclude() */
     /* Verdicts read back from a result file own their limits (judged ones borrow the budget's). */
@@ -734,6 +736,8 @@ void perfbudget_result_free(perfbudget_result *result) {
     perfbudget__notes_clear(&result->notes);
     free(result->restored_limits);
     free(result->restored_strings);
+    free(result->advice);
+    free(result->advice_link);
     free(result);
 }
 
@@ -1105,8 +1109,43 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
                      "%s not judged in time mode: not counted here (instructions mode counts "
                      "them)", verdicts[i].limit->name);
     set_verdicts(result, verdicts, effective.limit_count, effective.entry, NULL, NULL);
+    const char *advice, *link;
+    int fail_on;
+    perfbudget__budget_guidance(budget, effective.entry, &advice, &link, &fail_on);
+    result->fail_on = (perfbudget_fail_on)fail_on;
+    if (perfbudget__result_set_advice(result, advice, link) != PERFBUDGET_OK)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
     if (worst != NULL) *worst = status;
     return PERFBUDGET_OK;
+}
+
+int perfbudget__result_set_advice(perfbudget_result *result, const char *advice,
+                                  const char *link) {
+    char *advice_copy = advice ? perfbudget__strdup(advice) : NULL;
+    char *link_copy = link ? perfbudget__strdup(link) : NULL;
+    if ((advice && advice_copy == NULL) || (link && link_copy == NULL)) {
+        free(advice_copy);
+        free(link_copy);
+        return PERFBUDGET_ENOMEM;
+    }
+    free(result->advice);
+    free(result->advice_link);
+    result->advice = advice_copy;
+    result->advice_link = link_copy;
+    return PERFBUDGET_OK;
+}
+
+const char *perfbudget_result_advice(const perfbudget_result *result, const char **link) {
+    if (link != NULL) *link = result ? result->advice_link : NULL;
+    return result ? result->advice : NULL;
+}
+
+perfbudget_fail_on perfbudget_result_fail_on(const perfbudget_result *result) {
+    return result ? result->fail_on : PERFBUDGET_FAIL_ON_REGRESSION;
+}
+
+void perfbudget_result_set_fail_on(perfbudget_result *result, perfbudget_fail_on policy) {
+    if (result != NULL && (unsigned)policy <= PERFBUDGET_FAIL_ON_NEVER) result->fail_on = policy;
 }
 
 int perfbudget__result_restore_verdicts(perfbudget_context *ctx, perfbudget_result *result,

@@ -28,6 +28,7 @@ typedef struct main_options {
     const char *history_path;
     const char *session_dir;
     double threshold_pct; /* NaN: not given */
+    const char *fail_on;  /* NULL: not given */
     int ctest;
     int mode_given;
     uint64_t timeout_ns; /* --timeout; 0: none */
@@ -47,7 +48,9 @@ static void usage(FILE *out, const char *program) {
             "                      baseline name, latest, merge-base or run:ID; a regression fails\n"
             "  --history FILE      record the run in, and find baselines in, this history\n"
             "                      (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
-            "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
+            "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"            "  --fail-on POLICY    regression (default), critical or never: what fails; the\n"
+            "                      rest is reported as warn (default: $PERFBUDGET_FAIL_ON,\n"
+            "                      else the budget file's policy)\n"
             "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR       also write each result into DIR (perfbudget session)\n"
             "  --timeout TIME      with --ctest: stop the benchmarks after TIME (more than 0),\n"
@@ -133,6 +136,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
                                      strcmp(arg, "--baseline") == 0 ||
                                      strcmp(arg, "--history") == 0 ||
                                      strcmp(arg, "--threshold") == 0 ||
+                                     strcmp(arg, "--fail-on") == 0 ||
                                      strcmp(arg, "--session") == 0 ||
                                      strcmp(arg, "--min-time") == 0 ||
                                      strcmp(arg, "--max-time") == 0 ||
@@ -163,6 +167,9 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--threshold") == 0) {
             o->threshold_pct = perfbudget__parse_percent(value);
             bad = o->threshold_pct < 0;
+        } else if (strcmp(arg, "--fail-on") == 0) {
+            o->fail_on = value;
+            bad = perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK;
         } else if (strcmp(arg, "--rounds") == 0) {
             bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
             given->rounds = (int64_t)number;
@@ -550,6 +557,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     perfbudget__verdict_options verdict = {.budget = budget, .threshold_pct = NAN};
     if (exit_code == 0 && !o.list) {
         verdict.threshold_pct = o.threshold_pct;
+        verdict.fail_on = o.fail_on;
         verdict.ctest = o.ctest;
         verdict.session_dir = o.session_dir;
         o.history_path = perfbudget__history_path(o.history_path, budget);
