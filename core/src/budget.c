@@ -720,15 +720,15 @@ static void on_entry_policy(checker *c, const perfbudget__node *key, const perfb
 }
 
 static const key_def entry_keys[] = {
-    {"advice", on_advice},           {"link", on_link},
-    {"policy", on_entry_policy},
     {"latency", on_latency},         {"memory", on_memory},
     {"memory_growth", on_memory_growth}, {"cpu", on_cpu},
     {"throughput", on_throughput},   {"instructions", on_instructions},
     {"metrics", on_metrics},         {"regression", on_entry_regression},
     {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
     {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time},
-    {"speed_correction", on_entry_speed_correction}};
+    {"speed_correction", on_entry_speed_correction},
+    {"advice", on_advice},           {"link", on_link},
+    {"policy", on_entry_policy}};
 
 /* ---- top level ---------------------------------------------------------------------------- */
 
@@ -894,10 +894,10 @@ void perfbudget__budget_guidance(const perfbudget_budget *budget, const char *en
 }
 
 static const key_def top_keys[] = {{"version", on_version},
-                                   {"policy", on_policy},
                                    {"settings", on_settings},
                                    {"defaults", on_defaults},
-                                   {"budgets", on_budgets}};
+                                   {"budgets", on_budgets},
+                                   {"policy", on_policy}};
 
 /* ---- loading ---------------------------------------------------------------------------------- */
 
