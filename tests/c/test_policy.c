@@ -178,6 +178,11 @@ static void test_advice_under_the_failure(void **state) {
     assert_non_null(strstr(markdown, "advice: Profile with perf record"));
     assert_non_null(strstr(markdown, "see: https://wiki.example.com/perf/parser"));
     perfbudget_free(markdown);
+    char *html = NULL;
+    assert_int_equal(perfbudget_render_report(ctx, &r, 1, PERFBUDGET_REPORT_HTML, NULL, &html),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(html, "Profile with perf record; the parser is the usual suspect"));
+    perfbudget_free(html);
     char *json = NULL;
     assert_int_equal(perfbudget__results_json_text(ctx, "t", &r, 1, &json), PERFBUDGET_OK);
     assert_non_null(strstr(json, "\"fail_on\": \"critical\""));
