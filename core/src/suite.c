@@ -487,7 +487,10 @@ int perfbudget_suite_new(perfbudget_context *ctx, const char *name, perfbudget_s
 
 void perfbudget_suite_free(perfbudget_suite *suite) {
     if (suite == NULL) return;
-    for (size_t i = 0; i < suite->count; i++) free((char *)suite->defs[i].name);
+    for (size_t i = 0; i < suite->count; i++) {
+        free((char *)suite->defs[i].name);
+        free((char *)suite->defs[i].category);
+    }
     free(suite->defs);
     free(suite->slots);
     free(suite->name);
@@ -523,6 +526,15 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
                                 "suite %s: a benchmark needs a name and a body", suite->name);
     if (perfbudget__check_name(suite->ctx, "benchmark name", def->name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
+    /* A CTest label and a pytest marker: one word, as ctest -L and pytest -m select it. */
+    const char *category = def->category;
+    if (category != NULL && (category[0] == '\0' || (category[0] >= '0' && category[0] <= '9') ||
+                             strspn(category, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_") != strlen(category)))
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: benchmark %s: category '%.64s' is not one word of "
+                                "letters, digits and _ (such as unit, integration)",
+                                suite->name, def->name, category);
     if (2 * (suite->count + 1) > suite->slot_count && grow_slots(suite) != 0)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     size_t *slot = find_slot(suite, def->name);
@@ -539,8 +551,12 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
         suite->capacity = capacity;
     }
     perfbudget_benchmark_def copy = *def;
-    if ((copy.name = perfbudget__strdup(def->name)) == NULL)
+    copy.category = NULL;
+    if ((copy.name = perfbudget__strdup(def->name)) == NULL ||
+        (category != NULL && (copy.category = perfbudget__strdup(category)) == NULL)) {
+        free((char *)copy.name);
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+    }
     suite->defs[suite->count++] = copy;
     *slot = suite->count;
     return PERFBUDGET_OK;
@@ -560,6 +576,10 @@ const char *perfbudget_suite_name(const perfbudget_suite *suite) {
 size_t perfbudget_suite_count(const perfbudget_suite *suite) { return suite ? suite->count : 0; }
 const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite, size_t index) {
     return suite && index < suite->count ? suite->defs[index].name : NULL;
+}
+
+const char *perfbudget_suite_benchmark_category(const perfbudget_suite *suite, size_t index) {
+    return suite && index < suite->count ? suite->defs[index].category : NULL;
 }
 
 /* ---- running one benchmark ------------------------------------------------------------------ */

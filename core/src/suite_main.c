@@ -40,7 +40,8 @@ static void usage(FILE *out, const char *program) {
     fprintf(out,
             "usage: %s [options]\n"
             "Run this suite's benchmarks and print a summary.\n\n"
-            "  --list              print the benchmark names, one per line, and exit\n"
+            "  --list              print the benchmark names, one per line, and exit\n"            "  --list-categories   print each benchmark's category (- for none), one per\n"
+            "                      line in --list's order, and exit\n"
             "  --filter PATTERN    run only benchmarks whose name matches the glob PATTERN\n"
             "  --json FILE         write the results (samples, summary, metrics) as JSON\n"
             "  --budget FILE       judge the results against a perfbudget.yml budget file\n"
@@ -118,8 +119,8 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--version") == 0) {
             printf("perfbudget %s\n", perfbudget_version());
             return 1;
-        } else if (strcmp(arg, "--list") == 0) {
-            o->list = 1;
+        } else if (strcmp(arg, "--list") == 0 || strcmp(arg, "--list-categories") == 0) {
+            o->list = arg[6] == '\0' ? 1 : 2;
             takes_value = 0;
         } else if (strcmp(arg, "--no-counters") == 0) {
             o->run.hardware_counters = 0;
@@ -577,7 +578,10 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     }
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < count; i++)
-            if (selected(&o, defs[i].name)) {
+            if (selected(&o, defs[i].name) && o.list == 2) {
+                /* for perf_discover_tests: a word each (checked when the suite was built) */
+                printf("%s\n", defs[i].category ? defs[i].category : "-");
+            } else if (selected(&o, defs[i].name)) {
                 char *shown = perfbudget__printable(defs[i].name);
                 printf("%s\n", shown ? shown : "(out of memory)");
                 free(shown);

@@ -249,6 +249,35 @@ static void test_errors_at_their_place(void **state) {
                         "'sometimes'");
 }
 
+static void empty_body(perfbudget_state *state) {
+    while (perfbudget_loop(state)) {
+    }
+}
+
+/* A benchmark's category is one word (a CTest label, a pytest marker), kept as a copy. */
+static void test_benchmark_category(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_suite *suite = NULL;
+    assert_int_equal(perfbudget_suite_new(ctx, "s", &suite), PERFBUDGET_OK);
+    char word[] = "integration";
+    perfbudget_benchmark_def def = {.name = "a", .run = empty_body, .category = word};
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    word[0] = 'X'; /* the suite keeps its own copy */
+    assert_string_equal(perfbudget_suite_benchmark_category(suite, 0), "integration");
+    def = (perfbudget_benchmark_def){.name = "b", .run = empty_body};
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    assert_null(perfbudget_suite_benchmark_category(suite, 1));
+    assert_null(perfbudget_suite_benchmark_category(suite, 2));
+    const char *bad[] = {"two words", "", "1st", "a-b"};
+    for (size_t i = 0; i < 4; i++) {
+        def = (perfbudget_benchmark_def){.name = "c", .run = empty_body, .category = bad[i]};
+        assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_EINVAL);
+        assert_non_null(strstr(perfbudget_errmsg(ctx), "is not one word"));
+    }
+    assert_int_equal(perfbudget_suite_count(suite), 2);
+    perfbudget_suite_free(suite);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_names),
@@ -260,6 +289,7 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_errors_at_their_place, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_benchmark_category, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,9 @@ file(WRITE ${source}/suite.c "#include <perfbudget/perfbudget.h>
 static void empty(perfbudget_state *state) {
     while (perfbudget_loop(state)) PERFBUDGET_CLOBBER_MEMORY();
 }
-static const perfbudget_benchmark_def benchmarks[] = {{.name = \"empty\", .run = empty}};
+static const perfbudget_benchmark_def benchmarks[] = {
+    {.name = \"empty\", .run = empty},
+    {.name = \"empty_integration\", .run = empty, .category = \"integration\"}};
 PERFBUDGET_SUITE_MAIN(\"categories\", benchmarks)
 ")
 file(WRITE ${source}/perfbudget.yml "version: 1
@@ -51,6 +53,8 @@ set(ctest ${CTEST_COMMAND} --test-dir ${build})
 pb_run(integration 0 ${ctest} -N -L integration)
 pb_expect_match("ctest -L integration lists the integration test" "${integration_OUTPUT}"
                 "Test +#[0-9]+: end_to_end\n")
+pb_expect_match("... and the suite's benchmark whose def has category integration"
+                "${integration_OUTPUT}" "Test +#[0-9]+: empty_integration\n")
 pb_expect_no_match("... and not the others" "${integration_OUTPUT}" ": (parse|parse_rollout|empty)\n")
 pb_run(nightly 0 ${ctest} -N -L nightly)
 pb_expect_match("perf_discover_tests(CATEGORY) labels the suite's tests" "${nightly_OUTPUT}"

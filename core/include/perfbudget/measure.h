@@ -85,6 +85,9 @@ typedef struct perfbudget_benchmark_def {
     void *userdata; /**< initial value of perfbudget_state_userdata() */
     uint64_t items_per_iteration; /**< for items/s; 0 for none */
     uint64_t bytes_per_iteration; /**< for bytes/s; 0 for none */
+    /** One word of letters, digits and _ ("unit", "integration"), or NULL: perf_discover_tests
+     *  makes it a CTest label of this benchmark's test (ctest -L integration). */
+    const char *category;
 } perfbudget_benchmark_def;
 
 /** What a run measures to be judged on. */
@@ -231,6 +234,9 @@ PERFBUDGET_API size_t perfbudget_suite_count(const perfbudget_suite *suite);
 /** Borrowed: valid until the suite is freed. NULL when index is out of range. */
 PERFBUDGET_API const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite,
                                                            size_t index);
+/** The benchmark's category, or NULL for none or an index out of range. Borrowed. */
+PERFBUDGET_API const char *perfbudget_suite_benchmark_category(const perfbudget_suite *suite,
+                                                               size_t index);
 
 /** Told, while a benchmark runs, its name, how long it has run (calibration included) and the
  *  samples taken so far. */
