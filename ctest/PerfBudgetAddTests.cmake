@@ -74,7 +74,8 @@ function(_perfbudget_discover_tests)
       RESULT_VARIABLE categories_result
       OUTPUT_VARIABLE categories_output
       ERROR_QUIET)
-    if("${categories_result}" STREQUAL "0" AND "${categories_output}" MATCHES "^[-A-Za-z0-9_\r\n]*$")
+    if("${categories_result}" STREQUAL "0" AND
+       "${categories_output}" MATCHES "^[-A-Za-z0-9_\r\n]*$")
       string(REGEX REPLACE "\r?\n$" "" categories_output "${categories_output}")
       string(REGEX REPLACE "\r?\n" ";" categories "${categories_output}")
     endif()

@@ -200,8 +200,8 @@ static void test_advice_under_the_failure(void **state) {
     perfbudget_free(json);
     /* a passing result shows no advice */
     perfbudget_result *fast = result_of(ctx, 1000.0);
-    perfbudget_budget *loose = budget_of(ctx, "version: 1\nbudgets:\n"
-                                              "  b: {latency: {median: 10min}, advice: profile it}\n");
+    perfbudget_budget *loose =
+        budget_of(ctx, "version: 1\nbudgets:\n  b: {latency: {median: 10min}, advice: profile it}\n");
     o.budget = loose;
     assert_int_equal(perfbudget_result_conclude(ctx, fast, &o), PERFBUDGET_OK);
     test_report(ctx, fast, &report);
