@@ -18,9 +18,11 @@ docs/ctest.md is the how-to and the reference of every argument and variable. In
                 [THRESHOLD <pct>] [BASELINE <name|file>] [TIMEOUT <time>]
                 [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR=value>...] [LABELS <label>...]
                 [FORMAT google-benchmark|nanobench|hyperfine] [OUTPUT <file>]
-                [TIME real|cpu] [VERSION <v>] [SHELL])
+                [TIME real|cpu] [VERSION <v>] [SHELL] [CATEGORY <word>]
+                [FAIL_ON regression|critical|never])
 
-  perf_discover_tests(<target> [BUDGET <file>] [LABELS <label>...] [TEST_PREFIX <prefix>]
+  perf_discover_tests(<target> [BUDGET <file>] [LABELS <label>...] [CATEGORY <word>]
+                      [TEST_PREFIX <prefix>]
                       [TIMEOUT <time>] [EXTRA_ARGS <arg>...] [WORKING_DIRECTORY <dir>]
                       [ENVIRONMENT <VAR=value>...] [MODE time|instructions])
 
@@ -271,6 +273,21 @@ function(_perfbudget_check_environment where entries)
       message(FATAL_ERROR "${where}: ENVIRONMENT entry '${entry}' is not VAR=value")
     endif()
   endforeach()
+endfunction()
+
+# CATEGORY: one word, which joins the labels (ctest -L integration), as it becomes a pytest marker.
+function(_perfbudget_category labels_var where category)
+  if("${category}" STREQUAL "")
+    return()
+  endif()
+  if(NOT "${category}" MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "${where}: CATEGORY '${category}' is not one word of letters, digits "
+                        "and _ (such as unit, integration)")
+  endif()
+  set(labels ${${labels_var}})
+  list(APPEND labels "${category}")
+  list(REMOVE_DUPLICATES labels)
+  set(${labels_var} "${labels}" PARENT_SCOPE)
 endfunction()
 
 # "performance", then PERFBUDGET_DEFAULT_LABELS, then the test's own, each once.
@@ -552,7 +569,7 @@ function(add_perf_test name)
   set(fn add_perf_test)
   set(options SHELL)
   set(one_value BUDGET BUDGET_NAME WARMUP RUNS THRESHOLD BASELINE TIMEOUT WORKING_DIRECTORY
-                FORMAT OUTPUT TIME VERSION)
+                FORMAT OUTPUT TIME VERSION CATEGORY FAIL_ON)
   set(multi_value COMMAND ENVIRONMENT LABELS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -683,6 +700,14 @@ function(add_perf_test name)
     endif()
     list(APPEND run_args --threshold "${arg_THRESHOLD}")
   endif()
+  if(DEFINED arg_FAIL_ON)
+    # $PERFBUDGET_FAIL_ON in ctest's environment beats it, as for THRESHOLD
+    if(NOT "${arg_FAIL_ON}" MATCHES "^(regression|critical|never)$")
+      message(FATAL_ERROR "${where}: FAIL_ON '${arg_FAIL_ON}' is not one of regression, "
+                          "critical, never")
+    endif()
+    list(APPEND run_args --fail-on "${arg_FAIL_ON}")
+  endif()
   if(DEFINED arg_BASELINE)
     set(baseline "${arg_BASELINE}")
     if(NOT IS_ABSOLUTE "${baseline}" AND EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${baseline}")
@@ -736,6 +761,7 @@ function(add_perf_test name)
            COMMAND "$<TARGET_FILE:perfbudget::cli>" run ${run_args} -- ${arg_COMMAND}
            ${working_directory})
   _perfbudget_labels(labels "${arg_LABELS}")
+  _perfbudget_category(labels "${where}" "${arg_CATEGORY}")
   set_tests_properties("${name}" PROPERTIES
     LABELS "${labels}"
     RUN_SERIAL TRUE
@@ -757,7 +783,7 @@ endfunction()
 function(perf_discover_tests target)
   set(fn perf_discover_tests)
   set(options "")
-  set(one_value BUDGET TEST_PREFIX TIMEOUT WORKING_DIRECTORY MODE)
+  set(one_value BUDGET TEST_PREFIX TIMEOUT WORKING_DIRECTORY MODE CATEGORY)
   set(multi_value LABELS EXTRA_ARGS ENVIRONMENT)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -810,6 +836,7 @@ function(perf_discover_tests target)
     _perfbudget_working_directory(working_directory "${arg_WORKING_DIRECTORY}")
   endif()
   _perfbudget_labels(labels "${arg_LABELS}")
+  _perfbudget_category(labels "${fn}(${target})" "${arg_CATEGORY}")
   _perfbudget_def_source_line(def_source_line perf_discover_tests "${target}")
   _perfbudget_session(session_dir)
   _perfbudget_note_budget("${budget}")

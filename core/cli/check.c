@@ -18,7 +18,7 @@ int perfbudget_cli_check(int argc, char **argv) {
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: perfbudget check RESULT [--budget FILE] [--budget-name NAME]\n"
                    "                        [--baseline FILE] [--threshold PCT] [--ctest]\n"
-                   "                        [--json FILE]\n"
+                   "                        [--json FILE] [--fail-on regression|critical|never]\n"
                    "Judge the benchmarks of a result file against a budget and a baseline.\n"
                    "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input "
                    "error.\n");

@@ -26,6 +26,7 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
                         : strcmp(arg, "--json") == 0        ? &c->json_path
                         : strcmp(arg, "--session") == 0     ? &c->session_dir
                         : strcmp(arg, "--history") == 0     ? &c->history_option
+                        : strcmp(arg, "--fail-on") == 0     ? &c->verdict.fail_on
                                                             : NULL;
     int threshold = strcmp(arg, "--threshold") == 0;
     if (slot == NULL && !threshold) return 0;
@@ -39,6 +40,11 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
             fprintf(stderr, "perfbudget: invalid threshold '%s' (a percentage such as 5)\n", value);
             return -1;
         }
+    } else if (slot == &c->verdict.fail_on &&
+               perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget: --fail-on must be regression, critical or never, not '%s'\n",
+                value);
+        return -1;
     } else if (slot == &c->history_option && value[0] == '\0') {
         /* SQLite would take it for its temporary database: every run lost. */
         fprintf(stderr, "perfbudget: --history needs a file name, not an empty one\n");

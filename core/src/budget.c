@@ -693,6 +693,48 @@ static void on_complexity(checker *c, const perfbudget__node *key, const perfbud
     ((entry *)target)->complexity = (int)complexity;
 }
 
+/* advice: and link: a team's words on what to do when the entry fails, shown under the failure. */
+static void on_advice(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                      void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "advice")) == NULL) return;
+    ((entry *)target)->advice = value->text;
+}
+
+static void on_link(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                    void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "link")) == NULL) return;
+    /* Shown as one word in terminals and Markdown: a space or a control character would cut it. */
+    for (const unsigned char *p = (const unsigned char *)value->text; *p; p++)
+        if (*p <= ' ' || *p == 0x7F) {
+            REPORT_AT(c, value, "link '%s' must be one URL or path without spaces, such as "
+                                "https://wiki.example.com/perf", value->text);
+            return;
+        }
+    ((entry *)target)->link = value->text;
+}
+
+static void on_fail_on(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "fail_on")) == NULL) return;
+    perfbudget_fail_on policy;
+    if (perfbudget_fail_on_parse(value->text, &policy) == PERFBUDGET_OK)
+        *(int *)target = (int)policy;
+    else
+        REPORT_AT(c, value, "fail_on must be regression, critical or never, not '%s'",
+                  value->text);
+}
+
+static const key_def policy_keys[] = {{"fail_on", on_fail_on}};
+
+static void on_entry_policy(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                            void *target) {
+    (void)key;
+    walk(c, value, "policy", policy_keys, COUNT(policy_keys), &((entry *)target)->fail_on);
+}
+
 static const key_def entry_keys[] = {
     {"latency", on_latency},         {"memory", on_memory},
     {"memory_growth", on_memory_growth}, {"cpu", on_cpu},
@@ -700,7 +742,9 @@ static const key_def entry_keys[] = {
     {"metrics", on_metrics},         {"regression", on_entry_regression},
     {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
     {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time},
-    {"speed_correction", on_entry_speed_correction}, {"complexity", on_complexity}};
+    {"speed_correction", on_entry_speed_correction}, {"complexity", on_complexity},
+    {"advice", on_advice},           {"link", on_link},
+    {"policy", on_entry_policy}};
 
 /* ---- top level ---------------------------------------------------------------------------- */
 
@@ -831,6 +875,7 @@ static void on_budgets(checker *c, const perfbudget__node *key, const perfbudget
         e->column = k->column;
         init_measure(&e->measure);
         init_regression(&e->regression);
+        e->fail_on = -1;
         char what[128], shown[101];
         size_t length = strlen(k->text);
         length = length < 100 ? length : 100; /* as "%.100s": bytes */
@@ -842,10 +887,33 @@ static void on_budgets(checker *c, const perfbudget__node *key, const perfbudget
     report_duplicate_entries(c);
 }
 
+static void on_policy(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                      void *target) {
+    (void)key;
+    (void)target;
+    walk(c, value, "policy", policy_keys, COUNT(policy_keys), &c->budget->fail_on);
+}
+
+void perfbudget__budget_guidance(const perfbudget_budget *budget, const char *entry_pattern,
+                                 const char **advice, const char **link, int *fail_on) {
+    *advice = *link = NULL;
+    *fail_on = budget->fail_on;
+    for (size_t i = 0; entry_pattern != NULL && i < budget->entry_count; i++) {
+        const entry *e = &budget->entries[i];
+        if (e->pattern != entry_pattern) continue; /* resolve() hands out the entry's own pointer */
+        *advice = e->advice;
+        *link = e->link;
+        if (e->fail_on >= 0) *fail_on = e->fail_on;
+        break;
+    }
+    if (*fail_on < 0) *fail_on = PERFBUDGET_FAIL_ON_REGRESSION;
+}
+
 static const key_def top_keys[] = {{"version", on_version},
                                    {"settings", on_settings},
                                    {"defaults", on_defaults},
-                                   {"budgets", on_budgets}};
+                                   {"budgets", on_budgets},
+                                   {"policy", on_policy}};
 
 /* ---- loading ---------------------------------------------------------------------------------- */
 
@@ -903,6 +971,7 @@ int perfbudget_budget_parse(perfbudget_context *ctx, const char *text, size_t si
     c.budget = b;
     init_measure(&b->measure);
     init_regression(&b->regression);
+    b->fail_on = -1;
 
     perfbudget__node *root = NULL;
     int line = 1, column = 1;

@@ -15,6 +15,8 @@ typedef struct entry {
     perfbudget_limit *limits;
     size_t limit_count, limit_capacity;
     int complexity; /* complexity: a perfbudget_complexity; 0 when not set */
+    const char *advice, *link; /* advice: and link:, or NULL; in the document's arena */
+    int fail_on;               /* policy.fail_on: a perfbudget_fail_on, or -1 */
 } entry;
 
 struct perfbudget_budget {
@@ -29,6 +31,7 @@ struct perfbudget_budget {
     size_t exact_count;
     const entry **globs; /* in file order */
     size_t glob_count;
+    int fail_on; /* the file's policy.fail_on: a perfbudget_fail_on, or -1 */
 };
 
 /* budget_resolve.c: build the lookup structures once the file is valid. */

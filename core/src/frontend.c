@@ -240,6 +240,17 @@ static double threshold_override(const perfbudget__verdict_options *o) {
     return o->threshold_pct;
 }
 
+/* The policy from --fail-on or $PERFBUDGET_FAIL_ON, which beat the budget file's. As for the
+ * threshold, under CTest the environment beats the command line (CMake's FAIL_ON argument); for
+ * a person the flag wins. NULL: the budget's. */
+static const char *fail_on_override(const perfbudget__verdict_options *o) {
+    const char *from_environment = getenv("PERFBUDGET_FAIL_ON");
+    if (from_environment != NULL && from_environment[0] != '\0' &&
+        (o->ctest || o->fail_on == NULL))
+        return from_environment;
+    return o->fail_on;
+}
+
 int perfbudget__is_session_file(const char *file_name) {
     size_t length = strlen(file_name), suffix = strlen(PERFBUDGET__SESSION_SUFFIX);
     return file_name[0] != '.' && length > suffix &&
@@ -346,6 +357,18 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return -1;
+    }
+    const char *policy_text = fail_on_override(o);
+    if (policy_text != NULL) {
+        perfbudget_fail_on policy;
+        if (perfbudget_fail_on_parse(policy_text, &policy) != PERFBUDGET_OK) {
+            char shown[128];
+            perfbudget__shown(policy_text, shown, sizeof shown);
+            fprintf(stderr, "%s: fail_on '%s' (--fail-on or $PERFBUDGET_FAIL_ON) must be "
+                            "regression, critical or never\n", program, shown);
+            return -1;
+        }
+        perfbudget_result_set_fail_on(result, policy);
     }
     char *report = NULL;
     if (perfbudget_render_test_report(ctx, result, NULL, o->ctest, &report) != PERFBUDGET_OK) {

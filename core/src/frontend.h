@@ -29,6 +29,7 @@ typedef struct perfbudget__verdict_options {
     const char *session_dir;           /* also write the result here */
     const char *history_path;          /* where run medians for the noise band come from */
     int64_t baseline_run;              /* the baseline's run (0: each benchmark's latest) */
+    const char *fail_on;               /* --fail-on, already checked, or NULL: the budget's */
 } perfbudget__verdict_options;
 
 /* Load a budget file, printing every problem as file:line:column: message; NULL on failure. */

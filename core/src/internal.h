@@ -253,6 +253,16 @@ perfbudget__notes *perfbudget__result_notes(const perfbudget_result *result);
 int perfbudget__result_restore_verdicts(perfbudget_context *ctx, perfbudget_result *result,
                                        const char *entry, const perfbudget_limit_verdict *verdicts,
                                        size_t count);
+/* budget.c: what an entry resolved to (its pattern, perfbudget_effective_budget.entry, or NULL)
+ * says beyond its limits: advice and link (NULL where not written) and the failure policy (the
+ * entry's, else the file's, else PERFBUDGET_FAIL_ON_REGRESSION). */
+void perfbudget__budget_guidance(const perfbudget_budget *budget, const char *entry_pattern,
+                                 const char **advice, const char **link, int *fail_on);
+
+/* suite.c: keep copies of a budget entry's advice and link (either may be NULL) with a result.
+ * Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM. */
+int perfbudget__result_set_advice(perfbudget_result *result, const char *advice,
+                                  const char *link);
 /* suite.c: forget a result's comparisons and notes, before it is concluded anew. */
 void perfbudget__result_clear_record(perfbudget_result *result);
 /* units.c: the parse behind perfbudget_quantity_parse(), also telling the unit as written. */

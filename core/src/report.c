@@ -296,21 +296,47 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
     return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
 }
 
-perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *result,
-                                                     const perfbudget_comparison *regression) {
+int perfbudget_fail_on_parse(const char *name, perfbudget_fail_on *out) {
+    static const char *const names[] = {"regression", "critical", "never"};
+    for (int i = 0; name != NULL && out != NULL && i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (perfbudget_fail_on)i;
+            return PERFBUDGET_OK;
+        }
+    return PERFBUDGET_EINVAL;
+}
+
+const char *perfbudget_fail_on_name(perfbudget_fail_on policy) {
+    static const char *const names[] = {"regression", "critical", "never"};
+    return (unsigned)policy < 3 ? names[policy] : NULL;
+}
+
+/* Whether a regression fails the test under a policy: fail_on: critical lets the smaller ones
+ * pass as warnings. */
+static int regression_fails(const perfbudget_comparison *c, perfbudget_fail_on policy) {
+    if (!c->regressed) return 0;
+    return policy == PERFBUDGET_FAIL_ON_REGRESSION ||
+           (policy == PERFBUDGET_FAIL_ON_CRITICAL && c->severity == PERFBUDGET_SEVERITY_CRITICAL);
+}
+
+/* The status under a policy; perfbudget_result_policy_warned() compares two of them. */
+static perfbudget_test_status status_under(const perfbudget_result *result,
+                                           const perfbudget_comparison *regression,
+                                           perfbudget_fail_on policy) {
     if (perfbudget_result_status(result) == PERFBUDGET_RUN_FAILED) return PERFBUDGET_TEST_FAIL;
-    if (regression != NULL && regression->regressed) return PERFBUDGET_TEST_FAIL;
+    if (regression != NULL && regression_fails(regression, policy)) return PERFBUDGET_TEST_FAIL;
     for (size_t i = 0; i < perfbudget_result_comparison_count(result); i++) {
         const perfbudget_comparison *c;
         perfbudget_result_comparison_at(result, i, NULL, NULL, &c);
-        if (c->regressed) return PERFBUDGET_TEST_FAIL;
+        if (regression_fails(c, policy)) return PERFBUDGET_TEST_FAIL;
     }
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(result, &verdicts);
     int unavailable = perfbudget_result_status(result) == PERFBUDGET_RUN_SKIPPED;
     int by_count = perfbudget_result_mode(result) == PERFBUDGET_MODE_INSTRUCTIONS;
     for (size_t i = 0; i < count; i++) {
-        if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL) return PERFBUDGET_TEST_FAIL;
+        if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL && policy != PERFBUDGET_FAIL_ON_NEVER)
+            return PERFBUDGET_TEST_FAIL;
         /* A limit applies to the mode that measures it: in instructions mode times and memory
          * are not judged, in time mode instruction counts only where they were counted. Neither
          * skips the test; the other mode's test judges them. */
@@ -321,6 +347,19 @@ perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *re
         if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE && !not_judged) unavailable = 1;
     }
     return unavailable ? PERFBUDGET_TEST_SKIP : PERFBUDGET_TEST_PASS;
+}
+
+perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *result,
+                                                     const perfbudget_comparison *regression) {
+    return status_under(result, regression, perfbudget_result_fail_on(result));
+}
+
+int perfbudget_result_policy_warned(const perfbudget_result *result,
+                                    const perfbudget_comparison *regression) {
+    return perfbudget_result_fail_on(result) != PERFBUDGET_FAIL_ON_REGRESSION &&
+           status_under(result, regression, perfbudget_result_fail_on(result)) !=
+               PERFBUDGET_TEST_FAIL &&
+           status_under(result, regression, PERFBUDGET_FAIL_ON_REGRESSION) == PERFBUDGET_TEST_FAIL;
 }
 
 /* How the comparison ended, in a few words for the verdict line. */
@@ -342,6 +381,11 @@ static const char *regression_summary(const perfbudget_result *r, const perfbudg
     default:
         return "no regression";
     }
+}
+
+/* A regression's label in a test report: WARN where the result's policy lets it pass. */
+static const char *check_label(const perfbudget_result *r, const perfbudget_comparison *c) {
+    return regression_fails(c, perfbudget_result_fail_on(r)) ? "FAIL" : "WARN";
 }
 
 static void measurement(perfbudget__text *t, const char *name, double value) {
@@ -410,9 +454,26 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                               : regression != NULL && regression->regressed ? line
                                                                             : first_metric;
         if (failure != NULL) {
-            perfbudget__append(&t, "FAIL %s: ", name);
+            /* Under a policy that lets it pass the verdict is still said, as a warning. */
+            int warned_by_policy = status != PERFBUDGET_TEST_FAIL;
+            perfbudget__append(&t, "%s %s: ", warned_by_policy ? "WARN" : "FAIL", name);
             perfbudget__append_printable(&t, failure, 0); /* limit and metric names from users */
-            perfbudget__append(&t, "%s\n", failures > 1 ? " (and more below)" : "");
+            perfbudget__append(&t, "%s", failures > 1 ? " (and more below)" : "");
+            if (warned_by_policy)
+                perfbudget__append(&t, " (not failing: fail_on: %s)",
+                                   perfbudget_fail_on_name(perfbudget_result_fail_on(r)));
+            perfbudget__append(&t, "\n");
+            const char *link, *advice = perfbudget_result_advice(r, &link);
+            if (advice != NULL) {
+                perfbudget__append(&t, "  advice: ");
+                perfbudget__append_printable(&t, advice, 0);
+                perfbudget__append(&t, "\n");
+            }
+            if (link != NULL) {
+                perfbudget__append(&t, "  see: ");
+                perfbudget__append_printable(&t, link, 0);
+                perfbudget__append(&t, "\n");
+            }
         } else if (status == PERFBUDGET_TEST_SKIP)
             perfbudget__append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
         else if (count == 0)
@@ -424,13 +485,15 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                    regression ? ", " : "", regression ? regression_summary(r, regression) : "");
         for (size_t i = 0; i < count; i++) {
             static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
-            perfbudget__append(&t, "  %s ", labels[verdicts[i].status]);
+            int excused = verdicts[i].status == PERFBUDGET_LIMIT_FAIL &&
+                          perfbudget_result_fail_on(r) == PERFBUDGET_FAIL_ON_NEVER;
+            perfbudget__append(&t, "  %s ", excused ? "WARN" : labels[verdicts[i].status]);
             perfbudget__append_printable(&t, verdicts[i].text, 0);
             perfbudget__append(&t, "\n");
         }
         if (regression != NULL) {
             perfbudget__append(&t, "  %s regression check: ",
-                               regression->regressed                                   ? "FAIL"
+                               regression->regressed ? check_label(r, regression)
                                : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
                                : "pass");
             perfbudget__append_printable(&t, line, 0);
@@ -441,7 +504,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
             if (c == regression) continue;
             perfbudget__append(&t, "  %s regression check: ",
-                               c->regressed                                   ? "FAIL"
+                               c->regressed ? check_label(r, c)
                                : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
                                : "pass");
             perfbudget__append_printable(&t, metric_lines[i], 0);
@@ -515,6 +578,7 @@ perfbudget__word perfbudget__word_of(const perfbudget_result *r) {
     if (perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED) return PERFBUDGET__ERRORED;
     perfbudget_test_status status = perfbudget_result_test_status(r, NULL);
     if (status == PERFBUDGET_TEST_FAIL) return PERFBUDGET__FAILED;
+    if (perfbudget_result_policy_warned(r, NULL)) return PERFBUDGET__WARNED;
     if (status == PERFBUDGET_TEST_SKIP) return PERFBUDGET__SKIPPED;
     int improved = 0;
     for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
@@ -600,6 +664,18 @@ perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *coun
     }
     for (size_t i = 0; ok && i < perfbudget_result_note_count(r); i++)
         ok = add_reason(&list, &n, "note", perfbudget_result_note_at(r, i, NULL));
+    perfbudget__word word = perfbudget__word_of(r);
+    if (ok && perfbudget_result_policy_warned(r, NULL)) {
+        char why[64];
+        snprintf(why, sizeof why, "not failing: fail_on: %s",
+                 perfbudget_fail_on_name(perfbudget_result_fail_on(r)));
+        ok = add_reason(&list, &n, "policy", why);
+    }
+    const char *link, *advice = perfbudget_result_advice(r, &link);
+    if (ok && advice != NULL && (word == PERFBUDGET__FAILED || word == PERFBUDGET__WARNED))
+        ok = add_reason(&list, &n, "advice", advice);
+    if (ok && link != NULL && (word == PERFBUDGET__FAILED || word == PERFBUDGET__WARNED))
+        ok = add_reason(&list, &n, "see", link);
     if (!ok) {
         perfbudget__reasons_free(list, n);
         *count = SIZE_MAX;

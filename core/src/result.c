@@ -112,7 +112,10 @@ static json_t *budget_json(const perfbudget_result *r) {
                             number(v->limit->fail), "allowed", number(v->allowed),
                             "higher_is_better", v->limit->higher_is_better, "text", v->text));
     }
-    return json_pack("{s:s?, s:o}", "entry", entry, "verdicts", list);
+    const char *link, *advice = perfbudget_result_advice(r, &link);
+    return json_pack("{s:s?, s:o, s:s?, s:s?, s:s}", "entry", entry, "verdicts", list, "advice",
+                     advice, "link", link, "fail_on",
+                     perfbudget_fail_on_name(perfbudget_result_fail_on(r)));
 }
 
 json_t *perfbudget__custom_metrics_json(const perfbudget_result *r) {
@@ -544,7 +547,16 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
 static int verdicts_from_json(perfbudget_context *ctx, perfbudget_result *r, const json_t *budget) {
     const json_t *list = json_object_get(budget, "verdicts");
     size_t count = json_array_size(list);
-    if (!json_is_object(budget) || count == 0) return PERFBUDGET_OK;
+    if (!json_is_object(budget)) return PERFBUDGET_OK;
+    perfbudget_fail_on policy;
+    if (perfbudget_fail_on_parse(json_string_value(json_object_get(budget, "fail_on")),
+                                 &policy) == PERFBUDGET_OK)
+        perfbudget_result_set_fail_on(r, policy);
+    if (perfbudget__result_set_advice(r, json_string_value(json_object_get(budget, "advice")),
+                                      json_string_value(json_object_get(budget, "link"))) !=
+        PERFBUDGET_OK)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (count == 0) return PERFBUDGET_OK;
     perfbudget_limit *limits = calloc(count, sizeof *limits);
     perfbudget_limit_verdict *verdicts = calloc(count, sizeof *verdicts);
     if (limits == NULL || verdicts == NULL) {

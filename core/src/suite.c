@@ -115,6 +115,8 @@ struct perfbudget_result {
     perfbudget_limit_verdict *verdicts; /* from perfbudget_result_judge() */
     size_t verdict_count;
     const char *budget_entry; /* borrowed from the budget */
+    char *advice, *advice_link; /* the entry's advice: and link:, or NULL */
+    perfbudget_fail_on fail_on;
     perfbudget__stages stages;
     perfbudget__notes notes; /* from perfbudget_result_conclude() */
     int has_complexity; /* a sweep's fit kept with one of its points (complexity.h) */
@@ -509,7 +511,10 @@ int perfbudget_suite_new(perfbudget_context *ctx, const char *name, perfbudget_s
 
 void perfbudget_suite_free(perfbudget_suite *suite) {
     if (suite == NULL) return;
-    for (size_t i = 0; i < suite->count; i++) free((char *)suite->defs[i].name);
+    for (size_t i = 0; i < suite->count; i++) {
+        free((char *)suite->defs[i].name);
+        free((char *)suite->defs[i].category);
+    }
     free(suite->defs);
     free(suite->sizes);
     free(suite->slots);
@@ -560,6 +565,11 @@ static int add_one(perfbudget_suite *suite, const perfbudget_benchmark_def *def,
     copy.name = name;
     copy.sizes = NULL;
     copy.size_count = 0;
+    copy.category = NULL;
+    if (def->category != NULL && (copy.category = perfbudget__strdup(def->category)) == NULL) {
+        free(name);
+        return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
+    }
     suite->sizes[suite->count] = size;
     suite->defs[suite->count++] = copy;
     *find_slot(suite, name) = suite->count;
@@ -583,6 +593,15 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
                                 "suite %s: a benchmark needs a name and a body", suite->name);
     if (perfbudget__check_name(suite->ctx, "benchmark name", def->name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
+    /* A CTest label and a pytest marker: one word, as ctest -L and pytest -m select it. */
+    const char *category = def->category;
+    if (category != NULL && (category[0] == '\0' || (category[0] >= '0' && category[0] <= '9') ||
+                             strspn(category, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_") != strlen(category)))
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: benchmark %s: category '%.64s' is not one word of "
+                                "letters, digits and _ (such as unit, integration)",
+                                suite->name, def->name, category);
     if (suite->slot_count == 0 && grow_slots(suite) != 0)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     /* Every name is checked before any is added, so a refused sweep adds nothing. */
@@ -664,6 +683,10 @@ uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *suite, size_t i
 }
 const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite, size_t index) {
     return suite && index < suite->count ? suite->defs[index].name : NULL;
+}
+
+const char *perfbudget_suite_benchmark_category(const perfbudget_suite *suite, size_t index) {
+    return suite && index < suite->count ? suite->defs[index].category : NULL;
 }
 
 /* ---- running one benchmark ------------------------------------------------------------------ */
@@ -842,6 +865,8 @@ void perfbudget_result_free(perfbudget_result *result) {
     perfbudget__notes_clear(&result->notes);
     free(result->restored_limits);
     free(result->restored_strings);
+    free(result->advice);
+    free(result->advice_link);
     free(result);
 }
 
@@ -1214,8 +1239,43 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
                      "%s not judged in time mode: not counted here (instructions mode counts "
                      "them)", verdicts[i].limit->name);
     set_verdicts(result, verdicts, effective.limit_count, effective.entry, NULL, NULL);
+    const char *advice, *link;
+    int fail_on;
+    perfbudget__budget_guidance(budget, effective.entry, &advice, &link, &fail_on);
+    result->fail_on = (perfbudget_fail_on)fail_on;
+    if (perfbudget__result_set_advice(result, advice, link) != PERFBUDGET_OK)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
     if (worst != NULL) *worst = status;
     return PERFBUDGET_OK;
+}
+
+int perfbudget__result_set_advice(perfbudget_result *result, const char *advice,
+                                  const char *link) {
+    char *advice_copy = advice ? perfbudget__strdup(advice) : NULL;
+    char *link_copy = link ? perfbudget__strdup(link) : NULL;
+    if ((advice && advice_copy == NULL) || (link && link_copy == NULL)) {
+        free(advice_copy);
+        free(link_copy);
+        return PERFBUDGET_ENOMEM;
+    }
+    free(result->advice);
+    free(result->advice_link);
+    result->advice = advice_copy;
+    result->advice_link = link_copy;
+    return PERFBUDGET_OK;
+}
+
+const char *perfbudget_result_advice(const perfbudget_result *result, const char **link) {
+    if (link != NULL) *link = result ? result->advice_link : NULL;
+    return result ? result->advice : NULL;
+}
+
+perfbudget_fail_on perfbudget_result_fail_on(const perfbudget_result *result) {
+    return result ? result->fail_on : PERFBUDGET_FAIL_ON_REGRESSION;
+}
+
+void perfbudget_result_set_fail_on(perfbudget_result *result, perfbudget_fail_on policy) {
+    if (result != NULL && (unsigned)policy <= PERFBUDGET_FAIL_ON_NEVER) result->fail_on = policy;
 }
 
 int perfbudget__result_restore_verdicts(perfbudget_context *ctx, perfbudget_result *result,

@@ -28,6 +28,7 @@ typedef struct main_options {
     const char *history_path;
     const char *session_dir;
     double threshold_pct; /* NaN: not given */
+    const char *fail_on;  /* NULL: not given */
     int ctest;
     int mode_given;
     uint64_t timeout_ns; /* --timeout; 0: none */
@@ -40,6 +41,8 @@ static void usage(FILE *out, const char *program) {
             "usage: %s [options]\n"
             "Run this suite's benchmarks and print a summary.\n\n"
             "  --list              print the benchmark names, one per line, and exit\n"
+            "  --list-categories   print each benchmark's category (- for none), one per\n"
+            "                      line in --list's order, and exit\n"
             "  --filter PATTERN    run only benchmarks whose name matches the glob PATTERN\n"
             "  --json FILE         write the results (samples, summary, metrics) as JSON\n"
             "  --budget FILE       judge the results against a perfbudget.yml budget file\n"
@@ -48,6 +51,9 @@ static void usage(FILE *out, const char *program) {
             "  --history FILE      record the run in, and find baselines in, this history\n"
             "                      (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
             "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
+            "  --fail-on POLICY    regression (default), critical or never: what fails; the\n"
+            "                      rest is reported as warn (default: $PERFBUDGET_FAIL_ON,\n"
+            "                      else the budget file's policy)\n"
             "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
             "  --session DIR       also write each result into DIR (perfbudget session)\n"
             "  --timeout TIME      with --ctest: stop the benchmarks after TIME (more than 0),\n"
@@ -115,8 +121,8 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--version") == 0) {
             printf("perfbudget %s\n", perfbudget_version());
             return 1;
-        } else if (strcmp(arg, "--list") == 0) {
-            o->list = 1;
+        } else if (strcmp(arg, "--list") == 0 || strcmp(arg, "--list-categories") == 0) {
+            o->list = arg[6] == '\0' ? 1 : 2;
             takes_value = 0;
         } else if (strcmp(arg, "--no-counters") == 0) {
             o->run.hardware_counters = 0;
@@ -133,6 +139,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
                                      strcmp(arg, "--baseline") == 0 ||
                                      strcmp(arg, "--history") == 0 ||
                                      strcmp(arg, "--threshold") == 0 ||
+                                     strcmp(arg, "--fail-on") == 0 ||
                                      strcmp(arg, "--session") == 0 ||
                                      strcmp(arg, "--min-time") == 0 ||
                                      strcmp(arg, "--max-time") == 0 ||
@@ -163,6 +170,9 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--threshold") == 0) {
             o->threshold_pct = perfbudget__parse_percent(value);
             bad = o->threshold_pct < 0;
+        } else if (strcmp(arg, "--fail-on") == 0) {
+            o->fail_on = value;
+            bad = perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK;
         } else if (strcmp(arg, "--rounds") == 0) {
             bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
             given->rounds = (int64_t)number;
@@ -607,6 +617,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     perfbudget__verdict_options verdict = {.budget = budget, .threshold_pct = NAN};
     if (exit_code == 0 && !o.list) {
         verdict.threshold_pct = o.threshold_pct;
+        verdict.fail_on = o.fail_on;
         verdict.ctest = o.ctest;
         verdict.session_dir = o.session_dir;
         o.history_path = perfbudget__history_path(o.history_path, budget);
@@ -626,7 +637,11 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     }
     if (exit_code == 0 && o.list) {
         for (size_t i = 0; i < total; i++)
-            if (selected(&o, names[i])) {
+            if (selected(&o, names[i]) && o.list == 2) {
+                /* for perf_discover_tests: a word each (checked when the suite was built) */
+                const char *category = perfbudget_suite_benchmark_category(suite, i);
+                printf("%s\n", category ? category : "-");
+            } else if (selected(&o, names[i])) {
                 char *shown = perfbudget__printable(names[i]);
                 printf("%s\n", shown ? shown : "(out of memory)");
                 free(shown);

@@ -976,6 +976,31 @@ class Result:
         entry = lib.perfbudget_result_budget_entry(self._handle)
         return None if entry == ffi.NULL else _text(entry)
 
+    @property
+    def fail_on(self) -> str:
+        """The policy the test status follows: "regression", "critical" or "never"."""
+        return _text(lib.perfbudget_fail_on_name(lib.perfbudget_result_fail_on(self._handle)))
+
+    def set_fail_on(self, policy: str) -> None:
+        """Override the budget's policy (after conclude()); ValueError for an unknown one."""
+        out = ffi.new("perfbudget_fail_on *")
+        if lib.perfbudget_fail_on_parse(policy.encode(), out) != lib.PERFBUDGET_OK:
+            raise ValueError(f"fail_on must be regression, critical or never, not {policy!r}")
+        lib.perfbudget_result_set_fail_on(self._handle, out[0])
+
+    @property
+    def advice(self) -> tuple[Optional[str], Optional[str]]:
+        """The budget entry's advice and link; None where not written."""
+        link = ffi.new("const char **")
+        advice = lib.perfbudget_result_advice(self._handle, link)
+        return (None if advice == ffi.NULL else _text(advice),
+                None if link[0] == ffi.NULL else _text(link[0]))
+
+    def policy_warned(self, regression: Optional[Any] = None) -> bool:
+        """True when the result would fail under fail_on: regression but its policy lets it
+        pass: a warning."""
+        return bool(lib.perfbudget_result_policy_warned(self._handle, _record_of(regression)))
+
     def test_status(self, regression: Optional[Any] = None) -> str:
         """"pass", "fail" or "skip" for a test runner; regression is a Comparison (or its C
         record) of this result against its baseline."""

@@ -3,6 +3,8 @@ only: settings live in settings.py, the fixture in fixture.py, the run in sessio
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
 from typing import Any, Generator, Optional
 
 import pytest
@@ -19,10 +21,16 @@ from perfbudget.session import (
     perf_session,
 )
 from perfbudget.instructions import relaunch_under_callgrind
-from perfbudget.settings import SettingError, add_options, repair_early_setup
+from perfbudget.settings import SettingError, _category, add_options, repair_early_setup
 from perfbudget.testcase import PerformanceRegressionTestCase
 
 MARKER = "performance"
+# Discovery by convention (perf_discover = true): where and by what name benchmarks are found.
+BENCH_DIRECTORIES = ("benchmarks", "bench")
+BENCH_PREFIXES = ("bench_", "benchmark_")
+# Categories a marker says (category=...), registered up front; any other word is registered
+# when a test first uses it, so --strict-markers accepts it.
+CATEGORIES = ("unit", "integration")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,10 +59,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(budget=None, *, threshold=None, rounds=None, warmup=None, min_time=None, "
-        "max_time=None, processes=None, cpu=None, tracemalloc=False): a perf test, judged "
-        "against its budget in perfbudget.yml (and its baseline with --performance-regression); "
-        "select with -m performance",
+        "max_time=None, processes=None, cpu=None, tracemalloc=False, category=None): a perf "
+        "test, judged against its budget in perfbudget.yml (and its baseline with "
+        "--performance-regression); select with -m performance, and by category with -m "
+        "CATEGORY",
     )
+    for category in CATEGORIES:
+        config.addinivalue_line("markers", f"{category}: perf tests of category {category} "
+                                           "(@pytest.mark.performance(category=...))")
     try:
         session = PerfSession(config, config.rootpath)
     except SettingError as error:
@@ -88,8 +100,73 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             cls is not None and issubclass(cls, PerformanceRegressionTestCase))
         if uses_perf and item.get_closest_marker(MARKER) is None:
             item.add_marker(MARKER)
+        _mark_category(config, item)
         if group is not None and item.get_closest_marker(MARKER) is not None:
             item.add_marker(group)  # --dist loadgroup: every perf test on one worker
+
+
+def _mark_category(config: pytest.Config, item: pytest.Item) -> None:
+    """@pytest.mark.performance(category="integration") adds the marker integration, so that
+    -m "performance and not integration" selects by it."""
+    marker = item.get_closest_marker(MARKER)
+    category = None if marker is None else marker.kwargs.get("category")
+    if category is None:
+        return
+    try:
+        word = _category(category, f"@pytest.mark.performance(category=...) on {item.nodeid}")
+    except SettingError as error:
+        raise pytest.UsageError(str(error)) from None
+    if word == MARKER:
+        return
+    if not any(line.split(":")[0].split("(")[0].strip() == word
+               for line in config.getini("markers")):
+        config.addinivalue_line("markers", f"{word}: perf tests of category {word}")
+    if item.get_closest_marker(word) is None:
+        item.add_marker(word)
+
+
+def _discovering(config: pytest.Config) -> bool:
+    session = config.stash.get(SESSION_KEY, None)
+    return session is not None and bool(session.settings["discover"])
+
+
+def _in_bench_directory(config: pytest.Config, path: Path) -> bool:
+    try:
+        parts = path.relative_to(config.rootpath).parts[:-1]
+    except ValueError:
+        parts = path.parts[:-1]
+    return any(part in BENCH_DIRECTORIES for part in parts)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.Module]:
+    """With perf_discover, a .py file under benchmarks/ or bench/ is a module to collect even
+    when its name is not a test file's (bench_parse.py); pytest's own hook has it otherwise."""
+    config = parent.config
+    if (file_path.suffix != ".py" or not _discovering(config)
+            or not _in_bench_directory(config, file_path) or file_path.name == "conftest.py"):
+        return None
+    patterns = config.getini("python_files")
+    if parent.session.isinitpath(file_path) or any(file_path.match(p) for p in patterns):
+        return None  # pytest collects it itself
+    module: pytest.Module = pytest.Module.from_parent(parent, path=file_path)
+    return module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    """With perf_discover, bench_* and benchmark_* functions that take perf, in modules under
+    benchmarks/ or bench/, are perf tests (marked performance at collection)."""
+    if (not name.startswith(BENCH_PREFIXES) or not isinstance(collector, pytest.Module)
+            or not inspect.isfunction(obj) or not _discovering(collector.config)
+            or not _in_bench_directory(collector.config, collector.path)):
+        return None
+    try:
+        takes_perf = "perf" in inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return None
+    if not takes_perf:
+        return None
+    return list(collector._genfunctions(name, obj))  # parametrize as a test_ function
 
 
 def _measures(item: pytest.Item) -> bool:

@@ -577,7 +577,7 @@ class PerfSession:
         if status == "skip":
             pytest.skip(message)
         for verdict in perf.verdicts or ():
-            if verdict.record["worst"] == "warn":
+            if verdict.record["worst"] == "warn" or verdict.result.policy_warned():
                 warnings.warn(PerformanceWarning(verdict.report.splitlines()[0]), stacklevel=1)
 
     def _attach_orphan_records(self, perf: Perf, context: MeasureContext) -> None:
@@ -674,6 +674,8 @@ class PerfSession:
                             environment=self.environment, branch=self.branch,
                             baseline_run=self.baseline_run, threshold=settings.threshold,
                             critical=settings.critical, statistic=settings.statistic)
+            if settings["fail_on"] is not None:  # --perf-fail-on and the like beat the file
+                result.set_fail_on(settings["fail_on"])
         except PerfbudgetError as error:
             note = f"cannot judge: {error}"
         del baseline, history  # let go before the next test measures (baseline.py)
@@ -695,6 +697,9 @@ class PerfSession:
             "result": Result.to_json_text([result]),
             "status": status,
             "worst": worst,
+            # passes only because of the policy (fail_on): shown as warn, the verdict kept
+            "policy_warned": result.policy_warned(),
+            "fail_on": result.fail_on,
             "report": report,
             "note": note,
             # why a test that did not fail was not a plain pass, for the terminal summary
@@ -1008,7 +1013,9 @@ def _delta(record: dict[str, Any]) -> str:
 
 def _verdict(record: dict[str, Any]) -> str:
     words = {"fail": "FAIL", "skip": "skip", "pass": "pass"}[record["status"]]
-    if record["worst"] == "warn":
+    if record.get("policy_warned"):
+        words = f"warn (fail_on: {record['fail_on']})"
+    elif record["worst"] == "warn":
         words += " (budget warning)"
     comparison = record["comparison"]
     if comparison is not None and comparison["outcome"] != "pass":

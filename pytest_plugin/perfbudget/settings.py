@@ -114,6 +114,22 @@ def _reports(raw: Any, source: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(reports))
 
 
+def _fail_on(raw: Any, source: str) -> str:
+    text = str(raw).strip()
+    if text not in ("regression", "critical", "never"):
+        raise SettingError(f"{source}: expected regression, critical or never, not {raw!r}")
+    return text
+
+
+def _category(raw: Any, source: str) -> str:
+    # a pytest marker and a CTest label: one word, as -m and ctest -L select it
+    text = str(raw).strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise SettingError(f"{source}: a category is one word of letters, digits and _, "
+                           f"not {raw!r}")
+    return text
+
+
 def _mode(raw: Any, source: str) -> str:
     text = _text(raw, source)
     if text not in ("time", "instructions"):
@@ -217,8 +233,17 @@ SPECS: tuple[Spec, ...] = (
          env="PERFBUDGET_SPEED_CORRECTION", flag=True),
     Spec("profile", _flag, "write a cProfile dump of one extra run of each perf test that "
          "regressed or breached its budget", False, "--perf-profile", flag=True),
+    Spec("fail_on", _fail_on, "what fails a perf test: regression (any regression or breached "
+         "limit), critical (only critical regressions and breached limits) or never; the rest "
+         "is reported as a warning (default: the budget file's policy.fail_on, else "
+         "regression)", None, "--perf-fail-on", "regression|critical|never",
+         "PERFBUDGET_FAIL_ON"),
+    Spec("discover", _flag, "collect functions named bench_* or benchmark_* that take perf, in "
+         ".py files under benchmarks/ or bench/ directories, as perf tests without markers",
+         False, "--perf-discover", env="PERFBUDGET_DISCOVER", flag=True),
     # marker only
     Spec("budget_name", _text, "budget entry", marker="budget"),
+    Spec("category", _category, "category, added as a marker", marker="category"),
     Spec("tracemalloc", _flag, "python_peak_memory by tracemalloc", False, marker="tracemalloc"),
     Spec("rounds", _count, "minimum samples", marker="rounds"),
     Spec("warmup", _warmup, "warm-up", marker="warmup"),

@@ -90,6 +90,9 @@ typedef struct perfbudget_benchmark_def {
      *  each once. size_count 0: a single benchmark. The sizes are copied. */
     const uint64_t *sizes;
     size_t size_count;
+    /** One word of letters, digits and _ ("unit", "integration"), or NULL: perf_discover_tests
+     *  makes it a CTest label of this benchmark's test (ctest -L integration). */
+    const char *category;
 } perfbudget_benchmark_def;
 
 /** What a run measures to be judged on. */
@@ -241,6 +244,9 @@ PERFBUDGET_API const char *perfbudget_suite_benchmark_name(const perfbudget_suit
 /** The input size of benchmark index when it is a point of a sweep, else 0. */
 PERFBUDGET_API uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *suite,
                                                         size_t index);
+/** The benchmark's category, or NULL for none or an index out of range. Borrowed. */
+PERFBUDGET_API const char *perfbudget_suite_benchmark_category(const perfbudget_suite *suite,
+                                                               size_t index);
 
 /** Told, while a benchmark runs, its name, how long it has run (calibration included) and the
  *  samples taken so far. */

@@ -84,9 +84,42 @@ typedef enum perfbudget_test_status {
     PERFBUDGET_TEST_SKIP = 2  /**< a limit cannot be measured here, and nothing failed */
 } perfbudget_test_status;
 
-/** The test status of a result judged with perfbudget_result_judge(); regression may be NULL. */
+/** What fails a test (policy: {fail_on: ...} in a budget file, --fail-on, --perf-fail-on,
+ *  $PERFBUDGET_FAIL_ON), so that a team can roll budgets out warn-only first. A verdict that does
+ *  not fail because of it is reported as a warning; the verdict itself is unchanged. A run that
+ *  failed (crashed, timed out) fails whatever the policy. */
+typedef enum perfbudget_fail_on {
+    PERFBUDGET_FAIL_ON_REGRESSION = 0, /**< the default: any regression or breached limit */
+    PERFBUDGET_FAIL_ON_CRITICAL = 1,   /**< only critical regressions and breached limits */
+    PERFBUDGET_FAIL_ON_NEVER = 2       /**< nothing that was measured fails the test */
+} perfbudget_fail_on;
+
+/** Parse "regression", "critical" or "never". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_fail_on_parse(const char *name, perfbudget_fail_on *out);
+/** "regression", "critical", "never"; NULL for an unknown value. Static storage. */
+PERFBUDGET_API const char *perfbudget_fail_on_name(perfbudget_fail_on policy);
+
+/** The policy a result's test status follows: set by perfbudget_result_judge() from the budget
+ *  entry (else the file), PERFBUDGET_FAIL_ON_REGRESSION before; a front end's own setting
+ *  overrides it with perfbudget_result_set_fail_on() after judging. */
+PERFBUDGET_API perfbudget_fail_on perfbudget_result_fail_on(const perfbudget_result *result);
+PERFBUDGET_API void perfbudget_result_set_fail_on(perfbudget_result *result,
+                                                  perfbudget_fail_on policy);
+
+/** The budget entry's advice: and link: for the judged result (NULL where not written; link may
+ *  be NULL). Owned by the result. */
+PERFBUDGET_API const char *perfbudget_result_advice(const perfbudget_result *result,
+                                                    const char **link);
+
+/** The test status of a result judged with perfbudget_result_judge(); regression may be NULL.
+ *  It follows the result's policy (perfbudget_result_fail_on()). */
 PERFBUDGET_API perfbudget_test_status perfbudget_result_test_status(
     const perfbudget_result *result, const perfbudget_comparison *regression);
+
+/** 1 when the result would fail under fail_on: regression but its policy lets it pass: its
+ *  verdict shows as a warning ("warn"). */
+PERFBUDGET_API int perfbudget_result_policy_warned(const perfbudget_result *result,
+                                                   const perfbudget_comparison *regression);
 
 /** The text a test runner shows for one benchmark, verdict first (CTest keeps only the first
  *  1 KB of a passing test's output): "FAIL name: reason", one line per breached limit and the
