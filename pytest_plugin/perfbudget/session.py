@@ -511,7 +511,7 @@ class PerfSession:
                     base = None
             sweep.verdict = judge_complexity(sweep.fit, self.budget, budget_name, base)
             largest = f"{sweep.name}/{max(sweep.sizes)}"
-            for verdict in perf.verdicts:
+            for verdict in perf.verdicts or []:  # set by evaluate before it calls this
                 if verdict.measurement.name == largest:  # the fit goes into its JSON too
                     verdict.result.set_complexity(sweep.fit, sweep.verdict)
                     verdict.record["result"] = Result.to_json_text([verdict.result])
