@@ -57,68 +57,168 @@ static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, c
     return 0;
 }
 
-int perfbudget_cli_report(int argc, char **argv) {
-    const char *format_name = "md", *output = NULL, *input = NULL, *baseline = NULL;
-    const char *budget_path = NULL, *history_option = NULL, *title = NULL;
-    long long run = 0;
+/* What the command line says. */
+typedef struct report_args {
+    const char *format_name, *output, *input, *baseline, *budget_path, *history_option, *title;
+    long long run; /* 0: the latest */
+    perfbudget_report_format format;
+    int site; /* a directory over the whole history, not one run's text */
+} report_args;
+
+/* 0 to go on, -1 after --help (exit status 0), 2 after printing a usage error. */
+static int parse_report_args(int argc, char **argv, report_args *a) {
+    a->format_name = "md";
     for (int i = 1; i < argc; i += 2) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
-            return 0;
+            return -1;
         }
         if (value == NULL) {
             fprintf(stderr, "perfbudget report: %s needs a value (see --help)\n", arg);
             return 2;
         }
-        if (strcmp(arg, "--format") == 0) format_name = value;
-        else if (strcmp(arg, "--output") == 0) output = value;
-        else if (strcmp(arg, "--input") == 0) input = value;
-        else if (strcmp(arg, "--baseline") == 0) baseline = value;
-        else if (strcmp(arg, "--budget") == 0) budget_path = value;
-        else if (strcmp(arg, "--history") == 0) history_option = value;
-        else if (strcmp(arg, "--title") == 0) title = value;
+        if (strcmp(arg, "--format") == 0) a->format_name = value;
+        else if (strcmp(arg, "--output") == 0) a->output = value;
+        else if (strcmp(arg, "--input") == 0) a->input = value;
+        else if (strcmp(arg, "--baseline") == 0) a->baseline = value;
+        else if (strcmp(arg, "--budget") == 0) a->budget_path = value;
+        else if (strcmp(arg, "--history") == 0) a->history_option = value;
+        else if (strcmp(arg, "--title") == 0) a->title = value;
         else if (strcmp(arg, "--run") == 0) {
             uint64_t number;
             if (cli_parse_count(value, INT64_MAX, &number) != 0 || number == 0) {
                 fprintf(stderr, "perfbudget report: --run takes a run number, not '%s'\n", value);
                 return 2;
             }
-            run = (long long)number;
+            a->run = (long long)number;
         }
         else {
             fprintf(stderr, "perfbudget report: unknown option %s (see --help)\n", arg);
             return 2;
         }
     }
-    perfbudget_report_format format = PERFBUDGET_REPORT_HTML;
+    a->format = PERFBUDGET_REPORT_HTML;
     /* The site is a directory over the whole history, not one run's text: written below. */
-    int site = strcmp(format_name, "site") == 0;
-    if (site && (output == NULL || input != NULL)) {
+    a->site = strcmp(a->format_name, "site") == 0;
+    if (a->site && (a->output == NULL || a->input != NULL)) {
         fprintf(stderr, "perfbudget report: --format site needs --output DIR and a history (not "
                         "--input)\n");
         return 2;
     }
-    if (!site && perfbudget_report_format_parse(format_name, &format) != PERFBUDGET_OK) {
+    if (!a->site && perfbudget_report_format_parse(a->format_name, &a->format) != PERFBUDGET_OK) {
         char formats[256];
-        fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", format_name,
+        fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", a->format_name,
                 perfbudget__report_format_list(formats, sizeof formats));
         return 2;
     }
+    return 0;
+}
+
+/* The results reported: the --input file, else the run (--run, else the latest) of the
+ * history, with its record. 0, or 2 after printing why not. */
+static int load_reported_results(perfbudget_context *ctx, perfbudget_history *history,
+                                 const report_args *a, perfbudget_run_record *record,
+                                 perfbudget_result ***results, size_t *count) {
+    if (a->input != NULL) {
+        if (perfbudget_results_load_json(ctx, a->input, results, count) == PERFBUDGET_OK) return 0;
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    if (history == NULL) return 2;
+    long long run = a->run;
+    if (run == 0) {
+        size_t n;
+        if (perfbudget_history_runs(history, record, 1, &n) != PERFBUDGET_OK || n == 0) {
+            fprintf(stderr, "perfbudget report: the history has no run yet\n");
+            return 2;
+        }
+        run = record->id;
+    }
+    if (perfbudget_history_run(history, run, record) != PERFBUDGET_OK ||
+        perfbudget_history_load_run(history, run, results, count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    return 0;
+}
+
+/* The site, or the report's text to --output or standard output (a Markdown report also to
+ * GitHub's step summary). 0, or 2 after printing why not. */
+static int write_report(perfbudget_context *ctx, const report_args *a,
+                        const perfbudget_report_info *info,
+                        const perfbudget_conclude_options *judging, perfbudget_result **results,
+                        size_t count) {
+    if (a->site) {
+        size_t pages = 0;
+        if (perfbudget__write_site(ctx, a->output, info, judging, &pages) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+            return 2;
+        }
+        printf("wrote %s/index.html and %zu benchmark page%s\n", a->output, pages,
+               pages == 1 ? "" : "s");
+        return 0;
+    }
+    char *text = NULL;
+    int exit_code = 0;
+    if (perfbudget_render_report(ctx, results, count, a->format, info, &text) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    } else if (a->output == NULL) {
+        fputs(text, stdout);
+    } else if (perfbudget_output_write(ctx, a->output, text, strlen(text)) != PERFBUDGET_OK) {
+        /* Atomically, as every perfbudget write: a failed or concurrent write never leaves
+         * half a report. */
+        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
+        exit_code = 2;
+    }
+    if (exit_code == 0 && a->format == PERFBUDGET_REPORT_MARKDOWN)
+        perfbudget__add_step_summary(text);
+    perfbudget_free(text);
+    return exit_code;
+}
+
+/* --budget, else without --history the project's perfbudget.yml (found_budget holds its path);
+ * 0, or 2 after printing why it cannot be loaded. */
+static int load_report_budget(perfbudget_context *ctx, report_args *a, char *found_budget,
+                              size_t size, perfbudget_budget **budget) {
+    char found_history[4200];
+    if (a->budget_path == NULL && a->history_option == NULL &&
+        cli_discover(found_budget, size, found_history, sizeof found_history) == 1)
+        a->budget_path = found_budget;
+    if (a->budget_path == NULL) return 0;
+    *budget = perfbudget__load_budget(ctx, "perfbudget report", a->budget_path);
+    return *budget == NULL ? 2 : 0;
+}
+
+/* The spread of the runs up to the baseline's (judging->baseline_run), on the runner type of
+ * the run reported, centred on the baseline: the runs of its branch (main's, for a merge base).
+ * base_record holds the baseline's run, which the branch points into. */
+static void spread_from_history(perfbudget_conclude_options *judging,
+                                perfbudget_history *history, const perfbudget_run_record *record,
+                                perfbudget_run_record *base_record) {
+    judging->history = history;
+    judging->environment = record->environment;
+    judging->branch = record->branch[0] ? record->branch : NULL;
+    if (perfbudget_history_run(history, judging->baseline_run, base_record) == PERFBUDGET_OK)
+        judging->branch = base_record->branch[0] ? base_record->branch : NULL;
+}
+
+int perfbudget_cli_report(int argc, char **argv) {
+    report_args a = {0};
+    int parsed = parse_report_args(argc, argv, &a);
+    if (parsed != 0) return parsed < 0 ? 0 : parsed;
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     /* The title is the JSON report's suite name: it must be UTF-8 as names must. */
-    if (title != NULL && perfbudget__check_name(ctx, "title", title) != PERFBUDGET_OK) {
+    if (a.title != NULL && perfbudget__check_name(ctx, "title", a.title) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         perfbudget_context_free(ctx);
         return 2;
     }
     perfbudget_budget *budget = NULL;
-    char found_budget[4200], found_history[4200];
-    if (budget_path == NULL && history_option == NULL &&
-        cli_discover(found_budget, sizeof found_budget, found_history, sizeof found_history) == 1)
-        budget_path = found_budget;
-    if (budget_path != NULL && (budget = perfbudget__load_budget(ctx, "perfbudget report", budget_path)) == NULL) {
+    char found_budget[4200];
+    if (load_report_budget(ctx, &a, found_budget, sizeof found_budget, &budget) != 0) {
         perfbudget_context_free(ctx);
         return 2;
     }
@@ -126,40 +226,17 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_result **results = NULL;
     size_t count = 0;
     perfbudget_run_record record = {0}, base_record = {0};
-    int exit_code = 0;
-    if (input == NULL || baseline != NULL)
-        history = cli_open_history(ctx, "perfbudget report", history_option, budget_path, 1);
-    if (input != NULL) {
-        if (perfbudget_results_load_json(ctx, input, &results, &count) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        }
-    } else if (history == NULL) {
-        exit_code = 2;
-    } else {
-        if (run == 0) {
-            size_t n;
-            if (perfbudget_history_runs(history, &record, 1, &n) != PERFBUDGET_OK || n == 0) {
-                fprintf(stderr, "perfbudget report: the history has no run yet\n");
-                exit_code = 2;
-            }
-            run = record.id;
-        }
-        if (exit_code == 0 && (perfbudget_history_run(history, run, &record) != PERFBUDGET_OK ||
-                               perfbudget_history_load_run(history, run, &results, &count) !=
-                                   PERFBUDGET_OK)) {
-            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        }
-    }
+    if (a.input == NULL || a.baseline != NULL)
+        history = cli_open_history(ctx, "perfbudget report", a.history_option, a.budget_path, 1);
+    int exit_code = load_reported_results(ctx, history, &a, &record, &results, &count);
     char label[512] = "";
     perfbudget_result **base = NULL;
     size_t n_base = 0;
     int64_t base_run = 0;
-    if (exit_code == 0 && baseline != NULL)
-        exit_code = load_baseline(ctx, history, baseline,
-                                  input == NULL && record.environment[0] ? record.environment
-                                                                         : NULL,
+    if (exit_code == 0 && a.baseline != NULL)
+        exit_code = load_baseline(ctx, history, a.baseline,
+                                  a.input == NULL && record.environment[0] ? record.environment
+                                                                           : NULL,
                                   label, sizeof label, &base, &n_base, &base_run);
     /* Judged as the front ends judge (one stage in the core): against the budget and the
      * baseline, with the spread of the runs up to the baseline's on the runner type of the run
@@ -167,57 +244,25 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_conclude_options judging;
     perfbudget_conclude_options_init(&judging);
     judging.budget = budget;
-    judging.regression = baseline != NULL;
+    judging.regression = a.baseline != NULL;
     judging.baseline = base;
     judging.baseline_count = n_base;
     judging.baseline_run = base_run;
-    if (history != NULL && base_run > 0 && input == NULL && record.environment[0]) {
-        judging.history = history;
-        judging.environment = record.environment;
-        judging.branch = record.branch[0] ? record.branch : NULL;
-        /* Centred on the baseline: the runs of its branch (main's, for a merge base). */
-        if (perfbudget_history_run(history, base_run, &base_record) == PERFBUDGET_OK)
-            judging.branch = base_record.branch[0] ? base_record.branch : NULL;
-    }
+    if (history != NULL && base_run > 0 && a.input == NULL && record.environment[0])
+        spread_from_history(&judging, history, &record, &base_record);
     for (size_t i = 0; exit_code == 0 && i < count; i++)
         if (perfbudget_result_conclude(ctx, results[i], &judging) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         }
-    char *text = NULL;
-    perfbudget_report_info info = {.title = title ? title : "perfbudget",
+    perfbudget_report_info info = {.title = a.title ? a.title : "perfbudget",
                                    .commit = record.commit[0] ? record.commit : NULL,
                                    .baseline = label[0] ? label : NULL,
                                    .created_ns = record.created_ns,
                                    .baseline_results = base,
                                    .baseline_count = n_base,
                                    .history = history};
-    size_t pages = 0;
-    if (site && exit_code == 0 &&
-        perfbudget__write_site(ctx, output, &info, &judging, &pages) != PERFBUDGET_OK) {
-        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
-        exit_code = 2;
-    }
-    if (site && exit_code == 0)
-        printf("wrote %s/index.html and %zu benchmark page%s\n", output, pages,
-               pages == 1 ? "" : "s");
-    int rendered = exit_code != 0 || site ? PERFBUDGET_OK
-                                  : perfbudget_render_report(ctx, results, count, format, &info, &text);
-    if (exit_code == 0 && rendered != PERFBUDGET_OK) {
-        fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
-        exit_code = 2;
-    }
-    if (exit_code == 0 && !site && output == NULL) fputs(text, stdout);
-    if (exit_code == 0 && !site && output != NULL) {
-        /* Atomically, as every perfbudget write: a failed or concurrent write never leaves
-         * half a report. */
-        if (perfbudget_output_write(ctx, output, text, strlen(text)) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        }
-    }
-    if (exit_code == 0 && format == PERFBUDGET_REPORT_MARKDOWN) perfbudget__add_step_summary(text);
-    perfbudget_free(text);
+    if (exit_code == 0) exit_code = write_report(ctx, &a, &info, &judging, results, count);
     perfbudget_results_free(base, n_base);
     perfbudget_results_free(results, count);
     perfbudget_history_close(history);

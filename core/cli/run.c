@@ -54,17 +54,81 @@ static int parse_count(const char *text, uint32_t *out) {
     return 0;
 }
 
-int perfbudget_cli_run(int argc, char **argv) {
-    cli_common common;
-    cli_common_init(&common);
+/* What the command line says, apart from the options every command shares. */
+typedef struct run_args {
     perfbudget_command_options command;
-    perfbudget_command_options_init(&command);
-    const char *name = NULL, *format = NULL, *output = NULL, *identity = NULL, *judged_time = NULL;
-    int runs_given = 0, warmup_given = 0;
+    const char *name, *format, *output, *identity, *judged_time;
+    int runs_given, warmup_given;
+    char **cmd; /* the command after --, NULL-terminated */
+    char default_name[256];
+} run_args;
+
+/* One of run's own options that takes a value; 0, or 2 after printing why not. */
+static int run_option(run_args *a, const char *arg, const char *value) {
+    int bad = 0;
+    if (strcmp(arg, "--name") == 0) a->name = value;
+    else if (strcmp(arg, "--warmup") == 0)
+        bad = parse_count(value, &a->command.warmup_runs), a->warmup_given = 1;
+    else if (strcmp(arg, "--runs") == 0)
+        bad = parse_count(value, &a->command.runs) || a->command.runs == 0, a->runs_given = 1;
+    else if (strcmp(arg, "--bench-version") == 0) a->identity = value;
+    else if (strcmp(arg, "--timeout") == 0) {
+        bad = cli_parse_time(value, &a->command.timeout_ns);
+        if (!bad && a->command.timeout_ns == 0) {
+            fprintf(stderr, "perfbudget run: --timeout must be more than 0 (a run without a "
+                            "limit is not offered: a hang would block forever)\n");
+            return 2;
+        }
+    }
+    else if (strcmp(arg, "--cwd") == 0) a->command.working_directory = value;
+    else if (strcmp(arg, "--format") == 0) a->format = value;
+    else if (strcmp(arg, "--output") == 0) a->output = value;
+    else if (strcmp(arg, "--time") == 0)
+        bad = strcmp(value, "real") != 0 && strcmp(value, "cpu") != 0, a->judged_time = value;
+    else {
+        fprintf(stderr, "perfbudget run: unknown option %s (see --help)\n", arg);
+        return 2;
+    }
+    if (bad) {
+        fprintf(stderr, "perfbudget run: invalid value '%s' for %s\n", value, arg);
+        return 2;
+    }
+    return 0;
+}
+
+/* The command after the options (at argv[first], the "--"), checked against them; its name. */
+static int take_command(int argc, char **argv, int first, run_args *a) {
+    if (first + 1 >= argc) {
+        fprintf(stderr, "perfbudget run: no command; usage: perfbudget run [options] -- CMD...\n");
+        return 2;
+    }
+    a->cmd = argv + first + 1;
+    if (a->judged_time != NULL && strcmp(a->judged_time, "cpu") == 0) {
+        if (a->format == NULL || strcmp(a->format, "google-benchmark") != 0) {
+            fprintf(stderr, "perfbudget run: --time cpu needs --format google-benchmark\n");
+            return 2;
+        }
+        a->format = "google-benchmark-cpu"; /* the importer's name for cpu_time */
+    }
+    if (a->command.use_shell && argc - first - 1 != 1) {
+        fprintf(stderr, "perfbudget run: with --shell, give the command line as one argument\n");
+        return 2;
+    }
+    if (a->name == NULL) {
+        const char *slash = strrchr(a->cmd[0], '/');
+        snprintf(a->default_name, sizeof a->default_name, "%s", slash ? slash + 1 : a->cmd[0]);
+        a->name = a->default_name;
+    }
+    return 0;
+}
+
+/* 0 to go on, -1 after --help (exit status 0), 2 after printing a usage error. */
+static int parse_run_args(int argc, char **argv, cli_common *common, run_args *a) {
+    perfbudget_command_options_init(&a->command);
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int used = cli_common_option(&common, arg, value);
+        int used = cli_common_option(common, arg, value);
         if (used < 0) return 2;
         if (used > 0) {
             i += used - 1;
@@ -72,72 +136,85 @@ int perfbudget_cli_run(int argc, char **argv) {
         }
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
-            return 0;
+            return -1;
         }
         if (strcmp(arg, "--shell") == 0) {
-            command.use_shell = 1;
+            a->command.use_shell = 1;
             continue;
         }
         if (value == NULL) {
             fprintf(stderr, "perfbudget run: unknown option or missing value: %s\n", arg);
             return 2;
         }
-        int bad = 0;
-        if (strcmp(arg, "--name") == 0) name = value;
-        else if (strcmp(arg, "--warmup") == 0)
-            bad = parse_count(value, &command.warmup_runs), warmup_given = 1;
-        else if (strcmp(arg, "--runs") == 0)
-            bad = parse_count(value, &command.runs) || command.runs == 0, runs_given = 1;
-        else if (strcmp(arg, "--bench-version") == 0) identity = value;
-        else if (strcmp(arg, "--timeout") == 0) {
-            bad = cli_parse_time(value, &command.timeout_ns);
-            if (!bad && command.timeout_ns == 0) {
-                fprintf(stderr, "perfbudget run: --timeout must be more than 0 (a run without a "
-                                "limit is not offered: a hang would block forever)\n");
-                return 2;
-            }
-        }
-        else if (strcmp(arg, "--cwd") == 0) command.working_directory = value;
-        else if (strcmp(arg, "--format") == 0) format = value;
-        else if (strcmp(arg, "--output") == 0) output = value;
-        else if (strcmp(arg, "--time") == 0)
-            bad = strcmp(value, "real") != 0 && strcmp(value, "cpu") != 0, judged_time = value;
-        else {
-            fprintf(stderr, "perfbudget run: unknown option %s (see --help)\n", arg);
-            return 2;
-        }
-        if (bad) {
-            fprintf(stderr, "perfbudget run: invalid value '%s' for %s\n", value, arg);
-            return 2;
-        }
+        if (run_option(a, arg, value) != 0) return 2;
         i++;
     }
-    if (i + 1 >= argc) {
-        fprintf(stderr, "perfbudget run: no command; usage: perfbudget run [options] -- CMD...\n");
+    return take_command(argc, argv, i, a);
+}
+
+/* The budget file's rounds and warm-up count apply unless given here. */
+static void apply_budget_counts(const cli_common *common, run_args *a) {
+    perfbudget_effective_budget effective;
+    if (common->budget == NULL ||
+        perfbudget_budget_resolve(common->budget,
+                                  common->budget_name ? common->budget_name : a->name,
+                                  &effective) != PERFBUDGET_OK)
+        return;
+    if (!a->runs_given && effective.measure.rounds > 0)
+        a->command.runs = (uint32_t)effective.measure.rounds;
+    if (!a->warmup_given && effective.measure.warmup_iterations >= 0)
+        a->command.warmup_runs = (uint32_t)effective.measure.warmup_iterations;
+}
+
+/* Times the command, or imports what it wrote with --format; 0, or 2 after printing why not
+ * (nothing printed when it was interrupted). */
+static int measure_command(perfbudget_context *ctx, run_args *a, perfbudget_result ***results,
+                           size_t *count) {
+    if (a->format != NULL)
+        return cli_import(ctx, a->name, a->cmd, &a->command, a->format, a->output, results,
+                          count);
+    *results = calloc(1, sizeof **results);
+    int code = *results == NULL ? PERFBUDGET_ENOMEM
+                                : perfbudget_command_measure(ctx, a->name, a->cmd, &a->command,
+                                                             &(*results)[0]);
+    if (code != PERFBUDGET_OK) {
+        if (code != PERFBUDGET_EINTERRUPTED)
+            fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
-    char **cmd = argv + i + 1;
-    if (judged_time != NULL && strcmp(judged_time, "cpu") == 0) {
-        if (format == NULL || strcmp(format, "google-benchmark") != 0) {
-            fprintf(stderr, "perfbudget run: --time cpu needs --format google-benchmark\n");
-            return 2;
-        }
-        format = "google-benchmark-cpu"; /* the importer's name for cpu_time */
-    }
-    if (command.use_shell && argc - i - 1 != 1) {
-        fprintf(stderr, "perfbudget run: with --shell, give the command line as one argument\n");
-        return 2;
-    }
-    char default_name[256];
-    if (name == NULL) {
-        const char *slash = strrchr(cmd[0], '/');
-        snprintf(default_name, sizeof default_name, "%s", slash ? slash + 1 : cmd[0]);
-        name = default_name;
-    }
+    *count = 1;
+    return 0;
+}
+
+/* A command built in this project (add_perf_test sets PERFBUDGET_COMMAND_BUILT) in a Debug or
+ * unnamed configuration, which has no -O unless the flags add one: said after the verdict,
+ * whose first line IDEs show. */
+static void warn_if_built_unoptimized(const char *command) {
+    const char *built = getenv("PERFBUDGET_COMMAND_BUILT");
+    const char *build_type = getenv("PERFBUDGET_BUILD_TYPE");
+    if (built == NULL || strcmp(built, "1") != 0 || build_type == NULL ||
+        (build_type[0] != '\0' && strcmp(build_type, "Debug") != 0))
+        return;
+    const char *program = strrchr(command, '/') ? strrchr(command, '/') + 1 : command;
+    char shown[256];
+    printf("***WARNING*** %s was built %s: its timings are not those of the code as shipped "
+           "(configure with -DCMAKE_BUILD_TYPE=Release)\n",
+           perfbudget__shown(program, shown, sizeof shown),
+           build_type[0] == '\0' ? "without a build type (CMAKE_BUILD_TYPE empty: no -O "
+                                   "unless the flags add one)"
+                                 : "as Debug");
+}
+
+int perfbudget_cli_run(int argc, char **argv) {
+    cli_common common;
+    cli_common_init(&common);
+    run_args a = {0};
+    int parsed = parse_run_args(argc, argv, &common, &a);
+    if (parsed != 0) return parsed < 0 ? 0 : parsed;
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     /* Refused before the command runs, not after (the result's constructor refuses it too). */
-    if (perfbudget__check_name(ctx, "benchmark name", name) != PERFBUDGET_OK) {
+    if (perfbudget__check_name(ctx, "benchmark name", a.name) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         perfbudget_context_free(ctx);
         return 2;
@@ -166,38 +243,13 @@ int perfbudget_cli_run(int argc, char **argv) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }
-    /* The budget file's rounds and warm-up count apply unless given here. */
-    perfbudget_effective_budget effective;
-    if (exit_code == 0 && common.budget != NULL &&
-        perfbudget_budget_resolve(common.budget, common.budget_name ? common.budget_name : name,
-                                  &effective) == PERFBUDGET_OK) {
-        if (!runs_given && effective.measure.rounds > 0)
-            command.runs = (uint32_t)effective.measure.rounds;
-        if (!warmup_given && effective.measure.warmup_iterations >= 0)
-            command.warmup_runs = (uint32_t)effective.measure.warmup_iterations;
-    }
+    if (exit_code == 0) apply_budget_counts(&common, &a);
     /* An interrupt while the command runs kills it (the core polls interrupt.fd); then nothing
      * is judged or recorded and perfbudget ends by that signal. */
     perfbudget__interrupt interrupt;
     perfbudget__interrupt_watch(&interrupt);
-    command.cancel_fd = interrupt.fd;
-    if (exit_code == 0) {
-        if (format != NULL) {
-            exit_code = cli_import(ctx, name, cmd, &command, format, output, &results, &count);
-        } else {
-            results = calloc(1, sizeof *results);
-            int code = results == NULL ? PERFBUDGET_ENOMEM
-                                       : perfbudget_command_measure(ctx, name, cmd, &command,
-                                                                    &results[0]);
-            if (code != PERFBUDGET_OK) {
-                if (code != PERFBUDGET_EINTERRUPTED)
-                    fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
-                exit_code = 2;
-            } else {
-                count = 1;
-            }
-        }
-    }
+    a.command.cancel_fd = interrupt.fd;
+    if (exit_code == 0) exit_code = measure_command(ctx, &a, &results, &count);
     perfbudget__kill_adopted();
     int interrupted_by = perfbudget__interrupt_caught(&interrupt);
     if (interrupted_by != 0) {
@@ -209,25 +261,10 @@ int perfbudget_cli_run(int argc, char **argv) {
     }
     perfbudget__interrupt_stop(&interrupt);
     if (exit_code == 0) exit_code = cli_common_load_baseline(ctx, &common);
-    for (size_t r = 0; exit_code == 0 && identity != NULL && r < count; r++)
-        if (perfbudget_result_set_identity(results[r], identity) != PERFBUDGET_OK) exit_code = 2;
+    for (size_t r = 0; exit_code == 0 && a.identity != NULL && r < count; r++)
+        if (perfbudget_result_set_identity(results[r], a.identity) != PERFBUDGET_OK) exit_code = 2;
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
-    /* A command built in this project (add_perf_test sets PERFBUDGET_COMMAND_BUILT) in a Debug
-     * or unnamed configuration, which has no -O unless the flags add one: said after the
-     * verdict, whose first line IDEs show. */
-    const char *built = getenv("PERFBUDGET_COMMAND_BUILT");
-    const char *build_type = getenv("PERFBUDGET_BUILD_TYPE");
-    if (exit_code != 2 && built != NULL && strcmp(built, "1") == 0 && build_type != NULL &&
-        (build_type[0] == '\0' || strcmp(build_type, "Debug") == 0)) {
-        const char *program = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
-        char shown[256];
-        printf("***WARNING*** %s was built %s: its timings are not those of the code as shipped "
-               "(configure with -DCMAKE_BUILD_TYPE=Release)\n",
-               perfbudget__shown(program, shown, sizeof shown),
-               build_type[0] == '\0' ? "without a build type (CMAKE_BUILD_TYPE empty: no -O "
-                                       "unless the flags add one)"
-                                     : "as Debug");
-    }
+    if (exit_code != 2) warn_if_built_unoptimized(a.cmd[0]);
     /* Under CTest the session's cleanup records the whole ctest run as one run. */
     if (exit_code != 2 && common.session_dir == NULL &&
         perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)

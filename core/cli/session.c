@@ -132,20 +132,18 @@ static int session_budget_paths(const char *budget_path, const char *list_path,
     return count;
 }
 
-static int session_close(const char *dir, const char *json_path, const char *budget_path,
-                         const char *budgets_from, const char *history_path,
-                         const char *const *report_paths, size_t n_reports) {
-    perfbudget_context *ctx;
-    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
-    perfbudget_result **all = NULL;
-    size_t count = 0, capacity = 0;
-    int exit_code = 0;
+/* Every result file in the session directory, appended to *all (*count of them, names in any
+ * order); a file that cannot be read is skipped, saying so. 0, or 2 (what was read is kept). */
+static int collect_session_results(perfbudget_context *ctx, const char *dir,
+                                   perfbudget_result ***all, size_t *count) {
+    size_t capacity = 0;
     DIR *d = opendir(dir);
     if (d == NULL) {
         fprintf(stderr, "perfbudget session: cannot open %s: %s\n", dir, strerror(errno));
-        exit_code = 2;
+        return 2;
     }
-    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+    int exit_code = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (!perfbudget__is_session_file(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -155,21 +153,63 @@ static int session_close(const char *dir, const char *json_path, const char *bud
             fprintf(stderr, "perfbudget session: skipping %s\n", perfbudget_errmsg(ctx));
             continue;
         }
-        if (count + n > capacity) {
-            capacity = (count + n) * 2;
-            perfbudget_result **grown = realloc(all, capacity * sizeof *grown);
+        if (*count + n > capacity) {
+            capacity = (*count + n) * 2;
+            perfbudget_result **grown = realloc(*all, capacity * sizeof *grown);
             if (grown == NULL) {
                 perfbudget_results_free(results, n);
                 exit_code = 2;
                 break;
             }
-            all = grown;
+            *all = grown;
         }
-        memcpy(all + count, results, n * sizeof *results);
-        count += n;
+        memcpy(*all + *count, results, n * sizeof *results);
+        *count += n;
         free(results); /* the array only: the results moved into `all` */
     }
-    if (d != NULL) closedir(d);
+    closedir(d);
+    return exit_code;
+}
+
+/* Each test's verdict record came with its result file (its own budget, entry and baseline):
+ * the report shows what the tests decided. Results judged against no budget are judged against
+ * the session's, for the report. */
+static void judge_unjudged(perfbudget_context *ctx, const perfbudget_budget *budget,
+                           perfbudget_result **all, size_t count) {
+    for (size_t i = 0; budget != NULL && i < count; i++) {
+        const perfbudget_limit_verdict *verdicts;
+        if (perfbudget_result_status(all[i]) == PERFBUDGET_RUN_OK &&
+            perfbudget_result_verdicts(all[i], &verdicts) == 0 &&
+            perfbudget_result_budget_entry(all[i]) == NULL)
+            perfbudget_result_judge(ctx, all[i], budget, NULL, NULL);
+    }
+}
+
+/* One run in each history the budget files name (--history or $PERFBUDGET_HISTORY: that one
+ * only), so that each test finds its baseline where its own budget file points. 0, or 2. */
+static int record_in_histories(perfbudget_context *ctx, const char *history_path,
+                               perfbudget_budget *const *budgets, int n_budgets,
+                               perfbudget_result **all, size_t count) {
+    for (int b = 0; b < (n_budgets > 0 ? n_budgets : 1); b++) {
+        const char *path = perfbudget__history_path(history_path, budgets[b]);
+        int recorded = 0;
+        for (int earlier = 0; earlier < b && path != NULL; earlier++)
+            recorded |= strcmp(path, perfbudget__history_path(history_path, budgets[earlier])) == 0;
+        if (!recorded && perfbudget__record_run(ctx, "perfbudget session", path, "ctest", all,
+                                                count) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+static int session_close(const char *dir, const char *json_path, const char *budget_path,
+                         const char *budgets_from, const char *history_path,
+                         const char *const *report_paths, size_t n_reports) {
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_result **all = NULL;
+    size_t count = 0;
+    int exit_code = collect_session_results(ctx, dir, &all, &count);
     if (count > 1) qsort(all, count, sizeof *all, by_name);
     /* The first budget file judges results that came without a verdict; every one warns about
      * its unused entries and names a history the run is recorded in. */
@@ -194,28 +234,10 @@ static int session_close(const char *dir, const char *json_path, const char *bud
     }
     for (int b = 0; exit_code == 0 && b < n_budgets; b++)
         perfbudget__warn_unused_entries(budgets[b], all, count, "run");
-    /* Each test's verdict record came with its result file (its own budget, entry and
-     * baseline): the report shows what the tests decided. Results judged against no budget
-     * are judged against the session's, for the report. */
-    for (size_t i = 0; exit_code == 0 && budget != NULL && i < count; i++) {
-        const perfbudget_limit_verdict *verdicts;
-        if (perfbudget_result_status(all[i]) == PERFBUDGET_RUN_OK &&
-            perfbudget_result_verdicts(all[i], &verdicts) == 0 &&
-            perfbudget_result_budget_entry(all[i]) == NULL)
-            perfbudget_result_judge(ctx, all[i], budget, NULL, NULL);
-    }
-    /* One run in each history the budget files name (--history or $PERFBUDGET_HISTORY: that
-     * one only), so that each test finds its baseline where its own budget file points. */
+    if (exit_code == 0) judge_unjudged(ctx, budget, all, count);
     const char *history = perfbudget__history_path(history_path, budget);
-    for (int b = 0; exit_code == 0 && b < (n_budgets > 0 ? n_budgets : 1); b++) {
-        const char *path = perfbudget__history_path(history_path, budgets[b]);
-        int recorded = 0;
-        for (int earlier = 0; earlier < b && path != NULL; earlier++)
-            recorded |= strcmp(path, perfbudget__history_path(history_path, budgets[earlier])) == 0;
-        if (!recorded && perfbudget__record_run(ctx, "perfbudget session", path, "ctest", all,
-                                                count) != 0)
-            exit_code = 2;
-    }
+    if (exit_code == 0)
+        exit_code = record_in_histories(ctx, history_path, budgets, n_budgets, all, count);
     for (size_t k = 0; exit_code == 0 && k < n_reports; k++)
         exit_code = write_report(ctx, report_paths[k], all, count, history);
     if (exit_code == 0 && json_path != NULL) {

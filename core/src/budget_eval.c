@@ -52,6 +52,24 @@ static double observed_value(const perfbudget_limit *limit, const perfbudget_obs
     return o->values[limit->metric];
 }
 
+/* A size or byte rate in the family the limit was written in (MB: decimal, MiB: binary), scaled
+ * to the value: "memory 3 MB <= 1 GB budget". */
+static void size_in_limit_unit(const perfbudget_limit *limit, double value, int exact, char *buf,
+                               size_t size) {
+    int binary = strstr(limit->unit ? limit->unit : "", "iB") != NULL;
+    static const char *const decimal_units[] = {"B", "KB", "MB", "GB", "TB"};
+    static const char *const binary_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double base = binary ? 1024.0 : 1000.0, scaled = value;
+    size_t i = 0;
+    while (i < 4 && fabs(scaled) >= base) scaled /= base, i++;
+    const char *suffix = limit->kind == PERFBUDGET_QUANTITY_BYTE_RATE ? "/s" : "";
+    const char *unit = binary ? binary_units[i] : decimal_units[i];
+    if (exact || scaled == floor(scaled))
+        snprintf(buf, size, "%g %s%s", scaled, unit, suffix);
+    else
+        snprintf(buf, size, "%.3g %s%s", scaled, unit, suffix);
+}
+
 /* A value in the unit the limit was written in: "2.31 ms" beside "2 ms". Durations without a
  * written unit cannot happen; plain numbers use k/M/G. */
 static void in_limit_unit(const perfbudget_limit *limit, double value, int exact, char *buf,
@@ -71,20 +89,7 @@ static void in_limit_unit(const perfbudget_limit *limit, double value, int exact
         return;
     }
     if (limit->kind == PERFBUDGET_QUANTITY_SIZE || limit->kind == PERFBUDGET_QUANTITY_BYTE_RATE) {
-        /* Sizes in the family the limit was written in (MB: decimal, MiB: binary), scaled to
-         * the value: "memory 3 MB <= 1 GB budget". */
-        int binary = strstr(limit->unit ? limit->unit : "", "iB") != NULL;
-        static const char *const decimal_units[] = {"B", "KB", "MB", "GB", "TB"};
-        static const char *const binary_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double base = binary ? 1024.0 : 1000.0, scaled = value;
-        size_t i = 0;
-        while (i < 4 && fabs(scaled) >= base) scaled /= base, i++;
-        const char *suffix = limit->kind == PERFBUDGET_QUANTITY_BYTE_RATE ? "/s" : "";
-        const char *unit = binary ? binary_units[i] : decimal_units[i];
-        if (exact || scaled == floor(scaled))
-            snprintf(buf, size, "%g %s%s", scaled, unit, suffix);
-        else
-            snprintf(buf, size, "%.3g %s%s", scaled, unit, suffix);
+        size_in_limit_unit(limit, value, exact, buf, size);
         return;
     }
     if (limit->kind == PERFBUDGET_QUANTITY_NUMBER || limit->unit == NULL || limit->unit[0] == '\0') {

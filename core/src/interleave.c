@@ -134,6 +134,16 @@ static int calibrate(perfbudget_context *ctx, perfbudget__batch *a, uint64_t tar
     return 0;
 }
 
+/* How long one batch of a pair should take: --batch, else long against the clock's overhead
+ * and resolution, and at least 100 µs. */
+static uint64_t batch_target_ns(perfbudget_context *ctx,
+                                const perfbudget_interleave_options *opts) {
+    if (opts->batch_ns != 0) return opts->batch_ns;
+    perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
+    double automatic = fmax(1000.0 * clock.overhead_ns, 100.0 * clock.resolution_ns);
+    return automatic > 100000.0 ? (uint64_t)automatic : UINT64_C(100000);
+}
+
 int perfbudget_interleave_run(perfbudget_context *ctx, const char *name,
                               const perfbudget_benchmark_def *baseline,
                               const perfbudget_benchmark_def *candidate,
@@ -161,12 +171,7 @@ int perfbudget_interleave_run(perfbudget_context *ctx, const char *name,
     pairs p = {0};
     int out_of_memory = 0;
     uint64_t start = perfbudget_context_now_ns(ctx);
-    uint64_t target = opts->batch_ns;
-    if (target == 0) {
-        perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
-        double automatic = fmax(1000.0 * clock.overhead_ns, 100.0 * clock.resolution_ns);
-        target = automatic > 100000.0 ? (uint64_t)automatic : UINT64_C(100000);
-    }
+    uint64_t target = batch_target_ns(ctx, opts);
     int ok = perfbudget__batch_status(side[0], NULL) == PERFBUDGET_RUN_OK &&
              perfbudget__batch_status(side[1], NULL) == PERFBUDGET_RUN_OK &&
              calibrate(ctx, side[0], target,
@@ -229,6 +234,26 @@ static int run_command(perfbudget_context *ctx, const char *name, char *const ar
     return PERFBUDGET_OK;
 }
 
+/* The two results of the pairs; a side whose command failed (failed[side], else NULL) is a
+ * failed result with that run's status, message and output. */
+static int command_results(perfbudget_context *ctx, const char *name, const pairs *p,
+                           perfbudget_result *const failed[2], perfbudget_result **baseline_out,
+                           perfbudget_result **candidate_out) {
+    perfbudget_run_status status[2];
+    const char *message[2];
+    for (int i = 0; i < 2; i++) {
+        status[i] = failed[i] ? perfbudget_result_status(failed[i]) : PERFBUDGET_RUN_OK;
+        message[i] = failed[i] ? perfbudget_result_message(failed[i]) : "";
+    }
+    int code = make_results(ctx, name, p, status[0], message[0], status[1], message[1],
+                            baseline_out, candidate_out);
+    for (int i = 0; i < 2 && code == PERFBUDGET_OK; i++)
+        if (failed[i] != NULL)
+            perfbudget__result_take_output(i ? *candidate_out : *baseline_out,
+                                           perfbudget__strdup(perfbudget_result_output(failed[i])));
+    return code;
+}
+
 int perfbudget_interleave_commands(perfbudget_context *ctx, const char *name,
                                    char *const baseline_argv[], char *const candidate_argv[],
                                    const perfbudget_command_options *command,
@@ -275,20 +300,8 @@ int perfbudget_interleave_commands(perfbudget_context *ctx, const char *name,
         p.candidate_ns += ns[1];
         spent += ns[0] + ns[1];
     }
-    if (code == PERFBUDGET_OK) {
-        perfbudget_run_status status[2];
-        const char *message[2];
-        for (int i = 0; i < 2; i++) {
-            status[i] = failed[i] ? perfbudget_result_status(failed[i]) : PERFBUDGET_RUN_OK;
-            message[i] = failed[i] ? perfbudget_result_message(failed[i]) : "";
-        }
-        code = make_results(ctx, name, &p, status[0], message[0], status[1], message[1],
-                            baseline_out, candidate_out);
-        for (int i = 0; i < 2 && code == PERFBUDGET_OK; i++)
-            if (failed[i] != NULL)
-                perfbudget__result_take_output(i ? *candidate_out : *baseline_out,
-                                               perfbudget__strdup(perfbudget_result_output(failed[i])));
-    }
+    if (code == PERFBUDGET_OK)
+        code = command_results(ctx, name, &p, failed, baseline_out, candidate_out);
     perfbudget_result_free(failed[0]);
     perfbudget_result_free(failed[1]);
     free(p.baseline);

@@ -723,42 +723,30 @@ static json_t *chrome_trace_json(perfbudget_result *const *results, size_t n,
     return json_pack("{s:o, s:s}", "traceEvents", events, "displayTimeUnit", "ns");
 }
 
-int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
-                             size_t count, perfbudget_report_format format,
-                             const perfbudget_report_info *info, char **out) {
-    if (out == NULL || (results == NULL && count > 0))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
-    if (format == PERFBUDGET_REPORT_HTML) {
-        /* What to look at first, names in natural order, as in Markdown */
-        perfbudget_result **ordered = malloc((count ? count : 1) * sizeof *ordered);
-        if (ordered == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
-        if (count) memcpy(ordered, results, count * sizeof *ordered);
-        qsort(ordered, count, sizeof *ordered, by_rank_then_name);
-        int code = perfbudget__render_html(ctx, ordered, count, info, out);
-        free(ordered);
-        return code;
-    }
-    if (format == PERFBUDGET_REPORT_JSON)
-        return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
-                                             results, count, out);
+/* The JSON another tool reads (pytest-benchmark, Google Benchmark, Bencher, a Chrome trace). */
+static int render_tool_json(perfbudget_context *ctx, perfbudget_result *const *results,
+                            size_t count, perfbudget_report_format format,
+                            const perfbudget_report_info *info, char **out) {
     json_t *tool = format == PERFBUDGET_REPORT_PYTEST_BENCHMARK   ? pytest_benchmark_json(results, count, info)
                    : format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ? google_benchmark_json(results, count, info)
                    : format == PERFBUDGET_REPORT_BENCHER          ? bencher_json(results, count)
                    : format == PERFBUDGET_REPORT_CHROME_TRACE     ? chrome_trace_json(results, count, info)
                                                                   : NULL;
-    if (format == PERFBUDGET_REPORT_PYTEST_BENCHMARK || format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ||
-        format == PERFBUDGET_REPORT_BENCHER || format == PERFBUDGET_REPORT_CHROME_TRACE) {
-        /* A trace holds thousands of events: one line each, not one line per field. */
-        size_t flags = format == PERFBUDGET_REPORT_CHROME_TRACE ? JSON_COMPACT : JSON_INDENT(2);
-        /* jansson escapes C0 controls; DEL, C1 and the like as the rule of text.c says */
-        *out = tool ? perfbudget__json_shown(json_dumps(tool, flags | JSON_REAL_PRECISION(17)))
-                    : NULL;
-        json_decref(tool);
-        return *out ? PERFBUDGET_OK
-                    : perfbudget__fail(ctx, PERFBUDGET_ENOMEM,
-                                       "cannot encode the report (out of memory, or a figure "
-                                       "JSON cannot hold)");
-    }
+    /* A trace holds thousands of events: one line each, not one line per field. */
+    size_t flags = format == PERFBUDGET_REPORT_CHROME_TRACE ? JSON_COMPACT : JSON_INDENT(2);
+    /* jansson escapes C0 controls; DEL, C1 and the like as the rule of text.c says */
+    *out = tool ? perfbudget__json_shown(json_dumps(tool, flags | JSON_REAL_PRECISION(17))) : NULL;
+    json_decref(tool);
+    return *out ? PERFBUDGET_OK
+                : perfbudget__fail(ctx, PERFBUDGET_ENOMEM,
+                                   "cannot encode the report (out of memory, or a figure JSON "
+                                   "cannot hold)");
+}
+
+/* Markdown, CSV or OpenMetrics, what to look at first, names in natural order. */
+static int render_text_report(perfbudget_context *ctx, perfbudget_result *const *results,
+                              size_t count, perfbudget_report_format format,
+                              const perfbudget_report_info *info, char **out) {
     perfbudget_result **sorted = malloc((count ? count : 1) * sizeof *sorted);
     if (sorted == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
     if (count) memcpy(sorted, results, count * sizeof *sorted);
@@ -777,4 +765,28 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
     }
     *out = b.data ? b.data : calloc(1, 1);
     return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+}
+
+int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
+                             size_t count, perfbudget_report_format format,
+                             const perfbudget_report_info *info, char **out) {
+    if (out == NULL || (results == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
+    if (format == PERFBUDGET_REPORT_HTML) {
+        /* What to look at first, names in natural order, as in Markdown */
+        perfbudget_result **ordered = malloc((count ? count : 1) * sizeof *ordered);
+        if (ordered == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+        if (count) memcpy(ordered, results, count * sizeof *ordered);
+        qsort(ordered, count, sizeof *ordered, by_rank_then_name);
+        int code = perfbudget__render_html(ctx, ordered, count, info, out);
+        free(ordered);
+        return code;
+    }
+    if (format == PERFBUDGET_REPORT_JSON)
+        return perfbudget__results_json_text(ctx, info && info->title ? info->title : "report",
+                                             results, count, out);
+    if (format == PERFBUDGET_REPORT_PYTEST_BENCHMARK || format == PERFBUDGET_REPORT_GOOGLE_BENCHMARK ||
+        format == PERFBUDGET_REPORT_BENCHER || format == PERFBUDGET_REPORT_CHROME_TRACE)
+        return render_tool_json(ctx, results, count, format, info, out);
+    return render_text_report(ctx, results, count, format, info, out);
 }

@@ -342,6 +342,24 @@ static double value_of_level(const series_view *v, double level) {
  * PELT_MAX_CANDIDATES are kept (the least promising goes), which may cut a long flat stretch
  * where nothing changed, and such a cut is merged away afterwards. Writes the ends of the
  * segments in order to ends[] (the last is n); returns how many, or 0 when out of memory. */
+/* Keeps the candidates (with their scores) that can still end the best segmentation: one that
+ * cannot beat the best (least) even without a penalty never will. Past PELT_MAX_CANDIDATES the
+ * least promising goes. Returns how many are kept. */
+static size_t prune_candidates(size_t *candidates, double *scores, size_t count, double least) {
+    size_t kept = 0, worst = 0;
+    for (size_t k = 0; k < count; k++)
+        if (scores[k] <= least) {
+            scores[kept] = scores[k];
+            candidates[kept++] = candidates[k];
+            if (scores[kept - 1] > scores[worst]) worst = kept - 1;
+        }
+    if (kept > PELT_MAX_CANDIDATES) {
+        candidates[worst] = candidates[kept - 1];
+        kept--;
+    }
+    return kept;
+}
+
 static size_t pelt(const series_view *v, size_t n, size_t min_segment, size_t *ends) {
     double *sum = malloc((n + 1) * sizeof *sum), *squares = malloc((n + 1) * sizeof *squares);
     double *best = malloc((n + 1) * sizeof *best);
@@ -382,19 +400,7 @@ static size_t pelt(const series_view *v, size_t n, size_t min_segment, size_t *e
             }
             best[t] = least;
             previous[t] = argmin;
-            /* A candidate that cannot beat the best even without a penalty never will. */
-            size_t kept = 0, worst = 0;
-            for (size_t k = 0; k < count; k++)
-                if (scores[k] <= least) {
-                    scores[kept] = scores[k];
-                    candidates[kept++] = candidates[k];
-                    if (scores[kept - 1] > scores[worst]) worst = kept - 1;
-                }
-            count = kept;
-            if (count > PELT_MAX_CANDIDATES) {
-                candidates[worst] = candidates[count - 1];
-                count--;
-            }
+            count = prune_candidates(candidates, scores, count, least);
         }
         /* Backtrack from n; a series shorter than min_segment is one segment. */
         if (n < min_segment || !isfinite(best[n])) {
@@ -478,6 +484,20 @@ static int merge_weak(perfbudget_context *ctx, segment_values *segments, perfbud
     }
 }
 
+/* Each segment's bounds (from the ends pelt wrote) and original values, sorted: medians and
+ * ranks are read from them. */
+static int sort_segments(perfbudget_context *ctx, const double *values, const size_t *ends,
+                         size_t segments, segment_values *parts) {
+    int code = PERFBUDGET_OK;
+    for (size_t j = 0; code == PERFBUDGET_OK && j < segments; j++) {
+        parts[j].begin = j == 0 ? 0 : ends[j - 1];
+        parts[j].end = ends[j];
+        code = perfbudget__sorted_copy(ctx, values + parts[j].begin, parts[j].end - parts[j].begin,
+                                       "detect_steps:", &parts[j].sorted);
+    }
+    return code;
+}
+
 int perfbudget_detect_steps(perfbudget_context *ctx, const double *values, size_t n,
                             double min_change_pct, size_t min_segment, perfbudget_step *steps,
                             size_t capacity, size_t *count) {
@@ -495,13 +515,7 @@ int perfbudget_detect_steps(perfbudget_context *ctx, const double *values, size_
     if (segments == 0 || parts == NULL || bounds == NULL)
         code = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "detect_steps: out of memory");
     series_view_free(&view);
-    /* Each segment's original values, sorted: medians and ranks are read from them. */
-    for (size_t j = 0; code == PERFBUDGET_OK && j < segments; j++) {
-        parts[j].begin = j == 0 ? 0 : ends[j - 1];
-        parts[j].end = ends[j];
-        code = perfbudget__sorted_copy(ctx, values + parts[j].begin, parts[j].end - parts[j].begin,
-                                       "detect_steps:", &parts[j].sorted);
-    }
+    if (code == PERFBUDGET_OK) code = sort_segments(ctx, values, ends, segments, parts);
     for (size_t j = 1; code == PERFBUDGET_OK && j < segments; j++)
         code = judge_boundary(ctx, &parts[j - 1], &parts[j], min_change_pct, &bounds[j]);
     if (code == PERFBUDGET_OK) code = merge_weak(ctx, parts, bounds, &segments, min_change_pct);

@@ -547,6 +547,256 @@ static int adopt_build_type(const char *build_type, int optimized, char *warning
     return 1;
 }
 
+/* One run of the suite executable, phase by phase. Every phase returns the exit code so far:
+ * 0 go on, -1 done without error (after --help or --list), 1 a benchmark failed, 2 an error. */
+typedef struct suite_run {
+    char **argv;
+    const char *suite_name;
+    const perfbudget_benchmark_def *defs;
+    size_t count;
+    const char **names; /* the suite's benchmarks, each point of a sweep on its own */
+    size_t total;       /* of names */
+    char build_warning[256];
+    int warn_build;
+    perfbudget_context *ctx;
+    perfbudget_suite *suite;
+    main_options o;
+    char marker[96];
+    int in_child;
+    int verdict_fd; /* the child tells its parent it concluded by writing here */
+    perfbudget_budget *budget;
+    perfbudget__verdict_options verdict;
+    perfbudget_history *resident;
+    perfbudget_result **results;
+    size_t ran;
+    int baseline_loaded;
+} suite_run;
+
+static void release_suite(suite_run *run) {
+    perfbudget_suite_free(run->suite);
+    perfbudget_context_free(run->ctx);
+}
+
+/* The suite's benchmarks, each point of a sweep on its own ("name/<size>"); 0, or -1 when
+ * out of memory. */
+static int name_benchmarks(suite_run *run) {
+    run->total = perfbudget_suite_count(run->suite);
+    run->names = malloc((run->total ? run->total : 1) * sizeof *run->names);
+    if (run->names == NULL) return -1;
+    for (size_t i = 0; i < run->total; i++)
+        run->names[i] = perfbudget_suite_benchmark_name(run->suite, i);
+    return 0;
+}
+
+/* The suite's benchmarks; 2 after printing why not. */
+static int add_benchmarks(suite_run *run) {
+    for (size_t i = 0; i < run->count; i++)
+        if (perfbudget_suite_add(run->suite, &run->defs[i]) != PERFBUDGET_OK) {
+            fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
+            return 2;
+        }
+    return 0;
+}
+
+/* The child knows its marker from the environment; the parent makes one up. */
+static void take_marker(suite_run *run) {
+    const char *inherited = getenv(CHILD_VARIABLE) ? getenv("PERFBUDGET_RUN_MARKER") : NULL;
+    run->in_child = inherited != NULL;
+    run->verdict_fd = -1;
+    if (run->in_child) {
+        snprintf(run->marker, sizeof run->marker, "PERFBUDGET_RUN_MARKER=%s", inherited);
+        run->verdict_fd = atoi(getenv(CHILD_VARIABLE));
+        fcntl(run->verdict_fd, F_SETFD, FD_CLOEXEC); /* not inherited by what benchmarks start */
+        unsetenv(CHILD_VARIABLE); /* a suite the benchmarks start is watched on its own */
+    } else {
+        snprintf(run->marker, sizeof run->marker, "PERFBUDGET_RUN_MARKER=main-%ld-%llu",
+                 (long)getpid(), (unsigned long long)perfbudget_context_now_ns(run->ctx));
+    }
+}
+
+/* Before measuring (not with --list): the budget, the verdict's options and the history. */
+static int prepare_judging(suite_run *run) {
+    main_options *o = &run->o;
+    if (o->budget_path != NULL &&
+        (run->budget = perfbudget__load_budget(run->ctx, run->argv[0], o->budget_path)) == NULL)
+        return 2;
+    run->verdict.budget = run->budget;
+    run->verdict.threshold_pct = o->threshold_pct;
+    run->verdict.fail_on = o->fail_on;
+    run->verdict.ctest = o->ctest;
+    run->verdict.session_dir = o->session_dir;
+    o->history_path = perfbudget__history_path(o->history_path, run->budget);
+    /* perfbudget's own footprint must not differ between runs, or peak memory would compare
+     * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
+     * whether this run compares with a baseline or not. A history that can never be one (a
+     * device, a directory, "") is refused before measuring. */
+    if (o->history_path != NULL &&
+        perfbudget_history_open(run->ctx, o->history_path, &run->resident) == PERFBUDGET_EINVAL) {
+        fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
+        return 2;
+    }
+    return 0;
+}
+
+static int list_benchmarks(const suite_run *run) {
+    for (size_t i = 0; i < run->total; i++)
+        if (selected(&run->o, run->names[i]) && run->o.list == 2) {
+            /* for perf_discover_tests: a word each (checked when the suite was built) */
+            const char *category = perfbudget_suite_benchmark_category(run->suite, i);
+            printf("%s\n", category ? category : "-");
+        } else if (selected(&run->o, run->names[i])) {
+            char *shown = perfbudget__printable(run->names[i]);
+            printf("%s\n", shown ? shown : "(out of memory)");
+            free(shown);
+        }
+    return -1;
+}
+
+/* The widest selected name as shown; the table caps it (PERFBUDGET__NAME_COLUMNS). */
+static int name_column_width(const suite_run *run) {
+    int width = 9;
+    for (size_t i = 0; i < run->total; i++) {
+        char *shown = selected(&run->o, run->names[i]) ? perfbudget__printable(run->names[i])
+                                                        : NULL;
+        if (shown != NULL && perfbudget__columns(shown) > width)
+            width = perfbudget__columns(shown);
+        free(shown);
+    }
+    return width;
+}
+
+/* A benchmark that started processes and left them: a failure, said before its verdict would
+ * claim a pass, and the processes killed. */
+static void fail_if_processes_left(suite_run *run, const char *name) {
+    if (!run->in_child || perfbudget__kill_marked(run->marker) <= 0) return;
+    perfbudget_result *left = NULL;
+    if (perfbudget_result_new(run->ctx, name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                              "left processes running after it finished (they were killed)",
+                              &left) == PERFBUDGET_OK) {
+        perfbudget_result_free(run->results[run->ran]);
+        run->results[run->ran] = left;
+    }
+}
+
+/* Measures and judges benchmark i: -1 to stop the suite (said why), else 0 it passed, 1 it
+ * failed, 2 it could not be judged. */
+static int measure_benchmark(suite_run *run, size_t i, struct progress_line *line, int progress,
+                             int width) {
+    const char *name = run->names[i];
+    fflush(stdout);
+    line->index = run->ran + 1;
+    if (progress) show_progress(line, name, 0, 0);
+    perfbudget_run_options options = options_for(&run->o, run->budget, name);
+    int run_rc = perfbudget_suite_run(run->suite, i, &options, &run->results[run->ran]);
+    if (progress) fputs("\r\033[K", stderr);
+    if (run_rc != PERFBUDGET_OK) {
+        char shown[1024];
+        fprintf(stderr, "%s: %s: %s\n", run->argv[0], perfbudget__shown(name, shown, sizeof shown),
+                perfbudget_errmsg(run->ctx));
+        return -1;
+    }
+    fail_if_processes_left(run, name);
+    perfbudget_result *r = run->results[run->ran++];
+    /* The baseline is loaded once the first benchmark is measured, so that it is not in the
+     * peak memory of that one: under CTest, the only one of its process. */
+    if (!run->baseline_loaded) {
+        run->baseline_loaded = 1;
+        if (perfbudget__load_baseline(run->ctx, run->argv[0], run->o.baseline_path,
+                                      run->o.history_path, &run->verdict) != 0)
+            return -1;
+    }
+    if (!run->o.ctest) print_table(run->ctx, &r, 1, width, 0);
+    int judged = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
+                         run->o.session_dir
+                     ? perfbudget__conclude(run->ctx, run->argv[0], r, &run->verdict, stdout)
+                     : (int)perfbudget_result_test_status(r, NULL);
+    if (judged < 0) return 2;
+    return judged == PERFBUDGET_TEST_FAIL ? 1 : 0;
+}
+
+static int measure_selected(suite_run *run) {
+    const main_options *o = &run->o;
+    run->results = calloc(run->total ? run->total : 1, sizeof *run->results);
+    if (run->results == NULL) return 2;
+    int width = name_column_width(run);
+    /* Like Google Benchmark's "Library was built as DEBUG": before the table, or under CTest
+     * after the verdict, whose first line IDEs show. */
+    if (run->warn_build && !o->ctest) fputs(run->build_warning, stdout);
+    if (!o->ctest) print_table(run->ctx, NULL, 0, width, 1);
+    /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
+    int progress = !o->ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+    struct progress_line line = {.ctx = run->ctx, .start_ns = perfbudget_context_now_ns(run->ctx)};
+    for (size_t i = 0; i < run->total; i++) line.total += selected(o, run->names[i]) != 0;
+    if (progress)
+        perfbudget_suite_set_progress(run->suite, show_progress, &line, UINT64_C(1000000000));
+    int exit_code = 0;
+    for (size_t i = 0; i < run->total; i++) {
+        if (!selected(o, run->names[i])) continue;
+        int measured = measure_benchmark(run, i, &line, progress, width);
+        if (measured < 0) return 2;
+        if (measured > exit_code) exit_code = measured; /* an error (2) beats a failure (1) */
+    }
+    if (exit_code == 2) return exit_code;
+    int fitted = judge_sweeps(run->ctx, run->defs, run->count, run->results, run->ran,
+                              run->budget, &run->verdict);
+    return fitted > exit_code ? fitted : exit_code;
+}
+
+/* After measuring: what the run says about itself. */
+static int report_run(suite_run *run, int exit_code) {
+    const main_options *o = &run->o;
+    if (run->warn_build && o->ctest && run->ran > 0) fputs(run->build_warning, stdout);
+    if (exit_code != 2 && exit_code != -1 && run->ran == 0 && o->filter != NULL) {
+        fprintf(stderr, "%s: no benchmark matches '%s' (see --list)\n", run->argv[0], o->filter);
+        exit_code = 2;
+    }
+    if (!o->ctest && run->ran > 0 && perfbudget_result_counters_note(run->results[0])[0] != '\0')
+        printf("instr/iter: %s\n", perfbudget_result_counters_note(run->results[0]));
+    if (run->budget != NULL && run->ran > 0 && o->filter == NULL)
+        perfbudget__warn_unused_entries(run->budget, run->results, run->ran, "suite");
+    return exit_code;
+}
+
+/* The results into the history and the --json file. */
+static int save_run(suite_run *run, int exit_code) {
+    const main_options *o = &run->o;
+    if (run->ran == 0) return exit_code;
+    /* A suite run on its own is a run of the history; under CTest the session records it. */
+    if (exit_code != 2 && exit_code != -1 && o->session_dir == NULL && !o->ctest &&
+        perfbudget__record_run(run->ctx, run->argv[0], o->history_path, "suite", run->results,
+                               run->ran) != 0)
+        exit_code = 2;
+    if (o->json_path != NULL && exit_code != 2 &&
+        perfbudget_results_write_json(run->ctx, o->json_path, run->suite_name, run->results,
+                                      run->ran) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
+        exit_code = 2;
+    }
+    return exit_code;
+}
+
+static void release_run(suite_run *run) {
+    for (size_t i = 0; i < run->ran; i++) perfbudget_result_free(run->results[i]);
+    free(run->results);
+    free(run->names);
+    perfbudget_history_close(run->resident);
+    perfbudget_results_free(run->verdict.baseline, run->verdict.baseline_count);
+    perfbudget_budget_free(run->budget);
+    release_suite(run);
+}
+
+/* The process's exit status. A verdict nobody received is no pass (a benchmark closed stdout,
+ * a full disk); the child tells its parent it concluded. */
+static int exit_status(const suite_run *run, int exit_code) {
+    if ((fflush(stdout) != 0 || ferror(stdout)) && exit_code >= 0) {
+        fprintf(stderr, "%s: cannot write the verdict to standard output (closed or full)\n",
+                run->argv[0]);
+        exit_code = 2;
+    }
+    if (run->verdict_fd > 2 && write(run->verdict_fd, "", 1) == 1) close(run->verdict_fd);
+    return exit_code < 0 ? 0 : exit_code;
+}
+
 int(perfbudget_main)(int argc, char **argv, const char *suite_name,
                      const perfbudget_benchmark_def *defs, size_t count) {
     return perfbudget_main_built(argc, argv, suite_name, defs, count, NULL, -1);
@@ -555,201 +805,40 @@ int(perfbudget_main)(int argc, char **argv, const char *suite_name,
 int perfbudget_main_built(int argc, char **argv, const char *suite_name,
                           const perfbudget_benchmark_def *defs, size_t count,
                           const char *build_type, int optimized) {
-    char build_warning[256];
-    int warn_build = adopt_build_type(build_type, optimized, build_warning, sizeof build_warning);
-    perfbudget_context *ctx = NULL;
-    perfbudget_suite *suite = NULL;
-    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-        perfbudget_suite_new(ctx, suite_name, &suite) != PERFBUDGET_OK) {
+    suite_run run = {.argv = argv, .suite_name = suite_name, .defs = defs, .count = count,
+                     .verdict = {.threshold_pct = NAN}};
+    run.warn_build = adopt_build_type(build_type, optimized, run.build_warning,
+                                      sizeof run.build_warning);
+    if (perfbudget_context_new(&run.ctx) != PERFBUDGET_OK ||
+        perfbudget_suite_new(run.ctx, suite_name, &run.suite) != PERFBUDGET_OK) {
         fprintf(stderr, "%s: out of memory\n", argv[0]);
-        perfbudget_context_free(ctx);
+        perfbudget_context_free(run.ctx);
         return 2;
     }
-    int exit_code = 0;
-    for (size_t i = 0; i < count && exit_code == 0; i++)
-        if (perfbudget_suite_add(suite, &defs[i]) != PERFBUDGET_OK) {
-            fprintf(stderr, "%s: %s\n", argv[0], perfbudget_errmsg(ctx));
-            exit_code = 2;
-        }
-    /* The suite's benchmarks, each point of a sweep on its own ("name/<size>"). */
-    size_t total = perfbudget_suite_count(suite);
-    const char **names = malloc((total ? total : 1) * sizeof *names);
-    if (names == NULL && exit_code == 0) {
+    int exit_code = add_benchmarks(&run);
+    if (name_benchmarks(&run) != 0 && exit_code == 0) {
         fprintf(stderr, "%s: out of memory\n", argv[0]);
         exit_code = 2;
     }
-    for (size_t i = 0; names != NULL && i < total; i++)
-        names[i] = perfbudget_suite_benchmark_name(suite, i);
-    main_options o;
     if (exit_code == 0) {
-        int parsed = parse_args(ctx, argc, argv, &o);
+        int parsed = parse_args(run.ctx, argc, argv, &run.o);
         if (parsed != 0) exit_code = parsed == 1 ? -1 : 2; /* -1: done, e.g. after --help */
     }
-    /* The child knows its marker from the environment; the parent makes one up. */
-    const char *inherited = getenv(CHILD_VARIABLE) ? getenv("PERFBUDGET_RUN_MARKER") : NULL;
-    int in_child = inherited != NULL;
-    char marker[96];
-    int verdict_fd = -1; /* the child tells its parent it concluded by writing here */
-    if (in_child) {
-        snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=%s", inherited);
-        verdict_fd = atoi(getenv(CHILD_VARIABLE));
-        fcntl(verdict_fd, F_SETFD, FD_CLOEXEC); /* not inherited by what the benchmarks start */
-        unsetenv(CHILD_VARIABLE); /* a suite the benchmarks start is watched on its own */
-    } else {
-        snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=main-%ld-%llu", (long)getpid(),
-                 (unsigned long long)perfbudget_context_now_ns(ctx));
+    take_marker(&run);
+    const main_options *o = &run.o;
+    int delegate = exit_code == 0 && !o->list && !run.in_child;
+    if (delegate && !o->ctest && needs_callgrind(o)) {
+        release_suite(&run);
+        return run_under_callgrind(argv, run.marker);
     }
-    if (exit_code == 0 && !o.ctest && !o.list && !in_child && needs_callgrind(&o)) {
-        perfbudget_suite_free(suite);
-        perfbudget_context_free(ctx);
-        return run_under_callgrind(argv, marker);
-    }
-    if (exit_code == 0 && o.ctest && !o.list && !in_child &&
-        supervised(ctx, argv, &o, suite_name, marker, &exit_code)) {
-        perfbudget_suite_free(suite);
-        perfbudget_context_free(ctx);
+    if (delegate && o->ctest && supervised(run.ctx, argv, o, suite_name, run.marker, &exit_code)) {
+        release_suite(&run);
         return exit_code;
     }
-    perfbudget_budget *budget = NULL;
-    if (exit_code == 0 && o.budget_path != NULL && !o.list &&
-        (budget = perfbudget__load_budget(ctx, argv[0], o.budget_path)) == NULL)
-        exit_code = 2;
-    perfbudget__verdict_options verdict = {.budget = budget, .threshold_pct = NAN};
-    if (exit_code == 0 && !o.list) {
-        verdict.threshold_pct = o.threshold_pct;
-        verdict.fail_on = o.fail_on;
-        verdict.ctest = o.ctest;
-        verdict.session_dir = o.session_dir;
-        o.history_path = perfbudget__history_path(o.history_path, budget);
-    }
-    /* The baseline is loaded once the first benchmark is measured, so that it is not in the
-     * peak memory of that one: under CTest, the only one of its process. */
-    int baseline_loaded = 0;
-    /* perfbudget's own footprint must not differ between runs, or peak memory would compare
-     * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
-     * whether this run compares with a baseline or not. */
-    perfbudget_history *resident = NULL;
-    /* A history that can never be one (a device, a directory, "") is refused before measuring. */
-    if (exit_code == 0 && !o.list && o.history_path != NULL &&
-        perfbudget_history_open(ctx, o.history_path, &resident) == PERFBUDGET_EINVAL) {
-        fprintf(stderr, "%s: %s\n", argv[0], perfbudget_errmsg(ctx));
-        exit_code = 2;
-    }
-    if (exit_code == 0 && o.list) {
-        for (size_t i = 0; i < total; i++)
-            if (selected(&o, names[i]) && o.list == 2) {
-                /* for perf_discover_tests: a word each (checked when the suite was built) */
-                const char *category = perfbudget_suite_benchmark_category(suite, i);
-                printf("%s\n", category ? category : "-");
-            } else if (selected(&o, names[i])) {
-                char *shown = perfbudget__printable(names[i]);
-                printf("%s\n", shown ? shown : "(out of memory)");
-                free(shown);
-            }
-        exit_code = -1;
-    }
-    perfbudget_result **results = exit_code == 0 ? calloc(total ? total : 1, sizeof *results) : NULL;
-    size_t ran = 0;
-    if (exit_code == 0 && results == NULL) exit_code = 2;
-    if (exit_code == 0) {
-        /* The widest name as shown; the table caps it (PERFBUDGET__NAME_COLUMNS). */
-        int width = 9;
-        for (size_t i = 0; i < total; i++) {
-            char *shown = selected(&o, names[i]) ? perfbudget__printable(names[i]) : NULL;
-            if (shown != NULL && perfbudget__columns(shown) > width)
-                width = perfbudget__columns(shown);
-            free(shown);
-        }
-        /* Like Google Benchmark's "Library was built as DEBUG": before the table, or under
-         * CTest after the verdict, whose first line IDEs show. */
-        if (warn_build && !o.ctest) fputs(build_warning, stdout);
-        if (!o.ctest) print_table(ctx, NULL, 0, width, 1);
-        /* A progress line while a benchmark runs, on a terminal only (erased before its row). */
-        int progress = !o.ctest && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-        struct progress_line line = {.ctx = ctx, .start_ns = perfbudget_context_now_ns(ctx)};
-        for (size_t i = 0; i < total; i++) line.total += selected(&o, names[i]) != 0;
-        if (progress) perfbudget_suite_set_progress(suite, show_progress, &line, UINT64_C(1000000000));
-        for (size_t i = 0; i < total; i++) {
-            if (!selected(&o, names[i])) continue;
-            fflush(stdout);
-            line.index = ran + 1;
-            if (progress) show_progress(&line, names[i], 0, 0);
-            perfbudget_run_options run = options_for(&o, budget, names[i]);
-            int run_rc = perfbudget_suite_run(suite, i, &run, &results[ran]);
-            if (progress) fputs("\r\033[K", stderr);
-            if (run_rc != PERFBUDGET_OK) {
-                char shown[1024];
-                fprintf(stderr, "%s: %s: %s\n", argv[0],
-                        perfbudget__shown(names[i], shown, sizeof shown),
-                        perfbudget_errmsg(ctx));
-                exit_code = 2;
-                break;
-            }
-            /* A benchmark that started processes and left them: a failure, said before its
-             * verdict would claim a pass, and the processes killed. */
-            if (in_child && perfbudget__kill_marked(marker) > 0) {
-                perfbudget_result *left = NULL;
-                if (perfbudget_result_new(ctx, names[i], NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
-                                          "left processes running after it finished (they were "
-                                          "killed)",
-                                          &left) == PERFBUDGET_OK) {
-                    perfbudget_result_free(results[ran]);
-                    results[ran] = left;
-                }
-            }
-            perfbudget_result *r = results[ran++];
-            if (!baseline_loaded) {
-                baseline_loaded = 1;
-                if (perfbudget__load_baseline(ctx, argv[0], o.baseline_path, o.history_path,
-                                              &verdict) != 0) {
-                    exit_code = 2;
-                    break;
-                }
-            }
-            if (!o.ctest) print_table(ctx, &r, 1, width, 0);
-            int judged = o.ctest || budget != NULL || verdict.baseline != NULL || o.session_dir
-                             ? perfbudget__conclude(ctx, argv[0], r, &verdict, stdout)
-                             : (int)perfbudget_result_test_status(r, NULL);
-            if (judged < 0) exit_code = 2;
-            else if (judged == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
-        }
-    }
-    if (exit_code == 0 || exit_code == 1) {
-        int fitted = judge_sweeps(ctx, defs, count, results, ran, budget, &verdict);
-        if (fitted == 2 || (fitted == 1 && exit_code == 0)) exit_code = fitted;
-    }
-    if (warn_build && o.ctest && ran > 0) fputs(build_warning, stdout);
-    if (exit_code != 2 && exit_code != -1 && ran == 0 && o.filter != NULL) {
-        fprintf(stderr, "%s: no benchmark matches '%s' (see --list)\n", argv[0], o.filter);
-        exit_code = 2;
-    }
-    if (!o.ctest && ran > 0 && perfbudget_result_counters_note(results[0])[0] != '\0')
-        printf("instr/iter: %s\n", perfbudget_result_counters_note(results[0]));
-    if (budget != NULL && ran > 0 && o.filter == NULL) perfbudget__warn_unused_entries(budget, results, ran, "suite");
-    /* A suite run on its own is a run of the history; under CTest the session records it. */
-    if (exit_code != 2 && exit_code != -1 && ran > 0 && o.session_dir == NULL && !o.ctest &&
-        perfbudget__record_run(ctx, argv[0], o.history_path, "suite", results, ran) != 0)
-        exit_code = 2;
-    if (o.json_path != NULL && ran > 0 && exit_code != 2 &&
-        perfbudget_results_write_json(ctx, o.json_path, suite_name, results, ran) !=
-            PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", argv[0], perfbudget_errmsg(ctx));
-        exit_code = 2;
-    }
-    for (size_t i = 0; i < ran; i++) perfbudget_result_free(results[i]);
-    free(results);
-    free(names);
-    perfbudget_history_close(resident);
-    perfbudget_results_free(verdict.baseline, verdict.baseline_count);
-    perfbudget_budget_free(budget);
-    perfbudget_suite_free(suite);
-    perfbudget_context_free(ctx);
-    /* A verdict nobody received is no pass (a benchmark closed stdout, a full disk). */
-    if ((fflush(stdout) != 0 || ferror(stdout)) && exit_code >= 0) {
-        fprintf(stderr, "%s: cannot write the verdict to standard output (closed or full)\n",
-                argv[0]);
-        exit_code = 2;
-    }
-    if (verdict_fd > 2 && write(verdict_fd, "", 1) == 1) close(verdict_fd);
-    return exit_code < 0 ? 0 : exit_code;
+    if (exit_code == 0 && !o->list) exit_code = prepare_judging(&run);
+    if (exit_code == 0 && o->list) exit_code = list_benchmarks(&run);
+    if (exit_code == 0) exit_code = measure_selected(&run);
+    exit_code = save_run(&run, report_run(&run, exit_code));
+    release_run(&run);
+    return exit_status(&run, exit_code);
 }

@@ -67,6 +67,23 @@ int perfbudget_quantity_parse(perfbudget_context *ctx, const char *text,
     return perfbudget__quantity_parse(ctx, text, out, NULL);
 }
 
+/* The number at cursor, as strtod reads it (*end after it; errno ERANGE when out of range).
+ * Most quantities are a few digits and a unit ("250ms"): those are read without strtod, an
+ * eighth of validating a budget file of 10,000 entries. Up to 15 digits the integer is exact as
+ * a double, as strtod's result is. */
+static double read_number(const char *cursor, char **end) {
+    size_t digits = 0;
+    uint64_t whole = 0;
+    while (digits < 16 && cursor[digits] >= '0' && cursor[digits] <= '9')
+        whole = whole * 10 + (uint64_t)(cursor[digits++] - '0');
+    char next = cursor[digits];
+    if (digits > 0 && digits < 16 && (next == '\0' || strchr(".eExXpP", next) == NULL)) {
+        *end = (char *)cursor + digits;
+        return (double)whole;
+    }
+    return strtod(cursor, end);
+}
+
 int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbudget_quantity *out,
                                perfbudget__unit_info *unit_info) {
     if (text == NULL || out == NULL)
@@ -82,21 +99,7 @@ int perfbudget__quantity_parse(perfbudget_context *ctx, const char *text, perfbu
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is not a number with a unit", text);
     char *end;
     errno = 0;
-    double value;
-    /* Most quantities are a few digits and a unit ("250ms"): read those without strtod, an
-     * eighth of validating a budget file of 10,000 entries. Up to 15 digits the integer is
-     * exact as a double, as strtod's result is. */
-    size_t digits = 0;
-    uint64_t whole = 0;
-    while (digits < 16 && cursor[digits] >= '0' && cursor[digits] <= '9')
-        whole = whole * 10 + (uint64_t)(cursor[digits++] - '0');
-    char next = cursor[digits];
-    if (digits > 0 && digits < 16 && (next == '\0' || strchr(".eExXpP", next) == NULL)) {
-        value = (double)whole;
-        end = (char *)cursor + digits;
-    } else {
-        value = strtod(cursor, &end);
-    }
+    double value = read_number(cursor, &end);
     if (end == cursor || end > cursor + number_length)
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "'%s' is not a number with a unit", text);
     if (errno == ERANGE && fabs(value) > 1.0)

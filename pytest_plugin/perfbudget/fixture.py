@@ -8,6 +8,7 @@ import asyncio
 import time
 import tracemalloc as _tracemalloc
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
@@ -348,7 +349,7 @@ class Perf:
         sweep = Sweep(sweep_name, values)
         self.sweeps.append(sweep)
         for n, point in zip(values, points):
-            self._measure(None, None, self._plain(fn, (n,), {}), lambda n=n: fn(n),
+            self._measure(None, None, self._plain(fn, (n,), {}), partial(fn, n),
                           full_name=point)
         results = [m.result for m in self.measurements if m.name in points and m.result is not None]
         if len(results) >= 2:

@@ -339,6 +339,7 @@ class PerfSession:
                 raise pytest.UsageError(f"{self.settings.source('baseline')}: merge-base needs a "
                                         f"git work tree with a main or master branch")
             spec = f"commit:{git['merge_base']}"
+        assert history is not None  # only "latest" goes without a history, and it has returned
         try:
             run_id, why = history.find(spec, self.environment, branch)
         except HistoryNotFound as error:
@@ -510,7 +511,7 @@ class PerfSession:
                     base = None
             sweep.verdict = judge_complexity(sweep.fit, self.budget, budget_name, base)
             largest = f"{sweep.name}/{max(sweep.sizes)}"
-            for verdict in perf.verdicts:
+            for verdict in perf.verdicts or []:  # set by evaluate before it calls this
                 if verdict.measurement.name == largest:  # the fit goes into its JSON too
                     verdict.result.set_complexity(sweep.fit, sweep.verdict)
                     verdict.record["result"] = Result.to_json_text([verdict.result])
@@ -952,8 +953,8 @@ class PerfSession:
             verdict_width = max([len("verdict")] + [len(row["verdict"]) for row in self._rows()])
             columns = (reporter._tw.fullwidth - SUMMARY_EXTRA_COLUMNS - verdict_width
                        if reporter.isatty else None)
-            table = Result.table([result for _, result in ordered], columns)
-            table = table.rstrip("\n").split("\n")
+            text = Result.table([result for _, result in ordered], columns)
+            table = text.rstrip("\n").split("\n")
             # As wide as the heading: the core caps the name column, and a longer name overflows
             # its own row only instead of widening every row to its length.
             width = len(table[0])
