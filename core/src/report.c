@@ -627,19 +627,13 @@ static int add_reason(perfbudget__reason **list, size_t *count, const char *labe
     return 1;
 }
 
-perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *count) {
-    perfbudget__reason *list = NULL;
-    size_t n = 0;
-    int ok = 1;
-    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK)
-        ok = add_reason(&list, &n,
-                        perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED ? "error" : "skipped",
-                        perfbudget_result_message(r));
+/* The limits that did not pass, each with its verdict's text. */
+static int add_limit_reasons(const perfbudget_result *r, perfbudget__reason **list, size_t *n) {
+    static const char *const labels[] = {"pass", "warn", "FAIL", "unavailable"};
     const perfbudget_limit_verdict *verdicts;
     size_t limits = perfbudget_result_verdicts(r, &verdicts);
     int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
-    for (size_t i = 0; ok && i < limits; i++) {
-        static const char *const labels[] = {"pass", "warn", "FAIL", "unavailable"};
+    for (size_t i = 0; i < limits; i++) {
         perfbudget_limit_status status = verdicts[i].status;
         /* A limit applies to the mode that measures it (as the test status says): another
          * mode's "unavailable" is no reason. */
@@ -650,9 +644,15 @@ perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *coun
         if (status == PERFBUDGET_LIMIT_PASS ||
             (status == PERFBUDGET_LIMIT_UNAVAILABLE && not_judged))
             continue;
-        ok = add_reason(&list, &n, labels[status], verdicts[i].text);
+        if (!add_reason(list, n, labels[status], verdicts[i].text)) return 0;
     }
-    for (size_t i = 0; ok && i < perfbudget_result_comparison_count(r); i++) {
+    return 1;
+}
+
+/* The comparisons that did not pass, then the notes. */
+static int add_comparison_reasons(const perfbudget_result *r, perfbudget__reason **list,
+                                  size_t *n) {
+    for (size_t i = 0; i < perfbudget_result_comparison_count(r); i++) {
         const char *metric;
         perfbudget_unit unit;
         const perfbudget_comparison *c;
@@ -660,22 +660,38 @@ perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *coun
         if (c->outcome == PERFBUDGET_OUTCOME_PASS) continue;
         char line[512];
         format_named(r, metric, c, unit, line, sizeof line);
-        ok = add_reason(&list, &n, perfbudget_outcome_name(c->outcome), line);
+        if (!add_reason(list, n, perfbudget_outcome_name(c->outcome), line)) return 0;
     }
-    for (size_t i = 0; ok && i < perfbudget_result_note_count(r); i++)
-        ok = add_reason(&list, &n, "note", perfbudget_result_note_at(r, i, NULL));
-    perfbudget__word word = perfbudget__word_of(r);
-    if (ok && perfbudget_result_policy_warned(r, NULL)) {
+    for (size_t i = 0; i < perfbudget_result_note_count(r); i++)
+        if (!add_reason(list, n, "note", perfbudget_result_note_at(r, i, NULL))) return 0;
+    return 1;
+}
+
+/* What the team wrote for a failed or warned test, and the policy that let it through. */
+static int add_policy_reasons(const perfbudget_result *r, perfbudget__reason **list, size_t *n) {
+    if (perfbudget_result_policy_warned(r, NULL)) {
         char why[64];
         snprintf(why, sizeof why, "not failing: fail_on: %s",
                  perfbudget_fail_on_name(perfbudget_result_fail_on(r)));
-        ok = add_reason(&list, &n, "policy", why);
+        if (!add_reason(list, n, "policy", why)) return 0;
     }
+    perfbudget__word word = perfbudget__word_of(r);
+    if (word != PERFBUDGET__FAILED && word != PERFBUDGET__WARNED) return 1;
     const char *link, *advice = perfbudget_result_advice(r, &link);
-    if (ok && advice != NULL && (word == PERFBUDGET__FAILED || word == PERFBUDGET__WARNED))
-        ok = add_reason(&list, &n, "advice", advice);
-    if (ok && link != NULL && (word == PERFBUDGET__FAILED || word == PERFBUDGET__WARNED))
-        ok = add_reason(&list, &n, "see", link);
+    return (advice == NULL || add_reason(list, n, "advice", advice)) &&
+           (link == NULL || add_reason(list, n, "see", link));
+}
+
+perfbudget__reason *perfbudget__reasons(const perfbudget_result *r, size_t *count) {
+    perfbudget__reason *list = NULL;
+    size_t n = 0;
+    int ok = 1;
+    if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK)
+        ok = add_reason(&list, &n,
+                        perfbudget_result_status(r) == PERFBUDGET_RUN_FAILED ? "error" : "skipped",
+                        perfbudget_result_message(r));
+    ok = ok && add_limit_reasons(r, &list, &n) && add_comparison_reasons(r, &list, &n) &&
+         add_policy_reasons(r, &list, &n);
     if (!ok) {
         perfbudget__reasons_free(list, n);
         *count = SIZE_MAX;

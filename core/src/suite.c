@@ -584,6 +584,39 @@ static char *point_name(const char *name, uint64_t size) {
     return out;
 }
 
+/* A CTest label and a pytest marker: one word, as ctest -L and pytest -m select it. */
+static int check_category(perfbudget_suite *suite, const perfbudget_benchmark_def *def) {
+    const char *category = def->category;
+    if (category != NULL && (category[0] == '\0' || (category[0] >= '0' && category[0] <= '9') ||
+                             strspn(category, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_") != strlen(category)))
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: benchmark %s: category '%.64s' is not one word of "
+                                "letters, digits and _ (such as unit, integration)",
+                                suite->name, def->name, category);
+    return PERFBUDGET_OK;
+}
+
+/* Point i of a sweep: a size above 0, given once. */
+static int check_size(perfbudget_suite *suite, const perfbudget_benchmark_def *def, size_t i) {
+    if (def->sizes[i] == 0)
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: sweep %s: size %zu is 0; sizes must be above 0",
+                                suite->name, def->name, i);
+    for (size_t j = 0; j < i; j++)
+        if (def->sizes[j] == def->sizes[i])
+            return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                    "suite %s: sweep %s: size %llu is given twice", suite->name,
+                                    def->name, (unsigned long long)def->sizes[i]);
+    return PERFBUDGET_OK;
+}
+
+/* The name of point i of def (the name itself when it is no sweep), malloc'd; NULL when out of
+ * memory. */
+static char *name_of_point(const perfbudget_benchmark_def *def, size_t i) {
+    return def->size_count ? point_name(def->name, def->sizes[i]) : perfbudget__strdup(def->name);
+}
+
 int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def *def) {
     if (suite == NULL || def == NULL)
         return PERFBUDGET_EINVAL;
@@ -593,34 +626,15 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
                                 "suite %s: a benchmark needs a name and a body", suite->name);
     if (perfbudget__check_name(suite->ctx, "benchmark name", def->name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
-    /* A CTest label and a pytest marker: one word, as ctest -L and pytest -m select it. */
-    const char *category = def->category;
-    if (category != NULL && (category[0] == '\0' || (category[0] >= '0' && category[0] <= '9') ||
-                             strspn(category, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                              "0123456789_") != strlen(category)))
-        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
-                                "suite %s: benchmark %s: category '%.64s' is not one word of "
-                                "letters, digits and _ (such as unit, integration)",
-                                suite->name, def->name, category);
+    if (check_category(suite, def) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     if (suite->slot_count == 0 && grow_slots(suite) != 0)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     /* Every name is checked before any is added, so a refused sweep adds nothing. */
     size_t points = def->size_count ? def->size_count : 1;
     for (size_t i = 0; i < points; i++) {
-        if (def->size_count > 0) {
-            if (def->sizes[i] == 0)
-                return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
-                                        "suite %s: sweep %s: size %zu is 0; sizes must be above 0",
-                                        suite->name, def->name, i);
-            for (size_t j = 0; j < i; j++)
-                if (def->sizes[j] == def->sizes[i])
-                    return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
-                                            "suite %s: sweep %s: size %llu is given twice",
-                                            suite->name, def->name,
-                                            (unsigned long long)def->sizes[i]);
-        }
-        char *name = def->size_count ? point_name(def->name, def->sizes[i])
-                                     : perfbudget__strdup(def->name);
+        if (def->size_count > 0 && check_size(suite, def, i) != PERFBUDGET_OK)
+            return PERFBUDGET_EINVAL;
+        char *name = name_of_point(def, i);
         if (name == NULL)
             return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
         int taken = *find_slot(suite, name) != 0;
@@ -631,8 +645,7 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
                                     def->name);
     }
     for (size_t i = 0; i < points; i++) {
-        char *name = def->size_count ? point_name(def->name, def->sizes[i])
-                                     : perfbudget__strdup(def->name);
+        char *name = name_of_point(def, i);
         if (name == NULL)
             return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
         int status = add_one(suite, def, name, def->size_count ? def->sizes[i] : 0);
