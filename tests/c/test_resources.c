@@ -218,6 +218,44 @@ static void test_a_resource_budget_fails_per_iteration_with_a_clear_line(void **
     assert_non_null(strstr(perfbudget_errmsg(*state), "did you mean 'io_write'?"));
 }
 
+static void test_reports_list_the_resources_with_na(void **state) {
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    m.total_iterations = 10;
+    m.io_write_bytes = 40960;
+    m.major_faults = 0;
+    perfbudget_result *r = result_with(state, &m);
+    perfbudget_metrics none;
+    perfbudget_metrics_init(&none);
+    perfbudget_result *plain = result_with(state, &none);
+    perfbudget_result *both[] = {r, plain};
+    char *text = NULL;
+    assert_int_equal(perfbudget_render_report(*state, both, 2, PERFBUDGET_REPORT_MARKDOWN, NULL,
+                                              &text),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(text, "resources per iteration"));
+    assert_non_null(strstr(text, "| io_heavy | n/a | 4.00 KiB | n/a | 0 | n/a |"));
+    /* one row: a result without any figure has none */
+    assert_null(strstr(strstr(text, "| io_heavy | n/a | 4.00 KiB") + 1, "| io_heavy | n/a"));
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_render_report(*state, &r, 1, PERFBUDGET_REPORT_CSV, NULL, &text),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(text, "io_heavy,io_write,4096,B,resources,"));
+    assert_null(strstr(text, "io_read")); /* n/a: no row, never 0 */
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_render_report(*state, &r, 1, PERFBUDGET_REPORT_HTML, NULL, &text),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(text, "<table class=\"resources\">"));
+    assert_non_null(strstr(text, "<td>n/a</td><td>4.00 KiB</td>"));
+    perfbudget_free(text);
+    /* without any figure (fake clocks, imports, older files): no resources line */
+    assert_int_equal(perfbudget_render_test_report(*state, plain, NULL, 0, &text), PERFBUDGET_OK);
+    assert_null(strstr(text, "resources"));
+    perfbudget_free(text);
+    perfbudget_result_free(r);
+    perfbudget_result_free(plain);
+}
+
 static void test_a_measured_benchmark_has_fault_and_io_figures_or_na(void **state) {
     /* The kernel counts every thread's faults (getrusage): a figure, possibly 0; I/O only
      * where /proc/thread-self/io exists. */
@@ -252,6 +290,8 @@ int main(void) {
                                         context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_a_resource_budget_fails_per_iteration_with_a_clear_line,
                                         context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_reports_list_the_resources_with_na, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_a_measured_benchmark_has_fault_and_io_figures_or_na,
                                         context_setup, context_teardown),
     };
