@@ -198,7 +198,8 @@ static void markdown_resources(perfbudget__text *b, perfbudget_result **sorted, 
         perfbudget__append(&row, " |");
         for (size_t k = 0; k < PERFBUDGET__RESOURCE_COUNT; k++) {
             char cell[32];
-            perfbudget__append(&row, " %s |", perfbudget__format_resource(k, v[k], cell, sizeof cell));
+            perfbudget__append(&row, " %s |",
+                               perfbudget__format_resource(k, v[k], cell, sizeof cell));
         }
         perfbudget__append(&row, "\n");
         if (row.failed) b->failed = 1;

@@ -115,7 +115,8 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
         json_object_set_new(object, "probe_ns", number(m->probe_ns));
         for (size_t i = 0; i < RESOURCE_FIGURES; i++) {
             double value = resource_value(m, i);
-            if (isfinite(value)) json_object_set_new(object, resource_figures[i].name, json_real(value));
+            if (isfinite(value))
+                json_object_set_new(object, resource_figures[i].name, json_real(value));
         }
     }
     return object;

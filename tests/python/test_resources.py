@@ -62,7 +62,8 @@ def results(pytester: pytest.Pytester) -> dict[str, dict[str, float]]:
     return {b["name"].split("::")[-1]: b["metrics"] for b in benchmarks}
 
 
-def test_a_function_that_collects_shows_its_collections(results: dict[str, dict[str, float]]) -> None:
+def test_a_function_that_collects_shows_its_collections(
+        results: dict[str, dict[str, float]]) -> None:
     metrics = results["test_collects"]
     # gc.collect() runs a collection on every call: at least one per measured iteration.
     assert metrics["gc_collections"] >= metrics["total_iterations"]
