@@ -89,7 +89,10 @@ static void report(checker *c, int line, int column, const char *fmt, ...) {
 
 static const char *const metric_names[PERFBUDGET_METRIC_COUNT] = {
     "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "stddev",
-    "memory", "memory_growth", "cpu", "throughput", "instructions", "custom"};
+    "memory", "memory_growth", "cpu", "throughput", "instructions",
+    /* resources: */
+    "io_read", "io_write", "minor_faults", "major_faults", "voluntary_switches",
+    "involuntary_switches", "energy", "gc_collections", "gc_time", "allocations", "custom"};
 
 const char *perfbudget_metric_name(perfbudget_metric metric) {
     return (size_t)metric < PERFBUDGET_METRIC_COUNT ? metric_names[metric] : NULL;
@@ -634,6 +637,32 @@ static void on_instructions(checker *c, const perfbudget__node *k, const perfbud
     simple_limit(c, k, v, t, PERFBUDGET_METRIC_INSTRUCTIONS, KIND(PERFBUDGET_QUANTITY_NUMBER), 0);
 }
 
+/* resources: {io_write: 1 MB, major_faults: 0, gc_time: 50 us, ...}, per iteration. */
+static void on_resources(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                         void *target) {
+    (void)key;
+    if (!is_mapping(c, value, "resources")) return;
+    static const char *const valid[] = {
+        "io_read", "io_write", "minor_faults", "major_faults", "voluntary_switches",
+        "involuntary_switches", "energy", "gc_collections", "gc_time", "allocations"};
+    for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
+        const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+        if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
+        size_t m = 0;
+        while (m < COUNT(valid) && strcmp(valid[m], k->text) != 0) m++;
+        if (m == COUNT(valid)) {
+            report_unknown_key(c, k, "resources", valid, COUNT(valid));
+            continue;
+        }
+        perfbudget_metric metric = (perfbudget_metric)(PERFBUDGET_METRIC_IO_READ + m);
+        unsigned kinds = metric == PERFBUDGET_METRIC_IO_READ || metric == PERFBUDGET_METRIC_IO_WRITE
+                             ? KIND(PERFBUDGET_QUANTITY_SIZE)
+                         : metric == PERFBUDGET_METRIC_GC_TIME ? KIND(PERFBUDGET_QUANTITY_DURATION)
+                                                               : KIND(PERFBUDGET_QUANTITY_NUMBER);
+        simple_limit(c, k, v, target, metric, kinds, 0);
+    }
+}
+
 static void on_metrics(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                        void *target) {
     (void)key;
@@ -739,7 +768,8 @@ static const key_def entry_keys[] = {
     {"latency", on_latency},         {"memory", on_memory},
     {"memory_growth", on_memory_growth}, {"cpu", on_cpu},
     {"throughput", on_throughput},   {"instructions", on_instructions},
-    {"metrics", on_metrics},         {"regression", on_entry_regression},
+    {"metrics", on_metrics},         {"resources", on_resources},
+    {"regression", on_entry_regression},
     {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
     {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time},
     {"speed_correction", on_entry_speed_correction}, {"complexity", on_complexity},

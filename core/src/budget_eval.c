@@ -37,6 +37,14 @@ void perfbudget_observation_init(perfbudget_observation *out, const perfbudget_s
         out->values[PERFBUDGET_METRIC_THROUGHPUT] = metrics->items_per_second;
         out->values[PERFBUDGET_METRIC_INSTRUCTIONS] = metrics->instructions_per_iteration;
         out->bytes_per_second = metrics->bytes_per_second;
+        /* Resources per iteration (a command: per run); NaN stays n/a. */
+        _Static_assert(PERFBUDGET_METRIC_IO_READ + PERFBUDGET__RESOURCE_COUNT ==
+                           PERFBUDGET_METRIC_CUSTOM,
+                       "resources in perfbudget__resource_names order");
+        double resources[PERFBUDGET__RESOURCE_COUNT];
+        perfbudget__resource_values(metrics, resources);
+        for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++)
+            out->values[PERFBUDGET_METRIC_IO_READ + i] = resources[i];
     }
 }
 

@@ -42,6 +42,21 @@ uint64_t perfbudget__monotonic_ns(void);
  * calling thread for pid 0, else process pid's main thread (also a zombie not yet reaped). NaN
  * where the kernel does not say. */
 double perfbudget__runqueue_wait_ns(pid_t pid);
+/* resources.c: the "rchar" and "wchar" lines of an io file (/proc/thread-self/io,
+ * /proc/<pid>/io) into *read_bytes and *write_bytes; NaN for each the file does not give, both
+ * when it cannot be read. */
+void perfbudget__io_read(const char *path, double *read_bytes, double *write_bytes);
+/* resources.c: the RAPL energy counters of the CPU packages under powercap_root (normally
+ * /sys/class/powercap): each top-level intel-rapl:N zone's energy_uj and
+ * max_energy_range_uj (to undo a wrap). count is 0 when none is readable. */
+enum { PERFBUDGET__RAPL_ZONES = 8 };
+typedef struct perfbudget__rapl {
+    size_t count;
+    double energy_uj[PERFBUDGET__RAPL_ZONES], range_uj[PERFBUDGET__RAPL_ZONES];
+} perfbudget__rapl;
+void perfbudget__rapl_read(const char *powercap_root, perfbudget__rapl *out);
+/* Joules used between two readings of the same zones; NaN when either read none. */
+double perfbudget__rapl_joules(const perfbudget__rapl *start, const perfbudget__rapl *end);
 
 /* process.c: "SIGSEGV" for 11, ...; "an unnamed signal" for others. Static text. */
 const char *perfbudget__signal_name(int signal);
@@ -391,6 +406,15 @@ void perfbudget__reasons_free(perfbudget__reason *reasons, size_t count);
  * mode the instruction counts'; NULL when there is none. *unit (may be NULL) gets its unit. */
 const perfbudget_comparison *perfbudget__headline_change(const perfbudget_result *r,
                                                          perfbudget_unit *unit);
+/* report.c: the resource figures per iteration (a command: per run), in the order of
+ * perfbudget__resource_names (their names under a budget's resources:); NaN where unknown.
+ * Returns how many are known. */
+enum { PERFBUDGET__RESOURCE_COUNT = 10 };
+extern const char *const perfbudget__resource_names[PERFBUDGET__RESOURCE_COUNT];
+size_t perfbudget__resource_values(const perfbudget_metrics *m,
+                                   double values[PERFBUDGET__RESOURCE_COUNT]);
+/* One of them formatted with its unit ("4.00 KiB", "12", "0.31 J", "1.20 ms"), "n/a" for NaN. */
+char *perfbudget__format_resource(size_t index, double value, char *buf, size_t size);
 /* Peak memory as reports show it: in the family the result's budget wrote its memory limit in
  * (MB beside "memory 4.32 MB <= 64 MB"), else in MiB. Returns buf. */
 char *perfbudget__format_memory(const perfbudget_result *r, double bytes, char *buf,
@@ -425,6 +449,8 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
                             const perfbudget_step *steps, size_t found);
 void perfbudget__html_reasons(perfbudget__text *h, const perfbudget_result *r);
 void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r);
+/* report_html.c: the resources per iteration as a table, where any is known. */
+void perfbudget__html_resources(perfbudget__text *h, const perfbudget_result *r);
 const char *perfbudget__html_word_class(perfbudget__word word);
 
 /* The site (perfbudget report --format site), from report_site.c: an index of every benchmark

@@ -39,6 +39,8 @@ typedef struct one_run {
     double wall_ns, cpu_ns, peak_rss_bytes;
     double involuntary_switches, voluntary_switches; /* the child's, from wait4() */
     double runqueue_wait_ns;                         /* the child's, read before reaping it */
+    double io_read_bytes, io_write_bytes;            /* the child's, read before reaping it */
+    double minor_faults, major_faults;               /* the child's, from wait4() */
     char reason[256]; /* empty when the run succeeded */
 } one_run;
 
@@ -325,6 +327,12 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     int exited = outcome == WAIT_EXITED;
     /* Not reaped yet: its schedstat still says how long it waited for a CPU. */
     out->runqueue_wait_ns = exited ? perfbudget__runqueue_wait_ns(pid) : NAN;
+    out->io_read_bytes = out->io_write_bytes = NAN;
+    if (exited) {
+        char io_path[64];
+        snprintf(io_path, sizeof io_path, "/proc/%ld/io", (long)pid);
+        perfbudget__io_read(io_path, &out->io_read_bytes, &out->io_write_bytes);
+    }
     if (!exited) kill(-pid, SIGKILL); /* the leader first, so wait4 below returns */
     int status = 0;
     struct rusage usage;
@@ -350,6 +358,8 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     out->peak_rss_bytes = (double)usage.ru_maxrss * 1024.0;
     out->involuntary_switches = (double)usage.ru_nivcsw;
     out->voluntary_switches = (double)usage.ru_nvcsw;
+    out->minor_faults = (double)usage.ru_minflt;
+    out->major_faults = (double)usage.ru_majflt;
     if (!exited)
         snprintf(out->reason, sizeof out->reason, "timed out after %.3g s (process group killed)",
                  (double)opts->timeout_ns / 1e9);
@@ -413,6 +423,10 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     perfbudget_metrics_init(&metrics);
     double cpu_total = 0, wall_total = 0, peak = 0, involuntary = 0, voluntary = 0,
            waited_for_cpu = 0;
+    double resources[4] = {0, 0, 0, 0}; /* I/O read, written; minor, major faults */
+    /* Energy from the first measured run's start to the last's end (the machine's, probes and
+     * perfbudget's own work between runs included). */
+    perfbudget__rapl rapl_start = {0};
     char reason[400] = "";
     char *output = NULL;
     uint32_t measured = 0;
@@ -429,6 +443,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
             break;
         }
         one_run run;
+        if (i == opts->warmup_runs) perfbudget__rapl_read("/sys/class/powercap", &rapl_start);
         for (int p = 0; p < 3 && i >= opts->warmup_runs; p++) perfbudget__probe_run(probe, ctx);
         code = run_once(ctx, argv, opts, fd, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
@@ -448,6 +463,9 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         involuntary += run.involuntary_switches;
         waited_for_cpu += run.runqueue_wait_ns;
         voluntary += run.voluntary_switches;
+        for (int f = 0; f < 4; f++) /* NaN (unknown) in one run leaves the sum unknown */
+            resources[f] += f == 0 ? run.io_read_bytes : f == 1 ? run.io_write_bytes
+                          : f == 2 ? run.minor_faults : run.major_faults;
         cpu_total += run.cpu_ns;
         wall_total += run.wall_ns;
         if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
@@ -463,6 +481,13 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         metrics.involuntary_switches = involuntary;
         metrics.runqueue_wait_ns = waited_for_cpu;
         metrics.voluntary_switches = voluntary;
+        metrics.io_read_bytes = resources[0];
+        metrics.io_write_bytes = resources[1];
+        metrics.minor_faults = resources[2];
+        metrics.major_faults = resources[3];
+        perfbudget__rapl rapl_end;
+        perfbudget__rapl_read("/sys/class/powercap", &rapl_end);
+        metrics.energy_joules = perfbudget__rapl_joules(&rapl_start, &rapl_end);
         perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
         metrics.clock_overhead_ns = clock.overhead_ns;
         metrics.clock_resolution_ns = clock.resolution_ns;

@@ -388,6 +388,50 @@ static const char *check_label(const perfbudget_result *r, const perfbudget_comp
     return regression_fails(c, perfbudget_result_fail_on(r)) ? "FAIL" : "WARN";
 }
 
+const char *const perfbudget__resource_names[PERFBUDGET__RESOURCE_COUNT] = {
+    "io_read", "io_write", "minor_faults", "major_faults", "voluntary_switches",
+    "involuntary_switches", "energy", "gc_collections", "gc_time", "allocations"};
+
+size_t perfbudget__resource_values(const perfbudget_metrics *m,
+                                   double values[PERFBUDGET__RESOURCE_COUNT]) {
+    double iterations = m->total_iterations > 0 ? (double)m->total_iterations : NAN;
+    const double totals[PERFBUDGET__RESOURCE_COUNT] = {
+        m->io_read_bytes, m->io_write_bytes, m->minor_faults, m->major_faults,
+        m->voluntary_switches, m->involuntary_switches, m->energy_joules, m->gc_collections,
+        m->gc_time_ns, NAN};
+    size_t known = 0;
+    for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++) {
+        values[i] = i == 9 ? m->allocations_per_call /* already per call */ : totals[i] / iterations;
+        known += !isnan(values[i]);
+    }
+    return known;
+}
+
+char *perfbudget__format_resource(size_t index, double value, char *buf, size_t size) {
+    if (index <= 1) return perfbudget_format_value(value, PERFBUDGET_UNIT_BYTES, buf, size);
+    if (index == 8) return perfbudget_format_value(value, PERFBUDGET_UNIT_NS, buf, size);
+    if (isnan(value)) snprintf(buf, size, "n/a");
+    else snprintf(buf, size, index == 6 ? "%.3g J" : "%.3g", value);
+    return buf;
+}
+
+/* "  resources per iteration: I/O 0 B read, 4.00 KiB written; ...": where any is known. */
+static void resources_line(perfbudget__text *t, const perfbudget_metrics *m) {
+    double v[PERFBUDGET__RESOURCE_COUNT];
+    if (perfbudget__resource_values(m, v) == 0) return;
+    char f[PERFBUDGET__RESOURCE_COUNT][32];
+    for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++)
+        perfbudget__format_resource(i, v[i], f[i], sizeof f[i]);
+    perfbudget__append(t, "  resources per iteration: I/O %s read, %s written; page faults %s "
+                          "minor, %s major; context switches %s voluntary, %s involuntary; "
+                          "energy %s",
+                       f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    /* The Python figures only where the Python front end measured them. */
+    if (!isnan(v[7]))
+        perfbudget__append(t, "; gc %s collections, %s; allocations %s", f[7], f[8], f[9]);
+    perfbudget__append(t, "\n");
+}
+
 static void measurement(perfbudget__text *t, const char *name, double value) {
     if (isfinite(value))
         perfbudget__append(t, "<CTestMeasurement type=\"numeric/double\" name=\"%s\">%.17g</CTestMeasurement>\n",
@@ -542,6 +586,7 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
              * wall time: above 100 % for single-threaded code beside other busy threads. */
             perfbudget__append(&t, "  median %s, p95 %s, p99 %s, process CPU %s of one core, "
                                "peak memory %s, %zu samples\n", median, p95, p99, cpu, peak, s->n);
+            resources_line(&t, m);
         }
     }
     if (ctest_tags && s->n > 0) {
@@ -555,6 +600,10 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         measurement(&t, "instructions_per_iteration", m->instructions_per_iteration);
         measurement(&t, "items_per_second", m->items_per_second);
         measurement(&t, "bytes_per_second", m->bytes_per_second);
+        double resources[PERFBUDGET__RESOURCE_COUNT];
+        perfbudget__resource_values(m, resources);
+        for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++)
+            measurement(&t, perfbudget__resource_names[i], resources[i]);
         if (regression != NULL) measurement(&t, "change_pct", regression->change_pct);
     }
     const char *output = perfbudget_result_output(r);

@@ -177,6 +177,39 @@ static void plural(perfbudget__text *b, const char *separator, size_t n, const c
  * and improvements in a table first, with their reasons; the rest folded into <details>. The
  * counts are the test outcomes' (a warning or an inconclusive change passes, as in CTest and
  * pytest), then what the passes hold. */
+/* The resources per iteration of the benchmarks that have any, folded: "n/a" where the
+ * kernel did not give one. Rows past the comment limit are left out. */
+static void markdown_resources(perfbudget__text *b, perfbudget_result **sorted, size_t n) {
+    int header = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v[PERFBUDGET__RESOURCE_COUNT];
+        if (perfbudget__resource_values(perfbudget_result_metrics(sorted[i]), v) == 0) continue;
+        if (!header) {
+            perfbudget__append(b, "\n<details><summary>resources per iteration</summary>\n\n"
+                                  "| benchmark | I/O read | I/O written | minor faults | major "
+                                  "faults | voluntary switches | involuntary switches | energy | "
+                                  "gc collections | gc time | allocations |\n"
+                                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            header = 1;
+        }
+        perfbudget__text row = {0};
+        perfbudget__append(&row, "| ");
+        put_cell(&row, perfbudget_result_name(sorted[i]));
+        perfbudget__append(&row, " |");
+        for (size_t k = 0; k < PERFBUDGET__RESOURCE_COUNT; k++) {
+            char cell[32];
+            perfbudget__append(&row, " %s |",
+                               perfbudget__format_resource(k, v[k], cell, sizeof cell));
+        }
+        perfbudget__append(&row, "\n");
+        if (row.failed) b->failed = 1;
+        if (row.data && b->length + row.length + CLOSING_ROOM <= COMMENT_LIMIT)
+            perfbudget__append(b, "%s", row.data);
+        free(row.data);
+    }
+    if (header) perfbudget__append(b, "\n</details>\n");
+}
+
 static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
                      const perfbudget_report_info *info) {
     size_t words[PERFBUDGET__PASSED + 1] = {0};
@@ -291,6 +324,7 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
         perfbudget__append(b, "\n¹ mean above p99: a few long occurrences (under 1 %%) took most "
                               "of the stage's time.\n");
     if (changed < n || any_stages) perfbudget__append(b, "\n</details>\n");
+    markdown_resources(b, sorted, n);
     if (left_out || stage_rows_left_out) {
         perfbudget__append(b, "\n_Left out to stay under GitHub's 65,536-character comment limit: "
                               "%zu benchmark%s", left_out, left_out == 1 ? "" : "s");
@@ -403,6 +437,12 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
         for (size_t k = by_count ? 5 : 0; k < sizeof rows / sizeof *rows; k++)
             csv_row(b, r, rows[k].metric, rows[k].value, rows[k].unit, rows[k].category, info,
                     timestamp, by_count ? k == 10 : k == 0);
+        double resources[PERFBUDGET__RESOURCE_COUNT];
+        perfbudget__resource_values(m, resources);
+        for (size_t k = 0; !by_count && k < PERFBUDGET__RESOURCE_COUNT; k++)
+            csv_row(b, r, perfbudget__resource_names[k], resources[k],
+                    k <= 1 ? "B" : k == 6 ? "J" : k == 8 ? "ns" : "", "resources", info,
+                    timestamp, 0);
         static const char *const base_units[] = {"", "ns", "B", "%", "/s", "B/s"};
         for (size_t k = 0; k < perfbudget_result_metric_count(r); k++) {
             const char *name;

@@ -621,6 +621,23 @@ void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r) {
                               "1 %%) took most of the stage's time.</p>");
 }
 
+/* The resources per iteration, where any is known; "n/a" for those the kernel did not give. */
+void perfbudget__html_resources(perfbudget__text *h, const perfbudget_result *r) {
+    double values[PERFBUDGET__RESOURCE_COUNT];
+    if (perfbudget__resource_values(perfbudget_result_metrics(r), values) == 0) return;
+    perfbudget__append(h, "<table class=\"resources\"><thead><tr>");
+    for (size_t k = 0; k < PERFBUDGET__RESOURCE_COUNT; k++)
+        perfbudget__append(h, "<th>%s</th>", perfbudget__resource_names[k]);
+    perfbudget__append(h, "</tr></thead><tbody><tr>");
+    for (size_t k = 0; k < PERFBUDGET__RESOURCE_COUNT; k++) {
+        char shown[32];
+        perfbudget__append(h, "<td>%s</td>",
+                           perfbudget__format_resource(k, values[k], shown, sizeof shown));
+    }
+    perfbudget__append(h, "</tr></tbody></table><p class=\"note\">Resources per iteration (a "
+                          "command: per run).</p>");
+}
+
 /* The verdict's reasons, as every report gives them: label and text. */
 void perfbudget__html_reasons(perfbudget__text *h, const perfbudget_result *r) {
     size_t count;
@@ -768,6 +785,7 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
         if (perfbudget_result_complexity(r, &fit, &fit_verdict))
             sweep_plot(&h, results, n, r, &fit, &fit_verdict);
         perfbudget__html_stages(&h, r);
+        perfbudget__html_resources(&h, r);
         perfbudget__append(&h, "</section>\n");
     }
     perfbudget__append(&h, "<script>%s</script></body></html>\n", perfbudget__html_sort_script);

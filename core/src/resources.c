@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Resident memory: current and peak RSS, and resetting the peak between benchmarks; the time a
- * thread waited for a CPU. */
+ * thread waited for a CPU; its I/O bytes; the CPU packages' energy (RAPL). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -88,4 +88,66 @@ double perfbudget__runqueue_wait_ns(pid_t pid) {
     text[n] = '\0';
     unsigned long long running, waiting;
     return sscanf(text, "%llu %llu", &running, &waiting) == 2 ? (double)waiting : NAN;
+}
+
+void perfbudget__io_read(const char *path, double *read_bytes, double *write_bytes) {
+    *read_bytes = *write_bytes = NAN;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char text[512];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return;
+    text[n] = '\0';
+    /* "rchar: 123\nwchar: 456\n...": bytes through read()/write()-like calls, which the kernel
+     * counts for every file, pipe and socket (read_bytes/write_bytes count storage only, and
+     * nothing on tmpfs). */
+    for (char *line = text; line != NULL && *line; line = strchr(line, '\n'), line += line != NULL) {
+        unsigned long long value;
+        if (sscanf(line, "rchar: %llu", &value) == 1) *read_bytes = (double)value;
+        else if (sscanf(line, "wchar: %llu", &value) == 1) *write_bytes = (double)value;
+    }
+}
+
+/* A number from a one-line sysfs file, or -1. */
+static double sysfs_number(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char text[64];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    text[n] = '\0';
+    char *end;
+    unsigned long long value = strtoull(text, &end, 10);
+    return end == text ? -1 : (double)value;
+}
+
+void perfbudget__rapl_read(const char *powercap_root, perfbudget__rapl *out) {
+    out->count = 0;
+    /* The package zones intel-rapl:0, :1, ...; their subzones (intel-rapl:0:0, the cores) are
+     * inside the package's figure and would count twice. */
+    for (int zone = 0; zone < PERFBUDGET__RAPL_ZONES; zone++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/intel-rapl:%d/energy_uj", powercap_root, zone);
+        double energy = sysfs_number(path);
+        if (energy < 0) break;
+        snprintf(path, sizeof path, "%s/intel-rapl:%d/max_energy_range_uj", powercap_root, zone);
+        out->energy_uj[out->count] = energy;
+        out->range_uj[out->count++] = sysfs_number(path);
+    }
+}
+
+double perfbudget__rapl_joules(const perfbudget__rapl *start, const perfbudget__rapl *end) {
+    if (start->count == 0 || start->count != end->count) return NAN;
+    double total_uj = 0;
+    for (size_t i = 0; i < start->count; i++) {
+        double used = end->energy_uj[i] - start->energy_uj[i];
+        if (used < 0) { /* the counter wrapped at its range */
+            if (end->range_uj[i] <= 0) return NAN;
+            used += end->range_uj[i];
+        }
+        total_uj += used;
+    }
+    return total_uj / 1e6;
 }

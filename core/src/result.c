@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,29 @@
 #include "internal.h"
 
 enum { RESULT_SCHEMA_VERSION = 1 };
+
+/* The resource figures (docs/budgets.md, "Resources"): written only where known, so that
+ * files stay as they were elsewhere and a missing one, as in older files, reads as NaN (n/a). */
+static const struct {
+    const char *name;
+    size_t offset;
+} resource_figures[] = {
+    {"io_read_bytes", offsetof(perfbudget_metrics, io_read_bytes)},
+    {"io_write_bytes", offsetof(perfbudget_metrics, io_write_bytes)},
+    {"minor_faults", offsetof(perfbudget_metrics, minor_faults)},
+    {"major_faults", offsetof(perfbudget_metrics, major_faults)},
+    {"energy_joules", offsetof(perfbudget_metrics, energy_joules)},
+    {"gc_collections", offsetof(perfbudget_metrics, gc_collections)},
+    {"gc_time_ns", offsetof(perfbudget_metrics, gc_time_ns)},
+    {"allocations_per_call", offsetof(perfbudget_metrics, allocations_per_call)}};
+enum { RESOURCE_FIGURES = sizeof resource_figures / sizeof *resource_figures };
+
+static double *resource_figure(perfbudget_metrics *m, size_t i) {
+    return (double *)(void *)((char *)m + resource_figures[i].offset);
+}
+static double resource_value(const perfbudget_metrics *m, size_t i) {
+    return *(const double *)(const void *)((const char *)m + resource_figures[i].offset);
+}
 
 /* JSON has no NaN or infinity: an unavailable figure is null. */
 static json_t *number(double value) { return isfinite(value) ? json_real(value) : json_null(); }
@@ -55,6 +79,13 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
             snprintf(buf, size, "%s must not be negative (%g)", figures[i].name, figures[i].value);
             return buf;
         }
+    for (size_t i = 0; i < RESOURCE_FIGURES; i++) {
+        double value = resource_value(m, i);
+        if (value < 0) {
+            snprintf(buf, size, "%s must not be negative (%g)", resource_figures[i].name, value);
+            return buf;
+        }
+    }
     return NULL;
 }
 
@@ -86,6 +117,11 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
         /* Only where the first call was timed apart, so other files stay as they were. */
         if (isfinite(m->first_call_ns))
             json_object_set_new(object, "first_call_ns", json_real(m->first_call_ns));
+        for (size_t i = 0; i < RESOURCE_FIGURES; i++) {
+            double value = resource_value(m, i);
+            if (isfinite(value))
+                json_object_set_new(object, resource_figures[i].name, json_real(value));
+        }
     }
     return object;
 }
@@ -413,6 +449,8 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->runqueue_wait_ns = number_or_nan(m, "runqueue_wait_ns");
     out->probe_ns = number_or_nan(m, "probe_ns");
     out->first_call_ns = number_or_nan(m, "first_call_ns"); /* absent in older files */
+    for (size_t i = 0; i < RESOURCE_FIGURES; i++)
+        *resource_figure(out, i) = number_or_nan(m, resource_figures[i].name);
 }
 
 /* What is wrong with a result file's "metrics" object, in buf; NULL when nothing is. The
@@ -426,7 +464,9 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
         "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns",
         "involuntary_switches", "voluntary_switches", "runqueue_wait_ns", "probe_ns",
-        "first_call_ns"};
+        "first_call_ns",
+        "io_read_bytes", "io_write_bytes", "minor_faults", "major_faults", "energy_joules",
+        "gc_collections", "gc_time_ns", "allocations_per_call"};
     static const char *const signed_figures[] = {
         "memory_growth_bytes", "memory_growth_per_iteration_bytes", "memory_growth_stderr_bytes"};
     if (m == NULL || json_is_null(m)) return NULL;

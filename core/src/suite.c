@@ -51,6 +51,9 @@ struct perfbudget_state {
     int usage_ok;
     double involuntary_switches, voluntary_switches; /* NaN until measuring ends */
     double wait_start_ns, runqueue_wait_ns;          /* schedstat's run delay; NaN: unknown */
+    /* I/O bytes, page faults and energy while measuring (issue 23); NaN: unknown */
+    double io_start[2], io_used[2], minor_faults, major_faults, energy_joules;
+    perfbudget__rapl rapl_start;
     perfbudget__probe *probe; /* NULL: no probe (a fake clock, instructions mode, no memory) */
     uint64_t probe_last_ns;
     size_t rounds, capacity;
@@ -328,6 +331,10 @@ static void start_measuring(perfbudget_state *s, uint64_t now) {
     s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_start) == PERFBUDGET_OK;
     s->usage_ok = s->cpu_sampling && thread_usage(&s->usage_start);
     s->wait_start_ns = s->cpu_sampling ? perfbudget__runqueue_wait_ns(0) : NAN;
+    if (s->cpu_sampling) {
+        perfbudget__io_read("/proc/thread-self/io", &s->io_start[0], &s->io_start[1]);
+        perfbudget__rapl_read("/sys/class/powercap", &s->rapl_start);
+    }
 }
 
 /* Instructions mode's figure (see batch_counts): the median over consecutive batches of
@@ -357,6 +364,14 @@ static void count_switches(perfbudget_state *s) {
     s->involuntary_switches = (double)(s->usage_end.ru_nivcsw - s->usage_start.ru_nivcsw);
     s->voluntary_switches = (double)(s->usage_end.ru_nvcsw - s->usage_start.ru_nvcsw);
     s->runqueue_wait_ns = perfbudget__runqueue_wait_ns(0) - s->wait_start_ns; /* NaN: unknown */
+    s->minor_faults = (double)(s->usage_end.ru_minflt - s->usage_start.ru_minflt);
+    s->major_faults = (double)(s->usage_end.ru_majflt - s->usage_start.ru_majflt);
+    double io_end[2];
+    perfbudget__io_read("/proc/thread-self/io", &io_end[0], &io_end[1]);
+    for (int i = 0; i < 2; i++) s->io_used[i] = io_end[i] - s->io_start[i]; /* NaN: unknown */
+    perfbudget__rapl rapl_end;
+    perfbudget__rapl_read("/sys/class/powercap", &rapl_end);
+    s->energy_joules = perfbudget__rapl_joules(&s->rapl_start, &rapl_end);
 }
 
 static int measuring_done(const perfbudget_state *s, uint64_t now) {
@@ -751,6 +766,11 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->involuntary_switches = s->involuntary_switches;
     m->voluntary_switches = s->voluntary_switches;
     m->runqueue_wait_ns = s->runqueue_wait_ns;
+    m->io_read_bytes = s->io_used[0];
+    m->io_write_bytes = s->io_used[1];
+    m->minor_faults = s->minor_faults;
+    m->major_faults = s->major_faults;
+    m->energy_joules = s->energy_joules;
     m->probe_ns = perfbudget__probe_median(s->probe);
     m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;
@@ -792,6 +812,8 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
     s->involuntary_switches = s->voluntary_switches = NAN;
     s->wait_start_ns = s->runqueue_wait_ns = NAN;
     s->first_call_ns = NAN;
+    s->io_start[0] = s->io_start[1] = s->io_used[0] = s->io_used[1] = NAN;
+    s->minor_faults = s->major_faults = s->energy_joules = NAN;
     s->userdata = def->userdata;
     s->items_per_iteration = def->items_per_iteration;
     s->bytes_per_iteration = def->bytes_per_iteration;
@@ -948,6 +970,8 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->clock_overhead_ns = m->clock_resolution_ns = m->reference_ns = NAN;
     m->involuntary_switches = m->voluntary_switches = m->runqueue_wait_ns = NAN;
     m->probe_ns = m->first_call_ns = NAN;
+    m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
+    m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
 }
 
 int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
@@ -981,6 +1005,16 @@ int perfbudget_result_new(perfbudget_context *ctx, const char *name, const doubl
         snprintf(r->counters_note, sizeof r->counters_note, "hardware counters not measured");
     perfbudget_result_set_status(r, status, message);
     *out = r;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_result_set_runtime_figures(perfbudget_result *result, double gc_collections,
+                                          double gc_time_ns, double allocations_per_call) {
+    if (result == NULL || gc_collections < 0 || gc_time_ns < 0 || allocations_per_call < 0)
+        return PERFBUDGET_EINVAL; /* NaN compares false: allowed, it means not measured */
+    result->metrics.gc_collections = gc_collections;
+    result->metrics.gc_time_ns = gc_time_ns;
+    result->metrics.allocations_per_call = allocations_per_call;
     return PERFBUDGET_OK;
 }
 

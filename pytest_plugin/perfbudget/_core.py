@@ -787,6 +787,14 @@ class Result:
         context = _context()
         context.check(lib.perfbudget_result_copy_stages(context.handle, self._handle, other._handle))
 
+    def set_runtime_figures(self, gc_collections: float, gc_time_ns: float,
+                            allocations_per_call: float) -> None:
+        """Figures the Python front end measured (NaN: not measured): garbage collections and
+        their time over the measured iterations, allocations per call."""
+        if lib.perfbudget_result_set_runtime_figures(self._handle, gc_collections, gc_time_ns,
+                                                     allocations_per_call) != 0:
+            raise ValueError("runtime figures must not be negative")
+
     def add_metric(self, name: str, value: float, unit: str = "", higher_is_better: bool = False) -> None:
         """Record a custom metric ("hit_rate", 92, "%"); budgets judge it by name."""
         context = _context()

@@ -5,6 +5,8 @@ and keeps what was measured; judging happens after the test body (session.py).""
 from __future__ import annotations
 
 import asyncio
+import gc
+import math
 import time
 import tracemalloc as _tracemalloc
 from dataclasses import dataclass
@@ -250,6 +252,71 @@ def _in_new_loop(awaitable_fn: Callable[[], Awaitable[Any]]) -> Any:
         loop.close()
 
 
+class _GcWatch:
+    """The garbage collections, and the time they took, while a measurement's loop runs
+    (gc.callbacks; issue 23), and the calls the loop made: the sampler's batches are counted
+    through it, its calibration and warm-up included, so the figures per call hold for them all;
+    a warm-up before the sampler's first batch is left out."""
+
+    def __init__(self, sampler: Sampler) -> None:
+        self._sampler = sampler
+        self.calls = 0
+        self.collections = 0
+        self.time_ns = 0
+        self._started: Optional[int] = None
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the sampler's interface
+        return getattr(self._sampler, name)
+
+    def next(self, previous_batch_ns: int) -> int:
+        if self.calls == 0:  # the sampler's first batch: what ran before (a warm-up) is not its
+            self.collections = self.time_ns = 0
+        n = self._sampler.next(previous_batch_ns)
+        self.calls += n
+        return n
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = _clock()
+        elif self._started is not None:
+            self.collections += 1
+            self.time_ns += _clock() - self._started
+            self._started = None
+
+    def __enter__(self) -> "_GcWatch":
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self)
+
+    def give(self, result: Result, allocations_per_call: float) -> None:
+        """Scaled from the loop's calls to the result's measured iterations."""
+        iterations = result.metrics["total_iterations"]
+        share = iterations / self.calls if self.calls and iterations else math.nan
+        result.set_runtime_figures(self.collections * share, self.time_ns * share,
+                                   allocations_per_call)
+
+
+def python_allocations(call_once: Callable[[], Any]) -> int:
+    """Memory blocks one call allocated that were still allocated when it returned (its result
+    and what it kept), by tracemalloc: it traces live blocks, so temporaries freed within the
+    call are not counted. Outside the timed loop, as python_peak_memory."""
+    already = _tracemalloc.is_tracing()
+    if not already:
+        _tracemalloc.start()
+    try:
+        ignore = [_tracemalloc.Filter(False, _tracemalloc.__file__)]
+        before = _tracemalloc.take_snapshot().filter_traces(ignore)
+        value = call_once()
+        after = _tracemalloc.take_snapshot().filter_traces(ignore)
+        del value
+    finally:
+        if not already:
+            _tracemalloc.stop()
+    return sum(max(0, stat.count_diff) for stat in after.compare_to(before, "traceback"))
+
+
 def python_peak_memory(call_once: Callable[[], Any]) -> int:
     """Peak bytes Python allocated during one call, by tracemalloc (outside the timed loop:
     tracing slows every allocation down)."""
@@ -435,10 +502,12 @@ class Perf:
         with self._context.isolated():
             sampler = self._sampler = self._context.sampler(measurement_name)
             try:
-                value = await _async_batches(sampler, fn, args, kwargs)
+                with _GcWatch(sampler) as watch:
+                    value = await _async_batches(watch, fn, args, kwargs)  # type: ignore[arg-type]
             finally:
                 self._sampler = None
             result = sampler.finish()
+            watch.give(result, math.nan)
         self._finish(measurement_name, result, call_once, tracemalloc)
         return value
 
@@ -456,10 +525,12 @@ class Perf:
             with self._context.isolated():
                 sampler = self._sampler = self._context.sampler(measurement_name, exact)
                 try:
-                    value = run(sampler)
+                    with _GcWatch(sampler) as watch:
+                        value = run(watch)  # type: ignore[arg-type]  # a Sampler's interface
                 finally:
                     self._sampler = None
                 result = sampler.finish()
+                watch.give(result, math.nan)
                 if exact is not None:
                     # pedantic: a batch's CPU time spans its rounds' setup calls too, while
                     # its sample is the time of one call; no CPU samples rather than wrong ones
@@ -475,6 +546,9 @@ class Perf:
                 remeasure: Optional[Callable[[], Result]] = None) -> None:
         if self._context.tracemalloc if tracemalloc is None else tracemalloc:
             result.add_metric(PYTHON_PEAK_MEMORY, python_peak_memory(call_once), "B")
+            metrics = result.metrics
+            result.set_runtime_figures(metrics["gc_collections"], metrics["gc_time_ns"],
+                                       python_allocations(call_once))
         self.measurements.append(Measurement(name, result, call_once, remeasure))
         self._attach_records()
 

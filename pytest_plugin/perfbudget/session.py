@@ -175,7 +175,9 @@ def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     process's median kept as custom metric process_median_<i>; the first process's stages; the
     CPU samples pooled alike when every process has them, context switches summed."""
     samples = [sample for run in runs for sample in run.samples]
-    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches", "runqueue_wait_ns")
+    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches", "runqueue_wait_ns",
+              "io_read_bytes", "io_write_bytes", "minor_faults", "major_faults", "energy_joules",
+              "gc_collections", "gc_time_ns")  # resources: totals over the iterations summed
     metrics: dict[str, float] = {}
     for key in runs[0].metrics:
         values = [run.metrics[key] for run in runs if not math.isnan(run.metrics[key])]

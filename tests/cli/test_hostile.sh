@@ -197,7 +197,14 @@ for report in ("report.csv", "history.csv"):
         problems.append(f"{report}: raw control characters")
 
 lines = open("report.md").read().splitlines()
-table = [line for line in lines if line.startswith("|")]
+# the summary table; the folded resources table after it has a row per benchmark as well
+resources = next((i for i, line in enumerate(lines) if "resources per iteration</summary>" in line),
+                 len(lines))
+table = [line for line in lines[:resources] if line.startswith("|")]
+if resources < len(lines):
+    resource_rows = [line for line in lines[resources:] if line.startswith("|")]
+    if len(resource_rows) != len(names) + 2:
+        problems.append(f"Markdown resources: {len(resource_rows)} table lines for {len(names)} names")
 cells = {len(line.replace("\\|", "").split("|")) for line in table}
 if len(table) != len(names) + 2 or len(cells) != 1:
     problems.append(f"Markdown: {len(table)} table lines for {len(names)} names, cells {cells}")

@@ -56,6 +56,17 @@ typedef enum perfbudget_metric {
     PERFBUDGET_METRIC_CPU,           /**< CPU utilisation, percent of one core */
     PERFBUDGET_METRIC_THROUGHPUT,    /**< items/s or bytes/s; a minimum */
     PERFBUDGET_METRIC_INSTRUCTIONS,  /**< per iteration */
+    /* Resources (under resources: in a budget entry), per iteration (a command: per run). */
+    PERFBUDGET_METRIC_IO_READ,              /**< bytes */
+    PERFBUDGET_METRIC_IO_WRITE,             /**< bytes */
+    PERFBUDGET_METRIC_MINOR_FAULTS,
+    PERFBUDGET_METRIC_MAJOR_FAULTS,
+    PERFBUDGET_METRIC_VOLUNTARY_SWITCHES,
+    PERFBUDGET_METRIC_INVOLUNTARY_SWITCHES,
+    PERFBUDGET_METRIC_ENERGY,               /**< joules */
+    PERFBUDGET_METRIC_GC_COLLECTIONS,       /**< Python */
+    PERFBUDGET_METRIC_GC_TIME,              /**< Python, ns */
+    PERFBUDGET_METRIC_ALLOCATIONS,          /**< Python, with tracemalloc */
     PERFBUDGET_METRIC_CUSTOM,        /**< recorded by the test itself, by name */
     PERFBUDGET_METRIC_COUNT
 } perfbudget_metric;

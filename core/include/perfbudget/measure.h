@@ -305,6 +305,23 @@ typedef struct perfbudget_metrics {
      *  being filled make it slower than the rest), in ns; calibration starts after it. NaN when
      *  not timed apart (pedantic rounds, commands, imported files, older results). */
     double first_call_ns;
+    /** Resources used while measuring, NaN where the kernel (or the front end) does not give
+     *  them, never 0 for unknown (docs/budgets.md, "Resources"). In-process: the measuring
+     *  thread's, over the measured iterations (warm-up and calibration aside); commands: the
+     *  sum over the measured runs of each child's.
+     *  I/O: bytes passed through read- and write-family system calls (files, pipes, sockets),
+     *  /proc/thread-self/io's rchar and wchar; a command's from /proc/<pid>/io read before it
+     *  is reaped (it includes the children it reaped). */
+    double io_read_bytes, io_write_bytes;
+    /** Page faults that needed no disk I/O and those that did (getrusage; wait4 for commands). */
+    double minor_faults, major_faults;
+    /** Energy the CPU packages used while measuring, in joules, from RAPL
+     *  (/sys/class/powercap/intel-rapl:N/energy_uj): the whole machine's, not just this
+     *  thread's. NaN where unreadable (most VMs; root-only on kernels since 5.10). */
+    double energy_joules;
+    /** Python front end: garbage collections during the measured calls and the time they took
+     *  (gc.callbacks); allocations per call (tracemalloc, opt-in). NaN in C. */
+    double gc_collections, gc_time_ns, allocations_per_call;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
@@ -382,6 +399,14 @@ PERFBUDGET_API void perfbudget_metrics_init(perfbudget_metrics *metrics);
 PERFBUDGET_API void perfbudget_result_set_status(perfbudget_result *result,
                                                  perfbudget_run_status status,
                                                  const char *message);
+
+/** Give result the figures a front end measured itself (NaN: not measured): the Python garbage
+ *  collector's collections and their time over the measured iterations, and allocations per
+ *  call (perfbudget_metrics). Returns PERFBUDGET_OK, or PERFBUDGET_EINVAL for a NULL result or
+ *  a negative figure (nothing is changed then). */
+PERFBUDGET_API int perfbudget_result_set_runtime_figures(perfbudget_result *result,
+                                                         double gc_collections, double gc_time_ns,
+                                                         double allocations_per_call);
 
 /** Results read back from a result file (docs/formats.md), summaries recomputed from the
  *  samples. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO, PERFBUDGET_EPARSE (the
