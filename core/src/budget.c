@@ -590,6 +590,18 @@ static void check_limit(checker *c, const perfbudget__node *key, const perfbudge
     if (slot != NULL) *slot = limit;
 }
 
+/* The index in valid[] of the key of pair `pair` of a section (latency:, resources:), or
+ * count when it is no key of the section (reported), malformed or given twice. */
+static size_t section_key(checker *c, const perfbudget__node *section, size_t pair,
+                          const char *name, const char *const *valid, size_t count) {
+    const perfbudget__node *k = section->items[2 * pair];
+    if (!key_ok(c, k) || is_duplicate(c, section, pair)) return count;
+    size_t m = 0;
+    while (m < count && strcmp(valid[m], k->text) != 0) m++;
+    if (m == count) report_unknown_key(c, k, name, valid, count);
+    return m;
+}
+
 static void on_latency(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                        void *target) {
     (void)key;
@@ -598,13 +610,8 @@ static void on_latency(checker *c, const perfbudget__node *key, const perfbudget
                                         "p90", "p95", "p99", "stddev"};
     for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
         const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
-        if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
-        size_t m = 0;
-        while (m < COUNT(valid) && strcmp(valid[m], k->text) != 0) m++;
-        if (m == COUNT(valid)) {
-            report_unknown_key(c, k, "latency", valid, COUNT(valid));
-            continue;
-        }
+        size_t m = section_key(c, value, pair, "latency", valid, COUNT(valid));
+        if (m == COUNT(valid)) continue;
         limit_target t = {target, (perfbudget_metric)m, KIND(PERFBUDGET_QUANTITY_DURATION), 0};
         check_limit(c, k, v, &t, metric_names[m]);
     }
@@ -647,13 +654,8 @@ static void on_resources(checker *c, const perfbudget__node *key, const perfbudg
         "involuntary_switches", "energy", "gc_collections", "gc_time", "allocations"};
     for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
         const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
-        if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
-        size_t m = 0;
-        while (m < COUNT(valid) && strcmp(valid[m], k->text) != 0) m++;
-        if (m == COUNT(valid)) {
-            report_unknown_key(c, k, "resources", valid, COUNT(valid));
-            continue;
-        }
+        size_t m = section_key(c, value, pair, "resources", valid, COUNT(valid));
+        if (m == COUNT(valid)) continue;
         perfbudget_metric metric = (perfbudget_metric)(PERFBUDGET_METRIC_IO_READ + m);
         unsigned kinds = metric == PERFBUDGET_METRIC_IO_READ || metric == PERFBUDGET_METRIC_IO_WRITE
                              ? KIND(PERFBUDGET_QUANTITY_SIZE)
