@@ -253,6 +253,103 @@ def test_pedantic_results_carry_no_first_call(project: pytest.Pytester) -> None:
     assert "first_call_ns" not in document["benchmarks"][0]["metrics"]
 
 
+# ---- the same numbers as pytest-benchmark ---------------------------------------------------
+
+# One clock for both tools: each read advances it 1 ns (pytest-benchmark's timer-precision probe
+# waits for it to move), and the measured work advances it by what a call "costs".
+SHARED_CLOCK = """
+NOW = [0]
+
+
+def fake_timer():  # pytest-benchmark's --benchmark-timer: seconds
+    NOW[0] += 1
+    return NOW[0] / 1e9
+
+
+def fake_clock():  # perfbudget's batch clock: ns
+    NOW[0] += 1
+    return NOW[0]
+
+
+def pytest_configure(config):
+    if config.pluginmanager.has_plugin("perfbudget"):
+        import perfbudget.fixture
+        perfbudget.fixture._clock = fake_clock
+"""
+
+# The patterns of real suites, each call costing a known time: plain calls, pedantic with setup
+# returning the arguments, with args and teardown, an iterator argument, and a cold first call.
+MINIATURES = """
+from conftest import NOW
+
+COLD = [True]
+
+
+def work(*args, **kwargs):
+    NOW[0] += 5_000
+
+
+def consume(items):
+    for _ in items:
+        NOW[0] += 1_000
+
+
+def cold_then_warm():
+    NOW[0] += 400_000 if COLD[0] else 2_000
+    COLD[0] = False
+
+
+def test_plain(benchmark):
+    benchmark(work)
+
+
+def test_pedantic_setup(benchmark):
+    benchmark.pedantic(work, setup=lambda: ((1,), {"x": 2}), rounds=40)
+
+
+def test_pedantic_teardown(benchmark):
+    benchmark.pedantic(work, args=(1,), teardown=lambda *a: None, rounds=40, iterations=5)
+
+
+def test_iterator_argument(benchmark):
+    benchmark(lambda: consume(iter(range(8))))
+
+
+def test_cold_first_call(benchmark):
+    benchmark(cold_then_warm)
+"""
+
+
+def test_the_same_numbers_as_pytest_benchmark(pytester: pytest.Pytester) -> None:
+    """The miniatures run under pytest-benchmark and under perfbudget's benchmark fixture on one
+    fake clock: each median agrees within 10 % (here they agree to the clock's 1 ns reads), so
+    a suite that moves over reads the same times. Real clocks differ at 2-8 us only by
+    pytest-benchmark's own timer and loop per round (docs/performance.md)."""
+    pytest.importorskip("pytest_benchmark")
+    pytester.makeconftest(SHARED_CLOCK)
+    pytester.makepyfile(test_miniatures=MINIATURES)
+    pytester.makefile(".yml", perfbudget=BUDGETS)
+    theirs = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:perfbudget",
+                                           "--benchmark-timer", "conftest.fake_timer",
+                                           "--benchmark-json", "theirs.json")
+    theirs.assert_outcomes(passed=5)
+    ours = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:benchmark",
+                                         "-o", "perf_benchmark_fixture=true",
+                                         "--perf-json", "ours.json")
+    ours.assert_outcomes(passed=5)
+    expected = {"test_plain": 5_000, "test_pedantic_setup": 5_000,
+                "test_pedantic_teardown": 5_000, "test_iterator_argument": 8_000,
+                "test_cold_first_call": 2_000}
+    their_medians = {b["name"]: b["stats"]["median"] * 1e9
+                     for b in json.loads((pytester.path / "theirs.json").read_text())["benchmarks"]}
+    our_medians = {r.name.rsplit("::", 1)[-1]: r.summary.median
+                   for r in Result.load_json(pytester.path / "ours.json")}
+    assert set(their_medians) == set(our_medians) == set(expected)
+    for name, cost in expected.items():
+        assert their_medians[name] == pytest.approx(cost, rel=0.01), name
+        assert our_medians[name] == pytest.approx(their_medians[name], rel=0.10), name
+
+
 # ---- the fixture's attributes, the marker and the options -------------------------------------
 
 
