@@ -44,7 +44,8 @@ static void test_peak_follows_a_large_allocation(void **state) {
 
 static void write_file(const char *dir, const char *name, const char *text) {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int length = snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_true(length > 0 && (size_t)length < sizeof path);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs(text, f);
