@@ -771,6 +771,8 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->minor_faults = s->minor_faults;
     m->major_faults = s->major_faults;
     m->energy_joules = s->energy_joules;
+    /* The Python front end's figures: it sets them after the loop (set_runtime_figures). */
+    m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
     m->probe_ns = perfbudget__probe_median(s->probe);
     m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;

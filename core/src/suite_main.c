@@ -573,6 +573,7 @@ typedef struct suite_run {
 } suite_run;
 
 static void release_suite(suite_run *run) {
+    free(run->names);
     perfbudget_suite_free(run->suite);
     perfbudget_context_free(run->ctx);
 }
@@ -778,7 +779,6 @@ static int save_run(suite_run *run, int exit_code) {
 static void release_run(suite_run *run) {
     for (size_t i = 0; i < run->ran; i++) perfbudget_result_free(run->results[i]);
     free(run->results);
-    free(run->names);
     perfbudget_history_close(run->resident);
     perfbudget_results_free(run->verdict.baseline, run->verdict.baseline_count);
     perfbudget_budget_free(run->budget);
