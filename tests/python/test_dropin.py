@@ -320,12 +320,17 @@ def test_cold_first_call(benchmark):
 """
 
 
-def test_the_same_numbers_as_pytest_benchmark(pytester: pytest.Pytester) -> None:
+def test_the_same_numbers_as_pytest_benchmark(pytester: pytest.Pytester,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The miniatures run under pytest-benchmark and under perfbudget's benchmark fixture on one
     fake clock: each median agrees within 10 % (here they agree to the clock's 1 ns reads), so
     a suite that moves over reads the same times. Real clocks differ at 2-8 us only by
     pytest-benchmark's own timer and loop per round (docs/performance.md)."""
     pytest.importorskip("pytest_benchmark")
+    # Under pytest -n, a worker's environment would make pytest-benchmark in the child think it
+    # runs under xdist and switch itself off.
+    for variable in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(variable, raising=False)
     pytester.makeconftest(SHARED_CLOCK)
     pytester.makepyfile(test_miniatures=MINIATURES)
     pytester.makefile(".yml", perfbudget=BUDGETS)
