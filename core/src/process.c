@@ -234,17 +234,47 @@ static int carries_marker(long pid, const char *marker, size_t marker_size, char
     return 0;
 }
 
+/* SIGKILLs pid, keeping a pidfd of it in dying (when the kernel has them) to wait for its end;
+ * 1 if it was signalled. */
+static int kill_process(long pid, pid_list *dying) {
+    int fd = -1;
+#ifdef SYS_pidfd_open
+    fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+#endif
+    if (kill((pid_t)pid, SIGKILL) != 0) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    if (fd >= 0 && pid_list_add(dying, fd) != 0) close(fd);
+    return 1;
+}
+
+/* A SIGKILL lands when its process next runs, which on a busy machine can take a while, and a
+ * caller checking right after must find nothing running: wait for each process in dying to end
+ * (200 ms at most in all, as for the process group), then close the pidfds. */
+static void await_ends(pid_list *dying) {
+    uint64_t deadline = perfbudget__monotonic_ns() + UINT64_C(200000000);
+    for (size_t i = 0; i < dying->count; i++) {
+        struct pollfd end = {.fd = (int)dying->pids[i], .events = POLLIN};
+        uint64_t now = perfbudget__monotonic_ns();
+        int wait_ms = now < deadline ? (int)((deadline - now + 999999) / 1000000) : 0;
+        while (poll(&end, 1, wait_ms) < 0 && errno == EINTR) {}
+        close(end.fd);
+    }
+    free(dying->pids);
+}
+
 /* One pass of perfbudget__kill_marked: kills the marked processes among candidates (NULL:
  * every process in /proc) and returns how many. */
-static int kill_marked_among(const pid_list *candidates, const char *marker, char *environment) {
+static int kill_marked_among(const pid_list *candidates, const char *marker, char *environment,
+                             pid_list *dying) {
     size_t marker_size = strlen(marker) + 1;
     long self = (long)getpid();
     int found = 0;
     if (candidates != NULL) {
         for (size_t i = 0; i < candidates->count; i++)
-            if (carries_marker(candidates->pids[i], marker, marker_size, environment) &&
-                kill((pid_t)candidates->pids[i], SIGKILL) == 0)
-                found++;
+            if (carries_marker(candidates->pids[i], marker, marker_size, environment))
+                found += kill_process(candidates->pids[i], dying);
         return found;
     }
     DIR *proc = opendir("/proc");
@@ -254,9 +284,8 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         if (*end != '\0' || pid <= 1 || pid == self) continue;
-        if (carries_marker(pid, marker, marker_size, environment) &&
-            kill((pid_t)pid, SIGKILL) == 0)
-            found++;
+        if (carries_marker(pid, marker, marker_size, environment))
+            found += kill_process(pid, dying);
     }
     closedir(proc);
     return found;
@@ -277,10 +306,11 @@ int perfbudget__kill_marked(const char *marker) {
     char *environment = malloc(65536);
     if (environment == NULL) return 0;
     int subreaper = is_subreaper();
+    pid_list dying = {NULL, 0, 0}; /* pidfds of the processes killed */
     for (int pass = 0; pass < 10; pass++) {
         pid_list descendants = {NULL, 0, 0};
         int walked = subreaper && list_descendants(&descendants) == 0;
-        int found = kill_marked_among(walked ? &descendants : NULL, marker, environment);
+        int found = kill_marked_among(walked ? &descendants : NULL, marker, environment, &dying);
         free(descendants.pids);
         killed += found;
         if (found == 0) break;
@@ -288,6 +318,7 @@ int perfbudget__kill_marked(const char *marker) {
         struct timespec pause = {0, 2000000};
         nanosleep(&pause, NULL);
     }
+    await_ends(&dying);
     free(environment);
 #else
     (void)marker;
