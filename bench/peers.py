@@ -10,7 +10,8 @@ so that drift of this shared machine hits both alike:
   and with Google Benchmark (Debian's libbenchmark-dev), the same measuring time for both;
 - Python: ns per call of an empty function with the `perf` fixture, pytest-benchmark's
   `benchmark` fixture and a bare `timeit` loop (bench/pytest_overhead.py);
-- commands: µs per run of /bin/true with `perfbudget run` and `hyperfine -N`.
+- commands: µs per run of /bin/true with `perfbudget run` and `hyperfine -N`, and each tool's
+  whole call (start-up, runs, statistics, output) in wall and CPU time.
 
 The peers are installed outside the project's own dependencies: Debian packages
 (libbenchmark-dev, hyperfine; as root, else the apt-get line is printed) and pytest-benchmark in a
@@ -28,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +112,30 @@ def python_call_overhead(python: Path, rounds: int, tmp: Path) -> dict[str, list
     return out
 
 
-def command_run_overhead(cli: Path, rounds: int, runs: int, tmp: Path) -> dict[str, list[float]]:
-    """µs per run of /bin/true (median of `runs` runs) with each tool."""
-    out: dict[str, list[float]] = {"perfbudget run": [], "hyperfine -N": []}
+def timed_call(command: list[str]) -> tuple[float, float]:
+    """The whole call of a command: its wall time and its CPU time (user + system of it and of
+    every process it waited for), in ms."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)}: exit {process.returncode}: {process.stderr.read().decode()}")
+    process.stderr.close()
+    return wall * 1e3, (usage.ru_utime + usage.ru_stime) * 1e3
+
+
+def command_run_overhead(cli: Path, rounds: int, runs: int,
+                         tmp: Path) -> tuple[dict[str, list[float]], dict[str, list[float]],
+                                             dict[str, list[float]]]:
+    """Per run of /bin/true (median of `runs` runs) as each tool reports it, in µs; and each
+    tool's whole call (start-up, `runs` + 5 runs, its statistics and output), wall and CPU, in
+    ms."""
+    names = ["perfbudget run", "hyperfine -N"]
+    per_run: dict[str, list[float]] = {name: [] for name in names}
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         hf, pb = tmp / f"hf-{r}.json", tmp / f"run-{r}.json"
         tools = [("hyperfine -N", ["hyperfine", "-N", "--warmup", "5", "--runs", str(runs),
@@ -120,10 +143,12 @@ def command_run_overhead(cli: Path, rounds: int, runs: int, tmp: Path) -> dict[s
                  ("perfbudget run", [str(cli), "run", "--warmup", "5", "--runs", str(runs), "--json",
                                      str(pb), "--", "/bin/true"])]
         for name, command in (tools if r % 2 == 0 else tools[::-1]):
-            sh(*command)
-        out["hyperfine -N"].append(statistics.median(json.loads(hf.read_text())["results"][0]["times"]) * 1e6)
-        out["perfbudget run"].append(json.loads(pb.read_text())["benchmarks"][0]["summary"]["median"] / 1e3)
-    return out
+            call_wall, call_cpu = timed_call(command)
+            wall[name].append(call_wall)
+            cpu[name].append(call_cpu)
+        per_run["hyperfine -N"].append(statistics.median(json.loads(hf.read_text())["results"][0]["times"]) * 1e6)
+        per_run["perfbudget run"].append(json.loads(pb.read_text())["benchmarks"][0]["summary"]["median"] / 1e3)
+    return per_run, wall, cpu
 
 
 def table(sections: list[tuple[str, str, str, dict[str, list[float]]]]) -> tuple[str, list[dict[str, Any]]]:
@@ -148,23 +173,33 @@ def main() -> int:
                         help="measuring time per C run, the same for both tools")
     parser.add_argument("--runs", type=int, default=300, help="runs of /bin/true per round")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument("--part", choices=["all", "c"], default="all",
-                        help="c: the C loop rows only (no Python peers to install)")
+    parser.add_argument("--part", choices=["all", "c", "command"], default="all",
+                        help="c: the C loop rows only (no Python peers to install); command: the "
+                             "/bin/true rows only")
     args = parser.parse_args()
     build = args.build.resolve()
     if not (build / "perfbudget").exists():
         sys.exit(f"no perfbudget CLI in {build}: run scripts/build first")
     python = ensure_peers(build) if args.part == "all" else None
-    suite, gbench = build_programs(build)
+    if args.part == "command" and shutil.which("hyperfine") is None:
+        sys.exit("bench/peers.py --part command needs hyperfine: apt-get install -y hyperfine")
     with tempfile.TemporaryDirectory(prefix="perfbudget-peers-") as directory:
         tmp = Path(directory)
-        c = c_loop_overhead(suite, gbench, args.rounds, args.seconds, tmp)
-        sections = [("C: empty body, per iteration", "ns", "perfbudget (median)", c)]
+        sections = []
+        if args.part in ("all", "c"):
+            suite, gbench = build_programs(build)
+            c = c_loop_overhead(suite, gbench, args.rounds, args.seconds, tmp)
+            sections.append(("C: empty body, per iteration", "ns", "perfbudget (median)", c))
         if python is not None:
             py = python_call_overhead(python, max(args.rounds, 5), tmp)
-            runs = command_run_overhead(build / "perfbudget", args.rounds, args.runs, tmp)
-            sections += [("Python: empty(), per call", "ns", "perfbudget perf", py),
-                         ("command: /bin/true, per run", "µs", "perfbudget run", runs)]
+            sections.append(("Python: empty(), per call", "ns", "perfbudget perf", py))
+        if args.part in ("all", "command"):
+            runs, wall, cpu = command_run_overhead(build / "perfbudget", args.rounds, args.runs, tmp)
+            sections += [("command: /bin/true, per run", "µs", "perfbudget run", runs),
+                         (f"command: the whole call, {args.runs} + 5 runs, wall", "ms",
+                          "perfbudget run", wall),
+                         (f"command: the whole call, {args.runs} + 5 runs, CPU", "ms",
+                          "perfbudget run", cpu)]
     markdown, rows = table(sections)
     machine = f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
     args.out.mkdir(parents=True, exist_ok=True)

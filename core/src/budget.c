@@ -169,9 +169,11 @@ static const perfbudget__node *scalar(checker *c, const perfbudget__node *value,
                   value->kind == PERFBUDGET__MAPPING ? "mapping" : "list");
         return NULL;
     }
-    if (value->plain && (value->text[0] == '\0' || strcmp(value->text, "~") == 0 ||
-                         strcmp(value->text, "null") == 0 || strcmp(value->text, "Null") == 0 ||
-                         strcmp(value->text, "NULL") == 0)) {
+    const char *text = value->text; /* null's spellings start with one of "~nN" */
+    if (value->plain && (text[0] == '\0' || ((text[0] == '~' || text[0] == 'n' || text[0] == 'N') &&
+                                              (strcmp(text, "~") == 0 || strcmp(text, "null") == 0 ||
+                                               strcmp(text, "Null") == 0 ||
+                                               strcmp(text, "NULL") == 0)))) {
         REPORT_AT(c, value, "%s needs a value", what);
         return NULL;
     }
@@ -316,17 +318,18 @@ static int is_duplicate(checker *c, const perfbudget__node *mapping, size_t pair
 static void walk(checker *c, const perfbudget__node *mapping, const char *what,
                  const key_def *keys, size_t n_keys, void *target) {
     if (!is_mapping(c, mapping, what)) return;
-    const char *names[24];
-    for (size_t i = 0; i < n_keys && i < 24; i++) names[i] = keys[i].name;
     for (size_t pair = 0; 2 * pair + 1 < mapping->count; pair++) {
         const perfbudget__node *key = mapping->items[2 * pair], *value = mapping->items[2 * pair + 1];
         if (!key_ok(c, key) || is_duplicate(c, mapping, pair)) continue;
         size_t i = 0;
         while (i < n_keys && strcmp(keys[i].name, key->text) != 0) i++;
-        if (i == n_keys)
-            report_unknown_key(c, key, what, names, n_keys < 24 ? n_keys : 24);
-        else
+        if (i < n_keys) {
             keys[i].handle(c, key, value, target);
+            continue;
+        }
+        const char *names[24]; /* gathered only for the report: thousands of entries pass */
+        for (size_t k = 0; k < n_keys && k < 24; k++) names[k] = keys[k].name;
+        report_unknown_key(c, key, what, names, n_keys < 24 ? n_keys : 24);
     }
 }
 

@@ -132,49 +132,193 @@ static void describe_status(int status, char *reason, size_t size) {
                  WCOREDUMP(status) ? ", core dumped" : "");
 }
 
+#ifdef __linux__
+/* A growing list of process ids, for the walk of this process's descendants below. */
+typedef struct pid_list {
+    long *pids;
+    size_t count, capacity;
+} pid_list;
+
+static int pid_list_add(pid_list *list, long pid) {
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? 2 * list->capacity : 16;
+        long *grown = realloc(list->pids, capacity * sizeof *grown);
+        if (grown == NULL) return -1;
+        list->pids = grown;
+        list->capacity = capacity;
+    }
+    list->pids[list->count++] = pid;
+    return 0;
+}
+
+/* Adds the ids in one /proc/PID/task/TID/children file ("12 34 ") to list. Returns -1 when
+ * the file cannot be opened (the kernel lacks CONFIG_PROC_CHILDREN, or the task is gone). */
+static int add_children_file(pid_list *list, const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char text[4096];
+    long pid = 0;
+    ssize_t got;
+    /* A number may straddle two reads: the digits are accumulated across them. */
+    while ((got = read(fd, text, sizeof text)) > 0) {
+        for (ssize_t i = 0; i < got; i++) {
+            if (text[i] >= '0' && text[i] <= '9') {
+                pid = pid * 10 + (text[i] - '0');
+            } else if (pid > 0) {
+                if (pid_list_add(list, pid) != 0) break;
+                pid = 0;
+            }
+        }
+    }
+    if (pid > 0) pid_list_add(list, pid);
+    close(fd);
+    return 0;
+}
+
+/* Adds the children of every thread of pid (0: this process) to list: a child belongs to the
+ * thread that forked it. Returns -1 when this process's children cannot be read this way. */
+static int add_children(pid_list *list, long pid) {
+    char tasks_path[64];
+    if (pid == 0)
+        snprintf(tasks_path, sizeof tasks_path, "/proc/self/task");
+    else
+        snprintf(tasks_path, sizeof tasks_path, "/proc/%ld/task", pid);
+    DIR *tasks = opendir(tasks_path);
+    if (tasks == NULL) return pid == 0 ? -1 : 0; /* a descendant that is gone has no children */
+    int readable = 0, any = 0;
+    struct dirent *e;
+    while ((e = readdir(tasks)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        any = 1;
+        char path[sizeof tasks_path + sizeof e->d_name + 16];
+        snprintf(path, sizeof path, "%s/%s/children", tasks_path, e->d_name);
+        if (add_children_file(list, path) == 0) readable = 1;
+    }
+    closedir(tasks);
+    return pid == 0 && any && !readable ? -1 : 0;
+}
+
+/* Every descendant of this process, breadth first, into list. Returns -1 when the kernel does
+ * not say who a process's children are (then the caller scans /proc instead). */
+static int list_descendants(pid_list *list) {
+    if (add_children(list, 0) != 0) return -1;
+    for (size_t next = 0; next < list->count; next++) add_children(list, list->pids[next]);
+    return 0;
+}
+
+/* Is this process a subreaper (perfbudget__adopt_orphans())? Then everything a command
+ * started stays among its descendants, whatever becomes of its parents. */
+static int is_subreaper(void) {
+#ifdef PR_GET_CHILD_SUBREAPER
+    int flag = 0;
+    return prctl(PR_GET_CHILD_SUBREAPER, &flag, 0, 0, 0) == 0 && flag != 0;
+#else
+    return 0;
+#endif
+}
+
+/* Does pid have marker (with its NUL: a whole entry, marker_size bytes) in its environment?
+ * environment is a scratch buffer of 65536 bytes. */
+static int carries_marker(long pid, const char *marker, size_t marker_size, char *environment) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0; /* gone, or another user's: not ours */
+    ssize_t got = read(fd, environment, 65535);
+    close(fd);
+    if (got <= 0) return 0; /* a zombie's environ is empty */
+    environment[got] = '\0';
+    for (ssize_t at = 0; at + (ssize_t)marker_size <= got + 1;
+         at += (ssize_t)strlen(environment + at) + 1)
+        if (memcmp(environment + at, marker, marker_size) == 0) return 1;
+    return 0;
+}
+
+/* SIGKILLs pid, keeping a pidfd of it in dying (when the kernel has them) to wait for its end;
+ * 1 if it was signalled. */
+static int kill_process(long pid, pid_list *dying) {
+    int fd = -1;
+#ifdef SYS_pidfd_open
+    fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+#endif
+    if (kill((pid_t)pid, SIGKILL) != 0) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    if (fd >= 0 && pid_list_add(dying, fd) != 0) close(fd);
+    return 1;
+}
+
+/* A SIGKILL lands when its process next runs, which on a busy machine can take a while, and a
+ * caller checking right after must find nothing running: wait for each process in dying to end
+ * (200 ms at most in all, as for the process group), then close the pidfds. */
+static void await_ends(pid_list *dying) {
+    uint64_t deadline = perfbudget__monotonic_ns() + UINT64_C(200000000);
+    for (size_t i = 0; i < dying->count; i++) {
+        struct pollfd end = {.fd = (int)dying->pids[i], .events = POLLIN};
+        uint64_t now = perfbudget__monotonic_ns();
+        int wait_ms = now < deadline ? (int)((deadline - now + 999999) / 1000000) : 0;
+        while (poll(&end, 1, wait_ms) < 0 && errno == EINTR) {}
+        close(end.fd);
+    }
+    free(dying->pids);
+}
+
+/* One pass of perfbudget__kill_marked: kills the marked processes among candidates (NULL:
+ * every process in /proc) and returns how many. */
+static int kill_marked_among(const pid_list *candidates, const char *marker, char *environment,
+                             pid_list *dying) {
+    size_t marker_size = strlen(marker) + 1;
+    long self = (long)getpid();
+    int found = 0;
+    if (candidates != NULL) {
+        for (size_t i = 0; i < candidates->count; i++)
+            if (carries_marker(candidates->pids[i], marker, marker_size, environment))
+                found += kill_process(candidates->pids[i], dying);
+        return found;
+    }
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 0;
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || pid <= 1 || pid == self) continue;
+        if (carries_marker(pid, marker, marker_size, environment))
+            found += kill_process(pid, dying);
+    }
+    closedir(proc);
+    return found;
+}
+#endif
+
 /* Descendants that left the process group (setsid(), a daemon's double fork) still carry the
- * marker variable in their environment: find them in /proc, kill them, and say how many there
- * were. Only a process that both leaves the group and drops the variable escapes; a cgroup
- * would catch that too, at the price of privileges a test runner seldom has. Several passes,
- * since one may fork while we look; zombies have an empty environ and are not counted. */
+ * marker variable in their environment: find them, kill them, and say how many there were.
+ * Only a process that both leaves the group and drops the variable escapes; a cgroup would
+ * catch that too, at the price of privileges a test runner seldom has. A subreaper (the CLI)
+ * looks among its own descendants only, where all of them stay, so the cost of a run does not
+ * grow with what else runs on the machine; any other caller reads every process's environment
+ * in /proc. Several passes, since one may fork while we look; zombies have an empty environ
+ * and are not counted. */
 int perfbudget__kill_marked(const char *marker) {
     int killed = 0;
 #ifdef __linux__
-    size_t marker_size = strlen(marker) + 1; /* with its NUL: a whole entry, not a prefix */
     char *environment = malloc(65536);
     if (environment == NULL) return 0;
+    int subreaper = is_subreaper();
+    pid_list dying = {NULL, 0, 0}; /* pidfds of the processes killed */
     for (int pass = 0; pass < 10; pass++) {
-        int found = 0;
-        DIR *proc = opendir("/proc");
-        if (proc == NULL) break;
-        struct dirent *e;
-        while ((e = readdir(proc)) != NULL) {
-            char *end;
-            long pid = strtol(e->d_name, &end, 10);
-            if (*end != '\0' || pid <= 1 || pid == (long)getpid()) continue;
-            char path[64];
-            snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0) continue; /* gone, or another user's: not ours */
-            ssize_t got = read(fd, environment, 65535);
-            close(fd);
-            if (got <= 0) continue;
-            environment[got] = '\0';
-            for (ssize_t at = 0; at + (ssize_t)marker_size <= got + 1;
-                 at += (ssize_t)strlen(environment + at) + 1) {
-                if (memcmp(environment + at, marker, marker_size) == 0) {
-                    if (kill((pid_t)pid, SIGKILL) == 0) found++;
-                    break;
-                }
-            }
-        }
-        closedir(proc);
+        pid_list descendants = {NULL, 0, 0};
+        int walked = subreaper && list_descendants(&descendants) == 0;
+        int found = kill_marked_among(walked ? &descendants : NULL, marker, environment, &dying);
+        free(descendants.pids);
         killed += found;
         if (found == 0) break;
         /* Let the kills land (and reap any that were re-parented to us) before looking again. */
         struct timespec pause = {0, 2000000};
         nanosleep(&pause, NULL);
     }
+    await_ends(&dying);
     free(environment);
 #else
     (void)marker;
@@ -188,32 +332,49 @@ void perfbudget__adopt_orphans(void) {
 #endif
 }
 
+#ifdef __linux__
+/* Kills pid, a child of ours, unless it is already a zombie, and reaps it; 1 if it was killed. */
+static int kill_and_reap_child(long pid) {
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (got <= 0) return 0;
+    stat[got] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything, so read from the last ')'. */
+    const char *after = strrchr(stat, ')');
+    char state;
+    long parent;
+    if (after == NULL || sscanf(after + 1, " %c %ld", &state, &parent) != 2 ||
+        parent != (long)getpid())
+        return 0;
+    int killed = state != 'Z' && kill((pid_t)pid, SIGKILL) == 0;
+    waitpid((pid_t)pid, NULL, 0); /* SIGKILLed or already a zombie: returns at once */
+    return killed;
+}
+#endif
+
 int perfbudget__kill_adopted(void) {
     int killed = 0;
 #ifdef __linux__
+    /* Our children, from /proc/self/task/TID/children where the kernel has them; else every
+     * process in /proc, of which kill_and_reap_child takes only ours. */
+    pid_list children = {NULL, 0, 0};
+    if (add_children(&children, 0) == 0) {
+        for (size_t i = 0; i < children.count; i++) killed += kill_and_reap_child(children.pids[i]);
+        free(children.pids);
+        return killed;
+    }
+    free(children.pids);
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 0;
     struct dirent *e;
     while ((e = readdir(proc)) != NULL) {
-        char *end, path[64], stat[512];
+        char *end;
         long pid = strtol(e->d_name, &end, 10);
-        if (*end != '\0' || pid <= 1) continue;
-        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
-        ssize_t got = read(fd, stat, sizeof stat - 1);
-        close(fd);
-        if (got <= 0) continue;
-        stat[got] = '\0';
-        /* "pid (comm) state ppid ...": comm may hold anything, so read from the last ')'. */
-        const char *after = strrchr(stat, ')');
-        char state;
-        long parent;
-        if (after == NULL || sscanf(after + 1, " %c %ld", &state, &parent) != 2 ||
-            parent != (long)getpid())
-            continue;
-        if (state != 'Z' && kill((pid_t)pid, SIGKILL) == 0) killed++;
-        waitpid((pid_t)pid, NULL, 0); /* SIGKILLed or already a zombie: returns at once */
+        if (*end == '\0' && pid > 1) killed += kill_and_reap_child(pid);
     }
     closedir(proc);
 #endif
@@ -324,6 +485,8 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     }
     uint64_t deadline = opts->timeout_ns ? start + opts->timeout_ns : 0;
     wait_outcome outcome = wait_until(pid, deadline, opts->cancel_fd);
+    /* The run ends when the command has exited: what is read about it below is not its time. */
+    uint64_t end = perfbudget__monotonic_ns();
     int exited = outcome == WAIT_EXITED;
     /* Not reaped yet: its schedstat still says how long it waited for a CPU. */
     out->runqueue_wait_ns = exited ? perfbudget__runqueue_wait_ns(pid) : NAN;
@@ -340,7 +503,6 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     do
         waited = wait4(pid, &status, 0, &usage);
     while (waited < 0 && errno == EINTR);
-    uint64_t end = perfbudget__monotonic_ns();
     if (waited != pid)
         return perfbudget__fail(ctx, PERFBUDGET_EIO, "waiting for '%s': %s", command[0],
                                 strerror(errno));
@@ -435,16 +597,24 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
      * gave code bound by caches and branches around the command's runs. Out of memory: none. */
     perfbudget__probe *probe = NULL;
     if (!perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
+    /* One file for every run's output, emptied before each: creating and unlinking a file a
+     * run cost more than the rest of perfbudget's work around a short command. */
+    int fd = open_output_file();
+    if (fd < 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create a file for the output: %s",
+                                strerror(errno));
     for (uint32_t i = 0; i < opts->warmup_runs + opts->runs && code == PERFBUDGET_OK; i++) {
-        int fd = open_output_file();
-        if (fd < 0) {
-            code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create a file for the output: %s",
+        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+            code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot empty the file for the output: %s",
                                     strerror(errno));
             break;
         }
         one_run run;
         if (i == opts->warmup_runs) perfbudget__rapl_read("/sys/class/powercap", &rapl_start);
-        for (int p = 0; p < 3 && i >= opts->warmup_runs; p++) perfbudget__probe_run(probe, ctx);
+        /* Three timings before the first measured run (a median needs them), one before each
+         * other: the probe costs about 13 us, a few per cent of a short command's run. */
+        for (int p = 0; p < (i == opts->warmup_runs ? 3 : 1) && i >= opts->warmup_runs; p++)
+            perfbudget__probe_run(probe, ctx);
         code = run_once(ctx, argv, opts, fd, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
             int warmup = i < opts->warmup_runs;
@@ -452,10 +622,8 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
                      (warmup ? i : i - opts->warmup_runs) + 1,
                      warmup ? opts->warmup_runs : opts->runs, run.reason);
             output = output_tail(fd, opts->output_limit);
-            close(fd);
             break;
         }
-        close(fd);
         if (code != PERFBUDGET_OK || i < opts->warmup_runs) continue;
         /* One iteration per run: the per-iteration figures are the run's own. */
         samples[measured] = run.wall_ns;
@@ -470,6 +638,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         wall_total += run.wall_ns;
         if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
     }
+    if (fd >= 0) close(fd);
     if (code == PERFBUDGET_OK && measured > 0) {
         metrics.iterations_per_sample = 1;
         metrics.rounds = measured;

@@ -6,17 +6,22 @@
 
 #include "internal.h"
 
-double perfbudget__quantile_sorted(const double *sorted, size_t n, double q) {
+/* perfbudget__quantile_sorted's figure from the two order statistics it reads: a at rank
+ * floor((n - 1) q) < n - 1, b at the next. */
+static double quantile_between(size_t n, double q, double a, double b) {
     /* numpy's "linear" method, including its choice of lerp form by weight for equal bits. */
     double h = (double)(n - 1) * q;
-    double floor_h = floor(h);
-    size_t lo = (size_t)floor_h;
-    if (lo >= n - 1) return sorted[n - 1];
-    double t = h - floor_h, a = sorted[lo], b = sorted[lo + 1], diff = b - a;
+    double t = h - floor(h), diff = b - a;
     /* b - a overflows only for neighbours of opposite sign beyond DBL_MAX / 2; weighting each
      * end cannot, and finite samples keep finite quantiles. */
     if (isinf(diff)) return a * (1.0 - t) + b * t;
     return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+}
+
+double perfbudget__quantile_sorted(const double *sorted, size_t n, double q) {
+    size_t lo = (size_t)floor((double)(n - 1) * q);
+    if (lo >= n - 1) return sorted[n - 1];
+    return quantile_between(n, q, sorted[lo], sorted[lo + 1]);
 }
 
 uint64_t perfbudget__splitmix64(uint64_t *state) {
@@ -38,15 +43,8 @@ double perfbudget__mean(const double *values, size_t n) {
     return mean;
 }
 
-/* Two-pass sample standard deviation, scaled by the largest deviation so squares of huge
- * deviations do not overflow and squares of tiny ones do not underflow. */
-double perfbudget__stddev(const double *values, size_t n, double mean) {
-    if (n < 2) return NAN;
-    double scale = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double deviation = fabs(values[i] - mean);
-        if (deviation > scale) scale = deviation;
-    }
+/* The second pass of perfbudget__stddev, given the largest deviation from the mean. */
+static double stddev_scaled(const double *values, size_t n, double mean, double scale) {
     if (scale == 0.0) return 0.0;
     if (isinf(scale)) return INFINITY;
     double sum = 0.0, correction = 0.0;
@@ -60,51 +58,156 @@ double perfbudget__stddev(const double *values, size_t n, double mean) {
     return scale * sqrt(variance > 0.0 ? variance : 0.0);
 }
 
-static double middle_of_three(double a, double b, double c) {
-    return a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
-}
-
-/* Moves the values of [lo, hi) for which (a[i] < pivot), or (a[i] <= pivot) when or_equal,
- * to the front; returns where the others start. Branch-free (a swap every step), which random
- * data would otherwise pay for in mispredictions. */
-static size_t partition_below(double *a, size_t lo, size_t hi, double pivot, int or_equal) {
-    size_t store = lo;
-    for (size_t i = lo; i < hi; i++) {
-        double x = a[i];
-        a[i] = a[store];
-        a[store] = x;
-        store += or_equal ? x <= pivot : x < pivot;
+/* Two-pass sample standard deviation, scaled by the largest deviation so squares of huge
+ * deviations do not overflow and squares of tiny ones do not underflow. */
+double perfbudget__stddev(const double *values, size_t n, double mean) {
+    if (n < 2) return NAN;
+    double scale = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double deviation = fabs(values[i] - mean);
+        if (deviation > scale) scale = deviation;
     }
-    return store;
+    return stddev_scaled(values, n, mean, scale);
 }
 
-/* Puts the values of the ranks[0..m) (ascending, within [lo, hi)) where a full sort would put
- * them, in O(n) expected time for a few ranks: quickselect for several ranks at once. When no
- * value is below the pivot, the values equal to it are set aside instead, so repeated values
- * make progress too. Smaller side by recursion, the larger in the loop: O(log n) stack. */
-static void select_ranks(double *a, size_t lo, size_t hi, const size_t *ranks, size_t m) {
-    while (m > 0 && hi - lo > 16) {
-        double pivot = middle_of_three(a[lo], a[lo + (hi - lo) / 2], a[hi - 1]);
-        size_t lt = partition_below(a, lo, hi, pivot, 0), gt = lt;
-        if (lt == lo) gt = partition_below(a, lo, hi, pivot, 1); /* [lo, gt) equal the pivot */
+/* Quickselect for several ranks at once, between two buffers: each pass reads a stretch from one
+ * and writes it, partitioned, to the same places in the other, so no value is swapped in place
+ * (a swap every step made the partition wait on its own stores) and the input is only read.
+ * Pivots come from an evenly spaced, sorted sample of the stretch: between the two ranks
+ * farthest apart when there are several, and a bracket around them when they lie close
+ * together, so that one pass keeps only the values near them. */
+enum { SELECT_SMALL = 32, SAMPLE_MAX = 1023 };
+
+typedef struct selection {
+    double *a, *b;            /* n values each: a stretch moves from one to the other each pass */
+    double *sample, *scratch; /* SAMPLE_MAX values each */
+} selection;
+
+static double *other_buffer(const selection *s, const double *from) {
+    return from == s->a ? s->b : s->a;
+}
+
+/* Sorts a sample of [lo, hi) (evenly spaced, about 1 value in 64, 15 to SAMPLE_MAX) into
+ * s->sample; returns its size. */
+static size_t take_sample(const selection *s, const double *from, size_t lo, size_t hi) {
+    size_t len = hi - lo, size = len / 64;
+    size = size < 15 ? 15 : size > SAMPLE_MAX ? SAMPLE_MAX : size;
+    double step = (double)len / (double)size;
+    for (size_t j = 0; j < size; j++) s->sample[j] = from[lo + (size_t)(((double)j + 0.5) * step)];
+    perfbudget__sort(s->sample, size, s->scratch);
+    return size;
+}
+
+/* The sample's value at position `at` (in sample units); -inf and +inf beyond its ends. */
+static double sample_at(const selection *s, size_t size, double at) {
+    if (at < 0.0) return -INFINITY;
+    if (at >= (double)size) return INFINITY;
+    return s->sample[(size_t)at];
+}
+
+/* Writes from[lo, hi) to to[lo, hi), those below pivot (or equal to it, with or_equal) first;
+ * returns where the others start. Each value is written to both ends' next place, and the end
+ * it belongs to moves on: no branch to mispredict. */
+static size_t partition_into(const double *from, double *to, size_t lo, size_t hi, double pivot,
+                             int or_equal) {
+    size_t front = lo, back = hi;
+    if (or_equal) {
+        for (size_t i = lo; i < hi; i++) {
+            double x = from[i];
+            int below = x <= pivot;
+            to[front] = x;
+            to[back - 1] = x;
+            front += (size_t)below;
+            back -= (size_t)!below;
+        }
+    } else {
+        for (size_t i = lo; i < hi; i++) {
+            double x = from[i];
+            int below = x < pivot;
+            to[front] = x;
+            to[back - 1] = x;
+            front += (size_t)below;
+            back -= (size_t)!below;
+        }
+    }
+    return front;
+}
+
+/* Copies the values of from[lo, hi) within [low, high] to the front of to[lo, hi), counts those
+ * below low into *below, and returns how many were copied. */
+static size_t extract_into(const double *from, double *to, size_t lo, size_t hi, double low,
+                           double high, size_t *below) {
+    size_t kept = lo, under = 0;
+    for (size_t i = lo; i < hi; i++) {
+        double x = from[i];
+        to[kept] = x;
+        kept += (size_t)((x >= low) & (x <= high));
+        under += (size_t)(x < low);
+    }
+    *below = under;
+    return kept - lo;
+}
+
+/* Puts into values[k] the value a full sort of [lo, hi) would put at ranks[k], for ranks[0..m)
+ * ascending within [lo, hi); the stretch is in from (the input, or s->a or s->b). Expected
+ * O(n) for a few ranks; repeated values make progress too (the values equal to a pivot that
+ * nothing is below are set aside). Smaller side by recursion, the larger in the loop. */
+static void select_ranks(const selection *s, const double *from, size_t lo, size_t hi,
+                         const size_t *ranks, size_t m, double *values) {
+    while (m > 0 && hi - lo > SELECT_SMALL) {
+        size_t len = hi - lo, size = take_sample(s, from, lo, hi);
+        double *to = other_buffer(s, from), per_rank = (double)size / (double)len;
+        size_t first = ranks[0], last = ranks[m - 1];
+        /* The ranks' place in the sample, widened by about 3 standard errors of a sample
+         * quantile (sqrt(size) / 2) each way. */
+        double margin = 1.5 * sqrt((double)size) + 1.0;
+        double low_at = (double)(first - lo) * per_rank - margin;
+        double high_at = (double)(last - lo + 1) * per_rank + margin;
+        if (high_at - low_at < (double)size / 2) {
+            /* Close together: keep only the values between those two sample values. */
+            double low = sample_at(s, size, low_at), high = sample_at(s, size, high_at);
+            size_t below, kept = extract_into(from, to, lo, hi, low, high, &below);
+            if (first >= lo + below && last < lo + below + kept && kept < len) {
+                memmove(to + lo + below, to + lo, kept * sizeof *to);
+                from = to;
+                hi = lo + below + kept;
+                lo += below;
+                continue;
+            } /* a rank outside the bracket (rare), or no progress: split them instead */
+        }
+        size_t widest = 0; /* between ranks[widest] and the next, or the middle of one rank */
+        for (size_t k = 1; k + 1 < m; k++)
+            if (ranks[k + 1] - ranks[k] > ranks[widest + 1] - ranks[widest]) widest = k;
+        double cut = m > 1 ? ((double)ranks[widest] + (double)ranks[widest + 1] + 1.0) / 2.0
+                           : (double)first + 0.5;
+        double pivot = s->sample[(size_t)fmin((cut - (double)lo) * per_rank, (double)size - 1)];
+        size_t lt = partition_into(from, to, lo, hi, pivot, 0), gt = lt;
+        from = to;
+        if (lt == lo) { /* nothing below the pivot: [lo, gt) equal it */
+            to = other_buffer(s, from);
+            gt = partition_into(from, to, lo, hi, pivot, 1);
+            from = to;
+        }
         size_t left = 0, right;
         while (left < m && ranks[left] < lt) left++;
-        for (right = left; right < m && ranks[right] < gt; right++) {}
+        for (right = left; right < m && ranks[right] < gt; right++) values[right] = pivot;
         if (lt - lo < hi - gt) {
-            select_ranks(a, lo, lt, ranks, left);
-            ranks += right, m -= right, lo = gt;
+            select_ranks(s, from, lo, lt, ranks, left, values);
+            ranks += right, values += right, m -= right, lo = gt;
         } else {
-            select_ranks(a, gt, hi, ranks + right, m - right);
+            select_ranks(s, from, gt, hi, ranks + right, m - right, values + right);
             m = left, hi = lt;
         }
     }
     if (m == 0) return;
-    for (size_t i = lo + 1; i < hi; i++) { /* a short stretch: sorted whole */
-        double value = a[i];
+    double *to = other_buffer(s, from); /* a short stretch: sorted whole */
+    for (size_t i = lo; i < hi; i++) {
+        double value = from[i];
         size_t j = i;
-        for (; j > lo && a[j - 1] > value; j--) a[j] = a[j - 1];
-        a[j] = value;
+        for (; j > lo && to[j - 1] > value; j--) to[j] = to[j - 1];
+        to[j] = value;
     }
+    for (size_t k = 0; k < m; k++) values[k] = to[ranks[k]];
 }
 
 static int by_rank(const void *x, const void *y) {
@@ -137,59 +240,96 @@ static void set_undefined(perfbudget_summary *out) {
     out->median_ci_low = out->median_ci_high = out->median_ci_level = NAN;
 }
 
+/* The value select_ranks found for rank r, which is among ranks[0..m). */
+static double value_at(const size_t *ranks, const double *values, size_t m, size_t r) {
+    size_t k = 0;
+    while (k + 1 < m && ranks[k] != r) k++;
+    return values[k];
+}
+
+/* perfbudget__quantile_sorted's figure from the selected ranks. */
+static double quantile_selected(size_t n, double q, const size_t *ranks, const double *values,
+                                size_t m) {
+    size_t lo = (size_t)floor((double)(n - 1) * q);
+    if (lo >= n - 1) return value_at(ranks, values, m, n - 1);
+    return quantile_between(n, q, value_at(ranks, values, m, lo),
+                            value_at(ranks, values, m, lo + 1));
+}
+
+/* The sum of the values with Neumaier's compensation (more exact than the running mean, and
+ * without its division a value); not finite when it overflows. */
+static double compensated_sum(const double *values, size_t n) {
+    double sum = 0.0, compensation = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double x = values[i], t = sum + x;
+        compensation += fabs(sum) >= fabs(x) ? (sum - t) + x : (x - t) + sum;
+        sum = t;
+    }
+    return sum + compensation;
+}
+
 int perfbudget_summarize(perfbudget_context *ctx, const double *samples, size_t n,
                          perfbudget_summary *out) {
     if (out == NULL || (samples == NULL && n > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "summarize: NULL argument");
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(samples[i]))
+    double lowest = n ? samples[0] : 0.0, highest = lowest;
+    for (size_t i = 0; i < n; i++) {
+        double x = samples[i];
+        if (!isfinite(x))
             return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "summarize: sample %zu is %s", i,
-                                    isnan(samples[i]) ? "NaN" : "infinite");
+                                    isnan(x) ? "NaN" : "infinite");
+        lowest = x < lowest ? x : lowest;
+        highest = x > highest ? x : highest;
+    }
     set_undefined(out);
     if (n == 0) return PERFBUDGET_OK;
-    /* One allocation: a copy in which selection puts the order statistics every figure reads
-     * where a sort would put them (no full sort: numpy's percentile selects too), and beside
-     * it the deviations for the MAD. */
-    double *ordered = malloc(2 * n * sizeof *ordered);
-    if (ordered == NULL)
+    /* One allocation: the two buffers the selection moves values between (the samples are only
+     * read: no copy of them is made), and its sample. Quantiles by selection of the ranks
+     * every figure reads, not a full sort (numpy's percentile selects too). */
+    double *buffers = malloc((2 * n + 2 * SAMPLE_MAX) * sizeof *buffers);
+    if (buffers == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "summarize: out of memory");
-    double *deviations = ordered + n;
-    memcpy(ordered, samples, n * sizeof *ordered);
+    selection s = {buffers, buffers + n, buffers + 2 * n, buffers + 2 * n + SAMPLE_MAX};
     static const double quantiles[] = {0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
-    size_t l, u, ranks[2 * sizeof quantiles / sizeof *quantiles + 4], m = 0;
+    size_t l, u, ranks[2 * sizeof quantiles / sizeof *quantiles + 2], m = 0;
+    double values[sizeof ranks / sizeof *ranks];
     perfbudget__quantile_ci_ranks(n, 0.5, 0.05, &l, &u, &out->median_ci_level);
-    ranks[m++] = 0;
-    ranks[m++] = n - 1;
     ranks[m++] = l - 1;
     ranks[m++] = u - 1;
     for (size_t k = 0; k < sizeof quantiles / sizeof *quantiles; k++)
         m = add_quantile_ranks(n, quantiles[k], ranks, m);
     m = distinct_ranks(ranks, m);
-    select_ranks(ordered, 0, n, ranks, m);
+    select_ranks(&s, samples, 0, n, ranks, m, values);
     out->n = n;
-    out->min = ordered[0];
-    out->max = ordered[n - 1];
-    out->mean = perfbudget__mean(samples, n);
-    out->stddev = perfbudget__stddev(samples, n, out->mean);
-    out->p25 = perfbudget__quantile_sorted(ordered, n, 0.25);
-    out->p50 = out->median = perfbudget__quantile_sorted(ordered, n, 0.5);
-    out->p75 = perfbudget__quantile_sorted(ordered, n, 0.75);
-    out->p90 = perfbudget__quantile_sorted(ordered, n, 0.90);
-    out->p95 = perfbudget__quantile_sorted(ordered, n, 0.95);
-    out->p99 = perfbudget__quantile_sorted(ordered, n, 0.99);
+    out->min = lowest;
+    out->max = highest;
+    double sum = compensated_sum(samples, n);
+    out->mean = isfinite(sum) ? sum / (double)n : perfbudget__mean(samples, n);
+    /* The largest deviation from the mean is the lowest's or the highest's (a rounded
+     * difference never decreases as the value grows). */
+    if (n >= 2)
+        out->stddev = stddev_scaled(samples, n, out->mean,
+                                    fmax(fabs(lowest - out->mean), fabs(highest - out->mean)));
+    out->p25 = quantile_selected(n, 0.25, ranks, values, m);
+    out->p50 = out->median = quantile_selected(n, 0.5, ranks, values, m);
+    out->p75 = quantile_selected(n, 0.75, ranks, values, m);
+    out->p90 = quantile_selected(n, 0.90, ranks, values, m);
+    out->p95 = quantile_selected(n, 0.95, ranks, values, m);
+    out->p99 = quantile_selected(n, 0.99, ranks, values, m);
     out->iqr = out->p75 - out->p25;
-    out->median_ci_low = ordered[l - 1];
-    out->median_ci_high = ordered[u - 1];
+    out->median_ci_low = value_at(ranks, values, m, l - 1);
+    out->median_ci_high = value_at(ranks, values, m, u - 1);
     double low_fence = out->p25 - 1.5 * out->iqr, high_fence = out->p75 + 1.5 * out->iqr;
+    double *deviations = s.a;
     for (size_t i = 0; i < n; i++) {
         out->outliers_low += samples[i] < low_fence;
         out->outliers_high += samples[i] > high_fence;
         deviations[i] = fabs(samples[i] - out->median);
     }
     m = distinct_ranks(ranks, add_quantile_ranks(n, 0.5, ranks, 0));
-    select_ranks(deviations, 0, n, ranks, m);
-    out->mad = perfbudget__quantile_sorted(deviations, n, 0.5);
-    free(ordered);
+    select_ranks(&s, deviations, 0, n, ranks, m, values);
+    out->mad = quantile_selected(n, 0.5, ranks, values, m);
+    free(buffers);
     return PERFBUDGET_OK;
 }
 

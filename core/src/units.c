@@ -56,8 +56,10 @@ static int strncasecmp_ascii(const char *text, const char *word, size_t n) {
 }
 
 static const unit_def *find_unit(const char *name, size_t length) {
+    char first = length ? name[0] : '\0'; /* looked at first: most units differ there */
     for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-        if (strlen(units[i].name) == length && strncmp(units[i].name, name, length) == 0)
+        if (units[i].name[0] == first && strlen(units[i].name) == length &&
+            strncmp(units[i].name, name, length) == 0)
             return &units[i];
     return NULL;
 }

@@ -4,7 +4,6 @@ does no arithmetic on them."""
 
 from __future__ import annotations
 
-import array
 import math
 import os
 import tempfile
@@ -109,17 +108,26 @@ def clock_info() -> dict[str, float]:
 
 
 def _doubles(values: Iterable[float]) -> tuple[Any, int]:
-    # array("d", ...) converts a list of numbers in C, twice as fast as a comprehension into
-    # ffi.new; values it refuses (such as numeric strings) go through float() one by one.
-    if not isinstance(values, (list, tuple, array.array)):
+    # A contiguous buffer of C doubles (array("d"), a float64 numpy array, a memoryview of one)
+    # is handed to C as it is: no copy. A list or tuple is converted by cffi in C (a quarter
+    # faster than through array("d")); values it refuses (such as numeric strings) go through
+    # float() one by one.
+    if not isinstance(values, (list, tuple)):
+        try:
+            view = memoryview(values)  # type: ignore[arg-type]
+        except TypeError:
+            view = None
+        if view is not None and view.format == "d" and view.ndim == 1 and view.c_contiguous:
+            if len(view) == 0:
+                return ffi.new("double[]", 0), 0
+            return ffi.from_buffer("double[]", view), len(view)
         values = list(values)
-    try:
-        data = array.array("d", values)
-    except TypeError:
-        data = array.array("d", [float(v) for v in values])
-    if not data:
+    if not values:
         return ffi.new("double[]", 0), 0
-    return ffi.from_buffer("double[]", data), len(data)
+    try:
+        return ffi.new("double[]", values), len(values)
+    except TypeError:
+        return ffi.new("double[]", [float(v) for v in values]), len(values)
 
 
 @dataclass(frozen=True)

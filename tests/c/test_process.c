@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 static perfbudget_result *measure(perfbudget_context *ctx, char *const argv[], int shell,
@@ -256,6 +258,156 @@ static void test_output_is_bounded(void **state) {
     perfbudget_result_free(r);
 }
 
+/* Each run's output is its own: a failing run shows what it wrote, not what earlier runs did
+ * (the file that holds the output is emptied before each run). */
+static void test_output_of_the_failing_run(void **state) {
+    char dir[] = "/tmp/perfbudget-test-output-XXXXXX", script[512];
+    assert_non_null(mkdtemp(dir));
+    /* Runs 1 and 2 (a warm-up, a measured run) print a long line; run 3 a short one, and fails. */
+    snprintf(script, sizeof script,
+             "n=$(cat %s/n 2>/dev/null || echo 1); echo $((n + 1)) > %s/n; "
+             "if [ $n -lt 3 ]; then echo earlier run $n wrote this long line; "
+             "else echo run $n; exit 1; fi",
+             dir, dir);
+    expect_failure(*state, script, 0, "measured run 2 of 3 exited with code 1", NULL);
+    char *argv[] = {script, NULL};
+    char counter[128];
+    snprintf(counter, sizeof counter, "%s/n", dir);
+    remove(counter);
+    perfbudget_result *r = measure(*state, argv, 1, 0);
+    assert_string_equal(perfbudget_result_output(r), "run 3\n");
+    perfbudget_result_free(r);
+    remove(counter);
+    rmdir(dir);
+}
+
+/* The subreaper's way (the CLI calls perfbudget__adopt_orphans): what a command leaves behind
+ * is found among this process's descendants. Run in a child process, which becomes the
+ * subreaper, so that the other tests keep the plain way (every process in /proc). The child
+ * says what went wrong on stderr and exits non-zero. */
+static int subreaper_case(perfbudget_context *ctx, const char *dir, const char *script,
+                          const char *reason, int left_running, long *pids, int *count) {
+    perfbudget_command_options opts;
+    perfbudget_command_options_init(&opts);
+    opts.runs = 2;
+    opts.use_shell = 1;
+    char *argv[] = {(char *)script, NULL};
+    perfbudget_result *r = NULL;
+    if (perfbudget_command_measure(ctx, "cmd", argv, &opts, &r) != PERFBUDGET_OK) {
+        fprintf(stderr, "'%s': %s\n", script, perfbudget_errmsg(ctx));
+        return 1;
+    }
+    int failed = 0;
+    const char *message = perfbudget_result_message(r);
+    if (reason != NULL ? strstr(message, reason) == NULL : message[0] != '\0') {
+        fprintf(stderr, "'%s': message '%s', expected '%s'\n", script, message,
+                reason ? reason : "");
+        failed = 1;
+    }
+    perfbudget_result_free(r);
+    /* Each pid the command wrote: gone now, or left running for perfbudget__kill_adopted. */
+    char pidfile[128];
+    snprintf(pidfile, sizeof pidfile, "%s/pid", dir);
+    FILE *f = fopen(pidfile, "r");
+    int before = *count;
+    while (f != NULL && *count < 16 && fscanf(f, "%ld", &pids[*count]) == 1) (*count)++;
+    if (f != NULL) fclose(f);
+    remove(pidfile);
+    if (*count == before) {
+        fprintf(stderr, "'%s': wrote no pid\n", script);
+        return 1;
+    }
+    for (int i = before; i < *count; i++) {
+        if (running(pids[i]) != left_running) {
+            fprintf(stderr, "'%s': process %ld %s\n", script, pids[i],
+                    left_running ? "was killed" : "still runs");
+            failed = 1;
+        }
+    }
+    return failed;
+}
+
+static int subreaper_cases(const char *dir) {
+    perfbudget__adopt_orphans();
+    perfbudget_context *ctx = NULL;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 1;
+    /* A child of this process that no command started: never touched by a measurement. */
+    pid_t own = fork();
+    if (own == 0) {
+        execlp("sleep", "sleep", "300", (char *)NULL);
+        _exit(127);
+    }
+    char scripts[3][512];
+    /* A daemon after a double fork, out of the group before the command exits: re-parented to
+     * us, marked, killed during the run. */
+    snprintf(scripts[0], sizeof scripts[0],
+             "(setsid sh -c 'echo $$ >> %s/pid; exec sleep 300' &); "
+             "while [ ! -s %s/pid ]; do sleep 0.01; done",
+             dir, dir);
+    /* A daemon that waits for a child of its own: a grandchild of ours, killed too. */
+    snprintf(scripts[1], sizeof scripts[1],
+             "(setsid sh -c 'sleep 300 & echo $! >> %s/pid; echo $$ >> %s/pid; wait' &); "
+             "while [ $(cat %s/pid 2>/dev/null | wc -l) -lt 2 ]; do sleep 0.01; done",
+             dir, dir, dir);
+    /* One that drops the marker: not seen during the run (the run passes, one left by each of
+     * its 3 runs), killed afterwards with every other child, as the CLI does before it exits. */
+    snprintf(scripts[2], sizeof scripts[2],
+             "n=$(cat %s/pid 2>/dev/null | wc -l); "
+             "(setsid env -i sh -c 'echo $$ >> %s/pid; exec sleep 300' &); "
+             "while [ $(cat %s/pid 2>/dev/null | wc -l) -le $n ]; do sleep 0.01; done",
+             dir, dir, dir);
+    const char *left = "left processes running after it exited (they were killed; some had "
+                       "left its process group)";
+    long pids[16];
+    int count = 0, failed = subreaper_case(ctx, dir, scripts[0], left, 0, pids, &count);
+    failed |= subreaper_case(ctx, dir, scripts[1], left, 0, pids, &count);
+    int scrubbed_from = count;
+    failed |= subreaper_case(ctx, dir, scripts[2], NULL, 1, pids, &count);
+    if (count - scrubbed_from != 3) {
+        fprintf(stderr, "the unmarked daemons: %d pids written, expected 3\n",
+                count - scrubbed_from);
+        failed = 1;
+    }
+    if (!running(own)) {
+        fprintf(stderr, "this process's own child was killed\n");
+        failed = 1;
+    }
+    /* The 3 unmarked daemons and our own child; the killed daemons' zombies are reaped. */
+    int killed = perfbudget__kill_adopted();
+    if (killed != 4) {
+        fprintf(stderr, "perfbudget__kill_adopted killed %d, expected 4\n", killed);
+        failed = 1;
+    }
+    for (int i = 0; i < count; i++) {
+        if (running(pids[i])) {
+            kill((pid_t)pids[i], SIGKILL);
+            fprintf(stderr, "process %ld still runs after perfbudget__kill_adopted\n", pids[i]);
+            failed = 1;
+        }
+    }
+    if (waitpid(-1, NULL, WNOHANG) != -1) {
+        fprintf(stderr, "a child is left unreaped\n");
+        failed = 1;
+    }
+    perfbudget_context_free(ctx);
+    return failed;
+}
+
+static void test_subreaper(void **state) {
+    (void)state;
+    char dir[] = "/tmp/perfbudget-test-subreaper-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) _exit(subreaper_cases(dir));
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    rmdir(dir);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_success, context_setup, context_teardown),
@@ -265,6 +417,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_closed_stdout, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cancelled, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_working_directory, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_output_of_the_failing_run, context_setup,
+                                        context_teardown),
+        cmocka_unit_test(test_subreaper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

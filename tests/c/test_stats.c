@@ -2,6 +2,7 @@
 /* Summary statistics and the line fit, against hand-computed values. */
 #include <string.h>
 
+#include "internal.h"
 #include "test_helpers.h"
 
 static void test_four_values(void **state) {
@@ -125,6 +126,68 @@ static void test_fit_line(void **state) {
     assert_int_equal(perfbudget_fit_line(*state, same_x, y, 3, &fit), PERFBUDGET_EDOMAIN);
 }
 
+/* Every figure that comes from order statistics is what a full sort gives, whatever the data's
+ * order, repeats or tails: the selection reads the same ranks a sort would put there. */
+static double reference_quantile(perfbudget_context *ctx, const double *v, size_t n, double q) {
+    double out = NAN;
+    assert_int_equal(perfbudget_quantile(ctx, v, n, q, &out), PERFBUDGET_OK);
+    return out;
+}
+
+static void expect_sorted_figures(perfbudget_context *ctx, const double *v, size_t n,
+                                  const char *data) {
+    perfbudget_summary s;
+    assert_int_equal(perfbudget_summarize(ctx, v, n, &s), PERFBUDGET_OK);
+    static const double qs[] = {0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
+    const double got[] = {s.p25, s.median, s.p75, s.p90, s.p95, s.p99};
+    for (size_t k = 0; k < 6; k++)
+        if (got[k] != reference_quantile(ctx, v, n, qs[k]))
+            fail_msg("%s, n = %zu: quantile %g is %.17g, a sort gives %.17g", data, n, qs[k],
+                     got[k], reference_quantile(ctx, v, n, qs[k]));
+    assert_true(s.min == reference_quantile(ctx, v, n, 0.0));
+    assert_true(s.max == reference_quantile(ctx, v, n, 1.0));
+    size_t l, u;
+    double level;
+    perfbudget__quantile_ci_ranks(n, 0.5, 0.05, &l, &u, &level);
+    double *sorted = malloc(n * sizeof *sorted), *deviations = malloc(n * sizeof *deviations);
+    assert_non_null(sorted);
+    assert_non_null(deviations);
+    memcpy(sorted, v, n * sizeof *sorted);
+    perfbudget__sort(sorted, n, deviations);
+    assert_true(s.median_ci_low == sorted[l - 1] && s.median_ci_high == sorted[u - 1]);
+    for (size_t i = 0; i < n; i++) deviations[i] = fabs(v[i] - s.median);
+    if (s.mad != reference_quantile(ctx, deviations, n, 0.5))
+        fail_msg("%s, n = %zu: MAD %.17g, a sort gives %.17g", data, n, s.mad,
+                 reference_quantile(ctx, deviations, n, 0.5));
+    free(sorted);
+    free(deviations);
+}
+
+static void test_figures_match_a_full_sort(void **state) {
+    static const size_t sizes[] = {1, 2, 3, 31, 32, 33, 100, 1000, 4097, 100000};
+    double *v = malloc(100000 * sizeof *v);
+    assert_non_null(v);
+    uint64_t seed = 24;
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        size_t n = sizes[z];
+        for (size_t i = 0; i < n; i++) /* spread, with a long tail */
+            v[i] = 1000.0 + (double)(perfbudget__splitmix64(&seed) % 1000) *
+                                ((i % 97 == 0) ? 50.0 : 1.0);
+        expect_sorted_figures(*state, v, n, "random with a tail");
+        for (size_t i = 0; i < n; i++) v[i] = (double)i;
+        expect_sorted_figures(*state, v, n, "ascending");
+        for (size_t i = 0; i < n; i++) v[i] = (double)(n - i);
+        expect_sorted_figures(*state, v, n, "descending");
+        for (size_t i = 0; i < n; i++) v[i] = (double)(perfbudget__splitmix64(&seed) % 3);
+        expect_sorted_figures(*state, v, n, "three values");
+        for (size_t i = 0; i < n; i++) v[i] = 5.0;
+        expect_sorted_figures(*state, v, n, "all equal");
+        for (size_t i = 0; i < n; i++) v[i] = i % 2 ? -1e300 : 1e300 * (double)(i % 7);
+        expect_sorted_figures(*state, v, n, "huge, both signs");
+    }
+    free(v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_four_values, context_setup, context_teardown),
@@ -136,6 +199,8 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_million_samples, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_quantile, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_figures_match_a_full_sort, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_fit_line, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,3 +78,22 @@ def test_vector(path: Path) -> None:
     if vector["kind"] == "compare":
         for field in COMPARE_EXACT:
             assert getattr(got, field) == expected[field], f"{path.name}: {field}"
+
+
+def test_summarize_takes_any_form_of_the_samples() -> None:
+    """A list, a tuple, an iterator, array("d") and a memoryview of it (handed to C without a
+    copy), other arrays, ints and numeric strings give the same figures; the input is left as
+    it was."""
+    import array
+
+    samples = [float(v) for v in (5, 3, 9, 1, 7, 2, 8, 6, 4, 10)]
+    expected = perfbudget.summarize(samples)
+    doubles = array.array("d", samples)
+    forms = [tuple(samples), iter(samples), doubles, memoryview(doubles),
+             array.array("f", samples), [int(v) for v in samples], [str(v) for v in samples]]
+    for form in forms:
+        assert perfbudget.summarize(form) == expected, type(form)
+    assert list(doubles) == samples
+    assert perfbudget.summarize(array.array("d")).n == 0
+    with pytest.raises(perfbudget.PerfbudgetError):
+        perfbudget.summarize(array.array("d", [1.0, math.nan]))
