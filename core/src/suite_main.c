@@ -168,7 +168,7 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
         } else if (strcmp(arg, "--session") == 0) {
             o->session_dir = value;
         } else if (strcmp(arg, "--threshold") == 0) {
-            o->threshold_pct = perfbudget__parse_percent(value);
+            o->threshold_pct = perfbudget_frontend_parse_percent(value);
             bad = o->threshold_pct < 0;
         } else if (strcmp(arg, "--fail-on") == 0) {
             o->fail_on = value;
@@ -229,7 +229,8 @@ static void print_table(perfbudget_context *ctx, perfbudget_result **results, si
  * class. 1 when a sweep failed or regressed, 2 when out of memory, else 0. */
 static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def *defs,
                         size_t count, perfbudget_result **results, size_t ran,
-                        const perfbudget_budget *budget, const perfbudget__verdict_options *o) {
+                        const perfbudget_budget *budget,
+                        const perfbudget_frontend_verdict_options *o) {
     int worst = 0;
     for (size_t i = 0; i < count; i++) {
         if (defs[i].size_count == 0) continue;
@@ -238,7 +239,7 @@ static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def 
                                                        PERFBUDGET_COMPLEXITY_NONE, &fit);
         if (status == PERFBUDGET_ENOMEM) return 2;
         char shown[256];
-        perfbudget__shown(defs[i].name, shown, sizeof shown);
+        perfbudget_text_shown(defs[i].name, shown, sizeof shown);
         if (status != PERFBUDGET_OK) {
             /* Fewer than two sizes ran (a filter, CTest's one test per size): nothing to fit. */
             if (status != PERFBUDGET_ENODATA)
@@ -286,7 +287,7 @@ static void show_progress(void *userdata, const char *name, uint64_t elapsed_ns,
     (void)elapsed_ns;
     char shown[256];
     fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed", line->index, line->total,
-            perfbudget__shown(name, shown, sizeof shown),
+            perfbudget_text_shown(name, shown, sizeof shown),
             (double)(perfbudget_context_now_ns(line->ctx) - line->start_ns) / 1e9);
     if (rounds > 0) fprintf(stderr, ", %llu samples", (unsigned long long)rounds);
     fputs(")", stderr);
@@ -400,9 +401,9 @@ static int run_under_callgrind(char **argv, const char *marker) {
     pid_t pid;
     fflush(stdout);
     fflush(stderr);
-    perfbudget__adopt_orphans();
-    perfbudget__interrupt interrupt;
-    perfbudget__interrupt_watch(&interrupt);
+    perfbudget_process_adopt_orphans();
+    perfbudget_frontend_interrupt interrupt;
+    perfbudget_frontend_interrupt_watch(&interrupt);
     posix_spawnattr_t attributes; /* the child starts with our mask, not the interrupts blocked */
     posix_spawnattr_init(&attributes);
     posix_spawnattr_setsigmask(&attributes, &interrupt.previous);
@@ -411,11 +412,11 @@ static int run_under_callgrind(char **argv, const char *marker) {
     if (callgrind_prepare(&launch, argv, extra) == 0 &&
         callgrind_spawn(&launch, argv[0], &attributes, &pid) == 0) {
         char reason[256];
-        code = perfbudget__supervise(pid, 0, interrupt.fd, marker, reason, sizeof reason);
+        code = perfbudget_process_supervise(pid, 0, interrupt.fd, marker, reason, sizeof reason);
         if (code == -2) {
-            int caught = perfbudget__interrupt_caught(&interrupt);
+            int caught = perfbudget_frontend_interrupt_caught(&interrupt);
             callgrind_release(&launch);
-            perfbudget__interrupt_die(&interrupt, argv[0], caught ? caught : SIGTERM);
+            perfbudget_frontend_interrupt_die(&interrupt, argv[0], caught ? caught : SIGTERM);
         }
         if (code < 0) {
             fprintf(stderr, "%s: the suite under valgrind: %s\n", argv[0], reason);
@@ -423,7 +424,7 @@ static int run_under_callgrind(char **argv, const char *marker) {
         }
     }
     posix_spawnattr_destroy(&attributes);
-    perfbudget__interrupt_stop(&interrupt);
+    perfbudget_frontend_interrupt_stop(&interrupt);
     callgrind_release(&launch);
     return code;
 }
@@ -461,9 +462,9 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     env[n + 2] = NULL;
     fflush(stdout);
     fflush(stderr);
-    perfbudget__adopt_orphans();
-    perfbudget__interrupt interrupt;
-    perfbudget__interrupt_watch(&interrupt);
+    perfbudget_process_adopt_orphans();
+    perfbudget_frontend_interrupt interrupt;
+    perfbudget_frontend_interrupt_watch(&interrupt);
     /* The child starts with the signal mask we had, not with the interrupts blocked. */
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
@@ -483,7 +484,7 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     posix_spawnattr_destroy(&attributes);
     free(env);
     close(done[1]);
-    if (error != 0) perfbudget__interrupt_stop(&interrupt);
+    if (error != 0) perfbudget_frontend_interrupt_stop(&interrupt);
     if (error != 0 && under_callgrind) {
         close(done[0]);
         callgrind_release(&launch);
@@ -495,16 +496,17 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
         return 0; /* measure unwatched rather than not at all */
     }
     char reason[256];
-    int code = perfbudget__supervise(pid, o->timeout_ns, interrupt.fd, marker, reason,
-                                     sizeof reason);
+    int code = perfbudget_process_supervise(pid, o->timeout_ns, interrupt.fd, marker, reason,
+                                            sizeof reason);
     char byte;
     int concluded = read(done[0], &byte, 1) == 1; /* the child is gone: EOF at worst */
     close(done[0]);
     if (under_callgrind) callgrind_release(&launch);
-    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    int interrupted_by = perfbudget_frontend_interrupt_caught(&interrupt);
     if (code == -2 || interrupted_by != 0)
-        perfbudget__interrupt_die(&interrupt, argv[0], interrupted_by ? interrupted_by : SIGTERM);
-    perfbudget__interrupt_stop(&interrupt);
+        perfbudget_frontend_interrupt_die(&interrupt, argv[0],
+                                          interrupted_by ? interrupted_by : SIGTERM);
+    perfbudget_frontend_interrupt_stop(&interrupt);
     if (code >= 0 && concluded) {
         *exit_code = code;
         return 1;
@@ -514,11 +516,11 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     char message[300];
     snprintf(message, sizeof message, "%s while measuring", reason);
     perfbudget_result *failed = NULL;
-    perfbudget__verdict_options verdict = {.threshold_pct = NAN, .ctest = 1,
+    perfbudget_frontend_verdict_options verdict = {.threshold_pct = NAN, .ctest = 1,
                                            .session_dir = o->session_dir};
     if (perfbudget_result_new(ctx, o->filter ? o->filter : suite_name, NULL, 0, NULL,
                               PERFBUDGET_RUN_FAILED, message, &failed) != PERFBUDGET_OK ||
-        perfbudget__conclude(ctx, argv[0], failed, &verdict, stdout) < 0)
+        perfbudget_frontend_conclude(ctx, argv[0], failed, &verdict, stdout) < 0)
         fprintf(stderr, "%s: %s\n", argv[0], message);
     perfbudget_result_free(failed);
     *exit_code = 1;
@@ -565,7 +567,7 @@ typedef struct suite_run {
     int in_child;
     int verdict_fd; /* the child tells its parent it concluded by writing here */
     perfbudget_budget *budget;
-    perfbudget__verdict_options verdict;
+    perfbudget_frontend_verdict_options verdict;
     perfbudget_history *resident;
     perfbudget_result **results;
     size_t ran;
@@ -619,14 +621,15 @@ static void take_marker(suite_run *run) {
 static int prepare_judging(suite_run *run) {
     main_options *o = &run->o;
     if (o->budget_path != NULL &&
-        (run->budget = perfbudget__load_budget(run->ctx, run->argv[0], o->budget_path)) == NULL)
+        (run->budget = perfbudget_frontend_load_budget(run->ctx, run->argv[0],
+                                                       o->budget_path)) == NULL)
         return 2;
     run->verdict.budget = run->budget;
     run->verdict.threshold_pct = o->threshold_pct;
     run->verdict.fail_on = o->fail_on;
     run->verdict.ctest = o->ctest;
     run->verdict.session_dir = o->session_dir;
-    o->history_path = perfbudget__history_path(o->history_path, run->budget);
+    o->history_path = perfbudget_frontend_history_path(o->history_path, run->budget);
     /* perfbudget's own footprint must not differ between runs, or peak memory would compare
      * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
      * whether this run compares with a baseline or not. A history that can never be one (a
@@ -646,21 +649,21 @@ static int list_benchmarks(const suite_run *run) {
             const char *category = perfbudget_suite_benchmark_category(run->suite, i);
             printf("%s\n", category ? category : "-");
         } else if (selected(&run->o, run->names[i])) {
-            char *shown = perfbudget__printable(run->names[i]);
+            char *shown = perfbudget_text_printable(run->names[i], 0);
             printf("%s\n", shown ? shown : "(out of memory)");
             free(shown);
         }
     return -1;
 }
 
-/* The widest selected name as shown; the table caps it (PERFBUDGET__NAME_COLUMNS). */
+/* The widest selected name as shown; the table caps it (PERFBUDGET_NAME_COLUMNS). */
 static int name_column_width(const suite_run *run) {
     int width = 9;
     for (size_t i = 0; i < run->total; i++) {
-        char *shown = selected(&run->o, run->names[i]) ? perfbudget__printable(run->names[i])
-                                                        : NULL;
-        if (shown != NULL && perfbudget__columns(shown) > width)
-            width = perfbudget__columns(shown);
+        const char *name = run->names[i];
+        char *shown = selected(&run->o, name) ? perfbudget_text_printable(name, 0) : NULL;
+        if (shown != NULL && perfbudget_text_columns(shown) > width)
+            width = perfbudget_text_columns(shown);
         free(shown);
     }
     return width;
@@ -669,7 +672,7 @@ static int name_column_width(const suite_run *run) {
 /* A benchmark that started processes and left them: a failure, said before its verdict would
  * claim a pass, and the processes killed. */
 static void fail_if_processes_left(suite_run *run, const char *name) {
-    if (!run->in_child || perfbudget__kill_marked(run->marker) <= 0) return;
+    if (!run->in_child || perfbudget_process_kill_marked(run->marker) <= 0) return;
     perfbudget_result *left = NULL;
     if (perfbudget_result_new(run->ctx, name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
                               "left processes running after it finished (they were killed)",
@@ -692,7 +695,8 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
     if (progress) fputs("\r\033[K", stderr);
     if (run_rc != PERFBUDGET_OK) {
         char shown[1024];
-        fprintf(stderr, "%s: %s: %s\n", run->argv[0], perfbudget__shown(name, shown, sizeof shown),
+        fprintf(stderr, "%s: %s: %s\n", run->argv[0], perfbudget_text_shown(name, shown,
+                                                                            sizeof shown),
                 perfbudget_errmsg(run->ctx));
         return -1;
     }
@@ -702,14 +706,15 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
      * peak memory of that one: under CTest, the only one of its process. */
     if (!run->baseline_loaded) {
         run->baseline_loaded = 1;
-        if (perfbudget__load_baseline(run->ctx, run->argv[0], run->o.baseline_path,
+        if (perfbudget_frontend_load_baseline(run->ctx, run->argv[0], run->o.baseline_path,
                                       run->o.history_path, &run->verdict) != 0)
             return -1;
     }
     if (!run->o.ctest) print_table(run->ctx, &r, 1, width, 0);
     int judged = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
                          run->o.session_dir
-                     ? perfbudget__conclude(run->ctx, run->argv[0], r, &run->verdict, stdout)
+                     ? perfbudget_frontend_conclude(run->ctx, run->argv[0], r, &run->verdict,
+                                                    stdout)
                      : (int)perfbudget_result_test_status(r, NULL);
     if (judged < 0) return 2;
     return judged == PERFBUDGET_TEST_FAIL ? 1 : 0;
@@ -754,7 +759,7 @@ static int report_run(suite_run *run, int exit_code) {
     if (!o->ctest && run->ran > 0 && perfbudget_result_counters_note(run->results[0])[0] != '\0')
         printf("instr/iter: %s\n", perfbudget_result_counters_note(run->results[0]));
     if (run->budget != NULL && run->ran > 0 && o->filter == NULL)
-        perfbudget__warn_unused_entries(run->budget, run->results, run->ran, "suite");
+        perfbudget_frontend_warn_unused_entries(run->budget, run->results, run->ran, "suite");
     return exit_code;
 }
 
@@ -764,8 +769,9 @@ static int save_run(suite_run *run, int exit_code) {
     if (run->ran == 0) return exit_code;
     /* A suite run on its own is a run of the history; under CTest the session records it. */
     if (exit_code != 2 && exit_code != -1 && o->session_dir == NULL && !o->ctest &&
-        perfbudget__record_run(run->ctx, run->argv[0], o->history_path, "suite", run->results,
-                               run->ran) != 0)
+        perfbudget_frontend_record_run(run->ctx, run->argv[0], o->history_path, "suite",
+                                       run->results,
+                                       run->ran) != 0)
         exit_code = 2;
     if (o->json_path != NULL && exit_code != 2 &&
         perfbudget_results_write_json(run->ctx, o->json_path, run->suite_name, run->results,
