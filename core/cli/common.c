@@ -56,17 +56,13 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
 }
 
 int cli_common_load_budget(perfbudget_context *ctx, cli_common *c) {
-    if (c->budget_path != NULL &&
-        (c->budget = perfbudget_frontend_load_budget(ctx, "perfbudget", c->budget_path)) == NULL)
-        return 2;
-    c->verdict.budget = c->budget;
-    c->verdict.budget_name = c->budget_name;
-    c->verdict.threshold_pct = c->threshold_pct;
-    c->verdict.ctest = c->ctest;
-    c->verdict.force = c->force;
-    c->verdict.session_dir = c->session_dir;
-    c->history = perfbudget_frontend_history_path(c->history_option, c->budget);
-    return 0;
+    const perfbudget_frontend_judging given = {
+        .budget_path = c->budget_path, .budget_name = c->budget_name,
+        .fail_on = c->verdict.fail_on, .session_dir = c->session_dir,
+        .history_option = c->history_option, .threshold_pct = c->threshold_pct,
+        .ctest = c->ctest, .force = c->force};
+    return perfbudget_frontend_prepare_verdict(ctx, "perfbudget", &given, &c->budget, &c->verdict,
+                                               &c->history);
 }
 
 int cli_common_load_baseline(perfbudget_context *ctx, cli_common *c) {

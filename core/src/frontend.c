@@ -73,6 +73,26 @@ void perfbudget_frontend_warn_unused_entries(const perfbudget_budget *budget,
     free(unused);
 }
 
+int perfbudget_frontend_prepare_verdict(perfbudget_context *ctx, const char *program,
+                                        const perfbudget_frontend_judging *given,
+                                        perfbudget_budget **budget,
+                                        perfbudget_frontend_verdict_options *o,
+                                        const char **history) {
+    *budget = NULL;
+    if (given->budget_path != NULL &&
+        (*budget = perfbudget_frontend_load_budget(ctx, program, given->budget_path)) == NULL)
+        return 2;
+    o->budget = *budget;
+    o->budget_name = given->budget_name;
+    o->threshold_pct = given->threshold_pct;
+    o->fail_on = given->fail_on;
+    o->ctest = given->ctest;
+    o->force = given->force;
+    o->session_dir = given->session_dir;
+    *history = perfbudget_frontend_history_path(given->history_option, *budget);
+    return 0;
+}
+
 double perfbudget_frontend_parse_percent(const char *text) {
     perfbudget_quantity q;
     if (text == NULL || perfbudget_quantity_parse(NULL, text, &q) != PERFBUDGET_OK) return -1;

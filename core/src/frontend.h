@@ -33,6 +33,25 @@ typedef struct perfbudget_frontend_verdict_options {
     const char *fail_on;               /* --fail-on, already checked, or NULL: the budget's */
 } perfbudget_frontend_verdict_options;
 
+/* The judging options every front end takes (--budget, --budget-name, --threshold, --fail-on,
+ * --ctest, --force, --session, --history), as given; NULL, NaN or 0 when not given. */
+typedef struct perfbudget_frontend_judging {
+    const char *budget_path, *budget_name, *fail_on, *session_dir, *history_option;
+    double threshold_pct;
+    int ctest, force;
+} perfbudget_frontend_judging;
+
+/* What the CLI and perfbudget_main do alike before judging: load given->budget_path (NULL: no
+ * budget) into *budget (the caller frees it with perfbudget_budget_free()), fill *o from given
+ * and the budget (its baseline fields are left as they are), and resolve the history
+ * (perfbudget_frontend_history_path) into *history. 0, or 2 after printing the budget's
+ * problems. */
+int perfbudget_frontend_prepare_verdict(perfbudget_context *ctx, const char *program,
+                                        const perfbudget_frontend_judging *given,
+                                        perfbudget_budget **budget,
+                                        perfbudget_frontend_verdict_options *o,
+                                        const char **history);
+
 /* Load a budget file, printing every problem as file:line:column: message; NULL on failure. */
 perfbudget_budget *perfbudget_frontend_load_budget(perfbudget_context *ctx, const char *program,
                                                    const char *path);

@@ -620,16 +620,12 @@ static void take_marker(suite_run *run) {
 /* Before measuring (not with --list): the budget, the verdict's options and the history. */
 static int prepare_judging(suite_run *run) {
     main_options *o = &run->o;
-    if (o->budget_path != NULL &&
-        (run->budget = perfbudget_frontend_load_budget(run->ctx, run->argv[0],
-                                                       o->budget_path)) == NULL)
+    const perfbudget_frontend_judging given = {
+        .budget_path = o->budget_path, .fail_on = o->fail_on, .session_dir = o->session_dir,
+        .history_option = o->history_path, .threshold_pct = o->threshold_pct, .ctest = o->ctest};
+    if (perfbudget_frontend_prepare_verdict(run->ctx, run->argv[0], &given, &run->budget,
+                                            &run->verdict, &o->history_path) != 0)
         return 2;
-    run->verdict.budget = run->budget;
-    run->verdict.threshold_pct = o->threshold_pct;
-    run->verdict.fail_on = o->fail_on;
-    run->verdict.ctest = o->ctest;
-    run->verdict.session_dir = o->session_dir;
-    o->history_path = perfbudget_frontend_history_path(o->history_path, run->budget);
     /* perfbudget's own footprint must not differ between runs, or peak memory would compare
      * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
      * whether this run compares with a baseline or not. A history that can never be one (a
