@@ -457,3 +457,121 @@ void perfbudget_frontend_interrupt_die(perfbudget_frontend_interrupt *w, const c
     sigprocmask(SIG_SETMASK, &w->previous, NULL);
     _exit(128 + number); /* not reached */
 }
+
+/* ---- Command-line options ---- */
+
+static int takes_value(const perfbudget_frontend_option *option) {
+    return option->kind == PERFBUDGET_FRONTEND_TEXT || option->kind == PERFBUDGET_FRONTEND_PARSED;
+}
+
+/* One option with its value (NULL for a flag), from the command line or its variable (from:
+ * the variable's name, for messages; NULL for the command line). 0, or 2 after printing. */
+static int apply_option(perfbudget_context *ctx, const perfbudget_frontend_option *option,
+                        const char *value, void *options, const char *program,
+                        const char *from) {
+    char *field = (char *)options + option->destination;
+    int code = 0;
+    switch (option->kind) {
+    case PERFBUDGET_FRONTEND_FLAG:
+        memcpy(field, &option->number, sizeof option->number);
+        return 0;
+    case PERFBUDGET_FRONTEND_TEXT:
+        memcpy(field, &value, sizeof value);
+        return 0;
+    case PERFBUDGET_FRONTEND_PARSED:
+    case PERFBUDGET_FRONTEND_PARSED_FLAG:
+        code = option->parse(ctx, options, value, from ? from : option->name, program);
+        break;
+    }
+    if (code == -1)
+        fprintf(stderr, "%s: invalid value '%s' for %s\n", program, value,
+                from ? from : option->name);
+    return code == 0 ? 0 : 2;
+}
+
+static const perfbudget_frontend_option *find_option(const perfbudget_frontend_command *command,
+                                                     const char *name) {
+    for (size_t i = 0; i < command->count; i++)
+        if (strcmp(command->options[i].name, name) == 0) return &command->options[i];
+    return NULL;
+}
+
+int perfbudget_frontend_parse_options(perfbudget_context *ctx,
+                                      const perfbudget_frontend_command *command, int argc,
+                                      char **argv, void *options) {
+    const char *program = argv[0];
+    for (size_t i = 0; i < command->count; i++) {
+        const perfbudget_frontend_option *option = &command->options[i];
+        const char *value = option->environment ? getenv(option->environment) : NULL;
+        if (value != NULL && value[0] != '\0' &&
+            apply_option(ctx, option, value, options, program, option->environment) != 0)
+            return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            perfbudget_frontend_print_help(stdout, command, program);
+            return 1;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            printf("perfbudget %s\n", perfbudget_version());
+            return 1;
+        }
+        const perfbudget_frontend_option *option = find_option(command, arg);
+        if (option == NULL) {
+            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", program, arg);
+            return 2;
+        }
+        const char *value = takes_value(option) ? argv[i + 1] : NULL;
+        if (takes_value(option) && i + 1 >= argc) {
+            fprintf(stderr, "%s: %s needs a value\n", program, arg);
+            return 2;
+        }
+        if (apply_option(ctx, option, value, options, program, NULL) != 0) return 2;
+        i += takes_value(option);
+    }
+    return 0;
+}
+
+/* text from column `indent` on (a space first when apart), wrapped before column 80 and
+ * continued at column 22. */
+static void print_wrapped(FILE *out, const char *text, int indent, int apart) {
+    int column = indent, first = 1;
+    while (*text != '\0') {
+        size_t word = strcspn(text, " "), space = strspn(text + word, " ");
+        if (!first && column + 1 + (int)word >= 80) {
+            fprintf(out, "\n%22s", "");
+            column = 22;
+        } else if (!first || apart) {
+            fputc(' ', out);
+            column++;
+        }
+        fprintf(out, "%.*s", (int)word, text);
+        column += (int)word;
+        text += word + space;
+        first = 0;
+    }
+    fputc('\n', out);
+}
+
+void perfbudget_frontend_print_help(FILE *out, const perfbudget_frontend_command *command,
+                                    const char *program) {
+    fprintf(out, command->usage, program);
+    fprintf(out, "\n%s\n\n", command->summary);
+    for (size_t i = 0; i < command->count; i++) {
+        const perfbudget_frontend_option *option = &command->options[i];
+        char head[64];
+        int width = snprintf(head, sizeof head, "  %s%s%s", option->name,
+                             option->value_name ? " " : "",
+                             option->value_name ? option->value_name : "");
+        fprintf(out, "%-22s", head); /* the help at column 22, or after a space */
+        char help[512];
+        if (option->environment != NULL)
+            snprintf(help, sizeof help, "%s ($%s)", option->help, option->environment);
+        else snprintf(help, sizeof help, "%s", option->help);
+        print_wrapped(out, help, width < 22 ? 22 : width, width >= 22);
+    }
+    fprintf(out, "  %-20sprint perfbudget's version\n  %-20sprint this help\n", "--version",
+            "--help");
+    if (command->epilogue != NULL) fprintf(out, "\n%s", command->epilogue);
+}

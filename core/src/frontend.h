@@ -52,6 +52,54 @@ int perfbudget_frontend_prepare_verdict(perfbudget_context *ctx, const char *pro
                                         perfbudget_frontend_verdict_options *o,
                                         const char **history);
 
+/* ---- Command-line options: one table per command (the C twin of settings.py's Spec) ---- */
+
+typedef enum perfbudget_frontend_option_kind {
+    PERFBUDGET_FRONTEND_FLAG,       /* no value: stores the option's number in an int */
+    PERFBUDGET_FRONTEND_TEXT,       /* a value kept as given: a const char * */
+    PERFBUDGET_FRONTEND_PARSED,     /* a value given to the option's parse() */
+    PERFBUDGET_FRONTEND_PARSED_FLAG /* no value: parse() is called with NULL */
+} perfbudget_frontend_option_kind;
+
+/* The option's own rule for its value (NULL for a flag), given on the command line (from: the
+ * option's name) or by its variable (from: the variable's name): 0 taken, -1 invalid (the parser
+ * says so, naming the value and from), 2 after printing a message of its own. */
+typedef int (*perfbudget_frontend_parse_fn)(perfbudget_context *ctx, void *options,
+                                            const char *value, const char *from,
+                                            const char *program);
+
+typedef struct perfbudget_frontend_option {
+    const char *name;         /* "--budget" */
+    const char *value_name;   /* "FILE", as the help shows the value; NULL for a flag */
+    perfbudget_frontend_option_kind kind;
+    size_t destination;       /* FLAG and TEXT: offsetof() the field in the options record */
+    int number;               /* FLAG: the value stored */
+    perfbudget_frontend_parse_fn parse; /* PARSED, PARSED_FLAG */
+    const char *environment;  /* a variable that sets it when not given (read before argv) */
+    const char *help;         /* for --help, wrapped to the terminal's 80 columns */
+} perfbudget_frontend_option;
+
+typedef struct perfbudget_frontend_command {
+    const char *usage;        /* "usage: %s [options]" (%s: the program) */
+    const char *summary;      /* what the command does, a line */
+    const perfbudget_frontend_option *options;
+    size_t count;
+    const char *epilogue;     /* after the options ("Exit status: ..."), or NULL */
+} perfbudget_frontend_command;
+
+/* Parse argv[1..argc) into options by the command's table: the environment variables first,
+ * then the arguments, so that an option given beats its variable. --help and -h print the help
+ * (perfbudget_frontend_print_help) and --version perfbudget's version. 0; 1 after --help or
+ * --version; 2 after printing a usage error (unknown option, missing or invalid value). */
+int perfbudget_frontend_parse_options(perfbudget_context *ctx,
+                                      const perfbudget_frontend_command *command, int argc,
+                                      char **argv, void *options);
+
+/* The help: the usage line, the summary, each option with its value and help (and its
+ * environment variable), then the epilogue. */
+void perfbudget_frontend_print_help(FILE *out, const perfbudget_frontend_command *command,
+                                    const char *program);
+
 /* Load a budget file, printing every problem as file:line:column: message; NULL on failure. */
 perfbudget_budget *perfbudget_frontend_load_budget(perfbudget_context *ctx, const char *program,
                                                    const char *path);

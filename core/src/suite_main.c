@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,50 +31,10 @@ typedef struct main_options {
     double threshold_pct; /* NaN: not given */
     const char *fail_on;  /* NULL: not given */
     int ctest;
-    int mode_given;
     uint64_t timeout_ns; /* --timeout; 0: none */
     perfbudget_run_options run;
     perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
 } main_options;
-
-static void usage(FILE *out, const char *program) {
-    fprintf(out,
-            "usage: %s [options]\n"
-            "Run this suite's benchmarks and print a summary.\n\n"
-            "  --list              print the benchmark names, one per line, and exit\n"
-            "  --list-categories   print each benchmark's category (- for none), one per\n"
-            "                      line in --list's order, and exit\n"
-            "  --filter PATTERN    run only benchmarks whose name matches the glob PATTERN\n"
-            "  --json FILE         write the results (samples, summary, metrics) as JSON\n"
-            "  --budget FILE       judge the results against a perfbudget.yml budget file\n"
-            "  --baseline SPEC     compare with a result file (--json), or from the history a\n"
-            "                      baseline name, latest, merge-base or run:ID; a regression fails\n"
-            "  --history FILE      record the run in, and find baselines in, this history\n"
-            "                      (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
-            "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
-            "  --fail-on POLICY    regression (default), critical or never: what fails; the\n"
-            "                      rest is reported as warn (default: $PERFBUDGET_FAIL_ON,\n"
-            "                      else the budget file's policy)\n"
-            "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
-            "  --session DIR       also write each result into DIR (perfbudget session)\n"
-            "  --timeout TIME      with --ctest: stop the benchmarks after TIME (more than 0),\n"
-            "                      a failure\n"
-            "  --rounds N          minimum number of samples (default 30)\n"
-            "  --min-time TIME     keep sampling at least this long (default 100ms)\n"
-            "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
-            "  --warmup N|TIME     warm-up iterations, or a duration such as 50ms (default 10ms)\n"
-            "  --no-counters       do not open hardware counters\n"
-            "  --speed-correction  time a reference loop after each sample, so that comparisons\n"
-            "                      divide out a change of the machine's speed\n"
-            "  --mode time|instructions   judge wall time (default), or instructions per\n"
-            "                      iteration only: counted by the PMU, else under valgrind's\n"
-            "                      callgrind, which the suite starts itself ($PERFBUDGET_MODE)\n"
-            "  --version           print perfbudget's version\n"
-            "  --help              print this help\n\n"
-            "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark failed,\n"
-            "2 usage error.\n",
-            program);
-}
 
 /* A TIME option: a duration with a unit ("250ms"); bare numbers are seconds. */
 static int parse_time(perfbudget_context *ctx, const char *text, uint64_t *out) {
@@ -98,117 +59,178 @@ static int parse_count(const char *text, uint64_t *out) {
     return 0;
 }
 
+/* The options' own rules (perfbudget_frontend_parse_fn): 0 taken, -1 invalid, 2 said. */
+static int parse_mode(perfbudget_context *ctx, void *options, const char *value,
+                      const char *from, const char *program) {
+    (void)ctx;
+    main_options *o = options;
+    if (perfbudget_mode_parse(value, &o->run.mode) == PERFBUDGET_OK) return 0;
+    if (from[0] == '-') return -1;
+    fprintf(stderr, "%s: %s must be time or instructions, not '%s'\n", program, from, value);
+    return 2;
+}
+
+static int parse_history(perfbudget_context *ctx, void *options, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx;
+    /* SQLite would take an empty path for its temporary database: every run lost. */
+    if (value[0] == '\0') {
+        fprintf(stderr, "%s: %s needs a file name, not an empty one\n", program, from);
+        return 2;
+    }
+    ((main_options *)options)->history_path = value;
+    return 0;
+}
+
+static int parse_threshold(perfbudget_context *ctx, void *options, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    main_options *o = options;
+    o->threshold_pct = perfbudget_frontend_parse_percent(value);
+    return o->threshold_pct < 0 ? -1 : 0;
+}
+
+static int parse_fail_on(perfbudget_context *ctx, void *options, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    ((main_options *)options)->fail_on = value;
+    return perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) == PERFBUDGET_OK ? 0 : -1;
+}
+
+static int parse_timeout(perfbudget_context *ctx, void *options, const char *value,
+                         const char *from, const char *program) {
+    main_options *o = options;
+    if (parse_time(ctx, value, &o->timeout_ns) != 0) return -1;
+    if (o->timeout_ns > 0) return 0;
+    fprintf(stderr, "%s: %s must be more than 0\n", program, from);
+    return 2;
+}
+
+static int parse_rounds(perfbudget_context *ctx, void *options, const char *value,
+                        const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    uint64_t number = 0;
+    int bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
+    ((main_options *)options)->from_command_line.rounds = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+static int parse_min_time(perfbudget_context *ctx, void *options, const char *value,
+                          const char *from, const char *program) {
+    (void)from, (void)program;
+    uint64_t number = 0;
+    int bad = parse_time(ctx, value, &number) != 0;
+    ((main_options *)options)->from_command_line.min_time_ns = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+static int parse_max_time(perfbudget_context *ctx, void *options, const char *value,
+                          const char *from, const char *program) {
+    (void)from, (void)program;
+    uint64_t number = 0;
+    int bad = parse_time(ctx, value, &number) != 0;
+    ((main_options *)options)->from_command_line.max_time_ns = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+/* A count of iterations, or else a duration. */
+static int parse_warmup(perfbudget_context *ctx, void *options, const char *value,
+                        const char *from, const char *program) {
+    (void)from, (void)program;
+    perfbudget_measure_settings *given = &((main_options *)options)->from_command_line;
+    uint64_t number = 0;
+    if (parse_count(value, &number) == 0) {
+        given->warmup_iterations = (int64_t)number;
+        given->warmup_ns = 0;
+        return 0;
+    }
+    given->warmup_iterations = 0;
+    int bad = parse_time(ctx, value, &number) != 0;
+    given->warmup_ns = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+static int set_no_counters(perfbudget_context *ctx, void *options, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)value, (void)from, (void)program;
+    ((main_options *)options)->run.hardware_counters = 0;
+    return 0;
+}
+
+static int set_speed_correction(perfbudget_context *ctx, void *options, const char *value,
+                                const char *from, const char *program) {
+    (void)ctx, (void)value, (void)from, (void)program;
+    ((main_options *)options)->from_command_line.speed_correction = 1;
+    return 0;
+}
+
+#define FLAG_OPTION(name, field, number, help)                                                    \
+    {name, NULL, PERFBUDGET_FRONTEND_FLAG, offsetof(main_options, field), number, NULL, NULL, help}
+#define TEXT_OPTION(name, value, field, help)                                                     \
+    {name, value, PERFBUDGET_FRONTEND_TEXT, offsetof(main_options, field), 0, NULL, NULL, help}
+#define PARSED_OPTION(name, value, parse, environment, help)                                      \
+    {name, value, PERFBUDGET_FRONTEND_PARSED, 0, 0, parse, environment, help}
+#define PARSED_FLAG(name, parse, help)                                                            \
+    {name, NULL, PERFBUDGET_FRONTEND_PARSED_FLAG, 0, 0, parse, NULL, help}
+
+static const perfbudget_frontend_option main_option_table[] = {
+    FLAG_OPTION("--list", list, 1, "print the benchmark names, one per line, and exit"),
+    FLAG_OPTION("--list-categories", list, 2,
+                "print each benchmark's category (- for none), one per line in --list's order, "
+                "and exit"),
+    TEXT_OPTION("--filter", "PATTERN", filter,
+                "run only benchmarks whose name matches the glob PATTERN"),
+    TEXT_OPTION("--json", "FILE", json_path,
+                "write the results (samples, summary, metrics) as JSON"),
+    TEXT_OPTION("--budget", "FILE", budget_path,
+                "judge the results against a perfbudget.yml budget file"),
+    TEXT_OPTION("--baseline", "SPEC", baseline_path,
+                "compare with a result file (--json), or from the history a baseline name, "
+                "latest, merge-base or run:ID; a regression fails"),
+    PARSED_OPTION("--history", "FILE", parse_history, NULL,
+                  "record the run in, and find baselines in, this history (default: "
+                  "$PERFBUDGET_HISTORY, else the budget file's)"),
+    PARSED_OPTION("--threshold", "PCT", parse_threshold, NULL,
+                  "regression threshold (default: budget file, else 5%)"),
+    PARSED_OPTION("--fail-on", "POLICY", parse_fail_on, NULL,
+                  "regression (default), critical or never: what fails; the rest is reported as "
+                  "warn (default: $PERFBUDGET_FAIL_ON, else the budget file's policy)"),
+    FLAG_OPTION("--ctest", ctest, 1, "CTest output: verdict first, <CTestMeasurement> tags"),
+    TEXT_OPTION("--session", "DIR", session_dir,
+                "also write each result into DIR (perfbudget session)"),
+    PARSED_OPTION("--timeout", "TIME", parse_timeout, NULL,
+                  "with --ctest: stop the benchmarks after TIME (more than 0), a failure"),
+    PARSED_OPTION("--rounds", "N", parse_rounds, NULL, "minimum number of samples (default 30)"),
+    PARSED_OPTION("--min-time", "TIME", parse_min_time, NULL,
+                  "keep sampling at least this long (default 100ms)"),
+    PARSED_OPTION("--max-time", "TIME", parse_max_time, NULL,
+                  "cap per benchmark, calibration included (default 2s)"),
+    PARSED_OPTION("--warmup", "N|TIME", parse_warmup, NULL,
+                  "warm-up iterations, or a duration such as 50ms (default 10ms)"),
+    PARSED_FLAG("--no-counters", set_no_counters, "do not open hardware counters"),
+    PARSED_FLAG("--speed-correction", set_speed_correction,
+                "time a reference loop after each sample, so that comparisons divide out a "
+                "change of the machine's speed"),
+    PARSED_OPTION("--mode", "time|instructions", parse_mode, "PERFBUDGET_MODE",
+                  "judge wall time (default), or instructions per iteration only: counted by the "
+                  "PMU, else under valgrind's callgrind, which the suite starts itself"),
+};
+
+static const perfbudget_frontend_command main_command = {
+    "usage: %s [options]", "Run this suite's benchmarks and print a summary.", main_option_table,
+    sizeof main_option_table / sizeof *main_option_table,
+    "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark failed,\n"
+    "2 usage error.\n"};
+
+/* 0, 1 after --help or --version, 2 after a usage error. */
 static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_options *o) {
     memset(o, 0, sizeof *o);
     perfbudget_run_options_init(&o->run);
-    const char *mode = getenv("PERFBUDGET_MODE");
-    if (mode != NULL && mode[0] != '\0' && perfbudget_mode_parse(mode, &o->run.mode) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: PERFBUDGET_MODE must be time or instructions, not '%s'\n", argv[0], mode);
-        return 2;
-    }
     o->threshold_pct = NAN;
     perfbudget_measure_settings *given = &o->from_command_line;
     given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
         given->max_time_ns = given->speed_correction = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes_value = 1, bad = 0;
-        uint64_t number = 0;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout, argv[0]);
-            return 1;
-        } else if (strcmp(arg, "--version") == 0) {
-            printf("perfbudget %s\n", perfbudget_version());
-            return 1;
-        } else if (strcmp(arg, "--list") == 0 || strcmp(arg, "--list-categories") == 0) {
-            o->list = arg[6] == '\0' ? 1 : 2;
-            takes_value = 0;
-        } else if (strcmp(arg, "--no-counters") == 0) {
-            o->run.hardware_counters = 0;
-            takes_value = 0;
-        } else if (strcmp(arg, "--speed-correction") == 0) {
-            given->speed_correction = 1;
-            takes_value = 0;
-        } else if (strcmp(arg, "--ctest") == 0) {
-            o->ctest = 1;
-            takes_value = 0;
-        } else if (value == NULL && (strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
-                                     strcmp(arg, "--mode") == 0 ||
-                                     strcmp(arg, "--budget") == 0 || strcmp(arg, "--rounds") == 0 ||
-                                     strcmp(arg, "--baseline") == 0 ||
-                                     strcmp(arg, "--history") == 0 ||
-                                     strcmp(arg, "--threshold") == 0 ||
-                                     strcmp(arg, "--fail-on") == 0 ||
-                                     strcmp(arg, "--session") == 0 ||
-                                     strcmp(arg, "--min-time") == 0 ||
-                                     strcmp(arg, "--max-time") == 0 ||
-                                     strcmp(arg, "--timeout") == 0 ||
-                                     strcmp(arg, "--warmup") == 0)) {
-            fprintf(stderr, "%s: %s needs a value\n", argv[0], arg);
-            return 2;
-        } else if (strcmp(arg, "--filter") == 0) {
-            o->filter = value;
-        } else if (strcmp(arg, "--mode") == 0) {
-            bad = perfbudget_mode_parse(value, &o->run.mode) != PERFBUDGET_OK;
-            o->mode_given = 1;
-        } else if (strcmp(arg, "--json") == 0) {
-            o->json_path = value;
-        } else if (strcmp(arg, "--budget") == 0) {
-            o->budget_path = value;
-        } else if (strcmp(arg, "--baseline") == 0) {
-            o->baseline_path = value;
-        } else if (strcmp(arg, "--history") == 0) {
-            /* SQLite would take an empty path for its temporary database: every run lost. */
-            if (value[0] == '\0') {
-                fprintf(stderr, "%s: --history needs a file name, not an empty one\n", argv[0]);
-                return 2;
-            }
-            o->history_path = value;
-        } else if (strcmp(arg, "--session") == 0) {
-            o->session_dir = value;
-        } else if (strcmp(arg, "--threshold") == 0) {
-            o->threshold_pct = perfbudget_frontend_parse_percent(value);
-            bad = o->threshold_pct < 0;
-        } else if (strcmp(arg, "--fail-on") == 0) {
-            o->fail_on = value;
-            bad = perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK;
-        } else if (strcmp(arg, "--rounds") == 0) {
-            bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
-            given->rounds = (int64_t)number;
-        } else if (strcmp(arg, "--min-time") == 0) {
-            bad = parse_time(ctx, value, &number) != 0;
-            given->min_time_ns = (int64_t)number;
-        } else if (strcmp(arg, "--timeout") == 0) {
-            bad = parse_time(ctx, value, &o->timeout_ns) != 0;
-            if (!bad && o->timeout_ns == 0) {
-                fprintf(stderr, "%s: --timeout must be more than 0\n", argv[0]);
-                return 2;
-            }
-        } else if (strcmp(arg, "--max-time") == 0) {
-            bad = parse_time(ctx, value, &number) != 0;
-            given->max_time_ns = (int64_t)number;
-        } else if (strcmp(arg, "--warmup") == 0) {
-            if (parse_count(value, &number) == 0) {
-                given->warmup_iterations = (int64_t)number;
-                given->warmup_ns = 0;
-            } else {
-                given->warmup_iterations = 0;
-                bad = parse_time(ctx, value, &number) != 0;
-                given->warmup_ns = (int64_t)number;
-            }
-        } else {
-            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], arg);
-            return 2;
-        }
-        if (bad) {
-            fprintf(stderr, "%s: invalid value '%s' for %s\n", argv[0], value, arg);
-            return 2;
-        }
-
-        i += takes_value;
-    }
-    return 0;
+    return perfbudget_frontend_parse_options(ctx, &main_command, argc, argv, o);
 }
 
 /* An exact name first, so names with glob characters can still be picked one by one. */
