@@ -26,7 +26,8 @@ class build_ext_and_command(build_ext):
         self.build_command(package_dir / "_bin" / "perfbudget")
 
     def build_command(self, target: Path) -> None:
-        sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "core" / "cli").glob("*.c"))
+        sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "cli").glob("*.c"))
+        sources += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "runner").glob("*.c"))
         sources += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "core" / "src").glob("*.c"))
         # No core/src: the command uses the public headers only; the core's own sources find
         # their private headers beside them.

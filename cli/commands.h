@@ -5,7 +5,7 @@
 
 #include <perfbudget/perfbudget.h>
 
-#include "../src/frontend.h" /* the front ends' shared part (perfbudget_main) */
+#include "../runner/frontend.h" /* the front ends' shared part (perfbudget_main) */
 
 int perfbudget_cli_validate(int argc, char **argv);
 int perfbudget_cli_run(int argc, char **argv);
