@@ -26,10 +26,12 @@ class build_ext_and_command(build_ext):
         self.build_command(package_dir / "_bin" / "perfbudget")
 
     def build_command(self, target: Path) -> None:
-        sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "core" / "cli").glob("*.c"))
+        sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "cli").glob("*.c"))
+        sources += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "runner").glob("*.c"))
         sources += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "core" / "src").glob("*.c"))
-        include_dirs = [str(ROOT / "core" / "include"), str(_build_ffi.generated_include_dir()),
-                        str(ROOT / "core" / "src")]
+        # No core/src: the command uses the public headers only; the core's own sources find
+        # their private headers beside them.
+        include_dirs = [str(ROOT / "core" / "include"), str(_build_ffi.generated_include_dir())]
         include_dirs += [f[2:] for f in _build_ffi.pkg_config("--cflags-only-I", "yaml-0.1",
                                                                 "jansson", "sqlite3")]
         objects_dir = Path(self.build_temp) / "perfbudget-command"

@@ -53,3 +53,10 @@ json_t *perfbudget__environment_json(void) {
         json_object_set_new(env, "build_type", json_string(build_type));
     return env;
 }
+
+char *perfbudget_environment_json_text(void) {
+    json_t *environment = perfbudget__environment_json();
+    char *text = environment ? json_dumps(environment, JSON_COMPACT) : NULL;
+    json_decref(environment);
+    return text;
+}

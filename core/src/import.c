@@ -663,3 +663,10 @@ int perfbudget__results_import_capped(perfbudget_context *ctx, const char *path,
     free(text);
     return code;
 }
+
+int perfbudget_results_import_as(perfbudget_context *ctx, const char *path, const char *shown_as,
+                                 const char *format, const char *single_name,
+                                 perfbudget_result ***out, size_t *count) {
+    return perfbudget__results_import_capped(ctx, path, shown_as, PERFBUDGET__IMPORT_LIMIT, format,
+                                             single_name, out, count);
+}

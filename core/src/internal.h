@@ -13,7 +13,7 @@
 #define PERFBUDGET__MESSAGE_SIZE 1024
 /* The widest a name column of a terminal table grows: a longer name overflows its own row
  * only, instead of padding every row to its length. */
-#define PERFBUDGET__NAME_COLUMNS 60
+#define PERFBUDGET__NAME_COLUMNS PERFBUDGET_NAME_COLUMNS /* perfbudget/text.h */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PERFBUDGET__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))

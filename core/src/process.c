@@ -302,6 +302,7 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
  * and are not counted. */
 int perfbudget__kill_marked(const char *marker) {
     int killed = 0;
+    if (marker == NULL || marker[0] == '\0') return 0; /* "" would match every environment */
 #ifdef __linux__
     char *environment = malloc(65536);
     if (environment == NULL) return 0;
@@ -680,4 +681,21 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     else
         free(output);
     return code;
+}
+
+/* ---- perfbudget/process.h: supervision for front ends ---- */
+
+const char *perfbudget_signal_name(int signal) { return perfbudget__signal_name(signal); }
+
+void perfbudget_process_adopt_orphans(void) { perfbudget__adopt_orphans(); }
+
+int perfbudget_process_kill_adopted(void) { return perfbudget__kill_adopted(); }
+
+int perfbudget_process_kill_marked(const char *marker) { return perfbudget__kill_marked(marker); }
+
+int perfbudget_process_supervise(pid_t pid, uint64_t timeout_ns, int cancel_fd, const char *marker,
+                                 char *reason, size_t size) {
+    char unused[8];
+    if (reason == NULL || size == 0) reason = unused, size = sizeof unused;
+    return perfbudget__supervise(pid, timeout_ns, cancel_fd, marker, reason, size);
 }

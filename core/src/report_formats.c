@@ -830,3 +830,8 @@ int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *
         return render_tool_json(ctx, results, count, format, info, out);
     return render_text_report(ctx, results, count, format, info, out);
 }
+
+char *perfbudget_report_format_list(char *buf, size_t size) {
+    if (buf == NULL || size == 0) return buf;
+    return perfbudget__report_format_list(buf, size);
+}

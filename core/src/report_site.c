@@ -596,3 +596,9 @@ int perfbudget__write_site(perfbudget_context *ctx, const char *directory,
     perfbudget_strings_free(names, count);
     return code;
 }
+
+int perfbudget_report_write_site(perfbudget_context *ctx, const char *directory,
+                                 const perfbudget_report_info *info,
+                                 const perfbudget_conclude_options *judging, size_t *pages) {
+    return perfbudget__write_site(ctx, directory, info, judging, pages);
+}

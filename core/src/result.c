@@ -842,3 +842,18 @@ char *perfbudget_result_file_name(const char *name, char *buf, size_t size) {
              (unsigned long long)(hash & 0xFFFFFFFFu));
     return buf;
 }
+
+int perfbudget_results_to_json_text(perfbudget_context *ctx, const char *suite_name,
+                                    perfbudget_result *const *results, size_t count,
+                                    char **text) {
+    if (suite_name == NULL || (results == NULL && count > 0) || text == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "to_json_text: NULL argument");
+    *text = NULL;
+    return perfbudget__results_json_text(ctx, suite_name, results, count, text);
+}
+
+int perfbudget_results_from_json_text(perfbudget_context *ctx, const char *text, size_t size,
+                                      const char *name, perfbudget_result ***out,
+                                      size_t *count) {
+    return perfbudget__results_parse_json(ctx, text, size, name, out, count);
+}

@@ -260,3 +260,30 @@ int perfbudget_printable(perfbudget_context *ctx, const char *text, char **out) 
     *out = perfbudget__printable(text);
     return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
 }
+
+/* ---- perfbudget/text.h: the same rules for front ends ---- */
+
+char *perfbudget_text_printable(const char *s, int keep_lines) {
+    perfbudget__text t = {0};
+    perfbudget__append(&t, "%s", "");
+    perfbudget__append_printable(&t, s, keep_lines);
+    return finished(&t);
+}
+
+char *perfbudget_text_shown(const char *text, char *out, size_t size) {
+    return perfbudget__shown(text, out, size);
+}
+
+char *perfbudget_text_copy_utf8(char *out, size_t size, const char *text) {
+    return perfbudget__copy_utf8(out, size, text);
+}
+
+int perfbudget_text_columns(const char *text) { return text ? perfbudget__columns(text) : 0; }
+
+char *perfbudget_text_json_printable(char *json) { return perfbudget__json_shown(json); }
+
+int perfbudget_text_check_name(perfbudget_context *ctx, const char *what, const char *name) {
+    if (what == NULL || name == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "check_name: NULL argument");
+    return perfbudget__check_name(ctx, what, name);
+}

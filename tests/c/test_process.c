@@ -229,6 +229,20 @@ static void test_closed_stdout(void **state) {
                    "exited with code 1", "the shell says why");
 }
 
+/* perfbudget/process.h for front ends: no marker kills nothing (an empty one would match every
+ * process's environment), and a child is waited for and its exit code given back. */
+static void test_supervise_without_marker(void **state) {
+    (void)state;
+    assert_int_equal(perfbudget_process_kill_marked(NULL), 0);
+    assert_int_equal(perfbudget_process_kill_marked(""), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) _exit(1);
+    char reason[256];
+    assert_int_equal(perfbudget_process_supervise(child, 0, -1, NULL, reason, sizeof reason), 1);
+    assert_string_equal(perfbudget_signal_name(9), "SIGKILL");
+}
+
 static void test_output_is_bounded(void **state) {
     perfbudget_command_options opts;
     perfbudget_command_options_init(&opts);
@@ -420,6 +434,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_output_of_the_failing_run, context_setup,
                                         context_teardown),
         cmocka_unit_test(test_subreaper),
+        cmocka_unit_test_setup_teardown(test_supervise_without_marker, context_setup,
+                                        context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

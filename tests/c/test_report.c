@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "frontend.h"
+#include "internal.h"
 #include "test_helpers.h"
 
 /* Like assert_non_null(strstr(...)), but shows the text when the line is missing. */
@@ -301,7 +302,7 @@ static void test_colour(void **state) {
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
     assert_non_null(out);
-    perfbudget__write_report(out, report, 1);
+    perfbudget_frontend_write_report(out, report, 1);
     fclose(out);
     assert_string_equal(text, "\033[1;31mFAIL\033[0m decode: median 2 ms > 1 ms budget\n"
                               "  \033[32mpass\033[0m p95 1 ms <= 5 ms budget\n"
@@ -310,13 +311,13 @@ static void test_colour(void **state) {
     free(text);
     out = open_memstream(&text, &size);
     assert_non_null(out);
-    perfbudget__write_report(out, report, 0);
+    perfbudget_frontend_write_report(out, report, 0);
     fclose(out);
     assert_string_equal(text, report);
     free(text);
     setenv("NO_COLOR", "1", 1);
     out = open_memstream(&text, &size);
-    assert_int_equal(perfbudget__use_colour(out), 0);
+    assert_int_equal(perfbudget_frontend_use_colour(out), 0);
     fclose(out);
     free(text);
 }

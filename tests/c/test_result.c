@@ -360,6 +360,41 @@ static void test_text_as_one_document(void **state) {
     for (int i = 0; i < 5; i++) perfbudget_result_free(r[i]);
 }
 
+/* Results travel between processes as text (perfbudget/measure.h): what one process writes,
+ * another reads back the same, and text that is not a result file is refused, named. */
+static void test_results_as_text_round_trip(void **state) {
+    perfbudget_result *r[2];
+    const double samples[3] = {1.5, 2.0, 1e300};
+    assert_int_equal(perfbudget_result_new(*state, "first \u00b5s", samples, 3, NULL,
+                                           PERFBUDGET_RUN_OK, NULL, &r[0]),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new(*state, "second", samples, 1, NULL,
+                                           PERFBUDGET_RUN_FAILED, "it broke", &r[1]),
+                     PERFBUDGET_OK);
+    char *text = NULL;
+    assert_int_equal(perfbudget_results_to_json_text(*state, "io", r, 2, &text), PERFBUDGET_OK);
+    perfbudget_result **back = NULL;
+    size_t count = 0;
+    assert_int_equal(perfbudget_results_from_json_text(*state, text, strlen(text), "child 1",
+                                                       &back, &count),
+                     PERFBUDGET_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(perfbudget_result_name(back[0]), "first \u00b5s");
+    size_t n;
+    const double *read = perfbudget_result_samples(back[0], &n);
+    assert_int_equal(n, 3);
+    assert_true(read[0] == 1.5 && read[2] == 1e300);
+    assert_int_equal(perfbudget_result_status(back[1]), PERFBUDGET_RUN_FAILED);
+    assert_string_equal(perfbudget_result_message(back[1]), "it broke");
+    perfbudget_results_free(back, count);
+    perfbudget_free(text);
+    assert_int_equal(perfbudget_results_from_json_text(*state, "{\"x\": 1}", 8, "child 2", &back,
+                                                       &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "child 2"));
+    for (int i = 0; i < 2; i++) perfbudget_result_free(r[i]);
+}
+
 static void empty_body(perfbudget_state *s) { (void)s; }
 
 /* A name that is not UTF-8 is refused where it enters, with the offset of its first bad byte:
@@ -418,6 +453,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_speed_correction_figures_round_trip, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_text_as_one_document, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_results_as_text_round_trip, context_setup,
                                         context_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

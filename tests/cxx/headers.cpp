@@ -14,8 +14,10 @@
 #include "perfbudget/measure.h"
 #include "perfbudget/output.h"
 #include "perfbudget/perfbudget.h"
+#include "perfbudget/process.h"
 #include "perfbudget/report.h"
 #include "perfbudget/stats.h"
+#include "perfbudget/text.h"
 #include "perfbudget/verdict.h"
 #include "perfbudget/version.h"
 
@@ -72,6 +74,12 @@ int main() {
     check(perfbudget_output_write(ctx, "/", "x", 1) != PERFBUDGET_OK &&
               std::strlen(perfbudget_errmsg(ctx)) > 0,
           "output.h");
+
+    char shown[16];
+    check(std::strcmp(perfbudget_text_shown("a\x1b[2J", shown, sizeof shown), "a\\x1b[2J") == 0,
+          "text.h");
+
+    check(std::strcmp(perfbudget_signal_name(11), "SIGSEGV") == 0, "process.h");
 
     perfbudget_context_free(ctx);
     if (failures == 0) std::puts("every public header is usable from C++");

@@ -63,6 +63,11 @@ typedef struct perfbudget_run_info {
 PERFBUDGET_API char *perfbudget_environment_fingerprint(const char *toolchain, char *buf,
                                                         size_t size);
 
+/** What a result file records about this machine, as a JSON object's text: "host", "os",
+ *  "kernel", "machine", "cpu_model", "cpu_count", ... (docs/formats.md, "environment").
+ *  Returns a new string; free with perfbudget_free(). NULL when out of memory. */
+PERFBUDGET_API char *perfbudget_environment_json_text(void);
+
 /** The runner type of a fingerprint: the fingerprint without its host ("host=...; "), so that
  *  machines alike in CPU model, cores, OS, kernel, toolchain and build type (the runners of one
  *  CI runner type) are one type. merge-base (commit:) baselines and the run-to-run spread take

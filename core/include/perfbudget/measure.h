@@ -447,6 +447,30 @@ PERFBUDGET_API int perfbudget_results_write_json(perfbudget_context *ctx, const 
                                                  const char *suite_name,
                                                  perfbudget_result *const *results, size_t count);
 
+/** The result file perfbudget_results_write_json() writes, as text: results travel between
+ *  processes so. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM (also for a name
+ *  that is not UTF-8). Returns a new string in *text; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_results_to_json_text(perfbudget_context *ctx,
+                                                   const char *suite_name,
+                                                   perfbudget_result *const *results,
+                                                   size_t count, char **text);
+
+/** Results read back from result-file text (size bytes; perfbudget_results_to_json_text()),
+ *  as perfbudget_results_load_json() reads a file; name stands for the text in messages.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EPARSE or PERFBUDGET_ENOMEM.
+ *  Returns a new array in *out; free with perfbudget_results_free(). */
+PERFBUDGET_API int perfbudget_results_from_json_text(perfbudget_context *ctx, const char *text,
+                                                     size_t size, const char *name,
+                                                     perfbudget_result ***out, size_t *count);
+
+/** perfbudget_results_import() of a file named shown_as in every message ("the output of
+ *  'CMD'" for a captured temporary file), read whole but never past 256 MiB (PERFBUDGET_EIO
+ *  beyond it). Same codes; returns a new array in *out; free with perfbudget_results_free(). */
+PERFBUDGET_API int perfbudget_results_import_as(perfbudget_context *ctx, const char *path,
+                                                const char *shown_as, const char *format,
+                                                const char *single_name,
+                                                perfbudget_result ***out, size_t *count);
+
 /* ---- Loops driven from outside (Python, other languages) ------------------------------------- */
 
 /** The benchmark loop's calibration, warm-up and stopping rules for a loop the caller runs

@@ -16,5 +16,7 @@
 #include "perfbudget/interleave.h"
 #include "perfbudget/output.h"
 #include "perfbudget/complexity.h"
+#include "perfbudget/process.h"
+#include "perfbudget/text.h"
 
 #endif

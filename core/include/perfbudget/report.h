@@ -8,6 +8,7 @@
 #include "perfbudget/budget.h"
 #include "perfbudget/compare.h"
 #include "perfbudget/measure.h"
+#include "perfbudget/verdict.h"
 #include "perfbudget/version.h"
 
 #ifdef __cplusplus
@@ -186,6 +187,22 @@ PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
                                             perfbudget_report_format format,
                                             const perfbudget_report_info *info, char **out);
 
+/** Every report format's name as perfbudget_report_format_parse() takes it ("md", "csv", ...),
+ *  joined by ", ", into buf (size bytes): the one list a front end's help and messages show.
+ *  Returns buf. */
+PERFBUDGET_API char *perfbudget_report_format_list(char *buf, size_t size);
+
+/** The report site (perfbudget report --format site) in directory: an index of every benchmark
+ *  in info->history (its newest result judged as judging says, may be NULL for the defaults)
+ *  and a page per benchmark, written beside directory and renamed into place, so that a failed
+ *  run leaves the old site or none. An existing directory is replaced only when it is empty or
+ *  a site written so. *pages (may be NULL) gets the number of benchmark pages.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (also for no info->history), PERFBUDGET_EIO or
+ *  PERFBUDGET_ENOMEM. Everything passed is borrowed. */
+PERFBUDGET_API int perfbudget_report_write_site(perfbudget_context *ctx, const char *directory,
+                                                const perfbudget_report_info *info,
+                                                const perfbudget_conclude_options *judging,
+                                                size_t *pages);
 
 #ifdef __cplusplus
 }

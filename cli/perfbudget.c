@@ -9,11 +9,10 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "internal.h"
 
 static void usage(FILE *out) {
     char formats[256];
-    perfbudget__report_format_list(formats, sizeof formats);
+    perfbudget_report_format_list(formats, sizeof formats);
     fprintf(out,
             "usage: perfbudget COMMAND [ARGS...]\n\n"
             "commands:\n"

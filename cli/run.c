@@ -199,7 +199,7 @@ static void warn_if_built_unoptimized(const char *command) {
     char shown[256];
     printf("***WARNING*** %s was built %s: its timings are not those of the code as shipped "
            "(configure with -DCMAKE_BUILD_TYPE=Release)\n",
-           perfbudget__shown(program, shown, sizeof shown),
+           perfbudget_text_shown(program, shown, sizeof shown),
            build_type[0] == '\0' ? "without a build type (CMAKE_BUILD_TYPE empty: no -O "
                                    "unless the flags add one)"
                                  : "as Debug");
@@ -214,7 +214,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     /* Refused before the command runs, not after (the result's constructor refuses it too). */
-    if (perfbudget__check_name(ctx, "benchmark name", a.name) != PERFBUDGET_OK) {
+    if (perfbudget_text_check_name(ctx, "benchmark name", a.name) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         perfbudget_context_free(ctx);
         return 2;
@@ -226,7 +226,7 @@ int perfbudget_cli_run(int argc, char **argv) {
         cli_discover(found_budget, sizeof found_budget, found_history, sizeof found_history) == 1)
         common.budget_path = found_budget;
     /* What the command leaves behind is re-parented to us, not to init, and killed below. */
-    perfbudget__adopt_orphans();
+    perfbudget_process_adopt_orphans();
     /* The baseline is loaded after measuring: the kernel counts the resident set of the process
      * that starts a command into the command's peak memory (exec records the old address
      * space's high-water mark), so it would read higher with a baseline than without. */
@@ -246,20 +246,20 @@ int perfbudget_cli_run(int argc, char **argv) {
     if (exit_code == 0) apply_budget_counts(&common, &a);
     /* An interrupt while the command runs kills it (the core polls interrupt.fd); then nothing
      * is judged or recorded and perfbudget ends by that signal. */
-    perfbudget__interrupt interrupt;
-    perfbudget__interrupt_watch(&interrupt);
+    perfbudget_frontend_interrupt interrupt;
+    perfbudget_frontend_interrupt_watch(&interrupt);
     a.command.cancel_fd = interrupt.fd;
     if (exit_code == 0) exit_code = measure_command(ctx, &a, &results, &count);
-    perfbudget__kill_adopted();
-    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    perfbudget_process_kill_adopted();
+    int interrupted_by = perfbudget_frontend_interrupt_caught(&interrupt);
     if (interrupted_by != 0) {
         perfbudget_history_close(resident);
         perfbudget_results_free(results, count);
         cli_common_release(&common);
         perfbudget_context_free(ctx);
-        perfbudget__interrupt_die(&interrupt, "perfbudget run", interrupted_by);
+        perfbudget_frontend_interrupt_die(&interrupt, "perfbudget run", interrupted_by);
     }
-    perfbudget__interrupt_stop(&interrupt);
+    perfbudget_frontend_interrupt_stop(&interrupt);
     if (exit_code == 0) exit_code = cli_common_load_baseline(ctx, &common);
     for (size_t r = 0; exit_code == 0 && a.identity != NULL && r < count; r++)
         if (perfbudget_result_set_identity(results[r], a.identity) != PERFBUDGET_OK) exit_code = 2;
@@ -267,7 +267,8 @@ int perfbudget_cli_run(int argc, char **argv) {
     if (exit_code != 2) warn_if_built_unoptimized(a.cmd[0]);
     /* Under CTest the session's cleanup records the whole ctest run as one run. */
     if (exit_code != 2 && common.session_dir == NULL &&
-        perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)
+        perfbudget_frontend_record_run(ctx, "perfbudget", common.history, "cli", results,
+                                       count) != 0)
         exit_code = 2;
     perfbudget_history_close(resident);
     perfbudget_results_free(results, count);

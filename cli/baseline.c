@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "commands.h"
-#include "internal.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -32,9 +31,9 @@ static void usage(FILE *out) {
 static int export_text(perfbudget_context *ctx, const perfbudget_run_record *run, const char *name,
                        perfbudget_result *const *results, size_t count, char **out) {
     char suite[160] = "baseline ";
-    perfbudget__copy_utf8(suite + 9, sizeof suite - 9, name); /* whole characters: JSON */
+    perfbudget_text_copy_utf8(suite + 9, sizeof suite - 9, name); /* whole characters: JSON */
     char *results_text;
-    int code = perfbudget__results_json_text(ctx, suite, results, count, &results_text);
+    int code = perfbudget_results_to_json_text(ctx, suite, results, count, &results_text);
     if (code != PERFBUDGET_OK) return code;
     json_t *root = json_loads(results_text, 0, NULL);
     free(results_text);
@@ -45,11 +44,12 @@ static int export_text(perfbudget_context *ctx, const perfbudget_run_record *run
                                       run->environment, "commit", run->commit, "branch",
                                       run->branch, "dirty", run->dirty, "created_ns",
                                       (json_int_t)run->created_ns));
-    *out = root ? perfbudget__json_shown(json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)))
-                : NULL;
+    const size_t flags = JSON_INDENT(1) | JSON_REAL_PRECISION(17);
+    *out = root ? perfbudget_text_json_printable(json_dumps(root, flags)) : NULL;
     json_decref(root);
-    return *out != NULL ? PERFBUDGET_OK
-                        : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (*out != NULL) return PERFBUDGET_OK;
+    fprintf(stderr, "perfbudget baseline: out of memory\n");
+    return -1; /* said here: the context holds no message for it */
 }
 
 static int export_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *name,
@@ -76,15 +76,15 @@ static int export_baseline(perfbudget_context *ctx, perfbudget_history *history,
     if (code == PERFBUDGET_OK) code = perfbudget_output_write(ctx, file, text, strlen(text));
     free(text);
     if (code != PERFBUDGET_OK) {
-        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+        if (code > 0) fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
     char shown_name[256], shown_file[4096];
     /* With - the file is standard output, which must hold the JSON alone. */
     fprintf(strcmp(file, "-") == 0 ? stderr : stdout,
             "baseline '%s' (run %lld, %zu benchmarks) exported to %s\n",
-            perfbudget__shown(name, shown_name, sizeof shown_name), (long long)run_id, count,
-            perfbudget__shown(file, shown_file, sizeof shown_file));
+            perfbudget_text_shown(name, shown_name, sizeof shown_name), (long long)run_id, count,
+            perfbudget_text_shown(file, shown_file, sizeof shown_file));
     return 0;
 }
 
@@ -104,7 +104,9 @@ static void foreign_environment(const json_t *root, int google, char *out, size_
         const json_t *context = json_object_get(root, "context");
         const char *host = text_of(context, "host_name");
         json_int_t cores = json_integer_value(json_object_get(context, "num_cpus"));
-        json_t *here = perfbudget__environment_json();
+        char *here_text = perfbudget_environment_json_text();
+        json_t *here = here_text ? json_loads(here_text, 0, NULL) : NULL;
+        perfbudget_free(here_text);
         int same = here != NULL && host[0] != '\0' &&
                    strcmp(host, text_of(here, "host")) == 0 &&
                    cores == json_integer_value(json_object_get(here, "cpu_count"));
@@ -130,13 +132,13 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
                            const char *name) {
     /* The file's name and the name it is saved under reach the terminal: shown, never raw. */
     char shown_file[4096], shown_name[256], shown_error[512];
-    perfbudget__shown(file, shown_file, sizeof shown_file);
-    perfbudget__shown(name, shown_name, sizeof shown_name);
+    perfbudget_text_shown(file, shown_file, sizeof shown_file);
+    perfbudget_text_shown(name, shown_name, sizeof shown_name);
     json_error_t error;
     json_t *root = json_load_file(file, 0, &error);
     if (root == NULL) {
         fprintf(stderr, "perfbudget baseline: %s:%d:%d: %s\n", shown_file, error.line,
-                error.column, perfbudget__shown(error.text, shown_error, sizeof shown_error));
+                error.column, perfbudget_text_shown(error.text, shown_error, sizeof shown_error));
         return 2;
     }
     const char *schema = json_string_value(json_object_get(root, "schema"));
@@ -252,7 +254,8 @@ int perfbudget_cli_baseline(int argc, char **argv) {
             exit_code = 2;
         } else {
             char shown[256];
-            printf("baseline '%s' saved\n", perfbudget__shown(positional[1], shown, sizeof shown));
+            printf("baseline '%s' saved\n", perfbudget_text_shown(positional[1], shown,
+                                                                  sizeof shown));
         }
     } else if (history != NULL && strcmp(action, "list") == 0) {
         perfbudget_baseline_record records[256];
@@ -267,11 +270,12 @@ int perfbudget_cli_baseline(int argc, char **argv) {
             char shown_name[4 * sizeof records[i].name], commit12[13], commit[64];
             char branch[4 * sizeof r.branch];
             snprintf(commit12, sizeof commit12, "%.12s", r.commit[0] ? r.commit : "-");
-            perfbudget__shown(records[i].name, shown_name, sizeof shown_name);
-            int pad = 24 - perfbudget__columns(shown_name);
+            perfbudget_text_shown(records[i].name, shown_name, sizeof shown_name);
+            int pad = 24 - perfbudget_text_columns(shown_name);
             printf("%s%*s run %-6lld commit %-12s branch %s\n", shown_name, pad > 0 ? pad : 0, "",
-                   (long long)records[i].run_id, perfbudget__shown(commit12, commit, sizeof commit),
-                   perfbudget__shown(r.branch[0] ? r.branch : "-", branch, sizeof branch));
+                   (long long)records[i].run_id, perfbudget_text_shown(commit12, commit,
+                                                                       sizeof commit),
+                   perfbudget_text_shown(r.branch[0] ? r.branch : "-", branch, sizeof branch));
         }
         if (exit_code == 0 && count == 0) printf("no baselines yet (perfbudget baseline save NAME)\n");
     } else if (history != NULL && strcmp(action, "export") == 0) {
@@ -284,7 +288,8 @@ int perfbudget_cli_baseline(int argc, char **argv) {
         if (dot != NULL && dot != stem) *dot = '\0';
         /* Checked before anything is recorded: the default name comes from a file name, which
          * may be any bytes. */
-        if (perfbudget__check_name(ctx, "baseline name", name ? name : stem) != PERFBUDGET_OK) {
+        const char *checked = name ? name : stem;
+        if (perfbudget_text_check_name(ctx, "baseline name", checked) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget baseline: %s (give one with --name)\n",
                     perfbudget_errmsg(ctx));
             exit_code = 2;

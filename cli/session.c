@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* perfbudget session open|close DIR: the CTest fixtures around one ctest invocation. open
  * removes the perf tests' result files of an earlier run from the session directory (only
- * those: perfbudget__is_session_file); every perf test drops its result there; close combines
- * them into one result file and prints a summary table. */
+ * those: perfbudget_frontend_is_session_file); every perf test drops its result there; close
+ * combines them into one result file and prints a summary table. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "internal.h"
 
 /* mkdir -p */
 static int make_directories(const char *path) {
@@ -42,7 +41,7 @@ static int session_open(const char *dir) {
     }
     size_t removed = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!perfbudget__is_session_file(e->d_name)) continue;
+        if (!perfbudget_frontend_is_session_file(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         removed += unlink(path) == 0;
@@ -91,7 +90,7 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
         return 2;
     }
     printf("report: %s\n", path);
-    if (format == PERFBUDGET_REPORT_MARKDOWN) perfbudget__add_step_summary(text);
+    if (format == PERFBUDGET_REPORT_MARKDOWN) perfbudget_frontend_add_step_summary(text);
     perfbudget_free(text);
     return 0;
 }
@@ -144,7 +143,7 @@ static int collect_session_results(perfbudget_context *ctx, const char *dir,
     }
     int exit_code = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!perfbudget__is_session_file(e->d_name)) continue;
+        if (!perfbudget_frontend_is_session_file(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         perfbudget_result **results;
@@ -191,12 +190,13 @@ static int record_in_histories(perfbudget_context *ctx, const char *history_path
                                perfbudget_budget *const *budgets, int n_budgets,
                                perfbudget_result **all, size_t count) {
     for (int b = 0; b < (n_budgets > 0 ? n_budgets : 1); b++) {
-        const char *path = perfbudget__history_path(history_path, budgets[b]);
+        const char *path = perfbudget_frontend_history_path(history_path, budgets[b]);
         int recorded = 0;
         for (int earlier = 0; earlier < b && path != NULL; earlier++)
-            recorded |= strcmp(path, perfbudget__history_path(history_path, budgets[earlier])) == 0;
-        if (!recorded && perfbudget__record_run(ctx, "perfbudget session", path, "ctest", all,
-                                                count) != 0)
+            recorded |= strcmp(path, perfbudget_frontend_history_path(history_path,
+                                                                      budgets[earlier])) == 0;
+        if (!recorded && perfbudget_frontend_record_run(ctx, "perfbudget session", path, "ctest",
+                                                        all, count) != 0)
             return 2;
     }
     return 0;
@@ -221,7 +221,8 @@ static int session_close(const char *dir, const char *json_path, const char *bud
                                    : 0;
     if (n_budgets < 0) exit_code = 2;
     for (int b = 0; exit_code == 0 && b < n_budgets; b++)
-        if ((budgets[b] = perfbudget__load_budget(ctx, "perfbudget session", budget_paths[b])) ==
+        if ((budgets[b] = perfbudget_frontend_load_budget(ctx, "perfbudget session",
+                                                          budget_paths[b])) ==
             NULL)
             exit_code = 2;
     perfbudget_budget *budget = n_budgets > 0 ? budgets[0] : NULL;
@@ -233,9 +234,9 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         perfbudget_free(table);
     }
     for (int b = 0; exit_code == 0 && b < n_budgets; b++)
-        perfbudget__warn_unused_entries(budgets[b], all, count, "run");
+        perfbudget_frontend_warn_unused_entries(budgets[b], all, count, "run");
     if (exit_code == 0) judge_unjudged(ctx, budget, all, count);
-    const char *history = perfbudget__history_path(history_path, budget);
+    const char *history = perfbudget_frontend_history_path(history_path, budget);
     if (exit_code == 0)
         exit_code = record_in_histories(ctx, history_path, budgets, n_budgets, all, count);
     for (size_t k = 0; exit_code == 0 && k < n_reports; k++)

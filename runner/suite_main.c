@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,50 +31,10 @@ typedef struct main_options {
     double threshold_pct; /* NaN: not given */
     const char *fail_on;  /* NULL: not given */
     int ctest;
-    int mode_given;
     uint64_t timeout_ns; /* --timeout; 0: none */
     perfbudget_run_options run;
     perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
 } main_options;
-
-static void usage(FILE *out, const char *program) {
-    fprintf(out,
-            "usage: %s [options]\n"
-            "Run this suite's benchmarks and print a summary.\n\n"
-            "  --list              print the benchmark names, one per line, and exit\n"
-            "  --list-categories   print each benchmark's category (- for none), one per\n"
-            "                      line in --list's order, and exit\n"
-            "  --filter PATTERN    run only benchmarks whose name matches the glob PATTERN\n"
-            "  --json FILE         write the results (samples, summary, metrics) as JSON\n"
-            "  --budget FILE       judge the results against a perfbudget.yml budget file\n"
-            "  --baseline SPEC     compare with a result file (--json), or from the history a\n"
-            "                      baseline name, latest, merge-base or run:ID; a regression fails\n"
-            "  --history FILE      record the run in, and find baselines in, this history\n"
-            "                      (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
-            "  --threshold PCT     regression threshold (default: budget file, else 5%%)\n"
-            "  --fail-on POLICY    regression (default), critical or never: what fails; the\n"
-            "                      rest is reported as warn (default: $PERFBUDGET_FAIL_ON,\n"
-            "                      else the budget file's policy)\n"
-            "  --ctest             CTest output: verdict first, <CTestMeasurement> tags\n"
-            "  --session DIR       also write each result into DIR (perfbudget session)\n"
-            "  --timeout TIME      with --ctest: stop the benchmarks after TIME (more than 0),\n"
-            "                      a failure\n"
-            "  --rounds N          minimum number of samples (default 30)\n"
-            "  --min-time TIME     keep sampling at least this long (default 100ms)\n"
-            "  --max-time TIME     cap per benchmark, calibration included (default 2s)\n"
-            "  --warmup N|TIME     warm-up iterations, or a duration such as 50ms (default 10ms)\n"
-            "  --no-counters       do not open hardware counters\n"
-            "  --speed-correction  time a reference loop after each sample, so that comparisons\n"
-            "                      divide out a change of the machine's speed\n"
-            "  --mode time|instructions   judge wall time (default), or instructions per\n"
-            "                      iteration only: counted by the PMU, else under valgrind's\n"
-            "                      callgrind, which the suite starts itself ($PERFBUDGET_MODE)\n"
-            "  --version           print perfbudget's version\n"
-            "  --help              print this help\n\n"
-            "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark failed,\n"
-            "2 usage error.\n",
-            program);
-}
 
 /* A TIME option: a duration with a unit ("250ms"); bare numbers are seconds. */
 static int parse_time(perfbudget_context *ctx, const char *text, uint64_t *out) {
@@ -98,117 +59,178 @@ static int parse_count(const char *text, uint64_t *out) {
     return 0;
 }
 
+/* The options' own rules (perfbudget_frontend_parse_fn): 0 taken, -1 invalid, 2 said. */
+static int parse_mode(perfbudget_context *ctx, void *options, const char *value,
+                      const char *from, const char *program) {
+    (void)ctx;
+    main_options *o = options;
+    if (perfbudget_mode_parse(value, &o->run.mode) == PERFBUDGET_OK) return 0;
+    if (from[0] == '-') return -1;
+    fprintf(stderr, "%s: %s must be time or instructions, not '%s'\n", program, from, value);
+    return 2;
+}
+
+static int parse_history(perfbudget_context *ctx, void *options, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx;
+    /* SQLite would take an empty path for its temporary database: every run lost. */
+    if (value[0] == '\0') {
+        fprintf(stderr, "%s: %s needs a file name, not an empty one\n", program, from);
+        return 2;
+    }
+    ((main_options *)options)->history_path = value;
+    return 0;
+}
+
+static int parse_threshold(perfbudget_context *ctx, void *options, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    main_options *o = options;
+    o->threshold_pct = perfbudget_frontend_parse_percent(value);
+    return o->threshold_pct < 0 ? -1 : 0;
+}
+
+static int parse_fail_on(perfbudget_context *ctx, void *options, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    ((main_options *)options)->fail_on = value;
+    return perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) == PERFBUDGET_OK ? 0 : -1;
+}
+
+static int parse_timeout(perfbudget_context *ctx, void *options, const char *value,
+                         const char *from, const char *program) {
+    main_options *o = options;
+    if (parse_time(ctx, value, &o->timeout_ns) != 0) return -1;
+    if (o->timeout_ns > 0) return 0;
+    fprintf(stderr, "%s: %s must be more than 0\n", program, from);
+    return 2;
+}
+
+static int parse_rounds(perfbudget_context *ctx, void *options, const char *value,
+                        const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    uint64_t number = 0;
+    int bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
+    ((main_options *)options)->from_command_line.rounds = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+static int parse_min_time(perfbudget_context *ctx, void *options, const char *value,
+                          const char *from, const char *program) {
+    (void)from, (void)program;
+    uint64_t number = 0;
+    int bad = parse_time(ctx, value, &number) != 0;
+    ((main_options *)options)->from_command_line.min_time_ns = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+static int parse_max_time(perfbudget_context *ctx, void *options, const char *value,
+                          const char *from, const char *program) {
+    (void)from, (void)program;
+    uint64_t number = 0;
+    int bad = parse_time(ctx, value, &number) != 0;
+    ((main_options *)options)->from_command_line.max_time_ns = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+/* A count of iterations, or else a duration. */
+static int parse_warmup(perfbudget_context *ctx, void *options, const char *value,
+                        const char *from, const char *program) {
+    (void)from, (void)program;
+    perfbudget_measure_settings *given = &((main_options *)options)->from_command_line;
+    uint64_t number = 0;
+    if (parse_count(value, &number) == 0) {
+        given->warmup_iterations = (int64_t)number;
+        given->warmup_ns = 0;
+        return 0;
+    }
+    given->warmup_iterations = 0;
+    int bad = parse_time(ctx, value, &number) != 0;
+    given->warmup_ns = (int64_t)number;
+    return bad ? -1 : 0;
+}
+
+static int set_no_counters(perfbudget_context *ctx, void *options, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)value, (void)from, (void)program;
+    ((main_options *)options)->run.hardware_counters = 0;
+    return 0;
+}
+
+static int set_speed_correction(perfbudget_context *ctx, void *options, const char *value,
+                                const char *from, const char *program) {
+    (void)ctx, (void)value, (void)from, (void)program;
+    ((main_options *)options)->from_command_line.speed_correction = 1;
+    return 0;
+}
+
+#define FLAG_OPTION(name, field, number, help)                                                    \
+    {name, NULL, PERFBUDGET_FRONTEND_FLAG, offsetof(main_options, field), number, NULL, NULL, help}
+#define TEXT_OPTION(name, value, field, help)                                                     \
+    {name, value, PERFBUDGET_FRONTEND_TEXT, offsetof(main_options, field), 0, NULL, NULL, help}
+#define PARSED_OPTION(name, value, parse, environment, help)                                      \
+    {name, value, PERFBUDGET_FRONTEND_PARSED, 0, 0, parse, environment, help}
+#define PARSED_FLAG(name, parse, help)                                                            \
+    {name, NULL, PERFBUDGET_FRONTEND_PARSED_FLAG, 0, 0, parse, NULL, help}
+
+static const perfbudget_frontend_option main_option_table[] = {
+    FLAG_OPTION("--list", list, 1, "print the benchmark names, one per line, and exit"),
+    FLAG_OPTION("--list-categories", list, 2,
+                "print each benchmark's category (- for none), one per line in --list's order, "
+                "and exit"),
+    TEXT_OPTION("--filter", "PATTERN", filter,
+                "run only benchmarks whose name matches the glob PATTERN"),
+    TEXT_OPTION("--json", "FILE", json_path,
+                "write the results (samples, summary, metrics) as JSON"),
+    TEXT_OPTION("--budget", "FILE", budget_path,
+                "judge the results against a perfbudget.yml budget file"),
+    TEXT_OPTION("--baseline", "SPEC", baseline_path,
+                "compare with a result file (--json), or from the history a baseline name, "
+                "latest, merge-base or run:ID; a regression fails"),
+    PARSED_OPTION("--history", "FILE", parse_history, NULL,
+                  "record the run in, and find baselines in, this history (default: "
+                  "$PERFBUDGET_HISTORY, else the budget file's)"),
+    PARSED_OPTION("--threshold", "PCT", parse_threshold, NULL,
+                  "regression threshold (default: budget file, else 5%)"),
+    PARSED_OPTION("--fail-on", "POLICY", parse_fail_on, NULL,
+                  "regression (default), critical or never: what fails; the rest is reported as "
+                  "warn (default: $PERFBUDGET_FAIL_ON, else the budget file's policy)"),
+    FLAG_OPTION("--ctest", ctest, 1, "CTest output: verdict first, <CTestMeasurement> tags"),
+    TEXT_OPTION("--session", "DIR", session_dir,
+                "also write each result into DIR (perfbudget session)"),
+    PARSED_OPTION("--timeout", "TIME", parse_timeout, NULL,
+                  "with --ctest: stop the benchmarks after TIME (more than 0), a failure"),
+    PARSED_OPTION("--rounds", "N", parse_rounds, NULL, "minimum number of samples (default 30)"),
+    PARSED_OPTION("--min-time", "TIME", parse_min_time, NULL,
+                  "keep sampling at least this long (default 100ms)"),
+    PARSED_OPTION("--max-time", "TIME", parse_max_time, NULL,
+                  "cap per benchmark, calibration included (default 2s)"),
+    PARSED_OPTION("--warmup", "N|TIME", parse_warmup, NULL,
+                  "warm-up iterations, or a duration such as 50ms (default 10ms)"),
+    PARSED_FLAG("--no-counters", set_no_counters, "do not open hardware counters"),
+    PARSED_FLAG("--speed-correction", set_speed_correction,
+                "time a reference loop after each sample, so that comparisons divide out a "
+                "change of the machine's speed"),
+    PARSED_OPTION("--mode", "time|instructions", parse_mode, "PERFBUDGET_MODE",
+                  "judge wall time (default), or instructions per iteration only: counted by the "
+                  "PMU, else under valgrind's callgrind, which the suite starts itself"),
+};
+
+static const perfbudget_frontend_command main_command = {
+    "usage: %s [options]", "Run this suite's benchmarks and print a summary.", main_option_table,
+    sizeof main_option_table / sizeof *main_option_table,
+    "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark failed,\n"
+    "2 usage error.\n"};
+
+/* 0, 1 after --help or --version, 2 after a usage error. */
 static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_options *o) {
     memset(o, 0, sizeof *o);
     perfbudget_run_options_init(&o->run);
-    const char *mode = getenv("PERFBUDGET_MODE");
-    if (mode != NULL && mode[0] != '\0' && perfbudget_mode_parse(mode, &o->run.mode) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: PERFBUDGET_MODE must be time or instructions, not '%s'\n", argv[0], mode);
-        return 2;
-    }
     o->threshold_pct = NAN;
     perfbudget_measure_settings *given = &o->from_command_line;
     given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
         given->max_time_ns = given->speed_correction = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes_value = 1, bad = 0;
-        uint64_t number = 0;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout, argv[0]);
-            return 1;
-        } else if (strcmp(arg, "--version") == 0) {
-            printf("perfbudget %s\n", perfbudget_version());
-            return 1;
-        } else if (strcmp(arg, "--list") == 0 || strcmp(arg, "--list-categories") == 0) {
-            o->list = arg[6] == '\0' ? 1 : 2;
-            takes_value = 0;
-        } else if (strcmp(arg, "--no-counters") == 0) {
-            o->run.hardware_counters = 0;
-            takes_value = 0;
-        } else if (strcmp(arg, "--speed-correction") == 0) {
-            given->speed_correction = 1;
-            takes_value = 0;
-        } else if (strcmp(arg, "--ctest") == 0) {
-            o->ctest = 1;
-            takes_value = 0;
-        } else if (value == NULL && (strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
-                                     strcmp(arg, "--mode") == 0 ||
-                                     strcmp(arg, "--budget") == 0 || strcmp(arg, "--rounds") == 0 ||
-                                     strcmp(arg, "--baseline") == 0 ||
-                                     strcmp(arg, "--history") == 0 ||
-                                     strcmp(arg, "--threshold") == 0 ||
-                                     strcmp(arg, "--fail-on") == 0 ||
-                                     strcmp(arg, "--session") == 0 ||
-                                     strcmp(arg, "--min-time") == 0 ||
-                                     strcmp(arg, "--max-time") == 0 ||
-                                     strcmp(arg, "--timeout") == 0 ||
-                                     strcmp(arg, "--warmup") == 0)) {
-            fprintf(stderr, "%s: %s needs a value\n", argv[0], arg);
-            return 2;
-        } else if (strcmp(arg, "--filter") == 0) {
-            o->filter = value;
-        } else if (strcmp(arg, "--mode") == 0) {
-            bad = perfbudget_mode_parse(value, &o->run.mode) != PERFBUDGET_OK;
-            o->mode_given = 1;
-        } else if (strcmp(arg, "--json") == 0) {
-            o->json_path = value;
-        } else if (strcmp(arg, "--budget") == 0) {
-            o->budget_path = value;
-        } else if (strcmp(arg, "--baseline") == 0) {
-            o->baseline_path = value;
-        } else if (strcmp(arg, "--history") == 0) {
-            /* SQLite would take an empty path for its temporary database: every run lost. */
-            if (value[0] == '\0') {
-                fprintf(stderr, "%s: --history needs a file name, not an empty one\n", argv[0]);
-                return 2;
-            }
-            o->history_path = value;
-        } else if (strcmp(arg, "--session") == 0) {
-            o->session_dir = value;
-        } else if (strcmp(arg, "--threshold") == 0) {
-            o->threshold_pct = perfbudget__parse_percent(value);
-            bad = o->threshold_pct < 0;
-        } else if (strcmp(arg, "--fail-on") == 0) {
-            o->fail_on = value;
-            bad = perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK;
-        } else if (strcmp(arg, "--rounds") == 0) {
-            bad = parse_count(value, &number) != 0 || number == 0 || number > UINT32_MAX;
-            given->rounds = (int64_t)number;
-        } else if (strcmp(arg, "--min-time") == 0) {
-            bad = parse_time(ctx, value, &number) != 0;
-            given->min_time_ns = (int64_t)number;
-        } else if (strcmp(arg, "--timeout") == 0) {
-            bad = parse_time(ctx, value, &o->timeout_ns) != 0;
-            if (!bad && o->timeout_ns == 0) {
-                fprintf(stderr, "%s: --timeout must be more than 0\n", argv[0]);
-                return 2;
-            }
-        } else if (strcmp(arg, "--max-time") == 0) {
-            bad = parse_time(ctx, value, &number) != 0;
-            given->max_time_ns = (int64_t)number;
-        } else if (strcmp(arg, "--warmup") == 0) {
-            if (parse_count(value, &number) == 0) {
-                given->warmup_iterations = (int64_t)number;
-                given->warmup_ns = 0;
-            } else {
-                given->warmup_iterations = 0;
-                bad = parse_time(ctx, value, &number) != 0;
-                given->warmup_ns = (int64_t)number;
-            }
-        } else {
-            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], arg);
-            return 2;
-        }
-        if (bad) {
-            fprintf(stderr, "%s: invalid value '%s' for %s\n", argv[0], value, arg);
-            return 2;
-        }
-
-        i += takes_value;
-    }
-    return 0;
+    return perfbudget_frontend_parse_options(ctx, &main_command, argc, argv, o);
 }
 
 /* An exact name first, so names with glob characters can still be picked one by one. */
@@ -229,7 +251,8 @@ static void print_table(perfbudget_context *ctx, perfbudget_result **results, si
  * class. 1 when a sweep failed or regressed, 2 when out of memory, else 0. */
 static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def *defs,
                         size_t count, perfbudget_result **results, size_t ran,
-                        const perfbudget_budget *budget, const perfbudget__verdict_options *o) {
+                        const perfbudget_budget *budget,
+                        const perfbudget_frontend_verdict_options *o) {
     int worst = 0;
     for (size_t i = 0; i < count; i++) {
         if (defs[i].size_count == 0) continue;
@@ -238,7 +261,7 @@ static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def 
                                                        PERFBUDGET_COMPLEXITY_NONE, &fit);
         if (status == PERFBUDGET_ENOMEM) return 2;
         char shown[256];
-        perfbudget__shown(defs[i].name, shown, sizeof shown);
+        perfbudget_text_shown(defs[i].name, shown, sizeof shown);
         if (status != PERFBUDGET_OK) {
             /* Fewer than two sizes ran (a filter, CTest's one test per size): nothing to fit. */
             if (status != PERFBUDGET_ENODATA)
@@ -286,7 +309,7 @@ static void show_progress(void *userdata, const char *name, uint64_t elapsed_ns,
     (void)elapsed_ns;
     char shown[256];
     fprintf(stderr, "\r\033[K[%zu/%zu] %s (%.0f s elapsed", line->index, line->total,
-            perfbudget__shown(name, shown, sizeof shown),
+            perfbudget_text_shown(name, shown, sizeof shown),
             (double)(perfbudget_context_now_ns(line->ctx) - line->start_ns) / 1e9);
     if (rounds > 0) fprintf(stderr, ", %llu samples", (unsigned long long)rounds);
     fputs(")", stderr);
@@ -400,9 +423,9 @@ static int run_under_callgrind(char **argv, const char *marker) {
     pid_t pid;
     fflush(stdout);
     fflush(stderr);
-    perfbudget__adopt_orphans();
-    perfbudget__interrupt interrupt;
-    perfbudget__interrupt_watch(&interrupt);
+    perfbudget_process_adopt_orphans();
+    perfbudget_frontend_interrupt interrupt;
+    perfbudget_frontend_interrupt_watch(&interrupt);
     posix_spawnattr_t attributes; /* the child starts with our mask, not the interrupts blocked */
     posix_spawnattr_init(&attributes);
     posix_spawnattr_setsigmask(&attributes, &interrupt.previous);
@@ -411,11 +434,11 @@ static int run_under_callgrind(char **argv, const char *marker) {
     if (callgrind_prepare(&launch, argv, extra) == 0 &&
         callgrind_spawn(&launch, argv[0], &attributes, &pid) == 0) {
         char reason[256];
-        code = perfbudget__supervise(pid, 0, interrupt.fd, marker, reason, sizeof reason);
+        code = perfbudget_process_supervise(pid, 0, interrupt.fd, marker, reason, sizeof reason);
         if (code == -2) {
-            int caught = perfbudget__interrupt_caught(&interrupt);
+            int caught = perfbudget_frontend_interrupt_caught(&interrupt);
             callgrind_release(&launch);
-            perfbudget__interrupt_die(&interrupt, argv[0], caught ? caught : SIGTERM);
+            perfbudget_frontend_interrupt_die(&interrupt, argv[0], caught ? caught : SIGTERM);
         }
         if (code < 0) {
             fprintf(stderr, "%s: the suite under valgrind: %s\n", argv[0], reason);
@@ -423,7 +446,7 @@ static int run_under_callgrind(char **argv, const char *marker) {
         }
     }
     posix_spawnattr_destroy(&attributes);
-    perfbudget__interrupt_stop(&interrupt);
+    perfbudget_frontend_interrupt_stop(&interrupt);
     callgrind_release(&launch);
     return code;
 }
@@ -461,9 +484,9 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     env[n + 2] = NULL;
     fflush(stdout);
     fflush(stderr);
-    perfbudget__adopt_orphans();
-    perfbudget__interrupt interrupt;
-    perfbudget__interrupt_watch(&interrupt);
+    perfbudget_process_adopt_orphans();
+    perfbudget_frontend_interrupt interrupt;
+    perfbudget_frontend_interrupt_watch(&interrupt);
     /* The child starts with the signal mask we had, not with the interrupts blocked. */
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
@@ -483,7 +506,7 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     posix_spawnattr_destroy(&attributes);
     free(env);
     close(done[1]);
-    if (error != 0) perfbudget__interrupt_stop(&interrupt);
+    if (error != 0) perfbudget_frontend_interrupt_stop(&interrupt);
     if (error != 0 && under_callgrind) {
         close(done[0]);
         callgrind_release(&launch);
@@ -495,16 +518,17 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
         return 0; /* measure unwatched rather than not at all */
     }
     char reason[256];
-    int code = perfbudget__supervise(pid, o->timeout_ns, interrupt.fd, marker, reason,
-                                     sizeof reason);
+    int code = perfbudget_process_supervise(pid, o->timeout_ns, interrupt.fd, marker, reason,
+                                            sizeof reason);
     char byte;
     int concluded = read(done[0], &byte, 1) == 1; /* the child is gone: EOF at worst */
     close(done[0]);
     if (under_callgrind) callgrind_release(&launch);
-    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    int interrupted_by = perfbudget_frontend_interrupt_caught(&interrupt);
     if (code == -2 || interrupted_by != 0)
-        perfbudget__interrupt_die(&interrupt, argv[0], interrupted_by ? interrupted_by : SIGTERM);
-    perfbudget__interrupt_stop(&interrupt);
+        perfbudget_frontend_interrupt_die(&interrupt, argv[0],
+                                          interrupted_by ? interrupted_by : SIGTERM);
+    perfbudget_frontend_interrupt_stop(&interrupt);
     if (code >= 0 && concluded) {
         *exit_code = code;
         return 1;
@@ -514,11 +538,11 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
     char message[300];
     snprintf(message, sizeof message, "%s while measuring", reason);
     perfbudget_result *failed = NULL;
-    perfbudget__verdict_options verdict = {.threshold_pct = NAN, .ctest = 1,
+    perfbudget_frontend_verdict_options verdict = {.threshold_pct = NAN, .ctest = 1,
                                            .session_dir = o->session_dir};
     if (perfbudget_result_new(ctx, o->filter ? o->filter : suite_name, NULL, 0, NULL,
                               PERFBUDGET_RUN_FAILED, message, &failed) != PERFBUDGET_OK ||
-        perfbudget__conclude(ctx, argv[0], failed, &verdict, stdout) < 0)
+        perfbudget_frontend_conclude(ctx, argv[0], failed, &verdict, stdout) < 0)
         fprintf(stderr, "%s: %s\n", argv[0], message);
     perfbudget_result_free(failed);
     *exit_code = 1;
@@ -565,7 +589,7 @@ typedef struct suite_run {
     int in_child;
     int verdict_fd; /* the child tells its parent it concluded by writing here */
     perfbudget_budget *budget;
-    perfbudget__verdict_options verdict;
+    perfbudget_frontend_verdict_options verdict;
     perfbudget_history *resident;
     perfbudget_result **results;
     size_t ran;
@@ -618,15 +642,12 @@ static void take_marker(suite_run *run) {
 /* Before measuring (not with --list): the budget, the verdict's options and the history. */
 static int prepare_judging(suite_run *run) {
     main_options *o = &run->o;
-    if (o->budget_path != NULL &&
-        (run->budget = perfbudget__load_budget(run->ctx, run->argv[0], o->budget_path)) == NULL)
+    const perfbudget_frontend_judging given = {
+        .budget_path = o->budget_path, .fail_on = o->fail_on, .session_dir = o->session_dir,
+        .history_option = o->history_path, .threshold_pct = o->threshold_pct, .ctest = o->ctest};
+    if (perfbudget_frontend_prepare_verdict(run->ctx, run->argv[0], &given, &run->budget,
+                                            &run->verdict, &o->history_path) != 0)
         return 2;
-    run->verdict.budget = run->budget;
-    run->verdict.threshold_pct = o->threshold_pct;
-    run->verdict.fail_on = o->fail_on;
-    run->verdict.ctest = o->ctest;
-    run->verdict.session_dir = o->session_dir;
-    o->history_path = perfbudget__history_path(o->history_path, run->budget);
     /* perfbudget's own footprint must not differ between runs, or peak memory would compare
      * perfbudget with itself: whenever a history is in play, SQLite is loaded before measuring,
      * whether this run compares with a baseline or not. A history that can never be one (a
@@ -646,21 +667,21 @@ static int list_benchmarks(const suite_run *run) {
             const char *category = perfbudget_suite_benchmark_category(run->suite, i);
             printf("%s\n", category ? category : "-");
         } else if (selected(&run->o, run->names[i])) {
-            char *shown = perfbudget__printable(run->names[i]);
+            char *shown = perfbudget_text_printable(run->names[i], 0);
             printf("%s\n", shown ? shown : "(out of memory)");
             free(shown);
         }
     return -1;
 }
 
-/* The widest selected name as shown; the table caps it (PERFBUDGET__NAME_COLUMNS). */
+/* The widest selected name as shown; the table caps it (PERFBUDGET_NAME_COLUMNS). */
 static int name_column_width(const suite_run *run) {
     int width = 9;
     for (size_t i = 0; i < run->total; i++) {
-        char *shown = selected(&run->o, run->names[i]) ? perfbudget__printable(run->names[i])
-                                                        : NULL;
-        if (shown != NULL && perfbudget__columns(shown) > width)
-            width = perfbudget__columns(shown);
+        const char *name = run->names[i];
+        char *shown = selected(&run->o, name) ? perfbudget_text_printable(name, 0) : NULL;
+        if (shown != NULL && perfbudget_text_columns(shown) > width)
+            width = perfbudget_text_columns(shown);
         free(shown);
     }
     return width;
@@ -669,7 +690,7 @@ static int name_column_width(const suite_run *run) {
 /* A benchmark that started processes and left them: a failure, said before its verdict would
  * claim a pass, and the processes killed. */
 static void fail_if_processes_left(suite_run *run, const char *name) {
-    if (!run->in_child || perfbudget__kill_marked(run->marker) <= 0) return;
+    if (!run->in_child || perfbudget_process_kill_marked(run->marker) <= 0) return;
     perfbudget_result *left = NULL;
     if (perfbudget_result_new(run->ctx, name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
                               "left processes running after it finished (they were killed)",
@@ -692,7 +713,8 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
     if (progress) fputs("\r\033[K", stderr);
     if (run_rc != PERFBUDGET_OK) {
         char shown[1024];
-        fprintf(stderr, "%s: %s: %s\n", run->argv[0], perfbudget__shown(name, shown, sizeof shown),
+        fprintf(stderr, "%s: %s: %s\n", run->argv[0], perfbudget_text_shown(name, shown,
+                                                                            sizeof shown),
                 perfbudget_errmsg(run->ctx));
         return -1;
     }
@@ -702,14 +724,15 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
      * peak memory of that one: under CTest, the only one of its process. */
     if (!run->baseline_loaded) {
         run->baseline_loaded = 1;
-        if (perfbudget__load_baseline(run->ctx, run->argv[0], run->o.baseline_path,
+        if (perfbudget_frontend_load_baseline(run->ctx, run->argv[0], run->o.baseline_path,
                                       run->o.history_path, &run->verdict) != 0)
             return -1;
     }
     if (!run->o.ctest) print_table(run->ctx, &r, 1, width, 0);
     int judged = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
                          run->o.session_dir
-                     ? perfbudget__conclude(run->ctx, run->argv[0], r, &run->verdict, stdout)
+                     ? perfbudget_frontend_conclude(run->ctx, run->argv[0], r, &run->verdict,
+                                                    stdout)
                      : (int)perfbudget_result_test_status(r, NULL);
     if (judged < 0) return 2;
     return judged == PERFBUDGET_TEST_FAIL ? 1 : 0;
@@ -754,7 +777,7 @@ static int report_run(suite_run *run, int exit_code) {
     if (!o->ctest && run->ran > 0 && perfbudget_result_counters_note(run->results[0])[0] != '\0')
         printf("instr/iter: %s\n", perfbudget_result_counters_note(run->results[0]));
     if (run->budget != NULL && run->ran > 0 && o->filter == NULL)
-        perfbudget__warn_unused_entries(run->budget, run->results, run->ran, "suite");
+        perfbudget_frontend_warn_unused_entries(run->budget, run->results, run->ran, "suite");
     return exit_code;
 }
 
@@ -764,8 +787,9 @@ static int save_run(suite_run *run, int exit_code) {
     if (run->ran == 0) return exit_code;
     /* A suite run on its own is a run of the history; under CTest the session records it. */
     if (exit_code != 2 && exit_code != -1 && o->session_dir == NULL && !o->ctest &&
-        perfbudget__record_run(run->ctx, run->argv[0], o->history_path, "suite", run->results,
-                               run->ran) != 0)
+        perfbudget_frontend_record_run(run->ctx, run->argv[0], o->history_path, "suite",
+                                       run->results,
+                                       run->ran) != 0)
         exit_code = 2;
     if (o->json_path != NULL && exit_code != 2 &&
         perfbudget_results_write_json(run->ctx, o->json_path, run->suite_name, run->results,

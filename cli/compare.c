@@ -92,7 +92,7 @@ static int parse(int argc, char **argv, options *o) {
             bad = cli_parse_time(value, &o->interleave.time_budget_ns) != 0 ||
                   o->interleave.time_budget_ns == 0;
         else if (strcmp(arg, "--threshold") == 0) {
-            o->threshold_pct = perfbudget__parse_percent(value);
+            o->threshold_pct = perfbudget_frontend_parse_percent(value);
             bad = o->threshold_pct < 0;
             threshold_given = 1;
         }
@@ -125,7 +125,7 @@ static int parse(int argc, char **argv, options *o) {
     /* Like every other command: --threshold, else $PERFBUDGET_THRESHOLD, else 5. */
     if (!threshold_given && getenv("PERFBUDGET_THRESHOLD") != NULL &&
         getenv("PERFBUDGET_THRESHOLD")[0] != '\0') {
-        o->threshold_pct = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
+        o->threshold_pct = perfbudget_frontend_parse_percent(getenv("PERFBUDGET_THRESHOLD"));
         if (o->threshold_pct < 0) {
             fprintf(stderr, "perfbudget compare: invalid PERFBUDGET_THRESHOLD '%s' (a "
                             "percentage such as 5)\n", getenv("PERFBUDGET_THRESHOLD"));
@@ -262,24 +262,22 @@ static int conclude(perfbudget_context *ctx, const options *o, const char *name,
     perfbudget_paired_comparison c;
     int judged = 0;
     char shown[1024]; /* the name as the terminal shows it; the JSON holds it as it is */
-    perfbudget__shown(name, shown, sizeof shown);
+    perfbudget_text_shown(name, shown, sizeof shown);
     const perfbudget_result *failed = perfbudget_result_status(a) != PERFBUDGET_RUN_OK ? a
                                       : perfbudget_result_status(b) != PERFBUDGET_RUN_OK ? b
                                                                                          : NULL;
     if (failed != NULL) {
         int skipped = perfbudget_result_status(failed) == PERFBUDGET_RUN_SKIPPED;
-        char *message = perfbudget__printable(perfbudget_result_message(failed));
+        char *message = perfbudget_text_printable(perfbudget_result_message(failed), 0);
         printf("%s %s: the %s %s: %s\n", skipped ? "SKIP" : "FAIL", shown,
                failed == a ? "baseline" : "candidate", skipped ? "was skipped" : "failed",
                message ? message : "(out of memory)");
         free(message);
         /* Its output as the verdict of a test shows it: lines kept, control characters not. */
-        perfbudget__text output = {0};
-        perfbudget__append(&output, "%s", "");
-        perfbudget__append_printable(&output, perfbudget_result_output(failed), 1);
-        if (!output.failed && output.data[0] != '\0')
-            printf("%s%s", output.data, output.data[output.length - 1] == '\n' ? "" : "\n");
-        free(output.data);
+        char *output = perfbudget_text_printable(perfbudget_result_output(failed), 1);
+        size_t length = output ? strlen(output) : 0;
+        if (length > 0) printf("%s%s", output, output[length - 1] == '\n' ? "" : "\n");
+        perfbudget_free(output);
         if (!skipped) exit_code = 1;
     } else {
         perfbudget_paired_options po;
@@ -312,7 +310,8 @@ static int write_json(perfbudget_context *ctx, const options *o, const char *gra
     json_object_set_new(root, "baseline", json_string(o->module[0] ? o->module[0] : o->command[0]));
     json_object_set_new(root, "candidate", json_string(o->module[1] ? o->module[1] : o->command[1]));
     json_object_set_new(root, "benchmarks", json_incref(list));
-    char *text = perfbudget__json_shown(json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)));
+    const size_t flags = JSON_INDENT(1) | JSON_REAL_PRECISION(17);
+    char *text = perfbudget_text_json_printable(json_dumps(root, flags));
     json_decref(root);
     int code = text ? perfbudget_output_write(ctx, o->json_path, text, strlen(text))
                     : PERFBUDGET_ENOMEM;
@@ -340,7 +339,7 @@ static int compare_modules(perfbudget_context *ctx, const options *o, json_t *li
             continue;
         const perfbudget_benchmark_def *b = find_def(info[1], a->name);
         char shown[1024];
-        perfbudget__shown(a->name, shown, sizeof shown);
+        perfbudget_text_shown(a->name, shown, sizeof shown);
         if (b == NULL) {
             fprintf(stderr, "perfbudget compare: %s is only in the baseline %s; skipped\n",
                     shown, o->module[0]);
@@ -367,7 +366,7 @@ static int compare_modules(perfbudget_context *ctx, const options *o, json_t *li
             if (name != NULL && (o->filter == NULL || fnmatch(o->filter, name, 0) == 0) &&
                 find_def(info[0], name) == NULL)
                 fprintf(stderr, "perfbudget compare: %s is only in the candidate %s; skipped\n",
-                        perfbudget__shown(name, shown, sizeof shown), o->module[1]);
+                        perfbudget_text_shown(name, shown, sizeof shown), o->module[1]);
         }
         if (compared == 0) {
             if (o->filter != NULL)
@@ -397,20 +396,20 @@ static int compare_commands(perfbudget_context *ctx, const options *o, json_t *l
     perfbudget_result *ra = NULL, *rb = NULL;
     /* As for run: what the commands leave comes back to us, and an interrupt kills the
      * running command, writes nothing and ends perfbudget by that signal. */
-    perfbudget__adopt_orphans();
-    perfbudget__interrupt interrupt;
-    perfbudget__interrupt_watch(&interrupt);
+    perfbudget_process_adopt_orphans();
+    perfbudget_frontend_interrupt interrupt;
+    perfbudget_frontend_interrupt_watch(&interrupt);
     command.cancel_fd = interrupt.fd;
     int code = perfbudget_interleave_commands(ctx, name, argv[0], argv[1], &command,
                                               &o->interleave, &ra, &rb);
-    perfbudget__kill_adopted();
-    int interrupted_by = perfbudget__interrupt_caught(&interrupt);
+    perfbudget_process_kill_adopted();
+    int interrupted_by = perfbudget_frontend_interrupt_caught(&interrupt);
     if (interrupted_by != 0) {
         perfbudget_result_free(ra);
         perfbudget_result_free(rb);
-        perfbudget__interrupt_die(&interrupt, "perfbudget compare", interrupted_by);
+        perfbudget_frontend_interrupt_die(&interrupt, "perfbudget compare", interrupted_by);
     }
-    perfbudget__interrupt_stop(&interrupt);
+    perfbudget_frontend_interrupt_stop(&interrupt);
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget compare: %s\n", perfbudget_errmsg(ctx));
         return 2;

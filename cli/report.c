@@ -7,11 +7,10 @@
 #include <string.h>
 
 #include "commands.h"
-#include "internal.h"
 
 static void usage(FILE *out) {
     char formats[256];
-    perfbudget__report_format_list(formats, sizeof formats);
+    perfbudget_report_format_list(formats, sizeof formats);
     fprintf(out,
             "usage: perfbudget report [--format FORMAT] [--output FILE] [--run ID | --input FILE]\n"
             "                         [--baseline SPEC] [--budget FILE] [--history FILE]\n"
@@ -109,7 +108,7 @@ static int parse_report_args(int argc, char **argv, report_args *a) {
     if (!a->site && perfbudget_report_format_parse(a->format_name, &a->format) != PERFBUDGET_OK) {
         char formats[256];
         fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", a->format_name,
-                perfbudget__report_format_list(formats, sizeof formats));
+                perfbudget_report_format_list(formats, sizeof formats));
         return 2;
     }
     return 0;
@@ -151,7 +150,7 @@ static int write_report(perfbudget_context *ctx, const report_args *a,
                         size_t count) {
     if (a->site) {
         size_t pages = 0;
-        if (perfbudget__write_site(ctx, a->output, info, judging, &pages) != PERFBUDGET_OK) {
+        if (perfbudget_report_write_site(ctx, a->output, info, judging, &pages) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             return 2;
         }
@@ -173,7 +172,7 @@ static int write_report(perfbudget_context *ctx, const report_args *a,
         exit_code = 2;
     }
     if (exit_code == 0 && a->format == PERFBUDGET_REPORT_MARKDOWN)
-        perfbudget__add_step_summary(text);
+        perfbudget_frontend_add_step_summary(text);
     perfbudget_free(text);
     return exit_code;
 }
@@ -187,7 +186,7 @@ static int load_report_budget(perfbudget_context *ctx, report_args *a, char *fou
         cli_discover(found_budget, size, found_history, sizeof found_history) == 1)
         a->budget_path = found_budget;
     if (a->budget_path == NULL) return 0;
-    *budget = perfbudget__load_budget(ctx, "perfbudget report", a->budget_path);
+    *budget = perfbudget_frontend_load_budget(ctx, "perfbudget report", a->budget_path);
     return *budget == NULL ? 2 : 0;
 }
 
@@ -211,7 +210,7 @@ int perfbudget_cli_report(int argc, char **argv) {
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     /* The title is the JSON report's suite name: it must be UTF-8 as names must. */
-    if (a.title != NULL && perfbudget__check_name(ctx, "title", a.title) != PERFBUDGET_OK) {
+    if (a.title != NULL && perfbudget_text_check_name(ctx, "title", a.title) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         perfbudget_context_free(ctx);
         return 2;

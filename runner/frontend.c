@@ -13,8 +13,8 @@
 
 #include "frontend.h"
 
-perfbudget_budget *perfbudget__load_budget(perfbudget_context *ctx, const char *program,
-                                           const char *path) {
+perfbudget_budget *perfbudget_frontend_load_budget(perfbudget_context *ctx, const char *program,
+                                                   const char *path) {
     enum { SHOWN = 50 };
     perfbudget_budget_error errors[SHOWN];
     size_t count = 0;
@@ -22,19 +22,19 @@ perfbudget_budget *perfbudget__load_budget(perfbudget_context *ctx, const char *
     int status = perfbudget_budget_load(ctx, path, &budget, errors, SHOWN, &count);
     if (status == PERFBUDGET_EPARSE) {
         char shown_path[4096], shown[4 * sizeof errors[0].message];
-        perfbudget__shown(path, shown_path, sizeof shown_path);
+        perfbudget_text_shown(path, shown_path, sizeof shown_path);
         for (size_t i = 0; i < count && i < SHOWN; i++)
             fprintf(stderr, "%s:%d:%d: %s\n", shown_path, errors[i].line, errors[i].column,
-                    perfbudget__shown(errors[i].message, shown, sizeof shown));
+                    perfbudget_text_shown(errors[i].message, shown, sizeof shown));
     } else if (status != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
     }
     return budget;
 }
 
-void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
-                                     perfbudget_result *const *results, size_t count,
-                                     const char *what) {
+void perfbudget_frontend_warn_unused_entries(const perfbudget_budget *budget,
+                                             perfbudget_result *const *results, size_t count,
+                                             const char *what) {
     size_t entries = perfbudget_budget_entry_count(budget), unused_count = 0;
     /* Each result's name, and for a sweep's point "x/<size>" the sweep's own name x too: its
      * entry holds the sweep's complexity: budget. */
@@ -62,9 +62,9 @@ void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
             const char *pattern = perfbudget_budget_entry_pattern(budget, unused[i], &line);
             char shown_pattern[1024], shown_path[4096];
             printf("warning: budget '%s' (%s:%d) matches no benchmark of this %s\n",
-                   perfbudget__shown(pattern, shown_pattern, sizeof shown_pattern),
-                   perfbudget__shown(perfbudget_budget_path(budget), shown_path,
-                                     sizeof shown_path),
+                   perfbudget_text_shown(pattern, shown_pattern, sizeof shown_pattern),
+                   perfbudget_text_shown(perfbudget_budget_path(budget), shown_path,
+                                         sizeof shown_path),
                    line, what);
         }
     for (size_t i = 0; sweeps != NULL && i < count; i++) free(sweeps[i]);
@@ -73,14 +73,34 @@ void perfbudget__warn_unused_entries(const perfbudget_budget *budget,
     free(unused);
 }
 
-double perfbudget__parse_percent(const char *text) {
+int perfbudget_frontend_prepare_verdict(perfbudget_context *ctx, const char *program,
+                                        const perfbudget_frontend_judging *given,
+                                        perfbudget_budget **budget,
+                                        perfbudget_frontend_verdict_options *o,
+                                        const char **history) {
+    *budget = NULL;
+    if (given->budget_path != NULL &&
+        (*budget = perfbudget_frontend_load_budget(ctx, program, given->budget_path)) == NULL)
+        return 2;
+    o->budget = *budget;
+    o->budget_name = given->budget_name;
+    o->threshold_pct = given->threshold_pct;
+    o->fail_on = given->fail_on;
+    o->ctest = given->ctest;
+    o->force = given->force;
+    o->session_dir = given->session_dir;
+    *history = perfbudget_frontend_history_path(given->history_option, *budget);
+    return 0;
+}
+
+double perfbudget_frontend_parse_percent(const char *text) {
     perfbudget_quantity q;
     if (text == NULL || perfbudget_quantity_parse(NULL, text, &q) != PERFBUDGET_OK) return -1;
     if (q.kind != PERFBUDGET_QUANTITY_NUMBER && q.kind != PERFBUDGET_QUANTITY_PERCENT) return -1;
     return q.value >= 0 ? q.value : -1;
 }
 
-const char *perfbudget__history_path(const char *option, const perfbudget_budget *budget) {
+const char *perfbudget_frontend_history_path(const char *option, const perfbudget_budget *budget) {
     if (option != NULL) return option;
     const char *from_environment = getenv("PERFBUDGET_HISTORY");
     if (from_environment != NULL && from_environment[0] != '\0') return from_environment;
@@ -98,8 +118,9 @@ static void describe_difference(const char *a, const char *b, char *out, size_t 
     snprintf(out, size, "baseline: %s; here: %s", a, b);
 }
 
-int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, const char *spec,
-                              const char *history_path, perfbudget__verdict_options *o) {
+int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *program,
+                                      const char *spec, const char *history_path,
+                                      perfbudget_frontend_verdict_options *o) {
     const char *regression = getenv("PERFBUDGET_REGRESSION");
     const char *from_environment = getenv("PERFBUDGET_BASELINE");
     int have_environment = from_environment != NULL && from_environment[0] != '\0';
@@ -111,7 +132,7 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
         spec = have_environment ? from_environment : "latest";
     if (spec == NULL) return 0;
     char shown_spec[4096];
-    perfbudget__shown(spec, shown_spec, sizeof shown_spec);
+    perfbudget_text_shown(spec, shown_spec, sizeof shown_spec);
     if (is_file(spec)) {
         if (perfbudget_results_load_json(ctx, spec, &o->baseline, &o->baseline_count) !=
             PERFBUDGET_OK) {
@@ -155,7 +176,7 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
     }
     const char *branch = git.branch[0] ? git.branch : NULL;
     char shown_branch[4 * sizeof git.branch];
-    perfbudget__shown(branch ? branch : "(none)", shown_branch, sizeof shown_branch);
+    perfbudget_text_shown(branch ? branch : "(none)", shown_branch, sizeof shown_branch);
     if (strcmp(spec, "latest") == 0) {
         /* Each benchmark's most recent result here, so a run of a subset leaves none out. */
         int exit_code = 0;
@@ -203,8 +224,9 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
     return exit_code;
 }
 
-int perfbudget__record_run(perfbudget_context *ctx, const char *program, const char *history_path,
-                           const char *source, perfbudget_result *const *results, size_t count) {
+int perfbudget_frontend_record_run(perfbudget_context *ctx, const char *program,
+                                   const char *history_path, const char *source,
+                                   perfbudget_result *const *results, size_t count) {
     if (history_path == NULL || count == 0) return 0;
     perfbudget_history *history;
     if (perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK) {
@@ -225,7 +247,7 @@ int perfbudget__record_run(perfbudget_context *ctx, const char *program, const c
     } else {
         char shown_path[4096];
         printf("history: run %lld recorded in %s\n", (long long)run_id,
-               perfbudget__shown(history_path, shown_path, sizeof shown_path));
+               perfbudget_text_shown(history_path, shown_path, sizeof shown_path));
     }
     perfbudget_history_close(history);
     return exit_code;
@@ -234,8 +256,8 @@ int perfbudget__record_run(perfbudget_context *ctx, const char *program, const c
 /* The threshold given on the command line or, under CTest, by $PERFBUDGET_THRESHOLD: under CTest
  * the command line comes from CMake arguments (THRESHOLD), which the environment of ctest
  * overrides; for a person typing the command, the flag wins. NaN: the budget's. */
-static double threshold_override(const perfbudget__verdict_options *o) {
-    double from_environment = perfbudget__parse_percent(getenv("PERFBUDGET_THRESHOLD"));
+static double threshold_override(const perfbudget_frontend_verdict_options *o) {
+    double from_environment = perfbudget_frontend_parse_percent(getenv("PERFBUDGET_THRESHOLD"));
     if (from_environment >= 0 && (o->ctest || isnan(o->threshold_pct))) return from_environment;
     return o->threshold_pct;
 }
@@ -243,7 +265,7 @@ static double threshold_override(const perfbudget__verdict_options *o) {
 /* The policy from --fail-on or $PERFBUDGET_FAIL_ON, which beat the budget file's. As for the
  * threshold, under CTest the environment beats the command line (CMake's FAIL_ON argument); for
  * a person the flag wins. NULL: the budget's. */
-static const char *fail_on_override(const perfbudget__verdict_options *o) {
+static const char *fail_on_override(const perfbudget_frontend_verdict_options *o) {
     const char *from_environment = getenv("PERFBUDGET_FAIL_ON");
     if (from_environment != NULL && from_environment[0] != '\0' &&
         (o->ctest || o->fail_on == NULL))
@@ -251,10 +273,10 @@ static const char *fail_on_override(const perfbudget__verdict_options *o) {
     return o->fail_on;
 }
 
-int perfbudget__is_session_file(const char *file_name) {
-    size_t length = strlen(file_name), suffix = strlen(PERFBUDGET__SESSION_SUFFIX);
+int perfbudget_frontend_is_session_file(const char *file_name) {
+    size_t length = strlen(file_name), suffix = strlen(PERFBUDGET_FRONTEND_SESSION_SUFFIX);
     return file_name[0] != '.' && length > suffix &&
-           strcmp(file_name + length - suffix, PERFBUDGET__SESSION_SUFFIX) == 0;
+           strcmp(file_name + length - suffix, PERFBUDGET_FRONTEND_SESSION_SUFFIX) == 0;
 }
 
 static int write_session(perfbudget_context *ctx, const char *program, const char *dir,
@@ -267,7 +289,7 @@ static int write_session(perfbudget_context *ctx, const char *program, const cha
              mode == PERFBUDGET_MODE_TIME ? "" : perfbudget_mode_name(mode));
     perfbudget_result_file_name(keyed, file, sizeof file);
     int stem = (int)(strlen(file) - strlen(".json")); /* name-0123abcd.json: the stem is kept */
-    snprintf(path, sizeof path, "%s/%.*s%s", dir, stem, file, PERFBUDGET__SESSION_SUFFIX);
+    snprintf(path, sizeof path, "%s/%.*s%s", dir, stem, file, PERFBUDGET_FRONTEND_SESSION_SUFFIX);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create %s: %s\n", program, dir, strerror(errno));
         return -1;
@@ -279,18 +301,18 @@ static int write_session(perfbudget_context *ctx, const char *program, const cha
     return 0;
 }
 
-void perfbudget__add_step_summary(const char *markdown) {
+void perfbudget_frontend_add_step_summary(const char *markdown) {
     const char *summary = getenv("GITHUB_STEP_SUMMARY");
     FILE *f = summary != NULL && summary[0] ? fopen(summary, "a") : NULL;
     if (f != NULL) fputs(markdown, f), fputs("\n", f), fclose(f);
 }
 
-int perfbudget__use_colour(FILE *out) {
+int perfbudget_frontend_use_colour(FILE *out) {
     const char *no_colour = getenv("NO_COLOR");
     return (no_colour == NULL || no_colour[0] == '\0') && isatty(fileno(out));
 }
 
-void perfbudget__write_report(FILE *out, const char *report, int colour) {
+void perfbudget_frontend_write_report(FILE *out, const char *report, int colour) {
     static const struct {
         const char *word, *escape;
     } verdicts[] = {{"FAIL", "\033[1;31m"}, {"fail", "\033[31m"},   {"PASS", "\033[1;32m"},
@@ -322,8 +344,9 @@ void perfbudget__write_report(FILE *out, const char *report, int colour) {
     }
 }
 
-int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudget_result *result,
-                         const perfbudget__verdict_options *o, FILE *out) {
+int perfbudget_frontend_conclude(perfbudget_context *ctx, const char *program,
+                                 perfbudget_result *result,
+                                 const perfbudget_frontend_verdict_options *o, FILE *out) {
     perfbudget_conclude_options judging;
     perfbudget_conclude_options_init(&judging);
     judging.budget = o->budget;
@@ -363,7 +386,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         perfbudget_fail_on policy;
         if (perfbudget_fail_on_parse(policy_text, &policy) != PERFBUDGET_OK) {
             char shown[128];
-            perfbudget__shown(policy_text, shown, sizeof shown);
+            perfbudget_text_shown(policy_text, shown, sizeof shown);
             fprintf(stderr, "%s: fail_on '%s' (--fail-on or $PERFBUDGET_FAIL_ON) must be "
                             "regression, critical or never\n", program, shown);
             return -1;
@@ -375,7 +398,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return -1;
     }
-    perfbudget__write_report(out, report, perfbudget__use_colour(out));
+    perfbudget_frontend_write_report(out, report, perfbudget_frontend_use_colour(out));
     perfbudget_free(report);
     fflush(out);
     if (o->session_dir != NULL && write_session(ctx, program, o->session_dir, result) != 0)
@@ -383,7 +406,7 @@ int perfbudget__conclude(perfbudget_context *ctx, const char *program, perfbudge
     return (int)perfbudget_result_test_status(result, NULL);
 }
 
-void perfbudget__interrupt_watch(perfbudget__interrupt *w) {
+void perfbudget_frontend_interrupt_watch(perfbudget_frontend_interrupt *w) {
     w->fd = -1;
     sigemptyset(&w->watched);
     sigprocmask(SIG_SETMASK, NULL, &w->previous);
@@ -405,7 +428,7 @@ void perfbudget__interrupt_watch(perfbudget__interrupt *w) {
 #endif
 }
 
-int perfbudget__interrupt_caught(perfbudget__interrupt *w) {
+int perfbudget_frontend_interrupt_caught(perfbudget_frontend_interrupt *w) {
 #ifdef __linux__
     struct signalfd_siginfo info;
     if (w->fd >= 0 && read(w->fd, &info, sizeof info) == (ssize_t)sizeof info)
@@ -416,20 +439,139 @@ int perfbudget__interrupt_caught(perfbudget__interrupt *w) {
     return 0;
 }
 
-void perfbudget__interrupt_stop(perfbudget__interrupt *w) {
+void perfbudget_frontend_interrupt_stop(perfbudget_frontend_interrupt *w) {
     if (w->fd < 0) return;
     close(w->fd);
     w->fd = -1;
     sigprocmask(SIG_SETMASK, &w->previous, NULL);
 }
 
-void perfbudget__interrupt_die(perfbudget__interrupt *w, const char *program, int number) {
+void perfbudget_frontend_interrupt_die(perfbudget_frontend_interrupt *w, const char *program,
+                                       int number) {
     fflush(stdout);
     fprintf(stderr, "%s: interrupted by %s; what it measured was killed and nothing recorded\n",
-            program, perfbudget__signal_name(number));
+            program, perfbudget_signal_name(number));
     if (w->fd >= 0) close(w->fd);
     signal(number, SIG_DFL);
     raise(number); /* still blocked: pending until the mask is restored, then fatal */
     sigprocmask(SIG_SETMASK, &w->previous, NULL);
     _exit(128 + number); /* not reached */
+}
+
+/* ---- Command-line options ---- */
+
+static int takes_value(const perfbudget_frontend_option *option) {
+    return option->kind == PERFBUDGET_FRONTEND_TEXT || option->kind == PERFBUDGET_FRONTEND_PARSED;
+}
+
+/* One option with its value (NULL for a flag), from the command line or its variable (from:
+ * the variable's name, for messages; NULL for the command line). 0, or 2 after printing. */
+static int apply_option(perfbudget_context *ctx, const perfbudget_frontend_option *option,
+                        const char *value, void *options, const char *program,
+                        const char *from) {
+    char *field = (char *)options + option->destination;
+    int code = 0;
+    switch (option->kind) {
+    case PERFBUDGET_FRONTEND_FLAG:
+        memcpy(field, &option->number, sizeof option->number);
+        return 0;
+    case PERFBUDGET_FRONTEND_TEXT:
+        memcpy(field, &value, sizeof value);
+        return 0;
+    case PERFBUDGET_FRONTEND_PARSED:
+    case PERFBUDGET_FRONTEND_PARSED_FLAG:
+        code = option->parse(ctx, options, value, from ? from : option->name, program);
+        break;
+    }
+    if (code == -1)
+        fprintf(stderr, "%s: invalid value '%s' for %s\n", program, value,
+                from ? from : option->name);
+    return code == 0 ? 0 : 2;
+}
+
+static const perfbudget_frontend_option *find_option(const perfbudget_frontend_command *command,
+                                                     const char *name) {
+    for (size_t i = 0; i < command->count; i++)
+        if (strcmp(command->options[i].name, name) == 0) return &command->options[i];
+    return NULL;
+}
+
+int perfbudget_frontend_parse_options(perfbudget_context *ctx,
+                                      const perfbudget_frontend_command *command, int argc,
+                                      char **argv, void *options) {
+    const char *program = argv[0];
+    for (size_t i = 0; i < command->count; i++) {
+        const perfbudget_frontend_option *option = &command->options[i];
+        const char *value = option->environment ? getenv(option->environment) : NULL;
+        if (value != NULL && value[0] != '\0' &&
+            apply_option(ctx, option, value, options, program, option->environment) != 0)
+            return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            perfbudget_frontend_print_help(stdout, command, program);
+            return 1;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            printf("perfbudget %s\n", perfbudget_version());
+            return 1;
+        }
+        const perfbudget_frontend_option *option = find_option(command, arg);
+        if (option == NULL) {
+            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", program, arg);
+            return 2;
+        }
+        const char *value = takes_value(option) ? argv[i + 1] : NULL;
+        if (takes_value(option) && i + 1 >= argc) {
+            fprintf(stderr, "%s: %s needs a value\n", program, arg);
+            return 2;
+        }
+        if (apply_option(ctx, option, value, options, program, NULL) != 0) return 2;
+        i += takes_value(option);
+    }
+    return 0;
+}
+
+/* text from column `indent` on (a space first when apart), wrapped before column 80 and
+ * continued at column 22. */
+static void print_wrapped(FILE *out, const char *text, int indent, int apart) {
+    int column = indent, first = 1;
+    while (*text != '\0') {
+        size_t word = strcspn(text, " "), space = strspn(text + word, " ");
+        if (!first && column + 1 + (int)word >= 80) {
+            fprintf(out, "\n%22s", "");
+            column = 22;
+        } else if (!first || apart) {
+            fputc(' ', out);
+            column++;
+        }
+        fprintf(out, "%.*s", (int)word, text);
+        column += (int)word;
+        text += word + space;
+        first = 0;
+    }
+    fputc('\n', out);
+}
+
+void perfbudget_frontend_print_help(FILE *out, const perfbudget_frontend_command *command,
+                                    const char *program) {
+    fprintf(out, command->usage, program);
+    fprintf(out, "\n%s\n\n", command->summary);
+    for (size_t i = 0; i < command->count; i++) {
+        const perfbudget_frontend_option *option = &command->options[i];
+        char head[64];
+        int width = snprintf(head, sizeof head, "  %s%s%s", option->name,
+                             option->value_name ? " " : "",
+                             option->value_name ? option->value_name : "");
+        fprintf(out, "%-22s", head); /* the help at column 22, or after a space */
+        char help[512];
+        if (option->environment != NULL)
+            snprintf(help, sizeof help, "%s ($%s)", option->help, option->environment);
+        else snprintf(help, sizeof help, "%s", option->help);
+        print_wrapped(out, help, width < 22 ? 22 : width, width >= 22);
+    }
+    fprintf(out, "  %-20sprint perfbudget's version\n  %-20sprint this help\n", "--version",
+            "--help");
+    if (command->epilogue != NULL) fprintf(out, "\n%s", command->epilogue);
 }

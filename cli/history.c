@@ -75,15 +75,15 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
     }
     char shown_pattern[1024];
     if (count == 0) printf("no benchmarks%s%s in the history\n", o->pattern ? " matching " : "",
-                           perfbudget__shown(o->pattern ? o->pattern : "", shown_pattern,
-                                             sizeof shown_pattern));
-    /* As wide as the longest name as shown, up to PERFBUDGET__NAME_COLUMNS: a longer one
+                           perfbudget_text_shown(o->pattern ? o->pattern : "", shown_pattern,
+                                                 sizeof shown_pattern));
+    /* As wide as the longest name as shown, up to PERFBUDGET_NAME_COLUMNS: a longer one
      * overflows its own row only. */
     int width = 9;
     for (size_t i = 0; i < count; i++) {
-        char *shown = perfbudget__printable(names[i]);
-        int columns = shown ? perfbudget__columns(shown) : 0;
-        if (columns > width) width = columns > PERFBUDGET__NAME_COLUMNS ? PERFBUDGET__NAME_COLUMNS
+        char *shown = perfbudget_text_printable(names[i], 0);
+        int columns = shown ? perfbudget_text_columns(shown) : 0;
+        if (columns > width) width = columns > PERFBUDGET_NAME_COLUMNS ? PERFBUDGET_NAME_COLUMNS
                                                                          : columns;
         free(shown);
     }
@@ -121,8 +121,8 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
             double trend = m > 1 && medians[0] != 0.0
                                ? 100.0 * (medians[m - 1] - medians[0]) / fabs(medians[0])
                                : 0.0;
-            char *shown = perfbudget__printable(names[i]); /* no terminal control */
-            int pad = shown ? width - perfbudget__columns(shown) : 0;
+            char *shown = perfbudget_text_printable(names[i], 0); /* no terminal control */
+            int pad = shown ? width - perfbudget_text_columns(shown) : 0;
             printf("%s%*s %5zu %10s %10s %9s %10s %10s %+7.1f%%\n",
                    shown ? shown : "(out of memory)", pad > 0 ? pad : 0, "", m, latest, mean,
                    stddev, low, high, trend);
@@ -144,7 +144,7 @@ static int trends(perfbudget_context *ctx, perfbudget_history *history, const hi
                 char when[32], commit[13], shown_commit[64];
                 date_of(p->created_ns, when, sizeof when);
                 snprintf(commit, sizeof commit, "%.12s", p->commit[0] ? p->commit : "unknown");
-                perfbudget__shown(commit, shown_commit, sizeof shown_commit);
+                perfbudget_text_shown(commit, shown_commit, sizeof shown_commit);
                 if (step) {
                     printf("%-*s   step %+.1f%% at run %lld (commit %s, %s), p = %.2g\n", width,
                            "", steps[a].change_pct, (long long)p->run_id, shown_commit, when,
@@ -182,12 +182,12 @@ static int list_runner_types(perfbudget_context *ctx, perfbudget_history *histor
     char shown_commit[512];
     if (count == 0 && commit != NULL)
         printf("no runs of commit %s in the history\n",
-               perfbudget__shown(commit, shown_commit, sizeof shown_commit));
+               perfbudget_text_shown(commit, shown_commit, sizeof shown_commit));
     else if (count == 0) printf("no runs in the history\n");
     else printf("%6s  %5s  %10s  %s\n", "runs", "hosts", "latest run", "runner type");
     for (size_t i = 0; i < count; i++) {
         char shown[4 * sizeof types[i].runner_type];
-        perfbudget__shown(types[i].runner_type, shown, sizeof shown);
+        perfbudget_text_shown(types[i].runner_type, shown, sizeof shown);
         printf("%6lld  %5lld  %10lld  %s%s\n", (long long)types[i].runs, (long long)types[i].hosts,
                (long long)types[i].latest_run, shown,
                strcmp(types[i].runner_type, here) == 0 ? "  (this machine's type)" : "");
@@ -210,9 +210,9 @@ static int list_runs(perfbudget_context *ctx, perfbudget_history *history, size_
         char when[32], commit[13], shown_commit[64], branch[4 * sizeof runs[i].branch];
         date_of(runs[i].created_ns, when, sizeof when);
         snprintf(commit, sizeof commit, "%.12s", runs[i].commit[0] ? runs[i].commit : "-");
-        perfbudget__shown(commit, shown_commit, sizeof shown_commit);
-        perfbudget__shown(runs[i].branch[0] ? runs[i].branch : "-", branch, sizeof branch);
-        int pad = 20 - perfbudget__columns(branch);
+        perfbudget_text_shown(commit, shown_commit, sizeof shown_commit);
+        perfbudget_text_shown(runs[i].branch[0] ? runs[i].branch : "-", branch, sizeof branch);
+        int pad = 20 - perfbudget_text_columns(branch);
         printf("%6lld  %-16s  %-7s  %-12s  %s%*s  %zu%s\n", (long long)runs[i].id, when,
                runs[i].source, shown_commit, branch, pad > 0 ? pad : 0, "",
                runs[i].result_count, runs[i].dirty ? " (uncommitted changes)" : "");
@@ -281,7 +281,7 @@ int perfbudget_cli_history(int argc, char **argv) {
                 return 2;
             }
         } else if (strcmp(arg, "--min-change") == 0) {
-            o.min_change_pct = perfbudget__parse_percent(value);
+            o.min_change_pct = perfbudget_frontend_parse_percent(value);
             if (o.min_change_pct < 0) end = (char *)value;
         } else {
             fprintf(stderr, "perfbudget history: unknown option %s (see --help)\n", arg);

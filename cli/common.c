@@ -35,7 +35,7 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
         return -1;
     }
     if (threshold) {
-        c->threshold_pct = perfbudget__parse_percent(value);
+        c->threshold_pct = perfbudget_frontend_parse_percent(value);
         if (c->threshold_pct < 0) {
             fprintf(stderr, "perfbudget: invalid threshold '%s' (a percentage such as 5)\n", value);
             return -1;
@@ -56,21 +56,18 @@ int cli_common_option(cli_common *c, const char *arg, const char *value) {
 }
 
 int cli_common_load_budget(perfbudget_context *ctx, cli_common *c) {
-    if (c->budget_path != NULL &&
-        (c->budget = perfbudget__load_budget(ctx, "perfbudget", c->budget_path)) == NULL)
-        return 2;
-    c->verdict.budget = c->budget;
-    c->verdict.budget_name = c->budget_name;
-    c->verdict.threshold_pct = c->threshold_pct;
-    c->verdict.ctest = c->ctest;
-    c->verdict.force = c->force;
-    c->verdict.session_dir = c->session_dir;
-    c->history = perfbudget__history_path(c->history_option, c->budget);
-    return 0;
+    const perfbudget_frontend_judging given = {
+        .budget_path = c->budget_path, .budget_name = c->budget_name,
+        .fail_on = c->verdict.fail_on, .session_dir = c->session_dir,
+        .history_option = c->history_option, .threshold_pct = c->threshold_pct,
+        .ctest = c->ctest, .force = c->force};
+    return perfbudget_frontend_prepare_verdict(ctx, "perfbudget", &given, &c->budget, &c->verdict,
+                                               &c->history);
 }
 
 int cli_common_load_baseline(perfbudget_context *ctx, cli_common *c) {
-    return perfbudget__load_baseline(ctx, "perfbudget", c->baseline_path, c->history, &c->verdict);
+    return perfbudget_frontend_load_baseline(ctx, "perfbudget", c->baseline_path, c->history,
+                                             &c->verdict);
 }
 
 int cli_common_load(perfbudget_context *ctx, cli_common *c) {
@@ -121,7 +118,8 @@ static int conclude_several(perfbudget_context *ctx, cli_common *c, perfbudget_r
             out_of_memory = 1, exit_code = 2;
             break;
         }
-        statuses[i] = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, out);
+        statuses[i] =
+            perfbudget_frontend_conclude(ctx, "perfbudget", results[i], &c->verdict, out);
         fclose(out);
         if (statuses[i] < 0) exit_code = 2;
         else if (statuses[i] == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
@@ -153,7 +151,8 @@ int cli_conclude(perfbudget_context *ctx, cli_common *c, perfbudget_result **res
         exit_code = conclude_several(ctx, c, results, count);
     } else {
         for (size_t i = 0; i < count; i++) {
-            int status = perfbudget__conclude(ctx, "perfbudget", results[i], &c->verdict, stdout);
+            int status = perfbudget_frontend_conclude(ctx, "perfbudget", results[i], &c->verdict,
+                                                      stdout);
             if (status < 0) exit_code = 2;
             else if (status == PERFBUDGET_TEST_FAIL && exit_code == 0) exit_code = 1;
         }
@@ -230,9 +229,9 @@ perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *progra
     int history_given = history_option != NULL ||
                         (from_environment != NULL && from_environment[0] != '\0');
     if (!history_given && budget_path != NULL &&
-        (budget = perfbudget__load_budget(ctx, program, budget_path)) == NULL)
+        (budget = perfbudget_frontend_load_budget(ctx, program, budget_path)) == NULL)
         return NULL;
-    const char *path = perfbudget__history_path(history_option, budget);
+    const char *path = perfbudget_frontend_history_path(history_option, budget);
     if (path == NULL) path = found == 2 ? found_history : ".perfbudget/history.sqlite";
     perfbudget_history *history = NULL;
     int status = read_only ? perfbudget_history_open_read_only(ctx, path, &history)

@@ -5,7 +5,7 @@
 
 #include <perfbudget/perfbudget.h>
 
-#include "frontend.h"
+#include "../runner/frontend.h" /* the front ends' shared part (perfbudget_main) */
 
 int perfbudget_cli_validate(int argc, char **argv);
 int perfbudget_cli_run(int argc, char **argv);
@@ -24,7 +24,7 @@ typedef struct cli_common {
     double threshold_pct;
     int ctest, force;
     perfbudget_budget *budget;
-    perfbudget__verdict_options verdict;
+    perfbudget_frontend_verdict_options verdict;
 } cli_common;
 
 void cli_common_init(cli_common *c);
