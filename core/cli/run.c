@@ -269,6 +269,8 @@ int perfbudget_cli_run(int argc, char **argv) {
     if (exit_code != 2 && common.session_dir == NULL &&
         perfbudget__record_run(ctx, "perfbudget", common.history, "cli", results, count) != 0)
         exit_code = 2;
+    if ((exit_code == 0 || exit_code == 1) && common.session_dir == NULL)
+        perfbudget__send_alerts(ctx, "perfbudget", common.budget, results, count);
     perfbudget_history_close(resident);
     perfbudget_results_free(results, count);
     cli_common_release(&common);

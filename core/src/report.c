@@ -76,6 +76,12 @@ static char *format_named(const perfbudget_result *r, const char *name,
                           const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
                           size_t size);
 
+char *perfbudget__format_named(const perfbudget_result *r, const char *name,
+                               const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
+                               size_t size) {
+    return format_named(r, name, c, unit, buf, size);
+}
+
 char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
                                    char *buf, size_t size) {
     return format_named(NULL, perfbudget_statistic_name(c->statistic), c, unit, buf, size);

@@ -839,6 +839,9 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     if (exit_code == 0 && o->list) exit_code = list_benchmarks(&run);
     if (exit_code == 0) exit_code = measure_selected(&run);
     exit_code = save_run(&run, report_run(&run, exit_code));
+    /* Under CTest the session's cleanup sends the alerts of the whole ctest run. */
+    if ((exit_code == 0 || exit_code == 1) && o->session_dir == NULL && !o->ctest)
+        perfbudget__send_alerts(run.ctx, argv[0], run.budget, run.results, run.ran);
     release_run(&run);
     return exit_status(&run, exit_code);
 }
