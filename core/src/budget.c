@@ -1078,11 +1078,20 @@ static void on_alerts(checker *c, const perfbudget__node *key, const perfbudget_
         const perfbudget__node *item = value->items[i];
         perfbudget__alert a = {.on_regression = 1, .on_breach = 1, .tries = 3,
                                .timeout_ns = INT64_C(5000000000), .line = item->line};
+        if (item->kind != PERFBUDGET__MAPPING) {
+            REPORT_AT(c, item, "each alert must be a mapping with url: or url_env:");
+            continue;
+        }
         size_t errors_before = c->count;
         walk(c, item, "alerts", alert_keys, COUNT(alert_keys), &a);
-        if (item->kind != PERFBUDGET__MAPPING || c->count != errors_before) continue;
-        if ((a.url == NULL) == (a.url_env == NULL)) {
-            REPORT_AT(c, item, "an alert needs url: or url_env: (one of them)");
+        if (c->count != errors_before) continue;
+        if (a.url == NULL && a.url_env == NULL) {
+            REPORT_AT(c, item, "an alert needs url: (the webhook) or url_env: (the variable "
+                               "holding it)");
+            continue;
+        }
+        if (a.url != NULL && a.url_env != NULL) {
+            REPORT_AT(c, item, "an alert takes url: or url_env:, not both");
             continue;
         }
         b->alerts[b->alert_count++] = a;
