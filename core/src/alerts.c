@@ -357,6 +357,33 @@ static void find_origin(const perfbudget_alert_origin *origin, perfbudget_git_in
     if (*commit == NULL) *commit = git->commit[0] ? git->commit : first_set(commit_variables);
 }
 
+static int is_http(const char *url) {
+    return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0;
+}
+
+/* Post body as alert a says, telling t what happened; a failure goes to warning instead. */
+static void send_one(const perfbudget__alert *a, const char *body, int disabled,
+                     perfbudget__text *t, char *warning, size_t size) {
+    const char *url = a->url ? a->url : getenv(a->url_env);
+    char shown[256], reason[256];
+    redact_url(url ? url : "", shown, sizeof shown);
+    int attempts = 0;
+    if (disabled)
+        perfbudget__append(t, "alert: not sent to %s: PERFBUDGET_ALERTS=0\n",
+                           a->url ? shown : a->url_env);
+    else if (url == NULL || url[0] == '\0')
+        snprintf(warning, size, "warning: alert (line %d) not sent: $%s is not set", a->line,
+                 a->url_env);
+    else if (!is_http(url))
+        snprintf(warning, size, "warning: alert (line %d) not sent: $%s is not an http:// or "
+                 "https:// address", a->line, a->url_env);
+    else if (deliver(url, body, a->tries, a->timeout_ns, &attempts, reason, sizeof reason) == 0)
+        perfbudget__append(t, "alert: sent to %s\n", shown);
+    else
+        snprintf(warning, size, "warning: alert to %s not delivered after %d %s: %s", shown,
+                 attempts, attempts == 1 ? "try" : "tries", reason);
+}
+
 int perfbudget_alerts_send(perfbudget_context *ctx, const perfbudget_budget *budget,
                            perfbudget_result *const *results, size_t count,
                            const perfbudget_alert_origin *origin, char **log) {
@@ -366,51 +393,23 @@ int perfbudget_alerts_send(perfbudget_context *ctx, const perfbudget_budget *bud
     perfbudget__text t = {0};
     perfbudget__append(&t, "%s", "");
     char first_warning[PERFBUDGET__MESSAGE_SIZE] = "";
-    int code = PERFBUDGET_OK;
-    if (budget->alert_count > 0) {
-        perfbudget_git_info git;
-        const char *branch, *commit;
-        find_origin(origin, &git, &branch, &commit);
-        const char *enabled = getenv("PERFBUDGET_ALERTS");
-        int disabled = enabled != NULL && strcmp(enabled, "0") == 0;
-        for (size_t i = 0; i < budget->alert_count && code != PERFBUDGET_ENOMEM; i++) {
-            const perfbudget__alert *a = &budget->alerts[i];
-            char *body = NULL;
-            code = perfbudget__alert_payload(ctx, budget, i, results, count, branch, commit,
-                                             &body) == PERFBUDGET_OK ? code : PERFBUDGET_ENOMEM;
-            if (body == NULL) continue;
-            const char *url = a->url ? a->url : getenv(a->url_env);
-            char shown[256], warning[PERFBUDGET__MESSAGE_SIZE] = "";
-            redact_url(url ? url : "", shown, sizeof shown);
-            if (disabled) {
-                perfbudget__append(&t, "alert: not sent to %s: PERFBUDGET_ALERTS=0\n",
-                                   a->url ? shown : a->url_env);
-            } else if (url == NULL || url[0] == '\0') {
-                snprintf(warning, sizeof warning, "warning: alert (line %d) not sent: $%s is not "
-                         "set", a->line, a->url_env);
-            } else if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
-                snprintf(warning, sizeof warning, "warning: alert (line %d) not sent: $%s is "
-                         "not an http:// or https:// address", a->line, a->url_env);
-            } else {
-                int attempts = 0;
-                char reason[256];
-                if (deliver(url, body, a->tries, a->timeout_ns, &attempts, reason,
-                            sizeof reason) == 0)
-                    perfbudget__append(&t, "alert: sent to %s\n", shown);
-                else
-                    snprintf(warning, sizeof warning, "warning: alert to %s not delivered after "
-                             "%d %s: %s", shown, attempts, attempts == 1 ? "try" : "tries",
-                             reason);
-            }
-            if (warning[0] != '\0') {
-                perfbudget__append(&t, "%s\n", warning);
-                if (first_warning[0] == '\0')
-                    snprintf(first_warning, sizeof first_warning, "%s", warning);
-            }
-            free(body);
-        }
+    perfbudget_git_info git;
+    const char *branch = NULL, *commit = NULL;
+    if (budget->alert_count > 0) find_origin(origin, &git, &branch, &commit);
+    const char *enabled = getenv("PERFBUDGET_ALERTS");
+    int disabled = enabled != NULL && strcmp(enabled, "0") == 0, out_of_memory = 0;
+    for (size_t i = 0; i < budget->alert_count && !out_of_memory; i++) {
+        char *body = NULL, warning[PERFBUDGET__MESSAGE_SIZE] = "";
+        out_of_memory = perfbudget__alert_payload(ctx, budget, i, results, count, branch, commit,
+                                                  &body) != PERFBUDGET_OK;
+        if (body != NULL) send_one(&budget->alerts[i], body, disabled, &t, warning,
+                                   sizeof warning);
+        free(body);
+        if (warning[0] != '\0') perfbudget__append(&t, "%s\n", warning);
+        if (warning[0] != '\0' && first_warning[0] == '\0')
+            snprintf(first_warning, sizeof first_warning, "%s", warning);
     }
-    if (t.failed || code == PERFBUDGET_ENOMEM) {
+    if (t.failed || out_of_memory) {
         free(t.data);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "alerts: out of memory");
     }
