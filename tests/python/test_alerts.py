@@ -253,3 +253,45 @@ def test_pytest_session_unreachable_webhook_is_a_note(pytester: pytest.Pytester,
     assert result.ret == 1
     result.stdout.fnmatch_lines(["warning: alert to http://127.0.0.1:*/... not delivered after "
                                  "2 tries: Couldn't connect to server"])
+
+
+def test_ctest_session_sends_once_at_its_close(cli: Path, tmp_path: Path, webhook: Webhook,
+                                               environment: dict[str, str]) -> None:
+    """Under CTest each perf test writes its result into the session and sends nothing; the
+    session's cleanup sends one message for the whole run."""
+    budget_file(tmp_path, f"  - url: {webhook.url}/hook\n    format: generic\n")
+    subprocess.run([str(cli), "session", "open", "session"], cwd=tmp_path, check=True)
+    Result.write_json([Result.from_samples("parse", samples(1000.0))], tmp_path / "now.json")
+    for _ in range(2):  # a test run twice (a rerun) still gives one run's message
+        test = subprocess.run([str(cli), "check", "now.json", "--budget", "perfbudget.yml",
+                               "--ctest", "--session", "session"], cwd=tmp_path, env=environment,
+                              capture_output=True, text=True, timeout=120)
+        assert test.returncode == 1
+    assert webhook.received == []
+    close = subprocess.run([str(cli), "session", "close", "session", "--budget", "perfbudget.yml",
+                            "--history", "h.sqlite"], cwd=tmp_path, env=environment,
+                           capture_output=True, text=True, timeout=120)
+    assert close.returncode == 0, close.stdout + close.stderr
+    assert len(webhook.received) == 1
+    assert webhook.received[0]["body"]["tests"] == ["parse"]
+    assert f"perfbudget session: alert: sent to {webhook.url}/...\n" in close.stdout
+
+
+def test_c_suite_runner_sends_once(tmp_path: Path, webhook: Webhook,
+                                   environment: dict[str, str]) -> None:
+    suite = Path(__file__).resolve().parents[2] / "build" / "examples" / "c" / "checksum_benchmarks"
+    if not suite.is_file():
+        pytest.skip("the example suite is not built (build/examples/c)")
+    (tmp_path / "perfbudget.yml").write_text(
+        "version: 1\nbudgets:\n  \"crc32_*\":\n    latency: {median: 1ns}\n"
+        f"alerts:\n  - url: {webhook.url}/hook\n    format: generic\n", encoding="utf-8")
+    done = subprocess.run([str(suite), "--filter", "crc32_4k", "--budget", "perfbudget.yml",
+                           "--history", "h.sqlite", "--rounds", "3", "--min-time", "1ms",
+                           "--no-counters"],
+                          cwd=tmp_path, env=environment, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(webhook.received) == 1
+    body = webhook.received[0]["body"]
+    assert body["tests"] == ["crc32_4k"]
+    assert [f["metric"] for f in body["findings"]] == ["median"]
