@@ -292,6 +292,7 @@ void perfbudget__send_alerts(perfbudget_context *ctx, const char *program,
         size_t length = strcspn(line, "\n");
         int warning = strncmp(line, "warning:", 8) == 0;
         fprintf(warning ? stderr : stdout, "%s: %.*s\n", program, (int)length, line);
+        fflush(stdout); /* the lines in their order, also where both streams go to one file */
         line += length + (line[length] == '\n');
     }
     fflush(stdout);

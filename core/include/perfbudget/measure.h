@@ -267,8 +267,9 @@ PERFBUDGET_API void perfbudget_suite_set_alloc_counter(perfbudget_suite *suite,
 /** Defined only by the object library perfbudget::alloc_hook, which a suite executable links to
  *  count its allocations: it replaces malloc, calloc, realloc, aligned_alloc, posix_memalign
  *  and memalign of glibc by ones that count each call (all threads) and then call glibc's.
- *  Returns 1 with the count so far; 0 where it cannot count (not glibc, or built with a
- *  sanitizer, which owns malloc). userdata is unused. */
+ *  Returns 1 with the count so far; 0 where it cannot count: not glibc, built with a
+ *  sanitizer (which owns malloc), or under valgrind's memcheck (whose malloc takes the place of
+ *  the executable's; checked by one call to malloc). userdata is unused. */
 int perfbudget_alloc_hook_read(void *userdata, uint64_t *count);
 
 /** Told, while a benchmark runs, its name, how long it has run (calibration included) and the
