@@ -33,7 +33,9 @@ void *__libc_memalign(size_t alignment, size_t size);
 
 static atomic_uint_fast64_t allocation_calls;
 
-static void count_call(void) { atomic_fetch_add_explicit(&allocation_calls, 1, memory_order_relaxed); }
+static void count_call(void) {
+    atomic_fetch_add_explicit(&allocation_calls, 1, memory_order_relaxed);
+}
 
 void *malloc(size_t size) {
     count_call();

@@ -166,7 +166,8 @@ static void append_text(perfbudget__text *t, const perfbudget__alert *a, const f
     for (size_t i = 0; i < f->count; i++)
         if (wanted(a, &f->items[i])) f->items[i].regression ? regressions++ : breaches++;
     perfbudget__append(t, "perfbudget: ");
-    if (regressions) perfbudget__append(t, "%zu regression%s", regressions, regressions == 1 ? "" : "s");
+    if (regressions)
+        perfbudget__append(t, "%zu regression%s", regressions, regressions == 1 ? "" : "s");
     if (regressions && breaches) perfbudget__append(t, " and ");
     if (breaches)
         perfbudget__append(t, "%zu budget breach%s", breaches, breaches == 1 ? "" : "es");
@@ -185,7 +186,8 @@ static void append_text(perfbudget__text *t, const perfbudget__alert *a, const f
             perfbudget__append(t, "\n... and %zu more", regressions + breaches - MAX_TEXT_LINES);
             break;
         }
-        perfbudget__append(t, "\n%s ", strcmp(verdict_of(x->result), "fail") == 0 ? "FAIL" : "WARN");
+        int failed = strcmp(verdict_of(x->result), "fail") == 0;
+        perfbudget__append(t, "\n%s ", failed ? "FAIL" : "WARN");
         perfbudget__append_printable(t, perfbudget_result_name(x->result), 0);
         perfbudget__append(t, ": ");
         perfbudget__append_printable(t, x->text, 0);

@@ -942,7 +942,7 @@ void perfbudget__budget_guidance(const perfbudget_budget *budget, const char *en
 }
 
 
-/* ---- alerts ------------------------------------------------------------------------------------ */
+/* ---- alerts ---------------------------------------------------------------------------------- */
 
 /* The words of a scalar or of a sequence of scalars (branches:, events:), each checked by
  * accept; 0 when the value is neither or a word is refused (reported). */
@@ -952,7 +952,8 @@ static int each_word(checker *c, const perfbudget__node *value, const char *what
         REPORT_AT(c, value, "%s must be a word or a list of words, not a mapping", what);
         return 0;
     }
-    if (value->kind == PERFBUDGET__SCALAR) return scalar(c, value, what) && accept(c, value, target);
+    if (value->kind == PERFBUDGET__SCALAR)
+        return scalar(c, value, what) != NULL && accept(c, value, target);
     if (value->count == 0) {
         REPORT_AT(c, value, "%s is an empty list; leave the key out instead", what);
         return 0;
@@ -1054,10 +1055,10 @@ static void on_alert_timeout(checker *c, const perfbudget__node *key,
         a->timeout_ns = timeout_ns;
 }
 
-static const key_def alert_keys[] = {{"url", on_alert_url},           {"url_env", on_alert_url_env},
-                                     {"format", on_alert_format},     {"branches", on_alert_branches},
-                                     {"events", on_alert_events},     {"tries", on_alert_tries},
-                                     {"timeout", on_alert_timeout}};
+static const key_def alert_keys[] = {
+    {"url", on_alert_url},           {"url_env", on_alert_url_env}, {"format", on_alert_format},
+    {"branches", on_alert_branches}, {"events", on_alert_events},   {"tries", on_alert_tries},
+    {"timeout", on_alert_timeout}};
 
 static void on_alerts(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                       void *target) {
