@@ -33,7 +33,7 @@ class build_ext_and_command(build_ext):
         # their private headers beside them.
         include_dirs = [str(ROOT / "core" / "include"), str(_build_ffi.generated_include_dir())]
         include_dirs += [f[2:] for f in _build_ffi.pkg_config("--cflags-only-I", "yaml-0.1",
-                                                                "jansson", "sqlite3")]
+                                                                "jansson", "sqlite3", "libcurl")]
         objects_dir = Path(self.build_temp) / "perfbudget-command"
         objects = self.compiler.compile(
             sources, output_dir=str(objects_dir), include_dirs=include_dirs,
@@ -45,7 +45,7 @@ class build_ext_and_command(build_ext):
         # program's copy of the core (CMake's ENABLE_EXPORTS on the same program).
         self.compiler.link_executable(
             objects, target.name, output_dir=str(target.parent),
-            libraries=["yaml", "jansson", "sqlite3", "dl", "m"],
+            libraries=["yaml", "jansson", "sqlite3", "curl", "dl", "m"],
             extra_postargs=["-rdynamic", *_build_ffi.sanitizer_flags()])
         os.chmod(target, 0o755)
 

@@ -39,14 +39,14 @@ esac
 
 # The libraries perfbudget builds against; on Debian and Ubuntu runners installed when missing.
 dependencies() {
-    pkg-config --exists jansson yaml-0.1 sqlite3 2>/dev/null && return 0
+    pkg-config --exists jansson yaml-0.1 sqlite3 libcurl 2>/dev/null && return 0
     if command -v apt-get >/dev/null; then
         local sudo=""
         [ "$(id -u)" = 0 ] || sudo=sudo
         $sudo apt-get update -q && $sudo apt-get install -y -q pkg-config libjansson-dev \
-            libyaml-dev libsqlite3-dev && return 0
+            libyaml-dev libsqlite3-dev libcurl4-openssl-dev && return 0
     fi
-    say "perfbudget needs the development files of jansson, libyaml and sqlite3 (and pkg-config)"
+    say "perfbudget needs the development files of jansson, libyaml, sqlite3 and libcurl (and pkg-config)"
     return 1
 }
 

@@ -44,6 +44,9 @@ int perfbudget_cli_check(int argc, char **argv) {
         exit_code = 2;
     }
     if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "check");
+    /* Under CTest the session's cleanup sends the alerts of the whole ctest run. */
+    if ((exit_code == 0 || exit_code == 1) && common.session_dir == NULL)
+        perfbudget_frontend_send_alerts(ctx, "perfbudget", common.budget, results, count);
     perfbudget_results_free(results, count);
     cli_common_release(&common);
     perfbudget_context_free(ctx);

@@ -270,6 +270,8 @@ int perfbudget_cli_run(int argc, char **argv) {
         perfbudget_frontend_record_run(ctx, "perfbudget", common.history, "cli", results,
                                        count) != 0)
         exit_code = 2;
+    if ((exit_code == 0 || exit_code == 1) && common.session_dir == NULL)
+        perfbudget_frontend_send_alerts(ctx, "perfbudget", common.budget, results, count);
     perfbudget_history_close(resident);
     perfbudget_results_free(results, count);
     cli_common_release(&common);

@@ -241,6 +241,9 @@ static int session_close(const char *dir, const char *json_path, const char *bud
         exit_code = record_in_histories(ctx, history_path, budgets, n_budgets, all, count);
     for (size_t k = 0; exit_code == 0 && k < n_reports; k++)
         exit_code = write_report(ctx, report_paths[k], all, count, history);
+    /* The alerts of the whole ctest run, once, by each budget file that has any. */
+    for (int b = 0; exit_code == 0 && b < n_budgets; b++)
+        perfbudget_frontend_send_alerts(ctx, "perfbudget session", budgets[b], all, count);
     if (exit_code == 0 && json_path != NULL) {
         if (perfbudget_results_write_json(ctx, json_path, "ctest", all, count) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));

@@ -301,6 +301,26 @@ static int write_session(perfbudget_context *ctx, const char *program, const cha
     return 0;
 }
 
+void perfbudget_frontend_send_alerts(perfbudget_context *ctx, const char *program,
+                             const perfbudget_budget *budget, perfbudget_result *const *results,
+                             size_t count) {
+    if (perfbudget_budget_alert_count(budget) == 0 || count == 0) return;
+    char *log = NULL;
+    int code = perfbudget_alerts_send(ctx, budget, results, count, NULL, &log);
+    if (code != PERFBUDGET_OK && code != PERFBUDGET_EIO)
+        fprintf(stderr, "%s: warning: alerts not sent: %s\n", program, perfbudget_errmsg(ctx));
+    fflush(stdout);
+    for (const char *line = log ? log : ""; *line != '\0';) {
+        size_t length = strcspn(line, "\n");
+        int warning = strncmp(line, "warning:", 8) == 0;
+        fprintf(warning ? stderr : stdout, "%s: %.*s\n", program, (int)length, line);
+        fflush(stdout); /* the lines in their order, also where both streams go to one file */
+        line += length + (line[length] == '\n');
+    }
+    fflush(stdout);
+    perfbudget_free(log);
+}
+
 void perfbudget_frontend_add_step_summary(const char *markdown) {
     const char *summary = getenv("GITHUB_STEP_SUMMARY");
     FILE *f = summary != NULL && summary[0] ? fopen(summary, "a") : NULL;

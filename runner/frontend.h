@@ -134,6 +134,13 @@ void perfbudget_frontend_warn_unused_entries(const perfbudget_budget *budget,
                                              perfbudget_result *const *results, size_t count,
                                              const char *what);
 
+/* After a run is judged, once: the budget's alerts (perfbudget_alerts_send), each delivery said
+ * on stdout and each failure as a warning on stderr. A failure never changes a test's result,
+ * so nothing is returned. */
+void perfbudget_frontend_send_alerts(perfbudget_context *ctx, const char *program,
+                                     const perfbudget_budget *budget,
+                                     perfbudget_result *const *results, size_t count);
+
 /* 1 when out is a terminal and NO_COLOR (https://no-color.org) is unset or empty. */
 int perfbudget_frontend_use_colour(FILE *out);
 

@@ -821,6 +821,15 @@ static int exit_status(const suite_run *run, int exit_code) {
     return exit_code < 0 ? 0 : exit_code;
 }
 
+/* perfbudget::alloc_hook defines it when the executable links it; else the weak reference is
+ * NULL and allocations per call are n/a. */
+#if defined(__GNUC__) || defined(__clang__)
+extern int perfbudget_alloc_hook_read(void *userdata, uint64_t *count) __attribute__((weak));
+#define PERFBUDGET__ALLOC_HOOK perfbudget_alloc_hook_read
+#else
+#define PERFBUDGET__ALLOC_HOOK NULL
+#endif
+
 int(perfbudget_main)(int argc, char **argv, const char *suite_name,
                      const perfbudget_benchmark_def *defs, size_t count) {
     return perfbudget_main_built(argc, argv, suite_name, defs, count, NULL, -1);
@@ -840,6 +849,8 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
         return 2;
     }
     int exit_code = add_benchmarks(&run);
+    perfbudget_alloc_counter_fn hook = PERFBUDGET__ALLOC_HOOK;
+    if (hook != NULL) perfbudget_suite_set_alloc_counter(run.suite, hook, NULL);
     if (name_benchmarks(&run) != 0 && exit_code == 0) {
         fprintf(stderr, "%s: out of memory\n", argv[0]);
         exit_code = 2;
@@ -863,6 +874,9 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     if (exit_code == 0 && o->list) exit_code = list_benchmarks(&run);
     if (exit_code == 0) exit_code = measure_selected(&run);
     exit_code = save_run(&run, report_run(&run, exit_code));
+    /* Under CTest the session's cleanup sends the alerts of the whole ctest run. */
+    if ((exit_code == 0 || exit_code == 1) && o->session_dir == NULL && !o->ctest)
+        perfbudget_frontend_send_alerts(run.ctx, argv[0], run.budget, run.results, run.ran);
     release_run(&run);
     return exit_status(&run, exit_code);
 }

@@ -944,11 +944,170 @@ void perfbudget__budget_guidance(const perfbudget_budget *budget, const char *en
     if (*fail_on < 0) *fail_on = PERFBUDGET_FAIL_ON_REGRESSION;
 }
 
+
+/* ---- alerts ---------------------------------------------------------------------------------- */
+
+/* The words of a scalar or of a sequence of scalars (branches:, events:), each checked by
+ * accept; 0 when the value is neither or a word is refused (reported). */
+static int each_word(checker *c, const perfbudget__node *value, const char *what,
+                     int (*accept)(checker *, const perfbudget__node *, void *), void *target) {
+    if (value->kind == PERFBUDGET__MAPPING) {
+        REPORT_AT(c, value, "%s must be a word or a list of words, not a mapping", what);
+        return 0;
+    }
+    if (value->kind == PERFBUDGET__SCALAR)
+        return scalar(c, value, what) != NULL && accept(c, value, target);
+    if (value->count == 0) {
+        REPORT_AT(c, value, "%s is an empty list; leave the key out instead", what);
+        return 0;
+    }
+    int ok = 1;
+    for (unsigned i = 0; i < value->count; i++) {
+        const perfbudget__node *item = value->items[i];
+        if (item->kind != PERFBUDGET__SCALAR || scalar(c, item, what) == NULL) {
+            if (item->kind != PERFBUDGET__SCALAR)
+                REPORT_AT(c, item, "%s: each item must be a word", what);
+            ok = 0;
+        } else if (!accept(c, item, target)) {
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static int accept_branch(checker *c, const perfbudget__node *word, void *target) {
+    (void)c, (void)word, (void)target;
+    return 1;
+}
+
+static int accept_event(checker *c, const perfbudget__node *word, void *target) {
+    perfbudget__alert *a = target;
+    if (strcmp(word->text, "regression") == 0) a->on_regression = 1;
+    else if (strcmp(word->text, "breach") == 0) a->on_breach = 1;
+    else {
+        REPORT_AT(c, word, "unknown event '%s' in alerts (valid: regression, breach)", word->text);
+        return 0;
+    }
+    return 1;
+}
+
+static void on_alert_url(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                         void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "url")) == NULL) return;
+    /* libcurl speaks many protocols; a webhook is HTTP, and nothing else is ever tried. */
+    if (strncmp(value->text, "https://", 8) != 0 && strncmp(value->text, "http://", 7) != 0)
+        REPORT_AT(c, value, "url must start with https:// or http://");
+    else
+        ((perfbudget__alert *)target)->url = value->text;
+}
+
+static void on_alert_url_env(checker *c, const perfbudget__node *key,
+                             const perfbudget__node *value, void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "url_env")) == NULL) return;
+    const char *name = value->text;
+    if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
+            strlen(name) || (name[0] >= '0' && name[0] <= '9'))
+        REPORT_AT(c, value, "url_env must name an environment variable (letters, digits and _), "
+                            "not '%s'", name);
+    else
+        ((perfbudget__alert *)target)->url_env = name;
+}
+
+static void on_alert_format(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                            void *target) {
+    (void)key;
+    if ((value = scalar(c, value, "format")) == NULL) return;
+    if (strcmp(value->text, "slack") == 0) ((perfbudget__alert *)target)->generic = 0;
+    else if (strcmp(value->text, "generic") == 0) ((perfbudget__alert *)target)->generic = 1;
+    else REPORT_AT(c, value, "format must be slack or generic, not '%s'", value->text);
+}
+
+static void on_alert_branches(checker *c, const perfbudget__node *key,
+                              const perfbudget__node *value, void *target) {
+    (void)key;
+    if (each_word(c, value, "branches", accept_branch, NULL))
+        ((perfbudget__alert *)target)->branches = value;
+}
+
+static void on_alert_events(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                            void *target) {
+    (void)key;
+    perfbudget__alert *a = target;
+    a->on_regression = a->on_breach = 0;
+    each_word(c, value, "events", accept_event, a);
+}
+
+static void on_alert_tries(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                           void *target) {
+    (void)key;
+    int64_t tries = whole_number(c, value, "tries", 1);
+    if (tries > 10) REPORT_AT(c, value, "tries must be at most 10 (got %s)", value->text);
+    else if (tries >= 1) ((perfbudget__alert *)target)->tries = (int)tries;
+}
+
+static void on_alert_timeout(checker *c, const perfbudget__node *key,
+                             const perfbudget__node *value, void *target) {
+    perfbudget__alert *a = target;
+    int64_t timeout_ns = -1;
+    duration_setting(c, key, value, &timeout_ns);
+    if (timeout_ns > INT64_C(60000000000))
+        REPORT_AT(c, value, "timeout must be at most 60s (got %s)", value->text);
+    else if (timeout_ns > 0)
+        a->timeout_ns = timeout_ns;
+}
+
+static const key_def alert_keys[] = {
+    {"url", on_alert_url},           {"url_env", on_alert_url_env}, {"format", on_alert_format},
+    {"branches", on_alert_branches}, {"events", on_alert_events},   {"tries", on_alert_tries},
+    {"timeout", on_alert_timeout}};
+
+static void on_alerts(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                      void *target) {
+    (void)key;
+    (void)target;
+    if (value->kind != PERFBUDGET__SEQUENCE) {
+        REPORT_AT(c, value, "alerts must be a list of webhooks, each a mapping with url: or "
+                            "url_env:");
+        return;
+    }
+    perfbudget_budget *b = c->budget;
+    b->alerts = calloc(value->count ? value->count : 1, sizeof *b->alerts);
+    if (b->alerts == NULL) {
+        c->out_of_memory = 1;
+        return;
+    }
+    for (unsigned i = 0; i < value->count; i++) {
+        const perfbudget__node *item = value->items[i];
+        perfbudget__alert a = {.on_regression = 1, .on_breach = 1, .tries = 3,
+                               .timeout_ns = INT64_C(5000000000), .line = item->line};
+        if (item->kind != PERFBUDGET__MAPPING) {
+            REPORT_AT(c, item, "each alert must be a mapping with url: or url_env:");
+            continue;
+        }
+        size_t errors_before = c->count;
+        walk(c, item, "alerts", alert_keys, COUNT(alert_keys), &a);
+        if (c->count != errors_before) continue;
+        if (a.url == NULL && a.url_env == NULL) {
+            REPORT_AT(c, item, "an alert needs url: (the webhook) or url_env: (the variable "
+                               "holding it)");
+            continue;
+        }
+        if (a.url != NULL && a.url_env != NULL) {
+            REPORT_AT(c, item, "an alert takes url: or url_env:, not both");
+            continue;
+        }
+        b->alerts[b->alert_count++] = a;
+    }
+}
+
 static const key_def top_keys[] = {{"version", on_version},
                                    {"settings", on_settings},
                                    {"defaults", on_defaults},
                                    {"budgets", on_budgets},
-                                   {"policy", on_policy}};
+                                   {"policy", on_policy},
+                                   {"alerts", on_alerts}};
 
 /* ---- loading ---------------------------------------------------------------------------------- */
 
@@ -958,6 +1117,7 @@ void perfbudget_budget_free(perfbudget_budget *budget) {
     free(budget->entries);
     free(budget->exact);
     free(budget->globs);
+    free(budget->alerts);
     free(budget->path);
     free(budget->history);
     perfbudget__doc_free(budget->doc);

@@ -19,6 +19,19 @@ typedef struct entry {
     int fail_on;               /* policy.fail_on: a perfbudget_fail_on, or -1 */
 } entry;
 
+/* One webhook of the alerts: section (docs/budgets.md, "Alerts"). Strings and nodes live in the
+ * document's arena. */
+typedef struct perfbudget__alert {
+    const char *url;                  /* url:, or NULL when url_env: names the variable */
+    const char *url_env;              /* url_env:, or NULL */
+    int generic;                      /* format: generic (1) or slack (0) */
+    const perfbudget__node *branches; /* branches: a scalar or a sequence of globs; NULL: all */
+    int on_regression, on_breach;     /* events: */
+    int tries;                        /* attempts in all, 1-10 */
+    int64_t timeout_ns;               /* per attempt */
+    int line;
+} perfbudget__alert;
+
 struct perfbudget_budget {
     perfbudget__doc *doc; /* owns every string the budget hands out */
     char *path, *history;
@@ -32,6 +45,8 @@ struct perfbudget_budget {
     const entry **globs; /* in file order */
     size_t glob_count;
     int fail_on; /* the file's policy.fail_on: a perfbudget_fail_on, or -1 */
+    perfbudget__alert *alerts; /* alerts:, in file order */
+    size_t alert_count;
 };
 
 /* budget_resolve.c: build the lookup structures once the file is valid. */

@@ -26,6 +26,17 @@ int perfbudget__fail(perfbudget_context *ctx, int code, const char *fmt, ...)
     PERFBUDGET__PRINTF(3, 4);
 void perfbudget__clear_error(perfbudget_context *ctx);
 
+/* report.c: a comparison of the result's figure name for people, as the test report says it
+ * ("median 120 µs vs 107 µs baseline: +12.0 % ...: regression (critical)"). Returns buf. */
+char *perfbudget__format_named(const perfbudget_result *r, const char *name,
+                               const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
+                               size_t size);
+/* alerts.c: the JSON message of the budget's alert index for results on branch and commit
+ * (either may be NULL), or NULL in *out when that alert has nothing to send (no finding of its
+ * events, or a branch its branches: do not match). Free *out with free(). */
+int perfbudget__alert_payload(perfbudget_context *ctx, const perfbudget_budget *budget,
+                              size_t index, perfbudget_result *const *results, size_t count,
+                              const char *branch, const char *commit, char **out);
 /* report.c: a malloc'd copy of text (NULL when out of memory). */
 char *perfbudget__strdup(const char *text);
 /* items (an array of *capacity items of item_size bytes, or NULL) with room for one item more

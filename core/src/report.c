@@ -76,6 +76,12 @@ static char *format_named(const perfbudget_result *r, const char *name,
                           const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
                           size_t size);
 
+char *perfbudget__format_named(const perfbudget_result *r, const char *name,
+                               const perfbudget_comparison *c, perfbudget_unit unit, char *buf,
+                               size_t size) {
+    return format_named(r, name, c, unit, buf, size);
+}
+
 char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
                                    char *buf, size_t size) {
     return format_named(NULL, perfbudget_statistic_name(c->statistic), c, unit, buf, size);
@@ -426,9 +432,12 @@ static void resources_line(perfbudget__text *t, const perfbudget_metrics *m) {
                           "minor, %s major; context switches %s voluntary, %s involuntary; "
                           "energy %s",
                        f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
-    /* The Python figures only where the Python front end measured them. */
+    /* The Python figures only where the Python front end measured them; allocations also where
+     * a C suite counted them (perfbudget::alloc_hook). */
     if (!isnan(v[7]))
         perfbudget__append(t, "; gc %s collections, %s; allocations %s", f[7], f[8], f[9]);
+    else if (!isnan(v[9]))
+        perfbudget__append(t, "; allocations %s", f[9]);
     perfbudget__append(t, "\n");
 }
 

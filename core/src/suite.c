@@ -86,6 +86,12 @@ struct perfbudget_state {
     void *progress_userdata;
     uint64_t progress_interval_ns, progress_last_ns;
     int single_batch; /* interleave.c: a call to the body runs one batch (perfbudget__batch_*) */
+    /* Allocations per call: the counter read around each measured batch (NULL: none); ok stays
+     * 1 while every read succeeded. */
+    perfbudget_alloc_counter_fn alloc_counter;
+    void *alloc_userdata;
+    uint64_t alloc_batch_start, allocations;
+    int alloc_ok;
     uint64_t size;    /* a sweep's input size, 0 outside one */
 };
 
@@ -139,6 +145,8 @@ struct perfbudget_suite {
     perfbudget_progress_fn progress;
     void *progress_userdata;
     uint64_t progress_interval_ns;
+    perfbudget_alloc_counter_fn alloc_counter; /* NULL: allocations are not counted */
+    void *alloc_userdata;
     /* Names to positions, so adding stays linear in the suite's size (a scan per add made
      * registering 10,000 benchmarks quadratic): open addressing, slot = position + 1, 0 free. */
     size_t *slots;
@@ -445,11 +453,22 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
 
 static bool single_batch_next(perfbudget_state *s);
 
+/* The allocation counter around a measured batch: read last before it and first after it, so
+ * that perfbudget's own allocations between batches (the samples' storage) are not counted. */
+static void count_allocations(perfbudget_state *s, int end) {
+    uint64_t count = 0;
+    if (!s->alloc_ok || s->phase != PHASE_MEASURE) return;
+    if (!s->alloc_counter(s->alloc_userdata, &count)) s->alloc_ok = 0;
+    else if (end) s->allocations += count - s->alloc_batch_start;
+    else s->alloc_batch_start = count;
+}
+
 bool perfbudget_loop_next_batch_(perfbudget_state *s) {
     if (s->single_batch) return single_batch_next(s);
     uint64_t now = perfbudget_context_now_ns(s->ctx);
     read_batch_cpu(s, 1);
     if (s->counters_ok) perfbudget_counters_stop(s->counters);
+    count_allocations(s, 1);
     if (!advance(s, now - s->batch_start_ns, now)) return false;
     if (s->progress != NULL && now - s->progress_last_ns >= s->progress_interval_ns) {
         s->progress(s->progress_userdata, s->name, now - s->run_start_ns, s->rounds);
@@ -458,6 +477,7 @@ bool perfbudget_loop_next_batch_(perfbudget_state *s) {
     s->remaining = s->batch_iterations - 1;
     if (s->counters_ok && s->phase == PHASE_MEASURE) perfbudget_counters_start(s->counters);
     read_batch_cpu(s, 0);
+    count_allocations(s, 0);
     s->batch_start_ns = perfbudget_context_now_ns(s->ctx);
     return true;
 }
@@ -677,6 +697,13 @@ void perfbudget_suite_set_progress(perfbudget_suite *suite, perfbudget_progress_
     suite->progress_interval_ns = interval_ns;
 }
 
+void perfbudget_suite_set_alloc_counter(perfbudget_suite *suite, perfbudget_alloc_counter_fn fn,
+                                        void *userdata) {
+    if (suite == NULL) return;
+    suite->alloc_counter = fn;
+    suite->alloc_userdata = userdata;
+}
+
 const char *perfbudget_suite_name(const perfbudget_suite *suite) {
     return suite ? suite->name : NULL;
 }
@@ -771,8 +798,11 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->minor_faults = s->minor_faults;
     m->major_faults = s->major_faults;
     m->energy_joules = s->energy_joules;
-    /* The Python front end's figures: it sets them after the loop (set_runtime_figures). */
+    /* The Python front end's figures: it sets them after the loop (set_runtime_figures); in C
+     * allocations per call come from the suite's allocation counter, when it has one. */
     m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
+    if (s->alloc_ok && s->measured_iterations > 0)
+        m->allocations_per_call = (double)s->allocations / (double)s->measured_iterations;
     m->probe_ns = perfbudget__probe_median(s->probe);
     m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;
@@ -934,6 +964,9 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     s->progress_userdata = suite->progress_userdata;
     s->progress_interval_ns = suite->progress_interval_ns;
     s->progress_last_ns = perfbudget_context_now_ns(ctx);
+    s->alloc_counter = suite->alloc_counter;
+    s->alloc_userdata = suite->alloc_userdata;
+    s->alloc_ok = suite->alloc_counter != NULL;
 
     int setup_ok = def->setup == NULL || def->setup(s) == 0;
     int peak_reset = 0;

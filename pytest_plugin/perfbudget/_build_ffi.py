@@ -1,5 +1,5 @@
 """Build the cffi extension perfbudget._perfbudget_ffi (out-of-line API mode) from the C core's
-sources, linked against the system's libyaml and jansson. Run by setup.py through cffi_modules."""
+sources, linked against the system's libyaml, jansson, SQLite and libcurl. Run by setup.py through cffi_modules."""
 
 from __future__ import annotations
 
@@ -71,8 +71,9 @@ ffibuilder.set_source(
     '#include "perfbudget/perfbudget.h"',
     sources=SOURCES,
     include_dirs=[str(CORE / "include"), str(generated_include_dir()), str(CORE / "src")]
-    + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3")],
-    libraries=["yaml", "jansson", "sqlite3", "m"],
+    + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3",
+                                       "libcurl")],
+    libraries=["yaml", "jansson", "sqlite3", "curl", "m"],
     define_macros=[("PERFBUDGET_BUILDING", "1")],
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", *sanitizer_flags()],
     extra_link_args=sanitizer_flags(),

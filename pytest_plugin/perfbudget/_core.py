@@ -626,6 +626,32 @@ class Budget:
         entries = self.entries
         return [entries[unused[i]] for i in range(count[0])]
 
+    @property
+    def alert_count(self) -> int:
+        """How many webhooks the file's alerts: section names."""
+        return int(lib.perfbudget_budget_alert_count(self._handle))
+
+    def send_alerts(self, results: Sequence["Result"], directory: Optional[PathLike] = None,
+                    branch: Optional[str] = None, commit: Optional[str] = None) -> list[str]:
+        """Send the file's alerts for judged results (perfbudget_alerts_send): the lines for
+        people, "alert: sent to ..." and "warning: ..."; a webhook that cannot be reached is a
+        warning line, never an exception."""
+        context = _context()
+        keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
+                for text in (branch, commit, None if directory is None else fspath(directory))]
+        origin = ffi.new("perfbudget_alert_origin *")
+        origin.branch, origin.commit, origin.directory = keep
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        out = ffi.new("char **")
+        code = lib.perfbudget_alerts_send(context.handle, self._handle, handles, len(results),
+                                          origin, out)
+        try:
+            if code not in (lib.PERFBUDGET_OK, lib.PERFBUDGET_EIO):
+                context.check(code)
+            return _text(out[0]).splitlines() if out[0] != ffi.NULL else []
+        finally:
+            lib.perfbudget_free(out[0])
+
 
 def load_budgets(path: PathLike) -> Budget:
     """Load and validate a budget file. Raises BudgetError carrying file, line, column and

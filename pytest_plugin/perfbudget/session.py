@@ -802,6 +802,7 @@ class PerfSession:
         results = [result for record, result in self.results if not record.get("errored")]
         self._note_unused_entries()
         run_id = self._record_run(results) if results else None
+        self._send_alerts(results)
         # The core's output rule decides what a path may be (a directory is refused); a refusal
         # is said in the summary and fails the session, after the run is safe in the history.
         if self.settings["json"] is not None:
@@ -838,6 +839,13 @@ class PerfSession:
         for pattern, line in self.budget.unused_entries(names):
             self.notes.append(f"{self._budget_name()}:{line}: budget entry {pattern!r} matched "
                               f"no perf test of this run")
+
+    def _send_alerts(self, results: list[Result]) -> None:
+        """The budget file's alerts for the judged run, once, from the controller; a webhook
+        that cannot be reached is a note, and never changes a test's outcome."""
+        if self.budget is None or not results or not self.budget.alert_count:
+            return
+        self.notes.extend(self.budget.send_alerts(results, directory=self.rootdir))
 
     def _record_run(self, results: list[Result]) -> Optional[int]:
         """One run of the history (source pytest) with git's view of the rootdir."""

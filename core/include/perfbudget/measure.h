@@ -248,6 +248,30 @@ PERFBUDGET_API uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *
 PERFBUDGET_API const char *perfbudget_suite_benchmark_category(const perfbudget_suite *suite,
                                                                size_t index);
 
+/** Reads a running count of the process's allocations (perfbudget_suite_set_alloc_counter()): returns 1 with *count set, or 0 when nothing is
+ *  counted here (the figure is then n/a). */
+typedef int (*perfbudget_alloc_counter_fn)(void *userdata, uint64_t *count);
+
+/** Count allocations per call: fn (NULL: none, the default) is read just before and just after
+ *  each measured batch, and the result's allocations_per_call is the difference summed over the
+ *  measured batches divided by their iterations (n/a without a counter, or when fn returns 0).
+ *  A counter counts what it counts: perfbudget_alloc_hook_read() of perfbudget::alloc_hook
+ *  counts every call to malloc, calloc, realloc, aligned_alloc, posix_memalign and memalign in
+ *  the process; a wrapper around an allocator of your own may count its calls. A suite run by
+ *  perfbudget_main() uses perfbudget_alloc_hook_read() when the executable links
+ *  perfbudget::alloc_hook. */
+PERFBUDGET_API void perfbudget_suite_set_alloc_counter(perfbudget_suite *suite,
+                                                       perfbudget_alloc_counter_fn fn,
+                                                       void *userdata);
+
+/** Defined only by the object library perfbudget::alloc_hook, which a suite executable links to
+ *  count its allocations: it replaces malloc, calloc, realloc, aligned_alloc, posix_memalign
+ *  and memalign of glibc by ones that count each call (all threads) and then call glibc's.
+ *  Returns 1 with the count so far; 0 where it cannot count: not glibc, built with a
+ *  sanitizer (which owns malloc), or under valgrind's memcheck (whose malloc takes the place of
+ *  the executable's; checked by one call to malloc). userdata is unused. */
+int perfbudget_alloc_hook_read(void *userdata, uint64_t *count);
+
 /** Told, while a benchmark runs, its name, how long it has run (calibration included) and the
  *  samples taken so far. */
 typedef void (*perfbudget_progress_fn)(void *userdata, const char *name, uint64_t elapsed_ns,
@@ -320,7 +344,8 @@ typedef struct perfbudget_metrics {
      *  thread's. NaN where unreadable (most VMs; root-only on kernels since 5.10). */
     double energy_joules;
     /** Python front end: garbage collections during the measured calls and the time they took
-     *  (gc.callbacks); allocations per call (tracemalloc, opt-in). NaN in C. */
+     *  (gc.callbacks); allocations per call (tracemalloc, opt-in; in C with an allocation
+     *  counter, perfbudget_suite_set_alloc_counter(), else NaN). */
     double gc_collections, gc_time_ns, allocations_per_call;
 } perfbudget_metrics;
 

@@ -18,5 +18,6 @@
 #include "perfbudget/complexity.h"
 #include "perfbudget/process.h"
 #include "perfbudget/text.h"
+#include "perfbudget/alerts.h"
 
 #endif
