@@ -16,5 +16,6 @@
 #include "perfbudget/interleave.h"
 #include "perfbudget/output.h"
 #include "perfbudget/complexity.h"
+#include "perfbudget/threads.h"
 
 #endif
