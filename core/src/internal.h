@@ -460,6 +460,7 @@ void perfbudget__html_reasons(perfbudget__text *h, const perfbudget_result *r);
 void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r);
 /* report_html.c: the resources per iteration as a table, where any is known. */
 void perfbudget__html_resources(perfbudget__text *h, const perfbudget_result *r);
+void perfbudget__html_scaling(perfbudget__text *h, const perfbudget_result *r);
 const char *perfbudget__html_word_class(perfbudget__word word);
 
 /* The site (perfbudget report --format site), from report_site.c: an index of every benchmark

@@ -1014,16 +1014,12 @@ static int run_thread_counts(perfbudget_suite *suite, size_t index,
                              const perfbudget_run_options *opts, perfbudget_result *r) {
     const perfbudget_benchmark_def *def = &suite->defs[index];
     perfbudget_scaling_point points[PERFBUDGET_THREAD_COUNTS_MAX + 1];
-    /* Each thread count runs for min_time at least, as the one-thread run did: throughput is
-     * counted over the wall time, which one preemption of a short run would dominate. */
-    double batch_ns = r->summary.median * (double)r->metrics.iterations_per_sample;
-    double wanted = batch_ns > 0.0 ? ceil((double)opts->min_time_ns / batch_ns) : 0.0;
-    uint32_t samples = opts->min_rounds < 10 ? 10 : opts->min_rounds;
-    if (wanted > samples) samples = wanted < 100000.0 ? (uint32_t)wanted : 100000;
+    uint64_t iterations;
+    uint32_t samples;
+    perfbudget_scaling_plan(r, opts, &iterations, &samples);
     for (size_t i = 0; i < def->thread_count; i++) {
-        int status = perfbudget_suite_run_threads(suite, index, def->threads[i],
-                                                  r->metrics.iterations_per_sample, samples,
-                                                  &points[i]);
+        int status = perfbudget_suite_run_threads(suite, index, def->threads[i], iterations,
+                                                  samples, &points[i]);
         if (status == PERFBUDGET_ESTATE) {
             perfbudget_result_set_status(r, PERFBUDGET_RUN_FAILED, perfbudget_errmsg(suite->ctx));
             return PERFBUDGET_OK;

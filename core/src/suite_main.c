@@ -272,29 +272,24 @@ static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def 
     return worst;
 }
 
-/* A benchmark run with threads (perfbudget_benchmark_def.threads): its scaling printed under
- * its row and judged against the budget's scaling:, the verdict kept with the result for
- * --json. 1 when the efficiency is below the allowed one, else 0. */
-static int judge_scaling(perfbudget_context *ctx, perfbudget_result *r,
-                         const perfbudget_budget *budget) {
+/* A benchmark run with threads (perfbudget_benchmark_def.threads): its scaling judged against
+ * the budget's scaling: and the verdict kept with the result, where the test report, the test
+ * status and --json take it. Without a verdict to report, the scaling line goes under the
+ * table's row. */
+static void judge_scaling(perfbudget_context *ctx, perfbudget_result *r,
+                          const perfbudget_budget *budget, int reported) {
     size_t count;
     const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &count, NULL);
-    if (count == 0) return 0;
+    if (count == 0) return;
     perfbudget_scaling_point copy[PERFBUDGET_THREAD_COUNTS_MAX + 1];
     memcpy(copy, points, count * sizeof *copy);
-    char shown[256], line[512];
-    perfbudget__shown(perfbudget_result_name(r), shown, sizeof shown);
-    printf("  %s\n", perfbudget_scaling_describe(copy, count, line, sizeof line));
     perfbudget_scaling_verdict verdict;
     if (perfbudget_scaling_judge(ctx, budget, perfbudget_result_name(r), copy, count,
-                                 &verdict) != PERFBUDGET_OK)
-        return 0;
-    perfbudget_result_set_scaling(r, copy, count, &verdict);
-    if (verdict.threads == 0) return 0;
-    int failed = verdict.status == PERFBUDGET_LIMIT_FAIL;
-    printf("%s %s: %s\n", failed ? "FAIL" : verdict.status == PERFBUDGET_LIMIT_PASS ? "pass" : "n/a ",
-           shown, verdict.text);
-    return failed;
+                                 &verdict) == PERFBUDGET_OK)
+        perfbudget_result_set_scaling(r, copy, count, verdict.threads > 0 ? &verdict : NULL);
+    char line[512];
+    if (!reported) printf("  scaling: %s\n", perfbudget_scaling_describe(copy, count, line,
+                                                                          sizeof line));
 }
 
 /* Measure settings: built-in defaults, then the budget file, then the command line. */
@@ -732,13 +727,14 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
             return -1;
     }
     if (!run->o.ctest) print_table(run->ctx, &r, 1, width, 0);
-    int scaling_failed = judge_scaling(run->ctx, r, run->budget);
-    int judged = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
-                         run->o.session_dir
+    int reported = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
+                   run->o.session_dir;
+    judge_scaling(run->ctx, r, run->budget, reported);
+    int judged = reported
                      ? perfbudget__conclude(run->ctx, run->argv[0], r, &run->verdict, stdout)
                      : (int)perfbudget_result_test_status(r, NULL);
     if (judged < 0) return 2;
-    return judged == PERFBUDGET_TEST_FAIL || scaling_failed ? 1 : 0;
+    return judged == PERFBUDGET_TEST_FAIL ? 1 : 0;
 }
 
 static int measure_selected(suite_run *run) {

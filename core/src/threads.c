@@ -104,6 +104,26 @@ int perfbudget_scaling_set_efficiency(perfbudget_scaling_point *points, size_t c
     return PERFBUDGET_OK;
 }
 
+int perfbudget_scaling_plan(const perfbudget_result *result, const perfbudget_run_options *opts,
+                            uint64_t *iterations, uint32_t *samples_per_thread) {
+    if (result == NULL || iterations == NULL || samples_per_thread == NULL)
+        return PERFBUDGET_EINVAL;
+    perfbudget_run_options defaults;
+    if (opts == NULL) {
+        perfbudget_run_options_init(&defaults);
+        opts = &defaults;
+    }
+    uint64_t per_sample = perfbudget_result_metrics(result)->iterations_per_sample;
+    *iterations = per_sample > 0 ? per_sample : 1;
+    double batch_ns = perfbudget_result_summary(result)->median * (double)*iterations;
+    double wanted = batch_ns > 0.0 ? ceil((double)opts->min_time_ns / batch_ns) : 0.0;
+    uint32_t samples = opts->min_rounds < 10 ? 10 : opts->min_rounds;
+    if (samples > 100000) samples = 100000;
+    if (wanted > samples) samples = wanted < 100000.0 ? (uint32_t)wanted : 100000;
+    *samples_per_thread = samples;
+    return PERFBUDGET_OK;
+}
+
 /* ---- running threads ------------------------------------------------------------------------ */
 
 /* Where the threads wait until every one of them exists, so that they start together; when one

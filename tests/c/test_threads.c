@@ -362,9 +362,46 @@ static void test_scaling_in_result_files(void **state) {
     assert_int_equal(read_verdict.threads, 2);
     assert_string_equal(read_verdict.text, verdict.text);
 
+    /* A breach fails the test as a breached limit does, and the report's first line says so. */
+    assert_int_equal(perfbudget_result_test_status(back[0], NULL), PERFBUDGET_TEST_FAIL);
+    char *report = NULL;
+    assert_int_equal(perfbudget_render_test_report(*state, back[0], NULL, 0, &report),
+                     PERFBUDGET_OK);
+    assert_non_null(strstr(report, "FAIL pool: 2 threads: efficiency 80.0 % < 90 % allowed "
+                                   "(scaling:)\n"));
+    assert_non_null(strstr(report, "\n  scaling: threads 1/2: "));
+    perfbudget_free(report);
+    perfbudget_result_set_fail_on(back[0], PERFBUDGET_FAIL_ON_NEVER); /* warn-only roll-out */
+    assert_int_equal(perfbudget_result_test_status(back[0], NULL), PERFBUDGET_TEST_PASS);
+    /* Without a verdict the scaling is only shown. */
+    assert_int_equal(perfbudget_result_set_scaling(r, points, 2, NULL), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_test_status(r, NULL), PERFBUDGET_TEST_PASS);
+
     char line[256];
     assert_string_equal(perfbudget_scaling_describe(read, count, line, sizeof line),
                         "threads 1/2: 1e+07/1.6e+07 calls/s, efficiency 100/80 %, spread 1.00/2.00");
+    /* Every report that lists results shows the scaling and the breach. */
+    perfbudget_result_set_fail_on(back[0], PERFBUDGET_FAIL_ON_REGRESSION);
+    struct {
+        perfbudget_report_format format;
+        const char *says[2];
+    } reports[] = {
+        {PERFBUDGET_REPORT_MARKDOWN, {"2 threads: efficiency 80.0 % &lt; 90 % allowed",
+                                      "threads 1/2: 1e+07/1.6e+07 calls/s"}},
+        {PERFBUDGET_REPORT_CSV, {"pool,threads 2 efficiency,80,%,scaling,",
+                                 "pool,threads 1 throughput,10000000,/s,scaling,"}},
+        {PERFBUDGET_REPORT_HTML, {"<table class=\"scaling\">",
+                                  "<tr><td>2</td><td>1.6e+07 /s</td><td>80"}},
+    };
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+        char *text = NULL;
+        assert_int_equal(perfbudget_render_report(*state, back, 1, reports[i].format, NULL, &text),
+                         PERFBUDGET_OK);
+        for (int k = 0; k < 2; k++)
+            if (strstr(text, reports[i].says[k]) == NULL)
+                fail_msg("report %d does not say '%s'", (int)reports[i].format, reports[i].says[k]);
+        perfbudget_free(text);
+    }
     perfbudget_results_free(back, back_count);
     perfbudget_result_free(r);
 }

@@ -58,6 +58,15 @@ PERFBUDGET_API int perfbudget_scaling_point_from_samples(perfbudget_context *ctx
                                                          double wall_ns,
                                                          perfbudget_scaling_point *out);
 
+/** How a thread count is measured after a one-thread result: batches of the result's
+ *  iterations per sample, and per thread as many batches as fill opts->min_time_ns at the
+ *  result's median (throughput is counted over the wall time, which one preemption of a short
+ *  run would dominate), at least max(opts->min_rounds, 10) and at most 100,000. opts may be
+ *  NULL for the defaults. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+PERFBUDGET_API int perfbudget_scaling_plan(const perfbudget_result *result,
+                                           const perfbudget_run_options *opts,
+                                           uint64_t *iterations, uint32_t *samples_per_thread);
+
 /** Set each point's efficiency against the 1-thread point among them (NaN for all when there
  *  is none or its throughput is not above 0). Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_scaling_set_efficiency(perfbudget_scaling_point *points,
