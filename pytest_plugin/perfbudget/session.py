@@ -34,6 +34,7 @@ from perfbudget._core import (
     HistoryNotFound,
     PerfbudgetError,
     Result,
+    describe_scaling,
     fit_sweep,
     judge_complexity,
     Sampler,
@@ -131,6 +132,11 @@ class MeasureContext:
 
     def budget_choice(self, measurement: str) -> tuple[str, Optional[EffectiveBudget]]:
         return self.session.budget_choice(measurement, self.settings["budget_name"], self.names)
+
+    def run_options(self, measurement: str) -> Any:
+        """The measurement's C run options, as its sampler had them."""
+        _, effective = self.budget_choice(measurement)
+        return run_options(budget=effective, **self.settings.run_overrides())
 
     def sampler(self, measurement: str, exact: Optional[dict[str, int]] = None) -> Sampler:
         _, effective = self.budget_choice(measurement)
@@ -487,7 +493,18 @@ class PerfSession:
         perf.verdicts = [self._confirmed(context, self._judge(context, m))
                          for m in perf.measurements if m.result is not None]
         self._judge_sweeps(perf, context)
+        self._judge_scaling(perf, context)
         return perf.verdicts
+
+    def _judge_scaling(self, perf: Perf, context: MeasureContext) -> None:
+        """A threaded measurement's scaling (judged by the fixture, so that its verdict is the
+        core's) shown as notes in the terminal summary."""
+        for verdict in perf.verdicts or []:
+            points, judged = verdict.result.scaling
+            if points:
+                verdict.record["notes"].append(f"scaling: {describe_scaling(points)}")
+            if judged is not None:
+                verdict.record["notes"].append(f"scaling {judged.text}")
 
     def _judge_sweeps(self, perf: Perf, context: MeasureContext) -> None:
         """Fit each perf.sweep() from its points' results (merged from child processes too) and
