@@ -180,7 +180,7 @@ static int crew_prepare(perfbudget_context *ctx, crew *c, const perfbudget_bench
                         uint64_t size, uint32_t threads, uint64_t iterations, uint32_t samples) {
     c->buffer = malloc((size_t)threads * samples * sizeof *c->buffer);
     if (c->buffer == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "threads: out of memory");
-    for (uint32_t t = 0; t < threads; t++, c->made++) {
+    for (uint32_t t = 0; t < threads; t++) {
         worker *w = &c->workers[t];
         w->start = &c->start;
         w->ctx = ctx;
@@ -189,6 +189,7 @@ static int crew_prepare(perfbudget_context *ctx, crew *c, const perfbudget_bench
         w->samples = c->buffer + (size_t)t * samples;
         if (perfbudget__batch_new_thread(ctx, def, size, t, threads, &w->batch) != PERFBUDGET_OK)
             return PERFBUDGET_ENOMEM;
+        c->made++; /* freed by crew_release, its teardown run when its setup succeeded */
         const char *why;
         if (perfbudget__batch_status(w->batch, &why) != PERFBUDGET_RUN_OK)
             return perfbudget__fail(ctx, PERFBUDGET_ESTATE, "%s with %u threads: thread %u: %s",

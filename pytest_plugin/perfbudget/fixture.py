@@ -102,7 +102,10 @@ def _run_in_threads(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
 
     def work(index: int) -> None:
         mine, call, positional, named, clock = samples[index], fn, args, kwargs, _clock
-        barrier.wait()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:  # another thread could not be started
+            return
         first = clock()
         try:
             for _ in repeat(None, batches):
@@ -116,10 +119,16 @@ def _run_in_threads(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[
 
     workers = [threading.Thread(target=work, args=(index,), name=f"perf-thread-{index}",
                                 daemon=True) for index in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    try:
+        for worker in workers:
+            worker.start()
+    except BaseException:
+        barrier.abort()  # the started ones stop waiting for the rest
+        raise
+    finally:
+        for worker in workers:
+            if worker.ident is not None:
+                worker.join()
     for error in errors:
         if error is not None:
             raise error

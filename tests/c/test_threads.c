@@ -285,6 +285,34 @@ static void test_a_thread_that_fails_fails_the_result(void **state) {
     perfbudget_suite_free(suite);
 }
 
+static int setup_fails_in_thread_1(perfbudget_state *state) {
+    return perfbudget_state_thread_index(state) == 1 ? -1 : 0;
+}
+
+/* Setup runs once per thread: a thread whose setup fails fails the result, and the threads
+ * set up before it are torn down. */
+static void test_a_thread_whose_setup_fails_fails_the_result(void **state) {
+    static sightings seen;
+    memset(&seen, 0, sizeof seen);
+    const uint32_t counts[] = {2};
+    perfbudget_benchmark_def def = {.name = "pool", .run = counting_body,
+                                    .setup = setup_fails_in_thread_1,
+                                    .teardown = counting_teardown, .userdata = &seen,
+                                    .threads = counts, .thread_count = 1};
+    perfbudget_suite *suite = NULL;
+    assert_int_equal(perfbudget_suite_new(*state, "s", &suite), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_suite_add(suite, &def), PERFBUDGET_OK);
+    perfbudget_run_options opts = short_run();
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_suite_run(suite, 0, &opts, &r), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_FAILED);
+    assert_string_equal(perfbudget_result_message(r), "pool with 2 threads: thread 1: setup failed");
+    /* the usual run's, 1 thread's, and thread 0 of the 2 */
+    assert_int_equal(seen.teardowns, 3);
+    perfbudget_result_free(r);
+    perfbudget_suite_free(suite);
+}
+
 static void test_suite_refuses_bad_thread_counts(void **state) {
     static void (*const body)(perfbudget_state *) = counting_body;
     const uint32_t zero[] = {0}, twice[] = {2, 2}, many[] = {PERFBUDGET_THREADS_MAX + 1};
@@ -424,6 +452,8 @@ int main(void) {
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_a_thread_that_fails_fails_the_result, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_a_thread_whose_setup_fails_fails_the_result,
+                                        context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_suite_refuses_bad_thread_counts, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_scaling_in_result_files, context_setup,
