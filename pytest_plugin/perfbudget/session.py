@@ -52,7 +52,7 @@ from perfbudget._core import (
     write_output,
 )
 from perfbudget.baseline import SpooledBaseline, load_baseline_file
-from perfbudget.fixture import Measurement, Perf
+from perfbudget.fixture import EVENT_LOOP_OVERHEAD, Measurement, Perf
 from perfbudget.isolation import ChildFailed, MeasureLock, new_lock_directory, pinned, run_children
 from perfbudget.settings import SettingError, Settings, resolve
 
@@ -493,18 +493,23 @@ class PerfSession:
         perf.verdicts = [self._confirmed(context, self._judge(context, m))
                          for m in perf.measurements if m.result is not None]
         self._judge_sweeps(perf, context)
-        self._judge_scaling(perf, context)
+        self._concurrency_notes(perf)
         return perf.verdicts
 
-    def _judge_scaling(self, perf: Perf, context: MeasureContext) -> None:
+    def _concurrency_notes(self, perf: Perf) -> None:
         """A threaded measurement's scaling (judged by the fixture, so that its verdict is the
-        core's) shown as notes in the terminal summary."""
+        core's) and an async one's event-loop overhead, as notes in the terminal summary."""
         for verdict in perf.verdicts or []:
             points, judged = verdict.result.scaling
             if points:
                 verdict.record["notes"].append(f"scaling: {describe_scaling(points)}")
             if judged is not None:
                 verdict.record["notes"].append(f"scaling {judged.text}")
+            overhead = verdict.result.custom_metrics.get(EVENT_LOOP_OVERHEAD)
+            if overhead is not None:
+                verdict.record["notes"].append(
+                    f"event loop overhead {format_value(overhead, 'ns')} per awaited call "
+                    f"(an empty coroutine on the same loop)")
 
     def _judge_sweeps(self, perf: Perf, context: MeasureContext) -> None:
         """Fit each perf.sweep() from its points' results (merged from child processes too) and

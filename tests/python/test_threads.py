@@ -205,6 +205,9 @@ def test_plain(perf):
 """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perf-json=out.json")
     result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["note: test_it.py::test_fresh_loop: event loop overhead * per "
+                                 "awaited call (an empty coroutine on the same loop)"])
+    assert "test_plain: event loop overhead" not in result.stdout.str()
     benchmarks = {b["name"]: b for b in
                   json.loads((pytester.path / "out.json").read_text("utf-8"))["benchmarks"]}
     for name in ("test_it.py::test_fresh_loop", "test_it.py::test_running_loop"):
