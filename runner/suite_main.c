@@ -295,6 +295,26 @@ static int judge_sweeps(perfbudget_context *ctx, const perfbudget_benchmark_def 
     return worst;
 }
 
+/* A benchmark run with threads (perfbudget_benchmark_def.threads): its scaling judged against
+ * the budget's scaling: and the verdict kept with the result, where the test report, the test
+ * status and --json take it. Without a verdict to report, the scaling line goes under the
+ * table's row. */
+static void judge_scaling(perfbudget_context *ctx, perfbudget_result *r,
+                          const perfbudget_budget *budget, int reported) {
+    size_t count;
+    const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &count, NULL);
+    if (count == 0) return;
+    perfbudget_scaling_point copy[PERFBUDGET_THREAD_COUNTS_MAX + 1];
+    memcpy(copy, points, count * sizeof *copy);
+    perfbudget_scaling_verdict verdict;
+    if (perfbudget_scaling_judge(ctx, budget, perfbudget_result_name(r), copy, count,
+                                 &verdict) == PERFBUDGET_OK)
+        perfbudget_result_set_scaling(r, copy, count, verdict.threads > 0 ? &verdict : NULL);
+    char line[512];
+    if (!reported) printf("  scaling: %s\n", perfbudget_scaling_describe(copy, count, line,
+                                                                          sizeof line));
+}
+
 /* Measure settings: built-in defaults, then the budget file, then the command line. */
 /* The progress line on a terminal: benchmark k of n, which one, the suite's elapsed time and,
  * while a long benchmark runs (the core calls back every second), the samples it has so far. */
@@ -729,8 +749,10 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
             return -1;
     }
     if (!run->o.ctest) print_table(run->ctx, &r, 1, width, 0);
-    int judged = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
-                         run->o.session_dir
+    int reported = run->o.ctest || run->budget != NULL || run->verdict.baseline != NULL ||
+                   run->o.session_dir;
+    judge_scaling(run->ctx, r, run->budget, reported);
+    int judged = reported
                      ? perfbudget_frontend_conclude(run->ctx, run->argv[0], r, &run->verdict,
                                                     stdout)
                      : (int)perfbudget_result_test_status(r, NULL);
@@ -825,9 +847,9 @@ static int exit_status(const suite_run *run, int exit_code) {
  * NULL and allocations per call are n/a. */
 #if defined(__GNUC__) || defined(__clang__)
 extern int perfbudget_alloc_hook_read(void *userdata, uint64_t *count) __attribute__((weak));
-#define PERFBUDGET__ALLOC_HOOK perfbudget_alloc_hook_read
+#define LINKED_ALLOC_HOOK perfbudget_alloc_hook_read
 #else
-#define PERFBUDGET__ALLOC_HOOK NULL
+#define LINKED_ALLOC_HOOK NULL
 #endif
 
 int(perfbudget_main)(int argc, char **argv, const char *suite_name,
@@ -849,7 +871,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
         return 2;
     }
     int exit_code = add_benchmarks(&run);
-    perfbudget_alloc_counter_fn hook = PERFBUDGET__ALLOC_HOOK;
+    perfbudget_alloc_counter_fn hook = LINKED_ALLOC_HOOK;
     if (hook != NULL) perfbudget_suite_set_alloc_counter(run.suite, hook, NULL);
     if (name_benchmarks(&run) != 0 && exit_code == 0) {
         fprintf(stderr, "%s: out of memory\n", argv[0]);

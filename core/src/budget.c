@@ -727,6 +727,52 @@ static void on_complexity(checker *c, const perfbudget__node *key, const perfbud
     ((entry *)target)->complexity = (int)complexity;
 }
 
+/* scaling: {threads: 2, efficiency: 80%}: the least efficiency N threads may reach against one
+ * (threads.h). Both keys are needed; efficiency is a percentage from 0 to 100. */
+static void on_scaling_threads(checker *c, const perfbudget__node *key,
+                               const perfbudget__node *value, void *target) {
+    (void)key;
+    int64_t threads = whole_number(c, value, "scaling.threads", 1);
+    if (threads > PERFBUDGET_THREADS_MAX)
+        REPORT_AT(c, value, "scaling.threads must be at most %d (got %s)", PERFBUDGET_THREADS_MAX,
+                  value->text);
+    else if (threads > 0)
+        ((entry *)target)->scaling_threads = (uint32_t)threads;
+}
+
+static void on_scaling_efficiency(checker *c, const perfbudget__node *key,
+                                  const perfbudget__node *value, void *target) {
+    (void)key;
+    perfbudget_quantity q;
+    if (quantity(c, value, "scaling.efficiency", KIND(PERFBUDGET_QUANTITY_PERCENT), &q, NULL) != 0)
+        return;
+    if (q.value > 100.0) {
+        REPORT_AT(c, value, "scaling.efficiency must be at most 100%% (got %s)", value->text);
+        return;
+    }
+    ((entry *)target)->scaling_efficiency_pct = q.value;
+}
+
+static const key_def scaling_keys[] = {{"threads", on_scaling_threads},
+                                       {"efficiency", on_scaling_efficiency}};
+
+static void on_scaling(checker *c, const perfbudget__node *key, const perfbudget__node *value,
+                       void *target) {
+    entry *e = target;
+    e->scaling_efficiency_pct = NAN;
+    size_t errors_before = c->count;
+    walk(c, value, "scaling", scaling_keys, COUNT(scaling_keys), e);
+    if (c->count > errors_before) {
+        e->scaling_threads = 0; /* said what is wrong; half an entry is not kept */
+        return;
+    }
+    if (e->scaling_threads == 0 || isnan(e->scaling_efficiency_pct)) {
+        REPORT_AT(c, key, "scaling needs threads and efficiency, such as "
+                          "{threads: 2, efficiency: 80%%}");
+        e->scaling_threads = 0;
+    }
+}
+
 /* advice: and link: a team's words on what to do when the entry fails, shown under the failure. */
 static void on_advice(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                       void *target) {
@@ -778,6 +824,7 @@ static const key_def entry_keys[] = {
     {"warmup", on_entry_warmup},     {"rounds", on_entry_rounds},
     {"max_time", on_entry_max_time}, {"min_time", on_entry_min_time},
     {"speed_correction", on_entry_speed_correction}, {"complexity", on_complexity},
+    {"scaling", on_scaling},
     {"advice", on_advice},           {"link", on_link},
     {"policy", on_entry_policy}};
 

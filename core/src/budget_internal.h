@@ -15,6 +15,8 @@ typedef struct entry {
     perfbudget_limit *limits;
     size_t limit_count, limit_capacity;
     int complexity; /* complexity: a perfbudget_complexity; 0 when not set */
+    uint32_t scaling_threads;     /* scaling.threads; 0 when not set */
+    double scaling_efficiency_pct; /* scaling.efficiency, in % */
     const char *advice, *link; /* advice: and link:, or NULL; in the document's arena */
     int fail_on;               /* policy.fail_on: a perfbudget_fail_on, or -1 */
 } entry;

@@ -101,6 +101,8 @@ int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
     out->limits = e->limits;
     out->limit_count = e->limit_count;
     out->complexity = e->complexity;
+    out->scaling_threads = e->scaling_threads;
+    out->scaling_efficiency_pct = e->scaling_efficiency_pct;
     return PERFBUDGET_OK;
 }
 

@@ -231,6 +231,15 @@ void perfbudget__result_take_output(perfbudget_result *result, char *output);
 typedef struct perfbudget__batch perfbudget__batch;
 int perfbudget__batch_new(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
                           perfbudget__batch **out);
+/* The same for thread thread_index of threads running def at once (threads.c), with a sweep's
+ * size (0 for none). */
+int perfbudget__batch_new_thread(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
+                                 uint64_t size, uint32_t thread_index, uint32_t threads,
+                                 perfbudget__batch **out);
+/* The suite's definition of benchmark index (borrowed) and its sweep size; NULL out of range. */
+const perfbudget_benchmark_def *perfbudget__suite_def(const perfbudget_suite *suite, size_t index,
+                                                     uint64_t *size);
+perfbudget_context *perfbudget__suite_context(const perfbudget_suite *suite);
 int perfbudget__batch_run(perfbudget__batch *batch, uint64_t iterations, uint64_t *elapsed_ns);
 perfbudget_run_status perfbudget__batch_status(const perfbudget__batch *batch,
                                                const char **message);
@@ -462,6 +471,7 @@ void perfbudget__html_reasons(perfbudget__text *h, const perfbudget_result *r);
 void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r);
 /* report_html.c: the resources per iteration as a table, where any is known. */
 void perfbudget__html_resources(perfbudget__text *h, const perfbudget_result *r);
+void perfbudget__html_scaling(perfbudget__text *h, const perfbudget_result *r);
 const char *perfbudget__html_word_class(perfbudget__word word);
 
 /* The site (perfbudget report --format site), from report_site.c: an index of every benchmark

@@ -352,6 +352,11 @@ static perfbudget_test_status status_under(const perfbudget_result *result,
                                   : metric == PERFBUDGET_METRIC_INSTRUCTIONS;
         if (verdicts[i].status == PERFBUDGET_LIMIT_UNAVAILABLE && !not_judged) unavailable = 1;
     }
+    perfbudget_scaling_verdict scaling; /* a budget's scaling: (threads.h) */
+    perfbudget_result_scaling(result, NULL, &scaling);
+    if (scaling.threads > 0 && scaling.status == PERFBUDGET_LIMIT_FAIL &&
+        policy != PERFBUDGET_FAIL_ON_NEVER)
+        return PERFBUDGET_TEST_FAIL;
     return unavailable ? PERFBUDGET_TEST_SKIP : PERFBUDGET_TEST_PASS;
 }
 
@@ -484,6 +489,14 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             failed += verdicts[i].status == PERFBUDGET_LIMIT_FAIL;
             warned += verdicts[i].status == PERFBUDGET_LIMIT_WARN;
         }
+        perfbudget_scaling_verdict scaling; /* judged like a limit, after the limits */
+        size_t scaling_count;
+        const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &scaling_count,
+                                                                           &scaling);
+        if (scaling.threads > 0 && scaling.status == PERFBUDGET_LIMIT_FAIL) {
+            if (first == NULL) first = scaling.text;
+            failed++;
+        }
         if (regression != NULL && latency_name != NULL)
             format_named(r, latency_name, regression, PERFBUDGET_UNIT_NS, line, sizeof line);
         else if (regression != NULL)
@@ -529,6 +542,8 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             }
         } else if (status == PERFBUDGET_TEST_SKIP)
             perfbudget__append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
+        else if (count == 0 && scaling.threads > 0)
+            perfbudget__append(&t, "PASS %s: %s\n", name, scaling.text);
         else if (count == 0)
             perfbudget__append(&t, "PASS %s: %s\n", name,
                    regression ? regression_summary(r, regression) : "measured; no budget applies");
@@ -543,6 +558,19 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
             perfbudget__append(&t, "  %s ", excused ? "WARN" : labels[verdicts[i].status]);
             perfbudget__append_printable(&t, verdicts[i].text, 0);
             perfbudget__append(&t, "\n");
+        }
+        if (scaling.threads > 0) {
+            static const char *const labels[] = {"pass", "WARN", "FAIL", "n/a "};
+            int excused = scaling.status == PERFBUDGET_LIMIT_FAIL &&
+                          perfbudget_result_fail_on(r) == PERFBUDGET_FAIL_ON_NEVER;
+            perfbudget__append(&t, "  %s %s\n", excused ? "WARN" : labels[scaling.status],
+                               scaling.text);
+        }
+        if (scaling_count > 0) {
+            char described[512];
+            perfbudget__append(&t, "  scaling: %s\n",
+                               perfbudget_scaling_describe(points, scaling_count, described,
+                                                           sizeof described));
         }
         if (regression != NULL) {
             perfbudget__append(&t, "  %s regression check: ",
@@ -704,7 +732,18 @@ static int add_limit_reasons(const perfbudget_result *r, perfbudget__reason **li
             continue;
         if (!add_reason(list, n, labels[status], verdicts[i].text)) return 0;
     }
-    return 1;
+    /* A threaded benchmark's scaling: its verdict where it did not pass, and its figures. */
+    perfbudget_scaling_verdict scaling;
+    size_t points_count;
+    const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &points_count, &scaling);
+    if (scaling.threads > 0 && scaling.status != PERFBUDGET_LIMIT_PASS &&
+        !add_reason(list, n, labels[scaling.status], scaling.text))
+        return 0;
+    char described[512];
+    return points_count == 0 ||
+           add_reason(list, n, "scaling",
+                      perfbudget_scaling_describe(points, points_count, described,
+                                                  sizeof described));
 }
 
 /* The comparisons that did not pass, then the notes. */

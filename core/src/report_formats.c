@@ -392,6 +392,31 @@ static void csv_row(perfbudget__text *b, const perfbudget_result *r, const char 
     free(reason.data);
 }
 
+/* A threaded benchmark's figures per thread count: "threads 2 throughput" and so on. */
+static void csv_scaling_rows(perfbudget__text *b, const perfbudget_result *r,
+                             const perfbudget_report_info *info, const char *timestamp) {
+    size_t count;
+    const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &count, NULL);
+    for (size_t k = 0; k < count; k++) {
+        const struct {
+            const char *figure;
+            double value;
+            const char *unit;
+        } figures[] = {{"throughput", points[k].throughput, "/s"},
+                       {"efficiency", 100.0 * points[k].efficiency, "%"},
+                       {"spread", points[k].spread, ""},
+                       {"p50", points[k].p50_ns, "ns"},
+                       {"p99", points[k].p99_ns, "ns"}};
+        for (size_t f = 0; f < sizeof figures / sizeof *figures; f++) {
+            char metric[64];
+            snprintf(metric, sizeof metric, "threads %u %s", (unsigned)points[k].threads,
+                     figures[f].figure);
+            csv_row(b, r, metric, figures[f].value, figures[f].unit, "scaling", info, timestamp,
+                    0);
+        }
+    }
+}
+
 static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const perfbudget_report_info *info) {
     char timestamp[32] = "";
     if (info && info->created_ns) {
@@ -451,6 +476,7 @@ static void csv(perfbudget__text *b, perfbudget_result **sorted, size_t n, const
             perfbudget_result_metric_at(r, k, &name, &value, &kind, NULL);
             csv_row(b, r, name, value, base_units[kind], "custom", info, timestamp, 0);
         }
+        csv_scaling_rows(b, r, info, timestamp);
         size_t stage_count;
         const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
         for (size_t k = 0; k < stage_count; k++) {

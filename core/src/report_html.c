@@ -621,6 +621,37 @@ void perfbudget__html_stages(perfbudget__text *h, const perfbudget_result *r) {
                               "1 %%) took most of the stage's time.</p>");
 }
 
+/* A threaded benchmark's scaling: per thread count the throughput, efficiency and spread, and
+ * each thread's median and p99. */
+void perfbudget__html_scaling(perfbudget__text *h, const perfbudget_result *r) {
+    size_t count;
+    const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &count, NULL);
+    if (count == 0) return;
+    perfbudget__append(h, "<table class=\"scaling\"><thead><tr><th>threads</th>"
+                          "<th>throughput</th><th>efficiency</th><th>spread</th>"
+                          "<th>per thread: median / p99</th></tr></thead><tbody>");
+    for (size_t k = 0; k < count; k++) {
+        char efficiency[32];
+        perfbudget_format_value(100.0 * points[k].efficiency, PERFBUDGET_UNIT_PERCENT,
+                                efficiency, sizeof efficiency);
+        perfbudget__append(h, "<tr><td>%u</td><td>%.4g /s</td><td>%s</td><td>%.2f</td><td>",
+                           (unsigned)points[k].threads, points[k].throughput, efficiency,
+                           points[k].spread);
+        for (uint32_t t = 0; t < points[k].threads; t++) {
+            char p50[32], p99[32];
+            perfbudget_format_value(points[k].thread[t].p50_ns, PERFBUDGET_UNIT_NS, p50,
+                                    sizeof p50);
+            perfbudget_format_value(points[k].thread[t].p99_ns, PERFBUDGET_UNIT_NS, p99,
+                                    sizeof p99);
+            perfbudget__append(h, "%s%s / %s", t ? ", " : "", p50, p99);
+        }
+        perfbudget__append(h, "</td></tr>");
+    }
+    perfbudget__append(h, "</tbody></table><p class=\"note\">Efficiency: throughput over the "
+                          "threads times one thread's; spread: the slowest thread's median over "
+                          "the fastest's.</p>");
+}
+
 /* The resources per iteration, where any is known; "n/a" for those the kernel did not give. */
 void perfbudget__html_resources(perfbudget__text *h, const perfbudget_result *r) {
     double values[PERFBUDGET__RESOURCE_COUNT];
@@ -785,6 +816,7 @@ int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *r
         if (perfbudget_result_complexity(r, &fit, &fit_verdict))
             sweep_plot(&h, results, n, r, &fit, &fit_verdict);
         perfbudget__html_stages(&h, r);
+        perfbudget__html_scaling(&h, r);
         perfbudget__html_resources(&h, r);
         perfbudget__append(&h, "</section>\n");
     }

@@ -262,6 +262,105 @@ static int complexity_from_json(perfbudget_result *r, const json_t *object) {
     return perfbudget_result_set_complexity(r, &fit, &verdict) == PERFBUDGET_OK ? 0 : -1;
 }
 
+/* A threaded benchmark's scaling points and verdict (threads.h), or NULL. */
+static json_t *scaling_json(const perfbudget_result *r) {
+    size_t count;
+    perfbudget_scaling_verdict verdict;
+    const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &count, &verdict);
+    if (count == 0) return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < count; i++) {
+        const perfbudget_scaling_point *p = &points[i];
+        json_t *threads = json_array();
+        for (uint32_t t = 0; threads != NULL && t < p->threads; t++)
+            json_array_append_new(threads, json_pack("{s:I, s:o, s:o, s:o}", "samples",
+                                                     (json_int_t)p->thread[t].samples, "p50_ns",
+                                                     number(p->thread[t].p50_ns), "p90_ns",
+                                                     number(p->thread[t].p90_ns), "p99_ns",
+                                                     number(p->thread[t].p99_ns)));
+        json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                                              "threads", (json_int_t)p->threads, "calls",
+                                              number(p->calls), "wall_ns", number(p->wall_ns),
+                                              "throughput", number(p->throughput), "efficiency",
+                                              number(p->efficiency), "spread", number(p->spread),
+                                              "p50_ns", number(p->p50_ns), "p99_ns",
+                                              number(p->p99_ns), "per_thread", threads));
+    }
+    json_t *object = json_pack("{s:o}", "points", list);
+    if (object != NULL && verdict.threads > 0)
+        json_object_set_new(object, "verdict",
+                            json_pack("{s:I, s:o, s:o, s:s, s:s}", "threads",
+                                      (json_int_t)verdict.threads, "allowed_pct",
+                                      number(verdict.allowed_pct), "measured_pct",
+                                      number(verdict.measured_pct), "status",
+                                      perfbudget_limit_status_name(verdict.status), "text",
+                                      verdict.text));
+    return object;
+}
+
+static double number_or_nan(const json_t *object, const char *key);
+
+/* One scaling point read back; 0, or -1 when it is malformed. */
+static int scaling_point_from_json(const json_t *item, perfbudget_scaling_point *p) {
+    memset(p, 0, sizeof *p);
+    json_int_t threads = json_integer_value(json_object_get(item, "threads"));
+    const json_t *per_thread = json_object_get(item, "per_thread");
+    if (threads < 1 || threads > PERFBUDGET_THREADS_MAX || !json_is_array(per_thread) ||
+        json_array_size(per_thread) != (size_t)threads)
+        return -1;
+    p->threads = (uint32_t)threads;
+    p->calls = number_or_nan(item, "calls");
+    p->wall_ns = number_or_nan(item, "wall_ns");
+    p->throughput = number_or_nan(item, "throughput");
+    p->efficiency = number_or_nan(item, "efficiency");
+    p->spread = number_or_nan(item, "spread");
+    p->p50_ns = number_or_nan(item, "p50_ns");
+    p->p99_ns = number_or_nan(item, "p99_ns");
+    for (size_t t = 0; t < (size_t)threads; t++) {
+        const json_t *one = json_array_get(per_thread, t);
+        json_int_t samples = json_integer_value(json_object_get(one, "samples"));
+        p->thread[t].samples = samples > 0 ? (size_t)samples : 0;
+        p->thread[t].p50_ns = number_or_nan(one, "p50_ns");
+        p->thread[t].p90_ns = number_or_nan(one, "p90_ns");
+        p->thread[t].p99_ns = number_or_nan(one, "p99_ns");
+    }
+    return 0;
+}
+
+/* The scaling read back; 0, or -1 when it is malformed. */
+static int scaling_from_json(perfbudget_result *r, const json_t *object) {
+    if (object == NULL) return 0;
+    const json_t *list = json_object_get(object, "points");
+    size_t count = json_array_size(list);
+    if (!json_is_array(list) || count == 0 || count > PERFBUDGET_THREAD_COUNTS_MAX + 1) return -1;
+    perfbudget_scaling_point *points = malloc(count * sizeof *points);
+    if (points == NULL) return -1;
+    int status = 0;
+    for (size_t i = 0; status == 0 && i < count; i++)
+        status = scaling_point_from_json(json_array_get(list, i), &points[i]);
+    perfbudget_scaling_verdict verdict;
+    memset(&verdict, 0, sizeof verdict);
+    verdict.allowed_pct = verdict.measured_pct = NAN;
+    const json_t *judged = json_object_get(object, "verdict");
+    if (status == 0 && judged != NULL) {
+        json_int_t threads = json_integer_value(json_object_get(judged, "threads"));
+        const char *state = json_string_value(json_object_get(judged, "status"));
+        const char *text = json_string_value(json_object_get(judged, "text"));
+        if (threads < 1 || threads > PERFBUDGET_THREADS_MAX || state == NULL) status = -1;
+        verdict.threads = status == 0 ? (uint32_t)threads : 0;
+        verdict.allowed_pct = number_or_nan(judged, "allowed_pct");
+        verdict.measured_pct = number_or_nan(judged, "measured_pct");
+        for (int k = 0; state != NULL && k <= PERFBUDGET_LIMIT_UNAVAILABLE; k++)
+            if (strcmp(state, perfbudget_limit_status_name((perfbudget_limit_status)k)) == 0)
+                verdict.status = (perfbudget_limit_status)k;
+        snprintf(verdict.text, sizeof verdict.text, "%s", text ? text : "");
+    }
+    if (status == 0 && perfbudget_result_set_scaling(r, points, count, &verdict) != PERFBUDGET_OK)
+        status = -1;
+    free(points);
+    return status;
+}
+
 static json_t *result_json(const perfbudget_result *r) {
     size_t count;
     const double *samples = perfbudget_result_samples(r, &count);
@@ -296,6 +395,8 @@ static json_t *result_json(const perfbudget_result *r) {
     }
     json_t *complexity = object != NULL ? complexity_json(r) : NULL;
     if (complexity != NULL) json_object_set_new(object, "complexity", complexity);
+    json_t *scaling = object != NULL ? scaling_json(r) : NULL;
+    if (scaling != NULL) json_object_set_new(object, "scaling", scaling);
     return object;
 }
 
@@ -737,6 +838,9 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
     if (code == PERFBUDGET_OK && complexity_from_json(*out, json_object_get(b, "complexity")) != 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
                                 "%s: benchmark '%s': complexity is malformed", path, name);
+    if (code == PERFBUDGET_OK && scaling_from_json(*out, json_object_get(b, "scaling")) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': scaling is malformed", path, name);
     char why[PERFBUDGET__MESSAGE_SIZE];
     if (code == PERFBUDGET_OK &&
         perfbudget__stages_from_json(json_object_get(b, "stages"), json_object_get(b, "trace_events"),

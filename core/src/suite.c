@@ -93,6 +93,7 @@ struct perfbudget_state {
     uint64_t alloc_batch_start, allocations;
     int alloc_ok;
     uint64_t size;    /* a sweep's input size, 0 outside one */
+    uint32_t thread_index, threads; /* a threaded run's (threads.h); 0 and 1 otherwise */
 };
 
 struct perfbudget_result {
@@ -131,6 +132,9 @@ struct perfbudget_result {
     int has_complexity; /* a sweep's fit kept with one of its points (complexity.h) */
     perfbudget_complexity_fit complexity_fit;
     perfbudget_complexity_verdict complexity_verdict;
+    perfbudget_scaling_point *scaling; /* threads.h: NULL, or scaling_count points */
+    size_t scaling_count;
+    perfbudget_scaling_verdict scaling_verdict;
     /* Verdicts read back from a result file own their limits (judged ones borrow the budget's). */
     perfbudget_limit *restored_limits;
     char *restored_strings;
@@ -486,6 +490,12 @@ bool perfbudget_loop_next_batch_(perfbudget_state *s) {
 
 void *perfbudget_state_userdata(perfbudget_state *state) { return state->userdata; }
 uint64_t perfbudget_state_size(const perfbudget_state *state) { return state ? state->size : 0; }
+uint32_t perfbudget_state_thread_index(const perfbudget_state *state) {
+    return state ? state->thread_index : 0;
+}
+uint32_t perfbudget_state_threads(const perfbudget_state *state) {
+    return state && state->threads > 0 ? state->threads : 1;
+}
 void perfbudget_state_set_userdata(perfbudget_state *state, void *userdata) {
     state->userdata = userdata;
 }
@@ -549,6 +559,7 @@ void perfbudget_suite_free(perfbudget_suite *suite) {
     for (size_t i = 0; i < suite->count; i++) {
         free((char *)suite->defs[i].name);
         free((char *)suite->defs[i].category);
+        free((uint32_t *)suite->defs[i].threads);
     }
     free(suite->defs);
     free(suite->sizes);
@@ -578,6 +589,27 @@ static int grow_slots(perfbudget_suite *suite) {
     return 0;
 }
 
+/* The thread counts of def in ascending order with 1 first (the efficiency's reference),
+ * malloc'd into copy; 0, or -1 when out of memory. */
+static int copy_thread_counts(const perfbudget_benchmark_def *def,
+                              perfbudget_benchmark_def *copy) {
+    uint32_t *counts = malloc((def->thread_count + 1) * sizeof *counts);
+    if (counts == NULL) return -1;
+    size_t n = 0;
+    counts[n++] = 1;
+    for (size_t i = 0; i < def->thread_count; i++)
+        if (def->threads[i] != 1) counts[n++] = def->threads[i];
+    for (size_t i = 1; i < n; i++) /* insertion sort: at most 9 counts */
+        for (size_t j = i; j > 1 && counts[j - 1] > counts[j]; j--) {
+            uint32_t t = counts[j];
+            counts[j] = counts[j - 1];
+            counts[j - 1] = t;
+        }
+    copy->threads = counts;
+    copy->thread_count = n;
+    return 0;
+}
+
 static int add_one(perfbudget_suite *suite, const perfbudget_benchmark_def *def, char *name,
                    uint64_t size) {
     if (2 * (suite->count + 1) > suite->slot_count && grow_slots(suite) != 0) {
@@ -601,7 +633,10 @@ static int add_one(perfbudget_suite *suite, const perfbudget_benchmark_def *def,
     copy.sizes = NULL;
     copy.size_count = 0;
     copy.category = NULL;
-    if (def->category != NULL && (copy.category = perfbudget__strdup(def->category)) == NULL) {
+    copy.threads = NULL;
+    if ((def->category != NULL && (copy.category = perfbudget__strdup(def->category)) == NULL) ||
+        (def->thread_count > 0 && copy_thread_counts(def, &copy) != 0)) {
+        free((char *)copy.category);
         free(name);
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     }
@@ -629,6 +664,32 @@ static int check_category(perfbudget_suite *suite, const perfbudget_benchmark_de
                                 "suite %s: benchmark %s: category '%.64s' is not one word of "
                                 "letters, digits and _ (such as unit, integration)",
                                 suite->name, def->name, category);
+    return PERFBUDGET_OK;
+}
+
+/* Thread counts 1..PERFBUDGET_THREADS_MAX, each once, at most PERFBUDGET_THREAD_COUNTS_MAX. */
+static int check_thread_counts(perfbudget_suite *suite, const perfbudget_benchmark_def *def) {
+    if (def->thread_count > 0 && def->threads == NULL)
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: benchmark %s: thread_count without threads",
+                                suite->name, def->name);
+    if (def->thread_count > PERFBUDGET_THREAD_COUNTS_MAX)
+        return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                "suite %s: benchmark %s: %zu thread counts; at most %d",
+                                suite->name, def->name, def->thread_count,
+                                PERFBUDGET_THREAD_COUNTS_MAX);
+    for (size_t i = 0; i < def->thread_count; i++) {
+        if (def->threads[i] == 0 || def->threads[i] > PERFBUDGET_THREADS_MAX)
+            return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                    "suite %s: benchmark %s: %u threads; from 1 to %d",
+                                    suite->name, def->name, (unsigned)def->threads[i],
+                                    PERFBUDGET_THREADS_MAX);
+        for (size_t j = 0; j < i; j++)
+            if (def->threads[j] == def->threads[i])
+                return perfbudget__fail(suite->ctx, PERFBUDGET_EINVAL,
+                                        "suite %s: benchmark %s: %u threads is given twice",
+                                        suite->name, def->name, (unsigned)def->threads[i]);
+    }
     return PERFBUDGET_OK;
 }
 
@@ -662,6 +723,7 @@ int perfbudget_suite_add(perfbudget_suite *suite, const perfbudget_benchmark_def
     if (perfbudget__check_name(suite->ctx, "benchmark name", def->name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
     if (check_category(suite, def) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
+    if (check_thread_counts(suite, def) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     if (suite->slot_count == 0 && grow_slots(suite) != 0)
         return perfbudget__fail(suite->ctx, PERFBUDGET_ENOMEM, "suite_add: out of memory");
     /* Every name is checked before any is added, so a refused sweep adds nothing. */
@@ -731,6 +793,44 @@ int perfbudget_result_complexity(const perfbudget_result *result, perfbudget_com
     if (fit != NULL) *fit = result->complexity_fit;
     if (verdict != NULL) *verdict = result->complexity_verdict;
     return 1;
+}
+
+int perfbudget_result_set_scaling(perfbudget_result *result,
+                                  const perfbudget_scaling_point *points, size_t count,
+                                  const perfbudget_scaling_verdict *verdict) {
+    if (result == NULL || (points == NULL && count > 0) || count > PERFBUDGET_THREAD_COUNTS_MAX + 1)
+        return PERFBUDGET_EINVAL;
+    perfbudget_scaling_point *copy = NULL;
+    if (count > 0) {
+        if ((copy = malloc(count * sizeof *copy)) == NULL) return PERFBUDGET_ENOMEM;
+        memcpy(copy, points, count * sizeof *copy);
+    }
+    free(result->scaling);
+    result->scaling = copy;
+    result->scaling_count = count;
+    memset(&result->scaling_verdict, 0, sizeof result->scaling_verdict);
+    result->scaling_verdict.allowed_pct = result->scaling_verdict.measured_pct = NAN;
+    if (verdict != NULL) result->scaling_verdict = *verdict;
+    return PERFBUDGET_OK;
+}
+
+const perfbudget_scaling_point *perfbudget_result_scaling(const perfbudget_result *result,
+                                                          size_t *count,
+                                                          perfbudget_scaling_verdict *verdict) {
+    if (count != NULL) *count = result != NULL ? result->scaling_count : 0;
+    if (verdict != NULL && result != NULL) *verdict = result->scaling_verdict;
+    return result != NULL ? result->scaling : NULL;
+}
+
+const perfbudget_benchmark_def *perfbudget__suite_def(const perfbudget_suite *suite, size_t index,
+                                                     uint64_t *size) {
+    if (suite == NULL || index >= suite->count) return NULL;
+    if (size != NULL) *size = suite->sizes[index];
+    return &suite->defs[index];
+}
+
+perfbudget_context *perfbudget__suite_context(const perfbudget_suite *suite) {
+    return suite != NULL ? suite->ctx : NULL;
 }
 
 uint64_t perfbudget_suite_benchmark_size(const perfbudget_suite *suite, size_t index) {
@@ -934,7 +1034,30 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->restored_strings);
     free(result->advice);
     free(result->advice_link);
+    free(result->scaling);
     free(result);
+}
+
+/* After the one-thread run: the benchmark again with each of its thread counts, in batches of
+ * the size the one-thread run calibrated. A body failing in a thread fails the result. */
+static int run_thread_counts(perfbudget_suite *suite, size_t index,
+                             const perfbudget_run_options *opts, perfbudget_result *r) {
+    const perfbudget_benchmark_def *def = &suite->defs[index];
+    perfbudget_scaling_point points[PERFBUDGET_THREAD_COUNTS_MAX + 1];
+    uint64_t iterations;
+    uint32_t samples;
+    perfbudget_scaling_plan(r, opts, &iterations, &samples);
+    for (size_t i = 0; i < def->thread_count; i++) {
+        int status = perfbudget_suite_run_threads(suite, index, def->threads[i], iterations,
+                                                  samples, &points[i]);
+        if (status == PERFBUDGET_ESTATE) {
+            perfbudget_result_set_status(r, PERFBUDGET_RUN_FAILED, perfbudget_errmsg(suite->ctx));
+            return PERFBUDGET_OK;
+        }
+        if (status != PERFBUDGET_OK) return status;
+    }
+    perfbudget_scaling_set_efficiency(points, def->thread_count);
+    return perfbudget_result_set_scaling(r, points, def->thread_count, NULL);
 }
 
 int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
@@ -987,6 +1110,9 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     int status = finish(ctx, s, r, peak_ok ? &peak : NULL, peak_reset);
     state_release(s);
     free(s);
+    if (status == PERFBUDGET_OK && def->thread_count > 0 && r->status == PERFBUDGET_RUN_OK &&
+        opts->mode == PERFBUDGET_MODE_TIME)
+        status = run_thread_counts(suite, index, opts, r);
     if (status != PERFBUDGET_OK) {
         perfbudget_result_free(r);
         return status;
@@ -1610,6 +1736,12 @@ static bool single_batch_next(perfbudget_state *s) {
 
 int perfbudget__batch_new(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
                           perfbudget__batch **out) {
+    return perfbudget__batch_new_thread(ctx, def, 0, 0, 1, out);
+}
+
+int perfbudget__batch_new_thread(perfbudget_context *ctx, const perfbudget_benchmark_def *def,
+                                 uint64_t size, uint32_t thread_index, uint32_t threads,
+                                 perfbudget__batch **out) {
     if (def == NULL || def->run == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "batch_new: a benchmark needs a body");
     perfbudget__batch *b = calloc(1, sizeof *b);
@@ -1622,6 +1754,9 @@ int perfbudget__batch_new(perfbudget_context *ctx, const perfbudget_benchmark_de
     s->userdata = def->userdata;
     s->items_per_iteration = def->items_per_iteration;
     s->bytes_per_iteration = def->bytes_per_iteration;
+    s->size = size;
+    s->thread_index = thread_index;
+    s->threads = threads;
     b->def = def;
     b->setup_ok = def->setup == NULL || def->setup(s) == 0;
     if (!b->setup_ok) perfbudget_state_fail(s, "setup failed");

@@ -73,7 +73,7 @@ ffibuilder.set_source(
     include_dirs=[str(CORE / "include"), str(generated_include_dir()), str(CORE / "src")]
     + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3",
                                        "libcurl")],
-    libraries=["yaml", "jansson", "sqlite3", "curl", "m"],
+    libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", "m"],
     define_macros=[("PERFBUDGET_BUILDING", "1")],
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", *sanitizer_flags()],
     extra_link_args=sanitizer_flags(),

@@ -524,6 +524,123 @@ def judge_complexity(fit: ComplexityFit, budget: Optional["Budget"], name: str,
                              _text(out.text), out)
 
 
+# ---- Concurrency: a function run by N threads at once (threads.h) ----
+
+
+@dataclass(frozen=True)
+class ThreadLatency:
+    """One thread's batches at one thread count: how many, and their p50, p90 and p99 in ns per
+    call."""
+
+    samples: int
+    p50_ns: float
+    p90_ns: float
+    p99_ns: float
+
+
+@dataclass(frozen=True)
+class ScalingPoint:
+    """A function run by `threads` threads at once: all threads' calls, the wall time they took
+    together, the calls per second (throughput), the efficiency against one thread (None until
+    set against a 1-thread point), the slowest thread's median over the fastest's (spread),
+    the p50 and p99 over all threads, and each thread's latency."""
+
+    threads: int
+    calls: float
+    wall_ns: float
+    throughput: float
+    efficiency: Optional[float]
+    spread: float
+    p50_ns: float
+    p99_ns: float
+    per_thread: tuple[ThreadLatency, ...]
+    _c: Any = field(default=None, repr=False, compare=False)  # the core's record
+
+    @classmethod
+    def _from_c(cls, p: Any) -> "ScalingPoint":
+        copy = ffi.new("perfbudget_scaling_point *", p)
+        per_thread = tuple(ThreadLatency(int(p.thread[t].samples), p.thread[t].p50_ns,
+                                         p.thread[t].p90_ns, p.thread[t].p99_ns)
+                           for t in range(p.threads))
+        return cls(int(p.threads), p.calls, p.wall_ns, p.throughput, _nan_to_none(p.efficiency),
+                   p.spread, p.p50_ns, p.p99_ns, per_thread, copy)
+
+
+@dataclass(frozen=True)
+class ScalingVerdict:
+    """Scaling judged against the budget's scaling: {threads, efficiency}: status "pass",
+    "fail" or "n/a" (the budgeted thread count was not run), the budgeted thread count (0: the
+    budget sets none), the allowed and measured efficiency in %, and the core's one line."""
+
+    status: str
+    threads: int
+    allowed_pct: Optional[float]
+    measured_pct: Optional[float]
+    text: str
+    _c: Any = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def _from_c(cls, v: Any) -> "ScalingVerdict":
+        copy = ffi.new("perfbudget_scaling_verdict *", v)
+        return cls(_text(lib.perfbudget_limit_status_name(v.status)), int(v.threads),
+                   _nan_to_none(v.allowed_pct), _nan_to_none(v.measured_pct), _text(v.text), copy)
+
+
+def _points_array(points: Sequence[ScalingPoint]) -> Any:
+    array_ = ffi.new("perfbudget_scaling_point[]", max(1, len(points)))
+    for i, point in enumerate(points):
+        array_[i] = point._c[0]
+    return array_
+
+
+def scaling_plan(result: "Result", options: Any) -> tuple[int, int]:
+    """How each thread count is measured after result's one-thread run: calls per batch and
+    batches per thread (perfbudget_scaling_plan), for options from run_options()."""
+    iterations = ffi.new("uint64_t *")
+    samples = ffi.new("uint32_t *")
+    _context().check(lib.perfbudget_scaling_plan(result._handle, options, iterations, samples))
+    return int(iterations[0]), int(samples[0])
+
+
+def scaling_point(samples: Sequence[Sequence[float]], calls_per_sample: int,
+                  wall_ns: float) -> ScalingPoint:
+    """One thread count from each thread's batch times (ns per call), batches of
+    calls_per_sample calls, over wall_ns of wall time (<= 0: the busiest thread's time)."""
+    context = _context()
+    buffers = [_doubles(thread) for thread in samples]
+    pointers = ffi.new("double *[]", [data for data, _ in buffers] or 1)
+    counts = ffi.new("size_t[]", [n for _, n in buffers] or 1)
+    out = ffi.new("perfbudget_scaling_point *")
+    context.check(lib.perfbudget_scaling_point_from_samples(
+        context.handle, len(samples), ffi.cast("const double *const *", pointers), counts,
+        calls_per_sample, wall_ns, out))
+    return ScalingPoint._from_c(out[0])
+
+
+def scaling_efficiency(points: Sequence[ScalingPoint]) -> list[ScalingPoint]:
+    """The points with their efficiency set against the 1-thread point among them."""
+    array_ = _points_array(points)
+    _context().check(lib.perfbudget_scaling_set_efficiency(array_, len(points)))
+    return [ScalingPoint._from_c(array_[i]) for i in range(len(points))]
+
+
+def judge_scaling(points: Sequence[ScalingPoint], budget: Optional["Budget"],
+                  name: str) -> ScalingVerdict:
+    """Judge the points against the scaling: of name's budget entry."""
+    context = _context()
+    out = ffi.new("perfbudget_scaling_verdict *")
+    context.check(lib.perfbudget_scaling_judge(
+        context.handle, ffi.NULL if budget is None else budget._handle, _bytes(name),
+        _points_array(points), len(points), out))
+    return ScalingVerdict._from_c(out[0])
+
+
+def describe_scaling(points: Sequence[ScalingPoint]) -> str:
+    """The core's one line: "threads 1/2/4: ... calls/s, efficiency 100/91/47 %, spread ..."."""
+    buf = ffi.new("char[]", 512)
+    return _text(lib.perfbudget_scaling_describe(_points_array(points), len(points), buf, 512))
+
+
 @dataclass(frozen=True)
 class Limit:
     metric: str
@@ -547,6 +664,8 @@ class EffectiveBudget:
     group_threshold_pct: dict[str, float]
     measure: dict[str, int]
     complexity: Optional[str] = None  # an input sweep's complexity: ("O(n log n)")
+    scaling_threads: int = 0  # scaling: {threads, efficiency}; 0 when not set
+    scaling_efficiency_pct: Optional[float] = None
 
 
 # perfbudget_measure_settings: the budget file's measuring settings, -1 where not set.
@@ -611,6 +730,9 @@ class Budget:
             measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
             complexity=None if out.complexity == lib.PERFBUDGET_COMPLEXITY_NONE
             else _text(lib.perfbudget_complexity_name(out.complexity)),
+            scaling_threads=int(out.scaling_threads),
+            scaling_efficiency_pct=_nan_to_none(out.scaling_efficiency_pct)
+            if out.scaling_threads else None,
         )
 
     def unused_entries(self, names: Sequence[str]) -> list[tuple[str, int]]:
@@ -765,6 +887,24 @@ class Result:
         if not lib.perfbudget_result_complexity(self._handle, fit, verdict):
             return None
         return ComplexityFit._from_c(fit), _text(verdict.text)
+
+    def set_scaling(self, points: Sequence[ScalingPoint],
+                    verdict: Optional[ScalingVerdict] = None) -> None:
+        """Keep a threaded measurement's points (and verdict) with this result: its JSON and
+        reports carry them."""
+        c_verdict = ffi.NULL if verdict is None or verdict._c is None else verdict._c
+        _context().check(lib.perfbudget_result_set_scaling(self._handle, _points_array(points),
+                                                           len(points), c_verdict))
+
+    @property
+    def scaling(self) -> tuple[list[ScalingPoint], Optional[ScalingVerdict]]:
+        """The scaling points kept with this result ([] when none) and their verdict (None when
+        not judged against a scaling: budget)."""
+        count = ffi.new("size_t *")
+        verdict = ffi.new("perfbudget_scaling_verdict *")
+        data = lib.perfbudget_result_scaling(self._handle, count, verdict)
+        points = [ScalingPoint._from_c(data[i]) for i in range(count[0])]
+        return points, (ScalingVerdict._from_c(verdict[0]) if verdict.threads else None)
 
     @property
     def status(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import threading
 import time
 import tracemalloc as _tracemalloc
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 import pytest
 
-from perfbudget._core import ComplexityFit, ComplexityVerdict, Result, Sampler, Summary, fit_sweep
+from perfbudget._core import (ComplexityFit, ComplexityVerdict, Result, Sampler, ScalingPoint, Summary,
+                              fit_sweep, judge_scaling, scaling_efficiency, scaling_plan,
+                              scaling_point, summarize)
 
 if TYPE_CHECKING:  # pragma: no cover
     from perfbudget.session import MeasureContext
@@ -71,6 +74,65 @@ def _sweep_sizes(sizes: Any) -> list[int]:
     if len(values) < 2:
         raise ValueError(f"perf.sweep: a fit needs at least 2 sizes, not {values!r}")
     return values
+
+
+def _thread_counts(counts: Any) -> list[int]:
+    """perf.threads(4) or perf.threads([2, 4]): 1 first (the efficiency's reference), then the
+    others in ascending order."""
+    values = [counts] if isinstance(counts, int) else list(counts)
+    for value in values:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
+            raise ValueError(f"perf.threads: a thread count is a whole number from 1 to 64, "
+                             f"not {value!r}")
+    if len(set(values)) != len(values) or len(values) > 8:
+        raise ValueError(f"perf.threads: at most 8 thread counts, each once, not {values!r}")
+    return [1] + sorted(value for value in values if value != 1)
+
+
+def _run_in_threads(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                    threads: int, iterations: int, batches: int) -> tuple[list[list[float]], int]:
+    """fn called by `threads` threads at once, each timing `batches` batches of `iterations`
+    calls into a list of its own (ns per call). They start together at a barrier; the wall
+    time runs from the first thread's first batch to the last one's end. Under the GIL the
+    threads take turns, and the throughput says so. An exception in a thread is raised here."""
+    barrier = threading.Barrier(threads)
+    samples: list[list[float]] = [[] for _ in range(threads)]
+    spans: list[tuple[int, int]] = [(0, 0)] * threads
+    errors: list[Optional[BaseException]] = [None] * threads
+
+    def work(index: int) -> None:
+        mine, call, positional, named, clock = samples[index], fn, args, kwargs, _clock
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:  # another thread could not be started
+            return
+        first = clock()
+        try:
+            for _ in repeat(None, batches):
+                start = clock()
+                for _ in repeat(None, iterations):
+                    call(*positional, **named)
+                mine.append((clock() - start) / iterations)
+        except BaseException as error:  # raised again in the test's thread
+            errors[index] = error
+        spans[index] = (first, clock())
+
+    workers = [threading.Thread(target=work, args=(index,), name=f"perf-thread-{index}",
+                                daemon=True) for index in range(threads)]
+    try:
+        for worker in workers:
+            worker.start()
+    except BaseException:
+        barrier.abort()  # the started ones stop waiting for the rest
+        raise
+    finally:
+        for worker in workers:
+            if worker.ident is not None:
+                worker.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return samples, max(end for _, end in spans) - min(start for start, _ in spans)
 
 
 class Stage:
@@ -244,6 +306,35 @@ async def _async_batches(sampler: Sampler, fn: Callable[..., Awaitable[Any]], ar
     return value
 
 
+EVENT_LOOP_OVERHEAD = "event_loop_overhead"  # the custom metric of an async measurement
+LOOP_OVERHEAD_BATCHES = 15
+
+
+async def _empty() -> None:
+    return None
+
+
+async def _loop_overhead() -> float:
+    """What awaiting an empty coroutine costs on the running loop, in ns per call: batches
+    doubled to at least WARM_BATCH_NS, then LOOP_OVERHEAD_BATCHES of them, and the core's
+    median. Shown beside an async measurement, it is the part of each call that is the loop's
+    and the coroutine machinery's, not the function's."""
+    n, elapsed = 1, 0
+    while elapsed < WARM_BATCH_NS:
+        n *= 2
+        start = _clock()
+        for _ in repeat(None, n):
+            await _empty()
+        elapsed = _clock() - start
+    per_call = []
+    for _ in repeat(None, LOOP_OVERHEAD_BATCHES):
+        start = _clock()
+        for _ in repeat(None, n):
+            await _empty()
+        per_call.append((_clock() - start) / n)
+    return summarize(per_call).median
+
+
 def _in_new_loop(awaitable_fn: Callable[[], Awaitable[Any]]) -> Any:
     loop = asyncio.new_event_loop()
     try:
@@ -356,6 +447,9 @@ class Perf:
     # ---- pytest-benchmark's interface ----
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        counts = self._context.settings["threads"]  # @pytest.mark.performance(threads=[...])
+        if counts:
+            return self._threaded(None, _thread_counts(counts), fn, args, kwargs)
         return self._measure(None, None, self._plain(fn, args, kwargs), lambda: fn(*args, **kwargs))
 
     def pedantic(
@@ -423,6 +517,13 @@ class Perf:
             sweep.fit = fit_sweep(results, sweep_name)
         return sweep.fit
 
+    def threads(self, counts: Any) -> "ThreadedPerf":
+        """perf.threads([2, 4])(fn, *args): measure fn as perf(fn) does, then run it by 1, 2
+        and 4 threads at once; the result keeps each count's per-thread latency, throughput,
+        spread and efficiency against one thread, and a budget's scaling: bounds the
+        efficiency (docs/threads.md). fn must be safe to call from several threads."""
+        return ThreadedPerf(self, _thread_counts(counts))
+
     def stage(self, name: str) -> Stage:
         """Time a part of the measured function: `with perf.stage("decode"): ...`. Reports show
         each stage's count, mean, p99 and total; a .trace.json report is its timeline."""
@@ -486,10 +587,24 @@ class Perf:
         def call_once() -> Any:
             return _in_new_loop(lambda: fn(*args, **kwargs))
 
-        def run(sampler: Sampler) -> Any:
-            return _in_new_loop(lambda: _async_batches(sampler, fn, args, kwargs))
+        overhead: list[float] = []
 
-        return self._measure(name, tracemalloc, run, call_once)
+        async def measured(sampler: Sampler) -> Any:
+            value = await _async_batches(sampler, fn, args, kwargs)
+            overhead.append(await _loop_overhead())  # on the same loop, after the samples
+            return value
+
+        def run(sampler: Sampler) -> Any:
+            return _in_new_loop(lambda: measured(sampler))
+
+        value = self._measure(name, tracemalloc, run, call_once)
+        self._add_loop_overhead(overhead)
+        return value
+
+    def _add_loop_overhead(self, overhead: list[float]) -> None:
+        result = self.measurements[-1].result if self.measurements else None
+        if overhead and result is not None:
+            result.add_metric(EVENT_LOOP_OVERHEAD, overhead[-1], "ns")
 
     async def _aio(self, name: Optional[str], tracemalloc: Optional[bool],
                    fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -504,11 +619,37 @@ class Perf:
             try:
                 with _GcWatch(sampler) as watch:
                     value = await _async_batches(watch, fn, args, kwargs)  # type: ignore[arg-type]
+                overhead = await _loop_overhead()  # on the running loop, after the samples
             finally:
                 self._sampler = None
             result = sampler.finish()
             watch.give(result, math.nan)
         self._finish(measurement_name, result, call_once, tracemalloc)
+        self._add_loop_overhead([overhead])
+        return value
+
+    def _threaded(self, name: Optional[str], counts: list[int], fn: Callable[..., Any],
+                  args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The usual measurement, then fn by each count of threads at once, in batches of the
+        size the usual one calibrated (the core's scaling plan); the points go with its result."""
+        value = self._measure(name, None, self._plain(fn, args, kwargs), lambda: fn(*args, **kwargs))
+        measurement = self.measurements[-1]
+        result = measurement.result
+        if (result is None or result.status != "ok"
+                or self._context.settings["mode"] == "instructions"):
+            return value
+        iterations, batches = scaling_plan(result, self._context.run_options(measurement.name))
+        points: list[ScalingPoint] = []
+        with self._context.isolated():
+            for threads in counts:
+                samples, wall_ns = _run_in_threads(fn, args, kwargs, threads, iterations, batches)
+                points.append(scaling_point(samples, iterations, wall_ns))
+        points = scaling_efficiency(points)
+        # Judged here, before the measurement's verdict: the core's test status and report
+        # take a scaling: breach as they take a breached limit.
+        budget_name, _ = self._context.budget_choice(measurement.name)
+        verdict = judge_scaling(points, self._context.session.budget, budget_name)
+        result.set_scaling(points, verdict if verdict.threads else None)
         return value
 
     def _measure(self, name: Optional[str], tracemalloc: Optional[bool], run: Runner,
@@ -587,8 +728,23 @@ class NamedPerf:
     def stage(self, name: str) -> Stage:
         return self.perf.stage(name)
 
+    def threads(self, counts: Any) -> "ThreadedPerf":
+        return ThreadedPerf(self.perf, _thread_counts(counts), self.name)
+
     async def aio(self, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         return await self.perf._aio(self.name, self.tracemalloc, fn, args, kwargs)
+
+
+@dataclass
+class ThreadedPerf:
+    """perf.threads(counts): call it as perf: `perf.threads([2, 4])(fn, *args, **kwargs)`."""
+
+    perf: Perf
+    counts: list[int]
+    name: Optional[str] = None
+
+    def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.perf._threaded(self.name, self.counts, fn, args, kwargs)
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(budget=None, *, threshold=None, rounds=None, warmup=None, min_time=None, "
-        "max_time=None, processes=None, cpu=None, tracemalloc=False, category=None): a perf "
+        "max_time=None, processes=None, cpu=None, tracemalloc=False, category=None, "
+        "threads=None): a perf "
         "test, judged against its budget in perfbudget.yml (and its baseline with "
         "--performance-regression); select with -m performance, and by category with -m "
         "CATEGORY",

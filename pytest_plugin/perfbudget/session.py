@@ -34,6 +34,7 @@ from perfbudget._core import (
     HistoryNotFound,
     PerfbudgetError,
     Result,
+    describe_scaling,
     fit_sweep,
     judge_complexity,
     Sampler,
@@ -51,7 +52,7 @@ from perfbudget._core import (
     write_output,
 )
 from perfbudget.baseline import SpooledBaseline, load_baseline_file
-from perfbudget.fixture import Measurement, Perf
+from perfbudget.fixture import EVENT_LOOP_OVERHEAD, Measurement, Perf
 from perfbudget.isolation import ChildFailed, MeasureLock, new_lock_directory, pinned, run_children
 from perfbudget.settings import SettingError, Settings, resolve
 
@@ -131,6 +132,11 @@ class MeasureContext:
 
     def budget_choice(self, measurement: str) -> tuple[str, Optional[EffectiveBudget]]:
         return self.session.budget_choice(measurement, self.settings["budget_name"], self.names)
+
+    def run_options(self, measurement: str) -> Any:
+        """The measurement's C run options, as its sampler had them."""
+        _, effective = self.budget_choice(measurement)
+        return run_options(budget=effective, **self.settings.run_overrides())
 
     def sampler(self, measurement: str, exact: Optional[dict[str, int]] = None) -> Sampler:
         _, effective = self.budget_choice(measurement)
@@ -487,7 +493,23 @@ class PerfSession:
         perf.verdicts = [self._confirmed(context, self._judge(context, m))
                          for m in perf.measurements if m.result is not None]
         self._judge_sweeps(perf, context)
+        self._concurrency_notes(perf)
         return perf.verdicts
+
+    def _concurrency_notes(self, perf: Perf) -> None:
+        """A threaded measurement's scaling (judged by the fixture, so that its verdict is the
+        core's) and an async one's event-loop overhead, as notes in the terminal summary."""
+        for verdict in perf.verdicts or []:
+            points, judged = verdict.result.scaling
+            if points:
+                verdict.record["notes"].append(f"scaling: {describe_scaling(points)}")
+            if judged is not None:
+                verdict.record["notes"].append(f"scaling {judged.text}")
+            overhead = verdict.result.custom_metrics.get(EVENT_LOOP_OVERHEAD)
+            if overhead is not None:
+                verdict.record["notes"].append(
+                    f"event loop overhead {format_value(overhead, 'ns')} per awaited call "
+                    f"(an empty coroutine on the same loop)")
 
     def _judge_sweeps(self, perf: Perf, context: MeasureContext) -> None:
         """Fit each perf.sweep() from its points' results (merged from child processes too) and

@@ -65,6 +65,16 @@ def _count(raw: Any, source: str) -> int:
     return value
 
 
+def _thread_counts(raw: Any, source: str) -> tuple[int, ...]:
+    """threads=4 or threads=[1, 2, 4]: whole numbers from 1 to 64, each once, at most 8."""
+    values = [raw] if isinstance(raw, (int, str)) else list(raw)
+    counts = tuple(_count(value, source) for value in values)
+    if any(count > 64 for count in counts) or len(set(counts)) != len(counts) or len(counts) > 8:
+        raise SettingError(f"{source}: thread counts are from 1 to 64, each once, at most 8, "
+                           f"not {raw!r}")
+    return counts
+
+
 def _count0(raw: Any, source: str) -> int:
     """A whole number >= 0."""
     if str(raw).strip() == "0":
@@ -246,6 +256,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("category", _category, "category, added as a marker", marker="category"),
     Spec("tracemalloc", _flag, "python_peak_memory by tracemalloc", False, marker="tracemalloc"),
     Spec("rounds", _count, "minimum samples", marker="rounds"),
+    Spec("threads", _thread_counts, "thread counts to run the measured function with, each at "
+         "once (1 is added); docs/threads.md", marker="threads"),
     Spec("warmup", _warmup, "warm-up", marker="warmup"),
     Spec("min_time", _duration, "minimum measuring time", marker="min_time"),
     Spec("max_time", _duration, "cap on measuring time", marker="max_time"),

@@ -3,6 +3,7 @@
  * below anything a trivial body takes, so no assertion depends on the machine's speed. */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,24 @@ static void quadratic(perfbudget_state *state) {
 static const uint64_t sweep_sizes[] = {64, 128, 256, 512};
 static const perfbudget_benchmark_def sweep_defs[] = {
     {.name = "square", .run = quadratic, .sizes = sweep_sizes, .size_count = 4},
+};
+
+/* Every thread's work under one lock: threads never overlap, so four threads do one thread's
+ * work and the efficiency at 4 threads is about 25 %, far from the budgets below (1 %, 95 %):
+ * only a machine four times faster for the 4 threads than for the 1 would pass 95 %. */
+static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+
+static void locked(perfbudget_state *state) {
+    while (perfbudget_loop(state)) {
+        pthread_mutex_lock(&one_at_a_time);
+        for (int i = 0; i < 2000; i++) PERFBUDGET_CLOBBER_MEMORY();
+        pthread_mutex_unlock(&one_at_a_time);
+    }
+}
+
+static const uint32_t four_threads[] = {4};
+static const perfbudget_benchmark_def threaded_defs[] = {
+    {.name = "locked", .run = locked, .threads = four_threads, .thread_count = 1},
 };
 
 /* The definitions run_main() passes. */
@@ -204,6 +223,50 @@ static void test_a_sweep_is_fitted_and_judged(void **state) {
     run_count = 2;
 }
 
+static void test_threads_are_run_and_judged(void **state) {
+    (void)state;
+    run_defs = threaded_defs;
+    run_count = 1;
+    write_text("threads_fail.yml", "version: 1\n"
+                                   "defaults: {max_time: 10s, min_time: 20ms, rounds: 10}\n"
+                                   "budgets:\n"
+                                   "  locked: {scaling: {threads: 4, efficiency: 95%}}\n");
+    write_text("threads_pass.yml", "version: 1\n"
+                                   "defaults: {max_time: 10s, min_time: 20ms, rounds: 10}\n"
+                                   "budgets:\n"
+                                   "  locked: {scaling: {threads: 4, efficiency: 1%}}\n");
+    char out[16384], fail[256], pass[256], json[256];
+    snprintf(fail, sizeof fail, "%s", path_in("threads_fail.yml"));
+    snprintf(pass, sizeof pass, "%s", path_in("threads_pass.yml"));
+    snprintf(json, sizeof json, "%s", path_in("threads.json"));
+    int code = RUN(out, "demo", "--budget", fail, "--json", json);
+    if (code != 1 || strstr(out, "FAIL locked: 4 threads: efficiency ") == NULL ||
+        strstr(out, " % < 95 % allowed (scaling:)") == NULL ||
+        strstr(out, "  scaling: threads 1/4: ") == NULL)
+        fail_msg("exit %d, output:\n%s", code, out);
+    json_error_t error;
+    json_t *root = json_load_file(json, 0, &error);
+    assert_non_null(root);
+    json_t *scaling = json_object_get(json_array_get(json_object_get(root, "benchmarks"), 0),
+                                      "scaling");
+    assert_int_equal(json_array_size(json_object_get(scaling, "points")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(scaling, "verdict"),
+                                                          "status")),
+                        "fail");
+    json_decref(root);
+    code = RUN(out, "demo", "--budget", pass);
+    if (code != 0 || strstr(out, "PASS locked: 4 threads: efficiency ") == NULL)
+        fail_msg("exit %d, output:\n%s", code, out);
+    /* Without a budget the scaling goes under the table's row. */
+    char history[256];
+    snprintf(history, sizeof history, "%s", path_in("threads.sqlite"));
+    code = RUN(out, "demo", "--min-time", "5ms", "--history", history);
+    if (code != 0 || strstr(out, "\n  scaling: threads 1/4: ") == NULL)
+        fail_msg("exit %d, output:\n%s", code, out);
+    run_defs = defs;
+    run_count = 2;
+}
+
 static void test_bad_budget_is_a_usage_error(void **state) {
     (void)state;
     write_text("bad.yml", "version: 1\nbudgets:\n  x: {cpu: 5ms, memmory: 1MB}\n");
@@ -264,6 +327,7 @@ int main(void) {
         cmocka_unit_test(test_list_filter_and_usage),
         cmocka_unit_test(test_budget_pass_and_fail),
         cmocka_unit_test(test_a_sweep_is_fitted_and_judged),
+        cmocka_unit_test(test_threads_are_run_and_judged),
         cmocka_unit_test(test_bad_budget_is_a_usage_error),
         cmocka_unit_test(test_build_type),
     };

@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "perfbudget/alerts.h"
 #include "perfbudget/budget.h"
 #include "perfbudget/compare.h"
+#include "perfbudget/complexity.h"
 #include "perfbudget/context.h"
 #include "perfbudget/error.h"
 #include "perfbudget/history.h"
@@ -18,6 +20,7 @@
 #include "perfbudget/report.h"
 #include "perfbudget/stats.h"
 #include "perfbudget/text.h"
+#include "perfbudget/threads.h"
 #include "perfbudget/verdict.h"
 #include "perfbudget/version.h"
 
@@ -80,6 +83,16 @@ int main() {
           "text.h");
 
     check(std::strcmp(perfbudget_signal_name(11), "SIGSEGV") == 0, "process.h");
+    check(perfbudget_budget_alert_count(nullptr) == 0, "alerts.h");
+    check(std::strcmp(perfbudget_complexity_name(PERFBUDGET_COMPLEXITY_N), "O(n)") == 0,
+          "complexity.h");
+
+    perfbudget_scaling_point points[2] = {};
+    points[0].threads = 1, points[0].throughput = 10.0;
+    points[1].threads = 2, points[1].throughput = 15.0;
+    check(perfbudget_scaling_set_efficiency(points, 2) == PERFBUDGET_OK &&
+              std::fabs(points[1].efficiency - 0.75) < 1e-12,
+          "threads.h");
 
     perfbudget_context_free(ctx);
     if (failures == 0) std::puts("every public header is usable from C++");

@@ -1105,12 +1105,12 @@ def test_the_example_project_passes(pytester: pytest.Pytester) -> None:
     shutil.copytree(example, pytester.path, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".perfbudget", "__pycache__", "*.egg-info"))
     result = run(pytester)
-    result.assert_outcomes(passed=11)
+    result.assert_outcomes(passed=13)
     result.stdout.fnmatch_lines(["perfbudget: budget perfbudget.yml, threshold 10% (perf_threshold in pyproject.toml)*",
                                  "tests/test_performance.py::test_top_words_scales:"])
     assert "matched no perf test" not in result.stdout.str()
     selected = run(pytester, "-m", "performance", "-q", "--perf-disable")
-    selected.assert_outcomes(passed=8, deselected=3)
+    selected.assert_outcomes(passed=10, deselected=3)
 
 
 def _baseline_on_a_faster_machine(project: pytest.Pytester, name: str, speedup: float,

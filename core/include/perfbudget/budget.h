@@ -166,6 +166,10 @@ typedef struct perfbudget_effective_budget {
     /** The entry's complexity: for input sweeps, a perfbudget_complexity (complexity.h); 0
      *  (PERFBUDGET_COMPLEXITY_NONE) when not set. */
     int complexity;
+    /** The entry's scaling: (threads.h): the thread count whose efficiency is bounded, 0 when
+     *  not set, and the least efficiency allowed, in % (efficiency: 80%). */
+    uint32_t scaling_threads;
+    double scaling_efficiency_pct;
 } perfbudget_effective_budget;
 
 /** Resolve name: an exact entry beats a glob; among globs the longer literal prefix wins, then

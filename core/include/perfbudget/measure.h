@@ -93,6 +93,14 @@ typedef struct perfbudget_benchmark_def {
     /** One word of letters, digits and _ ("unit", "integration"), or NULL: perf_discover_tests
      *  makes it a CTest label of this benchmark's test (ctest -L integration). */
     const char *category;
+    /** Thread counts (threads.h): after its usual one-thread run, the benchmark runs again with
+     *  each count of threads at once, each thread with its own state (setup and teardown per
+     *  thread; perfbudget_state_thread_index() tells the body which thread it is), and its
+     *  result keeps the scaling (perfbudget_result_scaling()). 1 is always run, for the
+     *  efficiency; counts 1..PERFBUDGET_THREADS_MAX, each once, at most
+     *  PERFBUDGET_THREAD_COUNTS_MAX. thread_count 0: one thread only. The counts are copied. */
+    const uint32_t *threads;
+    size_t thread_count;
 } perfbudget_benchmark_def;
 
 /** What a run measures to be judged on. */
@@ -184,6 +192,11 @@ PERFBUDGET_API void *perfbudget_state_userdata(perfbudget_state *state);
 PERFBUDGET_API void perfbudget_state_set_userdata(perfbudget_state *state, void *userdata);
 /** The input size of a sweep's run (perfbudget_benchmark_def.sizes); 0 outside a sweep. */
 PERFBUDGET_API uint64_t perfbudget_state_size(const perfbudget_state *state);
+/** Which thread of a threaded run (perfbudget_benchmark_def.threads) calls: 0 .. threads - 1;
+ *  0 in the usual one-thread run. */
+PERFBUDGET_API uint32_t perfbudget_state_thread_index(const perfbudget_state *state);
+/** How many threads run the benchmark at once: 1 in the usual run. */
+PERFBUDGET_API uint32_t perfbudget_state_threads(const perfbudget_state *state);
 /** Override items or bytes processed per iteration (e.g. from setup, once the input is known). */
 PERFBUDGET_API void perfbudget_state_set_items_per_iteration(perfbudget_state *state, uint64_t n);
 PERFBUDGET_API void perfbudget_state_set_bytes_per_iteration(perfbudget_state *state, uint64_t n);

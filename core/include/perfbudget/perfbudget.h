@@ -19,5 +19,6 @@
 #include "perfbudget/process.h"
 #include "perfbudget/text.h"
 #include "perfbudget/alerts.h"
+#include "perfbudget/threads.h"
 
 #endif

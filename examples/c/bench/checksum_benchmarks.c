@@ -80,6 +80,11 @@ static void bench_loop_overhead(perfbudget_state *state) {
  * least-squares fit of time against size (the budget file expects O(n)). */
 static const uint64_t sweep_sizes[] = {1024, 4096, 16384, 65536, 262144};
 
+/* crc32 by 1, 2 and 4 threads at once, each thread with its own 64 KiB buffer (setup runs once
+ * per thread): aggregate throughput, each thread's latency and the scaling efficiency against
+ * one thread (the budget file bounds it at 2 threads). */
+static const uint32_t thread_counts[] = {1, 2, 4};
+
 static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "crc32_4k", .run = bench_crc32, .setup = setup_4k, .teardown = free_buffer},
     {.name = "crc32_64k", .run = bench_crc32, .setup = setup_64k, .teardown = free_buffer},
@@ -88,6 +93,8 @@ static const perfbudget_benchmark_def benchmarks[] = {
     {.name = "both_64k", .run = bench_both, .setup = setup_64k, .teardown = free_buffer},
     {.name = "crc32_sweep", .run = bench_crc32, .setup = setup_sized, .teardown = free_buffer,
      .sizes = sweep_sizes, .size_count = sizeof sweep_sizes / sizeof sweep_sizes[0]},
+    {.name = "crc32_threads", .run = bench_crc32, .setup = setup_64k, .teardown = free_buffer,
+     .threads = thread_counts, .thread_count = sizeof thread_counts / sizeof thread_counts[0]},
     /* The loop's own cost per iteration: perfbudget's overhead on any body. */
     {.name = "loop_overhead", .run = bench_loop_overhead},
 };

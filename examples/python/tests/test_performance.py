@@ -1,6 +1,7 @@
 """Perf tests. Each `perf(...)` call is measured and judged against perfbudget.yml; with
 `--performance-regression` also against the baseline (by default the last run)."""
 
+import asyncio
 from collections import Counter
 
 import pytest
@@ -53,3 +54,20 @@ def test_top_words_sweep(perf):
     fit = perf.sweep(lambda n: top_words(texts[n], 5), sizes=sorted(texts))
     if fit is not None:  # None under --perf-disable: nothing was measured
         print(f"top_words: {fit.complexity}, {fit.coefficient:.3g} ns per word")
+
+
+def test_top_words_threads(perf, article):
+    """top_words by 1, 2 and 4 threads at once: per-thread latency, throughput, the spread
+    between threads and the efficiency against one thread. Pure Python holds the GIL, so the
+    threads take turns: efficiency about 1/N, which the budget's scaling: bounds."""
+    perf.threads([2, 4])(top_words, article, 5)
+
+
+def test_tokenize_async(perf, article):
+    """A coroutine, measured in a fresh event loop; the result also carries the loop's own
+    cost per awaited call (the custom metric event_loop_overhead), beside the call's."""
+    async def tokenize_later():
+        await asyncio.sleep(0)  # one trip through the loop
+        return tokenize(article)
+
+    assert perf.async_(tokenize_later)
