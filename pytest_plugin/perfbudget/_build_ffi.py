@@ -68,6 +68,15 @@ def sanitizer_flags() -> list[str]:
             "-fno-omit-frame-pointer", "-g"]
 
 
+def postgresql() -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """The PostgreSQL history backend's include directories, libraries and macro, when libpq is
+    there (pkg-config libpq, Debian's libpq-dev); none, and a history that says so, without."""
+    includes = pkg_config("--cflags-only-I", "libpq")
+    if not pkg_config("--libs", "libpq"):
+        return [], [], []
+    return [flag[2:] for flag in includes], ["pq"], [("PERFBUDGET_HAVE_LIBPQ", "1")]
+
+
 ffibuilder = FFI()
 ffibuilder.cdef((HERE / "_perfbudget.cdef").read_text(encoding="utf-8"))
 ffibuilder.set_source(
@@ -75,9 +84,10 @@ ffibuilder.set_source(
     '#include "perfbudget/perfbudget.h"',
     sources=SOURCES,
     include_dirs=[str(CORE / "include"), str(generated_include_dir()), str(CORE / "src")]
-    + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3")],
-    libraries=["yaml", "jansson", "sqlite3", "m"],
-    define_macros=[("PERFBUDGET_BUILDING", "1")],
+    + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3")]
+    + postgresql()[0],
+    libraries=["yaml", "jansson", "sqlite3", *postgresql()[1], "m"],
+    define_macros=[("PERFBUDGET_BUILDING", "1"), *postgresql()[2]],
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", *sanitizer_flags()],
     extra_link_args=sanitizer_flags(),
 )
