@@ -26,8 +26,12 @@ int perfbudget__history_is_postgresql(const char *location) {
 }
 
 char *perfbudget__history_shown_location(const char *location) {
-    char *shown = perfbudget__strdup(location);
-    if (shown == NULL || !perfbudget__history_is_postgresql(location)) return shown;
+    if (!perfbudget__history_is_postgresql(location)) return perfbudget__strdup(location);
+    /* Each password becomes "***": room for a shorter one growing to that, however many. */
+    size_t length = strlen(location);
+    char *shown = malloc(2 * length + 8);
+    if (shown == NULL) return NULL;
+    memcpy(shown, location, length + 1);
     /* postgresql://user:password@host/...: the password runs from the first ':' after the
      * scheme to the last '@' of the authority. A password given as ?password=... goes too. */
     char *authority = strstr(shown, "://") + 3;
@@ -1195,4 +1199,224 @@ int perfbudget_history_prune(perfbudget_history *h, size_t keep, size_t *deleted
     }
     if (deleted != NULL) *deleted = changes;
     return PERFBUDGET_OK;
+}
+
+/* ---- copying a history ------------------------------------------------------------------------ */
+
+/* A run of the history copied from, as HISTORY_RUNS_AFTER reads it. */
+typedef struct copied_run {
+    int64_t id, created_ns, dirty;
+    char *source, *commit, *branch, *environment;
+} copied_run;
+
+/* A run id of the history copied from, and its id in the history copied to. */
+typedef struct run_pair {
+    int64_t from, to;
+} run_pair;
+
+static void copied_runs_free(copied_run *runs, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        free(runs[i].source);
+        free(runs[i].commit);
+        free(runs[i].branch);
+        free(runs[i].environment);
+    }
+}
+
+static char *copy_or_null(const char *text) { return text ? perfbudget__strdup(text) : NULL; }
+
+/* Up to 256 runs of h after run id after, oldest first, into runs (room for 256). */
+static int read_runs_after(perfbudget_history *h, int64_t after, copied_run *runs, size_t *count) {
+    history_statement *stmt;
+    *count = 0;
+    if (prepare(h, HISTORY_RUNS_AFTER, &stmt) != PERFBUDGET_OK) return db_fail(h, "listing runs");
+    bind_int64(h, stmt, 1, after);
+    int step = HISTORY_DONE, code = PERFBUDGET_OK;
+    while (code == PERFBUDGET_OK && *count < 256 && (step = next_row(h, stmt)) == HISTORY_ROW) {
+        copied_run *r = &runs[(*count)++];
+        r->id = column_int64(h, stmt, 0);
+        r->created_ns = column_int64(h, stmt, 1);
+        r->dirty = column_int64(h, stmt, 5);
+        r->source = copy_or_null(column_text(h, stmt, 2));
+        r->commit = copy_or_null(column_text(h, stmt, 3));
+        r->branch = copy_or_null(column_text(h, stmt, 4));
+        r->environment = copy_or_null(column_text(h, stmt, 6));
+        if (r->source == NULL || r->environment == NULL)
+            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    if (code == PERFBUDGET_OK && step != HISTORY_DONE && step != HISTORY_ROW)
+        code = db_fail(h, "listing runs");
+    finalize(h, stmt);
+    return code;
+}
+
+/* The results of run r of from, as stored, into run to_id of to (in to's transaction). */
+static int copy_results(perfbudget_history *from, perfbudget_history *to, int64_t from_id,
+                        int64_t to_id) {
+    history_statement *rows = NULL, *insert = NULL;
+    if (prepare(from, HISTORY_RAW_RESULTS, &rows) != PERFBUDGET_OK)
+        return db_fail(from, "reading results");
+    if (prepare(to, HISTORY_INSERT_RESULT, &insert) != PERFBUDGET_OK) {
+        finalize(from, rows);
+        return db_fail(to, "preparing a run");
+    }
+    bind_int64(from, rows, 1, from_id);
+    int step = HISTORY_DONE, code = PERFBUDGET_OK;
+    while (code == PERFBUDGET_OK && (step = next_row(from, rows)) == HISTORY_ROW) {
+        const char *name = column_text(from, rows, 0), *identity = column_text(from, rows, 1);
+        int64_t bench = benchmark_id(to, name ? name : "", identity ? identity : "");
+        if (bench < 0) {
+            code = db_fail(to, "recording a benchmark");
+            break;
+        }
+        size_t samples_size, cpu_size;
+        const unsigned char *samples = column_blob(from, rows, 7, &samples_size);
+        const unsigned char *cpu = column_blob(from, rows, 12, &cpu_size);
+        reset(to, insert);
+        bind_int64(to, insert, 1, to_id);
+        bind_int64(to, insert, 2, bench);
+        bind_text(to, insert, 3, column_text(from, rows, 2));
+        bind_text(to, insert, 4, column_text(from, rows, 3));
+        bind_int64(to, insert, 5, column_int64(from, rows, 4));
+        bind_double(to, insert, 6, column_double(from, rows, 5));
+        bind_double(to, insert, 7, column_double(from, rows, 6));
+        /* An empty blob is still a blob (samples is NOT NULL). */
+        bind_blob(to, insert, 8, samples ? (const void *)samples : "", samples_size);
+        bind_text(to, insert, 9, column_text(from, rows, 8));
+        bind_text(to, insert, 10, column_text(from, rows, 9));
+        bind_text(to, insert, 11, column_text(from, rows, 10));
+        bind_text(to, insert, 12, column_text(from, rows, 11));
+        bind_blob(to, insert, 13, is_null(from, rows, 12) ? NULL : cpu ? (const void *)cpu : "",
+                  cpu_size);
+        bind_int64(to, insert, 14, column_int64(from, rows, 13));
+        if (next_row(to, insert) != HISTORY_DONE) code = db_fail(to, "recording a result");
+    }
+    if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(from, "reading results");
+    finalize(from, rows);
+    finalize(to, insert);
+    return code;
+}
+
+/* Run r of from in to: found by its key, or copied in one transaction. */
+static int copy_run(perfbudget_history *from, perfbudget_history *to, const copied_run *r,
+                    int64_t *to_id, int *was_there) {
+    if (to->backend->begin(to) != PERFBUDGET_OK) return db_fail(to, "starting a run");
+    history_statement *stmt;
+    int code = PERFBUDGET_OK;
+    *was_there = 0;
+    if (prepare(to, HISTORY_RUN_BY_KEY, &stmt) != PERFBUDGET_OK) {
+        code = db_fail(to, "looking up a run");
+    } else {
+        bind_int64(to, stmt, 1, r->created_ns);
+        bind_text(to, stmt, 2, r->source);
+        bind_text(to, stmt, 3, r->commit);
+        bind_text(to, stmt, 4, r->branch);
+        bind_text(to, stmt, 5, r->environment);
+        int step = next_row(to, stmt);
+        if (step == HISTORY_ROW) *to_id = column_int64(to, stmt, 0), *was_there = 1;
+        else if (step != HISTORY_DONE) code = db_fail(to, "looking up a run");
+        finalize(to, stmt);
+    }
+    if (code == PERFBUDGET_OK && !*was_there) {
+        if (prepare(to, HISTORY_INSERT_RUN, &stmt) != PERFBUDGET_OK) {
+            code = db_fail(to, "preparing a run");
+        } else {
+            bind_int64(to, stmt, 1, r->created_ns);
+            bind_text(to, stmt, 2, r->source);
+            bind_text(to, stmt, 3, r->commit);
+            bind_text(to, stmt, 4, r->branch);
+            bind_int64(to, stmt, 5, r->dirty);
+            bind_text(to, stmt, 6, r->environment);
+            if (next_row(to, stmt) == HISTORY_ROW) *to_id = column_int64(to, stmt, 0);
+            else code = db_fail(to, "recording a run");
+            finalize(to, stmt);
+        }
+        if (code == PERFBUDGET_OK) code = copy_results(from, to, r->id, *to_id);
+    }
+    if (code == PERFBUDGET_OK && to->backend->commit(to) != PERFBUDGET_OK)
+        code = db_fail(to, "committing a run");
+    if (code != PERFBUDGET_OK) to->backend->rollback(to);
+    return code;
+}
+
+static int64_t mapped(const run_pair *pairs, size_t count, int64_t from) {
+    for (size_t i = 0; i < count; i++)
+        if (pairs[i].from == from) return pairs[i].to;
+    return 0;
+}
+
+/* Every baseline name of from, and each of its modes, pointing at the copies of their runs. */
+static int copy_baselines(perfbudget_history *from, perfbudget_history *to, const run_pair *pairs,
+                          size_t pair_count) {
+    if (to->backend->begin(to) != PERFBUDGET_OK) return db_fail(to, "saving a baseline");
+    static const history_sql reads[] = {HISTORY_BASELINES, HISTORY_BASELINE_MODES};
+    static const history_sql writes[] = {HISTORY_SAVE_BASELINE, HISTORY_COPY_BASELINE_MODE};
+    int code = PERFBUDGET_OK;
+    for (int k = 0; code == PERFBUDGET_OK && k < 2; k++) {
+        history_statement *rows = NULL, *write = NULL;
+        if (prepare(from, reads[k], &rows) != PERFBUDGET_OK) {
+            code = db_fail(from, "listing baselines");
+            break;
+        }
+        if (prepare(to, writes[k], &write) != PERFBUDGET_OK) {
+            finalize(from, rows);
+            code = db_fail(to, "saving a baseline");
+            break;
+        }
+        int step = HISTORY_DONE;
+        while (code == PERFBUDGET_OK && (step = next_row(from, rows)) == HISTORY_ROW) {
+            /* baselines: name, run, created_ns; baseline_modes: name, mode, run */
+            int64_t run = mapped(pairs, pair_count, column_int64(from, rows, k == 0 ? 1 : 2));
+            if (run == 0) continue;
+            reset(to, write);
+            bind_text(to, write, 1, column_text(from, rows, 0));
+            if (k == 0) {
+                bind_int64(to, write, 2, run);
+                bind_int64(to, write, 3, column_int64(from, rows, 2));
+            } else {
+                bind_text(to, write, 2, column_text(from, rows, 1));
+                bind_int64(to, write, 3, run);
+            }
+            if (next_row(to, write) != HISTORY_DONE) code = db_fail(to, "saving a baseline");
+        }
+        if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(from, "listing baselines");
+        finalize(from, rows);
+        finalize(to, write);
+    }
+    if (code == PERFBUDGET_OK && to->backend->commit(to) != PERFBUDGET_OK)
+        code = db_fail(to, "saving a baseline");
+    if (code != PERFBUDGET_OK) to->backend->rollback(to);
+    return code;
+}
+
+int perfbudget__history_copy(perfbudget_history *from, perfbudget_history *to, size_t *copied,
+                             size_t *present) {
+    *copied = *present = 0;
+    copied_run batch[256];
+    run_pair *pairs = NULL;
+    size_t pair_count = 0, pair_capacity = 0, count;
+    int64_t after = 0;
+    int code;
+    do {
+        code = read_runs_after(from, after, batch, &count);
+        for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++) {
+            int64_t to_id = 0;
+            int was_there = 0;
+            code = copy_run(from, to, &batch[i], &to_id, &was_there);
+            run_pair *grown = code == PERFBUDGET_OK
+                                  ? perfbudget__grow(pairs, &pair_capacity, pair_count,
+                                                     sizeof *grown, 256)
+                                  : pairs;
+            if (grown == NULL) code = perfbudget__fail(to->ctx, PERFBUDGET_ENOMEM, "out of memory");
+            if (code != PERFBUDGET_OK) break;
+            pairs = grown;
+            pairs[pair_count++] = (run_pair){batch[i].id, to_id};
+            ++*(was_there ? present : copied);
+            after = batch[i].id;
+        }
+        copied_runs_free(batch, count);
+    } while (code == PERFBUDGET_OK && count == 256);
+    if (code == PERFBUDGET_OK) code = copy_baselines(from, to, pairs, pair_count);
+    free(pairs);
+    return code;
 }

@@ -5,6 +5,7 @@
  * text, which PostgreSQL writes for doubles in the shortest form that reads back bit for bit. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,73 @@ int perfbudget__history_postgresql_open(perfbudget_history *h, const char *uri) 
 
 #else
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
+
+/* The libpq functions the backend calls, loaded when a PostgreSQL history is opened: a program
+ * that only ever opens SQLite files does not load libpq and the libraries it pulls in (they
+ * tripled the start-up time of a `perfbudget` command). */
+typedef struct libpq_api {
+    void *library; /* dlopen()'s handle */
+    PGconn *(*PQconnectdb)(const char *conninfo);
+    ConnStatusType (*PQstatus)(const PGconn *connection);
+    char *(*PQerrorMessage)(const PGconn *connection);
+    void (*PQfinish)(PGconn *connection);
+    PQnoticeProcessor (*PQsetNoticeProcessor)(PGconn *connection, PQnoticeProcessor processor,
+                                              void *argument);
+    PGresult *(*PQexec)(PGconn *connection, const char *sql);
+    PGresult *(*PQexecParams)(PGconn *connection, const char *sql, int count, const Oid *types,
+                              const char *const *values, const int *lengths, const int *formats,
+                              int result_format);
+    ExecStatusType (*PQresultStatus)(const PGresult *result);
+    char *(*PQresultErrorMessage)(const PGresult *result);
+    char *(*PQresultErrorField)(const PGresult *result, int field);
+    void (*PQclear)(PGresult *result);
+    int (*PQntuples)(const PGresult *result);
+    char *(*PQgetvalue)(const PGresult *result, int row, int column);
+    int (*PQgetisnull)(const PGresult *result, int row, int column);
+    char *(*PQcmdStatus)(PGresult *result);
+    char *(*PQcmdTuples)(PGresult *result);
+    unsigned char *(*PQunescapeBytea)(const unsigned char *text, size_t *length);
+    void (*PQfreemem)(void *pointer);
+} libpq_api;
+
+/* Fills api from libpq's shared library; 0, or -1 with why in error. */
+static int load_libpq(libpq_api *api, char *error, size_t size) {
+#define LIBPQ_FUNCTION(name) {#name, offsetof(libpq_api, name)}
+    static const struct {
+        const char *name;
+        size_t offset;
+    } functions[] = {
+        LIBPQ_FUNCTION(PQconnectdb), LIBPQ_FUNCTION(PQstatus), LIBPQ_FUNCTION(PQerrorMessage),
+        LIBPQ_FUNCTION(PQfinish), LIBPQ_FUNCTION(PQsetNoticeProcessor), LIBPQ_FUNCTION(PQexec),
+        LIBPQ_FUNCTION(PQexecParams), LIBPQ_FUNCTION(PQresultStatus),
+        LIBPQ_FUNCTION(PQresultErrorMessage), LIBPQ_FUNCTION(PQresultErrorField),
+        LIBPQ_FUNCTION(PQclear), LIBPQ_FUNCTION(PQntuples), LIBPQ_FUNCTION(PQgetvalue),
+        LIBPQ_FUNCTION(PQgetisnull), LIBPQ_FUNCTION(PQcmdStatus), LIBPQ_FUNCTION(PQcmdTuples),
+        LIBPQ_FUNCTION(PQunescapeBytea), LIBPQ_FUNCTION(PQfreemem),
+    };
+#undef LIBPQ_FUNCTION
+    api->library = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (api->library == NULL) {
+        snprintf(error, size, "cannot load libpq (%s); install libpq5", dlerror());
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof functions / sizeof *functions; i++) {
+        void *function = dlsym(api->library, functions[i].name);
+        if (function == NULL) {
+            snprintf(error, size, "libpq.so.5 has no %s", functions[i].name);
+            return -1;
+        }
+        /* A function pointer of the member's own type, from dlsym's void *. */
+        memcpy((char *)api + functions[i].offset, &function, sizeof function);
+    }
+    return 0;
+}
 
 /* h->db of a PostgreSQL history. */
 typedef struct postgresql_store {
+    libpq_api api;
     PGconn *connection;
     char error[512];  /* the last failure's message */
     char state[6];    /* its SQLSTATE, or "" */
@@ -226,20 +290,20 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
 
 /* Keeps a failed result's message and SQLSTATE for fail(); clears result. */
 static void keep_error(postgresql_store *s, PGresult *result) {
-    const char *message = result != NULL ? PQresultErrorMessage(result) : "";
-    if (message[0] == '\0') message = PQerrorMessage(s->connection);
+    const char *message = result != NULL ? s->api.PQresultErrorMessage(result) : "";
+    if (message[0] == '\0') message = s->api.PQerrorMessage(s->connection);
     snprintf(s->error, sizeof s->error, "%s", message);
     s->error[strcspn(s->error, "\n")] = '\0';
-    const char *state = result != NULL ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+    const char *state = result != NULL ? s->api.PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
     snprintf(s->state, sizeof s->state, "%s", state ? state : "");
-    PQclear(result);
+    s->api.PQclear(result);
 }
 
 /* Runs sql, which returns no rows; 0 or -1 (kept for fail()). */
 static int run_command(postgresql_store *s, const char *sql) {
-    PGresult *result = PQexec(s->connection, sql);
-    if (PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK) {
-        PQclear(result);
+    PGresult *result = s->api.PQexec(s->connection, sql);
+    if (s->api.PQresultStatus(result) == PGRES_COMMAND_OK || s->api.PQresultStatus(result) == PGRES_TUPLES_OK) {
+        s->api.PQclear(result);
         return 0;
     }
     keep_error(s, result);
@@ -248,7 +312,7 @@ static int run_command(postgresql_store *s, const char *sql) {
 
 static int postgresql_fail(perfbudget_history *h, const char *what) {
     postgresql_store *s = store(h);
-    if (s->connection == NULL || PQstatus(s->connection) != CONNECTION_OK)
+    if (s->connection == NULL || s->api.PQstatus(s->connection) != CONNECTION_OK)
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
                                 "history %s: %s: the server cannot be reached (%s)", h->path,
                                 what, s->error[0] ? s->error : "connection lost");
@@ -261,7 +325,7 @@ static int postgresql_fail(perfbudget_history *h, const char *what) {
  * schema as it was. */
 static int migrate(perfbudget_history *h) {
     postgresql_store *s = store(h);
-    PGresult *result = PQexec(s->connection,
+    PGresult *result = s->api.PQexec(s->connection,
                               "SELECT (SELECT max(version) FROM perfbudget_schema), (SELECT "
                               "count(*) FROM information_schema.tables WHERE table_schema = "
                               "current_schema() AND table_name IN ('runs', 'results', "
@@ -269,10 +333,10 @@ static int migrate(perfbudget_history *h) {
                               "IS NOT NULL");
     /* Without the version table the query above fails to plan: that is version 0. */
     int version = 0;
-    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1)
-        version = atoi(PQgetvalue(result, 0, 0));
-    int known = PQresultStatus(result) == PGRES_TUPLES_OK;
-    PQclear(result);
+    if (s->api.PQresultStatus(result) == PGRES_TUPLES_OK && s->api.PQntuples(result) == 1)
+        version = atoi(s->api.PQgetvalue(result, 0, 0));
+    int known = s->api.PQresultStatus(result) == PGRES_TUPLES_OK;
+    s->api.PQclear(result);
     if (known && version == SCHEMA_VERSION) return PERFBUDGET_OK;
     if (version > SCHEMA_VERSION)
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
@@ -296,20 +360,20 @@ static int migrate(perfbudget_history *h) {
         run_command(s, "ROLLBACK");
         return code;
     }
-    result = PQexec(s->connection,
+    result = s->api.PQexec(s->connection,
                     "SELECT coalesce((SELECT max(version) FROM perfbudget_schema), 0), (SELECT "
                     "count(*) FROM information_schema.tables WHERE table_schema = "
                     "current_schema() AND table_name IN ('runs', 'results', 'benchmarks', "
                     "'baselines'))");
-    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+    if (s->api.PQresultStatus(result) != PGRES_TUPLES_OK) {
         keep_error(s, result);
         int code = postgresql_fail(h, "reading the schema version");
         run_command(s, "ROLLBACK");
         return code;
     }
-    version = atoi(PQgetvalue(result, 0, 0));
-    int tables = atoi(PQgetvalue(result, 0, 1));
-    PQclear(result);
+    version = atoi(s->api.PQgetvalue(result, 0, 0));
+    int tables = atoi(s->api.PQgetvalue(result, 0, 1));
+    s->api.PQclear(result);
     if (version == 0 && tables > 0) {
         run_command(s, "ROLLBACK");
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
@@ -350,15 +414,17 @@ int perfbudget__history_postgresql_open(perfbudget_history *h, const char *uri) 
     h->backend = &postgresql_backend;
     /* The URI as given: libpq reads PGPASSWORD, PGSERVICE and ~/.pgpass for what it leaves
      * out, as every libpq client does. */
-    s->connection = PQconnectdb(uri);
+    if (load_libpq(&s->api, s->error, sizeof s->error) != 0)
+        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s", h->path, s->error);
+    s->connection = s->api.PQconnectdb(uri);
     if (s->connection == NULL)
         return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history %s: out of memory", h->path);
-    if (PQstatus(s->connection) != CONNECTION_OK) {
+    if (s->api.PQstatus(s->connection) != CONNECTION_OK) {
         keep_error(s, NULL);
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: cannot connect: %s", h->path,
                                 s->error);
     }
-    PQsetNoticeProcessor(s->connection, ignore_notice, NULL);
+    s->api.PQsetNoticeProcessor(s->connection, ignore_notice, NULL);
     if (h->reader && run_command(s, "SET default_transaction_read_only = on") != 0)
         return postgresql_fail(h, "opening");
     return migrate(h);
@@ -371,10 +437,10 @@ static int postgresql_begin(perfbudget_history *h) {
 /* A transaction that failed ends with "ROLLBACK" for a COMMIT: that is no commit. */
 static int postgresql_commit(perfbudget_history *h) {
     postgresql_store *s = store(h);
-    PGresult *result = PQexec(s->connection, "COMMIT");
-    int ok = PQresultStatus(result) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(result), "COMMIT") == 0;
+    PGresult *result = s->api.PQexec(s->connection, "COMMIT");
+    int ok = s->api.PQresultStatus(result) == PGRES_COMMAND_OK && strcmp(s->api.PQcmdStatus(result), "COMMIT") == 0;
     if (ok) {
-        PQclear(result);
+        s->api.PQclear(result);
         return PERFBUDGET_OK;
     }
     keep_error(s, result);
@@ -383,8 +449,8 @@ static int postgresql_commit(perfbudget_history *h) {
 }
 
 static void postgresql_rollback(perfbudget_history *h) {
-    PGresult *result = PQexec(store(h)->connection, "ROLLBACK");
-    PQclear(result);
+    PGresult *result = store(h)->api.PQexec(store(h)->connection, "ROLLBACK");
+    store(h)->api.PQclear(result);
 }
 
 static int postgresql_prepare(perfbudget_history *h, history_sql which, history_statement **out) {
@@ -406,14 +472,14 @@ static int postgresql_prepare(perfbudget_history *h, history_sql which, history_
 
 static void forget_row(history_statement *q) {
     for (int c = 0; c < MAX_COLUMNS; c++) {
-        PQfreemem(q->blobs[c]);
+        q->store->api.PQfreemem(q->blobs[c]);
         q->blobs[c] = NULL;
     }
 }
 
 static void postgresql_reset(history_statement *q) {
     forget_row(q);
-    PQclear(q->result);
+    q->store->api.PQclear(q->result);
     q->result = NULL;
     q->row = -1;
 }
@@ -459,47 +525,47 @@ static void postgresql_bind_blob(history_statement *q, int index, const void *va
 static int postgresql_step(history_statement *q) {
     forget_row(q);
     if (q->result == NULL) {
-        q->result = PQexecParams(q->store->connection, q->sql, q->parameters, NULL, q->values,
+        q->result = q->store->api.PQexecParams(q->store->connection, q->sql, q->parameters, NULL, q->values,
                                  q->lengths, q->formats, 0);
-        ExecStatusType status = PQresultStatus(q->result);
+        ExecStatusType status = q->store->api.PQresultStatus(q->result);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
             keep_error(q->store, q->result);
             q->result = NULL;
             return strcmp(q->store->state, "23505") == 0 ? HISTORY_DUPLICATE : HISTORY_ERROR;
         }
-        const char *changed = PQcmdTuples(q->result);
+        const char *changed = q->store->api.PQcmdTuples(q->result);
         q->store->changes = changed[0] ? strtoll(changed, NULL, 10) : 0;
         q->row = -1;
     }
-    if (q->row + 1 >= PQntuples(q->result)) return HISTORY_DONE;
+    if (q->row + 1 >= q->store->api.PQntuples(q->result)) return HISTORY_DONE;
     q->row++;
     return HISTORY_ROW;
 }
 
 static int postgresql_is_null(history_statement *q, int column) {
-    return PQgetisnull(q->result, q->row, column);
+    return q->store->api.PQgetisnull(q->result, q->row, column);
 }
 
 static int64_t postgresql_column_int64(history_statement *q, int column) {
-    return strtoll(PQgetvalue(q->result, q->row, column), NULL, 10);
+    return strtoll(q->store->api.PQgetvalue(q->result, q->row, column), NULL, 10);
 }
 
 static double postgresql_column_double(history_statement *q, int column) {
-    if (PQgetisnull(q->result, q->row, column)) return NAN;
-    return strtod(PQgetvalue(q->result, q->row, column), NULL);
+    if (q->store->api.PQgetisnull(q->result, q->row, column)) return NAN;
+    return strtod(q->store->api.PQgetvalue(q->result, q->row, column), NULL);
 }
 
 static const char *postgresql_column_text(history_statement *q, int column) {
-    return PQgetisnull(q->result, q->row, column) ? NULL : PQgetvalue(q->result, q->row, column);
+    return q->store->api.PQgetisnull(q->result, q->row, column) ? NULL : q->store->api.PQgetvalue(q->result, q->row, column);
 }
 
 static const unsigned char *postgresql_column_blob(history_statement *q, int column,
                                                    size_t *size) {
     *size = 0;
-    if (column >= MAX_COLUMNS || PQgetisnull(q->result, q->row, column)) return NULL;
+    if (column >= MAX_COLUMNS || q->store->api.PQgetisnull(q->result, q->row, column)) return NULL;
     if (q->blobs[column] == NULL)
-        q->blobs[column] = PQunescapeBytea(
-            (const unsigned char *)PQgetvalue(q->result, q->row, column), &q->blob_sizes[column]);
+        q->blobs[column] = q->store->api.PQunescapeBytea(
+            (const unsigned char *)q->store->api.PQgetvalue(q->result, q->row, column), &q->blob_sizes[column]);
     *size = q->blobs[column] != NULL ? q->blob_sizes[column] : 0;
     return q->blobs[column];
 }
@@ -508,21 +574,23 @@ static int64_t postgresql_changes(perfbudget_history *h) { return store(h)->chan
 
 /* The history's tables and their indexes (the database may hold others). */
 static int64_t postgresql_stored_bytes(perfbudget_history *h) {
-    PGresult *result = PQexec(store(h)->connection,
+    PGresult *result = store(h)->api.PQexec(store(h)->connection,
                               "SELECT sum(pg_total_relation_size(to_regclass(t))) FROM unnest("
                               "ARRAY['runs', 'benchmarks', 'results', 'baselines', "
                               "'baseline_modes']) AS t");
-    int64_t bytes = PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1
-                        ? strtoll(PQgetvalue(result, 0, 0), NULL, 10)
+    int64_t bytes = store(h)->api.PQresultStatus(result) == PGRES_TUPLES_OK && store(h)->api.PQntuples(result) == 1
+                        ? strtoll(store(h)->api.PQgetvalue(result, 0, 0), NULL, 10)
                         : -1;
-    PQclear(result);
+    store(h)->api.PQclear(result);
     return bytes;
 }
 
 static void postgresql_close(perfbudget_history *h) {
-    if (store(h) == NULL) return;
-    PQfinish(store(h)->connection);
-    free(store(h));
+    postgresql_store *s = store(h);
+    if (s == NULL) return;
+    if (s->connection != NULL) s->api.PQfinish(s->connection);
+    if (s->api.library != NULL) dlclose(s->api.library);
+    free(s);
 }
 
 static const history_backend postgresql_backend = {

@@ -590,10 +590,10 @@ static int sqlite_prepare(perfbudget_history *h, history_sql which, history_stat
 static void sqlite_reset(history_statement *s) { sqlite3_reset(raw(s)); }
 static void sqlite_finalize(history_statement *s) { sqlite3_finalize(raw(s)); }
 
-/* A parameter the statement does not name (SQLITE_RANGE) is left out, as the statements of
- * history_store.h allow. */
+/* A parameter the statement does not name is left out, as the statements of history_store.h
+ * allow (checked first: SQLite would format an error message for it, on every seek of a trend). */
 static void sqlite_bind_int64(history_statement *s, int index, int64_t value) {
-    sqlite3_bind_int64(raw(s), index, value);
+    if (index <= sqlite3_bind_parameter_count(raw(s))) sqlite3_bind_int64(raw(s), index, value);
 }
 
 static void sqlite_bind_double(history_statement *s, int index, double value) {

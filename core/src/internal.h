@@ -163,6 +163,15 @@ int perfbudget__history_run_levels(perfbudget_history *history, const char *name
                                    const char *branch, int64_t up_to, size_t last,
                                    perfbudget__run_level **out, size_t *count);
 
+/* history.c: whether a history location is a PostgreSQL connection URI (postgresql://...). */
+int perfbudget__history_is_postgresql(const char *location);
+
+/* history.c: copies every run of from (its results and samples as stored, bit for bit) and
+ * every baseline name into to. A run already in to (the same time, source, commit, branch and
+ * environment) is not copied again, so a copy can be repeated. *copied, *present: runs. */
+int perfbudget__history_copy(perfbudget_history *from, perfbudget_history *to, size_t *copied,
+                             size_t *present);
+
 /* environment.c: what a result records about the machine; a jansson object (json_t *). */
 struct json_t;
 struct json_t *perfbudget__environment_json(void);

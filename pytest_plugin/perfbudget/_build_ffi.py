@@ -69,12 +69,13 @@ def sanitizer_flags() -> list[str]:
 
 
 def postgresql() -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    """The PostgreSQL history backend's include directories, libraries and macro, when libpq is
-    there (pkg-config libpq, Debian's libpq-dev); none, and a history that says so, without."""
-    includes = pkg_config("--cflags-only-I", "libpq")
-    if not pkg_config("--libs", "libpq"):
+    """The PostgreSQL history backend's include directories, libraries and macro, when libpq's
+    header is there (pkg-config libpq, Debian's libpq-dev); none, and a history that says so,
+    without. The backend loads libpq itself (dlopen) when a PostgreSQL history is opened."""
+    if not pkg_config("--modversion", "libpq"):
         return [], [], []
-    return [flag[2:] for flag in includes], ["pq"], [("PERFBUDGET_HAVE_LIBPQ", "1")]
+    includes = pkg_config("--cflags-only-I", "libpq")
+    return [flag[2:] for flag in includes], ["dl"], [("PERFBUDGET_HAVE_LIBPQ", "1")]
 
 
 ffibuilder = FFI()
