@@ -31,6 +31,7 @@ static void usage(FILE *out) {
             "       perfbudget history prune --keep N\n"
             "       perfbudget history size\n"
             "       perfbudget history copy --from HISTORY --to HISTORY\n"
+            "       perfbudget history push [--history postgresql://...]\n"
             "       perfbudget history --environments [--commit SHA]\n"
             "Per benchmark over its newest runs of the latest code version and environment: the\n"
             "latest median, the mean, stddev, min and max of the runs' medians, the trend, the\n"
@@ -50,7 +51,9 @@ static void usage(FILE *out) {
             "                     a commit:SHA or merge-base baseline can be found for)\n"
             "  --from, --to       history copy: every run (samples bit for bit) and baseline\n"
             "                     of one history into another, each an SQLite file or a\n"
-            "                     postgresql:// URI; runs already there are not copied again\n");
+            "                     postgresql:// URI; runs already there are not copied again\n"
+            "push                 sends the runs a PostgreSQL history could not take, kept in\n"
+            "                     the spool ($PERFBUDGET_SPOOL_DIR, else .perfbudget/spool)\n");
 }
 
 /* "30d", "12h", "90min", "2w": how far back; 0 on failure. */
@@ -252,12 +255,41 @@ static int copy_history(const char *from_location, const char *to_location) {
     return code == PERFBUDGET_OK ? 0 : 2;
 }
 
+/* perfbudget history push: the spooled runs of the history named by --history or
+ * $PERFBUDGET_HISTORY. */
+static int push_spool(const char *option) {
+    const char *location = option != NULL ? option : getenv("PERFBUDGET_HISTORY");
+    if (location == NULL || !perfbudget__history_is_postgresql(location)) {
+        fprintf(stderr, "perfbudget history push: give the PostgreSQL history to send the spool "
+                        "to (--history postgresql://... or $PERFBUDGET_HISTORY); the spool %s "
+                        "holds runs only such histories could not take\n",
+                perfbudget__spool_directory());
+        return 2;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_history *history = NULL;
+    size_t sent = 0;
+    int code = perfbudget_history_open(ctx, location, &history);
+    if (code == PERFBUDGET_OK) code = perfbudget__push_spool(ctx, history, location, &sent);
+    if (code != PERFBUDGET_OK)
+        fprintf(stderr, "perfbudget history push: %s (%zu sent; the others stay in %s)\n",
+                perfbudget_errmsg(ctx), sent, perfbudget__spool_directory());
+    else
+        printf("sent %zu run%s from the spool %s\n", sent, sent == 1 ? "" : "s",
+               perfbudget__spool_directory());
+    perfbudget_history_close(history);
+    perfbudget_context_free(ctx);
+    return code == PERFBUDGET_OK ? 0 : 2;
+}
+
 int perfbudget_cli_history(int argc, char **argv) {
     history_options o = {.min_change_pct = 5.0, .last = DEFAULT_WINDOW};
     const char *action = "trends";
     int first = 1;
     if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0 ||
-                     strcmp(argv[1], "size") == 0 || strcmp(argv[1], "copy") == 0))
+                     strcmp(argv[1], "size") == 0 || strcmp(argv[1], "copy") == 0 ||
+                     strcmp(argv[1], "push") == 0))
         action = argv[1], first = 2;
     int runs_given = 0;
     for (int i = first; i < argc; i += 2) { /* every option but --all takes a value */
@@ -334,6 +366,7 @@ int perfbudget_cli_history(int argc, char **argv) {
         return 2;
     }
     if (strcmp(action, "copy") == 0) return copy_history(o.from, o.to);
+    if (strcmp(action, "push") == 0) return push_spool(o.history_option);
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_history *history =

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the CLI and perfbudget_main(): the verdict for one result, printed. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/signalfd.h>
@@ -203,32 +207,165 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
     return exit_code;
 }
 
+const char *perfbudget__spool_directory(void) {
+    const char *directory = getenv("PERFBUDGET_SPOOL_DIR");
+    return directory != NULL && directory[0] != '\0' ? directory : ".perfbudget/spool";
+}
+
+/* mkdir -p directory. */
+static int make_directories(const char *directory) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", directory) >= (int)sizeof path) return -1;
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Keeps a run the history at location could not take: NAME.json, its results as a result file,
+ * then NAME.run, what else the history records of it (JSON), which marks it complete. *kept:
+ * NAME.json. */
+static int spool_run(perfbudget_context *ctx, const char *location, const perfbudget_run_info *info,
+                     int64_t created_ns, perfbudget_result *const *results, size_t count,
+                     char *kept, size_t size) {
+    const char *directory = perfbudget__spool_directory();
+    if (make_directories(directory) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create the spool %s: %s", directory,
+                                strerror(errno));
+    char name[4200], marker[4300], temporary[4300];
+    snprintf(name, sizeof name, "%s/run-%020lld-%ld", directory, (long long)created_ns,
+             (long)getpid());
+    snprintf(kept, size, "%s.json", name);
+    snprintf(marker, sizeof marker, "%s.run", name);
+    snprintf(temporary, sizeof temporary, "%s.run.tmp", name);
+    int code = perfbudget_results_write_json(ctx, kept, "spool", results, count);
+    if (code != PERFBUDGET_OK) return code;
+    char *shown = perfbudget__history_shown_location(location);
+    json_t *run = json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:b, s:s?}", "history", shown ? shown : "",
+                            "created_ns", (json_int_t)created_ns, "source", info->source,
+                            "commit", info->commit, "branch", info->branch, "dirty", info->dirty,
+                            "environment", info->environment);
+    free(shown);
+    if (run == NULL || json_dump_file(run, temporary, JSON_COMPACT) != 0 ||
+        rename(temporary, marker) != 0) {
+        json_decref(run);
+        unlink(temporary);
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot write %s", marker);
+    }
+    json_decref(run);
+    return PERFBUDGET_OK;
+}
+
+static int spooled_run(const struct dirent *entry) {
+    size_t length = strlen(entry->d_name);
+    return length > 4 && strcmp(entry->d_name + length - 4, ".run") == 0;
+}
+
+int perfbudget__push_spool(perfbudget_context *ctx, perfbudget_history *history,
+                           const char *location, size_t *sent) {
+    *sent = 0;
+    const char *directory = perfbudget__spool_directory();
+    struct dirent **entries;
+    int n = scandir(directory, &entries, spooled_run, alphasort); /* oldest first */
+    if (n < 0) return errno == ENOENT ? PERFBUDGET_OK
+                                      : perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot read the "
+                                                         "spool %s: %s", directory, strerror(errno));
+    char *shown = perfbudget__history_shown_location(location);
+    int code = shown != NULL ? PERFBUDGET_OK : PERFBUDGET_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        char marker[4400], results_file[4400];
+        snprintf(marker, sizeof marker, "%s/%s", directory, entries[i]->d_name);
+        snprintf(results_file, sizeof results_file, "%.*s.json", (int)strlen(marker) - 4, marker);
+        free(entries[i]);
+        if (code != PERFBUDGET_OK) continue;
+        json_t *run = json_load_file(marker, 0, NULL);
+        const char *for_history = json_string_value(json_object_get(run, "history"));
+        /* Another history's runs wait for it. */
+        if (for_history == NULL || strcmp(for_history, shown) != 0) {
+            json_decref(run);
+            continue;
+        }
+        perfbudget_run_info info = {
+            .source = json_string_value(json_object_get(run, "source")),
+            .commit = json_string_value(json_object_get(run, "commit")),
+            .branch = json_string_value(json_object_get(run, "branch")),
+            .dirty = json_is_true(json_object_get(run, "dirty")),
+            .environment = json_string_value(json_object_get(run, "environment"))};
+        perfbudget_result **results = NULL;
+        size_t count = 0;
+        code = perfbudget_results_load_json(ctx, results_file, &results, &count);
+        if (code == PERFBUDGET_OK)
+            code = perfbudget__history_add_run_at(
+                history, &info, json_integer_value(json_object_get(run, "created_ns")), results,
+                count, NULL);
+        if (code == PERFBUDGET_OK) {
+            unlink(marker); /* first: a run without its marker is never sent twice */
+            unlink(results_file);
+            ++*sent;
+        }
+        perfbudget_results_free(results, count);
+        json_decref(run);
+    }
+    free(entries);
+    free(shown);
+    return code;
+}
+
 int perfbudget__record_run(perfbudget_context *ctx, const char *program, const char *history_path,
                            const char *source, perfbudget_result *const *results, size_t count) {
     if (history_path == NULL || count == 0) return 0;
-    perfbudget_history *history;
-    if (perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-        return 2;
-    }
+    int database = perfbudget__history_is_postgresql(history_path);
     perfbudget_git_info git;
     int in_git = perfbudget_git_describe(NULL, ".", &git) == PERFBUDGET_OK;
+    char fingerprint[512];
     perfbudget_run_info info = {.source = source,
                                 .commit = in_git ? git.commit : NULL,
                                 .branch = in_git && git.branch[0] ? git.branch : NULL,
-                                .dirty = git.dirty};
+                                .dirty = git.dirty,
+                                .environment = perfbudget_environment_fingerprint(
+                                    NULL, fingerprint, sizeof fingerprint)};
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    perfbudget_history *history = NULL;
     int64_t run_id;
-    int exit_code = 0;
-    if (perfbudget_history_add_run(history, &info, results, count, &run_id) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-        exit_code = 2;
-    } else {
-        char shown_path[4096];
-        printf("history: run %lld recorded in %s\n", (long long)run_id,
-               perfbudget__shown(history_path, shown_path, sizeof shown_path));
+    size_t sent = 0;
+    int code = perfbudget_history_open(ctx, history_path, &history);
+    if (code == PERFBUDGET_OK && database) {
+        code = perfbudget__push_spool(ctx, history, history_path, &sent);
+        if (sent > 0)
+            printf("history: %zu run%s kept in the spool %s sent\n", sent, sent == 1 ? "" : "s",
+                   perfbudget__spool_directory());
     }
+    if (code == PERFBUDGET_OK)
+        code = perfbudget__history_add_run_at(history, &info, created_ns, results, count, &run_id);
+    char shown_path[4096];
+    char *shown = database ? perfbudget__history_shown_location(history_path) : NULL;
+    perfbudget__shown(shown ? shown : history_path, shown_path, sizeof shown_path);
+    free(shown);
     perfbudget_history_close(history);
-    return exit_code;
+    if (code == PERFBUDGET_OK) {
+        printf("history: run %lld recorded in %s\n", (long long)run_id, shown_path);
+        return 0;
+    }
+    fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+    if (!database) return 2;
+    /* Nothing is lost when the database cannot be reached: the run waits in the spool. */
+    char kept[4400];
+    if (spool_run(ctx, history_path, &info, created_ns, results, count, kept,
+                  sizeof kept) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: the run could not be kept either: %s\n", program,
+                perfbudget_errmsg(ctx));
+        return 2;
+    }
+    fprintf(stderr,
+            "%s: history: the run is kept in %s and is sent to %s the next time a run is recorded "
+            "there, or by `perfbudget history push`\n",
+            program, kept, shown_path);
+    return 0;
 }
 
 /* The threshold given on the command line or, under CTest, by $PERFBUDGET_THRESHOLD: under CTest

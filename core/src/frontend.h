@@ -48,9 +48,21 @@ int perfbudget__load_baseline(perfbudget_context *ctx, const char *program, cons
                               const char *history_path, perfbudget__verdict_options *o);
 
 /* Append a run to the history with git's view of the current directory; 0, or 2 after
- * printing an error. */
+ * printing an error. A PostgreSQL history first takes the runs its spool holds; when it cannot
+ * take the run, the run is kept in the spool (perfbudget__spool_directory()), which is said,
+ * and that is no error: the verdicts stand. */
 int perfbudget__record_run(perfbudget_context *ctx, const char *program, const char *history_path,
                            const char *source, perfbudget_result *const *results, size_t count);
+
+/* Where runs wait that a PostgreSQL history could not take: $PERFBUDGET_SPOOL_DIR, else
+ * .perfbudget/spool. Borrowed. */
+const char *perfbudget__spool_directory(void);
+
+/* Sends the spooled runs of the history at location (already open) to it, oldest first, each
+ * removed from the spool once recorded; *sent: how many. PERFBUDGET_OK or the failure's code
+ * (the runs not sent stay). */
+int perfbudget__push_spool(perfbudget_context *ctx, perfbudget_history *history,
+                           const char *location, size_t *sent);
 
 /* Judge, compare, print the report to out and write the session file.
  * Returns the test status, or -1 after printing an I/O error. */

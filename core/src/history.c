@@ -400,6 +400,12 @@ static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t
 
 int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info *info,
                                perfbudget_result *const *results, size_t count, int64_t *run_id) {
+    return perfbudget__history_add_run_at(h, info, 0, results, count, run_id);
+}
+
+int perfbudget__history_add_run_at(perfbudget_history *h, const perfbudget_run_info *info,
+                                   int64_t created_ns, perfbudget_result *const *results,
+                                   size_t count, int64_t *run_id) {
     if (h == NULL || info == NULL || (results == NULL && count > 0))
         return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "add_run: NULL argument");
     char fingerprint[512];
@@ -415,7 +421,7 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
         prepare(h, HISTORY_INSERT_RESULT, &result) != PERFBUDGET_OK) {
         code = db_fail(h, "preparing a run");
     } else {
-        bind_int64(h, run, 1, wall_ns());
+        bind_int64(h, run, 1, created_ns != 0 ? created_ns : wall_ns());
         bind_text(h, run, 2, info->source ? info->source : "unknown");
         bind_text(h, run, 3, info->commit);
         bind_text(h, run, 4, info->branch);

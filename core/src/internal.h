@@ -166,6 +166,16 @@ int perfbudget__history_run_levels(perfbudget_history *history, const char *name
 /* history.c: whether a history location is a PostgreSQL connection URI (postgresql://...). */
 int perfbudget__history_is_postgresql(const char *location);
 
+/* history.c: perfbudget_history_add_run() recorded at created_ns (0: now), for a run kept in
+ * the spool while the database could not be reached. */
+int perfbudget__history_add_run_at(perfbudget_history *h, const perfbudget_run_info *info,
+                                   int64_t created_ns, perfbudget_result *const *results,
+                                   size_t count, int64_t *run_id);
+
+/* history.c: a new copy of a history location as messages show it (a URI's password "***");
+ * NULL when out of memory. */
+char *perfbudget__history_shown_location(const char *location);
+
 /* history.c: copies every run of from (its results and samples as stored, bit for bit) and
  * every baseline name into to. A run already in to (the same time, source, commit, branch and
  * environment) is not copied again, so a copy can be repeated. *copied, *present: runs. */

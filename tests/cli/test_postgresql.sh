@@ -55,7 +55,7 @@ expect 0 "3 runs, 3 results of 1 benchmarks, 1 baselines" -- "$perfbudget" histo
 
 # ---- no password in any message -----------------------------------------------------------------
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-expect 2 "history postgresql://perfbudget:\*\*\*@127.0.0.1:$closed/x: cannot connect" -- \
+expect 0 "history postgresql://perfbudget:\*\*\*@127.0.0.1:$closed/x: cannot connect" -- env PERFBUDGET_SPOOL_DIR="$work/closed" \
   "$perfbudget" run --name a --runs 2 --warmup 0 --history "postgresql://perfbudget:s3cret@127.0.0.1:$closed/x" -- true
 grep -q s3cret "$expect_output" && fail "the password was printed: $(cat "$expect_output")"
 
@@ -107,5 +107,27 @@ dump back.sqlite > back.dump
 cmp -s start.dump back.dump || fail "the round trip changed the history: $(diff start.dump back.dump | head -20)"
 expect 0 "copied 0 runs; 6 were there already" -- "$perfbudget" history copy --from back.sqlite --to "$uri"
 expect 2 "give --from HISTORY and --to HISTORY" -- "$perfbudget" history copy --from start.sqlite
+
+# ---- nothing lost when the database cannot be reached: the spool -------------------------------
+# A database that is not there yet is a server that cannot take the run: it waits in the spool.
+offline=perfbudget_spool_$$
+export PGOPTIONS="-c client_min_messages=warning"
+psql -q "$server" -c "DROP DATABASE IF EXISTS $offline" >/dev/null
+offline_uri="${server%/*}/$offline"
+export PERFBUDGET_SPOOL_DIR=$work/spool
+expect 0 "the run is kept in $work/spool/run-[0-9]+-[0-9]+\.json and is sent to postgresql://.*$offline the next time" -- \
+  "$perfbudget" run --name kept --runs 3 --warmup 0 --history "$offline_uri" -- true
+grep -q "PASS kept" "$expect_output" || fail "the verdict did not stand: $(cat "$expect_output")"
+expect 0 "kept in" -- "$perfbudget" run --name kept --runs 3 --warmup 0 --history "$offline_uri" -- true
+[[ $(ls spool/*.run | wc -l) == 2 ]] || fail "the spool holds $(ls spool) rather than 2 runs"
+expect 2 "the others stay in" -- "$perfbudget" history push --history "$offline_uri"
+psql -q "$server" -c "CREATE DATABASE $offline" >/dev/null
+expect 0 "sent 2 runs from the spool" -- "$perfbudget" history push --history "$offline_uri"
+expect 0 "sent 0 runs" -- "$perfbudget" history push --history "$offline_uri"
+[[ $(psql -qtA "$offline_uri" -c "SELECT count(*) FROM runs") == 2 ]] || fail "push did not record the 2 spooled runs"
+expect 0 "kept in" -- "$perfbudget" run --name kept --runs 3 --warmup 0 --history "${offline_uri}_gone" -- true
+expect 0 "^history: run 3 recorded" -- "$perfbudget" run --name kept --runs 3 --warmup 0 --history "$offline_uri" -- true
+[[ $(ls spool/*.run | wc -l) == 1 ]] || fail "another history's spooled run was sent or lost: $(ls spool)"
+psql -q "$server" -c "DROP DATABASE $offline" >/dev/null
 
 finish "PostgreSQL"
