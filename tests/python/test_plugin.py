@@ -610,13 +610,13 @@ def postgresql_schema(name: str) -> str:
     return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3Dpy_{name}"
 
 
-def test_history_in_postgresql(project: pytest.Pytester) -> None:
+def test_history_in_postgresql(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """--perf-history and PERFBUDGET_HISTORY take a postgresql:// URI as it is; the second run
     finds the first as its baseline there."""
     uri = postgresql_schema("plugin")
     result = run(project, "--perf-history", uri)
     result.stdout.fnmatch_lines(["history: run 1 recorded in postgresql://*py_plugin"])
-    project.monkeypatch.setenv("PERFBUDGET_HISTORY", uri)
+    monkeypatch.setenv("PERFBUDGET_HISTORY", uri)
     result = run(project, "--performance-regression")
     result.stdout.fnmatch_lines(["history: run 2 recorded in postgresql://*py_plugin"])
     assert not (project.path / ".perfbudget").exists()
