@@ -22,7 +22,8 @@ static int64_t wall_ns(void) {
 
 int perfbudget__history_is_postgresql(const char *location) {
     return location != NULL &&
-           (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0);
+           (strncmp(location, "postgresql://", 13) == 0 ||
+            strncmp(location, "postgres://", 11) == 0);
 }
 
 char *perfbudget__history_shown_location(const char *location) {
@@ -1207,7 +1208,7 @@ int perfbudget_history_prune(perfbudget_history *h, size_t keep, size_t *deleted
     return PERFBUDGET_OK;
 }
 
-/* ---- copying a history ------------------------------------------------------------------------ */
+/* ---- copying a history ---------------------------------------------------------------------- */
 
 /* A run of the history copied from, as HISTORY_RUNS_AFTER reads it. */
 typedef struct copied_run {
@@ -1385,7 +1386,8 @@ static int copy_baselines(perfbudget_history *from, perfbudget_history *to, cons
             }
             if (next_row(to, write) != HISTORY_DONE) code = db_fail(to, "saving a baseline");
         }
-        if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(from, "listing baselines");
+        if (code == PERFBUDGET_OK && step != HISTORY_DONE)
+            code = db_fail(from, "listing baselines");
         finalize(from, rows);
         finalize(to, write);
     }

@@ -172,7 +172,8 @@ static const char *const migrations[] = {
     "DROP INDEX results_by_benchmark;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
-_Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION, "one schema version for every backend");
+_Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION,
+               "one schema version for every backend");
 
 /* A result's mode, from its benchmark's identity (suite.c tags instructions mode there). */
 #define MODE_OF_IDENTITY \
@@ -302,7 +303,8 @@ static void keep_error(postgresql_store *s, PGresult *result) {
 /* Runs sql, which returns no rows; 0 or -1 (kept for fail()). */
 static int run_command(postgresql_store *s, const char *sql) {
     PGresult *result = s->api.PQexec(s->connection, sql);
-    if (s->api.PQresultStatus(result) == PGRES_COMMAND_OK || s->api.PQresultStatus(result) == PGRES_TUPLES_OK) {
+    ExecStatusType status = s->api.PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
         s->api.PQclear(result);
         return 0;
     }
@@ -409,7 +411,8 @@ static const history_backend postgresql_backend;
 
 int perfbudget__history_postgresql_open(perfbudget_history *h, const char *uri) {
     postgresql_store *s = calloc(1, sizeof *s);
-    if (s == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history_open: out of memory");
+    if (s == NULL)
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history_open: out of memory");
     h->db = s;
     h->backend = &postgresql_backend;
     /* The URI as given: libpq reads PGPASSWORD, PGSERVICE and ~/.pgpass for what it leaves
@@ -438,7 +441,8 @@ static int postgresql_begin(perfbudget_history *h) {
 static int postgresql_commit(perfbudget_history *h) {
     postgresql_store *s = store(h);
     PGresult *result = s->api.PQexec(s->connection, "COMMIT");
-    int ok = s->api.PQresultStatus(result) == PGRES_COMMAND_OK && strcmp(s->api.PQcmdStatus(result), "COMMIT") == 0;
+    int ok = s->api.PQresultStatus(result) == PGRES_COMMAND_OK &&
+             strcmp(s->api.PQcmdStatus(result), "COMMIT") == 0;
     if (ok) {
         s->api.PQclear(result);
         return PERFBUDGET_OK;
@@ -525,8 +529,8 @@ static void postgresql_bind_blob(history_statement *q, int index, const void *va
 static int postgresql_step(history_statement *q) {
     forget_row(q);
     if (q->result == NULL) {
-        q->result = q->store->api.PQexecParams(q->store->connection, q->sql, q->parameters, NULL, q->values,
-                                 q->lengths, q->formats, 0);
+        q->result = q->store->api.PQexecParams(q->store->connection, q->sql, q->parameters, NULL,
+                                               q->values, q->lengths, q->formats, 0);
         ExecStatusType status = q->store->api.PQresultStatus(q->result);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
             keep_error(q->store, q->result);
@@ -556,7 +560,9 @@ static double postgresql_column_double(history_statement *q, int column) {
 }
 
 static const char *postgresql_column_text(history_statement *q, int column) {
-    return q->store->api.PQgetisnull(q->result, q->row, column) ? NULL : q->store->api.PQgetvalue(q->result, q->row, column);
+    const libpq_api *pq = &q->store->api;
+    return pq->PQgetisnull(q->result, q->row, column) ? NULL
+                                                      : pq->PQgetvalue(q->result, q->row, column);
 }
 
 static const unsigned char *postgresql_column_blob(history_statement *q, int column,
@@ -565,7 +571,8 @@ static const unsigned char *postgresql_column_blob(history_statement *q, int col
     if (column >= MAX_COLUMNS || q->store->api.PQgetisnull(q->result, q->row, column)) return NULL;
     if (q->blobs[column] == NULL)
         q->blobs[column] = q->store->api.PQunescapeBytea(
-            (const unsigned char *)q->store->api.PQgetvalue(q->result, q->row, column), &q->blob_sizes[column]);
+            (const unsigned char *)q->store->api.PQgetvalue(q->result, q->row, column),
+            &q->blob_sizes[column]);
     *size = q->blobs[column] != NULL ? q->blob_sizes[column] : 0;
     return q->blobs[column];
 }
@@ -578,8 +585,9 @@ static int64_t postgresql_stored_bytes(perfbudget_history *h) {
                               "SELECT sum(pg_total_relation_size(to_regclass(t))) FROM unnest("
                               "ARRAY['runs', 'benchmarks', 'results', 'baselines', "
                               "'baseline_modes']) AS t");
-    int64_t bytes = store(h)->api.PQresultStatus(result) == PGRES_TUPLES_OK && store(h)->api.PQntuples(result) == 1
-                        ? strtoll(store(h)->api.PQgetvalue(result, 0, 0), NULL, 10)
+    const libpq_api *pq = &store(h)->api;
+    int64_t bytes = pq->PQresultStatus(result) == PGRES_TUPLES_OK && pq->PQntuples(result) == 1
+                        ? strtoll(pq->PQgetvalue(result, 0, 0), NULL, 10)
                         : -1;
     store(h)->api.PQclear(result);
     return bytes;

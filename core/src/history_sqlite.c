@@ -95,7 +95,8 @@ static const char *const migrations[] = {
     "DROP INDEX results_by_benchmark;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
-_Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION, "one schema version for every backend");
+_Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION,
+               "one schema version for every backend");
 
 /* Why path cannot be written (errno), or 0: the file's own permission when it exists, then
  * its directory's, where SQLite keeps the -wal and -shm files beside it. Names the cause that
@@ -424,7 +425,8 @@ int perfbudget__history_sqlite_open(perfbudget_history *h) {
                                 "history %s does not exist (no run has been recorded there)",
                                 h->path);
     sqlite_store *s = calloc(1, sizeof *s);
-    if (s == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history_open: out of memory");
+    if (s == NULL)
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history_open: out of memory");
     h->db = s;
     h->backend = &sqlite_backend;
     if (busy_timeout(h->ctx, &s->busy_timeout_ms) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
@@ -627,8 +629,8 @@ static int64_t sqlite_column_int64(history_statement *s, int column) {
 }
 
 static double sqlite_column_double(history_statement *s, int column) {
-    return sqlite3_column_type(raw(s), column) == SQLITE_NULL ? NAN
-                                                              : sqlite3_column_double(raw(s), column);
+    if (sqlite3_column_type(raw(s), column) == SQLITE_NULL) return NAN;
+    return sqlite3_column_double(raw(s), column);
 }
 
 static const char *sqlite_column_text(history_statement *s, int column) {
