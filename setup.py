@@ -34,10 +34,11 @@ class build_ext_and_command(build_ext):
         include_dirs = [str(ROOT / "core" / "include"), str(_build_ffi.generated_include_dir())]
         include_dirs += [f[2:] for f in _build_ffi.pkg_config("--cflags-only-I", "yaml-0.1",
                                                                 "jansson", "sqlite3", "libcurl")]
+        include_dirs += _build_ffi.postgresql()[0]
         objects_dir = Path(self.build_temp) / "perfbudget-command"
         objects = self.compiler.compile(
             sources, output_dir=str(objects_dir), include_dirs=include_dirs,
-            macros=[("PERFBUDGET_BUILDING", "1")],
+            macros=[("PERFBUDGET_BUILDING", "1"), *_build_ffi.postgresql()[2]],
             extra_postargs=["-std=c11", "-O2", "-fvisibility=hidden",
                             *_build_ffi.sanitizer_flags()])
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +46,7 @@ class build_ext_and_command(build_ext):
         # program's copy of the core (CMake's ENABLE_EXPORTS on the same program).
         self.compiler.link_executable(
             objects, target.name, output_dir=str(target.parent),
-            libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", "dl", "m"],
+            libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", *_build_ffi.postgresql()[1], "dl", "m"],
             extra_postargs=["-rdynamic", *_build_ffi.sanitizer_flags()])
         os.chmod(target, 0o755)
 

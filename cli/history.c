@@ -20,6 +20,7 @@ typedef struct history_options {
     int64_t since_ns;
     double min_change_pct;
     size_t keep;
+    const char *from, *to; /* history copy */
 } history_options;
 
 static void usage(FILE *out) {
@@ -29,6 +30,8 @@ static void usage(FILE *out) {
             "       perfbudget history runs [--last N]\n"
             "       perfbudget history prune --keep N\n"
             "       perfbudget history size\n"
+            "       perfbudget history copy --from HISTORY --to HISTORY\n"
+            "       perfbudget history push [--history postgresql://...]\n"
             "       perfbudget history --environments [--commit SHA]\n"
             "Per benchmark over its newest runs of the latest code version and environment: the\n"
             "latest median, the mean, stddev, min and max of the runs' medians, the trend, the\n"
@@ -45,7 +48,12 @@ static void usage(FILE *out) {
             "                     run counts; merge-base and the run-to-run spread take the\n"
             "                     runs of this machine's type, recorded on any host\n"
             "  --commit SHA       with --environments: only the runs of that commit (the types\n"
-            "                     a commit:SHA or merge-base baseline can be found for)\n");
+            "                     a commit:SHA or merge-base baseline can be found for)\n"
+            "  --from, --to       history copy: every run (samples bit for bit) and baseline\n"
+            "                     of one history into another, each an SQLite file or a\n"
+            "                     postgresql:// URI; runs already there are not copied again\n"
+            "push                 sends the runs a PostgreSQL history could not take, kept in\n"
+            "                     the spool ($PERFBUDGET_SPOOL_DIR, else .perfbudget/spool)\n");
 }
 
 /* "30d", "12h", "90min", "2w": how far back; 0 on failure. */
@@ -221,12 +229,67 @@ static int list_runs(perfbudget_context *ctx, perfbudget_history *history, size_
     return 0;
 }
 
+/* perfbudget history copy: from is read, never changed. */
+static int copy_history(const char *from_location, const char *to_location) {
+    if (from_location == NULL || to_location == NULL) {
+        fprintf(stderr, "perfbudget history copy: give --from HISTORY and --to HISTORY\n");
+        return 2;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_history *from = NULL, *to = NULL;
+    size_t copied = 0, present = 0;
+    int code = perfbudget_history_open_read_only(ctx, from_location, &from);
+    if (code == PERFBUDGET_OK) code = perfbudget_history_open(ctx, to_location, &to);
+    if (code == PERFBUDGET_OK) code = perfbudget_history_copy(from, to, &copied, &present);
+    if (code != PERFBUDGET_OK)
+        fprintf(stderr, "perfbudget history copy: %s%s\n", perfbudget_errmsg(ctx),
+                copied > 0 ? " (the runs copied before stay; copying again goes on from there)"
+                           : "");
+    else
+        printf("copied %zu run%s; %zu %s there already\n", copied, copied == 1 ? "" : "s", present,
+               present == 1 ? "was" : "were");
+    perfbudget_history_close(from);
+    perfbudget_history_close(to);
+    perfbudget_context_free(ctx);
+    return code == PERFBUDGET_OK ? 0 : 2;
+}
+
+/* perfbudget history push: the spooled runs of the history named by --history or
+ * $PERFBUDGET_HISTORY. */
+static int push_spool(const char *option) {
+    const char *location = option != NULL ? option : getenv("PERFBUDGET_HISTORY");
+    if (location == NULL || !perfbudget_history_is_database(location)) {
+        fprintf(stderr, "perfbudget history push: give the PostgreSQL history to send the spool "
+                        "to (--history postgresql://... or $PERFBUDGET_HISTORY); the spool %s "
+                        "holds runs only such histories could not take\n",
+                perfbudget_history_spool_directory());
+        return 2;
+    }
+    perfbudget_context *ctx;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    perfbudget_history *history = NULL;
+    size_t sent = 0;
+    int code = perfbudget_history_open(ctx, location, &history);
+    if (code == PERFBUDGET_OK) code = perfbudget_history_push_spool(ctx, history, location, &sent);
+    if (code != PERFBUDGET_OK)
+        fprintf(stderr, "perfbudget history push: %s (%zu sent; the others stay in %s)\n",
+                perfbudget_errmsg(ctx), sent, perfbudget_history_spool_directory());
+    else
+        printf("sent %zu run%s from the spool %s\n", sent, sent == 1 ? "" : "s",
+               perfbudget_history_spool_directory());
+    perfbudget_history_close(history);
+    perfbudget_context_free(ctx);
+    return code == PERFBUDGET_OK ? 0 : 2;
+}
+
 int perfbudget_cli_history(int argc, char **argv) {
     history_options o = {.min_change_pct = 5.0, .last = DEFAULT_WINDOW};
     const char *action = "trends";
     int first = 1;
     if (argc > 1 && (strcmp(argv[1], "runs") == 0 || strcmp(argv[1], "prune") == 0 ||
-                     strcmp(argv[1], "size") == 0))
+                     strcmp(argv[1], "size") == 0 || strcmp(argv[1], "copy") == 0 ||
+                     strcmp(argv[1], "push") == 0))
         action = argv[1], first = 2;
     int runs_given = 0;
     for (int i = first; i < argc; i += 2) { /* every option but --all takes a value */
@@ -255,6 +318,8 @@ int perfbudget_cli_history(int argc, char **argv) {
         else if (strcmp(arg, "--budget") == 0) o.budget_path = value;
         else if (strcmp(arg, "--benchmark") == 0) o.pattern = value;
         else if (strcmp(arg, "--commit") == 0) o.commit = value;
+        else if (strcmp(arg, "--from") == 0 && strcmp(action, "copy") == 0) o.from = value;
+        else if (strcmp(arg, "--to") == 0 && strcmp(action, "copy") == 0) o.to = value;
         else if (strcmp(arg, "--last") == 0 || strcmp(arg, "--runs") == 0 ||
                  strcmp(arg, "--keep") == 0) {
             /* SQLite takes the count as a signed 64-bit LIMIT */
@@ -300,6 +365,8 @@ int perfbudget_cli_history(int argc, char **argv) {
         fprintf(stderr, "perfbudget history prune: give --keep N (N >= 1)\n");
         return 2;
     }
+    if (strcmp(action, "copy") == 0) return copy_history(o.from, o.to);
+    if (strcmp(action, "push") == 0) return push_spool(o.history_option);
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_history *history =

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the CLI and perfbudget_main(): the verdict for one result, printed. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/signalfd.h>
@@ -228,29 +232,55 @@ int perfbudget_frontend_record_run(perfbudget_context *ctx, const char *program,
                                    const char *history_path, const char *source,
                                    perfbudget_result *const *results, size_t count) {
     if (history_path == NULL || count == 0) return 0;
-    perfbudget_history *history;
-    if (perfbudget_history_open(ctx, history_path, &history) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-        return 2;
-    }
+    int database = perfbudget_history_is_database(history_path);
     perfbudget_git_info git;
     int in_git = perfbudget_git_describe(NULL, ".", &git) == PERFBUDGET_OK;
+    char fingerprint[512];
     perfbudget_run_info info = {.source = source,
                                 .commit = in_git ? git.commit : NULL,
                                 .branch = in_git && git.branch[0] ? git.branch : NULL,
-                                .dirty = git.dirty};
+                                .dirty = git.dirty,
+                                .environment = perfbudget_environment_fingerprint(
+                                    NULL, fingerprint, sizeof fingerprint)};
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t created_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    perfbudget_history *history = NULL;
     int64_t run_id;
-    int exit_code = 0;
-    if (perfbudget_history_add_run(history, &info, results, count, &run_id) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-        exit_code = 2;
-    } else {
-        char shown_path[4096];
-        printf("history: run %lld recorded in %s\n", (long long)run_id,
-               perfbudget_text_shown(history_path, shown_path, sizeof shown_path));
+    size_t sent = 0;
+    int code = perfbudget_history_open(ctx, history_path, &history);
+    if (code == PERFBUDGET_OK && database) {
+        code = perfbudget_history_push_spool(ctx, history, history_path, &sent);
+        if (sent > 0)
+            printf("history: %zu run%s kept in the spool %s sent\n", sent, sent == 1 ? "" : "s",
+                   perfbudget_history_spool_directory());
     }
+    if (code == PERFBUDGET_OK)
+        code = perfbudget_history_add_run_at(history, &info, created_ns, results, count, &run_id);
+    char shown_path[4096];
+    char *shown = database ? perfbudget_history_shown_location(history_path) : NULL;
+    perfbudget_text_shown(shown ? shown : history_path, shown_path, sizeof shown_path);
+    perfbudget_free(shown);
     perfbudget_history_close(history);
-    return exit_code;
+    if (code == PERFBUDGET_OK) {
+        printf("history: run %lld recorded in %s\n", (long long)run_id, shown_path);
+        return 0;
+    }
+    fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+    if (!database) return 2;
+    /* Nothing is lost when the database cannot be reached: the run waits in the spool. */
+    char kept[4400];
+    if (perfbudget_history_spool_run(ctx, history_path, &info, created_ns, results, count, kept,
+                  sizeof kept) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: the run could not be kept either: %s\n", program,
+                perfbudget_errmsg(ctx));
+        return 2;
+    }
+    fprintf(stderr,
+            "%s: history: the run is kept in %s and is sent to %s the next time a run is recorded "
+            "there, or by `perfbudget history push`\n",
+            program, kept, shown_path);
+    return 0;
 }
 
 /* The threshold given on the command line or, under CTest, by $PERFBUDGET_THRESHOLD: under CTest

@@ -1174,7 +1174,11 @@ void perfbudget_budget_free(perfbudget_budget *budget) {
 static char *resolve_history(const char *budget_path, const char *setting) {
     const char *relative = setting ? setting : ".perfbudget/history.sqlite";
     const char *slash = strrchr(budget_path, '/');
-    size_t dir_length = relative[0] == '/' || slash == NULL ? 0 : (size_t)(slash - budget_path) + 1;
+    /* A PostgreSQL URI is no path: it is taken as it is. */
+    size_t dir_length = relative[0] == '/' || slash == NULL ||
+                                perfbudget_history_is_database(relative)
+                            ? 0
+                            : (size_t)(slash - budget_path) + 1;
     size_t size = dir_length + strlen(relative) + 1;
     char *path = malloc(size);
     if (path != NULL) snprintf(path, size, "%.*s%s", (int)dir_length, budget_path, relative);

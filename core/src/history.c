@@ -1,166 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* The history store: SQLite (WAL, busy timeout), a versioned schema with migrations, runs
- * appended in one transaction each. Every value is bound, never spliced into SQL. */
+/* The history: runs appended in one transaction each, and what reads them (baselines, steps,
+ * trends), over the storage interface of history_store.h. Which database holds it (an SQLite
+ * file, or PostgreSQL) is the backend's business: no SQL here. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "internal.h"
-
-struct perfbudget_history {
-    perfbudget_context *ctx;
-    sqlite3 *db;
-    char *path;
-    int busy_timeout_ms;
-    int read_only_errno; /* why the history could only be opened for reading; 0: writable */
-    int reader;          /* opened with perfbudget_history_open_read_only() */
-};
-
-enum { DEFAULT_BUSY_TIMEOUT_MS = 30000 };
-
-/* A result's mode in SQL, from its benchmark's identity (suite.c tags instructions mode there). */
-#define MODE_OF_IDENTITY \
-    "CASE WHEN b.identity LIKE '%[instructions mode]' THEN 'instructions' ELSE 'time' END"
-
-/* Each step takes the schema from version i to i + 1; released steps never change. */
-static const char *const migrations[] = {
-    /* 0 -> 1 */
-    "CREATE TABLE runs("
-    "  id INTEGER PRIMARY KEY,"
-    "  created_ns INTEGER NOT NULL,"
-    "  source TEXT NOT NULL,"
-    "  git_commit TEXT,"
-    "  branch TEXT,"
-    "  dirty INTEGER NOT NULL DEFAULT 0,"
-    "  environment TEXT NOT NULL);"
-    "CREATE INDEX runs_by_environment ON runs(environment, branch, id);"
-    "CREATE INDEX runs_by_commit ON runs(git_commit, id);"
-    "CREATE TABLE benchmarks("
-    "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL,"
-    "  identity TEXT NOT NULL DEFAULT '',"
-    "  UNIQUE(name, identity));"
-    "CREATE TABLE results("
-    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-    "  benchmark_id INTEGER NOT NULL REFERENCES benchmarks(id),"
-    "  status TEXT NOT NULL,"
-    "  message TEXT NOT NULL,"
-    "  n INTEGER NOT NULL,"
-    "  median REAL,"
-    "  p95 REAL,"
-    "  samples BLOB NOT NULL,"         /* little-endian IEEE 754 doubles, in the order taken */
-    "  metrics TEXT NOT NULL,"         /* JSON, as in result files */
-    "  custom_metrics TEXT NOT NULL,"  /* JSON array, as in result files */
-    "  verdict TEXT,"                  /* worst budget verdict, or NULL when not judged */
-    "  PRIMARY KEY(run_id, benchmark_id));"
-    "CREATE INDEX results_by_benchmark ON results(benchmark_id, run_id);"
-    "CREATE TABLE baselines("
-    "  name TEXT PRIMARY KEY,"
-    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-    "  created_ns INTEGER NOT NULL);",
-    /* 1 -> 2: the stages a benchmark timed (JSON array, as in result files; NULL: none). Their
-     * trace events stay in result files: a timeline per run would outgrow the history. */
-    "ALTER TABLE results ADD COLUMN stages TEXT;",
-    /* 2 -> 3: the CPU time of each sample, like samples (NULL: not measured, and every result
-     * recorded before). */
-    "ALTER TABLE results ADD COLUMN cpu_samples BLOB;",
-    /* 3 -> 4: a baseline name holds a run per mode, so that saving it in instructions mode
-     * keeps the time-mode results it held (baselines.run_id: the run saved last). */
-    "CREATE TABLE baseline_modes("
-    "  name TEXT NOT NULL REFERENCES baselines(name) ON DELETE CASCADE,"
-    "  mode TEXT NOT NULL,"
-    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-    "  PRIMARY KEY(name, mode));"
-    "INSERT INTO baseline_modes(name, mode, run_id) SELECT DISTINCT s.name, " MODE_OF_IDENTITY
-    ", s.run_id FROM baselines s JOIN results r ON r.run_id = s.run_id JOIN benchmarks b ON "
-    "b.id = r.benchmark_id;",
-    /* 4 -> 5: samples and CPU samples packed (pack_samples()) where sample_encoding is 1; the
-     * rows written before keep their little-endian doubles (0) and read as ever. A series is
-     * read from an index that holds what it shows, so that reading one benchmark's runs does
-     * not read every benchmark's rows beside them (and their samples); it also serves every
-     * lookup results_by_benchmark served. */
-    "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;"
-    "CREATE INDEX results_series ON results(benchmark_id, run_id, status, median, p95, n);"
-    "DROP INDEX results_by_benchmark;",
-};
-enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
-
-/* Why path cannot be written (errno), or 0: the file's own permission when it exists, then
- * its directory's, where SQLite keeps the -wal and -shm files beside it. Names the cause that
- * SQLite only reports as "unable to open". */
-static int directory_unwritable(const char *path) {
-    size_t length = strlen(path);
-    char *directory = malloc(length + 2);
-    if (directory == NULL) return 0;
-    memcpy(directory, path, length + 1);
-    char *slash = strrchr(directory, '/');
-    if (slash == NULL) strcpy(directory, ".");
-    else if (slash == directory) slash[1] = '\0';
-    else *slash = '\0';
-    int error = access(directory, W_OK) == 0 ? 0 : errno;
-    free(directory);
-    return error;
-}
-
-static int unwritable(const char *path) {
-    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) return errno;
-    return directory_unwritable(path);
-}
-
-/* The message says what the user can act on: locked (by whom it cannot know, so how long it
- * waited and how to wait longer), the disk full, the file damaged or read-only. */
-static int db_fail(perfbudget_history *h, const char *what) {
-    const char *detail = sqlite3_errmsg(h->db);
-    int code = sqlite3_errcode(h->db);
-    /* "disk I/O error" hides the cause; the system's errno names it (a full disk fails the
-     * -shm file's growth this way, not as SQLITE_FULL). */
-    int error = code == SQLITE_IOERR || code == SQLITE_CANTOPEN ? sqlite3_system_errno(h->db) : 0;
-    if (error == ENOSPC || error == EDQUOT) code = SQLITE_FULL;
-    else if (error != 0)
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s (%s)", h->path, what,
-                                detail, strerror(error));
-    switch (code) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s: %s: the database is locked by another connection "
-                                "(waited %d ms; PERFBUDGET_BUSY_TIMEOUT_MS sets the wait)",
-                                h->path, what, h->busy_timeout_ms);
-    case SQLITE_FULL:
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s: %s: no space left on device; the history is "
-                                "unchanged",
-                                h->path, what);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s is not a perfbudget history or is damaged (%s, while "
-                                "%s); left unchanged: move it aside to start a new one",
-                                h->path, detail, what);
-    case SQLITE_READONLY: {
-        if (h->reader)
-            return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                    "history %s: %s: it was opened for reading only", h->path,
-                                    what);
-        int cause = h->read_only_errno ? h->read_only_errno : unwritable(h->path);
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: it is read-only (%s)",
-                                h->path, what, cause ? strerror(cause) : detail);
-    }
-    default:
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: %s: %s", h->path, what,
-                                detail);
-    }
-}
+#include "history_store.h"
 
 static int64_t wall_ns(void) {
     struct timespec ts;
@@ -168,330 +20,130 @@ static int64_t wall_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* mkdir -p of the directory part of path. */
-static int make_parent_directories(const char *path) {
-    size_t length = strlen(path);
-    char *copy = malloc(length + 1);
-    if (copy == NULL) return -1;
-    memcpy(copy, path, length + 1);
-    for (char *p = copy + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
-                free(copy);
-                return -1;
-            }
-            *p = '/';
-        }
-    free(copy);
-    return 0;
+int perfbudget_history_is_database(const char *location) {
+    return location != NULL &&
+           (strncmp(location, "postgresql://", 13) == 0 ||
+            strncmp(location, "postgres://", 11) == 0);
 }
 
-/* Version 0 with tables in it is some other program's database: adding ours would change a
- * file that is not ours. */
-static int foreign_database(perfbudget_history *h, int objects) {
-    return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                            "history %s is an SQLite database but not a perfbudget history (it "
-                            "holds %d tables or indexes of another program); left unchanged",
-                            h->path, objects);
-}
-
-static int migrate(perfbudget_history *h) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(h, "reading the schema version");
-    int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
-    sqlite3_finalize(stmt);
-    if (version < 0) return db_fail(h, "reading the schema version");
-    if (version > SCHEMA_VERSION)
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s: schema version %d is newer than this perfbudget "
-                                "(%s) reads (%d); upgrade perfbudget",
-                                h->path, version, perfbudget_version(), SCHEMA_VERSION);
-    if (version == SCHEMA_VERSION) return PERFBUDGET_OK;
-    /* A read-only history of schema 4 (before packed samples) is read as it is: its samples
-     * are all doubles, which a view over its results says to every query (a temporary view
-     * is the connection's own; the file is not touched). */
-    if (h->read_only_errno != 0 && version == 4 &&
-        sqlite3_exec(h->db,
-                     "CREATE TEMP VIEW results AS SELECT *, 0 AS sample_encoding FROM "
-                     "main.results",
-                     NULL, NULL, NULL) == SQLITE_OK)
-        return PERFBUDGET_OK;
-    if (h->read_only_errno != 0)
-        return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s: %s, and read-only (%s)", h->path,
-                                version == 0 ? "not a perfbudget history yet"
-                                             : "needs its schema upgraded",
-                                strerror(h->read_only_errno));
-    /* One writer migrates; the others wait on the lock, then find the work done. */
-    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(h, "locking for migration");
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT (SELECT user_version FROM pragma_user_version), "
-                           "(SELECT count(*) FROM sqlite_master)",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        int code = db_fail(h, "reading the schema version");
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-        return code;
+char *perfbudget_history_shown_location(const char *location) {
+    if (!perfbudget_history_is_database(location)) return perfbudget__strdup(location);
+    /* Each password becomes "***": room for a shorter one growing to that, however many. */
+    size_t length = strlen(location);
+    char *shown = malloc(2 * length + 8);
+    if (shown == NULL) return NULL;
+    memcpy(shown, location, length + 1);
+    /* postgresql://user:password@host/...: the password runs from the first ':' after the
+     * scheme to the last '@' of the authority. A password given as ?password=... goes too. */
+    char *authority = strstr(shown, "://") + 3;
+    char *end = authority + strcspn(authority, "/?");
+    char *at = NULL;
+    for (char *p = authority; p < end; p++)
+        if (*p == '@') at = p;
+    char *colon = at != NULL ? memchr(authority, ':', (size_t)(at - authority)) : NULL;
+    if (colon != NULL) {
+        memmove(colon + 4, at, strlen(at) + 1);
+        memcpy(colon, ":***", 4);
     }
-    int objects = 0;
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        version = sqlite3_column_int(stmt, 0);
-        objects = sqlite3_column_int(stmt, 1);
+    for (char *p = strchr(shown, '?'); p != NULL; p = strchr(p + 1, '&')) {
+        char *key = p + 1;
+        if (strncmp(key, "password=", 9) != 0) continue;
+        char *value = key + 9, *after = value + strcspn(value, "&");
+        memmove(value + 3, after, strlen(after) + 1);
+        memcpy(value, "***", 3);
     }
-    sqlite3_finalize(stmt);
-    if (version == 0 && objects > 0) {
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-        return foreign_database(h, objects);
-    }
-    for (int step = version; step < SCHEMA_VERSION; step++)
-        if (sqlite3_exec(h->db, migrations[step], NULL, NULL, NULL) != SQLITE_OK) {
-            int code = db_fail(h, "migrating the schema");
-            sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-            return code;
-        }
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", (int)SCHEMA_VERSION);
-    if (sqlite3_exec(h->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        int code = db_fail(h, "migrating the schema");
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-        return code;
-    }
-    return PERFBUDGET_OK;
+    return shown;
 }
 
-/* PERFBUDGET_BUSY_TIMEOUT_MS: how long a writer waits for another one's lock. */
-static int busy_timeout(perfbudget_context *ctx, int *out) {
-    const char *text = getenv("PERFBUDGET_BUSY_TIMEOUT_MS");
-    *out = DEFAULT_BUSY_TIMEOUT_MS;
-    if (text == NULL || text[0] == '\0') return PERFBUDGET_OK;
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno != 0 || value < 0 || value > 86400000)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                                "PERFBUDGET_BUSY_TIMEOUT_MS=%s: expected milliseconds, 0 to "
-                                "86400000",
-                                text);
-    *out = (int)value;
-    return PERFBUDGET_OK;
-}
-
-/* Refuses a file that is an SQLite database of some other program (a mistyped --history)
- * before anything is written to it, switching it to WAL included. */
-static int check_ours(perfbudget_history *h) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT (SELECT user_version FROM pragma_user_version), "
-                           "(SELECT count(*) FROM sqlite_master)",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return db_fail(h, "reading the schema version");
-    int step = sqlite3_step(stmt);
-    int version = step == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
-    int objects = step == SQLITE_ROW ? sqlite3_column_int(stmt, 1) : 0;
-    sqlite3_finalize(stmt);
-    if (step != SQLITE_ROW) return db_fail(h, "reading the schema version");
-    return version == 0 && objects > 0 ? foreign_database(h, objects) : PERFBUDGET_OK;
-}
-
-/* "file:" URI of path with a query (mode=ro, immutable=1), percent-encoded as SQLite's URI
- * rules want; a new string. */
-static char *file_uri(const char *path, const char *query) {
-    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-~";
-    size_t length = strlen(path);
-    char *uri = malloc(3 * length + strlen(query) + sizeof "file:?");
-    if (uri == NULL) return NULL;
-    char *out = uri + sprintf(uri, "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-        out += strchr(safe, *p) != NULL ? sprintf(out, "%c", *p) : sprintf(out, "%%%02X", *p);
-    sprintf(out, "?%s", query);
-    return uri;
-}
-
-/* query: NULL to open the path itself, else the URI query to open it with. */
-static int connect_database(perfbudget_history *h, int flags, const char *query) {
-    char *uri = NULL;
-    if (query != NULL) {
-        if ((uri = file_uri(h->path, query)) == NULL)
-            return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history %s: out of memory",
-                                    h->path);
-        flags |= SQLITE_OPEN_URI;
-    }
-    int status = sqlite3_open_v2(uri ? uri : h->path, &h->db, flags, NULL);
-    free(uri);
-    if (status == SQLITE_OK) sqlite3_busy_timeout(h->db, h->busy_timeout_ms);
-    /* A new history's pages are 1 KiB, not SQLite's 4 KiB: a result's row (packed samples and
-     * metrics, 1 to 2 KiB) left a quarter of each 4 KiB page empty, and a table or index with
-     * one row still takes a page. SQLite keeps the size of an existing file (no effect there). */
-    if (status == SQLITE_OK && (flags & SQLITE_OPEN_CREATE))
-        status = sqlite3_exec(h->db, "PRAGMA page_size=1024", NULL, NULL, NULL);
-    int code = status == SQLITE_OK ? check_ours(h) : PERFBUDGET_OK;
-    /* WAL: readers never block the writer and never see half a transaction. A reader needs
-     * not switch modes: the file says WAL already. */
-    if (status == SQLITE_OK && code == PERFBUDGET_OK && (flags & SQLITE_OPEN_READWRITE) &&
-        !h->reader)
-        status = sqlite3_exec(h->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-    if (status == SQLITE_OK && code == PERFBUDGET_OK)
-        status = sqlite3_exec(h->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
-    if (status != SQLITE_OK)
-        code = h->db != NULL ? db_fail(h, "opening")
-                             : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM,
-                                                "history %s: out of memory", h->path);
-    if (code == PERFBUDGET_OK) code = migrate(h);
-    /* A reader that may write (so that SQLite removes its -wal and -shm on closing) still
-     * writes nothing. */
-    if (code == PERFBUDGET_OK && h->reader && (flags & SQLITE_OPEN_READWRITE) &&
-        sqlite3_exec(h->db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK)
-        code = db_fail(h, "opening");
-    if (code != PERFBUDGET_OK) {
-        sqlite3_close(h->db);
-        h->db = NULL;
-    }
-    return code;
-}
-
-/* Nothing but root can change the file: a read-only file system or an immutable file
- * (cause), or no write permission for anyone. */
-static int unchangeable(const char *path, int cause) {
-    struct stat info;
-    return cause == EROFS || cause == EPERM ||
-           (stat(path, &info) == 0 && (info.st_mode & 0222) == 0);
-}
-
-/* Opens h->path, which exists, for reading, creating no file that would outlive the
- * connection. SQLite reads a WAL database through its -wal and -shm files: a connection that
- * can write removes them when it closes, a read-only one (mode=ro) leaves those it created,
- * and where they can be neither found nor created, only immutable=1 reads the file, which is
- * safe only while nothing writes it. */
-static int connect_reader(perfbudget_history *h) {
-    int cause = unwritable(h->path);
-    if (cause == 0) return connect_database(h, SQLITE_OPEN_READWRITE, NULL);
-    h->read_only_errno = cause;
-    size_t length = strlen(h->path);
-    char *wal = malloc(length + sizeof "-wal");
-    if (wal == NULL)
-        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history %s: out of memory", h->path);
-    snprintf(wal, length + sizeof "-wal", "%s-wal", h->path);
-    int have_wal = access(wal, F_OK) == 0;
-    free(wal);
-    /* Without a -wal file every committed run is in the file itself. */
-    if (!have_wal && unchangeable(h->path, cause))
-        return connect_database(h, SQLITE_OPEN_READONLY, "immutable=1");
-    int code = connect_database(h, SQLITE_OPEN_READONLY, "mode=ro");
-    if (code != PERFBUDGET_OK && !have_wal && directory_unwritable(h->path) != 0)
-        code = perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                "history %s: it is read-only (%s), and SQLite cannot read it "
-                                "without creating %s-shm beside it; make it read-only for "
-                                "everyone (chmod a-w), or copy it somewhere writable",
-                                h->path, strerror(cause), h->path);
-    return code;
-}
-
-/* A history is a regular file or a new path: SQLite would put its -journal beside a device
- * or a FIFO, and an empty path is its private temporary database, lost on closing. *exists
- * says whether the file is there. */
-static int check_path(perfbudget_context *ctx, const char *path, int *exists) {
-    *exists = 0;
-    if (path[0] == '\0')
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                                "the history path is empty (--history '', or settings.history "
-                                "\"\"); give a file, such as .perfbudget/history.sqlite");
-    struct stat info;
-    if (stat(path, &info) != 0) {
-        if (errno == ENOENT) return PERFBUDGET_OK;
-        return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: %s", path, strerror(errno));
-    }
-    *exists = 1;
-    if (S_ISREG(info.st_mode)) return PERFBUDGET_OK;
-    const char *kind = S_ISDIR(info.st_mode)    ? "a directory"
-                       : S_ISCHR(info.st_mode)  ? "a character device"
-                       : S_ISBLK(info.st_mode)  ? "a block device"
-                       : S_ISFIFO(info.st_mode) ? "a FIFO"
-                       : S_ISSOCK(info.st_mode) ? "a socket"
-                                                : "not a regular file";
-    return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                            "history %s is %s; a history is a regular file or a new path (left "
-                            "unchanged)",
-                            path, kind);
-}
-
-static int new_history(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
-    int timeout;
-    if (busy_timeout(ctx, &timeout) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
+static int open_history(perfbudget_context *ctx, const char *location, int reader,
+                        perfbudget_history **out) {
+    if (location == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open: NULL argument");
+    *out = NULL;
     perfbudget_history *h = calloc(1, sizeof *h);
-    if (h == NULL || (h->path = malloc(strlen(path) + 1)) == NULL) {
+    if (h == NULL || (h->path = perfbudget_history_shown_location(location)) == NULL) {
         free(h);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "history_open: out of memory");
     }
-    memcpy(h->path, path, strlen(path) + 1);
     h->ctx = ctx;
-    h->busy_timeout_ms = timeout;
+    h->reader = reader;
+    int code = perfbudget_history_is_database(location)
+                   ? perfbudget__history_postgresql_open(h, location)
+                   : perfbudget__history_sqlite_open(h);
+    if (code != PERFBUDGET_OK) {
+        perfbudget_history_close(h);
+        return code;
+    }
     *out = h;
     return PERFBUDGET_OK;
 }
 
 int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
-    if (path == NULL || out == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open: NULL argument");
-    *out = NULL;
-    int exists, code = check_path(ctx, path, &exists);
-    if (code != PERFBUDGET_OK) return code;
-    perfbudget_history *h = NULL;
-    if ((code = new_history(ctx, path, &h)) != PERFBUDGET_OK) return code;
-    if (make_parent_directories(path) != 0) {
-        int error = errno;
-        perfbudget_history_close(h);
-        return perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create its directory: %s",
-                                path, strerror(error));
-    }
-    code = connect_database(h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    int error = code == PERFBUDGET_OK ? 0 : unwritable(path);
-    if (error != 0 && access(path, F_OK) != 0) {
-        code = perfbudget__fail(ctx, PERFBUDGET_EIO, "history %s: cannot create it: %s", path,
-                                strerror(error));
-    } else if (error != 0) {
-        /* A read-only file or file system (a mounted checkout, an archived CI workspace) still
-         * serves reports and trends; writing fails later, saying why. */
-        code = connect_reader(h);
-    }
-    if (code != PERFBUDGET_OK) {
-        perfbudget_history_close(h);
-        return code;
-    }
-    *out = h;
-    return PERFBUDGET_OK;
+    return open_history(ctx, path, 0, out);
 }
 
 int perfbudget_history_open_read_only(perfbudget_context *ctx, const char *path,
                                       perfbudget_history **out) {
-    if (path == NULL || out == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "history_open_read_only: NULL argument");
-    *out = NULL;
-    int exists, code = check_path(ctx, path, &exists);
-    if (code != PERFBUDGET_OK) return code;
-    if (!exists)
-        return perfbudget__fail(ctx, PERFBUDGET_ENOTFOUND,
-                                "history %s does not exist (no run has been recorded there)",
-                                path);
-    perfbudget_history *h = NULL;
-    if ((code = new_history(ctx, path, &h)) != PERFBUDGET_OK) return code;
-    h->reader = 1;
-    code = connect_reader(h);
-    if (code != PERFBUDGET_OK) {
-        perfbudget_history_close(h);
-        return code;
-    }
-    *out = h;
-    return PERFBUDGET_OK;
+    return open_history(ctx, path, 1, out);
 }
 
 void perfbudget_history_close(perfbudget_history *history) {
     if (history == NULL) return;
-    sqlite3_close(history->db);
+    if (history->backend != NULL) history->backend->close(history);
     free(history->path);
     free(history);
+}
+
+/* The backend's operations, named as history.c uses them. */
+static int db_fail(perfbudget_history *h, const char *what) { return h->backend->fail(h, what); }
+
+static int prepare(perfbudget_history *h, history_sql which, history_statement **out) {
+    return h->backend->prepare(h, which, out);
+}
+
+static int next_row(perfbudget_history *h, history_statement *s) { return h->backend->step(s); }
+static void reset(perfbudget_history *h, history_statement *s) { h->backend->reset(s); }
+
+static void finalize(perfbudget_history *h, history_statement *s) {
+    if (s != NULL) h->backend->finalize(s);
+}
+
+static void bind_int64(perfbudget_history *h, history_statement *s, int index, int64_t value) {
+    h->backend->bind_int64(s, index, value);
+}
+
+static void bind_double(perfbudget_history *h, history_statement *s, int index, double value) {
+    h->backend->bind_double(s, index, value);
+}
+
+static void bind_text(perfbudget_history *h, history_statement *s, int index, const char *value) {
+    h->backend->bind_text(s, index, value);
+}
+
+static void bind_blob(perfbudget_history *h, history_statement *s, int index, const void *value,
+                      size_t size) {
+    h->backend->bind_blob(s, index, value, size);
+}
+
+static int is_null(perfbudget_history *h, history_statement *s, int column) {
+    return h->backend->is_null(s, column);
+}
+
+static int64_t column_int64(perfbudget_history *h, history_statement *s, int column) {
+    return h->backend->column_int64(s, column);
+}
+
+static double column_double(perfbudget_history *h, history_statement *s, int column) {
+    return h->backend->column_double(s, column);
+}
+
+static const char *column_text(perfbudget_history *h, history_statement *s, int column) {
+    return h->backend->column_text(s, column);
+}
+
+static const unsigned char *column_blob(perfbudget_history *h, history_statement *s, int column,
+                                        size_t *size) {
+    return h->backend->column_blob(s, column, size);
 }
 
 char *perfbudget_environment_fingerprint(const char *toolchain, char *buf, size_t size) {
@@ -520,20 +172,6 @@ const char *perfbudget_environment_runner_type(const char *fingerprint) {
     const char *rest = strstr(fingerprint, "; ");
     return rest != NULL ? rest + 2 : fingerprint;
 }
-
-/* perfbudget_environment_runner_type() in SQL, for a column. */
-#define RUNNER_TYPE_OF(x)                                                                   \
-    "(CASE WHEN substr(" x ", 1, 5) = 'host=' AND instr(" x ", '; ') > 0 THEN substr(" x     \
-    ", instr(" x ", '; ') + 2) ELSE " x " END)"
-
-/* Whether column's runner type is type (a parameter: a runner type computed in C): the column
- * is the type, or "host=H; " and then the type, its first "; " just before it. The same answer
- * as RUNNER_TYPE_OF(column) = type, in 0.38 s instead of 0.48 s where a benchmark's 100,000
- * runs are all of another type (plain equality of fingerprints: 0.28 s). */
-#define SAME_RUNNER_TYPE(column, type)                                                        \
-    "(" column " = " type " OR (substr(" column ", -length(" type ")) = " type " AND substr("    \
-    column ", 1, 5) = 'host=' AND instr(" column ", '; ') = length(" column ") - length(" type  \
-    ") - 1))"
 
 /* ---- writing a run ------------------------------------------------------------------------------ */
 
@@ -681,22 +319,18 @@ static const char *verdict_of(const perfbudget_result *r) {
 }
 
 static int64_t benchmark_id(perfbudget_history *h, const char *name, const char *identity) {
-    sqlite3_stmt *stmt;
+    history_statement *stmt;
     int64_t id = -1;
-    if (sqlite3_prepare_v2(h->db,
-                           "INSERT INTO benchmarks(name, identity) VALUES(?1, ?2) "
-                           "ON CONFLICT(name, identity) DO UPDATE SET name = excluded.name "
-                           "RETURNING id",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (prepare(h, HISTORY_INSERT_BENCHMARK, &stmt) != PERFBUDGET_OK)
         return -1;
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, identity, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) == SQLITE_ROW) id = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
+    bind_text(h, stmt, 1, name);
+    bind_text(h, stmt, 2, identity);
+    if (next_row(h, stmt) == HISTORY_ROW) id = column_int64(h, stmt, 0);
+    finalize(h, stmt);
     return id;
 }
 
-static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_id,
+static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t run_id,
                          const perfbudget_result *r) {
     int64_t bench = benchmark_id(h, perfbudget_result_name(r), perfbudget_result_identity(r));
     if (bench < 0) return db_fail(h, "recording a benchmark");
@@ -734,32 +368,27 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
         const perfbudget_summary *s = perfbudget_result_summary(r);
         static const char *const statuses[] = {"ok", "failed", "skipped"};
         const char *verdict = verdict_of(r);
-        sqlite3_reset(stmt);
-        sqlite3_bind_int64(stmt, 1, run_id);
-        sqlite3_bind_int64(stmt, 2, bench);
-        sqlite3_bind_text(stmt, 3, statuses[perfbudget_result_status(r)], -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 4, perfbudget_result_message(r), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 5, (sqlite3_int64)n);
-        if (isnan(s->median)) sqlite3_bind_null(stmt, 6); else sqlite3_bind_double(stmt, 6, s->median);
-        if (isnan(s->p95)) sqlite3_bind_null(stmt, 7); else sqlite3_bind_double(stmt, 7, s->p95);
-        sqlite3_bind_blob(stmt, 8, blob, (int)blob_size, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 9, metrics_text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 10, custom_text, -1, SQLITE_STATIC);
-        if (verdict) sqlite3_bind_text(stmt, 11, verdict, -1, SQLITE_STATIC);
-        else sqlite3_bind_null(stmt, 11);
-        if (stages_text) sqlite3_bind_text(stmt, 12, stages_text, -1, SQLITE_STATIC);
-        else sqlite3_bind_null(stmt, 12);
-        if (cpu_blob != NULL) {
-            sqlite3_bind_blob(stmt, 13, cpu_blob, (int)cpu_blob_size, SQLITE_STATIC);
-        } else {
-            sqlite3_bind_null(stmt, 13);
-        }
-        int step = sqlite3_step(stmt);
-        if (step == SQLITE_CONSTRAINT)
+        reset(h, stmt);
+        bind_int64(h, stmt, 1, run_id);
+        bind_int64(h, stmt, 2, bench);
+        bind_text(h, stmt, 3, statuses[perfbudget_result_status(r)]);
+        bind_text(h, stmt, 4, perfbudget_result_message(r));
+        bind_int64(h, stmt, 5, (int64_t)n);
+        bind_double(h, stmt, 6, s->median);
+        bind_double(h, stmt, 7, s->p95);
+        bind_blob(h, stmt, 8, blob, blob_size);
+        bind_text(h, stmt, 9, metrics_text);
+        bind_text(h, stmt, 10, custom_text);
+        bind_text(h, stmt, 11, verdict);
+        bind_text(h, stmt, 12, stages_text);
+        bind_blob(h, stmt, 13, cpu_blob, cpu_blob_size);
+        bind_int64(h, stmt, 14, 1); /* packed (pack_samples()) */
+        int step = next_row(h, stmt);
+        if (step == HISTORY_DUPLICATE)
             code = perfbudget__fail(h->ctx, PERFBUDGET_EINVAL,
                                     "history: benchmark '%s' appears twice in one run",
                                     perfbudget_result_name(r));
-        else if (step != SQLITE_DONE)
+        else if (step != HISTORY_DONE)
             code = db_fail(h, "recording a result");
     }
     free(blob);
@@ -772,6 +401,12 @@ static int insert_result(perfbudget_history *h, sqlite3_stmt *stmt, int64_t run_
 
 int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info *info,
                                perfbudget_result *const *results, size_t count, int64_t *run_id) {
+    return perfbudget_history_add_run_at(h, info, 0, results, count, run_id);
+}
+
+int perfbudget_history_add_run_at(perfbudget_history *h, const perfbudget_run_info *info,
+                                   int64_t created_ns, perfbudget_result *const *results,
+                                   size_t count, int64_t *run_id) {
     if (h == NULL || info == NULL || (results == NULL && count > 0))
         return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "add_run: NULL argument");
     char fingerprint[512];
@@ -779,41 +414,31 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
                                   ? info->environment
                                   : perfbudget_environment_fingerprint(NULL, fingerprint,
                                                                        sizeof fingerprint);
-    /* IMMEDIATE takes the write lock up front, so concurrent writers queue on the busy
-     * timeout instead of failing halfway. */
-    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(h, "starting a run");
-    sqlite3_stmt *run = NULL, *result = NULL;
+    /* The lock is taken up front, so concurrent writers queue instead of failing halfway. */
+    if (h->backend->begin(h) != PERFBUDGET_OK) return db_fail(h, "starting a run");
+    history_statement *run = NULL, *result = NULL;
     int code = PERFBUDGET_OK;
-    if (sqlite3_prepare_v2(h->db,
-                           "INSERT INTO runs(created_ns, source, git_commit, branch, dirty, "
-                           "environment) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                           -1, &run, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(h->db,
-                           "INSERT INTO results(run_id, benchmark_id, status, message, n, median, "
-                           "p95, samples, metrics, custom_metrics, verdict, stages, cpu_samples, "
-                           "sample_encoding) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                           "?12, ?13, 1)",
-                           -1, &result, NULL) != SQLITE_OK) {
+    if (prepare(h, HISTORY_INSERT_RUN, &run) != PERFBUDGET_OK ||
+        prepare(h, HISTORY_INSERT_RESULT, &result) != PERFBUDGET_OK) {
         code = db_fail(h, "preparing a run");
     } else {
-        sqlite3_bind_int64(run, 1, wall_ns());
-        sqlite3_bind_text(run, 2, info->source ? info->source : "unknown", -1, SQLITE_STATIC);
-        sqlite3_bind_text(run, 3, info->commit, -1, SQLITE_STATIC);
-        sqlite3_bind_text(run, 4, info->branch, -1, SQLITE_STATIC);
-        sqlite3_bind_int(run, 5, info->dirty != 0);
-        sqlite3_bind_text(run, 6, environment, -1, SQLITE_STATIC);
-        if (sqlite3_step(run) != SQLITE_DONE) code = db_fail(h, "recording a run");
+        bind_int64(h, run, 1, created_ns != 0 ? created_ns : wall_ns());
+        bind_text(h, run, 2, info->source ? info->source : "unknown");
+        bind_text(h, run, 3, info->commit);
+        bind_text(h, run, 4, info->branch);
+        bind_int64(h, run, 5, info->dirty != 0);
+        bind_text(h, run, 6, environment);
+        if (next_row(h, run) != HISTORY_ROW) code = db_fail(h, "recording a run");
     }
-    int64_t id = sqlite3_last_insert_rowid(h->db);
+    int64_t id = code == PERFBUDGET_OK ? column_int64(h, run, 0) : 0;
     for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++)
         code = insert_result(h, result, id, results[i]);
-    sqlite3_finalize(run);
-    sqlite3_finalize(result);
-    if (code == PERFBUDGET_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    finalize(h, run);
+    finalize(h, result);
+    if (code == PERFBUDGET_OK && h->backend->commit(h) != PERFBUDGET_OK)
         code = db_fail(h, "committing a run");
     if (code != PERFBUDGET_OK) {
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        h->backend->rollback(h);
         return code;
     }
     if (run_id != NULL) *run_id = id;
@@ -824,7 +449,8 @@ int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info 
 
 /* Text of a run record (commit, branch, ...): valid UTF-8 however it was stored, cut at a
  * whole character, so that every record can be written to JSON. */
-static void copy_text(char *out, size_t size, const unsigned char *text) {
+static void copy_text(char *out, size_t size, const char *given) {
+    const unsigned char *text = (const unsigned char *)given;
     /* ASCII that fits (a commit hash, a branch) is copied as it is: a trend copies one per run. */
     size_t length = 0;
     while (text != NULL && length < size && text[length] != '\0' && text[length] < 0x80) length++;
@@ -835,75 +461,64 @@ static void copy_text(char *out, size_t size, const unsigned char *text) {
     perfbudget__copy_utf8(out, size, (const char *)text);
 }
 
-static const char RUN_COLUMNS[] =
-    "SELECT r.id, r.created_ns, r.source, r.git_commit, r.branch, r.dirty, r.environment, "
-    "(SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r ";
-
-static void read_run(sqlite3_stmt *stmt, perfbudget_run_record *out) {
-    out->id = sqlite3_column_int64(stmt, 0);
-    out->created_ns = sqlite3_column_int64(stmt, 1);
-    copy_text(out->source, sizeof out->source, sqlite3_column_text(stmt, 2));
-    copy_text(out->commit, sizeof out->commit, sqlite3_column_text(stmt, 3));
-    copy_text(out->branch, sizeof out->branch, sqlite3_column_text(stmt, 4));
-    out->dirty = sqlite3_column_int(stmt, 5);
-    copy_text(out->environment, sizeof out->environment, sqlite3_column_text(stmt, 6));
-    out->result_count = (size_t)sqlite3_column_int64(stmt, 7);
+/* A row of HISTORY_RUN or HISTORY_RUNS_NEWEST. */
+static void read_run(perfbudget_history *h, history_statement *stmt, perfbudget_run_record *out) {
+    out->id = column_int64(h, stmt, 0);
+    out->created_ns = column_int64(h, stmt, 1);
+    copy_text(out->source, sizeof out->source, column_text(h, stmt, 2));
+    copy_text(out->commit, sizeof out->commit, column_text(h, stmt, 3));
+    copy_text(out->branch, sizeof out->branch, column_text(h, stmt, 4));
+    out->dirty = column_int64(h, stmt, 5);
+    copy_text(out->environment, sizeof out->environment, column_text(h, stmt, 6));
+    out->result_count = (size_t)column_int64(h, stmt, 7);
 }
 
 int perfbudget_history_runs(perfbudget_history *h, perfbudget_run_record *records,
                             size_t capacity, size_t *count) {
-    char sql[512];
-    snprintf(sql, sizeof sql, "%s ORDER BY r.id DESC LIMIT ?1", RUN_COLUMNS);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_RUNS_NEWEST, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "listing runs");
-    sqlite3_bind_int64(stmt, 1, (sqlite3_int64)capacity);
+    bind_int64(h, stmt, 1, (int64_t)capacity);
     *count = 0;
     int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) read_run(stmt, &records[(*count)++]);
-    sqlite3_finalize(stmt);
-    return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "listing runs");
+    while ((step = next_row(h, stmt)) == HISTORY_ROW) read_run(h, stmt, &records[(*count)++]);
+    finalize(h, stmt);
+    return step == HISTORY_DONE ? PERFBUDGET_OK : db_fail(h, "listing runs");
 }
 
 int perfbudget_history_run(perfbudget_history *h, int64_t run_id, perfbudget_run_record *out) {
-    char sql[512];
-    snprintf(sql, sizeof sql, "%s WHERE r.id = ?1", RUN_COLUMNS);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_RUN, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "reading a run");
-    sqlite3_bind_int64(stmt, 1, run_id);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) read_run(stmt, out);
-    sqlite3_finalize(stmt);
-    if (step == SQLITE_ROW) return PERFBUDGET_OK;
-    if (step == SQLITE_DONE)
+    bind_int64(h, stmt, 1, run_id);
+    int step = next_row(h, stmt);
+    if (step == HISTORY_ROW) read_run(h, stmt, out);
+    finalize(h, stmt);
+    if (step == HISTORY_ROW) return PERFBUDGET_OK;
+    if (step == HISTORY_DONE)
         return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND, "history %s has no run %lld",
                                 h->path, (long long)run_id);
     return db_fail(h, "reading a run");
 }
 
-/* What load_result reads, by position, from a row of results r joined with benchmarks b. */
-#define RESULT_COLUMNS \
-    "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages, " \
-    "r.cpu_samples, r.sample_encoding"
-
-static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_result **out) {
-    const char *name = (const char *)sqlite3_column_text(stmt, 0);
-    const char *identity = (const char *)sqlite3_column_text(stmt, 1);
-    const char *status = (const char *)sqlite3_column_text(stmt, 2);
-    const char *message = (const char *)sqlite3_column_text(stmt, 3);
-    int encoding = sqlite3_column_int(stmt, 9);
-    const unsigned char *blob = sqlite3_column_blob(stmt, 4);
-    size_t n = 0;
+/* A row of HISTORY_RESULTS_OF_RUN, _LATEST_RESULTS or _BASELINE_RESULTS: name, identity,
+ * status, message, samples, metrics, custom metrics, stages, CPU samples, sample encoding. */
+static int load_result(perfbudget_history *h, history_statement *stmt, perfbudget_result **out) {
+    const char *name = column_text(h, stmt, 0);
+    const char *identity = column_text(h, stmt, 1);
+    const char *status = column_text(h, stmt, 2);
+    const char *message = column_text(h, stmt, 3);
+    int encoding = column_int64(h, stmt, 9);
+    size_t blob_size, n = 0;
+    const unsigned char *blob = column_blob(h, stmt, 4, &blob_size);
     double *samples;
-    int unpacked = unpack_samples(blob, (size_t)sqlite3_column_bytes(stmt, 4), encoding, &samples,
-                                  &n);
+    int unpacked = unpack_samples(blob, blob_size, encoding, &samples, &n);
     if (unpacked == -2) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
     if (unpacked != 0)
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged samples of %s",
                                 h->path, name ? name : "(no name)");
-    json_t *metrics_json = json_loads((const char *)sqlite3_column_text(stmt, 5), 0, NULL);
-    json_t *custom_json = json_loads((const char *)sqlite3_column_text(stmt, 6), 0, NULL);
+    json_t *metrics_json = json_loads(column_text(h, stmt, 5), 0, NULL);
+    json_t *custom_json = json_loads(column_text(h, stmt, 6), 0, NULL);
     perfbudget_metrics metrics;
     perfbudget__metrics_from_json(metrics_json, &metrics);
     perfbudget_run_status run_status = status && strcmp(status, "failed") == 0 ? PERFBUDGET_RUN_FAILED
@@ -922,7 +537,7 @@ static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_res
     if (code == PERFBUDGET_OK && perfbudget__custom_metrics_from_json(h->ctx, *out, custom_json) != 0)
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged custom metrics of %s",
                                 h->path, name);
-    const char *stages_text = (const char *)sqlite3_column_text(stmt, 7);
+    const char *stages_text = column_text(h, stmt, 7);
     json_t *stages_json = stages_text ? json_loads(stages_text, 0, NULL) : NULL;
     char why[PERFBUDGET__MESSAGE_SIZE];
     if (code == PERFBUDGET_OK &&
@@ -932,9 +547,9 @@ static int load_result(perfbudget_history *h, sqlite3_stmt *stmt, perfbudget_res
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged stages of %s",
                                 h->path, name);
     /* CPU samples: NULL when not measured; another count than the samples' is damage. */
-    const unsigned char *cpu_blob = sqlite3_column_blob(stmt, 8);
-    size_t cpu_bytes = (size_t)sqlite3_column_bytes(stmt, 8);
-    if (code == PERFBUDGET_OK && sqlite3_column_type(stmt, 8) != SQLITE_NULL) {
+    size_t cpu_bytes;
+    const unsigned char *cpu_blob = column_blob(h, stmt, 8, &cpu_bytes);
+    if (code == PERFBUDGET_OK && !is_null(h, stmt, 8)) {
         double *cpu = NULL;
         size_t cpu_n = 0;
         int cpu_unpacked = unpack_samples(cpu_blob, cpu_bytes, encoding, &cpu, &cpu_n);
@@ -960,23 +575,20 @@ int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudge
     perfbudget_run_record record;
     int code = perfbudget_history_run(h, run_id, &record);
     if (code != PERFBUDGET_OK) return code;
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT " RESULT_COLUMNS " FROM results r JOIN benchmarks b ON b.id = "
-                           "r.benchmark_id WHERE r.run_id = ?1 ORDER BY b.name",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_RESULTS_OF_RUN, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "reading results");
-    sqlite3_bind_int64(stmt, 1, run_id);
+    bind_int64(h, stmt, 1, run_id);
     perfbudget_result **results = calloc(record.result_count + 1, sizeof *results);
     size_t loaded = 0;
-    int step = SQLITE_DONE;
+    int step = HISTORY_DONE;
     if (results == NULL) code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
     while (code == PERFBUDGET_OK && loaded < record.result_count &&
-           (step = sqlite3_step(stmt)) == SQLITE_ROW)
+           (step = next_row(h, stmt)) == HISTORY_ROW)
         code = load_result(h, stmt, &results[loaded++]);
-    if (code == PERFBUDGET_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+    if (code == PERFBUDGET_OK && step != HISTORY_ROW && step != HISTORY_DONE)
         code = db_fail(h, "reading results");
-    sqlite3_finalize(stmt);
+    finalize(h, stmt);
     if (code != PERFBUDGET_OK) {
         perfbudget_results_free(results, loaded);
         return code;
@@ -986,14 +598,14 @@ int perfbudget_history_load_run(perfbudget_history *h, int64_t run_id, perfbudge
     return PERFBUDGET_OK;
 }
 
-/* Every row of a prepared query over RESULT_COLUMNS, as results; finalizes stmt. */
-static int load_rows(perfbudget_history *h, sqlite3_stmt *stmt, const char *doing,
+/* Every row of a prepared query of load_result()'s columns, as results; finalizes stmt. */
+static int load_rows(perfbudget_history *h, history_statement *stmt, const char *doing,
                      perfbudget_result ***out, size_t *count) {
     size_t n = 0, capacity = 16;
     perfbudget_result **results = malloc(capacity * sizeof *results);
     int code = results ? PERFBUDGET_OK : perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    int step = SQLITE_DONE;
-    while (code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int step = HISTORY_DONE;
+    while (code == PERFBUDGET_OK && (step = next_row(h, stmt)) == HISTORY_ROW) {
         perfbudget_result **grown = perfbudget__grow(results, &capacity, n, sizeof *grown, 8);
         if (grown == NULL) {
             code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
@@ -1003,8 +615,8 @@ static int load_rows(perfbudget_history *h, sqlite3_stmt *stmt, const char *doin
         code = load_result(h, stmt, &results[n]);
         if (code == PERFBUDGET_OK) n++;
     }
-    if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, doing);
-    sqlite3_finalize(stmt);
+    if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(h, doing);
+    finalize(h, stmt);
     if (code != PERFBUDGET_OK) {
         perfbudget_results_free(results, n);
         return code;
@@ -1019,21 +631,11 @@ int perfbudget_history_load_latest(perfbudget_history *h, const char *environmen
     char fingerprint[512];
     if (environment == NULL)
         environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           /* Per benchmark, its results newest first (results_series)
-                            * up to the first of this environment and branch: the cost follows
-                            * the benchmarks, not the runs (a pass over the runs of this
-                            * environment took 700 ms at 100,000 runs). */
-                           "SELECT " RESULT_COLUMNS " FROM benchmarks b JOIN results r ON "
-                           "r.benchmark_id = b.id AND r.run_id = (SELECT x.run_id FROM results x "
-                           "JOIN runs u ON u.id = x.run_id WHERE x.benchmark_id = b.id AND "
-                           "u.environment = ?1 AND u.branch IS ?2 ORDER BY x.run_id DESC LIMIT 1) "
-                           "ORDER BY b.name",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_LATEST_RESULTS, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "reading the latest results");
-    sqlite3_bind_text(stmt, 1, environment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, branch, -1, SQLITE_STATIC);
+    bind_text(h, stmt, 1, environment);
+    bind_text(h, stmt, 2, branch);
     return load_rows(h, stmt, "reading the latest results", out, count);
 }
 
@@ -1055,14 +657,10 @@ int perfbudget_history_load_baseline(perfbudget_history *h, const char *spec, in
                                      perfbudget_result ***out, size_t *count) {
     if (spec_kind_of(spec, NULL) != SPEC_NAME)
         return perfbudget_history_load_run(h, run_id, out, count);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT " RESULT_COLUMNS " FROM baseline_modes m JOIN results r ON "
-                           "r.run_id = m.run_id JOIN benchmarks b ON b.id = r.benchmark_id "
-                           "WHERE m.name = ?1 AND " MODE_OF_IDENTITY " = m.mode ORDER BY b.name",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_BASELINE_RESULTS, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "reading a baseline");
-    sqlite3_bind_text(stmt, 1, spec, -1, SQLITE_STATIC);
+    bind_text(h, stmt, 1, spec);
     int code = load_rows(h, stmt, "reading a baseline", out, count);
     /* A name whose run has no results (a run that measured nothing) holds no mode. */
     if (code == PERFBUDGET_OK && *count == 0) {
@@ -1082,33 +680,25 @@ static double metric_of(const json_t *metrics, const char *field) {
 static int run_levels(perfbudget_history *h, const char *name, const char *identity,
                       const char *environment, const char *branch, int64_t up_to, size_t last,
                       const char *metric, perfbudget__run_level **out, size_t *count) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT median, metrics FROM (SELECT r.run_id, r.median, r.metrics FROM "
-                           "results r JOIN benchmarks b ON b.id = r.benchmark_id JOIN runs u ON "
-                           "u.id = r.run_id WHERE b.name = ?1 AND b.identity = ?2 AND "
-                           SAME_RUNNER_TYPE("u.environment", "?3")
-                           " AND u.branch IS ?4 AND r.status = 'ok' AND "
-                           "(?6 = 0 OR r.run_id <= ?6) ORDER BY r.run_id DESC LIMIT ?5) "
-                           "ORDER BY run_id",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_RUN_LEVELS, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "reading earlier runs");
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, identity ? identity : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, perfbudget_environment_runner_type(environment), -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, branch, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 5, last ? (sqlite3_int64)last : -1);
-    sqlite3_bind_int64(stmt, 6, up_to);
+    bind_text(h, stmt, 1, name);
+    bind_text(h, stmt, 2, identity ? identity : "");
+    bind_text(h, stmt, 3, perfbudget_environment_runner_type(environment));
+    bind_text(h, stmt, 4, branch);
+    bind_int64(h, stmt, 5, last ? (int64_t)last : -1);
+    bind_int64(h, stmt, 6, up_to);
     size_t n = 0, capacity = 16;
     perfbudget__run_level *levels = malloc(capacity * sizeof *levels);
-    int step = SQLITE_DONE;
-    while (levels != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        json_t *metrics = json_loads((const char *)sqlite3_column_text(stmt, 1), 0, NULL);
+    int step = HISTORY_DONE;
+    while (levels != NULL && (step = next_row(h, stmt)) == HISTORY_ROW) {
+        json_t *metrics = json_loads(column_text(h, stmt, 1), 0, NULL);
         perfbudget__run_level level = {NAN, metric_of(metrics, "cpu_utilization"),
                                        metric_of(metrics, "runqueue_wait_ns") /
                                            metric_of(metrics, "wall_ns")};
         if (metric != NULL) level.value = metric_of(metrics, metric);
-        else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL) level.value = sqlite3_column_double(stmt, 0);
+        else level.value = column_double(h, stmt, 0);
         json_decref(metrics);
         if (isnan(level.value)) continue;
         perfbudget__run_level *grown = perfbudget__grow(levels, &capacity, n, sizeof *grown, 8);
@@ -1120,9 +710,9 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
         levels = grown;
         levels[n++] = level;
     }
-    sqlite3_finalize(stmt);
+    finalize(h, stmt);
     if (levels == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    if (step != SQLITE_DONE) {
+    if (step != HISTORY_DONE) {
         free(levels);
         return db_fail(h, "reading earlier runs");
     }
@@ -1168,18 +758,18 @@ int perfbudget_history_run_metric(perfbudget_history *h, const char *name, const
 }
 
 /* One integer from a query with up to two text parameters; 0 rows -> ENOTFOUND. */
-static int single_id(perfbudget_history *h, const char *sql, const char *a, const char *b,
+static int single_id(perfbudget_history *h, history_sql sql, const char *a, const char *b,
                      int64_t *out) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, sql, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "looking up a run");
-    sqlite3_bind_text(stmt, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, b, -1, SQLITE_STATIC);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) *out = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    if (step == SQLITE_ROW) return PERFBUDGET_OK;
-    return step == SQLITE_DONE ? PERFBUDGET_ENOTFOUND : db_fail(h, "looking up a run");
+    bind_text(h, stmt, 1, a);
+    bind_text(h, stmt, 2, b);
+    int step = next_row(h, stmt);
+    if (step == HISTORY_ROW) *out = column_int64(h, stmt, 0);
+    finalize(h, stmt);
+    if (step == HISTORY_ROW) return PERFBUDGET_OK;
+    return step == HISTORY_DONE ? PERFBUDGET_ENOTFOUND : db_fail(h, "looking up a run");
 }
 
 int perfbudget_history_find(perfbudget_history *h, const char *spec, const char *environment,
@@ -1191,9 +781,7 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
     const char *value;
     switch (spec_kind_of(spec, &value)) {
     case SPEC_LATEST:
-        code = single_id(h,
-                         "SELECT id FROM runs WHERE environment = ?1 AND branch IS ?2 "
-                         "ORDER BY id DESC LIMIT 1",
+        code = single_id(h, HISTORY_LATEST_RUN,
                          environment, branch, run_id);
         if (code == PERFBUDGET_OK)
             snprintf(explanation, size, "baseline: the latest run (%lld) on this environment and "
@@ -1219,11 +807,9 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
         break;
     }
     case SPEC_COMMIT:
-        code = single_id(h,
-                         /* Any runner of this type: in a fleet, main's run of the merge
-                          * base was recorded wherever its job ran. */
-                         "SELECT id FROM runs WHERE git_commit = ?1 AND "
-                         SAME_RUNNER_TYPE("environment", "?2") " ORDER BY id DESC LIMIT 1",
+        /* Any runner of this type: in a fleet, main's run of the merge base was recorded
+         * wherever its job ran. */
+        code = single_id(h, HISTORY_RUN_OF_COMMIT,
                          value, perfbudget_environment_runner_type(environment), run_id);
         perfbudget_run_record found;
         if (code == PERFBUDGET_OK && perfbudget_history_run(h, *run_id, &found) == PERFBUDGET_OK &&
@@ -1240,7 +826,7 @@ int perfbudget_history_find(perfbudget_history *h, const char *spec, const char 
             snprintf(explanation, size, "no run of commit %.12s on this runner type", value);
         break;
     case SPEC_NAME:
-        code = single_id(h, "SELECT run_id FROM baselines WHERE name = ?1", spec, NULL, run_id);
+        code = single_id(h, HISTORY_BASELINE_RUN, spec, NULL, run_id);
         if (code == PERFBUDGET_OK)
             snprintf(explanation, size, "baseline '%s' (run %lld)", spec, (long long)*run_id);
         else if (code == PERFBUDGET_ENOTFOUND)
@@ -1265,7 +851,7 @@ int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, in
     if (perfbudget__check_name(h->ctx, "baseline name", name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
     if (run_id == 0) {
-        int code = single_id(h, "SELECT max(id) FROM runs HAVING max(id) IS NOT NULL", NULL, NULL,
+        int code = single_id(h, HISTORY_NEWEST_RUN, NULL, NULL,
                              &run_id);
         if (code == PERFBUDGET_ENOTFOUND)
             return perfbudget__fail(h->ctx, PERFBUDGET_ENOTFOUND,
@@ -1277,61 +863,50 @@ int perfbudget_history_save_baseline(perfbudget_history *h, const char *name, in
     int code = perfbudget_history_run(h, run_id, &record);
     if (code != PERFBUDGET_OK) return code;
     /* The name and its modes move together, or not at all. */
-    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(h, "saving a baseline");
+    if (h->backend->begin(h) != PERFBUDGET_OK) return db_fail(h, "saving a baseline");
     code = name_run(h, name, run_id);
-    if (code == PERFBUDGET_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (code == PERFBUDGET_OK && h->backend->commit(h) != PERFBUDGET_OK)
         code = db_fail(h, "saving a baseline");
-    if (code != PERFBUDGET_OK) sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    if (code != PERFBUDGET_OK) h->backend->rollback(h);
     return code;
 }
 
 /* perfbudget_history_save_baseline() inside its transaction. */
 static int name_run(perfbudget_history *h, const char *name, int64_t run_id) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "INSERT INTO baselines(name, run_id, created_ns) VALUES(?1, ?2, ?3) "
-                           "ON CONFLICT(name) DO UPDATE SET run_id = excluded.run_id, "
-                           "created_ns = excluded.created_ns",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_SAVE_BASELINE, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "saving a baseline");
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, run_id);
-    sqlite3_bind_int64(stmt, 3, wall_ns());
-    int step = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (step != SQLITE_DONE) return db_fail(h, "saving a baseline");
+    bind_text(h, stmt, 1, name);
+    bind_int64(h, stmt, 2, run_id);
+    bind_int64(h, stmt, 3, wall_ns());
+    int step = next_row(h, stmt);
+    finalize(h, stmt);
+    if (step != HISTORY_DONE) return db_fail(h, "saving a baseline");
     /* The modes this run measured now point at it; another mode keeps the run it had. */
-    if (sqlite3_prepare_v2(h->db,
-                           "INSERT INTO baseline_modes(name, mode, run_id) SELECT DISTINCT ?1, "
-                           MODE_OF_IDENTITY ", ?2 FROM results r JOIN benchmarks b ON b.id = "
-                           "r.benchmark_id WHERE r.run_id = ?2 ON CONFLICT(name, mode) DO UPDATE "
-                           "SET run_id = excluded.run_id",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (prepare(h, HISTORY_SAVE_BASELINE_MODES, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "saving a baseline");
-    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, run_id);
-    step = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "saving a baseline");
+    bind_text(h, stmt, 1, name);
+    bind_int64(h, stmt, 2, run_id);
+    step = next_row(h, stmt);
+    finalize(h, stmt);
+    return step == HISTORY_DONE ? PERFBUDGET_OK : db_fail(h, "saving a baseline");
 }
 
 int perfbudget_history_baselines(perfbudget_history *h, perfbudget_baseline_record *records,
                                  size_t capacity, size_t *count) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db, "SELECT name, run_id, created_ns FROM baselines ORDER BY name",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_BASELINES, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "listing baselines");
     *count = 0;
     int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && *count < capacity) {
+    while ((step = next_row(h, stmt)) == HISTORY_ROW && *count < capacity) {
         perfbudget_baseline_record *r = &records[(*count)++];
-        copy_text(r->name, sizeof r->name, sqlite3_column_text(stmt, 0));
-        r->run_id = sqlite3_column_int64(stmt, 1);
-        r->created_ns = sqlite3_column_int64(stmt, 2);
+        copy_text(r->name, sizeof r->name, column_text(h, stmt, 0));
+        r->run_id = column_int64(h, stmt, 1);
+        r->created_ns = column_int64(h, stmt, 2);
     }
-    sqlite3_finalize(stmt);
-    return step == SQLITE_DONE || step == SQLITE_ROW ? PERFBUDGET_OK
+    finalize(h, stmt);
+    return step == HISTORY_DONE || step == HISTORY_ROW ? PERFBUDGET_OK
                                                      : db_fail(h, "listing baselines");
 }
 
@@ -1379,38 +954,37 @@ static size_t trend_key(trend_keys *keys, size_t version, const char *environmen
     return keys->count++;
 }
 
-enum { SEEK_GAP = 32 }; /* runs the run cursor walks before a seek is cheaper */
-
 /* Appends the newest `last` (0: all) ok results of benchmark row bench_id created at or after
  * since_ns to rows, newest first. The results come from the covering index results_series and
  * their runs from a second cursor walking runs backwards beside them: a merge instead of a
  * lookup in runs for every result, which was most of the cost of reading a long series. Where
  * the benchmark skipped many runs, the run cursor seeks rather than walks. */
-static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_stmt *runs,
+static int read_version(perfbudget_history *h, history_statement *results, history_statement *runs,
                         int64_t bench_id, int64_t since_ns, size_t last, size_t version,
                         trend_keys *keys, trend_row **rows, size_t *n, size_t *capacity) {
-    sqlite3_reset(results);
-    sqlite3_bind_int64(results, 1, bench_id);
-    int step, run_step = SQLITE_DONE, started = 0;
-    int64_t run_at = 0; /* the run cursor's id while run_step is SQLITE_ROW */
+    reset(h, results);
+    bind_int64(h, results, 1, bench_id);
+    int step, run_step = HISTORY_DONE, started = 0;
+    int64_t run_at = 0; /* the run cursor's id while run_step is HISTORY_ROW */
     size_t key = (size_t)-1, taken = 0;
-    while ((last == 0 || taken < last) && (step = sqlite3_step(results)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(results, 0);
-        if (!started || (run_step == SQLITE_ROW && run_at - id > SEEK_GAP)) {
-            sqlite3_reset(runs);
-            sqlite3_bind_int64(runs, 1, id);
-            run_step = sqlite3_step(runs);
+    while ((last == 0 || taken < last) && (step = next_row(h, results)) == HISTORY_ROW) {
+        int64_t id = column_int64(h, results, 0);
+        if (!started || (run_step == HISTORY_ROW && run_at - id > h->backend->series_seek_gap)) {
+            reset(h, runs);
+            bind_int64(h, runs, 1, id);
+            bind_int64(h, runs, 2, bench_id);
+            run_step = next_row(h, runs);
             started = 1;
-            if (run_step == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
+            if (run_step == HISTORY_ROW) run_at = column_int64(h, runs, 0);
         }
-        while (run_step == SQLITE_ROW && run_at > id) {
-            run_step = sqlite3_step(runs);
-            if (run_step == SQLITE_ROW) run_at = sqlite3_column_int64(runs, 0);
+        while (run_step == HISTORY_ROW && run_at > id) {
+            run_step = next_row(h, runs);
+            if (run_step == HISTORY_ROW) run_at = column_int64(h, runs, 0);
         }
-        if (run_step != SQLITE_ROW && run_step != SQLITE_DONE)
+        if (run_step != HISTORY_ROW && run_step != HISTORY_DONE)
             return db_fail(h, "reading a series");
-        if (run_step != SQLITE_ROW || run_at != id) continue; /* no run: as the join had it */
-        int64_t created_ns = sqlite3_column_int64(runs, 1);
+        if (run_step != HISTORY_ROW || run_at != id) continue; /* no run: as the join had it */
+        int64_t created_ns = column_int64(h, runs, 1);
         if (created_ns < since_ns) continue;
         trend_row *grown = perfbudget__grow(*rows, capacity, *n, sizeof *grown, 128);
         if (grown == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
@@ -1419,15 +993,11 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_st
         perfbudget_series_point *p = &row->point;
         p->run_id = id;
         p->created_ns = created_ns;
-        copy_text(p->commit, sizeof p->commit, sqlite3_column_text(runs, 2));
-        p->median = sqlite3_column_type(results, 1) == SQLITE_NULL
-                        ? NAN
-                        : sqlite3_column_double(results, 1);
-        p->p95 = sqlite3_column_type(results, 2) == SQLITE_NULL
-                     ? NAN
-                     : sqlite3_column_double(results, 2);
-        p->n = (size_t)sqlite3_column_int64(results, 3);
-        const char *environment = (const char *)sqlite3_column_text(runs, 3);
+        copy_text(p->commit, sizeof p->commit, column_text(h, runs, 2));
+        p->median = column_double(h, results, 1);
+        p->p95 = column_double(h, results, 2);
+        p->n = (size_t)column_int64(h, results, 3);
+        const char *environment = column_text(h, runs, 3);
         key = trend_key(keys, version, environment ? environment : "", key);
         if (key == (size_t)-1) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
         row->key = key;
@@ -1435,7 +1005,7 @@ static int read_version(perfbudget_history *h, sqlite3_stmt *results, sqlite3_st
         taken++;
     }
     if (last != 0 && taken == last) return PERFBUDGET_OK;
-    return step == SQLITE_DONE ? PERFBUDGET_OK : db_fail(h, "reading a series");
+    return step == HISTORY_DONE ? PERFBUDGET_OK : db_fail(h, "reading a series");
 }
 
 static int newer_first(const void *a, const void *b) {
@@ -1449,35 +1019,28 @@ int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t las
     if (h == NULL || name == NULL || points == NULL || series_of == NULL || count == NULL)
         return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "history_trend: NULL "
                                 "argument");
-    sqlite3_stmt *versions = NULL, *results = NULL, *runs = NULL;
-    /* results walks the index results_series backwards, which holds every column read from
-     * results; runs walks the runs table backwards beside it (read_version). */
-    if (sqlite3_prepare_v2(h->db, "SELECT id FROM benchmarks WHERE name = ?1", -1, &versions,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(h->db,
-                           "SELECT run_id, median, p95, n FROM results WHERE benchmark_id = ?1 "
-                           "AND status = 'ok' ORDER BY benchmark_id DESC, run_id DESC",
-                           -1, &results, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(h->db,
-                           "SELECT id, created_ns, git_commit, environment FROM runs "
-                           "WHERE id <= ?1 ORDER BY id DESC",
-                           -1, &runs, NULL) != SQLITE_OK) {
-        sqlite3_finalize(versions);
-        sqlite3_finalize(results);
+    history_statement *versions = NULL, *results = NULL, *runs = NULL;
+    /* results walks one version's results newest first; runs walks the runs beside it
+     * (read_version). */
+    if (prepare(h, HISTORY_BENCHMARK_VERSIONS, &versions) != PERFBUDGET_OK ||
+        prepare(h, HISTORY_SERIES_RESULTS, &results) != PERFBUDGET_OK ||
+        prepare(h, HISTORY_SERIES_RUNS, &runs) != PERFBUDGET_OK) {
+        finalize(h, versions);
+        finalize(h, results);
         return db_fail(h, "reading a series");
     }
-    sqlite3_bind_text(versions, 1, name, -1, SQLITE_STATIC);
+    bind_text(h, versions, 1, name);
     trend_row *rows = NULL;
     trend_keys keys = {0};
     size_t n = 0, capacity = 0, version = 0;
     int code = PERFBUDGET_OK, step;
-    while (code == PERFBUDGET_OK && (step = sqlite3_step(versions)) == SQLITE_ROW)
-        code = read_version(h, results, runs, sqlite3_column_int64(versions, 0), since_ns, last,
+    while (code == PERFBUDGET_OK && (step = next_row(h, versions)) == HISTORY_ROW)
+        code = read_version(h, results, runs, column_int64(h, versions, 0), since_ns, last,
                             version++, &keys, &rows, &n, &capacity);
-    if (code == PERFBUDGET_OK && step != SQLITE_DONE) code = db_fail(h, "reading a series");
-    sqlite3_finalize(versions);
-    sqlite3_finalize(results);
-    sqlite3_finalize(runs);
+    if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(h, "reading a series");
+    finalize(h, versions);
+    finalize(h, results);
+    finalize(h, runs);
     /* Each version's rows come newest first already; several are merged by run. */
     if (code == PERFBUDGET_OK && version > 1 && n > 1) qsort(rows, n, sizeof *rows, newer_first);
     if (last != 0 && n > last) n = last;
@@ -1530,15 +1093,14 @@ void perfbudget_strings_free(char **strings, size_t count) {
 
 int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, char ***out,
                                   size_t *count) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db, "SELECT DISTINCT name FROM benchmarks ORDER BY name", -1, &stmt,
-                           NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_BENCHMARK_NAMES, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "listing benchmarks");
     size_t n = 0, capacity = 16;
     char **names = malloc(capacity * sizeof *names);
-    int step = SQLITE_DONE, code = PERFBUDGET_OK;
-    while (names != NULL && code == PERFBUDGET_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+    int step = HISTORY_DONE, code = PERFBUDGET_OK;
+    while (names != NULL && code == PERFBUDGET_OK && (step = next_row(h, stmt)) == HISTORY_ROW) {
+        const char *name = column_text(h, stmt, 0);
         if (name == NULL || (pattern != NULL && fnmatch(pattern, name, 0) != 0 &&
                              strcmp(pattern, name) != 0))
             continue;
@@ -1554,12 +1116,12 @@ int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, ch
         }
         n++;
     }
-    sqlite3_finalize(stmt);
+    finalize(h, stmt);
     if (names == NULL || code != PERFBUDGET_OK) {
         perfbudget_strings_free(names, n);
         return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
     }
-    if (step != SQLITE_DONE) {
+    if (step != HISTORY_DONE) {
         perfbudget_strings_free(names, n);
         return db_fail(h, "listing benchmarks");
     }
@@ -1570,20 +1132,14 @@ int perfbudget_history_benchmarks(perfbudget_history *h, const char *pattern, ch
 
 int perfbudget_history_runner_types(perfbudget_history *h, const char *commit,
                                     perfbudget_runner_type_record **out, size_t *count) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT " RUNNER_TYPE_OF("environment") " AS type, count(*), "
-                           "count(DISTINCT CASE WHEN substr(environment, 1, 5) = 'host=' THEN "
-                           "substr(environment, 1, instr(environment || '; ', '; ')) ELSE '' "
-                           "END), max(id) FROM runs WHERE ?1 IS NULL OR git_commit = ?1 "
-                           "GROUP BY type ORDER BY max(id) DESC",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_RUNNER_TYPES, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "listing the runner types");
-    sqlite3_bind_text(stmt, 1, commit, -1, SQLITE_STATIC);
+    bind_text(h, stmt, 1, commit);
     size_t n = 0, capacity = 4;
     perfbudget_runner_type_record *records = malloc(capacity * sizeof *records);
-    int step = SQLITE_DONE;
-    while (records != NULL && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int step = HISTORY_DONE;
+    while (records != NULL && (step = next_row(h, stmt)) == HISTORY_ROW) {
         perfbudget_runner_type_record *grown =
             perfbudget__grow(records, &capacity, n, sizeof *grown, 4);
         if (grown == NULL) {
@@ -1593,14 +1149,14 @@ int perfbudget_history_runner_types(perfbudget_history *h, const char *commit,
         }
         records = grown;
         perfbudget_runner_type_record *r = &records[n++];
-        copy_text(r->runner_type, sizeof r->runner_type, sqlite3_column_text(stmt, 0));
-        r->runs = sqlite3_column_int64(stmt, 1);
-        r->hosts = sqlite3_column_int64(stmt, 2);
-        r->latest_run = sqlite3_column_int64(stmt, 3);
+        copy_text(r->runner_type, sizeof r->runner_type, column_text(h, stmt, 0));
+        r->runs = column_int64(h, stmt, 1);
+        r->hosts = column_int64(h, stmt, 2);
+        r->latest_run = column_int64(h, stmt, 3);
     }
-    sqlite3_finalize(stmt);
+    finalize(h, stmt);
     if (records == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    if (step != SQLITE_DONE) {
+    if (step != HISTORY_DONE) {
         free(records);
         return db_fail(h, "listing the runner types");
     }
@@ -1610,53 +1166,265 @@ int perfbudget_history_runner_types(perfbudget_history *h, const char *commit,
 }
 
 int perfbudget_history_measure(perfbudget_history *h, perfbudget_history_size *out) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(h->db,
-                           "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
-                           "(SELECT count(*) FROM baselines), (SELECT count(*) FROM benchmarks), "
-                           "(SELECT coalesce(sum(length(samples)) + sum(coalesce(length(cpu_samples), 0)), 0) "
-                           "FROM results)",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    history_statement *stmt;
+    if (prepare(h, HISTORY_MEASURE, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "measuring");
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        out->runs = sqlite3_column_int64(stmt, 0);
-        out->results = sqlite3_column_int64(stmt, 1);
-        out->baselines = sqlite3_column_int64(stmt, 2);
-        out->benchmarks = sqlite3_column_int64(stmt, 3);
-        out->sample_bytes = sqlite3_column_int64(stmt, 4);
+    int step = next_row(h, stmt);
+    if (step == HISTORY_ROW) {
+        out->runs = column_int64(h, stmt, 0);
+        out->results = column_int64(h, stmt, 1);
+        out->baselines = column_int64(h, stmt, 2);
+        out->benchmarks = column_int64(h, stmt, 3);
+        out->sample_bytes = column_int64(h, stmt, 4);
     }
-    sqlite3_finalize(stmt);
-    if (step != SQLITE_ROW) return db_fail(h, "measuring");
-    struct stat info;
-    out->file_bytes = stat(h->path, &info) == 0 ? (int64_t)info.st_size : -1;
+    finalize(h, stmt);
+    if (step != HISTORY_ROW) return db_fail(h, "measuring");
+    out->file_bytes = h->backend->stored_bytes(h);
     return PERFBUDGET_OK;
 }
 
 int perfbudget_history_prune(perfbudget_history *h, size_t keep, size_t *deleted) {
-    sqlite3_stmt *stmt;
-    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(h, "pruning");
-    int ok = sqlite3_prepare_v2(h->db,
-                                "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id "
-                                "DESC LIMIT ?1) AND id NOT IN (SELECT run_id FROM baselines) AND id NOT "
-                                "IN (SELECT run_id FROM baseline_modes)",
-                                -1, &stmt, NULL) == SQLITE_OK;
+    history_statement *stmt;
+    if (h->backend->begin(h) != PERFBUDGET_OK) return db_fail(h, "pruning");
+    int ok = prepare(h, HISTORY_PRUNE_RUNS, &stmt) == PERFBUDGET_OK;
     if (ok) {
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)keep);
-        ok = sqlite3_step(stmt) == SQLITE_DONE;
-        sqlite3_finalize(stmt);
+        bind_int64(h, stmt, 1, (int64_t)keep);
+        ok = next_row(h, stmt) == HISTORY_DONE;
+        finalize(h, stmt);
     }
-    size_t changes = ok ? (size_t)sqlite3_changes(h->db) : 0;
-    ok = ok && sqlite3_exec(h->db,
-                            "DELETE FROM benchmarks WHERE id NOT IN (SELECT benchmark_id FROM "
-                            "results); COMMIT",
-                            NULL, NULL, NULL) == SQLITE_OK;
+    size_t changes = ok ? (size_t)h->backend->changes(h) : 0;
+    ok = ok && prepare(h, HISTORY_PRUNE_BENCHMARKS, &stmt) == PERFBUDGET_OK;
+    if (ok) {
+        ok = next_row(h, stmt) == HISTORY_DONE;
+        finalize(h, stmt);
+    }
+    ok = ok && h->backend->commit(h) == PERFBUDGET_OK;
     if (!ok) {
         int code = db_fail(h, "pruning");
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+        h->backend->rollback(h);
         return code;
     }
     if (deleted != NULL) *deleted = changes;
     return PERFBUDGET_OK;
+}
+
+/* ---- copying a history ---------------------------------------------------------------------- */
+
+/* A run of the history copied from, as HISTORY_RUNS_AFTER reads it. */
+typedef struct copied_run {
+    int64_t id, created_ns, dirty;
+    char *source, *commit, *branch, *environment;
+} copied_run;
+
+/* A run id of the history copied from, and its id in the history copied to. */
+typedef struct run_pair {
+    int64_t from, to;
+} run_pair;
+
+static void copied_runs_free(copied_run *runs, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        free(runs[i].source);
+        free(runs[i].commit);
+        free(runs[i].branch);
+        free(runs[i].environment);
+    }
+}
+
+static char *copy_or_null(const char *text) { return text ? perfbudget__strdup(text) : NULL; }
+
+/* Up to 256 runs of h after run id after, oldest first, into runs (room for 256). */
+static int read_runs_after(perfbudget_history *h, int64_t after, copied_run *runs, size_t *count) {
+    history_statement *stmt;
+    *count = 0;
+    if (prepare(h, HISTORY_RUNS_AFTER, &stmt) != PERFBUDGET_OK) return db_fail(h, "listing runs");
+    bind_int64(h, stmt, 1, after);
+    int step = HISTORY_DONE, code = PERFBUDGET_OK;
+    while (code == PERFBUDGET_OK && *count < 256 && (step = next_row(h, stmt)) == HISTORY_ROW) {
+        copied_run *r = &runs[(*count)++];
+        r->id = column_int64(h, stmt, 0);
+        r->created_ns = column_int64(h, stmt, 1);
+        r->dirty = column_int64(h, stmt, 5);
+        r->source = copy_or_null(column_text(h, stmt, 2));
+        r->commit = copy_or_null(column_text(h, stmt, 3));
+        r->branch = copy_or_null(column_text(h, stmt, 4));
+        r->environment = copy_or_null(column_text(h, stmt, 6));
+        if (r->source == NULL || r->environment == NULL)
+            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    if (code == PERFBUDGET_OK && step != HISTORY_DONE && step != HISTORY_ROW)
+        code = db_fail(h, "listing runs");
+    finalize(h, stmt);
+    return code;
+}
+
+/* The results of run r of from, as stored, into run to_id of to (in to's transaction). */
+static int copy_results(perfbudget_history *from, perfbudget_history *to, int64_t from_id,
+                        int64_t to_id) {
+    history_statement *rows = NULL, *insert = NULL;
+    if (prepare(from, HISTORY_RAW_RESULTS, &rows) != PERFBUDGET_OK)
+        return db_fail(from, "reading results");
+    if (prepare(to, HISTORY_INSERT_RESULT, &insert) != PERFBUDGET_OK) {
+        finalize(from, rows);
+        return db_fail(to, "preparing a run");
+    }
+    bind_int64(from, rows, 1, from_id);
+    int step = HISTORY_DONE, code = PERFBUDGET_OK;
+    while (code == PERFBUDGET_OK && (step = next_row(from, rows)) == HISTORY_ROW) {
+        const char *name = column_text(from, rows, 0), *identity = column_text(from, rows, 1);
+        int64_t bench = benchmark_id(to, name ? name : "", identity ? identity : "");
+        if (bench < 0) {
+            code = db_fail(to, "recording a benchmark");
+            break;
+        }
+        size_t samples_size, cpu_size;
+        const unsigned char *samples = column_blob(from, rows, 7, &samples_size);
+        const unsigned char *cpu = column_blob(from, rows, 12, &cpu_size);
+        reset(to, insert);
+        bind_int64(to, insert, 1, to_id);
+        bind_int64(to, insert, 2, bench);
+        bind_text(to, insert, 3, column_text(from, rows, 2));
+        bind_text(to, insert, 4, column_text(from, rows, 3));
+        bind_int64(to, insert, 5, column_int64(from, rows, 4));
+        bind_double(to, insert, 6, column_double(from, rows, 5));
+        bind_double(to, insert, 7, column_double(from, rows, 6));
+        /* An empty blob is still a blob (samples is NOT NULL). */
+        bind_blob(to, insert, 8, samples ? (const void *)samples : "", samples_size);
+        bind_text(to, insert, 9, column_text(from, rows, 8));
+        bind_text(to, insert, 10, column_text(from, rows, 9));
+        bind_text(to, insert, 11, column_text(from, rows, 10));
+        bind_text(to, insert, 12, column_text(from, rows, 11));
+        bind_blob(to, insert, 13, is_null(from, rows, 12) ? NULL : cpu ? (const void *)cpu : "",
+                  cpu_size);
+        bind_int64(to, insert, 14, column_int64(from, rows, 13));
+        if (next_row(to, insert) != HISTORY_DONE) code = db_fail(to, "recording a result");
+    }
+    if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(from, "reading results");
+    finalize(from, rows);
+    finalize(to, insert);
+    return code;
+}
+
+/* Run r of from in to: found by its key, or copied in one transaction. */
+static int copy_run(perfbudget_history *from, perfbudget_history *to, const copied_run *r,
+                    int64_t *to_id, int *was_there) {
+    if (to->backend->begin(to) != PERFBUDGET_OK) return db_fail(to, "starting a run");
+    history_statement *stmt;
+    int code = PERFBUDGET_OK;
+    *was_there = 0;
+    if (prepare(to, HISTORY_RUN_BY_KEY, &stmt) != PERFBUDGET_OK) {
+        code = db_fail(to, "looking up a run");
+    } else {
+        bind_int64(to, stmt, 1, r->created_ns);
+        bind_text(to, stmt, 2, r->source);
+        bind_text(to, stmt, 3, r->commit);
+        bind_text(to, stmt, 4, r->branch);
+        bind_text(to, stmt, 5, r->environment);
+        int step = next_row(to, stmt);
+        if (step == HISTORY_ROW) *to_id = column_int64(to, stmt, 0), *was_there = 1;
+        else if (step != HISTORY_DONE) code = db_fail(to, "looking up a run");
+        finalize(to, stmt);
+    }
+    if (code == PERFBUDGET_OK && !*was_there) {
+        if (prepare(to, HISTORY_INSERT_RUN, &stmt) != PERFBUDGET_OK) {
+            code = db_fail(to, "preparing a run");
+        } else {
+            bind_int64(to, stmt, 1, r->created_ns);
+            bind_text(to, stmt, 2, r->source);
+            bind_text(to, stmt, 3, r->commit);
+            bind_text(to, stmt, 4, r->branch);
+            bind_int64(to, stmt, 5, r->dirty);
+            bind_text(to, stmt, 6, r->environment);
+            if (next_row(to, stmt) == HISTORY_ROW) *to_id = column_int64(to, stmt, 0);
+            else code = db_fail(to, "recording a run");
+            finalize(to, stmt);
+        }
+        if (code == PERFBUDGET_OK) code = copy_results(from, to, r->id, *to_id);
+    }
+    if (code == PERFBUDGET_OK && to->backend->commit(to) != PERFBUDGET_OK)
+        code = db_fail(to, "committing a run");
+    if (code != PERFBUDGET_OK) to->backend->rollback(to);
+    return code;
+}
+
+static int64_t mapped(const run_pair *pairs, size_t count, int64_t from) {
+    for (size_t i = 0; i < count; i++)
+        if (pairs[i].from == from) return pairs[i].to;
+    return 0;
+}
+
+/* Every baseline name of from, and each of its modes, pointing at the copies of their runs. */
+static int copy_baselines(perfbudget_history *from, perfbudget_history *to, const run_pair *pairs,
+                          size_t pair_count) {
+    if (to->backend->begin(to) != PERFBUDGET_OK) return db_fail(to, "saving a baseline");
+    static const history_sql reads[] = {HISTORY_BASELINES, HISTORY_BASELINE_MODES};
+    static const history_sql writes[] = {HISTORY_SAVE_BASELINE, HISTORY_COPY_BASELINE_MODE};
+    int code = PERFBUDGET_OK;
+    for (int k = 0; code == PERFBUDGET_OK && k < 2; k++) {
+        history_statement *rows = NULL, *write = NULL;
+        if (prepare(from, reads[k], &rows) != PERFBUDGET_OK) {
+            code = db_fail(from, "listing baselines");
+            break;
+        }
+        if (prepare(to, writes[k], &write) != PERFBUDGET_OK) {
+            finalize(from, rows);
+            code = db_fail(to, "saving a baseline");
+            break;
+        }
+        int step = HISTORY_DONE;
+        while (code == PERFBUDGET_OK && (step = next_row(from, rows)) == HISTORY_ROW) {
+            /* baselines: name, run, created_ns; baseline_modes: name, mode, run */
+            int64_t run = mapped(pairs, pair_count, column_int64(from, rows, k == 0 ? 1 : 2));
+            if (run == 0) continue;
+            reset(to, write);
+            bind_text(to, write, 1, column_text(from, rows, 0));
+            if (k == 0) {
+                bind_int64(to, write, 2, run);
+                bind_int64(to, write, 3, column_int64(from, rows, 2));
+            } else {
+                bind_text(to, write, 2, column_text(from, rows, 1));
+                bind_int64(to, write, 3, run);
+            }
+            if (next_row(to, write) != HISTORY_DONE) code = db_fail(to, "saving a baseline");
+        }
+        if (code == PERFBUDGET_OK && step != HISTORY_DONE)
+            code = db_fail(from, "listing baselines");
+        finalize(from, rows);
+        finalize(to, write);
+    }
+    if (code == PERFBUDGET_OK && to->backend->commit(to) != PERFBUDGET_OK)
+        code = db_fail(to, "saving a baseline");
+    if (code != PERFBUDGET_OK) to->backend->rollback(to);
+    return code;
+}
+
+int perfbudget_history_copy(perfbudget_history *from, perfbudget_history *to, size_t *copied,
+                             size_t *present) {
+    *copied = *present = 0;
+    copied_run batch[256];
+    run_pair *pairs = NULL;
+    size_t pair_count = 0, pair_capacity = 0, count;
+    int64_t after = 0;
+    int code;
+    do {
+        code = read_runs_after(from, after, batch, &count);
+        for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++) {
+            int64_t to_id = 0;
+            int was_there = 0;
+            code = copy_run(from, to, &batch[i], &to_id, &was_there);
+            run_pair *grown = code == PERFBUDGET_OK
+                                  ? perfbudget__grow(pairs, &pair_capacity, pair_count,
+                                                     sizeof *grown, 256)
+                                  : pairs;
+            if (grown == NULL) code = perfbudget__fail(to->ctx, PERFBUDGET_ENOMEM, "out of memory");
+            if (code != PERFBUDGET_OK) break;
+            pairs = grown;
+            pairs[pair_count++] = (run_pair){batch[i].id, to_id};
+            ++*(was_there ? present : copied);
+            after = batch[i].id;
+        }
+        copied_runs_free(batch, count);
+    } while (code == PERFBUDGET_OK && count == 256);
+    if (code == PERFBUDGET_OK) code = copy_baselines(from, to, pairs, pair_count);
+    free(pairs);
+    return code;
 }

@@ -64,6 +64,16 @@ def sanitizer_flags() -> list[str]:
             "-fno-omit-frame-pointer", "-g"]
 
 
+def postgresql() -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """The PostgreSQL history backend's include directories, libraries and macro, when libpq's
+    header is there (pkg-config libpq, Debian's libpq-dev); none, and a history that says so,
+    without. The backend loads libpq itself (dlopen) when a PostgreSQL history is opened."""
+    if not pkg_config("--modversion", "libpq"):
+        return [], [], []
+    includes = pkg_config("--cflags-only-I", "libpq")
+    return [flag[2:] for flag in includes], ["dl"], [("PERFBUDGET_HAVE_LIBPQ", "1")]
+
+
 ffibuilder = FFI()
 ffibuilder.cdef((HERE / "_perfbudget.cdef").read_text(encoding="utf-8"))
 ffibuilder.set_source(
@@ -72,9 +82,10 @@ ffibuilder.set_source(
     sources=SOURCES,
     include_dirs=[str(CORE / "include"), str(generated_include_dir()), str(CORE / "src")]
     + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3",
-                                       "libcurl")],
-    libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", "m"],
-    define_macros=[("PERFBUDGET_BUILDING", "1")],
+                                       "libcurl")]
+    + postgresql()[0],
+    libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", *postgresql()[1], "m"],
+    define_macros=[("PERFBUDGET_BUILDING", "1"), *postgresql()[2]],
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", *sanitizer_flags()],
     extra_link_args=sanitizer_flags(),
 )

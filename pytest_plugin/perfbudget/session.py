@@ -14,6 +14,7 @@ import io
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -67,6 +68,17 @@ SUMMARY_EXTRA_COLUMNS = 2 + 10 + 2 + 11 + 2
 STATE_DIR = ".perfbudget"
 LOCK_DIR_INPUT = "perfbudget_lock_dir"  # xdist workerinput key
 
+
+
+def _is_database(location: str) -> bool:
+    """Whether a history setting names a PostgreSQL database rather than a file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def _without_password(uri: str) -> str:
+    """A connection URI as messages show it: its password, if any, replaced by ***."""
+    uri = re.sub(r"^([a-z]+://[^/?#@:]*):[^/?#]*@", r"\1:***@", uri)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", uri)
 
 class PerformanceWarning(UserWarning):
     """A perf test passed with a warning (a limit's warn level)."""
@@ -292,12 +304,17 @@ class PerfSession:
         return next((path for path in (place / "perfbudget.yml" for place in places)
                      if path.is_file()), None)
 
-    def _history_path(self) -> Path:
+    def _history_path(self) -> Path | str:
         """--perf-history / PERFBUDGET_HISTORY / perf_history, else the budget file's
-        settings.history, else .perfbudget/history.sqlite at the rootdir."""
+        settings.history, else .perfbudget/history.sqlite at the rootdir. A PostgreSQL URI
+        (postgresql://...) is kept as it is given: a str, not a path."""
         if self.settings["history"] is not None:
+            if _is_database(str(self.settings["history"])):
+                return str(self.settings["history"])
             return self._path("history")
         if self.budget is not None:
+            if _is_database(self.budget.history_path):
+                return self.budget.history_path
             return Path(self.budget.history_path)
         return self.state_dir / "history.sqlite"
 
@@ -325,8 +342,9 @@ class PerfSession:
                 return
         spec = "latest" if value is None else str(value)
         # read-only: a history that is not there yet has no latest results, and is not created
-        history = (None if spec == "latest" and not self.history_path.exists()
-                   else self._open_history(read_only=True))
+        history = (None if spec == "latest" and isinstance(self.history_path, Path)
+                   and not self.history_path.exists()
+                   else self._open_history(read_only=isinstance(self.history_path, Path)))
         git = git_describe(self.rootdir)
         branch = git["branch"] or None
         self.branch = branch
@@ -378,7 +396,9 @@ class PerfSession:
                                     f"{error}") from None
         del results[:]  # the last references: the samples leave memory before measuring
 
-    def _shown(self, path: Path) -> str:
+    def _shown(self, path: Path | str) -> str:
+        if isinstance(path, str):
+            return _without_password(path)
         with contextlib.suppress(ValueError):
             return str(path.relative_to(self.rootdir))
         return str(path)

@@ -595,6 +595,33 @@ def test_result_and_report_files(project: pytest.Pytester) -> None:
     assert 'class="baseline"' in html and "test_it.py::test_tight" in html
 
 
+def postgresql_schema(name: str) -> str:
+    """A URI of the test server (PERFBUDGET_TEST_POSTGRESQL, which scripts/test sets) whose
+    schema is py_NAME, made empty; the test skips without a server, and fails under CI=true."""
+    server = os.environ.get("PERFBUDGET_TEST_POSTGRESQL", "")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true and PERFBUDGET_TEST_POSTGRESQL is unset")
+        pytest.skip("no PostgreSQL server (PERFBUDGET_TEST_POSTGRESQL is unset; "
+                    "tests/postgresql/start starts one)")
+    import subprocess
+    subprocess.run(["psql", "-q", server, "-c", "SET client_min_messages = warning; DROP SCHEMA "
+                    f"IF EXISTS py_{name} CASCADE; CREATE SCHEMA py_{name}"], check=True)
+    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3Dpy_{name}"
+
+
+def test_history_in_postgresql(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--perf-history and PERFBUDGET_HISTORY take a postgresql:// URI as it is; the second run
+    finds the first as its baseline there."""
+    uri = postgresql_schema("plugin")
+    result = run(project, "--perf-history", uri)
+    result.stdout.fnmatch_lines(["history: run 1 recorded in postgresql://*py_plugin"])
+    monkeypatch.setenv("PERFBUDGET_HISTORY", uri)
+    result = run(project, "--performance-regression")
+    result.stdout.fnmatch_lines(["history: run 2 recorded in postgresql://*py_plugin"])
+    assert not (project.path / ".perfbudget").exists()
+
+
 def test_output_to_a_device_node(project: pytest.Pytester) -> None:
     """--perf-json and --perf-report on a device node write in place: the node stays a device
     (as root, the old writer renamed a regular file over it). --perf-history on one is refused

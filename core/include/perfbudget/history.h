@@ -316,6 +316,49 @@ PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
                                                      const perfbudget_regression_settings *settings,
                                                      double threshold_pct);
 
+/** 1 when location names a PostgreSQL database (a postgresql:// or postgres:// URI), 0 for a
+ *  file. */
+PERFBUDGET_API int perfbudget_history_is_database(const char *location);
+
+/** A new copy of location as messages show it: a URI's password replaced by "***". Free it with
+ *  perfbudget_free(). Returns NULL when out of memory. */
+PERFBUDGET_API char *perfbudget_history_shown_location(const char *location);
+
+/** perfbudget_history_add_run() recorded at created_ns (ns since the epoch; 0: now), for a run
+ *  that waited in the spool. Returns as perfbudget_history_add_run(). */
+PERFBUDGET_API int perfbudget_history_add_run_at(perfbudget_history *history,
+                                                 const perfbudget_run_info *info,
+                                                 int64_t created_ns,
+                                                 perfbudget_result *const *results, size_t count,
+                                                 int64_t *run_id);
+
+/** Copies every run of from (its results and samples as stored, bit for bit) and every baseline
+ *  name into to. A run already in to (the same time, source, commit, branch and environment) is
+ *  not copied again, so a copy can be repeated. *copied and *present count runs. Errors are
+ *  set on to's context. Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_history_copy(perfbudget_history *from, perfbudget_history *to,
+                                           size_t *copied, size_t *present);
+
+/** Where runs wait that a PostgreSQL history could not take: $PERFBUDGET_SPOOL_DIR, else
+ *  .perfbudget/spool. Borrowed from the environment or static. */
+PERFBUDGET_API const char *perfbudget_history_spool_directory(void);
+
+/** Keeps a run the history at location could not take in the spool: NAME.json (its results as
+ *  a result file), then NAME.run (the rest of the run, JSON), which marks it complete. kept
+ *  (size bytes) receives NAME.json. Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_history_spool_run(perfbudget_context *ctx, const char *location,
+                                                const perfbudget_run_info *info,
+                                                int64_t created_ns,
+                                                perfbudget_result *const *results, size_t count,
+                                                char *kept, size_t size);
+
+/** Sends the spooled runs for location to history (already open there), oldest first, each
+ *  removed from the spool once recorded; *sent counts them. The runs not sent stay. Returns
+ *  PERFBUDGET_OK or the failure's code. */
+PERFBUDGET_API int perfbudget_history_push_spool(perfbudget_context *ctx,
+                                                 perfbudget_history *history,
+                                                 const char *location, size_t *sent);
+
 #ifdef __cplusplus
 }
 #endif
