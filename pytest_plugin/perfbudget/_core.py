@@ -5,13 +5,14 @@ does no arithmetic on them."""
 from __future__ import annotations
 
 import array
+import contextlib
 import math
 import os
 import tempfile
 import threading
 from dataclasses import dataclass, field, fields
 from os import fspath
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from perfbudget._perfbudget_ffi import ffi, lib
 
@@ -90,6 +91,22 @@ def _context() -> _Context:
     if context is None:
         context = _local.context = _Context()
     return context
+
+
+@contextlib.contextmanager
+def cpu_pinned(cpu: Optional[int]) -> Iterator[None]:
+    """Run the block with the calling thread on one CPU (None: wherever the scheduler likes);
+    the affinity is restored afterwards (perfbudget_cpu_pin, perfbudget_cpu_restore)."""
+    if cpu is None:
+        yield
+        return
+    context = _context()
+    previous = ffi.new("perfbudget_cpu_affinity **")
+    context.check(lib.perfbudget_cpu_pin(context.handle, cpu, previous))
+    try:
+        yield
+    finally:
+        lib.perfbudget_cpu_restore(previous[0])
 
 
 def version() -> str:
@@ -1063,6 +1080,18 @@ class Result:
             return Result.load_json(path)
         finally:
             os.unlink(path)
+
+    @staticmethod
+    def merge(name: str, runs: Sequence["Result"]) -> "Result":
+        """One result from the same measurement in several processes, in process order
+        (perfbudget_results_merge: samples pooled, figures the median over processes, totals
+        summed, each process's median kept as custom metric process_median_<i>)."""
+        context = _context()
+        handles = ffi.new("const perfbudget_result *[]", [r._handle for r in runs])
+        out = ffi.new("perfbudget_result **")
+        context.check(lib.perfbudget_results_merge(context.handle, _bytes(name), handles,
+                                                   len(runs), out))
+        return Result(out[0])
 
     @staticmethod
     def load_json(path: PathLike) -> list["Result"]:

@@ -11,7 +11,6 @@ import hashlib
 import inspect
 import csv
 import io
-import math
 import os
 import platform
 import shutil
@@ -47,7 +46,6 @@ from perfbudget._core import (
     report_format_for_path,
     result_file_name,
     run_options,
-    summarize,
     write_output,
 )
 from perfbudget.baseline import SpooledBaseline, load_baseline_file
@@ -164,41 +162,13 @@ def _budget_error_text(error: BudgetError) -> str:
     return str(error)
 
 
-_BASE_UNITS = {"number": "", "duration": "ns", "size": "B", "percent": "%", "rate": "/s",
-               "byte rate": "B/s"}
-_SUMMED = ("rounds", "total_iterations", "wall_ns")
-
-
 def merge_processes(name: str, runs: Sequence[Result]) -> Result:
-    """One result from the same measurement in several processes: the samples pooled in process
-    order; each other figure the median over processes (the core's), counts summed; each
-    process's median kept as custom metric process_median_<i>; the first process's stages; the
-    CPU samples pooled alike when every process has them, context switches summed."""
-    samples = [sample for run in runs for sample in run.samples]
-    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches", "runqueue_wait_ns",
-              "io_read_bytes", "io_write_bytes", "minor_faults", "major_faults", "energy_joules",
-              "gc_collections", "gc_time_ns")  # resources: totals over the iterations summed
-    metrics: dict[str, float] = {}
-    for key in runs[0].metrics:
-        values = [run.metrics[key] for run in runs if not math.isnan(run.metrics[key])]
-        if not values:
-            continue
-        value = sum(values) if key in summed else summarize(values).median
-        metrics[key] = int(value) if isinstance(runs[0].metrics[key], int) else value
-    merged = Result.from_samples(name, samples, metrics)
-    cpu_parts = [run.cpu_samples for run in runs]
-    if all(len(part) == len(run.samples) for part, run in zip(cpu_parts, runs)):
-        merged.set_cpu_samples([cpu for part in cpu_parts for cpu in part])
-    for metric, _, kind, higher in runs[0].custom_metric_details:
-        values = [run.custom_metrics[metric] for run in runs if metric in run.custom_metrics]
-        merged.add_metric(metric, summarize(values).median, _BASE_UNITS[kind], higher)
-    for index, run in enumerate(runs, 1):
-        if run.samples:
-            merged.add_metric(f"process_median_{index}", run.summary.median, "ns")
-    timed = [run for run in runs if run.stages]
-    if timed:  # one process's stages: a timeline has one origin
-        merged.copy_stages(timed[0])
-    return merged
+    """One result from the same measurement in several processes (the core's
+    perfbudget_results_merge, as PROCESSES in CTest): the samples pooled in process order; each
+    other figure the median over processes, counts summed; each process's median kept as custom
+    metric process_median_<i>; the first process's stages; the CPU samples pooled alike when
+    every process has them."""
+    return Result.merge(name, runs)
 
 
 class PerfSession:
