@@ -851,6 +851,10 @@ function(perf_discover_tests target)
   list(APPEND run_args --timeout ${timeout_ms}ms)
   # PROCESSES: the benchmark runs in that many fresh processes, each within TIMEOUT.
   _perfbudget_isolation(run_args processes "${where}" "${arg_PROCESSES}" "${arg_CPU}")
+  if(processes GREATER 1 AND "${arg_MODE}" STREQUAL "instructions")
+    message(FATAL_ERROR "${where}: PROCESSES measures time; MODE instructions counts the same "
+                        "in every process")
+  endif()
   math(EXPR ctest_timeout_ms "${processes} * ${timeout_ms} + 30000")
   _perfbudget_ms_to_seconds(ctest_timeout "${ctest_timeout_ms}")
   set(working_directory "${CMAKE_CURRENT_BINARY_DIR}")

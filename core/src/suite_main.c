@@ -222,6 +222,13 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
 
         i += takes_value;
     }
+    /* Instruction counts do not vary between processes; the measuring processes would not run
+     * under callgrind either. */
+    if (o->processes > 1 && o->run.mode == PERFBUDGET_MODE_INSTRUCTIONS) {
+        fprintf(stderr, "%s: --processes measures time; instructions mode counts the same in "
+                        "every process\n", argv[0]);
+        return 2;
+    }
     return 0;
 }
 
