@@ -558,10 +558,12 @@ class EffectiveBudget:
     complexity: Optional[str] = None  # an input sweep's complexity: ("O(n log n)")
 
 
-# perfbudget_measure_settings: the budget file's measuring settings, -1 where not set.
-_MEASURE_KEYS = ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns",
-                 "speed_correction")
-_GROUPS = ("latency", "memory", "memory_growth", "cpu", "throughput", "instructions")
+# perfbudget_measure_settings: the budget file's measuring settings, -1 where not set. Its
+# fields, and the metric groups by their enum values, come from the cdef, not a copy kept here.
+_MEASURE_KEYS = tuple(name for name, _ in ffi.typeof("perfbudget_measure_settings").fields)
+_GROUPS = [(value, name[len("PERFBUDGET_GROUP_"):].lower()) for name, value in
+           sorted(ffi.typeof("perfbudget_metric_group").relements.items(), key=lambda e: e[1])
+           if value != lib.PERFBUDGET_GROUP_COUNT]  # latency, memory, memory_growth, ...
 
 
 class Budget:
@@ -614,7 +616,7 @@ class Budget:
             statistic=None if r.statistic < 0 else _text(lib.perfbudget_statistic_name(r.statistic)),
             group_threshold_pct={
                 group: r.group_threshold_pct[i]
-                for i, group in enumerate(_GROUPS)
+                for i, group in _GROUPS
                 if not math.isnan(r.group_threshold_pct[i])
             },
             measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
@@ -1242,6 +1244,13 @@ def write_output(path: PathLike, text: str) -> None:
     data = text.encode("utf-8")
     context.check(lib.perfbudget_output_write(context.handle, _bytes(fspath(path)), data,
                                               len(data)))
+
+def step_summary_append(markdown: str) -> None:
+    """On GitHub Actions ($GITHUB_STEP_SUMMARY set), append markdown to the job summary, as
+    every front end does (perfbudget_step_summary_append)."""
+    context = _context()
+    context.check(lib.perfbudget_step_summary_append(context.handle, _bytes(markdown)))
+
 
 _REPORT_FORMAT_NAMES = {
     lib.PERFBUDGET_REPORT_MARKDOWN: "md", lib.PERFBUDGET_REPORT_CSV: "csv",

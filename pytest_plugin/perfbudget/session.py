@@ -46,6 +46,7 @@ from perfbudget._core import (
     report_format_for_path,
     result_file_name,
     run_options,
+    step_summary_append,
     write_output,
 )
 from perfbudget.baseline import SpooledBaseline, load_baseline_file
@@ -865,10 +866,8 @@ class PerfSession:
         # The core's output rule, as for every perfbudget output: a regular file atomically
         # (two sessions may write the same report), a device or FIFO in place, else refused.
         write_output(path, text)
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary and kind == "md":
-            with open(summary, "a", encoding="utf-8") as stream:
-                stream.write(text + "\n")
+        if kind == "md":
+            step_summary_append(text)
 
     def _ordered(self) -> list[tuple[dict[str, Any], Result]]:
         """Rows grouped by test (a parametrized test's cases together), in first-seen order."""
