@@ -1035,6 +1035,14 @@ class Result:
         return {lib.PERFBUDGET_TEST_PASS: "pass", lib.PERFBUDGET_TEST_FAIL: "fail",
                 lib.PERFBUDGET_TEST_SKIP: "skip"}[status]
 
+    def confirm_next(self, done: int, confirmations: int) -> tuple[bool, str]:
+        """--perf-confirm: whether to measure again after done re-measurements of
+        confirmations, and else the note the report gains ("" for none); the core decides
+        (perfbudget_result_confirm_next)."""
+        note = ffi.new("char[]", 256)
+        again = lib.perfbudget_result_confirm_next(self._handle, done, confirmations, note, 256)
+        return bool(again), _text(note)
+
     def report(self, regression: Optional[Any] = None, ctest_tags: bool = False) -> str:
         """The text a test runner shows: the verdict first, then the figures."""
         context = _context()

@@ -492,25 +492,22 @@ class PerfSession:
 
     def _confirmed(self, context: MeasureContext, verdict: Verdict) -> Verdict:
         """--perf-confirm N: a verdict that fails only on a regression is measured again, up to
-        N times; it stands only if every re-measurement regresses too."""
+        N times; it stands only if every re-measurement regresses too (the core decides when to
+        measure again and what the report then says)."""
         confirm = int(context.settings["confirm"] or 0)
         measurement = verdict.measurement
-        comparison = verdict.record.get("comparison")
-        budget_fails = verdict.record.get("worst") == "fail"
-        if (confirm == 0 or verdict.status != "fail" or comparison is None or budget_fails
-                or comparison["outcome"] != "regression" or measurement.remeasure is None):
+        if measurement.remeasure is None:
             return verdict
-        for attempt in range(1, confirm + 1):
+        done = 0
+        while True:
+            again, note = verdict.result.confirm_next(done, confirm)
+            if not again:
+                if note:
+                    verdict.report = verdict.report.rstrip("\n") + f"\n  note: {note}\n"
+                return verdict
             measurement.result = measurement.remeasure()
-            again = self._judge(context, measurement)
-            if again.status != "fail":
-                again.report = (again.report.rstrip("\n") + f"\n  note: a suspected regression "
-                                f"was not confirmed by re-measurement {attempt} of {confirm}\n")
-                return again
-            verdict = again
-        verdict.report = (verdict.report.rstrip("\n") + f"\n  note: the regression was confirmed "
-                          f"by {confirm} re-measurement{'s' if confirm > 1 else ''}\n")
-        return verdict
+            done += 1
+            verdict = self._judge(context, measurement)
 
     def outcome(self, perf: Perf) -> tuple[str, str]:
         """The test's status ("pass", "fail", "skip") and the message to fail or skip it with:
