@@ -1130,6 +1130,39 @@ class Result:
             lib.perfbudget_free(out[0])
 
 
+    @staticmethod
+    def summary_table(results: Sequence["Result"], groups: Sequence[str],
+                      columns: Sequence[tuple[str, int, Sequence[str]]],
+                      width: Optional[int] = None) -> str:
+        """The core's table with columns added after the figures, each (heading, width: 0 for
+        a last column left as it is, one cell per result), and a heading line before the rows
+        of a group of several results; with width, everything fitted to that many columns
+        (perfbudget_render_summary_table)."""
+        context = _context()
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        keep = []  # the C strings live as long as this call
+        def strings(texts: Sequence[str]) -> Any:
+            items = [ffi.new("char[]", _bytes(text)) for text in texts]
+            keep.append(items)
+            array = ffi.new("const char *[]", items) if items else ffi.NULL
+            keep.append(array)
+            return array
+        c_columns = ffi.new("perfbudget_table_column[]", len(columns))
+        for c_column, (heading, column_width, cells) in zip(c_columns, columns):
+            c_column.heading = strings([heading])[0]
+            c_column.width = column_width
+            c_column.cells = strings(cells)
+        out = ffi.new("char **")
+        name_width = -max(2, width) if width is not None else 0
+        context.check(lib.perfbudget_render_summary_table(
+            context.handle, handles, len(results), strings(groups), c_columns, len(columns),
+            name_width, out))
+        try:
+            return _text(out[0])
+        finally:
+            lib.perfbudget_free(out[0])
+
+
 class Sampler:
     """The core's calibration, warm-up and stopping rules for a loop run in Python:
 

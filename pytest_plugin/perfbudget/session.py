@@ -59,9 +59,6 @@ PERF_KEY = pytest.StashKey[Perf]()
 RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 REPORT_ATTRIBUTE = "perfbudget"  # results travel on call reports under this attribute
 ERRORED_ATTRIBUTE = "perfbudget_errored"  # a perf test that failed before it was judged
-# The summary's columns after the core's table: "  ops/s" (10), "  Δ baseline" (11), and "  "
-# before the verdict's words.
-SUMMARY_EXTRA_COLUMNS = 2 + 10 + 2 + 11 + 2
 STATE_DIR = ".perfbudget"
 LOCK_DIR_INPUT = "perfbudget_lock_dir"  # xdist workerinput key
 
@@ -916,33 +913,15 @@ class PerfSession:
 
         if self.results:
             ordered = self._ordered()
-            # On a terminal the rows fit its width beside the three columns added here (names
-            # cut in the middle); in a log or a pipe they keep whole names, to be searched.
-            verdict_width = max([len("verdict")] + [len(row["verdict"]) for row in self._rows()])
-            columns = (reporter._tw.fullwidth - SUMMARY_EXTRA_COLUMNS - verdict_width
-                       if reporter.isatty else None)
-            text = Result.table([result for _, result in ordered], columns)
-            table = text.rstrip("\n").split("\n")
-            # As wide as the heading: the core caps the name column, and a longer name overflows
-            # its own row only instead of widening every row to its length.
-            width = len(table[0])
-            extra = [("ops/s", 10), ("Δ baseline", 11), ("verdict", 0)]
-            lines = [table[0].ljust(width) + "".join(f"  {name:>{w}}" if w else f"  {name}"
-                                                     for name, w in extra)]
-            rows = iter(self._rows())
-            last_group = None
-            groups = iter([_group_key(record) for record, _ in ordered])
-            all_groups = [_group_key(record) for record, _ in ordered]
-            for line in table[1:]:
-                if line.startswith("    stage "):  # the core's line per stage, under its row
-                    lines.append(line)
-                    continue
-                row, group = next(rows), next(groups)
-                if group != last_group and all_groups.count(group) > 1:
-                    lines.append(f"{group}:")
-                last_group = group
-                lines.append(line.ljust(width) + f"  {row['ops/s']:>10}  {row['Δ baseline']:>11}"
-                             f"  {row['verdict']}")
+            # On a terminal the rows fit its width, the columns added here included (names cut
+            # in the middle); in a log or a pipe they keep whole names, to be searched.
+            rows = self._rows()
+            columns = [(heading, width, [row[heading] for row in rows])
+                       for heading, width in (("ops/s", 10), ("Δ baseline", 11), ("verdict", 0))]
+            text = Result.summary_table([result for _, result in ordered],
+                                        [_group_key(record) for record, _ in ordered], columns,
+                                        reporter._tw.fullwidth if reporter.isatty else None)
+            lines = text.rstrip("\n").split("\n")
             lines += self._reasons(ordered)
             for line in lines:
                 write(line)
