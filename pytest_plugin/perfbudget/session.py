@@ -1,7 +1,9 @@
 """The run as a whole: budget file, baseline, the per-test conclusion (judge, compare, fail the
 test itself), the results that travel on reports, and what the controller alone writes and
 prints at the end (summary table, result files, the run in the history, saved baselines). Every figure
-and every verdict comes from the C core through _core; this module only moves them around."""
+and every verdict comes from the C core through _core; this module only moves them around.
+PerfSession holds the run's state and judges each test; ProcessMeasuring runs --perf-processes
+children, and RunSummary shows the run at the end."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import pytest
 
@@ -169,6 +171,192 @@ def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     return Result.merge(name, runs)
 
 
+class ProcessMeasuring:
+    """--perf-processes: the children measure a perf test in fresh interpreters and their
+    results are merged by the core; in a child, its results are written for the parent."""
+
+    def __init__(self, config: Optional[pytest.Config], child_output: Optional[str],
+                 budget_path: Optional[Path], lock: Callable[[], Optional[MeasureLock]]) -> None:
+        self.config = config
+        self.child_output = child_output  # set in a child: where its results go
+        self.budget_path = budget_path
+        self.lock = lock  # the session's, once the xdist workers share one
+
+    def attach_orphan_records(self, perf: Perf, context: MeasureContext) -> None:
+        """A test that only records custom metrics still gets a result to judge them by."""
+        if perf.records and not any(m.result is not None for m in perf.measurements):
+            name = context.nodeid
+            result = Result.from_samples(name, [])
+            perf.measurements.append(Measurement(name, result, lambda: None))
+            perf._attach_records()
+
+    def write_child_output(self, perf: Perf) -> None:
+        self.attach_orphan_records(perf, perf._context)
+        results = [m.result for m in perf.measurements if m.result is not None]
+        assert self.child_output is not None
+        Result.write_json(results, self.child_output, "pytest-process")
+
+    def measure_in_children_first(self, perf: Perf) -> None:
+        """--perf-processes: the children measure (running the whole test) before this process
+        calls the measured function once itself, so that a function that crashes every time
+        fails its test in a child instead of taking this process, and the session, with it.
+        A child that fails fails the test here (pytest.fail)."""
+        context = perf._context
+        if (perf._per_process is None and context.settings["processes"] > 1
+                and not context.settings["disable"] and self.child_output is None):
+            perf._per_process = self._run_children(context)
+
+    def _run_children(self, context: MeasureContext) -> list[dict[str, Result]]:
+        """Each child's results by name, in process order."""
+        count = context.settings["processes"]
+        extra = []
+        if self.budget_path is not None:
+            extra += ["--perf-budget", str(self.budget_path.resolve())]
+        if context.settings["cpu"] is not None:
+            extra += ["--perf-cpu", str(context.settings["cpu"])]
+        assert self.config is not None
+        with tempfile.TemporaryDirectory(prefix="perfbudget-processes-") as directory:
+            lock = self.lock()
+            failure = None
+            try:
+                with lock.exclusive() if lock else contextlib.nullcontext():
+                    outputs = run_children(context.nodeid, count, self.config.rootpath,
+                                           self.config.inipath, Path(directory), extra,
+                                           self._say_uncaptured)
+            except ChildFailed as error:
+                failure = str(error)
+            if failure is not None:  # outside the except: the reason once, not chained twice
+                pytest.fail(failure, pytrace=False)
+            return [{r.name: r for r in Result.load_json(path)} for path in outputs]
+
+    def _say_uncaptured(self, text: str) -> None:
+        """Write to the real stderr, past pytest's capture of the running test."""
+        assert self.config is not None
+        capture = self.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
+        count = context.settings["processes"]
+        self.measure_in_children_first(perf)  # a test that measured nothing itself
+        per_process = perf._per_process
+        assert per_process is not None
+        calls = {m.name: m.call_once for m in perf.measurements}
+        names = list(per_process[0])
+        merged = []
+        for name in names:
+            runs = [process.get(name) for process in per_process]
+            missing = [index for index, run in enumerate(runs, 1) if run is None]
+            if missing:
+                pytest.fail(f"process {missing[0]} of {count} did not measure {name}", pytrace=False)
+            merged.append(Measurement(name, merge_processes(name, [r for r in runs if r]),
+                                      calls.get(name, lambda: None)))
+        perf.measurements = merged
+        perf.records.clear()  # the children recorded them
+
+
+class RunSummary:
+    """What the controller shows of the run at the end: the results in the summary's order, the
+    core's table with the columns pytest adds, and the notes under it."""
+
+    def __init__(self, session: "PerfSession") -> None:
+        self.session = session
+
+    def rows(self) -> list[dict[str, str]]:
+        rows = []
+        for record, result in self.ordered():
+            summary = result.summary
+            metrics = result.metrics
+            rows.append({
+                "benchmark": record["name"],
+                "median": format_value(summary.median, "ns"),
+                "p95": format_value(summary.p95, "ns"),
+                "p99": format_value(summary.p99, "ns"),
+                "ops/s": format_value(metrics["items_per_second"], "per_second"),
+                "memory": format_value(metrics["peak_rss_bytes"], "bytes"),
+                "Δ baseline": _delta(record),
+                "verdict": _verdict(record),
+            })
+        return rows
+
+    def ordered(self) -> list[tuple[dict[str, Any], Result]]:
+        """Rows grouped by test (a parametrized test's cases together), in first-seen order."""
+        # xdist: in any order
+        by_collection = sorted(self.session.results, key=lambda pair: pair[0]["order"])
+        first: dict[str, int] = {}
+        for record, _ in by_collection:
+            first.setdefault(_group_key(record), len(first))
+        return sorted(by_collection, key=lambda pair: first[_group_key(pair[0])])
+
+    def unmatched_baseline_note(self) -> str:
+        """A note when the baseline has entries but none is named like a measurement of this run:
+        node ids are relative to the rootdir, so a baseline recorded under another rootdir
+        (pytest moves it for existing paths on the command line) matches nothing, and every test
+        would pass as "new" without a word in the summary."""
+        names = [record["name"] for record, _ in self.session.results]
+        baseline = self.session.baseline
+        if not baseline or not names or any(name in baseline for name in names):
+            return ""
+        return (f"note: none of this run's {len(names)} perf measurements is in the baseline, "
+                f"so none was compared: the baseline names {baseline.first_name()!r}, this "
+                f"run {names[0]!r}. Node ids are relative to the rootdir "
+                f"({self.session.rootdir}): was the baseline recorded with another one? "
+                "(--rootdir sets it.)")
+
+    @staticmethod
+    def reasons(ordered: Sequence[tuple[dict[str, Any], Result]]) -> list[str]:
+        """Why a test that did not fail was inconclusive or improved, or was judged on CPU time:
+        a failing test shows the core's report already."""
+        lines = []
+        for record, _ in ordered:
+            if record["status"] == "fail":
+                continue
+            comparison = record["comparison"]
+            reasons = list(record.get("notes") or [])
+            if comparison is not None and comparison["outcome"] in ("inconclusive", "improvement"):
+                reasons.insert(0, comparison["text"])
+            lines += [f"note: {record['name']}: {reason}" for reason in reasons]
+        return lines
+
+    def show(self, reporter: Any) -> None:
+        session = self.session
+        if session.child_output is not None or session.is_xdist_worker:
+            return
+        if not session.results and not session.notes and not session.baseline_note:
+            return
+        reporter.write_sep("-", "perfbudget")
+        # Names, notes and paths reach the terminal with the core's one rule: control characters
+        # shown as text (\x1b, \n), never acted on. The core's table is escaped already, and
+        # escaping is idempotent.
+        def write(line: str) -> None:
+            reporter.write_line(printable(line))
+
+        if self.session.results:
+            ordered = self.ordered()
+            # On a terminal the rows fit its width, the columns added here included (names cut
+            # in the middle); in a log or a pipe they keep whole names, to be searched.
+            rows = self.rows()
+            columns = [(heading, width, [row[heading] for row in rows])
+                       for heading, width in (("ops/s", 10), ("Δ baseline", 11), ("verdict", 0))]
+            text = Result.summary_table([result for _, result in ordered],
+                                        [_group_key(record) for record, _ in ordered], columns,
+                                        reporter._tw.fullwidth if reporter.isatty else None)
+            lines = text.rstrip("\n").split("\n")
+            lines += self.reasons(ordered)
+            for line in lines:
+                write(line)
+        if self.session.settings.regression and not self.session.settings["disable"]:
+            write(f"compared with {self.session.baseline_label}")
+            unmatched = self.unmatched_baseline_note()
+            if unmatched:
+                write(unmatched)
+        if self.session.baseline_note:
+            write(f"note: {self.session.baseline_note}")
+        for note in self.session.notes:
+            write(note)
+
+
 class PerfSession:
     """State of one pytest run (a registered plugin object reached through config.stash)."""
 
@@ -210,6 +398,9 @@ class PerfSession:
         self.results: list[tuple[dict[str, Any], Result]] = []
         self.notes: list[str] = []
         self.output_failed = False  # --perf-json or --perf-report could not be written
+        self.summary = RunSummary(self)
+        self.processes = ProcessMeasuring(config, self.child_output, self.budget_path,
+                                          lambda: self.lock)
 
     # ---- set-up ----
 
@@ -450,8 +641,8 @@ class PerfSession:
         if context.settings["disable"] or self.child_output is not None:
             return perf.verdicts
         if context.settings["processes"] > 1:
-            self._measure_in_children(perf, context)
-        self._attach_orphan_records(perf, context)
+            self.processes.measure_in_children(perf, context)
+        self.processes.attach_orphan_records(perf, context)
         perf.verdicts = [self._confirmed(context, self._judge(context, m))
                          for m in perf.measurements if m.result is not None]
         self._judge_sweeps(perf, context)
@@ -536,7 +727,7 @@ class PerfSession:
         itself with the core's reason."""
         if self.child_output is not None:
             if not perf._context.settings["disable"]:
-                self._write_child_output(perf)
+                self.processes.write_child_output(perf)
             return
         status, message = self.outcome(perf)
         self.ship(item, perf)
@@ -547,79 +738,6 @@ class PerfSession:
         for verdict in perf.verdicts or ():
             if verdict.record["worst"] == "warn" or verdict.result.policy_warned():
                 warnings.warn(PerformanceWarning(verdict.report.splitlines()[0]), stacklevel=1)
-
-    def _attach_orphan_records(self, perf: Perf, context: MeasureContext) -> None:
-        """A test that only records custom metrics still gets a result to judge them by."""
-        if perf.records and not any(m.result is not None for m in perf.measurements):
-            name = context.nodeid
-            result = Result.from_samples(name, [])
-            perf.measurements.append(Measurement(name, result, lambda: None))
-            perf._attach_records()
-
-    def _write_child_output(self, perf: Perf) -> None:
-        self._attach_orphan_records(perf, perf._context)
-        results = [m.result for m in perf.measurements if m.result is not None]
-        assert self.child_output is not None
-        Result.write_json(results, self.child_output, "pytest-process")
-
-    def measure_in_children_first(self, perf: Perf) -> None:
-        """--perf-processes: the children measure (running the whole test) before this process
-        calls the measured function once itself, so that a function that crashes every time
-        fails its test in a child instead of taking this process, and the session, with it.
-        A child that fails fails the test here (pytest.fail)."""
-        context = perf._context
-        if (perf._per_process is None and context.settings["processes"] > 1
-                and not context.settings["disable"] and self.child_output is None):
-            perf._per_process = self._run_children(context)
-
-    def _run_children(self, context: MeasureContext) -> list[dict[str, Result]]:
-        """Each child's results by name, in process order."""
-        count = context.settings["processes"]
-        extra = []
-        if self.budget_path is not None:
-            extra += ["--perf-budget", str(self.budget_path.resolve())]
-        if context.settings["cpu"] is not None:
-            extra += ["--perf-cpu", str(context.settings["cpu"])]
-        assert self.config is not None
-        with tempfile.TemporaryDirectory(prefix="perfbudget-processes-") as directory:
-            lock = self.lock
-            failure = None
-            try:
-                with lock.exclusive() if lock else contextlib.nullcontext():
-                    outputs = run_children(context.nodeid, count, self.config.rootpath,
-                                           self.config.inipath, Path(directory), extra,
-                                           self._say_uncaptured)
-            except ChildFailed as error:
-                failure = str(error)
-            if failure is not None:  # outside the except: the reason once, not chained twice
-                pytest.fail(failure, pytrace=False)
-            return [{r.name: r for r in Result.load_json(path)} for path in outputs]
-
-    def _say_uncaptured(self, text: str) -> None:
-        """Write to the real stderr, past pytest's capture of the running test."""
-        assert self.config is not None
-        capture = self.config.pluginmanager.getplugin("capturemanager")
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            sys.stderr.write(text)
-            sys.stderr.flush()
-
-    def _measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
-        count = context.settings["processes"]
-        self.measure_in_children_first(perf)  # a test that measured nothing itself
-        per_process = perf._per_process
-        assert per_process is not None
-        calls = {m.name: m.call_once for m in perf.measurements}
-        names = list(per_process[0])
-        merged = []
-        for name in names:
-            runs = [process.get(name) for process in per_process]
-            missing = [index for index, run in enumerate(runs, 1) if run is None]
-            if missing:
-                pytest.fail(f"process {missing[0]} of {count} did not measure {name}", pytrace=False)
-            merged.append(Measurement(name, merge_processes(name, [r for r in runs if r]),
-                                      calls.get(name, lambda: None)))
-        perf.measurements = merged
-        perf.records.clear()  # the children recorded them
 
     def _judge(self, context: MeasureContext, measurement: Measurement) -> Verdict:
         """The core's one judging stage (perfbudget_result_conclude) on this measurement; the
@@ -815,28 +933,11 @@ class PerfSession:
         self.notes.append(f"history: run {run_id} recorded in {self._shown(self.history_path)}")
         return run_id
 
-    def _rows(self) -> list[dict[str, str]]:
-        rows = []
-        for record, result in self._ordered():
-            summary = result.summary
-            metrics = result.metrics
-            rows.append({
-                "benchmark": record["name"],
-                "median": format_value(summary.median, "ns"),
-                "p95": format_value(summary.p95, "ns"),
-                "p99": format_value(summary.p99, "ns"),
-                "ops/s": format_value(metrics["items_per_second"], "per_second"),
-                "memory": format_value(metrics["peak_rss_bytes"], "bytes"),
-                "Δ baseline": _delta(record),
-                "verdict": _verdict(record),
-            })
-        return rows
-
     def _write_results(self, path: Path) -> None:
         """--perf-json, and --perf-report FILE.json: one document, the run's result file, each
         result with its verdict record (limits, comparisons, notes), in the summary's order."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        Result.write_json([result for _, result in self._ordered()], path)
+        Result.write_json([result for _, result in self.summary.ordered()], path)
 
     def _write_report(self, path: Path) -> None:
         """--perf-report: the core renders Markdown, CSV, JSON, HTML or a Chrome trace (by the
@@ -846,7 +947,7 @@ class PerfSession:
             self._write_results(path)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        results = [result for _, result in self._ordered()]  # each with its verdict record
+        results = [result for _, result in self.summary.ordered()]  # each with its verdict record
         history = None
         if kind == "html":  # the HTML report draws each benchmark's trend
             with contextlib.suppress(PerfbudgetError, pytest.UsageError):
@@ -863,77 +964,8 @@ class PerfSession:
         if kind == "md":
             step_summary_append(text)
 
-    def _ordered(self) -> list[tuple[dict[str, Any], Result]]:
-        """Rows grouped by test (a parametrized test's cases together), in first-seen order."""
-        by_collection = sorted(self.results, key=lambda pair: pair[0]["order"])  # xdist: any order
-        first: dict[str, int] = {}
-        for record, _ in by_collection:
-            first.setdefault(_group_key(record), len(first))
-        return sorted(by_collection, key=lambda pair: first[_group_key(pair[0])])
-
-    def _unmatched_baseline_note(self) -> str:
-        """A note when the baseline has entries but none is named like a measurement of this run:
-        node ids are relative to the rootdir, so a baseline recorded under another rootdir
-        (pytest moves it for existing paths on the command line) matches nothing, and every test
-        would pass as "new" without a word in the summary."""
-        names = [record["name"] for record, _ in self.results]
-        if not self.baseline or not names or any(name in self.baseline for name in names):
-            return ""
-        return (f"note: none of this run's {len(names)} perf measurements is in the baseline, "
-                f"so none was compared: the baseline names {self.baseline.first_name()!r}, this "
-                f"run {names[0]!r}. Node ids are relative to the rootdir ({self.rootdir}): was "
-                "the baseline recorded with another one? (--rootdir sets it.)")
-
-    @staticmethod
-    def _reasons(ordered: Sequence[tuple[dict[str, Any], Result]]) -> list[str]:
-        """Why a test that did not fail was inconclusive or improved, or was judged on CPU time:
-        a failing test shows the core's report already."""
-        lines = []
-        for record, _ in ordered:
-            if record["status"] == "fail":
-                continue
-            comparison = record["comparison"]
-            reasons = list(record.get("notes") or [])
-            if comparison is not None and comparison["outcome"] in ("inconclusive", "improvement"):
-                reasons.insert(0, comparison["text"])
-            lines += [f"note: {record['name']}: {reason}" for reason in reasons]
-        return lines
-
     def terminal_summary(self, reporter: Any) -> None:
-        if self.child_output is not None or self.is_xdist_worker:
-            return
-        if not self.results and not self.notes and not self.baseline_note:
-            return
-        reporter.write_sep("-", "perfbudget")
-        # Names, notes and paths reach the terminal with the core's one rule: control characters
-        # shown as text (\x1b, \n), never acted on. The core's table is escaped already, and
-        # escaping is idempotent.
-        def write(line: str) -> None:
-            reporter.write_line(printable(line))
-
-        if self.results:
-            ordered = self._ordered()
-            # On a terminal the rows fit its width, the columns added here included (names cut
-            # in the middle); in a log or a pipe they keep whole names, to be searched.
-            rows = self._rows()
-            columns = [(heading, width, [row[heading] for row in rows])
-                       for heading, width in (("ops/s", 10), ("Δ baseline", 11), ("verdict", 0))]
-            text = Result.summary_table([result for _, result in ordered],
-                                        [_group_key(record) for record, _ in ordered], columns,
-                                        reporter._tw.fullwidth if reporter.isatty else None)
-            lines = text.rstrip("\n").split("\n")
-            lines += self._reasons(ordered)
-            for line in lines:
-                write(line)
-        if self.settings.regression and not self.settings["disable"]:
-            write(f"compared with {self.baseline_label}")
-            unmatched = self._unmatched_baseline_note()
-            if unmatched:
-                write(unmatched)
-        if self.baseline_note:
-            write(f"note: {self.baseline_note}")
-        for note in self.notes:
-            write(note)
+        self.summary.show(reporter)
 
 
 def _worst_limit(verdicts: Sequence[dict[str, Any]]) -> str:
