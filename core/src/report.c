@@ -260,10 +260,8 @@ static void group_heading(perfbudget__text *t, added_columns *added, size_t i, s
     added->line_start = t->length;
 }
 
-static int render_table(perfbudget_context *ctx, perfbudget_result *const *results,
-                        size_t count, int name_width, int header, added_columns *added,
-                        char **out) {
-    perfbudget__text t = {0};
+/* The name column's width for name_width (see perfbudget_render_table). */
+static int name_column(perfbudget_result *const *results, size_t count, int name_width) {
     int width = name_width > 0 ? name_width : 9;
     for (size_t i = 0; name_width <= 0 && i < count; i++) {
         char *shown = perfbudget__printable(perfbudget_result_name(results[i]));
@@ -278,7 +276,19 @@ static int render_table(perfbudget_context *ctx, perfbudget_result *const *resul
     int fit = name_width < 0;
     int columns = name_width < -1 ? -name_width : fit ? terminal_columns() : 0;
     if (fit && width > columns - FIGURE_COLUMNS) width = columns - FIGURE_COLUMNS;
-    if (width < 9) width = 9;
+    return width < 9 ? 9 : width;
+}
+
+/* Ends the stage lines under a row: the next row starts here. */
+static void mark_line(const perfbudget__text *t, added_columns *added) {
+    if (added != NULL) added->line_start = t->length;
+}
+
+static int render_table(perfbudget_context *ctx, perfbudget_result *const *results,
+                        size_t count, int name_width, int header, added_columns *added,
+                        char **out) {
+    perfbudget__text t = {0};
+    int width = name_column(results, count, name_width), fit = name_width < 0;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
     const int *widths = CELL_WIDTHS;
@@ -346,7 +356,7 @@ static int render_table(perfbudget_context *ctx, perfbudget_result *const *resul
             perfbudget__append(&t, ": %s times, mean %s, p99 %s, total %s%s\n", times, mean, p99,
                                total, perfbudget__stage_mean_note(&stages[k]));
         }
-        if (added != NULL) added->line_start = t.length;
+        mark_line(&t, added);
         free(name);
     }
     if (t.failed) {

@@ -459,6 +459,9 @@ static int run_under_callgrind(char **argv, const char *marker) {
  * every process the benchmarks start.) Returns 1 when it ran the child (the exit code in
  * *exit_code), 0 when it could not (Linux only: /proc/self/exe); the caller then measures. */
 #define CHILD_VARIABLE "PERFBUDGET_MEASURING_CHILD"
+/* --processes: one of the fresh processes measuring for its parent has this in its environment,
+ * the file to write its results to; it measures, writes them and ends, judging nothing. */
+#define PROCESS_RESULTS_VARIABLE "PERFBUDGET_PROCESS_RESULTS"
 static int supervised(perfbudget_context *ctx, char **argv, const main_options *o,
                       const char *suite_name, const char *marker, int *exit_code) {
 #ifdef __linux__
@@ -587,6 +590,7 @@ typedef struct suite_run {
     char marker[96];
     int in_child;
     int verdict_fd; /* the child tells its parent it concluded by writing here */
+    const char *for_parent; /* --processes: a measuring process writes its results here */
     perfbudget_budget *budget;
     perfbudget__verdict_options verdict;
     perfbudget_history *resident;
@@ -627,6 +631,7 @@ static void take_marker(suite_run *run) {
     const char *inherited = getenv(CHILD_VARIABLE) ? getenv("PERFBUDGET_RUN_MARKER") : NULL;
     run->in_child = inherited != NULL;
     run->verdict_fd = -1;
+    run->for_parent = getenv(PROCESS_RESULTS_VARIABLE);
     if (run->in_child) {
         snprintf(run->marker, sizeof run->marker, "PERFBUDGET_RUN_MARKER=%s", inherited);
         run->verdict_fd = atoi(getenv(CHILD_VARIABLE));
@@ -701,10 +706,6 @@ static void fail_if_processes_left(suite_run *run, const char *name) {
         run->results[run->ran] = left;
     }
 }
-
-/* --processes: one of the fresh processes measuring for its parent has this in its environment,
- * the file to write its results to; it measures, writes them and ends, judging nothing. */
-#define PROCESS_RESULTS_VARIABLE "PERFBUDGET_PROCESS_RESULTS"
 
 /* Starts this suite again to measure benchmark name alone, its results written to path;
  * returns its exit status, or a message in why (a crash, a failed start). */
@@ -805,7 +806,7 @@ static int measure_one(suite_run *run, size_t i, const perfbudget_run_options *o
         int pinned = perfbudget_cpu_pin(run->ctx, run->o.cpu, &previous);
         if (pinned != PERFBUDGET_OK) return pinned;
     }
-    int code = run->o.processes > 1 && getenv(PROCESS_RESULTS_VARIABLE) == NULL
+    int code = run->o.processes > 1 && run->for_parent == NULL
                    ? measure_in_processes(run, i, out)
                    : perfbudget_suite_run(run->suite, i, options, out);
     perfbudget_cpu_restore(previous);
@@ -814,7 +815,8 @@ static int measure_one(suite_run *run, size_t i, const perfbudget_run_options *o
 
 /* A measuring process of --processes: the selected benchmarks measured, written to the file
  * its parent named, nothing judged or printed. */
-static int measure_for_parent(suite_run *run, const char *path) {
+static int measure_for_parent(suite_run *run) {
+    run->o.json_path = NULL; /* its results go to its parent only */
     run->results = calloc(run->total ? run->total : 1, sizeof *run->results);
     if (run->results == NULL) return 2;
     for (size_t i = 0; i < run->total; i++) {
@@ -826,7 +828,8 @@ static int measure_for_parent(suite_run *run, const char *path) {
         }
         run->ran++;
     }
-    if (perfbudget_results_write_json(run->ctx, path, run->suite_name, run->results, run->ran) !=
+    if (perfbudget_results_write_json(run->ctx, run->for_parent, run->suite_name, run->results,
+                                      run->ran) !=
         PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
         return 2;
@@ -871,6 +874,7 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
 }
 
 static int measure_selected(suite_run *run) {
+    if (run->for_parent != NULL) return measure_for_parent(run);
     const main_options *o = &run->o;
     run->results = calloc(run->total ? run->total : 1, sizeof *run->results);
     if (run->results == NULL) return 2;
@@ -981,8 +985,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     }
     take_marker(&run);
     const main_options *o = &run.o;
-    const char *for_parent = getenv(PROCESS_RESULTS_VARIABLE);
-    int delegate = exit_code == 0 && !o->list && !run.in_child && for_parent == NULL;
+    int delegate = exit_code == 0 && !o->list && !run.in_child && run.for_parent == NULL;
     if (delegate && !o->ctest && needs_callgrind(o)) {
         release_suite(&run);
         return run_under_callgrind(argv, run.marker);
@@ -993,11 +996,6 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     }
     if (exit_code == 0 && !o->list) exit_code = prepare_judging(&run);
     if (exit_code == 0 && o->list) exit_code = list_benchmarks(&run);
-    if (exit_code == 0 && for_parent != NULL) {
-        exit_code = measure_for_parent(&run, for_parent);
-        release_run(&run);
-        return exit_code < 0 ? 0 : exit_code;
-    }
     if (exit_code == 0) exit_code = measure_selected(&run);
     exit_code = save_run(&run, report_run(&run, exit_code));
     release_run(&run);
