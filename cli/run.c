@@ -22,6 +22,9 @@ static void usage(FILE *out) {
             "  --timeout TIME       per run, e.g. 30s (default 60s; must be more than 0);\n"
             "                       the run is killed with what it started and the test fails\n"
             "  --shell              run CMD as a command line through /bin/sh -c\n"
+            "  --processes N        measure N times over (warm-up and runs each time) and pool\n"
+            "                       them; the judge sees the spread between the N (default 1)\n"
+            "  --cpu N              pin CMD to CPU N (Linux)\n"
             "  --cwd DIR            run CMD in DIR (an error if DIR is not a directory)\n"
             "  --bench-version V    version of the benchmarked code: results of another\n"
             "                       version start a new series and are never compared\n"
@@ -59,6 +62,8 @@ typedef struct run_args {
     perfbudget_command_options command;
     const char *name, *format, *output, *identity, *judged_time;
     int runs_given, warmup_given;
+    uint32_t processes; /* --processes; 0: not given (1) */
+    int cpu;            /* --cpu; -1: not given */
     char **cmd; /* the command after --, NULL-terminated */
     char default_name[256];
 } run_args;
@@ -81,6 +86,13 @@ static int run_option(run_args *a, const char *arg, const char *value) {
         }
     }
     else if (strcmp(arg, "--cwd") == 0) a->command.working_directory = value;
+    else if (strcmp(arg, "--processes") == 0)
+        bad = parse_count(value, &a->processes) || a->processes == 0 || a->processes > 1000;
+    else if (strcmp(arg, "--cpu") == 0) {
+        uint32_t cpu = 0;
+        bad = parse_count(value, &cpu) || cpu > 65535;
+        a->cpu = (int)cpu;
+    }
     else if (strcmp(arg, "--format") == 0) a->format = value;
     else if (strcmp(arg, "--output") == 0) a->output = value;
     else if (strcmp(arg, "--time") == 0)
@@ -125,6 +137,7 @@ static int take_command(int argc, char **argv, int first, run_args *a) {
 /* 0 to go on, -1 after --help (exit status 0), 2 after printing a usage error. */
 static int parse_run_args(int argc, char **argv, cli_common *common, run_args *a) {
     perfbudget_command_options_init(&a->command);
+    a->cpu = -1;
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -168,7 +181,7 @@ static void apply_budget_counts(const cli_common *common, run_args *a) {
 
 /* Times the command, or imports what it wrote with --format; 0, or 2 after printing why not
  * (nothing printed when it was interrupted). */
-static int measure_command(perfbudget_context *ctx, run_args *a, perfbudget_result ***results,
+static int measure_once(perfbudget_context *ctx, run_args *a, perfbudget_result ***results,
                            size_t *count) {
     if (a->format != NULL)
         return cli_import(ctx, a->name, a->cmd, &a->command, a->format, a->output, results,
@@ -184,6 +197,72 @@ static int measure_command(perfbudget_context *ctx, run_args *a, perfbudget_resu
     }
     *count = 1;
     return 0;
+}
+
+/* Each result of a later process merged into the first's (perfbudget_results_merge), matched
+ * by name; 0, or 2 after printing why not. parts[p] holds count results of process p. */
+static int merge_processes(perfbudget_context *ctx, perfbudget_result ***parts, uint32_t processes,
+                           size_t count, perfbudget_result **merged) {
+    const perfbudget_result **runs = calloc(processes, sizeof *runs);
+    int code = runs == NULL ? 2 : 0;
+    for (size_t r = 0; code == 0 && r < count; r++) {
+        const char *name = perfbudget_result_name(parts[0][r]);
+        runs[0] = parts[0][r];
+        for (uint32_t p = 1; code == 0 && p < processes; p++) {
+            runs[p] = NULL;
+            for (size_t k = 0; k < count; k++)
+                if (strcmp(perfbudget_result_name(parts[p][k]), name) == 0) runs[p] = parts[p][k];
+            if (runs[p] == NULL) {
+                fprintf(stderr, "perfbudget run: process %u of %u did not measure %s\n",
+                        (unsigned)p + 1, (unsigned)processes, name);
+                code = 2;
+            }
+        }
+        if (code == 0 &&
+            perfbudget_results_merge(ctx, name, runs, processes, &merged[r]) != PERFBUDGET_OK) {
+            fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+            code = 2;
+        }
+    }
+    free(runs);
+    return code;
+}
+
+/* Measures as often as --processes says (once by default), pinned to --cpu if given, and
+ * pools the measurements; 0, or 2 after printing why not. */
+static int measure_command(perfbudget_context *ctx, run_args *a, perfbudget_result ***results,
+                           size_t *count) {
+    perfbudget_cpu_affinity *previous = NULL;
+    if (a->cpu >= 0 && perfbudget_cpu_pin(ctx, a->cpu, &previous) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    uint32_t processes = a->processes > 1 ? a->processes : 1;
+    perfbudget_result ***parts = calloc(processes, sizeof *parts);
+    size_t *counts = calloc(processes, sizeof *counts);
+    int code = parts == NULL || counts == NULL ? 2 : 0;
+    for (uint32_t p = 0; code == 0 && p < processes; p++) {
+        code = measure_once(ctx, a, &parts[p], &counts[p]);
+        if (code == 0 && counts[p] != counts[0]) {
+            fprintf(stderr, "perfbudget run: process %u of %u measured %zu benchmarks, the "
+                            "first %zu\n", (unsigned)p + 1, (unsigned)processes, counts[p],
+                    counts[0]);
+            code = 2;
+        }
+    }
+    perfbudget_cpu_restore(previous);
+    if (code == 0 && processes == 1) {
+        *results = parts[0], *count = counts[0];
+        parts[0] = NULL, counts[0] = 0;
+    } else if (code == 0) {
+        *results = calloc(counts[0] ? counts[0] : 1, sizeof **results);
+        code = *results == NULL ? 2 : merge_processes(ctx, parts, processes, counts[0], *results);
+        *count = counts[0];
+    }
+    for (uint32_t p = 0; parts != NULL && p < processes; p++)
+        perfbudget_results_free(parts[p], counts[p]);
+    free(parts), free(counts);
+    return code;
 }
 
 /* A command built in this project (add_perf_test sets PERFBUDGET_COMMAND_BUILT) in a Debug or

@@ -19,12 +19,13 @@ docs/ctest.md is the how-to and the reference of every argument and variable. In
                 [WORKING_DIRECTORY <dir>] [ENVIRONMENT <VAR=value>...] [LABELS <label>...]
                 [FORMAT google-benchmark|nanobench|hyperfine] [OUTPUT <file>]
                 [TIME real|cpu] [VERSION <v>] [SHELL] [CATEGORY <word>]
-                [FAIL_ON regression|critical|never])
+                [FAIL_ON regression|critical|never] [PROCESSES <n>] [CPU <n>])
 
   perf_discover_tests(<target> [BUDGET <file>] [LABELS <label>...] [CATEGORY <word>]
                       [TEST_PREFIX <prefix>]
                       [TIMEOUT <time>] [EXTRA_ARGS <arg>...] [WORKING_DIRECTORY <dir>]
-                      [ENVIRONMENT <VAR=value>...] [MODE time|instructions])
+                      [ENVIRONMENT <VAR=value>...] [MODE time|instructions]
+                      [PROCESSES <n>] [CPU <n>])
 
   add_perf_suite_module(<target> <source>... [LINK_LIBRARIES <item>...])
 
@@ -230,6 +231,24 @@ function(_perfbudget_check_count where keyword value minimum)
   if(NOT "${value}" MATCHES "^[0-9]+$" OR value LESS minimum)
     message(FATAL_ERROR "${where}: ${keyword} '${value}' must be a whole number >= ${minimum}")
   endif()
+endfunction()
+
+# PROCESSES and CPU, as pytest's --perf-processes and --perf-cpu: the run's arguments appended to
+# the list in `args`, and in `factor` how many times over it measures (for the timeouts).
+function(_perfbudget_isolation args factor where processes cpu)
+  set(list "${${args}}")
+  set(times 1)
+  if(NOT "${processes}" STREQUAL "")
+    _perfbudget_check_count("${where}" PROCESSES "${processes}" 1)
+    list(APPEND list --processes ${processes})
+    set(times ${processes})
+  endif()
+  if(NOT "${cpu}" STREQUAL "")
+    _perfbudget_check_count("${where}" CPU "${cpu}" 0)
+    list(APPEND list --cpu ${cpu})
+  endif()
+  set(${args} "${list}" PARENT_SCOPE)
+  set(${factor} ${times} PARENT_SCOPE)
 endfunction()
 
 # An absolute path, relative ones taken from the calling CMakeLists' source directory.
@@ -569,7 +588,7 @@ function(add_perf_test name)
   set(fn add_perf_test)
   set(options SHELL)
   set(one_value BUDGET BUDGET_NAME WARMUP RUNS THRESHOLD BASELINE TIMEOUT WORKING_DIRECTORY
-                FORMAT OUTPUT TIME VERSION CATEGORY FAIL_ON)
+                FORMAT OUTPUT TIME VERSION CATEGORY FAIL_ON PROCESSES CPU)
   set(multi_value COMMAND ENVIRONMENT LABELS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -689,8 +708,9 @@ function(add_perf_test name)
   else()
     list(APPEND run_args --timeout ${per_run_ms}ms)
   endif()
+  _perfbudget_isolation(run_args processes "${where}" "${arg_PROCESSES}" "${arg_CPU}")
   math(EXPR ctest_timeout_ms
-       "(${warmup_for_timeout} + ${runs_for_timeout}) * ${per_run_ms} + 30000")
+       "${processes} * (${warmup_for_timeout} + ${runs_for_timeout}) * ${per_run_ms} + 30000")
   _perfbudget_ms_to_seconds(ctest_timeout "${ctest_timeout_ms}")
 
   if(DEFINED arg_THRESHOLD)
@@ -783,7 +803,7 @@ endfunction()
 function(perf_discover_tests target)
   set(fn perf_discover_tests)
   set(options "")
-  set(one_value BUDGET TEST_PREFIX TIMEOUT WORKING_DIRECTORY MODE CATEGORY)
+  set(one_value BUDGET TEST_PREFIX TIMEOUT WORKING_DIRECTORY MODE CATEGORY PROCESSES CPU)
   set(multi_value LABELS EXTRA_ARGS ENVIRONMENT)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${options}" "${one_value}" "${multi_value}")
   set(_perfbudget_argc ${ARGC})
@@ -829,7 +849,13 @@ function(perf_discover_tests target)
   endif()
   _perfbudget_parse_duration(timeout_ms "${timeout}" "${where}" TIMEOUT)
   list(APPEND run_args --timeout ${timeout_ms}ms)
-  math(EXPR ctest_timeout_ms "${timeout_ms} + 30000")
+  # PROCESSES: the benchmark runs in that many fresh processes, each within TIMEOUT.
+  _perfbudget_isolation(run_args processes "${where}" "${arg_PROCESSES}" "${arg_CPU}")
+  if(processes GREATER 1 AND "${arg_MODE}" STREQUAL "instructions")
+    message(FATAL_ERROR "${where}: PROCESSES measures time; MODE instructions counts the same "
+                        "in every process")
+  endif()
+  math(EXPR ctest_timeout_ms "${processes} * ${timeout_ms} + 30000")
   _perfbudget_ms_to_seconds(ctest_timeout "${ctest_timeout_ms}")
   set(working_directory "${CMAKE_CURRENT_BINARY_DIR}")
   if(DEFINED arg_WORKING_DIRECTORY)

@@ -352,9 +352,7 @@ void perfbudget_frontend_send_alerts(perfbudget_context *ctx, const char *progra
 }
 
 void perfbudget_frontend_add_step_summary(const char *markdown) {
-    const char *summary = getenv("GITHUB_STEP_SUMMARY");
-    FILE *f = summary != NULL && summary[0] ? fopen(summary, "a") : NULL;
-    if (f != NULL) fputs(markdown, f), fputs("\n", f), fclose(f);
+    perfbudget_step_summary_append(NULL, markdown); /* best effort, as before */
 }
 
 int perfbudget_frontend_use_colour(FILE *out) {

@@ -32,6 +32,8 @@ typedef struct main_options {
     const char *fail_on;  /* NULL: not given */
     int ctest;
     uint64_t timeout_ns; /* --timeout; 0: none */
+    uint64_t processes;  /* --processes: fresh processes per benchmark; 0: not given (1) */
+    int cpu;             /* --cpu; -1: not given */
     perfbudget_run_options run;
     perfbudget_measure_settings from_command_line; /* -1: not given; beats the budget file */
 } main_options;
@@ -164,6 +166,24 @@ static int set_speed_correction(perfbudget_context *ctx, void *options, const ch
     return 0;
 }
 
+static int parse_processes(perfbudget_context *ctx, void *options, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    main_options *o = options;
+    return parse_count(value, &o->processes) != 0 || o->processes == 0 || o->processes > 1000
+               ? -1
+               : 0;
+}
+
+static int parse_cpu(perfbudget_context *ctx, void *options, const char *value, const char *from,
+                     const char *program) {
+    (void)ctx, (void)from, (void)program;
+    uint64_t number = 0;
+    if (parse_count(value, &number) != 0 || number > 65535) return -1;
+    ((main_options *)options)->cpu = (int)number;
+    return 0;
+}
+
 #define FLAG_OPTION(name, field, number, help)                                                    \
     {name, NULL, PERFBUDGET_FRONTEND_FLAG, offsetof(main_options, field), number, NULL, NULL, help}
 #define TEXT_OPTION(name, value, field, help)                                                     \
@@ -211,6 +231,10 @@ static const perfbudget_frontend_option main_option_table[] = {
     PARSED_FLAG("--speed-correction", set_speed_correction,
                 "time a reference loop after each sample, so that comparisons divide out a "
                 "change of the machine's speed"),
+    PARSED_OPTION("--processes", "N", parse_processes, NULL,
+                  "measure each benchmark in N fresh processes of this suite and pool them; the "
+                  "judge sees the spread between the N"),
+    PARSED_OPTION("--cpu", "N", parse_cpu, NULL, "pin measuring to CPU N (Linux)"),
     PARSED_OPTION("--mode", "time|instructions", parse_mode, "PERFBUDGET_MODE",
                   "judge wall time (default), or instructions per iteration only: counted by the "
                   "PMU, else under valgrind's callgrind, which the suite starts itself"),
@@ -227,10 +251,20 @@ static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_optio
     memset(o, 0, sizeof *o);
     perfbudget_run_options_init(&o->run);
     o->threshold_pct = NAN;
+    o->cpu = -1;
     perfbudget_measure_settings *given = &o->from_command_line;
     given->warmup_iterations = given->warmup_ns = given->rounds = given->min_time_ns =
         given->max_time_ns = given->speed_correction = -1;
-    return perfbudget_frontend_parse_options(ctx, &main_command, argc, argv, o);
+    int code = perfbudget_frontend_parse_options(ctx, &main_command, argc, argv, o);
+    if (code != 0) return code;
+    /* Instruction counts do not vary between processes; the measuring processes would not run
+     * under callgrind either. */
+    if (o->processes > 1 && o->run.mode == PERFBUDGET_MODE_INSTRUCTIONS) {
+        fprintf(stderr, "%s: --processes measures time; instructions mode counts the same in "
+                        "every process\n", argv[0]);
+        return 2;
+    }
+    return 0;
 }
 
 /* An exact name first, so names with glob characters can still be picked one by one. */
@@ -481,6 +515,9 @@ static int run_under_callgrind(char **argv, const char *marker) {
  * every process the benchmarks start.) Returns 1 when it ran the child (the exit code in
  * *exit_code), 0 when it could not (Linux only: /proc/self/exe); the caller then measures. */
 #define CHILD_VARIABLE "PERFBUDGET_MEASURING_CHILD"
+/* --processes: one of the fresh processes measuring for its parent has this in its environment,
+ * the file to write its results to; it measures, writes them and ends, judging nothing. */
+#define PROCESS_RESULTS_VARIABLE "PERFBUDGET_PROCESS_RESULTS"
 static int supervised(perfbudget_context *ctx, char **argv, const main_options *o,
                       const char *suite_name, const char *marker, int *exit_code) {
 #ifdef __linux__
@@ -538,7 +575,9 @@ static int supervised(perfbudget_context *ctx, char **argv, const main_options *
         return 0; /* measure unwatched rather than not at all */
     }
     char reason[256];
-    int code = perfbudget_process_supervise(pid, o->timeout_ns, interrupt.fd, marker, reason,
+    /* --processes: each of the benchmark's processes within --timeout */
+    uint64_t timeout_ns = o->timeout_ns * (o->processes > 1 ? o->processes : 1);
+    int code = perfbudget_process_supervise(pid, timeout_ns, interrupt.fd, marker, reason,
                                             sizeof reason);
     char byte;
     int concluded = read(done[0], &byte, 1) == 1; /* the child is gone: EOF at worst */
@@ -608,6 +647,7 @@ typedef struct suite_run {
     char marker[96];
     int in_child;
     int verdict_fd; /* the child tells its parent it concluded by writing here */
+    const char *for_parent; /* --processes: a measuring process writes its results here */
     perfbudget_budget *budget;
     perfbudget_frontend_verdict_options verdict;
     perfbudget_history *resident;
@@ -648,6 +688,7 @@ static void take_marker(suite_run *run) {
     const char *inherited = getenv(CHILD_VARIABLE) ? getenv("PERFBUDGET_RUN_MARKER") : NULL;
     run->in_child = inherited != NULL;
     run->verdict_fd = -1;
+    run->for_parent = getenv(PROCESS_RESULTS_VARIABLE);
     if (run->in_child) {
         snprintf(run->marker, sizeof run->marker, "PERFBUDGET_RUN_MARKER=%s", inherited);
         run->verdict_fd = atoi(getenv(CHILD_VARIABLE));
@@ -720,6 +761,138 @@ static void fail_if_processes_left(suite_run *run, const char *name) {
     }
 }
 
+/* Starts this suite again to measure benchmark name alone, its results written to path;
+ * returns its exit status, or a message in why (a crash, a failed start). */
+static int run_measuring_process(suite_run *run, const char *name, const char *path, char *why,
+                                 size_t size) {
+#ifdef __linux__
+    int argc = 0;
+    while (run->argv[argc] != NULL) argc++;
+    char **argv = malloc((size_t)(argc + 3) * sizeof *argv);
+    size_t n = 0;
+    while (environ[n] != NULL) n++;
+    char **env = malloc((n + 2) * sizeof *env);
+    char variable[4200];
+    snprintf(variable, sizeof variable, PROCESS_RESULTS_VARIABLE "=%s", path);
+    int status = -1;
+    pid_t pid;
+    if (argv == NULL || env == NULL) {
+        snprintf(why, size, "out of memory");
+    } else {
+        memcpy(argv, run->argv, (size_t)argc * sizeof *argv);
+        argv[argc] = "--filter"; /* the last --filter wins: this benchmark (names are exact) */
+        argv[argc + 1] = (char *)name;
+        argv[argc + 2] = NULL;
+        memcpy(env, environ, n * sizeof *env);
+        env[n] = variable;
+        env[n + 1] = NULL;
+        fflush(stdout);
+        fflush(stderr);
+        int error = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, env);
+        if (error != 0)
+            snprintf(why, size, "cannot start a measuring process: %s", strerror(error));
+        else if (waitpid(pid, &status, 0) != pid)
+            snprintf(why, size, "lost its measuring process"), status = -1;
+    }
+    free(argv), free(env);
+    if (status != -1 && WIFSIGNALED(status))
+        snprintf(why, size, "its measuring process was killed by signal %d", WTERMSIG(status));
+    else if (status != -1 && WEXITSTATUS(status) != 0)
+        snprintf(why, size, "its measuring process exited with code %d", WEXITSTATUS(status));
+    return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+#else
+    (void)run, (void)name, (void)path;
+    snprintf(why, size, "--processes needs Linux (/proc/self/exe)");
+    return -1;
+#endif
+}
+
+/* Benchmark i measured in --processes fresh processes of this suite, merged into one result
+ * (perfbudget_results_merge, as pytest's --perf-processes); a process that fails makes a
+ * failed result. PERFBUDGET_OK, or an error in the context. */
+static int measure_in_processes(suite_run *run, size_t i, perfbudget_result **out) {
+    const char *name = run->names[i];
+    size_t count = (size_t)run->o.processes;
+    perfbudget_result **runs = calloc(count, sizeof *runs);
+    if (runs == NULL) /* a failed result says so; the context has no message to carry */
+        return perfbudget_result_new(run->ctx, name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                                     "out of memory", out);
+    const char *tmp = getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] != '\0' ? getenv("TMPDIR")
+                                                                               : "/tmp";
+    char why[300] = "", path[4096];
+    int code = PERFBUDGET_OK;
+    for (size_t p = 0; code == PERFBUDGET_OK && why[0] == '\0' && p < count; p++) {
+        snprintf(path, sizeof path, "%s/perfbudget-process-XXXXXX", tmp);
+        int fd = mkstemp(path);
+        if (fd < 0)
+            snprintf(why, sizeof why, "cannot create a file in %s: %s", tmp, strerror(errno));
+        else
+            close(fd);
+        perfbudget_result **loaded = NULL;
+        size_t loaded_count = 0;
+        if (fd >= 0 && run_measuring_process(run, name, path, why, sizeof why) == 0 &&
+            perfbudget_results_load_json(run->ctx, path, &loaded, &loaded_count) != PERFBUDGET_OK)
+            snprintf(why, sizeof why, "%s", perfbudget_errmsg(run->ctx));
+        if (fd >= 0) unlink(path);
+        for (size_t k = 0; k < loaded_count && runs[p] == NULL; k++)
+            if (strcmp(perfbudget_result_name(loaded[k]), name) == 0)
+                runs[p] = loaded[k], loaded[k] = NULL;
+        perfbudget_results_free(loaded, loaded_count);
+        if (why[0] == '\0' && runs[p] == NULL)
+            snprintf(why, sizeof why, "its measuring process measured nothing");
+        if (why[0] != '\0') {
+            char message[400];
+            snprintf(message, sizeof message, "process %zu of %zu: %s", p + 1, count, why);
+            code = perfbudget_result_new(run->ctx, name, NULL, 0, NULL, PERFBUDGET_RUN_FAILED,
+                                         message, out);
+        }
+    }
+    if (code == PERFBUDGET_OK && why[0] == '\0')
+        code = perfbudget_results_merge(run->ctx, name, (const perfbudget_result *const *)runs,
+                                        count, out);
+    perfbudget_results_free(runs, count);
+    return code;
+}
+
+/* Benchmark i measured here, or in fresh processes with --processes, pinned with --cpu. */
+static int measure_one(suite_run *run, size_t i, const perfbudget_run_options *options,
+                       perfbudget_result **out) {
+    perfbudget_cpu_affinity *previous = NULL;
+    if (run->o.cpu >= 0) {
+        int pinned = perfbudget_cpu_pin(run->ctx, run->o.cpu, &previous);
+        if (pinned != PERFBUDGET_OK) return pinned;
+    }
+    int code = run->o.processes > 1 && run->for_parent == NULL
+                   ? measure_in_processes(run, i, out)
+                   : perfbudget_suite_run(run->suite, i, options, out);
+    perfbudget_cpu_restore(previous);
+    return code;
+}
+
+/* A measuring process of --processes: the selected benchmarks measured, written to the file
+ * its parent named, nothing judged or printed. */
+static int measure_for_parent(suite_run *run) {
+    run->o.json_path = NULL; /* its results go to its parent only */
+    run->results = calloc(run->total ? run->total : 1, sizeof *run->results);
+    if (run->results == NULL) return 2;
+    for (size_t i = 0; i < run->total; i++) {
+        if (!selected(&run->o, run->names[i])) continue;
+        perfbudget_run_options options = options_for(&run->o, run->budget, run->names[i]);
+        if (measure_one(run, i, &options, &run->results[run->ran]) != PERFBUDGET_OK) {
+            fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
+            return 2;
+        }
+        run->ran++;
+    }
+    if (perfbudget_results_write_json(run->ctx, run->for_parent, run->suite_name, run->results,
+                                      run->ran) !=
+        PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
+        return 2;
+    }
+    return -1; /* done; nothing else to do */
+}
+
 /* Measures and judges benchmark i: -1 to stop the suite (said why), else 0 it passed, 1 it
  * failed, 2 it could not be judged. */
 static int measure_benchmark(suite_run *run, size_t i, struct progress_line *line, int progress,
@@ -729,7 +902,7 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
     line->index = run->ran + 1;
     if (progress) show_progress(line, name, 0, 0);
     perfbudget_run_options options = options_for(&run->o, run->budget, name);
-    int run_rc = perfbudget_suite_run(run->suite, i, &options, &run->results[run->ran]);
+    int run_rc = measure_one(run, i, &options, &run->results[run->ran]);
     if (progress) fputs("\r\033[K", stderr);
     if (run_rc != PERFBUDGET_OK) {
         char shown[1024];
@@ -761,6 +934,7 @@ static int measure_benchmark(suite_run *run, size_t i, struct progress_line *lin
 }
 
 static int measure_selected(suite_run *run) {
+    if (run->for_parent != NULL) return measure_for_parent(run);
     const main_options *o = &run->o;
     run->results = calloc(run->total ? run->total : 1, sizeof *run->results);
     if (run->results == NULL) return 2;
@@ -883,7 +1057,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
     }
     take_marker(&run);
     const main_options *o = &run.o;
-    int delegate = exit_code == 0 && !o->list && !run.in_child;
+    int delegate = exit_code == 0 && !o->list && !run.in_child && run.for_parent == NULL;
     if (delegate && !o->ctest && needs_callgrind(o)) {
         release_suite(&run);
         return run_under_callgrind(argv, run.marker);

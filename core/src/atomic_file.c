@@ -240,3 +240,20 @@ int perfbudget_output_write(perfbudget_context *ctx, const char *path, const cha
     free(target.path);
     return code;
 }
+
+int perfbudget_step_summary_append(perfbudget_context *ctx, const char *markdown) {
+    if (markdown == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "step_summary_append: NULL argument");
+    const char *summary = getenv("GITHUB_STEP_SUMMARY");
+    if (summary == NULL || summary[0] == '\0') return PERFBUDGET_OK;
+    /* Appended, not replaced: the job's other steps write there too. */
+    FILE *f = fopen(summary, "a");
+    int failed = f == NULL;
+    if (f != NULL) {
+        failed = fputs(markdown, f) == EOF || fputc('\n', f) == EOF;
+        failed |= fclose(f) != 0;
+    }
+    return failed ? perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot append to %s: %s", summary,
+                                     strerror(errno))
+                  : PERFBUDGET_OK;
+}

@@ -2,6 +2,7 @@
 /* What test runners show for a benchmark: the verdict first, then the figures. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,11 +207,67 @@ static char *middle_cut(const char *name, int width) {
     return cut.data;
 }
 
-int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *results,
-                            size_t count, int name_width, int header, char **out) {
-    if (out == NULL || (results == NULL && count > 0))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_table: NULL argument");
-    perfbudget__text t = {0};
+/* The columns a front end adds after the figures (perfbudget_render_summary_table), and the
+ * groups whose rows get a heading; NULL for the plain table. */
+typedef struct added_columns {
+    const char *const *groups;
+    const perfbudget_table_column *columns;
+    size_t count;
+    size_t line_start;   /* where the row being written starts in the text */
+    int heading_columns; /* the heading line's width: rows are padded to it */
+} added_columns;
+
+/* A column's width: as given, or for the last one (0) its widest cell or heading. */
+static int added_width(const perfbudget_table_column *column, size_t rows) {
+    if (column->width > 0) return column->width;
+    int width = perfbudget__columns(column->heading);
+    for (size_t i = 0; i < rows; i++)
+        if (perfbudget__columns(column->cells[i]) > width) width = perfbudget__columns(column->cells[i]);
+    return width;
+}
+
+/* Two spaces and the cell, right-aligned in its width (the last column as it is). */
+static void added_cell(perfbudget__text *t, const char *text, int width) {
+    int columns = perfbudget__columns(text);
+    perfbudget__append(t, "  %*s%s", width > columns ? width - columns : 0, "", text);
+}
+
+/* The end of row i (or the heading line, i == SIZE_MAX): padded to the heading's width, then
+ * the added cells. */
+static void end_row(perfbudget__text *t, added_columns *added, size_t i) {
+    if (added != NULL && !t->failed) {
+        int columns = perfbudget__columns(t->data + added->line_start);
+        if (i == SIZE_MAX) added->heading_columns = columns;
+        if (columns < added->heading_columns)
+            perfbudget__append(t, "%*s", added->heading_columns - columns, "");
+        for (size_t c = 0; c < added->count; c++) {
+            const perfbudget_table_column *column = &added->columns[c];
+            const char *text = i == SIZE_MAX ? column->heading : column->cells[i];
+            if (column->width > 0)
+                added_cell(t, text, column->width);
+            else
+                perfbudget__append(t, "  %s", text);
+        }
+    }
+    perfbudget__append(t, "\n");
+    if (added != NULL) added->line_start = t->length;
+}
+
+/* Before row i: its group's heading, where a group of several rows starts. */
+static void group_heading(perfbudget__text *t, added_columns *added, size_t i, size_t count) {
+    if (added == NULL || added->groups == NULL) return;
+    const char *group = added->groups[i];
+    if (i > 0 && strcmp(group, added->groups[i - 1]) == 0) return;
+    size_t members = 0;
+    for (size_t k = 0; k < count; k++) members += strcmp(added->groups[k], group) == 0;
+    if (members < 2) return;
+    perfbudget__append_printable(t, group, 0);
+    perfbudget__append(t, ":\n");
+    added->line_start = t->length;
+}
+
+/* The name column's width for name_width (see perfbudget_render_table). */
+static int name_column(perfbudget_result *const *results, size_t count, int name_width) {
     int width = name_width > 0 ? name_width : 9;
     for (size_t i = 0; name_width <= 0 && i < count; i++) {
         char *shown = perfbudget__printable(perfbudget_result_name(results[i]));
@@ -225,17 +282,30 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
     int fit = name_width < 0;
     int columns = name_width < -1 ? -name_width : fit ? terminal_columns() : 0;
     if (fit && width > columns - FIGURE_COLUMNS) width = columns - FIGURE_COLUMNS;
-    if (width < 9) width = 9;
+    return width < 9 ? 9 : width;
+}
+
+/* Ends the stage lines under a row: the next row starts here. */
+static void mark_line(const perfbudget__text *t, added_columns *added) {
+    if (added != NULL) added->line_start = t->length;
+}
+
+static int render_table(perfbudget_context *ctx, perfbudget_result *const *results,
+                        size_t count, int name_width, int header, added_columns *added,
+                        char **out) {
+    perfbudget__text t = {0};
+    int width = name_column(results, count, name_width), fit = name_width < 0;
     static const char *const headings[] = {"median", "p95", "p99", "MAD", "CPU", "peak mem",
                                            "instr/iter"};
     const int *widths = CELL_WIDTHS;
     if (header) {
         perfbudget__append(&t, "%-*s %14s", width, "benchmark", "rounds x iters");
         for (size_t c = 0; c < 7; c++) cell(&t, headings[c], widths[c]);
-        perfbudget__append(&t, "\n");
+        end_row(&t, added, SIZE_MAX);
     }
     for (size_t i = 0; i < count; i++) {
         const perfbudget_result *r = results[i];
+        group_heading(&t, added, i, count);
         char *name = perfbudget__printable(perfbudget_result_name(r));
         if (name == NULL) {
             t.failed = 1;
@@ -255,7 +325,7 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
             perfbudget__append(&t, "%s%*s %s: ", name, pad, "",
                    perfbudget_result_status(r) == PERFBUDGET_RUN_SKIPPED ? "SKIPPED" : "FAILED");
             perfbudget__append_printable(&t, perfbudget_result_message(r), 0);
-            perfbudget__append(&t, "\n");
+            end_row(&t, added, i);
             free(name);
             continue;
         }
@@ -277,7 +347,7 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
                                 sizeof cells[6]);
         perfbudget__append(&t, "%s%*s %14s", name, pad, "", shape);
         for (size_t c = 0; c < 7; c++) cell(&t, cells[c], widths[c]);
-        perfbudget__append(&t, "\n");
+        end_row(&t, added, i);
         size_t stage_count;
         const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
         for (size_t k = 0; k < stage_count; k++) {
@@ -292,6 +362,7 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
             perfbudget__append(&t, ": %s times, mean %s, p99 %s, total %s%s\n", times, mean, p99,
                                total, perfbudget__stage_mean_note(&stages[k]));
         }
+        mark_line(&t, added);
         free(name);
     }
     if (t.failed) {
@@ -300,6 +371,40 @@ int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *r
     }
     *out = t.data ? t.data : calloc(1, 1);
     return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+}
+
+int perfbudget_render_table(perfbudget_context *ctx, perfbudget_result *const *results,
+                            size_t count, int name_width, int header, char **out) {
+    if (out == NULL || (results == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_table: NULL argument");
+    return render_table(ctx, results, count, name_width, header, NULL, out);
+}
+
+int perfbudget_render_summary_table(perfbudget_context *ctx, perfbudget_result *const *results,
+                                    size_t count, const char *const *groups,
+                                    const perfbudget_table_column *columns, size_t column_count,
+                                    int name_width, char **out) {
+    if (out == NULL || (results == NULL && count > 0) || (columns == NULL && column_count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_summary_table: NULL argument");
+    for (size_t i = 0; i < count; i++)
+        if (groups != NULL && groups[i] == NULL)
+            return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_summary_table: NULL group");
+    int added_total = 0;
+    for (size_t c = 0; c < column_count; c++) {
+        if (columns[c].heading == NULL || (columns[c].cells == NULL && count > 0))
+            return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_summary_table: NULL column");
+        for (size_t i = 0; i < count; i++)
+            if (columns[c].cells[i] == NULL)
+                return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_summary_table: NULL cell");
+        added_total += 2 + added_width(&columns[c], count);
+    }
+    /* Fitted to a width: the name column gets what the figures and the added columns leave. */
+    if (name_width < 0) {
+        int total = name_width < -1 ? -name_width : terminal_columns();
+        name_width = -(total - added_total > 2 ? total - added_total : 2);
+    }
+    added_columns added = {.groups = groups, .columns = columns, .count = column_count};
+    return render_table(ctx, results, count, name_width, 1, &added, out);
 }
 
 int perfbudget_fail_on_parse(const char *name, perfbudget_fail_on *out) {

@@ -4,13 +4,15 @@ does no arithmetic on them."""
 
 from __future__ import annotations
 
+import array
+import contextlib
 import math
 import os
 import tempfile
 import threading
 from dataclasses import dataclass, field, fields
 from os import fspath
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 from perfbudget._perfbudget_ffi import ffi, lib
 
@@ -89,6 +91,22 @@ def _context() -> _Context:
     if context is None:
         context = _local.context = _Context()
     return context
+
+
+@contextlib.contextmanager
+def cpu_pinned(cpu: Optional[int]) -> Iterator[None]:
+    """Run the block with the calling thread on one CPU (None: wherever the scheduler likes);
+    the affinity is restored afterwards (perfbudget_cpu_pin, perfbudget_cpu_restore)."""
+    if cpu is None:
+        yield
+        return
+    context = _context()
+    previous = ffi.new("perfbudget_cpu_affinity **")
+    context.check(lib.perfbudget_cpu_pin(context.handle, cpu, previous))
+    try:
+        yield
+    finally:
+        lib.perfbudget_cpu_restore(previous[0])
 
 
 def version() -> str:
@@ -668,10 +686,12 @@ class EffectiveBudget:
     scaling_efficiency_pct: Optional[float] = None
 
 
-# perfbudget_measure_settings: the budget file's measuring settings, -1 where not set.
-_MEASURE_KEYS = ("warmup_iterations", "warmup_ns", "rounds", "min_time_ns", "max_time_ns",
-                 "speed_correction")
-_GROUPS = ("latency", "memory", "memory_growth", "cpu", "throughput", "instructions")
+# perfbudget_measure_settings: the budget file's measuring settings, -1 where not set. Its
+# fields, and the metric groups by their enum values, come from the cdef, not a copy kept here.
+_MEASURE_KEYS = tuple(name for name, _ in ffi.typeof("perfbudget_measure_settings").fields)
+_GROUPS = [(value, name[len("PERFBUDGET_GROUP_"):].lower()) for name, value in
+           sorted(ffi.typeof("perfbudget_metric_group").relements.items(), key=lambda e: e[1])
+           if value != lib.PERFBUDGET_GROUP_COUNT]  # latency, memory, memory_growth, ...
 
 
 class Budget:
@@ -724,7 +744,7 @@ class Budget:
             statistic=None if r.statistic < 0 else _text(lib.perfbudget_statistic_name(r.statistic)),
             group_threshold_pct={
                 group: r.group_threshold_pct[i]
-                for i, group in enumerate(_GROUPS)
+                for i, group in _GROUPS
                 if not math.isnan(r.group_threshold_pct[i])
             },
             measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
@@ -1190,6 +1210,14 @@ class Result:
         return {lib.PERFBUDGET_TEST_PASS: "pass", lib.PERFBUDGET_TEST_FAIL: "fail",
                 lib.PERFBUDGET_TEST_SKIP: "skip"}[status]
 
+    def confirm_next(self, done: int, confirmations: int) -> tuple[bool, str]:
+        """--perf-confirm: whether to measure again after done re-measurements of
+        confirmations, and else the note the report gains ("" for none); the core decides
+        (perfbudget_result_confirm_next)."""
+        note = ffi.new("char[]", 256)
+        again = lib.perfbudget_result_confirm_next(self._handle, done, confirmations, note, 256)
+        return bool(again), _text(note)
+
     def report(self, regression: Optional[Any] = None, ctest_tags: bool = False) -> str:
         """The text a test runner shows: the verdict first, then the figures."""
         context = _context()
@@ -1239,6 +1267,18 @@ class Result:
             os.unlink(path)
 
     @staticmethod
+    def merge(name: str, runs: Sequence["Result"]) -> "Result":
+        """One result from the same measurement in several processes, in process order
+        (perfbudget_results_merge: samples pooled, figures the median over processes, totals
+        summed, each process's median kept as custom metric process_median_<i>)."""
+        context = _context()
+        handles = ffi.new("const perfbudget_result *[]", [r._handle for r in runs])
+        out = ffi.new("perfbudget_result **")
+        context.check(lib.perfbudget_results_merge(context.handle, _bytes(name), handles,
+                                                   len(runs), out))
+        return Result(out[0])
+
+    @staticmethod
     def load_json(path: PathLike) -> list["Result"]:
         """Read a result file back; summaries are recomputed from the samples."""
         context = _context()
@@ -1259,6 +1299,39 @@ class Result:
         name_width = -max(2, columns) if columns is not None else 0
         context.check(lib.perfbudget_render_table(context.handle, handles, len(results),
                                                   name_width, 1, out))
+        try:
+            return _text(out[0])
+        finally:
+            lib.perfbudget_free(out[0])
+
+
+    @staticmethod
+    def summary_table(results: Sequence["Result"], groups: Sequence[str],
+                      columns: Sequence[tuple[str, int, Sequence[str]]],
+                      width: Optional[int] = None) -> str:
+        """The core's table with columns added after the figures, each (heading, width: 0 for
+        a last column left as it is, one cell per result), and a heading line before the rows
+        of a group of several results; with width, everything fitted to that many columns
+        (perfbudget_render_summary_table)."""
+        context = _context()
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        keep = []  # the C strings live as long as this call
+        def strings(texts: Sequence[str]) -> Any:
+            items = [ffi.new("char[]", _bytes(text)) for text in texts]
+            keep.append(items)
+            array = ffi.new("const char *[]", items) if items else ffi.NULL
+            keep.append(array)
+            return array
+        c_columns = ffi.new("perfbudget_table_column[]", len(columns))
+        for c_column, (heading, column_width, cells) in zip(c_columns, columns):
+            c_column.heading = strings([heading])[0]
+            c_column.width = column_width
+            c_column.cells = strings(cells)
+        out = ffi.new("char **")
+        name_width = -max(2, width) if width is not None else 0
+        context.check(lib.perfbudget_render_summary_table(
+            context.handle, handles, len(results), strings(groups), c_columns, len(columns),
+            name_width, out))
         try:
             return _text(out[0])
         finally:
@@ -1387,6 +1460,13 @@ def write_output(path: PathLike, text: str) -> None:
     data = text.encode("utf-8")
     context.check(lib.perfbudget_output_write(context.handle, _bytes(fspath(path)), data,
                                               len(data)))
+
+def step_summary_append(markdown: str) -> None:
+    """On GitHub Actions ($GITHUB_STEP_SUMMARY set), append markdown to the job summary, as
+    every front end does (perfbudget_step_summary_append)."""
+    context = _context()
+    context.check(lib.perfbudget_step_summary_append(context.handle, _bytes(markdown)))
+
 
 _REPORT_FORMAT_NAMES = {
     lib.PERFBUDGET_REPORT_MARKDOWN: "md", lib.PERFBUDGET_REPORT_CSV: "csv",

@@ -611,7 +611,7 @@ class Perf:
         measurement_name = self._context.measurement_name(name, len(self.measurements))
         call_once = lambda: _in_new_loop(lambda: fn(*args, **kwargs))  # noqa: E731 (profiling)
         if not self._context.measuring:
-            self._context.session.measure_in_children_first(self)
+            self._context.session.processes.measure_in_children_first(self)
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return await fn(*args, **kwargs)
         with self._context.isolated():
@@ -658,7 +658,7 @@ class Perf:
         measurement_name = full_name or self._context.measurement_name(name,
                                                                         len(self.measurements))
         if not self._context.measuring:  # --perf-disable, or measured by child processes
-            self._context.session.measure_in_children_first(self)  # before calling it here
+            self._context.session.processes.measure_in_children_first(self)  # before calling it here
             self.measurements.append(Measurement(measurement_name, None, call_once))
             return call_once()
 

@@ -13,7 +13,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, ContextManager, Iterator, Optional, Sequence
+
+from perfbudget._core import cpu_pinned
 
 try:
     import fcntl
@@ -76,18 +78,10 @@ def new_lock_directory() -> str:
     return tempfile.mkdtemp(prefix="perfbudget-lock-")
 
 
-@contextlib.contextmanager
-def pinned(cpu: Optional[int]) -> Iterator[None]:
-    """Run the block on one CPU (None: wherever the scheduler likes); the affinity is restored."""
-    if cpu is None:
-        yield
-        return
-    previous = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {cpu})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, previous)
+def pinned(cpu: Optional[int]) -> ContextManager[None]:
+    """Run the block on one CPU (None: wherever the scheduler likes); the affinity is restored
+    (the core's perfbudget_cpu_pin, as CPU in CTest)."""
+    return cpu_pinned(cpu)
 
 
 class ChildFailed(Exception):

@@ -1,7 +1,9 @@
 """The run as a whole: budget file, baseline, the per-test conclusion (judge, compare, fail the
 test itself), the results that travel on reports, and what the controller alone writes and
 prints at the end (summary table, result files, the run in the history, saved baselines). Every figure
-and every verdict comes from the C core through _core; this module only moves them around."""
+and every verdict comes from the C core through _core; this module only moves them around.
+PerfSession holds the run's state and judges each test; ProcessMeasuring runs --perf-processes
+children, and RunSummary shows the run at the end."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import hashlib
 import inspect
 import csv
 import io
-import math
 import os
 import platform
 import re
@@ -22,7 +23,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import pytest
 
@@ -49,7 +50,7 @@ from perfbudget._core import (
     report_format_for_path,
     result_file_name,
     run_options,
-    summarize,
+    step_summary_append,
     write_output,
 )
 from perfbudget.baseline import SpooledBaseline, load_baseline_file
@@ -62,9 +63,6 @@ PERF_KEY = pytest.StashKey[Perf]()
 RECORDS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 REPORT_ATTRIBUTE = "perfbudget"  # results travel on call reports under this attribute
 ERRORED_ATTRIBUTE = "perfbudget_errored"  # a perf test that failed before it was judged
-# The summary's columns after the core's table: "  ops/s" (10), "  Δ baseline" (11), and "  "
-# before the verdict's words.
-SUMMARY_EXTRA_COLUMNS = 2 + 10 + 2 + 11 + 2
 STATE_DIR = ".perfbudget"
 LOCK_DIR_INPUT = "perfbudget_lock_dir"  # xdist workerinput key
 
@@ -182,41 +180,199 @@ def _budget_error_text(error: BudgetError) -> str:
     return str(error)
 
 
-_BASE_UNITS = {"number": "", "duration": "ns", "size": "B", "percent": "%", "rate": "/s",
-               "byte rate": "B/s"}
-_SUMMED = ("rounds", "total_iterations", "wall_ns")
-
-
 def merge_processes(name: str, runs: Sequence[Result]) -> Result:
-    """One result from the same measurement in several processes: the samples pooled in process
-    order; each other figure the median over processes (the core's), counts summed; each
-    process's median kept as custom metric process_median_<i>; the first process's stages; the
-    CPU samples pooled alike when every process has them, context switches summed."""
-    samples = [sample for run in runs for sample in run.samples]
-    summed = (*_SUMMED, "involuntary_switches", "voluntary_switches", "runqueue_wait_ns",
-              "io_read_bytes", "io_write_bytes", "minor_faults", "major_faults", "energy_joules",
-              "gc_collections", "gc_time_ns")  # resources: totals over the iterations summed
-    metrics: dict[str, float] = {}
-    for key in runs[0].metrics:
-        values = [run.metrics[key] for run in runs if not math.isnan(run.metrics[key])]
-        if not values:
-            continue
-        value = sum(values) if key in summed else summarize(values).median
-        metrics[key] = int(value) if isinstance(runs[0].metrics[key], int) else value
-    merged = Result.from_samples(name, samples, metrics)
-    cpu_parts = [run.cpu_samples for run in runs]
-    if all(len(part) == len(run.samples) for part, run in zip(cpu_parts, runs)):
-        merged.set_cpu_samples([cpu for part in cpu_parts for cpu in part])
-    for metric, _, kind, higher in runs[0].custom_metric_details:
-        values = [run.custom_metrics[metric] for run in runs if metric in run.custom_metrics]
-        merged.add_metric(metric, summarize(values).median, _BASE_UNITS[kind], higher)
-    for index, run in enumerate(runs, 1):
-        if run.samples:
-            merged.add_metric(f"process_median_{index}", run.summary.median, "ns")
-    timed = [run for run in runs if run.stages]
-    if timed:  # one process's stages: a timeline has one origin
-        merged.copy_stages(timed[0])
-    return merged
+    """One result from the same measurement in several processes (the core's
+    perfbudget_results_merge, as PROCESSES in CTest): the samples pooled in process order; each
+    other figure the median over processes, counts summed; each process's median kept as custom
+    metric process_median_<i>; the first process's stages; the CPU samples pooled alike when
+    every process has them."""
+    return Result.merge(name, runs)
+
+
+class ProcessMeasuring:
+    """--perf-processes: the children measure a perf test in fresh interpreters and their
+    results are merged by the core; in a child, its results are written for the parent."""
+
+    def __init__(self, config: Optional[pytest.Config], child_output: Optional[str],
+                 budget_path: Optional[Path], lock: Callable[[], Optional[MeasureLock]]) -> None:
+        self.config = config
+        self.child_output = child_output  # set in a child: where its results go
+        self.budget_path = budget_path
+        self.lock = lock  # the session's, once the xdist workers share one
+
+    def attach_orphan_records(self, perf: Perf, context: MeasureContext) -> None:
+        """A test that only records custom metrics still gets a result to judge them by."""
+        if perf.records and not any(m.result is not None for m in perf.measurements):
+            name = context.nodeid
+            result = Result.from_samples(name, [])
+            perf.measurements.append(Measurement(name, result, lambda: None))
+            perf._attach_records()
+
+    def write_child_output(self, perf: Perf) -> None:
+        self.attach_orphan_records(perf, perf._context)
+        results = [m.result for m in perf.measurements if m.result is not None]
+        assert self.child_output is not None
+        Result.write_json(results, self.child_output, "pytest-process")
+
+    def measure_in_children_first(self, perf: Perf) -> None:
+        """--perf-processes: the children measure (running the whole test) before this process
+        calls the measured function once itself, so that a function that crashes every time
+        fails its test in a child instead of taking this process, and the session, with it.
+        A child that fails fails the test here (pytest.fail)."""
+        context = perf._context
+        if (perf._per_process is None and context.settings["processes"] > 1
+                and not context.settings["disable"] and self.child_output is None):
+            perf._per_process = self._run_children(context)
+
+    def _run_children(self, context: MeasureContext) -> list[dict[str, Result]]:
+        """Each child's results by name, in process order."""
+        count = context.settings["processes"]
+        extra = []
+        if self.budget_path is not None:
+            extra += ["--perf-budget", str(self.budget_path.resolve())]
+        if context.settings["cpu"] is not None:
+            extra += ["--perf-cpu", str(context.settings["cpu"])]
+        assert self.config is not None
+        with tempfile.TemporaryDirectory(prefix="perfbudget-processes-") as directory:
+            lock = self.lock()
+            failure = None
+            try:
+                with lock.exclusive() if lock else contextlib.nullcontext():
+                    outputs = run_children(context.nodeid, count, self.config.rootpath,
+                                           self.config.inipath, Path(directory), extra,
+                                           self._say_uncaptured)
+            except ChildFailed as error:
+                failure = str(error)
+            if failure is not None:  # outside the except: the reason once, not chained twice
+                pytest.fail(failure, pytrace=False)
+            return [{r.name: r for r in Result.load_json(path)} for path in outputs]
+
+    def _say_uncaptured(self, text: str) -> None:
+        """Write to the real stderr, past pytest's capture of the running test."""
+        assert self.config is not None
+        capture = self.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
+        count = context.settings["processes"]
+        self.measure_in_children_first(perf)  # a test that measured nothing itself
+        per_process = perf._per_process
+        assert per_process is not None
+        calls = {m.name: m.call_once for m in perf.measurements}
+        names = list(per_process[0])
+        merged = []
+        for name in names:
+            runs = [process.get(name) for process in per_process]
+            missing = [index for index, run in enumerate(runs, 1) if run is None]
+            if missing:
+                pytest.fail(f"process {missing[0]} of {count} did not measure {name}", pytrace=False)
+            merged.append(Measurement(name, merge_processes(name, [r for r in runs if r]),
+                                      calls.get(name, lambda: None)))
+        perf.measurements = merged
+        perf.records.clear()  # the children recorded them
+
+
+class RunSummary:
+    """What the controller shows of the run at the end: the results in the summary's order, the
+    core's table with the columns pytest adds, and the notes under it."""
+
+    def __init__(self, session: "PerfSession") -> None:
+        self.session = session
+
+    def rows(self) -> list[dict[str, str]]:
+        rows = []
+        for record, result in self.ordered():
+            summary = result.summary
+            metrics = result.metrics
+            rows.append({
+                "benchmark": record["name"],
+                "median": format_value(summary.median, "ns"),
+                "p95": format_value(summary.p95, "ns"),
+                "p99": format_value(summary.p99, "ns"),
+                "ops/s": format_value(metrics["items_per_second"], "per_second"),
+                "memory": format_value(metrics["peak_rss_bytes"], "bytes"),
+                "Δ baseline": _delta(record),
+                "verdict": _verdict(record),
+            })
+        return rows
+
+    def ordered(self) -> list[tuple[dict[str, Any], Result]]:
+        """Rows grouped by test (a parametrized test's cases together), in first-seen order."""
+        # xdist: in any order
+        by_collection = sorted(self.session.results, key=lambda pair: pair[0]["order"])
+        first: dict[str, int] = {}
+        for record, _ in by_collection:
+            first.setdefault(_group_key(record), len(first))
+        return sorted(by_collection, key=lambda pair: first[_group_key(pair[0])])
+
+    def unmatched_baseline_note(self) -> str:
+        """A note when the baseline has entries but none is named like a measurement of this run:
+        node ids are relative to the rootdir, so a baseline recorded under another rootdir
+        (pytest moves it for existing paths on the command line) matches nothing, and every test
+        would pass as "new" without a word in the summary."""
+        names = [record["name"] for record, _ in self.session.results]
+        baseline = self.session.baseline
+        if not baseline or not names or any(name in baseline for name in names):
+            return ""
+        return (f"note: none of this run's {len(names)} perf measurements is in the baseline, "
+                f"so none was compared: the baseline names {baseline.first_name()!r}, this "
+                f"run {names[0]!r}. Node ids are relative to the rootdir "
+                f"({self.session.rootdir}): was the baseline recorded with another one? "
+                "(--rootdir sets it.)")
+
+    @staticmethod
+    def reasons(ordered: Sequence[tuple[dict[str, Any], Result]]) -> list[str]:
+        """Why a test that did not fail was inconclusive or improved, or was judged on CPU time:
+        a failing test shows the core's report already."""
+        lines = []
+        for record, _ in ordered:
+            if record["status"] == "fail":
+                continue
+            comparison = record["comparison"]
+            reasons = list(record.get("notes") or [])
+            if comparison is not None and comparison["outcome"] in ("inconclusive", "improvement"):
+                reasons.insert(0, comparison["text"])
+            lines += [f"note: {record['name']}: {reason}" for reason in reasons]
+        return lines
+
+    def show(self, reporter: Any) -> None:
+        session = self.session
+        if session.child_output is not None or session.is_xdist_worker:
+            return
+        if not session.results and not session.notes and not session.baseline_note:
+            return
+        reporter.write_sep("-", "perfbudget")
+        # Names, notes and paths reach the terminal with the core's one rule: control characters
+        # shown as text (\x1b, \n), never acted on. The core's table is escaped already, and
+        # escaping is idempotent.
+        def write(line: str) -> None:
+            reporter.write_line(printable(line))
+
+        if self.session.results:
+            ordered = self.ordered()
+            # On a terminal the rows fit its width, the columns added here included (names cut
+            # in the middle); in a log or a pipe they keep whole names, to be searched.
+            rows = self.rows()
+            columns = [(heading, width, [row[heading] for row in rows])
+                       for heading, width in (("ops/s", 10), ("Δ baseline", 11), ("verdict", 0))]
+            text = Result.summary_table([result for _, result in ordered],
+                                        [_group_key(record) for record, _ in ordered], columns,
+                                        reporter._tw.fullwidth if reporter.isatty else None)
+            lines = text.rstrip("\n").split("\n")
+            lines += self.reasons(ordered)
+            for line in lines:
+                write(line)
+        if self.session.settings.regression and not self.session.settings["disable"]:
+            write(f"compared with {self.session.baseline_label}")
+            unmatched = self.unmatched_baseline_note()
+            if unmatched:
+                write(unmatched)
+        if self.session.baseline_note:
+            write(f"note: {self.session.baseline_note}")
+        for note in self.session.notes:
+            write(note)
 
 
 class PerfSession:
@@ -260,6 +416,9 @@ class PerfSession:
         self.results: list[tuple[dict[str, Any], Result]] = []
         self.notes: list[str] = []
         self.output_failed = False  # --perf-json or --perf-report could not be written
+        self.summary = RunSummary(self)
+        self.processes = ProcessMeasuring(config, self.child_output, self.budget_path,
+                                          lambda: self.lock)
 
     # ---- set-up ----
 
@@ -508,8 +667,8 @@ class PerfSession:
         if context.settings["disable"] or self.child_output is not None:
             return perf.verdicts
         if context.settings["processes"] > 1:
-            self._measure_in_children(perf, context)
-        self._attach_orphan_records(perf, context)
+            self.processes.measure_in_children(perf, context)
+        self.processes.attach_orphan_records(perf, context)
         perf.verdicts = [self._confirmed(context, self._judge(context, m))
                          for m in perf.measurements if m.result is not None]
         self._judge_sweeps(perf, context)
@@ -563,25 +722,22 @@ class PerfSession:
 
     def _confirmed(self, context: MeasureContext, verdict: Verdict) -> Verdict:
         """--perf-confirm N: a verdict that fails only on a regression is measured again, up to
-        N times; it stands only if every re-measurement regresses too."""
+        N times; it stands only if every re-measurement regresses too (the core decides when to
+        measure again and what the report then says)."""
         confirm = int(context.settings["confirm"] or 0)
         measurement = verdict.measurement
-        comparison = verdict.record.get("comparison")
-        budget_fails = verdict.record.get("worst") == "fail"
-        if (confirm == 0 or verdict.status != "fail" or comparison is None or budget_fails
-                or comparison["outcome"] != "regression" or measurement.remeasure is None):
+        if measurement.remeasure is None:
             return verdict
-        for attempt in range(1, confirm + 1):
+        done = 0
+        while True:
+            again, note = verdict.result.confirm_next(done, confirm)
+            if not again:
+                if note:
+                    verdict.report = verdict.report.rstrip("\n") + f"\n  note: {note}\n"
+                return verdict
             measurement.result = measurement.remeasure()
-            again = self._judge(context, measurement)
-            if again.status != "fail":
-                again.report = (again.report.rstrip("\n") + f"\n  note: a suspected regression "
-                                f"was not confirmed by re-measurement {attempt} of {confirm}\n")
-                return again
-            verdict = again
-        verdict.report = (verdict.report.rstrip("\n") + f"\n  note: the regression was confirmed "
-                          f"by {confirm} re-measurement{'s' if confirm > 1 else ''}\n")
-        return verdict
+            done += 1
+            verdict = self._judge(context, measurement)
 
     def outcome(self, perf: Perf) -> tuple[str, str]:
         """The test's status ("pass", "fail", "skip") and the message to fail or skip it with:
@@ -613,7 +769,7 @@ class PerfSession:
         itself with the core's reason."""
         if self.child_output is not None:
             if not perf._context.settings["disable"]:
-                self._write_child_output(perf)
+                self.processes.write_child_output(perf)
             return
         status, message = self.outcome(perf)
         self.ship(item, perf)
@@ -624,79 +780,6 @@ class PerfSession:
         for verdict in perf.verdicts or ():
             if verdict.record["worst"] == "warn" or verdict.result.policy_warned():
                 warnings.warn(PerformanceWarning(verdict.report.splitlines()[0]), stacklevel=1)
-
-    def _attach_orphan_records(self, perf: Perf, context: MeasureContext) -> None:
-        """A test that only records custom metrics still gets a result to judge them by."""
-        if perf.records and not any(m.result is not None for m in perf.measurements):
-            name = context.nodeid
-            result = Result.from_samples(name, [])
-            perf.measurements.append(Measurement(name, result, lambda: None))
-            perf._attach_records()
-
-    def _write_child_output(self, perf: Perf) -> None:
-        self._attach_orphan_records(perf, perf._context)
-        results = [m.result for m in perf.measurements if m.result is not None]
-        assert self.child_output is not None
-        Result.write_json(results, self.child_output, "pytest-process")
-
-    def measure_in_children_first(self, perf: Perf) -> None:
-        """--perf-processes: the children measure (running the whole test) before this process
-        calls the measured function once itself, so that a function that crashes every time
-        fails its test in a child instead of taking this process, and the session, with it.
-        A child that fails fails the test here (pytest.fail)."""
-        context = perf._context
-        if (perf._per_process is None and context.settings["processes"] > 1
-                and not context.settings["disable"] and self.child_output is None):
-            perf._per_process = self._run_children(context)
-
-    def _run_children(self, context: MeasureContext) -> list[dict[str, Result]]:
-        """Each child's results by name, in process order."""
-        count = context.settings["processes"]
-        extra = []
-        if self.budget_path is not None:
-            extra += ["--perf-budget", str(self.budget_path.resolve())]
-        if context.settings["cpu"] is not None:
-            extra += ["--perf-cpu", str(context.settings["cpu"])]
-        assert self.config is not None
-        with tempfile.TemporaryDirectory(prefix="perfbudget-processes-") as directory:
-            lock = self.lock
-            failure = None
-            try:
-                with lock.exclusive() if lock else contextlib.nullcontext():
-                    outputs = run_children(context.nodeid, count, self.config.rootpath,
-                                           self.config.inipath, Path(directory), extra,
-                                           self._say_uncaptured)
-            except ChildFailed as error:
-                failure = str(error)
-            if failure is not None:  # outside the except: the reason once, not chained twice
-                pytest.fail(failure, pytrace=False)
-            return [{r.name: r for r in Result.load_json(path)} for path in outputs]
-
-    def _say_uncaptured(self, text: str) -> None:
-        """Write to the real stderr, past pytest's capture of the running test."""
-        assert self.config is not None
-        capture = self.config.pluginmanager.getplugin("capturemanager")
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            sys.stderr.write(text)
-            sys.stderr.flush()
-
-    def _measure_in_children(self, perf: Perf, context: MeasureContext) -> None:
-        count = context.settings["processes"]
-        self.measure_in_children_first(perf)  # a test that measured nothing itself
-        per_process = perf._per_process
-        assert per_process is not None
-        calls = {m.name: m.call_once for m in perf.measurements}
-        names = list(per_process[0])
-        merged = []
-        for name in names:
-            runs = [process.get(name) for process in per_process]
-            missing = [index for index, run in enumerate(runs, 1) if run is None]
-            if missing:
-                pytest.fail(f"process {missing[0]} of {count} did not measure {name}", pytrace=False)
-            merged.append(Measurement(name, merge_processes(name, [r for r in runs if r]),
-                                      calls.get(name, lambda: None)))
-        perf.measurements = merged
-        perf.records.clear()  # the children recorded them
 
     def _judge(self, context: MeasureContext, measurement: Measurement) -> Verdict:
         """The core's one judging stage (perfbudget_result_conclude) on this measurement; the
@@ -900,28 +983,11 @@ class PerfSession:
         self.notes.append(f"history: run {run_id} recorded in {self._shown(self.history_path)}")
         return run_id
 
-    def _rows(self) -> list[dict[str, str]]:
-        rows = []
-        for record, result in self._ordered():
-            summary = result.summary
-            metrics = result.metrics
-            rows.append({
-                "benchmark": record["name"],
-                "median": format_value(summary.median, "ns"),
-                "p95": format_value(summary.p95, "ns"),
-                "p99": format_value(summary.p99, "ns"),
-                "ops/s": format_value(metrics["items_per_second"], "per_second"),
-                "memory": format_value(metrics["peak_rss_bytes"], "bytes"),
-                "Δ baseline": _delta(record),
-                "verdict": _verdict(record),
-            })
-        return rows
-
     def _write_results(self, path: Path) -> None:
         """--perf-json, and --perf-report FILE.json: one document, the run's result file, each
         result with its verdict record (limits, comparisons, notes), in the summary's order."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        Result.write_json([result for _, result in self._ordered()], path)
+        Result.write_json([result for _, result in self.summary.ordered()], path)
 
     def _write_report(self, path: Path) -> None:
         """--perf-report: the core renders Markdown, CSV, JSON, HTML or a Chrome trace (by the
@@ -931,7 +997,7 @@ class PerfSession:
             self._write_results(path)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        results = [result for _, result in self._ordered()]  # each with its verdict record
+        results = [result for _, result in self.summary.ordered()]  # each with its verdict record
         history = None
         if kind == "html":  # the HTML report draws each benchmark's trend
             with contextlib.suppress(PerfbudgetError, pytest.UsageError):
@@ -945,100 +1011,11 @@ class PerfSession:
         # The core's output rule, as for every perfbudget output: a regular file atomically
         # (two sessions may write the same report), a device or FIFO in place, else refused.
         write_output(path, text)
-        summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary and kind == "md":
-            with open(summary, "a", encoding="utf-8") as stream:
-                stream.write(text + "\n")
-
-    def _ordered(self) -> list[tuple[dict[str, Any], Result]]:
-        """Rows grouped by test (a parametrized test's cases together), in first-seen order."""
-        by_collection = sorted(self.results, key=lambda pair: pair[0]["order"])  # xdist: any order
-        first: dict[str, int] = {}
-        for record, _ in by_collection:
-            first.setdefault(_group_key(record), len(first))
-        return sorted(by_collection, key=lambda pair: first[_group_key(pair[0])])
-
-    def _unmatched_baseline_note(self) -> str:
-        """A note when the baseline has entries but none is named like a measurement of this run:
-        node ids are relative to the rootdir, so a baseline recorded under another rootdir
-        (pytest moves it for existing paths on the command line) matches nothing, and every test
-        would pass as "new" without a word in the summary."""
-        names = [record["name"] for record, _ in self.results]
-        if not self.baseline or not names or any(name in self.baseline for name in names):
-            return ""
-        return (f"note: none of this run's {len(names)} perf measurements is in the baseline, "
-                f"so none was compared: the baseline names {self.baseline.first_name()!r}, this "
-                f"run {names[0]!r}. Node ids are relative to the rootdir ({self.rootdir}): was "
-                "the baseline recorded with another one? (--rootdir sets it.)")
-
-    @staticmethod
-    def _reasons(ordered: Sequence[tuple[dict[str, Any], Result]]) -> list[str]:
-        """Why a test that did not fail was inconclusive or improved, or was judged on CPU time:
-        a failing test shows the core's report already."""
-        lines = []
-        for record, _ in ordered:
-            if record["status"] == "fail":
-                continue
-            comparison = record["comparison"]
-            reasons = list(record.get("notes") or [])
-            if comparison is not None and comparison["outcome"] in ("inconclusive", "improvement"):
-                reasons.insert(0, comparison["text"])
-            lines += [f"note: {record['name']}: {reason}" for reason in reasons]
-        return lines
+        if kind == "md":
+            step_summary_append(text)
 
     def terminal_summary(self, reporter: Any) -> None:
-        if self.child_output is not None or self.is_xdist_worker:
-            return
-        if not self.results and not self.notes and not self.baseline_note:
-            return
-        reporter.write_sep("-", "perfbudget")
-        # Names, notes and paths reach the terminal with the core's one rule: control characters
-        # shown as text (\x1b, \n), never acted on. The core's table is escaped already, and
-        # escaping is idempotent.
-        def write(line: str) -> None:
-            reporter.write_line(printable(line))
-
-        if self.results:
-            ordered = self._ordered()
-            # On a terminal the rows fit its width beside the three columns added here (names
-            # cut in the middle); in a log or a pipe they keep whole names, to be searched.
-            verdict_width = max([len("verdict")] + [len(row["verdict"]) for row in self._rows()])
-            columns = (reporter._tw.fullwidth - SUMMARY_EXTRA_COLUMNS - verdict_width
-                       if reporter.isatty else None)
-            text = Result.table([result for _, result in ordered], columns)
-            table = text.rstrip("\n").split("\n")
-            # As wide as the heading: the core caps the name column, and a longer name overflows
-            # its own row only instead of widening every row to its length.
-            width = len(table[0])
-            extra = [("ops/s", 10), ("Δ baseline", 11), ("verdict", 0)]
-            lines = [table[0].ljust(width) + "".join(f"  {name:>{w}}" if w else f"  {name}"
-                                                     for name, w in extra)]
-            rows = iter(self._rows())
-            last_group = None
-            groups = iter([_group_key(record) for record, _ in ordered])
-            all_groups = [_group_key(record) for record, _ in ordered]
-            for line in table[1:]:
-                if line.startswith("    stage "):  # the core's line per stage, under its row
-                    lines.append(line)
-                    continue
-                row, group = next(rows), next(groups)
-                if group != last_group and all_groups.count(group) > 1:
-                    lines.append(f"{group}:")
-                last_group = group
-                lines.append(line.ljust(width) + f"  {row['ops/s']:>10}  {row['Δ baseline']:>11}"
-                             f"  {row['verdict']}")
-            lines += self._reasons(ordered)
-            for line in lines:
-                write(line)
-        if self.settings.regression and not self.settings["disable"]:
-            write(f"compared with {self.baseline_label}")
-            unmatched = self._unmatched_baseline_note()
-            if unmatched:
-                write(unmatched)
-        if self.baseline_note:
-            write(f"note: {self.baseline_note}")
-        for note in self.notes:
-            write(note)
+        self.summary.show(reporter)
 
 
 def _worst_limit(verdicts: Sequence[dict[str, Any]]) -> str:

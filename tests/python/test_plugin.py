@@ -622,6 +622,21 @@ def test_history_in_postgresql(project: pytest.Pytester, monkeypatch: pytest.Mon
     assert not (project.path / ".perfbudget").exists()
 
 
+def test_the_markdown_report_is_appended_to_the_step_summary(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On GitHub Actions the Markdown report also goes to the job summary, after what earlier
+    steps wrote there (the core's perfbudget_step_summary_append, as for the CLI)."""
+    summary = project.path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run(project, "--perf-report", "report.md")
+    markdown = (project.path / "report.md").read_text()
+    assert "| test_it.py::test_tight |" in markdown
+    assert summary.read_text() == "earlier step\n" + markdown + "\n"
+    run(project, "--perf-report", "report.csv")  # only Markdown goes there
+    assert summary.read_text() == "earlier step\n" + markdown + "\n"
+
+
 def test_output_to_a_device_node(project: pytest.Pytester) -> None:
     """--perf-json and --perf-report on a device node write in place: the node stays a device
     (as root, the old writer renamed a regular file over it). --perf-history on one is refused

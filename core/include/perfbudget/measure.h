@@ -509,6 +509,37 @@ PERFBUDGET_API int perfbudget_results_import_as(perfbudget_context *ctx, const c
                                                 const char *single_name,
                                                 perfbudget_result ***out, size_t *count);
 
+/** One result from the same benchmark measured in count processes (runs in process order):
+ *  the samples and, when every process has them, the CPU samples pooled in that order; each
+ *  figure of perfbudget_metrics the median over the processes that know it, totals (rounds,
+ *  iterations, wall time, context switches, run-queue wait, I/O, faults, energy, collections)
+ *  summed; the custom metrics of runs[0], each the median over the processes that have it;
+ *  each process's median as custom metric process_median_<i> (i from 1; the judge measures the
+ *  spread between processes by them); the stages of the first process that has any; the
+ *  identity and mode of runs[0]; the status and message of the first process that did not run
+ *  OK. name NULL keeps runs[0]'s name. The runs are not changed.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (no runs, a NULL one, a bad name) or
+ *  PERFBUDGET_ENOMEM. Returns a new object in *out; free with perfbudget_result_free(). */
+PERFBUDGET_API int perfbudget_results_merge(perfbudget_context *ctx, const char *name,
+                                           const perfbudget_result *const *runs, size_t count,
+                                           perfbudget_result **out);
+
+/** The CPUs the calling thread may run on, saved by perfbudget_cpu_pin(). Opaque. */
+typedef struct perfbudget_cpu_affinity perfbudget_cpu_affinity;
+
+/** Pin the calling thread (and the processes it starts afterwards) to CPU cpu, for
+ *  --perf-cpu and CPU in CTest. Linux only.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (cpu negative or not one this thread may use: the
+ *  message lists those it may), PERFBUDGET_EUNAVAILABLE (not Linux) or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *previous, the affinity before; give it back with
+ *  perfbudget_cpu_restore(), which frees it. Nothing changes on an error. */
+PERFBUDGET_API int perfbudget_cpu_pin(perfbudget_context *ctx, int cpu,
+                                      perfbudget_cpu_affinity **previous);
+/** Restore the calling thread's affinity saved by perfbudget_cpu_pin() and free it; NULL is a
+ *  no-op. Returns PERFBUDGET_OK, or PERFBUDGET_EINVAL when the kernel refused it (then the
+ *  thread stays pinned; the object is freed all the same). */
+PERFBUDGET_API int perfbudget_cpu_restore(perfbudget_cpu_affinity *previous);
+
 /* ---- Loops driven from outside (Python, other languages) ------------------------------------- */
 
 /** The benchmark loop's calibration, warm-up and stopping rules for a loop the caller runs

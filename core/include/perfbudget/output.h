@@ -28,6 +28,13 @@ extern "C" {
 PERFBUDGET_API int perfbudget_output_write(perfbudget_context *ctx, const char *path,
                                            const char *data, size_t size);
 
+/** On GitHub Actions, append markdown and a newline to the job summary (the file
+ *  $GITHUB_STEP_SUMMARY names); nothing when that variable is unset or empty. Every front end's
+ *  Markdown report goes there through this.
+ *  Returns PERFBUDGET_OK (also when unset), PERFBUDGET_EINVAL (NULL) or PERFBUDGET_EIO (the
+ *  message names the file). markdown is borrowed. */
+PERFBUDGET_API int perfbudget_step_summary_append(perfbudget_context *ctx, const char *markdown);
+
 #ifdef __cplusplus
 }
 #endif

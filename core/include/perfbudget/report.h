@@ -62,6 +62,31 @@ PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
                                            perfbudget_result *const *results, size_t count,
                                            int name_width, int header, char **out);
 
+/** A column a front end adds to perfbudget_render_summary_table(): its heading, its width in
+ *  characters (cells right-aligned in it; 0: as wide as its widest cell, each left as it is,
+ *  for a last column) and one cell per result. Borrowed. */
+typedef struct perfbudget_table_column {
+    const char *heading;
+    int width;
+    const char *const *cells;
+} perfbudget_table_column;
+
+/** perfbudget_render_table() with its heading line and, after the figures, columns added by
+ *  the front end (pytest's ops/s, change against the baseline and verdict): each row is padded
+ *  to the heading line's width and its cells follow, two spaces apart (a stage's line under its
+ *  row gets none). groups (may be NULL) gives each result's group: before the first row of a
+ *  run of rows of one group that has several results, a line "<group>:". name_width as for
+ *  perfbudget_render_table(); when it fits a width (negative), the added columns are part of
+ *  that width. Names, messages and groups are shown with control characters escaped.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument, column, cell or group) or
+ *  PERFBUDGET_ENOMEM. Returns a new string in *out; free with perfbudget_free(). */
+PERFBUDGET_API int perfbudget_render_summary_table(perfbudget_context *ctx,
+                                                   perfbudget_result *const *results,
+                                                   size_t count, const char *const *groups,
+                                                   const perfbudget_table_column *columns,
+                                                   size_t column_count, int name_width,
+                                                   char **out);
+
 /** Keep a comparison of one of the result's metrics with the baseline (from
  *  perfbudget_compare_metric(): memory, CPU, throughput, instructions) with the result: test
  *  status, reports and the result file take it into account. metric is copied.

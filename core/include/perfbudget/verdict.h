@@ -97,6 +97,19 @@ PERFBUDGET_API const char *perfbudget_result_note_at(const perfbudget_result *re
 PERFBUDGET_API int perfbudget_result_add_note(perfbudget_context *ctx, perfbudget_result *result,
                                               perfbudget_note_kind kind, const char *text);
 
+/** --perf-confirm N (confirmations): whether to measure result's benchmark again before its
+ *  verdict stands; result is the latest measurement, concluded, and done the re-measurements
+ *  made so far (0: result is the first measurement). A first measurement is measured again
+ *  only when it fails on its latency regression alone (no budget limit fails); a
+ *  re-measurement that fails too is measured again until confirmations were made.
+ *  Returns 1 to measure again, or 0 when result's verdict stands; then note (may be NULL)
+ *  receives the line its report gains after "note: " ("" for none): that a suspected
+ *  regression was not confirmed by re-measurement done of confirmations, or that it was
+ *  confirmed by all of them. */
+PERFBUDGET_API int perfbudget_result_confirm_next(const perfbudget_result *result, unsigned done,
+                                                  unsigned confirmations, char *note,
+                                                  size_t size);
+
 /** Parse a note kind's name. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_note_kind_parse(const char *name, perfbudget_note_kind *out);
 
