@@ -284,6 +284,25 @@ static void warn_if_built_unoptimized(const char *command) {
                                  : "as Debug");
 }
 
+/* After measuring: the baseline, the verdicts, the history and the alerts. Returns the exit
+ * status. */
+static int judge_and_record(perfbudget_context *ctx, cli_common *common, const run_args *a,
+                            perfbudget_result **results, size_t count) {
+    int exit_code = cli_common_load_baseline(ctx, common);
+    for (size_t r = 0; exit_code == 0 && a->identity != NULL && r < count; r++)
+        if (perfbudget_result_set_identity(results[r], a->identity) != PERFBUDGET_OK) exit_code = 2;
+    if (exit_code == 0) exit_code = cli_conclude(ctx, common, results, count, "command");
+    if (exit_code != 2) warn_if_built_unoptimized(a->cmd[0]);
+    /* Under CTest the session's cleanup records the whole ctest run as one run. */
+    if (exit_code != 2 && common->session_dir == NULL &&
+        perfbudget_frontend_record_run(ctx, "perfbudget", common->history, "cli", results,
+                                       count) != 0)
+        exit_code = 2;
+    if ((exit_code == 0 || exit_code == 1) && common->session_dir == NULL)
+        perfbudget_frontend_send_alerts(ctx, "perfbudget", common->budget, results, count);
+    return exit_code;
+}
+
 int perfbudget_cli_run(int argc, char **argv) {
     cli_common common;
     cli_common_init(&common);
@@ -339,18 +358,7 @@ int perfbudget_cli_run(int argc, char **argv) {
         perfbudget_frontend_interrupt_die(&interrupt, "perfbudget run", interrupted_by);
     }
     perfbudget_frontend_interrupt_stop(&interrupt);
-    if (exit_code == 0) exit_code = cli_common_load_baseline(ctx, &common);
-    for (size_t r = 0; exit_code == 0 && a.identity != NULL && r < count; r++)
-        if (perfbudget_result_set_identity(results[r], a.identity) != PERFBUDGET_OK) exit_code = 2;
-    if (exit_code == 0) exit_code = cli_conclude(ctx, &common, results, count, "command");
-    if (exit_code != 2) warn_if_built_unoptimized(a.cmd[0]);
-    /* Under CTest the session's cleanup records the whole ctest run as one run. */
-    if (exit_code != 2 && common.session_dir == NULL &&
-        perfbudget_frontend_record_run(ctx, "perfbudget", common.history, "cli", results,
-                                       count) != 0)
-        exit_code = 2;
-    if ((exit_code == 0 || exit_code == 1) && common.session_dir == NULL)
-        perfbudget_frontend_send_alerts(ctx, "perfbudget", common.budget, results, count);
+    if (exit_code == 0) exit_code = judge_and_record(ctx, &common, &a, results, count);
     perfbudget_history_close(resident);
     perfbudget_results_free(results, count);
     cli_common_release(&common);

@@ -1026,6 +1026,23 @@ extern int perfbudget_alloc_hook_read(void *userdata, uint64_t *count) __attribu
 #define LINKED_ALLOC_HOOK NULL
 #endif
 
+/* The suite's benchmarks, their names, the allocation hook and the options. Returns 0, -1 when
+ * done (after --help or --version) or 2. */
+static int set_up_run(suite_run *run, int argc, char **argv) {
+    int exit_code = add_benchmarks(run);
+    perfbudget_alloc_counter_fn hook = LINKED_ALLOC_HOOK;
+    if (hook != NULL) perfbudget_suite_set_alloc_counter(run->suite, hook, NULL);
+    if (name_benchmarks(run) != 0 && exit_code == 0) {
+        fprintf(stderr, "%s: out of memory\n", argv[0]);
+        exit_code = 2;
+    }
+    if (exit_code == 0) {
+        int parsed = parse_args(run->ctx, argc, argv, &run->o);
+        if (parsed != 0) exit_code = parsed == 1 ? -1 : 2;
+    }
+    return exit_code;
+}
+
 int(perfbudget_main)(int argc, char **argv, const char *suite_name,
                      const perfbudget_benchmark_def *defs, size_t count) {
     return perfbudget_main_built(argc, argv, suite_name, defs, count, NULL, -1);
@@ -1044,17 +1061,7 @@ int perfbudget_main_built(int argc, char **argv, const char *suite_name,
         perfbudget_context_free(run.ctx);
         return 2;
     }
-    int exit_code = add_benchmarks(&run);
-    perfbudget_alloc_counter_fn hook = LINKED_ALLOC_HOOK;
-    if (hook != NULL) perfbudget_suite_set_alloc_counter(run.suite, hook, NULL);
-    if (name_benchmarks(&run) != 0 && exit_code == 0) {
-        fprintf(stderr, "%s: out of memory\n", argv[0]);
-        exit_code = 2;
-    }
-    if (exit_code == 0) {
-        int parsed = parse_args(run.ctx, argc, argv, &run.o);
-        if (parsed != 0) exit_code = parsed == 1 ? -1 : 2; /* -1: done, e.g. after --help */
-    }
+    int exit_code = set_up_run(&run, argc, argv);
     take_marker(&run);
     const main_options *o = &run.o;
     int delegate = exit_code == 0 && !o->list && !run.in_child && run.for_parent == NULL;

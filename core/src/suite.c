@@ -846,6 +846,35 @@ const char *perfbudget_suite_benchmark_category(const perfbudget_suite *suite, s
 
 /* ---- running one benchmark ------------------------------------------------------------------ */
 
+/* The resident set's growth over the samples, and its slope per iteration. */
+static void fill_memory_growth(const perfbudget_state *s, perfbudget_metrics *m) {
+    m->memory_growth_bytes = m->memory_growth_per_iteration_bytes =
+        m->memory_growth_stderr_bytes = NAN;
+    if (s->rounds > 0 && s->rss_bytes[0] >= 0.0)
+        m->memory_growth_bytes = s->rss_bytes[s->rounds - 1] - s->rss_bytes[0];
+    perfbudget_line_fit fit;
+    if (s->rounds >= 3 && s->rss_bytes[0] >= 0.0 &&
+        perfbudget_fit_line(NULL, s->rss_iterations, s->rss_bytes, s->rounds, &fit) ==
+            PERFBUDGET_OK) {
+        m->memory_growth_per_iteration_bytes = fit.slope;
+        m->memory_growth_stderr_bytes = fit.slope_stderr;
+    }
+}
+
+/* Instructions (and cycles, from the PMU) per iteration. */
+static void fill_counts(const perfbudget_state *s, perfbudget_metrics *m) {
+    m->instructions_per_iteration = m->cycles_per_iteration = NAN;
+    uint64_t instructions, cycles;
+    if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS) {
+        m->instructions_per_iteration = count_per_iteration(s);
+    } else if (s->counters_ok && s->measured_iterations > 0 &&
+        perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
+        m->instructions_per_iteration = (double)instructions / (double)s->measured_iterations;
+        if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0)
+            m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
+    }
+}
+
 static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
                          const perfbudget_memory_usage *peak, int peak_reset) {
     perfbudget_metrics *m = &r->metrics;
@@ -868,27 +897,8 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     }
     m->peak_rss_bytes = peak ? (double)peak->peak_rss_bytes : NAN;
     m->peak_rss_reset = peak_reset;
-    m->memory_growth_bytes = m->memory_growth_per_iteration_bytes =
-        m->memory_growth_stderr_bytes = NAN;
-    if (s->rounds > 0 && s->rss_bytes[0] >= 0.0)
-        m->memory_growth_bytes = s->rss_bytes[s->rounds - 1] - s->rss_bytes[0];
-    perfbudget_line_fit fit;
-    if (s->rounds >= 3 && s->rss_bytes[0] >= 0.0 &&
-        perfbudget_fit_line(NULL, s->rss_iterations, s->rss_bytes, s->rounds, &fit) ==
-            PERFBUDGET_OK) {
-        m->memory_growth_per_iteration_bytes = fit.slope;
-        m->memory_growth_stderr_bytes = fit.slope_stderr;
-    }
-    m->instructions_per_iteration = m->cycles_per_iteration = NAN;
-    uint64_t instructions, cycles;
-    if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS) {
-        m->instructions_per_iteration = count_per_iteration(s);
-    } else if (s->counters_ok && s->measured_iterations > 0 &&
-        perfbudget_counters_read(s->counters, &instructions, &cycles) == PERFBUDGET_OK) {
-        m->instructions_per_iteration = (double)instructions / (double)s->measured_iterations;
-        if (strcmp(perfbudget_counters_source(s->counters), "perf_event") == 0)
-            m->cycles_per_iteration = (double)cycles / (double)s->measured_iterations;
-    }
+    fill_memory_growth(s, m);
+    fill_counts(s, m);
     m->reference_ns = s->opts.speed_correction && s->rounds > 0 ? s->reference_time : NAN;
     m->involuntary_switches = s->involuntary_switches;
     m->voluntary_switches = s->voluntary_switches;
