@@ -4,6 +4,8 @@
 # server stopped 5 times in between, once with a run in flight, leaves the runs it could not take
 # in the spool, and after restart the spool is sent: exactly 20 runs, each once. The server
 # stopped and started is one of the test's own (tests/postgresql/start), not the shared one.
+# On that server too: a role given only the grants docs/history.md "For a fleet" lists records,
+# reads, saves a baseline and compares with it, and prunes with DELETE.
 # Skipped (77) without PERFBUDGET_TEST_POSTGRESQL, failed without it under CI=true.
 # Usage: test_postgresql_faults.sh PATH_TO_PERFBUDGET PATH_TO_WIDE_SUITE
 set -euo pipefail
@@ -98,5 +100,34 @@ results=$(psql -qtA "$series_uri" -c "SELECT count(*) FROM results")
 [[ $runs == 20 && $names == 20 && $results == 20 ]] ||
   fail "20 runs with the server stopped 5 times left $runs runs, $results results of $names benchmarks (not 20 each)"
 echo "series: $runs runs of 20 recorded, $names distinct"
+
+# ---- the least a role needs: docs/history.md, "For a fleet" -------------------------------------
+sql "CREATE DATABASE fleet" >/dev/null
+sql "CREATE ROLE recorder LOGIN" >/dev/null
+fleet_uri="${uri%/*}/fleet"
+recorder_uri="postgresql://recorder@${uri#postgresql://*@}"
+recorder_uri="${recorder_uri%/*}/fleet"
+psql -qX -v ON_ERROR_STOP=1 "$fleet_uri" >/dev/null <<'SQL'
+REVOKE CONNECT ON DATABASE fleet FROM PUBLIC;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT CONNECT ON DATABASE fleet TO recorder;
+GRANT USAGE ON SCHEMA public TO recorder;
+SQL
+expect 0 "kept in" -- "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$recorder_uri" -- true
+expect 0 "^history: run 1 recorded" -- "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$fleet_uri" -- true
+psql -qX -v ON_ERROR_STOP=1 "$fleet_uri" >/dev/null <<'SQL'
+GRANT SELECT ON perfbudget_schema TO recorder;
+GRANT SELECT, INSERT, UPDATE ON runs, benchmarks, results, baselines, baseline_modes TO recorder;
+GRANT USAGE ON SEQUENCE runs_id_seq, benchmarks_id_seq TO recorder;
+SQL
+expect 0 "^history: run [0-9]+ recorded in postgresql://recorder@" -- \
+  "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$recorder_uri" -- true
+grep -qE "runs? kept in the spool .* sent" "$expect_output" || fail "the spooled run was not sent: $(cat "$expect_output")"
+expect 0 "saved" -- "$perfbudget" baseline save main --history "$recorder_uri"
+expect 0 "recorded" -- "$perfbudget" run --name fleet --runs 2 --warmup 0 --baseline main --history "$recorder_uri" -- true
+expect 0 "^fleet +4 " -- "$perfbudget" history --history "$recorder_uri"
+expect 2 "permission denied for table runs" -- "$perfbudget" history prune --keep 1 --history "$recorder_uri"
+psql -qX "$fleet_uri" -c "GRANT DELETE ON runs, benchmarks TO recorder" >/dev/null
+expect 0 "deleted 2 runs" -- "$perfbudget" history prune --keep 1 --history "$recorder_uri"
 
 finish "PostgreSQL faults"
