@@ -50,7 +50,8 @@ sql() { psql -qtA "$uri" -c "$1"; }
 # writers killed after 0.05 s, 0.10 s, ... up to well past a run's length, so some die while
 # measuring, some while writing, some not at all.
 expect 0 "" -- "$wide_suite" --min-time 2ms --history "$uri"
-[[ $(sql "SELECT count(*) FROM results") == 20 ]] || fail "a whole run is not 20 results: $(sql "SELECT count(*) FROM results")"
+whole=$(sql "SELECT count(*) FROM results")
+[[ $whole == 20 ]] || fail "a whole run is not 20 results but $whole"
 for delay in $(seq 0.05 0.05 1.5); do
   "$wide_suite" --min-time 2ms --history "$uri" >/dev/null 2>&1 &
   writer=$!
@@ -95,10 +96,12 @@ done
 expect 0 "sent [0-9]+ runs from the spool" -- "$perfbudget" history push --history "$series_uri"
 [[ -z $(ls spool/*.run 2>/dev/null) ]] || fail "runs are left in the spool: $(ls spool)"
 runs=$(psql -qtA "$series_uri" -c "SELECT count(*) FROM runs")
-names=$(psql -qtA "$series_uri" -c "SELECT count(DISTINCT b.name) FROM results r JOIN benchmarks b ON b.id = r.benchmark_id")
+names=$(psql -qtA "$series_uri" -c "SELECT count(DISTINCT b.name) FROM results r JOIN benchmarks b
+                                      ON b.id = r.benchmark_id")
 results=$(psql -qtA "$series_uri" -c "SELECT count(*) FROM results")
 [[ $runs == 20 && $names == 20 && $results == 20 ]] ||
-  fail "20 runs with the server stopped 5 times left $runs runs, $results results of $names benchmarks (not 20 each)"
+  fail "20 runs with the server stopped 5 times left $runs runs, $results results of $names" \
+       "benchmarks (not 20 each)"
 echo "series: $runs runs of 20 recorded, $names distinct"
 
 # ---- the least a role needs: docs/history.md, "For a fleet" -------------------------------------
@@ -114,7 +117,8 @@ GRANT CONNECT ON DATABASE fleet TO recorder;
 GRANT USAGE ON SCHEMA public TO recorder;
 SQL
 expect 0 "kept in" -- "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$recorder_uri" -- true
-expect 0 "^history: run 1 recorded" -- "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$fleet_uri" -- true
+expect 0 "^history: run 1 recorded" -- \
+  "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$fleet_uri" -- true
 psql -qX -v ON_ERROR_STOP=1 "$fleet_uri" >/dev/null <<'SQL'
 GRANT SELECT ON perfbudget_schema TO recorder;
 GRANT SELECT, INSERT, UPDATE ON runs, benchmarks, results, baselines, baseline_modes TO recorder;
@@ -122,9 +126,11 @@ GRANT USAGE ON SEQUENCE runs_id_seq, benchmarks_id_seq TO recorder;
 SQL
 expect 0 "^history: run [0-9]+ recorded in postgresql://recorder@" -- \
   "$perfbudget" run --name fleet --runs 2 --warmup 0 --history "$recorder_uri" -- true
-grep -qE "runs? kept in the spool .* sent" "$expect_output" || fail "the spooled run was not sent: $(cat "$expect_output")"
+grep -qE "runs? kept in the spool .* sent" "$expect_output" ||
+  fail "the spooled run was not sent: $(cat "$expect_output")"
 expect 0 "saved" -- "$perfbudget" baseline save main --history "$recorder_uri"
-expect 0 "recorded" -- "$perfbudget" run --name fleet --runs 2 --warmup 0 --baseline main --history "$recorder_uri" -- true
+expect 0 "recorded" -- \
+  "$perfbudget" run --name fleet --runs 2 --warmup 0 --baseline main --history "$recorder_uri" -- true
 expect 0 "^fleet +4 " -- "$perfbudget" history --history "$recorder_uri"
 expect 2 "permission denied for table runs" -- "$perfbudget" history prune --keep 1 --history "$recorder_uri"
 psql -qX "$fleet_uri" -c "GRANT DELETE ON runs, benchmarks TO recorder" >/dev/null
