@@ -11,15 +11,20 @@
  *   trend all         one benchmark's every run
  *   steps all         the step finder over one benchmark's every run
  *   size              bytes per run on disk (`perfbudget history size`)
+ *   append            perfbudget_history_add_run of 100 benchmarks x 100 samples (< 50 ms)
  * The commands and the trends also print their CPU time (user and system), which a busy machine
  * changes less than their wall time.
  * The medians step up by 30 % every 25,000 runs, with 2 % noise and a 2x outlier every 997
  * runs, so the finder has steps to find.
  * Run: build/bench/history_scale [--runs N] [--benchmarks N] [--samples N] [--cli PATH]
- *      [--keep FILE | --reuse FILE]   (--cli defaults to build/perfbudget beside this program)
+ *      [--keep FILE | --reuse FILE] [--postgresql URI]
+ *      (--cli defaults to build/perfbudget beside this program)
+ * --postgresql also makes the same history in the PostgreSQL database URI (dropping any perfbudget
+ * history there) and times the same cases there, after SQLite's, in the same run.
  * --keep leaves the history in FILE; --reuse reads the one FILE holds instead of generating one,
  * so that two builds can read the same history in turn (LD_LIBRARY_PATH=OTHER/build for
- * another build's library, --cli OTHER/build/perfbudget for its command). */
+ * another build's library, --cli OTHER/build/perfbudget for its command); with --postgresql, the
+ * database's history is reused too. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <perfbudget/perfbudget.h>
@@ -196,50 +201,85 @@ static void report_cpu(double *cpu) {
            1e3 * cpu[REPEATS - 1]);
 }
 
-int main(int argc, char **argv) {
-    size_t runs = 100000, benchmarks = 10, samples = 20;
-    const char *keep = NULL;
-    int reuse = 0;
-    char cli[4096];
-    snprintf(cli, sizeof cli, "%s", argv[0]);
-    char *slash = strrchr(cli, '/');
-    snprintf(slash ? slash + 1 : cli, sizeof cli - (size_t)(slash ? slash + 1 - cli : 0),
-             "../perfbudget");
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--runs") == 0) runs = strtoull(argv[i + 1], NULL, 10);
-        else if (strcmp(argv[i], "--benchmarks") == 0) benchmarks = strtoull(argv[i + 1], NULL, 10);
-        else if (strcmp(argv[i], "--samples") == 0) samples = strtoull(argv[i + 1], NULL, 10);
-        else if (strcmp(argv[i], "--cli") == 0) snprintf(cli, sizeof cli, "%s", argv[i + 1]);
-        else if (strcmp(argv[i], "--keep") == 0) keep = argv[i + 1];
-        else if (strcmp(argv[i], "--reuse") == 0) keep = argv[i + 1], reuse = 1;
+/* Appends REPEATS runs of 100 benchmarks x 100 samples, each timed: what recording a big suite
+ * costs (perfbudget_history_add_run, one transaction). Returns 0, or 1 on failure. */
+static int time_append(perfbudget_context *ctx, perfbudget_history *h, double *times) {
+    enum { APPENDED = 100, APPENDED_SAMPLES = 100 };
+    perfbudget_result *results[APPENDED];
+    double values[APPENDED_SAMPLES];
+    uint64_t state = 22;
+    size_t made = 0;
+    for (; made < APPENDED; made++) {
+        char name[64];
+        snprintf(name, sizeof name, "append::bench_%03zu", made);
+        for (size_t i = 0; i < APPENDED_SAMPLES; i++) values[i] = 1e6 * (1.0 + uniform(&state));
+        if (perfbudget_result_new(ctx, name, values, APPENDED_SAMPLES, NULL, PERFBUDGET_RUN_OK, "",
+                                  &results[made]) != PERFBUDGET_OK)
+            break;
     }
-    if (runs < 2 || benchmarks < 1 || samples < 1) {
-        fprintf(stderr, "history_scale: --runs >= 2, --benchmarks >= 1, --samples >= 1\n");
-        return 2;
+    perfbudget_run_info info = {.source = "bench", .commit = "append", .branch = "append",
+                                .environment = "append"};
+    for (int k = 0; k < REPEATS; k++) {
+        double t0 = now_s();
+        int ok = made == APPENDED &&
+                 perfbudget_history_add_run(h, &info, results, APPENDED, NULL) == PERFBUDGET_OK;
+        times[k] = ok ? now_s() - t0 : -1.0;
+        if (!ok) fprintf(stderr, "history_scale: append: %s\n", perfbudget_errmsg(ctx));
     }
-    char path[4096];
-    if (keep != NULL) snprintf(path, sizeof path, "%s", keep);
-    else
-        snprintf(path, sizeof path, "%s/perfbudget-history-scale-%d.sqlite",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-    if (reuse) {
-        printf("history read from %s (--runs must say how many runs it holds)\n", path);
-    } else {
-        unlink(path);
-        printf("history of %zu runs x %zu benchmarks x %zu samples: %s\n", runs, benchmarks,
-               samples, path);
-        double start = now_s();
-        if (generate(path, runs, benchmarks, samples) != 0) return 1;
-        printf("%-16s %9.1f s  (goal < 120 s for 100,000 runs)\n", "generate", now_s() - start);
-    }
-    struct stat info;
-    if (stat(path, &info) == 0)
-        printf("%-16s %9.0f bytes per run (%zu benchmarks x %zu samples)\n", "size",
-               (double)info.st_size / (double)runs, benchmarks, samples);
+    for (size_t i = 0; i < made; i++) perfbudget_result_free(results[i]);
+    return 0;
+}
 
+/* The history of generate() in a PostgreSQL database, made by the server itself (psql, one
+ * transaction of INSERT ... SELECT over generate_series, as row-by-row inserts over the network
+ * would take hours): the same runs, commits, benchmarks and medians' shape; the samples are
+ * constant (1.0e6 ns each), which no case here reads but `latest`, for its size. Any perfbudget
+ * history at location is dropped first. */
+static int generate_postgresql(const char *location, size_t runs, size_t benchmarks,
+                               size_t samples) {
+    char command[4200];
+    snprintf(command, sizeof command, "psql -qX -v ON_ERROR_STOP=1 '%s' >/dev/null", location);
+    FILE *psql = popen(command, "w");
+    if (psql == NULL) return fail("starting psql", NULL);
+    fprintf(psql, "SET client_min_messages = warning;\n"
+                  "DROP TABLE IF EXISTS baseline_modes, baselines, results, benchmarks, runs, "
+                  "perfbudget_schema CASCADE;\n");
+    if (pclose(psql) != 0) return fail("dropping the old history with psql", NULL);
+    perfbudget_context *ctx;
+    perfbudget_history *history;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+        perfbudget_history_open(ctx, location, &history) != PERFBUDGET_OK)
+        return fail("creating the history", NULL);
+    perfbudget_history_close(history);
+    perfbudget_context_free(ctx);
+    psql = popen(command, "w");
+    if (psql == NULL) return fail("starting psql", NULL);
+    fprintf(psql,
+            "BEGIN;\n"
+            "INSERT INTO benchmarks(id, name, identity) SELECT b, 'suite::bench_' || "
+            "lpad((b - 1)::text, 2, '0'), 'v1' FROM generate_series(1, %zu) b;\n"
+            "INSERT INTO runs(id, created_ns, source, git_commit, branch, dirty, environment) "
+            "SELECT r, 1700000000000000000 + r * 60000000000, 'bench', lpad(to_hex(r), 40, '0'), "
+            "'main', 0, 'env' FROM generate_series(1, %zu) r;\n"
+            "INSERT INTO results(run_id, benchmark_id, status, message, n, median, p95, samples, "
+            "metrics, custom_metrics) SELECT r, b, 'ok', '', %zu, m, m * 1.01, "
+            "decode(repeat('0000000080842e41', %zu), 'hex'), '{\"rounds\":20}', '[]' FROM "
+            "(SELECT r, b, 1e6 * power(1.3, r / 25000) * (1 + 0.1 * (b - 1)) * "
+            "(1 + 0.04 * (random() - 0.5)) * (CASE WHEN r %% 997 = 500 THEN 2 ELSE 1 END) AS m "
+            "FROM generate_series(1, %zu) r, generate_series(1, %zu) b) AS x;\n"
+            "SELECT setval('runs_id_seq', %zu), setval('benchmarks_id_seq', %zu);\n"
+            "COMMIT;\nANALYZE;\n",
+            benchmarks, runs, samples, samples, runs, benchmarks, runs, benchmarks);
+    return pclose(psql) == 0 ? 0 : fail("generating the history with psql", NULL);
+}
+
+/* The read cases, then the append case, against the history at location (a file or a
+ * postgresql:// URI) of runs runs x benchmarks benchmarks. Returns 0, or 1 when it cannot open. */
+static int measure(const char *cli, const char *location, size_t runs, size_t benchmarks) {
+    printf("-- %s\n", location);
     double times[REPEATS], cpu[REPEATS];
-    char *history_default[] = {cli, "history", "--history", path, NULL};
-    char *history_all[] = {cli, "history", "--history", path, "--all", NULL};
+    char *history_default[] = {(char *)cli, "history", "--history", (char *)location, NULL};
+    char *history_all[] = {(char *)cli, "history", "--history", (char *)location, "--all", NULL};
     for (int k = 0; k < REPEATS; k++) times[k] = time_command(history_default, &cpu[k]);
     report("history", times, "(goal < 1 s, the whole command)");
     report_cpu(cpu);
@@ -250,7 +290,7 @@ int main(int argc, char **argv) {
     perfbudget_context *ctx;
     perfbudget_history *h;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-        perfbudget_history_open(ctx, path, &h) != PERFBUDGET_OK)
+        perfbudget_history_open(ctx, location, &h) != PERFBUDGET_OK)
         return fail("opening the history", NULL);
     char why[512], commit_spec[64];
     int64_t run_id;
@@ -324,8 +364,65 @@ int main(int argc, char **argv) {
         report_cpu(cpu);
         printf("%-16s %zu points\n", "", points_read);
     }
+    int appended = time_append(ctx, h, times);
+    report("append", times, "(a run of 100 benchmarks x 100 samples; goal < 50 ms)");
     perfbudget_history_close(h);
     perfbudget_context_free(ctx);
+    return appended;
+}
+
+int main(int argc, char **argv) {
+    size_t runs = 100000, benchmarks = 10, samples = 20;
+    const char *keep = NULL, *postgresql = NULL;
+    int reuse = 0;
+    char cli[4096];
+    snprintf(cli, sizeof cli, "%s", argv[0]);
+    char *slash = strrchr(cli, '/');
+    snprintf(slash ? slash + 1 : cli, sizeof cli - (size_t)(slash ? slash + 1 - cli : 0),
+             "../perfbudget");
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--runs") == 0) runs = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--benchmarks") == 0) benchmarks = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--samples") == 0) samples = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--cli") == 0) snprintf(cli, sizeof cli, "%s", argv[i + 1]);
+        else if (strcmp(argv[i], "--keep") == 0) keep = argv[i + 1];
+        else if (strcmp(argv[i], "--reuse") == 0) keep = argv[i + 1], reuse = 1;
+        else if (strcmp(argv[i], "--postgresql") == 0) postgresql = argv[i + 1];
+    }
+    if (runs < 2 || benchmarks < 1 || samples < 1) {
+        fprintf(stderr, "history_scale: --runs >= 2, --benchmarks >= 1, --samples >= 1\n");
+        return 2;
+    }
+    char path[4096];
+    if (keep != NULL) snprintf(path, sizeof path, "%s", keep);
+    else
+        snprintf(path, sizeof path, "%s/perfbudget-history-scale-%d.sqlite",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    if (reuse) {
+        printf("history read from %s (--runs must say how many runs it holds)\n", path);
+    } else {
+        unlink(path);
+        printf("history of %zu runs x %zu benchmarks x %zu samples: %s\n", runs, benchmarks,
+               samples, path);
+        double start = now_s();
+        if (generate(path, runs, benchmarks, samples) != 0) return 1;
+        printf("%-16s %9.1f s  (goal < 120 s for 100,000 runs)\n", "generate", now_s() - start);
+    }
+    struct stat info;
+    if (stat(path, &info) == 0)
+        printf("%-16s %9.0f bytes per run (%zu benchmarks x %zu samples)\n", "size",
+               (double)info.st_size / (double)runs, benchmarks, samples);
+
+    if (measure(cli, path, runs, benchmarks) != 0) return 1;
+    if (postgresql != NULL) {
+        if (!reuse) {
+            printf("the same history in %s\n", postgresql);
+            double start = now_s();
+            if (generate_postgresql(postgresql, runs, benchmarks, samples) != 0) return 1;
+            printf("%-16s %9.1f s\n", "generate", now_s() - start);
+        }
+        if (measure(cli, postgresql, runs, benchmarks) != 0) return 1;
+    }
     if (keep == NULL) {
         char extra[4200];
         unlink(path);
