@@ -570,11 +570,11 @@ int perfbudget_frontend_parse_options(perfbudget_context *ctx,
             fprintf(stderr, "%s: unknown option '%s' (see --help)\n", program, arg);
             return 2;
         }
-        const char *value = takes_value(option) ? argv[i + 1] : NULL;
         if (takes_value(option) && i + 1 >= argc) {
             fprintf(stderr, "%s: %s needs a value\n", program, arg);
             return 2;
         }
+        const char *value = takes_value(option) ? argv[i + 1] : NULL;
         if (apply_option(ctx, option, value, options, program, NULL) != 0) return 2;
         i += takes_value(option);
     }

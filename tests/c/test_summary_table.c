@@ -45,6 +45,7 @@ static void test_added_columns_follow_each_row(void **state) {
     /* the heading line: the core's, then each added heading right-aligned in its width */
     char expected[600];
     snprintf(expected, sizeof expected, "%s   Δ baseline  verdict", plain_heading);
+    perfbudget_free(plain);
     assert_string_equal(heading, expected);
     line_starting(table, "t.py::test_b", line, sizeof line);
     assert_non_null(strstr(line, "          new  FAIL, regression"));
