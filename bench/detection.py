@@ -46,6 +46,7 @@ import json
 import os
 import platform
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -148,8 +149,9 @@ def workload_for(language: str, size_ns: float, probe: Any) -> Workload:
 
 class Tools:
     def __init__(self, build: Path, python: Path, seconds: float, threshold: float,
-                 fine_threshold: float, tmp: Path):
+                 fine_threshold: float, tmp: Path, plugin: Path | None = None):
         self.cli = build / "perfbudget"
+        self.plugin = plugin  # the pytest plugin's folder for PYTHONPATH (another build's)
         self.suite, self.gbench_program = build_programs(build)
         self.modules = [next((build / "bench").glob(f"*peers_work_module_{side}.so"))
                         for side in "ab"]
@@ -159,10 +161,14 @@ class Tools:
         self.fine_threshold = fine_threshold
         self.tmp = tmp
         self.kind = "loop"  # the workload of the cell being measured
+        self.notes: list[list[str]] = []  # the kinds of each judged verdict's notes, in order
 
     def env(self, steps: int) -> dict[str, str]:
-        return dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND=self.kind,
-                    NO_COLOR="1", PYTHONHASHSEED="0")
+        env = dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND=self.kind,
+                   NO_COLOR="1", PYTHONHASHSEED="0")
+        if self.plugin is not None:
+            env["PYTHONPATH"] = str(self.plugin)
+        return env
 
     # ---- C ----
 
@@ -180,6 +186,7 @@ class Tools:
                                capture_output=True, text=True)
         if check.returncode not in (0, 1):
             raise RuntimeError(check.stdout + check.stderr)
+        self.notes.append(note_kinds(judged))
         return check.returncode == 1, measured_change(judged, baseline)
 
     def perfbudget_c_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
@@ -259,14 +266,21 @@ class Tools:
     def perfbudget_py_flags(self, base: int, candidates: list[int], *mode: str,
                             threshold: float = 0.0) -> list[Verdict]:
         baseline, judged = self.tmp / "py-base.json", self.tmp / "py-cand.json"
-        history = ["--perf-history", str(self.tmp / "py.sqlite")]
-        self.pytest("perfbudget", base, *mode, "--perf-json", str(baseline), *history)
+        # Each candidate sees a history of the baseline's run alone, as a pull request does: a
+        # history shared by every trial would hold the candidates' slower runs, and the spread
+        # between runs measured from them would hide the next candidate's slowdown.
+        base_history, history = self.tmp / "py-base.sqlite", self.tmp / "py.sqlite"
+        base_history.unlink(missing_ok=True)
+        self.pytest("perfbudget", base, *mode, "--perf-json", str(baseline), "--perf-history",
+                    str(base_history))
         verdicts: list[Verdict] = []
         for c in candidates:
+            shutil.copyfile(base_history, history)
             status = self.pytest("perfbudget", c, *mode, "--performance-regression",
                                  "--perf-baseline", str(baseline), "--perf-threshold",
                                  f"{threshold or self.threshold:g}", "--perf-json", str(judged),
-                                 *history)
+                                 "--perf-history", str(history))
+            self.notes.append(note_kinds(judged))
             verdicts.append((status == 1, measured_change(judged, baseline)))
         return verdicts
 
@@ -301,6 +315,12 @@ class Tools:
 
 
 Verdict = tuple[bool, "float | None"]  # flagged, and the change the tool measured (percent)
+
+
+def note_kinds(judged: Path) -> list[str]:
+    """The kinds of the notes on a judged perfbudget result: why a verdict was inconclusive."""
+    benchmark = json.loads(judged.read_text())["benchmarks"][0]
+    return [note.get("kind", "") for note in benchmark.get("notes") or []]
 
 
 def measured_change(judged: Path, baseline: Path) -> float | None:
@@ -424,6 +444,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--merge", type=Path, nargs="+", metavar="DIR",
                         help="measure nothing: merge these runs' --out folders into one table")
+    parser.add_argument("--plugin", type=Path,
+                        help="the pytest plugin's folder (PYTHONPATH) that goes with --build")
+    parser.add_argument("--old-build", type=Path,
+                        help="also run perfbudget from this build of another commit, as tool "
+                             "'perfbudget (old)', taking turns with --build trial by trial")
+    parser.add_argument("--old-plugin", type=Path,
+                        help="the pytest plugin's folder that goes with --old-build")
     args = parser.parse_args()
     if args.merge:
         return merge(args.merge, args.out)
@@ -451,7 +478,14 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="perfbudget-detection-") as directory:
         tools = Tools(build, python, args.seconds, args.threshold, args.fine_threshold,
-                      Path(directory))
+                      Path(directory), args.plugin)
+        old = None
+        if args.old_build:
+            (Path(directory) / "old").mkdir()
+            old = Tools(args.old_build.resolve(), python, args.seconds, args.threshold,
+                        args.fine_threshold, Path(directory) / "old", args.old_plugin)
+            tools_of["c"].insert(0, ("perfbudget (old)", "perfbudget_c_flags"))
+            tools_of["python"].insert(0, ("perfbudget (old)", "perfbudget_py_flags"))
         workloads = {(lang, size): workload_for(lang, SIZES_NS[size], tools.probe_ns_per_call)
                      for lang in languages for size in sizes}
         for (lang, size), w in workloads.items():
@@ -465,15 +499,19 @@ def main() -> int:
             with load(load_kind):
                 for trial in range(args.trials):
                     for tool, method in tools_of[lang]:
-                        verdicts = getattr(tools, method)(workload.base, candidates)
-                        for slowdown, candidate, (flag, change) in zip(slowdowns, candidates,
-                                                                       verdicts):
+                        runner = old if tool == "perfbudget (old)" else tools
+                        runner.kind = workload.kind
+                        runner.notes = []
+                        verdicts = getattr(runner, method)(workload.base, candidates)
+                        notes = runner.notes + [[]] * (len(verdicts) - len(runner.notes))
+                        for slowdown, candidate, (flag, change), kinds in zip(
+                                slowdowns, candidates, verdicts, notes):
                             raw.append({"load": load_kind, "language": lang, "size": size,
                                         "slowdown_pct": slowdown, "tool": tool, "trial": trial,
                                         "workload": workload.kind,
                                         "ns_per_call": round(workload.ns_per_call, 1),
                                         "steps": [workload.base, candidate], "flagged": flag,
-                                        "measured_change_pct": change})
+                                        "measured_change_pct": change, "notes": kinds})
             for tool, _ in tools_of[lang]:
                 shares = [sum(r["flagged"] for r in raw if (r["load"], r["language"], r["size"],
                                                             r["tool"], r["slowdown_pct"]) ==
