@@ -10,21 +10,6 @@
 
 #include "commands.h"
 
-static void usage(FILE *out) {
-    fprintf(out,
-            "usage: perfbudget baseline save NAME [--run ID]   name a run (default: the latest)\n"
-            "       perfbudget baseline list\n"
-            "       perfbudget baseline export NAME FILE      a JSON file a repository can commit\n"
-            "                 (- for standard output)\n"
-            "       perfbudget baseline import FILE [--name NAME]\n"
-            "                 a file from export, a perfbudget result file, or a pytest-benchmark\n"
-            "                 or Google Benchmark JSON file (environment from its machine_info\n"
-            "                 or context, commit from commit_info); NAME defaults to the file's\n"
-            "                 base name\n"
-            "options: --history FILE, --budget FILE (whose settings.history to use; default:\n"
-            "         perfbudget.yml here or in the nearest parent directory)\n");
-}
-
 /* The exported file: the result file of the run with, beside it, the environment it was
  * measured on. Composed in memory and written once, atomically: a crash, a full disk or a
  * second export to the same file leaves the old file or the whole new one. */
@@ -197,106 +182,154 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     return exit_code;
 }
 
-int perfbudget_cli_baseline(int argc, char **argv) {
-    const char *history_option = NULL, *budget_path = NULL, *name = NULL;
-    const char *positional[3] = {NULL, NULL, NULL};
-    int positionals = 0;
-    long long run = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int option = arg[0] == '-' && arg[1] != '\0'; /* "-" alone: standard output */
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (option && value == NULL) {
-            fprintf(stderr, "perfbudget baseline: %s needs a value\n", arg);
-            return 2;
-        } else if (strcmp(arg, "--history") == 0) {
-            history_option = argv[++i];
-        } else if (strcmp(arg, "--budget") == 0) {
-            budget_path = argv[++i];
-        } else if (strcmp(arg, "--name") == 0) {
-            name = argv[++i];
-        } else if (strcmp(arg, "--run") == 0) {
-            uint64_t number;
-            if (cli_parse_count(argv[++i], INT64_MAX, &number) != 0 || number == 0) {
-                fprintf(stderr, "perfbudget baseline: --run takes a run number\n");
-                return 2;
-            }
-            run = (long long)number;
-        } else if (option || positionals == 3) {
-            fprintf(stderr, "perfbudget baseline: unexpected argument '%s' (see --help)\n", arg);
-            return 2;
-        } else {
-            positional[positionals++] = arg;
-        }
-    }
-    const char *action = positional[0];
-    int wanted = action == NULL                      ? -1
-                 : strcmp(action, "list") == 0       ? 1
-                 : strcmp(action, "save") == 0       ? 2
-                 : strcmp(action, "import") == 0     ? 2
-                 : strcmp(action, "export") == 0     ? 3
-                                                     : -1;
-    if (wanted < 0 || positionals != wanted) {
-        usage(stderr);
+/* What the command line says. */
+typedef struct baseline_args {
+    cli_location location;
+    const char *name; /* --name, for import */
+    long long run;    /* --run, for save; 0: the latest */
+    const char *positional[3]; /* the action and its operands */
+    int positionals;
+} baseline_args;
+
+static int parse_run(perfbudget_context *ctx, void *record, const char *value, const char *from,
+                     const char *program) {
+    (void)ctx, (void)from;
+    uint64_t number;
+    if (cli_parse_count(value, INT64_MAX, &number) != 0 || number == 0) {
+        fprintf(stderr, "%s: --run takes a run number\n", program);
         return 2;
     }
+    ((baseline_args *)record)->run = (long long)number;
+    return 0;
+}
+
+static int take_positional(perfbudget_context *ctx, void *record, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    baseline_args *a = record;
+    if (a->positionals == 3) return -1;
+    a->positional[a->positionals++] = value;
+    return 0;
+}
+
+static const perfbudget_frontend_option baseline_options[] = {
+    PERFBUDGET_FRONTEND_PARSED_ROW("--run", "ID", parse_run, NULL,
+                                   "save: the run to name (default: the latest)"),
+    PERFBUDGET_FRONTEND_TEXT_ROW("--name", "NAME", baseline_args, name,
+                                 "import: the baseline's name (default: the file's base name)"),
+};
+
+static const perfbudget_frontend_option_group baseline_groups[] = {
+    {cli_location_options, CLI_LOCATION_OPTIONS, offsetof(baseline_args, location)},
+};
+
+static const perfbudget_frontend_command baseline_command = {
+    .program = "perfbudget baseline",
+    .usage = "usage: perfbudget baseline save NAME [--run ID]   name a run (default: the latest)\n"
+             "       perfbudget baseline list\n"
+             "       perfbudget baseline export NAME FILE      a JSON file a repository can "
+             "commit\n"
+             "                 (- for standard output)\n"
+             "       perfbudget baseline import FILE [--name NAME]",
+    .summary = "Named runs of the history to compare with, and files a repository can commit.\n"
+               "import takes a file from export, a perfbudget result file, or a pytest-benchmark\n"
+               "or Google Benchmark JSON file (environment from its machine_info or context,\n"
+               "commit from commit_info).",
+    .options = baseline_options,
+    .count = PERFBUDGET_FRONTEND_COUNT(baseline_options),
+    .groups = baseline_groups,
+    .group_count = PERFBUDGET_FRONTEND_COUNT(baseline_groups),
+    .positional = take_positional,
+    .bare_names = 1,
+};
+
+/* How many positional arguments the action takes, itself included; -1: no such action. */
+static int arguments_of(const char *action) {
+    return action == NULL                  ? -1
+           : strcmp(action, "list") == 0   ? 1
+           : strcmp(action, "save") == 0   ? 2
+           : strcmp(action, "import") == 0 ? 2
+           : strcmp(action, "export") == 0 ? 3
+                                           : -1;
+}
+
+static int save_baseline(perfbudget_context *ctx, perfbudget_history *history, const char *name,
+                         long long run) {
+    if (perfbudget_history_save_baseline(history, name, run) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    char shown[256];
+    printf("baseline '%s' saved\n", perfbudget_text_shown(name, shown, sizeof shown));
+    return 0;
+}
+
+static int list_baselines(perfbudget_context *ctx, perfbudget_history *history) {
+    perfbudget_baseline_record records[256];
+    size_t count;
+    if (perfbudget_history_baselines(history, records, 256, &count) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
+        return 2;
+    }
+    for (size_t i = 0; i < count; i++) {
+        perfbudget_run_record r;
+        perfbudget_history_run(history, records[i].run_id, &r);
+        char shown_name[4 * sizeof records[i].name], commit12[13], commit[64];
+        char branch[4 * sizeof r.branch];
+        snprintf(commit12, sizeof commit12, "%.12s", r.commit[0] ? r.commit : "-");
+        perfbudget_text_shown(records[i].name, shown_name, sizeof shown_name);
+        int pad = 24 - perfbudget_text_columns(shown_name);
+        printf("%s%*s run %-6lld commit %-12s branch %s\n", shown_name, pad > 0 ? pad : 0, "",
+               (long long)records[i].run_id, perfbudget_text_shown(commit12, commit,
+                                                                   sizeof commit),
+               perfbudget_text_shown(r.branch[0] ? r.branch : "-", branch, sizeof branch));
+    }
+    if (count == 0) printf("no baselines yet (perfbudget baseline save NAME)\n");
+    return 0;
+}
+
+/* import FILE under --name, else the file's base name without its suffix. */
+static int import_named(perfbudget_context *ctx, perfbudget_history *history, const char *file,
+                        const char *name) {
+    char stem[128];
+    const char *base = strrchr(file, '/');
+    snprintf(stem, sizeof stem, "%s", base ? base + 1 : file);
+    char *dot = strrchr(stem, '.');
+    if (dot != NULL && dot != stem) *dot = '\0';
+    /* Checked before anything is recorded: the default name comes from a file name, which may
+     * be any bytes. */
+    const char *checked = name ? name : stem;
+    if (perfbudget_text_check_name(ctx, "baseline name", checked) != PERFBUDGET_OK) {
+        fprintf(stderr, "perfbudget baseline: %s (give one with --name)\n",
+                perfbudget_errmsg(ctx));
+        return 2;
+    }
+    return import_baseline(ctx, history, file, checked);
+}
+
+static int run_action(perfbudget_context *ctx, perfbudget_history *history,
+                      const baseline_args *a) {
+    const char *action = a->positional[0];
+    if (strcmp(action, "save") == 0) return save_baseline(ctx, history, a->positional[1], a->run);
+    if (strcmp(action, "list") == 0) return list_baselines(ctx, history);
+    if (strcmp(action, "export") == 0)
+        return export_baseline(ctx, history, a->positional[1], a->positional[2]);
+    return import_named(ctx, history, a->positional[1], a->name);
+}
+
+int perfbudget_cli_baseline(int argc, char **argv) {
+    baseline_args a = {.name = NULL};
+    int parsed = cli_parse(&baseline_command, argc, argv, &a);
+    if (parsed != 0) return parsed == 1 ? 0 : 2;
+    const char *action = a.positional[0];
+    if (arguments_of(action) != a.positionals) return cli_usage_error(&baseline_command);
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
+    int read_only = strcmp(action, "list") == 0 || strcmp(action, "export") == 0;
     perfbudget_history *history =
-        cli_open_history(ctx, "perfbudget baseline", history_option, budget_path,
-                         strcmp(action, "list") == 0 || strcmp(action, "export") == 0);
-    int exit_code = history == NULL ? 2 : 0;
-    if (history != NULL && strcmp(action, "save") == 0) {
-        if (perfbudget_history_save_baseline(history, positional[1], run) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        } else {
-            char shown[256];
-            printf("baseline '%s' saved\n", perfbudget_text_shown(positional[1], shown,
-                                                                  sizeof shown));
-        }
-    } else if (history != NULL && strcmp(action, "list") == 0) {
-        perfbudget_baseline_record records[256];
-        size_t count;
-        if (perfbudget_history_baselines(history, records, 256, &count) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
-            exit_code = 2;
-        }
-        for (size_t i = 0; exit_code == 0 && i < count; i++) {
-            perfbudget_run_record r;
-            perfbudget_history_run(history, records[i].run_id, &r);
-            char shown_name[4 * sizeof records[i].name], commit12[13], commit[64];
-            char branch[4 * sizeof r.branch];
-            snprintf(commit12, sizeof commit12, "%.12s", r.commit[0] ? r.commit : "-");
-            perfbudget_text_shown(records[i].name, shown_name, sizeof shown_name);
-            int pad = 24 - perfbudget_text_columns(shown_name);
-            printf("%s%*s run %-6lld commit %-12s branch %s\n", shown_name, pad > 0 ? pad : 0, "",
-                   (long long)records[i].run_id, perfbudget_text_shown(commit12, commit,
-                                                                       sizeof commit),
-                   perfbudget_text_shown(r.branch[0] ? r.branch : "-", branch, sizeof branch));
-        }
-        if (exit_code == 0 && count == 0) printf("no baselines yet (perfbudget baseline save NAME)\n");
-    } else if (history != NULL && strcmp(action, "export") == 0) {
-        exit_code = export_baseline(ctx, history, positional[1], positional[2]);
-    } else if (history != NULL) {
-        char stem[128];
-        const char *base = strrchr(positional[1], '/');
-        snprintf(stem, sizeof stem, "%s", base ? base + 1 : positional[1]);
-        char *dot = strrchr(stem, '.');
-        if (dot != NULL && dot != stem) *dot = '\0';
-        /* Checked before anything is recorded: the default name comes from a file name, which
-         * may be any bytes. */
-        const char *checked = name ? name : stem;
-        if (perfbudget_text_check_name(ctx, "baseline name", checked) != PERFBUDGET_OK) {
-            fprintf(stderr, "perfbudget baseline: %s (give one with --name)\n",
-                    perfbudget_errmsg(ctx));
-            exit_code = 2;
-        } else {
-            exit_code = import_baseline(ctx, history, positional[1], name ? name : stem);
-        }
-    }
+        cli_open_history(ctx, "perfbudget baseline", a.location.history_option,
+                         a.location.budget_path, read_only);
+    int exit_code = history == NULL ? 2 : run_action(ctx, history, &a);
     perfbudget_history_close(history);
     perfbudget_context_free(ctx);
     return exit_code;

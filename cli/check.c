@@ -6,30 +6,42 @@
 
 #include "commands.h"
 
-int perfbudget_cli_check(int argc, char **argv) {
+typedef struct check_args {
     cli_common common;
-    cli_common_init(&common);
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        int used = cli_common_option(&common, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-        if (used < 0) return 2;
-        if (used > 0) {
-            i += used - 1;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: perfbudget check RESULT [--budget FILE] [--budget-name NAME]\n"
-                   "                        [--baseline FILE] [--threshold PCT] [--ctest]\n"
-                   "                        [--json FILE] [--fail-on regression|critical|never]\n"
-                   "Judge the benchmarks of a result file against a budget and a baseline.\n"
-                   "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input "
-                   "error.\n");
-            return 0;
-        } else if (argv[i][0] == '-' || path != NULL) {
-            fprintf(stderr, "perfbudget check: unexpected argument '%s' (see --help)\n", argv[i]);
-            return 2;
-        } else {
-            path = argv[i];
-        }
-    }
+    const char *path; /* the result file */
+} check_args;
+
+static int take_result_path(perfbudget_context *ctx, void *record, const char *value,
+                            const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    check_args *a = record;
+    if (a->path != NULL) return -1; /* one result file */
+    a->path = value;
+    return 0;
+}
+
+static const perfbudget_frontend_option_group check_groups[] = {
+    {cli_judging_options, CLI_JUDGING_OPTIONS, offsetof(check_args, common)},
+};
+
+static const perfbudget_frontend_command check_command = {
+    .program = "perfbudget check",
+    .usage = "usage: %s RESULT [options]",
+    .summary = "Judge the benchmarks of a result file against a budget and a baseline.",
+    .groups = check_groups,
+    .group_count = PERFBUDGET_FRONTEND_COUNT(check_groups),
+    .positional = take_result_path,
+    .bare_names = 1,
+    .epilogue = "Exit status: 0 pass, 1 a budget or regression failed, 2 usage or input error.\n",
+};
+
+int perfbudget_cli_check(int argc, char **argv) {
+    check_args a = {.path = NULL};
+    cli_common_init(&a.common);
+    int parsed = cli_parse(&check_command, argc, argv, &a);
+    if (parsed != 0) return parsed == 1 ? 0 : 2;
+    cli_common common = a.common;
+    const char *path = a.path;
     if (path == NULL) {
         fprintf(stderr, "perfbudget check: no result file; usage: perfbudget check RESULT ...\n");
         return 2;

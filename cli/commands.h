@@ -28,9 +28,24 @@ typedef struct cli_common {
 } cli_common;
 
 void cli_common_init(cli_common *c);
-/* Consume a shared option: returns how many arguments it took (0: not a shared option), or -1
- * after printing an error. */
-int cli_common_option(cli_common *c, const char *arg, const char *value);
+/* The rows of cli_common's options (--budget, --baseline, --threshold, ...), a group of the
+ * tables of run and check. */
+enum { CLI_JUDGING_OPTIONS = 10 };
+extern const perfbudget_frontend_option cli_judging_options[CLI_JUDGING_OPTIONS];
+
+/* Where history, baseline and report find the history: --history and --budget. */
+typedef struct cli_location {
+    const char *history_option, *budget_path;
+} cli_location;
+enum { CLI_LOCATION_OPTIONS = 2 };
+extern const perfbudget_frontend_option cli_location_options[CLI_LOCATION_OPTIONS];
+
+/* Parse a subcommand's arguments by its table (perfbudget_frontend_parse_options): 0 to go
+ * on; 1 after --help or --version, 2 after a usage error, both printed. */
+int cli_parse(const perfbudget_frontend_command *command, int argc, char **argv, void *options);
+/* The command's help on stderr, after a usage error of its own; returns 2. */
+int cli_usage_error(const perfbudget_frontend_command *command);
+
 /* Load the budget and the baseline; 0, or 2 after printing an error. _budget and _baseline do
  * the two halves, for a caller that measures in between. */
 int cli_common_load(perfbudget_context *ctx, cli_common *c);

@@ -14,44 +14,87 @@ void cli_common_init(cli_common *c) {
     c->threshold_pct = NAN;
 }
 
-int cli_common_option(cli_common *c, const char *arg, const char *value) {
-    if (strcmp(arg, "--ctest") == 0 || strcmp(arg, "--force") == 0) {
-        if (arg[2] == 'c') c->ctest = 1;
-        else c->force = 1;
-        return 1;
+static int parse_threshold(perfbudget_context *ctx, void *record, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from;
+    cli_common *c = record;
+    c->threshold_pct = perfbudget_frontend_parse_percent(value);
+    if (c->threshold_pct >= 0) return 0;
+    fprintf(stderr, "%s: invalid threshold '%s' (a percentage such as 5)\n", program, value);
+    return 2;
+}
+
+static int parse_fail_on(perfbudget_context *ctx, void *record, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx, (void)from;
+    if (perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: --fail-on must be regression, critical or never, not '%s'\n",
+                program, value);
+        return 2;
     }
-    const char **slot = strcmp(arg, "--budget") == 0        ? &c->budget_path
-                        : strcmp(arg, "--budget-name") == 0 ? &c->budget_name
-                        : strcmp(arg, "--baseline") == 0    ? &c->baseline_path
-                        : strcmp(arg, "--json") == 0        ? &c->json_path
-                        : strcmp(arg, "--session") == 0     ? &c->session_dir
-                        : strcmp(arg, "--history") == 0     ? &c->history_option
-                        : strcmp(arg, "--fail-on") == 0     ? &c->verdict.fail_on
-                                                            : NULL;
-    int threshold = strcmp(arg, "--threshold") == 0;
-    if (slot == NULL && !threshold) return 0;
-    if (value == NULL) {
-        fprintf(stderr, "perfbudget: %s needs a value\n", arg);
-        return -1;
-    }
-    if (threshold) {
-        c->threshold_pct = perfbudget_frontend_parse_percent(value);
-        if (c->threshold_pct < 0) {
-            fprintf(stderr, "perfbudget: invalid threshold '%s' (a percentage such as 5)\n", value);
-            return -1;
-        }
-    } else if (slot == &c->verdict.fail_on &&
-               perfbudget_fail_on_parse(value, &(perfbudget_fail_on){0}) != PERFBUDGET_OK) {
-        fprintf(stderr, "perfbudget: --fail-on must be regression, critical or never, not '%s'\n",
-                value);
-        return -1;
-    } else if (slot == &c->history_option && value[0] == '\0') {
+    ((cli_common *)record)->verdict.fail_on = value;
+    return 0;
+}
+
+static int parse_history(perfbudget_context *ctx, void *record, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx, (void)from;
+    if (value[0] == '\0') {
         /* SQLite would take it for its temporary database: every run lost. */
-        fprintf(stderr, "perfbudget: --history needs a file name, not an empty one\n");
-        return -1;
-    } else {
-        *slot = value;
+        fprintf(stderr, "%s: --history needs a file name, not an empty one\n", program);
+        return 2;
     }
+    ((cli_common *)record)->history_option = value;
+    return 0;
+}
+
+#define COMMON_TEXT(name, value, field, help)                                                     \
+    PERFBUDGET_FRONTEND_TEXT_ROW(name, value, cli_common, field, help)
+
+const perfbudget_frontend_option cli_judging_options[] = {
+    COMMON_TEXT("--budget", "FILE", budget_path,
+                "budget file; the entry is found by --budget-name or the benchmark's name (run: "
+                "default perfbudget.yml here or in the nearest parent)"),
+    COMMON_TEXT("--budget-name", "NAME", budget_name,
+                "budget entry name to use instead of the benchmark's"),
+    COMMON_TEXT("--baseline", "SPEC", baseline_path,
+                "compare with a result file, or from the history a baseline name, latest, "
+                "merge-base, run:ID or commit:SHA; a regression fails"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--history", "FILE", parse_history, NULL,
+                                   "the history to record the run in and find baselines in "
+                                   "(default: $PERFBUDGET_HISTORY, else the budget file's)"),
+    PERFBUDGET_FRONTEND_FLAG_ROW("--force", cli_common, force, 1,
+                                 "compare with a baseline from another environment"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--threshold", "PCT", parse_threshold, NULL,
+                                   "regression threshold (default: budget file, else 5%)"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--fail-on", "POLICY", parse_fail_on, NULL,
+                                   "regression (default), critical or never: what fails; the "
+                                   "rest is reported as warn (default: $PERFBUDGET_FAIL_ON, else "
+                                   "the budget file's policy)"),
+    COMMON_TEXT("--json", "FILE", json_path, "write the result file"),
+    PERFBUDGET_FRONTEND_FLAG_ROW("--ctest", cli_common, ctest, 1,
+                                 "CTest output: verdict first, <CTestMeasurement> tags"),
+    COMMON_TEXT("--session", "DIR", session_dir,
+                "also write the result into DIR (perfbudget session)"),
+};
+
+const perfbudget_frontend_option cli_location_options[] = {
+    PERFBUDGET_FRONTEND_TEXT_ROW("--history", "FILE", cli_location, history_option,
+                                 "the history (default: $PERFBUDGET_HISTORY, else the budget "
+                                 "file's settings.history)"),
+    PERFBUDGET_FRONTEND_TEXT_ROW("--budget", "FILE", cli_location, budget_path,
+                                 "the budget file whose settings.history to use (default: "
+                                 "perfbudget.yml here or in the nearest parent directory)"),
+};
+
+int cli_parse(const perfbudget_frontend_command *command, int argc, char **argv,
+              void *options) {
+    /* No parse() of the CLI's tables needs the context: none exists yet. */
+    return perfbudget_frontend_parse_options(NULL, command, argc, argv, options);
+}
+
+int cli_usage_error(const perfbudget_frontend_command *command) {
+    perfbudget_frontend_print_help(stderr, command, command->program);
     return 2;
 }
 

@@ -15,125 +15,131 @@
 
 #include "commands.h"
 
-static const char usage_text[] =
-    "usage: perfbudget compare --interleave BASELINE.so CANDIDATE.so [--filter PATTERN]\n"
-    "                          [--seconds S] [--pairs N] [--threshold PCT] [--json FILE]\n"
-    "       perfbudget compare --interleave --baseline-command CMD --candidate-command CMD\n"
-    "                          [--name NAME] [--seconds S] [--pairs N] [--threshold PCT]\n"
-    "                          [--json FILE]\n"
-    "Measure a baseline and a candidate alternately and judge the pairs (Wilcoxon signed-rank\n"
-    "test on the ratios). With two suite modules (add_perf_suite_module), each benchmark both\n"
-    "define runs in this process, one batch of each in turn; with two commands (run by\n"
-    "/bin/sh -c), one whole run of each in turn.\n"
-    "  --filter PATTERN  only benchmarks whose name matches the glob PATTERN\n"
-    "  --seconds S       measuring time per benchmark, both sides together (default 2)\n"
-    "  --pairs N         stop after N pairs (default: when the time is spent)\n"
-    "  --threshold PCT   a regression must exceed it (default $PERFBUDGET_THRESHOLD or 5;\n"
-    "                    never below the 0.5 floor)\n"
-    "  --json FILE       write the pairs and the verdicts as JSON\n"
-    "With commands, SIGINT, SIGTERM or SIGHUP kills the running one with everything it\n"
-    "started, writes nothing and ends perfbudget by the same signal (status 128 + it).\n"
-    "Exit status: 0 pass, 1 a regression (or a failing benchmark), 2 usage or input error.\n";
-
 typedef struct options {
     const char *module[2];
+    size_t modules;
     const char *command[2];
     const char *filter, *json_path, *name;
     double threshold_pct;
-    perfbudget_interleave_options interleave;
+    int interleave;
+    perfbudget_interleave_options interleave_options;
 } options;
 
-static int parse(int argc, char **argv, options *o) {
-    int interleave = 0, threshold_given = 0;
-    memset(o, 0, sizeof *o);
-    o->threshold_pct = 5.0;
-    perfbudget_interleave_options_init(&o->interleave);
-    size_t modules = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--interleave") == 0) {
-            interleave = 1;
-            continue;
-        }
-        if (arg[0] != '-') {
-            if (modules == 2) {
-                fprintf(stderr, "perfbudget compare: unexpected argument '%s' (see --help)\n", arg);
-                return 2;
-            }
-            o->module[modules++] = arg;
-            continue;
-        }
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int known = strcmp(arg, "--filter") == 0 || strcmp(arg, "--json") == 0 ||
-                    strcmp(arg, "--name") == 0 || strcmp(arg, "--seconds") == 0 ||
-                    strcmp(arg, "--pairs") == 0 || strcmp(arg, "--threshold") == 0 ||
-                    strcmp(arg, "--baseline-command") == 0 ||
-                    strcmp(arg, "--candidate-command") == 0;
-        if (!known) {
-            fprintf(stderr, "perfbudget compare: unknown option %s (see --help)\n", arg);
-            return 2;
-        }
-        if (value == NULL) {
-            fprintf(stderr, "perfbudget compare: %s needs a value\n", arg);
-            return 2;
-        }
-        i++;
-        int bad = 0;
-        if (strcmp(arg, "--filter") == 0) o->filter = value;
-        else if (strcmp(arg, "--json") == 0) o->json_path = value;
-        else if (strcmp(arg, "--name") == 0) o->name = value;
-        else if (strcmp(arg, "--baseline-command") == 0) o->command[0] = value;
-        else if (strcmp(arg, "--candidate-command") == 0) o->command[1] = value;
-        else if (strcmp(arg, "--seconds") == 0)
-            bad = cli_parse_time(value, &o->interleave.time_budget_ns) != 0 ||
-                  o->interleave.time_budget_ns == 0;
-        else if (strcmp(arg, "--threshold") == 0) {
-            o->threshold_pct = perfbudget_frontend_parse_percent(value);
-            bad = o->threshold_pct < 0;
-            threshold_given = 1;
-        }
-        else {
-            uint64_t pairs = 0;
-            bad = cli_parse_count(value, UINT64_MAX, &pairs) != 0 || pairs == 0;
-            o->interleave.max_pairs = pairs;
-        }
-        if (bad) {
-            fprintf(stderr, "perfbudget compare: invalid value '%s' for %s\n", value, arg);
-            return 2;
-        }
-    }
-    if (!interleave) {
+static int take_module(perfbudget_context *ctx, void *record, const char *value,
+                       const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    options *o = record;
+    if (o->modules == 2) return -1;
+    o->module[o->modules++] = value;
+    return 0;
+}
+
+static int parse_seconds(perfbudget_context *ctx, void *record, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    uint64_t *budget = &((options *)record)->interleave_options.time_budget_ns;
+    return cli_parse_time(value, budget) != 0 || *budget == 0 ? -1 : 0;
+}
+
+static int parse_pairs(perfbudget_context *ctx, void *record, const char *value,
+                       const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    uint64_t pairs = 0;
+    if (cli_parse_count(value, UINT64_MAX, &pairs) != 0 || pairs == 0) return -1;
+    ((options *)record)->interleave_options.max_pairs = pairs;
+    return 0;
+}
+
+/* From --threshold, or else from $PERFBUDGET_THRESHOLD, as every other command takes it. */
+static int parse_threshold(perfbudget_context *ctx, void *record, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx;
+    options *o = record;
+    o->threshold_pct = perfbudget_frontend_parse_percent(value);
+    if (o->threshold_pct >= 0) return 0;
+    if (from[0] == '-') return -1;
+    fprintf(stderr, "%s: invalid %s '%s' (a percentage such as 5)\n", program, from, value);
+    return 2;
+}
+
+#define COMPARE_TEXT(name, value, field, help)                                                    \
+    PERFBUDGET_FRONTEND_TEXT_ROW(name, value, options, field, help)
+
+static const perfbudget_frontend_option compare_options[] = {
+    PERFBUDGET_FRONTEND_FLAG_ROW("--interleave", options, interleave, 1,
+                                 "measure the two sides alternately (the only comparison "
+                                 "offered; for result files: perfbudget check RESULT --baseline "
+                                 "FILE)"),
+    COMPARE_TEXT("--baseline-command", "CMD", command[0], "the baseline command line"),
+    COMPARE_TEXT("--candidate-command", "CMD", command[1], "the candidate command line"),
+    COMPARE_TEXT("--name", "NAME", name, "with commands: the benchmark's name (default command)"),
+    COMPARE_TEXT("--filter", "PATTERN", filter,
+                 "only benchmarks whose name matches the glob PATTERN"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--seconds", "S", parse_seconds, NULL,
+                                   "measuring time per benchmark, both sides together (default "
+                                   "2)"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--pairs", "N", parse_pairs, NULL,
+                                   "stop after N pairs (default: when the time is spent)"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--threshold", "PCT", parse_threshold, "PERFBUDGET_THRESHOLD",
+                                   "a regression must exceed it (default 5; never below the 0.5 "
+                                   "floor)"),
+    COMPARE_TEXT("--json", "FILE", json_path, "write the pairs and the verdicts as JSON"),
+};
+
+static const perfbudget_frontend_command compare_command = {
+    .program = "perfbudget compare",
+    .usage = "usage: perfbudget compare --interleave BASELINE.so CANDIDATE.so [--filter PATTERN]\n"
+             "                          [--seconds S] [--pairs N] [--threshold PCT] [--json FILE]\n"
+             "       perfbudget compare --interleave --baseline-command CMD --candidate-command "
+             "CMD\n"
+             "                          [--name NAME] [--seconds S] [--pairs N] [--threshold PCT]\n"
+             "                          [--json FILE]",
+    .summary = "Measure a baseline and a candidate alternately and judge the pairs (Wilcoxon\n"
+               "signed-rank test on the ratios). With two suite modules (add_perf_suite_module),\n"
+               "each benchmark both define runs in this process, one batch of each in turn; with\n"
+               "two commands (run by /bin/sh -c), one whole run of each in turn.",
+    .options = compare_options,
+    .count = PERFBUDGET_FRONTEND_COUNT(compare_options),
+    .positional = take_module,
+    .bare_names = 1,
+    .epilogue = "With commands, SIGINT, SIGTERM or SIGHUP kills the running one with everything it\n"
+                "started, writes nothing and ends perfbudget by the same signal (status 128 + it).\n"
+                "Exit status: 0 pass, 1 a regression (or a failing benchmark), 2 usage or input "
+                "error.\n",
+};
+
+/* What was given makes a comparison: 0, or 2 after printing why not. */
+static int check_sides(const options *o) {
+    if (!o->interleave) {
         fprintf(stderr, "perfbudget compare: only --interleave comparisons are supported; "
                         "see --help (for result files: perfbudget check RESULT --baseline FILE)\n");
         return 2;
     }
     int commands = o->command[0] != NULL || o->command[1] != NULL;
-    if (commands && (modules > 0 || o->command[0] == NULL || o->command[1] == NULL)) {
+    if (commands && (o->modules > 0 || o->command[0] == NULL || o->command[1] == NULL)) {
         fprintf(stderr, "perfbudget compare: give both --baseline-command and "
                         "--candidate-command, and no modules\n");
         return 2;
     }
-    if (!commands && modules != 2) {
+    if (!commands && o->modules != 2) {
         fprintf(stderr, "perfbudget compare: give two suite modules, BASELINE.so and "
                         "CANDIDATE.so (see --help)\n");
         return 2;
     }
-    /* Like every other command: --threshold, else $PERFBUDGET_THRESHOLD, else 5. */
-    if (!threshold_given && getenv("PERFBUDGET_THRESHOLD") != NULL &&
-        getenv("PERFBUDGET_THRESHOLD")[0] != '\0') {
-        o->threshold_pct = perfbudget_frontend_parse_percent(getenv("PERFBUDGET_THRESHOLD"));
-        if (o->threshold_pct < 0) {
-            fprintf(stderr, "perfbudget compare: invalid PERFBUDGET_THRESHOLD '%s' (a "
-                            "percentage such as 5)\n", getenv("PERFBUDGET_THRESHOLD"));
-            return 2;
-        }
-    }
-    if (o->interleave.max_pairs != 0 && o->interleave.max_pairs < o->interleave.min_pairs)
-        o->interleave.min_pairs = (uint32_t)o->interleave.max_pairs;
+    return 0;
+}
+
+/* -1 to go on, else the exit status (0 after --help). */
+static int parse(int argc, char **argv, options *o) {
+    memset(o, 0, sizeof *o);
+    o->threshold_pct = 5.0;
+    perfbudget_interleave_options_init(&o->interleave_options);
+    int parsed = cli_parse(&compare_command, argc, argv, o);
+    if (parsed != 0) return parsed == 1 ? 0 : 2;
+    if (check_sides(o) != 0) return 2;
+    perfbudget_interleave_options *interleave = &o->interleave_options;
+    if (interleave->max_pairs != 0 && interleave->max_pairs < interleave->min_pairs)
+        interleave->min_pairs = (uint32_t)interleave->max_pairs;
     return -1;
 }
 
@@ -346,7 +352,7 @@ static int compare_modules(perfbudget_context *ctx, const options *o, json_t *li
             continue;
         }
         perfbudget_result *ra = NULL, *rb = NULL;
-        if (perfbudget_interleave_run(ctx, a->name, a, b, &o->interleave, &ra, &rb) !=
+        if (perfbudget_interleave_run(ctx, a->name, a, b, &o->interleave_options, &ra, &rb) !=
             PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget compare: %s: %s\n", shown, perfbudget_errmsg(ctx));
             exit_code = 2;
@@ -401,7 +407,7 @@ static int compare_commands(perfbudget_context *ctx, const options *o, json_t *l
     perfbudget_frontend_interrupt_watch(&interrupt);
     command.cancel_fd = interrupt.fd;
     int code = perfbudget_interleave_commands(ctx, name, argv[0], argv[1], &command,
-                                              &o->interleave, &ra, &rb);
+                                              &o->interleave_options, &ra, &rb);
     perfbudget_process_kill_adopted();
     int interrupted_by = perfbudget_frontend_interrupt_caught(&interrupt);
     if (interrupted_by != 0) {

@@ -8,24 +8,6 @@
 
 #include "commands.h"
 
-static void usage(FILE *out) {
-    char formats[256];
-    perfbudget_report_format_list(formats, sizeof formats);
-    fprintf(out,
-            "usage: perfbudget report [--format FORMAT] [--output FILE] [--run ID | --input FILE]\n"
-            "                         [--baseline SPEC] [--budget FILE] [--history FILE]\n"
-            "                         [--title TEXT]\n"
-            "A run of the history (default: the latest) or a result file, judged against the\n"
-            "budget file and, with --baseline (a baseline name, run:ID, commit:SHA or a file),\n"
-            "compared with a baseline. Markdown fits a pull-request comment; with\n"
-            "$GITHUB_STEP_SUMMARY set, Markdown is appended there too. FORMAT (default md):\n"
-            "%s\n"
-            "(chrome-trace: the stages benchmarks timed, as a Chrome trace for Perfetto),\n"
-            "or site: a static site over the whole history in the directory --output DIR\n"
-            "(index.html and a page per benchmark; docs/reports.md).\n",
-            formats);
-}
-
 /* The baseline's results: a result file, or a run of the history (*base_run), looked up for
  * environment (the reported run's: a pytest run's fingerprint names Python, not the compiler
  * of this program; NULL: this machine's). */
@@ -58,45 +40,73 @@ static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, c
 
 /* What the command line says. */
 typedef struct report_args {
-    const char *format_name, *output, *input, *baseline, *budget_path, *history_option, *title;
+    cli_location location;
+    const char *format_name, *output, *input, *baseline, *title;
     long long run; /* 0: the latest */
     perfbudget_report_format format;
     int site; /* a directory over the whole history, not one run's text */
 } report_args;
 
+static int parse_run(perfbudget_context *ctx, void *record, const char *value, const char *from,
+                     const char *program) {
+    (void)ctx, (void)from;
+    uint64_t number;
+    if (cli_parse_count(value, INT64_MAX, &number) != 0 || number == 0) {
+        fprintf(stderr, "%s: --run takes a run number, not '%s'\n", program, value);
+        return 2;
+    }
+    ((report_args *)record)->run = (long long)number;
+    return 0;
+}
+
+#define REPORT_TEXT(name, value, field, help)                                                     \
+    PERFBUDGET_FRONTEND_TEXT_ROW(name, value, report_args, field, help)
+
+static const perfbudget_frontend_option report_options[] = {
+    REPORT_TEXT("--format", "FORMAT", format_name, "the report's format (default md; below)"),
+    REPORT_TEXT("--output", "FILE", output, "write the report here (default: standard output)"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--run", "ID", parse_run, NULL,
+                                   "the run of the history to report (default: the latest)"),
+    REPORT_TEXT("--input", "FILE", input, "report a result file instead of a run"),
+    REPORT_TEXT("--baseline", "SPEC", baseline,
+                "compare with a baseline: a baseline name, run:ID, commit:SHA or a file"),
+    REPORT_TEXT("--title", "TEXT", title, "the report's title (default: perfbudget)"),
+};
+
+static const perfbudget_frontend_option_group report_groups[] = {
+    {cli_location_options, CLI_LOCATION_OPTIONS, offsetof(report_args, location)},
+};
+
+static const perfbudget_frontend_command report_command = {
+    .program = "perfbudget report",
+    .usage = "usage: perfbudget report [--format FORMAT] [--output FILE] [--run ID | --input FILE]\n"
+             "                         [--baseline SPEC] [--budget FILE] [--history FILE]\n"
+             "                         [--title TEXT]",
+    .summary = "A run of the history (default: the latest) or a result file, judged against the\n"
+               "budget file and, with --baseline, compared with a baseline. Markdown fits a\n"
+               "pull-request comment; with $GITHUB_STEP_SUMMARY set, Markdown is appended there\n"
+               "too.",
+    .options = report_options,
+    .count = PERFBUDGET_FRONTEND_COUNT(report_options),
+    .groups = report_groups,
+    .group_count = PERFBUDGET_FRONTEND_COUNT(report_groups),
+    .bare_names = 1,
+};
+
 /* 0 to go on, -1 after --help (exit status 0), 2 after printing a usage error. */
 static int parse_report_args(int argc, char **argv, report_args *a) {
     a->format_name = "md";
-    for (int i = 1; i < argc; i += 2) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return -1;
-        }
-        if (value == NULL) {
-            fprintf(stderr, "perfbudget report: %s needs a value (see --help)\n", arg);
-            return 2;
-        }
-        if (strcmp(arg, "--format") == 0) a->format_name = value;
-        else if (strcmp(arg, "--output") == 0) a->output = value;
-        else if (strcmp(arg, "--input") == 0) a->input = value;
-        else if (strcmp(arg, "--baseline") == 0) a->baseline = value;
-        else if (strcmp(arg, "--budget") == 0) a->budget_path = value;
-        else if (strcmp(arg, "--history") == 0) a->history_option = value;
-        else if (strcmp(arg, "--title") == 0) a->title = value;
-        else if (strcmp(arg, "--run") == 0) {
-            uint64_t number;
-            if (cli_parse_count(value, INT64_MAX, &number) != 0 || number == 0) {
-                fprintf(stderr, "perfbudget report: --run takes a run number, not '%s'\n", value);
-                return 2;
-            }
-            a->run = (long long)number;
-        }
-        else {
-            fprintf(stderr, "perfbudget report: unknown option %s (see --help)\n", arg);
-            return 2;
-        }
-    }
+    /* The formats come from the core's one list. */
+    char formats[256], epilogue[768];
+    snprintf(epilogue, sizeof epilogue,
+             "FORMAT is one of %s\n(chrome-trace: the stages benchmarks timed, as a Chrome trace "
+             "for Perfetto),\nor site: a static site over the whole history in the directory "
+             "--output DIR\n(index.html and a page per benchmark; docs/reports.md).\n",
+             perfbudget_report_format_list(formats, sizeof formats));
+    perfbudget_frontend_command command = report_command;
+    command.epilogue = epilogue;
+    int parsed = cli_parse(&command, argc, argv, a);
+    if (parsed != 0) return parsed == 1 ? -1 : 2;
     a->format = PERFBUDGET_REPORT_HTML;
     /* The site is a directory over the whole history, not one run's text: written below. */
     a->site = strcmp(a->format_name, "site") == 0;
@@ -106,9 +116,7 @@ static int parse_report_args(int argc, char **argv, report_args *a) {
         return 2;
     }
     if (!a->site && perfbudget_report_format_parse(a->format_name, &a->format) != PERFBUDGET_OK) {
-        char formats[256];
-        fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", a->format_name,
-                perfbudget_report_format_list(formats, sizeof formats));
+        fprintf(stderr, "perfbudget report: unknown format '%s' (%s)\n", a->format_name, formats);
         return 2;
     }
     return 0;
@@ -182,11 +190,12 @@ static int write_report(perfbudget_context *ctx, const report_args *a,
 static int load_report_budget(perfbudget_context *ctx, report_args *a, char *found_budget,
                               size_t size, perfbudget_budget **budget) {
     char found_history[4200];
-    if (a->budget_path == NULL && a->history_option == NULL &&
+    if (a->location.budget_path == NULL && a->location.history_option == NULL &&
         cli_discover(found_budget, size, found_history, sizeof found_history) == 1)
-        a->budget_path = found_budget;
-    if (a->budget_path == NULL) return 0;
-    *budget = perfbudget_frontend_load_budget(ctx, "perfbudget report", a->budget_path);
+        a->location.budget_path = found_budget;
+    if (a->location.budget_path == NULL) return 0;
+    *budget =
+        perfbudget_frontend_load_budget(ctx, "perfbudget report", a->location.budget_path);
     return *budget == NULL ? 2 : 0;
 }
 
@@ -226,7 +235,8 @@ int perfbudget_cli_report(int argc, char **argv) {
     size_t count = 0;
     perfbudget_run_record record = {0}, base_record = {0};
     if (a.input == NULL || a.baseline != NULL)
-        history = cli_open_history(ctx, "perfbudget report", a.history_option, a.budget_path, 1);
+        history = cli_open_history(ctx, "perfbudget report", a.location.history_option,
+                                   a.location.budget_path, 1);
     int exit_code = load_reported_results(ctx, history, &a, &record, &results, &count);
     char label[512] = "";
     perfbudget_result **base = NULL;

@@ -9,47 +9,6 @@
 
 #include "commands.h"
 
-static void usage(FILE *out) {
-    fprintf(out,
-            "usage: perfbudget run [options] -- CMD [ARGS...]\n"
-            "Time a command over repeated runs (like hyperfine) and judge it.\n\n"
-            "  --name NAME          benchmark name (default: the command's base name)\n"
-            "  --budget FILE        budget file; the entry is found by --budget-name or NAME\n"
-            "                       (default: perfbudget.yml here or in the nearest parent)\n"
-            "  --budget-name NAME   budget entry name to use instead of NAME\n"
-            "  --warmup N           warm-up runs, not measured (default 1)\n"
-            "  --runs N             measured runs (default 10)\n"
-            "  --timeout TIME       per run, e.g. 30s (default 60s; must be more than 0);\n"
-            "                       the run is killed with what it started and the test fails\n"
-            "  --shell              run CMD as a command line through /bin/sh -c\n"
-            "  --processes N        measure N times over (warm-up and runs each time) and pool\n"
-            "                       them; the judge sees the spread between the N (default 1)\n"
-            "  --cpu N              pin CMD to CPU N (Linux)\n"
-            "  --cwd DIR            run CMD in DIR (an error if DIR is not a directory)\n"
-            "  --bench-version V    version of the benchmarked code: results of another\n"
-            "                       version start a new series and are never compared\n"
-            "  --baseline SPEC      compare with a result file, or from the history a baseline\n"
-            "                       name, latest, merge-base, run:ID; a regression fails\n"
-            "  --history FILE       the history to record the run in and find baselines in\n"
-            "                       (default: $PERFBUDGET_HISTORY, else the budget file's)\n"
-            "  --force              compare with a baseline from another environment\n"
-            "  --threshold PCT      regression threshold (default: budget file, else 5%%)\n"
-            "  --fail-on POLICY     regression (default), critical or never: what fails; the\n"
-            "                       rest is reported as warn (default: $PERFBUDGET_FAIL_ON,\n"
-            "                       else the budget file's policy)\n"
-            "  --format FORMAT      google-benchmark, nanobench or hyperfine: CMD writes that\n"
-            "                       tool's JSON; import its results instead of timing CMD\n"
-            "  --output FILE        where CMD writes that JSON (default: its standard output)\n"
-            "  --time real|cpu      with --format google-benchmark: judge real_time (default)\n"
-            "                       or cpu_time\n"
-            "  --json FILE          write the result file\n"
-            "  --ctest              CTest output: verdict first, <CTestMeasurement> tags\n"
-            "  --session DIR        also write the result into DIR (perfbudget session)\n\n"
-            "SIGINT, SIGTERM or SIGHUP kills CMD with everything it started, records nothing\n"
-            "and ends perfbudget by the same signal (exit status 128 + the signal).\n"
-            "Exit status: 0 pass (or skipped), 1 failed, 2 usage or input error.\n");
-}
-
 static int parse_count(const char *text, uint32_t *out) {
     uint64_t value;
     if (cli_parse_count(text, 1000000, &value) != 0) return -1;
@@ -57,64 +16,138 @@ static int parse_count(const char *text, uint32_t *out) {
     return 0;
 }
 
-/* What the command line says, apart from the options every command shares. */
+/* What the command line says. */
 typedef struct run_args {
+    cli_common common;
     perfbudget_command_options command;
     const char *name, *format, *output, *identity, *judged_time;
     int runs_given, warmup_given;
     uint32_t processes; /* --processes; 0: not given (1) */
     int cpu;            /* --cpu; -1: not given */
-    char **cmd; /* the command after --, NULL-terminated */
+    perfbudget_frontend_rest rest; /* after --: the command, NULL-terminated */
+    char **cmd;
     char default_name[256];
 } run_args;
 
-/* One of run's own options that takes a value; 0, or 2 after printing why not. */
-static int run_option(run_args *a, const char *arg, const char *value) {
-    int bad = 0;
-    if (strcmp(arg, "--name") == 0) a->name = value;
-    else if (strcmp(arg, "--warmup") == 0)
-        bad = parse_count(value, &a->command.warmup_runs), a->warmup_given = 1;
-    else if (strcmp(arg, "--runs") == 0)
-        bad = parse_count(value, &a->command.runs) || a->command.runs == 0, a->runs_given = 1;
-    else if (strcmp(arg, "--bench-version") == 0) a->identity = value;
-    else if (strcmp(arg, "--timeout") == 0) {
-        bad = cli_parse_time(value, &a->command.timeout_ns);
-        if (!bad && a->command.timeout_ns == 0) {
-            fprintf(stderr, "perfbudget run: --timeout must be more than 0 (a run without a "
-                            "limit is not offered: a hang would block forever)\n");
-            return 2;
-        }
-    }
-    else if (strcmp(arg, "--cwd") == 0) a->command.working_directory = value;
-    else if (strcmp(arg, "--processes") == 0)
-        bad = parse_count(value, &a->processes) || a->processes == 0 || a->processes > 1000;
-    else if (strcmp(arg, "--cpu") == 0) {
-        uint32_t cpu = 0;
-        bad = parse_count(value, &cpu) || cpu > 65535;
-        a->cpu = (int)cpu;
-    }
-    else if (strcmp(arg, "--format") == 0) a->format = value;
-    else if (strcmp(arg, "--output") == 0) a->output = value;
-    else if (strcmp(arg, "--time") == 0)
-        bad = strcmp(value, "real") != 0 && strcmp(value, "cpu") != 0, a->judged_time = value;
-    else {
-        fprintf(stderr, "perfbudget run: unknown option %s (see --help)\n", arg);
-        return 2;
-    }
-    if (bad) {
-        fprintf(stderr, "perfbudget run: invalid value '%s' for %s\n", value, arg);
-        return 2;
-    }
+static int parse_warmup(perfbudget_context *ctx, void *record, const char *value,
+                        const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    run_args *a = record;
+    a->warmup_given = 1;
+    return parse_count(value, &a->command.warmup_runs);
+}
+
+static int parse_runs(perfbudget_context *ctx, void *record, const char *value,
+                      const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    run_args *a = record;
+    a->runs_given = 1;
+    return parse_count(value, &a->command.runs) != 0 || a->command.runs == 0 ? -1 : 0;
+}
+
+static int parse_timeout(perfbudget_context *ctx, void *record, const char *value,
+                         const char *from, const char *program) {
+    (void)ctx, (void)from;
+    run_args *a = record;
+    if (cli_parse_time(value, &a->command.timeout_ns) != 0) return -1;
+    if (a->command.timeout_ns > 0) return 0;
+    fprintf(stderr, "%s: --timeout must be more than 0 (a run without a limit is not offered: a "
+                    "hang would block forever)\n", program);
+    return 2;
+}
+
+static int parse_processes(perfbudget_context *ctx, void *record, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    run_args *a = record;
+    return parse_count(value, &a->processes) || a->processes == 0 || a->processes > 1000 ? -1 : 0;
+}
+
+static int parse_cpu(perfbudget_context *ctx, void *record, const char *value, const char *from,
+                     const char *program) {
+    (void)ctx, (void)from, (void)program;
+    uint32_t cpu = 0;
+    if (parse_count(value, &cpu) != 0 || cpu > 65535) return -1;
+    ((run_args *)record)->cpu = (int)cpu;
     return 0;
 }
 
-/* The command after the options (at argv[first], the "--"), checked against them; its name. */
-static int take_command(int argc, char **argv, int first, run_args *a) {
-    if (first + 1 >= argc) {
+static int parse_time_kind(perfbudget_context *ctx, void *record, const char *value,
+                           const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    ((run_args *)record)->judged_time = value;
+    return strcmp(value, "real") != 0 && strcmp(value, "cpu") != 0 ? -1 : 0;
+}
+
+/* Before --: the command always comes after it. */
+static int refuse_positional(perfbudget_context *ctx, void *record, const char *value,
+                             const char *from, const char *program) {
+    (void)ctx, (void)record, (void)from;
+    fprintf(stderr, "%s: unexpected argument '%s': the command goes after -- (perfbudget run "
+                    "[options] -- CMD...)\n", program, value);
+    return 2;
+}
+
+#define RUN_TEXT(name, value, field, help)                                                        \
+    PERFBUDGET_FRONTEND_TEXT_ROW(name, value, run_args, field, help)
+#define RUN_PARSED(name, value, parse, help)                                                      \
+    PERFBUDGET_FRONTEND_PARSED_ROW(name, value, parse, NULL, help)
+
+static const perfbudget_frontend_option run_options[] = {
+    RUN_TEXT("--name", "NAME", name, "benchmark name (default: the command's base name)"),
+    RUN_PARSED("--warmup", "N", parse_warmup, "warm-up runs, not measured (default 1)"),
+    RUN_PARSED("--runs", "N", parse_runs, "measured runs (default 10)"),
+    RUN_PARSED("--timeout", "TIME", parse_timeout,
+               "per run, e.g. 30s (default 60s; must be more than 0); the run is killed with "
+               "what it started and the test fails"),
+    PERFBUDGET_FRONTEND_FLAG_ROW("--shell", run_args, command.use_shell, 1,
+                                 "run CMD as a command line through /bin/sh -c"),
+    RUN_PARSED("--processes", "N", parse_processes,
+               "measure N times over (warm-up and runs each time) and pool them; the judge sees "
+               "the spread between the N (default 1)"),
+    RUN_PARSED("--cpu", "N", parse_cpu, "pin CMD to CPU N (Linux)"),
+    RUN_TEXT("--cwd", "DIR", command.working_directory,
+             "run CMD in DIR (an error if DIR is not a directory)"),
+    RUN_TEXT("--bench-version", "V", identity,
+             "version of the benchmarked code: results of another version start a new series "
+             "and are never compared"),
+    RUN_TEXT("--format", "FORMAT", format,
+             "google-benchmark, nanobench or hyperfine: CMD writes that tool's JSON; import its "
+             "results instead of timing CMD"),
+    RUN_TEXT("--output", "FILE", output,
+             "where CMD writes that JSON (default: its standard output)"),
+    RUN_PARSED("--time", "real|cpu", parse_time_kind,
+               "with --format google-benchmark: judge real_time (default) or cpu_time"),
+};
+
+static const perfbudget_frontend_option_group run_groups[] = {
+    {cli_judging_options, CLI_JUDGING_OPTIONS, offsetof(run_args, common)},
+};
+
+static const perfbudget_frontend_command run_command = {
+    .program = "perfbudget run",
+    .usage = "usage: %s [options] -- CMD [ARGS...]",
+    .summary = "Time a command over repeated runs (like hyperfine) and judge it.",
+    .options = run_options,
+    .count = PERFBUDGET_FRONTEND_COUNT(run_options),
+    .groups = run_groups,
+    .group_count = PERFBUDGET_FRONTEND_COUNT(run_groups),
+    .positional = refuse_positional,
+    .takes_rest = 1,
+    .rest = offsetof(run_args, rest),
+    .bare_names = 1,
+    .epilogue = "SIGINT, SIGTERM or SIGHUP kills CMD with everything it started, records nothing\n"
+                "and ends perfbudget by the same signal (exit status 128 + the signal).\n"
+                "Exit status: 0 pass (or skipped), 1 failed, 2 usage or input error.\n",
+};
+
+/* The command after the options, checked against them; its name. */
+static int take_command(run_args *a) {
+    if (a->rest.argc == 0) {
         fprintf(stderr, "perfbudget run: no command; usage: perfbudget run [options] -- CMD...\n");
         return 2;
     }
-    a->cmd = argv + first + 1;
+    a->cmd = a->rest.argv;
     if (a->judged_time != NULL && strcmp(a->judged_time, "cpu") == 0) {
         if (a->format == NULL || strcmp(a->format, "google-benchmark") != 0) {
             fprintf(stderr, "perfbudget run: --time cpu needs --format google-benchmark\n");
@@ -122,7 +155,7 @@ static int take_command(int argc, char **argv, int first, run_args *a) {
         }
         a->format = "google-benchmark-cpu"; /* the importer's name for cpu_time */
     }
-    if (a->command.use_shell && argc - first - 1 != 1) {
+    if (a->command.use_shell && a->rest.argc != 1) {
         fprintf(stderr, "perfbudget run: with --shell, give the command line as one argument\n");
         return 2;
     }
@@ -135,38 +168,18 @@ static int take_command(int argc, char **argv, int first, run_args *a) {
 }
 
 /* 0 to go on, -1 after --help (exit status 0), 2 after printing a usage error. */
-static int parse_run_args(int argc, char **argv, cli_common *common, run_args *a) {
+static int parse_run_args(int argc, char **argv, run_args *a) {
+    cli_common_init(&a->common);
     perfbudget_command_options_init(&a->command);
     a->cpu = -1;
-    int i = 1;
-    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int used = cli_common_option(common, arg, value);
-        if (used < 0) return 2;
-        if (used > 0) {
-            i += used - 1;
-            continue;
-        }
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return -1;
-        }
-        if (strcmp(arg, "--shell") == 0) {
-            a->command.use_shell = 1;
-            continue;
-        }
-        if (value == NULL) {
-            fprintf(stderr, "perfbudget run: unknown option or missing value: %s\n", arg);
-            return 2;
-        }
-        if (run_option(a, arg, value) != 0) return 2;
-        i++;
-    }
-    return take_command(argc, argv, i, a);
+    int parsed = cli_parse(&run_command, argc, argv, a);
+    if (parsed != 0) return parsed == 1 ? -1 : 2;
+    return take_command(a);
 }
 
 /* The budget file's rounds and warm-up count apply unless given here. */
-static void apply_budget_counts(const cli_common *common, run_args *a) {
+static void apply_budget_counts(run_args *a) {
+    const cli_common *common = &a->common;
     perfbudget_effective_budget effective;
     if (common->budget == NULL ||
         perfbudget_budget_resolve(common->budget,
@@ -304,10 +317,10 @@ static int judge_and_record(perfbudget_context *ctx, cli_common *common, const r
 }
 
 int perfbudget_cli_run(int argc, char **argv) {
-    cli_common common;
-    cli_common_init(&common);
-    run_args a = {0};
-    int parsed = parse_run_args(argc, argv, &common, &a);
+    run_args a;
+    memset(&a, 0, sizeof a);
+    int parsed = parse_run_args(argc, argv, &a);
+    cli_common *common = &a.common;
     if (parsed != 0) return parsed < 0 ? 0 : parsed;
     perfbudget_context *ctx;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
@@ -320,15 +333,15 @@ int perfbudget_cli_run(int argc, char **argv) {
     /* Without --budget, the project's perfbudget.yml, found as report and history find it;
      * under CTest the CMake arguments say which budget applies, if any. */
     char found_budget[4200], found_history[4200];
-    if (common.budget_path == NULL && !common.ctest &&
+    if (common->budget_path == NULL && !common->ctest &&
         cli_discover(found_budget, sizeof found_budget, found_history, sizeof found_history) == 1)
-        common.budget_path = found_budget;
+        common->budget_path = found_budget;
     /* What the command leaves behind is re-parented to us, not to init, and killed below. */
     perfbudget_process_adopt_orphans();
     /* The baseline is loaded after measuring: the kernel counts the resident set of the process
      * that starts a command into the command's peak memory (exec records the old address
      * space's high-water mark), so it would read higher with a baseline than without. */
-    int exit_code = cli_common_load_budget(ctx, &common);
+    int exit_code = cli_common_load_budget(ctx, common);
     perfbudget_result **results = NULL;
     size_t count = 0;
     /* The kernel counts the parent's resident set into a spawned command's peak memory (exec
@@ -336,12 +349,12 @@ int perfbudget_cli_run(int argc, char **argv) {
      * the same in every run: SQLite is loaded before measuring whenever a history is known. */
     perfbudget_history *resident = NULL;
     /* A history that can never be one (a device, a directory) is refused before measuring. */
-    if (exit_code == 0 && common.history != NULL &&
-        perfbudget_history_open(ctx, common.history, &resident) == PERFBUDGET_EINVAL) {
+    if (exit_code == 0 && common->history != NULL &&
+        perfbudget_history_open(ctx, common->history, &resident) == PERFBUDGET_EINVAL) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }
-    if (exit_code == 0) apply_budget_counts(&common, &a);
+    if (exit_code == 0) apply_budget_counts(&a);
     /* An interrupt while the command runs kills it (the core polls interrupt.fd); then nothing
      * is judged or recorded and perfbudget ends by that signal. */
     perfbudget_frontend_interrupt interrupt;
@@ -353,15 +366,15 @@ int perfbudget_cli_run(int argc, char **argv) {
     if (interrupted_by != 0) {
         perfbudget_history_close(resident);
         perfbudget_results_free(results, count);
-        cli_common_release(&common);
+        cli_common_release(common);
         perfbudget_context_free(ctx);
         perfbudget_frontend_interrupt_die(&interrupt, "perfbudget run", interrupted_by);
     }
     perfbudget_frontend_interrupt_stop(&interrupt);
-    if (exit_code == 0) exit_code = judge_and_record(ctx, &common, &a, results, count);
+    if (exit_code == 0) exit_code = judge_and_record(ctx, common, &a, results, count);
     perfbudget_history_close(resident);
     perfbudget_results_free(results, count);
-    cli_common_release(&common);
+    cli_common_release(common);
     perfbudget_context_free(ctx);
     return exit_code;
 }

@@ -258,43 +258,80 @@ static int session_close(const char *dir, const char *json_path, const char *bud
     return exit_code;
 }
 
-int perfbudget_cli_session(int argc, char **argv) {
-    const char *json_path = NULL, *budget_path = NULL, *history_path = NULL;
-    const char *budgets_from = NULL;
+typedef struct session_args {
+    const char *action, *dir; /* open or close, and the session directory */
+    const char *json_path, *budget_path, *history_path, *budgets_from;
     const char *report_paths[MAX_REPORTS];
-    size_t n_reports = 0;
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: perfbudget session open DIR\n"
-               "       perfbudget session close DIR [--json FILE] [--budget FILE] [--history FILE]\n"
-               "                                    [--budgets-from LIST] [--report FILE]...\n"
-               "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
+    size_t n_reports;
+} session_args;
+
+static int take_action_and_dir(perfbudget_context *ctx, void *record, const char *value,
+                               const char *from, const char *program) {
+    (void)ctx, (void)from, (void)program;
+    session_args *a = record;
+    if (a->action == NULL) a->action = value; /* open or close, checked after */
+    else if (a->dir == NULL) a->dir = value;
+    else return -1;
+    return 0;
+}
+
+static int add_report(perfbudget_context *ctx, void *record, const char *value,
+                      const char *from, const char *program) {
+    (void)ctx, (void)from;
+    session_args *a = record;
+    if (a->n_reports == MAX_REPORTS) {
+        fprintf(stderr, "%s: at most %d --report files\n", program, MAX_REPORTS);
+        return 2;
+    }
+    a->report_paths[a->n_reports++] = value;
+    return 0;
+}
+
+#define SESSION_TEXT(name, value, field, help)                                                    \
+    PERFBUDGET_FRONTEND_TEXT_ROW(name, value, session_args, field, help)
+
+static const perfbudget_frontend_option session_options[] = {
+    SESSION_TEXT("--json", "FILE", json_path, "close: write the combined result file"),
+    SESSION_TEXT("--budget", "FILE", budget_path,
+                 "close: the default budget file, which judges results that came without a "
+                 "verdict"),
+    SESSION_TEXT("--history", "FILE", history_path,
+                 "close: record the run in this history only (default: $PERFBUDGET_HISTORY, else "
+                 "the history of each budget file)"),
+    SESSION_TEXT("--budgets-from", "LIST", budgets_from,
+                 "close: more budget files, one a line (PerfBudget.cmake writes every file a perf "
+                 "test uses): the run is recorded in the history of each"),
+    PERFBUDGET_FRONTEND_PARSED_ROW("--report", "FILE", add_report, NULL,
+                                   "close: a report of the run, its format by the suffix: .md, "
+                                   ".csv, .json, .html or .trace.json (a Chrome trace of the "
+                                   "benchmarks' stages); given again, another (up to 8)"),
+};
+
+static const perfbudget_frontend_command session_command = {
+    .program = "perfbudget session",
+    .usage = "usage: perfbudget session open DIR\n"
+             "       perfbudget session close DIR [--json FILE] [--budget FILE] [--history FILE]\n"
+             "                                    [--budgets-from LIST] [--report FILE]...",
+    .summary = "The CTest fixtures around one ctest run: open empties DIR; each perf test\n"
                "writes its result there (--session DIR); close combines them into one result\n"
                "file, records it as one run of the history, prints a summary and warns about\n"
-               "budget entries that matched nothing. LIST names more budget files, one a line\n"
-               "(PerfBudget.cmake writes every file a perf test uses): the run is recorded in\n"
-               "the history of each. Each --report FILE is a report of the run,\n"
-               "its format by the suffix: .md, .csv, .json, .html or .trace.json (a Chrome trace of\n"
-               "the benchmarks' stages).\n");
-        return 0;
-    }
-    if (argc < 3 || (strcmp(argv[1], "open") != 0 && strcmp(argv[1], "close") != 0)) {
+               "budget entries that matched nothing.",
+    .options = session_options,
+    .count = PERFBUDGET_FRONTEND_COUNT(session_options),
+    .positional = take_action_and_dir,
+    .bare_names = 1,
+};
+
+int perfbudget_cli_session(int argc, char **argv) {
+    session_args a = {.action = NULL};
+    int parsed = cli_parse(&session_command, argc, argv, &a);
+    if (parsed != 0) return parsed == 1 ? 0 : 2;
+    if (a.dir == NULL || (strcmp(a.action, "open") != 0 && strcmp(a.action, "close") != 0)) {
         fprintf(stderr, "usage: perfbudget session open|close DIR [--json FILE] [--budget FILE]\n");
         return 2;
     }
-    for (int i = 3; i < argc; i++) {
-        if (i + 1 < argc && strcmp(argv[i], "--json") == 0) json_path = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--budget") == 0) budget_path = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--history") == 0) history_path = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--budgets-from") == 0) budgets_from = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--report") == 0 && n_reports < MAX_REPORTS)
-            report_paths[n_reports++] = argv[++i];
-        else {
-            fprintf(stderr, "perfbudget session: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
-    return strcmp(argv[1], "open") == 0 ? session_open(argv[2])
-                                        : session_close(argv[2], json_path, budget_path,
-                                                        budgets_from, history_path, report_paths,
-                                                        n_reports);
+    return strcmp(a.action, "open") == 0
+               ? session_open(a.dir)
+               : session_close(a.dir, a.json_path, a.budget_path, a.budgets_from, a.history_path,
+                               a.report_paths, a.n_reports);
 }

@@ -122,9 +122,10 @@ static void describe_difference(const char *a, const char *b, char *out, size_t 
     snprintf(out, size, "baseline: %s; here: %s", a, b);
 }
 
-int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *program,
-                                      const char *spec, const char *history_path,
-                                      perfbudget_frontend_verdict_options *o) {
+/* The spec to load: with $PERFBUDGET_REGRESSION=1 and none given, $PERFBUDGET_BASELINE or else
+ * "latest"; under CTest $PERFBUDGET_BASELINE beats the CMake argument. NULL: none. Also takes
+ * $PERFBUDGET_FORCE=1 into o. */
+static const char *baseline_spec(const char *spec, perfbudget_frontend_verdict_options *o) {
     const char *regression = getenv("PERFBUDGET_REGRESSION");
     const char *from_environment = getenv("PERFBUDGET_BASELINE");
     int have_environment = from_environment != NULL && from_environment[0] != '\0';
@@ -134,6 +135,95 @@ int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *progr
         spec = from_environment; /* ctest's environment beats the CMake argument BASELINE */
     if (spec == NULL && regression != NULL && strcmp(regression, "1") == 0)
         spec = have_environment ? from_environment : "latest";
+    return spec;
+}
+
+/* Each benchmark's most recent result on this environment and branch, so a run of a subset
+ * leaves none out. 0, or 2 after printing an error. */
+static int load_latest(perfbudget_context *ctx, const char *program, perfbudget_history *history,
+                       const char *fingerprint, const perfbudget_git_info *git,
+                       perfbudget_frontend_verdict_options *o) {
+    const char *branch = git->branch[0] ? git->branch : NULL;
+    char shown_branch[4 * sizeof git->branch];
+    perfbudget_text_shown(branch ? branch : "(none)", shown_branch, sizeof shown_branch);
+    if (perfbudget_history_load_latest(history, fingerprint, branch, &o->baseline,
+                                       &o->baseline_count) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return 2;
+    }
+    if (o->baseline_count == 0)
+        printf("baseline: none yet (no earlier run on this environment and branch %s); this run "
+               "will be the first\n", shown_branch);
+    else
+        printf("baseline: the latest result of each benchmark on this environment and branch "
+               "%s\n", shown_branch);
+    return 0;
+}
+
+/* A baseline name, "run:ID" or "commit:SHA" looked up in the history, refused when measured on
+ * another runner type unless forced. 0, or 2 after printing an error. */
+static int load_found(perfbudget_context *ctx, const char *program, perfbudget_history *history,
+                      const char *spec, const char *fingerprint, const char *branch,
+                      perfbudget_frontend_verdict_options *o) {
+    int64_t run_id;
+    char why[512];
+    perfbudget_run_record record;
+    if (perfbudget_history_find(history, spec, fingerprint, branch, &run_id, why, sizeof why) !=
+        PERFBUDGET_OK) {
+        fprintf(stderr, "%s: baseline: %s\n", program, why);
+        return 2;
+    }
+    if (perfbudget_history_run(history, run_id, &record) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return 2;
+    }
+    if (strcmp(perfbudget_environment_runner_type(record.environment),
+               perfbudget_environment_runner_type(fingerprint)) != 0 && !o->force) {
+        char difference[1100];
+        describe_difference(record.environment, fingerprint, difference, sizeof difference);
+        fprintf(stderr, "%s: %s was measured on a different environment, so a comparison would "
+                        "measure the machines, not the code (%s); set PERFBUDGET_FORCE=1 to "
+                        "compare anyway\n", program, why, difference);
+        return 2;
+    }
+    if (perfbudget_history_load_baseline(history, spec, run_id, &o->baseline,
+                                         &o->baseline_count) != PERFBUDGET_OK) {
+        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
+        return 2;
+    }
+    printf("%s\n", why);
+    o->baseline_run = run_id; /* the spread comes from runs up to the baseline's */
+    return 0;
+}
+
+/* The spec looked up in an open history: "latest", "merge-base" (as commit:SHA) or what
+ * load_found takes. 0, or 2 after printing an error. */
+static int load_from_history(perfbudget_context *ctx, const char *program,
+                             perfbudget_history *history, const char *spec,
+                             perfbudget_frontend_verdict_options *o) {
+    perfbudget_git_info git;
+    perfbudget_git_describe(NULL, ".", &git);
+    char resolved[96], fingerprint[512];
+    perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
+    if (strcmp(spec, "merge-base") == 0) {
+        if (git.merge_base[0] == '\0') {
+            fprintf(stderr, "%s: baseline merge-base: no git work tree, or no main or master "
+                            "branch to find where this branch left it\n", program);
+            return 2;
+        }
+        snprintf(resolved, sizeof resolved, "commit:%s", git.merge_base);
+        spec = resolved;
+    }
+    if (strcmp(spec, "latest") == 0)
+        return load_latest(ctx, program, history, fingerprint, &git, o);
+    return load_found(ctx, program, history, spec, fingerprint,
+                      git.branch[0] ? git.branch : NULL, o);
+}
+
+int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *program,
+                                      const char *spec, const char *history_path,
+                                      perfbudget_frontend_verdict_options *o) {
+    spec = baseline_spec(spec, o);
     if (spec == NULL) return 0;
     char shown_spec[4096];
     perfbudget_text_shown(spec, shown_spec, sizeof shown_spec);
@@ -164,66 +254,7 @@ int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *progr
         return 2;
     }
     o->history_path = history_path; /* earlier runs give the run-to-run noise band */
-    perfbudget_git_info git;
-    perfbudget_git_describe(NULL, ".", &git);
-    char resolved[96], fingerprint[512], why[512];
-    perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
-    if (strcmp(spec, "merge-base") == 0) {
-        if (git.merge_base[0] == '\0') {
-            fprintf(stderr, "%s: baseline merge-base: no git work tree, or no main or master "
-                            "branch to find where this branch left it\n", program);
-            perfbudget_history_close(history);
-            return 2;
-        }
-        snprintf(resolved, sizeof resolved, "commit:%s", git.merge_base);
-        spec = resolved;
-    }
-    const char *branch = git.branch[0] ? git.branch : NULL;
-    char shown_branch[4 * sizeof git.branch];
-    perfbudget_text_shown(branch ? branch : "(none)", shown_branch, sizeof shown_branch);
-    if (strcmp(spec, "latest") == 0) {
-        /* Each benchmark's most recent result here, so a run of a subset leaves none out. */
-        int exit_code = 0;
-        if (perfbudget_history_load_latest(history, fingerprint, branch, &o->baseline,
-                                           &o->baseline_count) != PERFBUDGET_OK) {
-            fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-            exit_code = 2;
-        } else if (o->baseline_count == 0) {
-            printf("baseline: none yet (no earlier run on this environment and branch %s); this "
-                   "run will be the first\n", shown_branch);
-        } else {
-            printf("baseline: the latest result of each benchmark on this environment and branch "
-                   "%s\n", shown_branch);
-        }
-        perfbudget_history_close(history);
-        return exit_code;
-    }
-    int64_t run_id;
-    int code = perfbudget_history_find(history, spec, fingerprint, branch, &run_id, why, sizeof why);
-    int exit_code = 0;
-    perfbudget_run_record record;
-    if (code != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: baseline: %s\n", program, why);
-        exit_code = 2;
-    } else if (perfbudget_history_run(history, run_id, &record) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-        exit_code = 2;
-    } else if (strcmp(perfbudget_environment_runner_type(record.environment),
-                      perfbudget_environment_runner_type(fingerprint)) != 0 && !o->force) {
-        char difference[1100];
-        describe_difference(record.environment, fingerprint, difference, sizeof difference);
-        fprintf(stderr, "%s: %s was measured on a different environment, so a comparison would "
-                        "measure the machines, not the code (%s); set PERFBUDGET_FORCE=1 to "
-                        "compare anyway\n", program, why, difference);
-        exit_code = 2;
-    } else if (perfbudget_history_load_baseline(history, spec, run_id, &o->baseline,
-                                                &o->baseline_count) != PERFBUDGET_OK) {
-        fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
-        exit_code = 2;
-    } else {
-        printf("%s\n", why);
-        o->baseline_run = run_id; /* the spread comes from runs up to the baseline's */
-    }
+    int exit_code = load_from_history(ctx, program, history, spec, o);
     perfbudget_history_close(history);
     return exit_code;
 }
@@ -512,12 +543,18 @@ static int takes_value(const perfbudget_frontend_option *option) {
     return option->kind == PERFBUDGET_FRONTEND_TEXT || option->kind == PERFBUDGET_FRONTEND_PARSED;
 }
 
+/* The option's row and the record it writes in (options, or a group's record inside it). */
+typedef struct option_row {
+    const perfbudget_frontend_option *option;
+    void *record;
+} option_row;
+
 /* One option with its value (NULL for a flag), from the command line or its variable (from:
  * the variable's name, for messages; NULL for the command line). 0, or 2 after printing. */
-static int apply_option(perfbudget_context *ctx, const perfbudget_frontend_option *option,
-                        const char *value, void *options, const char *program,
-                        const char *from) {
-    char *field = (char *)options + option->destination;
+static int apply_option(perfbudget_context *ctx, option_row row, const char *value,
+                        const char *program, const char *from) {
+    const perfbudget_frontend_option *option = row.option;
+    char *field = (char *)row.record + option->destination;
     int code = 0;
     switch (option->kind) {
     case PERFBUDGET_FRONTEND_FLAG:
@@ -528,7 +565,7 @@ static int apply_option(perfbudget_context *ctx, const perfbudget_frontend_optio
         return 0;
     case PERFBUDGET_FRONTEND_PARSED:
     case PERFBUDGET_FRONTEND_PARSED_FLAG:
-        code = option->parse(ctx, options, value, from ? from : option->name, program);
+        code = option->parse(ctx, row.record, value, from ? from : option->name, program);
         break;
     }
     if (code == -1)
@@ -537,24 +574,79 @@ static int apply_option(perfbudget_context *ctx, const perfbudget_frontend_optio
     return code == 0 ? 0 : 2;
 }
 
-static const perfbudget_frontend_option *find_option(const perfbudget_frontend_command *command,
-                                                     const char *name) {
-    for (size_t i = 0; i < command->count; i++)
-        if (strcmp(command->options[i].name, name) == 0) return &command->options[i];
-    return NULL;
+/* The row numbered index over the command's own rows and then each group's; option NULL past
+ * the last. options NULL: only the rows are wanted. */
+static option_row row_at(const perfbudget_frontend_command *command, void *options,
+                         size_t index) {
+    if (index < command->count) return (option_row){&command->options[index], options};
+    index -= command->count;
+    for (size_t g = 0; g < command->group_count; g++) {
+        const perfbudget_frontend_option_group *group = &command->groups[g];
+        if (index < group->count)
+            return (option_row){&group->options[index],
+                                options ? (char *)options + group->base : NULL};
+        index -= group->count;
+    }
+    return (option_row){NULL, NULL};
+}
+
+static option_row find_option(const perfbudget_frontend_command *command, void *options,
+                              const char *name) {
+    option_row row;
+    for (size_t i = 0; (row = row_at(command, options, i)).option != NULL; i++)
+        if (strcmp(row.option->name, name) == 0) return row;
+    return row;
+}
+
+static int is_option(const char *arg) { return arg[0] == '-' && arg[1] != '\0'; }
+
+/* Whether option is on the command line (read as the parser reads it: values skipped). */
+static int given(const perfbudget_frontend_command *command, int argc, char **argv,
+                 const perfbudget_frontend_option *option) {
+    for (int i = 1; i < argc; i++) {
+        if (command->takes_rest && strcmp(argv[i], "--") == 0) return 0;
+        const perfbudget_frontend_option *found = find_option(command, NULL, argv[i]).option;
+        if (found == option) return 1;
+        if (found != NULL && takes_value(found)) i++;
+    }
+    return 0;
+}
+
+/* The environment variables of the options not given on the command line; 0, or 2. */
+static int apply_environment(perfbudget_context *ctx, const perfbudget_frontend_command *command,
+                             int argc, char **argv, void *options, const char *program) {
+    option_row row;
+    for (size_t i = 0; (row = row_at(command, options, i)).option != NULL; i++) {
+        const char *variable = row.option->environment;
+        const char *value = variable ? getenv(variable) : NULL;
+        if (value == NULL || value[0] == '\0' || given(command, argc, argv, row.option))
+            continue;
+        if (apply_option(ctx, row, value, program, variable) != 0) return 2;
+    }
+    return 0;
+}
+
+/* An argument that is no option of the table: a positional one, or a usage error. */
+static int take_positional(perfbudget_context *ctx, const perfbudget_frontend_command *command,
+                           const char *arg, void *options, const char *program) {
+    if (is_option(arg)) {
+        fprintf(stderr, command->bare_names ? "%s: unknown option %s (see --help)\n"
+                                            : "%s: unknown option '%s' (see --help)\n",
+                program, arg);
+        return 2;
+    }
+    int code = command->positional ? command->positional(ctx, options, arg, NULL, program) : -1;
+    if (code == -1) fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", program, arg);
+    return code == 0 ? 0 : 2;
 }
 
 int perfbudget_frontend_parse_options(perfbudget_context *ctx,
                                       const perfbudget_frontend_command *command, int argc,
                                       char **argv, void *options) {
-    const char *program = argv[0];
-    for (size_t i = 0; i < command->count; i++) {
-        const perfbudget_frontend_option *option = &command->options[i];
-        const char *value = option->environment ? getenv(option->environment) : NULL;
-        if (value != NULL && value[0] != '\0' &&
-            apply_option(ctx, option, value, options, program, option->environment) != 0)
-            return 2;
-    }
+    const char *program = command->program ? command->program : argv[0];
+    if (command->takes_rest)
+        memset((char *)options + command->rest, 0, sizeof(perfbudget_frontend_rest));
+    if (apply_environment(ctx, command, argc, argv, options, program) != 0) return 2;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -565,18 +657,23 @@ int perfbudget_frontend_parse_options(perfbudget_context *ctx,
             printf("perfbudget %s\n", perfbudget_version());
             return 1;
         }
-        const perfbudget_frontend_option *option = find_option(command, arg);
-        if (option == NULL) {
-            fprintf(stderr, "%s: unknown option '%s' (see --help)\n", program, arg);
-            return 2;
+        if (command->takes_rest && strcmp(arg, "--") == 0) {
+            perfbudget_frontend_rest rest = {argv + i + 1, argc - i - 1};
+            memcpy((char *)options + command->rest, &rest, sizeof rest);
+            return 0;
         }
-        if (takes_value(option) && i + 1 >= argc) {
+        option_row row = find_option(command, options, arg);
+        if (row.option == NULL) {
+            if (take_positional(ctx, command, arg, options, program) != 0) return 2;
+            continue;
+        }
+        if (takes_value(row.option) && i + 1 >= argc) {
             fprintf(stderr, "%s: %s needs a value\n", program, arg);
             return 2;
         }
-        const char *value = takes_value(option) ? argv[i + 1] : NULL;
-        if (apply_option(ctx, option, value, options, program, NULL) != 0) return 2;
-        i += takes_value(option);
+        const char *value = takes_value(row.option) ? argv[i + 1] : NULL;
+        if (apply_option(ctx, row, value, program, NULL) != 0) return 2;
+        i += takes_value(row.option);
     }
     return 0;
 }
@@ -602,23 +699,28 @@ static void print_wrapped(FILE *out, const char *text, int indent, int apart) {
     fputc('\n', out);
 }
 
+static void print_option(FILE *out, const perfbudget_frontend_option *option) {
+    char head[64];
+    int width = snprintf(head, sizeof head, "  %s%s%s", option->name,
+                         option->value_name ? " " : "",
+                         option->value_name ? option->value_name : "");
+    /* The help at column 22; after a head that reaches it, on the next line. */
+    if (width < 22) fprintf(out, "%-22s", head);
+    else fprintf(out, "%s\n%22s", head, "");
+    char help[1024];
+    if (option->environment != NULL)
+        snprintf(help, sizeof help, "%s ($%s)", option->help, option->environment);
+    else snprintf(help, sizeof help, "%s", option->help);
+    print_wrapped(out, help, 22, 0);
+}
+
 void perfbudget_frontend_print_help(FILE *out, const perfbudget_frontend_command *command,
                                     const char *program) {
     fprintf(out, command->usage, program);
     fprintf(out, "\n%s\n\n", command->summary);
-    for (size_t i = 0; i < command->count; i++) {
-        const perfbudget_frontend_option *option = &command->options[i];
-        char head[64];
-        int width = snprintf(head, sizeof head, "  %s%s%s", option->name,
-                             option->value_name ? " " : "",
-                             option->value_name ? option->value_name : "");
-        fprintf(out, "%-22s", head); /* the help at column 22, or after a space */
-        char help[512];
-        if (option->environment != NULL)
-            snprintf(help, sizeof help, "%s ($%s)", option->help, option->environment);
-        else snprintf(help, sizeof help, "%s", option->help);
-        print_wrapped(out, help, width < 22 ? 22 : width, width >= 22);
-    }
+    option_row row;
+    for (size_t i = 0; (row = row_at(command, NULL, i)).option != NULL; i++)
+        print_option(out, row.option);
     fprintf(out, "  %-20sprint perfbudget's version\n  %-20sprint this help\n", "--version",
             "--help");
     if (command->epilogue != NULL) fprintf(out, "\n%s", command->epilogue);

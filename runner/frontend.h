@@ -6,6 +6,7 @@
 #define PERFBUDGET_FRONTEND_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <perfbudget/perfbudget.h>
@@ -79,24 +80,63 @@ typedef struct perfbudget_frontend_option {
     const char *help;         /* for --help, wrapped to the terminal's 80 columns */
 } perfbudget_frontend_option;
 
+/* Rows of a table whose options record is of type `type`. */
+#define PERFBUDGET_FRONTEND_FLAG_ROW(name, type, field, number, help)                            \
+    {name, NULL, PERFBUDGET_FRONTEND_FLAG, offsetof(type, field), number, NULL, NULL, help}
+#define PERFBUDGET_FRONTEND_TEXT_ROW(name, value, type, field, help)                             \
+    {name, value, PERFBUDGET_FRONTEND_TEXT, offsetof(type, field), 0, NULL, NULL, help}
+#define PERFBUDGET_FRONTEND_PARSED_ROW(name, value, parse, environment, help)                    \
+    {name, value, PERFBUDGET_FRONTEND_PARSED, 0, 0, parse, environment, help}
+#define PERFBUDGET_FRONTEND_PARSED_FLAG_ROW(name, parse, help)                                   \
+    {name, NULL, PERFBUDGET_FRONTEND_PARSED_FLAG, 0, 0, parse, NULL, help}
+#define PERFBUDGET_FRONTEND_COUNT(table) (sizeof(table) / sizeof *(table))
+
+/* Rows several commands share (the judging options of run and check, say), writing into a
+ * record of their own inside the command's options record. */
+typedef struct perfbudget_frontend_option_group {
+    const perfbudget_frontend_option *options;
+    size_t count;
+    size_t base; /* offsetof() the group's record in the command's options record: destinations
+                    are offsets in it, and parse() is given its address */
+} perfbudget_frontend_option_group;
+
+/* The arguments after "--" (a command to run), NULL-terminated as main()'s argv is; argc 0
+ * when there was no "--". */
+typedef struct perfbudget_frontend_rest {
+    char **argv;
+    int argc;
+} perfbudget_frontend_rest;
+
 typedef struct perfbudget_frontend_command {
     const char *usage;        /* "usage: %s [options]" (%s: the program) */
-    const char *summary;      /* what the command does, a line */
+    const char *summary;      /* what the command does, a line or a paragraph */
     const perfbudget_frontend_option *options;
     size_t count;
     const char *epilogue;     /* after the options ("Exit status: ..."), or NULL */
+    const char *program;      /* the name messages and the help give ("perfbudget run");
+                                 NULL: argv[0] */
+    const perfbudget_frontend_option_group *groups; /* shared rows, after the command's own */
+    size_t group_count;
+    /* Each argument that is not an option ("-" alone is one), in order, given as value with
+     * from NULL; it returns as parse() does. NULL: such an argument is a usage error. */
+    perfbudget_frontend_parse_fn positional;
+    int takes_rest;           /* 1: "--" ends the options, and what follows goes to the
+                                 perfbudget_frontend_rest at offset rest */
+    size_t rest;
+    int bare_names;           /* name an unknown option without quotes, as the CLI always has */
 } perfbudget_frontend_command;
 
-/* Parse argv[1..argc) into options by the command's table: the environment variables first,
- * then the arguments, so that an option given beats its variable. --help and -h print the help
- * (perfbudget_frontend_print_help) and --version perfbudget's version. 0; 1 after --help or
- * --version; 2 after printing a usage error (unknown option, missing or invalid value). */
+/* Parse argv[1..argc) into options by the command's table: for each option not given on the
+ * command line its environment variable (when set and not empty) first, then the arguments.
+ * --help and -h print the help (perfbudget_frontend_print_help) and --version perfbudget's
+ * version. 0; 1 after --help or --version; 2 after printing a usage error (unknown option,
+ * missing or invalid value, unexpected argument). */
 int perfbudget_frontend_parse_options(perfbudget_context *ctx,
                                       const perfbudget_frontend_command *command, int argc,
                                       char **argv, void *options);
 
 /* The help: the usage line, the summary, each option with its value and help (and its
- * environment variable), then the epilogue. */
+ * environment variable), the shared ones after the command's own, then the epilogue. */
 void perfbudget_frontend_print_help(FILE *out, const perfbudget_frontend_command *command,
                                     const char *program);
 

@@ -241,10 +241,12 @@ static const perfbudget_frontend_option main_option_table[] = {
 };
 
 static const perfbudget_frontend_command main_command = {
-    "usage: %s [options]", "Run this suite's benchmarks and print a summary.", main_option_table,
-    sizeof main_option_table / sizeof *main_option_table,
-    "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark failed,\n"
-    "2 usage error.\n"};
+    .usage = "usage: %s [options]",
+    .summary = "Run this suite's benchmarks and print a summary.",
+    .options = main_option_table,
+    .count = sizeof main_option_table / sizeof *main_option_table,
+    .epilogue = "Exit status: 0 all benchmarks ran (and met their budgets), 1 a benchmark "
+                "failed,\n2 usage error.\n"};
 
 /* 0, 1 after --help or --version, 2 after a usage error. */
 static int parse_args(perfbudget_context *ctx, int argc, char **argv, main_options *o) {
