@@ -8,7 +8,6 @@ import array
 import contextlib
 import math
 import os
-import tempfile
 import threading
 from dataclasses import dataclass, field, fields
 from os import fspath
@@ -1245,26 +1244,29 @@ class Result:
 
     @staticmethod
     def to_json_text(results: Sequence["Result"], suite: str = "pytest") -> str:
-        """The result file write_json() writes, as text (results travel between processes so)."""
-        handle, path = tempfile.mkstemp(prefix="perfbudget-", suffix=".json")
-        os.close(handle)
+        """The result file write_json() writes, as text (results travel between processes so;
+        perfbudget_results_to_json_text)."""
+        context = _context()
+        handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+        out = ffi.new("char **")
+        context.check(lib.perfbudget_results_to_json_text(context.handle, _bytes(suite), handles,
+                                                          len(results), out))
         try:
-            Result.write_json(results, path, suite)
-            with open(path, encoding="utf-8") as file:
-                return file.read()
+            return _text(out[0])
         finally:
-            os.unlink(path)
+            lib.perfbudget_free(out[0])
 
     @staticmethod
-    def from_json_text(text: str) -> list["Result"]:
-        """Results from the text of a result file (see to_json_text)."""
-        handle, path = tempfile.mkstemp(prefix="perfbudget-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-            return Result.load_json(path)
-        finally:
-            os.unlink(path)
+    def from_json_text(text: str, name: str = "result text") -> list["Result"]:
+        """Results from the text of a result file (see to_json_text), as load_json() reads a
+        file; name stands for the text in messages (perfbudget_results_from_json_text)."""
+        context = _context()
+        data = text.encode("utf-8", "surrogatepass")
+        out = ffi.new("perfbudget_result ***")
+        count = ffi.new("size_t *")
+        context.check(lib.perfbudget_results_from_json_text(context.handle, data, len(data),
+                                                            _bytes(name), out, count))
+        return History._adopt(out[0], count[0])
 
     @staticmethod
     def merge(name: str, runs: Sequence["Result"]) -> "Result":
@@ -1521,8 +1523,71 @@ def runner_type(fingerprint: str) -> str:
     return _text(lib.perfbudget_environment_runner_type(buffer))
 
 
+class SpoolError(PerfbudgetError):
+    """The spool could not be sent whole; sent counts the runs that were."""
+
+    def __init__(self, code: int, message: str, sent: int) -> None:
+        super().__init__(code, message)
+        self.sent = sent
+
+
+def _run_info(source: str, environment: str, git: Optional[dict[str, Any]]) -> tuple[Any, list[Any]]:
+    """A perfbudget_run_info, and the char arrays its fields point to: keep them alive until
+    the call that reads it returns."""
+    git = git or {}
+    keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
+            for text in (source, environment, git.get("commit") or None,
+                         git.get("branch") or None)]
+    info = ffi.new("perfbudget_run_info *")
+    info.source, info.environment, info.commit, info.branch = keep
+    info.dirty = int(bool(git.get("dirty")))
+    return info, keep
+
+
+def history_is_database(location: str) -> bool:
+    """Whether a history location names a PostgreSQL database (postgresql://, postgres://)
+    rather than a file (perfbudget_history_is_database)."""
+    return bool(lib.perfbudget_history_is_database(_bytes(location)))
+
+
+def history_shown_location(location: str) -> str:
+    """A history location as messages show it: a URI's password replaced by "***"
+    (perfbudget_history_shown_location)."""
+    shown = lib.perfbudget_history_shown_location(_bytes(location))
+    if shown == ffi.NULL:
+        raise MemoryError("perfbudget_history_shown_location")
+    try:
+        return _text(shown)
+    finally:
+        lib.perfbudget_free(shown)
+
+
+def spool_directory() -> str:
+    """Where runs wait that a PostgreSQL history could not take: $PERFBUDGET_SPOOL_DIR, else
+    .perfbudget/spool in the working directory (perfbudget_history_spool_directory)."""
+    return _text(lib.perfbudget_history_spool_directory())
+
+
+def spool_run(location: str, results: Sequence["Result"], source: str, environment: str,
+              created_ns: int, git: Optional[dict[str, Any]] = None) -> str:
+    """Keep a run that the history at location could not take in the spool, to be sent with
+    the time it was measured (created_ns, ns since the epoch) by the next run recorded there
+    (History.push_spool) or by `perfbudget history push`; the result file it is kept in
+    (perfbudget_history_spool_run)."""
+    context = _context()
+    info, keep = _run_info(source, environment, git)
+    handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
+    kept = ffi.new("char[]", 4400)
+    context.check(lib.perfbudget_history_spool_run(context.handle, _bytes(location), info,
+                                                   created_ns, handles, len(results), kept,
+                                                   4400))
+    del keep
+    return _text(kept)
+
+
 class History:
-    """The SQLite history of runs and baselines (docs/history.md)."""
+    """The history of runs and baselines, a SQLite file or a PostgreSQL database
+    (docs/history.md)."""
 
     def __init__(self, path: PathLike, read_only: bool = False) -> None:
         """read_only: open an existing history for reading only, creating no file beside it
@@ -1535,21 +1600,28 @@ class History:
         self._handle = ffi.gc(out[0], lib.perfbudget_history_close)
 
     def add_run(self, results: Sequence[Result], source: str, environment: str,
-                git: Optional[dict[str, Any]] = None) -> int:
-        """Append a run (one transaction); its id."""
-        git = git or {}
-        # char arrays that live until the call returns (a struct field only points to them)
-        keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
-                for text in (source, environment, git.get("commit") or None,
-                             git.get("branch") or None)]
-        info = ffi.new("perfbudget_run_info *")
-        info.source, info.environment, info.commit, info.branch = keep
-        info.dirty = int(bool(git.get("dirty")))
+                git: Optional[dict[str, Any]] = None, created_ns: int = 0) -> int:
+        """Append a run (one transaction) recorded at created_ns (ns since the epoch; 0: now);
+        its id."""
+        info, keep = _run_info(source, environment, git)
         handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
         run_id = ffi.new("int64_t *")
-        self._context.check(lib.perfbudget_history_add_run(self._handle, info, handles,
-                                                           len(results), run_id))
+        self._context.check(lib.perfbudget_history_add_run_at(self._handle, info, created_ns,
+                                                              handles, len(results), run_id))
+        del keep
         return int(run_id[0])
+
+    def push_spool(self) -> int:
+        """Send the runs the spool keeps for this history, oldest first, each leaving the spool
+        once recorded (perfbudget_history_push_spool); how many were sent. When one cannot be
+        sent, it and those after it stay, and SpoolError says why and how many were sent."""
+        sent = ffi.new("size_t *")
+        code = lib.perfbudget_history_push_spool(self._context.handle, self._handle,
+                                                 _bytes(self.path), sent)
+        if code != lib.PERFBUDGET_OK:
+            raise SpoolError(code, _text(lib.perfbudget_errmsg(self._context.handle)),
+                             int(sent[0]))
+        return int(sent[0])
 
     def load_latest(self, environment: str, branch: Optional[str]) -> list[Result]:
         """Each benchmark's most recent result on this environment and branch."""

@@ -622,6 +622,66 @@ def test_history_in_postgresql(project: pytest.Pytester, monkeypatch: pytest.Mon
     assert not (project.path / ".perfbudget").exists()
 
 
+def test_an_unreachable_history_keeps_the_run_in_the_spool(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PostgreSQL history that cannot be reached: the verdicts stand, and the controller (one
+    run, also under xdist) keeps the run in the spool through the core
+    (perfbudget_history_spool_run), saying where and where it will go, without the password."""
+    spool = project.path / "spool"
+    monkeypatch.setenv("PERFBUDGET_SPOOL_DIR", str(spool))
+    down = "postgresql://perf:secret@127.0.0.1:1/x"  # port 1: connection refused
+    result = run(project, "--perf-history", down, "--perf-save-baseline", "main")
+    result.assert_outcomes(passed=3, failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "could not record the run in the history: cannot open the history: *127.0.0.1*",
+        f"history: the run is kept in {spool}/run-*.json and is sent to "
+        "postgresql://perf:***@127.0.0.1:1/x the next time a run is recorded there, or by "
+        "`perfbudget history push`",
+        "baseline 'main' not saved: the run is not in the history"])
+    assert "secret" not in result.stdout.str() + result.stderr.str()
+    kept = sorted(spool.glob("run-*.json"))
+    assert len(kept) == 1 and len(list(spool.glob("run-*.run"))) == 1
+    assert sorted(r.name for r in Result.load_json(kept[0])) == [
+        "test_it.py::test_roomy", "test_it.py::test_tight", "test_it.py::test_unmarked"]
+    # under xdist the controller alone keeps the run: one more, whole
+    parallel = run(project, "--perf-history", down, "-n", "2")
+    parallel.assert_outcomes(passed=3, failed=1)
+    assert parallel.stdout.str().count("history: the run is kept in") == 1
+    kept = sorted(spool.glob("run-*.json"))
+    assert len(kept) == 2 and len(list(spool.glob("run-*.run"))) == 2
+    assert len(Result.load_json(kept[1])) == 3
+
+
+def test_the_spool_is_sent_when_the_database_is_back(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server is down for two runs (libpq takes the host and port from PGHOST and PGPORT,
+    so that the history's URI stays the same), then back: the next run sends the spooled runs
+    first, oldest first, then records its own."""
+    from urllib.parse import urlsplit, urlunsplit
+    from perfbudget._core import History
+    server = urlsplit(postgresql_schema("spool"))
+    uri = urlunsplit(server._replace(netloc=f"{server.username}@"))
+    spool = project.path / "spool"
+    monkeypatch.setenv("PERFBUDGET_SPOOL_DIR", str(spool))
+    monkeypatch.setenv("PGHOST", server.hostname or "")
+    monkeypatch.setenv("PGPORT", "1")
+    for extra in ((), ("-n", "2")):
+        down = run(project, "--perf-history", uri, *extra)
+        down.assert_outcomes(passed=3, failed=1)
+        down.stdout.fnmatch_lines(["history: the run is kept in *"])
+    assert len(list(spool.glob("run-*.run"))) == 2
+    monkeypatch.setenv("PGPORT", str(server.port))
+    back = run(project, "--perf-history", uri)
+    back.assert_outcomes(passed=3, failed=1)
+    back.stdout.fnmatch_lines([f"history: 2 runs kept in the spool {spool} sent",
+                               "history: run 3 recorded in postgresql://*py_spool"])
+    assert not list(spool.iterdir())
+    history = History(uri, read_only=True)
+    for run_id in (1, 2, 3):
+        assert len(history.load_run(run_id)) == 3
+
+
 def test_the_markdown_report_is_appended_to_the_step_summary(
         project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """On GitHub Actions the Markdown report also goes to the job summary, after what earlier
