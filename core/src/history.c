@@ -399,41 +399,85 @@ static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t
     return code;
 }
 
-int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info *info,
-                               perfbudget_result *const *results, size_t count, int64_t *run_id) {
-    return perfbudget_history_add_run_at(h, info, 0, results, count, run_id);
+/* A run's own columns, as HISTORY_INSERT_RUN takes them (HISTORY_RUN_BY_KEY: all but dirty,
+ * in the same order). */
+typedef struct run_columns {
+    int64_t created_ns, dirty;
+    const char *source, *commit, *branch, *environment;
+} run_columns;
+
+/* Binds r to HISTORY_INSERT_RUN (with_dirty) or HISTORY_RUN_BY_KEY. */
+static void bind_run(perfbudget_history *h, history_statement *stmt, const run_columns *r,
+                     int with_dirty) {
+    int at = 1;
+    bind_int64(h, stmt, at++, r->created_ns);
+    bind_text(h, stmt, at++, r->source);
+    bind_text(h, stmt, at++, r->commit);
+    bind_text(h, stmt, at++, r->branch);
+    if (with_dirty) bind_int64(h, stmt, at++, r->dirty);
+    bind_text(h, stmt, at, r->environment);
 }
 
-int perfbudget_history_add_run_at(perfbudget_history *h, const perfbudget_run_info *info,
-                                   int64_t created_ns, perfbudget_result *const *results,
-                                   size_t count, int64_t *run_id) {
+/* Inside a write transaction: the run of r's key, if there is one, in *id (*found 1 or 0),
+ * with the key held against other writers until the transaction ends. */
+static int find_run(perfbudget_history *h, const run_columns *r, int64_t *id, int *found) {
+    history_statement *stmt;
+    *found = 0;
+    if (prepare(h, HISTORY_LOCK_RUN_KEY, &stmt) != PERFBUDGET_OK)
+        return db_fail(h, "looking up a run");
+    bind_int64(h, stmt, 1, r->created_ns);
+    int step = next_row(h, stmt);
+    finalize(h, stmt);
+    if (step != HISTORY_ROW && step != HISTORY_DONE) return db_fail(h, "looking up a run");
+    if (prepare(h, HISTORY_RUN_BY_KEY, &stmt) != PERFBUDGET_OK)
+        return db_fail(h, "looking up a run");
+    bind_run(h, stmt, r, 0);
+    step = next_row(h, stmt);
+    if (step == HISTORY_ROW) *id = column_int64(h, stmt, 0), *found = 1;
+    finalize(h, stmt);
+    return step == HISTORY_ROW || step == HISTORY_DONE ? PERFBUDGET_OK
+                                                       : db_fail(h, "looking up a run");
+}
+
+/* Inside a write transaction: r as a new run, its id in *id. */
+static int insert_run(perfbudget_history *h, const run_columns *r, int64_t *id) {
+    history_statement *stmt;
+    if (prepare(h, HISTORY_INSERT_RUN, &stmt) != PERFBUDGET_OK)
+        return db_fail(h, "preparing a run");
+    bind_run(h, stmt, r, 1);
+    int step = next_row(h, stmt);
+    if (step == HISTORY_ROW) *id = column_int64(h, stmt, 0);
+    finalize(h, stmt);
+    return step == HISTORY_ROW ? PERFBUDGET_OK : db_fail(h, "recording a run");
+}
+
+/* A run and its results in one transaction; once: not when its key is there already. */
+static int add_run(perfbudget_history *h, const perfbudget_run_info *info, int64_t created_ns,
+                   perfbudget_result *const *results, size_t count, int once, int64_t *run_id,
+                   int *was_there) {
     if (h == NULL || info == NULL || (results == NULL && count > 0))
         return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "add_run: NULL argument");
     char fingerprint[512];
-    const char *environment = info->environment
-                                  ? info->environment
-                                  : perfbudget_environment_fingerprint(NULL, fingerprint,
-                                                                       sizeof fingerprint);
+    run_columns run = {
+        .created_ns = created_ns != 0 ? created_ns : wall_ns(),
+        .dirty = info->dirty != 0,
+        .source = info->source ? info->source : "unknown",
+        .commit = info->commit,
+        .branch = info->branch,
+        .environment = info->environment ? info->environment
+                                         : perfbudget_environment_fingerprint(NULL, fingerprint,
+                                                                              sizeof fingerprint)};
     /* The lock is taken up front, so concurrent writers queue instead of failing halfway. */
     if (h->backend->begin(h) != PERFBUDGET_OK) return db_fail(h, "starting a run");
-    history_statement *run = NULL, *result = NULL;
-    int code = PERFBUDGET_OK;
-    if (prepare(h, HISTORY_INSERT_RUN, &run) != PERFBUDGET_OK ||
-        prepare(h, HISTORY_INSERT_RESULT, &result) != PERFBUDGET_OK) {
+    int64_t id = 0;
+    int found = 0, code = once ? find_run(h, &run, &id, &found) : PERFBUDGET_OK;
+    if (code == PERFBUDGET_OK && !found) code = insert_run(h, &run, &id);
+    history_statement *result = NULL;
+    if (code == PERFBUDGET_OK && !found && count > 0 &&
+        prepare(h, HISTORY_INSERT_RESULT, &result) != PERFBUDGET_OK)
         code = db_fail(h, "preparing a run");
-    } else {
-        bind_int64(h, run, 1, created_ns != 0 ? created_ns : wall_ns());
-        bind_text(h, run, 2, info->source ? info->source : "unknown");
-        bind_text(h, run, 3, info->commit);
-        bind_text(h, run, 4, info->branch);
-        bind_int64(h, run, 5, info->dirty != 0);
-        bind_text(h, run, 6, environment);
-        if (next_row(h, run) != HISTORY_ROW) code = db_fail(h, "recording a run");
-    }
-    int64_t id = code == PERFBUDGET_OK ? column_int64(h, run, 0) : 0;
-    for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++)
+    for (size_t i = 0; code == PERFBUDGET_OK && !found && i < count; i++)
         code = insert_result(h, result, id, results[i]);
-    finalize(h, run);
     finalize(h, result);
     if (code == PERFBUDGET_OK && h->backend->commit(h) != PERFBUDGET_OK)
         code = db_fail(h, "committing a run");
@@ -442,7 +486,25 @@ int perfbudget_history_add_run_at(perfbudget_history *h, const perfbudget_run_in
         return code;
     }
     if (run_id != NULL) *run_id = id;
+    if (was_there != NULL) *was_there = found;
     return PERFBUDGET_OK;
+}
+
+int perfbudget_history_add_run(perfbudget_history *h, const perfbudget_run_info *info,
+                               perfbudget_result *const *results, size_t count, int64_t *run_id) {
+    return add_run(h, info, 0, results, count, 0, run_id, NULL);
+}
+
+int perfbudget_history_add_run_at(perfbudget_history *h, const perfbudget_run_info *info,
+                                   int64_t created_ns, perfbudget_result *const *results,
+                                   size_t count, int64_t *run_id) {
+    return add_run(h, info, created_ns, results, count, 0, run_id, NULL);
+}
+
+int perfbudget__history_add_run_once(perfbudget_history *h, const perfbudget_run_info *info,
+                                     int64_t created_ns, perfbudget_result *const *results,
+                                     size_t count, int64_t *run_id, int *was_there) {
+    return add_run(h, info, created_ns, results, count, 1, run_id, was_there);
 }
 
 /* ---- reading ------------------------------------------------------------------------------------ */
@@ -954,51 +1016,83 @@ static size_t trend_key(trend_keys *keys, size_t version, const char *environmen
     return keys->count++;
 }
 
+/* The runs of a trend beside its results: a second cursor walking runs backwards (NULL where
+ * the backend's series query brings each result's run itself). */
+typedef struct run_cursor {
+    history_statement *runs;
+    int step, started;
+    int64_t at; /* the cursor's run id while step is HISTORY_ROW */
+} run_cursor;
+
+/* A result's run, as a trend shows it. */
+typedef struct series_run {
+    int64_t created_ns;
+    const char *commit, *environment;
+} series_run;
+
+/* The run id of the result results stands on, into *out: 1, 0 when there is no such run (as a
+ * join would have it), -1 on failure. The cursor merges rather than looking every run up, and
+ * seeks only where the benchmark skipped more than the backend's series_seek_gap runs. */
+static int run_of(perfbudget_history *h, history_statement *results, run_cursor *c,
+                  int64_t id, int64_t bench_id, series_run *out) {
+    if (c->runs == NULL) {
+        out->created_ns = column_int64(h, results, 4);
+        out->commit = column_text(h, results, 5);
+        out->environment = column_text(h, results, 6);
+        return 1;
+    }
+    if (!c->started || (c->step == HISTORY_ROW && c->at - id > h->backend->series_seek_gap)) {
+        reset(h, c->runs);
+        bind_int64(h, c->runs, 1, id);
+        bind_int64(h, c->runs, 2, bench_id);
+        c->step = next_row(h, c->runs);
+        c->started = 1;
+        if (c->step == HISTORY_ROW) c->at = column_int64(h, c->runs, 0);
+    }
+    while (c->step == HISTORY_ROW && c->at > id) {
+        c->step = next_row(h, c->runs);
+        if (c->step == HISTORY_ROW) c->at = column_int64(h, c->runs, 0);
+    }
+    if (c->step != HISTORY_ROW && c->step != HISTORY_DONE) return -1;
+    if (c->step != HISTORY_ROW || c->at != id) return 0;
+    out->created_ns = column_int64(h, c->runs, 1);
+    out->commit = column_text(h, c->runs, 2);
+    out->environment = column_text(h, c->runs, 3);
+    return 1;
+}
+
 /* Appends the newest `last` (0: all) ok results of benchmark row bench_id created at or after
- * since_ns to rows, newest first. The results come from the covering index results_series and
- * their runs from a second cursor walking runs backwards beside them: a merge instead of a
- * lookup in runs for every result, which was most of the cost of reading a long series. Where
- * the benchmark skipped many runs, the run cursor seeks rather than walks. */
+ * since_ns to rows, newest first. The results come from the covering index results_series,
+ * each with its run (run_of()). A backend that applies the window in its query (series_joined)
+ * sends no more rows than are kept; the checks here hold for it too. */
 static int read_version(perfbudget_history *h, history_statement *results, history_statement *runs,
                         int64_t bench_id, int64_t since_ns, size_t last, size_t version,
                         trend_keys *keys, trend_row **rows, size_t *n, size_t *capacity) {
     reset(h, results);
     bind_int64(h, results, 1, bench_id);
-    int step, run_step = HISTORY_DONE, started = 0;
-    int64_t run_at = 0; /* the run cursor's id while run_step is HISTORY_ROW */
+    bind_int64(h, results, 2, (int64_t)last);
+    bind_int64(h, results, 3, since_ns);
+    run_cursor cursor = {.runs = runs};
+    int step = HISTORY_DONE;
     size_t key = (size_t)-1, taken = 0;
     while ((last == 0 || taken < last) && (step = next_row(h, results)) == HISTORY_ROW) {
         int64_t id = column_int64(h, results, 0);
-        if (!started || (run_step == HISTORY_ROW && run_at - id > h->backend->series_seek_gap)) {
-            reset(h, runs);
-            bind_int64(h, runs, 1, id);
-            bind_int64(h, runs, 2, bench_id);
-            run_step = next_row(h, runs);
-            started = 1;
-            if (run_step == HISTORY_ROW) run_at = column_int64(h, runs, 0);
-        }
-        while (run_step == HISTORY_ROW && run_at > id) {
-            run_step = next_row(h, runs);
-            if (run_step == HISTORY_ROW) run_at = column_int64(h, runs, 0);
-        }
-        if (run_step != HISTORY_ROW && run_step != HISTORY_DONE)
-            return db_fail(h, "reading a series");
-        if (run_step != HISTORY_ROW || run_at != id) continue; /* no run: as the join had it */
-        int64_t created_ns = column_int64(h, runs, 1);
-        if (created_ns < since_ns) continue;
+        series_run run;
+        int found = run_of(h, results, &cursor, id, bench_id, &run);
+        if (found < 0) return db_fail(h, "reading a series");
+        if (found == 0 || run.created_ns < since_ns) continue;
         trend_row *grown = perfbudget__grow(*rows, capacity, *n, sizeof *grown, 128);
         if (grown == NULL) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
         *rows = grown;
         trend_row *row = &(*rows)[*n];
         perfbudget_series_point *p = &row->point;
         p->run_id = id;
-        p->created_ns = created_ns;
-        copy_text(p->commit, sizeof p->commit, column_text(h, runs, 2));
+        p->created_ns = run.created_ns;
+        copy_text(p->commit, sizeof p->commit, run.commit);
         p->median = column_double(h, results, 1);
         p->p95 = column_double(h, results, 2);
         p->n = (size_t)column_int64(h, results, 3);
-        const char *environment = column_text(h, runs, 3);
-        key = trend_key(keys, version, environment ? environment : "", key);
+        key = trend_key(keys, version, run.environment ? run.environment : "", key);
         if (key == (size_t)-1) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
         row->key = key;
         (*n)++;
@@ -1024,7 +1118,7 @@ int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t las
      * (read_version). */
     if (prepare(h, HISTORY_BENCHMARK_VERSIONS, &versions) != PERFBUDGET_OK ||
         prepare(h, HISTORY_SERIES_RESULTS, &results) != PERFBUDGET_OK ||
-        prepare(h, HISTORY_SERIES_RUNS, &runs) != PERFBUDGET_OK) {
+        (!h->backend->series_joined && prepare(h, HISTORY_SERIES_RUNS, &runs) != PERFBUDGET_OK)) {
         finalize(h, versions);
         finalize(h, results);
         return db_fail(h, "reading a series");
@@ -1308,38 +1402,10 @@ static int copy_results(perfbudget_history *from, perfbudget_history *to, int64_
 static int copy_run(perfbudget_history *from, perfbudget_history *to, const copied_run *r,
                     int64_t *to_id, int *was_there) {
     if (to->backend->begin(to) != PERFBUDGET_OK) return db_fail(to, "starting a run");
-    history_statement *stmt;
-    int code = PERFBUDGET_OK;
-    *was_there = 0;
-    if (prepare(to, HISTORY_RUN_BY_KEY, &stmt) != PERFBUDGET_OK) {
-        code = db_fail(to, "looking up a run");
-    } else {
-        bind_int64(to, stmt, 1, r->created_ns);
-        bind_text(to, stmt, 2, r->source);
-        bind_text(to, stmt, 3, r->commit);
-        bind_text(to, stmt, 4, r->branch);
-        bind_text(to, stmt, 5, r->environment);
-        int step = next_row(to, stmt);
-        if (step == HISTORY_ROW) *to_id = column_int64(to, stmt, 0), *was_there = 1;
-        else if (step != HISTORY_DONE) code = db_fail(to, "looking up a run");
-        finalize(to, stmt);
-    }
-    if (code == PERFBUDGET_OK && !*was_there) {
-        if (prepare(to, HISTORY_INSERT_RUN, &stmt) != PERFBUDGET_OK) {
-            code = db_fail(to, "preparing a run");
-        } else {
-            bind_int64(to, stmt, 1, r->created_ns);
-            bind_text(to, stmt, 2, r->source);
-            bind_text(to, stmt, 3, r->commit);
-            bind_text(to, stmt, 4, r->branch);
-            bind_int64(to, stmt, 5, r->dirty);
-            bind_text(to, stmt, 6, r->environment);
-            if (next_row(to, stmt) == HISTORY_ROW) *to_id = column_int64(to, stmt, 0);
-            else code = db_fail(to, "recording a run");
-            finalize(to, stmt);
-        }
-        if (code == PERFBUDGET_OK) code = copy_results(from, to, r->id, *to_id);
-    }
+    run_columns run = {r->created_ns, r->dirty, r->source, r->commit, r->branch, r->environment};
+    int code = find_run(to, &run, to_id, was_there);
+    if (code == PERFBUDGET_OK && !*was_there) code = insert_run(to, &run, to_id);
+    if (code == PERFBUDGET_OK && !*was_there) code = copy_results(from, to, r->id, *to_id);
     if (code == PERFBUDGET_OK && to->backend->commit(to) != PERFBUDGET_OK)
         code = db_fail(to, "committing a run");
     if (code != PERFBUDGET_OK) to->backend->rollback(to);

@@ -2,7 +2,8 @@
 /* The history in a PostgreSQL database, through libpq: its schema and migrations (the same
  * versions as SQLite's), and every statement of history_store.h in PostgreSQL's SQL. Values are
  * bound as parameters, never spliced into SQL; samples travel as binary. Results come back as
- * text, which PostgreSQL writes for doubles in the shortest form that reads back bit for bit. */
+ * text, which PostgreSQL writes for doubles in the shortest form that reads back bit for bit,
+ * but for a trend's series, which come in binary (their numbers as stored). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stddef.h>
@@ -49,6 +50,7 @@ typedef struct libpq_api {
     int (*PQntuples)(const PGresult *result);
     char *(*PQgetvalue)(const PGresult *result, int row, int column);
     int (*PQgetisnull)(const PGresult *result, int row, int column);
+    int (*PQgetlength)(const PGresult *result, int row, int column);
     char *(*PQcmdStatus)(PGresult *result);
     char *(*PQcmdTuples)(PGresult *result);
     unsigned char *(*PQunescapeBytea)(const unsigned char *text, size_t *length);
@@ -67,7 +69,8 @@ static int load_libpq(libpq_api *api, char *error, size_t size) {
         LIBPQ_FUNCTION(PQexecParams), LIBPQ_FUNCTION(PQresultStatus),
         LIBPQ_FUNCTION(PQresultErrorMessage), LIBPQ_FUNCTION(PQresultErrorField),
         LIBPQ_FUNCTION(PQclear), LIBPQ_FUNCTION(PQntuples), LIBPQ_FUNCTION(PQgetvalue),
-        LIBPQ_FUNCTION(PQgetisnull), LIBPQ_FUNCTION(PQcmdStatus), LIBPQ_FUNCTION(PQcmdTuples),
+        LIBPQ_FUNCTION(PQgetisnull), LIBPQ_FUNCTION(PQgetlength), LIBPQ_FUNCTION(PQcmdStatus),
+        LIBPQ_FUNCTION(PQcmdTuples),
         LIBPQ_FUNCTION(PQunescapeBytea), LIBPQ_FUNCTION(PQfreemem),
     };
 #undef LIBPQ_FUNCTION
@@ -109,6 +112,7 @@ struct history_statement {
     int lengths[MAX_PARAMETERS];
     int formats[MAX_PARAMETERS];
     char numbers[MAX_PARAMETERS][32]; /* integers and doubles as text */
+    int binary;       /* results in binary: numbers as they are stored, no text to parse */
     PGresult *result; /* NULL until the first step after a reset */
     int row;
     unsigned char *blobs[MAX_COLUMNS]; /* this row's bytea columns, unescaped */
@@ -248,13 +252,16 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
         "SET run_id = excluded.run_id",
     [HISTORY_BASELINES] = "SELECT name, run_id, created_ns FROM baselines ORDER BY name",
     [HISTORY_BENCHMARK_VERSIONS] = "SELECT id FROM benchmarks WHERE name = $1 ORDER BY identity",
-    [HISTORY_SERIES_RESULTS] = "SELECT run_id, median, p95, n FROM results WHERE benchmark_id = "
-                               "$1 AND status = 'ok' ORDER BY run_id DESC",
-    /* Only the runs holding the benchmark's results: the cursor never seeks (a seek runs the
-     * query again, and a server sends every row of a query at once). */
-    [HISTORY_SERIES_RUNS] = "SELECT u.id, u.created_ns, u.git_commit, u.environment FROM runs u "
-                            "JOIN results r ON r.run_id = u.id WHERE u.id <= $1 AND "
-                            "r.benchmark_id = $2 AND r.status = 'ok' ORDER BY u.id DESC",
+    /* One query per code version, its window in SQL (series_joined): libpq receives every row
+     * of a query at once, so a window of 100 runs must not send 100,000 (it took 237 ms, and
+     * `perfbudget history` 3.5 s, at 100,000 runs). The results come newest first from
+     * results_series, each with its run by primary key, until the limit. */
+    [HISTORY_SERIES_RESULTS] =
+        "SELECT r.run_id, r.median, r.p95, r.n, u.created_ns, u.git_commit, u.environment "
+        "FROM results r JOIN runs u ON u.id = r.run_id WHERE r.benchmark_id = $1 AND "
+        "r.status = 'ok' AND u.created_ns >= $3::bigint ORDER BY r.run_id DESC "
+        "LIMIT CASE WHEN $2::bigint > 0 THEN $2::bigint END",
+    [HISTORY_SERIES_RUNS] = NULL, /* series_joined */
     [HISTORY_BENCHMARK_NAMES] = "SELECT DISTINCT name FROM benchmarks ORDER BY name",
     [HISTORY_RUNNER_TYPES] =
         "SELECT " RUNNER_TYPE_OF("environment") " AS type, count(*), "
@@ -287,6 +294,10 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
     [HISTORY_COPY_BASELINE_MODE] = "INSERT INTO baseline_modes(name, mode, run_id) "
                                    "VALUES($1, $2, $3) ON CONFLICT(name, mode) DO UPDATE "
                                    "SET run_id = excluded.run_id",
+    /* READ COMMITTED: the lookup after this lock sees a run another writer committed while
+     * this one waited. The key: the time, hashed with a prefix of perfbudget's own. */
+    [HISTORY_LOCK_RUN_KEY] = "SELECT pg_advisory_xact_lock(hashtextextended('perfbudget run ' "
+                             "|| $1::text, 0))",
 };
 
 /* Keeps a failed result's message and SQLSTATE for fail(); clears result. */
@@ -466,10 +477,19 @@ static int postgresql_prepare(perfbudget_history *h, history_sql which, history_
     }
     q->store = store(h);
     q->sql = statements[which];
+    if (q->sql == NULL) { /* one this backend does without */
+        free(q);
+        *out = NULL;
+        snprintf(store(h)->error, sizeof store(h)->error, "no statement %d here", (int)which);
+        return PERFBUDGET_EIO;
+    }
     for (const char *p = strchr(q->sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
         int number = atoi(p + 1);
         if (number > q->parameters && number <= MAX_PARAMETERS) q->parameters = number;
     }
+    /* A trend's every run is 100,000 rows: read in binary, they arrive in half the bytes and
+     * need no strtod(). Its columns are bigint, double precision and text only. */
+    q->binary = which == HISTORY_SERIES_RESULTS;
     q->row = -1;
     return PERFBUDGET_OK;
 }
@@ -530,7 +550,7 @@ static int postgresql_step(history_statement *q) {
     forget_row(q);
     if (q->result == NULL) {
         q->result = q->store->api.PQexecParams(q->store->connection, q->sql, q->parameters, NULL,
-                                               q->values, q->lengths, q->formats, 0);
+                                               q->values, q->lengths, q->formats, q->binary);
         ExecStatusType status = q->store->api.PQresultStatus(q->result);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
             keep_error(q->store, q->result);
@@ -550,13 +570,32 @@ static int postgresql_is_null(history_statement *q, int column) {
     return q->store->api.PQgetisnull(q->result, q->row, column);
 }
 
+/* A binary value: a big-endian integer of its length (2, 4 or 8 bytes). */
+static uint64_t big_endian(history_statement *q, int column, int *length) {
+    const unsigned char *bytes =
+        (const unsigned char *)q->store->api.PQgetvalue(q->result, q->row, column);
+    *length = q->store->api.PQgetlength(q->result, q->row, column);
+    uint64_t value = 0;
+    for (int i = 0; i < *length && i < 8; i++) value = value << 8 | bytes[i];
+    return value;
+}
+
 static int64_t postgresql_column_int64(history_statement *q, int column) {
-    return strtoll(q->store->api.PQgetvalue(q->result, q->row, column), NULL, 10);
+    if (!q->binary) return strtoll(q->store->api.PQgetvalue(q->result, q->row, column), NULL, 10);
+    int length;
+    uint64_t value = big_endian(q, column, &length);
+    return length == 8 ? (int64_t)value : length == 4 ? (int32_t)(uint32_t)value
+                                                        : (int16_t)(uint16_t)value;
 }
 
 static double postgresql_column_double(history_statement *q, int column) {
     if (q->store->api.PQgetisnull(q->result, q->row, column)) return NAN;
-    return strtod(q->store->api.PQgetvalue(q->result, q->row, column), NULL);
+    if (!q->binary) return strtod(q->store->api.PQgetvalue(q->result, q->row, column), NULL);
+    int length;
+    uint64_t bits = big_endian(q, column, &length);
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return length == 8 ? value : NAN;
 }
 
 static const char *postgresql_column_text(history_statement *q, int column) {
@@ -569,6 +608,10 @@ static const unsigned char *postgresql_column_blob(history_statement *q, int col
                                                    size_t *size) {
     *size = 0;
     if (column >= MAX_COLUMNS || q->store->api.PQgetisnull(q->result, q->row, column)) return NULL;
+    if (q->binary) {
+        *size = (size_t)q->store->api.PQgetlength(q->result, q->row, column);
+        return (const unsigned char *)q->store->api.PQgetvalue(q->result, q->row, column);
+    }
     if (q->blobs[column] == NULL)
         q->blobs[column] = q->store->api.PQunescapeBytea(
             (const unsigned char *)q->store->api.PQgetvalue(q->result, q->row, column),
@@ -604,6 +647,7 @@ static void postgresql_close(perfbudget_history *h) {
 static const history_backend postgresql_backend = {
     .name = "postgresql",
     .series_seek_gap = INT64_MAX,
+    .series_joined = 1,
     .begin = postgresql_begin,
     .commit = postgresql_commit,
     .rollback = postgresql_rollback,

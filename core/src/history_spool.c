@@ -106,15 +106,24 @@ int perfbudget_history_push_spool(perfbudget_context *ctx, perfbudget_history *h
             .environment = json_string_value(json_object_get(run, "environment"))};
         perfbudget_result **results = NULL;
         size_t count = 0;
+        int was_there = 0;
         code = perfbudget_results_load_json(ctx, results_file, &results, &count);
+        /* Another process sending the spool at once took this run (and removed its files). */
+        if (code != PERFBUDGET_OK && access(marker, F_OK) != 0) {
+            json_decref(run);
+            code = PERFBUDGET_OK;
+            continue;
+        }
+        /* A run the history has already (sent before a crash left its files here, or by
+         * another process sending the spool at once) is not added again. */
         if (code == PERFBUDGET_OK)
-            code = perfbudget_history_add_run_at(
+            code = perfbudget__history_add_run_once(
                 history, &info, json_integer_value(json_object_get(run, "created_ns")), results,
-                count, NULL);
+                count, NULL, &was_there);
         if (code == PERFBUDGET_OK) {
-            unlink(marker); /* first: a run without its marker is never sent twice */
+            unlink(marker); /* first: a run without its marker is never sent */
             unlink(results_file);
-            ++*sent;
+            if (!was_there) ++*sent;
         }
         perfbudget_results_free(results, count);
         json_decref(run);

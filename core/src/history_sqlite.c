@@ -523,7 +523,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
         "SET run_id = excluded.run_id",
     [HISTORY_BASELINES] = "SELECT name, run_id, created_ns FROM baselines ORDER BY name",
     [HISTORY_BENCHMARK_VERSIONS] = "SELECT id FROM benchmarks WHERE name = ?1 ORDER BY identity",
-    /* Walks the index results_series backwards, which holds every column it reads. */
+    /* Walks the index results_series backwards, which holds every column it reads; the limit
+     * and since_ns (?2, ?3) are applied by the caller, which stops stepping at its window. */
     [HISTORY_SERIES_RESULTS] = "SELECT run_id, median, p95, n FROM results WHERE benchmark_id = "
                                "?1 AND status = 'ok' ORDER BY benchmark_id DESC, run_id DESC",
     /* Every run: a walk of the table beside the results (?2, the benchmark, is not used). */
@@ -560,6 +561,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
     [HISTORY_COPY_BASELINE_MODE] = "INSERT INTO baseline_modes(name, mode, run_id) "
                                    "VALUES(?1, ?2, ?3) ON CONFLICT(name, mode) DO UPDATE "
                                    "SET run_id = excluded.run_id",
+    /* BEGIN IMMEDIATE took the write lock already: nothing to hold. */
+    [HISTORY_LOCK_RUN_KEY] = "SELECT ?1",
 };
 
 /* A statement is SQLite's own, so that a trend's thousands of steps cost no more than before. */

@@ -36,10 +36,15 @@ typedef enum history_sql {
     HISTORY_SAVE_BASELINE_MODES, /* name, run: the modes the run measured */
     HISTORY_BASELINES,        /* -> name, run id, created_ns; by name */
     HISTORY_BENCHMARK_VERSIONS, /* name -> benchmark id, by identity */
-    HISTORY_SERIES_RESULTS,   /* benchmark id -> run id, median, p95, n; newest first */
+    HISTORY_SERIES_RESULTS,   /* benchmark id, limit (0: none), since_ns -> run id, median,
+                               * p95, n; newest first. Where the backend's series_joined is
+                               * set, also the run's created_ns, commit and environment
+                               * (columns 4 to 6), and only the newest `limit` results of runs
+                               * created at or after since_ns; else the limit and since_ns may
+                               * go unused (the caller applies both) */
     HISTORY_SERIES_RUNS,      /* up to run id, benchmark id -> id, created_ns, commit,
                                * environment; newest first (at least the runs holding the
-                               * benchmark's results) */
+                               * benchmark's results); unused where series_joined is set */
     HISTORY_BENCHMARK_NAMES,  /* -> distinct names, sorted by bytes */
     HISTORY_RUNNER_TYPES,     /* commit or NULL -> type, runs, hosts, newest run */
     HISTORY_MEASURE,          /* -> runs, results, baselines, benchmarks, sample bytes */
@@ -53,6 +58,10 @@ typedef enum history_sql {
     HISTORY_RUN_BY_KEY,       /* created_ns, source, commit, branch, environment -> id */
     HISTORY_BASELINE_MODES,   /* -> name, mode, run id */
     HISTORY_COPY_BASELINE_MODE, /* name, mode, run */
+    HISTORY_LOCK_RUN_KEY,     /* created_ns -> a row: holds other writers of a run of that
+                               * time until this transaction ends, so that looking a run up by
+                               * its key (HISTORY_RUN_BY_KEY) and adding it is one step (an
+                               * SQLite write transaction holds every other writer already) */
     HISTORY_SQL_COUNT
 } history_sql;
 
@@ -78,6 +87,10 @@ struct history_backend {
     /* The run cursor of a trend (HISTORY_SERIES_RUNS) seeks instead of walking past more than
      * this many run ids. */
     int64_t series_seek_gap;
+    /* 1: HISTORY_SERIES_RESULTS brings each result's run and applies the window itself (a
+     * server sends every row of a query, so it must send only those wanted, in one query);
+     * 0: a second cursor walks the runs beside the results (HISTORY_SERIES_RUNS). */
+    int series_joined;
     int (*begin)(perfbudget_history *h);  /* a write transaction, its lock taken */
     int (*commit)(perfbudget_history *h); /* fails through fail() */
     void (*rollback)(perfbudget_history *h);
@@ -101,6 +114,14 @@ struct history_backend {
     int (*fail)(perfbudget_history *h, const char *what);
     void (*close)(perfbudget_history *h);
 };
+
+/* perfbudget_history_add_run_at() of a run that may be there already (a spooled run sent
+ * again after a crash between its commit and its removal from the spool): a run with the same
+ * key (time, source, commit, branch, environment) is not added again, *was_there says so, and
+ * *run_id is its id. */
+int perfbudget__history_add_run_once(perfbudget_history *h, const perfbudget_run_info *info,
+                                     int64_t created_ns, perfbudget_result *const *results,
+                                     size_t count, int64_t *run_id, int *was_there);
 
 /* Opening: h has ctx, path and reader set; these connect h->db, migrate and set h->backend. */
 int perfbudget__history_sqlite_open(perfbudget_history *h);

@@ -379,6 +379,151 @@ static void test_concurrent_writers(void **state) {
     perfbudget_history_close(h);
 }
 
+/* Readers during the writes never see half a run: while 4 writers append 40 runs of 5
+ * results each, a reader (its own read-only connection) lists the runs and loads the newest
+ * again and again; every run it sees has all 5 results, each with all 12 samples. */
+static void test_reader_sees_whole_runs(void **state) {
+    const char *db = fresh("readers");
+    perfbudget_history *h = open_history(*state, "readers");
+    perfbudget_history_close(h);
+    enum { WRITERS = 4, RUNS = 40, RESULTS = 5 };
+    pid_t children[WRITERS];
+    for (int c = 0; c < WRITERS; c++) {
+        if ((children[c] = fork()) == 0) {
+            perfbudget_context *ctx;
+            perfbudget_history *mine;
+            if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+                perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+                _exit(1);
+            for (int i = 0; i < RUNS; i++) {
+                perfbudget_result *r[RESULTS];
+                static const char *const names[RESULTS] = {"a", "b", "c", "d", "e"};
+                for (int k = 0; k < RESULTS; k++) r[k] = result_of(ctx, names[k], 1000 + k);
+                perfbudget_run_info info = {.source = "cli", .branch = "main"};
+                int code = perfbudget_history_add_run(mine, &info, r, RESULTS, NULL);
+                for (int k = 0; k < RESULTS; k++) perfbudget_result_free(r[k]);
+                if (code != PERFBUDGET_OK) _exit(2);
+            }
+            perfbudget_history_close(mine);
+            perfbudget_context_free(ctx);
+            _exit(0);
+        }
+    }
+    perfbudget_history *reader;
+    assert_int_equal(perfbudget_history_open_read_only(*state, db, &reader), PERFBUDGET_OK);
+    perfbudget_run_record *runs = malloc(WRITERS * RUNS * sizeof *runs);
+    size_t reads = 0, count, running = WRITERS;
+    do {
+        assert_int_equal(perfbudget_history_runs(reader, runs, WRITERS * RUNS, &count),
+                         PERFBUDGET_OK);
+        for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, RESULTS);
+        if (count > 0) {
+            perfbudget_result **loaded;
+            size_t loaded_count;
+            assert_int_equal(perfbudget_history_load_run(reader, runs[0].id, &loaded,
+                                                         &loaded_count), PERFBUDGET_OK);
+            assert_int_equal(loaded_count, RESULTS);
+            for (size_t k = 0; k < loaded_count; k++) {
+                size_t n;
+                perfbudget_result_samples(loaded[k], &n);
+                assert_int_equal(n, 12);
+            }
+            perfbudget_results_free(loaded, loaded_count);
+        }
+        reads++;
+        for (int c = 0; c < WRITERS; c++) {
+            int status;
+            if (children[c] > 0 && waitpid(children[c], &status, WNOHANG) == children[c]) {
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                children[c] = 0;
+                running--;
+            }
+        }
+    } while (running > 0);
+    print_message("%zu reads during the writes\n", reads);
+    assert_int_equal(perfbudget_history_runs(reader, runs, WRITERS * RUNS, &count), PERFBUDGET_OK);
+    assert_int_equal(count, WRITERS * RUNS);
+    for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, RESULTS);
+    free(runs);
+    perfbudget_history_close(reader);
+}
+
+/* A spooled run sent, then found in the spool again (the process crashed after the commit and
+ * before removing the files): sent again, it is not recorded twice. Then 4 processes send the
+ * same 6 spooled runs at once: each recorded once, and the spool is left empty. */
+static void test_push_is_idempotent(void **state) {
+    perfbudget_context *ctx = *state;
+    const char *db = fresh("push");
+    char location[1024], spool[512];
+    snprintf(location, sizeof location, "%s", db);
+    snprintf(spool, sizeof spool, "%s/spool-%s", directory, postgresql ? "postgresql" : "sqlite");
+    setenv("PERFBUDGET_SPOOL_DIR", spool, 1);
+    perfbudget_history *h;
+    assert_int_equal(perfbudget_history_open(ctx, location, &h), PERFBUDGET_OK);
+    perfbudget_result *r[2] = {result_of(ctx, "decode", 1000), result_of(ctx, "encode", 2000)};
+    perfbudget_run_info info = {.source = "suite", .commit = "c1", .branch = "main",
+                                .environment = "host=a; cpu=x"};
+    char kept[4400];
+    size_t sent;
+    perfbudget_history_size size;
+    for (int again = 0; again < 2; again++) {
+        /* The same run spooled again: the files a crash would have left behind. */
+        assert_int_equal(perfbudget_history_spool_run(ctx, location, &info, 1700000000000000123,
+                                                      r, 2, kept, sizeof kept), PERFBUDGET_OK);
+        assert_int_equal(access(kept, F_OK), 0);
+        assert_int_equal(perfbudget_history_push_spool(ctx, h, location, &sent), PERFBUDGET_OK);
+        assert_int_equal(sent, again ? 0 : 1);
+        assert_int_not_equal(access(kept, F_OK), 0); /* it left the spool either way */
+        assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
+        assert_int_equal(size.runs, 1);
+        assert_int_equal(size.results, 2);
+    }
+    enum { SPOOLED = 6, SENDERS = 4 };
+    for (int i = 0; i < SPOOLED; i++)
+        assert_int_equal(perfbudget_history_spool_run(ctx, location, &info,
+                                                      1700000000000001000 + i, r, 2, kept,
+                                                      sizeof kept), PERFBUDGET_OK);
+    perfbudget_history_close(h);
+    pid_t children[SENDERS];
+    for (int c = 0; c < SENDERS; c++) {
+        if ((children[c] = fork()) == 0) {
+            perfbudget_context *mine_ctx;
+            perfbudget_history *mine;
+            size_t mine_sent;
+            if (perfbudget_context_new(&mine_ctx) != PERFBUDGET_OK ||
+                perfbudget_history_open(mine_ctx, location, &mine) != PERFBUDGET_OK)
+                _exit(1);
+            int code = perfbudget_history_push_spool(mine_ctx, mine, location, &mine_sent);
+            if (code != PERFBUDGET_OK) fprintf(stderr, "push: %s\n", perfbudget_errmsg(mine_ctx));
+            perfbudget_history_close(mine);
+            perfbudget_context_free(mine_ctx);
+            _exit(code == PERFBUDGET_OK ? (int)mine_sent + 10 : 1);
+        }
+    }
+    int total = 0;
+    for (int c = 0; c < SENDERS; c++) {
+        int status;
+        waitpid(children[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) >= 10);
+        total += WEXITSTATUS(status) - 10;
+    }
+    assert_int_equal(total, SPOOLED); /* each sent by exactly one of them */
+    assert_int_equal(perfbudget_history_open(ctx, location, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
+    assert_int_equal(size.runs, 1 + SPOOLED);
+    assert_int_equal(size.results, 2 * (1 + SPOOLED));
+    DIR *left = opendir(spool);
+    assert_non_null(left);
+    struct dirent *entry;
+    while ((entry = readdir(left)) != NULL)
+        if (entry->d_name[0] != '.') fail_msg("%s left in the spool", entry->d_name);
+    closedir(left);
+    perfbudget_history_close(h);
+    perfbudget_result_free(r[0]);
+    perfbudget_result_free(r[1]);
+    unsetenv("PERFBUDGET_SPOOL_DIR");
+}
+
 /* A writer killed with SIGKILL mid-stream leaves only whole runs behind. */
 static void test_killed_writer(void **state) {
     const char *db = fresh("killed");
@@ -1519,6 +1664,31 @@ static void test_same_answers_as_sqlite(void **state) {
         assert_int_equal(perfbudget_history_runs(h[k], runs[k], 64, &run_count[k]), PERFBUDGET_OK);
     assert_int_equal(run_count[0], 40);
     assert_int_equal(run_count[1], 40);
+    /* Trends over a window (the newest 7, 3 or all runs, since the 12th newest run was
+     * recorded in each, or always): the same points. */
+    int64_t since[2] = {runs[0][11].created_ns, runs[1][11].created_ns};
+    static const char *const trend_names[] = {"decode", "encode", "parse"};
+    static const size_t windows[] = {7, 3, 0};
+    for (size_t w = 0; w < 6; w++) {
+        perfbudget_series_point *points[2];
+        size_t *series_of[2], point_count[2];
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(perfbudget_history_trend(h[k], trend_names[w % 3], windows[w / 2],
+                                                      w % 2 ? since[k] : 0, &points[k],
+                                                      &series_of[k], &point_count[k]),
+                             PERFBUDGET_OK);
+        assert_int_equal(point_count[0], point_count[1]);
+        assert_true(point_count[0] >= 3);
+        for (size_t i = 0; i < point_count[0]; i++) {
+            assert_int_equal(points[0][i].run_id, points[1][i].run_id);
+            assert_memory_equal(&points[0][i].median, &points[1][i].median, sizeof(double));
+        }
+        assert_memory_equal(series_of[0], series_of[1], point_count[0] * sizeof(size_t));
+        for (int k = 0; k < 2; k++) {
+            free(points[k]);
+            free(series_of[k]);
+        }
+    }
     for (size_t i = 0; i < 40; i++) {
         runs[1][i].created_ns = runs[0][i].created_ns;
         assert_memory_equal(&runs[0][i], &runs[1][i], sizeof runs[0][i]);
@@ -1642,6 +1812,9 @@ static int run_against_postgresql(void) {
         cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_runner_types, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_sees_whole_runs, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_push_is_idempotent, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_baseline_save, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_trend_series, context_setup, context_teardown),
@@ -1679,6 +1852,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_runner_types, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_sees_whole_runs, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_push_is_idempotent, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_killed_writer, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_and_unwritable, context_setup,
                                         context_teardown),

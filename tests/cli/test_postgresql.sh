@@ -122,9 +122,16 @@ expect 0 "kept in" -- "$perfbudget" run --name kept --runs 3 --warmup 0 --histor
 [[ $(ls spool/*.run | wc -l) == 2 ]] || fail "the spool holds $(ls spool) rather than 2 runs"
 expect 2 "the others stay in" -- "$perfbudget" history push --history "$offline_uri"
 psql -q "$server" -c "CREATE DATABASE $offline" >/dev/null
+cp -r spool spool.before
 expect 0 "sent 2 runs from the spool" -- "$perfbudget" history push --history "$offline_uri"
 expect 0 "sent 0 runs" -- "$perfbudget" history push --history "$offline_uri"
 [[ $(psql -qtA "$offline_uri" -c "SELECT count(*) FROM runs") == 2 ]] || fail "push did not record the 2 spooled runs"
+# A crash between a run's commit and the removal of its files leaves them in the spool: sent
+# again, they add nothing, and leave the spool.
+cp spool.before/* spool/
+expect 0 "sent 0 runs" -- "$perfbudget" history push --history "$offline_uri"
+[[ $(psql -qtA "$offline_uri" -c "SELECT count(*) FROM runs") == 2 ]] || fail "runs left in the spool after their commit were recorded twice"
+[[ -z $(ls spool) ]] || fail "the runs sent before stayed in the spool: $(ls spool)"
 expect 0 "kept in" -- "$perfbudget" run --name kept --runs 3 --warmup 0 --history "${offline_uri}_gone" -- true
 expect 0 "^history: run 3 recorded" -- "$perfbudget" run --name kept --runs 3 --warmup 0 --history "$offline_uri" -- true
 [[ $(ls spool/*.run | wc -l) == 1 ]] || fail "another history's spooled run was sent or lost: $(ls spool)"

@@ -353,7 +353,10 @@ PERFBUDGET_API int perfbudget_history_spool_run(perfbudget_context *ctx, const c
                                                 char *kept, size_t size);
 
 /** Sends the spooled runs for location to history (already open there), oldest first, each
- *  removed from the spool once recorded; *sent counts them. The runs not sent stay. Returns
+ *  removed from the spool once recorded; *sent counts them. A run the history holds already
+ *  (the same time, source, commit, branch and environment: sent before, its files left behind
+ *  by a crash, or sent by another process at once) is not recorded again, and leaves the spool
+ *  uncounted. The runs not sent stay. Returns
  *  PERFBUDGET_OK or the failure's code. */
 PERFBUDGET_API int perfbudget_history_push_spool(perfbudget_context *ctx,
                                                  perfbudget_history *history,
