@@ -264,10 +264,25 @@ static void await_ends(pid_list *dying) {
     free(dying->pids);
 }
 
+/* The last process id the kernel handed out in our pid namespace; -1 when unknown. */
+static long last_pid(void) {
+    char text[32];
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got <= 0) return -1;
+    text[got] = '\0';
+    char *end;
+    long pid = strtol(text, &end, 10);
+    return end != text && pid > 0 ? pid : -1;
+}
+
 /* One pass of perfbudget__kill_marked: kills the marked processes among candidates (NULL:
- * every process in /proc) and returns how many. */
-static int kill_marked_among(const pid_list *candidates, const char *marker, char *environment,
-                             pid_list *dying) {
+ * every process in /proc whose id was handed out since first, or every one for first 0) and
+ * returns how many. */
+static int kill_marked_among(const pid_list *candidates, long first, const char *marker,
+                             char *environment, pid_list *dying) {
     size_t marker_size = strlen(marker) + 1;
     long self = (long)getpid();
     int found = 0;
@@ -277,6 +292,7 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
                 found += kill_process(candidates->pids[i], dying);
         return found;
     }
+    long last = first > 0 ? last_pid() : -1;
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 0;
     struct dirent *e;
@@ -284,6 +300,7 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         if (*end != '\0' || pid <= 1 || pid == self) continue;
+        if (last > 0 && !perfbudget__pid_allocated_since(pid, first, last)) continue;
         if (carries_marker(pid, marker, marker_size, environment))
             found += kill_process(pid, dying);
     }
@@ -292,15 +309,22 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
 }
 #endif
 
+int perfbudget__pid_allocated_since(long pid, long first, long last) {
+    return first <= last ? pid >= first && pid <= last : pid >= first || pid <= last;
+}
+
 /* Descendants that left the process group (setsid(), a daemon's double fork) still carry the
  * marker variable in their environment: find them, kill them, and say how many there were.
  * Only a process that both leaves the group and drops the variable escapes; a cgroup would
  * catch that too, at the price of privileges a test runner seldom has. A subreaper (the CLI)
  * looks among its own descendants only, where all of them stay, so the cost of a run does not
- * grow with what else runs on the machine; any other caller reads every process's environment
- * in /proc. Several passes, since one may fork while we look; zombies have an empty environ
- * and are not counted. */
-int perfbudget__kill_marked(const char *marker) {
+ * grow with what else runs on the machine; any other caller reads the environment of every
+ * process in /proc, or after a short run only of those started since the command
+ * (perfbudget__kill_marked_since). Several passes, since one may fork while we look; zombies
+ * have an empty environ and are not counted. */
+int perfbudget__kill_marked(const char *marker) { return perfbudget__kill_marked_since(marker, 0); }
+
+int perfbudget__kill_marked_since(const char *marker, long first) {
     int killed = 0;
     if (marker == NULL || marker[0] == '\0') return 0; /* "" would match every environment */
 #ifdef __linux__
@@ -311,7 +335,8 @@ int perfbudget__kill_marked(const char *marker) {
     for (int pass = 0; pass < 10; pass++) {
         pid_list descendants = {NULL, 0, 0};
         int walked = subreaper && list_descendants(&descendants) == 0;
-        int found = kill_marked_among(walked ? &descendants : NULL, marker, environment, &dying);
+        int found = kill_marked_among(walked ? &descendants : NULL, first, marker, environment,
+                                      &dying);
         free(descendants.pids);
         killed += found;
         if (found == 0) break;
@@ -323,6 +348,7 @@ int perfbudget__kill_marked(const char *marker) {
     free(environment);
 #else
     (void)marker;
+    (void)first;
 #endif
     return killed;
 }
@@ -510,7 +536,14 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     /* Whatever is left in the group outlived the command: a failure, and cleaned up. */
     int stragglers = exited && kill(-pid, 0) == 0;
     kill_group(pid);
-    int escaped = perfbudget__kill_marked(marker);
+    /* What escaped the group was started after the command, so its process id was handed out
+     * after the command's: a caller that is no subreaper reads only those processes'
+     * environments, not every process's. Ids are handed out in a cycle of pid_max (at least
+     * 32,768, and 1,024 per CPU), which no machine goes round within 30 ms; after a longer
+     * run every process is read. */
+    enum { SHORT_RUN_MS = 30 };
+    long first = perfbudget__monotonic_ns() - start < UINT64_C(1000000) * SHORT_RUN_MS ? pid : 0;
+    int escaped = perfbudget__kill_marked_since(marker, first);
     if (outcome == WAIT_CANCELLED)
         return perfbudget__fail(ctx, PERFBUDGET_EINTERRUPTED,
                                 "interrupted while '%s' ran (killed with what it started)",
@@ -598,6 +631,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
      * gave code bound by caches and branches around the command's runs. Out of memory: none. */
     perfbudget__probe *probe = NULL;
     if (!perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
+    uint64_t probed_at = 0;
     /* One file for every run's output, emptied before each: creating and unlinking a file a
      * run cost more than the rest of perfbudget's work around a short command. */
     int fd = open_output_file();
@@ -612,10 +646,16 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         }
         one_run run;
         if (i == opts->warmup_runs) perfbudget__rapl_read("/sys/class/powercap", &rapl_start);
-        /* Three timings before the first measured run (a median needs them), one before each
-         * other: the probe costs about 13 us, a few per cent of a short command's run. */
-        for (int p = 0; p < (i == opts->warmup_runs ? 3 : 1) && i >= opts->warmup_runs; p++)
-            perfbudget__probe_run(probe, ctx);
+        /* Three timings before the first measured run (a median needs them), then one before
+         * a run once 2 ms have passed since the last, as in-process measuring
+         * does: the probe costs about 13 us, a few per cent of a short command's run. */
+        if (probe != NULL && i >= opts->warmup_runs &&
+            (i == opts->warmup_runs ||
+             perfbudget_context_now_ns(ctx) - probed_at >= PERFBUDGET__PROBE_INTERVAL_NS)) {
+            for (int p = 0; p < (i == opts->warmup_runs ? 3 : 1); p++)
+                perfbudget__probe_run(probe, ctx);
+            probed_at = perfbudget_context_now_ns(ctx);
+        }
         code = run_once(ctx, argv, opts, fd, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
             int warmup = i < opts->warmup_runs;

@@ -325,11 +325,6 @@ static uint64_t next_calibration_size(const perfbudget_state *s, uint64_t elapse
     return next > 1e15 ? UINT64_C(1000000000000000) : (uint64_t)next;
 }
 
-/* The machine probe at most every 2 ms of measuring: a probe of about 13 us, so about 0.6 % of
- * the time, and still tens of probes in the shortest default measurement, while a machine's
- * speed holds for seconds. */
-#define PROBE_INTERVAL_NS UINT64_C(2000000)
-
 static void run_probe(perfbudget_state *s) {
     perfbudget__probe_run(s->probe, s->ctx);
     s->probe_last_ns = perfbudget_context_now_ns(s->ctx);
@@ -433,7 +428,8 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
         if (s->count_pairs)
             s->batch_iterations = s->batch_iterations == s->count_base ? 2 * s->count_base
                                                                        : s->count_base;
-        if (s->probe != NULL && now - s->probe_last_ns >= PROBE_INTERVAL_NS) run_probe(s);
+        if (s->probe != NULL && now - s->probe_last_ns >= PERFBUDGET__PROBE_INTERVAL_NS)
+            run_probe(s);
         break;
     case PHASE_DONE:
         return false;
