@@ -93,6 +93,10 @@ int perfbudget__pid_allocated_since(long pid, long first, long last);
 int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, int cancel_fd, const char *marker,
                           char *reason, size_t size);
 
+/* suite.c: the resident pages, the second number of /proc/PID/statm's text ("size resident
+ * ..."); -1 when it has no such number. */
+int64_t perfbudget__statm_resident_pages(const char *text);
+
 /* sort.c: ascending sort of finite doubles; scratch holds n doubles (or NULL for n <= 64). */
 void perfbudget__sort(double *values, size_t n, double *scratch);
 /* Speed correction: the reference time of n > 0 timings of the reference loop (sorts them). */
