@@ -464,32 +464,49 @@ static char **marked_environment(const char *marker) {
     return env;
 }
 
-static int run_once(perfbudget_context *ctx, char *const argv[],
-                    const perfbudget_command_options *opts, int output_fd, one_run *out) {
-    memset(out, 0, sizeof *out);
+/* How every run of a command is spawned: made once for all its runs, since each file action
+ * asks the kernel for the descriptor limit (5 system calls a run). */
+typedef struct spawn_setup {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+} spawn_setup;
+
+static void spawn_setup_init(spawn_setup *setup, const perfbudget_command_options *opts,
+                             int output_fd) {
+    posix_spawn_file_actions_t *actions = &setup->actions;
+    posix_spawnattr_t *attributes = &setup->attributes;
+    posix_spawn_file_actions_init(actions);
+    posix_spawnattr_init(attributes);
+    posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
     if (opts->stdout_path != NULL)
-        posix_spawn_file_actions_addopen(&actions, 1, opts->stdout_path,
+        posix_spawn_file_actions_addopen(actions, 1, opts->stdout_path,
                                          O_WRONLY | O_CREAT | O_TRUNC, 0666);
     else
-        posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+        posix_spawn_file_actions_adddup2(actions, output_fd, 1);
+    posix_spawn_file_actions_adddup2(actions, output_fd, 2);
     if (opts->working_directory != NULL)
-        posix_spawn_file_actions_addchdir_np(&actions, opts->working_directory);
+        posix_spawn_file_actions_addchdir_np(actions, opts->working_directory);
     /* Its own process group, so a timeout kills the command and everything it started; default
      * signal dispositions and an empty mask, whatever the caller (a test runner) had set. */
     sigset_t all, none;
     sigfillset(&all);
     sigemptyset(&none);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                              POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(attributes, 0);
+    posix_spawnattr_setsigdefault(attributes, &all);
+    posix_spawnattr_setsigmask(attributes, &none);
+    posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                             POSIX_SPAWN_SETSIGMASK);
+}
+
+static void spawn_setup_destroy(spawn_setup *setup) {
+    posix_spawn_file_actions_destroy(&setup->actions);
+    posix_spawnattr_destroy(&setup->attributes);
+}
+
+static int run_once(perfbudget_context *ctx, char *const argv[],
+                    const perfbudget_command_options *opts, const spawn_setup *setup,
+                    one_run *out) {
+    memset(out, 0, sizeof *out);
     char *shell_argv[] = {"/bin/sh", "-c", argv[0], NULL};
     char *const *command = opts->use_shell ? shell_argv : argv;
     /* Unique per run: this process, the time, and the address of this frame's record. */
@@ -501,10 +518,9 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     pid_t pid;
     uint64_t start = perfbudget__monotonic_ns();
     int error = env == NULL ? ENOMEM
-                            : posix_spawnp(&pid, command[0], &actions, &attributes, command, env);
+                            : posix_spawnp(&pid, command[0], &setup->actions,
+                                           &setup->attributes, command, env);
     free(env);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
     if (error != 0) {
         snprintf(out->reason, sizeof out->reason, "cannot start '%s': %s", command[0],
                  strerror(error));
@@ -638,6 +654,8 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     if (fd < 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create a file for the output: %s",
                                 strerror(errno));
+    spawn_setup setup;
+    spawn_setup_init(&setup, opts, fd);
     for (uint32_t i = 0; i < opts->warmup_runs + opts->runs && code == PERFBUDGET_OK; i++) {
         if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
             code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot empty the file for the output: %s",
@@ -656,7 +674,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
                 perfbudget__probe_run(probe, ctx);
             probed_at = perfbudget_context_now_ns(ctx);
         }
-        code = run_once(ctx, argv, opts, fd, &run);
+        code = run_once(ctx, argv, opts, &setup, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
             int warmup = i < opts->warmup_runs;
             snprintf(reason, sizeof reason, "%s run %u of %u %s", warmup ? "warm-up" : "measured",
@@ -679,6 +697,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         wall_total += run.wall_ns;
         if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
     }
+    spawn_setup_destroy(&setup);
     if (fd >= 0) close(fd);
     if (code == PERFBUDGET_OK && measured > 0) {
         metrics.iterations_per_sample = 1;
