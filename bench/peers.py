@@ -72,13 +72,19 @@ def build_programs(build: Path) -> tuple[Path, Path]:
 
 
 def c_loop_overhead(perfbudget_suite: Path, gbench: Path, rounds: int, seconds: float,
-                    tmp: Path) -> dict[str, list[float]]:
-    """ns per iteration of the empty body: perfbudget's median sample and its mean over the
-    whole measuring phase (wall / iterations), Google Benchmark's real time per iteration."""
-    out: dict[str, list[float]] = {"perfbudget (median)": [], "perfbudget (mean)": [],
-                                   "perfbudget PERFBUDGET_LOOP (median)": [],
-                                   "perfbudget PERFBUDGET_LOOP (mean)": [],
-                                   "Google Benchmark": []}
+                    tmp: Path) -> list[tuple[str, str, str, dict[str, list[float]]]]:
+    """ns per iteration of the empty body and of one multiply: perfbudget's median sample and
+    its mean over the whole measuring phase (wall / iterations, and the process's CPU time /
+    iterations), Google Benchmark's real and CPU time per iteration."""
+    empty: dict[str, list[float]] = {"perfbudget (median)": [], "perfbudget (mean)": [],
+                                     "perfbudget PERFBUDGET_LOOP (median)": [],
+                                     "perfbudget PERFBUDGET_LOOP (mean)": [],
+                                     "Google Benchmark": []}
+    multiply: dict[str, list[float]] = {"perfbudget PERFBUDGET_LOOP (median)": [],
+                                        "perfbudget PERFBUDGET_LOOP (mean)": [],
+                                        "Google Benchmark": []}
+    cpu = {body: {"perfbudget PERFBUDGET_LOOP": [], "Google Benchmark": []}
+           for body in ("empty", "multiply")}
     for r in range(rounds):
         order = ["pb", "gb"] if r % 2 == 0 else ["gb", "pb"]
         for tool in order:
@@ -87,18 +93,31 @@ def c_loop_overhead(perfbudget_suite: Path, gbench: Path, rounds: int, seconds: 
                 sh(perfbudget_suite, "--no-counters", "--min-time", f"{seconds}s", "--max-time",
                    f"{seconds * 4}s", "--json", result)
                 for bench in json.loads(result.read_text())["benchmarks"]:
-                    loop = " PERFBUDGET_LOOP" if bench["name"] == "empty_lean" else ""
-                    out[f"perfbudget{loop} (median)"].append(bench["summary"]["median"])
+                    figures = multiply if bench["name"] == "multiply_lean" else empty
+                    loop = "" if bench["name"] == "empty" else " PERFBUDGET_LOOP"
+                    figures[f"perfbudget{loop} (median)"].append(bench["summary"]["median"])
                     metrics = bench["metrics"]
-                    out[f"perfbudget{loop} (mean)"].append(metrics["wall_ns"] /
-                                                          metrics["total_iterations"])
+                    figures[f"perfbudget{loop} (mean)"].append(metrics["wall_ns"] /
+                                                              metrics["total_iterations"])
+                    if loop:
+                        body = "multiply" if figures is multiply else "empty"
+                        cpu[body]["perfbudget PERFBUDGET_LOOP"].append(
+                            metrics["cpu_ns_per_iteration"])
             else:
                 report = json.loads(sh(gbench, f"--benchmark_min_time={seconds}",
                                        "--benchmark_format=json").stdout)
-                run = report["benchmarks"][0]
-                assert run["time_unit"] == "ns", run
-                out["Google Benchmark"].append(run["real_time"])
-    return out
+                for run in report["benchmarks"]:
+                    assert run["time_unit"] == "ns", run
+                    figures = multiply if run["name"] == "multiply" else empty
+                    figures["Google Benchmark"].append(run["real_time"])
+                    cpu[run["name"]]["Google Benchmark"].append(run["cpu_time"])
+    return [("C: empty body, per iteration", "ns", "perfbudget (median)", empty),
+            ("C: empty body, CPU time per iteration", "ns", "perfbudget PERFBUDGET_LOOP",
+             cpu["empty"]),
+            ("C: one multiply (~1 ns), per iteration", "ns",
+             "perfbudget PERFBUDGET_LOOP (mean)", multiply),
+            ("C: one multiply (~1 ns), CPU time per iteration", "ns",
+             "perfbudget PERFBUDGET_LOOP", cpu["multiply"])]
 
 
 def python_call_overhead(python: Path, rounds: int, tmp: Path) -> dict[str, list[float]]:
@@ -188,8 +207,7 @@ def main() -> int:
         sections = []
         if args.part in ("all", "c"):
             suite, gbench = build_programs(build)
-            c = c_loop_overhead(suite, gbench, args.rounds, args.seconds, tmp)
-            sections.append(("C: empty body, per iteration", "ns", "perfbudget (median)", c))
+            sections += c_loop_overhead(suite, gbench, args.rounds, args.seconds, tmp)
         if python is not None:
             py = python_call_overhead(python, max(args.rounds, 5), tmp)
             sections.append(("Python: empty(), per call", "ns", "perfbudget perf", py))

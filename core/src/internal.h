@@ -79,6 +79,12 @@ int perfbudget__kill_adopted(void);
 /* Kill every process but this one with marker ("NAME=value") in its environment; returns how
  * many there were. Linux (/proc); elsewhere 0. */
 int perfbudget__kill_marked(const char *marker);
+/* The same, where only processes whose id was handed out since first (a process started
+ * before any of the marked ones; 0: none known) can be marked: a caller that is no subreaper
+ * then reads their environments only. */
+int perfbudget__kill_marked_since(const char *marker, long first);
+/* Is pid among the ids handed out from first to last, in the kernel's cycle of ids? */
+int perfbudget__pid_allocated_since(long pid, long first, long last);
 /* Wait for pid (a forked measuring process) up to timeout_ns (0: forever) or until cancel_fd
  * (-1: none) is readable, kill it then, and afterwards whatever it left: processes carrying
  * marker ("NAME=value") in their environment and children adopted by this subreaper. Returns
@@ -86,6 +92,10 @@ int perfbudget__kill_marked(const char *marker);
  * processes left behind; -2 when cancel_fd became readable (all of it killed). */
 int perfbudget__supervise(pid_t pid, uint64_t timeout_ns, int cancel_fd, const char *marker,
                           char *reason, size_t size);
+
+/* suite.c: the resident pages, the second number of /proc/PID/statm's text ("size resident
+ * ..."); -1 when it has no such number. */
+int64_t perfbudget__statm_resident_pages(const char *text);
 
 /* sort.c: ascending sort of finite doubles; scratch holds n doubles (or NULL for n <= 64). */
 void perfbudget__sort(double *values, size_t n, double *scratch);
@@ -97,6 +107,10 @@ double perfbudget__speed_correct(double *samples, double *cpu_samples, const dou
                                  size_t n);
 /* The machine probe (probe.c): a cache- and branch-bound walk timed now and then while a
  * benchmark is measured; its median is metric probe_ns. _new: ENOMEM or OK. */
+/* At most one probe every 2 ms of measuring: a probe of about 13 us, so about 0.6 % of the
+ * time, and still tens of probes in the shortest default measurement, while a machine's speed
+ * holds for seconds. */
+#define PERFBUDGET__PROBE_INTERVAL_NS UINT64_C(2000000)
 typedef struct perfbudget__probe perfbudget__probe;
 int perfbudget__probe_new(perfbudget__probe **out);
 void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx);

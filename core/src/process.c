@@ -264,10 +264,25 @@ static void await_ends(pid_list *dying) {
     free(dying->pids);
 }
 
+/* The last process id the kernel handed out in our pid namespace; -1 when unknown. */
+static long last_pid(void) {
+    char text[32];
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got <= 0) return -1;
+    text[got] = '\0';
+    char *end;
+    long pid = strtol(text, &end, 10);
+    return end != text && pid > 0 ? pid : -1;
+}
+
 /* One pass of perfbudget__kill_marked: kills the marked processes among candidates (NULL:
- * every process in /proc) and returns how many. */
-static int kill_marked_among(const pid_list *candidates, const char *marker, char *environment,
-                             pid_list *dying) {
+ * every process in /proc whose id was handed out since first, or every one for first 0) and
+ * returns how many. */
+static int kill_marked_among(const pid_list *candidates, long first, const char *marker,
+                             char *environment, pid_list *dying) {
     size_t marker_size = strlen(marker) + 1;
     long self = (long)getpid();
     int found = 0;
@@ -277,6 +292,7 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
                 found += kill_process(candidates->pids[i], dying);
         return found;
     }
+    long last = first > 0 ? last_pid() : -1;
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 0;
     struct dirent *e;
@@ -284,6 +300,7 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
         char *end;
         long pid = strtol(e->d_name, &end, 10);
         if (*end != '\0' || pid <= 1 || pid == self) continue;
+        if (last > 0 && !perfbudget__pid_allocated_since(pid, first, last)) continue;
         if (carries_marker(pid, marker, marker_size, environment))
             found += kill_process(pid, dying);
     }
@@ -292,15 +309,22 @@ static int kill_marked_among(const pid_list *candidates, const char *marker, cha
 }
 #endif
 
+int perfbudget__pid_allocated_since(long pid, long first, long last) {
+    return first <= last ? pid >= first && pid <= last : pid >= first || pid <= last;
+}
+
 /* Descendants that left the process group (setsid(), a daemon's double fork) still carry the
  * marker variable in their environment: find them, kill them, and say how many there were.
  * Only a process that both leaves the group and drops the variable escapes; a cgroup would
  * catch that too, at the price of privileges a test runner seldom has. A subreaper (the CLI)
  * looks among its own descendants only, where all of them stay, so the cost of a run does not
- * grow with what else runs on the machine; any other caller reads every process's environment
- * in /proc. Several passes, since one may fork while we look; zombies have an empty environ
- * and are not counted. */
-int perfbudget__kill_marked(const char *marker) {
+ * grow with what else runs on the machine; any other caller reads the environment of every
+ * process in /proc, or after a short run only of those started since the command
+ * (perfbudget__kill_marked_since). Several passes, since one may fork while we look; zombies
+ * have an empty environ and are not counted. */
+int perfbudget__kill_marked(const char *marker) { return perfbudget__kill_marked_since(marker, 0); }
+
+int perfbudget__kill_marked_since(const char *marker, long first) {
     int killed = 0;
     if (marker == NULL || marker[0] == '\0') return 0; /* "" would match every environment */
 #ifdef __linux__
@@ -311,7 +335,8 @@ int perfbudget__kill_marked(const char *marker) {
     for (int pass = 0; pass < 10; pass++) {
         pid_list descendants = {NULL, 0, 0};
         int walked = subreaper && list_descendants(&descendants) == 0;
-        int found = kill_marked_among(walked ? &descendants : NULL, marker, environment, &dying);
+        int found = kill_marked_among(walked ? &descendants : NULL, first, marker, environment,
+                                      &dying);
         free(descendants.pids);
         killed += found;
         if (found == 0) break;
@@ -323,6 +348,7 @@ int perfbudget__kill_marked(const char *marker) {
     free(environment);
 #else
     (void)marker;
+    (void)first;
 #endif
     return killed;
 }
@@ -438,32 +464,49 @@ static char **marked_environment(const char *marker) {
     return env;
 }
 
-static int run_once(perfbudget_context *ctx, char *const argv[],
-                    const perfbudget_command_options *opts, int output_fd, one_run *out) {
-    memset(out, 0, sizeof *out);
+/* How every run of a command is spawned: made once for all its runs, since each file action
+ * asks the kernel for the descriptor limit (5 system calls a run). */
+typedef struct spawn_setup {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+} spawn_setup;
+
+static void spawn_setup_init(spawn_setup *setup, const perfbudget_command_options *opts,
+                             int output_fd) {
+    posix_spawn_file_actions_t *actions = &setup->actions;
+    posix_spawnattr_t *attributes = &setup->attributes;
+    posix_spawn_file_actions_init(actions);
+    posix_spawnattr_init(attributes);
+    posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
     if (opts->stdout_path != NULL)
-        posix_spawn_file_actions_addopen(&actions, 1, opts->stdout_path,
+        posix_spawn_file_actions_addopen(actions, 1, opts->stdout_path,
                                          O_WRONLY | O_CREAT | O_TRUNC, 0666);
     else
-        posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+        posix_spawn_file_actions_adddup2(actions, output_fd, 1);
+    posix_spawn_file_actions_adddup2(actions, output_fd, 2);
     if (opts->working_directory != NULL)
-        posix_spawn_file_actions_addchdir_np(&actions, opts->working_directory);
+        posix_spawn_file_actions_addchdir_np(actions, opts->working_directory);
     /* Its own process group, so a timeout kills the command and everything it started; default
      * signal dispositions and an empty mask, whatever the caller (a test runner) had set. */
     sigset_t all, none;
     sigfillset(&all);
     sigemptyset(&none);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                              POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(attributes, 0);
+    posix_spawnattr_setsigdefault(attributes, &all);
+    posix_spawnattr_setsigmask(attributes, &none);
+    posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                             POSIX_SPAWN_SETSIGMASK);
+}
+
+static void spawn_setup_destroy(spawn_setup *setup) {
+    posix_spawn_file_actions_destroy(&setup->actions);
+    posix_spawnattr_destroy(&setup->attributes);
+}
+
+static int run_once(perfbudget_context *ctx, char *const argv[],
+                    const perfbudget_command_options *opts, const spawn_setup *setup,
+                    one_run *out) {
+    memset(out, 0, sizeof *out);
     char *shell_argv[] = {"/bin/sh", "-c", argv[0], NULL};
     char *const *command = opts->use_shell ? shell_argv : argv;
     /* Unique per run: this process, the time, and the address of this frame's record. */
@@ -475,10 +518,9 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     pid_t pid;
     uint64_t start = perfbudget__monotonic_ns();
     int error = env == NULL ? ENOMEM
-                            : posix_spawnp(&pid, command[0], &actions, &attributes, command, env);
+                            : posix_spawnp(&pid, command[0], &setup->actions,
+                                           &setup->attributes, command, env);
     free(env);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
     if (error != 0) {
         snprintf(out->reason, sizeof out->reason, "cannot start '%s': %s", command[0],
                  strerror(error));
@@ -510,7 +552,14 @@ static int run_once(perfbudget_context *ctx, char *const argv[],
     /* Whatever is left in the group outlived the command: a failure, and cleaned up. */
     int stragglers = exited && kill(-pid, 0) == 0;
     kill_group(pid);
-    int escaped = perfbudget__kill_marked(marker);
+    /* What escaped the group was started after the command, so its process id was handed out
+     * after the command's: a caller that is no subreaper reads only those processes'
+     * environments, not every process's. Ids are handed out in a cycle of pid_max (at least
+     * 32,768, and 1,024 per CPU), which no machine goes round within 30 ms; after a longer
+     * run every process is read. */
+    enum { SHORT_RUN_MS = 30 };
+    long first = perfbudget__monotonic_ns() - start < UINT64_C(1000000) * SHORT_RUN_MS ? pid : 0;
+    int escaped = perfbudget__kill_marked_since(marker, first);
     if (outcome == WAIT_CANCELLED)
         return perfbudget__fail(ctx, PERFBUDGET_EINTERRUPTED,
                                 "interrupted while '%s' ran (killed with what it started)",
@@ -598,12 +647,15 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
      * gave code bound by caches and branches around the command's runs. Out of memory: none. */
     perfbudget__probe *probe = NULL;
     if (!perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
+    uint64_t probed_at = 0;
     /* One file for every run's output, emptied before each: creating and unlinking a file a
      * run cost more than the rest of perfbudget's work around a short command. */
     int fd = open_output_file();
     if (fd < 0)
         code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create a file for the output: %s",
                                 strerror(errno));
+    spawn_setup setup;
+    spawn_setup_init(&setup, opts, fd);
     for (uint32_t i = 0; i < opts->warmup_runs + opts->runs && code == PERFBUDGET_OK; i++) {
         if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
             code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot empty the file for the output: %s",
@@ -612,11 +664,17 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         }
         one_run run;
         if (i == opts->warmup_runs) perfbudget__rapl_read("/sys/class/powercap", &rapl_start);
-        /* Three timings before the first measured run (a median needs them), one before each
-         * other: the probe costs about 13 us, a few per cent of a short command's run. */
-        for (int p = 0; p < (i == opts->warmup_runs ? 3 : 1) && i >= opts->warmup_runs; p++)
-            perfbudget__probe_run(probe, ctx);
-        code = run_once(ctx, argv, opts, fd, &run);
+        /* Three timings before the first measured run (a median needs them), then one before
+         * a run once 2 ms have passed since the last, as in-process measuring
+         * does: the probe costs about 13 us, a few per cent of a short command's run. */
+        if (probe != NULL && i >= opts->warmup_runs &&
+            (i == opts->warmup_runs ||
+             perfbudget_context_now_ns(ctx) - probed_at >= PERFBUDGET__PROBE_INTERVAL_NS)) {
+            for (int p = 0; p < (i == opts->warmup_runs ? 3 : 1); p++)
+                perfbudget__probe_run(probe, ctx);
+            probed_at = perfbudget_context_now_ns(ctx);
+        }
+        code = run_once(ctx, argv, opts, &setup, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
             int warmup = i < opts->warmup_runs;
             snprintf(reason, sizeof reason, "%s run %u of %u %s", warmup ? "warm-up" : "measured",
@@ -639,6 +697,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         wall_total += run.wall_ns;
         if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
     }
+    spawn_setup_destroy(&setup);
     if (fd >= 0) close(fd);
     if (code == PERFBUDGET_OK && measured > 0) {
         metrics.iterations_per_sample = 1;

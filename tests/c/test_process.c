@@ -4,10 +4,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -229,6 +231,67 @@ static void test_closed_stdout(void **state) {
                    "exited with code 1", "the shell says why");
 }
 
+/* Process ids are handed out in a cycle: those since first run up to last, across the wrap. */
+static void test_pid_allocated_since(void **state) {
+    (void)state;
+    assert_true(perfbudget__pid_allocated_since(100, 100, 200));
+    assert_true(perfbudget__pid_allocated_since(150, 100, 200));
+    assert_true(perfbudget__pid_allocated_since(200, 100, 200));
+    assert_false(perfbudget__pid_allocated_since(99, 100, 200));
+    assert_false(perfbudget__pid_allocated_since(201, 100, 200));
+    /* wrapped: from 32000 up to pid_max, then from 300 up to 500 */
+    assert_true(perfbudget__pid_allocated_since(32000, 32000, 500));
+    assert_true(perfbudget__pid_allocated_since(32767, 32000, 500));
+    assert_true(perfbudget__pid_allocated_since(300, 32000, 500));
+    assert_true(perfbudget__pid_allocated_since(500, 32000, 500));
+    assert_false(perfbudget__pid_allocated_since(501, 32000, 500));
+    assert_false(perfbudget__pid_allocated_since(31999, 32000, 500));
+}
+
+/* A process carrying marker: /bin/sleep with marker as its whole environment. posix_spawn
+ * returns once the exec has begun, before the kernel has set the new environment's place:
+ * waited for (5 s at most), as a process a command started has long been running. */
+static pid_t start_marked(const char *marker) {
+    char *argv[] = {"sleep", "300", NULL}, *env[] = {(char *)marker, NULL};
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, "/bin/sleep", NULL, NULL, argv, env), 0);
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+    for (int i = 0; i < 5000; i++) {
+        int fd = open(path, O_RDONLY);
+        ssize_t got = fd >= 0 ? read(fd, text, sizeof text) : -1;
+        if (fd >= 0) close(fd);
+        if (got > 0) break;
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    return pid;
+}
+
+/* A caller that is no subreaper and knows the first process a run started reads only what was
+ * started since: a marked process from before is left alone, one from since is killed. */
+static void test_kill_marked_since(void **state) {
+    (void)state;
+    char marker[64];
+    snprintf(marker, sizeof marker, "PERFBUDGET_RUN_MARKER=since-%ld", (long)getpid());
+    pid_t before = start_marked(marker);
+    pid_t unmarked = start_marked("OTHER=1"); /* the run's first process */
+    pid_t since = start_marked(marker);
+    /* At least 1: a kill that has not landed by the next pass counts again. */
+    int killed = perfbudget__kill_marked_since(marker, (long)unmarked);
+    int since_status = 0;
+    assert_int_equal(waitpid(since, &since_status, 0), since);
+    assert_true(WIFSIGNALED(since_status) && WTERMSIG(since_status) == SIGKILL);
+    int still_running = waitpid(before, NULL, WNOHANG) == 0; /* started before the run */
+    /* Without a first process, every process is looked at. */
+    int all = perfbudget__kill_marked(marker);
+    assert_int_equal(waitpid(before, NULL, 0), before);
+    kill(unmarked, SIGKILL);
+    waitpid(unmarked, NULL, 0);
+    assert_true(killed >= 1);
+    assert_true(still_running);
+    assert_true(all >= 1);
+}
+
 /* perfbudget/process.h for front ends: no marker kills nothing (an empty one would match every
  * process's environment), and a child is waited for and its exit code given back. */
 static void test_supervise_without_marker(void **state) {
@@ -433,6 +496,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_working_directory, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_output_of_the_failing_run, context_setup,
                                         context_teardown),
+        cmocka_unit_test(test_pid_allocated_since),
+        cmocka_unit_test(test_kill_marked_since),
         cmocka_unit_test(test_subreaper),
         cmocka_unit_test_setup_teardown(test_supervise_without_marker, context_setup,
                                         context_teardown),

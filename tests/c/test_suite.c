@@ -588,8 +588,22 @@ static void test_set_cpu_samples(void **state) {
     perfbudget_result_free(r);
 }
 
+/* The resident set comes from statm's second number, read without sscanf: spaces before each
+ * number, anything after the second; a text without two numbers gives -1. */
+static void test_statm_resident_pages(void **state) {
+    (void)state;
+    assert_int_equal(perfbudget__statm_resident_pages("2614 1380 1045 201 0 345 0\n"), 1380);
+    assert_int_equal(perfbudget__statm_resident_pages("  7   0"), 0);
+    assert_int_equal(perfbudget__statm_resident_pages("123456789 987654321\n"), 987654321);
+    assert_int_equal(perfbudget__statm_resident_pages("2614"), -1);
+    assert_int_equal(perfbudget__statm_resident_pages("2614 x"), -1);
+    assert_int_equal(perfbudget__statm_resident_pages(""), -1);
+    assert_int_equal(perfbudget__statm_resident_pages("1 99999999999999999999"), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_statm_resident_pages),
         cmocka_unit_test_setup_teardown(test_calibration_reaches_the_target_sample_time,
                                         context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_speed_correction_times_the_reference_loop,
