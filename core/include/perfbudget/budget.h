@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 #include "perfbudget/stats.h"
+#include "perfbudget/suite.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -7,7 +7,7 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/compare.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 #include "perfbudget/verdict.h"
 #include "perfbudget/version.h"
 

@@ -10,7 +10,8 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
+#include "perfbudget/suite.h"
 
 #ifdef __cplusplus
 extern "C" {
