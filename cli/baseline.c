@@ -167,10 +167,10 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     json_decref(root);
     perfbudget_result **results = NULL;
     size_t count = 0;
-    int code = ours ? perfbudget_results_load_json(ctx, file, &results, &count)
-                    : perfbudget_results_import(ctx, file,
-                                                google ? "google-benchmark" : "pytest-benchmark",
-                                                NULL, &results, &count);
+    int code = ours ? perfbudget_results_new_from_file(ctx, file, &results, &count)
+                    : perfbudget_results_new_imported(ctx, file,
+                                                      google ? "google-benchmark" : "pytest-benchmark",
+                                                      NULL, &results, &count);
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;
@@ -297,7 +297,7 @@ int perfbudget_cli_baseline(int argc, char **argv) {
             exit_code = import_baseline(ctx, history, positional[1], name ? name : stem);
         }
     }
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     perfbudget_context_free(ctx);
     return exit_code;
 }

@@ -27,7 +27,8 @@ int perfbudget_cli_validate(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         perfbudget_budget *budget = NULL;
         size_t count = 0;
-        int status = perfbudget_budget_load(ctx, argv[i], &budget, errors, MAX_REPORTED, &count);
+        int status = perfbudget_budget_new_from_file(ctx, argv[i], &budget, errors, MAX_REPORTED,
+                                                     &count);
         if (status == PERFBUDGET_OK) {
             printf("%s: ok (%zu budget%s)\n", argv[i], perfbudget_budget_entry_count(budget),
                    perfbudget_budget_entry_count(budget) == 1 ? "" : "s");

@@ -49,9 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     perfbudget_budget_error errors[8];
     size_t error_count = 0;
     /* The text is passed as is, not NUL-terminated, as a mapped file would be. */
-    int code = perfbudget_budget_parse(ctx, (const char *)data, size, "fuzz/perfbudget.yml",
-                                       &budget, errors, sizeof errors / sizeof *errors,
-                                       &error_count);
+    int code = perfbudget_budget_new_from_text(ctx, (const char *)data, size, "fuzz/perfbudget.yml",
+                                               &budget, errors, sizeof errors / sizeof *errors,
+                                               &error_count);
     if (code == PERFBUDGET_OK) {
         if (budget == NULL || error_count != 0) abort();
         size_t entries = perfbudget_budget_entry_count(budget);

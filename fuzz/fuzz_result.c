@@ -62,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int code = perfbudget__results_parse_json(ctx, (const char *)data, size, "fuzz.json", &results,
                                               &count);
     perfbudget_budget *budget = NULL;
-    if (perfbudget_budget_parse(ctx, budget_text, sizeof budget_text - 1, "fuzz.yml", &budget,
-                                NULL, 0, NULL) != PERFBUDGET_OK)
+    if (perfbudget_budget_new_from_text(ctx, budget_text, sizeof budget_text - 1, "fuzz.yml",
+                                        &budget, NULL, 0, NULL) != PERFBUDGET_OK)
         abort();
     if (code == PERFBUDGET_OK) {
         judge_and_compare(ctx, budget, results, count);

@@ -1199,10 +1199,10 @@ static void sort_errors(perfbudget_budget_error *errors, size_t n) {
     }
 }
 
-int perfbudget_budget_parse(perfbudget_context *ctx, const char *text, size_t size,
-                            const char *name, perfbudget_budget **out,
-                            perfbudget_budget_error *errors, size_t capacity,
-                            size_t *error_count) {
+int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, size_t size,
+                                    const char *name, perfbudget_budget **out,
+                                    perfbudget_budget_error *errors, size_t capacity,
+                                    size_t *error_count) {
     if (error_count != NULL) *error_count = 0;
     if (out == NULL || (text == NULL && size > 0) || name == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
@@ -1266,9 +1266,9 @@ int perfbudget_budget_parse(perfbudget_context *ctx, const char *text, size_t si
     return PERFBUDGET_OK;
 }
 
-int perfbudget_budget_load(perfbudget_context *ctx, const char *path, perfbudget_budget **out,
-                           perfbudget_budget_error *errors, size_t capacity,
-                           size_t *error_count) {
+int perfbudget_budget_new_from_file(perfbudget_context *ctx, const char *path,
+                                    perfbudget_budget **out, perfbudget_budget_error *errors,
+                                    size_t capacity, size_t *error_count) {
     if (error_count != NULL) *error_count = 0;
     if (path == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
@@ -1317,7 +1317,8 @@ int perfbudget_budget_load(perfbudget_context *ctx, const char *path, perfbudget
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:1:1: the file is larger than %d MiB",
                                 path, MAX_FILE_SIZE >> 20);
     }
-    int status = perfbudget_budget_parse(ctx, text, size, path, out, errors, capacity, error_count);
+    int status = perfbudget_budget_new_from_text(ctx, text, size, path, out, errors, capacity,
+                                                 error_count);
     free(text);
     return status;
 }

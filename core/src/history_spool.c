@@ -106,7 +106,7 @@ int perfbudget_history_push_spool(perfbudget_context *ctx, perfbudget_history *h
             .environment = json_string_value(json_object_get(run, "environment"))};
         perfbudget_result **results = NULL;
         size_t count = 0;
-        code = perfbudget_results_load_json(ctx, results_file, &results, &count);
+        code = perfbudget_results_new_from_file(ctx, results_file, &results, &count);
         if (code == PERFBUDGET_OK)
             code = perfbudget_history_add_run_at(
                 history, &info, json_integer_value(json_object_get(run, "created_ns")), results,

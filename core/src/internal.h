@@ -191,8 +191,8 @@ int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_nam
 int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_result *result,
                                          const struct json_t *list);
 
-/* result.c and import.c: perfbudget_results_load_json() and perfbudget_results_import() from
- * text in memory; name stands for the file in messages. Same codes, same ownership. */
+/* result.c and import.c: perfbudget_results_new_from_file() and
+ * perfbudget_results_new_imported() from text in memory; name stands for the file in messages. Same codes, same ownership. */
 int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, size_t size,
                                    const char *name, perfbudget_result ***out, size_t *count);
 int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, size_t size,
@@ -213,8 +213,8 @@ int perfbudget__results_import_counted(perfbudget_context *ctx, const char *text
 
 /* The most perfbudget reads of a tool's JSON, captured or a file (docs/formats.md). */
 #define PERFBUDGET__IMPORT_LIMIT ((size_t)256 * 1024 * 1024)
-/* perfbudget_results_import() of a file read whole but never past limit bytes (EIO beyond it);
- * shown_as names the file in every message ("the output of 'CMD'" for a captured temporary
+/* perfbudget_results_new_imported() of a file read whole but never past limit bytes (EIO beyond
+ * it); shown_as names the file in every message ("the output of 'CMD'" for a captured temporary
  * file). Same codes, same ownership. */
 int perfbudget__results_import_capped(perfbudget_context *ctx, const char *path,
                                       const char *shown_as, size_t limit, const char *format,

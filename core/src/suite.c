@@ -966,7 +966,7 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
     if (s->cpu_sampling && s->opts.mode == PERFBUDGET_MODE_TIME)
         perfbudget__probe_new(&s->probe);
     if (s->opts.hardware_counters) {
-        if (perfbudget_counters_open(ctx, &s->counters) == PERFBUDGET_OK)
+        if (perfbudget_counters_new(ctx, &s->counters) == PERFBUDGET_OK)
             s->counters_ok = 1;
         else
             snprintf(r->counters_note, sizeof r->counters_note, "%s", perfbudget_errmsg(ctx));

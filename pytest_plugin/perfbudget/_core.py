@@ -804,7 +804,8 @@ def load_budgets(path: PathLike) -> Budget:
     capacity = 100
     errors = ffi.new("perfbudget_budget_error[]", capacity)
     count = ffi.new("size_t *")
-    code = lib.perfbudget_budget_load(context.handle, _bytes(file), out, errors, capacity, count)
+    code = lib.perfbudget_budget_new_from_file(context.handle, _bytes(file), out, errors, capacity,
+                                               count)
     if code != lib.PERFBUDGET_OK:
         problems = [
             BudgetProblem(file, errors[i].line, errors[i].column, _text(errors[i].message))
@@ -1269,13 +1270,13 @@ class Result:
     @staticmethod
     def merge(name: str, runs: Sequence["Result"]) -> "Result":
         """One result from the same measurement in several processes, in process order
-        (perfbudget_results_merge: samples pooled, figures the median over processes, totals
+        (perfbudget_result_new_merged: samples pooled, figures the median over processes, totals
         summed, each process's median kept as custom metric process_median_<i>)."""
         context = _context()
         handles = ffi.new("const perfbudget_result *[]", [r._handle for r in runs])
         out = ffi.new("perfbudget_result **")
-        context.check(lib.perfbudget_results_merge(context.handle, _bytes(name), handles,
-                                                   len(runs), out))
+        context.check(lib.perfbudget_result_new_merged(context.handle, _bytes(name), handles,
+                                                       len(runs), out))
         return Result(out[0])
 
     @staticmethod
@@ -1284,7 +1285,8 @@ class Result:
         context = _context()
         out = ffi.new("perfbudget_result ***")
         count = ffi.new("size_t *")
-        context.check(lib.perfbudget_results_load_json(context.handle, _bytes(fspath(path)), out, count))
+        context.check(lib.perfbudget_results_new_from_file(context.handle, _bytes(fspath(path)), out,
+                                                           count))
         array = out[0]
         results = [Result(array[i]) for i in range(count[0])]
         lib.perfbudget_free(array)  # the array only: each result is owned by its Result now
@@ -1407,12 +1409,13 @@ def run_options(**kwargs: Any) -> Any:
 
 def import_results(path: PathLike, format: str, single_name: Optional[str] = None) -> list["Result"]:
     """Results from another tool's JSON: "google-benchmark", "hyperfine", "nanobench" or
-    "pytest-benchmark" (perfbudget_results_import)."""
+    "pytest-benchmark" (perfbudget_results_new_imported)."""
     context = _context()
     out = ffi.new("perfbudget_result ***")
     count = ffi.new("size_t *")
-    context.check(lib.perfbudget_results_import(context.handle, _bytes(fspath(path)), _bytes(format),
-                                                _bytes(single_name), out, count))
+    context.check(lib.perfbudget_results_new_imported(context.handle, _bytes(fspath(path)),
+                                                      _bytes(format), _bytes(single_name), out,
+                                                      count))
     return History._adopt(out[0], count[0])
 
 
@@ -1526,13 +1529,13 @@ class History:
 
     def __init__(self, path: PathLike, read_only: bool = False) -> None:
         """read_only: open an existing history for reading only, creating no file beside it
-        (perfbudget_history_open_read_only); else open or create it for writing."""
+        (perfbudget_history_new_read_only); else open or create it for writing."""
         self._context = _context()
         self.path = fspath(path)
         out = ffi.new("perfbudget_history **")
-        opener = lib.perfbudget_history_open_read_only if read_only else lib.perfbudget_history_open
+        opener = lib.perfbudget_history_new_read_only if read_only else lib.perfbudget_history_new
         self._context.check(opener(self._context.handle, _bytes(self.path), out))
-        self._handle = ffi.gc(out[0], lib.perfbudget_history_close)
+        self._handle = ffi.gc(out[0], lib.perfbudget_history_free)
 
     def add_run(self, results: Sequence[Result], source: str, environment: str,
                 git: Optional[dict[str, Any]] = None) -> int:
@@ -1623,7 +1626,7 @@ def instruction_counter_problem() -> Optional[str]:
     why not."""
     context = _context()
     counters = ffi.new("perfbudget_counters **")
-    if lib.perfbudget_counters_open(context.handle, counters) != lib.PERFBUDGET_OK:
+    if lib.perfbudget_counters_new(context.handle, counters) != lib.PERFBUDGET_OK:
         return _text(lib.perfbudget_errmsg(context.handle))
     lib.perfbudget_counters_free(counters[0])
     return None

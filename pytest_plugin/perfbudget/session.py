@@ -182,7 +182,7 @@ def _budget_error_text(error: BudgetError) -> str:
 
 def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     """One result from the same measurement in several processes (the core's
-    perfbudget_results_merge, as PROCESSES in CTest): the samples pooled in process order; each
+    perfbudget_result_new_merged, as PROCESSES in CTest): the samples pooled in process order; each
     other figure the median over processes, counts summed; each process's median kept as custom
     metric process_median_<i>; the first process's stages; the CPU samples pooled alike when
     every process has them."""

@@ -49,8 +49,8 @@ static perfbudget_budget *load(perfbudget_context *ctx) {
     perfbudget_budget *budget = NULL;
     perfbudget_budget_error errors[4];
     size_t count = 0;
-    int status = perfbudget_budget_parse(ctx, FILE_TEXT, strlen(FILE_TEXT), "conf/perfbudget.yml",
-                                         &budget, errors, 4, &count);
+    int status = perfbudget_budget_new_from_text(ctx, FILE_TEXT, strlen(FILE_TEXT),
+                                                 "conf/perfbudget.yml", &budget, errors, 4, &count);
     if (status != PERFBUDGET_OK)
         fail_msg("%d: %d:%d: %s", status, errors[0].line, errors[0].column, errors[0].message);
     return budget;
@@ -112,10 +112,10 @@ static void test_speed_correction_setting(void **state) {
                                "  other: {cpu: 50%}\n";
     static const char unset[] = "version: 1\n";
     perfbudget_budget *budget = NULL, *plain = NULL;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "b.yml", &budget, NULL, 0,
-                                             NULL), PERFBUDGET_OK);
-    assert_int_equal(perfbudget_budget_parse(*state, unset, strlen(unset), "c.yml", &plain, NULL, 0,
-                                             NULL), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "b.yml", &budget,
+                                                     NULL, 0, NULL), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_new_from_text(*state, unset, strlen(unset), "c.yml", &plain,
+                                                     NULL, 0, NULL), PERFBUDGET_OK);
     perfbudget_effective_budget e;
     perfbudget_run_options run;
     assert_int_equal(perfbudget_budget_resolve(budget, "other", &e), PERFBUDGET_OK);
@@ -198,8 +198,8 @@ static void test_evaluation(void **state) {
 static void test_unavailable_ranks_below_warn(void **state) {
     const char *text = "version: 1\nbudgets:\n  x: {instructions: 100, memory: 1KB}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "t.yml", &budget, NULL, 0,
-                                             NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "t.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_effective_budget e;
     perfbudget_budget_resolve(budget, "x", &e);
@@ -226,8 +226,8 @@ static void test_errors_are_all_reported_in_file_order(void **state) {
     perfbudget_budget *budget = (perfbudget_budget *)1;
     perfbudget_budget_error errors[8];
     size_t count = 0;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "x.yml", &budget, errors, 8,
-                                             &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "x.yml", &budget,
+                                                     errors, 8, &count),
                      PERFBUDGET_EPARSE);
     assert_null(budget);
     assert_int_equal(count, 3);
@@ -239,12 +239,12 @@ static void test_errors_are_all_reported_in_file_order(void **state) {
     assert_string_equal(perfbudget_errmsg(*state),
                         "x.yml:4:5: unknown key 'memmory' in budget 'a' (did you mean 'memory'?)");
     /* A smaller error array still counts every problem. */
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "x.yml", &budget, errors, 1,
-                                             &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "x.yml", &budget,
+                                                     errors, 1, &count),
                      PERFBUDGET_EPARSE);
     assert_int_equal(count, 3);
-    assert_int_equal(perfbudget_budget_load(*state, "/nonexistent/perfbudget.yml", &budget, NULL, 0,
-                                            NULL),
+    assert_int_equal(perfbudget_budget_new_from_file(*state, "/nonexistent/perfbudget.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), "/nonexistent/perfbudget.yml"));
 }
@@ -255,8 +255,8 @@ static void test_column_counts_characters(void **state) {
     perfbudget_budget *budget;
     perfbudget_budget_error errors[2];
     size_t count;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "u.yml", &budget, errors, 2,
-                                             &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "u.yml", &budget,
+                                                     errors, 2, &count),
                      PERFBUDGET_EPARSE);
     assert_int_equal(errors[0].line, 3);
     assert_int_equal(errors[0].column, 17); /* 18 if bytes were counted */
@@ -274,8 +274,8 @@ static void test_history_setting_names_a_file(void **state) {
         perfbudget_budget *budget = NULL;
         perfbudget_budget_error errors[2];
         size_t count = 0;
-        assert_int_equal(perfbudget_budget_parse(*state, texts[k], strlen(texts[k]), "h.yml",
-                                                 &budget, errors, 2, &count),
+        assert_int_equal(perfbudget_budget_new_from_text(*state, texts[k], strlen(texts[k]),
+                                                         "h.yml", &budget, errors, 2, &count),
                          PERFBUDGET_EPARSE);
         assert_null(budget);
         assert_int_equal(count, 1);
@@ -296,13 +296,13 @@ static void test_fifo_budget_file_refused(void **state) {
     assert_int_equal(mkfifo(fifo, 0666), 0);
     perfbudget_budget *budget = NULL;
     alarm(10);
-    int status = perfbudget_budget_load(*state, fifo, &budget, NULL, 0, NULL);
+    int status = perfbudget_budget_new_from_file(*state, fifo, &budget, NULL, 0, NULL);
     alarm(0);
     assert_int_equal(status, PERFBUDGET_EIO);
     assert_null(budget);
     assert_non_null(strstr(perfbudget_errmsg(*state), fifo));
     assert_non_null(strstr(perfbudget_errmsg(*state), "not a regular file (a FIFO)"));
-    assert_int_equal(perfbudget_budget_load(*state, directory, &budget, NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_file(*state, directory, &budget, NULL, 0, NULL),
                      PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), "a directory"));
     unlink(fifo);

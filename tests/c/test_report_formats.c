@@ -62,8 +62,8 @@ static void test_markdown_and_csv(void **state) {
     perfbudget_context *ctx = *state;
     const char *text = "version: 1\nbudgets:\n  decode: {latency: {median: 1ms}}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *r[3] = {result_of(ctx, "encode", 2000, 4e6),
                                result_of(ctx, "decode", 2.5e6, 8e6),
@@ -123,8 +123,8 @@ static void test_html(void **state) {
     perfbudget_context *ctx = *state;
     const char *text = "version: 1\nbudgets:\n  decode: {latency: {median: 3ms}}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *r[2] = {result_of(ctx, "decode", 2.5e6, 8e6),
                                result_of(ctx, "<script>alert(1)</script>", 500, 2e6)};
@@ -137,7 +137,7 @@ static void test_html(void **state) {
     close(fd);
     remove(path);
     perfbudget_history *history;
-    assert_int_equal(perfbudget_history_open(ctx, path, &history), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(ctx, path, &history), PERFBUDGET_OK);
     perfbudget_run_info run = {.source = "suite", .commit = "abcdef0123456789", .environment = "e"};
     for (int k = 0; k < 3; k++) {
         perfbudget_result *h = result_of(ctx, "decode", 2.4e6 + 1e4 * k, 8e6);
@@ -163,7 +163,7 @@ static void test_html(void **state) {
     assert_int_equal(perfbudget_render_report(ctx, r, 2, PERFBUDGET_REPORT_HTML, &missing, &out),
                      PERFBUDGET_EINVAL);
 
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     remove(path);
     for (int i = 0; i < 2; i++) perfbudget_result_free(r[i]);
     perfbudget_result_free(base);
@@ -428,8 +428,8 @@ static void test_every_format_says_why(void **state) {
     const char *text = "version: 1\nbudgets:\n  slow: {latency: {median: 1ms}}\n"
                        "  edgy: {latency: {p95: {warn: 1us, fail: 1s}}}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *r[3] = {result_of(ctx, "slow", 2.5e6, 8e6), result_of(ctx, "edgy", 2000, 1e6),
                                result_of(ctx, "noisy", 3000, 1e6)};
@@ -626,8 +626,8 @@ static void test_units_beside_limits(void **state) {
     perfbudget_context *ctx = *state;
     const char *text = "version: 1\nbudgets:\n  m: {memory: 64 MB}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_metrics m;
     perfbudget_metrics_init(&m);

@@ -49,7 +49,7 @@ static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, d
 /* 30 runs; "plain" doubles from the 16th run on. */
 static perfbudget_history *history_of(perfbudget_context *ctx) {
     perfbudget_history *h = NULL;
-    assert_int_equal(perfbudget_history_open(ctx, in_directory("history.sqlite"), &h),
+    assert_int_equal(perfbudget_history_new(ctx, in_directory("history.sqlite"), &h),
                      PERFBUDGET_OK);
     for (int run = 0; run < RUNS; run++) {
         perfbudget_result *r[N_NAMES];
@@ -112,8 +112,8 @@ static void test_pages_for_hostile_names(void **state) {
     perfbudget_history *h = history_of(ctx);
     static const char budget_text[] = "version: 1\nbudgets:\n  plain: {latency: {median: 15us}}\n";
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, budget_text, strlen(budget_text), "b.yml",
-                                             &budget, NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, budget_text, strlen(budget_text), "b.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     char site[512];
     snprintf(site, sizeof site, "%s/site", directory);
@@ -157,7 +157,7 @@ static void test_pages_for_hostile_names(void **state) {
     assert_int_equal(linked, N_NAMES);
     free(index);
     perfbudget_budget_free(budget);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 static void test_replaces_a_site_only(void **state) {
@@ -192,7 +192,7 @@ static void test_replaces_a_site_only(void **state) {
         if (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".old-"))
             fail_msg("left behind: %s", e->d_name);
     closedir(d);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 int main(void) {

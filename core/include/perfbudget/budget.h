@@ -128,18 +128,18 @@ typedef struct perfbudget_budget_error {
  *  not a regular file: a FIFO is refused at once, not waited on), PERFBUDGET_EPARSE (invalid;
  *  see errors) or PERFBUDGET_ENOMEM.
  *  Returns a new object in *out; free with perfbudget_budget_free(). */
-PERFBUDGET_API int perfbudget_budget_load(perfbudget_context *ctx, const char *path,
-                                          perfbudget_budget **out,
-                                          perfbudget_budget_error *errors, size_t capacity,
-                                          size_t *error_count);
+PERFBUDGET_API int perfbudget_budget_new_from_file(perfbudget_context *ctx, const char *path,
+                                                   perfbudget_budget **out,
+                                                   perfbudget_budget_error *errors, size_t capacity,
+                                                   size_t *error_count);
 
-/** As perfbudget_budget_load() from text in memory; name is used in messages and to resolve
- *  relative paths (settings.history) and may be a path. */
-PERFBUDGET_API int perfbudget_budget_parse(perfbudget_context *ctx, const char *text,
-                                           size_t size, const char *name,
-                                           perfbudget_budget **out,
-                                           perfbudget_budget_error *errors, size_t capacity,
-                                           size_t *error_count);
+/** As perfbudget_budget_new_from_file() from text in memory; name is used in messages and to
+ *  resolve relative paths (settings.history) and may be a path. */
+PERFBUDGET_API int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text,
+                                                   size_t size, const char *name,
+                                                   perfbudget_budget **out,
+                                                   perfbudget_budget_error *errors, size_t capacity,
+                                                   size_t *error_count);
 
 PERFBUDGET_API void perfbudget_budget_free(perfbudget_budget *budget);
 

@@ -21,16 +21,16 @@ typedef struct perfbudget_history perfbudget_history;
 /** Open (or create, with its directory) the history at path, migrating an older schema.
  *  WAL mode and a busy timeout (30 s; $PERFBUDGET_BUSY_TIMEOUT_MS sets it in milliseconds) let
  *  several processes write at once. A history that exists but cannot be written (read-only file
- *  or file system) opens for reading as perfbudget_history_open_read_only() does; writes then
+ *  or file system) opens for reading as perfbudget_history_new_read_only() does; writes then
  *  fail with PERFBUDGET_EIO saying why. A file that is not a perfbudget history (garbage,
  *  damaged, another program's SQLite database) is refused and left unchanged. path must be a
  *  regular file (or a symbolic link to one) or a new path: an empty path, a directory, a device
  *  or a FIFO is refused with PERFBUDGET_EINVAL before SQLite opens it.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (cannot create or open, read-only,
  *  locked too long, or not a perfbudget history: the message says which) or PERFBUDGET_ENOMEM.
- *  Returns a new object in *out; free with perfbudget_history_close(). ctx must outlive it. */
-PERFBUDGET_API int perfbudget_history_open(perfbudget_context *ctx, const char *path,
-                                           perfbudget_history **out);
+ *  Returns a new object in *out; free with perfbudget_history_free(). ctx must outlive it. */
+PERFBUDGET_API int perfbudget_history_new(perfbudget_context *ctx, const char *path,
+                                          perfbudget_history **out);
 
 /** Open an existing history for reading only: writes through it fail with PERFBUDGET_EIO, and
  *  it creates no file that outlives it. Where this process may write the file and its
@@ -39,12 +39,12 @@ PERFBUDGET_API int perfbudget_history_open(perfbudget_context *ctx, const char *
  *  already there (creating them only in a directory it can write, where they stay), or, when
  *  no -wal file holds runs and nobody but root may write the file (no write permission for
  *  anyone, a read-only file system), with immutable=1, which creates nothing.
- *  Path rules and codes as perfbudget_history_open(), plus PERFBUDGET_ENOTFOUND when path
+ *  Path rules and codes as perfbudget_history_new(), plus PERFBUDGET_ENOTFOUND when path
  *  does not exist.
- *  Returns a new object in *out; free with perfbudget_history_close(). ctx must outlive it. */
-PERFBUDGET_API int perfbudget_history_open_read_only(perfbudget_context *ctx, const char *path,
-                                                     perfbudget_history **out);
-PERFBUDGET_API void perfbudget_history_close(perfbudget_history *history);
+ *  Returns a new object in *out; free with perfbudget_history_free(). ctx must outlive it. */
+PERFBUDGET_API int perfbudget_history_new_read_only(perfbudget_context *ctx, const char *path,
+                                                    perfbudget_history **out);
+PERFBUDGET_API void perfbudget_history_free(perfbudget_history *history);
 
 /** Where a run comes from. NULL fields are unknown. */
 typedef struct perfbudget_run_info {

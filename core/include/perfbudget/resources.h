@@ -47,7 +47,7 @@ typedef struct perfbudget_counters perfbudget_counters;
  *  Returns PERFBUDGET_OK, PERFBUDGET_ENOMEM or PERFBUDGET_EUNAVAILABLE (no PMU, a VM, or
  *  perf_event_paranoid; the message says which).
  *  Returns a new object in *out; free with perfbudget_counters_free(). */
-PERFBUDGET_API int perfbudget_counters_open(perfbudget_context *ctx, perfbudget_counters **out);
+PERFBUDGET_API int perfbudget_counters_new(perfbudget_context *ctx, perfbudget_counters **out);
 PERFBUDGET_API void perfbudget_counters_free(perfbudget_counters *counters);
 /** Start or stop counting; counts accumulate across start/stop pairs. */
 PERFBUDGET_API int perfbudget_counters_start(perfbudget_counters *counters);

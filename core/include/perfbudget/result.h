@@ -188,7 +188,7 @@ PERFBUDGET_API int perfbudget_result_set_runtime_figures(perfbudget_result *resu
                                                          double gc_collections, double gc_time_ns,
                                                          double allocations_per_call);
 
-/** Free an array of results from perfbudget_results_load_json(); NULL is a no-op. */
+/** Free an array of results from perfbudget_results_new_from_file(); NULL is a no-op. */
 PERFBUDGET_API void perfbudget_results_free(perfbudget_result **results, size_t count);
 
 /** One result from the same benchmark measured in count processes (runs in process order):
@@ -202,9 +202,9 @@ PERFBUDGET_API void perfbudget_results_free(perfbudget_result **results, size_t 
  *  OK. name NULL keeps runs[0]'s name. The runs are not changed.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (no runs, a NULL one, a bad name) or
  *  PERFBUDGET_ENOMEM. Returns a new object in *out; free with perfbudget_result_free(). */
-PERFBUDGET_API int perfbudget_results_merge(perfbudget_context *ctx, const char *name,
-                                           const perfbudget_result *const *runs, size_t count,
-                                           perfbudget_result **out);
+PERFBUDGET_API int perfbudget_result_new_merged(perfbudget_context *ctx, const char *name,
+                                                const perfbudget_result *const *runs, size_t count,
+                                                perfbudget_result **out);
 
 /** The version of the benchmarked code (an add_perf_test VERSION, a hash of a Python test's
  *  source): results of different versions start different series and are never compared.

@@ -17,8 +17,8 @@ extern "C" {
  *  samples. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO, PERFBUDGET_EPARSE (the
  *  message names what is wrong and where) or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_results_free(). */
-PERFBUDGET_API int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
-                                                perfbudget_result ***out, size_t *count);
+PERFBUDGET_API int perfbudget_results_new_from_file(perfbudget_context *ctx, const char *path,
+                                                    perfbudget_result ***out, size_t *count);
 
 /** Import the JSON another benchmark tool wrote: format "google-benchmark" (each "iteration"
  *  run of a benchmark, e.g. from --benchmark_repetitions, is one sample; aggregates are
@@ -32,9 +32,9 @@ PERFBUDGET_API int perfbudget_results_load_json(perfbudget_context *ctx, const c
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (unknown format), PERFBUDGET_EIO, PERFBUDGET_EPARSE
  *  (also for a negative time, one too large to count in ns, iterations below 1 or a duplicate;
  *  the message names the file, the benchmark and its entry) or PERFBUDGET_ENOMEM. Returns a new array in *out; free with perfbudget_results_free(). */
-PERFBUDGET_API int perfbudget_results_import(perfbudget_context *ctx, const char *path,
-                                             const char *format, const char *single_name,
-                                             perfbudget_result ***out, size_t *count);
+PERFBUDGET_API int perfbudget_results_new_imported(perfbudget_context *ctx, const char *path,
+                                                   const char *format, const char *single_name,
+                                                   perfbudget_result ***out, size_t *count);
 
 /** A file name for a benchmark's result that is safe on any file system and never leaves its
  *  directory: letters, digits, '.', '-' and '_' kept, anything else '_', no leading '.', at
@@ -58,20 +58,20 @@ PERFBUDGET_API int perfbudget_results_to_json_text(perfbudget_context *ctx,
                                                    size_t count, char **text);
 
 /** Results read back from result-file text (size bytes; perfbudget_results_to_json_text()),
- *  as perfbudget_results_load_json() reads a file; name stands for the text in messages.
+ *  as perfbudget_results_new_from_file() reads a file; name stands for the text in messages.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EPARSE or PERFBUDGET_ENOMEM.
  *  Returns a new array in *out; free with perfbudget_results_free(). */
-PERFBUDGET_API int perfbudget_results_from_json_text(perfbudget_context *ctx, const char *text,
-                                                     size_t size, const char *name,
-                                                     perfbudget_result ***out, size_t *count);
+PERFBUDGET_API int perfbudget_results_new_from_text(perfbudget_context *ctx, const char *text,
+                                                    size_t size, const char *name,
+                                                    perfbudget_result ***out, size_t *count);
 
-/** perfbudget_results_import() of a file named shown_as in every message ("the output of
+/** perfbudget_results_new_imported() of a file named shown_as in every message ("the output of
  *  'CMD'" for a captured temporary file), read whole but never past 256 MiB (PERFBUDGET_EIO
  *  beyond it). Same codes; returns a new array in *out; free with perfbudget_results_free(). */
-PERFBUDGET_API int perfbudget_results_import_as(perfbudget_context *ctx, const char *path,
-                                                const char *shown_as, const char *format,
-                                                const char *single_name,
-                                                perfbudget_result ***out, size_t *count);
+PERFBUDGET_API int perfbudget_results_new_imported_as(perfbudget_context *ctx, const char *path,
+                                                      const char *shown_as, const char *format,
+                                                      const char *single_name,
+                                                      perfbudget_result ***out, size_t *count);
 
 #ifdef __cplusplus
 }
