@@ -16,8 +16,8 @@ static void judge(perfbudget_context *ctx, const perfbudget_budget *budget, cons
     perfbudget_effective_budget effective;
     if (perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK) abort();
     perfbudget_observation observed;
-    perfbudget_observation_init(&observed, NULL, NULL);
-    for (size_t m = 0; m < PERFBUDGET_METRIC_COUNT; m++) observed.values[m] = figure;
+    perfbudget__observation_init(&observed, NULL, NULL);
+    for (size_t m = 0; m < PERFBUDGET__METRIC_COUNT; m++) observed.values[m] = figure;
     observed.bytes_per_second = figure;
     /* Every custom limit gets a figure, so each one is judged rather than unavailable. */
     const char **names = calloc(effective.limit_count + 1, sizeof *names);

@@ -32,6 +32,7 @@ static void judge_and_compare(perfbudget_context *ctx, const perfbudget_budget *
         if (perfbudget_result_judge(ctx, results[i], budget, NULL, &worst) != PERFBUDGET_OK)
             abort();
         perfbudget_comparison regression;
+        perfbudget_comparison_init(&regression);
         const perfbudget_comparison *compared = NULL;
         size_t n_base = 0, n_current = 0;
         const double *base = i ? perfbudget_result_samples(results[i - 1], &n_base) : NULL;

@@ -80,9 +80,10 @@ static void merge_regression(perfbudget_regression_settings *into,
     if (!isnan(from->threshold_pct)) into->threshold_pct = from->threshold_pct;
     if (!isnan(from->critical_pct)) into->critical_pct = from->critical_pct;
     if (from->statistic >= 0) into->statistic = from->statistic;
-    for (int g = 0; g < PERFBUDGET_GROUP_COUNT; g++)
-        if (!isnan(from->group_threshold_pct[g]))
-            into->group_threshold_pct[g] = from->group_threshold_pct[g];
+    for (int g = 0; g < PERFBUDGET__GROUP_COUNT; g++) {
+        double given = perfbudget_group_threshold(&from->per_metric, (perfbudget_metric_group)g);
+        if (!isnan(given)) *perfbudget__group_threshold_slot(&into->per_metric, g) = given;
+    }
 }
 
 int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,

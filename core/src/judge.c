@@ -210,8 +210,7 @@ static void latency_options(const perfbudget_conclude_options *o,
                             perfbudget_compare_options *opts) {
     perfbudget_compare_options_init(opts);
     if (r != NULL) {
-        if (!isnan(r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY]))
-            opts->threshold_pct = r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY];
+        if (!isnan(r->per_metric.latency_pct)) opts->threshold_pct = r->per_metric.latency_pct;
         else if (!isnan(r->threshold_pct))
             opts->threshold_pct = r->threshold_pct;
         if (!isnan(r->critical_pct)) opts->critical_pct = r->critical_pct;

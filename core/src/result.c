@@ -644,6 +644,7 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
         if (metric == NULL) continue;
         perfbudget_comparison c;
         memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
         c.baseline_value = number_or_nan(item, "baseline");
         c.current_value = number_or_nan(item, "current");
         c.change_pct = number_or_nan(item, "change_pct");

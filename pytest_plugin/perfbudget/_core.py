@@ -306,6 +306,7 @@ def compare(
     now, n_now = _doubles(current)
     options = _compare_options(threshold, higher_is_better, critical, statistic, alpha, speed_ratio)
     out = ffi.new("perfbudget_comparison *")
+    lib.perfbudget_comparison_init(out)
     if run_medians is None:
         context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
     else:
@@ -689,9 +690,8 @@ class EffectiveBudget:
 # perfbudget_measure_settings: the budget file's measuring settings, -1 where not set. Its
 # fields, and the metric groups by their enum values, come from the cdef, not a copy kept here.
 _MEASURE_KEYS = tuple(name for name, _ in ffi.typeof("perfbudget_measure_settings").fields)
-_GROUPS = [(value, name[len("PERFBUDGET_GROUP_"):].lower()) for name, value in
-           sorted(ffi.typeof("perfbudget_metric_group").relements.items(), key=lambda e: e[1])
-           if value != lib.PERFBUDGET_GROUP_COUNT]  # latency, memory, memory_growth, ...
+_GROUPS = [name[len("PERFBUDGET_GROUP_"):].lower() for name, _ in  # latency, memory, ...
+           sorted(ffi.typeof("perfbudget_metric_group").relements.items(), key=lambda e: e[1])]
 
 
 class Budget:
@@ -743,9 +743,9 @@ class Budget:
             critical_pct=_nan_to_none(r.critical_pct),
             statistic=None if r.statistic < 0 else _text(lib.perfbudget_statistic_name(r.statistic)),
             group_threshold_pct={
-                group: r.group_threshold_pct[i]
-                for i, group in _GROUPS
-                if not math.isnan(r.group_threshold_pct[i])
+                group: getattr(r.per_metric, group + "_pct")
+                for group in _GROUPS
+                if not math.isnan(getattr(r.per_metric, group + "_pct"))
             },
             measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
             complexity=None if out.complexity == lib.PERFBUDGET_COMPLEXITY_NONE
@@ -966,7 +966,8 @@ class Result:
     @property
     def metrics(self) -> dict[str, float]:
         m = lib.perfbudget_result_metrics(self._handle)
-        names = [name for name, _ in ffi.typeof("perfbudget_metrics").fields]
+        names = [name for name, _ in ffi.typeof("perfbudget_metrics").fields
+                 if name != "struct_size"]
         return {name: getattr(m, name) for name in names}
 
     @property
@@ -1170,6 +1171,7 @@ class Result:
         options = _compare_options(comparison.threshold_pct, False, comparison.critical_pct,
                                    comparison.statistic, 0.05, self.speed_ratio(baseline))
         out = ffi.new("perfbudget_comparison *")
+        lib.perfbudget_comparison_init(out)
         context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
         return out
 

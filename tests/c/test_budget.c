@@ -93,8 +93,14 @@ static void test_merged_settings(void **state) {
     assert_close(e.regression.threshold_pct, 3, 0);
     assert_close(e.regression.critical_pct, 9, 0);
     assert_int_equal(e.regression.statistic, PERFBUDGET_STAT_MEDIAN);
-    assert_close(e.regression.group_threshold_pct[PERFBUDGET_GROUP_MEMORY], 20, 0);
-    assert_true(isnan(e.regression.group_threshold_pct[PERFBUDGET_GROUP_CPU]));
+    assert_close(e.regression.per_metric.memory_pct, 20, 0);
+    assert_true(isnan(e.regression.per_metric.cpu_pct));
+    assert_close(perfbudget_group_threshold(&e.regression.per_metric, PERFBUDGET_GROUP_MEMORY), 20,
+                 0);
+    assert_true(isnan(perfbudget_group_threshold(&e.regression.per_metric, PERFBUDGET_GROUP_CPU)));
+    assert_true(isnan(perfbudget_group_threshold(NULL, PERFBUDGET_GROUP_MEMORY)));
+    assert_true(isnan(perfbudget_group_threshold(&e.regression.per_metric,
+                                                 (perfbudget_metric_group)99)));
     assert_int_equal(e.measure.warmup_iterations, 7); /* a count replaces the default duration */
     assert_int_equal(e.measure.warmup_ns, 0);
     assert_int_equal(e.measure.rounds, 30);
@@ -158,23 +164,22 @@ static void test_evaluation(void **state) {
     const double samples[] = {9e6, 9.5e6, 9.6e6, 12.5e6, 13e6}; /* ns */
     assert_int_equal(perfbudget_summarize(*state, samples, 5, &s), PERFBUDGET_OK);
     perfbudget_metrics m;
-    memset(&m, 0, sizeof m);
+    perfbudget_metrics_init(&m);
     m.peak_rss_bytes = 600e6;
     m.cpu_utilization = 0.5;
     m.items_per_second = 80;
     m.bytes_per_second = NAN;
     m.memory_growth_bytes = 0;
     m.instructions_per_iteration = NAN;
-    perfbudget_observation o;
-    perfbudget_observation_init(&o, &s, &m);
+    perfbudget_observation *o = NULL;
+    assert_int_equal(perfbudget_observation_new(*state, &s, &m, &o), PERFBUDGET_OK);
+    assert_close(perfbudget_observation_get(o, PERFBUDGET_METRIC_CPU), 50, 1e-12);
     const char *custom_names[] = {"cache_hit_rate"};
     const double custom_values[] = {92};
-    o.custom_names = custom_names;
-    o.custom_values = custom_values;
-    o.custom_count = 1;
+    perfbudget_observation_set_custom(o, custom_names, custom_values, 1);
     perfbudget_limit_verdict v[8];
     perfbudget_limit_status worst;
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 8, &worst), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 8, &worst), PERFBUDGET_OK);
     assert_int_equal(worst, PERFBUDGET_LIMIT_FAIL);
     /* p95 = 12.9 ms > 10 ms; p99 = 12.98 ms between warn 12 and fail 15 */
     assert_int_equal(v[0].status, PERFBUDGET_LIMIT_FAIL);
@@ -191,7 +196,8 @@ static void test_evaluation(void **state) {
     assert_string_equal(v[5].text, "instructions unavailable here (budget 2000000)");
     assert_int_equal(v[6].status, PERFBUDGET_LIMIT_PASS);
     assert_string_equal(v[6].text, "cache_hit_rate 92% >= 80% minimum");
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 2, &worst), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 2, &worst), PERFBUDGET_EINVAL);
+    perfbudget_observation_free(o);
     perfbudget_budget_free(budget);
 }
 
@@ -203,16 +209,26 @@ static void test_unavailable_ranks_below_warn(void **state) {
                      PERFBUDGET_OK);
     perfbudget_effective_budget e;
     perfbudget_budget_resolve(budget, "x", &e);
-    perfbudget_observation o;
-    perfbudget_observation_init(&o, NULL, NULL);
-    o.values[PERFBUDGET_METRIC_MEMORY] = 10;
+    perfbudget_observation *o = NULL;
+    assert_int_equal(perfbudget_observation_new(*state, NULL, NULL, &o), PERFBUDGET_OK);
+    assert_true(isnan(perfbudget_observation_get(o, PERFBUDGET_METRIC_MEMORY)));
+    assert_int_equal(perfbudget_observation_set(o, PERFBUDGET_METRIC_MEMORY, 10), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_observation_set(o, PERFBUDGET_METRIC_CUSTOM, 1), PERFBUDGET_EINVAL);
     perfbudget_limit_verdict v[2];
     perfbudget_limit_status worst;
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 2, &worst), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 2, &worst), PERFBUDGET_OK);
     assert_int_equal(worst, PERFBUDGET_LIMIT_UNAVAILABLE);
-    o.values[PERFBUDGET_METRIC_MEMORY] = 2000;
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 2, &worst), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_observation_set(o, PERFBUDGET_METRIC_MEMORY, 2000), PERFBUDGET_OK);
+    assert_close(perfbudget_observation_get(o, PERFBUDGET_METRIC_MEMORY), 2000, 0);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 2, &worst), PERFBUDGET_OK);
     assert_int_equal(worst, PERFBUDGET_LIMIT_FAIL);
+    perfbudget_observation_free(o);
+    /* Metrics whose struct_size is not set are refused, with a message saying so. */
+    perfbudget_metrics unsized;
+    perfbudget_metrics_init(&unsized);
+    unsized.struct_size = 0;
+    assert_int_equal(perfbudget_observation_new(*state, NULL, &unsized, &o), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "struct_size"));
     perfbudget_budget_free(budget);
 }
 

@@ -116,6 +116,7 @@ static void test_regression_line(void **state) {
     size_t nb, nc;
     const double *b = perfbudget_result_samples(base, &nb), *c = perfbudget_result_samples(now, &nc);
     perfbudget_comparison cmp;
+    perfbudget_comparison_init(&cmp);
     assert_int_equal(perfbudget_compare(*state, b, nb, c, nc, NULL, &cmp), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_test_status(now, &cmp), PERFBUDGET_TEST_FAIL);
     char *text = render(*state, now, &cmp);

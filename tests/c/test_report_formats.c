@@ -74,6 +74,7 @@ static void test_markdown_and_csv(void **state) {
     size_t nb, nc;
     const double *bs = perfbudget_result_samples(base, &nb), *cs = perfbudget_result_samples(r[0], &nc);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_add_comparison(ctx, r[0], "median", PERFBUDGET_UNIT_NS, &c),
                      PERFBUDGET_OK);
@@ -375,6 +376,7 @@ static void test_csv_formulas_neutralised(void **state) {
     const double *bs = perfbudget_result_samples(base, &nb);
     const double *cs = perfbudget_result_samples(r[N - 1], &nc);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_add_comparison(ctx, r[N - 1], "median", PERFBUDGET_UNIT_NS,
                                                       &c),
@@ -403,6 +405,7 @@ static void test_csv_formulas_neutralised(void **state) {
 /* A comparison as the judging stage keeps it, with the figures a reason must show. */
 static perfbudget_comparison comparison_of(double baseline, double current, perfbudget_outcome outcome) {
     perfbudget_comparison c = {0};
+    c.struct_size = sizeof c;
     c.baseline_value = baseline, c.current_value = current;
     c.change_pct = 100.0 * (current - baseline) / baseline;
     c.ci_low_pct = c.change_pct - 7.5, c.ci_high_pct = c.change_pct + 7.5;

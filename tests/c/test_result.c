@@ -164,6 +164,7 @@ static void test_speed_correction_figures_round_trip(void **state) {
     assert_int_equal(perfbudget_result_new(*state, "plain", samples, 3, NULL, PERFBUDGET_RUN_OK,
                                            "", &results[1]), PERFBUDGET_OK);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, samples, 3, samples, 3, NULL, &c), PERFBUDGET_OK);
     c.speed_correction_pct = 2.4;
     assert_int_equal(perfbudget_result_add_comparison(*state, results[0], "median",

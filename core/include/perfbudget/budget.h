@@ -68,8 +68,7 @@ typedef enum perfbudget_metric {
     PERFBUDGET_METRIC_GC_COLLECTIONS,       /**< Python */
     PERFBUDGET_METRIC_GC_TIME,              /**< Python, ns */
     PERFBUDGET_METRIC_ALLOCATIONS,          /**< Python, with tracemalloc */
-    PERFBUDGET_METRIC_CUSTOM,        /**< recorded by the test itself, by name */
-    PERFBUDGET_METRIC_COUNT
+    PERFBUDGET_METRIC_CUSTOM         /**< recorded by the test itself, by name; the last */
 } perfbudget_metric;
 
 /** The groups that regression.per_metric can set a threshold for. */
@@ -79,8 +78,7 @@ typedef enum perfbudget_metric_group {
     PERFBUDGET_GROUP_MEMORY_GROWTH,
     PERFBUDGET_GROUP_CPU,
     PERFBUDGET_GROUP_THROUGHPUT,
-    PERFBUDGET_GROUP_INSTRUCTIONS,
-    PERFBUDGET_GROUP_COUNT
+    PERFBUDGET_GROUP_INSTRUCTIONS    /**< the last */
 } perfbudget_metric_group;
 
 /** Name of a metric as budget files write it ("p95", "memory"); static storage. */
@@ -105,12 +103,23 @@ typedef struct perfbudget_measure_settings {
     int64_t speed_correction; /**< 1 or 0 (speed_correction: true/false), -1 when not set */
 } perfbudget_measure_settings;
 
+/** regression.per_metric: a threshold for each group of metrics (perfbudget_metric_group), in
+ *  percent; NaN where not set. */
+typedef struct perfbudget_group_thresholds {
+    double latency_pct, memory_pct, memory_growth_pct, cpu_pct, throughput_pct, instructions_pct;
+} perfbudget_group_thresholds;
+
 /** Regression settings; NaN (or -1 for statistic) where not set. */
 typedef struct perfbudget_regression_settings {
     double threshold_pct, critical_pct;
     int statistic; /**< a perfbudget_statistic, or -1 */
-    double group_threshold_pct[PERFBUDGET_GROUP_COUNT]; /**< regression.per_metric */
+    perfbudget_group_thresholds per_metric;
 } perfbudget_regression_settings;
+
+/** The per_metric threshold of group in thresholds (NULL: none), in percent.
+ *  Returns it; NaN when not set, for NULL and for an unknown group. */
+PERFBUDGET_API double perfbudget_group_threshold(const perfbudget_group_thresholds *thresholds,
+                                                 perfbudget_metric_group group);
 
 /** A parsed, validated budget file. Opaque. */
 typedef struct perfbudget_budget perfbudget_budget;
@@ -186,19 +195,39 @@ PERFBUDGET_API int perfbudget_budget_unused_entries(const perfbudget_budget *bud
                                                     const char *const *names, size_t name_count,
                                                     size_t *unused, size_t *unused_count);
 
-/** What was measured, by metric; NaN where a figure is unavailable. */
-typedef struct perfbudget_observation {
-    double values[PERFBUDGET_METRIC_COUNT]; /**< throughput: items per second */
-    double bytes_per_second;                /**< for throughput limits in MB/s and the like */
-    const char *const *custom_names;        /**< custom metrics (borrowed) */
-    const double *custom_values;            /**< in the base unit of their kind */
-    size_t custom_count;
-} perfbudget_observation;
+/** What was measured, by metric, for perfbudget_budget_evaluate(); NaN where a figure is
+ *  unavailable. Opaque. */
+typedef struct perfbudget_observation perfbudget_observation;
 
-/** Fill an observation from a summary and, optionally (NULL), run metrics. */
-PERFBUDGET_API void perfbudget_observation_init(perfbudget_observation *out,
-                                                const perfbudget_summary *summary,
-                                                const perfbudget_metrics *metrics);
+/** An observation of a summary and run metrics; either may be NULL (its figures are then NaN).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (out NULL, or metrics whose struct_size this
+ *  library does not know) or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_observation_free(). */
+PERFBUDGET_API int perfbudget_observation_new(perfbudget_context *ctx,
+                                              const perfbudget_summary *summary,
+                                              const perfbudget_metrics *metrics,
+                                              perfbudget_observation **out);
+/** Free an observation; NULL is a no-op. */
+PERFBUDGET_API void perfbudget_observation_free(perfbudget_observation *observation);
+
+/** Set the figure of metric, in its kind's base unit (throughput: items per second); NaN makes
+ *  it unavailable. Custom metrics are set with perfbudget_observation_set_custom().
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL (NULL, PERFBUDGET_METRIC_CUSTOM or an unknown
+ *  metric). */
+PERFBUDGET_API int perfbudget_observation_set(perfbudget_observation *observation,
+                                              perfbudget_metric metric, double value);
+/** Returns the figure of metric; NaN when unavailable, for NULL and for an unknown metric. */
+PERFBUDGET_API double perfbudget_observation_get(const perfbudget_observation *observation,
+                                                 perfbudget_metric metric);
+/** Set the bytes per second that throughput limits written in MB/s and the like are judged
+ *  on (NaN: unavailable). */
+PERFBUDGET_API void perfbudget_observation_set_bytes_per_second(
+    perfbudget_observation *observation, double bytes_per_second);
+/** Set the custom metrics: count names and their values in the base unit of their kind.
+ *  Borrowed: names and values must stay valid while the observation is evaluated. */
+PERFBUDGET_API void perfbudget_observation_set_custom(perfbudget_observation *observation,
+                                                      const char *const *names,
+                                                      const double *values, size_t count);
 
 typedef enum perfbudget_limit_status {
     PERFBUDGET_LIMIT_PASS = 0,

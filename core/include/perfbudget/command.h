@@ -15,6 +15,10 @@ extern "C" {
 
 /** How to run and measure a command. */
 typedef struct perfbudget_command_options {
+    /** sizeof(perfbudget_command_options) as the caller was compiled: perfbudget_command_options_init() sets it. The core reads
+     *  and writes the fields within it only, and refuses a size it does not know
+     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    size_t struct_size;
     uint32_t warmup_runs;          /**< discarded runs first (default 1) */
     uint32_t runs;                 /**< measured runs (default 10) */
     uint64_t timeout_ns;           /**< per run; 0 = none (default 60 s) */
@@ -28,6 +32,7 @@ typedef struct perfbudget_command_options {
     int cancel_fd;
 } perfbudget_command_options;
 
+/** Fill opts with the defaults above and set its struct_size. */
 PERFBUDGET_API void perfbudget_command_options_init(perfbudget_command_options *opts);
 
 /** Run argv (no shell unless opts->use_shell) warm-up plus measured times, each in its own process

@@ -33,7 +33,12 @@ typedef enum perfbudget_severity {
     PERFBUDGET_SEVERITY_CRITICAL = 3
 } perfbudget_severity;
 
+/** How to compare. */
 typedef struct perfbudget_compare_options {
+    /** sizeof(perfbudget_compare_options) as the caller was compiled: perfbudget_compare_options_init() sets it. The core reads
+     *  and writes the fields within it only, and refuses a size it does not know
+     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    size_t struct_size;
     perfbudget_statistic statistic; /**< default median */
     double threshold_pct;           /**< default 5; a regression must exceed it */
     double critical_pct;            /**< default (<= 0): 2 x threshold */
@@ -50,10 +55,18 @@ typedef struct perfbudget_compare_options {
     double assumed_run_spread;
 } perfbudget_compare_options;
 
-/** Fill opts with the defaults above. */
+/** Fill opts with the defaults above and set its struct_size. */
 PERFBUDGET_API void perfbudget_compare_options_init(perfbudget_compare_options *opts);
 
+/** A comparison of a current set with a baseline. The caller of perfbudget_compare() and its
+ *  kin sets struct_size (perfbudget_comparison_init()), and they fill the fields within it. A
+ *  record the core returns (perfbudget_result_latency_comparison(), ...) has the core's
+ *  struct_size: read a field only when struct_size reaches past it. */
 typedef struct perfbudget_comparison {
+    /** sizeof(perfbudget_comparison) as the caller was compiled: perfbudget_comparison_init() sets it. The core reads
+     *  and writes the fields within it only, and refuses a size it does not know
+     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    size_t struct_size;
     double baseline_value, current_value; /**< the chosen statistic of each set */
     double change_pct;                    /**< 100 * (current - baseline) / |baseline| */
     double ci_low_pct, ci_high_pct;       /**< CI of change_pct (delta method; compare_runs: see there) */
@@ -72,6 +85,9 @@ typedef struct perfbudget_comparison {
      *  +2.4 means the machine ran 2.4 % slower than for the baseline); NaN when none was. */
     double speed_correction_pct;
 } perfbudget_comparison;
+
+/** Set struct_size and every figure of c to NaN (no comparison: outcome pass, severity none). */
+PERFBUDGET_API void perfbudget_comparison_init(perfbudget_comparison *c);
 
 /** Compare a current sample set with a baseline sample set.
  *  opts may be NULL for the defaults.

@@ -54,8 +54,14 @@ typedef enum perfbudget_run_status {
     PERFBUDGET_RUN_SKIPPED = 2  /**< the body called perfbudget_state_skip() */
 } perfbudget_run_status;
 
-/** Figures of one benchmark run beside its samples. NaN marks a figure that is unavailable. */
+/** Figures of one benchmark run beside its samples. NaN marks a figure that is unavailable.
+ *  A record the core returns (perfbudget_result_metrics()) has the core's struct_size: read a
+ *  field only when struct_size reaches past it. */
 typedef struct perfbudget_metrics {
+    /** sizeof(perfbudget_metrics) as the caller was compiled: perfbudget_metrics_init() sets it. The core reads
+     *  and writes the fields within it only, and refuses a size it does not know
+     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    size_t struct_size;
     uint64_t iterations_per_sample;
     uint64_t rounds;           /**< samples taken */
     uint64_t total_iterations; /**< measured iterations (calibration and warm-up excluded) */
@@ -171,7 +177,7 @@ PERFBUDGET_API int perfbudget_result_new(perfbudget_context *ctx, const char *na
                                          perfbudget_run_status status, const char *message,
                                          perfbudget_result **out);
 
-/** Metrics with every figure unavailable (NaN) and every count 0. */
+/** Metrics with every figure unavailable (NaN), every count 0 and struct_size set. */
 PERFBUDGET_API void perfbudget_metrics_init(perfbudget_metrics *metrics);
 
 /** Mark a result failed (or skipped) after the fact, e.g. when its command crashed; the message

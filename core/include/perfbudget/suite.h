@@ -52,6 +52,10 @@ typedef struct perfbudget_benchmark_def {
 
 /** How long and how often to measure. */
 typedef struct perfbudget_run_options {
+    /** sizeof(perfbudget_run_options) as the caller was compiled: perfbudget_run_options_init() sets it. The core reads
+     *  and writes the fields within it only, and refuses a size it does not know
+     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    size_t struct_size;
     uint64_t warmup_iterations; /**< discarded iterations after calibration (default 0) */
     uint64_t warmup_ns;         /**< discarded time after calibration (default 10 ms) */
     uint32_t min_rounds;        /**< minimum number of samples (default 30) */
@@ -68,7 +72,7 @@ typedef struct perfbudget_run_options {
                                  the machine's speed (default 0; ignored in instructions mode) */
 } perfbudget_run_options;
 
-/** Fill opts with the defaults above. */
+/** Fill opts with the defaults above and set its struct_size. */
 PERFBUDGET_API void perfbudget_run_options_init(perfbudget_run_options *opts);
 
 /* The loop's fast path is inline so an empty body costs a decrement and a branch. It relies on
