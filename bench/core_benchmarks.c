@@ -86,7 +86,7 @@ static void bench_parse(perfbudget_state *state) {
 static void bench_resolve(perfbudget_state *state) {
     fixture *f = perfbudget_state_userdata(state);
     while (perfbudget_loop(state)) {
-        perfbudget_effective_budget e;
+        perfbudget_effective_budget e = {.struct_size = sizeof e};
         for (int i = 0; i < ENTRIES; i++) {
             perfbudget_budget_resolve(f->budget, f->names[i], &e);
             PERFBUDGET_DO_NOT_OPTIMIZE(e);

@@ -112,7 +112,8 @@ static int store_and_report(outcome *o, perfbudget_context *ctx, const char *wha
     }
     perfbudget_results_free(loaded, n_loaded);
     char *md = NULL, *html = NULL;
-    perfbudget_report_info report = {.title = what, .history = history};
+    perfbudget_report_info report = {.struct_size = sizeof(perfbudget_report_info),
+                                     .title = what, .history = history};
     t = now_ms();
     code = perfbudget_render_report(ctx, results, count, PERFBUDGET_REPORT_MARKDOWN, &report, &md);
     o->ms[REPORT_MD] = now_ms() - t;

@@ -255,7 +255,8 @@ int perfbudget_cli_report(int argc, char **argv) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         }
-    perfbudget_report_info info = {.title = a.title ? a.title : "perfbudget",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = a.title ? a.title : "perfbudget",
                                    .commit = record.commit[0] ? record.commit : NULL,
                                    .baseline = label[0] ? label : NULL,
                                    .created_ns = record.created_ns,

@@ -167,7 +167,7 @@ static int parse_run_args(int argc, char **argv, cli_common *common, run_args *a
 
 /* The budget file's rounds and warm-up count apply unless given here. */
 static void apply_budget_counts(const cli_common *common, run_args *a) {
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (common->budget == NULL ||
         perfbudget_budget_resolve(common->budget,
                                   common->budget_name ? common->budget_name : a->name,

@@ -72,7 +72,8 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
      * says which run it shows. */
     perfbudget_git_info git;
     struct timespec now;
-    perfbudget_report_info info = {.title = "perfbudget (ctest)"};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "perfbudget (ctest)"};
     if (perfbudget_git_describe(ctx, ".", &git) == PERFBUDGET_OK && git.commit[0] != '\0')
         info.commit = git.commit;
     if (clock_gettime(CLOCK_REALTIME, &now) == 0)

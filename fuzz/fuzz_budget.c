@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Judge made-up figures against the budget a name resolves to. */
 static void judge(perfbudget_context *ctx, const perfbudget_budget *budget, const char *name,
                   double figure) {
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK) abort();
     perfbudget_observation observed;
     perfbudget__observation_init(&observed, NULL, NULL);

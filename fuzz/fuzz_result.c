@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (code == PERFBUDGET_OK) {
         judge_and_compare(ctx, budget, results, count);
         /* The HTML report draws each result against a baseline: the results themselves. */
-        perfbudget_report_info info = {.title = "fuzz <&>", .commit = "0123abc",
+        perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                       .title = "fuzz <&>", .commit = "0123abc",
                                        .baseline = "main", .created_ns = 1,
                                        .baseline_results = results, .baseline_count = count};
         for (int format = PERFBUDGET_REPORT_MARKDOWN; format <= PERFBUDGET_REPORT_CHROME_TRACE; format++) {

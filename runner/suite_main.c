@@ -372,7 +372,7 @@ static void show_progress(void *userdata, const char *name, uint64_t elapsed_ns,
 static perfbudget_run_options options_for(const main_options *o, const perfbudget_budget *budget,
                                           const char *name) {
     perfbudget_run_options run = o->run;
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (budget != NULL && perfbudget_budget_resolve(budget, name, &effective) == PERFBUDGET_OK)
         perfbudget_run_options_apply(&run, &effective.measure);
     perfbudget_run_options_apply(&run, &o->from_command_line);

@@ -88,8 +88,21 @@ static void merge_regression(perfbudget_regression_settings *into,
 
 int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
                               perfbudget_effective_budget *out) {
+    if (out == NULL || perfbudget__sized_check(NULL, "perfbudget_effective_budget", out,
+                                               PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1,
+                                               sizeof *out) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
+    perfbudget_effective_budget resolved;
+    int code = perfbudget__budget_resolve(budget, name, &resolved);
+    if (code == PERFBUDGET_OK) perfbudget__sized_write(out, &resolved);
+    return code;
+}
+
+int perfbudget__budget_resolve(const perfbudget_budget *budget, const char *name,
+                               perfbudget_effective_budget *out) {
     if (budget == NULL || name == NULL || out == NULL) return PERFBUDGET_EINVAL;
     memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
     out->measure = budget->measure;
     out->regression = budget->regression;
     const entry *e = find_entry(budget, name);

@@ -47,6 +47,16 @@ void perfbudget__sized_write(void *out, const void *local);
     PERFBUDGET__SIZE_UNTIL(perfbudget_run_options, speed_correction)
 #define PERFBUDGET__COMMAND_OPTIONS_SIZE_1 \
     PERFBUDGET__SIZE_UNTIL(perfbudget_command_options, cancel_fd)
+#define PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1 \
+    PERFBUDGET__SIZE_UNTIL(perfbudget_effective_budget, scaling_efficiency_pct)
+/* budget_resolve.c: perfbudget_budget_resolve() into the core's own record (its struct_size
+ * set), for the core's callers. */
+int perfbudget__budget_resolve(const perfbudget_budget *budget, const char *name,
+                               perfbudget_effective_budget *out);
+#define PERFBUDGET__REPORT_INFO_SIZE_1 PERFBUDGET__SIZE_UNTIL(perfbudget_report_info, history)
+/* report_formats.c: a caller's report info (NULL: every field NULL) into *out. */
+int perfbudget__report_info_read(perfbudget_context *ctx, const perfbudget_report_info *in,
+                                 perfbudget_report_info *out);
 #define PERFBUDGET__COMPARE_OPTIONS_SIZE_1 \
     PERFBUDGET__SIZE_UNTIL(perfbudget_compare_options, assumed_run_spread)
 /* A caller's metrics (may not be NULL) into *out, the figures past its struct_size

@@ -1431,7 +1431,7 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
     if (result == NULL || budget == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "judge: NULL argument");
     perfbudget_effective_budget effective;
-    perfbudget_budget_resolve(budget, budget_name ? budget_name : result->name, &effective);
+    perfbudget__budget_resolve(budget, budget_name ? budget_name : result->name, &effective);
     perfbudget_limit_verdict *verdicts =
         calloc(effective.limit_count ? effective.limit_count : 1, sizeof *verdicts);
     if (verdicts == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");

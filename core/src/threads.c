@@ -288,7 +288,7 @@ int perfbudget_scaling_judge(perfbudget_context *ctx, const perfbudget_budget *b
     out->status = PERFBUDGET_LIMIT_PASS;
     out->allowed_pct = out->measured_pct = NAN;
     perfbudget_effective_budget effective;
-    if (budget == NULL || perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK ||
+    if (budget == NULL || perfbudget__budget_resolve(budget, name, &effective) != PERFBUDGET_OK ||
         effective.scaling_threads == 0)
         return PERFBUDGET_OK;
     out->threads = effective.scaling_threads;

@@ -721,6 +721,7 @@ class Budget:
 
     def resolve(self, name: str) -> EffectiveBudget:
         out = ffi.new("perfbudget_effective_budget *")
+        out.struct_size = ffi.sizeof("perfbudget_effective_budget")
         lib.perfbudget_budget_resolve(self._handle, _bytes(name), out)
         limits = [
             Limit(
@@ -1443,6 +1444,7 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
     keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
             for text in (title, commit, baseline)]
     info = ffi.new("perfbudget_report_info *")
+    lib.perfbudget_report_info_init(info)
     info.title, info.commit, info.baseline = keep
     info.created_ns = created_ns
     handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])

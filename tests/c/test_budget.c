@@ -58,7 +58,7 @@ static perfbudget_budget *load(perfbudget_context *ctx) {
 
 static void test_resolution_order(void **state) {
     perfbudget_budget *budget = load(*state);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     assert_int_equal(perfbudget_budget_resolve(budget, "parse_json_big", &e), PERFBUDGET_OK);
     assert_string_equal(e.entry, "parse_json_big"); /* exact beats every glob */
     assert_true(e.exact);
@@ -88,7 +88,7 @@ static void test_resolution_order(void **state) {
 
 static void test_merged_settings(void **state) {
     perfbudget_budget *budget = load(*state);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     assert_int_equal(perfbudget_budget_resolve(budget, "parse_json_big", &e), PERFBUDGET_OK);
     assert_close(e.regression.threshold_pct, 3, 0);
     assert_close(e.regression.critical_pct, 9, 0);
@@ -99,6 +99,10 @@ static void test_merged_settings(void **state) {
                  0);
     assert_true(isnan(perfbudget_group_threshold(&e.regression.per_metric, PERFBUDGET_GROUP_CPU)));
     assert_true(isnan(perfbudget_group_threshold(NULL, PERFBUDGET_GROUP_MEMORY)));
+    /* A record whose struct_size the caller did not set is refused, and left as it was. */
+    perfbudget_effective_budget unsized = {.struct_size = 0, .entry_line = -7};
+    assert_int_equal(perfbudget_budget_resolve(budget, "x", &unsized), PERFBUDGET_EINVAL);
+    assert_int_equal(unsized.entry_line, -7);
     assert_true(isnan(perfbudget_group_threshold(&e.regression.per_metric,
                                                  (perfbudget_metric_group)99)));
     assert_int_equal(e.measure.warmup_iterations, 7); /* a count replaces the default duration */
@@ -122,7 +126,7 @@ static void test_speed_correction_setting(void **state) {
                                                      NULL, 0, NULL), PERFBUDGET_OK);
     assert_int_equal(perfbudget_budget_new_from_text(*state, unset, strlen(unset), "c.yml", &plain,
                                                      NULL, 0, NULL), PERFBUDGET_OK);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     perfbudget_run_options run;
     assert_int_equal(perfbudget_budget_resolve(budget, "other", &e), PERFBUDGET_OK);
     assert_int_equal(e.measure.speed_correction, 1);
@@ -158,7 +162,7 @@ static void test_unused_entries(void **state) {
 
 static void test_evaluation(void **state) {
     perfbudget_budget *budget = load(*state);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     assert_int_equal(perfbudget_budget_resolve(budget, "parse_json_big", &e), PERFBUDGET_OK);
     perfbudget_summary s;
     const double samples[] = {9e6, 9.5e6, 9.6e6, 12.5e6, 13e6}; /* ns */
@@ -207,7 +211,7 @@ static void test_unavailable_ranks_below_warn(void **state) {
     assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "t.yml", &budget,
                                                      NULL, 0, NULL),
                      PERFBUDGET_OK);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     perfbudget_budget_resolve(budget, "x", &e);
     perfbudget_observation *o = NULL;
     assert_int_equal(perfbudget_observation_new(*state, NULL, NULL, &o), PERFBUDGET_OK);

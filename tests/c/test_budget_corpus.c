@@ -307,7 +307,7 @@ static void test_oversized_file(void **state) {
 
 /* 0 when name resolves to entry (NULL: to no entry); reports and returns 1 otherwise. */
 static int resolves_to(const perfbudget_budget *budget, const char *name, const char *entry) {
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK) {
         print_error("%s: perfbudget_budget_resolve failed\n", name);
         return 1;

@@ -109,6 +109,39 @@ static void test_bad_input(void **state) {
     assert_int_equal(perfbudget_compare(*state, values, 3, bad, 2, NULL, &c), PERFBUDGET_EDOMAIN);
 }
 
+/* Records that grow carry struct_size: one the caller did not set (or from other headers) is
+ * refused with a message naming it, and an output record is left as it was. */
+static void test_struct_size_is_checked(void **state) {
+    const double values[] = {1, 2, 3};
+    perfbudget_comparison c;
+    memset(&c, 0, sizeof c);
+    c.change_pct = 42;
+    assert_int_equal(perfbudget_compare(*state, values, 3, values, 3, NULL, &c), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "perfbudget_comparison: struct_size is 0"));
+    assert_close(c.change_pct, 42, 0);
+    c.struct_size = sizeof c + 8; /* newer headers than this library */
+    assert_int_equal(perfbudget_compare_metric(*state, values, 3, 2.0, NULL, &c),
+                     PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "not a size this library knows"));
+    perfbudget_comparison_init(&c);
+    perfbudget_compare_options opts;
+    perfbudget_compare_options_init(&opts);
+    opts.struct_size = 0;
+    assert_int_equal(perfbudget_compare_runs(*state, values, 3, values, 3, NULL, 0, &opts, &c),
+                     PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "perfbudget_compare_options"));
+    perfbudget_compare_options_init(&opts);
+    assert_int_equal(perfbudget_compare_runs(*state, values, 3, values, 3, NULL, 0, &opts, &c),
+                     PERFBUDGET_OK);
+    assert_int_equal(c.struct_size, sizeof c);
+    assert_close(c.change_pct, 0, 0);
+    /* The functions without an error channel take such a comparison as none. */
+    char text[64];
+    c.struct_size = 0;
+    assert_string_equal(perfbudget_format_comparison(&c, PERFBUDGET_UNIT_NS, text, sizeof text),
+                        "n/a");
+}
+
 /* A run made while the machine ran 2.4 % slower: the same code reads +2.4 %, a regression at a
  * 1 % threshold; with the speed ratio divided out it is unchanged, and a real +5 % made at that
  * speed reads +5 % again. */
@@ -269,6 +302,8 @@ static void test_names(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exact_p_value, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_struct_size_is_checked, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_clear_slowdown_is_a_critical_regression,
                                         context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_unchanged_passes, context_setup, context_teardown),

@@ -149,7 +149,7 @@ static void test_budget_fails_a_worse_class(void **state) {
                                              "  sort:\n"
                                              "    complexity: n log n\n"
                                              "    regression: {threshold: 10%}\n");
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     assert_int_equal(perfbudget_budget_resolve(budget, "sort", &effective), PERFBUDGET_OK);
     assert_int_equal(effective.complexity, PERFBUDGET_COMPLEXITY_N_LOG_N);
     perfbudget_complexity_fit fit = {PERFBUDGET_COMPLEXITY_N2, 1.5, 0.02, 8};

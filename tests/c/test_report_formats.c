@@ -78,7 +78,8 @@ static void test_markdown_and_csv(void **state) {
     assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_add_comparison(ctx, r[0], "median", PERFBUDGET_UNIT_NS, &c),
                      PERFBUDGET_OK);
-    perfbudget_report_info info = {.title = "checksum (ctest)",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "checksum (ctest)",
                                    .commit = "0123456789abcdef0123",
                                    .baseline = "baseline 'main' (run 7)",
                                    .created_ns = INT64_C(1795000000) * 1000000000};
@@ -145,7 +146,8 @@ static void test_html(void **state) {
         assert_int_equal(perfbudget_history_add_run(history, &run, &h, 1, NULL), PERFBUDGET_OK);
         perfbudget_result_free(h);
     }
-    perfbudget_report_info info = {.title = "a <b> report", .commit = "abcdef0",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "a <b> report", .commit = "abcdef0",
                                    .baseline_results = &base, .baseline_count = 1,
                                    .history = history};
     char *out;
@@ -160,7 +162,8 @@ static void test_html(void **state) {
     assert_int_equal(occurrences(out, "class=\"limit fail\""), 1);  /* decode's 3 ms budget */
     assert_non_null(strstr(out, "abcdef0 "));                       /* commit on the trend axis */
     perfbudget_free(out);
-    perfbudget_report_info missing = {.baseline_count = 1}; /* a count without results */
+    perfbudget_report_info missing = {.struct_size = sizeof(perfbudget_report_info),
+                                      .baseline_count = 1}; /* a count without results */
     assert_int_equal(perfbudget_render_report(ctx, r, 2, PERFBUDGET_REPORT_HTML, &missing, &out),
                      PERFBUDGET_EINVAL);
 
@@ -315,7 +318,8 @@ static void test_control_characters_in_reports(void **state) {
     const char *shown = "esc\\x1b]0;t\\x07 new\\nline\\u009bbidi\\u202e";
     perfbudget_result *r[2] = {result_of(ctx, hostile, 1000, 1e6),
                                result_of(ctx, "plain", 1000, 1e6)};
-    perfbudget_report_info info = {.title = "T\x1b[31m\x07", .commit = "c\x1b",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "T\x1b[31m\x07", .commit = "c\x1b",
                                    .baseline = "b\x1b"};
     static const perfbudget_report_format text_formats[] = {
         PERFBUDGET_REPORT_MARKDOWN, PERFBUDGET_REPORT_HTML, PERFBUDGET_REPORT_CSV,
@@ -381,7 +385,7 @@ static void test_csv_formulas_neutralised(void **state) {
     assert_int_equal(perfbudget_result_add_comparison(ctx, r[N - 1], "median", PERFBUDGET_UNIT_NS,
                                                       &c),
                      PERFBUDGET_OK);
-    perfbudget_report_info info = {.commit = "=1+1"};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info), .commit = "=1+1"};
     char *out;
     assert_int_equal(perfbudget_render_report(ctx, r, N, PERFBUDGET_REPORT_CSV, &info, &out),
                      PERFBUDGET_OK);

@@ -100,7 +100,8 @@ static int write_site(perfbudget_context *ctx, perfbudget_history *h, const char
     perfbudget_conclude_options judging;
     perfbudget_conclude_options_init(&judging);
     judging.budget = budget;
-    perfbudget_report_info info = {.title = "site <test>", .history = h};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "site <test>", .history = h};
     size_t pages = 0;
     int code = perfbudget__write_site(ctx, site, &info, &judging, &pages);
     if (code == PERFBUDGET_OK) assert_int_equal(pages, N_NAMES);

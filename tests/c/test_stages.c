@@ -278,7 +278,7 @@ static void test_malformed_stages_are_refused(void **state) {
 
 static char *render(perfbudget_context *ctx, perfbudget_result *r, perfbudget_report_format format) {
     char *text = NULL;
-    perfbudget_report_info info = {.title = "suite"};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info), .title = "suite"};
     assert_int_equal(perfbudget_render_report(ctx, &r, 1, format, &info, &text), PERFBUDGET_OK);
     return text;
 }

@@ -115,7 +115,7 @@ static void test_scaling_budget_verdict(void **state) {
                                                      "budgets:\n"
                                                      "  pool:\n"
                                                      "    scaling: {threads: 2, efficiency: 80%}\n");
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     assert_int_equal(perfbudget_budget_resolve(budget, "pool", &effective), PERFBUDGET_OK);
     assert_int_equal(effective.scaling_threads, 2);
     assert_close(effective.scaling_efficiency_pct, 80.0, 0);

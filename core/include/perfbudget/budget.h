@@ -83,6 +83,8 @@ typedef enum perfbudget_metric_group {
 
 /** Name of a metric as budget files write it ("p95", "memory"); static storage. */
 PERFBUDGET_API const char *perfbudget_metric_name(perfbudget_metric metric);
+/** The group of metric that regression.per_metric sets a threshold for (latency for the
+ *  latency statistics and for any metric without a group of its own). */
 PERFBUDGET_API perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric);
 
 /** One limit of a budget entry. Values are in the kind's base unit; NaN when absent. */
@@ -142,14 +144,16 @@ PERFBUDGET_API int perfbudget_budget_new_from_file(perfbudget_context *ctx, cons
                                                    perfbudget_budget_error *errors, size_t capacity,
                                                    size_t *error_count);
 
-/** As perfbudget_budget_new_from_file() from text in memory; name is used in messages and to
- *  resolve relative paths (settings.history) and may be a path. */
+/** As perfbudget_budget_new_from_file() from text in memory (size bytes); name is used in
+ *  messages and to resolve relative paths (settings.history) and may be a path. Codes and
+ *  ownership as perfbudget_budget_new_from_file(), without PERFBUDGET_EIO. */
 PERFBUDGET_API int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text,
                                                    size_t size, const char *name,
                                                    perfbudget_budget **out,
                                                    perfbudget_budget_error *errors, size_t capacity,
                                                    size_t *error_count);
 
+/** Free a budget; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_budget_free(perfbudget_budget *budget);
 
 /** The file's path or name as given. Borrowed. */
@@ -166,6 +170,11 @@ PERFBUDGET_API const char *perfbudget_budget_entry_pattern(const perfbudget_budg
 /** The budget that applies to a benchmark: the defaults merged with the most specific matching
  *  entry. entry is NULL when no entry matches (only the defaults apply). */
 typedef struct perfbudget_effective_budget {
+    /** sizeof(perfbudget_effective_budget) as the caller was compiled, set by the caller before
+     *  perfbudget_budget_resolve() ({.struct_size = sizeof(perfbudget_effective_budget)}), which
+     *  fills the fields within it only and refuses a size it does not know; fields are only
+     *  ever added at the end. */
+    size_t struct_size;
     const char *entry;  /**< the matching entry's pattern, or NULL. Borrowed. */
     int entry_line;
     int exact;          /**< 1 when the entry is the benchmark's exact name */
@@ -182,9 +191,11 @@ typedef struct perfbudget_effective_budget {
     double scaling_efficiency_pct;
 } perfbudget_effective_budget;
 
-/** Resolve name: an exact entry beats a glob; among globs the longer literal prefix wins, then
- *  the earlier entry. Borrowed pointers stay valid until the budget is freed.
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** Resolve name into *out (out->struct_size set by the caller): an exact entry beats a glob;
+ *  among globs the longer literal prefix wins, then the earlier entry. Borrowed pointers stay
+ *  valid until the budget is freed.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL (NULL, or out of a struct_size this library does
+ *  not know; nothing is written then). */
 PERFBUDGET_API int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
                                              perfbudget_effective_budget *out);
 
@@ -245,15 +256,18 @@ typedef struct perfbudget_limit_verdict {
     char text[192];
 } perfbudget_limit_verdict;
 
-/** Judge an observation against every limit of an effective budget; verdicts must have room for
- *  budget->limit_count entries. *worst receives the worst status (PASS when there are none).
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** Judge an observation against every limit of an effective budget (from
+ *  perfbudget_budget_resolve()); verdicts must have room for budget->limit_count entries.
+ *  *worst receives the worst status (PASS when there are none).
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL (also for a budget of a struct_size this library
+ *  does not know). */
 PERFBUDGET_API int perfbudget_budget_evaluate(perfbudget_context *ctx,
                                               const perfbudget_effective_budget *budget,
                                               const perfbudget_observation *observed,
                                               perfbudget_limit_verdict *verdicts,
                                               size_t capacity, perfbudget_limit_status *worst);
 
+/** "pass", "warn", "fail", "unavailable"; NULL for another value. Static storage. */
 PERFBUDGET_API const char *perfbudget_limit_status_name(perfbudget_limit_status status);
 
 /** Judge a benchmark result against the budget that applies to budget_name (NULL: the result's
@@ -282,15 +296,18 @@ PERFBUDGET_API int perfbudget_result_add_metric(perfbudget_context *ctx,
                                                 double value, const char *unit,
                                                 int higher_is_better);
 
-/** The custom metrics recorded so far: their number, and each one's name, value in base unit,
- *  kind and direction through the out-parameters (any may be NULL). Borrowed. */
+/** How many custom metrics the result has recorded (0 for NULL). */
 PERFBUDGET_API size_t perfbudget_result_metric_count(const perfbudget_result *result);
+/** Custom metric index: its name (borrowed: valid until the result is freed), value in base
+ *  unit, kind and direction through the out-parameters (any may be NULL).
+ *  Returns PERFBUDGET_OK, or PERFBUDGET_EINVAL (NULL, index out of range). */
 PERFBUDGET_API int perfbudget_result_metric_at(const perfbudget_result *result, size_t index,
                                                const char **name, double *value,
                                                perfbudget_quantity_kind *kind,
                                                int *higher_is_better);
 
-/** Apply a budget's measuring settings (where set) to run options. */
+/** Apply a budget's measuring settings (where set) to run options; nothing for NULL or for
+ *  options of a struct_size other than this library's. */
 PERFBUDGET_API void perfbudget_run_options_apply(perfbudget_run_options *opts,
                                                  const perfbudget_measure_settings *settings);
 

@@ -89,10 +89,11 @@ typedef struct perfbudget_comparison {
 /** Set struct_size and every figure of c to NaN (no comparison: outcome pass, severity none). */
 PERFBUDGET_API void perfbudget_comparison_init(perfbudget_comparison *c);
 
-/** Compare a current sample set with a baseline sample set.
- *  opts may be NULL for the defaults.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL pointer or bad option), PERFBUDGET_ENODATA (an
- *  empty set), PERFBUDGET_EDOMAIN (a non-finite sample) or PERFBUDGET_ENOMEM. */
+/** Compare a current sample set with a baseline sample set into *out (the fields within its
+ *  struct_size; nothing is written on an error). opts may be NULL for the defaults.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL pointer, bad option, or opts or out of a
+ *  struct_size this library does not know), PERFBUDGET_ENODATA (an empty set),
+ *  PERFBUDGET_EDOMAIN (a non-finite sample) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_compare(perfbudget_context *ctx, const double *baseline,
                                       size_t n_baseline, const double *current, size_t n_current,
                                       const perfbudget_compare_options *opts,
@@ -122,8 +123,8 @@ PERFBUDGET_API int perfbudget_compare_runs(perfbudget_context *ctx, const double
  *  regression (or improvement) only outside the 95 % prediction band of their values, and
  *  inconclusive inside it; with fewer, one run cannot tell a change from noise: within the
  *  threshold it passes, beyond it it is inconclusive. p_value is NaN (no sample test).
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_ENODATA (no baseline value) or
- *  PERFBUDGET_EDOMAIN (a non-finite value). */
+ *  out, opts and the codes as perfbudget_compare(): PERFBUDGET_OK, PERFBUDGET_EINVAL,
+ *  PERFBUDGET_ENODATA (no baseline value) or PERFBUDGET_EDOMAIN (a non-finite value). */
 PERFBUDGET_API int perfbudget_compare_metric(perfbudget_context *ctx, const double *baseline_runs,
                                              size_t n_runs, double current,
                                              const perfbudget_compare_options *opts,

@@ -44,6 +44,7 @@ PERFBUDGET_API int perfbudget_history_new(perfbudget_context *ctx, const char *p
  *  Returns a new object in *out; free with perfbudget_history_free(). ctx must outlive it. */
 PERFBUDGET_API int perfbudget_history_new_read_only(perfbudget_context *ctx, const char *path,
                                                     perfbudget_history **out);
+/** Close and free a history; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_history_free(perfbudget_history *history);
 
 /** Where a run comes from. NULL fields are unknown. */
@@ -149,7 +150,7 @@ PERFBUDGET_API int perfbudget_history_run_medians(perfbudget_history *history, c
 /** Like perfbudget_history_run_medians() for a figure measured once per run: metric is a
  *  field of the result file's "metrics" ("peak_rss_bytes", "cpu_utilization",
  *  "items_per_second", "bytes_per_second", "instructions_per_iteration"); runs where it was
- *  unavailable are left out. */
+ *  unavailable are left out. Codes and ownership as perfbudget_history_run_medians(). */
 PERFBUDGET_API int perfbudget_history_run_metric(perfbudget_history *history, const char *name,
                                                  const char *identity, const char *environment,
                                                  const char *branch, int64_t up_to, size_t last,
@@ -227,6 +228,7 @@ PERFBUDGET_API int perfbudget_history_trend(perfbudget_history *history, const c
  *  Returns a new array of strings in *out; free with perfbudget_strings_free(). */
 PERFBUDGET_API int perfbudget_history_benchmarks(perfbudget_history *history, const char *pattern,
                                                  char ***out, size_t *count);
+/** Free an array of strings and each string in it; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_strings_free(char **strings, size_t count);
 
 /** How big the history is. */
@@ -240,8 +242,9 @@ typedef struct perfbudget_history_size {
 PERFBUDGET_API int perfbudget_history_measure(perfbudget_history *history,
                                               perfbudget_history_size *out);
 
-/** Keep the newest `keep` runs (and every run a baseline names); delete the rest.
- *  *deleted (may be NULL) receives how many runs went. */
+/** Keep the newest `keep` runs (and every run a baseline names); delete the rest, in one
+ *  transaction. *deleted (may be NULL) receives how many runs went.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EIO (nothing deleted then). */
 PERFBUDGET_API int perfbudget_history_prune(perfbudget_history *history, size_t keep,
                                             size_t *deleted);
 
@@ -320,8 +323,8 @@ PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
  *  file. */
 PERFBUDGET_API int perfbudget_history_is_database(const char *location);
 
-/** A new copy of location as messages show it: a URI's password replaced by "***". Free it with
- *  perfbudget_free(). Returns NULL when out of memory. */
+/** location as messages show it: a URI's password replaced by "***".
+ *  Returns a new string; free with perfbudget_free(). NULL when out of memory. */
 PERFBUDGET_API char *perfbudget_history_shown_location(const char *location);
 
 /** perfbudget_history_add_run() recorded at created_ns (ns since the epoch; 0: now), for a run

@@ -48,8 +48,10 @@ typedef struct perfbudget_counters perfbudget_counters;
  *  perf_event_paranoid; the message says which).
  *  Returns a new object in *out; free with perfbudget_counters_free(). */
 PERFBUDGET_API int perfbudget_counters_new(perfbudget_context *ctx, perfbudget_counters **out);
+/** Close and free counters; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_counters_free(perfbudget_counters *counters);
-/** Start or stop counting; counts accumulate across start/stop pairs. */
+/** Start or stop counting; counts accumulate across start/stop pairs.
+ *  Returns PERFBUDGET_OK, or PERFBUDGET_EIO (NULL, or the kernel refused). */
 PERFBUDGET_API int perfbudget_counters_start(perfbudget_counters *counters);
 PERFBUDGET_API int perfbudget_counters_stop(perfbudget_counters *counters);
 /** Read the totals. Returns PERFBUDGET_OK or PERFBUDGET_EIO. Under callgrind, *cycles is 0 and
@@ -57,7 +59,7 @@ PERFBUDGET_API int perfbudget_counters_stop(perfbudget_counters *counters);
  *  which zeroes them; the dump file is removed once read. */
 PERFBUDGET_API int perfbudget_counters_read(perfbudget_counters *counters, uint64_t *instructions,
                                             uint64_t *cycles);
-/** "perf_event", "callgrind", or "none" for NULL. */
+/** "perf_event", "callgrind", or "none" for NULL. Static storage. */
 PERFBUDGET_API const char *perfbudget_counters_source(const perfbudget_counters *counters);
 /** 1 when the process runs under valgrind (any tool), else 0. */
 PERFBUDGET_API int perfbudget_running_on_valgrind(void);

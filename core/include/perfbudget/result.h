@@ -25,7 +25,7 @@ typedef enum perfbudget_mode {
     PERFBUDGET_MODE_INSTRUCTIONS = 1
 } perfbudget_mode;
 
-/** "time" or "instructions"; NULL for another value. */
+/** "time" or "instructions"; NULL for another value. Static storage. */
 PERFBUDGET_API const char *perfbudget_mode_name(perfbudget_mode mode);
 /** Parse "time" or "instructions". Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_mode_parse(const char *name, perfbudget_mode *out);
@@ -121,10 +121,12 @@ typedef struct perfbudget_metrics {
 /** The result of running one benchmark. Opaque. */
 typedef struct perfbudget_result perfbudget_result;
 
+/** Free a result; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_result_free(perfbudget_result *result);
 
-/** Borrowed: valid until the result is freed. */
+/** The benchmark's name. Borrowed: valid until the result is freed. */
 PERFBUDGET_API const char *perfbudget_result_name(const perfbudget_result *result);
+/** Whether the run went through, failed or was skipped. */
 PERFBUDGET_API perfbudget_run_status perfbudget_result_status(const perfbudget_result *result);
 /** Why it failed or was skipped ("" when it ran). Borrowed. */
 PERFBUDGET_API const char *perfbudget_result_message(const perfbudget_result *result);
@@ -141,8 +143,9 @@ PERFBUDGET_API const double *perfbudget_result_cpu_samples(const perfbudget_resu
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (count mismatch, NULL) , PERFBUDGET_EDOMAIN (non-finite) or PERFBUDGET_ENOMEM.
  *  The values are copied; on an error the result keeps the CPU samples it had. */
 PERFBUDGET_API int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result, const double *cpu_samples, size_t count);
-/** Borrowed. */
+/** The summary of the samples. Borrowed: valid until the result is freed. */
 PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result);
+/** The run's figures, with the core's struct_size. Borrowed: valid until the result is freed. */
 PERFBUDGET_API const perfbudget_metrics *perfbudget_result_metrics(const perfbudget_result *result);
 /** How much slower the machine ran for result than for baseline: the ratio of their reference
  *  times (metric reference_ns, measured with speed_correction), for
@@ -168,8 +171,9 @@ PERFBUDGET_API int perfbudget_result_copy_stages(perfbudget_context *ctx,
 
 /** A result from samples measured elsewhere (a command's runs, an imported file, a Python
  *  loop): the summary is computed from the samples (ns per iteration); metrics may be NULL
- *  (every figure unavailable). status and message say whether the run itself failed.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EDOMAIN (a non-finite sample) or
+ *  (every figure unavailable) and are copied. status and message say whether the run itself
+ *  failed. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (also for metrics of a struct_size this
+ *  library does not know), PERFBUDGET_EDOMAIN (a non-finite sample) or
  *  PERFBUDGET_ENOMEM. Returns a new object in *out; free with perfbudget_result_free(). */
 PERFBUDGET_API int perfbudget_result_new(perfbudget_context *ctx, const char *name,
                                          const double *samples, size_t count,
@@ -194,7 +198,9 @@ PERFBUDGET_API int perfbudget_result_set_runtime_figures(perfbudget_result *resu
                                                          double gc_collections, double gc_time_ns,
                                                          double allocations_per_call);
 
-/** Free an array of results from perfbudget_results_new_from_file(); NULL is a no-op. */
+/** Free an array of results and each result in it (the arrays of
+ *  perfbudget_results_new_from_file(), perfbudget_history_load_run() and the others that say
+ *  so); NULL is a no-op. */
 PERFBUDGET_API void perfbudget_results_free(perfbudget_result **results, size_t count);
 
 /** One result from the same benchmark measured in count processes (runs in process order):
@@ -216,16 +222,19 @@ PERFBUDGET_API int perfbudget_result_new_merged(perfbudget_context *ctx, const c
  *  source): results of different versions start different series and are never compared.
  *  "" by default; the text is copied. Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_set_identity(perfbudget_result *result, const char *identity);
-/** Borrowed. */
+/** The identity. Borrowed: valid until the result is freed or its identity or mode is set. */
 PERFBUDGET_API const char *perfbudget_result_identity(const perfbudget_result *result);
 /** The mode the result was measured in (result files without one: time). Instructions mode is
  *  part of the identity too, "<version> [instructions mode]", so that neither a baseline nor the
  *  history ever compares counted results with timed ones; setting an identity with that tag
- *  sets the mode. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
+ *  sets the mode. */
 PERFBUDGET_API perfbudget_mode perfbudget_result_mode(const perfbudget_result *result);
+/** Set the mode (and with it the identity's tag).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL, an unknown mode) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_set_mode(perfbudget_result *result, perfbudget_mode mode);
 
-/** The captured output of the run that failed ("" when none). Borrowed. */
+/** The captured output of the command run that failed ("" when none). Borrowed: valid until
+ *  the result is freed. */
 PERFBUDGET_API const char *perfbudget_result_output(const perfbudget_result *result);
 
 #ifdef __cplusplus

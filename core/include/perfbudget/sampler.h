@@ -25,6 +25,7 @@ typedef struct perfbudget_sampler perfbudget_sampler;
 PERFBUDGET_API int perfbudget_sampler_new(perfbudget_context *ctx, const char *name,
                                           const perfbudget_run_options *opts,
                                           perfbudget_sampler **out);
+/** Free a sampler; NULL is a no-op. Results it finished stay the caller's. */
 PERFBUDGET_API void perfbudget_sampler_free(perfbudget_sampler *sampler);
 
 /** Iterations to run in the next batch, given how long the previous batch took (ignored on the

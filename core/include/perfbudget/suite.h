@@ -161,6 +161,7 @@ typedef struct perfbudget_suite perfbudget_suite;
  *  Returns a new object in *out; free with perfbudget_suite_free(). ctx must outlive it. */
 PERFBUDGET_API int perfbudget_suite_new(perfbudget_context *ctx, const char *name,
                                         perfbudget_suite **out);
+/** Free a suite; NULL is a no-op. Results it ran stay the caller's. */
 PERFBUDGET_API void perfbudget_suite_free(perfbudget_suite *suite);
 
 /** Add a benchmark, or with sizes one per size ("name/<size>"); the definition and its name
@@ -169,7 +170,9 @@ PERFBUDGET_API void perfbudget_suite_free(perfbudget_suite *suite);
 PERFBUDGET_API int perfbudget_suite_add(perfbudget_suite *suite,
                                         const perfbudget_benchmark_def *def);
 
+/** The suite's name. Borrowed: valid until the suite is freed. */
 PERFBUDGET_API const char *perfbudget_suite_name(const perfbudget_suite *suite);
+/** How many benchmarks the suite has (a sweep counts one per size). */
 PERFBUDGET_API size_t perfbudget_suite_count(const perfbudget_suite *suite);
 /** Borrowed: valid until the suite is freed. NULL when index is out of range. */
 PERFBUDGET_API const char *perfbudget_suite_benchmark_name(const perfbudget_suite *suite,
