@@ -168,9 +168,9 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     perfbudget_result **results = NULL;
     size_t count = 0;
     int code = ours ? perfbudget_results_new_from_file(ctx, file, &results, &count)
-                    : perfbudget_results_new_imported(ctx, file,
-                                                      google ? "google-benchmark" : "pytest-benchmark",
-                                                      NULL, &results, &count);
+                    : perfbudget_results_new_imported(
+                          ctx, file, google ? "google-benchmark" : "pytest-benchmark", NULL,
+                          &results, &count);
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget baseline: %s\n", perfbudget_errmsg(ctx));
         return 2;

@@ -214,9 +214,9 @@ int perfbudget_budget_evaluate(perfbudget_context *ctx, const perfbudget_effecti
     if (budget == NULL || observed == NULL || worst == NULL ||
         (verdicts == NULL && budget->limit_count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "evaluate: NULL argument");
-    if (perfbudget__sized_check(ctx, "perfbudget_effective_budget", budget,
-                                PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1, sizeof *budget) != PERFBUDGET_OK)
-        return PERFBUDGET_EINVAL;
+    int sized = perfbudget__sized_check(ctx, "perfbudget_effective_budget", budget,
+                                        PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1, sizeof *budget);
+    if (sized != PERFBUDGET_OK) return sized;
     if (capacity < budget->limit_count)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
                                 "evaluate: room for %zu verdicts, the budget has %zu limits",

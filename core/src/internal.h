@@ -262,7 +262,8 @@ int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_res
                                          const struct json_t *list);
 
 /* result.c and import.c: perfbudget_results_new_from_file() and
- * perfbudget_results_new_imported() from text in memory; name stands for the file in messages. Same codes, same ownership. */
+ * perfbudget_results_new_imported() from text in memory; name stands for the file in
+ * messages. Same codes, same ownership. */
 int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, size_t size,
                                    const char *name, perfbudget_result ***out, size_t *count);
 int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, size_t size,

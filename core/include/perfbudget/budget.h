@@ -201,7 +201,7 @@ PERFBUDGET_API int perfbudget_budget_resolve(const perfbudget_budget *budget, co
 
 /** Entries that match none of names: their indexes go to unused (capacity: the entry count),
  *  their number to *unused_count. A typo in a name must not silently disable a budget.
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_budget_unused_entries(const perfbudget_budget *budget,
                                                     const char *const *names, size_t name_count,
                                                     size_t *unused, size_t *unused_count);

@@ -15,9 +15,10 @@ extern "C" {
 
 /** How to run and measure a command. */
 typedef struct perfbudget_command_options {
-    /** sizeof(perfbudget_command_options) as the caller was compiled: perfbudget_command_options_init() sets it. The core reads
-     *  and writes the fields within it only, and refuses a size it does not know
-     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    /** sizeof(perfbudget_command_options) as the caller was compiled;
+     *  perfbudget_command_options_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
     size_t struct_size;
     uint32_t warmup_runs;          /**< discarded runs first (default 1) */
     uint32_t runs;                 /**< measured runs (default 10) */
@@ -43,7 +44,8 @@ PERFBUDGET_API void perfbudget_command_options_init(perfbudget_command_options *
  *  (perfbudget_result_output()). Samples are ns per run.
  *  Returns PERFBUDGET_OK (check the result's status), PERFBUDGET_EINVAL (also for a
  *  working_directory that is not an enterable directory, named in the message),
- *  PERFBUDGET_ENOMEM, or PERFBUDGET_EINTERRUPTED once opts->cancel_fd became readable.
+ *  PERFBUDGET_EIO (waiting for a run, or the file for stdout_path), PERFBUDGET_ENOMEM, or
+ *  PERFBUDGET_EINTERRUPTED once opts->cancel_fd became readable.
  *  Returns a new object in *out; free with perfbudget_result_free(). */
 PERFBUDGET_API int perfbudget_command_measure(perfbudget_context *ctx, const char *name,
                                               char *const argv[],

@@ -35,9 +35,10 @@ typedef enum perfbudget_severity {
 
 /** How to compare. */
 typedef struct perfbudget_compare_options {
-    /** sizeof(perfbudget_compare_options) as the caller was compiled: perfbudget_compare_options_init() sets it. The core reads
-     *  and writes the fields within it only, and refuses a size it does not know
-     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    /** sizeof(perfbudget_compare_options) as the caller was compiled;
+     *  perfbudget_compare_options_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
     size_t struct_size;
     perfbudget_statistic statistic; /**< default median */
     double threshold_pct;           /**< default 5; a regression must exceed it */
@@ -63,9 +64,10 @@ PERFBUDGET_API void perfbudget_compare_options_init(perfbudget_compare_options *
  *  record the core returns (perfbudget_result_latency_comparison(), ...) has the core's
  *  struct_size: read a field only when struct_size reaches past it. */
 typedef struct perfbudget_comparison {
-    /** sizeof(perfbudget_comparison) as the caller was compiled: perfbudget_comparison_init() sets it. The core reads
-     *  and writes the fields within it only, and refuses a size it does not know
-     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    /** sizeof(perfbudget_comparison) as the caller was compiled;
+     *  perfbudget_comparison_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
     size_t struct_size;
     double baseline_value, current_value; /**< the chosen statistic of each set */
     double change_pct;                    /**< 100 * (current - baseline) / |baseline| */

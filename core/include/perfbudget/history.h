@@ -217,14 +217,15 @@ PERFBUDGET_API int perfbudget_history_series(perfbudget_history *history, const 
  *  form a series, numbered 0 for the series of the newest result, then in the order of each
  *  series' newest result. Steps are looked for within one series only. One indexed walk per
  *  code version, newest first, so the cost follows `last`, not the size of the history.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM; free *points and *series_of with
- *  perfbudget_free(). */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM; free *points
+ *  and *series_of with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_history_trend(perfbudget_history *history, const char *name,
                                             size_t last, int64_t since_ns,
                                             perfbudget_series_point **points, size_t **series_of,
                                             size_t *count);
 
 /** The distinct benchmark names in the history, matching the glob pattern (NULL: all).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array of strings in *out; free with perfbudget_strings_free(). */
 PERFBUDGET_API int perfbudget_history_benchmarks(perfbudget_history *history, const char *pattern,
                                                  char ***out, size_t *count);
@@ -277,7 +278,8 @@ typedef struct perfbudget_step {
  *  differ by at least min_change_pct and a Mann-Whitney U test between them gives p < 0.01;
  *  the others are merged away, the smallest first. Each segment holds at least min_segment
  *  points. About linear in n. A lone outlier is no step: see perfbudget_detect_outliers().
- *  Returns PERFBUDGET_OK, PERFBUDGET_EDOMAIN (a non-finite value) or PERFBUDGET_ENOMEM; up to
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument), PERFBUDGET_EDOMAIN (a non-finite
+ *  value) or PERFBUDGET_ENOMEM; up to
  *  capacity steps in index order. */
 PERFBUDGET_API int perfbudget_detect_steps(perfbudget_context *ctx, const double *values,
                                            size_t n, double min_change_pct, size_t min_segment,
@@ -293,8 +295,8 @@ typedef struct perfbudget_outlier {
 } perfbudget_outlier;
 
 /** The runs perfbudget_detect_steps() sets aside as outliers, those at least min_change_pct
- *  away from the median around them. Returns PERFBUDGET_OK, PERFBUDGET_EDOMAIN or
- *  PERFBUDGET_ENOMEM; up to capacity outliers in index order. */
+ *  away from the median around them. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL,
+ *  PERFBUDGET_EDOMAIN or PERFBUDGET_ENOMEM; up to capacity outliers in index order. */
 PERFBUDGET_API int perfbudget_detect_outliers(perfbudget_context *ctx, const double *values,
                                               size_t n, double min_change_pct,
                                               perfbudget_outlier *outliers, size_t capacity,
@@ -309,7 +311,7 @@ PERFBUDGET_API int perfbudget_detect_outliers(perfbudget_context *ctx, const dou
  *  to the newest), else from the baseline result alone. Thresholds: regression.per_metric of
  *  the budget (settings, may be NULL), else threshold_pct; critical as the budget says, else
  *  twice the threshold. Figures unavailable on either side are skipped.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (result NULL), PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
                                                      perfbudget_result *result,
                                                      const perfbudget_result *baseline,

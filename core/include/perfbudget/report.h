@@ -57,7 +57,7 @@ PERFBUDGET_API int perfbudget_printable(perfbudget_context *ctx, const char *tex
  *  its middle with "…" (one row per result either way). header adds the heading line. Names and messages are
  *  shown with control characters escaped (\x1b, \n, ...). A stage whose mean is above its p99
  *  says why on its line.
- *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument) or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
                                            perfbudget_result *const *results, size_t count,

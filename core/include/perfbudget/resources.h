@@ -44,7 +44,8 @@ typedef struct perfbudget_counters perfbudget_counters;
 
 /** Open the counters, stopped and zeroed: callgrind's when running under valgrind, else
  *  perf_event_open's.
- *  Returns PERFBUDGET_OK, PERFBUDGET_ENOMEM or PERFBUDGET_EUNAVAILABLE (no PMU, a VM, or
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (out NULL), PERFBUDGET_ENOMEM or
+ *  PERFBUDGET_EUNAVAILABLE (no PMU, a VM, or
  *  perf_event_paranoid; the message says which).
  *  Returns a new object in *out; free with perfbudget_counters_free(). */
 PERFBUDGET_API int perfbudget_counters_new(perfbudget_context *ctx, perfbudget_counters **out);
@@ -54,7 +55,8 @@ PERFBUDGET_API void perfbudget_counters_free(perfbudget_counters *counters);
  *  Returns PERFBUDGET_OK, or PERFBUDGET_EIO (NULL, or the kernel refused). */
 PERFBUDGET_API int perfbudget_counters_start(perfbudget_counters *counters);
 PERFBUDGET_API int perfbudget_counters_stop(perfbudget_counters *counters);
-/** Read the totals. Returns PERFBUDGET_OK or PERFBUDGET_EIO. Under callgrind, *cycles is 0 and
+/** Read the totals. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument) or
+ *  PERFBUDGET_EIO. Under callgrind, *cycles is 0 and
  *  reading dumps callgrind's counts (to PERFBUDGET_CALLGRIND_DIR, else the working directory),
  *  which zeroes them; the dump file is removed once read. */
 PERFBUDGET_API int perfbudget_counters_read(perfbudget_counters *counters, uint64_t *instructions,

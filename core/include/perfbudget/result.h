@@ -58,9 +58,10 @@ typedef enum perfbudget_run_status {
  *  A record the core returns (perfbudget_result_metrics()) has the core's struct_size: read a
  *  field only when struct_size reaches past it. */
 typedef struct perfbudget_metrics {
-    /** sizeof(perfbudget_metrics) as the caller was compiled: perfbudget_metrics_init() sets it. The core reads
-     *  and writes the fields within it only, and refuses a size it does not know
-     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    /** sizeof(perfbudget_metrics) as the caller was compiled;
+     *  perfbudget_metrics_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
     size_t struct_size;
     uint64_t iterations_per_sample;
     uint64_t rounds;           /**< samples taken */
@@ -220,7 +221,8 @@ PERFBUDGET_API int perfbudget_result_new_merged(perfbudget_context *ctx, const c
 
 /** The version of the benchmarked code (an add_perf_test VERSION, a hash of a Python test's
  *  source): results of different versions start different series and are never compared.
- *  "" by default; the text is copied. Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM. */
+ *  "" by default; the text is copied.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (result NULL) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_set_identity(perfbudget_result *result, const char *identity);
 /** The identity. Borrowed: valid until the result is freed or its identity or mode is set. */
 PERFBUDGET_API const char *perfbudget_result_identity(const perfbudget_result *result);

@@ -47,7 +47,8 @@ PERFBUDGET_API int perfbudget_sampler_set_first_call(perfbudget_sampler *sampler
 PERFBUDGET_API perfbudget_state *perfbudget_sampler_state(perfbudget_sampler *sampler);
 
 /** The result of what was sampled (summary, CPU, memory, growth); call once sampling is done.
- *  Returns PERFBUDGET_OK, PERFBUDGET_ESTATE (sampling not finished) or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument), PERFBUDGET_ESTATE (sampling not
+ *  finished) or PERFBUDGET_ENOMEM.
  *  Returns a new object in *out; free with perfbudget_result_free(). */
 PERFBUDGET_API int perfbudget_sampler_finish(perfbudget_sampler *sampler,
                                              perfbudget_result **out);

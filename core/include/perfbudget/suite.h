@@ -52,9 +52,10 @@ typedef struct perfbudget_benchmark_def {
 
 /** How long and how often to measure. */
 typedef struct perfbudget_run_options {
-    /** sizeof(perfbudget_run_options) as the caller was compiled: perfbudget_run_options_init() sets it. The core reads
-     *  and writes the fields within it only, and refuses a size it does not know
-     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    /** sizeof(perfbudget_run_options) as the caller was compiled;
+     *  perfbudget_run_options_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
     size_t struct_size;
     uint64_t warmup_iterations; /**< discarded iterations after calibration (default 0) */
     uint64_t warmup_ns;         /**< discarded time after calibration (default 10 ms) */
