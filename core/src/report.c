@@ -87,8 +87,8 @@ char *perfbudget__format_named(const perfbudget_result *r, const char *name,
  * functions without an error channel take it as no comparison at all. */
 static const perfbudget_comparison *known_comparison(const perfbudget_comparison *c,
                                                      perfbudget_comparison *local) {
-    return c != NULL && perfbudget__comparison_read(NULL, c, local) == PERFBUDGET_OK ? local
-                                                                                      : NULL;
+    if (c == NULL || c->struct_size == sizeof *c) return c;
+    return perfbudget__comparison_read(NULL, c, local) == PERFBUDGET_OK ? local : NULL;
 }
 
 char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
@@ -580,8 +580,10 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                                   char **out) {
     if (r == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render: NULL argument");
+    /* A record of this library's size is used as it is: below, the result's own latency
+     * comparison is told apart from the others by its address. */
     perfbudget_comparison known;
-    if (regression != NULL) {
+    if (regression != NULL && regression->struct_size != sizeof *regression) {
         if (perfbudget__comparison_read(ctx, regression, &known) != PERFBUDGET_OK)
             return PERFBUDGET_EINVAL;
         regression = &known;
