@@ -4,7 +4,7 @@
  * hundredth), then times, in alternating rounds, and prints the median and range of each:
  *   libyaml events    libyaml's own event parse of the text, nothing built: the floor under any
  *                     parser that uses it
- *   API parse         perfbudget_budget_parse on the text in memory
+ *   API parse         perfbudget_budget_new_from_text on the text in memory
  *   validate CLI      `CLI validate FILE`, the whole process: wall and CPU time, peak RSS; once per
  *                     --cli, so that two builds are compared in the same run
  * Run: build/bench/budget_scale [--entries N] [--rounds N] [--cli PATH]...
@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
         yaml_cpu[r] = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu;
         wall = seconds(CLOCK_MONOTONIC), cpu = seconds(CLOCK_PROCESS_CPUTIME_ID);
         perfbudget_budget *budget = NULL;
-        if (perfbudget_budget_parse(ctx, text, size, path, &budget, NULL, 0, NULL) !=
+        if (perfbudget_budget_new_from_text(ctx, text, size, path, &budget, NULL, 0, NULL) !=
             PERFBUDGET_OK) {
             fprintf(stderr, "budget_scale: %s\n", perfbudget_errmsg(ctx));
             status = -1;
@@ -170,8 +170,8 @@ int main(int argc, char **argv) {
                size, rounds);
         print_row("libyaml events only, wall", "ms", 1e3, yaml_wall, rounds);
         print_row("libyaml events only, CPU", "ms", 1e3, yaml_cpu, rounds);
-        print_row("perfbudget_budget_parse, wall", "ms", 1e3, api_wall, rounds);
-        print_row("perfbudget_budget_parse, CPU", "ms", 1e3, api_cpu, rounds);
+        print_row("perfbudget_budget_new_from_text, wall", "ms", 1e3, api_wall, rounds);
+        print_row("perfbudget_budget_new_from_text, CPU", "ms", 1e3, api_cpu, rounds);
         for (int c = 0; c < cli_count; c++) {
             char what[128];
             printf("%s validate:\n", clis[c]);

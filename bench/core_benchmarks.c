@@ -45,8 +45,8 @@ static int setup(perfbudget_state *state) {
                          f->names[i], 100 + i % 900);
     }
     f->budget_size = (size_t)(p - f->budget_text);
-    if (perfbudget_budget_parse(f->ctx, f->budget_text, f->budget_size, "bench.yml", &f->budget,
-                                NULL, 0, NULL) != PERFBUDGET_OK)
+    if (perfbudget_budget_new_from_text(f->ctx, f->budget_text, f->budget_size, "bench.yml",
+                                        &f->budget, NULL, 0, NULL) != PERFBUDGET_OK)
         return -1;
     perfbudget_state_set_userdata(state, f);
     return 0;
@@ -76,8 +76,8 @@ static void bench_parse(perfbudget_state *state) {
     fixture *f = perfbudget_state_userdata(state);
     while (perfbudget_loop(state)) {
         perfbudget_budget *budget = NULL;
-        if (perfbudget_budget_parse(f->ctx, f->budget_text, f->budget_size, "bench.yml", &budget,
-                                    NULL, 0, NULL) != PERFBUDGET_OK)
+        if (perfbudget_budget_new_from_text(f->ctx, f->budget_text, f->budget_size, "bench.yml",
+                                            &budget, NULL, 0, NULL) != PERFBUDGET_OK)
             perfbudget_state_fail(state, perfbudget_errmsg(f->ctx));
         perfbudget_budget_free(budget);
     }
@@ -86,7 +86,7 @@ static void bench_parse(perfbudget_state *state) {
 static void bench_resolve(perfbudget_state *state) {
     fixture *f = perfbudget_state_userdata(state);
     while (perfbudget_loop(state)) {
-        perfbudget_effective_budget e;
+        perfbudget_effective_budget e = {.struct_size = sizeof e};
         for (int i = 0; i < ENTRIES; i++) {
             perfbudget_budget_resolve(f->budget, f->names[i], &e);
             PERFBUDGET_DO_NOT_OPTIMIZE(e);

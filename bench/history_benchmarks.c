@@ -28,7 +28,7 @@ static int open_fresh(fixture *f, const char *name) {
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name, (int)getpid());
     unlink(f->path);
     return perfbudget_context_new(&f->ctx) == PERFBUDGET_OK &&
-                   perfbudget_history_open(f->ctx, f->path, &f->history) == PERFBUDGET_OK
+                   perfbudget_history_new(f->ctx, f->path, &f->history) == PERFBUDGET_OK
                ? 0
                : -1;
 }
@@ -85,7 +85,7 @@ static int setup_trend(perfbudget_state *state) {
 static void teardown(perfbudget_state *state) {
     fixture *f = perfbudget_state_userdata(state);
     for (int b = 0; b < BENCHMARKS; b++) perfbudget_result_free(f->results[b]);
-    perfbudget_history_close(f->history);
+    perfbudget_history_free(f->history);
     perfbudget_context_free(f->ctx);
     unlink(f->path);
     char wal[300];

@@ -86,9 +86,9 @@ static int generate(const char *path, size_t runs, size_t benchmarks, size_t sam
     perfbudget_context *ctx;
     perfbudget_history *history;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-        perfbudget_history_open(ctx, path, &history) != PERFBUDGET_OK)
+        perfbudget_history_new(ctx, path, &history) != PERFBUDGET_OK)
         return fail("creating the history", NULL);
-    perfbudget_history_close(history); /* the schema is there now, at its current version */
+    perfbudget_history_free(history); /* the schema is there now, at its current version */
     perfbudget_context_free(ctx);
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK) return fail("opening", db);
@@ -250,9 +250,9 @@ static int generate_postgresql(const char *location, size_t runs, size_t benchma
     perfbudget_context *ctx;
     perfbudget_history *history;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-        perfbudget_history_open(ctx, location, &history) != PERFBUDGET_OK)
+        perfbudget_history_new(ctx, location, &history) != PERFBUDGET_OK)
         return fail("creating the history", NULL);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     perfbudget_context_free(ctx);
     psql = popen(command, "w");
     if (psql == NULL) return fail("starting psql", NULL);
@@ -292,7 +292,7 @@ static int measure(const char *cli, const char *location, size_t runs, size_t be
     perfbudget_context *ctx;
     perfbudget_history *h;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-        perfbudget_history_open(ctx, location, &h) != PERFBUDGET_OK)
+        perfbudget_history_new(ctx, location, &h) != PERFBUDGET_OK)
         return fail("opening the history", NULL);
     char why[512], commit_spec[64];
     int64_t run_id;
@@ -368,7 +368,7 @@ static int measure(const char *cli, const char *location, size_t runs, size_t be
     }
     int appended = time_append(ctx, h, times);
     report("append", times, "(a run of 100 benchmarks x 100 samples; goal < 50 ms)");
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     perfbudget_context_free(ctx);
     return appended;
 }

@@ -83,7 +83,7 @@ static int store_and_report(outcome *o, perfbudget_context *ctx, const char *wha
     o->ms[WRITE_JSON] = now_ms() - t;
     unlink(json);
     perfbudget_history *history;
-    if (perfbudget_history_open(ctx, db, &history) != PERFBUDGET_OK)
+    if (perfbudget_history_new(ctx, db, &history) != PERFBUDGET_OK)
         return failed(o, ctx, "opening the history");
     perfbudget_run_info info = {.source = "suite", .environment = "load"};
     int64_t run_id;
@@ -97,7 +97,7 @@ static int store_and_report(outcome *o, perfbudget_context *ctx, const char *wha
         code = perfbudget_history_load_run(history, run_id, &loaded, &n_loaded);
     o->ms[LOAD] = now_ms() - t;
     if (code != PERFBUDGET_OK) {
-        perfbudget_history_close(history);
+        perfbudget_history_free(history);
         remove_history(db);
         return failed(o, ctx, "the history");
     }
@@ -112,7 +112,8 @@ static int store_and_report(outcome *o, perfbudget_context *ctx, const char *wha
     }
     perfbudget_results_free(loaded, n_loaded);
     char *md = NULL, *html = NULL;
-    perfbudget_report_info report = {.title = what, .history = history};
+    perfbudget_report_info report = {.struct_size = sizeof(perfbudget_report_info),
+                                     .title = what, .history = history};
     t = now_ms();
     code = perfbudget_render_report(ctx, results, count, PERFBUDGET_REPORT_MARKDOWN, &report, &md);
     o->ms[REPORT_MD] = now_ms() - t;
@@ -128,7 +129,7 @@ static int store_and_report(outcome *o, perfbudget_context *ctx, const char *wha
                    strstr(html, last) != NULL;
     perfbudget_free(md);
     perfbudget_free(html);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     remove_history(db);
     if (code != PERFBUDGET_OK) return failed(o, ctx, "rendering the reports");
     if (!same) return failed(o, NULL, "the history gave back different samples");
@@ -211,9 +212,9 @@ static int case_writers(outcome *o, size_t writers) {
     perfbudget_context *ctx;
     perfbudget_history *history;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-        perfbudget_history_open(ctx, db, &history) != PERFBUDGET_OK)
+        perfbudget_history_new(ctx, db, &history) != PERFBUDGET_OK)
         return failed(o, NULL, "setup");
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     double t = now_ms();
     pid_t *children = calloc(writers, sizeof *children);
     for (size_t c = 0; c < writers; c++) {
@@ -221,7 +222,7 @@ static int case_writers(outcome *o, size_t writers) {
             perfbudget_context *mine;
             perfbudget_history *h;
             if (perfbudget_context_new(&mine) != PERFBUDGET_OK ||
-                perfbudget_history_open(mine, db, &h) != PERFBUDGET_OK)
+                perfbudget_history_new(mine, db, &h) != PERFBUDGET_OK)
                 _exit(1);
             double samples[100];
             for (int i = 0; i < 100; i++) samples[i] = 1000.0 + i;
@@ -247,9 +248,9 @@ static int case_writers(outcome *o, size_t writers) {
     free(children);
     o->ms[APPEND] = now_ms() - t;
     perfbudget_history_size size;
-    int code = perfbudget_history_open(ctx, db, &history);
+    int code = perfbudget_history_new(ctx, db, &history);
     if (code == PERFBUDGET_OK) code = perfbudget_history_measure(history, &size);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     remove_history(db);
     perfbudget_context_free(ctx);
     if (!all_ok) return failed(o, NULL, "a writer failed");

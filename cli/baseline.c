@@ -152,8 +152,8 @@ static int import_baseline(perfbudget_context *ctx, perfbudget_history *history,
     json_decref(root);
     perfbudget_result **results = NULL;
     size_t count = 0;
-    int code = ours ? perfbudget_results_load_json(ctx, file, &results, &count)
-                    : perfbudget_results_import(ctx, file,
+    int code = ours ? perfbudget_results_new_from_file(ctx, file, &results, &count)
+                    : perfbudget_results_new_imported(ctx, file,
                                                 google ? "google-benchmark" : "pytest-benchmark",
                                                 NULL, &results, &count);
     if (code != PERFBUDGET_OK) {
@@ -330,7 +330,7 @@ int perfbudget_cli_baseline(int argc, char **argv) {
         cli_open_history(ctx, "perfbudget baseline", a.location.history_option,
                          a.location.budget_path, read_only);
     int exit_code = history == NULL ? 2 : run_action(ctx, history, &a);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     perfbudget_context_free(ctx);
     return exit_code;
 }

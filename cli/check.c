@@ -51,7 +51,8 @@ int perfbudget_cli_check(int argc, char **argv) {
     perfbudget_result **results = NULL;
     size_t count = 0;
     int exit_code = cli_common_load(ctx, &common);
-    if (exit_code == 0 && perfbudget_results_load_json(ctx, path, &results, &count) != PERFBUDGET_OK) {
+    if (exit_code == 0 && perfbudget_results_new_from_file(ctx, path, &results,
+                                                           &count) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget check: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }

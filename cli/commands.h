@@ -62,7 +62,7 @@ int cli_discover(char *budget, size_t budget_size, char *history, size_t history
 /* The history a command uses: --history, else $PERFBUDGET_HISTORY, else the settings.history
  * of --budget or the discovered perfbudget.yml (cli_discover), else the discovered
  * .perfbudget/history.sqlite, else ./.perfbudget/history.sqlite; NULL after printing why.
- * read_only: the command only reads it (perfbudget_history_open_read_only()). */
+ * read_only: the command only reads it (perfbudget_history_new_read_only()). */
 perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *program,
                                      const char *history_option, const char *budget_path,
                                      int read_only);

@@ -277,8 +277,8 @@ perfbudget_history *cli_open_history(perfbudget_context *ctx, const char *progra
     const char *path = perfbudget_frontend_history_path(history_option, budget);
     if (path == NULL) path = found == 2 ? found_history : ".perfbudget/history.sqlite";
     perfbudget_history *history = NULL;
-    int status = read_only ? perfbudget_history_open_read_only(ctx, path, &history)
-                           : perfbudget_history_open(ctx, path, &history);
+    int status = read_only ? perfbudget_history_new_read_only(ctx, path, &history)
+                           : perfbudget_history_new(ctx, path, &history);
     if (status != PERFBUDGET_OK)
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
     perfbudget_budget_free(budget);

@@ -241,8 +241,8 @@ static int copy_history(const char *from_location, const char *to_location) {
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_history *from = NULL, *to = NULL;
     size_t copied = 0, present = 0;
-    int code = perfbudget_history_open_read_only(ctx, from_location, &from);
-    if (code == PERFBUDGET_OK) code = perfbudget_history_open(ctx, to_location, &to);
+    int code = perfbudget_history_new_read_only(ctx, from_location, &from);
+    if (code == PERFBUDGET_OK) code = perfbudget_history_new(ctx, to_location, &to);
     if (code == PERFBUDGET_OK) code = perfbudget_history_copy(from, to, &copied, &present);
     if (code != PERFBUDGET_OK)
         fprintf(stderr, "perfbudget history copy: %s%s\n", perfbudget_errmsg(ctx),
@@ -251,8 +251,8 @@ static int copy_history(const char *from_location, const char *to_location) {
     else
         printf("copied %zu run%s; %zu %s there already\n", copied, copied == 1 ? "" : "s", present,
                present == 1 ? "was" : "were");
-    perfbudget_history_close(from);
-    perfbudget_history_close(to);
+    perfbudget_history_free(from);
+    perfbudget_history_free(to);
     perfbudget_context_free(ctx);
     return code == PERFBUDGET_OK ? 0 : 2;
 }
@@ -272,7 +272,7 @@ static int push_spool(const char *option) {
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK) return 2;
     perfbudget_history *history = NULL;
     size_t sent = 0;
-    int code = perfbudget_history_open(ctx, location, &history);
+    int code = perfbudget_history_new(ctx, location, &history);
     if (code == PERFBUDGET_OK) code = perfbudget_history_push_spool(ctx, history, location, &sent);
     if (code != PERFBUDGET_OK)
         fprintf(stderr, "perfbudget history push: %s (%zu sent; the others stay in %s)\n",
@@ -280,7 +280,7 @@ static int push_spool(const char *option) {
     else
         printf("sent %zu run%s from the spool %s\n", sent, sent == 1 ? "" : "s",
                perfbudget_history_spool_directory());
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     perfbudget_context_free(ctx);
     return code == PERFBUDGET_OK ? 0 : 2;
 }
@@ -476,7 +476,7 @@ int perfbudget_cli_history(int argc, char **argv) {
         cli_open_history(ctx, "perfbudget history", o.location.history_option,
                          o.location.budget_path, strcmp(o.action, "prune") != 0);
     int exit_code = history == NULL ? 2 : run_action(ctx, history, &o);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     perfbudget_context_free(ctx);
     return exit_code;
 }

@@ -53,8 +53,8 @@ int cli_import(perfbudget_context *ctx, const char *name, char **cmd,
         *results = calloc(1, sizeof **results);
         if (*results == NULL) exit_code = 2;
         else (*results)[0] = run, *count = 1, run = NULL;
-    } else if (perfbudget_results_import_as(ctx, output, shown_as, format, name, results,
-                                            count) != PERFBUDGET_OK) {
+    } else if (perfbudget_results_new_imported_as(ctx, output, shown_as, format, name, results,
+                                                  count) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }

@@ -18,7 +18,7 @@ static int load_baseline(perfbudget_context *ctx, perfbudget_history *history, c
     FILE *probe = fopen(spec, "r");
     if (probe != NULL) {
         fclose(probe);
-        if (perfbudget_results_load_json(ctx, spec, base_out, n_base_out) != PERFBUDGET_OK) {
+        if (perfbudget_results_new_from_file(ctx, spec, base_out, n_base_out) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             return 2;
         }
@@ -128,7 +128,8 @@ static int load_reported_results(perfbudget_context *ctx, perfbudget_history *hi
                                  const report_args *a, perfbudget_run_record *record,
                                  perfbudget_result ***results, size_t *count) {
     if (a->input != NULL) {
-        if (perfbudget_results_load_json(ctx, a->input, results, count) == PERFBUDGET_OK) return 0;
+        if (perfbudget_results_new_from_file(ctx, a->input, results,
+                                             count) == PERFBUDGET_OK) return 0;
         fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
         return 2;
     }
@@ -264,7 +265,8 @@ int perfbudget_cli_report(int argc, char **argv) {
             fprintf(stderr, "perfbudget report: %s\n", perfbudget_errmsg(ctx));
             exit_code = 2;
         }
-    perfbudget_report_info info = {.title = a.title ? a.title : "perfbudget",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = a.title ? a.title : "perfbudget",
                                    .commit = record.commit[0] ? record.commit : NULL,
                                    .baseline = label[0] ? label : NULL,
                                    .created_ns = record.created_ns,
@@ -274,7 +276,7 @@ int perfbudget_cli_report(int argc, char **argv) {
     if (exit_code == 0) exit_code = write_report(ctx, &a, &info, &judging, results, count);
     perfbudget_results_free(base, n_base);
     perfbudget_results_free(results, count);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     perfbudget_budget_free(budget);
     perfbudget_context_free(ctx);
     return exit_code;

@@ -180,7 +180,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
 /* The budget file's rounds and warm-up count apply unless given here. */
 static void apply_budget_counts(run_args *a) {
     const cli_common *common = &a->common;
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (common->budget == NULL ||
         perfbudget_budget_resolve(common->budget,
                                   common->budget_name ? common->budget_name : a->name,
@@ -212,7 +212,7 @@ static int measure_once(perfbudget_context *ctx, run_args *a, perfbudget_result 
     return 0;
 }
 
-/* Each result of a later process merged into the first's (perfbudget_results_merge), matched
+/* Each result of a later process merged into the first's (perfbudget_result_new_merged), matched
  * by name; 0, or 2 after printing why not. parts[p] holds count results of process p. */
 static int merge_processes(perfbudget_context *ctx, perfbudget_result ***parts, uint32_t processes,
                            size_t count, perfbudget_result **merged) {
@@ -232,7 +232,7 @@ static int merge_processes(perfbudget_context *ctx, perfbudget_result ***parts, 
             }
         }
         if (code == 0 &&
-            perfbudget_results_merge(ctx, name, runs, processes, &merged[r]) != PERFBUDGET_OK) {
+            perfbudget_result_new_merged(ctx, name, runs, processes, &merged[r]) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
             code = 2;
         }
@@ -350,7 +350,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     perfbudget_history *resident = NULL;
     /* A history that can never be one (a device, a directory) is refused before measuring. */
     if (exit_code == 0 && common->history != NULL &&
-        perfbudget_history_open(ctx, common->history, &resident) == PERFBUDGET_EINVAL) {
+        perfbudget_history_new(ctx, common->history, &resident) == PERFBUDGET_EINVAL) {
         fprintf(stderr, "perfbudget run: %s\n", perfbudget_errmsg(ctx));
         exit_code = 2;
     }
@@ -364,7 +364,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     perfbudget_process_kill_adopted();
     int interrupted_by = perfbudget_frontend_interrupt_caught(&interrupt);
     if (interrupted_by != 0) {
-        perfbudget_history_close(resident);
+        perfbudget_history_free(resident);
         perfbudget_results_free(results, count);
         cli_common_release(common);
         perfbudget_context_free(ctx);
@@ -372,7 +372,7 @@ int perfbudget_cli_run(int argc, char **argv) {
     }
     perfbudget_frontend_interrupt_stop(&interrupt);
     if (exit_code == 0) exit_code = judge_and_record(ctx, common, &a, results, count);
-    perfbudget_history_close(resident);
+    perfbudget_history_free(resident);
     perfbudget_results_free(results, count);
     cli_common_release(common);
     perfbudget_context_free(ctx);

@@ -72,17 +72,18 @@ static int write_report(perfbudget_context *ctx, const char *path, perfbudget_re
      * says which run it shows. */
     perfbudget_git_info git;
     struct timespec now;
-    perfbudget_report_info info = {.title = "perfbudget (ctest)"};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "perfbudget (ctest)"};
     if (perfbudget_git_describe(ctx, ".", &git) == PERFBUDGET_OK && git.commit[0] != '\0')
         info.commit = git.commit;
     if (clock_gettime(CLOCK_REALTIME, &now) == 0)
         info.created_ns = (int64_t)now.tv_sec * INT64_C(1000000000) + (int64_t)now.tv_nsec;
     if (format == PERFBUDGET_REPORT_HTML && history_path != NULL &&
-        perfbudget_history_open_read_only(ctx, history_path, &info.history) != PERFBUDGET_OK)
+        perfbudget_history_new_read_only(ctx, history_path, &info.history) != PERFBUDGET_OK)
         info.history = NULL; /* the report, without trends */
     char *text = NULL;
     int rc = perfbudget_render_report(ctx, all, count, format, &info, &text);
-    perfbudget_history_close(info.history);
+    perfbudget_history_free(info.history);
     if (rc != PERFBUDGET_OK ||
         perfbudget_output_write(ctx, path, text, strlen(text)) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget session: %s\n", perfbudget_errmsg(ctx));
@@ -148,7 +149,7 @@ static int collect_session_results(perfbudget_context *ctx, const char *dir,
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         perfbudget_result **results;
         size_t n;
-        if (perfbudget_results_load_json(ctx, path, &results, &n) != PERFBUDGET_OK) {
+        if (perfbudget_results_new_from_file(ctx, path, &results, &n) != PERFBUDGET_OK) {
             fprintf(stderr, "perfbudget session: skipping %s\n", perfbudget_errmsg(ctx));
             continue;
         }

@@ -55,7 +55,7 @@ int perfbudget_cli_validate(int argc, char **argv) {
         const char *file = a.files[i];
         perfbudget_budget *budget = NULL;
         size_t count = 0;
-        int status = perfbudget_budget_load(ctx, file, &budget, errors, MAX_REPORTED, &count);
+        int status = perfbudget_budget_new_from_file(ctx, file, &budget, errors, MAX_REPORTED, &count);
         if (status == PERFBUDGET_OK) {
             printf("%s: ok (%zu budget%s)\n", file, perfbudget_budget_entry_count(budget),
                    perfbudget_budget_entry_count(budget) == 1 ? "" : "s");

@@ -13,11 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Judge made-up figures against the budget a name resolves to. */
 static void judge(perfbudget_context *ctx, const perfbudget_budget *budget, const char *name,
                   double figure) {
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK) abort();
     perfbudget_observation observed;
-    perfbudget_observation_init(&observed, NULL, NULL);
-    for (size_t m = 0; m < PERFBUDGET_METRIC_COUNT; m++) observed.values[m] = figure;
+    perfbudget__observation_init(&observed, NULL, NULL);
+    for (size_t m = 0; m < PERFBUDGET__METRIC_COUNT; m++) observed.values[m] = figure;
     observed.bytes_per_second = figure;
     /* Every custom limit gets a figure, so each one is judged rather than unavailable. */
     const char **names = calloc(effective.limit_count + 1, sizeof *names);
@@ -49,9 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     perfbudget_budget_error errors[8];
     size_t error_count = 0;
     /* The text is passed as is, not NUL-terminated, as a mapped file would be. */
-    int code = perfbudget_budget_parse(ctx, (const char *)data, size, "fuzz/perfbudget.yml",
-                                       &budget, errors, sizeof errors / sizeof *errors,
-                                       &error_count);
+    int code = perfbudget_budget_new_from_text(ctx, (const char *)data, size, "fuzz/perfbudget.yml",
+                                               &budget, errors, sizeof errors / sizeof *errors,
+                                               &error_count);
     if (code == PERFBUDGET_OK) {
         if (budget == NULL || error_count != 0) abort();
         size_t entries = perfbudget_budget_entry_count(budget);

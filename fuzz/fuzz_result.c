@@ -32,6 +32,7 @@ static void judge_and_compare(perfbudget_context *ctx, const perfbudget_budget *
         if (perfbudget_result_judge(ctx, results[i], budget, NULL, &worst) != PERFBUDGET_OK)
             abort();
         perfbudget_comparison regression;
+        perfbudget_comparison_init(&regression);
         const perfbudget_comparison *compared = NULL;
         size_t n_base = 0, n_current = 0;
         const double *base = i ? perfbudget_result_samples(results[i - 1], &n_base) : NULL;
@@ -62,13 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int code = perfbudget__results_parse_json(ctx, (const char *)data, size, "fuzz.json", &results,
                                               &count);
     perfbudget_budget *budget = NULL;
-    if (perfbudget_budget_parse(ctx, budget_text, sizeof budget_text - 1, "fuzz.yml", &budget,
-                                NULL, 0, NULL) != PERFBUDGET_OK)
+    if (perfbudget_budget_new_from_text(ctx, budget_text, sizeof budget_text - 1, "fuzz.yml",
+                                        &budget, NULL, 0, NULL) != PERFBUDGET_OK)
         abort();
     if (code == PERFBUDGET_OK) {
         judge_and_compare(ctx, budget, results, count);
         /* The HTML report draws each result against a baseline: the results themselves. */
-        perfbudget_report_info info = {.title = "fuzz <&>", .commit = "0123abc",
+        perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                       .title = "fuzz <&>", .commit = "0123abc",
                                        .baseline = "main", .created_ns = 1,
                                        .baseline_results = results, .baseline_count = count};
         for (int format = PERFBUDGET_REPORT_MARKDOWN; format <= PERFBUDGET_REPORT_CHROME_TRACE; format++) {

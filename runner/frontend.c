@@ -23,7 +23,7 @@ perfbudget_budget *perfbudget_frontend_load_budget(perfbudget_context *ctx, cons
     perfbudget_budget_error errors[SHOWN];
     size_t count = 0;
     perfbudget_budget *budget = NULL;
-    int status = perfbudget_budget_load(ctx, path, &budget, errors, SHOWN, &count);
+    int status = perfbudget_budget_new_from_file(ctx, path, &budget, errors, SHOWN, &count);
     if (status == PERFBUDGET_EPARSE) {
         char shown_path[4096], shown[4 * sizeof errors[0].message];
         perfbudget_text_shown(path, shown_path, sizeof shown_path);
@@ -228,7 +228,7 @@ int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *progr
     char shown_spec[4096];
     perfbudget_text_shown(spec, shown_spec, sizeof shown_spec);
     if (is_file(spec)) {
-        if (perfbudget_results_load_json(ctx, spec, &o->baseline, &o->baseline_count) !=
+        if (perfbudget_results_new_from_file(ctx, spec, &o->baseline, &o->baseline_count) !=
             PERFBUDGET_OK) {
             fprintf(stderr, "%s: baseline: %s\n", program, perfbudget_errmsg(ctx));
             return 2;
@@ -243,7 +243,7 @@ int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *progr
         return 2;
     }
     perfbudget_history *history;
-    int status = perfbudget_history_open_read_only(ctx, history_path, &history);
+    int status = perfbudget_history_new_read_only(ctx, history_path, &history);
     if (status == PERFBUDGET_ENOTFOUND && strcmp(spec, "latest") == 0) {
         printf("baseline: none yet (no history at %s); this run will be the first\n",
                history_path);
@@ -255,7 +255,7 @@ int perfbudget_frontend_load_baseline(perfbudget_context *ctx, const char *progr
     }
     o->history_path = history_path; /* earlier runs give the run-to-run noise band */
     int exit_code = load_from_history(ctx, program, history, spec, o);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     return exit_code;
 }
 
@@ -279,7 +279,7 @@ int perfbudget_frontend_record_run(perfbudget_context *ctx, const char *program,
     perfbudget_history *history = NULL;
     int64_t run_id;
     size_t sent = 0;
-    int code = perfbudget_history_open(ctx, history_path, &history);
+    int code = perfbudget_history_new(ctx, history_path, &history);
     if (code == PERFBUDGET_OK && database) {
         code = perfbudget_history_push_spool(ctx, history, history_path, &sent);
         if (sent > 0)
@@ -292,7 +292,7 @@ int perfbudget_frontend_record_run(perfbudget_context *ctx, const char *program,
     char *shown = database ? perfbudget_history_shown_location(history_path) : NULL;
     perfbudget_text_shown(shown ? shown : history_path, shown_path, sizeof shown_path);
     perfbudget_free(shown);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     if (code == PERFBUDGET_OK) {
         printf("history: run %lld recorded in %s\n", (long long)run_id, shown_path);
         return 0;
@@ -440,7 +440,7 @@ int perfbudget_frontend_conclude(perfbudget_context *ctx, const char *program,
     perfbudget_git_info git;
     perfbudget_history *history = NULL;
     if (judging.regression && o->history_path != NULL &&
-        perfbudget_history_open_read_only(NULL, o->history_path, &history) == PERFBUDGET_OK) {
+        perfbudget_history_new_read_only(NULL, o->history_path, &history) == PERFBUDGET_OK) {
         perfbudget_git_describe(NULL, ".", &git);
         judging.history = history;
         judging.environment = perfbudget_environment_fingerprint(NULL, fingerprint, sizeof fingerprint);
@@ -455,7 +455,7 @@ int perfbudget_frontend_conclude(perfbudget_context *ctx, const char *program,
         }
     }
     int code = perfbudget_result_conclude(ctx, result, &judging);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     if (code != PERFBUDGET_OK) {
         fprintf(stderr, "%s: %s\n", program, perfbudget_errmsg(ctx));
         return -1;

@@ -374,7 +374,7 @@ static void show_progress(void *userdata, const char *name, uint64_t elapsed_ns,
 static perfbudget_run_options options_for(const main_options *o, const perfbudget_budget *budget,
                                           const char *name) {
     perfbudget_run_options run = o->run;
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (budget != NULL && perfbudget_budget_resolve(budget, name, &effective) == PERFBUDGET_OK)
         perfbudget_run_options_apply(&run, &effective.measure);
     perfbudget_run_options_apply(&run, &o->from_command_line);
@@ -400,7 +400,7 @@ static int needs_callgrind(const main_options *o) {
         getenv("PERFBUDGET_CALLGRIND_DIR") != NULL)
         return 0;
     perfbudget_counters *counters = NULL;
-    if (perfbudget_counters_open(NULL, &counters) != PERFBUDGET_OK) return 1;
+    if (perfbudget_counters_new(NULL, &counters) != PERFBUDGET_OK) return 1;
     perfbudget_counters_free(counters);
     return 0;
 }
@@ -716,7 +716,7 @@ static int prepare_judging(suite_run *run) {
      * whether this run compares with a baseline or not. A history that can never be one (a
      * device, a directory, "") is refused before measuring. */
     if (o->history_path != NULL &&
-        perfbudget_history_open(run->ctx, o->history_path, &run->resident) == PERFBUDGET_EINVAL) {
+        perfbudget_history_new(run->ctx, o->history_path, &run->resident) == PERFBUDGET_EINVAL) {
         fprintf(stderr, "%s: %s\n", run->argv[0], perfbudget_errmsg(run->ctx));
         return 2;
     }
@@ -810,7 +810,7 @@ static int run_measuring_process(suite_run *run, const char *name, const char *p
 }
 
 /* Benchmark i measured in --processes fresh processes of this suite, merged into one result
- * (perfbudget_results_merge, as pytest's --perf-processes); a process that fails makes a
+ * (perfbudget_result_new_merged, as pytest's --perf-processes); a process that fails makes a
  * failed result. PERFBUDGET_OK, or an error in the context. */
 static int measure_in_processes(suite_run *run, size_t i, perfbudget_result **out) {
     const char *name = run->names[i];
@@ -833,7 +833,8 @@ static int measure_in_processes(suite_run *run, size_t i, perfbudget_result **ou
         perfbudget_result **loaded = NULL;
         size_t loaded_count = 0;
         if (fd >= 0 && run_measuring_process(run, name, path, why, sizeof why) == 0 &&
-            perfbudget_results_load_json(run->ctx, path, &loaded, &loaded_count) != PERFBUDGET_OK)
+            perfbudget_results_new_from_file(run->ctx, path, &loaded,
+                                             &loaded_count) != PERFBUDGET_OK)
             snprintf(why, sizeof why, "%s", perfbudget_errmsg(run->ctx));
         if (fd >= 0) unlink(path);
         for (size_t k = 0; k < loaded_count && runs[p] == NULL; k++)
@@ -850,8 +851,8 @@ static int measure_in_processes(suite_run *run, size_t i, perfbudget_result **ou
         }
     }
     if (code == PERFBUDGET_OK && why[0] == '\0')
-        code = perfbudget_results_merge(run->ctx, name, (const perfbudget_result *const *)runs,
-                                        count, out);
+        code = perfbudget_result_new_merged(run->ctx, name, (const perfbudget_result *const *)runs,
+                                            count, out);
     perfbudget_results_free(runs, count);
     return code;
 }
@@ -1001,7 +1002,7 @@ static int save_run(suite_run *run, int exit_code) {
 static void release_run(suite_run *run) {
     for (size_t i = 0; i < run->ran; i++) perfbudget_result_free(run->results[i]);
     free(run->results);
-    perfbudget_history_close(run->resident);
+    perfbudget_history_free(run->resident);
     perfbudget_results_free(run->verdict.baseline, run->verdict.baseline_count);
     perfbudget_budget_free(run->budget);
     release_suite(run);

@@ -87,7 +87,7 @@ static void report(checker *c, int line, int column, const char *fmt, ...) {
 
 /* ---- names and suggestions --------------------------------------------------------------- */
 
-static const char *const metric_names[PERFBUDGET_METRIC_COUNT] = {
+static const char *const metric_names[PERFBUDGET__METRIC_COUNT] = {
     "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "stddev",
     "memory", "memory_growth", "cpu", "throughput", "instructions",
     /* resources: */
@@ -95,7 +95,7 @@ static const char *const metric_names[PERFBUDGET_METRIC_COUNT] = {
     "involuntary_switches", "energy", "gc_collections", "gc_time", "allocations", "custom"};
 
 const char *perfbudget_metric_name(perfbudget_metric metric) {
-    return (size_t)metric < PERFBUDGET_METRIC_COUNT ? metric_names[metric] : NULL;
+    return (size_t)metric < PERFBUDGET__METRIC_COUNT ? metric_names[metric] : NULL;
 }
 
 perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric) {
@@ -115,8 +115,35 @@ perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric) {
     }
 }
 
-static const char *const group_names[PERFBUDGET_GROUP_COUNT] = {
+static const char *const group_names[PERFBUDGET__GROUP_COUNT] = {
     "latency", "memory", "memory_growth", "cpu", "throughput", "instructions"};
+
+double *perfbudget__group_threshold_slot(perfbudget_group_thresholds *t, int group) {
+    switch (group) {
+    case PERFBUDGET_GROUP_LATENCY:
+        return &t->latency_pct;
+    case PERFBUDGET_GROUP_MEMORY:
+        return &t->memory_pct;
+    case PERFBUDGET_GROUP_MEMORY_GROWTH:
+        return &t->memory_growth_pct;
+    case PERFBUDGET_GROUP_CPU:
+        return &t->cpu_pct;
+    case PERFBUDGET_GROUP_THROUGHPUT:
+        return &t->throughput_pct;
+    case PERFBUDGET_GROUP_INSTRUCTIONS:
+        return &t->instructions_pct;
+    default:
+        return NULL;
+    }
+}
+
+double perfbudget_group_threshold(const perfbudget_group_thresholds *thresholds,
+                                  perfbudget_metric_group group) {
+    if (thresholds == NULL) return NAN;
+    const double *slot =
+        perfbudget__group_threshold_slot((perfbudget_group_thresholds *)thresholds, (int)group);
+    return slot != NULL ? *slot : NAN;
+}
 
 /* Edit distance counting a swap of neighbours as one edit ("fial" -> "fail"): the optimal
  * string alignment distance. Only small distances matter for suggestions. */
@@ -457,11 +484,11 @@ static void on_per_metric(checker *c, const perfbudget__node *key, const perfbud
         const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
         if (!key_ok(c, k) || is_duplicate(c, value, pair)) continue;
         size_t g = 0;
-        while (g < PERFBUDGET_GROUP_COUNT && strcmp(group_names[g], k->text) != 0) g++;
-        if (g == PERFBUDGET_GROUP_COUNT)
-            report_unknown_key(c, k, "per_metric", group_names, PERFBUDGET_GROUP_COUNT);
+        while (g < PERFBUDGET__GROUP_COUNT && strcmp(group_names[g], k->text) != 0) g++;
+        if (g == PERFBUDGET__GROUP_COUNT)
+            report_unknown_key(c, k, "per_metric", group_names, PERFBUDGET__GROUP_COUNT);
         else
-            r->group_threshold_pct[g] = percentage(c, v, k->text);
+            *perfbudget__group_threshold_slot(&r->per_metric, (int)g) = percentage(c, v, k->text);
     }
 }
 
@@ -897,7 +924,8 @@ static void init_measure(perfbudget_measure_settings *m) {
 static void init_regression(perfbudget_regression_settings *r) {
     r->threshold_pct = r->critical_pct = NAN;
     r->statistic = -1;
-    for (int g = 0; g < PERFBUDGET_GROUP_COUNT; g++) r->group_threshold_pct[g] = NAN;
+    for (int g = 0; g < PERFBUDGET__GROUP_COUNT; g++)
+        *perfbudget__group_threshold_slot(&r->per_metric, g) = NAN;
 }
 
 /* Budgets can hold thousands of entries: find duplicates by sorting, not pairwise. */
@@ -1199,10 +1227,10 @@ static void sort_errors(perfbudget_budget_error *errors, size_t n) {
     }
 }
 
-int perfbudget_budget_parse(perfbudget_context *ctx, const char *text, size_t size,
-                            const char *name, perfbudget_budget **out,
-                            perfbudget_budget_error *errors, size_t capacity,
-                            size_t *error_count) {
+int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, size_t size,
+                                    const char *name, perfbudget_budget **out,
+                                    perfbudget_budget_error *errors, size_t capacity,
+                                    size_t *error_count) {
     if (error_count != NULL) *error_count = 0;
     if (out == NULL || (text == NULL && size > 0) || name == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
@@ -1266,9 +1294,9 @@ int perfbudget_budget_parse(perfbudget_context *ctx, const char *text, size_t si
     return PERFBUDGET_OK;
 }
 
-int perfbudget_budget_load(perfbudget_context *ctx, const char *path, perfbudget_budget **out,
-                           perfbudget_budget_error *errors, size_t capacity,
-                           size_t *error_count) {
+int perfbudget_budget_new_from_file(perfbudget_context *ctx, const char *path,
+                                    perfbudget_budget **out, perfbudget_budget_error *errors,
+                                    size_t capacity, size_t *error_count) {
     if (error_count != NULL) *error_count = 0;
     if (path == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
@@ -1317,7 +1345,8 @@ int perfbudget_budget_load(perfbudget_context *ctx, const char *path, perfbudget
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s:1:1: the file is larger than %d MiB",
                                 path, MAX_FILE_SIZE >> 20);
     }
-    int status = perfbudget_budget_parse(ctx, text, size, path, out, errors, capacity, error_count);
+    int status = perfbudget_budget_new_from_text(ctx, text, size, path, out, errors, capacity,
+                                                 error_count);
     free(text);
     return status;
 }

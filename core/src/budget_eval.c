@@ -2,6 +2,7 @@
 /* Judging measured figures against a budget's limits, with a line for people per limit. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "budget_internal.h"
@@ -13,11 +14,11 @@ const char *perfbudget_limit_status_name(perfbudget_limit_status status) {
                                                                        : NULL;
 }
 
-void perfbudget_observation_init(perfbudget_observation *out, const perfbudget_summary *summary,
-                                 const perfbudget_metrics *metrics) {
+void perfbudget__observation_init(perfbudget_observation *out, const perfbudget_summary *summary,
+                                  const perfbudget_metrics *metrics) {
     if (out == NULL) return;
     memset(out, 0, sizeof *out);
-    for (int m = 0; m < PERFBUDGET_METRIC_COUNT; m++) out->values[m] = NAN;
+    for (int m = 0; m < PERFBUDGET__METRIC_COUNT; m++) out->values[m] = NAN;
     out->bytes_per_second = NAN;
     if (summary != NULL && summary->n > 0) {
         out->values[PERFBUDGET_METRIC_MIN] = summary->min;
@@ -46,6 +47,53 @@ void perfbudget_observation_init(perfbudget_observation *out, const perfbudget_s
         for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++)
             out->values[PERFBUDGET_METRIC_IO_READ + i] = resources[i];
     }
+}
+
+int perfbudget_observation_new(perfbudget_context *ctx, const perfbudget_summary *summary,
+                               const perfbudget_metrics *metrics, perfbudget_observation **out) {
+    if (out == NULL) return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "observation: NULL argument");
+    *out = NULL;
+    perfbudget_metrics known;
+    if (metrics != NULL) {
+        int code = perfbudget__metrics_read(ctx, metrics, &known);
+        if (code != PERFBUDGET_OK) return code;
+    }
+    perfbudget_observation *o = malloc(sizeof *o);
+    if (o == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "observation: out of memory");
+    perfbudget__observation_init(o, summary, metrics != NULL ? &known : NULL);
+    *out = o;
+    return PERFBUDGET_OK;
+}
+
+void perfbudget_observation_free(perfbudget_observation *observation) { free(observation); }
+
+int perfbudget_observation_set(perfbudget_observation *observation, perfbudget_metric metric,
+                               double value) {
+    if (observation == NULL || (int)metric < 0 || metric >= PERFBUDGET_METRIC_CUSTOM)
+        return PERFBUDGET_EINVAL;
+    observation->values[metric] = value;
+    return PERFBUDGET_OK;
+}
+
+double perfbudget_observation_get(const perfbudget_observation *observation,
+                                  perfbudget_metric metric) {
+    if (observation == NULL || (int)metric < 0 || metric >= PERFBUDGET_METRIC_CUSTOM) return NAN;
+    return observation->values[metric];
+}
+
+void perfbudget_observation_set_bytes_per_second(perfbudget_observation *observation,
+                                                 double bytes_per_second) {
+    if (observation != NULL) observation->bytes_per_second = bytes_per_second;
+}
+
+void perfbudget_observation_set_custom(perfbudget_observation *observation,
+                                       const char *const *names, const double *values,
+                                       size_t count) {
+    if (observation == NULL) return;
+    int none = names == NULL || values == NULL;
+    observation->custom_names = none ? NULL : names;
+    observation->custom_values = none ? NULL : values;
+    observation->custom_count = none ? 0 : count;
 }
 
 static double observed_value(const perfbudget_limit *limit, const perfbudget_observation *o) {
@@ -166,6 +214,9 @@ int perfbudget_budget_evaluate(perfbudget_context *ctx, const perfbudget_effecti
     if (budget == NULL || observed == NULL || worst == NULL ||
         (verdicts == NULL && budget->limit_count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "evaluate: NULL argument");
+    int sized = perfbudget__sized_check(ctx, "perfbudget_effective_budget", budget,
+                                        PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1, sizeof *budget);
+    if (sized != PERFBUDGET_OK) return sized;
     if (capacity < budget->limit_count)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
                                 "evaluate: room for %zu verdicts, the budget has %zu limits",

@@ -80,15 +80,29 @@ static void merge_regression(perfbudget_regression_settings *into,
     if (!isnan(from->threshold_pct)) into->threshold_pct = from->threshold_pct;
     if (!isnan(from->critical_pct)) into->critical_pct = from->critical_pct;
     if (from->statistic >= 0) into->statistic = from->statistic;
-    for (int g = 0; g < PERFBUDGET_GROUP_COUNT; g++)
-        if (!isnan(from->group_threshold_pct[g]))
-            into->group_threshold_pct[g] = from->group_threshold_pct[g];
+    for (int g = 0; g < PERFBUDGET__GROUP_COUNT; g++) {
+        double given = perfbudget_group_threshold(&from->per_metric, (perfbudget_metric_group)g);
+        if (!isnan(given)) *perfbudget__group_threshold_slot(&into->per_metric, g) = given;
+    }
 }
 
 int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
                               perfbudget_effective_budget *out) {
+    if (out == NULL || perfbudget__sized_check(NULL, "perfbudget_effective_budget", out,
+                                               PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1,
+                                               sizeof *out) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
+    perfbudget_effective_budget resolved;
+    int code = perfbudget__budget_resolve(budget, name, &resolved);
+    if (code == PERFBUDGET_OK) perfbudget__sized_write(out, &resolved);
+    return code;
+}
+
+int perfbudget__budget_resolve(const perfbudget_budget *budget, const char *name,
+                               perfbudget_effective_budget *out) {
     if (budget == NULL || name == NULL || out == NULL) return PERFBUDGET_EINVAL;
     memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
     out->measure = budget->measure;
     out->regression = budget->regression;
     const entry *e = find_entry(budget, name);

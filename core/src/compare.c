@@ -8,6 +8,8 @@
 
 void perfbudget_compare_options_init(perfbudget_compare_options *opts) {
     if (opts == NULL) return;
+    memset(opts, 0, sizeof *opts);
+    opts->struct_size = sizeof *opts;
     opts->statistic = PERFBUDGET_STAT_MEDIAN;
     opts->threshold_pct = 5.0;
     opts->critical_pct = 0.0;
@@ -15,6 +17,43 @@ void perfbudget_compare_options_init(perfbudget_compare_options *opts) {
     opts->higher_is_better = 0;
     opts->speed_ratio = 1.0;
     opts->assumed_run_spread = 0.0;
+}
+
+void perfbudget_comparison_init(perfbudget_comparison *c) {
+    if (c == NULL) return;
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
+    c->baseline_value = c->current_value = c->change_pct = c->ci_low_pct = c->ci_high_pct = NAN;
+    c->resolvable_pct = c->p_value = c->u_statistic = c->threshold_pct = c->critical_pct = NAN;
+    c->run_spread_pct = c->speed_correction_pct = NAN;
+}
+
+int perfbudget__compare_options_read(perfbudget_context *ctx,
+                                     const perfbudget_compare_options *in,
+                                     perfbudget_compare_options *out) {
+    perfbudget_compare_options_init(out);
+    if (in == NULL) return PERFBUDGET_OK;
+    return perfbudget__sized_read(ctx, "perfbudget_compare_options", in,
+                                  PERFBUDGET__COMPARE_OPTIONS_SIZE_1, sizeof *out, out);
+}
+
+int perfbudget__comparison_read(perfbudget_context *ctx, const perfbudget_comparison *in,
+                                perfbudget_comparison *out) {
+    perfbudget_comparison_init(out);
+    return perfbudget__sized_read(ctx, "perfbudget_comparison", in,
+                                  PERFBUDGET__COMPARISON_SIZE_1, sizeof *out, out);
+}
+
+/* The arguments every public comparison checks: the caller's options (NULL: the defaults) into
+ * *o, and its output record's struct_size. */
+static int sized_arguments(perfbudget_context *ctx, const char *what,
+                           const perfbudget_compare_options *opts,
+                           const perfbudget_comparison *out, perfbudget_compare_options *o) {
+    if (out == NULL) return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "%s: NULL argument", what);
+    int code = perfbudget__compare_options_read(ctx, opts, o);
+    if (code != PERFBUDGET_OK) return code;
+    return perfbudget__sized_check(ctx, "perfbudget_comparison", out,
+                                   PERFBUDGET__COMPARISON_SIZE_1, sizeof *out);
 }
 
 static const char *const statistic_names[] = {"median", "mean", "p90", "p95", "p99"};
@@ -130,9 +169,9 @@ static void decide(perfbudget_comparison *out, size_t n_baseline, size_t n_curre
     out->significant = v.significant;
 }
 
-int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
-                       const double *current, size_t n_current,
-                       const perfbudget_compare_options *opts, perfbudget_comparison *out) {
+static int compare_sets(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
+                        const double *current, size_t n_current,
+                        const perfbudget_compare_options *opts, perfbudget_comparison *out) {
     perfbudget_compare_options defaults;
     if (opts == NULL) {
         perfbudget_compare_options_init(&defaults);
@@ -140,6 +179,7 @@ int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n
     }
     if (out == NULL || (baseline == NULL && n_baseline > 0) || (current == NULL && n_current > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare: NULL argument");
+    out->struct_size = sizeof *out;
     int status = check_options(ctx, opts);
     if (status != PERFBUDGET_OK) return status;
     if (n_baseline == 0 || n_current == 0)
@@ -164,6 +204,7 @@ int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n
         return status;
     }
     memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
     out->threshold_pct = opts->threshold_pct;
     out->statistic = opts->statistic;
     out->critical_pct = opts->critical_pct > 0.0 ? opts->critical_pct : 2.0 * opts->threshold_pct;
@@ -259,12 +300,30 @@ static int log_level(perfbudget_context *ctx, const double *samples, size_t n, d
 /* The largest spread between runs perfbudget_compare_runs() assumes (log scale). */
 #define ASSUMED_SPREAD_MAX 0.10
 
+int perfbudget_compare(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
+                       const double *current, size_t n_current,
+                       const perfbudget_compare_options *opts, perfbudget_comparison *out) {
+    perfbudget_compare_options o;
+    perfbudget_comparison r;
+    int code = sized_arguments(ctx, "compare", opts, out, &o);
+    if (code == PERFBUDGET_OK)
+        code = compare_sets(ctx, baseline, n_baseline, current, n_current, &o, &r);
+    if (code == PERFBUDGET_OK) perfbudget__sized_write(out, &r);
+    return code;
+}
+
 int perfbudget_compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
                             const double *current, size_t n_current, const double *run_values,
                             size_t n_runs, const perfbudget_compare_options *opts,
                             perfbudget_comparison *out) {
-    return perfbudget__compare_runs(ctx, baseline, n_baseline, current, n_current, run_values,
-                                    n_runs, NULL, opts, out);
+    perfbudget_compare_options o;
+    perfbudget_comparison r;
+    int code = sized_arguments(ctx, "compare_runs", opts, out, &o);
+    if (code == PERFBUDGET_OK)
+        code = perfbudget__compare_runs(ctx, baseline, n_baseline, current, n_current,
+                                        run_values, n_runs, NULL, &o, &r);
+    if (code == PERFBUDGET_OK) perfbudget__sized_write(out, &r);
+    return code;
 }
 
 /* Sum of squared deviations of the logs of one side's process medians from their mean, into
@@ -285,7 +344,7 @@ int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, si
                              const double *current, size_t n_current, const double *run_values,
                              size_t n_runs, const perfbudget__processes *processes,
                              const perfbudget_compare_options *opts, perfbudget_comparison *out) {
-    int status = perfbudget_compare(ctx, baseline, n_baseline, current, n_current, opts, out);
+    int status = compare_sets(ctx, baseline, n_baseline, current, n_current, opts, out);
     if (status != PERFBUDGET_OK) return status;
     for (size_t i = 0; run_values != NULL && i < n_runs; i++)
         if (!isfinite(run_values[i]))
@@ -365,7 +424,13 @@ int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, si
 int perfbudget_compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,
                               double current, const perfbudget_compare_options *opts,
                               perfbudget_comparison *out) {
-    return perfbudget__compare_metric(ctx, runs, n_runs, current, opts, 0, out);
+    perfbudget_compare_options o;
+    perfbudget_comparison r;
+    int code = sized_arguments(ctx, "compare_metric", opts, out, &o);
+    if (code == PERFBUDGET_OK)
+        code = perfbudget__compare_metric(ctx, runs, n_runs, current, &o, 0, &r);
+    if (code == PERFBUDGET_OK) perfbudget__sized_write(out, &r);
+    return code;
 }
 
 /* exact: the figure does not vary between runs of the same code (instruction counts in
@@ -380,6 +445,7 @@ int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size
     }
     if (out == NULL || (runs == NULL && n_runs > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare_metric: NULL argument");
+    out->struct_size = sizeof *out;
     int status = check_options(ctx, opts);
     if (status != PERFBUDGET_OK) return status;
     if (n_runs == 0)
@@ -391,6 +457,7 @@ int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size
             return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
                                     "compare_metric: baseline run %zu is not finite", i);
     memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
     out->threshold_pct = opts->threshold_pct;
     out->critical_pct = opts->critical_pct > 0.0 ? opts->critical_pct : 2.0 * opts->threshold_pct;
     out->statistic = opts->statistic;

@@ -214,9 +214,9 @@ int perfbudget_complexity_judge(perfbudget_context *ctx, const perfbudget_budget
     out->change_pct = NAN;
     out->threshold_pct = 5.0;
     perfbudget_effective_budget effective;
-    if (budget != NULL && perfbudget_budget_resolve(budget, name, &effective) == PERFBUDGET_OK) {
+    if (budget != NULL && perfbudget__budget_resolve(budget, name, &effective) == PERFBUDGET_OK) {
         out->allowed = (perfbudget_complexity)effective.complexity;
-        double group = effective.regression.group_threshold_pct[PERFBUDGET_GROUP_LATENCY];
+        double group = effective.regression.per_metric.latency_pct;
         if (!isnan(group)) out->threshold_pct = group;
         else if (!isnan(effective.regression.threshold_pct))
             out->threshold_pct = effective.regression.threshold_pct;

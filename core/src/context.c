@@ -73,6 +73,47 @@ int perfbudget__fail(perfbudget_context *ctx, int code, const char *fmt, ...) {
     return code;
 }
 
+/* Both directions check the caller's struct_size the same way: at least the record's size when
+ * struct_size came in, at most the size this library was built with (a larger one comes from
+ * newer headers, whose fields this library would silently ignore or leave unwritten). */
+static int sized_known(perfbudget_context *ctx, const char *type, size_t struct_size,
+                       size_t min_size, size_t size) {
+    if (struct_size >= min_size && struct_size <= size) return PERFBUDGET_OK;
+    if (struct_size == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                "%s: struct_size is 0: set it to sizeof(%s), or initialise the "
+                                "record with its _init function",
+                                type, type);
+    return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                            "%s: struct_size %zu is not a size this library knows (%zu to %zu)",
+                            type, struct_size, min_size, size);
+}
+
+int perfbudget__sized_read(perfbudget_context *ctx, const char *type, const void *in,
+                           size_t min_size, size_t size, void *local) {
+    size_t struct_size;
+    memcpy(&struct_size, in, sizeof struct_size);
+    int code = sized_known(ctx, type, struct_size, min_size, size);
+    if (code != PERFBUDGET_OK) return code;
+    memcpy(local, in, struct_size);
+    memcpy(local, &size, sizeof size);
+    return PERFBUDGET_OK;
+}
+
+int perfbudget__sized_check(perfbudget_context *ctx, const char *type, const void *out,
+                            size_t min_size, size_t size) {
+    size_t struct_size;
+    memcpy(&struct_size, out, sizeof struct_size);
+    return sized_known(ctx, type, struct_size, min_size, size);
+}
+
+void perfbudget__sized_write(void *out, const void *local) {
+    size_t struct_size;
+    memcpy(&struct_size, out, sizeof struct_size);
+    memcpy((char *)out + sizeof struct_size, (const char *)local + sizeof struct_size,
+           struct_size - sizeof struct_size);
+}
+
 void perfbudget__clear_error(perfbudget_context *ctx) {
     if (ctx == NULL) return;
     ctx->last_code = PERFBUDGET_OK;

@@ -129,7 +129,7 @@ static const char *explain(int error) {
 }
 #endif
 
-int perfbudget_counters_open(perfbudget_context *ctx, perfbudget_counters **out) {
+int perfbudget_counters_new(perfbudget_context *ctx, perfbudget_counters **out) {
     if (out == NULL) return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "counters: out is NULL");
     *out = NULL;
 #if PERFBUDGET__HAVE_CALLGRIND

@@ -71,23 +71,23 @@ static int open_history(perfbudget_context *ctx, const char *location, int reade
                    ? perfbudget__history_postgresql_open(h, location)
                    : perfbudget__history_sqlite_open(h);
     if (code != PERFBUDGET_OK) {
-        perfbudget_history_close(h);
+        perfbudget_history_free(h);
         return code;
     }
     *out = h;
     return PERFBUDGET_OK;
 }
 
-int perfbudget_history_open(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
+int perfbudget_history_new(perfbudget_context *ctx, const char *path, perfbudget_history **out) {
     return open_history(ctx, path, 0, out);
 }
 
-int perfbudget_history_open_read_only(perfbudget_context *ctx, const char *path,
-                                      perfbudget_history **out) {
+int perfbudget_history_new_read_only(perfbudget_context *ctx, const char *path,
+                                     perfbudget_history **out) {
     return open_history(ctx, path, 1, out);
 }
 
-void perfbudget_history_close(perfbudget_history *history) {
+void perfbudget_history_free(perfbudget_history *history) {
     if (history == NULL) return;
     if (history->backend != NULL) history->backend->close(history);
     free(history->path);

@@ -107,7 +107,7 @@ int perfbudget_history_push_spool(perfbudget_context *ctx, perfbudget_history *h
         perfbudget_result **results = NULL;
         size_t count = 0;
         int was_there = 0;
-        code = perfbudget_results_load_json(ctx, results_file, &results, &count);
+        code = perfbudget_results_new_from_file(ctx, results_file, &results, &count);
         /* Another process sending the spool at once took this run (and removed its files). */
         if (code != PERFBUDGET_OK && access(marker, F_OK) != 0) {
             json_decref(run);

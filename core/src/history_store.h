@@ -77,7 +77,7 @@ struct perfbudget_history {
     const history_backend *backend;
     void *db;   /* the backend's connection */
     char *path; /* as messages show it: a file, or a URI without its password */
-    int reader; /* opened with perfbudget_history_open_read_only() */
+    int reader; /* opened with perfbudget_history_new_read_only() */
 };
 
 /* A backend. A failed call leaves its message for fail(); bind_* take effect at the next step

@@ -536,8 +536,9 @@ static int import_root(perfbudget_context *ctx, const char *path, const json_t *
     return PERFBUDGET_OK;
 }
 
-int perfbudget_results_import(perfbudget_context *ctx, const char *path, const char *format,
-                              const char *single_name, perfbudget_result ***out, size_t *count) {
+int perfbudget_results_new_imported(perfbudget_context *ctx, const char *path, const char *format,
+                                    const char *single_name, perfbudget_result ***out,
+                                    size_t *count) {
     if (path == NULL || format == NULL || out == NULL || count == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "import: NULL argument");
     reader_fn reader = reader_of(ctx, format);
@@ -664,9 +665,10 @@ int perfbudget__results_import_capped(perfbudget_context *ctx, const char *path,
     return code;
 }
 
-int perfbudget_results_import_as(perfbudget_context *ctx, const char *path, const char *shown_as,
-                                 const char *format, const char *single_name,
-                                 perfbudget_result ***out, size_t *count) {
+int perfbudget_results_new_imported_as(perfbudget_context *ctx, const char *path,
+                                       const char *shown_as, const char *format,
+                                       const char *single_name, perfbudget_result ***out,
+                                       size_t *count) {
     return perfbudget__results_import_capped(ctx, path, shown_as, PERFBUDGET__IMPORT_LIMIT, format,
                                              single_name, out, count);
 }

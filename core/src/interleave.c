@@ -265,11 +265,10 @@ int perfbudget_interleave_commands(perfbudget_context *ctx, const char *name,
         perfbudget_interleave_options_init(&defaults);
         opts = &defaults;
     }
-    perfbudget_command_options command_defaults;
-    if (command == NULL) {
-        perfbudget_command_options_init(&command_defaults);
-        command = &command_defaults;
-    }
+    perfbudget_command_options known;
+    if (perfbudget__command_options_read(ctx, command, &known) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
+    command = &known;
     if (baseline_argv == NULL || baseline_argv[0] == NULL || candidate_argv == NULL ||
         candidate_argv[0] == NULL || baseline_out == NULL || candidate_out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "interleave_commands: two commands are needed");

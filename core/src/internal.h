@@ -26,6 +26,76 @@ int perfbudget__fail(perfbudget_context *ctx, int code, const char *fmt, ...)
     PERFBUDGET__PRINTF(3, 4);
 void perfbudget__clear_error(perfbudget_context *ctx);
 
+/* context.c: records that grow carry a size_t struct_size first, which the caller sets (the
+ * record's _init function does) and which the core checks: at least min_size, the record's size
+ * when struct_size came in (a field added later goes at the end, and min_size stays), at most
+ * size, the size compiled here. A record of another size is refused with PERFBUDGET_EINVAL.
+ * _read copies a caller's record in into local, which holds the defaults, field by field up to
+ * its struct_size (local's struct_size becomes size); _check checks a caller's output record;
+ * _write copies local into it, up to its struct_size. */
+int perfbudget__sized_read(perfbudget_context *ctx, const char *type, const void *in,
+                           size_t min_size, size_t size, void *local);
+int perfbudget__sized_check(perfbudget_context *ctx, const char *type, const void *out,
+                            size_t min_size, size_t size);
+void perfbudget__sized_write(void *out, const void *local);
+#define PERFBUDGET__SIZE_UNTIL(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+/* The size of each such record when struct_size came in. */
+#define PERFBUDGET__METRICS_SIZE_1 PERFBUDGET__SIZE_UNTIL(perfbudget_metrics, allocations_per_call)
+#define PERFBUDGET__COMPARISON_SIZE_1 \
+    PERFBUDGET__SIZE_UNTIL(perfbudget_comparison, speed_correction_pct)
+#define PERFBUDGET__RUN_OPTIONS_SIZE_1 \
+    PERFBUDGET__SIZE_UNTIL(perfbudget_run_options, speed_correction)
+#define PERFBUDGET__COMMAND_OPTIONS_SIZE_1 \
+    PERFBUDGET__SIZE_UNTIL(perfbudget_command_options, cancel_fd)
+#define PERFBUDGET__EFFECTIVE_BUDGET_SIZE_1 \
+    PERFBUDGET__SIZE_UNTIL(perfbudget_effective_budget, scaling_efficiency_pct)
+/* budget_resolve.c: perfbudget_budget_resolve() into the core's own record (its struct_size
+ * set), for the core's callers. */
+int perfbudget__budget_resolve(const perfbudget_budget *budget, const char *name,
+                               perfbudget_effective_budget *out);
+#define PERFBUDGET__REPORT_INFO_SIZE_1 PERFBUDGET__SIZE_UNTIL(perfbudget_report_info, history)
+/* report_formats.c: a caller's report info (NULL: every field NULL) into *out. */
+int perfbudget__report_info_read(perfbudget_context *ctx, const perfbudget_report_info *in,
+                                 perfbudget_report_info *out);
+#define PERFBUDGET__COMPARE_OPTIONS_SIZE_1 \
+    PERFBUDGET__SIZE_UNTIL(perfbudget_compare_options, assumed_run_spread)
+/* A caller's metrics (may not be NULL) into *out, the figures past its struct_size
+ * unavailable. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+int perfbudget__metrics_read(perfbudget_context *ctx, const perfbudget_metrics *in,
+                             perfbudget_metrics *out);
+/* Each of these records a caller gave, into *out with the defaults past its struct_size;
+ * in NULL gives the defaults. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+int perfbudget__run_options_read(perfbudget_context *ctx, const perfbudget_run_options *in,
+                                 perfbudget_run_options *out);
+int perfbudget__command_options_read(perfbudget_context *ctx,
+                                     const perfbudget_command_options *in,
+                                     perfbudget_command_options *out);
+int perfbudget__compare_options_read(perfbudget_context *ctx,
+                                     const perfbudget_compare_options *in,
+                                     perfbudget_compare_options *out);
+/* A caller's comparison (may not be NULL) into *out. Returns PERFBUDGET_OK or EINVAL. */
+int perfbudget__comparison_read(perfbudget_context *ctx, const perfbudget_comparison *in,
+                                perfbudget_comparison *out);
+
+/* The number of each enum's values, kept out of the public headers so that no public record is
+ * sized by them (a new metric would change its layout). */
+#define PERFBUDGET__METRIC_COUNT (PERFBUDGET_METRIC_CUSTOM + 1)
+#define PERFBUDGET__GROUP_COUNT (PERFBUDGET_GROUP_INSTRUCTIONS + 1)
+/* budget.c: group's threshold in t, by group (NULL for an unknown one). */
+double *perfbudget__group_threshold_slot(perfbudget_group_thresholds *t, int group);
+/* budget_eval.c: the observation, which the core fills on the stack. */
+struct perfbudget_observation {
+    double values[PERFBUDGET__METRIC_COUNT]; /* throughput: items per second */
+    double bytes_per_second;                 /* for throughput limits in MB/s and the like */
+    const char *const *custom_names;         /* custom metrics (borrowed) */
+    const double *custom_values;             /* in the base unit of their kind */
+    size_t custom_count;
+};
+/* Fill an observation from a summary and run metrics (either may be NULL); the metrics are the
+ * core's own (their struct_size is not checked). */
+void perfbudget__observation_init(perfbudget_observation *out, const perfbudget_summary *summary,
+                                  const perfbudget_metrics *metrics);
+
 /* report.c: a comparison of the result's figure name for people, as the test report says it
  * ("median 120 µs vs 107 µs baseline: +12.0 % ...: regression (critical)"). Returns buf. */
 char *perfbudget__format_named(const perfbudget_result *r, const char *name,
@@ -205,8 +275,9 @@ int perfbudget__results_json_text(perfbudget_context *ctx, const char *suite_nam
 int perfbudget__custom_metrics_from_json(perfbudget_context *ctx, perfbudget_result *result,
                                          const struct json_t *list);
 
-/* result.c and import.c: perfbudget_results_load_json() and perfbudget_results_import() from
- * text in memory; name stands for the file in messages. Same codes, same ownership. */
+/* result.c and import.c: perfbudget_results_new_from_file() and
+ * perfbudget_results_new_imported() from text in memory; name stands for the file in
+ * messages. Same codes, same ownership. */
 int perfbudget__results_parse_json(perfbudget_context *ctx, const char *text, size_t size,
                                    const char *name, perfbudget_result ***out, size_t *count);
 int perfbudget__results_import_text(perfbudget_context *ctx, const char *text, size_t size,
@@ -227,8 +298,8 @@ int perfbudget__results_import_counted(perfbudget_context *ctx, const char *text
 
 /* The most perfbudget reads of a tool's JSON, captured or a file (docs/formats.md). */
 #define PERFBUDGET__IMPORT_LIMIT ((size_t)256 * 1024 * 1024)
-/* perfbudget_results_import() of a file read whole but never past limit bytes (EIO beyond it);
- * shown_as names the file in every message ("the output of 'CMD'" for a captured temporary
+/* perfbudget_results_new_imported() of a file read whole but never past limit bytes (EIO beyond
+ * it); shown_as names the file in every message ("the output of 'CMD'" for a captured temporary
  * file). Same codes, same ownership. */
 int perfbudget__results_import_capped(perfbudget_context *ctx, const char *path,
                                       const char *shown_as, size_t limit, const char *format,

@@ -131,7 +131,7 @@ static int choose_budget(const perfbudget_budget *budget, const char *name, cons
                          char *chosen, perfbudget_effective_budget *effective) {
     if (explicit_name != NULL) {
         snprintf(chosen, NAME_SIZE, "%s", explicit_name);
-        return perfbudget_budget_resolve(budget, explicit_name, effective);
+        return perfbudget__budget_resolve(budget, explicit_name, effective);
     }
     char (*candidates)[NAME_SIZE] = malloc(MAX_CANDIDATES * sizeof *candidates);
     if (candidates == NULL) return PERFBUDGET_ENOMEM;
@@ -140,7 +140,7 @@ static int choose_budget(const perfbudget_budget *budget, const char *name, cons
     for (int pass = 0; pass < 2 && !found; pass++)
         for (size_t i = 0; i < n && !found; i++) {
             perfbudget_effective_budget e;
-            if (perfbudget_budget_resolve(budget, candidates[i], &e) != PERFBUDGET_OK) continue;
+            if (perfbudget__budget_resolve(budget, candidates[i], &e) != PERFBUDGET_OK) continue;
             if (pass == 0 ? e.exact : e.entry != NULL) {
                 snprintf(chosen, NAME_SIZE, "%s", candidates[i]);
                 *effective = e;
@@ -150,7 +150,7 @@ static int choose_budget(const perfbudget_budget *budget, const char *name, cons
     free(candidates);
     if (found) return PERFBUDGET_OK;
     snprintf(chosen, NAME_SIZE, "%s", name);
-    return perfbudget_budget_resolve(budget, name, effective);
+    return perfbudget__budget_resolve(budget, name, effective);
 }
 
 /* ---- the comparison with the baseline ------------------------------------------------------- */
@@ -210,8 +210,7 @@ static void latency_options(const perfbudget_conclude_options *o,
                             perfbudget_compare_options *opts) {
     perfbudget_compare_options_init(opts);
     if (r != NULL) {
-        if (!isnan(r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY]))
-            opts->threshold_pct = r->group_threshold_pct[PERFBUDGET_GROUP_LATENCY];
+        if (!isnan(r->per_metric.latency_pct)) opts->threshold_pct = r->per_metric.latency_pct;
         else if (!isnan(r->threshold_pct))
             opts->threshold_pct = r->threshold_pct;
         if (!isnan(r->critical_pct)) opts->critical_pct = r->critical_pct;

@@ -186,9 +186,9 @@ static void take_status(const perfbudget_result *const *runs, size_t count,
         }
 }
 
-int perfbudget_results_merge(perfbudget_context *ctx, const char *name,
-                             const perfbudget_result *const *runs, size_t count,
-                             perfbudget_result **out) {
+int perfbudget_result_new_merged(perfbudget_context *ctx, const char *name,
+                                 const perfbudget_result *const *runs, size_t count,
+                                 perfbudget_result **out) {
     if (out == NULL || runs == NULL || count == 0)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "results_merge: no results to merge");
     *out = NULL;

@@ -25,9 +25,19 @@
 
 extern char **environ;
 
+int perfbudget__command_options_read(perfbudget_context *ctx,
+                                     const perfbudget_command_options *in,
+                                     perfbudget_command_options *out) {
+    perfbudget_command_options_init(out);
+    if (in == NULL) return PERFBUDGET_OK;
+    return perfbudget__sized_read(ctx, "perfbudget_command_options", in,
+                                  PERFBUDGET__COMMAND_OPTIONS_SIZE_1, sizeof *out, out);
+}
+
 void perfbudget_command_options_init(perfbudget_command_options *opts) {
     if (opts == NULL) return;
     memset(opts, 0, sizeof *opts);
+    opts->struct_size = sizeof *opts;
     opts->warmup_runs = 1;
     opts->runs = 10;
     opts->timeout_ns = UINT64_C(60000000000);
@@ -600,11 +610,10 @@ static char *output_tail(int fd, size_t limit) {
 
 int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *const argv[],
                                const perfbudget_command_options *opts, perfbudget_result **out) {
-    perfbudget_command_options defaults;
-    if (opts == NULL) {
-        perfbudget_command_options_init(&defaults);
-        opts = &defaults;
-    }
+    perfbudget_command_options known;
+    if (perfbudget__command_options_read(ctx, opts, &known) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
+    opts = &known;
     if (name == NULL || argv == NULL || argv[0] == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: no command");
     if (opts->runs == 0)

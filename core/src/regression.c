@@ -53,7 +53,10 @@ int perfbudget_result_compare_metrics(perfbudget_context *ctx, perfbudget_result
         if (by_count && d->group != PERFBUDGET_GROUP_INSTRUCTIONS) continue;
         /* Memory, CPU share and throughput depend on the machine and on what else the process
          * holds (throughput is the latency's inverse besides): judged only when asked. */
-        int asked = settings != NULL && !isnan(settings->group_threshold_pct[d->group]);
+        double group_pct = settings != NULL
+                               ? perfbudget_group_threshold(&settings->per_metric, d->group)
+                               : NAN;
+        int asked = !isnan(group_pct);
         if (d->group != PERFBUDGET_GROUP_INSTRUCTIONS && !asked) continue;
         double *values = NULL;
         size_t n = 0;
@@ -73,10 +76,9 @@ int perfbudget_result_compare_metrics(perfbudget_context *ctx, perfbudget_result
         perfbudget_compare_options opts;
         perfbudget_compare_options_init(&opts);
         opts.threshold_pct = threshold_pct;
-        if (settings != NULL && !isnan(settings->group_threshold_pct[d->group]))
-            opts.threshold_pct = settings->group_threshold_pct[d->group];
+        if (!isnan(group_pct)) opts.threshold_pct = group_pct;
         if (settings != NULL && !isnan(settings->critical_pct) &&
-            isnan(settings->group_threshold_pct[d->group]))
+            isnan(group_pct))
             opts.critical_pct = settings->critical_pct;
         opts.higher_is_better = d->higher_is_better;
         perfbudget_comparison c;

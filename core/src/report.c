@@ -83,8 +83,22 @@ char *perfbudget__format_named(const perfbudget_result *r, const char *name,
     return format_named(r, name, c, unit, buf, size);
 }
 
+/* A caller's comparison of a size this library knows, copied into *local; else NULL: the
+ * functions without an error channel take it as no comparison at all. */
+static const perfbudget_comparison *known_comparison(const perfbudget_comparison *c,
+                                                     perfbudget_comparison *local) {
+    if (c == NULL || c->struct_size == sizeof *c) return c;
+    return perfbudget__comparison_read(NULL, c, local) == PERFBUDGET_OK ? local : NULL;
+}
+
 char *perfbudget_format_comparison(const perfbudget_comparison *c, perfbudget_unit unit,
                                    char *buf, size_t size) {
+    perfbudget_comparison known;
+    c = known_comparison(c, &known);
+    if (c == NULL) {
+        if (buf != NULL && size > 0) snprintf(buf, size, "n/a");
+        return buf;
+    }
     return format_named(NULL, perfbudget_statistic_name(c->statistic), c, unit, buf, size);
 }
 
@@ -467,11 +481,15 @@ static perfbudget_test_status status_under(const perfbudget_result *result,
 
 perfbudget_test_status perfbudget_result_test_status(const perfbudget_result *result,
                                                      const perfbudget_comparison *regression) {
+    perfbudget_comparison known;
+    regression = known_comparison(regression, &known);
     return status_under(result, regression, perfbudget_result_fail_on(result));
 }
 
 int perfbudget_result_policy_warned(const perfbudget_result *result,
                                     const perfbudget_comparison *regression) {
+    perfbudget_comparison known;
+    regression = known_comparison(regression, &known);
     return perfbudget_result_fail_on(result) != PERFBUDGET_FAIL_ON_REGRESSION &&
            status_under(result, regression, perfbudget_result_fail_on(result)) !=
                PERFBUDGET_TEST_FAIL &&
@@ -562,6 +580,14 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
                                   char **out) {
     if (r == NULL || out == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render: NULL argument");
+    /* A record of this library's size is used as it is: below, the result's own latency
+     * comparison is told apart from the others by its address. */
+    perfbudget_comparison known;
+    if (regression != NULL && regression->struct_size != sizeof *regression) {
+        if (perfbudget__comparison_read(ctx, regression, &known) != PERFBUDGET_OK)
+            return PERFBUDGET_EINVAL;
+        regression = &known;
+    }
     perfbudget__text t = {0};
     /* Whoever named the benchmark cannot write to the terminal through its name. */
     char *name = perfbudget__printable(perfbudget_result_name(r));

@@ -833,11 +833,32 @@ static int render_text_report(perfbudget_context *ctx, perfbudget_result *const 
     return *out ? PERFBUDGET_OK : perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
 }
 
+void perfbudget_report_info_init(perfbudget_report_info *info) {
+    if (info == NULL) return;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+}
+
+int perfbudget__report_info_read(perfbudget_context *ctx, const perfbudget_report_info *in,
+                                 perfbudget_report_info *out) {
+    perfbudget_report_info_init(out);
+    if (in == NULL) return PERFBUDGET_OK;
+    return perfbudget__sized_read(ctx, "perfbudget_report_info", in,
+                                  PERFBUDGET__REPORT_INFO_SIZE_1, sizeof *out, out);
+}
+
 int perfbudget_render_report(perfbudget_context *ctx, perfbudget_result *const *results,
                              size_t count, perfbudget_report_format format,
                              const perfbudget_report_info *info, char **out) {
     if (out == NULL || (results == NULL && count > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_report: NULL argument");
+    /* The renderers below take NULL as "nothing known": keep it so, else the caller's fields. */
+    perfbudget_report_info known;
+    if (info != NULL) {
+        if (perfbudget__report_info_read(ctx, info, &known) != PERFBUDGET_OK)
+            return PERFBUDGET_EINVAL;
+        info = &known;
+    }
     if (format == PERFBUDGET_REPORT_HTML) {
         /* What to look at first, names in natural order, as in Markdown */
         perfbudget_result **ordered = malloc((count ? count : 1) * sizeof *ordered);

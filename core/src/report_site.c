@@ -600,5 +600,11 @@ int perfbudget__write_site(perfbudget_context *ctx, const char *directory,
 int perfbudget_report_write_site(perfbudget_context *ctx, const char *directory,
                                  const perfbudget_report_info *info,
                                  const perfbudget_conclude_options *judging, size_t *pages) {
+    perfbudget_report_info known;
+    if (info != NULL) {
+        if (perfbudget__report_info_read(ctx, info, &known) != PERFBUDGET_OK)
+            return PERFBUDGET_EINVAL;
+        info = &known;
+    }
     return perfbudget__write_site(ctx, directory, info, judging, pages);
 }

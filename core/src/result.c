@@ -644,6 +644,7 @@ static int comparisons_from_json(perfbudget_context *ctx, perfbudget_result *r, 
         if (metric == NULL) continue;
         perfbudget_comparison c;
         memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
         c.baseline_value = number_or_nan(item, "baseline");
         c.current_value = number_or_nan(item, "current");
         c.change_pct = number_or_nan(item, "change_pct");
@@ -894,8 +895,8 @@ static int results_from_root(perfbudget_context *ctx, const char *path, const js
     return PERFBUDGET_OK;
 }
 
-int perfbudget_results_load_json(perfbudget_context *ctx, const char *path,
-                                 perfbudget_result ***out, size_t *count) {
+int perfbudget_results_new_from_file(perfbudget_context *ctx, const char *path,
+                                     perfbudget_result ***out, size_t *count) {
     if (path == NULL || out == NULL || count == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "load_json: NULL argument");
     *out = NULL;
@@ -956,8 +957,7 @@ int perfbudget_results_to_json_text(perfbudget_context *ctx, const char *suite_n
     return perfbudget__results_json_text(ctx, suite_name, results, count, text);
 }
 
-int perfbudget_results_from_json_text(perfbudget_context *ctx, const char *text, size_t size,
-                                      const char *name, perfbudget_result ***out,
-                                      size_t *count) {
+int perfbudget_results_new_from_text(perfbudget_context *ctx, const char *text, size_t size,
+                                     const char *name, perfbudget_result ***out, size_t *count) {
     return perfbudget__results_parse_json(ctx, text, size, name, out, count);
 }

@@ -159,6 +159,8 @@ struct perfbudget_suite {
 
 void perfbudget_run_options_init(perfbudget_run_options *opts) {
     if (opts == NULL) return;
+    memset(opts, 0, sizeof *opts);
+    opts->struct_size = sizeof *opts;
     opts->warmup_iterations = 0;
     opts->warmup_ns = UINT64_C(10000000);
     opts->min_rounds = 30;
@@ -169,6 +171,14 @@ void perfbudget_run_options_init(perfbudget_run_options *opts) {
     opts->hardware_counters = 1;
     opts->mode = PERFBUDGET_MODE_TIME;
     opts->speed_correction = 0;
+}
+
+int perfbudget__run_options_read(perfbudget_context *ctx, const perfbudget_run_options *in,
+                                 perfbudget_run_options *out) {
+    perfbudget_run_options_init(out);
+    if (in == NULL) return PERFBUDGET_OK;
+    return perfbudget__sized_read(ctx, "perfbudget_run_options", in,
+                                  PERFBUDGET__RUN_OPTIONS_SIZE_1, sizeof *out, out);
 }
 
 void perfbudget_do_not_optimize_(const volatile void *p) { (void)p; }
@@ -978,7 +988,7 @@ static void state_init(perfbudget_state *s, perfbudget_context *ctx,
     if (s->cpu_sampling && s->opts.mode == PERFBUDGET_MODE_TIME)
         perfbudget__probe_new(&s->probe);
     if (s->opts.hardware_counters) {
-        if (perfbudget_counters_open(ctx, &s->counters) == PERFBUDGET_OK)
+        if (perfbudget_counters_new(ctx, &s->counters) == PERFBUDGET_OK)
             s->counters_ok = 1;
         else
             snprintf(r->counters_note, sizeof r->counters_note, "%s", perfbudget_errmsg(ctx));
@@ -1089,13 +1099,12 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     if (index >= suite->count)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "suite %s has no benchmark %zu",
                                 suite->name, index);
-    perfbudget_run_options defaults;
-    if (opts == NULL) {
-        perfbudget_run_options_init(&defaults);
-        opts = &defaults;
-    }
+    perfbudget_run_options known;
+    if (perfbudget__run_options_read(ctx, opts, &known) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
+    opts = &known;
     const perfbudget_benchmark_def *def = &suite->defs[index];
     perfbudget_result *r = calloc(1, sizeof *r);
+    if (r != NULL) r->metrics.struct_size = sizeof r->metrics;
     perfbudget_state *s = malloc(sizeof *s);
     if (r == NULL || s == NULL || (r->name = perfbudget__strdup(def->name)) == NULL) {
         free(r);
@@ -1146,6 +1155,7 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
 void perfbudget_metrics_init(perfbudget_metrics *m) {
     if (m == NULL) return;
     memset(m, 0, sizeof *m);
+    m->struct_size = sizeof *m;
     m->wall_ns = m->cpu_ns_per_iteration = m->cpu_utilization = m->peak_rss_bytes = NAN;
     m->memory_growth_bytes = m->memory_growth_per_iteration_bytes = NAN;
     m->memory_growth_stderr_bytes = m->instructions_per_iteration = NAN;
@@ -1155,6 +1165,13 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->probe_ns = m->first_call_ns = NAN;
     m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
     m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
+}
+
+int perfbudget__metrics_read(perfbudget_context *ctx, const perfbudget_metrics *in,
+                             perfbudget_metrics *out) {
+    perfbudget_metrics_init(out);
+    return perfbudget__sized_read(ctx, "perfbudget_metrics", in, PERFBUDGET__METRICS_SIZE_1,
+                                  sizeof *out, out);
 }
 
 int perfbudget_result_new(perfbudget_context *ctx, const char *name, const double *samples,
@@ -1167,7 +1184,11 @@ int perfbudget_result_new(perfbudget_context *ctx, const char *name, const doubl
      * then fail every JSON report of its run. */
     if (perfbudget__check_name(ctx, "benchmark name", name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
+    perfbudget_metrics known;
+    if (metrics != NULL && perfbudget__metrics_read(ctx, metrics, &known) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
     perfbudget_result *r = calloc(1, sizeof *r);
+    if (r != NULL) r->metrics.struct_size = sizeof r->metrics;
     if (r == NULL || (r->name = perfbudget__strdup(name)) == NULL ||
         (count > 0 && (r->samples = malloc(count * sizeof *r->samples)) == NULL)) {
         perfbudget_result_free(r);
@@ -1181,7 +1202,7 @@ int perfbudget_result_new(perfbudget_context *ctx, const char *name, const doubl
         return code;
     }
     if (metrics != NULL)
-        r->metrics = *metrics;
+        r->metrics = known;
     else
         perfbudget_metrics_init(&r->metrics);
     if (isnan(r->metrics.instructions_per_iteration))
@@ -1384,7 +1405,9 @@ perfbudget__notes *perfbudget__result_notes(const perfbudget_result *result) {
 
 void perfbudget_run_options_apply(perfbudget_run_options *opts,
                                   const perfbudget_measure_settings *settings) {
-    if (opts == NULL || settings == NULL) return;
+    /* Written field by field, and only a record of the size this library has: the fields of a
+     * record from other headers are not where it would write them. */
+    if (opts == NULL || settings == NULL || opts->struct_size != sizeof *opts) return;
     if (settings->warmup_iterations >= 0) opts->warmup_iterations = (uint64_t)settings->warmup_iterations;
     if (settings->warmup_ns >= 0) opts->warmup_ns = (uint64_t)settings->warmup_ns;
     if (settings->rounds >= 0) opts->min_rounds = (uint32_t)settings->rounds;
@@ -1420,15 +1443,15 @@ int perfbudget_result_judge(perfbudget_context *ctx, perfbudget_result *result,
     if (result == NULL || budget == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "judge: NULL argument");
     perfbudget_effective_budget effective;
-    perfbudget_budget_resolve(budget, budget_name ? budget_name : result->name, &effective);
+    perfbudget__budget_resolve(budget, budget_name ? budget_name : result->name, &effective);
     perfbudget_limit_verdict *verdicts =
         calloc(effective.limit_count ? effective.limit_count : 1, sizeof *verdicts);
     if (verdicts == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "judge: out of memory");
     perfbudget_observation observed;
-    perfbudget_observation_init(&observed, &result->summary, &result->metrics);
+    perfbudget__observation_init(&observed, &result->summary, &result->metrics);
     int by_count = result->mode == PERFBUDGET_MODE_INSTRUCTIONS;
     /* Times, memory and CPU under valgrind say nothing of the code: instruction counts only. */
-    for (int m = 0; by_count && m < PERFBUDGET_METRIC_COUNT; m++)
+    for (int m = 0; by_count && m < PERFBUDGET__METRIC_COUNT; m++)
         if (m != PERFBUDGET_METRIC_INSTRUCTIONS) observed.values[m] = NAN;
     if (by_count) observed.bytes_per_second = NAN;
     const char **custom_names = calloc(result->custom_count + 1, sizeof *custom_names);
@@ -1567,13 +1590,12 @@ int perfbudget_sampler_new(perfbudget_context *ctx, const char *name,
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "sampler_new: NULL argument");
     if (perfbudget__check_name(ctx, "benchmark name", name) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
-    perfbudget_run_options defaults;
-    if (opts == NULL) {
-        perfbudget_run_options_init(&defaults);
-        opts = &defaults;
-    }
+    perfbudget_run_options known;
+    if (perfbudget__run_options_read(ctx, opts, &known) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
+    opts = &known;
     perfbudget_sampler *sampler = calloc(1, sizeof *sampler);
     perfbudget_result *r = calloc(1, sizeof *r);
+    if (r != NULL) r->metrics.struct_size = sizeof r->metrics;
     if (sampler == NULL || r == NULL || (r->name = perfbudget__strdup(name)) == NULL) {
         free(sampler);
         perfbudget_result_free(r);
@@ -1694,6 +1716,10 @@ int perfbudget_result_add_comparison(perfbudget_context *ctx, perfbudget_result 
                                      const perfbudget_comparison *comparison) {
     if (result == NULL || metric == NULL || comparison == NULL)
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "add_comparison: NULL argument");
+    perfbudget_comparison known;
+    if (perfbudget__comparison_read(ctx, comparison, &known) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
+    comparison = &known;
     struct metric_comparison *grown =
         realloc(result->comparisons, (result->comparison_count + 1) * sizeof *grown);
     char *copy = perfbudget__strdup(metric);

@@ -108,11 +108,9 @@ int perfbudget_scaling_plan(const perfbudget_result *result, const perfbudget_ru
                             uint64_t *iterations, uint32_t *samples_per_thread) {
     if (result == NULL || iterations == NULL || samples_per_thread == NULL)
         return PERFBUDGET_EINVAL;
-    perfbudget_run_options defaults;
-    if (opts == NULL) {
-        perfbudget_run_options_init(&defaults);
-        opts = &defaults;
-    }
+    perfbudget_run_options known;
+    if (perfbudget__run_options_read(NULL, opts, &known) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
+    opts = &known;
     uint64_t per_sample = perfbudget_result_metrics(result)->iterations_per_sample;
     *iterations = per_sample > 0 ? per_sample : 1;
     double batch_ns = perfbudget_result_summary(result)->median * (double)*iterations;
@@ -290,7 +288,7 @@ int perfbudget_scaling_judge(perfbudget_context *ctx, const perfbudget_budget *b
     out->status = PERFBUDGET_LIMIT_PASS;
     out->allowed_pct = out->measured_pct = NAN;
     perfbudget_effective_budget effective;
-    if (budget == NULL || perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK ||
+    if (budget == NULL || perfbudget__budget_resolve(budget, name, &effective) != PERFBUDGET_OK ||
         effective.scaling_threads == 0)
         return PERFBUDGET_OK;
     out->threads = effective.scaling_threads;

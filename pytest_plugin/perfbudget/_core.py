@@ -305,6 +305,7 @@ def compare(
     now, n_now = _doubles(current)
     options = _compare_options(threshold, higher_is_better, critical, statistic, alpha, speed_ratio)
     out = ffi.new("perfbudget_comparison *")
+    lib.perfbudget_comparison_init(out)
     if run_medians is None:
         context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
     else:
@@ -688,9 +689,8 @@ class EffectiveBudget:
 # perfbudget_measure_settings: the budget file's measuring settings, -1 where not set. Its
 # fields, and the metric groups by their enum values, come from the cdef, not a copy kept here.
 _MEASURE_KEYS = tuple(name for name, _ in ffi.typeof("perfbudget_measure_settings").fields)
-_GROUPS = [(value, name[len("PERFBUDGET_GROUP_"):].lower()) for name, value in
-           sorted(ffi.typeof("perfbudget_metric_group").relements.items(), key=lambda e: e[1])
-           if value != lib.PERFBUDGET_GROUP_COUNT]  # latency, memory, memory_growth, ...
+_GROUPS = [name[len("PERFBUDGET_GROUP_"):].lower() for name, _ in  # latency, memory, ...
+           sorted(ffi.typeof("perfbudget_metric_group").relements.items(), key=lambda e: e[1])]
 
 
 class Budget:
@@ -720,6 +720,7 @@ class Budget:
 
     def resolve(self, name: str) -> EffectiveBudget:
         out = ffi.new("perfbudget_effective_budget *")
+        out.struct_size = ffi.sizeof("perfbudget_effective_budget")
         lib.perfbudget_budget_resolve(self._handle, _bytes(name), out)
         limits = [
             Limit(
@@ -742,9 +743,9 @@ class Budget:
             critical_pct=_nan_to_none(r.critical_pct),
             statistic=None if r.statistic < 0 else _text(lib.perfbudget_statistic_name(r.statistic)),
             group_threshold_pct={
-                group: r.group_threshold_pct[i]
-                for i, group in _GROUPS
-                if not math.isnan(r.group_threshold_pct[i])
+                group: getattr(r.per_metric, group + "_pct")
+                for group in _GROUPS
+                if not math.isnan(getattr(r.per_metric, group + "_pct"))
             },
             measure={key: int(getattr(m, key)) for key in _MEASURE_KEYS if getattr(m, key) >= 0},
             complexity=None if out.complexity == lib.PERFBUDGET_COMPLEXITY_NONE
@@ -803,7 +804,8 @@ def load_budgets(path: PathLike) -> Budget:
     capacity = 100
     errors = ffi.new("perfbudget_budget_error[]", capacity)
     count = ffi.new("size_t *")
-    code = lib.perfbudget_budget_load(context.handle, _bytes(file), out, errors, capacity, count)
+    code = lib.perfbudget_budget_new_from_file(context.handle, _bytes(file), out, errors, capacity,
+                                               count)
     if code != lib.PERFBUDGET_OK:
         problems = [
             BudgetProblem(file, errors[i].line, errors[i].column, _text(errors[i].message))
@@ -964,7 +966,8 @@ class Result:
     @property
     def metrics(self) -> dict[str, float]:
         m = lib.perfbudget_result_metrics(self._handle)
-        names = [name for name, _ in ffi.typeof("perfbudget_metrics").fields]
+        names = [name for name, _ in ffi.typeof("perfbudget_metrics").fields
+                 if name != "struct_size"]
         return {name: getattr(m, name) for name in names}
 
     @property
@@ -1168,6 +1171,7 @@ class Result:
         options = _compare_options(comparison.threshold_pct, False, comparison.critical_pct,
                                    comparison.statistic, 0.05, self.speed_ratio(baseline))
         out = ffi.new("perfbudget_comparison *")
+        lib.perfbudget_comparison_init(out)
         context.check(lib.perfbudget_compare(context.handle, base, n_base, now, n_now, options, out))
         return out
 
@@ -1259,25 +1263,25 @@ class Result:
     @staticmethod
     def from_json_text(text: str, name: str = "result text") -> list["Result"]:
         """Results from the text of a result file (see to_json_text), as load_json() reads a
-        file; name stands for the text in messages (perfbudget_results_from_json_text)."""
+        file; name stands for the text in messages (perfbudget_results_new_from_text)."""
         context = _context()
         data = text.encode("utf-8", "surrogatepass")
         out = ffi.new("perfbudget_result ***")
         count = ffi.new("size_t *")
-        context.check(lib.perfbudget_results_from_json_text(context.handle, data, len(data),
+        context.check(lib.perfbudget_results_new_from_text(context.handle, data, len(data),
                                                             _bytes(name), out, count))
         return History._adopt(out[0], count[0])
 
     @staticmethod
     def merge(name: str, runs: Sequence["Result"]) -> "Result":
         """One result from the same measurement in several processes, in process order
-        (perfbudget_results_merge: samples pooled, figures the median over processes, totals
+        (perfbudget_result_new_merged: samples pooled, figures the median over processes, totals
         summed, each process's median kept as custom metric process_median_<i>)."""
         context = _context()
         handles = ffi.new("const perfbudget_result *[]", [r._handle for r in runs])
         out = ffi.new("perfbudget_result **")
-        context.check(lib.perfbudget_results_merge(context.handle, _bytes(name), handles,
-                                                   len(runs), out))
+        context.check(lib.perfbudget_result_new_merged(context.handle, _bytes(name), handles,
+                                                       len(runs), out))
         return Result(out[0])
 
     @staticmethod
@@ -1286,7 +1290,8 @@ class Result:
         context = _context()
         out = ffi.new("perfbudget_result ***")
         count = ffi.new("size_t *")
-        context.check(lib.perfbudget_results_load_json(context.handle, _bytes(fspath(path)), out, count))
+        context.check(lib.perfbudget_results_new_from_file(context.handle, _bytes(fspath(path)), out,
+                                                           count))
         array = out[0]
         results = [Result(array[i]) for i in range(count[0])]
         lib.perfbudget_free(array)  # the array only: each result is owned by its Result now
@@ -1409,12 +1414,13 @@ def run_options(**kwargs: Any) -> Any:
 
 def import_results(path: PathLike, format: str, single_name: Optional[str] = None) -> list["Result"]:
     """Results from another tool's JSON: "google-benchmark", "hyperfine", "nanobench" or
-    "pytest-benchmark" (perfbudget_results_import)."""
+    "pytest-benchmark" (perfbudget_results_new_imported)."""
     context = _context()
     out = ffi.new("perfbudget_result ***")
     count = ffi.new("size_t *")
-    context.check(lib.perfbudget_results_import(context.handle, _bytes(fspath(path)), _bytes(format),
-                                                _bytes(single_name), out, count))
+    context.check(lib.perfbudget_results_new_imported(context.handle, _bytes(fspath(path)),
+                                                      _bytes(format), _bytes(single_name), out,
+                                                      count))
     return History._adopt(out[0], count[0])
 
 
@@ -1440,6 +1446,7 @@ def render_report(results: Sequence["Result"], format: str = "md", *, title: Opt
     keep = [ffi.NULL if text is None else ffi.new("char[]", _bytes(text))
             for text in (title, commit, baseline)]
     info = ffi.new("perfbudget_report_info *")
+    lib.perfbudget_report_info_init(info)
     info.title, info.commit, info.baseline = keep
     info.created_ns = created_ns
     handles = ffi.new("perfbudget_result *[]", [r._handle for r in results])
@@ -1591,13 +1598,13 @@ class History:
 
     def __init__(self, path: PathLike, read_only: bool = False) -> None:
         """read_only: open an existing history for reading only, creating no file beside it
-        (perfbudget_history_open_read_only); else open or create it for writing."""
+        (perfbudget_history_new_read_only); else open or create it for writing."""
         self._context = _context()
         self.path = fspath(path)
         out = ffi.new("perfbudget_history **")
-        opener = lib.perfbudget_history_open_read_only if read_only else lib.perfbudget_history_open
+        opener = lib.perfbudget_history_new_read_only if read_only else lib.perfbudget_history_new
         self._context.check(opener(self._context.handle, _bytes(self.path), out))
-        self._handle = ffi.gc(out[0], lib.perfbudget_history_close)
+        self._handle = ffi.gc(out[0], lib.perfbudget_history_free)
 
     def add_run(self, results: Sequence[Result], source: str, environment: str,
                 git: Optional[dict[str, Any]] = None, created_ns: int = 0) -> int:
@@ -1695,7 +1702,7 @@ def instruction_counter_problem() -> Optional[str]:
     why not."""
     context = _context()
     counters = ffi.new("perfbudget_counters **")
-    if lib.perfbudget_counters_open(context.handle, counters) != lib.PERFBUDGET_OK:
+    if lib.perfbudget_counters_new(context.handle, counters) != lib.PERFBUDGET_OK:
         return _text(lib.perfbudget_errmsg(context.handle))
     lib.perfbudget_counters_free(counters[0])
     return None

@@ -1,6 +1,6 @@
 """--perf-processes: a perf test measured in fresh interpreters, one process a unit of noise
 (docs/statistics.md). The children run the test and write their results; the core merges them
-(perfbudget_results_merge) into the result this process judges."""
+(perfbudget_result_new_merged) into the result this process judges."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def merge_processes(name: str, runs: Sequence[Result]) -> Result:
     """One result from the same measurement in several processes (the core's
-    perfbudget_results_merge, as PROCESSES in CTest): the samples pooled in process order; each
+    perfbudget_result_new_merged, as PROCESSES in CTest): the samples pooled in process order; each
     other figure the median over processes, counts summed; each process's median kept as custom
     metric process_median_<i>; the first process's stages; the CPU samples pooled alike when
     every process has them."""

@@ -169,7 +169,7 @@ static void test_perfbudget_main_uses_the_hook(void **state) {
         assert_int_equal(code, i == 0 ? 0 : 1); /* 3 <= 3 passes; 3 > 2 fails */
         perfbudget_result **results = NULL;
         size_t n = 0;
-        assert_int_equal(perfbudget_results_load_json(ctx, json, &results, &n), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_results_new_from_file(ctx, json, &results, &n), PERFBUDGET_OK);
         assert_int_equal(n, 1);
         assert_close(perfbudget_result_metrics(results[0])->allocations_per_call, 3.0, 0.0);
         perfbudget_results_free(results, n);

@@ -171,7 +171,7 @@ static void test_killed_result_writer(void **state) {
         waitpid(child, NULL, 0);
         perfbudget_result **loaded;
         size_t count;
-        if (perfbudget_results_load_json(*state, path, &loaded, &count) != PERFBUDGET_OK)
+        if (perfbudget_results_new_from_file(*state, path, &loaded, &count) != PERFBUDGET_OK)
             fail_msg("round %d: %s", round, perfbudget_errmsg(*state));
         assert_int_equal(count, 20);
         double level = perfbudget_result_summary(loaded[0])->min;

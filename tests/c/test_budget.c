@@ -49,8 +49,8 @@ static perfbudget_budget *load(perfbudget_context *ctx) {
     perfbudget_budget *budget = NULL;
     perfbudget_budget_error errors[4];
     size_t count = 0;
-    int status = perfbudget_budget_parse(ctx, FILE_TEXT, strlen(FILE_TEXT), "conf/perfbudget.yml",
-                                         &budget, errors, 4, &count);
+    int status = perfbudget_budget_new_from_text(ctx, FILE_TEXT, strlen(FILE_TEXT),
+                                                 "conf/perfbudget.yml", &budget, errors, 4, &count);
     if (status != PERFBUDGET_OK)
         fail_msg("%d: %d:%d: %s", status, errors[0].line, errors[0].column, errors[0].message);
     return budget;
@@ -58,7 +58,7 @@ static perfbudget_budget *load(perfbudget_context *ctx) {
 
 static void test_resolution_order(void **state) {
     perfbudget_budget *budget = load(*state);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     assert_int_equal(perfbudget_budget_resolve(budget, "parse_json_big", &e), PERFBUDGET_OK);
     assert_string_equal(e.entry, "parse_json_big"); /* exact beats every glob */
     assert_true(e.exact);
@@ -88,13 +88,23 @@ static void test_resolution_order(void **state) {
 
 static void test_merged_settings(void **state) {
     perfbudget_budget *budget = load(*state);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     assert_int_equal(perfbudget_budget_resolve(budget, "parse_json_big", &e), PERFBUDGET_OK);
     assert_close(e.regression.threshold_pct, 3, 0);
     assert_close(e.regression.critical_pct, 9, 0);
     assert_int_equal(e.regression.statistic, PERFBUDGET_STAT_MEDIAN);
-    assert_close(e.regression.group_threshold_pct[PERFBUDGET_GROUP_MEMORY], 20, 0);
-    assert_true(isnan(e.regression.group_threshold_pct[PERFBUDGET_GROUP_CPU]));
+    assert_close(e.regression.per_metric.memory_pct, 20, 0);
+    assert_true(isnan(e.regression.per_metric.cpu_pct));
+    assert_close(perfbudget_group_threshold(&e.regression.per_metric, PERFBUDGET_GROUP_MEMORY), 20,
+                 0);
+    assert_true(isnan(perfbudget_group_threshold(&e.regression.per_metric, PERFBUDGET_GROUP_CPU)));
+    assert_true(isnan(perfbudget_group_threshold(NULL, PERFBUDGET_GROUP_MEMORY)));
+    /* A record whose struct_size the caller did not set is refused, and left as it was. */
+    perfbudget_effective_budget unsized = {.struct_size = 0, .entry_line = -7};
+    assert_int_equal(perfbudget_budget_resolve(budget, "x", &unsized), PERFBUDGET_EINVAL);
+    assert_int_equal(unsized.entry_line, -7);
+    assert_true(isnan(perfbudget_group_threshold(&e.regression.per_metric,
+                                                 (perfbudget_metric_group)99)));
     assert_int_equal(e.measure.warmup_iterations, 7); /* a count replaces the default duration */
     assert_int_equal(e.measure.warmup_ns, 0);
     assert_int_equal(e.measure.rounds, 30);
@@ -112,11 +122,11 @@ static void test_speed_correction_setting(void **state) {
                                "  other: {cpu: 50%}\n";
     static const char unset[] = "version: 1\n";
     perfbudget_budget *budget = NULL, *plain = NULL;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "b.yml", &budget, NULL, 0,
-                                             NULL), PERFBUDGET_OK);
-    assert_int_equal(perfbudget_budget_parse(*state, unset, strlen(unset), "c.yml", &plain, NULL, 0,
-                                             NULL), PERFBUDGET_OK);
-    perfbudget_effective_budget e;
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "b.yml", &budget,
+                                                     NULL, 0, NULL), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_new_from_text(*state, unset, strlen(unset), "c.yml", &plain,
+                                                     NULL, 0, NULL), PERFBUDGET_OK);
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     perfbudget_run_options run;
     assert_int_equal(perfbudget_budget_resolve(budget, "other", &e), PERFBUDGET_OK);
     assert_int_equal(e.measure.speed_correction, 1);
@@ -152,29 +162,28 @@ static void test_unused_entries(void **state) {
 
 static void test_evaluation(void **state) {
     perfbudget_budget *budget = load(*state);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     assert_int_equal(perfbudget_budget_resolve(budget, "parse_json_big", &e), PERFBUDGET_OK);
     perfbudget_summary s;
     const double samples[] = {9e6, 9.5e6, 9.6e6, 12.5e6, 13e6}; /* ns */
     assert_int_equal(perfbudget_summarize(*state, samples, 5, &s), PERFBUDGET_OK);
     perfbudget_metrics m;
-    memset(&m, 0, sizeof m);
+    perfbudget_metrics_init(&m);
     m.peak_rss_bytes = 600e6;
     m.cpu_utilization = 0.5;
     m.items_per_second = 80;
     m.bytes_per_second = NAN;
     m.memory_growth_bytes = 0;
     m.instructions_per_iteration = NAN;
-    perfbudget_observation o;
-    perfbudget_observation_init(&o, &s, &m);
+    perfbudget_observation *o = NULL;
+    assert_int_equal(perfbudget_observation_new(*state, &s, &m, &o), PERFBUDGET_OK);
+    assert_close(perfbudget_observation_get(o, PERFBUDGET_METRIC_CPU), 50, 1e-12);
     const char *custom_names[] = {"cache_hit_rate"};
     const double custom_values[] = {92};
-    o.custom_names = custom_names;
-    o.custom_values = custom_values;
-    o.custom_count = 1;
+    perfbudget_observation_set_custom(o, custom_names, custom_values, 1);
     perfbudget_limit_verdict v[8];
     perfbudget_limit_status worst;
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 8, &worst), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 8, &worst), PERFBUDGET_OK);
     assert_int_equal(worst, PERFBUDGET_LIMIT_FAIL);
     /* p95 = 12.9 ms > 10 ms; p99 = 12.98 ms between warn 12 and fail 15 */
     assert_int_equal(v[0].status, PERFBUDGET_LIMIT_FAIL);
@@ -191,28 +200,39 @@ static void test_evaluation(void **state) {
     assert_string_equal(v[5].text, "instructions unavailable here (budget 2000000)");
     assert_int_equal(v[6].status, PERFBUDGET_LIMIT_PASS);
     assert_string_equal(v[6].text, "cache_hit_rate 92% >= 80% minimum");
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 2, &worst), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 2, &worst), PERFBUDGET_EINVAL);
+    perfbudget_observation_free(o);
     perfbudget_budget_free(budget);
 }
 
 static void test_unavailable_ranks_below_warn(void **state) {
     const char *text = "version: 1\nbudgets:\n  x: {instructions: 100, memory: 1KB}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "t.yml", &budget, NULL, 0,
-                                             NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "t.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_OK);
-    perfbudget_effective_budget e;
+    perfbudget_effective_budget e = {.struct_size = sizeof e};
     perfbudget_budget_resolve(budget, "x", &e);
-    perfbudget_observation o;
-    perfbudget_observation_init(&o, NULL, NULL);
-    o.values[PERFBUDGET_METRIC_MEMORY] = 10;
+    perfbudget_observation *o = NULL;
+    assert_int_equal(perfbudget_observation_new(*state, NULL, NULL, &o), PERFBUDGET_OK);
+    assert_true(isnan(perfbudget_observation_get(o, PERFBUDGET_METRIC_MEMORY)));
+    assert_int_equal(perfbudget_observation_set(o, PERFBUDGET_METRIC_MEMORY, 10), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_observation_set(o, PERFBUDGET_METRIC_CUSTOM, 1), PERFBUDGET_EINVAL);
     perfbudget_limit_verdict v[2];
     perfbudget_limit_status worst;
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 2, &worst), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 2, &worst), PERFBUDGET_OK);
     assert_int_equal(worst, PERFBUDGET_LIMIT_UNAVAILABLE);
-    o.values[PERFBUDGET_METRIC_MEMORY] = 2000;
-    assert_int_equal(perfbudget_budget_evaluate(*state, &e, &o, v, 2, &worst), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_observation_set(o, PERFBUDGET_METRIC_MEMORY, 2000), PERFBUDGET_OK);
+    assert_close(perfbudget_observation_get(o, PERFBUDGET_METRIC_MEMORY), 2000, 0);
+    assert_int_equal(perfbudget_budget_evaluate(*state, &e, o, v, 2, &worst), PERFBUDGET_OK);
     assert_int_equal(worst, PERFBUDGET_LIMIT_FAIL);
+    perfbudget_observation_free(o);
+    /* Metrics whose struct_size is not set are refused, with a message saying so. */
+    perfbudget_metrics unsized;
+    perfbudget_metrics_init(&unsized);
+    unsized.struct_size = 0;
+    assert_int_equal(perfbudget_observation_new(*state, NULL, &unsized, &o), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "struct_size"));
     perfbudget_budget_free(budget);
 }
 
@@ -226,8 +246,8 @@ static void test_errors_are_all_reported_in_file_order(void **state) {
     perfbudget_budget *budget = (perfbudget_budget *)1;
     perfbudget_budget_error errors[8];
     size_t count = 0;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "x.yml", &budget, errors, 8,
-                                             &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "x.yml", &budget,
+                                                     errors, 8, &count),
                      PERFBUDGET_EPARSE);
     assert_null(budget);
     assert_int_equal(count, 3);
@@ -239,12 +259,12 @@ static void test_errors_are_all_reported_in_file_order(void **state) {
     assert_string_equal(perfbudget_errmsg(*state),
                         "x.yml:4:5: unknown key 'memmory' in budget 'a' (did you mean 'memory'?)");
     /* A smaller error array still counts every problem. */
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "x.yml", &budget, errors, 1,
-                                             &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "x.yml", &budget,
+                                                     errors, 1, &count),
                      PERFBUDGET_EPARSE);
     assert_int_equal(count, 3);
-    assert_int_equal(perfbudget_budget_load(*state, "/nonexistent/perfbudget.yml", &budget, NULL, 0,
-                                            NULL),
+    assert_int_equal(perfbudget_budget_new_from_file(*state, "/nonexistent/perfbudget.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), "/nonexistent/perfbudget.yml"));
 }
@@ -255,8 +275,8 @@ static void test_column_counts_characters(void **state) {
     perfbudget_budget *budget;
     perfbudget_budget_error errors[2];
     size_t count;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "u.yml", &budget, errors, 2,
-                                             &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "u.yml", &budget,
+                                                     errors, 2, &count),
                      PERFBUDGET_EPARSE);
     assert_int_equal(errors[0].line, 3);
     assert_int_equal(errors[0].column, 17); /* 18 if bytes were counted */
@@ -274,8 +294,8 @@ static void test_history_setting_names_a_file(void **state) {
         perfbudget_budget *budget = NULL;
         perfbudget_budget_error errors[2];
         size_t count = 0;
-        assert_int_equal(perfbudget_budget_parse(*state, texts[k], strlen(texts[k]), "h.yml",
-                                                 &budget, errors, 2, &count),
+        assert_int_equal(perfbudget_budget_new_from_text(*state, texts[k], strlen(texts[k]),
+                                                         "h.yml", &budget, errors, 2, &count),
                          PERFBUDGET_EPARSE);
         assert_null(budget);
         assert_int_equal(count, 1);
@@ -296,13 +316,13 @@ static void test_fifo_budget_file_refused(void **state) {
     assert_int_equal(mkfifo(fifo, 0666), 0);
     perfbudget_budget *budget = NULL;
     alarm(10);
-    int status = perfbudget_budget_load(*state, fifo, &budget, NULL, 0, NULL);
+    int status = perfbudget_budget_new_from_file(*state, fifo, &budget, NULL, 0, NULL);
     alarm(0);
     assert_int_equal(status, PERFBUDGET_EIO);
     assert_null(budget);
     assert_non_null(strstr(perfbudget_errmsg(*state), fifo));
     assert_non_null(strstr(perfbudget_errmsg(*state), "not a regular file (a FIFO)"));
-    assert_int_equal(perfbudget_budget_load(*state, directory, &budget, NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_file(*state, directory, &budget, NULL, 0, NULL),
                      PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), "a directory"));
     unlink(fifo);

@@ -102,7 +102,7 @@ static int check_bad_file(perfbudget_context *ctx, const char *dir, const char *
     memset(errors, 0, sizeof errors);
     size_t count = 0;
     perfbudget_budget *budget = NULL;
-    int status = perfbudget_budget_load(ctx, path, &budget, errors, CAPACITY, &count);
+    int status = perfbudget_budget_new_from_file(ctx, path, &budget, errors, CAPACITY, &count);
     if (status != PERFBUDGET_EPARSE || budget != NULL) {
         print_error("%s: status %s, expected PERFBUDGET_EPARSE\n", name,
                     perfbudget_errname(status) ? perfbudget_errname(status) : "?");
@@ -158,7 +158,7 @@ static void test_good_files_load(void **state) {
         static perfbudget_budget_error errors[CAPACITY];
         size_t count = 99;
         perfbudget_budget *budget = NULL;
-        int status = perfbudget_budget_load(ctx, path, &budget, errors, CAPACITY, &count);
+        int status = perfbudget_budget_new_from_file(ctx, path, &budget, errors, CAPACITY, &count);
         if (status != PERFBUDGET_OK || budget == NULL || count != 0) {
             print_error("%s: status %s, expected PERFBUDGET_OK\n", names[i]->d_name,
                         perfbudget_errname(status) ? perfbudget_errname(status) : "?");
@@ -221,7 +221,8 @@ static char *read_whole(const char *path, size_t *size) {
     return text;
 }
 
-/* perfbudget_budget_parse() on the text in memory agrees with perfbudget_budget_load(). */
+/* perfbudget_budget_new_from_text() on the text in memory agrees with
+ * perfbudget_budget_new_from_file(). */
 static void test_parse_agrees_with_load(void **state) {
     perfbudget_context *ctx = *state;
     const char *dir = PERFBUDGET_BUDGETS_DIR "/bad";
@@ -234,10 +235,11 @@ static void test_parse_agrees_with_load(void **state) {
         size_t size, n_loaded = 0, n_parsed = 0;
         char *text = read_whole(path, &size);
         perfbudget_budget *a = NULL, *b = NULL;
-        assert_int_equal(perfbudget_budget_load(ctx, path, &a, loaded, CAPACITY, &n_loaded),
+        assert_int_equal(perfbudget_budget_new_from_file(ctx, path, &a, loaded, CAPACITY,
+                                                         &n_loaded),
                          PERFBUDGET_EPARSE);
-        assert_int_equal(perfbudget_budget_parse(ctx, text, size, path, &b, parsed, CAPACITY,
-                                                 &n_parsed),
+        assert_int_equal(perfbudget_budget_new_from_text(ctx, text, size, path, &b, parsed,
+                                                         CAPACITY, &n_parsed),
                          PERFBUDGET_EPARSE);
         free(text);
         assert_null(a);
@@ -260,23 +262,24 @@ static void test_capacity_smaller_than_problem_count(void **state) {
     perfbudget_budget_error all[CAPACITY], some[3];
     size_t n_all = 0, n_some = 0, n_none = 0;
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_load(ctx, path, &budget, all, CAPACITY, &n_all),
+    assert_int_equal(perfbudget_budget_new_from_file(ctx, path, &budget, all, CAPACITY, &n_all),
                      PERFBUDGET_EPARSE);
     assert_true(n_all > 3);
-    assert_int_equal(perfbudget_budget_load(ctx, path, &budget, some, 3, &n_some),
+    assert_int_equal(perfbudget_budget_new_from_file(ctx, path, &budget, some, 3, &n_some),
                      PERFBUDGET_EPARSE);
     assert_int_equal(n_some, n_all);
     for (size_t i = 1; i < 3; i++)
         assert_true(some[i - 1].line < some[i].line ||
                     (some[i - 1].line == some[i].line && some[i - 1].column <= some[i].column));
-    assert_int_equal(perfbudget_budget_load(ctx, path, &budget, NULL, 0, &n_none),
+    assert_int_equal(perfbudget_budget_new_from_file(ctx, path, &budget, NULL, 0, &n_none),
                      PERFBUDGET_EPARSE);
     assert_int_equal(n_none, n_all);
     char first[1024];
     snprintf(first, sizeof first, "%s:%d:%d: %s", path, all[0].line, all[0].column,
              all[0].message);
     assert_string_equal(perfbudget_errmsg(ctx), first);
-    assert_int_equal(perfbudget_budget_load(ctx, path, &budget, NULL, 0, NULL), PERFBUDGET_EPARSE);
+    assert_int_equal(perfbudget_budget_new_from_file(ctx, path, &budget, NULL, 0,
+                                                     NULL), PERFBUDGET_EPARSE);
     assert_null(budget);
 }
 
@@ -291,7 +294,7 @@ static void test_oversized_file(void **state) {
     perfbudget_budget_error errors[4];
     size_t count = 0;
     perfbudget_budget *budget = NULL;
-    int status = perfbudget_budget_load(ctx, path, &budget, errors, 4, &count);
+    int status = perfbudget_budget_new_from_file(ctx, path, &budget, errors, 4, &count);
     unlink(path);
     assert_int_equal(truncated, 0);
     assert_int_equal(status, PERFBUDGET_EPARSE);
@@ -304,7 +307,7 @@ static void test_oversized_file(void **state) {
 
 /* 0 when name resolves to entry (NULL: to no entry); reports and returns 1 otherwise. */
 static int resolves_to(const perfbudget_budget *budget, const char *name, const char *entry) {
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     if (perfbudget_budget_resolve(budget, name, &effective) != PERFBUDGET_OK) {
         print_error("%s: perfbudget_budget_resolve failed\n", name);
         return 1;
@@ -321,8 +324,9 @@ static int resolves_to(const perfbudget_budget *budget, const char *name, const 
 static void test_names_and_globs_resolve_as_documented(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_load(ctx, PERFBUDGET_BUDGETS_DIR "/good/names_and_globs.yml",
-                                            &budget, NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_file(ctx,
+                                                     PERFBUDGET_BUDGETS_DIR "/good/names_and_globs.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     static const struct {
         const char *name, *entry;

@@ -13,6 +13,7 @@ static void fill(double *out, size_t n, double centre) {
 static void test_exact_p_value(void **state) {
     const double baseline[] = {1, 2, 3}, current[] = {4, 5, 6};
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 3, current, 3, NULL, &c), PERFBUDGET_OK);
     /* Only 1 of the C(6,3) = 20 arrangements reaches U = 9: p = 2/20. */
     assert_true(c.exact);
@@ -26,6 +27,7 @@ static void test_clear_slowdown_is_a_critical_regression(void **state) {
     fill(baseline, 30, 100.0);
     fill(current, 30, 120.0);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, NULL, &c), PERFBUDGET_OK);
     assert_close(c.change_pct, 20.0, 1e-12);
     assert_true(c.significant && c.regressed);
@@ -39,6 +41,7 @@ static void test_unchanged_passes(void **state) {
     double baseline[30];
     fill(baseline, 30, 100.0);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 30, baseline, 30, NULL, &c), PERFBUDGET_OK);
     assert_close(c.change_pct, 0, 0);
     assert_close(c.p_value, 1.0, 1e-12);
@@ -55,6 +58,7 @@ static void test_higher_is_better(void **state) {
     perfbudget_compare_options_init(&opts);
     opts.higher_is_better = 1;
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, &opts, &c), PERFBUDGET_OK);
     assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
     assert_int_equal(c.severity, PERFBUDGET_SEVERITY_WARNING);
@@ -67,6 +71,7 @@ static void test_higher_is_better(void **state) {
 static void test_too_few_samples_is_inconclusive(void **state) {
     const double baseline[] = {100}, current[] = {150};
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 1, current, 1, NULL, &c), PERFBUDGET_OK);
     assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
     assert_false(c.regressed);
@@ -80,6 +85,7 @@ static void test_noise_cannot_resolve_threshold(void **state) {
         current[i] = baseline[i] * 1.04;
     }
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 20, current, 20, NULL, &c), PERFBUDGET_OK);
     assert_false(c.significant);
     assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
@@ -89,6 +95,7 @@ static void test_noise_cannot_resolve_threshold(void **state) {
 static void test_bad_input(void **state) {
     const double values[] = {1, 2, 3};
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, values, 0, values, 3, NULL, &c), PERFBUDGET_ENODATA);
     assert_non_null(strstr(perfbudget_errmsg(*state), "baseline"));
     perfbudget_compare_options opts;
@@ -100,6 +107,39 @@ static void test_bad_input(void **state) {
     assert_int_equal(perfbudget_compare(*state, values, 3, values, 3, &opts, &c), PERFBUDGET_EINVAL);
     const double bad[] = {1, NAN};
     assert_int_equal(perfbudget_compare(*state, values, 3, bad, 2, NULL, &c), PERFBUDGET_EDOMAIN);
+}
+
+/* Records that grow carry struct_size: one the caller did not set (or from other headers) is
+ * refused with a message naming it, and an output record is left as it was. */
+static void test_struct_size_is_checked(void **state) {
+    const double values[] = {1, 2, 3};
+    perfbudget_comparison c;
+    memset(&c, 0, sizeof c);
+    c.change_pct = 42;
+    assert_int_equal(perfbudget_compare(*state, values, 3, values, 3, NULL, &c), PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "perfbudget_comparison: struct_size is 0"));
+    assert_close(c.change_pct, 42, 0);
+    c.struct_size = sizeof c + 8; /* newer headers than this library */
+    assert_int_equal(perfbudget_compare_metric(*state, values, 3, 2.0, NULL, &c),
+                     PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "not a size this library knows"));
+    perfbudget_comparison_init(&c);
+    perfbudget_compare_options opts;
+    perfbudget_compare_options_init(&opts);
+    opts.struct_size = 0;
+    assert_int_equal(perfbudget_compare_runs(*state, values, 3, values, 3, NULL, 0, &opts, &c),
+                     PERFBUDGET_EINVAL);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "perfbudget_compare_options"));
+    perfbudget_compare_options_init(&opts);
+    assert_int_equal(perfbudget_compare_runs(*state, values, 3, values, 3, NULL, 0, &opts, &c),
+                     PERFBUDGET_OK);
+    assert_int_equal(c.struct_size, sizeof c);
+    assert_close(c.change_pct, 0, 0);
+    /* The functions without an error channel take such a comparison as none. */
+    char text[64];
+    c.struct_size = 0;
+    assert_string_equal(perfbudget_format_comparison(&c, PERFBUDGET_UNIT_NS, text, sizeof text),
+                        "n/a");
 }
 
 /* A run made while the machine ran 2.4 % slower: the same code reads +2.4 %, a regression at a
@@ -115,6 +155,7 @@ static void test_speed_ratio_divides_out_the_machine(void **state) {
     assert_close(opts.speed_ratio, 1.0, 0);
     opts.threshold_pct = 1.0;
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, baseline, 30, slow_machine, 30, &opts, &c), PERFBUDGET_OK);
     assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
     assert_true(isnan(c.speed_correction_pct));
@@ -161,6 +202,7 @@ static void test_same_distribution_is_never_a_regression(void **state) {
             (i % 2 ? b : a)[20 + i / 2] = 100.0 * (1.0 + 0.02 * z * 0.5);
         }
         perfbudget_comparison c;
+        perfbudget_comparison_init(&c);
         assert_int_equal(perfbudget_compare(*state, a, 40, b, 40, NULL, &c), PERFBUDGET_OK);
         regressions += c.regressed;
     }
@@ -185,6 +227,7 @@ static void test_run_to_run_noise(void **state) {
         fill(baseline, 30, 100.0 * (1.0 + offsets[9]));     /* the latest run */
         fill(current, 30, 100.0 * (1.0 + offsets[10 + trial]));
         perfbudget_comparison c;
+        perfbudget_comparison_init(&c);
         assert_int_equal(perfbudget_compare(*state, baseline, 30, current, 30, NULL, &c), PERFBUDGET_OK);
         naive += c.regressed;
         assert_int_equal(perfbudget_compare_runs(*state, baseline, 30, current, 30, history, 10,
@@ -200,6 +243,7 @@ static void test_run_to_run_noise(void **state) {
     fill(baseline, 30, 100.0 * (1.0 + offsets[9]));
     fill(slower, 30, 120.0);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare_runs(*state, baseline, 30, slower, 30, history, 10, NULL, &c),
                      PERFBUDGET_OK);
     assert_true(c.regressed);
@@ -223,6 +267,7 @@ static void test_one_held_up_run_keeps_a_slowdown_significant(void **state) {
     perfbudget_compare_options_init(&opts);
     opts.assumed_run_spread = 3.0; /* as the judge sets it */
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare_runs(*state, baseline, 8, slower, 8, NULL, 0, &opts, &c),
                      PERFBUDGET_OK);
     assert_int_equal(c.outcome, PERFBUDGET_OUTCOME_REGRESSION);
@@ -257,6 +302,8 @@ static void test_names(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exact_p_value, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_struct_size_is_checked, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_clear_slowdown_is_a_critical_regression,
                                         context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_unchanged_passes, context_setup, context_teardown),

@@ -136,8 +136,8 @@ static void test_parse_and_name(void **state) {
 
 static perfbudget_budget *parse_budget(perfbudget_context *ctx, const char *text) {
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     return budget;
 }
@@ -149,7 +149,7 @@ static void test_budget_fails_a_worse_class(void **state) {
                                              "  sort:\n"
                                              "    complexity: n log n\n"
                                              "    regression: {threshold: 10%}\n");
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     assert_int_equal(perfbudget_budget_resolve(budget, "sort", &effective), PERFBUDGET_OK);
     assert_int_equal(effective.complexity, PERFBUDGET_COMPLEXITY_N_LOG_N);
     perfbudget_complexity_fit fit = {PERFBUDGET_COMPLEXITY_N2, 1.5, 0.02, 8};
@@ -195,8 +195,8 @@ static void test_budget_rejects_an_unknown_class(void **state) {
     perfbudget_budget *budget = NULL;
     perfbudget_budget_error errors[4];
     size_t count = 0;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "perfbudget.yml",
-                                             &budget, errors, 4, &count),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "perfbudget.yml",
+                                                     &budget, errors, 4, &count),
                      PERFBUDGET_EPARSE);
     assert_int_equal(count, 1);
     assert_int_equal(errors[0].line, 4);

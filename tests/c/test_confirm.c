@@ -20,8 +20,8 @@ static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *limit) 
     char text[200];
     snprintf(text, sizeof text, "version: 1\nbudgets:\n  b: {latency: {median: %s}}\n", limit);
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     return budget;
 }

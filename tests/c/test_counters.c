@@ -7,7 +7,7 @@
 
 static void test_counts_or_says_why_not(void **state) {
     perfbudget_counters *counters = NULL;
-    int status = perfbudget_counters_open(*state, &counters);
+    int status = perfbudget_counters_new(*state, &counters);
     if (status == PERFBUDGET_EUNAVAILABLE) {
         assert_null(counters);
         assert_true(strlen(perfbudget_errmsg(*state)) > 10);

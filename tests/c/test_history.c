@@ -90,7 +90,7 @@ static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, d
 
 static perfbudget_history *open_history(perfbudget_context *ctx, const char *name) {
     perfbudget_history *h = NULL;
-    int code = perfbudget_history_open(ctx, fresh(name), &h);
+    int code = perfbudget_history_new(ctx, fresh(name), &h);
     if (code != PERFBUDGET_OK) fail_msg("open: %s", perfbudget_errmsg(ctx));
     return h;
 }
@@ -137,7 +137,7 @@ static void test_round_trip(void **state) {
     assert_string_equal(record.environment, "env-A");
     assert_int_equal(record.result_count, 2);
     assert_int_equal(perfbudget_history_run(h, 999, &record), PERFBUDGET_ENOTFOUND);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 static void test_lookups_and_baselines(void **state) {
@@ -210,7 +210,7 @@ static void test_lookups_and_baselines(void **state) {
     assert_int_equal(perfbudget_history_baselines(h, baselines, 4, &count), PERFBUDGET_OK);
     assert_int_equal(count, 1);
     assert_string_equal(baselines[0].name, "release");
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* A fleet: runners of one type (fingerprints alike but for the host) share merge-base runs and
@@ -310,7 +310,7 @@ static void test_runner_types(void **state) {
                      PERFBUDGET_OK);
     assert_int_equal(count, 0);
     perfbudget_free(types);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 static void test_series_and_prune(void **state) {
@@ -338,21 +338,21 @@ static void test_series_and_prune(void **state) {
     assert_int_equal(perfbudget_history_runs(h, runs, 20, &count), PERFBUDGET_OK);
     assert_int_equal(count, 4);
     assert_int_equal(runs[3].id, ids[0]);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* 8 processes append 100 runs each at once: exactly 800 runs, each complete. */
 static void test_concurrent_writers(void **state) {
     const char *db = fresh("concurrent");
     perfbudget_history *h = open_history(*state, "concurrent");
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     pid_t children[8];
     for (int c = 0; c < 8; c++) {
         if ((children[c] = fork()) == 0) {
             perfbudget_context *ctx;
             perfbudget_history *mine;
             if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-                perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+                perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
                 _exit(1);
             for (int i = 0; i < 100; i++) {
                 perfbudget_result *r = result_of(ctx, "decode", 1000);
@@ -361,7 +361,7 @@ static void test_concurrent_writers(void **state) {
                 perfbudget_result_free(r);
                 if (code != PERFBUDGET_OK) _exit(2);
             }
-            perfbudget_history_close(mine);
+            perfbudget_history_free(mine);
             perfbudget_context_free(ctx);
             _exit(0);
         }
@@ -372,11 +372,11 @@ static void test_concurrent_writers(void **state) {
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
     perfbudget_history_size size;
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
     assert_int_equal(size.runs, 800);
     assert_int_equal(size.results, 800);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* Readers during the writes never see half a run: while 4 writers append 40 runs of 5
@@ -385,7 +385,7 @@ static void test_concurrent_writers(void **state) {
 static void test_reader_sees_whole_runs(void **state) {
     const char *db = fresh("readers");
     perfbudget_history *h = open_history(*state, "readers");
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     enum { WRITERS = 4, RUNS = 40, RESULTS = 5 };
     pid_t children[WRITERS];
     for (int c = 0; c < WRITERS; c++) {
@@ -393,7 +393,7 @@ static void test_reader_sees_whole_runs(void **state) {
             perfbudget_context *ctx;
             perfbudget_history *mine;
             if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-                perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+                perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
                 _exit(1);
             for (int i = 0; i < RUNS; i++) {
                 perfbudget_result *r[RESULTS];
@@ -404,13 +404,13 @@ static void test_reader_sees_whole_runs(void **state) {
                 for (int k = 0; k < RESULTS; k++) perfbudget_result_free(r[k]);
                 if (code != PERFBUDGET_OK) _exit(2);
             }
-            perfbudget_history_close(mine);
+            perfbudget_history_free(mine);
             perfbudget_context_free(ctx);
             _exit(0);
         }
     }
     perfbudget_history *reader;
-    assert_int_equal(perfbudget_history_open_read_only(*state, db, &reader), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new_read_only(*state, db, &reader), PERFBUDGET_OK);
     perfbudget_run_record *runs = malloc(WRITERS * RUNS * sizeof *runs);
     size_t reads = 0, count, running = WRITERS;
     do {
@@ -445,7 +445,7 @@ static void test_reader_sees_whole_runs(void **state) {
     assert_int_equal(count, WRITERS * RUNS);
     for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, RESULTS);
     free(runs);
-    perfbudget_history_close(reader);
+    perfbudget_history_free(reader);
 }
 
 /* A spooled run sent, then found in the spool again (the process crashed after the commit and
@@ -459,7 +459,7 @@ static void test_push_is_idempotent(void **state) {
     snprintf(spool, sizeof spool, "%s/spool-%s", directory, postgresql ? "postgresql" : "sqlite");
     setenv("PERFBUDGET_SPOOL_DIR", spool, 1);
     perfbudget_history *h;
-    assert_int_equal(perfbudget_history_open(ctx, location, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(ctx, location, &h), PERFBUDGET_OK);
     perfbudget_result *r[2] = {result_of(ctx, "decode", 1000), result_of(ctx, "encode", 2000)};
     perfbudget_run_info info = {.source = "suite", .commit = "c1", .branch = "main",
                                 .environment = "host=a; cpu=x"};
@@ -483,7 +483,7 @@ static void test_push_is_idempotent(void **state) {
         assert_int_equal(perfbudget_history_spool_run(ctx, location, &info,
                                                       1700000000000001000 + i, r, 2, kept,
                                                       sizeof kept), PERFBUDGET_OK);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     pid_t children[SENDERS];
     for (int c = 0; c < SENDERS; c++) {
         if ((children[c] = fork()) == 0) {
@@ -491,11 +491,11 @@ static void test_push_is_idempotent(void **state) {
             perfbudget_history *mine;
             size_t mine_sent;
             if (perfbudget_context_new(&mine_ctx) != PERFBUDGET_OK ||
-                perfbudget_history_open(mine_ctx, location, &mine) != PERFBUDGET_OK)
+                perfbudget_history_new(mine_ctx, location, &mine) != PERFBUDGET_OK)
                 _exit(1);
             int code = perfbudget_history_push_spool(mine_ctx, mine, location, &mine_sent);
             if (code != PERFBUDGET_OK) fprintf(stderr, "push: %s\n", perfbudget_errmsg(mine_ctx));
-            perfbudget_history_close(mine);
+            perfbudget_history_free(mine);
             perfbudget_context_free(mine_ctx);
             _exit(code == PERFBUDGET_OK ? (int)mine_sent + 10 : 1);
         }
@@ -508,7 +508,7 @@ static void test_push_is_idempotent(void **state) {
         total += WEXITSTATUS(status) - 10;
     }
     assert_int_equal(total, SPOOLED); /* each sent by exactly one of them */
-    assert_int_equal(perfbudget_history_open(ctx, location, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(ctx, location, &h), PERFBUDGET_OK);
     assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
     assert_int_equal(size.runs, 1 + SPOOLED);
     assert_int_equal(size.results, 2 * (1 + SPOOLED));
@@ -518,7 +518,7 @@ static void test_push_is_idempotent(void **state) {
     while ((entry = readdir(left)) != NULL)
         if (entry->d_name[0] != '.') fail_msg("%s left in the spool", entry->d_name);
     closedir(left);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     perfbudget_result_free(r[0]);
     perfbudget_result_free(r[1]);
     unsetenv("PERFBUDGET_SPOOL_DIR");
@@ -528,13 +528,13 @@ static void test_push_is_idempotent(void **state) {
 static void test_killed_writer(void **state) {
     const char *db = fresh("killed");
     perfbudget_history *h = open_history(*state, "killed");
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     pid_t child = fork();
     if (child == 0) {
         perfbudget_context *ctx;
         perfbudget_history *mine;
         if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-            perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+            perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
             _exit(1);
         for (;;) {
             perfbudget_result *r[3] = {result_of(ctx, "a", 1), result_of(ctx, "b", 2),
@@ -548,7 +548,7 @@ static void test_killed_writer(void **state) {
     nanosleep(&pause, NULL);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     enum { MOST = 20000 };
     perfbudget_run_record *runs = malloc(MOST * sizeof *runs);
     size_t count;
@@ -557,20 +557,20 @@ static void test_killed_writer(void **state) {
     assert_true(count > 0);
     for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, 3);
     free(runs);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 static void test_damaged_and_unwritable(void **state) {
     const char *db = fresh("damaged");
     perfbudget_history *h = open_history(*state, "damaged");
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     FILE *f = fopen(db, "w");
     fputs("this is not a database, but it is long enough to look like a header of one....", f);
     fclose(f);
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_EIO);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_EIO);
     assert_null(h);
     assert_non_null(strstr(perfbudget_errmsg(*state), "not a perfbudget history or is damaged"));
-    assert_int_equal(perfbudget_history_open(*state, "/proc/perfbudget/history.sqlite", &h),
+    assert_int_equal(perfbudget_history_new(*state, "/proc/perfbudget/history.sqlite", &h),
                      PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), "/proc/perfbudget"));
 }
@@ -602,7 +602,7 @@ static void assert_refused_unchanged(perfbudget_context *ctx, const char *db, co
     char *before = slurp(db, &before_size);
     assert_non_null(before);
     perfbudget_history *h = NULL;
-    assert_int_equal(perfbudget_history_open(ctx, db, &h), PERFBUDGET_EIO);
+    assert_int_equal(perfbudget_history_new(ctx, db, &h), PERFBUDGET_EIO);
     assert_null(h);
     const char *message = perfbudget_errmsg(ctx);
     print_message("%s\n", message);
@@ -641,7 +641,7 @@ static void test_cpu_samples_round_trip(void **state) {
     perfbudget_results_free(loaded, count);
     perfbudget_result_free(r[0]);
     perfbudget_result_free(r[1]);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* A history written at schema version 2 (before CPU samples), frozen here as it was released:
@@ -709,7 +709,7 @@ static void test_baseline_per_mode(void **state) {
                      PERFBUDGET_OK);
     assert_int_equal(count, 2);
     perfbudget_results_free(loaded, count);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* The tables of history schema 2, as perfbudget 0.2 created them: older files for the
@@ -754,7 +754,7 @@ static void test_upgrade_from_version_2(void **state) {
     sqlite3_close(raw);
 
     perfbudget_history *h = NULL;
-    if (perfbudget_history_open(*state, db, &h) != PERFBUDGET_OK)
+    if (perfbudget_history_new(*state, db, &h) != PERFBUDGET_OK)
         fail_msg("open: %s", perfbudget_errmsg(*state));
     perfbudget_result **loaded;
     size_t count, n;
@@ -784,7 +784,7 @@ static void test_upgrade_from_version_2(void **state) {
     assert_int_equal(n, 12);
     assert_memory_equal(back, cpu, sizeof cpu);
     perfbudget_results_free(loaded, count);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
     sqlite3_stmt *stmt;
@@ -799,7 +799,7 @@ static void test_upgrade_from_version_2(void **state) {
  * named, and left byte for byte as it was. */
 static void test_foreign_files_left_unchanged(void **state) {
     const char *db = fresh("foreign");
-    perfbudget_history_close(open_history(*state, "foreign"));
+    perfbudget_history_free(open_history(*state, "foreign"));
     const char *yaml = "version: 1\nbudgets:\n  decode: {latency: {p95: 250ms}}\n";
     spit(db, yaml, strlen(yaml), "wb");
     assert_refused_unchanged(*state, db, "not a perfbudget history or is damaged");
@@ -826,18 +826,18 @@ static void test_truncated(void **state) {
     const char *db = fresh("truncated");
     perfbudget_history *h = open_history(*state, "truncated");
     for (int i = 0; i < 200; i++) add(*state, h, "main", "c", 1000 + i);
-    perfbudget_history_close(h); /* the last close checkpoints: everything is in the file */
+    perfbudget_history_free(h); /* the last close checkpoints: everything is in the file */
     size_t size = 0;
     char *whole = slurp(db, &size);
     free(whole);
     print_message("history of 200 runs: %zu bytes; cut to %zu\n", size, size / 2);
     assert_int_equal(truncate(db, (off_t)(size / 2)), 0);
-    int code = perfbudget_history_open(*state, db, &h);
+    int code = perfbudget_history_new(*state, db, &h);
     perfbudget_run_record *runs = malloc(300 * sizeof *runs);
     size_t count = 0;
     if (code == PERFBUDGET_OK) { /* page 1 survived: the damage shows on reading */
         code = perfbudget_history_runs(h, runs, 300, &count);
-        perfbudget_history_close(h);
+        perfbudget_history_free(h);
     }
     free(runs);
     assert_int_equal(code, PERFBUDGET_EIO);
@@ -858,13 +858,13 @@ static void test_wal_with_garbage(void **state) {
     snprintf(wal, sizeof wal, "%s-wal", db);
     perfbudget_history *h = open_history(*state, "wal");
     for (int i = 0; i < 3; i++) add(*state, h, "main", "checkpointed", 1000);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     pid_t child = fork();
     if (child == 0) { /* commits 5 runs into the WAL, then dies without a checkpoint */
         perfbudget_context *ctx;
         perfbudget_history *mine;
         if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-            perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+            perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
             _exit(1);
         for (int i = 0; i < 5; i++) {
             perfbudget_result *r = result_of(ctx, "decode", 1000);
@@ -881,20 +881,20 @@ static void test_wal_with_garbage(void **state) {
     char garbage[10000];
     for (size_t i = 0; i < sizeof garbage; i++) garbage[i] = (char)(i * 7919 % 251);
     spit(wal, garbage, sizeof garbage, "ab");
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     perfbudget_run_record runs[16];
     size_t count;
     assert_int_equal(perfbudget_history_runs(h, runs, 16, &count), PERFBUDGET_OK);
     assert_int_equal(count, 8);
     add(*state, h, "main", "after", 1000); /* and it takes new runs */
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     /* Now the whole WAL is garbage (its header included). */
     spit(wal, garbage, sizeof garbage, "wb");
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     assert_int_equal(perfbudget_history_runs(h, runs, 16, &count), PERFBUDGET_OK);
     assert_int_equal(count, 9);
     for (size_t i = 0; i < count; i++) assert_int_equal(runs[i].result_count, runs[i].id <= 3 || runs[i].id == 9 ? 2 : 1);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* Another connection holds the write lock past the busy timeout: the writer gives up with an
@@ -904,7 +904,7 @@ static void test_locked(void **state) {
     const char *db = fresh("locked");
     perfbudget_history *h = open_history(*state, "locked");
     add(*state, h, "main", "c", 1000);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     setenv("PERFBUDGET_BUSY_TIMEOUT_MS", "200", 1);
     for (int exclusive = 0; exclusive < 2; exclusive++) {
         int ready[2], release[2];
@@ -928,7 +928,7 @@ static void test_locked(void **state) {
         }
         char byte;
         assert_int_equal(read(ready[0], &byte, 1), 1);
-        int code = perfbudget_history_open(*state, db, &h);
+        int code = perfbudget_history_new(*state, db, &h);
         if (exclusive) {
             assert_int_equal(code, PERFBUDGET_EIO);
         } else {
@@ -937,7 +937,7 @@ static void test_locked(void **state) {
             perfbudget_run_info info = {.source = "cli"};
             assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, NULL), PERFBUDGET_EIO);
             perfbudget_result_free(r);
-            perfbudget_history_close(h);
+            perfbudget_history_free(h);
         }
         print_message("%s\n", perfbudget_errmsg(*state));
         assert_non_null(strstr(perfbudget_errmsg(*state), db));
@@ -955,9 +955,9 @@ static void test_locked(void **state) {
     size_t count;
     assert_int_equal(perfbudget_history_runs(h, runs, 4, &count), PERFBUDGET_OK);
     assert_int_equal(count, 2); /* the refused run left nothing behind */
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     setenv("PERFBUDGET_BUSY_TIMEOUT_MS", "soon", 1);
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_EINVAL);
     assert_non_null(strstr(perfbudget_errmsg(*state), "PERFBUDGET_BUSY_TIMEOUT_MS=soon"));
     unsetenv("PERFBUDGET_BUSY_TIMEOUT_MS");
 }
@@ -969,19 +969,19 @@ static void test_concurrent_baseline_save(void **state) {
     perfbudget_history *h = open_history(*state, "baseline_race");
     int64_t ids[8];
     for (int c = 0; c < 8; c++) ids[c] = add(*state, h, "main", "c", 1000 + c);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     pid_t children[8];
     for (int c = 0; c < 8; c++) {
         if ((children[c] = fork()) == 0) {
             perfbudget_context *ctx;
             perfbudget_history *mine;
             if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-                perfbudget_history_open(ctx, db, &mine) != PERFBUDGET_OK)
+                perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
                 _exit(1);
             for (int i = 0; i < 50; i++)
                 if (perfbudget_history_save_baseline(mine, "release", ids[c]) != PERFBUDGET_OK)
                     _exit(2);
-            perfbudget_history_close(mine);
+            perfbudget_history_free(mine);
             perfbudget_context_free(ctx);
             _exit(0);
         }
@@ -991,13 +991,13 @@ static void test_concurrent_baseline_save(void **state) {
         waitpid(children[c], &status, 0);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
-    assert_int_equal(perfbudget_history_open(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     perfbudget_baseline_record baselines[4];
     size_t count;
     assert_int_equal(perfbudget_history_baselines(h, baselines, 4, &count), PERFBUDGET_OK);
     assert_int_equal(count, 1);
     assert_true(baselines[0].run_id >= ids[0] && baselines[0].run_id <= ids[7]);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* Deterministic noise of about +-2 %. */
@@ -1162,7 +1162,7 @@ static void test_trend_series(void **state) {
     assert_int_equal(count, 0);
     perfbudget_free(points);
     perfbudget_free(series_of);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* A benchmark measured in a few runs among many: each point carries its own run's commit and
@@ -1219,7 +1219,7 @@ static void test_trend_sparse(void **state) {
     perfbudget_free(points);
     perfbudget_free(series_of);
     perfbudget_free(all);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* Samples are stored packed and read back bit for bit: whole numbers, and whole numbers over
@@ -1269,7 +1269,7 @@ static void test_packed_samples(void **state) {
     assert_memory_equal(values, whole, sizeof whole);
     perfbudget_results_free(loaded, count);
     for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* A run as pytest's fixture records it (64 benchmarks of 300 samples, each a batch of 250 calls
@@ -1328,7 +1328,7 @@ static void test_a_run_is_compact(void **state) {
     assert_close(m->memory_growth_per_iteration_bytes, 0.15029737316268077, 0);
     perfbudget_results_free(loaded, count);
     for (int b = 0; b < BENCHMARKS; b++) perfbudget_result_free(r[b]);
-    perfbudget_history_close(h); /* the last connection: the WAL is folded into the file */
+    perfbudget_history_free(h); /* the last connection: the WAL is folded into the file */
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_true(st.st_size <= 2 * BENCHMARKS * 1400);
@@ -1379,7 +1379,7 @@ static void test_names_not_utf8(void **state) {
     assert_int_equal(perfbudget_history_save_baseline(h, "base\xc3", run), PERFBUDGET_EINVAL);
     assert_non_null(strstr(perfbudget_errmsg(ctx), "baseline name 'base\\xc3' is not valid "
                                                    "UTF-8: byte 0xc3 at byte offset 4"));
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw, "UPDATE benchmarks SET name = CAST(x'626164ff' AS TEXT); "
@@ -1387,7 +1387,7 @@ static void test_names_not_utf8(void **state) {
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
-    assert_int_equal(perfbudget_history_open(ctx, path, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(ctx, path, &h), PERFBUDGET_OK);
     perfbudget_result **results;
     size_t count;
     assert_int_equal(perfbudget_history_load_run(h, run, &results, &count), PERFBUDGET_OK);
@@ -1402,7 +1402,7 @@ static void test_names_not_utf8(void **state) {
     assert_int_equal(perfbudget_history_run(h, run, &record), PERFBUDGET_OK);
     assert_string_equal(record.branch, "main\\xe2\\x82");
     perfbudget_results_free(results, count);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 /* The names in dir besides . and .., joined by spaces: what a reader must not have added to. */
@@ -1420,26 +1420,26 @@ static void names_in(const char *dir, char *out, size_t size) {
  * node is refused before SQLite opens it: no -journal appears beside it. */
 static void test_paths_that_are_no_history(void **state) {
     perfbudget_history *h = NULL;
-    assert_int_equal(perfbudget_history_open(*state, "", &h), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_history_new(*state, "", &h), PERFBUDGET_EINVAL);
     assert_null(h);
     assert_non_null(strstr(perfbudget_errmsg(*state), "empty"));
-    assert_int_equal(perfbudget_history_open_read_only(*state, "", &h), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_history_new_read_only(*state, "", &h), PERFBUDGET_EINVAL);
 
     char dir[300], fifo[320], node[320], names[512];
     snprintf(dir, sizeof dir, "%s/no_history", directory);
     assert_int_equal(mkdir(dir, 0777), 0);
-    assert_int_equal(perfbudget_history_open(*state, dir, &h), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_history_new(*state, dir, &h), PERFBUDGET_EINVAL);
     assert_non_null(strstr(perfbudget_errmsg(*state), "is a directory"));
     snprintf(fifo, sizeof fifo, "%s/fifo", dir);
     assert_int_equal(mkfifo(fifo, 0666), 0);
-    assert_int_equal(perfbudget_history_open(*state, fifo, &h), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_history_new(*state, fifo, &h), PERFBUDGET_EINVAL);
     assert_non_null(strstr(perfbudget_errmsg(*state), "is a FIFO"));
     snprintf(node, sizeof node, "%s/null", dir);
     if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0) {
-        assert_int_equal(perfbudget_history_open(*state, node, &h), PERFBUDGET_EINVAL);
+        assert_int_equal(perfbudget_history_new(*state, node, &h), PERFBUDGET_EINVAL);
         assert_non_null(strstr(perfbudget_errmsg(*state), node));
         assert_non_null(strstr(perfbudget_errmsg(*state), "is a character device"));
-        assert_int_equal(perfbudget_history_open_read_only(*state, node, &h), PERFBUDGET_EINVAL);
+        assert_int_equal(perfbudget_history_new_read_only(*state, node, &h), PERFBUDGET_EINVAL);
         names_in(dir, names, sizeof names);
         assert_true(strcmp(names, "fifo null") == 0 || strcmp(names, "null fifo") == 0);
     } else {
@@ -1458,11 +1458,11 @@ static void test_reader_leaves_nothing(void **state) {
     snprintf(dir, sizeof dir, "%s/reader/nested", directory);
     perfbudget_history *h = open_history(*state, "reader");
     add(*state, h, "main", "abc", 1000);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     names_in(dir, names, sizeof names);
     assert_string_equal(names, "history.sqlite");
 
-    assert_int_equal(perfbudget_history_open_read_only(*state, db, &h), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new_read_only(*state, db, &h), PERFBUDGET_OK);
     perfbudget_run_record runs[4];
     size_t count;
     assert_int_equal(perfbudget_history_runs(h, runs, 4, &count), PERFBUDGET_OK);
@@ -1472,13 +1472,13 @@ static void test_reader_leaves_nothing(void **state) {
     assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, NULL), PERFBUDGET_EIO);
     assert_non_null(strstr(perfbudget_errmsg(*state), "reading only"));
     perfbudget_result_free(r);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     names_in(dir, names, sizeof names);
     assert_string_equal(names, "history.sqlite");
 
     char missing[320];
     snprintf(missing, sizeof missing, "%s/missing.sqlite", dir);
-    assert_int_equal(perfbudget_history_open_read_only(*state, missing, &h), PERFBUDGET_ENOTFOUND);
+    assert_int_equal(perfbudget_history_new_read_only(*state, missing, &h), PERFBUDGET_ENOTFOUND);
     assert_non_null(strstr(perfbudget_errmsg(*state), "does not exist"));
     assert_false(file_exists(missing));
 }
@@ -1497,7 +1497,7 @@ static void test_read_only_history_of_another_user(void **state) {
     perfbudget_history *h = open_history(*state, "other_user");
     add(*state, h, "main", "abc", 1000);
     add(*state, h, "main", "def", 1100);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
     char parent[300];
     snprintf(parent, sizeof parent, "%s/other_user", directory);
     assert_int_equal(chmod(directory, 0755), 0);
@@ -1512,8 +1512,8 @@ static void test_read_only_history_of_another_user(void **state) {
         int failed = 0;
         for (int writer = 0; writer < 2; writer++) {
             perfbudget_history *mine = NULL;
-            int code = writer ? perfbudget_history_open(ctx, db, &mine)
-                              : perfbudget_history_open_read_only(ctx, db, &mine);
+            int code = writer ? perfbudget_history_new(ctx, db, &mine)
+                              : perfbudget_history_new_read_only(ctx, db, &mine);
             perfbudget_run_record runs[4];
             size_t count = 0;
             if (code != PERFBUDGET_OK || perfbudget_history_runs(mine, runs, 4, &count) != 0 ||
@@ -1522,7 +1522,7 @@ static void test_read_only_history_of_another_user(void **state) {
                         count);
                 failed = 1;
             }
-            perfbudget_history_close(mine);
+            perfbudget_history_free(mine);
         }
         perfbudget_context_free(ctx);
         _exit(failed);
@@ -1577,7 +1577,7 @@ static void test_read_only_history_of_schema_4(void **state) {
         perfbudget_result **loaded = NULL;
         perfbudget_series_point *points = NULL;
         size_t count = 0, n = 0, cpu_n = 0;
-        int failed = perfbudget_history_open_read_only(ctx, db, &mine) != PERFBUDGET_OK ||
+        int failed = perfbudget_history_new_read_only(ctx, db, &mine) != PERFBUDGET_OK ||
                      perfbudget_history_load_run(mine, 1, &loaded, &count) != PERFBUDGET_OK ||
                      count != 1 ||
                      perfbudget_history_series(mine, "old", 0, 0, &points, &n) != PERFBUDGET_OK ||
@@ -1590,7 +1590,7 @@ static void test_read_only_history_of_schema_4(void **state) {
         if (failed) fprintf(stderr, "schema 4 reader: %s\n", perfbudget_errmsg(ctx));
         perfbudget_free(points);
         perfbudget_results_free(loaded, count);
-        perfbudget_history_close(mine);
+        perfbudget_history_free(mine);
         perfbudget_context_free(ctx);
         _exit(failed);
     }
@@ -1646,8 +1646,8 @@ static void test_same_answers_as_sqlite(void **state) {
     perfbudget_history *h[2];
     char file[1024];
     snprintf(file, sizeof file, "%s", fresh_file("same"));
-    assert_int_equal(perfbudget_history_open(ctx, file, &h[0]), PERFBUDGET_OK);
-    if (perfbudget_history_open(ctx, fresh_schema("same"), &h[1]) != PERFBUDGET_OK)
+    assert_int_equal(perfbudget_history_new(ctx, file, &h[0]), PERFBUDGET_OK);
+    if (perfbudget_history_new(ctx, fresh_schema("same"), &h[1]) != PERFBUDGET_OK)
         fail_msg("open: %s", perfbudget_errmsg(ctx));
     uint64_t seed = 7;
     for (int run = 0; run < 40; run++) {
@@ -1798,7 +1798,7 @@ static void test_same_answers_as_sqlite(void **state) {
     for (int k = 0; k < 2; k++) {
         free(types[k]);
         perfbudget_strings_free(benchmarks[k], benchmark_count[k]);
-        perfbudget_history_close(h[k]);
+        perfbudget_history_free(h[k]);
     }
 }
 

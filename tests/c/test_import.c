@@ -16,7 +16,7 @@ static perfbudget_result **import(perfbudget_context *ctx, const char *file, con
     char path[512];
     snprintf(path, sizeof path, "%s/data/%s", PERFBUDGET_TESTS_C_DIR, file);
     perfbudget_result **results = NULL;
-    int status = perfbudget_results_import(ctx, path, format, single_name, &results, count);
+    int status = perfbudget_results_new_imported(ctx, path, format, single_name, &results, count);
     if (status != PERFBUDGET_OK) fail_msg("%s: %s", file, perfbudget_errmsg(ctx));
     return results;
 }
@@ -129,10 +129,11 @@ static void test_errors(void **state) {
     size_t count;
     char path[512];
     snprintf(path, sizeof path, "%s/data/hyperfine.json", PERFBUDGET_TESTS_C_DIR);
-    assert_int_equal(perfbudget_results_import(*state, path, "criterion", NULL, &r, &count),
+    assert_int_equal(perfbudget_results_new_imported(*state, path, "criterion", NULL, &r, &count),
                      PERFBUDGET_EINVAL);
     assert_non_null(strstr(perfbudget_errmsg(*state), "unknown format 'criterion'"));
-    assert_int_equal(perfbudget_results_import(*state, path, "google-benchmark", NULL, &r, &count),
+    assert_int_equal(perfbudget_results_new_imported(*state, path, "google-benchmark", NULL, &r,
+                                                     &count),
                      PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state),
                            "not Google Benchmark JSON (no \"benchmarks\" array)"));
@@ -143,13 +144,13 @@ static void test_errors(void **state) {
     const char *text = "{\"results\": [{\"command\": \"sleep\", \"times\": [0.1, \"x\"]}]}";
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
-    assert_int_equal(perfbudget_results_import(*state, bad, "hyperfine", NULL, &r, &count),
+    assert_int_equal(perfbudget_results_new_imported(*state, bad, "hyperfine", NULL, &r, &count),
                      PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state),
                            "benchmark 'sleep' (entry 0): times[1] is \"x\", not a number"));
     remove(bad);
-    assert_int_equal(perfbudget_results_import(*state, "/nonexistent.json", "hyperfine", NULL, &r,
-                                               &count),
+    assert_int_equal(perfbudget_results_new_imported(*state, "/nonexistent.json", "hyperfine", NULL,
+                                                     &r, &count),
                      PERFBUDGET_EIO);
 }
 

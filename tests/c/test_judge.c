@@ -31,8 +31,8 @@ static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, d
 
 static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     return budget;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* One result from several processes (perfbudget_results_merge) and pinning to one CPU
+/* One result from several processes (perfbudget_result_new_merged) and pinning to one CPU
  * (perfbudget_cpu_pin): what pytest's --perf-processes and --perf-cpu and CTest's PROCESSES and
  * CPU share. */
 #define _GNU_SOURCE
@@ -51,8 +51,8 @@ static void test_samples_pool_and_each_process_keeps_its_median(void **state) {
     assert_int_equal(perfbudget_result_add_metric(ctx, runs[2], "hit_rate", 80, "%", 1),
                      PERFBUDGET_OK);
     perfbudget_result *merged = NULL;
-    assert_int_equal(perfbudget_results_merge(ctx, NULL, (const perfbudget_result *const *)runs,
-                                              3, &merged),
+    assert_int_equal(perfbudget_result_new_merged(ctx, NULL, (const perfbudget_result *const *)runs,
+                                                  3, &merged),
                      PERFBUDGET_OK);
     size_t n, cpu_n;
     const double *samples = perfbudget_result_samples(merged, &n);
@@ -80,8 +80,9 @@ static void test_cpu_samples_only_when_every_process_has_them(void **state) {
     const double a[] = {100, 110}, b[] = {120, 130};
     perfbudget_result *runs[] = {process(ctx, a, 2, 1, 1, 0.5), process(ctx, b, 2, 1, 1, 0)};
     perfbudget_result *merged = NULL;
-    assert_int_equal(perfbudget_results_merge(ctx, "renamed", (const perfbudget_result *const *)runs,
-                                              2, &merged),
+    assert_int_equal(perfbudget_result_new_merged(ctx, "renamed",
+                                                  (const perfbudget_result *const *)runs, 2,
+                                                  &merged),
                      PERFBUDGET_OK);
     size_t cpu_n = 99;
     perfbudget_result_cpu_samples(merged, &cpu_n);
@@ -97,14 +98,14 @@ static void test_a_failed_process_fails_the_merged_result(void **state) {
     perfbudget_result *runs[] = {process(ctx, a, 2, 1, 1, 0), process(ctx, a, 2, 1, 1, 0)};
     perfbudget_result_set_status(runs[1], PERFBUDGET_RUN_FAILED, "crashed");
     perfbudget_result *merged = NULL;
-    assert_int_equal(perfbudget_results_merge(ctx, NULL, (const perfbudget_result *const *)runs,
-                                              2, &merged),
+    assert_int_equal(perfbudget_result_new_merged(ctx, NULL, (const perfbudget_result *const *)runs,
+                                                  2, &merged),
                      PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_status(merged), PERFBUDGET_RUN_FAILED);
     assert_string_equal(perfbudget_result_message(merged), "crashed");
     perfbudget_result_free(merged);
     for (size_t i = 0; i < 2; i++) perfbudget_result_free(runs[i]);
-    assert_int_equal(perfbudget_results_merge(ctx, NULL, NULL, 0, &merged), PERFBUDGET_EINVAL);
+    assert_int_equal(perfbudget_result_new_merged(ctx, NULL, NULL, 0, &merged), PERFBUDGET_EINVAL);
 }
 
 static void test_pinning_leaves_one_cpu_and_restores_the_rest(void **state) {

@@ -65,7 +65,7 @@ static void test_result_file_keeps_the_mode(void **state) {
     assert_int_equal(perfbudget_results_write_json(ctx, path, "suite", &r, 1), PERFBUDGET_OK);
     perfbudget_result **loaded = NULL;
     size_t count = 0;
-    assert_int_equal(perfbudget_results_load_json(ctx, path, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(ctx, path, &loaded, &count), PERFBUDGET_OK);
     assert_int_equal(count, 1);
     assert_int_equal(perfbudget_result_mode(loaded[0]), PERFBUDGET_MODE_INSTRUCTIONS);
     assert_string_equal(perfbudget_result_identity(loaded[0]), "v1 [instructions mode]");
@@ -76,7 +76,8 @@ static void test_result_file_keeps_the_mode(void **state) {
     fputs("{\"suite\": \"s\", \"benchmarks\": [{\"name\": \"b\", \"status\": \"ok\", \"samples\": "
           "[1, 2, 3], \"mode\": \"cycles\"}]}", f);
     fclose(f);
-    assert_int_equal(perfbudget_results_load_json(ctx, path, &loaded, &count), PERFBUDGET_EPARSE);
+    assert_int_equal(perfbudget_results_new_from_file(ctx, path, &loaded,
+                                                      &count), PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(ctx), "mode"));
     unlink(path);
 }
@@ -122,7 +123,8 @@ static void test_only_instruction_limits_judge(void **state) {
     static const char text[] = "version: 1\nbudgets:\n  work:\n    latency:\n      median: 1us\n"
                                "    memory: 1MB\n    instructions: 1200\n";
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "b.yml", &budget, NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "b.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *within = counted(ctx, 1100.0), *beyond = counted(ctx, 1300.0);
     assert_int_equal(perfbudget_result_judge(ctx, within, budget, NULL, NULL), PERFBUDGET_OK);

@@ -19,8 +19,8 @@ static perfbudget_result *result_of(perfbudget_context *ctx, double centre) {
 
 static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     return budget;
 }
@@ -227,8 +227,8 @@ static void test_errors_at_their_place(void **state) {
     perfbudget_budget *budget = NULL;
     perfbudget_budget_error errors[8];
     size_t count = 0;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             errors, 8, &count),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, errors, 8, &count),
                      PERFBUDGET_EPARSE);
     assert_null(budget);
     assert_int_equal(count, 4);

@@ -15,8 +15,8 @@ static void expect_in(const char *text, const char *needle) {
 
 static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "b.yml", &budget, NULL, 0,
-                                             NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "b.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_OK);
     return budget;
 }
@@ -116,6 +116,7 @@ static void test_regression_line(void **state) {
     size_t nb, nc;
     const double *b = perfbudget_result_samples(base, &nb), *c = perfbudget_result_samples(now, &nc);
     perfbudget_comparison cmp;
+    perfbudget_comparison_init(&cmp);
     assert_int_equal(perfbudget_compare(*state, b, nb, c, nc, NULL, &cmp), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_test_status(now, &cmp), PERFBUDGET_TEST_FAIL);
     char *text = render(*state, now, &cmp);

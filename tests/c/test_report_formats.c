@@ -62,8 +62,8 @@ static void test_markdown_and_csv(void **state) {
     perfbudget_context *ctx = *state;
     const char *text = "version: 1\nbudgets:\n  decode: {latency: {median: 1ms}}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *r[3] = {result_of(ctx, "encode", 2000, 4e6),
                                result_of(ctx, "decode", 2.5e6, 8e6),
@@ -74,10 +74,12 @@ static void test_markdown_and_csv(void **state) {
     size_t nb, nc;
     const double *bs = perfbudget_result_samples(base, &nb), *cs = perfbudget_result_samples(r[0], &nc);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_add_comparison(ctx, r[0], "median", PERFBUDGET_UNIT_NS, &c),
                      PERFBUDGET_OK);
-    perfbudget_report_info info = {.title = "checksum (ctest)",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "checksum (ctest)",
                                    .commit = "0123456789abcdef0123",
                                    .baseline = "baseline 'main' (run 7)",
                                    .created_ns = INT64_C(1795000000) * 1000000000};
@@ -123,8 +125,8 @@ static void test_html(void **state) {
     perfbudget_context *ctx = *state;
     const char *text = "version: 1\nbudgets:\n  decode: {latency: {median: 3ms}}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *r[2] = {result_of(ctx, "decode", 2.5e6, 8e6),
                                result_of(ctx, "<script>alert(1)</script>", 500, 2e6)};
@@ -137,14 +139,15 @@ static void test_html(void **state) {
     close(fd);
     remove(path);
     perfbudget_history *history;
-    assert_int_equal(perfbudget_history_open(ctx, path, &history), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(ctx, path, &history), PERFBUDGET_OK);
     perfbudget_run_info run = {.source = "suite", .commit = "abcdef0123456789", .environment = "e"};
     for (int k = 0; k < 3; k++) {
         perfbudget_result *h = result_of(ctx, "decode", 2.4e6 + 1e4 * k, 8e6);
         assert_int_equal(perfbudget_history_add_run(history, &run, &h, 1, NULL), PERFBUDGET_OK);
         perfbudget_result_free(h);
     }
-    perfbudget_report_info info = {.title = "a <b> report", .commit = "abcdef0",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "a <b> report", .commit = "abcdef0",
                                    .baseline_results = &base, .baseline_count = 1,
                                    .history = history};
     char *out;
@@ -159,11 +162,12 @@ static void test_html(void **state) {
     assert_int_equal(occurrences(out, "class=\"limit fail\""), 1);  /* decode's 3 ms budget */
     assert_non_null(strstr(out, "abcdef0 "));                       /* commit on the trend axis */
     perfbudget_free(out);
-    perfbudget_report_info missing = {.baseline_count = 1}; /* a count without results */
+    perfbudget_report_info missing = {.struct_size = sizeof(perfbudget_report_info),
+                                      .baseline_count = 1}; /* a count without results */
     assert_int_equal(perfbudget_render_report(ctx, r, 2, PERFBUDGET_REPORT_HTML, &missing, &out),
                      PERFBUDGET_EINVAL);
 
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
     remove(path);
     for (int i = 0; i < 2; i++) perfbudget_result_free(r[i]);
     perfbudget_result_free(base);
@@ -314,7 +318,8 @@ static void test_control_characters_in_reports(void **state) {
     const char *shown = "esc\\x1b]0;t\\x07 new\\nline\\u009bbidi\\u202e";
     perfbudget_result *r[2] = {result_of(ctx, hostile, 1000, 1e6),
                                result_of(ctx, "plain", 1000, 1e6)};
-    perfbudget_report_info info = {.title = "T\x1b[31m\x07", .commit = "c\x1b",
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "T\x1b[31m\x07", .commit = "c\x1b",
                                    .baseline = "b\x1b"};
     static const perfbudget_report_format text_formats[] = {
         PERFBUDGET_REPORT_MARKDOWN, PERFBUDGET_REPORT_HTML, PERFBUDGET_REPORT_CSV,
@@ -375,11 +380,12 @@ static void test_csv_formulas_neutralised(void **state) {
     const double *bs = perfbudget_result_samples(base, &nb);
     const double *cs = perfbudget_result_samples(r[N - 1], &nc);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(ctx, bs, nb, cs, nc, NULL, &c), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_add_comparison(ctx, r[N - 1], "median", PERFBUDGET_UNIT_NS,
                                                       &c),
                      PERFBUDGET_OK);
-    perfbudget_report_info info = {.commit = "=1+1"};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info), .commit = "=1+1"};
     char *out;
     assert_int_equal(perfbudget_render_report(ctx, r, N, PERFBUDGET_REPORT_CSV, &info, &out),
                      PERFBUDGET_OK);
@@ -403,6 +409,7 @@ static void test_csv_formulas_neutralised(void **state) {
 /* A comparison as the judging stage keeps it, with the figures a reason must show. */
 static perfbudget_comparison comparison_of(double baseline, double current, perfbudget_outcome outcome) {
     perfbudget_comparison c = {0};
+    c.struct_size = sizeof c;
     c.baseline_value = baseline, c.current_value = current;
     c.change_pct = 100.0 * (current - baseline) / baseline;
     c.ci_low_pct = c.change_pct - 7.5, c.ci_high_pct = c.change_pct + 7.5;
@@ -428,8 +435,8 @@ static void test_every_format_says_why(void **state) {
     const char *text = "version: 1\nbudgets:\n  slow: {latency: {median: 1ms}}\n"
                        "  edgy: {latency: {p95: {warn: 1us, fail: 1s}}}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_result *r[3] = {result_of(ctx, "slow", 2.5e6, 8e6), result_of(ctx, "edgy", 2000, 1e6),
                                result_of(ctx, "noisy", 3000, 1e6)};
@@ -626,8 +633,8 @@ static void test_units_beside_limits(void **state) {
     perfbudget_context *ctx = *state;
     const char *text = "version: 1\nbudgets:\n  m: {memory: 64 MB}\n";
     perfbudget_budget *budget;
-    assert_int_equal(perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                             NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_metrics m;
     perfbudget_metrics_init(&m);

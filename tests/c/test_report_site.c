@@ -49,7 +49,7 @@ static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, d
 /* 30 runs; "plain" doubles from the 16th run on. */
 static perfbudget_history *history_of(perfbudget_context *ctx) {
     perfbudget_history *h = NULL;
-    assert_int_equal(perfbudget_history_open(ctx, in_directory("history.sqlite"), &h),
+    assert_int_equal(perfbudget_history_new(ctx, in_directory("history.sqlite"), &h),
                      PERFBUDGET_OK);
     for (int run = 0; run < RUNS; run++) {
         perfbudget_result *r[N_NAMES];
@@ -100,7 +100,8 @@ static int write_site(perfbudget_context *ctx, perfbudget_history *h, const char
     perfbudget_conclude_options judging;
     perfbudget_conclude_options_init(&judging);
     judging.budget = budget;
-    perfbudget_report_info info = {.title = "site <test>", .history = h};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info),
+                                   .title = "site <test>", .history = h};
     size_t pages = 0;
     int code = perfbudget__write_site(ctx, site, &info, &judging, &pages);
     if (code == PERFBUDGET_OK) assert_int_equal(pages, N_NAMES);
@@ -112,8 +113,8 @@ static void test_pages_for_hostile_names(void **state) {
     perfbudget_history *h = history_of(ctx);
     static const char budget_text[] = "version: 1\nbudgets:\n  plain: {latency: {median: 15us}}\n";
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(ctx, budget_text, strlen(budget_text), "b.yml",
-                                             &budget, NULL, 0, NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, budget_text, strlen(budget_text), "b.yml",
+                                                     &budget, NULL, 0, NULL),
                      PERFBUDGET_OK);
     char site[512];
     snprintf(site, sizeof site, "%s/site", directory);
@@ -157,7 +158,7 @@ static void test_pages_for_hostile_names(void **state) {
     assert_int_equal(linked, N_NAMES);
     free(index);
     perfbudget_budget_free(budget);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 static void test_replaces_a_site_only(void **state) {
@@ -192,7 +193,7 @@ static void test_replaces_a_site_only(void **state) {
         if (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".old-"))
             fail_msg("left behind: %s", e->d_name);
     closedir(d);
-    perfbudget_history_close(h);
+    perfbudget_history_free(h);
 }
 
 int main(void) {

@@ -154,7 +154,7 @@ static void test_resource_figures_round_trip_and_missing_reads_as_na(void **stat
     assert_int_equal(perfbudget_results_write_json(*state, path, "s", &r, 1), PERFBUDGET_OK);
     perfbudget_result **back = NULL;
     size_t count = 0;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &back, &count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &back, &count), PERFBUDGET_OK);
     const perfbudget_metrics *b = perfbudget_result_metrics(back[0]);
     assert_true(b->io_read_bytes == 0 && b->io_write_bytes == 40960 && b->minor_faults == 3);
     assert_true(b->gc_collections == 2 && b->allocations_per_call == 12);
@@ -167,7 +167,8 @@ static void test_resource_figures_round_trip_and_missing_reads_as_na(void **stat
     fputs("{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
           "\"x\", \"samples\": [1], \"metrics\": {\"major_faults\": -1}}]}", f);
     fclose(f);
-    assert_int_equal(perfbudget_results_load_json(*state, path, &back, &count), PERFBUDGET_EPARSE);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &back,
+                                                      &count), PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state), "major_faults"));
     unlink(path);
     perfbudget_result_free(r);
@@ -182,8 +183,8 @@ static void test_a_resource_budget_fails_per_iteration_with_a_clear_line(void **
                                "      minor_faults: 1\n"
                                "      energy: 5\n";
     perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_parse(*state, text, strlen(text), "b.yml", &budget, NULL, 0,
-                                             NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, text, strlen(text), "b.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_OK);
     perfbudget_metrics m;
     perfbudget_metrics_init(&m);
@@ -213,8 +214,8 @@ static void test_a_resource_budget_fails_per_iteration_with_a_clear_line(void **
     perfbudget_budget_free(budget);
     /* a misspelt key is named with the valid ones */
     static const char typo[] = "version: 1\nbudgets:\n  x:\n    resources:\n      io_writes: 1\n";
-    assert_int_equal(perfbudget_budget_parse(*state, typo, strlen(typo), "t.yml", &budget, NULL, 0,
-                                             NULL),
+    assert_int_equal(perfbudget_budget_new_from_text(*state, typo, strlen(typo), "t.yml", &budget,
+                                                     NULL, 0, NULL),
                      PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state), "did you mean 'io_write'?"));
 }

@@ -74,7 +74,7 @@ static void test_write_and_read_back(void **state) {
     /* Read back: same samples, same summary to the bit (doubles are written with 17 digits). */
     perfbudget_result **loaded;
     size_t loaded_count;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &loaded_count),
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &loaded, &loaded_count),
                      PERFBUDGET_OK);
     assert_int_equal(loaded_count, 1);
     assert_string_equal(perfbudget_result_name(loaded[0]), def.name);
@@ -131,7 +131,7 @@ static void test_write_and_read_back(void **state) {
         FILE *f = fopen(path, "w");
         fputs(bad[i][0], f);
         fclose(f);
-        assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &loaded_count),
+        assert_int_equal(perfbudget_results_new_from_file(*state, path, &loaded, &loaded_count),
                          PERFBUDGET_EPARSE);
         if (strstr(perfbudget_errmsg(*state), bad[i][1]) == NULL)
             fail_msg("case %zu: '%s' lacks '%s'", i, perfbudget_errmsg(*state), bad[i][1]);
@@ -164,6 +164,7 @@ static void test_speed_correction_figures_round_trip(void **state) {
     assert_int_equal(perfbudget_result_new(*state, "plain", samples, 3, NULL, PERFBUDGET_RUN_OK,
                                            "", &results[1]), PERFBUDGET_OK);
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     assert_int_equal(perfbudget_compare(*state, samples, 3, samples, 3, NULL, &c), PERFBUDGET_OK);
     c.speed_correction_pct = 2.4;
     assert_int_equal(perfbudget_result_add_comparison(*state, results[0], "median",
@@ -179,7 +180,8 @@ static void test_speed_correction_figures_round_trip(void **state) {
     json_decref(root);
     perfbudget_result **loaded;
     size_t count;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &loaded,
+                                                      &count), PERFBUDGET_OK);
     assert_close(perfbudget_result_metrics(loaded[0])->reference_ns, 1518.5, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[1])->reference_ns));
     const char *metric;
@@ -223,7 +225,8 @@ static void test_first_call_round_trips(void **state) {
     json_decref(root);
     perfbudget_result **loaded;
     size_t count;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &loaded,
+                                                      &count), PERFBUDGET_OK);
     assert_close(perfbudget_result_metrics(loaded[0])->first_call_ns, 250000.0, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[1])->first_call_ns));
     perfbudget_results_free(loaded, count);
@@ -272,7 +275,8 @@ static void test_cpu_samples_round_trip(void **state) {
     json_decref(root);
     perfbudget_result **loaded;
     size_t count, n;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &loaded,
+                                                      &count), PERFBUDGET_OK);
     const double *back = perfbudget_result_cpu_samples(loaded[0], &n);
     assert_int_equal(n, 3);
     assert_memory_equal(back, cpu, sizeof cpu); /* every bit */
@@ -375,8 +379,8 @@ static void test_results_as_text_round_trip(void **state) {
     assert_int_equal(perfbudget_results_to_json_text(*state, "io", r, 2, &text), PERFBUDGET_OK);
     perfbudget_result **back = NULL;
     size_t count = 0;
-    assert_int_equal(perfbudget_results_from_json_text(*state, text, strlen(text), "child 1",
-                                                       &back, &count),
+    assert_int_equal(perfbudget_results_new_from_text(*state, text, strlen(text), "child 1", &back,
+                                                      &count),
                      PERFBUDGET_OK);
     assert_int_equal(count, 2);
     assert_string_equal(perfbudget_result_name(back[0]), "first \u00b5s");
@@ -388,8 +392,8 @@ static void test_results_as_text_round_trip(void **state) {
     assert_string_equal(perfbudget_result_message(back[1]), "it broke");
     perfbudget_results_free(back, count);
     perfbudget_free(text);
-    assert_int_equal(perfbudget_results_from_json_text(*state, "{\"x\": 1}", 8, "child 2", &back,
-                                                       &count),
+    assert_int_equal(perfbudget_results_new_from_text(*state, "{\"x\": 1}", 8, "child 2", &back,
+                                                      &count),
                      PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state), "child 2"));
     for (int i = 0; i < 2; i++) perfbudget_result_free(r[i]);

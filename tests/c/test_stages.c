@@ -196,7 +196,7 @@ static void test_files_and_history_keep_stages(void **state) {
     assert_int_equal(perfbudget_results_write_json(*state, path, "suite", &r, 1), PERFBUDGET_OK);
     perfbudget_result **loaded;
     size_t n;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &loaded, &n), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &loaded, &n), PERFBUDGET_OK);
     size_t a, b, ea, eb;
     const perfbudget_stage *before = perfbudget_result_stages(r, &a);
     const perfbudget_stage *after = perfbudget_result_stages(loaded[0], &b);
@@ -218,7 +218,7 @@ static void test_files_and_history_keep_stages(void **state) {
     }
 
     perfbudget_history *history;
-    assert_int_equal(perfbudget_history_open(*state, db, &history), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_new(*state, db, &history), PERFBUDGET_OK);
     perfbudget_run_info info = {.source = "test"};
     int64_t run_id;
     assert_int_equal(perfbudget_history_add_run(history, &info, &r, 1, &run_id), PERFBUDGET_OK);
@@ -231,7 +231,7 @@ static void test_files_and_history_keep_stages(void **state) {
     perfbudget_result_trace_events(stored[0], &eb);
     assert_int_equal(eb, 0); /* timelines stay in result files */
     perfbudget_results_free(stored, n);
-    perfbudget_history_close(history);
+    perfbudget_history_free(history);
 
     perfbudget_result *copy;
     assert_int_equal(perfbudget_result_new(*state, "copy", NULL, 0, NULL, PERFBUDGET_RUN_OK, "", &copy),
@@ -278,7 +278,7 @@ static void test_malformed_stages_are_refused(void **state) {
 
 static char *render(perfbudget_context *ctx, perfbudget_result *r, perfbudget_report_format format) {
     char *text = NULL;
-    perfbudget_report_info info = {.title = "suite"};
+    perfbudget_report_info info = {.struct_size = sizeof(perfbudget_report_info), .title = "suite"};
     assert_int_equal(perfbudget_render_report(ctx, &r, 1, format, &info, &text), PERFBUDGET_OK);
     return text;
 }

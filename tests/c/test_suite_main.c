@@ -209,7 +209,7 @@ static void test_a_sweep_is_fitted_and_judged(void **state) {
     json_decref(root);
     perfbudget_result **loaded = NULL;
     size_t loaded_count = 0;
-    assert_int_equal(perfbudget_results_load_json(NULL, json, &loaded, &loaded_count),
+    assert_int_equal(perfbudget_results_new_from_file(NULL, json, &loaded, &loaded_count),
                      PERFBUDGET_OK);
     perfbudget_complexity_fit kept;
     perfbudget_complexity_verdict kept_verdict;

@@ -96,8 +96,8 @@ static perfbudget_budget *parse_budget(perfbudget_context *ctx, const char *text
     perfbudget_budget *budget = NULL;
     perfbudget_budget_error errors[4];
     size_t error_count = 0;
-    int status = perfbudget_budget_parse(ctx, text, strlen(text), "perfbudget.yml", &budget,
-                                         errors, 4, &error_count);
+    int status = perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml", &budget,
+                                                 errors, 4, &error_count);
     if (status != PERFBUDGET_OK) fail_msg("%s", perfbudget_errmsg(ctx));
     return budget;
 }
@@ -115,7 +115,7 @@ static void test_scaling_budget_verdict(void **state) {
                                                      "budgets:\n"
                                                      "  pool:\n"
                                                      "    scaling: {threads: 2, efficiency: 80%}\n");
-    perfbudget_effective_budget effective;
+    perfbudget_effective_budget effective = {.struct_size = sizeof effective};
     assert_int_equal(perfbudget_budget_resolve(budget, "pool", &effective), PERFBUDGET_OK);
     assert_int_equal(effective.scaling_threads, 2);
     assert_close(effective.scaling_efficiency_pct, 80.0, 0);
@@ -159,8 +159,8 @@ static void expect_budget_error(perfbudget_context *ctx, const char *scaling, co
     perfbudget_budget *budget = NULL;
     perfbudget_budget_error errors[4];
     size_t error_count = 0;
-    assert_int_equal(perfbudget_budget_parse(ctx, yaml, strlen(yaml), "perfbudget.yml", &budget,
-                                             errors, 4, &error_count),
+    assert_int_equal(perfbudget_budget_new_from_text(ctx, yaml, strlen(yaml), "perfbudget.yml",
+                                                     &budget, errors, 4, &error_count),
                      PERFBUDGET_EPARSE);
     if (strstr(perfbudget_errmsg(ctx), text) == NULL)
         fail_msg("'%s' does not say '%s'", perfbudget_errmsg(ctx), text);
@@ -373,7 +373,8 @@ static void test_scaling_in_result_files(void **state) {
     assert_int_equal(perfbudget_results_write_json(*state, path, "s", list, 1), PERFBUDGET_OK);
     perfbudget_result **back = NULL;
     size_t back_count = 0;
-    assert_int_equal(perfbudget_results_load_json(*state, path, &back, &back_count), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_results_new_from_file(*state, path, &back,
+                                                      &back_count), PERFBUDGET_OK);
     unlink(path);
     assert_int_equal(back_count, 1);
     size_t count;

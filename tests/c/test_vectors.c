@@ -112,6 +112,7 @@ static void check_compare(perfbudget_context *ctx, const char *file, const json_
     opts.alpha = number_of(json_object_get(o, "alpha"));
     opts.higher_is_better = json_is_true(json_object_get(o, "higher_is_better"));
     perfbudget_comparison c;
+    perfbudget_comparison_init(&c);
     int status = perfbudget_compare(ctx, baseline, nb, current, nc, &opts, &c);
     free(baseline);
     free(current);

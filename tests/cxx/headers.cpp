@@ -7,6 +7,7 @@
 
 #include "perfbudget/alerts.h"
 #include "perfbudget/budget.h"
+#include "perfbudget/command.h"
 #include "perfbudget/compare.h"
 #include "perfbudget/complexity.h"
 #include "perfbudget/context.h"
@@ -18,7 +19,12 @@
 #include "perfbudget/perfbudget.h"
 #include "perfbudget/process.h"
 #include "perfbudget/report.h"
+#include "perfbudget/resources.h"
+#include "perfbudget/result.h"
+#include "perfbudget/result_files.h"
+#include "perfbudget/sampler.h"
 #include "perfbudget/stats.h"
+#include "perfbudget/suite.h"
 #include "perfbudget/text.h"
 #include "perfbudget/threads.h"
 #include "perfbudget/verdict.h"
@@ -51,10 +57,39 @@ int main() {
 
     perfbudget_compare_options compare;
     perfbudget_compare_options_init(&compare);
-    check(compare.alpha > 0.0 && compare.alpha < 1.0, "compare.h");
+    perfbudget_comparison comparison;
+    perfbudget_comparison_init(&comparison);
+    check(compare.alpha > 0.0 && compare.alpha < 1.0 &&
+              comparison.struct_size == sizeof comparison,
+          "compare.h");
 
     perfbudget_cpu_times times;
-    check(perfbudget_cpu_times_read(ctx, &times) == PERFBUDGET_OK, "measure.h");
+    check(perfbudget_cpu_times_read(ctx, &times) == PERFBUDGET_OK, "resources.h");
+
+    perfbudget_metrics metrics;
+    perfbudget_metrics_init(&metrics);
+    check(metrics.struct_size == sizeof metrics && std::isnan(metrics.wall_ns) &&
+              std::strcmp(perfbudget_mode_name(PERFBUDGET_MODE_INSTRUCTIONS), "instructions") == 0,
+          "result.h");
+
+    perfbudget_run_options run;
+    perfbudget_run_options_init(&run);
+    check(run.struct_size == sizeof run && run.min_rounds == 30, "suite.h");
+
+    perfbudget_sampler *sampler = nullptr;
+    check(perfbudget_sampler_new(ctx, "cxx", &run, &sampler) == PERFBUDGET_OK &&
+              perfbudget_sampler_state(sampler) != nullptr,
+          "sampler.h");
+    perfbudget_sampler_free(sampler);
+
+    perfbudget_command_options command;
+    perfbudget_command_options_init(&command);
+    check(command.struct_size == sizeof command && command.runs == 10, "command.h");
+
+    char file_name[128];
+    check(std::strstr(perfbudget_result_file_name("a/b", file_name, sizeof file_name), ".json") !=
+              nullptr,
+          "result_files.h");
 
     char fingerprint[512];
     check(perfbudget_environment_fingerprint(nullptr, fingerprint, sizeof fingerprint) != nullptr,

@@ -32,7 +32,7 @@ def cdef_functions() -> set[str]:
 
 def test_headers_declare_the_api() -> None:
     found = api_functions()
-    assert {"perfbudget_summarize", "perfbudget_compare", "perfbudget_budget_load"} <= found
+    assert {"perfbudget_summarize", "perfbudget_compare", "perfbudget_budget_new_from_file"} <= found
     assert len(found) > 50
 
 

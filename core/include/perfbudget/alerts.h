@@ -9,7 +9,7 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 #include "perfbudget/stats.h"
+#include "perfbudget/suite.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,8 +68,7 @@ typedef enum perfbudget_metric {
     PERFBUDGET_METRIC_GC_COLLECTIONS,       /**< Python */
     PERFBUDGET_METRIC_GC_TIME,              /**< Python, ns */
     PERFBUDGET_METRIC_ALLOCATIONS,          /**< Python, with tracemalloc */
-    PERFBUDGET_METRIC_CUSTOM,        /**< recorded by the test itself, by name */
-    PERFBUDGET_METRIC_COUNT
+    PERFBUDGET_METRIC_CUSTOM         /**< recorded by the test itself, by name; the last */
 } perfbudget_metric;
 
 /** The groups that regression.per_metric can set a threshold for. */
@@ -78,12 +78,13 @@ typedef enum perfbudget_metric_group {
     PERFBUDGET_GROUP_MEMORY_GROWTH,
     PERFBUDGET_GROUP_CPU,
     PERFBUDGET_GROUP_THROUGHPUT,
-    PERFBUDGET_GROUP_INSTRUCTIONS,
-    PERFBUDGET_GROUP_COUNT
+    PERFBUDGET_GROUP_INSTRUCTIONS    /**< the last */
 } perfbudget_metric_group;
 
 /** Name of a metric as budget files write it ("p95", "memory"); static storage. */
 PERFBUDGET_API const char *perfbudget_metric_name(perfbudget_metric metric);
+/** The group of metric that regression.per_metric sets a threshold for (latency for the
+ *  latency statistics and for any metric without a group of its own). */
 PERFBUDGET_API perfbudget_metric_group perfbudget_metric_group_of(perfbudget_metric metric);
 
 /** One limit of a budget entry. Values are in the kind's base unit; NaN when absent. */
@@ -104,12 +105,23 @@ typedef struct perfbudget_measure_settings {
     int64_t speed_correction; /**< 1 or 0 (speed_correction: true/false), -1 when not set */
 } perfbudget_measure_settings;
 
+/** regression.per_metric: a threshold for each group of metrics (perfbudget_metric_group), in
+ *  percent; NaN where not set. */
+typedef struct perfbudget_group_thresholds {
+    double latency_pct, memory_pct, memory_growth_pct, cpu_pct, throughput_pct, instructions_pct;
+} perfbudget_group_thresholds;
+
 /** Regression settings; NaN (or -1 for statistic) where not set. */
 typedef struct perfbudget_regression_settings {
     double threshold_pct, critical_pct;
     int statistic; /**< a perfbudget_statistic, or -1 */
-    double group_threshold_pct[PERFBUDGET_GROUP_COUNT]; /**< regression.per_metric */
+    perfbudget_group_thresholds per_metric;
 } perfbudget_regression_settings;
+
+/** The per_metric threshold of group in thresholds (NULL: none), in percent.
+ *  Returns it; NaN when not set, for NULL and for an unknown group. */
+PERFBUDGET_API double perfbudget_group_threshold(const perfbudget_group_thresholds *thresholds,
+                                                 perfbudget_metric_group group);
 
 /** A parsed, validated budget file. Opaque. */
 typedef struct perfbudget_budget perfbudget_budget;
@@ -127,19 +139,21 @@ typedef struct perfbudget_budget_error {
  *  not a regular file: a FIFO is refused at once, not waited on), PERFBUDGET_EPARSE (invalid;
  *  see errors) or PERFBUDGET_ENOMEM.
  *  Returns a new object in *out; free with perfbudget_budget_free(). */
-PERFBUDGET_API int perfbudget_budget_load(perfbudget_context *ctx, const char *path,
-                                          perfbudget_budget **out,
-                                          perfbudget_budget_error *errors, size_t capacity,
-                                          size_t *error_count);
+PERFBUDGET_API int perfbudget_budget_new_from_file(perfbudget_context *ctx, const char *path,
+                                                   perfbudget_budget **out,
+                                                   perfbudget_budget_error *errors, size_t capacity,
+                                                   size_t *error_count);
 
-/** As perfbudget_budget_load() from text in memory; name is used in messages and to resolve
- *  relative paths (settings.history) and may be a path. */
-PERFBUDGET_API int perfbudget_budget_parse(perfbudget_context *ctx, const char *text,
-                                           size_t size, const char *name,
-                                           perfbudget_budget **out,
-                                           perfbudget_budget_error *errors, size_t capacity,
-                                           size_t *error_count);
+/** As perfbudget_budget_new_from_file() from text in memory (size bytes); name is used in
+ *  messages and to resolve relative paths (settings.history) and may be a path. Codes and
+ *  ownership as perfbudget_budget_new_from_file(), without PERFBUDGET_EIO. */
+PERFBUDGET_API int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text,
+                                                   size_t size, const char *name,
+                                                   perfbudget_budget **out,
+                                                   perfbudget_budget_error *errors, size_t capacity,
+                                                   size_t *error_count);
 
+/** Free a budget; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_budget_free(perfbudget_budget *budget);
 
 /** The file's path or name as given. Borrowed. */
@@ -156,6 +170,11 @@ PERFBUDGET_API const char *perfbudget_budget_entry_pattern(const perfbudget_budg
 /** The budget that applies to a benchmark: the defaults merged with the most specific matching
  *  entry. entry is NULL when no entry matches (only the defaults apply). */
 typedef struct perfbudget_effective_budget {
+    /** sizeof(perfbudget_effective_budget) as the caller was compiled, set by the caller before
+     *  perfbudget_budget_resolve() ({.struct_size = sizeof(perfbudget_effective_budget)}), which
+     *  fills the fields within it only and refuses a size it does not know; fields are only
+     *  ever added at the end. */
+    size_t struct_size;
     const char *entry;  /**< the matching entry's pattern, or NULL. Borrowed. */
     int entry_line;
     int exact;          /**< 1 when the entry is the benchmark's exact name */
@@ -172,32 +191,54 @@ typedef struct perfbudget_effective_budget {
     double scaling_efficiency_pct;
 } perfbudget_effective_budget;
 
-/** Resolve name: an exact entry beats a glob; among globs the longer literal prefix wins, then
- *  the earlier entry. Borrowed pointers stay valid until the budget is freed.
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** Resolve name into *out (out->struct_size set by the caller): an exact entry beats a glob;
+ *  among globs the longer literal prefix wins, then the earlier entry. Borrowed pointers stay
+ *  valid until the budget is freed.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL (NULL, or out of a struct_size this library does
+ *  not know; nothing is written then). */
 PERFBUDGET_API int perfbudget_budget_resolve(const perfbudget_budget *budget, const char *name,
                                              perfbudget_effective_budget *out);
 
 /** Entries that match none of names: their indexes go to unused (capacity: the entry count),
  *  their number to *unused_count. A typo in a name must not silently disable a budget.
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_budget_unused_entries(const perfbudget_budget *budget,
                                                     const char *const *names, size_t name_count,
                                                     size_t *unused, size_t *unused_count);
 
-/** What was measured, by metric; NaN where a figure is unavailable. */
-typedef struct perfbudget_observation {
-    double values[PERFBUDGET_METRIC_COUNT]; /**< throughput: items per second */
-    double bytes_per_second;                /**< for throughput limits in MB/s and the like */
-    const char *const *custom_names;        /**< custom metrics (borrowed) */
-    const double *custom_values;            /**< in the base unit of their kind */
-    size_t custom_count;
-} perfbudget_observation;
+/** What was measured, by metric, for perfbudget_budget_evaluate(); NaN where a figure is
+ *  unavailable. Opaque. */
+typedef struct perfbudget_observation perfbudget_observation;
 
-/** Fill an observation from a summary and, optionally (NULL), run metrics. */
-PERFBUDGET_API void perfbudget_observation_init(perfbudget_observation *out,
-                                                const perfbudget_summary *summary,
-                                                const perfbudget_metrics *metrics);
+/** An observation of a summary and run metrics; either may be NULL (its figures are then NaN).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (out NULL, or metrics whose struct_size this
+ *  library does not know) or PERFBUDGET_ENOMEM.
+ *  Returns a new object in *out; free with perfbudget_observation_free(). */
+PERFBUDGET_API int perfbudget_observation_new(perfbudget_context *ctx,
+                                              const perfbudget_summary *summary,
+                                              const perfbudget_metrics *metrics,
+                                              perfbudget_observation **out);
+/** Free an observation; NULL is a no-op. */
+PERFBUDGET_API void perfbudget_observation_free(perfbudget_observation *observation);
+
+/** Set the figure of metric, in its kind's base unit (throughput: items per second); NaN makes
+ *  it unavailable. Custom metrics are set with perfbudget_observation_set_custom().
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL (NULL, PERFBUDGET_METRIC_CUSTOM or an unknown
+ *  metric). */
+PERFBUDGET_API int perfbudget_observation_set(perfbudget_observation *observation,
+                                              perfbudget_metric metric, double value);
+/** Returns the figure of metric; NaN when unavailable, for NULL and for an unknown metric. */
+PERFBUDGET_API double perfbudget_observation_get(const perfbudget_observation *observation,
+                                                 perfbudget_metric metric);
+/** Set the bytes per second that throughput limits written in MB/s and the like are judged
+ *  on (NaN: unavailable). */
+PERFBUDGET_API void perfbudget_observation_set_bytes_per_second(
+    perfbudget_observation *observation, double bytes_per_second);
+/** Set the custom metrics: count names and their values in the base unit of their kind.
+ *  Borrowed: names and values must stay valid while the observation is evaluated. */
+PERFBUDGET_API void perfbudget_observation_set_custom(perfbudget_observation *observation,
+                                                      const char *const *names,
+                                                      const double *values, size_t count);
 
 typedef enum perfbudget_limit_status {
     PERFBUDGET_LIMIT_PASS = 0,
@@ -215,15 +256,18 @@ typedef struct perfbudget_limit_verdict {
     char text[192];
 } perfbudget_limit_verdict;
 
-/** Judge an observation against every limit of an effective budget; verdicts must have room for
- *  budget->limit_count entries. *worst receives the worst status (PASS when there are none).
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** Judge an observation against every limit of an effective budget (from
+ *  perfbudget_budget_resolve()); verdicts must have room for budget->limit_count entries.
+ *  *worst receives the worst status (PASS when there are none).
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL (also for a budget of a struct_size this library
+ *  does not know). */
 PERFBUDGET_API int perfbudget_budget_evaluate(perfbudget_context *ctx,
                                               const perfbudget_effective_budget *budget,
                                               const perfbudget_observation *observed,
                                               perfbudget_limit_verdict *verdicts,
                                               size_t capacity, perfbudget_limit_status *worst);
 
+/** "pass", "warn", "fail", "unavailable"; NULL for another value. Static storage. */
 PERFBUDGET_API const char *perfbudget_limit_status_name(perfbudget_limit_status status);
 
 /** Judge a benchmark result against the budget that applies to budget_name (NULL: the result's
@@ -252,15 +296,18 @@ PERFBUDGET_API int perfbudget_result_add_metric(perfbudget_context *ctx,
                                                 double value, const char *unit,
                                                 int higher_is_better);
 
-/** The custom metrics recorded so far: their number, and each one's name, value in base unit,
- *  kind and direction through the out-parameters (any may be NULL). Borrowed. */
+/** How many custom metrics the result has recorded (0 for NULL). */
 PERFBUDGET_API size_t perfbudget_result_metric_count(const perfbudget_result *result);
+/** Custom metric index: its name (borrowed: valid until the result is freed), value in base
+ *  unit, kind and direction through the out-parameters (any may be NULL).
+ *  Returns PERFBUDGET_OK, or PERFBUDGET_EINVAL (NULL, index out of range). */
 PERFBUDGET_API int perfbudget_result_metric_at(const perfbudget_result *result, size_t index,
                                                const char **name, double *value,
                                                perfbudget_quantity_kind *kind,
                                                int *higher_is_better);
 
-/** Apply a budget's measuring settings (where set) to run options. */
+/** Apply a budget's measuring settings (where set) to run options; nothing for NULL or for
+ *  options of a struct_size other than this library's. */
 PERFBUDGET_API void perfbudget_run_options_apply(perfbudget_run_options *opts,
                                                  const perfbudget_measure_settings *settings);
 

@@ -33,7 +33,13 @@ typedef enum perfbudget_severity {
     PERFBUDGET_SEVERITY_CRITICAL = 3
 } perfbudget_severity;
 
+/** How to compare. */
 typedef struct perfbudget_compare_options {
+    /** sizeof(perfbudget_compare_options) as the caller was compiled;
+     *  perfbudget_compare_options_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
+    size_t struct_size;
     perfbudget_statistic statistic; /**< default median */
     double threshold_pct;           /**< default 5; a regression must exceed it */
     double critical_pct;            /**< default (<= 0): 2 x threshold */
@@ -50,10 +56,19 @@ typedef struct perfbudget_compare_options {
     double assumed_run_spread;
 } perfbudget_compare_options;
 
-/** Fill opts with the defaults above. */
+/** Fill opts with the defaults above and set its struct_size. */
 PERFBUDGET_API void perfbudget_compare_options_init(perfbudget_compare_options *opts);
 
+/** A comparison of a current set with a baseline. The caller of perfbudget_compare() and its
+ *  kin sets struct_size (perfbudget_comparison_init()), and they fill the fields within it. A
+ *  record the core returns (perfbudget_result_latency_comparison(), ...) has the core's
+ *  struct_size: read a field only when struct_size reaches past it. */
 typedef struct perfbudget_comparison {
+    /** sizeof(perfbudget_comparison) as the caller was compiled;
+     *  perfbudget_comparison_init() sets it. The core reads and writes the fields within it
+     *  only, and refuses a size it does not know (PERFBUDGET_EINVAL); fields are only ever
+     *  added at the end. */
+    size_t struct_size;
     double baseline_value, current_value; /**< the chosen statistic of each set */
     double change_pct;                    /**< 100 * (current - baseline) / |baseline| */
     double ci_low_pct, ci_high_pct;       /**< CI of change_pct (delta method; compare_runs: see there) */
@@ -73,10 +88,14 @@ typedef struct perfbudget_comparison {
     double speed_correction_pct;
 } perfbudget_comparison;
 
-/** Compare a current sample set with a baseline sample set.
- *  opts may be NULL for the defaults.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL pointer or bad option), PERFBUDGET_ENODATA (an
- *  empty set), PERFBUDGET_EDOMAIN (a non-finite sample) or PERFBUDGET_ENOMEM. */
+/** Set struct_size and every figure of c to NaN (no comparison: outcome pass, severity none). */
+PERFBUDGET_API void perfbudget_comparison_init(perfbudget_comparison *c);
+
+/** Compare a current sample set with a baseline sample set into *out (the fields within its
+ *  struct_size; nothing is written on an error). opts may be NULL for the defaults.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL pointer, bad option, or opts or out of a
+ *  struct_size this library does not know), PERFBUDGET_ENODATA (an empty set),
+ *  PERFBUDGET_EDOMAIN (a non-finite sample) or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_compare(perfbudget_context *ctx, const double *baseline,
                                       size_t n_baseline, const double *current, size_t n_current,
                                       const perfbudget_compare_options *opts,
@@ -106,8 +125,8 @@ PERFBUDGET_API int perfbudget_compare_runs(perfbudget_context *ctx, const double
  *  regression (or improvement) only outside the 95 % prediction band of their values, and
  *  inconclusive inside it; with fewer, one run cannot tell a change from noise: within the
  *  threshold it passes, beyond it it is inconclusive. p_value is NaN (no sample test).
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_ENODATA (no baseline value) or
- *  PERFBUDGET_EDOMAIN (a non-finite value). */
+ *  out, opts and the codes as perfbudget_compare(): PERFBUDGET_OK, PERFBUDGET_EINVAL,
+ *  PERFBUDGET_ENODATA (no baseline value) or PERFBUDGET_EDOMAIN (a non-finite value). */
 PERFBUDGET_API int perfbudget_compare_metric(perfbudget_context *ctx, const double *baseline_runs,
                                              size_t n_runs, double current,
                                              const perfbudget_compare_options *opts,

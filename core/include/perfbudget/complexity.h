@@ -9,7 +9,7 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,7 +66,7 @@ PERFBUDGET_API int perfbudget_complexity_fit_points(perfbudget_context *ctx,
 /** Fit the sweep named name among results: those named "name/<size>" (a whole number) that
  *  ran, each contributing its median time per iteration. complexity as above.
  *  Returns what perfbudget_complexity_fit_points() returns; PERFBUDGET_ENODATA when fewer than
- *  2 such results ran. */
+ *  2 such results ran, PERFBUDGET_ENOMEM when out of memory. */
 PERFBUDGET_API int perfbudget_results_fit_complexity(perfbudget_context *ctx,
                                                      perfbudget_result *const *results,
                                                      size_t count, const char *name,

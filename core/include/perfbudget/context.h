@@ -26,7 +26,7 @@ typedef struct perfbudget_clock_info {
 } perfbudget_clock_info;
 
 /** Create a context and measure the monotonic clock's overhead and resolution (about 100 µs).
- *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (out NULL) or PERFBUDGET_ENOMEM.
  *  Returns a new object in *out; free with perfbudget_context_free(). */
 PERFBUDGET_API int perfbudget_context_new(perfbudget_context **out);
 

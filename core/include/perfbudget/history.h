@@ -9,7 +9,7 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,16 +21,16 @@ typedef struct perfbudget_history perfbudget_history;
 /** Open (or create, with its directory) the history at path, migrating an older schema.
  *  WAL mode and a busy timeout (30 s; $PERFBUDGET_BUSY_TIMEOUT_MS sets it in milliseconds) let
  *  several processes write at once. A history that exists but cannot be written (read-only file
- *  or file system) opens for reading as perfbudget_history_open_read_only() does; writes then
+ *  or file system) opens for reading as perfbudget_history_new_read_only() does; writes then
  *  fail with PERFBUDGET_EIO saying why. A file that is not a perfbudget history (garbage,
  *  damaged, another program's SQLite database) is refused and left unchanged. path must be a
  *  regular file (or a symbolic link to one) or a new path: an empty path, a directory, a device
  *  or a FIFO is refused with PERFBUDGET_EINVAL before SQLite opens it.
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO (cannot create or open, read-only,
  *  locked too long, or not a perfbudget history: the message says which) or PERFBUDGET_ENOMEM.
- *  Returns a new object in *out; free with perfbudget_history_close(). ctx must outlive it. */
-PERFBUDGET_API int perfbudget_history_open(perfbudget_context *ctx, const char *path,
-                                           perfbudget_history **out);
+ *  Returns a new object in *out; free with perfbudget_history_free(). ctx must outlive it. */
+PERFBUDGET_API int perfbudget_history_new(perfbudget_context *ctx, const char *path,
+                                          perfbudget_history **out);
 
 /** Open an existing history for reading only: writes through it fail with PERFBUDGET_EIO, and
  *  it creates no file that outlives it. Where this process may write the file and its
@@ -39,12 +39,13 @@ PERFBUDGET_API int perfbudget_history_open(perfbudget_context *ctx, const char *
  *  already there (creating them only in a directory it can write, where they stay), or, when
  *  no -wal file holds runs and nobody but root may write the file (no write permission for
  *  anyone, a read-only file system), with immutable=1, which creates nothing.
- *  Path rules and codes as perfbudget_history_open(), plus PERFBUDGET_ENOTFOUND when path
+ *  Path rules and codes as perfbudget_history_new(), plus PERFBUDGET_ENOTFOUND when path
  *  does not exist.
- *  Returns a new object in *out; free with perfbudget_history_close(). ctx must outlive it. */
-PERFBUDGET_API int perfbudget_history_open_read_only(perfbudget_context *ctx, const char *path,
-                                                     perfbudget_history **out);
-PERFBUDGET_API void perfbudget_history_close(perfbudget_history *history);
+ *  Returns a new object in *out; free with perfbudget_history_free(). ctx must outlive it. */
+PERFBUDGET_API int perfbudget_history_new_read_only(perfbudget_context *ctx, const char *path,
+                                                    perfbudget_history **out);
+/** Close and free a history; NULL is a no-op. */
+PERFBUDGET_API void perfbudget_history_free(perfbudget_history *history);
 
 /** Where a run comes from. NULL fields are unknown. */
 typedef struct perfbudget_run_info {
@@ -149,7 +150,7 @@ PERFBUDGET_API int perfbudget_history_run_medians(perfbudget_history *history, c
 /** Like perfbudget_history_run_medians() for a figure measured once per run: metric is a
  *  field of the result file's "metrics" ("peak_rss_bytes", "cpu_utilization",
  *  "items_per_second", "bytes_per_second", "instructions_per_iteration"); runs where it was
- *  unavailable are left out. */
+ *  unavailable are left out. Codes and ownership as perfbudget_history_run_medians(). */
 PERFBUDGET_API int perfbudget_history_run_metric(perfbudget_history *history, const char *name,
                                                  const char *identity, const char *environment,
                                                  const char *branch, int64_t up_to, size_t last,
@@ -216,17 +217,19 @@ PERFBUDGET_API int perfbudget_history_series(perfbudget_history *history, const 
  *  form a series, numbered 0 for the series of the newest result, then in the order of each
  *  series' newest result. Steps are looked for within one series only. One indexed walk per
  *  code version, newest first, so the cost follows `last`, not the size of the history.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM; free *points and *series_of with
- *  perfbudget_free(). */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL, PERFBUDGET_EIO or PERFBUDGET_ENOMEM; free *points
+ *  and *series_of with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_history_trend(perfbudget_history *history, const char *name,
                                             size_t last, int64_t since_ns,
                                             perfbudget_series_point **points, size_t **series_of,
                                             size_t *count);
 
 /** The distinct benchmark names in the history, matching the glob pattern (NULL: all).
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM.
  *  Returns a new array of strings in *out; free with perfbudget_strings_free(). */
 PERFBUDGET_API int perfbudget_history_benchmarks(perfbudget_history *history, const char *pattern,
                                                  char ***out, size_t *count);
+/** Free an array of strings and each string in it; NULL is a no-op. */
 PERFBUDGET_API void perfbudget_strings_free(char **strings, size_t count);
 
 /** How big the history is. */
@@ -240,8 +243,9 @@ typedef struct perfbudget_history_size {
 PERFBUDGET_API int perfbudget_history_measure(perfbudget_history *history,
                                               perfbudget_history_size *out);
 
-/** Keep the newest `keep` runs (and every run a baseline names); delete the rest.
- *  *deleted (may be NULL) receives how many runs went. */
+/** Keep the newest `keep` runs (and every run a baseline names); delete the rest, in one
+ *  transaction. *deleted (may be NULL) receives how many runs went.
+ *  Returns PERFBUDGET_OK or PERFBUDGET_EIO (nothing deleted then). */
 PERFBUDGET_API int perfbudget_history_prune(perfbudget_history *history, size_t keep,
                                             size_t *deleted);
 
@@ -274,7 +278,8 @@ typedef struct perfbudget_step {
  *  differ by at least min_change_pct and a Mann-Whitney U test between them gives p < 0.01;
  *  the others are merged away, the smallest first. Each segment holds at least min_segment
  *  points. About linear in n. A lone outlier is no step: see perfbudget_detect_outliers().
- *  Returns PERFBUDGET_OK, PERFBUDGET_EDOMAIN (a non-finite value) or PERFBUDGET_ENOMEM; up to
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument), PERFBUDGET_EDOMAIN (a non-finite
+ *  value) or PERFBUDGET_ENOMEM; up to
  *  capacity steps in index order. */
 PERFBUDGET_API int perfbudget_detect_steps(perfbudget_context *ctx, const double *values,
                                            size_t n, double min_change_pct, size_t min_segment,
@@ -290,8 +295,8 @@ typedef struct perfbudget_outlier {
 } perfbudget_outlier;
 
 /** The runs perfbudget_detect_steps() sets aside as outliers, those at least min_change_pct
- *  away from the median around them. Returns PERFBUDGET_OK, PERFBUDGET_EDOMAIN or
- *  PERFBUDGET_ENOMEM; up to capacity outliers in index order. */
+ *  away from the median around them. Returns PERFBUDGET_OK, PERFBUDGET_EINVAL,
+ *  PERFBUDGET_EDOMAIN or PERFBUDGET_ENOMEM; up to capacity outliers in index order. */
 PERFBUDGET_API int perfbudget_detect_outliers(perfbudget_context *ctx, const double *values,
                                               size_t n, double min_change_pct,
                                               perfbudget_outlier *outliers, size_t capacity,
@@ -306,7 +311,7 @@ PERFBUDGET_API int perfbudget_detect_outliers(perfbudget_context *ctx, const dou
  *  to the newest), else from the baseline result alone. Thresholds: regression.per_metric of
  *  the budget (settings, may be NULL), else threshold_pct; critical as the budget says, else
  *  twice the threshold. Figures unavailable on either side are skipped.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (result NULL), PERFBUDGET_EIO or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
                                                      perfbudget_result *result,
                                                      const perfbudget_result *baseline,
@@ -320,8 +325,8 @@ PERFBUDGET_API int perfbudget_result_compare_metrics(perfbudget_context *ctx,
  *  file. */
 PERFBUDGET_API int perfbudget_history_is_database(const char *location);
 
-/** A new copy of location as messages show it: a URI's password replaced by "***". Free it with
- *  perfbudget_free(). Returns NULL when out of memory. */
+/** location as messages show it: a URI's password replaced by "***".
+ *  Returns a new string; free with perfbudget_free(). NULL when out of memory. */
 PERFBUDGET_API char *perfbudget_history_shown_location(const char *location);
 
 /** perfbudget_history_add_run() recorded at created_ns (ns since the epoch; 0: now), for a run

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "perfbudget/command.h"
 #include "perfbudget/compare.h"
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
+#include "perfbudget/suite.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "perfbudget/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -7,7 +7,7 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/compare.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 #include "perfbudget/verdict.h"
 #include "perfbudget/version.h"
 
@@ -34,7 +34,8 @@ PERFBUDGET_API char *perfbudget_format_value(double value, perfbudget_unit unit,
 PERFBUDGET_API void perfbudget_free(void *p);
 
 /** A comparison for people: "median 120 µs vs 107 µs baseline: +12.0 % (95 % CI +6.1 % ..
- *  +17.9 %), p = 0.0012: regression (critical)". Values are in unit. Returns buf. */
+ *  +17.9 %), p = 0.0012: regression (critical)". Values are in unit; "n/a" for c NULL or of a
+ *  struct_size this library does not know. Writes into buf and returns it. */
 PERFBUDGET_API char *perfbudget_format_comparison(const perfbudget_comparison *c,
                                                   perfbudget_unit unit, char *buf, size_t size);
 
@@ -56,7 +57,7 @@ PERFBUDGET_API int perfbudget_printable(perfbudget_context *ctx, const char *tex
  *  its middle with "…" (one row per result either way). header adds the heading line. Names and messages are
  *  shown with control characters escaped (\x1b, \n, ...). A stage whose mean is above its p99
  *  says why on its line.
- *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (a NULL argument) or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_table(perfbudget_context *ctx,
                                            perfbudget_result *const *results, size_t count,
@@ -96,9 +97,11 @@ PERFBUDGET_API int perfbudget_result_add_comparison(perfbudget_context *ctx,
                                                     perfbudget_unit unit,
                                                     const perfbudget_comparison *comparison);
 
-/** The comparisons kept so far; each one's metric name, unit and record (any out-parameter may
- *  be NULL). Borrowed. Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+/** How many comparisons the result keeps (0 for NULL). */
 PERFBUDGET_API size_t perfbudget_result_comparison_count(const perfbudget_result *result);
+/** Comparison index: its metric name, unit and record (any out-parameter may be NULL; the
+ *  record has the core's struct_size). Borrowed: valid until the result is freed or gains a
+ *  comparison. Returns PERFBUDGET_OK, or PERFBUDGET_EINVAL (NULL, index out of range). */
 PERFBUDGET_API int perfbudget_result_comparison_at(const perfbudget_result *result, size_t index,
                                                    const char **metric, perfbudget_unit *unit,
                                                    const perfbudget_comparison **comparison);
@@ -129,16 +132,18 @@ PERFBUDGET_API const char *perfbudget_fail_on_name(perfbudget_fail_on policy);
  *  entry (else the file), PERFBUDGET_FAIL_ON_REGRESSION before; a front end's own setting
  *  overrides it with perfbudget_result_set_fail_on() after judging. */
 PERFBUDGET_API perfbudget_fail_on perfbudget_result_fail_on(const perfbudget_result *result);
+/** Set the result's policy (nothing for NULL). */
 PERFBUDGET_API void perfbudget_result_set_fail_on(perfbudget_result *result,
                                                   perfbudget_fail_on policy);
 
 /** The budget entry's advice: and link: for the judged result (NULL where not written; link may
- *  be NULL). Owned by the result. */
+ *  be NULL). Borrowed: the result's copies, valid until it is freed or judged again. */
 PERFBUDGET_API const char *perfbudget_result_advice(const perfbudget_result *result,
                                                     const char **link);
 
-/** The test status of a result judged with perfbudget_result_judge(); regression may be NULL.
- *  It follows the result's policy (perfbudget_result_fail_on()). */
+/** The test status of a result judged with perfbudget_result_judge(); regression may be NULL
+ *  (a regression of a struct_size this library does not know counts as none). It follows the
+ *  result's policy (perfbudget_result_fail_on()). */
 PERFBUDGET_API perfbudget_test_status perfbudget_result_test_status(
     const perfbudget_result *result, const perfbudget_comparison *regression);
 
@@ -151,7 +156,8 @@ PERFBUDGET_API int perfbudget_result_policy_warned(const perfbudget_result *resu
  *  1 KB of a passing test's output): "FAIL name: reason", one line per breached limit and the
  *  regression, a line with PERFBUDGET_SKIP when skipped, a figures line, and with ctest_tags
  *  one <CTestMeasurement type="numeric/double"> per key figure; a failed command's output last.
- *  Returns PERFBUDGET_OK or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (result or out NULL, a regression of a
+ *  struct_size this library does not know) or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_test_report(perfbudget_context *ctx,
                                                  const perfbudget_result *result,
@@ -187,6 +193,11 @@ struct perfbudget_history;
 
 /** What a report says about where its results come from; any field may be NULL (or 0). */
 typedef struct perfbudget_report_info {
+    /** sizeof(perfbudget_report_info) as the caller was compiled (perfbudget_report_info_init()
+     *  sets it; an initializer may: {.struct_size = sizeof(perfbudget_report_info), ...}). The
+     *  core reads the fields within it only, and refuses a size it does not know
+     *  (PERFBUDGET_EINVAL); fields are only ever added at the end. */
+    size_t struct_size;
     const char *title;    /**< "checksum (ctest)"; default "perfbudget" */
     const char *commit;   /**< git commit of the run */
     const char *baseline; /**< which baseline the changes are against */
@@ -198,6 +209,9 @@ typedef struct perfbudget_report_info {
     struct perfbudget_history *history;
 } perfbudget_report_info;
 
+/** Every field NULL or 0, and struct_size set. */
+PERFBUDGET_API void perfbudget_report_info_init(perfbudget_report_info *info);
+
 /** A report of judged results: regressions and failures first. The change against the baseline
  *  is the result's first comparison (perfbudget_result_add_comparison) of a latency statistic,
  *  and further comparisons appear in CSV rows. Names are escaped for the format.
@@ -205,7 +219,8 @@ typedef struct perfbudget_report_info {
  *  (info->baseline_results) with the budget's limits drawn as lines, and its trend over
  *  info->history with detected steps marked and commits and dates on the x axis;
  *  self-contained, no network at view time.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (also for info of a struct_size this library does
+ *  not know) or PERFBUDGET_ENOMEM.
  *  Returns a new string in *out; free with perfbudget_free(). */
 PERFBUDGET_API int perfbudget_render_report(perfbudget_context *ctx,
                                             perfbudget_result *const *results, size_t count,
@@ -222,7 +237,8 @@ PERFBUDGET_API char *perfbudget_report_format_list(char *buf, size_t size);
  *  and a page per benchmark, written beside directory and renamed into place, so that a failed
  *  run leaves the old site or none. An existing directory is replaced only when it is empty or
  *  a site written so. *pages (may be NULL) gets the number of benchmark pages.
- *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (also for no info->history), PERFBUDGET_EIO or
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (also for no info->history, or info of a
+ *  struct_size this library does not know), PERFBUDGET_EIO or
  *  PERFBUDGET_ENOMEM. Everything passed is borrowed. */
 PERFBUDGET_API int perfbudget_report_write_site(perfbudget_context *ctx, const char *directory,
                                                 const perfbudget_report_info *info,

@@ -10,7 +10,8 @@
 
 #include "perfbudget/budget.h"
 #include "perfbudget/context.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
+#include "perfbudget/suite.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,7 +106,7 @@ PERFBUDGET_API int perfbudget_scaling_judge(perfbudget_context *ctx,
 /** Keep a benchmark's scaling points (copied, at most PERFBUDGET_THREAD_COUNTS_MAX) and their
  *  verdict (NULL: none) with its result: its JSON then carries them as "scaling"
  *  (docs/formats.md), reports show them, and a result file read back restores them.
- *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL or PERFBUDGET_ENOMEM. */
 PERFBUDGET_API int perfbudget_result_set_scaling(perfbudget_result *result,
                                                  const perfbudget_scaling_point *points,
                                                  size_t count,

@@ -11,7 +11,7 @@
 #include "perfbudget/budget.h"
 #include "perfbudget/compare.h"
 #include "perfbudget/history.h"
-#include "perfbudget/measure.h"
+#include "perfbudget/result.h"
 
 #ifdef __cplusplus
 extern "C" {
