@@ -46,7 +46,7 @@ class build_ext_and_command(build_ext):
         # program's copy of the core (CMake's ENABLE_EXPORTS on the same program).
         self.compiler.link_executable(
             objects, target.name, output_dir=str(target.parent),
-            libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", *_build_ffi.postgresql()[1], "dl", "m"],
+            libraries=["yaml", "jansson", "sqlite3", "pthread", *_build_ffi.postgresql()[1], "dl", "m"],
             extra_postargs=["-rdynamic", *_build_ffi.sanitizer_flags()])
         os.chmod(target, 0o755)
 

@@ -1,5 +1,6 @@
 """Build the cffi extension perfbudget._perfbudget_ffi (out-of-line API mode) from the C core's
-sources, linked against the system's libyaml, jansson, SQLite and libcurl. Run by setup.py through cffi_modules."""
+sources, linked against the system's libyaml, jansson and SQLite (libcurl and libpq are loaded
+when an alert is posted or a PostgreSQL history opened). Run by setup.py through cffi_modules."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ ffibuilder.set_source(
     + [flag[2:] for flag in pkg_config("--cflags-only-I", "yaml-0.1", "jansson", "sqlite3",
                                        "libcurl")]
     + postgresql()[0],
-    libraries=["yaml", "jansson", "sqlite3", "curl", "pthread", *postgresql()[1], "m"],
+    libraries=["yaml", "jansson", "sqlite3", "pthread", *postgresql()[1], "m"],
     define_macros=[("PERFBUDGET_BUILDING", "1"), *postgresql()[2]],
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", *sanitizer_flags()],
     extra_link_args=sanitizer_flags(),
