@@ -17,20 +17,8 @@
 #include "commands.h"
 
 /* mkdir -p */
-static int make_directories(const char *path) {
-    char copy[4096];
-    snprintf(copy, sizeof copy, "%s", path);
-    for (char *p = copy + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(copy, 0777) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(copy, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int session_open(const char *dir) {
-    if (make_directories(dir) != 0) {
+    if (perfbudget_output_make_directory(NULL, dir) != PERFBUDGET_OK) {
         fprintf(stderr, "perfbudget session: cannot create %s: %s\n", dir, strerror(errno));
         return 2;
     }

@@ -209,6 +209,30 @@ static int write_in_place(perfbudget_context *ctx, const char *shown, const outp
                                          strerror(error));
 }
 
+int perfbudget_output_make_directory(perfbudget_context *ctx, const char *path) {
+    if (path == NULL || path[0] == '\0')
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "make_directory: no path");
+    char copy[PATH_MAX];
+    if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy) {
+        errno = ENAMETOOLONG;
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create %s: %s", path,
+                                strerror(errno));
+    }
+    for (char *p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char end = *p;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            int cause = errno;
+            perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create %s: %s", copy, strerror(cause));
+            errno = cause;
+            return PERFBUDGET_EIO;
+        }
+        if (end == '\0') return PERFBUDGET_OK;
+        *p = end;
+    }
+}
+
 int perfbudget_output_write(perfbudget_context *ctx, const char *path, const char *data,
                             size_t size) {
     if (path == NULL || (data == NULL && size > 0))

@@ -21,19 +21,6 @@ const char *perfbudget_history_spool_directory(void) {
     return directory != NULL && directory[0] != '\0' ? directory : ".perfbudget/spool";
 }
 
-/* mkdir -p directory. */
-static int make_directories(const char *directory) {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", directory) >= (int)sizeof path) return -1;
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Keeps a run the history at location could not take: NAME.json, its results as a result file,
  * then NAME.run, what else the history records of it (JSON), which marks it complete. *kept:
  * NAME.json. */
@@ -42,7 +29,7 @@ int perfbudget_history_spool_run(perfbudget_context *ctx, const char *location,
                                  perfbudget_result *const *results, size_t count, char *kept,
                                  size_t size) {
     const char *directory = perfbudget_history_spool_directory();
-    if (make_directories(directory) != 0)
+    if (perfbudget_output_make_directory(NULL, directory) != PERFBUDGET_OK)
         return perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot create the spool %s: %s", directory,
                                 strerror(errno));
     char name[4200], marker[4300], temporary[4300];

@@ -9,23 +9,9 @@
 #include "internal.h"
 #include "test_helpers.h"
 
-/* 30 samples around centre, +-1 % in a fixed pattern. */
+/* 30 samples around centre, +-1 %. */
 static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre) {
-    double samples[30];
-    for (size_t i = 0; i < 30; i++)
-        samples[i] = centre * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
-    perfbudget_result *r = NULL;
-    assert_int_equal(perfbudget_result_new(ctx, name, samples, 30, NULL, PERFBUDGET_RUN_OK, "", &r),
-                     PERFBUDGET_OK);
-    return r;
-}
-
-static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
-    perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
-                                                     &budget, NULL, 0, NULL),
-                     PERFBUDGET_OK);
-    return budget;
+    return patterned_result(ctx, name, centre, 30, NULL);
 }
 
 /* Benchmark "b" of median `centre` judged against its budget and a baseline of 1000 ns
@@ -58,10 +44,10 @@ static const char slack_and_generic[] =
 
 static void test_alerts_are_read_from_the_budget_file(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(ctx, slack_and_generic);
+    perfbudget_budget *budget = parsed_budget(ctx, slack_and_generic);
     assert_int_equal(perfbudget_budget_alert_count(budget), 3);
     perfbudget_budget_free(budget);
-    budget = budget_of(ctx, "version: 1\n");
+    budget = parsed_budget(ctx, "version: 1\n");
     assert_int_equal(perfbudget_budget_alert_count(budget), 0);
     perfbudget_budget_free(budget);
     assert_int_equal(perfbudget_budget_alert_count(NULL), 0);
@@ -70,7 +56,7 @@ static void test_alerts_are_read_from_the_budget_file(void **state) {
 /* A +30 % regression that also breaks p95: the Slack message has both one-line verdicts. */
 static void test_slack_message_has_the_verdict_lines(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(ctx, slack_and_generic);
+    perfbudget_budget *budget = parsed_budget(ctx, slack_and_generic);
     perfbudget_result *r = judged(ctx, budget, 1300.0);
     char *body = NULL;
     assert_int_equal(perfbudget__alert_payload(ctx, budget, 0, &r, 1, "main", "abc123", &body),
@@ -95,7 +81,7 @@ static void test_slack_message_has_the_verdict_lines(void **state) {
 
 static void test_generic_message_has_the_figures(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(ctx, slack_and_generic);
+    perfbudget_budget *budget = parsed_budget(ctx, slack_and_generic);
     perfbudget_result *r = judged(ctx, budget, 1300.0);
     char *body = NULL;
     assert_int_equal(perfbudget__alert_payload(ctx, budget, 1, &r, 1, "release/2.0", "abc123",
@@ -136,7 +122,7 @@ static void test_generic_message_has_the_figures(void **state) {
 /* branches: globs; no branch known matches only an alert without branches:. */
 static void test_only_the_chosen_branches_are_alerted(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(ctx, slack_and_generic);
+    perfbudget_budget *budget = parsed_budget(ctx, slack_and_generic);
     perfbudget_result *r = judged(ctx, budget, 1300.0);
     const struct {
         const char *branch;
@@ -166,7 +152,7 @@ static void test_only_the_chosen_branches_are_alerted(void **state) {
 /* events: breach ignores a regression within the budget; nothing regressed, nothing is sent. */
 static void test_only_the_chosen_events_are_alerted(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(
+    perfbudget_budget *budget = parsed_budget(
         ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 10ms}}\nalerts:\n"
              "  - {url: 'https://a.example.com/x', events: breach}\n"
              "  - {url: 'https://a.example.com/y', events: [regression]}\n");
@@ -203,7 +189,7 @@ static void test_only_the_chosen_events_are_alerted(void **state) {
  * the address without its user, password, path and query. */
 static void test_undelivered_alert_is_a_warning_without_secrets(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(
+    perfbudget_budget *budget = parsed_budget(
         ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 1ns}}\nalerts:\n"
              "  - url: http://user:pw@127.0.0.1:1/services/SECRET?token=hidden\n"
              "    tries: 2\n    timeout: 2s\n");
@@ -233,7 +219,7 @@ static void test_undelivered_alert_is_a_warning_without_secrets(void **state) {
 /* url_env: the address comes from the environment; unset, the alert is a warning. */
 static void test_url_from_the_environment(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(
+    perfbudget_budget *budget = parsed_budget(
         ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 1ns}}\nalerts:\n"
              "  - url_env: PERFBUDGET_TEST_WEBHOOK\n");
     perfbudget_result *r = judged(ctx, budget, 1000.0);

@@ -363,6 +363,24 @@ static void test_standard_output(void **state) {
     assert_int_equal(after.st_ino, before.st_ino);
 }
 
+/* mkdir -p: nested folders are made, an existing one is fine, and a file in the way is an
+ * error naming the path that could not be made. */
+static void test_make_directory(void **state) {
+    char nested[320], blocked[340], file[320];
+    snprintf(nested, sizeof nested, "%s/made/a/b/", directory);
+    assert_int_equal(perfbudget_output_make_directory(*state, nested), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_output_make_directory(*state, nested), PERFBUDGET_OK);
+    struct stat info;
+    assert_int_equal(stat(nested, &info), 0);
+    assert_true(S_ISDIR(info.st_mode));
+    snprintf(file, sizeof file, "%s/made/file", directory);
+    assert_int_equal(perfbudget_output_write(*state, file, "x", 1), PERFBUDGET_OK);
+    snprintf(blocked, sizeof blocked, "%s/below", file);
+    assert_int_equal(perfbudget_output_make_directory(*state, blocked), PERFBUDGET_EIO);
+    assert_non_null(strstr(perfbudget_errmsg(*state), blocked));
+    assert_int_equal(perfbudget_output_make_directory(*state, ""), PERFBUDGET_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_replace_keeps_mode, context_setup, context_teardown),
@@ -378,6 +396,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_symlink_target_replaced, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_standard_output, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_make_directory, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

@@ -5,25 +5,15 @@
 
 #include "test_helpers.h"
 
-/* n = 30 samples around centre, +-1 %. */
+/* 30 samples around centre, +-1 %. */
 static perfbudget_result *result_of(perfbudget_context *ctx, double centre) {
-    double samples[30];
-    for (size_t i = 0; i < 30; i++)
-        samples[i] = centre * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
-    perfbudget_result *r = NULL;
-    assert_int_equal(perfbudget_result_new(ctx, "b", samples, 30, NULL, PERFBUDGET_RUN_OK, "", &r),
-                     PERFBUDGET_OK);
-    return r;
+    return patterned_result(ctx, "b", centre, 30, NULL);
 }
 
 static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *limit) {
     char text[200];
     snprintf(text, sizeof text, "version: 1\nbudgets:\n  b: {latency: {median: %s}}\n", limit);
-    perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
-                                                     &budget, NULL, 0, NULL),
-                     PERFBUDGET_OK);
-    return budget;
+    return parsed_budget(ctx, text);
 }
 
 /* now concluded against budget and a baseline at 1000 ns. */

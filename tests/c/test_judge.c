@@ -16,33 +16,13 @@ static void test_student_distribution(void **state) {
     assert_close(perfbudget__student_ppf(0.975, INFINITY), 1.959963984540054, 1e-12);
 }
 
-/* n samples around centre, +-1 % in a fixed pattern. */
-static perfbudget_result *result_of(perfbudget_context *ctx, const char *name, double centre,
-                                    size_t n, const perfbudget_metrics *metrics) {
-    double samples[64];
-    for (size_t i = 0; i < n; i++)
-        samples[i] = centre * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
-    perfbudget_result *r = NULL;
-    assert_int_equal(perfbudget_result_new(ctx, name, samples, n, metrics, PERFBUDGET_RUN_OK, "",
-                                           &r),
-                     PERFBUDGET_OK);
-    return r;
-}
-
-static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
-    perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
-                                                     &budget, NULL, 0, NULL),
-                     PERFBUDGET_OK);
-    return budget;
-}
 
 static void test_budget_entry_by_function_name(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(ctx, "version: 1\nbudgets:\n"
+    perfbudget_budget *budget = parsed_budget(ctx, "version: 1\nbudgets:\n"
                                                "  test_parse: {latency: {median: 1us}}\n"
                                                "  \"tests/*\": {latency: {median: 10min}}\n");
-    perfbudget_result *r = result_of(ctx, "tests/test_io.py::test_parse[big][decode]", 2000.0,
+    perfbudget_result *r = patterned_result(ctx, "tests/test_io.py::test_parse[big][decode]", 2000.0,
                                      30, NULL);
     perfbudget_conclude_options o;
     perfbudget_conclude_options_init(&o);
@@ -62,9 +42,9 @@ static void test_budget_entry_by_function_name(void **state) {
 
 static void test_baseline_of_the_same_mode(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_result *counted = result_of(ctx, "b", 1000.0, 30, NULL);
+    perfbudget_result *counted = patterned_result(ctx, "b", 1000.0, 30, NULL);
     perfbudget_result_set_mode(counted, PERFBUDGET_MODE_INSTRUCTIONS);
-    perfbudget_result *now = result_of(ctx, "b", 3000.0, 30, NULL);
+    perfbudget_result *now = patterned_result(ctx, "b", 3000.0, 30, NULL);
     perfbudget_conclude_options o;
     perfbudget_conclude_options_init(&o);
     o.regression = 1;
@@ -77,7 +57,7 @@ static void test_baseline_of_the_same_mode(void **state) {
     assert_non_null(strstr(perfbudget_result_note_at(now, 0, &kind), "only in instructions mode"));
     assert_int_equal(kind, PERFBUDGET_NOTE_OTHER_MODE);
     /* both modes in the baseline: the timed one is compared, and the 3x slowdown fails */
-    perfbudget_result *timed = result_of(ctx, "b", 1000.0, 30, NULL);
+    perfbudget_result *timed = patterned_result(ctx, "b", 1000.0, 30, NULL);
     perfbudget_result *both[] = {counted, timed};
     o.baseline = both;
     o.baseline_count = 2;
@@ -108,7 +88,7 @@ static perfbudget_result *loaded(perfbudget_context *ctx, double wall, double wo
     m.wall_ns = 30 * wall;
     m.cpu_utilization = work / wall;
     m.runqueue_wait_ns = wait * m.wall_ns;
-    perfbudget_result *r = result_of(ctx, "b", wall, 30, &m);
+    perfbudget_result *r = patterned_result(ctx, "b", wall, 30, &m);
     double cpu[30];
     for (size_t i = 0; i < 30; i++) cpu[i] = work * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
     assert_int_equal(perfbudget_result_set_cpu_samples(ctx, r, cpu, 30), PERFBUDGET_OK);
@@ -217,7 +197,7 @@ static perfbudget_result *probed(perfbudget_context *ctx, double wall, double pr
     perfbudget_result *r = loaded(ctx, wall, wall, 0.001);
     perfbudget_metrics m = *perfbudget_result_metrics(r);
     m.probe_ns = probe_ns;
-    perfbudget_result *out = result_of(ctx, "b", wall, 30, &m);
+    perfbudget_result *out = patterned_result(ctx, "b", wall, 30, &m);
     perfbudget_result_free(r);
     return out;
 }
@@ -332,7 +312,7 @@ static void test_processes_measure_the_spread(void **state) {
 
 static void test_record_travels_in_the_result_file(void **state) {
     perfbudget_context *ctx = *state;
-    perfbudget_budget *budget = budget_of(ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 1us}}\n");
+    perfbudget_budget *budget = parsed_budget(ctx, "version: 1\nbudgets:\n  b: {latency: {p95: 1us}}\n");
     perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
     perfbudget_result *now = loaded(ctx, 6500.0, 1300.0, 0.8);
     perfbudget_conclude_options o;

@@ -6,30 +6,16 @@
 #include "internal.h"
 #include "test_helpers.h"
 
-/* 30 samples around centre, +-1 % in a fixed pattern. */
+/* 30 samples around centre, +-1 %. */
 static perfbudget_result *result_of(perfbudget_context *ctx, double centre) {
-    double samples[30];
-    for (size_t i = 0; i < 30; i++)
-        samples[i] = centre * (1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0);
-    perfbudget_result *r = NULL;
-    assert_int_equal(perfbudget_result_new(ctx, "b", samples, 30, NULL, PERFBUDGET_RUN_OK, "", &r),
-                     PERFBUDGET_OK);
-    return r;
-}
-
-static perfbudget_budget *budget_of(perfbudget_context *ctx, const char *text) {
-    perfbudget_budget *budget = NULL;
-    assert_int_equal(perfbudget_budget_new_from_text(ctx, text, strlen(text), "perfbudget.yml",
-                                                     &budget, NULL, 0, NULL),
-                     PERFBUDGET_OK);
-    return budget;
+    return patterned_result(ctx, "b", centre, 30, NULL);
 }
 
 /* Judge a result of median `centre` against a baseline of 1000 ns (threshold 5 %, critical
  * 10 %) under the budget text. */
 static perfbudget_result *judged(perfbudget_context *ctx, const char *budget_text, double centre,
                                  perfbudget_budget **budget, perfbudget_result **base) {
-    *budget = budget_of(ctx, budget_text);
+    *budget = parsed_budget(ctx, budget_text);
     *base = result_of(ctx, 1000.0);
     perfbudget_result *now = result_of(ctx, centre);
     perfbudget_conclude_options o;
@@ -108,7 +94,7 @@ static void test_fail_on_decides_the_status_not_the_verdict(void **state) {
 static void test_limits_and_precedence(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_budget *budget =
-        budget_of(ctx, "version: 1\npolicy: {fail_on: critical}\nbudgets:\n"
+        parsed_budget(ctx, "version: 1\npolicy: {fail_on: critical}\nbudgets:\n"
                        "  b: {latency: {median: 1ns}}\n"
                        "  c: {latency: {median: 1ns}, policy: {fail_on: never}}\n");
     perfbudget_result *r = result_of(ctx, 1000.0);
@@ -146,7 +132,7 @@ static void test_limits_and_precedence(void **state) {
 static void test_advice_under_the_failure(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_budget *budget =
-        budget_of(ctx, "version: 1\nbudgets:\n"
+        parsed_budget(ctx, "version: 1\nbudgets:\n"
                        "  b:\n    latency: {median: 1ns}\n"
                        "    advice: \"Profile with perf record; the parser is the usual suspect\"\n"
                        "    link: https://wiki.example.com/perf/parser\n"
@@ -201,7 +187,7 @@ static void test_advice_under_the_failure(void **state) {
     /* a passing result shows no advice */
     perfbudget_result *fast = result_of(ctx, 1000.0);
     perfbudget_budget *loose =
-        budget_of(ctx, "version: 1\nbudgets:\n  b: {latency: {median: 10min}, advice: profile it}\n");
+        parsed_budget(ctx, "version: 1\nbudgets:\n  b: {latency: {median: 10min}, advice: profile it}\n");
     o.budget = loose;
     assert_int_equal(perfbudget_result_conclude(ctx, fast, &o), PERFBUDGET_OK);
     test_report(ctx, fast, &report);

@@ -28,6 +28,12 @@ extern "C" {
 PERFBUDGET_API int perfbudget_output_write(perfbudget_context *ctx, const char *path,
                                            const char *data, size_t size);
 
+/** Create the directory path and any missing parents (mkdir -p, mode 0777 less the umask);
+ *  nothing when it exists already.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL or empty path) or PERFBUDGET_EIO (errno kept;
+ *  the message, when ctx is not NULL, names the directory and the cause). path is borrowed. */
+PERFBUDGET_API int perfbudget_output_make_directory(perfbudget_context *ctx, const char *path);
+
 /** On GitHub Actions, append markdown and a newline to the job summary (the file
  *  $GITHUB_STEP_SUMMARY names); nothing when that variable is unset or empty. Every front end's
  *  Markdown report goes there through this.
