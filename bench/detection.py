@@ -346,7 +346,7 @@ def interleaved_change(compared: Path) -> float | None:
     return next((e.get("change_pct") for e in json.loads(compared.read_text())["benchmarks"]), None)
 
 
-TOOL_ORDER = ["perfbudget", "perfbudget speed-corrected", "Google Benchmark", "pytest-benchmark",
+TOOL_ORDER = ["perfbudget (old)", "perfbudget", "perfbudget speed-corrected", "Google Benchmark", "pytest-benchmark",
               "perfbudget instructions", "perfbudget interleaved"]
 
 
