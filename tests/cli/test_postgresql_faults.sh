@@ -8,6 +8,7 @@
 # reads, saves a baseline and compares with it, and prunes with DELETE.
 # Skipped (77) without PERFBUDGET_TEST_POSTGRESQL, failed without it under CI=true.
 # Usage: test_postgresql_faults.sh PATH_TO_PERFBUDGET PATH_TO_WIDE_SUITE
+# FAULT_SERIES=N (a multiple of 5, at least 20; default 20): the series' length, e.g. 100.
 set -euo pipefail
 tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
@@ -67,13 +68,18 @@ echo "killed writers: $(sql "SELECT count(*) FROM runs") whole runs recorded, no
 
 # ---- the server stopped 5 times in a series of 20 runs: 0 lost, none twice ----------------------
 # Each run is named after its place in the series, so a run sent twice shows twice.
+series=${FAULT_SERIES:-20}
+[[ $series =~ ^[0-9]+$ ]] && ((series >= 20 && series % 5 == 0)) ||
+  { echo "FAULT_SERIES must be a multiple of 5, at least 20, not '$series'" >&2; exit 2; }
+gap=$((series / 5)) # stopped at run 2 of every gap runs, started again at its last
 sql "CREATE DATABASE series" >/dev/null
 series_uri="${uri%/*}/series"
 export PERFBUDGET_SPOOL_DIR=$work/spool
 stops=0
-for i in $(seq -w 1 20); do
-  if ((10#$i % 4 == 2)); then # stopped before runs 02, 06, 10, 14 and 18, up again before runs 04, 08, ... 20
-    if ((10#$i == 10)); then
+for i in $(seq -w 1 "$series"); do
+  # With 20: stopped before runs 02, 06, 10, 14 and 18, up again before runs 04, 08, ... 20.
+  if ((10#$i % gap == 2)); then
+    if ((10#$i == 2 * gap + 2)); then
       # This once, with a run in flight: it may be opened before the stop and write after it.
       "$perfbudget" run --name "series-$i" --runs 4 --warmup 0 --history "$series_uri" -- sleep 0.2 \
         >"run-$i.out" 2>&1 &
@@ -87,9 +93,9 @@ for i in $(seq -w 1 20); do
     server_stop
     stops=$((stops + 1))
   fi
-  if ((10#$i % 4 == 0)); then server_start; fi
+  if ((10#$i % gap == 0)); then server_start; fi
   where="^history: run [0-9]+ recorded" # the server is up; the stopped one's spool runs
-  ((10#$i % 4 >= 2)) && where="the run is kept in $work/spool/"
+  ((10#$i % gap >= 2)) && where="the run is kept in $work/spool/"
   expect 0 "$where" -- "$perfbudget" run --name "series-$i" --runs 2 --warmup 0 --history "$series_uri" -- true
 done
 ((stops == 5)) || fail "the server was stopped $stops times, not 5"
@@ -99,10 +105,10 @@ runs=$(psql -qtA "$series_uri" -c "SELECT count(*) FROM runs")
 names=$(psql -qtA "$series_uri" -c "SELECT count(DISTINCT b.name) FROM results r JOIN benchmarks b
                                       ON b.id = r.benchmark_id")
 results=$(psql -qtA "$series_uri" -c "SELECT count(*) FROM results")
-[[ $runs == 20 && $names == 20 && $results == 20 ]] ||
-  fail "20 runs with the server stopped 5 times left $runs runs, $results results of $names" \
-       "benchmarks (not 20 each)"
-echo "series: $runs runs of 20 recorded, $names distinct"
+[[ $runs == "$series" && $names == "$series" && $results == "$series" ]] ||
+  fail "$series runs with the server stopped 5 times left $runs runs, $results results of $names" \
+       "benchmarks (not $series each)"
+echo "series: $runs runs of $series recorded, $names distinct"
 
 # ---- the least a role needs: docs/history.md, "For a fleet" -------------------------------------
 sql "CREATE DATABASE fleet" >/dev/null
