@@ -433,6 +433,64 @@ int perfbudget_compare_metric(perfbudget_context *ctx, const double *runs, size_
     return code;
 }
 
+/* The checks of perfbudget__compare_metric() after its NULL ones, in their order. */
+static int check_metric_values(perfbudget_context *ctx, const double *runs, size_t n_runs,
+                               double current, const perfbudget_compare_options *opts) {
+    int status = check_options(ctx, opts);
+    if (status != PERFBUDGET_OK) return status;
+    if (n_runs == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_ENODATA, "compare_metric: no baseline value");
+    if (!isfinite(current))
+        return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "compare_metric: the value is not finite");
+    for (size_t i = 0; i < n_runs; i++)
+        if (!isfinite(runs[i]))
+            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
+                                    "compare_metric: baseline run %zu is not finite", i);
+    return PERFBUDGET_OK;
+}
+
+/* A regression by `worse` percent (positive is worse): critical from critical_pct on. */
+static void mark_regression(perfbudget_comparison *out, double worse) {
+    out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
+    out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
+                                               : PERFBUDGET_SEVERITY_WARNING;
+    out->regressed = 1;
+}
+
+/* An exact figure: any change beyond the threshold is the code's. */
+static void judge_exact_metric(perfbudget_comparison *out, double worse) {
+    out->significant = 1;
+    if (worse > out->threshold_pct) {
+        mark_regression(out, worse);
+    } else if (worse < -out->threshold_pct) {
+        out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
+        out->severity = PERFBUDGET_SEVERITY_INFO;
+    }
+}
+
+/* A varying figure from 3 runs on: a change counts when it also leaves the runs' spread. */
+static void judge_metric_against_runs(perfbudget_comparison *out, const double *runs,
+                                      size_t n_runs, double current, int higher_is_better,
+                                      double worse) {
+    double mean = perfbudget__mean(runs, n_runs);
+    double sd = perfbudget__stddev(runs, n_runs, mean);
+    double n = (double)n_runs;
+    if (mean == 0.0) return;
+    out->run_spread_pct = 100.0 * t975(n - 1.0) * sd * sqrt(1.0 + 1.0 / n) / fabs(mean);
+    out->resolvable_pct = out->run_spread_pct;
+    double deviation = 100.0 * (current - mean) / fabs(mean);
+    double worse_deviation = higher_is_better ? -deviation : deviation;
+    out->significant = fabs(deviation) > out->run_spread_pct;
+    if (out->significant && worse > out->threshold_pct && worse_deviation > 0) {
+        mark_regression(out, worse);
+    } else if (out->significant && worse < -out->threshold_pct && worse_deviation < 0) {
+        out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
+        out->severity = PERFBUDGET_SEVERITY_INFO;
+    } else if (fabs(worse) > out->threshold_pct) {
+        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+    }
+}
+
 /* exact: the figure does not vary between runs of the same code (instruction counts in
  * instructions mode), so any change beyond the threshold is the code's, and one run tells. */
 int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size_t n_runs,
@@ -446,16 +504,8 @@ int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size
     if (out == NULL || (runs == NULL && n_runs > 0))
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "compare_metric: NULL argument");
     out->struct_size = sizeof *out;
-    int status = check_options(ctx, opts);
+    int status = check_metric_values(ctx, runs, n_runs, current, opts);
     if (status != PERFBUDGET_OK) return status;
-    if (n_runs == 0)
-        return perfbudget__fail(ctx, PERFBUDGET_ENODATA, "compare_metric: no baseline value");
-    if (!isfinite(current))
-        return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN, "compare_metric: the value is not finite");
-    for (size_t i = 0; i < n_runs; i++)
-        if (!isfinite(runs[i]))
-            return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
-                                    "compare_metric: baseline run %zu is not finite", i);
     memset(out, 0, sizeof *out);
     out->struct_size = sizeof *out;
     out->threshold_pct = opts->threshold_pct;
@@ -473,42 +523,12 @@ int perfbudget__compare_metric(perfbudget_context *ctx, const double *runs, size
     out->outcome = PERFBUDGET_OUTCOME_PASS;
     out->severity = PERFBUDGET_SEVERITY_NONE;
     if (exact) {
-        out->significant = 1;
-        if (worse > out->threshold_pct) {
-            out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
-            out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
-                                                       : PERFBUDGET_SEVERITY_WARNING;
-            out->regressed = 1;
-        } else if (worse < -out->threshold_pct) {
-            out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
-            out->severity = PERFBUDGET_SEVERITY_INFO;
-        }
-        return PERFBUDGET_OK;
-    }
-    if (n_runs < 3) {
+        judge_exact_metric(out, worse);
+    } else if (n_runs < 3) {
         /* One run cannot tell a change from noise: only a change within the threshold passes. */
         if (fabs(worse) > out->threshold_pct) out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-        return PERFBUDGET_OK;
-    }
-    double mean = perfbudget__mean(runs, n_runs);
-    double sd = perfbudget__stddev(runs, n_runs, mean);
-    double n = (double)n_runs;
-    if (mean == 0.0) return PERFBUDGET_OK;
-    out->run_spread_pct = 100.0 * t975(n - 1.0) * sd * sqrt(1.0 + 1.0 / n) / fabs(mean);
-    out->resolvable_pct = out->run_spread_pct;
-    double deviation = 100.0 * (current - mean) / fabs(mean);
-    double worse_deviation = opts->higher_is_better ? -deviation : deviation;
-    out->significant = fabs(deviation) > out->run_spread_pct;
-    if (out->significant && worse > out->threshold_pct && worse_deviation > 0) {
-        out->outcome = PERFBUDGET_OUTCOME_REGRESSION;
-        out->severity = worse >= out->critical_pct ? PERFBUDGET_SEVERITY_CRITICAL
-                                                   : PERFBUDGET_SEVERITY_WARNING;
-        out->regressed = 1;
-    } else if (out->significant && worse < -out->threshold_pct && worse_deviation < 0) {
-        out->outcome = PERFBUDGET_OUTCOME_IMPROVEMENT;
-        out->severity = PERFBUDGET_SEVERITY_INFO;
-    } else if (fabs(worse) > out->threshold_pct) {
-        out->outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+    } else {
+        judge_metric_against_runs(out, runs, n_runs, current, opts->higher_is_better, worse);
     }
     return PERFBUDGET_OK;
 }
