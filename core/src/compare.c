@@ -340,6 +340,64 @@ static void process_deviations(const double *medians, size_t k, double *sum_squa
     *df += (double)k - 1.0;
 }
 
+/* Between runs: the spread of the earlier runs' statistic (log scale), when there are 3 runs or
+ * more and all are positive: adds twice its variance to *variance (the baseline is one run and
+ * this is another, so their difference carries it twice), and sets *df and *between. */
+static int runs_spread(perfbudget_context *ctx, const double *run_values, size_t n_runs,
+                       double *variance, double *df, double *between) {
+    if (run_values == NULL || n_runs < 3) return PERFBUDGET_OK;
+    double *logs = malloc(n_runs * sizeof *logs);
+    if (logs == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    int positive = 1;
+    for (size_t i = 0; i < n_runs; i++) {
+        positive &= run_values[i] > 0.0;
+        logs[i] = run_values[i] > 0.0 ? log(run_values[i]) : 0.0;
+    }
+    if (positive) {
+        *between = perfbudget__stddev(logs, n_runs, perfbudget__mean(logs, n_runs));
+        *variance += 2.0 * *between * *between;
+        *df = (double)n_runs - 1.0;
+    }
+    free(logs);
+    return PERFBUDGET_OK;
+}
+
+/* No runs to measure it, but processes: the spread between the processes of each side
+ * (pooled, on the log scale), for the difference of a side's level averaged over k_b and
+ * k_c processes (a side of one process is one draw). */
+static void processes_spread(const perfbudget__processes *processes, double *variance,
+                             double *df, double *between) {
+    double sum_squares = 0.0, process_df = 0.0;
+    process_deviations(processes->baseline, processes->n_baseline, &sum_squares, &process_df);
+    process_deviations(processes->current, processes->n_current, &sum_squares, &process_df);
+    if (process_df >= 1.0) {
+        double k_b = processes->n_baseline >= 2 ? (double)processes->n_baseline : 1.0;
+        double k_c = processes->n_current >= 2 ? (double)processes->n_current : 1.0;
+        double spread = sum_squares / process_df * (1.0 / k_b + 1.0 / k_c);
+        *variance += spread;
+        *df = process_df;
+        *between = sqrt(spread / 2.0); /* reported below as sqrt(2) between */
+    }
+}
+
+/* The comparison of the levels' difference `change` (log scale) with its variance, on df degrees
+ * of freedom; between is the spread between runs (NAN: none). */
+static void write_runs_comparison(perfbudget_comparison *out, double change, double variance,
+                                  double df, double between, const perfbudget_compare_options *opts,
+                                  size_t n_baseline, size_t n_current) {
+    double se = sqrt(variance);
+    double quantile = perfbudget__student_ppf(1.0 - opts->alpha / 2.0, df);
+    out->p_value = se > 0.0 ? 2.0 * perfbudget__student_sf(fabs(change) / se, df)
+                            : change == 0.0 ? 1.0 : 0.0;
+    out->exact = 0;
+    out->significant = out->p_value < opts->alpha;
+    out->change_pct = 100.0 * expm1(change);
+    out->ci_low_pct = 100.0 * expm1(change - quantile * se);
+    out->ci_high_pct = 100.0 * expm1(change + quantile * se);
+    out->run_spread_pct = isnan(between) ? NAN : 100.0 * expm1(quantile * sqrt(2.0) * between);
+    decide(out, n_baseline, n_current, se, opts->higher_is_better);
+}
+
 int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, size_t n_baseline,
                              const double *current, size_t n_current, const double *run_values,
                              size_t n_runs, const perfbudget__processes *processes,
@@ -362,41 +420,11 @@ int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, si
     if (status != PERFBUDGET_OK) return status;
     /* Times are positive; a set that is not keeps the plain comparison. */
     if (isnan(se_b) || isnan(se_c) || n_baseline < 2 || n_current < 2) return PERFBUDGET_OK;
-    /* Between runs: the spread of the earlier runs' statistic. The baseline is one run and this
-     * is another, so their difference carries that variance twice. */
     double variance = se_b * se_b + se_c * se_c;
     double df = INFINITY, between = NAN;
-    if (run_values != NULL && n_runs >= 3) {
-        double *logs = malloc(n_runs * sizeof *logs);
-        if (logs == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
-        int positive = 1;
-        for (size_t i = 0; i < n_runs; i++) {
-            positive &= run_values[i] > 0.0;
-            logs[i] = run_values[i] > 0.0 ? log(run_values[i]) : 0.0;
-        }
-        if (positive) {
-            between = perfbudget__stddev(logs, n_runs, perfbudget__mean(logs, n_runs));
-            variance += 2.0 * between * between;
-            df = (double)n_runs - 1.0;
-        }
-        free(logs);
-    }
-    /* No runs to measure it, but processes: the spread between the processes of each side
-     * (pooled, on the log scale), for the difference of a side's level averaged over k_b and
-     * k_c processes (a side of one process is one draw). */
-    if (isnan(between) && processes != NULL) {
-        double sum_squares = 0.0, process_df = 0.0;
-        process_deviations(processes->baseline, processes->n_baseline, &sum_squares, &process_df);
-        process_deviations(processes->current, processes->n_current, &sum_squares, &process_df);
-        if (process_df >= 1.0) {
-            double k_b = processes->n_baseline >= 2 ? (double)processes->n_baseline : 1.0;
-            double k_c = processes->n_current >= 2 ? (double)processes->n_current : 1.0;
-            double spread = sum_squares / process_df * (1.0 / k_b + 1.0 / k_c);
-            variance += spread;
-            df = process_df;
-            between = sqrt(spread / 2.0); /* reported below as sqrt(2) between */
-        }
-    }
+    status = runs_spread(ctx, run_values, n_runs, &variance, &df, &between);
+    if (status != PERFBUDGET_OK) return status;
+    if (isnan(between) && processes != NULL) processes_spread(processes, &variance, &df, &between);
     /* Too few runs to measure the spread: the one assumed, scaled to the runs' own noise
      * (separate processes of the same code differ by more than one run's samples say, and by
      * more for noisier code). The larger of the two: a baseline that the machine switched
@@ -407,17 +435,8 @@ int perfbudget__compare_runs(perfbudget_context *ctx, const double *baseline, si
         between = fmin(opts->assumed_run_spread * fmax(se_b, se_c), ASSUMED_SPREAD_MAX);
         variance += 2.0 * between * between;
     }
-    double change = level_c - level_b, se = sqrt(variance);
-    double quantile = perfbudget__student_ppf(1.0 - opts->alpha / 2.0, df);
-    out->p_value = se > 0.0 ? 2.0 * perfbudget__student_sf(fabs(change) / se, df)
-                            : change == 0.0 ? 1.0 : 0.0;
-    out->exact = 0;
-    out->significant = out->p_value < opts->alpha;
-    out->change_pct = 100.0 * expm1(change);
-    out->ci_low_pct = 100.0 * expm1(change - quantile * se);
-    out->ci_high_pct = 100.0 * expm1(change + quantile * se);
-    out->run_spread_pct = isnan(between) ? NAN : 100.0 * expm1(quantile * sqrt(2.0) * between);
-    decide(out, n_baseline, n_current, se, opts->higher_is_better);
+    write_runs_comparison(out, level_c - level_b, variance, df, between, opts, n_baseline,
+                          n_current);
     return PERFBUDGET_OK;
 }
 
