@@ -1107,12 +1107,10 @@ static int newer_first(const void *a, const void *b) {
     return x > y ? -1 : x < y;
 }
 
-int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t last,
-                             int64_t since_ns, perfbudget_series_point **points,
-                             size_t **series_of, size_t *count) {
-    if (h == NULL || name == NULL || points == NULL || series_of == NULL || count == NULL)
-        return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "history_trend: NULL "
-                                "argument");
+/* Reads the ok results of every version of benchmark `name` (read_version()) into *rows, *n of
+ * them, newest first, and their series keys into keys. */
+static int read_trend_rows(perfbudget_history *h, const char *name, size_t last, int64_t since_ns,
+                           trend_keys *keys, trend_row **rows, size_t *n) {
     history_statement *versions = NULL, *results = NULL, *runs = NULL;
     /* results walks one version's results newest first; runs walks the runs beside it
      * (read_version). */
@@ -1124,42 +1122,66 @@ int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t las
         return db_fail(h, "reading a series");
     }
     bind_text(h, versions, 1, name);
-    trend_row *rows = NULL;
-    trend_keys keys = {0};
-    size_t n = 0, capacity = 0, version = 0;
+    size_t capacity = 0, version = 0;
     int code = PERFBUDGET_OK, step;
     while (code == PERFBUDGET_OK && (step = next_row(h, versions)) == HISTORY_ROW)
         code = read_version(h, results, runs, column_int64(h, versions, 0), since_ns, last,
-                            version++, &keys, &rows, &n, &capacity);
+                            version++, keys, rows, n, &capacity);
     if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(h, "reading a series");
     finalize(h, versions);
     finalize(h, results);
     finalize(h, runs);
     /* Each version's rows come newest first already; several are merged by run. */
-    if (code == PERFBUDGET_OK && version > 1 && n > 1) qsort(rows, n, sizeof *rows, newer_first);
-    if (last != 0 && n > last) n = last;
-    perfbudget_series_point *out = code == PERFBUDGET_OK ? malloc((n ? n : 1) * sizeof *out) : NULL;
+    if (code == PERFBUDGET_OK && version > 1 && *n > 1)
+        qsort(*rows, *n, sizeof **rows, newer_first);
+    return code;
+}
+
+/* The points of rows (newest first) into *points oldest first, and each one's series number into
+ * *series_of; both malloc'ed. */
+static int number_trend_points(perfbudget_history *h, const trend_row *rows, size_t n,
+                               size_t n_keys, perfbudget_series_point **points,
+                               size_t **series_of) {
+    perfbudget_series_point *out = malloc((n ? n : 1) * sizeof *out);
     size_t *which = out != NULL ? malloc((n ? n : 1) * sizeof *which) : NULL;
     /* Series numbers in the order each key is first met, newest first. */
-    size_t *number = which != NULL ? malloc((keys.count ? keys.count : 1) * sizeof *number) : NULL;
-    if (code == PERFBUDGET_OK && number == NULL)
-        code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-    for (size_t k = 0; code == PERFBUDGET_OK && k < keys.count; k++) number[k] = (size_t)-1;
+    size_t *number = which != NULL ? malloc((n_keys ? n_keys : 1) * sizeof *number) : NULL;
+    if (number == NULL) {
+        free(out);
+        free(which);
+        return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n_keys; k++) number[k] = (size_t)-1;
     size_t numbered = 0;
-    for (size_t i = 0; code == PERFBUDGET_OK && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         size_t *series = &number[rows[i].key];
         if (*series == (size_t)-1) *series = numbered++;
         out[n - 1 - i] = rows[i].point;
         which[n - 1 - i] = *series;
     }
     free(number);
+    *points = out;
+    *series_of = which;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_history_trend(perfbudget_history *h, const char *name, size_t last,
+                             int64_t since_ns, perfbudget_series_point **points,
+                             size_t **series_of, size_t *count) {
+    if (h == NULL || name == NULL || points == NULL || series_of == NULL || count == NULL)
+        return perfbudget__fail(h ? h->ctx : NULL, PERFBUDGET_EINVAL, "history_trend: NULL "
+                                "argument");
+    trend_row *rows = NULL;
+    trend_keys keys = {0};
+    size_t n = 0;
+    int code = read_trend_rows(h, name, last, since_ns, &keys, &rows, &n);
+    if (last != 0 && n > last) n = last;
+    perfbudget_series_point *out = NULL;
+    size_t *which = NULL;
+    if (code == PERFBUDGET_OK) code = number_trend_points(h, rows, n, keys.count, &out, &which);
     free(rows);
     trend_keys_free(&keys);
-    if (code != PERFBUDGET_OK) {
-        free(out);
-        free(which);
-        return code;
-    }
+    if (code != PERFBUDGET_OK) return code;
     *points = out;
     *series_of = which;
     *count = n;
