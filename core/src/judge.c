@@ -314,152 +314,208 @@ static int process_medians(const perfbudget_result *result, double **out, size_t
     return PERFBUDGET_OK;
 }
 
-static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_options *o,
-                           perfbudget_result *result, const perfbudget_result *base,
-                           const perfbudget_compare_options *opts) {
-    size_t n_base = 0, n_current = 0;
-    const double *base_samples = perfbudget_result_samples(base, &n_base);
-    const double *samples = perfbudget_result_samples(result, &n_current);
-    double *runs = NULL;
-    size_t n_runs = 0, left_out = 0;
-    double *base_processes = NULL, *processes_now = NULL;
-    size_t k_base = 0, k_now = 0;
-    int code = earlier_runs(o, result, &runs, &n_runs, &left_out);
-    if (code == PERFBUDGET_OK) code = process_medians(base, &base_processes, &k_base);
-    if (code == PERFBUDGET_OK) code = process_medians(result, &processes_now, &k_now);
-    const perfbudget__processes processes = {base_processes, k_base, processes_now, k_now};
+/* What judging a latency compares: both sides' samples, the earlier runs' values (left_out of
+ * them for a busy machine) and the medians of each side's processes. */
+typedef struct {
+    const double *base_samples, *samples;
+    size_t n_base, n_current;
+    double *runs;
+    size_t n_runs, left_out;
+    double *base_processes, *processes_now;
+    size_t k_base, k_now;
+} latency_inputs;
+
+static void latency_inputs_free(latency_inputs *in) {
+    perfbudget_free(in->runs);
+    free(in->base_processes);
+    free(in->processes_now);
+}
+
+static int gather_latency_inputs(perfbudget_context *ctx, const perfbudget_conclude_options *o,
+                                 const perfbudget_result *result, const perfbudget_result *base,
+                                 latency_inputs *in) {
+    *in = (latency_inputs){0};
+    in->base_samples = perfbudget_result_samples(base, &in->n_base);
+    in->samples = perfbudget_result_samples(result, &in->n_current);
+    int code = earlier_runs(o, result, &in->runs, &in->n_runs, &in->left_out);
+    if (code == PERFBUDGET_OK) code = process_medians(base, &in->base_processes, &in->k_base);
+    if (code == PERFBUDGET_OK) code = process_medians(result, &in->processes_now, &in->k_now);
     if (code != PERFBUDGET_OK) {
-        free(base_processes);
-        free(processes_now);
-        perfbudget_free(runs);
+        latency_inputs_free(in);
         return code == PERFBUDGET_ENOMEM ? perfbudget__fail(ctx, code, "out of memory") : code;
     }
-    /* The machine's state: the share of a CPU each run had while measuring, and the share of
-     * its wall time it was ready to run but waited for a CPU. */
-    const perfbudget_metrics *mb = perfbudget_result_metrics(base);
-    const perfbudget_metrics *mn = perfbudget_result_metrics(result);
-    double share_base = mb->cpu_utilization, share_now = mn->cpu_utilization;
-    double wait_base = wait_share(mb), wait_now = wait_share(mn);
-    int busier = machine_busier(mb, mn), quieter = !busier && machine_busier(mn, mb);
-    const double *cpu_base = cpu_samples_of(base, n_base);
-    const double *cpu_now = cpu_samples_of(result, n_current);
-    int by_cpu = (busier || quieter) && cpu_base != NULL && cpu_now != NULL;
-    perfbudget_compare_options effective = *opts;
-    effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
-    effective.assumed_run_spread = ASSUMED_RUN_SPREAD;
+    return PERFBUDGET_OK;
+}
+
+/* The machine's state: the share of a CPU each run had while measuring, and the share of
+ * its wall time it was ready to run but waited for a CPU. */
+typedef struct {
+    const perfbudget_metrics *mb, *mn;
+    double share_base, share_now, wait_base, wait_now;
+    int busier, quieter;
+    const double *cpu_base, *cpu_now;
+} machine_state;
+
+static void read_machine_state(const perfbudget_result *result, const perfbudget_result *base,
+                               const latency_inputs *in, machine_state *m) {
+    m->mb = perfbudget_result_metrics(base);
+    m->mn = perfbudget_result_metrics(result);
+    m->share_base = m->mb->cpu_utilization;
+    m->share_now = m->mn->cpu_utilization;
+    m->wait_base = wait_share(m->mb);
+    m->wait_now = wait_share(m->mn);
+    m->busier = machine_busier(m->mb, m->mn);
+    m->quieter = !m->busier && machine_busier(m->mn, m->mb);
+    m->cpu_base = cpu_samples_of(base, in->n_base);
+    m->cpu_now = cpu_samples_of(result, in->n_current);
+}
+
+/* The comparisons' outcome: the comparison that stands, whether it is on CPU time, whether the
+ * baseline's wall time was inflated by a busier machine, and the wall-time change without the
+ * waits for a CPU when that decided (else NaN). */
+typedef struct {
     perfbudget_comparison c;
-    code = perfbudget__compare_runs(ctx, base_samples, n_base, samples, n_current, runs, n_runs,
-                                    &processes, &effective, &c);
+    int by_cpu, baseline_inflated;
+    double unwaited_pct;
+} latency_judgment;
+
+static perfbudget__processes processes_of(const latency_inputs *in) {
+    return (perfbudget__processes){in->base_processes, in->k_base, in->processes_now, in->k_now};
+}
+
+/* CPU time cannot see code that sleeps or waits for I/O. When the CPU-time judgment would
+ * not fail, the wall time is judged again with the time each run waited for a CPU left out
+ * (the samples scaled by the share of its time a run did not wait): a slowdown beyond what
+ * a busy machine does even to CPU time is the code's, and stands on wall time. */
+static int judge_unwaited(perfbudget_context *ctx, const latency_inputs *in,
+                          const machine_state *m, const perfbudget_compare_options *effective,
+                          const perfbudget_comparison *wall, latency_judgment *j) {
+    if (!(isfinite(m->wait_base) && isfinite(m->wait_now) && m->wait_base < 1.0 &&
+          m->wait_now < 1.0))
+        return PERFBUDGET_OK;
+    const perfbudget__processes processes = processes_of(in);
+    perfbudget_compare_options unwaited = *effective;
+    unwaited.speed_ratio = (isnan(effective->speed_ratio) ? 1.0 : effective->speed_ratio) *
+                           (1.0 - m->wait_base) / (1.0 - m->wait_now);
+    perfbudget_comparison w;
+    int code = perfbudget__compare_runs(ctx, in->base_samples, in->n_base, in->samples,
+                                        in->n_current, in->runs, in->n_runs, &processes,
+                                        &unwaited, &w);
+    if (code == PERFBUDGET_OK && w.regressed && w.change_pct > BUSY_CPU_ALLOWANCE_PCT) {
+        j->unwaited_pct = w.change_pct;
+        j->c = *wall;
+        j->by_cpu = 0;
+    }
+    return code;
+}
+
+/* The comparisons: on wall time, then on CPU time when the machine's load differed. */
+static int judge_latency_runs(perfbudget_context *ctx, const latency_inputs *in,
+                              const machine_state *m, const perfbudget_compare_options *effective,
+                              latency_judgment *j) {
+    const perfbudget__processes processes = processes_of(in);
+    j->by_cpu = (m->busier || m->quieter) && m->cpu_base != NULL && m->cpu_now != NULL;
+    j->unwaited_pct = NAN;
+    int code = perfbudget__compare_runs(ctx, in->base_samples, in->n_base, in->samples,
+                                        in->n_current, in->runs, in->n_runs, &processes,
+                                        effective, &j->c);
     /* When the baseline ran on the busier machine, its wall time can only have been inflated:
      * a slowdown on wall time is at least that large and stands (code that sleeps shows it
      * there, not on CPU time). Otherwise on CPU time, where the spread between runs still
      * applies: it is the code's, relative. */
-    int baseline_inflated =
-        code == PERFBUDGET_OK && quieter && c.outcome == PERFBUDGET_OUTCOME_REGRESSION;
-    if (baseline_inflated) by_cpu = 0;
-    perfbudget_comparison wall = c;
-    if (code == PERFBUDGET_OK && by_cpu)
+    j->baseline_inflated =
+        code == PERFBUDGET_OK && m->quieter && j->c.outcome == PERFBUDGET_OUTCOME_REGRESSION;
+    if (j->baseline_inflated) j->by_cpu = 0;
+    perfbudget_comparison wall = j->c;
+    if (code == PERFBUDGET_OK && j->by_cpu)
         /* The processes' medians are wall times, which a busy machine spreads: not for CPU time. */
-        code = perfbudget__compare_runs(ctx, cpu_base, n_base, cpu_now, n_current, runs, n_runs,
-                                        NULL, &effective, &c);
-    /* CPU time cannot see code that sleeps or waits for I/O. When the CPU-time judgment would
-     * not fail, the wall time is judged again with the time each run waited for a CPU left out
-     * (the samples scaled by the share of its time a run did not wait): a slowdown beyond what
-     * a busy machine does even to CPU time is the code's, and stands on wall time. */
-    double unwaited_pct = NAN;
-    if (code == PERFBUDGET_OK && by_cpu && busier && wall.regressed &&
-        !(c.regressed && c.change_pct > BUSY_CPU_ALLOWANCE_PCT) && isfinite(wait_base) &&
-        isfinite(wait_now) && wait_base < 1.0 && wait_now < 1.0) {
-        perfbudget_compare_options unwaited = effective;
-        unwaited.speed_ratio = (isnan(effective.speed_ratio) ? 1.0 : effective.speed_ratio) *
-                               (1.0 - wait_base) / (1.0 - wait_now);
-        perfbudget_comparison w;
-        code = perfbudget__compare_runs(ctx, base_samples, n_base, samples, n_current, runs,
-                                        n_runs, &processes, &unwaited, &w);
-        if (code == PERFBUDGET_OK && w.regressed && w.change_pct > BUSY_CPU_ALLOWANCE_PCT) {
-            unwaited_pct = w.change_pct;
-            c = wall;
-            by_cpu = 0;
-        }
-    }
-    perfbudget_free(runs);
-    free(base_processes);
-    free(processes_now);
-    if (code != PERFBUDGET_OK) return code;
-    const char *statistic = perfbudget_statistic_name(opts->statistic);
-    char metric[64];
-    snprintf(metric, sizeof metric, "%s%s", statistic, by_cpu ? " cpu time" : "");
-    char state[256];
-    if (isfinite(wait_base) && isfinite(wait_now))
-        snprintf(state, sizeof state, "this run had %.1f %% of a CPU and waited for one %.1f %% "
-                 "of its time, the baseline %.1f %% and %.1f %%", 100.0 * share_now,
-                 100.0 * wait_now, 100.0 * share_base, 100.0 * wait_base);
-    else
-        snprintf(state, sizeof state, "this run had %.1f %% of a CPU, the baseline %.1f %%",
-                 100.0 * share_now, 100.0 * share_base);
+        code = perfbudget__compare_runs(ctx, m->cpu_base, in->n_base, m->cpu_now, in->n_current,
+                                        in->runs, in->n_runs, NULL, effective, &j->c);
+    if (code == PERFBUDGET_OK && j->by_cpu && m->busier && wall.regressed &&
+        !(j->c.regressed && j->c.change_pct > BUSY_CPU_ALLOWANCE_PCT))
+        code = judge_unwaited(ctx, in, m, effective, &wall, j);
+    return code;
+}
+
+/* The note on a machine busier for one side than the other; *within: the change is within what
+ * the machine explains. */
+static int busy_machine_note(perfbudget_context *ctx, perfbudget_result *result,
+                             const machine_state *m, const latency_judgment *j, const char *state,
+                             int *within) {
+    const perfbudget_comparison *c = &j->c;
     /* Within what a busy machine does to CPU time itself, a change on CPU time is not the
      * code's. A speed-up either way: a loaded sibling CPU slows CPU time without any wait for
      * a CPU, so the quieter run may be the inflated one. A slowdown when this run was the
      * busier one; when the baseline was, its CPU time can only have been inflated, so a
      * slowdown stands (a regression measured after a noisy week still fails). */
     double speedup = 100.0 * (1.0 / (1.0 + BUSY_CPU_ALLOWANCE_PCT / 100.0) - 1.0);
-    int within = by_cpu && ((busier && c.regressed && c.change_pct <= BUSY_CPU_ALLOWANCE_PCT) ||
-                            (c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT && c.change_pct >= speedup));
-    const char *whose = busier ? "the machine was busier" : "the machine was busier for the baseline";
-    if (within) {
-        code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
+    *within = j->by_cpu &&
+              ((m->busier && c->regressed && c->change_pct <= BUSY_CPU_ALLOWANCE_PCT) ||
+               (c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT && c->change_pct >= speedup));
+    const char *whose = m->busier ? "the machine was busier"
+                                  : "the machine was busier for the baseline";
+    if (*within)
+        return add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
                         "judged on CPU time: %s; %s, and a busy machine changes even CPU time by "
                         "up to %.0f %% (cores shared underneath), so the change of %+.1f %% is "
-                        "inconclusive", state, whose, BUSY_CPU_ALLOWANCE_PCT, c.change_pct);
-    } else if (by_cpu) {
-        code = add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
+                        "inconclusive", state, whose, BUSY_CPU_ALLOWANCE_PCT, c->change_pct);
+    if (j->by_cpu)
+        return add_note(ctx, result, PERFBUDGET_NOTE_CPU_TIME,
                         "judged on CPU time: %s; %s, so wall time would measure it, not the code",
                         state, whose);
-    } else if (!isnan(unwaited_pct)) {
-        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
+    if (!isnan(j->unwaited_pct))
+        return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
                         "%s: the machine was busier, but leaving out the time each run waited "
                         "for a CPU, the wall time still rose by %+.1f %%, more than a busy "
                         "machine explains (%.0f %%): the code's (CPU time does not show code "
                         "that sleeps or waits)",
-                        state, unwaited_pct, BUSY_CPU_ALLOWANCE_PCT);
-    } else if (baseline_inflated) {
-        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
+                        state, j->unwaited_pct, BUSY_CPU_ALLOWANCE_PCT);
+    if (j->baseline_inflated)
+        return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
                         "%s: the machine was busier for the baseline, whose wall time can only "
                         "have been inflated, so the slowdown is at least this",
                         state);
-    } else if ((busier && (c.outcome == PERFBUDGET_OUTCOME_REGRESSION ||
-                           c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) ||
-               (quieter && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) {
-        within = 1;
-        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
+    if ((m->busier && (c->outcome == PERFBUDGET_OUTCOME_REGRESSION ||
+                       c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) ||
+        (m->quieter && c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) {
+        *within = 1;
+        return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
                         "%s: %s, so the change of %+.1f %% may be the machine's; inconclusive",
-                        state, whose, c.change_pct);
+                        state, whose, c->change_pct);
     }
-    /* A machine at another speed for code bound by caches and branches, with the same CPU share
-     * and no more wait for a CPU (a busy neighbour on the host): a change in the same direction
-     * and within its reach may be the machine's. The other direction stands: a regression
-     * measured on a faster machine is at least as large. A busier machine is judged above, on
-     * CPU time and its own allowance, so that a 2x slowdown still fails there. */
-    double machine = log(mn->probe_ns / mb->probe_ns), change = log1p(c.change_pct / 100.0);
+    return PERFBUDGET_OK;
+}
+
+/* A machine at another speed for code bound by caches and branches, with the same CPU share
+ * and no more wait for a CPU (a busy neighbour on the host): a change in the same direction
+ * and within its reach may be the machine's. The other direction stands: a regression
+ * measured on a faster machine is at least as large. A busier machine is judged above, on
+ * CPU time and its own allowance, so that a 2x slowdown still fails there. Sets *within when
+ * it notes one. */
+static int machine_speed_note(perfbudget_context *ctx, perfbudget_result *result,
+                              const machine_state *m, const perfbudget_comparison *c,
+                              const char *state, int *within) {
+    double machine = log(m->mn->probe_ns / m->mb->probe_ns);
+    double change = log1p(c->change_pct / 100.0);
     double apart = log1p(MACHINE_SPEED_PCT / 100.0);
-    int steady = code == PERFBUDGET_OK && !within && !busier && !quieter &&
-                 isfinite(machine) && isfinite(change) &&
+    int steady = !*within && !m->busier && !m->quieter && isfinite(machine) && isfinite(change) &&
                  fabs(machine) <= log(MACHINE_SPEED_CREDIBLE);
-    if (steady && ((machine >= apart && c.outcome == PERFBUDGET_OUTCOME_REGRESSION &&
+    if (steady && ((machine >= apart && c->outcome == PERFBUDGET_OUTCOME_REGRESSION &&
                     change <= MACHINE_SPEED_REACH * machine) ||
-                   (machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
+                   (machine <= -apart && c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
                     change >= MACHINE_SPEED_REACH * machine))) {
-        within = 1;
-        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
+        *within = 1;
+        return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
                         "the machine ran perfbudget's probe (code bound by caches and branches) "
                         "%.0f %% %s than for the baseline (%s), so the change of %+.1f %% may be "
                         "the machine's; inconclusive",
                         100.0 * fabs(expm1(machine)), machine > 0 ? "slower" : "faster",
-                        state, c.change_pct);
-    } else if (steady && machine <= -apart && c.outcome == PERFBUDGET_OUTCOME_PASS) {
+                        state, c->change_pct);
+    }
+    if (steady && machine <= -apart && c->outcome == PERFBUDGET_OUTCOME_PASS) {
         /* No pass on a faster machine: it may have hidden a slowdown of code like the probe. */
-        within = 1;
-        code = add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
+        *within = 1;
+        return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
                         "the machine ran perfbudget's probe (code bound by caches and branches) "
                         "%.0f %% faster than for the baseline (%s), which can hide a slowdown of "
                         "such code of up to %+.0f %%; inconclusive (a baseline saved while the "
@@ -467,21 +523,25 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
                         100.0 * fabs(expm1(machine)), state,
                         100.0 * expm1(-MACHINE_SPEED_REACH * machine));
     }
-    if (within) {
-        c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
-        c.severity = PERFBUDGET_SEVERITY_NONE;
-        c.regressed = 0;
-    }
-    int by_processes = !by_cpu && (k_base >= 2 || k_now >= 2);
-    if (code == PERFBUDGET_OK && n_runs < 3 && c.outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
-        !within && isfinite(c.run_spread_pct) && by_processes)
+    return PERFBUDGET_OK;
+}
+
+/* The notes on the spread between runs: what it was taken from when it made the change
+ * inconclusive, and the earlier runs left out of it. */
+static int run_spread_notes(perfbudget_context *ctx, perfbudget_result *result,
+                            const latency_inputs *in, const latency_judgment *j, int within) {
+    const perfbudget_comparison *c = &j->c;
+    size_t k_base = in->k_base, k_now = in->k_now, n_runs = in->n_runs;
+    int code = PERFBUDGET_OK;
+    int by_processes = !j->by_cpu && (k_base >= 2 || k_now >= 2);
+    int spread_said = n_runs < 3 && c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE && !within &&
+                      isfinite(c->run_spread_pct);
+    if (spread_said && by_processes)
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
                         "the spread between the processes measured (%zu for the baseline, %zu "
                         "now) makes +-%.1f %% of the change the machine's",
-                        k_base >= 2 ? k_base : 1, k_now >= 2 ? k_now : 1, c.run_spread_pct);
-    else if (code == PERFBUDGET_OK && n_runs < 3 &&
-             c.outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE && !within &&
-             isfinite(c.run_spread_pct))
+                        k_base >= 2 ? k_base : 1, k_now >= 2 ? k_now : 1, c->run_spread_pct);
+    else if (spread_said)
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
                         "the history has %s earlier run%s of this benchmark (up to the "
                         "baseline's) to measure the spread between runs, so +-%.1f %% is assumed "
@@ -489,13 +549,51 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
                         "errors, since separate processes of unchanged code differ by more than "
                         "one run's samples show",
                         n_runs == 0 ? "no" : n_runs == 1 ? "only 1" : "only 2",
-                        n_runs == 1 ? "" : "s", c.run_spread_pct);
-    if (code == PERFBUDGET_OK && left_out > 0)
+                        n_runs == 1 ? "" : "s", c->run_spread_pct);
+    if (code == PERFBUDGET_OK && in->left_out > 0)
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
                         "%zu of the earlier runs were left out of the spread between runs: the "
-                        "machine was busy while they ran", left_out);
+                        "machine was busy while they ran", in->left_out);
+    return code;
+}
+
+static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_options *o,
+                           perfbudget_result *result, const perfbudget_result *base,
+                           const perfbudget_compare_options *opts) {
+    latency_inputs in;
+    int code = gather_latency_inputs(ctx, o, result, base, &in);
+    if (code != PERFBUDGET_OK) return code;
+    machine_state m;
+    read_machine_state(result, base, &in, &m);
+    perfbudget_compare_options effective = *opts;
+    effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
+    effective.assumed_run_spread = ASSUMED_RUN_SPREAD;
+    latency_judgment j;
+    code = judge_latency_runs(ctx, &in, &m, &effective, &j);
+    latency_inputs_free(&in);
+    if (code != PERFBUDGET_OK) return code;
+    const char *statistic = perfbudget_statistic_name(opts->statistic);
+    char metric[64];
+    snprintf(metric, sizeof metric, "%s%s", statistic, j.by_cpu ? " cpu time" : "");
+    char state[256];
+    if (isfinite(m.wait_base) && isfinite(m.wait_now))
+        snprintf(state, sizeof state, "this run had %.1f %% of a CPU and waited for one %.1f %% "
+                 "of its time, the baseline %.1f %% and %.1f %%", 100.0 * m.share_now,
+                 100.0 * m.wait_now, 100.0 * m.share_base, 100.0 * m.wait_base);
+    else
+        snprintf(state, sizeof state, "this run had %.1f %% of a CPU, the baseline %.1f %%",
+                 100.0 * m.share_now, 100.0 * m.share_base);
+    int within = 0;
+    code = busy_machine_note(ctx, result, &m, &j, state, &within);
+    if (code == PERFBUDGET_OK) code = machine_speed_note(ctx, result, &m, &j.c, state, &within);
+    if (within) {
+        j.c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
+        j.c.severity = PERFBUDGET_SEVERITY_NONE;
+        j.c.regressed = 0;
+    }
+    if (code == PERFBUDGET_OK) code = run_spread_notes(ctx, result, &in, &j, within);
     if (code == PERFBUDGET_OK)
-        code = perfbudget_result_add_comparison(ctx, result, metric, PERFBUDGET_UNIT_NS, &c);
+        code = perfbudget_result_add_comparison(ctx, result, metric, PERFBUDGET_UNIT_NS, &j.c);
     return code;
 }
 
