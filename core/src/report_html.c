@@ -214,37 +214,10 @@ static void band(perfbudget__text *h, const axis *a, const double *sorted, size_
     perfbudget__append(h, "</g>");
 }
 
-/* The run's samples (upper band) against the baseline's (lower band) as box plots with dots, on
- * a log axis over the robust range (outliers past 3 IQR marked at the edge, not stretching the
- * scale), with the budget's latency limits and the regression threshold as labelled lines. */
-void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result *r,
-                                   const perfbudget_result *base) {
-    size_t n, nb = 0;
-    const double *samples = perfbudget_result_samples(r, &n);
-    const double *baseline = base ? perfbudget_result_samples(base, &nb) : NULL;
-    if (n == 0) return;
-    double *now = malloc(n * sizeof *now), *then = malloc((nb ? nb : 1) * sizeof *then);
-    double *scratch = malloc((n > nb ? n : nb) * sizeof *scratch); /* the radix sort's */
-    if (now == NULL || then == NULL || scratch == NULL) {
-        free(now), free(then), free(scratch);
-        h->failed = 1;
-        return;
-    }
-    memcpy(now, samples, n * sizeof *now);
-    if (nb) memcpy(then, baseline, nb * sizeof *then);
-    perfbudget__sort(now, n, scratch);
-    if (nb) perfbudget__sort(then, nb, scratch);
-    free(scratch);
-    box bn = box_of(now, n), bb = nb ? box_of(then, nb) : bn;
-    double low = fmax(bn.min, bn.q1 - 3 * (bn.q3 - bn.q1));
-    double high = fmin(bn.max, bn.q3 + 3 * (bn.q3 - bn.q1));
-    if (nb) {
-        low = fmin(low, fmax(bb.min, bb.q1 - 3 * (bb.q3 - bb.q1)));
-        high = fmax(high, fmin(bb.max, bb.q3 + 3 * (bb.q3 - bb.q1)));
-    }
-    /* The lines to draw: limits on latency statistics and the regression threshold. */
-    line_label labels[MAX_LABELS];
-    double levels[MAX_LABELS];
+/* The lines to draw: limits on latency statistics and the regression threshold, in LABELS and
+ * LEVELS (MAX_LABELS at most); returns how many. */
+static size_t distribution_labels(const perfbudget_result *r, line_label *labels,
+                                  double *levels) {
     size_t n_labels = 0;
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
@@ -273,8 +246,14 @@ void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result 
                  perfbudget_statistic_name(c->statistic), c->threshold_pct);
         l->cls = "threshold";
     }
-    /* A line near the data (within a quarter of its range) widens the axis to show it; a far
-     * one is marked at the edge, so that it cannot squeeze the samples into a corner. */
+    return n_labels;
+}
+
+/* The axis over [low, high] and the lines: a line near the data (within a quarter of its range)
+ * widens the axis to show it; a far one is marked at the edge, so that it cannot squeeze the
+ * samples into a corner. Sets each label's x. */
+static axis distribution_axis(double low, double high, line_label *labels, const double *levels,
+                              size_t n_labels) {
     for (size_t i = 0; i < n_labels; i++)
         if (levels[i] <= high * 1.25 && levels[i] >= low / 1.25)
             low = fmin(low, levels[i]), high = fmax(high, levels[i]);
@@ -294,6 +273,41 @@ void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result 
                      levels[i] > a.high ? "(beyond the axis)" : "(below the axis)");
         }
     }
+    return a;
+}
+
+/* The run's samples (upper band) against the baseline's (lower band) as box plots with dots, on
+ * a log axis over the robust range (outliers past 3 IQR marked at the edge, not stretching the
+ * scale), with the budget's latency limits and the regression threshold as labelled lines. */
+void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result *r,
+                                   const perfbudget_result *base) {
+    size_t n, nb = 0;
+    const double *samples = perfbudget_result_samples(r, &n);
+    const double *baseline = base ? perfbudget_result_samples(base, &nb) : NULL;
+    if (n == 0) return;
+    double *now = malloc(n * sizeof *now), *then = malloc((nb ? nb : 1) * sizeof *then);
+    double *scratch = malloc((n > nb ? n : nb) * sizeof *scratch); /* the radix sort's */
+    if (now == NULL || then == NULL || scratch == NULL) {
+        free(now), free(then), free(scratch);
+        h->failed = 1;
+        return;
+    }
+    memcpy(now, samples, n * sizeof *now);
+    if (nb) memcpy(then, baseline, nb * sizeof *then);
+    perfbudget__sort(now, n, scratch);
+    if (nb) perfbudget__sort(then, nb, scratch);
+    free(scratch);
+    box bn = box_of(now, n), bb = nb ? box_of(then, nb) : bn;
+    double low = fmax(bn.min, bn.q1 - 3 * (bn.q3 - bn.q1));
+    double high = fmin(bn.max, bn.q3 + 3 * (bn.q3 - bn.q1));
+    if (nb) {
+        low = fmin(low, fmax(bb.min, bb.q1 - 3 * (bb.q3 - bb.q1)));
+        high = fmax(high, fmin(bb.max, bb.q3 + 3 * (bb.q3 - bb.q1)));
+    }
+    line_label labels[MAX_LABELS];
+    double levels[MAX_LABELS];
+    size_t n_labels = distribution_labels(r, labels, levels);
+    axis a = distribution_axis(low, high, labels, levels, n_labels);
     int lanes = place_labels(labels, n_labels);
     double top = 8 + LANE * lanes, now_y = top + 14, base_y = now_y + 30;
     double axis_y = (nb ? base_y : now_y) + 18, height = axis_y + 33;
