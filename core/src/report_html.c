@@ -336,26 +336,17 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A series' medians on an axis from 0: the run-to-run band (median +- 1.4826 MAD of each
- * stretch between the steps given) shaded, the steps marked and labelled, and each run's commit,
- * date and median on hover. Up to 8 steps are drawn. */
-void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
-                            const perfbudget_step *steps, size_t found) {
-    if (n < 2) return;
-    if (found > 8) found = 8;
-    double *medians = malloc(n * sizeof *medians), *sorted = malloc(n * sizeof *sorted);
-    if (medians == NULL || sorted == NULL) {
-        free(medians), free(sorted);
-        h->failed = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) medians[i] = sorted[i] = points[i].median;
-    /* The stretches between steps and their bands. */
-    size_t bounds[10] = {0};
+/* The stretches between the steps (their bounds in BOUNDS, 0 and N included) and each one's
+ * run-to-run band, median +- 1.4826 MAD; returns how many stretches. The scale's top goes in
+ * TOP: robust, a blip 3 bands above its stretch does not set it, and never above the largest
+ * median. SORTED is scratch for N values. */
+static size_t trend_bands(const double *medians, double *sorted, size_t n,
+                          const perfbudget_step *steps, size_t found, size_t *bounds,
+                          double *band_low, double *band_high, double *top) {
     size_t stretches = 0;
     for (size_t k = 0; k < found; k++) bounds[++stretches] = steps[k].index;
     bounds[++stretches] = n;
-    double band_low[9], band_high[9], top_value = 0;
+    double top_value = 0;
     for (size_t s = 0; s < stretches; s++) {
         size_t from = bounds[s], m = bounds[s + 1] - from;
         memcpy(sorted, medians + from, m * sizeof *sorted);
@@ -365,41 +356,21 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
         qsort(sorted, m, sizeof *sorted, by_value);
         double spread = 1.4826 * perfbudget__quantile_sorted(sorted, m, 0.5);
         band_low[s] = fmax(0, centre - spread), band_high[s] = centre + spread;
-        /* robust: a blip 3 bands above its stretch does not set the scale */
         top_value = fmax(top_value, centre + fmax(3 * spread, 0.5 * centre));
     }
     double largest = 0;
     for (size_t i = 0; i < n; i++) largest = fmax(largest, medians[i]);
     if (largest < top_value) top_value = largest;
-    axis y = {0, top_value > 0 ? top_value * 1.08 : 1, 0, 0, 0};
-    line_label labels[8];
-    for (size_t k = 0; k < found; k++) {
-        labels[k].x = LEFT + (double)steps[k].index / (double)(n - 1) * (WIDTH - LEFT - RIGHT);
-        snprintf(labels[k].text, sizeof labels[k].text, "step %+.1f%%", steps[k].change_pct);
-        labels[k].cls = "step";
-    }
-    int lanes = place_labels(labels, found);
-    /* the title's row, then the step labels' lanes, then the plot */
-    double title_y = 11, top = title_y + 12 + LANE * lanes, bottom = top + 100;
-    y.from = bottom, y.to = top;
-    perfbudget__append(h, "<svg class=\"plot trend\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
-                          "aria-label=\"trend over the history\">", WIDTH, bottom + 35);
-    perfbudget__append(h, "<text x=\"4\" y=\"%.1f\" class=\"axis-title\">median time per "
-                          "iteration, last %zu runs</text>", title_y, n);
-    double span = (double)(WIDTH - LEFT - RIGHT) / (double)(n - 1);
-    for (size_t s = 0; s < stretches; s++) {
-        double x0 = LEFT + (double)bounds[s] * span - (s ? span / 2 : 0);
-        double x1 = LEFT + (double)(bounds[s + 1] - 1) * span + (s + 1 < stretches ? span / 2 : 0);
-        double y0 = position(&y, band_high[s]), y1 = position(&y, band_low[s]);
-        perfbudget__append(h, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                              "height=\"%.1f\"><title>run-to-run band</title></rect>",
-                           x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1);
-    }
-    /* y ticks from 0, each label at the left clear of the one below it */
+    *top = top_value;
+    return stretches;
+}
+
+/* y ticks from 0, each label at the left clear of the one below it */
+static void trend_y_ticks(perfbudget__text *h, const axis *y) {
     double ticks[32], last_y = 1e9;
-    size_t n_ticks = tick_values(&y, ticks, 32);
+    size_t n_ticks = tick_values(y, ticks, 32);
     for (size_t i = 0; i < n_ticks; i++) {
-        double at = position(&y, ticks[i]);
+        double at = position(y, ticks[i]);
         if (last_y - at < 14) continue;
         last_y = at;
         char label[32];
@@ -408,9 +379,14 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
                               "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>",
                            LEFT, at, WIDTH - RIGHT, at, LEFT - 4, at + 3, label);
     }
+}
+
+/* The medians' line, and a dot per run with its commit, date and median on hover. */
+static void trend_points(perfbudget__text *h, const perfbudget_series_point *points,
+                         const double *medians, size_t n, const axis *y, double span) {
     perfbudget__append(h, "<polyline class=\"series\" points=\"");
     for (size_t i = 0; i < n; i++)
-        perfbudget__append(h, "%.0f,%.0f ", LEFT + (double)i * span, position(&y, medians[i]));
+        perfbudget__append(h, "%.0f,%.0f ", LEFT + (double)i * span, position(y, medians[i]));
     perfbudget__append(h, "\"/>");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_series_point *p = &points[i];
@@ -420,15 +396,19 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
         strftime(when, sizeof when, "%Y-%m-%d", gmtime_r(&seconds, &utc));
         perfbudget_format_value(p->median, PERFBUDGET_UNIT_NS, median, sizeof median);
         perfbudget__append(h, "<circle%s cx=\"%.0f\" cy=\"%.0f\" r=\"2.5\"><title>",
-                           medians[i] > y.high ? " class=\"outlier\"" : "",
-                           LEFT + (double)i * span, position(&y, medians[i]));
+                           medians[i] > y->high ? " class=\"outlier\"" : "",
+                           LEFT + (double)i * span, position(y, medians[i]));
         char commit[8];
         snprintf(commit, sizeof commit, "%.7s", p->commit);
         text(h, commit);
         perfbudget__append(h, " %s: %s</title></circle>", when, median);
     }
-    draw_labels(h, labels, found, top, bottom, title_y + 13);
-    /* x labels: the first and the last run, then each step, where they fit */
+}
+
+/* x labels: the first and the last run, then each step, where they fit */
+static void trend_x_labels(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
+                           const perfbudget_step *steps, size_t found, double span,
+                           double bottom) {
     size_t candidates[10] = {0, n - 1};
     size_t n_candidates = 2;
     for (size_t k = 0; k < found && n_candidates < 10; k++)
@@ -458,6 +438,55 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
         text(h, label);
         perfbudget__append(h, "</text>");
     }
+}
+
+/* A series' medians on an axis from 0: the run-to-run band (median +- 1.4826 MAD of each
+ * stretch between the steps given) shaded, the steps marked and labelled, and each run's commit,
+ * date and median on hover. Up to 8 steps are drawn. */
+void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
+                            const perfbudget_step *steps, size_t found) {
+    if (n < 2) return;
+    if (found > 8) found = 8;
+    double *medians = malloc(n * sizeof *medians), *sorted = malloc(n * sizeof *sorted);
+    if (medians == NULL || sorted == NULL) {
+        free(medians), free(sorted);
+        h->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) medians[i] = sorted[i] = points[i].median;
+    size_t bounds[10] = {0};
+    double band_low[9], band_high[9];
+    double top_value = 0;
+    size_t stretches = trend_bands(medians, sorted, n, steps, found, bounds, band_low, band_high,
+                                   &top_value);
+    axis y = {0, top_value > 0 ? top_value * 1.08 : 1, 0, 0, 0};
+    line_label labels[8];
+    for (size_t k = 0; k < found; k++) {
+        labels[k].x = LEFT + (double)steps[k].index / (double)(n - 1) * (WIDTH - LEFT - RIGHT);
+        snprintf(labels[k].text, sizeof labels[k].text, "step %+.1f%%", steps[k].change_pct);
+        labels[k].cls = "step";
+    }
+    int lanes = place_labels(labels, found);
+    /* the title's row, then the step labels' lanes, then the plot */
+    double title_y = 11, top = title_y + 12 + LANE * lanes, bottom = top + 100;
+    y.from = bottom, y.to = top;
+    perfbudget__append(h, "<svg class=\"plot trend\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+                          "aria-label=\"trend over the history\">", WIDTH, bottom + 35);
+    perfbudget__append(h, "<text x=\"4\" y=\"%.1f\" class=\"axis-title\">median time per "
+                          "iteration, last %zu runs</text>", title_y, n);
+    double span = (double)(WIDTH - LEFT - RIGHT) / (double)(n - 1);
+    for (size_t s = 0; s < stretches; s++) {
+        double x0 = LEFT + (double)bounds[s] * span - (s ? span / 2 : 0);
+        double x1 = LEFT + (double)(bounds[s + 1] - 1) * span + (s + 1 < stretches ? span / 2 : 0);
+        double y0 = position(&y, band_high[s]), y1 = position(&y, band_low[s]);
+        perfbudget__append(h, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                              "height=\"%.1f\"><title>run-to-run band</title></rect>",
+                           x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1);
+    }
+    trend_y_ticks(h, &y);
+    trend_points(h, points, medians, n, &y, span);
+    draw_labels(h, labels, found, top, bottom, title_y + 13);
+    trend_x_labels(h, points, n, steps, found, span, bottom);
     perfbudget__append(h, "<text x=\"%d\" y=\"%.1f\" class=\"axis-title\" text-anchor=\"end\">run "
                           "(commit, date)</text></svg>", WIDTH - RIGHT, bottom + 29);
     free(medians);
