@@ -741,128 +741,152 @@ const char *perfbudget__html_word_class(perfbudget__word word) {
     return classes[word];
 }
 
-int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
-                            const perfbudget_report_info *info, char **result_text) {
-    perfbudget_result *const *baseline = info ? info->baseline_results : NULL;
-    size_t n_baseline = info ? info->baseline_count : 0;
-    perfbudget_history *history = info ? info->history : NULL;
-    if (result_text == NULL || (results == NULL && n > 0) || (baseline == NULL && n_baseline > 0))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_html: NULL argument");
-    perfbudget__text h = {0};
+/* The title, and the line under it with the outcomes' counts, the commit and the baseline. */
+static void html_heading(perfbudget__text *h, perfbudget_result *const *results, size_t n,
+                         const perfbudget_report_info *info) {
     const char *title = info && info->title ? info->title : "perfbudget";
-    perfbudget__append(&h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-    text(&h, title);
-    perfbudget__append(&h, "</title><style>%s</style></head><body><h1>", perfbudget__html_style);
-    text(&h, title);
-    perfbudget__append(&h, "</h1>");
+    perfbudget__append(h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+    text(h, title);
+    perfbudget__append(h, "</title><style>%s</style></head><body><h1>", perfbudget__html_style);
+    text(h, title);
+    perfbudget__append(h, "</h1>");
     size_t words[PERFBUDGET__PASSED + 1] = {0};
     for (size_t i = 0; i < n; i++) words[perfbudget__word_of(results[i])]++;
     size_t failed = words[PERFBUDGET__ERRORED] + words[PERFBUDGET__FAILED];
-    perfbudget__append(&h, "<p class=\"%s\">%zu benchmark%s, %zu failed", failed ? "fail" : "pass", n,
+    perfbudget__append(h, "<p class=\"%s\">%zu benchmark%s, %zu failed", failed ? "fail" : "pass", n,
                        n == 1 ? "" : "s", failed);
     static const char *const counted[] = {"errored", NULL, "inconclusive", "warned", "improved",
                                           "skipped"};
     for (int w = PERFBUDGET__ERRORED; w < PERFBUDGET__PASSED; w++)
-        if (counted[w] && words[w]) perfbudget__append(&h, ", %zu %s", words[w], counted[w]);
+        if (counted[w] && words[w]) perfbudget__append(h, ", %zu %s", words[w], counted[w]);
     if (info && info->commit) {
-        perfbudget__append(&h, " · commit ");
-        text(&h, info->commit);
+        perfbudget__append(h, " · commit ");
+        text(h, info->commit);
     }
     if (info && info->baseline) {
-        perfbudget__append(&h, " · compared with ");
-        text(&h, info->baseline);
+        perfbudget__append(h, " · compared with ");
+        text(h, info->baseline);
     }
+}
+
+/* The summary table's row of benchmark I, linking to its section. */
+static void html_summary_row(perfbudget__text *h, const perfbudget_result *r, size_t i) {
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    char buf[4][40], delta[32] = "";
+    int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
+    double figures[3] = {s->median, s->p95, s->p99};
+    if (by_count) {
+        /* valgrind's times say nothing about the code: the count stands in their place */
+        char count[32];
+        perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, count,
+                                sizeof count);
+        snprintf(buf[0], sizeof buf[0], "%s instr", count);
+        buf[1][0] = buf[2][0] = '\0';
+        figures[0] = m->instructions_per_iteration, figures[1] = figures[2] = NAN;
+    } else {
+        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, buf[0], sizeof buf[0]);
+        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, buf[1], sizeof buf[1]);
+        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, buf[2], sizeof buf[2]);
+    }
+    /* One unit down a column (MiB): a budget in MB shows MB in its own reasons only. */
+    perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, buf[3], sizeof buf[3]);
+    const perfbudget_comparison *change = perfbudget__headline_change(r, NULL);
+    double change_pct = change != NULL ? change->change_pct : NAN;
+    if (!isnan(change_pct)) snprintf(delta, sizeof delta, "%+.1f %%", change_pct);
+    perfbudget__word word = perfbudget__word_of(r);
+    perfbudget__append(h, "<tr><td data-sort=\"");
+    text(h, perfbudget_result_name(r));
+    perfbudget__append(h, "\"><a href=\"#b%zu\">", i);
+    text(h, perfbudget_result_name(r));
+    perfbudget__append(h, "</a></td>");
+    for (int k = 0; k < 3; k++) cell(h, figures[k], buf[k], NULL);
+    cell(h, m->peak_rss_bytes, buf[3], NULL);
+    cell(h, change_pct, delta, NULL);
+    perfbudget__append(h, "<td data-sort=\"%d\" class=\"verdict %s\">%s</td>", (int)word,
+                       perfbudget__html_word_class(word), perfbudget__word_name(word));
+    perfbudget__append(h, "</tr>");
+}
+
+/* the limits met, under the reasons (which hold the others) */
+static void html_limits_met(perfbudget__text *h, const perfbudget_result *r) {
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    size_t met = 0;
+    for (size_t k = 0; k < count; k++) {
+        if (verdicts[k].status != PERFBUDGET_LIMIT_PASS) continue;
+        perfbudget__append(h, "%s<li class=\"pass\">pass: ",
+                           met++ ? "" : "<ul class=\"limits\">");
+        text(h, verdicts[k].text);
+        perfbudget__append(h, "</li>");
+    }
+    if (met) perfbudget__append(h, "</ul>");
+}
+
+/* The baseline's result of R's benchmark, measured the same way; NULL if none. */
+static const perfbudget_result *html_baseline_of(const perfbudget_result *r,
+                                                 perfbudget_result *const *baseline,
+                                                 size_t n_baseline) {
+    for (size_t k = 0; k < n_baseline; k++)
+        if (strcmp(perfbudget_result_name(baseline[k]), perfbudget_result_name(r)) == 0 &&
+            perfbudget_result_mode(baseline[k]) == perfbudget_result_mode(r))
+            return baseline[k];
+    return NULL;
+}
+
+/* Benchmark I's section: its verdict and reasons, the limits met, its plots and tables. */
+static void html_section(perfbudget__text *h, perfbudget_context *ctx,
+                         perfbudget_result *const *results, size_t n, size_t i,
+                         const perfbudget_report_info *info) {
+    const perfbudget_result *r = results[i];
+    const perfbudget_result *base =
+        info ? html_baseline_of(r, info->baseline_results, info->baseline_count) : NULL;
+    perfbudget__word word = perfbudget__word_of(r);
+    perfbudget__append(h, "<section id=\"b%zu\" class=\"benchmark %s\"><h2>", i,
+                       perfbudget__html_word_class(word));
+    text(h, perfbudget_result_name(r));
+    perfbudget__append(h, " <span class=\"%s\">%s</span></h2>", perfbudget__html_word_class(word),
+                       perfbudget__word_name(word));
+    perfbudget__html_reasons(h, r);
+    html_limits_met(h, r);
+    if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
+        char now[32], then[32] = "";
+        perfbudget_format_value(perfbudget_result_metrics(r)->instructions_per_iteration,
+                                PERFBUDGET_UNIT_COUNT, now, sizeof now);
+        if (base != NULL)
+            perfbudget_format_value(perfbudget_result_metrics(base)->instructions_per_iteration,
+                                    PERFBUDGET_UNIT_COUNT, then, sizeof then);
+        perfbudget__append(h, "<p>instructions mode: %s instructions per iteration%s%s%s "
+                              "(valgrind's times are not the code's, and are not drawn)</p>",
+                           now, then[0] ? ", baseline " : "", then, "");
+    } else {
+        perfbudget__html_distribution(h, r, base);
+        trend(h, ctx, info ? info->history : NULL, r);
+    }
+    perfbudget_complexity_fit fit;
+    perfbudget_complexity_verdict fit_verdict;
+    if (perfbudget_result_complexity(r, &fit, &fit_verdict))
+        sweep_plot(h, results, n, r, &fit, &fit_verdict);
+    perfbudget__html_stages(h, r);
+    perfbudget__html_scaling(h, r);
+    perfbudget__html_resources(h, r);
+    perfbudget__append(h, "</section>\n");
+}
+
+int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
+                            const perfbudget_report_info *info, char **result_text) {
+    perfbudget_result *const *baseline = info ? info->baseline_results : NULL;
+    size_t n_baseline = info ? info->baseline_count : 0;
+    if (result_text == NULL || (results == NULL && n > 0) || (baseline == NULL && n_baseline > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_html: NULL argument");
+    perfbudget__text h = {0};
+    html_heading(&h, results, n, info);
     perfbudget__append(&h, "</p>\n<table class=\"sortable\" id=\"summary\"><thead><tr><th>benchmark</th>"
             "<th>median</th><th>p95</th><th>p99</th><th>memory</th><th>Δ vs baseline</th>"
                        "<th>verdict</th></tr></thead><tbody>");
-    for (size_t i = 0; i < n; i++) {
-        const perfbudget_result *r = results[i];
-        const perfbudget_summary *s = perfbudget_result_summary(r);
-        const perfbudget_metrics *m = perfbudget_result_metrics(r);
-        char buf[4][40], delta[32] = "";
-        int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
-        double figures[3] = {s->median, s->p95, s->p99};
-        if (by_count) {
-            /* valgrind's times say nothing about the code: the count stands in their place */
-            char count[32];
-            perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, count,
-                                    sizeof count);
-            snprintf(buf[0], sizeof buf[0], "%s instr", count);
-            buf[1][0] = buf[2][0] = '\0';
-            figures[0] = m->instructions_per_iteration, figures[1] = figures[2] = NAN;
-        } else {
-            perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, buf[0], sizeof buf[0]);
-            perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, buf[1], sizeof buf[1]);
-            perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, buf[2], sizeof buf[2]);
-        }
-        /* One unit down a column (MiB): a budget in MB shows MB in its own reasons only. */
-        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, buf[3], sizeof buf[3]);
-        const perfbudget_comparison *change = perfbudget__headline_change(r, NULL);
-        double change_pct = change != NULL ? change->change_pct : NAN;
-        if (!isnan(change_pct)) snprintf(delta, sizeof delta, "%+.1f %%", change_pct);
-        perfbudget__word word = perfbudget__word_of(r);
-        perfbudget__append(&h, "<tr><td data-sort=\"");
-        text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, "\"><a href=\"#b%zu\">", i);
-        text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, "</a></td>");
-        for (int k = 0; k < 3; k++) cell(&h, figures[k], buf[k], NULL);
-        cell(&h, m->peak_rss_bytes, buf[3], NULL);
-        cell(&h, change_pct, delta, NULL);
-        perfbudget__append(&h, "<td data-sort=\"%d\" class=\"verdict %s\">%s</td>", (int)word,
-                           perfbudget__html_word_class(word), perfbudget__word_name(word));
-        perfbudget__append(&h, "</tr>");
-    }
+    for (size_t i = 0; i < n; i++) html_summary_row(&h, results[i], i);
     perfbudget__append(&h, "</tbody></table>\n");
-    for (size_t i = 0; i < n; i++) {
-        const perfbudget_result *r = results[i];
-        const perfbudget_result *base = NULL;
-        for (size_t k = 0; k < n_baseline && base == NULL; k++)
-            if (strcmp(perfbudget_result_name(baseline[k]), perfbudget_result_name(r)) == 0 &&
-                perfbudget_result_mode(baseline[k]) == perfbudget_result_mode(r))
-                base = baseline[k];
-        perfbudget__word word = perfbudget__word_of(r);
-        perfbudget__append(&h, "<section id=\"b%zu\" class=\"benchmark %s\"><h2>", i,
-                           perfbudget__html_word_class(word));
-        text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, " <span class=\"%s\">%s</span></h2>", perfbudget__html_word_class(word),
-                           perfbudget__word_name(word));
-        perfbudget__html_reasons(&h, r);
-        const perfbudget_limit_verdict *verdicts;
-        size_t count = perfbudget_result_verdicts(r, &verdicts);
-        /* the limits met, under the reasons (which hold the others) */
-        size_t met = 0;
-        for (size_t k = 0; k < count; k++) {
-            if (verdicts[k].status != PERFBUDGET_LIMIT_PASS) continue;
-            perfbudget__append(&h, "%s<li class=\"pass\">pass: ",
-                               met++ ? "" : "<ul class=\"limits\">");
-            text(&h, verdicts[k].text);
-            perfbudget__append(&h, "</li>");
-        }
-        if (met) perfbudget__append(&h, "</ul>");
-        if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
-            char now[32], then[32] = "";
-            perfbudget_format_value(perfbudget_result_metrics(r)->instructions_per_iteration,
-                                    PERFBUDGET_UNIT_COUNT, now, sizeof now);
-            if (base != NULL)
-                perfbudget_format_value(perfbudget_result_metrics(base)->instructions_per_iteration,
-                                        PERFBUDGET_UNIT_COUNT, then, sizeof then);
-            perfbudget__append(&h, "<p>instructions mode: %s instructions per iteration%s%s%s "
-                                   "(valgrind's times are not the code's, and are not drawn)</p>",
-                               now, then[0] ? ", baseline " : "", then, "");
-        } else {
-            perfbudget__html_distribution(&h, r, base);
-            trend(&h, ctx, history, r);
-        }
-        perfbudget_complexity_fit fit;
-        perfbudget_complexity_verdict fit_verdict;
-        if (perfbudget_result_complexity(r, &fit, &fit_verdict))
-            sweep_plot(&h, results, n, r, &fit, &fit_verdict);
-        perfbudget__html_stages(&h, r);
-        perfbudget__html_scaling(&h, r);
-        perfbudget__html_resources(&h, r);
-        perfbudget__append(&h, "</section>\n");
-    }
+    for (size_t i = 0; i < n; i++) html_section(&h, ctx, results, n, i, info);
     perfbudget__append(&h, "<script>%s</script></body></html>\n", perfbudget__html_sort_script);
     if (h.failed) {
         free(h.data);
