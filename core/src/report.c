@@ -575,6 +575,223 @@ static void measurement(perfbudget__text *t, const char *name, double value) {
                            name, value);
 }
 
+/* The limits failed and warned; returns the first failure's text, NULL if none. */
+static const char *limit_counts(const perfbudget_limit_verdict *verdicts, size_t count,
+                                size_t *failed, size_t *warned) {
+    const char *first = NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL && first == NULL) first = verdicts[i].text;
+        *failed += verdicts[i].status == PERFBUDGET_LIMIT_FAIL;
+        *warned += verdicts[i].status == PERFBUDGET_LIMIT_WARN;
+    }
+    return first;
+}
+
+/* The metric comparisons kept with the result, rendered once, a line each (the latency's,
+ * REGRESSION, left empty: it has its own line); NULL when out of memory. */
+static char (*metric_lines_of(const perfbudget_result *r, const perfbudget_comparison *regression,
+                              const char **first_metric, size_t *metric_failures))[512] {
+    size_t n_metrics = perfbudget_result_comparison_count(r);
+    char (*metric_lines)[512] = calloc(n_metrics + 1, sizeof *metric_lines);
+    for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
+        const char *metric;
+        perfbudget_unit unit;
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
+        if (c == regression) continue; /* the latency: its own line */
+        format_named(r, metric, c, unit, metric_lines[i], sizeof metric_lines[i]);
+        if (c->regressed && *first_metric == NULL) *first_metric = metric_lines[i];
+        *metric_failures += c->regressed != 0;
+    }
+    return metric_lines;
+}
+
+/* A failure's first line (WARN under a policy that lets it pass), with the advice and link. */
+static void failure_line(perfbudget__text *t, const perfbudget_result *r, const char *name,
+                         perfbudget_test_status status, const char *failure, size_t failures) {
+    /* Under a policy that lets it pass the verdict is still said, as a warning. */
+    int warned_by_policy = status != PERFBUDGET_TEST_FAIL;
+    perfbudget__append(t, "%s %s: ", warned_by_policy ? "WARN" : "FAIL", name);
+    perfbudget__append_printable(t, failure, 0); /* limit and metric names from users */
+    perfbudget__append(t, "%s", failures > 1 ? " (and more below)" : "");
+    if (warned_by_policy)
+        perfbudget__append(t, " (not failing: fail_on: %s)",
+                           perfbudget_fail_on_name(perfbudget_result_fail_on(r)));
+    perfbudget__append(t, "\n");
+    const char *link, *advice = perfbudget_result_advice(r, &link);
+    if (advice != NULL) {
+        perfbudget__append(t, "  advice: ");
+        perfbudget__append_printable(t, advice, 0);
+        perfbudget__append(t, "\n");
+    }
+    if (link != NULL) {
+        perfbudget__append(t, "  see: ");
+        perfbudget__append_printable(t, link, 0);
+        perfbudget__append(t, "\n");
+    }
+}
+
+/* The first line of a result without a failure: skipped, or passed with what it met. */
+static void pass_line(perfbudget__text *t, const perfbudget_result *r, const char *name,
+                      perfbudget_test_status status, size_t count, size_t warned,
+                      const perfbudget_scaling_verdict *scaling,
+                      const perfbudget_comparison *regression) {
+    if (status == PERFBUDGET_TEST_SKIP)
+        perfbudget__append(t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
+    else if (count == 0 && scaling->threads > 0)
+        perfbudget__append(t, "PASS %s: %s\n", name, scaling->text);
+    else if (count == 0)
+        perfbudget__append(t, "PASS %s: %s\n", name,
+               regression ? regression_summary(r, regression) : "measured; no budget applies");
+    else
+        perfbudget__append(t, "PASS %s: %zu limit%s met%s%s%s\n", name, count - warned,
+                           count - warned == 1 ? "" : "s", warned ? ", warnings below" : "",
+               regression ? ", " : "", regression ? regression_summary(r, regression) : "");
+}
+
+/* A line per limit, then the scaling verdict and what the scaling points show. */
+static void limit_lines(perfbudget__text *t, const perfbudget_result *r,
+                        const perfbudget_limit_verdict *verdicts, size_t count,
+                        const perfbudget_scaling_verdict *scaling,
+                        const perfbudget_scaling_point *points, size_t scaling_count) {
+    for (size_t i = 0; i < count; i++) {
+        static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
+        int excused = verdicts[i].status == PERFBUDGET_LIMIT_FAIL &&
+                      perfbudget_result_fail_on(r) == PERFBUDGET_FAIL_ON_NEVER;
+        perfbudget__append(t, "  %s ", excused ? "WARN" : labels[verdicts[i].status]);
+        perfbudget__append_printable(t, verdicts[i].text, 0);
+        perfbudget__append(t, "\n");
+    }
+    if (scaling->threads > 0) {
+        static const char *const labels[] = {"pass", "WARN", "FAIL", "n/a "};
+        int excused = scaling->status == PERFBUDGET_LIMIT_FAIL &&
+                      perfbudget_result_fail_on(r) == PERFBUDGET_FAIL_ON_NEVER;
+        perfbudget__append(t, "  %s %s\n", excused ? "WARN" : labels[scaling->status],
+                           scaling->text);
+    }
+    if (scaling_count > 0) {
+        char described[512];
+        perfbudget__append(t, "  scaling: %s\n",
+                           perfbudget_scaling_describe(points, scaling_count, described,
+                                                       sizeof described));
+    }
+}
+
+/* One "regression check" line: C's outcome, then its text LINE. */
+static void check_line(perfbudget__text *t, const perfbudget_result *r,
+                       const perfbudget_comparison *c, const char *line) {
+    perfbudget__append(t, "  %s regression check: ",
+                       c->regressed ? check_label(r, c)
+                       : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
+                       : "pass");
+    perfbudget__append_printable(t, line, 0);
+    perfbudget__append(t, "\n");
+}
+
+/* The regression checks (the latency's, then the other metrics'), then the notes. */
+static void check_lines(perfbudget__text *t, const perfbudget_result *r,
+                        const perfbudget_comparison *regression, const char *line,
+                        char (*metric_lines)[512]) {
+    if (regression != NULL) check_line(t, r, regression, line);
+    size_t n_metrics = perfbudget_result_comparison_count(r);
+    for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
+        const perfbudget_comparison *c;
+        perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
+        if (c == regression) continue;
+        check_line(t, r, c, metric_lines[i]);
+    }
+    for (size_t i = 0; i < perfbudget_result_note_count(r); i++) {
+        perfbudget__append(t, "  note: ");
+        perfbudget__append_printable(t, perfbudget_result_note_at(r, i, NULL), 0);
+        perfbudget__append(t, "\n");
+    }
+}
+
+/* What a run that completed was judged: the first line says it all; the rest explains. */
+static void judged_lines(perfbudget__text *t, const perfbudget_result *r, const char *name,
+                         perfbudget_test_status status, const perfbudget_comparison *regression,
+                         const char *latency_name) {
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    char line[512];
+    size_t failed = 0, warned = 0;
+    const char *first = limit_counts(verdicts, count, &failed, &warned);
+    perfbudget_scaling_verdict scaling; /* judged like a limit, after the limits */
+    size_t scaling_count;
+    const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &scaling_count,
+                                                                       &scaling);
+    if (scaling.threads > 0 && scaling.status == PERFBUDGET_LIMIT_FAIL) {
+        if (first == NULL) first = scaling.text;
+        failed++;
+    }
+    if (regression != NULL && latency_name != NULL)
+        format_named(r, latency_name, regression, PERFBUDGET_UNIT_NS, line, sizeof line);
+    else if (regression != NULL)
+        perfbudget_format_comparison(regression, PERFBUDGET_UNIT_NS, line, sizeof line);
+    size_t metric_failures = 0;
+    const char *first_metric = NULL;
+    char (*metric_lines)[512] = metric_lines_of(r, regression, &first_metric, &metric_failures);
+    size_t failures = failed + (regression && regression->regressed) + metric_failures;
+    const char *failure = first != NULL ? first
+                          : regression != NULL && regression->regressed ? line
+                                                                        : first_metric;
+    if (failure != NULL)
+        failure_line(t, r, name, status, failure, failures);
+    else
+        pass_line(t, r, name, status, count, warned, &scaling, regression);
+    limit_lines(t, r, verdicts, count, &scaling, points, scaling_count);
+    check_lines(t, r, regression, line, metric_lines);
+    free(metric_lines);
+}
+
+/* The figures measured: the latency's statistics (or the instruction count), CPU, memory and
+ * the resources. */
+static void figures_lines(perfbudget__text *t, const perfbudget_result *r) {
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    char median[32], p95[32], p99[32], peak[32], cpu[32];
+    perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cpu, sizeof cpu);
+    perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
+    perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
+    perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+    perfbudget__format_memory(r, m->peak_rss_bytes, peak, sizeof peak);
+    if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
+        char instructions[32];
+        perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT,
+                                instructions, sizeof instructions);
+        perfbudget__append(t, "  instructions mode: %s instructions per iteration "
+                           "(times, %s median, are not judged)\n", instructions, median);
+    } else {
+        /* The CPU time is the whole process's (its threads, a command's children) over
+         * wall time: above 100 % for single-threaded code beside other busy threads. */
+        perfbudget__append(t, "  median %s, p95 %s, p99 %s, process CPU %s of one core, "
+                           "peak memory %s, %zu samples\n", median, p95, p99, cpu, peak, s->n);
+        resources_line(t, m);
+    }
+}
+
+/* The figures as CTest measurements, which CDash keeps and plots. */
+static void ctest_measurements(perfbudget__text *t, const perfbudget_result *r,
+                               const perfbudget_comparison *regression) {
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    measurement(t, "median_ns", s->median);
+    measurement(t, "p95_ns", s->p95);
+    measurement(t, "p99_ns", s->p99);
+    measurement(t, "mean_ns", s->mean);
+    measurement(t, "stddev_ns", s->stddev);
+    measurement(t, "cpu_percent", 100.0 * m->cpu_utilization);
+    measurement(t, "peak_memory_bytes", m->peak_rss_bytes);
+    measurement(t, "instructions_per_iteration", m->instructions_per_iteration);
+    measurement(t, "items_per_second", m->items_per_second);
+    measurement(t, "bytes_per_second", m->bytes_per_second);
+    double resources[PERFBUDGET__RESOURCE_COUNT];
+    perfbudget__resource_values(m, resources);
+    for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++)
+        measurement(t, perfbudget__resource_names[i], resources[i]);
+    if (regression != NULL) measurement(t, "change_pct", regression->change_pct);
+}
+
 int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_result *r,
                                   const perfbudget_comparison *regression, int ctest_tags,
                                   char **out) {
@@ -602,10 +819,6 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         if (unit == PERFBUDGET_UNIT_NS) regression = c, latency_name = metric;
     }
     perfbudget_test_status status = perfbudget_result_test_status(r, regression);
-    const perfbudget_limit_verdict *verdicts;
-    size_t count = perfbudget_result_verdicts(r, &verdicts);
-    char line[512];
-    /* The first line says it all; the rest explains. */
     if (perfbudget_result_status(r) != PERFBUDGET_RUN_OK) {
         /* The token is what CTest's SKIP_REGULAR_EXPRESSION looks for; only a skip prints it. */
         perfbudget__append(&t, "%s %s: %s", status == PERFBUDGET_TEST_SKIP ? "SKIP" : "FAIL", name,
@@ -613,167 +826,16 @@ int perfbudget_render_test_report(perfbudget_context *ctx, const perfbudget_resu
         perfbudget__append_printable(&t, perfbudget_result_message(r), 0);
         perfbudget__append(&t, "\n");
     } else {
-        size_t failed = 0, warned = 0;
-        const char *first = NULL;
-        for (size_t i = 0; i < count; i++) {
-            if (verdicts[i].status == PERFBUDGET_LIMIT_FAIL && first == NULL) first = verdicts[i].text;
-            failed += verdicts[i].status == PERFBUDGET_LIMIT_FAIL;
-            warned += verdicts[i].status == PERFBUDGET_LIMIT_WARN;
-        }
-        perfbudget_scaling_verdict scaling; /* judged like a limit, after the limits */
-        size_t scaling_count;
-        const perfbudget_scaling_point *points = perfbudget_result_scaling(r, &scaling_count,
-                                                                           &scaling);
-        if (scaling.threads > 0 && scaling.status == PERFBUDGET_LIMIT_FAIL) {
-            if (first == NULL) first = scaling.text;
-            failed++;
-        }
-        if (regression != NULL && latency_name != NULL)
-            format_named(r, latency_name, regression, PERFBUDGET_UNIT_NS, line, sizeof line);
-        else if (regression != NULL)
-            perfbudget_format_comparison(regression, PERFBUDGET_UNIT_NS, line, sizeof line);
-        /* metric comparisons kept with the result, rendered once */
-        size_t n_metrics = perfbudget_result_comparison_count(r), metric_failures = 0;
-        char (*metric_lines)[512] = calloc(n_metrics + 1, sizeof *metric_lines);
-        const char *first_metric = NULL;
-        for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
-            const char *metric;
-            perfbudget_unit unit;
-            const perfbudget_comparison *c;
-            perfbudget_result_comparison_at(r, i, &metric, &unit, &c);
-            if (c == regression) continue; /* the latency: its own line */
-            format_named(r, metric, c, unit, metric_lines[i], sizeof metric_lines[i]);
-            if (c->regressed && first_metric == NULL) first_metric = metric_lines[i];
-            metric_failures += c->regressed != 0;
-        }
-        size_t failures = failed + (regression && regression->regressed) + metric_failures;
-        const char *failure = first != NULL ? first
-                              : regression != NULL && regression->regressed ? line
-                                                                            : first_metric;
-        if (failure != NULL) {
-            /* Under a policy that lets it pass the verdict is still said, as a warning. */
-            int warned_by_policy = status != PERFBUDGET_TEST_FAIL;
-            perfbudget__append(&t, "%s %s: ", warned_by_policy ? "WARN" : "FAIL", name);
-            perfbudget__append_printable(&t, failure, 0); /* limit and metric names from users */
-            perfbudget__append(&t, "%s", failures > 1 ? " (and more below)" : "");
-            if (warned_by_policy)
-                perfbudget__append(&t, " (not failing: fail_on: %s)",
-                                   perfbudget_fail_on_name(perfbudget_result_fail_on(r)));
-            perfbudget__append(&t, "\n");
-            const char *link, *advice = perfbudget_result_advice(r, &link);
-            if (advice != NULL) {
-                perfbudget__append(&t, "  advice: ");
-                perfbudget__append_printable(&t, advice, 0);
-                perfbudget__append(&t, "\n");
-            }
-            if (link != NULL) {
-                perfbudget__append(&t, "  see: ");
-                perfbudget__append_printable(&t, link, 0);
-                perfbudget__append(&t, "\n");
-            }
-        } else if (status == PERFBUDGET_TEST_SKIP)
-            perfbudget__append(&t, "SKIP %s: PERFBUDGET_SKIP a budgeted figure cannot be measured here\n", name);
-        else if (count == 0 && scaling.threads > 0)
-            perfbudget__append(&t, "PASS %s: %s\n", name, scaling.text);
-        else if (count == 0)
-            perfbudget__append(&t, "PASS %s: %s\n", name,
-                   regression ? regression_summary(r, regression) : "measured; no budget applies");
-        else
-            perfbudget__append(&t, "PASS %s: %zu limit%s met%s%s%s\n", name, count - warned,
-                               count - warned == 1 ? "" : "s", warned ? ", warnings below" : "",
-                   regression ? ", " : "", regression ? regression_summary(r, regression) : "");
-        for (size_t i = 0; i < count; i++) {
-            static const char *const labels[] = {"pass", "WARN", "FAIL", "skip"};
-            int excused = verdicts[i].status == PERFBUDGET_LIMIT_FAIL &&
-                          perfbudget_result_fail_on(r) == PERFBUDGET_FAIL_ON_NEVER;
-            perfbudget__append(&t, "  %s ", excused ? "WARN" : labels[verdicts[i].status]);
-            perfbudget__append_printable(&t, verdicts[i].text, 0);
-            perfbudget__append(&t, "\n");
-        }
-        if (scaling.threads > 0) {
-            static const char *const labels[] = {"pass", "WARN", "FAIL", "n/a "};
-            int excused = scaling.status == PERFBUDGET_LIMIT_FAIL &&
-                          perfbudget_result_fail_on(r) == PERFBUDGET_FAIL_ON_NEVER;
-            perfbudget__append(&t, "  %s %s\n", excused ? "WARN" : labels[scaling.status],
-                               scaling.text);
-        }
-        if (scaling_count > 0) {
-            char described[512];
-            perfbudget__append(&t, "  scaling: %s\n",
-                               perfbudget_scaling_describe(points, scaling_count, described,
-                                                           sizeof described));
-        }
-        if (regression != NULL) {
-            perfbudget__append(&t, "  %s regression check: ",
-                               regression->regressed ? check_label(r, regression)
-                               : regression->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
-                               : "pass");
-            perfbudget__append_printable(&t, line, 0);
-            perfbudget__append(&t, "\n");
-        }
-        for (size_t i = 0; metric_lines != NULL && i < n_metrics; i++) {
-            const perfbudget_comparison *c;
-            perfbudget_result_comparison_at(r, i, NULL, NULL, &c);
-            if (c == regression) continue;
-            perfbudget__append(&t, "  %s regression check: ",
-                               c->regressed ? check_label(r, c)
-                               : c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE ? "note"
-                               : "pass");
-            perfbudget__append_printable(&t, metric_lines[i], 0);
-            perfbudget__append(&t, "\n");
-        }
-        free(metric_lines);
-        for (size_t i = 0; i < perfbudget_result_note_count(r); i++) {
-            perfbudget__append(&t, "  note: ");
-            perfbudget__append_printable(&t, perfbudget_result_note_at(r, i, NULL), 0);
-            perfbudget__append(&t, "\n");
-        }
+        judged_lines(&t, r, name, status, regression, latency_name);
     }
     if (perfbudget_result_budget_entry(r) != NULL) {
         perfbudget__append(&t, "  budget entry: ");
         perfbudget__append_printable(&t, perfbudget_result_budget_entry(r), 0);
         perfbudget__append(&t, "\n");
     }
-    const perfbudget_summary *s = perfbudget_result_summary(r);
-    const perfbudget_metrics *m = perfbudget_result_metrics(r);
-    if (s->n > 0) {
-        char median[32], p95[32], p99[32], peak[32], cpu[32];
-        perfbudget_format_value(100.0 * m->cpu_utilization, PERFBUDGET_UNIT_PERCENT, cpu, sizeof cpu);
-        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, median, sizeof median);
-        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, p95, sizeof p95);
-        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, p99, sizeof p99);
-        perfbudget__format_memory(r, m->peak_rss_bytes, peak, sizeof peak);
-        if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
-            char instructions[32];
-            perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT,
-                                    instructions, sizeof instructions);
-            perfbudget__append(&t, "  instructions mode: %s instructions per iteration "
-                               "(times, %s median, are not judged)\n", instructions, median);
-        } else {
-            /* The CPU time is the whole process's (its threads, a command's children) over
-             * wall time: above 100 % for single-threaded code beside other busy threads. */
-            perfbudget__append(&t, "  median %s, p95 %s, p99 %s, process CPU %s of one core, "
-                               "peak memory %s, %zu samples\n", median, p95, p99, cpu, peak, s->n);
-            resources_line(&t, m);
-        }
-    }
-    if (ctest_tags && s->n > 0) {
-        measurement(&t, "median_ns", s->median);
-        measurement(&t, "p95_ns", s->p95);
-        measurement(&t, "p99_ns", s->p99);
-        measurement(&t, "mean_ns", s->mean);
-        measurement(&t, "stddev_ns", s->stddev);
-        measurement(&t, "cpu_percent", 100.0 * m->cpu_utilization);
-        measurement(&t, "peak_memory_bytes", m->peak_rss_bytes);
-        measurement(&t, "instructions_per_iteration", m->instructions_per_iteration);
-        measurement(&t, "items_per_second", m->items_per_second);
-        measurement(&t, "bytes_per_second", m->bytes_per_second);
-        double resources[PERFBUDGET__RESOURCE_COUNT];
-        perfbudget__resource_values(m, resources);
-        for (size_t i = 0; i < PERFBUDGET__RESOURCE_COUNT; i++)
-            measurement(&t, perfbudget__resource_names[i], resources[i]);
-        if (regression != NULL) measurement(&t, "change_pct", regression->change_pct);
-    }
+    size_t samples = perfbudget_result_summary(r)->n;
+    if (samples > 0) figures_lines(&t, r);
+    if (ctest_tags && samples > 0) ctest_measurements(&t, r, regression);
     const char *output = perfbudget_result_output(r);
     if (output[0] != '\0') {
         perfbudget__append(&t, "--- output of the failing run ---\n");

@@ -210,14 +210,12 @@ static void markdown_resources(perfbudget__text *b, perfbudget_result **sorted, 
     if (header) perfbudget__append(b, "\n</details>\n");
 }
 
-static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
-                     const perfbudget_report_info *info) {
-    size_t words[PERFBUDGET__PASSED + 1] = {0};
-    for (size_t i = 0; i < n; i++) words[perfbudget__word_of(sorted[i])]++;
+/* The heading: the title, then the test outcomes' counts. */
+static void markdown_counts(perfbudget__text *b, const size_t *words,
+                            const perfbudget_report_info *info) {
     size_t failed = words[PERFBUDGET__ERRORED] + words[PERFBUDGET__FAILED];
     size_t passed = words[PERFBUDGET__INCONCLUSIVE] + words[PERFBUDGET__WARNED] +
                     words[PERFBUDGET__IMPROVED] + words[PERFBUDGET__PASSED];
-    size_t changed = n - words[PERFBUDGET__SKIPPED] - words[PERFBUDGET__PASSED];
     perfbudget__append(b, "### ");
     put_cell(b, info && info->title ? info->title : "perfbudget");
     perfbudget__append(b, ": ");
@@ -240,31 +238,94 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
     }
     plural(b, ", ", words[PERFBUDGET__SKIPPED], "skipped");
     perfbudget__append(b, "\n\n");
-    int details = info && (info->commit || info->baseline || info->created_ns);
-    if (details) {
-        const char *separator = "";
-        perfbudget__append(b, "<sub>");
-        if (info->commit && info->commit[0]) {
-            char commit[13];
-            snprintf(commit, sizeof commit, "%.12s", info->commit);
-            perfbudget__append(b, "commit ");
-            put_cell(b, commit);
-            separator = " · ";
-        }
-        if (info->created_ns) {
-            time_t seconds = (time_t)(info->created_ns / 1000000000);
-            struct tm utc;
-            char when[32];
-            strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&seconds, &utc));
-            perfbudget__append(b, "%s%s", separator, when);
-            separator = " · ";
-        }
-        if (info->baseline) {
-            perfbudget__append(b, "%scompared with ", separator);
-            put_cell(b, info->baseline);
-        }
-        perfbudget__append(b, "</sub>\n\n");
+}
+
+/* The small print under the heading: commit, time and baseline, those the report has. */
+static void markdown_run_line(perfbudget__text *b, const perfbudget_report_info *info) {
+    if (!(info && (info->commit || info->baseline || info->created_ns))) return;
+    const char *separator = "";
+    perfbudget__append(b, "<sub>");
+    if (info->commit && info->commit[0]) {
+        char commit[13];
+        snprintf(commit, sizeof commit, "%.12s", info->commit);
+        perfbudget__append(b, "commit ");
+        put_cell(b, commit);
+        separator = " · ";
     }
+    if (info->created_ns) {
+        time_t seconds = (time_t)(info->created_ns / 1000000000);
+        struct tm utc;
+        char when[32];
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&seconds, &utc));
+        perfbudget__append(b, "%s%s", separator, when);
+        separator = " · ";
+    }
+    if (info->baseline) {
+        perfbudget__append(b, "%scompared with ", separator);
+        put_cell(b, info->baseline);
+    }
+    perfbudget__append(b, "</sub>\n\n");
+}
+
+/* The rows of one benchmark's stages within the limit; counts those left out and the stages
+ * whose mean is above their p99. */
+static void markdown_stage_rows(perfbudget__text *b, const perfbudget_result *r,
+                                size_t *left_out, size_t *mean_above_p99) {
+    size_t stage_count;
+    const perfbudget_stage *stages = perfbudget_result_stages(r, &stage_count);
+    for (size_t k = 0; k < stage_count; k++) {
+        char mean[32], p99[32], total[32];
+        perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
+        perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
+        perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
+        int above = stages[k].mean_ns > stages[k].p99_ns;
+        *mean_above_p99 += above;
+        perfbudget__text row = {0};
+        perfbudget__append(&row, "| ");
+        put_cell(&row, perfbudget_result_name(r));
+        perfbudget__append(&row, " | ");
+        put_cell(&row, stages[k].name);
+        perfbudget__append(&row, " | %llu | %s%s | %s | %s |\n",
+                           (unsigned long long)stages[k].count, mean, above ? " ¹" : "", p99,
+                           total);
+        if (row.failed) b->failed = 1;
+        if (row.data && b->length + row.length + CLOSING_ROOM <= COMMENT_LIMIT)
+            perfbudget__append(b, "%s", row.data);
+        else
+            (*left_out)++;
+        free(row.data);
+    }
+}
+
+/* The stages table, folded into <details> when every benchmark is in the changed table (else
+ * it goes in the open <details> of the rest); returns the stage rows left out. */
+static size_t markdown_stages(perfbudget__text *b, perfbudget_result **sorted, size_t n,
+                              size_t changed) {
+    int any_stages = 0;
+    for (size_t i = 0; i < n && !any_stages; i++) any_stages = perfbudget_result_stages(sorted[i], NULL) != NULL;
+    if (any_stages && changed == n)
+        perfbudget__append(b, "\n<details><summary>stages</summary>\n");
+    if (any_stages) {
+        perfbudget__append(b, "\n| benchmark | stage | count | mean | p99 | total |\n");
+        perfbudget__append(b, "|---|---|---:|---:|---:|---:|\n");
+    }
+    size_t stage_rows_left_out = 0, mean_above_p99 = 0;
+    for (size_t i = 0; any_stages && i < n; i++)
+        markdown_stage_rows(b, sorted[i], &stage_rows_left_out, &mean_above_p99);
+    if (mean_above_p99)
+        perfbudget__append(b, "\n¹ mean above p99: a few long occurrences (under 1 %%) took most "
+                              "of the stage's time.\n");
+    if (changed < n || any_stages) perfbudget__append(b, "\n</details>\n");
+    return stage_rows_left_out;
+}
+
+static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
+                     const perfbudget_report_info *info) {
+    size_t words[PERFBUDGET__PASSED + 1] = {0};
+    for (size_t i = 0; i < n; i++) words[perfbudget__word_of(sorted[i])]++;
+    size_t changed = n - words[PERFBUDGET__SKIPPED] - words[PERFBUDGET__PASSED];
+    markdown_counts(b, words, info);
+    markdown_run_line(b, info);
     size_t left_out = 0, changed_left_out = 0;
     if (changed) {
         perfbudget__append(b, "**What changed**: failures, results to look at and "
@@ -285,45 +346,7 @@ static void markdown(perfbudget__text *b, perfbudget_result **sorted, size_t n,
         markdown_heading(b);
         left_out += markdown_rows(b, sorted, changed, n);
     }
-    int any_stages = 0;
-    for (size_t i = 0; i < n && !any_stages; i++) any_stages = perfbudget_result_stages(sorted[i], NULL) != NULL;
-    if (any_stages && changed == n)
-        perfbudget__append(b, "\n<details><summary>stages</summary>\n");
-    if (any_stages) {
-        perfbudget__append(b, "\n| benchmark | stage | count | mean | p99 | total |\n");
-        perfbudget__append(b, "|---|---|---:|---:|---:|---:|\n");
-    }
-    size_t stage_rows_left_out = 0, mean_above_p99 = 0;
-    for (size_t i = 0; any_stages && i < n; i++) {
-        size_t stage_count;
-        const perfbudget_stage *stages = perfbudget_result_stages(sorted[i], &stage_count);
-        for (size_t k = 0; k < stage_count; k++) {
-            char mean[32], p99[32], total[32];
-            perfbudget_format_value(stages[k].mean_ns, PERFBUDGET_UNIT_NS, mean, sizeof mean);
-            perfbudget_format_value(stages[k].p99_ns, PERFBUDGET_UNIT_NS, p99, sizeof p99);
-            perfbudget_format_value(stages[k].total_ns, PERFBUDGET_UNIT_NS, total, sizeof total);
-            int above = stages[k].mean_ns > stages[k].p99_ns;
-            mean_above_p99 += above;
-            perfbudget__text row = {0};
-            perfbudget__append(&row, "| ");
-            put_cell(&row, perfbudget_result_name(sorted[i]));
-            perfbudget__append(&row, " | ");
-            put_cell(&row, stages[k].name);
-            perfbudget__append(&row, " | %llu | %s%s | %s | %s |\n",
-                               (unsigned long long)stages[k].count, mean, above ? " ¹" : "", p99,
-                               total);
-            if (row.failed) b->failed = 1;
-            if (row.data && b->length + row.length + CLOSING_ROOM <= COMMENT_LIMIT)
-                perfbudget__append(b, "%s", row.data);
-            else
-                stage_rows_left_out++;
-            free(row.data);
-        }
-    }
-    if (mean_above_p99)
-        perfbudget__append(b, "\n¹ mean above p99: a few long occurrences (under 1 %%) took most "
-                              "of the stage's time.\n");
-    if (changed < n || any_stages) perfbudget__append(b, "\n</details>\n");
+    size_t stage_rows_left_out = markdown_stages(b, sorted, n, changed);
     markdown_resources(b, sorted, n);
     if (left_out || stage_rows_left_out) {
         perfbudget__append(b, "\n_Left out to stay under GitHub's 65,536-character comment limit: "

@@ -214,37 +214,10 @@ static void band(perfbudget__text *h, const axis *a, const double *sorted, size_
     perfbudget__append(h, "</g>");
 }
 
-/* The run's samples (upper band) against the baseline's (lower band) as box plots with dots, on
- * a log axis over the robust range (outliers past 3 IQR marked at the edge, not stretching the
- * scale), with the budget's latency limits and the regression threshold as labelled lines. */
-void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result *r,
-                                   const perfbudget_result *base) {
-    size_t n, nb = 0;
-    const double *samples = perfbudget_result_samples(r, &n);
-    const double *baseline = base ? perfbudget_result_samples(base, &nb) : NULL;
-    if (n == 0) return;
-    double *now = malloc(n * sizeof *now), *then = malloc((nb ? nb : 1) * sizeof *then);
-    double *scratch = malloc((n > nb ? n : nb) * sizeof *scratch); /* the radix sort's */
-    if (now == NULL || then == NULL || scratch == NULL) {
-        free(now), free(then), free(scratch);
-        h->failed = 1;
-        return;
-    }
-    memcpy(now, samples, n * sizeof *now);
-    if (nb) memcpy(then, baseline, nb * sizeof *then);
-    perfbudget__sort(now, n, scratch);
-    if (nb) perfbudget__sort(then, nb, scratch);
-    free(scratch);
-    box bn = box_of(now, n), bb = nb ? box_of(then, nb) : bn;
-    double low = fmax(bn.min, bn.q1 - 3 * (bn.q3 - bn.q1));
-    double high = fmin(bn.max, bn.q3 + 3 * (bn.q3 - bn.q1));
-    if (nb) {
-        low = fmin(low, fmax(bb.min, bb.q1 - 3 * (bb.q3 - bb.q1)));
-        high = fmax(high, fmin(bb.max, bb.q3 + 3 * (bb.q3 - bb.q1)));
-    }
-    /* The lines to draw: limits on latency statistics and the regression threshold. */
-    line_label labels[MAX_LABELS];
-    double levels[MAX_LABELS];
+/* The lines to draw: limits on latency statistics and the regression threshold, in LABELS and
+ * LEVELS (MAX_LABELS at most); returns how many. */
+static size_t distribution_labels(const perfbudget_result *r, line_label *labels,
+                                  double *levels) {
     size_t n_labels = 0;
     const perfbudget_limit_verdict *verdicts;
     size_t count = perfbudget_result_verdicts(r, &verdicts);
@@ -273,8 +246,14 @@ void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result 
                  perfbudget_statistic_name(c->statistic), c->threshold_pct);
         l->cls = "threshold";
     }
-    /* A line near the data (within a quarter of its range) widens the axis to show it; a far
-     * one is marked at the edge, so that it cannot squeeze the samples into a corner. */
+    return n_labels;
+}
+
+/* The axis over [low, high] and the lines: a line near the data (within a quarter of its range)
+ * widens the axis to show it; a far one is marked at the edge, so that it cannot squeeze the
+ * samples into a corner. Sets each label's x. */
+static axis distribution_axis(double low, double high, line_label *labels, const double *levels,
+                              size_t n_labels) {
     for (size_t i = 0; i < n_labels; i++)
         if (levels[i] <= high * 1.25 && levels[i] >= low / 1.25)
             low = fmin(low, levels[i]), high = fmax(high, levels[i]);
@@ -294,6 +273,41 @@ void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result 
                      levels[i] > a.high ? "(beyond the axis)" : "(below the axis)");
         }
     }
+    return a;
+}
+
+/* The run's samples (upper band) against the baseline's (lower band) as box plots with dots, on
+ * a log axis over the robust range (outliers past 3 IQR marked at the edge, not stretching the
+ * scale), with the budget's latency limits and the regression threshold as labelled lines. */
+void perfbudget__html_distribution(perfbudget__text *h, const perfbudget_result *r,
+                                   const perfbudget_result *base) {
+    size_t n, nb = 0;
+    const double *samples = perfbudget_result_samples(r, &n);
+    const double *baseline = base ? perfbudget_result_samples(base, &nb) : NULL;
+    if (n == 0) return;
+    double *now = malloc(n * sizeof *now), *then = malloc((nb ? nb : 1) * sizeof *then);
+    double *scratch = malloc((n > nb ? n : nb) * sizeof *scratch); /* the radix sort's */
+    if (now == NULL || then == NULL || scratch == NULL) {
+        free(now), free(then), free(scratch);
+        h->failed = 1;
+        return;
+    }
+    memcpy(now, samples, n * sizeof *now);
+    if (nb) memcpy(then, baseline, nb * sizeof *then);
+    perfbudget__sort(now, n, scratch);
+    if (nb) perfbudget__sort(then, nb, scratch);
+    free(scratch);
+    box bn = box_of(now, n), bb = nb ? box_of(then, nb) : bn;
+    double low = fmax(bn.min, bn.q1 - 3 * (bn.q3 - bn.q1));
+    double high = fmin(bn.max, bn.q3 + 3 * (bn.q3 - bn.q1));
+    if (nb) {
+        low = fmin(low, fmax(bb.min, bb.q1 - 3 * (bb.q3 - bb.q1)));
+        high = fmax(high, fmin(bb.max, bb.q3 + 3 * (bb.q3 - bb.q1)));
+    }
+    line_label labels[MAX_LABELS];
+    double levels[MAX_LABELS];
+    size_t n_labels = distribution_labels(r, labels, levels);
+    axis a = distribution_axis(low, high, labels, levels, n_labels);
     int lanes = place_labels(labels, n_labels);
     double top = 8 + LANE * lanes, now_y = top + 14, base_y = now_y + 30;
     double axis_y = (nb ? base_y : now_y) + 18, height = axis_y + 33;
@@ -322,26 +336,17 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A series' medians on an axis from 0: the run-to-run band (median +- 1.4826 MAD of each
- * stretch between the steps given) shaded, the steps marked and labelled, and each run's commit,
- * date and median on hover. Up to 8 steps are drawn. */
-void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
-                            const perfbudget_step *steps, size_t found) {
-    if (n < 2) return;
-    if (found > 8) found = 8;
-    double *medians = malloc(n * sizeof *medians), *sorted = malloc(n * sizeof *sorted);
-    if (medians == NULL || sorted == NULL) {
-        free(medians), free(sorted);
-        h->failed = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) medians[i] = sorted[i] = points[i].median;
-    /* The stretches between steps and their bands. */
-    size_t bounds[10] = {0};
+/* The stretches between the steps (their bounds in BOUNDS, 0 and N included) and each one's
+ * run-to-run band, median +- 1.4826 MAD; returns how many stretches. The scale's top goes in
+ * TOP: robust, a blip 3 bands above its stretch does not set it, and never above the largest
+ * median. SORTED is scratch for N values. */
+static size_t trend_bands(const double *medians, double *sorted, size_t n,
+                          const perfbudget_step *steps, size_t found, size_t *bounds,
+                          double *band_low, double *band_high, double *top) {
     size_t stretches = 0;
     for (size_t k = 0; k < found; k++) bounds[++stretches] = steps[k].index;
     bounds[++stretches] = n;
-    double band_low[9], band_high[9], top_value = 0;
+    double top_value = 0;
     for (size_t s = 0; s < stretches; s++) {
         size_t from = bounds[s], m = bounds[s + 1] - from;
         memcpy(sorted, medians + from, m * sizeof *sorted);
@@ -351,41 +356,21 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
         qsort(sorted, m, sizeof *sorted, by_value);
         double spread = 1.4826 * perfbudget__quantile_sorted(sorted, m, 0.5);
         band_low[s] = fmax(0, centre - spread), band_high[s] = centre + spread;
-        /* robust: a blip 3 bands above its stretch does not set the scale */
         top_value = fmax(top_value, centre + fmax(3 * spread, 0.5 * centre));
     }
     double largest = 0;
     for (size_t i = 0; i < n; i++) largest = fmax(largest, medians[i]);
     if (largest < top_value) top_value = largest;
-    axis y = {0, top_value > 0 ? top_value * 1.08 : 1, 0, 0, 0};
-    line_label labels[8];
-    for (size_t k = 0; k < found; k++) {
-        labels[k].x = LEFT + (double)steps[k].index / (double)(n - 1) * (WIDTH - LEFT - RIGHT);
-        snprintf(labels[k].text, sizeof labels[k].text, "step %+.1f%%", steps[k].change_pct);
-        labels[k].cls = "step";
-    }
-    int lanes = place_labels(labels, found);
-    /* the title's row, then the step labels' lanes, then the plot */
-    double title_y = 11, top = title_y + 12 + LANE * lanes, bottom = top + 100;
-    y.from = bottom, y.to = top;
-    perfbudget__append(h, "<svg class=\"plot trend\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
-                          "aria-label=\"trend over the history\">", WIDTH, bottom + 35);
-    perfbudget__append(h, "<text x=\"4\" y=\"%.1f\" class=\"axis-title\">median time per "
-                          "iteration, last %zu runs</text>", title_y, n);
-    double span = (double)(WIDTH - LEFT - RIGHT) / (double)(n - 1);
-    for (size_t s = 0; s < stretches; s++) {
-        double x0 = LEFT + (double)bounds[s] * span - (s ? span / 2 : 0);
-        double x1 = LEFT + (double)(bounds[s + 1] - 1) * span + (s + 1 < stretches ? span / 2 : 0);
-        double y0 = position(&y, band_high[s]), y1 = position(&y, band_low[s]);
-        perfbudget__append(h, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                              "height=\"%.1f\"><title>run-to-run band</title></rect>",
-                           x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1);
-    }
-    /* y ticks from 0, each label at the left clear of the one below it */
+    *top = top_value;
+    return stretches;
+}
+
+/* y ticks from 0, each label at the left clear of the one below it */
+static void trend_y_ticks(perfbudget__text *h, const axis *y) {
     double ticks[32], last_y = 1e9;
-    size_t n_ticks = tick_values(&y, ticks, 32);
+    size_t n_ticks = tick_values(y, ticks, 32);
     for (size_t i = 0; i < n_ticks; i++) {
-        double at = position(&y, ticks[i]);
+        double at = position(y, ticks[i]);
         if (last_y - at < 14) continue;
         last_y = at;
         char label[32];
@@ -394,9 +379,14 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
                               "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>",
                            LEFT, at, WIDTH - RIGHT, at, LEFT - 4, at + 3, label);
     }
+}
+
+/* The medians' line, and a dot per run with its commit, date and median on hover. */
+static void trend_points(perfbudget__text *h, const perfbudget_series_point *points,
+                         const double *medians, size_t n, const axis *y, double span) {
     perfbudget__append(h, "<polyline class=\"series\" points=\"");
     for (size_t i = 0; i < n; i++)
-        perfbudget__append(h, "%.0f,%.0f ", LEFT + (double)i * span, position(&y, medians[i]));
+        perfbudget__append(h, "%.0f,%.0f ", LEFT + (double)i * span, position(y, medians[i]));
     perfbudget__append(h, "\"/>");
     for (size_t i = 0; i < n; i++) {
         const perfbudget_series_point *p = &points[i];
@@ -406,15 +396,19 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
         strftime(when, sizeof when, "%Y-%m-%d", gmtime_r(&seconds, &utc));
         perfbudget_format_value(p->median, PERFBUDGET_UNIT_NS, median, sizeof median);
         perfbudget__append(h, "<circle%s cx=\"%.0f\" cy=\"%.0f\" r=\"2.5\"><title>",
-                           medians[i] > y.high ? " class=\"outlier\"" : "",
-                           LEFT + (double)i * span, position(&y, medians[i]));
+                           medians[i] > y->high ? " class=\"outlier\"" : "",
+                           LEFT + (double)i * span, position(y, medians[i]));
         char commit[8];
         snprintf(commit, sizeof commit, "%.7s", p->commit);
         text(h, commit);
         perfbudget__append(h, " %s: %s</title></circle>", when, median);
     }
-    draw_labels(h, labels, found, top, bottom, title_y + 13);
-    /* x labels: the first and the last run, then each step, where they fit */
+}
+
+/* x labels: the first and the last run, then each step, where they fit */
+static void trend_x_labels(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
+                           const perfbudget_step *steps, size_t found, double span,
+                           double bottom) {
     size_t candidates[10] = {0, n - 1};
     size_t n_candidates = 2;
     for (size_t k = 0; k < found && n_candidates < 10; k++)
@@ -444,6 +438,55 @@ void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *
         text(h, label);
         perfbudget__append(h, "</text>");
     }
+}
+
+/* A series' medians on an axis from 0: the run-to-run band (median +- 1.4826 MAD of each
+ * stretch between the steps given) shaded, the steps marked and labelled, and each run's commit,
+ * date and median on hover. Up to 8 steps are drawn. */
+void perfbudget__html_trend(perfbudget__text *h, const perfbudget_series_point *points, size_t n,
+                            const perfbudget_step *steps, size_t found) {
+    if (n < 2) return;
+    if (found > 8) found = 8;
+    double *medians = malloc(n * sizeof *medians), *sorted = malloc(n * sizeof *sorted);
+    if (medians == NULL || sorted == NULL) {
+        free(medians), free(sorted);
+        h->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) medians[i] = sorted[i] = points[i].median;
+    size_t bounds[10] = {0};
+    double band_low[9], band_high[9];
+    double top_value = 0;
+    size_t stretches = trend_bands(medians, sorted, n, steps, found, bounds, band_low, band_high,
+                                   &top_value);
+    axis y = {0, top_value > 0 ? top_value * 1.08 : 1, 0, 0, 0};
+    line_label labels[8];
+    for (size_t k = 0; k < found; k++) {
+        labels[k].x = LEFT + (double)steps[k].index / (double)(n - 1) * (WIDTH - LEFT - RIGHT);
+        snprintf(labels[k].text, sizeof labels[k].text, "step %+.1f%%", steps[k].change_pct);
+        labels[k].cls = "step";
+    }
+    int lanes = place_labels(labels, found);
+    /* the title's row, then the step labels' lanes, then the plot */
+    double title_y = 11, top = title_y + 12 + LANE * lanes, bottom = top + 100;
+    y.from = bottom, y.to = top;
+    perfbudget__append(h, "<svg class=\"plot trend\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+                          "aria-label=\"trend over the history\">", WIDTH, bottom + 35);
+    perfbudget__append(h, "<text x=\"4\" y=\"%.1f\" class=\"axis-title\">median time per "
+                          "iteration, last %zu runs</text>", title_y, n);
+    double span = (double)(WIDTH - LEFT - RIGHT) / (double)(n - 1);
+    for (size_t s = 0; s < stretches; s++) {
+        double x0 = LEFT + (double)bounds[s] * span - (s ? span / 2 : 0);
+        double x1 = LEFT + (double)(bounds[s + 1] - 1) * span + (s + 1 < stretches ? span / 2 : 0);
+        double y0 = position(&y, band_high[s]), y1 = position(&y, band_low[s]);
+        perfbudget__append(h, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                              "height=\"%.1f\"><title>run-to-run band</title></rect>",
+                           x0, y0, x1 - x0 > 1 ? x1 - x0 : 1, y1 - y0 > 1 ? y1 - y0 : 1);
+    }
+    trend_y_ticks(h, &y);
+    trend_points(h, points, medians, n, &y, span);
+    draw_labels(h, labels, found, top, bottom, title_y + 13);
+    trend_x_labels(h, points, n, steps, found, span, bottom);
     perfbudget__append(h, "<text x=\"%d\" y=\"%.1f\" class=\"axis-title\" text-anchor=\"end\">run "
                           "(commit, date)</text></svg>", WIDTH - RIGHT, bottom + 29);
     free(medians);
@@ -698,128 +741,152 @@ const char *perfbudget__html_word_class(perfbudget__word word) {
     return classes[word];
 }
 
-int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
-                            const perfbudget_report_info *info, char **result_text) {
-    perfbudget_result *const *baseline = info ? info->baseline_results : NULL;
-    size_t n_baseline = info ? info->baseline_count : 0;
-    perfbudget_history *history = info ? info->history : NULL;
-    if (result_text == NULL || (results == NULL && n > 0) || (baseline == NULL && n_baseline > 0))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_html: NULL argument");
-    perfbudget__text h = {0};
+/* The title, and the line under it with the outcomes' counts, the commit and the baseline. */
+static void html_heading(perfbudget__text *h, perfbudget_result *const *results, size_t n,
+                         const perfbudget_report_info *info) {
     const char *title = info && info->title ? info->title : "perfbudget";
-    perfbudget__append(&h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-    text(&h, title);
-    perfbudget__append(&h, "</title><style>%s</style></head><body><h1>", perfbudget__html_style);
-    text(&h, title);
-    perfbudget__append(&h, "</h1>");
+    perfbudget__append(h, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+    text(h, title);
+    perfbudget__append(h, "</title><style>%s</style></head><body><h1>", perfbudget__html_style);
+    text(h, title);
+    perfbudget__append(h, "</h1>");
     size_t words[PERFBUDGET__PASSED + 1] = {0};
     for (size_t i = 0; i < n; i++) words[perfbudget__word_of(results[i])]++;
     size_t failed = words[PERFBUDGET__ERRORED] + words[PERFBUDGET__FAILED];
-    perfbudget__append(&h, "<p class=\"%s\">%zu benchmark%s, %zu failed", failed ? "fail" : "pass", n,
+    perfbudget__append(h, "<p class=\"%s\">%zu benchmark%s, %zu failed", failed ? "fail" : "pass", n,
                        n == 1 ? "" : "s", failed);
     static const char *const counted[] = {"errored", NULL, "inconclusive", "warned", "improved",
                                           "skipped"};
     for (int w = PERFBUDGET__ERRORED; w < PERFBUDGET__PASSED; w++)
-        if (counted[w] && words[w]) perfbudget__append(&h, ", %zu %s", words[w], counted[w]);
+        if (counted[w] && words[w]) perfbudget__append(h, ", %zu %s", words[w], counted[w]);
     if (info && info->commit) {
-        perfbudget__append(&h, " · commit ");
-        text(&h, info->commit);
+        perfbudget__append(h, " · commit ");
+        text(h, info->commit);
     }
     if (info && info->baseline) {
-        perfbudget__append(&h, " · compared with ");
-        text(&h, info->baseline);
+        perfbudget__append(h, " · compared with ");
+        text(h, info->baseline);
     }
+}
+
+/* The summary table's row of benchmark I, linking to its section. */
+static void html_summary_row(perfbudget__text *h, const perfbudget_result *r, size_t i) {
+    const perfbudget_summary *s = perfbudget_result_summary(r);
+    const perfbudget_metrics *m = perfbudget_result_metrics(r);
+    char buf[4][40], delta[32] = "";
+    int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
+    double figures[3] = {s->median, s->p95, s->p99};
+    if (by_count) {
+        /* valgrind's times say nothing about the code: the count stands in their place */
+        char count[32];
+        perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, count,
+                                sizeof count);
+        snprintf(buf[0], sizeof buf[0], "%s instr", count);
+        buf[1][0] = buf[2][0] = '\0';
+        figures[0] = m->instructions_per_iteration, figures[1] = figures[2] = NAN;
+    } else {
+        perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, buf[0], sizeof buf[0]);
+        perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, buf[1], sizeof buf[1]);
+        perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, buf[2], sizeof buf[2]);
+    }
+    /* One unit down a column (MiB): a budget in MB shows MB in its own reasons only. */
+    perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, buf[3], sizeof buf[3]);
+    const perfbudget_comparison *change = perfbudget__headline_change(r, NULL);
+    double change_pct = change != NULL ? change->change_pct : NAN;
+    if (!isnan(change_pct)) snprintf(delta, sizeof delta, "%+.1f %%", change_pct);
+    perfbudget__word word = perfbudget__word_of(r);
+    perfbudget__append(h, "<tr><td data-sort=\"");
+    text(h, perfbudget_result_name(r));
+    perfbudget__append(h, "\"><a href=\"#b%zu\">", i);
+    text(h, perfbudget_result_name(r));
+    perfbudget__append(h, "</a></td>");
+    for (int k = 0; k < 3; k++) cell(h, figures[k], buf[k], NULL);
+    cell(h, m->peak_rss_bytes, buf[3], NULL);
+    cell(h, change_pct, delta, NULL);
+    perfbudget__append(h, "<td data-sort=\"%d\" class=\"verdict %s\">%s</td>", (int)word,
+                       perfbudget__html_word_class(word), perfbudget__word_name(word));
+    perfbudget__append(h, "</tr>");
+}
+
+/* the limits met, under the reasons (which hold the others) */
+static void html_limits_met(perfbudget__text *h, const perfbudget_result *r) {
+    const perfbudget_limit_verdict *verdicts;
+    size_t count = perfbudget_result_verdicts(r, &verdicts);
+    size_t met = 0;
+    for (size_t k = 0; k < count; k++) {
+        if (verdicts[k].status != PERFBUDGET_LIMIT_PASS) continue;
+        perfbudget__append(h, "%s<li class=\"pass\">pass: ",
+                           met++ ? "" : "<ul class=\"limits\">");
+        text(h, verdicts[k].text);
+        perfbudget__append(h, "</li>");
+    }
+    if (met) perfbudget__append(h, "</ul>");
+}
+
+/* The baseline's result of R's benchmark, measured the same way; NULL if none. */
+static const perfbudget_result *html_baseline_of(const perfbudget_result *r,
+                                                 perfbudget_result *const *baseline,
+                                                 size_t n_baseline) {
+    for (size_t k = 0; k < n_baseline; k++)
+        if (strcmp(perfbudget_result_name(baseline[k]), perfbudget_result_name(r)) == 0 &&
+            perfbudget_result_mode(baseline[k]) == perfbudget_result_mode(r))
+            return baseline[k];
+    return NULL;
+}
+
+/* Benchmark I's section: its verdict and reasons, the limits met, its plots and tables. */
+static void html_section(perfbudget__text *h, perfbudget_context *ctx,
+                         perfbudget_result *const *results, size_t n, size_t i,
+                         const perfbudget_report_info *info) {
+    const perfbudget_result *r = results[i];
+    const perfbudget_result *base =
+        info ? html_baseline_of(r, info->baseline_results, info->baseline_count) : NULL;
+    perfbudget__word word = perfbudget__word_of(r);
+    perfbudget__append(h, "<section id=\"b%zu\" class=\"benchmark %s\"><h2>", i,
+                       perfbudget__html_word_class(word));
+    text(h, perfbudget_result_name(r));
+    perfbudget__append(h, " <span class=\"%s\">%s</span></h2>", perfbudget__html_word_class(word),
+                       perfbudget__word_name(word));
+    perfbudget__html_reasons(h, r);
+    html_limits_met(h, r);
+    if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
+        char now[32], then[32] = "";
+        perfbudget_format_value(perfbudget_result_metrics(r)->instructions_per_iteration,
+                                PERFBUDGET_UNIT_COUNT, now, sizeof now);
+        if (base != NULL)
+            perfbudget_format_value(perfbudget_result_metrics(base)->instructions_per_iteration,
+                                    PERFBUDGET_UNIT_COUNT, then, sizeof then);
+        perfbudget__append(h, "<p>instructions mode: %s instructions per iteration%s%s%s "
+                              "(valgrind's times are not the code's, and are not drawn)</p>",
+                           now, then[0] ? ", baseline " : "", then, "");
+    } else {
+        perfbudget__html_distribution(h, r, base);
+        trend(h, ctx, info ? info->history : NULL, r);
+    }
+    perfbudget_complexity_fit fit;
+    perfbudget_complexity_verdict fit_verdict;
+    if (perfbudget_result_complexity(r, &fit, &fit_verdict))
+        sweep_plot(h, results, n, r, &fit, &fit_verdict);
+    perfbudget__html_stages(h, r);
+    perfbudget__html_scaling(h, r);
+    perfbudget__html_resources(h, r);
+    perfbudget__append(h, "</section>\n");
+}
+
+int perfbudget__render_html(perfbudget_context *ctx, perfbudget_result *const *results, size_t n,
+                            const perfbudget_report_info *info, char **result_text) {
+    perfbudget_result *const *baseline = info ? info->baseline_results : NULL;
+    size_t n_baseline = info ? info->baseline_count : 0;
+    if (result_text == NULL || (results == NULL && n > 0) || (baseline == NULL && n_baseline > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "render_html: NULL argument");
+    perfbudget__text h = {0};
+    html_heading(&h, results, n, info);
     perfbudget__append(&h, "</p>\n<table class=\"sortable\" id=\"summary\"><thead><tr><th>benchmark</th>"
             "<th>median</th><th>p95</th><th>p99</th><th>memory</th><th>Δ vs baseline</th>"
                        "<th>verdict</th></tr></thead><tbody>");
-    for (size_t i = 0; i < n; i++) {
-        const perfbudget_result *r = results[i];
-        const perfbudget_summary *s = perfbudget_result_summary(r);
-        const perfbudget_metrics *m = perfbudget_result_metrics(r);
-        char buf[4][40], delta[32] = "";
-        int by_count = perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS;
-        double figures[3] = {s->median, s->p95, s->p99};
-        if (by_count) {
-            /* valgrind's times say nothing about the code: the count stands in their place */
-            char count[32];
-            perfbudget_format_value(m->instructions_per_iteration, PERFBUDGET_UNIT_COUNT, count,
-                                    sizeof count);
-            snprintf(buf[0], sizeof buf[0], "%s instr", count);
-            buf[1][0] = buf[2][0] = '\0';
-            figures[0] = m->instructions_per_iteration, figures[1] = figures[2] = NAN;
-        } else {
-            perfbudget_format_value(s->median, PERFBUDGET_UNIT_NS, buf[0], sizeof buf[0]);
-            perfbudget_format_value(s->p95, PERFBUDGET_UNIT_NS, buf[1], sizeof buf[1]);
-            perfbudget_format_value(s->p99, PERFBUDGET_UNIT_NS, buf[2], sizeof buf[2]);
-        }
-        /* One unit down a column (MiB): a budget in MB shows MB in its own reasons only. */
-        perfbudget_format_value(m->peak_rss_bytes, PERFBUDGET_UNIT_BYTES, buf[3], sizeof buf[3]);
-        const perfbudget_comparison *change = perfbudget__headline_change(r, NULL);
-        double change_pct = change != NULL ? change->change_pct : NAN;
-        if (!isnan(change_pct)) snprintf(delta, sizeof delta, "%+.1f %%", change_pct);
-        perfbudget__word word = perfbudget__word_of(r);
-        perfbudget__append(&h, "<tr><td data-sort=\"");
-        text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, "\"><a href=\"#b%zu\">", i);
-        text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, "</a></td>");
-        for (int k = 0; k < 3; k++) cell(&h, figures[k], buf[k], NULL);
-        cell(&h, m->peak_rss_bytes, buf[3], NULL);
-        cell(&h, change_pct, delta, NULL);
-        perfbudget__append(&h, "<td data-sort=\"%d\" class=\"verdict %s\">%s</td>", (int)word,
-                           perfbudget__html_word_class(word), perfbudget__word_name(word));
-        perfbudget__append(&h, "</tr>");
-    }
+    for (size_t i = 0; i < n; i++) html_summary_row(&h, results[i], i);
     perfbudget__append(&h, "</tbody></table>\n");
-    for (size_t i = 0; i < n; i++) {
-        const perfbudget_result *r = results[i];
-        const perfbudget_result *base = NULL;
-        for (size_t k = 0; k < n_baseline && base == NULL; k++)
-            if (strcmp(perfbudget_result_name(baseline[k]), perfbudget_result_name(r)) == 0 &&
-                perfbudget_result_mode(baseline[k]) == perfbudget_result_mode(r))
-                base = baseline[k];
-        perfbudget__word word = perfbudget__word_of(r);
-        perfbudget__append(&h, "<section id=\"b%zu\" class=\"benchmark %s\"><h2>", i,
-                           perfbudget__html_word_class(word));
-        text(&h, perfbudget_result_name(r));
-        perfbudget__append(&h, " <span class=\"%s\">%s</span></h2>", perfbudget__html_word_class(word),
-                           perfbudget__word_name(word));
-        perfbudget__html_reasons(&h, r);
-        const perfbudget_limit_verdict *verdicts;
-        size_t count = perfbudget_result_verdicts(r, &verdicts);
-        /* the limits met, under the reasons (which hold the others) */
-        size_t met = 0;
-        for (size_t k = 0; k < count; k++) {
-            if (verdicts[k].status != PERFBUDGET_LIMIT_PASS) continue;
-            perfbudget__append(&h, "%s<li class=\"pass\">pass: ",
-                               met++ ? "" : "<ul class=\"limits\">");
-            text(&h, verdicts[k].text);
-            perfbudget__append(&h, "</li>");
-        }
-        if (met) perfbudget__append(&h, "</ul>");
-        if (perfbudget_result_mode(r) == PERFBUDGET_MODE_INSTRUCTIONS) {
-            char now[32], then[32] = "";
-            perfbudget_format_value(perfbudget_result_metrics(r)->instructions_per_iteration,
-                                    PERFBUDGET_UNIT_COUNT, now, sizeof now);
-            if (base != NULL)
-                perfbudget_format_value(perfbudget_result_metrics(base)->instructions_per_iteration,
-                                        PERFBUDGET_UNIT_COUNT, then, sizeof then);
-            perfbudget__append(&h, "<p>instructions mode: %s instructions per iteration%s%s%s "
-                                   "(valgrind's times are not the code's, and are not drawn)</p>",
-                               now, then[0] ? ", baseline " : "", then, "");
-        } else {
-            perfbudget__html_distribution(&h, r, base);
-            trend(&h, ctx, history, r);
-        }
-        perfbudget_complexity_fit fit;
-        perfbudget_complexity_verdict fit_verdict;
-        if (perfbudget_result_complexity(r, &fit, &fit_verdict))
-            sweep_plot(&h, results, n, r, &fit, &fit_verdict);
-        perfbudget__html_stages(&h, r);
-        perfbudget__html_scaling(&h, r);
-        perfbudget__html_resources(&h, r);
-        perfbudget__append(&h, "</section>\n");
-    }
+    for (size_t i = 0; i < n; i++) html_section(&h, ctx, results, n, i, info);
     perfbudget__append(&h, "<script>%s</script></body></html>\n", perfbudget__html_sort_script);
     if (h.failed) {
         free(h.data);

@@ -541,6 +541,66 @@ static int place(perfbudget_context *ctx, const char *staged, const char *direct
     return code;
 }
 
+/* A row per benchmark of the history, each with what gather() finds for it. */
+static int gather_rows(site *s, char **names, size_t count,
+                       const perfbudget_conclude_options *judging) {
+    int code = PERFBUDGET_OK;
+    if (count > 0 && (s->rows = calloc(count, sizeof *s->rows)) == NULL)
+        code = perfbudget__fail(s->ctx, PERFBUDGET_ENOMEM, "site: out of memory");
+    for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++) {
+        site_row *row = &s->rows[s->n_rows++];
+        row->name = names[i];
+        page_name(row->file, sizeof row->file, i + 1, names[i]);
+        code = gather(s, row, judging);
+    }
+    return code;
+}
+
+/* The empty directory beside DIRECTORY the site is written into first; NULL after a failure. */
+static char *make_staging(perfbudget_context *ctx, const char *directory, int *code) {
+    char *staged = sibling(directory, "tmp");
+    if (staged == NULL) {
+        *code = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "site: out of memory");
+        return NULL;
+    }
+    if (mkdtemp(staged) == NULL) {
+        *code = perfbudget__fail(ctx, PERFBUDGET_EIO, "site: cannot create a directory beside "
+                                 "%s: %s", directory, strerror(errno));
+        free(staged);
+        return NULL;
+    }
+    /* readable as any published file is, whatever mkdtemp's 0700 */
+    chmod(staged, 0755);
+    return staged;
+}
+
+/* The marker, the index and a page per benchmark, into STAGED. */
+static int write_pages(perfbudget_context *ctx, const char *staged, site *s) {
+    perfbudget__text h = {0};
+    int code = write_file(ctx, staged, PERFBUDGET__SITE_MARKER, &h);
+    if (code == PERFBUDGET_OK) {
+        render_index(&h, s);
+        code = write_file(ctx, staged, "index.html", &h);
+    }
+    for (size_t i = 0; code == PERFBUDGET_OK && i < s->n_rows; i++) {
+        h.length = 0;
+        render_page(&h, s, &s->rows[i]);
+        code = write_file(ctx, staged, s->rows[i].file, &h);
+    }
+    free(h.data);
+    return code;
+}
+
+static void site_free(site *s) {
+    for (size_t i = 0; i < s->n_rows; i++) perfbudget_free(s->rows[i].points);
+    free(s->rows);
+    for (size_t i = 0; i < s->n_runs; i++) {
+        perfbudget_results_free(s->runs[i]->results, s->runs[i]->count);
+        free(s->runs[i]);
+    }
+    free(s->runs);
+}
+
 int perfbudget__write_site(perfbudget_context *ctx, const char *directory,
                            const perfbudget_report_info *info,
                            const perfbudget_conclude_options *judging, size_t *pages) {
@@ -552,47 +612,14 @@ int perfbudget__write_site(perfbudget_context *ctx, const char *directory,
     char **names = NULL;
     size_t count = 0;
     int code = perfbudget_history_benchmarks(info->history, NULL, &names, &count);
-    if (code == PERFBUDGET_OK && count > 0 && (s.rows = calloc(count, sizeof *s.rows)) == NULL)
-        code = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "site: out of memory");
-    for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++) {
-        site_row *row = &s.rows[s.n_rows++];
-        row->name = names[i];
-        page_name(row->file, sizeof row->file, i + 1, names[i]);
-        code = gather(&s, row, judging);
-    }
-    char *staged = code == PERFBUDGET_OK ? sibling(directory, "tmp") : NULL;
-    if (code == PERFBUDGET_OK && staged == NULL)
-        code = perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "site: out of memory");
-    if (code == PERFBUDGET_OK && mkdtemp(staged) == NULL) {
-        code = perfbudget__fail(ctx, PERFBUDGET_EIO, "site: cannot create a directory beside "
-                                "%s: %s", directory, strerror(errno));
-        free(staged), staged = NULL;
-    }
-    /* readable as any published file is, whatever mkdtemp's 0700 */
-    if (code == PERFBUDGET_OK) chmod(staged, 0755);
-    perfbudget__text h = {0};
-    if (code == PERFBUDGET_OK) code = write_file(ctx, staged, PERFBUDGET__SITE_MARKER, &h);
-    if (code == PERFBUDGET_OK) {
-        render_index(&h, &s);
-        code = write_file(ctx, staged, "index.html", &h);
-    }
-    for (size_t i = 0; code == PERFBUDGET_OK && i < s.n_rows; i++) {
-        h.length = 0;
-        render_page(&h, &s, &s.rows[i]);
-        code = write_file(ctx, staged, s.rows[i].file, &h);
-    }
-    free(h.data);
+    if (code == PERFBUDGET_OK) code = gather_rows(&s, names, count, judging);
+    char *staged = code == PERFBUDGET_OK ? make_staging(ctx, directory, &code) : NULL;
+    if (code == PERFBUDGET_OK) code = write_pages(ctx, staged, &s);
     if (code == PERFBUDGET_OK) code = place(ctx, staged, directory);
     if (code != PERFBUDGET_OK && staged != NULL) remove_site(staged);
     if (code == PERFBUDGET_OK && pages != NULL) *pages = s.n_rows;
     free(staged);
-    for (size_t i = 0; i < s.n_rows; i++) perfbudget_free(s.rows[i].points);
-    free(s.rows);
-    for (size_t i = 0; i < s.n_runs; i++) {
-        perfbudget_results_free(s.runs[i]->results, s.runs[i]->count);
-        free(s.runs[i]);
-    }
-    free(s.runs);
+    site_free(&s);
     perfbudget_strings_free(names, count);
     return code;
 }
