@@ -549,6 +549,48 @@ static const char *limit_unit_name(checker *c, const perfbudget__unit_info *info
     return copy ? copy : "";
 }
 
+/* The limit's kind and unit, from the quantity of its warn or fail. */
+static void limit_take_unit(checker *c, perfbudget_limit *limit, const perfbudget_quantity *q,
+                            const perfbudget__unit_info *info) {
+    limit->kind = q->kind;
+    limit->unit = limit_unit_name(c, info);
+    limit->unit_factor = info->factor;
+}
+
+/* Pair `pair` of a limit's mapping (warn:, fail:, and higher_is_better: for a custom metric) into
+ * limit; 0 when it was reported. */
+static int limit_pair(checker *c, const perfbudget__node *value, size_t pair, const limit_target *t,
+                      const char *name, perfbudget_limit *limit, int *have_kind) {
+    const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+    if (!key_ok(c, k) || is_duplicate(c, value, pair)) return 0;
+    int is_warn = strcmp(k->text, "warn") == 0, is_fail = strcmp(k->text, "fail") == 0;
+    if (t->metric == PERFBUDGET_METRIC_CUSTOM && strcmp(k->text, "higher_is_better") == 0) {
+        limit->higher_is_better = boolean(c, v, "higher_is_better") == 1;
+        return 1;
+    }
+    if (!is_warn && !is_fail) {
+        static const char *const plain[] = {"warn", "fail"};
+        static const char *const custom[] = {"warn", "fail", "higher_is_better"};
+        report_unknown_key(c, k, name, t->metric == PERFBUDGET_METRIC_CUSTOM ? custom : plain,
+                           t->metric == PERFBUDGET_METRIC_CUSTOM ? 3 : 2);
+        return 0;
+    }
+    char what[96];
+    join3(what, sizeof what, name, ".", k->text);
+    perfbudget_quantity q;
+    perfbudget__unit_info info;
+    if (quantity(c, v, what, t->kinds, &q, &info) != 0) return 0;
+    if (*have_kind && q.kind != limit->kind) {
+        REPORT_AT(c, v, "%s: warn and fail must be the same kind of quantity", name);
+        return 0;
+    }
+    *have_kind = 1;
+    limit_take_unit(c, limit, &q, &info);
+    if (is_warn) limit->warn = q.value;
+    else limit->fail = q.value;
+    return 1;
+}
+
 static void check_limit(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                         const limit_target *t, const char *name) {
     perfbudget_limit limit = {.metric = t->metric, .name = name, .warn = NAN, .fail = NAN,
@@ -556,53 +598,18 @@ static void check_limit(checker *c, const perfbudget__node *key, const perfbudge
                               .column = key->column};
     perfbudget_quantity q;
     perfbudget__unit_info info;
-    int ok = 1, have_kind = 0;
+    int ok = 1;
     if (value->kind == PERFBUDGET__MAPPING) {
-        for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
-            const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
-            if (!key_ok(c, k) || is_duplicate(c, value, pair)) {
-                ok = 0;
-                continue;
-            }
-            int is_warn = strcmp(k->text, "warn") == 0, is_fail = strcmp(k->text, "fail") == 0;
-            if (t->metric == PERFBUDGET_METRIC_CUSTOM && strcmp(k->text, "higher_is_better") == 0) {
-                limit.higher_is_better = boolean(c, v, "higher_is_better") == 1;
-                continue;
-            }
-            if (!is_warn && !is_fail) {
-                static const char *const plain[] = {"warn", "fail"};
-                static const char *const custom[] = {"warn", "fail", "higher_is_better"};
-                report_unknown_key(c, k, name, t->metric == PERFBUDGET_METRIC_CUSTOM ? custom : plain,
-                                   t->metric == PERFBUDGET_METRIC_CUSTOM ? 3 : 2);
-                ok = 0;
-                continue;
-            }
-            char what[96];
-            join3(what, sizeof what, name, ".", k->text);
-            if (quantity(c, v, what, t->kinds, &q, &info) != 0) {
-                ok = 0;
-                continue;
-            }
-            if (have_kind && q.kind != limit.kind) {
-                REPORT_AT(c, v, "%s: warn and fail must be the same kind of quantity", name);
-                ok = 0;
-                continue;
-            }
-            have_kind = 1;
-            limit.kind = q.kind;
-            limit.unit = limit_unit_name(c, &info);
-            limit.unit_factor = info.factor;
-            if (is_warn) limit.warn = q.value;
-            else limit.fail = q.value;
-        }
+        int have_kind = 0;
+        /* Every pair is checked, so that one run reports all of a limit's errors. */
+        for (size_t pair = 0; 2 * pair + 1 < value->count; pair++)
+            if (!limit_pair(c, value, pair, t, name, &limit, &have_kind)) ok = 0;
         if (ok && isnan(limit.warn) && isnan(limit.fail)) {
             REPORT_AT(c, value, "%s needs warn, fail or both", name);
             ok = 0;
         }
     } else if (quantity(c, value, name, t->kinds, &q, &info) == 0) {
-        limit.kind = q.kind;
-        limit.unit = limit_unit_name(c, &info);
-        limit.unit_factor = info.factor;
+        limit_take_unit(c, &limit, &q, &info);
         limit.fail = q.value;
     } else {
         ok = 0;
