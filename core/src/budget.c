@@ -1234,6 +1234,34 @@ static void sort_errors(perfbudget_budget_error *errors, size_t n) {
     }
 }
 
+/* An empty budget named name, with the default settings; NULL when out of memory. */
+static perfbudget_budget *new_budget(const char *name) {
+    perfbudget_budget *b = calloc(1, sizeof *b);
+    if (b == NULL || (b->path = malloc(strlen(name) + 1)) == NULL) {
+        free(b);
+        return NULL;
+    }
+    memcpy(b->path, name, strlen(name) + 1);
+    init_measure(&b->measure);
+    init_regression(&b->regression);
+    b->fail_on = -1;
+    return b;
+}
+
+/* Checks a parsed budget document, from its root (NULL for an empty document), into c. */
+static void check_root(checker *c, const perfbudget__node *root) {
+    if (root == NULL ||
+        (root->kind == PERFBUDGET__SCALAR && root->plain && root->text[0] == '\0')) {
+        report(c, 1, 1, "the budget file is empty (it needs at least 'version: 1')");
+    } else if (root->kind != PERFBUDGET__MAPPING) {
+        REPORT_AT(c, root, "a budget file is a mapping with 'version: 1' and 'budgets:'");
+    } else {
+        int have_version = 0;
+        walk(c, root, "the top level", top_keys, COUNT(top_keys), &have_version);
+        if (!have_version) report(c, root->line, root->column, "missing 'version: 1'");
+    }
+}
+
 int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, size_t size,
                                     const char *name, perfbudget_budget **out,
                                     perfbudget_budget_error *errors, size_t capacity,
@@ -1243,16 +1271,9 @@ int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, s
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
     *out = NULL;
     checker c = {.ctx = ctx, .name = name, .errors = errors, .capacity = errors ? capacity : 0};
-    perfbudget_budget *b = calloc(1, sizeof *b);
-    if (b == NULL || (b->path = malloc(strlen(name) + 1)) == NULL) {
-        free(b);
-        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
-    }
-    memcpy(b->path, name, strlen(name) + 1);
+    perfbudget_budget *b = new_budget(name);
+    if (b == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
     c.budget = b;
-    init_measure(&b->measure);
-    init_regression(&b->regression);
-    b->fail_on = -1;
 
     perfbudget__node *root = NULL;
     int line = 1, column = 1;
@@ -1263,18 +1284,8 @@ int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, s
         perfbudget_budget_free(b);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
     }
-    if (status != PERFBUDGET_OK) {
-        report(&c, line, column, "%s", message);
-    } else if (root == NULL || (root->kind == PERFBUDGET__SCALAR && root->plain &&
-                                root->text[0] == '\0')) {
-        report(&c, 1, 1, "the budget file is empty (it needs at least 'version: 1')");
-    } else if (root->kind != PERFBUDGET__MAPPING) {
-        REPORT_AT(&c, root, "a budget file is a mapping with 'version: 1' and 'budgets:'");
-    } else {
-        int have_version = 0;
-        walk(&c, root, "the top level", top_keys, COUNT(top_keys), &have_version);
-        if (!have_version) report(&c, root->line, root->column, "missing 'version: 1'");
-    }
+    if (status != PERFBUDGET_OK) report(&c, line, column, "%s", message);
+    else check_root(&c, root);
     if (!c.out_of_memory && c.count == 0) {
         b->history = resolve_history(name, b->history_setting);
         if (b->history == NULL || perfbudget__budget_index(b) != PERFBUDGET_OK)
