@@ -549,6 +549,48 @@ static const char *limit_unit_name(checker *c, const perfbudget__unit_info *info
     return copy ? copy : "";
 }
 
+/* The limit's kind and unit, from the quantity of its warn or fail. */
+static void limit_take_unit(checker *c, perfbudget_limit *limit, const perfbudget_quantity *q,
+                            const perfbudget__unit_info *info) {
+    limit->kind = q->kind;
+    limit->unit = limit_unit_name(c, info);
+    limit->unit_factor = info->factor;
+}
+
+/* Pair `pair` of a limit's mapping (warn:, fail:, and higher_is_better: for a custom metric) into
+ * limit; 0 when it was reported. */
+static int limit_pair(checker *c, const perfbudget__node *value, size_t pair, const limit_target *t,
+                      const char *name, perfbudget_limit *limit, int *have_kind) {
+    const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
+    if (!key_ok(c, k) || is_duplicate(c, value, pair)) return 0;
+    int is_warn = strcmp(k->text, "warn") == 0, is_fail = strcmp(k->text, "fail") == 0;
+    if (t->metric == PERFBUDGET_METRIC_CUSTOM && strcmp(k->text, "higher_is_better") == 0) {
+        limit->higher_is_better = boolean(c, v, "higher_is_better") == 1;
+        return 1;
+    }
+    if (!is_warn && !is_fail) {
+        static const char *const plain[] = {"warn", "fail"};
+        static const char *const custom[] = {"warn", "fail", "higher_is_better"};
+        report_unknown_key(c, k, name, t->metric == PERFBUDGET_METRIC_CUSTOM ? custom : plain,
+                           t->metric == PERFBUDGET_METRIC_CUSTOM ? 3 : 2);
+        return 0;
+    }
+    char what[96];
+    join3(what, sizeof what, name, ".", k->text);
+    perfbudget_quantity q;
+    perfbudget__unit_info info;
+    if (quantity(c, v, what, t->kinds, &q, &info) != 0) return 0;
+    if (*have_kind && q.kind != limit->kind) {
+        REPORT_AT(c, v, "%s: warn and fail must be the same kind of quantity", name);
+        return 0;
+    }
+    *have_kind = 1;
+    limit_take_unit(c, limit, &q, &info);
+    if (is_warn) limit->warn = q.value;
+    else limit->fail = q.value;
+    return 1;
+}
+
 static void check_limit(checker *c, const perfbudget__node *key, const perfbudget__node *value,
                         const limit_target *t, const char *name) {
     perfbudget_limit limit = {.metric = t->metric, .name = name, .warn = NAN, .fail = NAN,
@@ -556,53 +598,18 @@ static void check_limit(checker *c, const perfbudget__node *key, const perfbudge
                               .column = key->column};
     perfbudget_quantity q;
     perfbudget__unit_info info;
-    int ok = 1, have_kind = 0;
+    int ok = 1;
     if (value->kind == PERFBUDGET__MAPPING) {
-        for (size_t pair = 0; 2 * pair + 1 < value->count; pair++) {
-            const perfbudget__node *k = value->items[2 * pair], *v = value->items[2 * pair + 1];
-            if (!key_ok(c, k) || is_duplicate(c, value, pair)) {
-                ok = 0;
-                continue;
-            }
-            int is_warn = strcmp(k->text, "warn") == 0, is_fail = strcmp(k->text, "fail") == 0;
-            if (t->metric == PERFBUDGET_METRIC_CUSTOM && strcmp(k->text, "higher_is_better") == 0) {
-                limit.higher_is_better = boolean(c, v, "higher_is_better") == 1;
-                continue;
-            }
-            if (!is_warn && !is_fail) {
-                static const char *const plain[] = {"warn", "fail"};
-                static const char *const custom[] = {"warn", "fail", "higher_is_better"};
-                report_unknown_key(c, k, name, t->metric == PERFBUDGET_METRIC_CUSTOM ? custom : plain,
-                                   t->metric == PERFBUDGET_METRIC_CUSTOM ? 3 : 2);
-                ok = 0;
-                continue;
-            }
-            char what[96];
-            join3(what, sizeof what, name, ".", k->text);
-            if (quantity(c, v, what, t->kinds, &q, &info) != 0) {
-                ok = 0;
-                continue;
-            }
-            if (have_kind && q.kind != limit.kind) {
-                REPORT_AT(c, v, "%s: warn and fail must be the same kind of quantity", name);
-                ok = 0;
-                continue;
-            }
-            have_kind = 1;
-            limit.kind = q.kind;
-            limit.unit = limit_unit_name(c, &info);
-            limit.unit_factor = info.factor;
-            if (is_warn) limit.warn = q.value;
-            else limit.fail = q.value;
-        }
+        int have_kind = 0;
+        /* Every pair is checked, so that one run reports all of a limit's errors. */
+        for (size_t pair = 0; 2 * pair + 1 < value->count; pair++)
+            if (!limit_pair(c, value, pair, t, name, &limit, &have_kind)) ok = 0;
         if (ok && isnan(limit.warn) && isnan(limit.fail)) {
             REPORT_AT(c, value, "%s needs warn, fail or both", name);
             ok = 0;
         }
     } else if (quantity(c, value, name, t->kinds, &q, &info) == 0) {
-        limit.kind = q.kind;
-        limit.unit = limit_unit_name(c, &info);
-        limit.unit_factor = info.factor;
+        limit_take_unit(c, &limit, &q, &info);
         limit.fail = q.value;
     } else {
         ok = 0;
@@ -1227,6 +1234,34 @@ static void sort_errors(perfbudget_budget_error *errors, size_t n) {
     }
 }
 
+/* An empty budget named name, with the default settings; NULL when out of memory. */
+static perfbudget_budget *new_budget(const char *name) {
+    perfbudget_budget *b = calloc(1, sizeof *b);
+    if (b == NULL || (b->path = malloc(strlen(name) + 1)) == NULL) {
+        free(b);
+        return NULL;
+    }
+    memcpy(b->path, name, strlen(name) + 1);
+    init_measure(&b->measure);
+    init_regression(&b->regression);
+    b->fail_on = -1;
+    return b;
+}
+
+/* Checks a parsed budget document, from its root (NULL for an empty document), into c. */
+static void check_root(checker *c, const perfbudget__node *root) {
+    if (root == NULL ||
+        (root->kind == PERFBUDGET__SCALAR && root->plain && root->text[0] == '\0')) {
+        report(c, 1, 1, "the budget file is empty (it needs at least 'version: 1')");
+    } else if (root->kind != PERFBUDGET__MAPPING) {
+        REPORT_AT(c, root, "a budget file is a mapping with 'version: 1' and 'budgets:'");
+    } else {
+        int have_version = 0;
+        walk(c, root, "the top level", top_keys, COUNT(top_keys), &have_version);
+        if (!have_version) report(c, root->line, root->column, "missing 'version: 1'");
+    }
+}
+
 int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, size_t size,
                                     const char *name, perfbudget_budget **out,
                                     perfbudget_budget_error *errors, size_t capacity,
@@ -1236,16 +1271,9 @@ int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, s
         return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "budget: NULL argument");
     *out = NULL;
     checker c = {.ctx = ctx, .name = name, .errors = errors, .capacity = errors ? capacity : 0};
-    perfbudget_budget *b = calloc(1, sizeof *b);
-    if (b == NULL || (b->path = malloc(strlen(name) + 1)) == NULL) {
-        free(b);
-        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
-    }
-    memcpy(b->path, name, strlen(name) + 1);
+    perfbudget_budget *b = new_budget(name);
+    if (b == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
     c.budget = b;
-    init_measure(&b->measure);
-    init_regression(&b->regression);
-    b->fail_on = -1;
 
     perfbudget__node *root = NULL;
     int line = 1, column = 1;
@@ -1256,18 +1284,8 @@ int perfbudget_budget_new_from_text(perfbudget_context *ctx, const char *text, s
         perfbudget_budget_free(b);
         return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "budget: out of memory");
     }
-    if (status != PERFBUDGET_OK) {
-        report(&c, line, column, "%s", message);
-    } else if (root == NULL || (root->kind == PERFBUDGET__SCALAR && root->plain &&
-                                root->text[0] == '\0')) {
-        report(&c, 1, 1, "the budget file is empty (it needs at least 'version: 1')");
-    } else if (root->kind != PERFBUDGET__MAPPING) {
-        REPORT_AT(&c, root, "a budget file is a mapping with 'version: 1' and 'budgets:'");
-    } else {
-        int have_version = 0;
-        walk(&c, root, "the top level", top_keys, COUNT(top_keys), &have_version);
-        if (!have_version) report(&c, root->line, root->column, "missing 'version: 1'");
-    }
+    if (status != PERFBUDGET_OK) report(&c, line, column, "%s", message);
+    else check_root(&c, root);
     if (!c.out_of_memory && c.count == 0) {
         b->history = resolve_history(name, b->history_setting);
         if (b->history == NULL || perfbudget__budget_index(b) != PERFBUDGET_OK)

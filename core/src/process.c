@@ -608,31 +608,139 @@ static char *output_tail(int fd, size_t limit) {
     return text;
 }
 
+/* Said before the first run, by name: a failed chdir in posix_spawn reads as "cannot start
+ * 'CMD'". */
+static int check_working_directory(perfbudget_context *ctx, const char *directory) {
+    struct stat directory_info;
+    if (stat(directory, &directory_info) != 0)
+        return errno == ENOENT
+                   ? perfbudget__fail(ctx, PERFBUDGET_EINVAL,
+                                      "working directory '%s' does not exist", directory)
+                   : perfbudget__fail(ctx, PERFBUDGET_EINVAL, "working directory '%s': %s",
+                                      directory, strerror(errno));
+    if (!S_ISDIR(directory_info.st_mode))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "working directory '%s' is not a directory",
+                                directory);
+    if (access(directory, X_OK) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "cannot enter working directory '%s': %s",
+                                directory, strerror(errno));
+    return PERFBUDGET_OK;
+}
+
+/* Checks perfbudget_command_measure's arguments beyond what reading the options checked. */
+static int check_arguments(perfbudget_context *ctx, const char *name, char *const argv[],
+                           const perfbudget_command_options *opts, perfbudget_result **out) {
+    if (name == NULL || argv == NULL || argv[0] == NULL || out == NULL)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: no command");
+    if (opts->runs == 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: runs must be >= 1");
+    if (opts->working_directory != NULL &&
+        check_working_directory(ctx, opts->working_directory) != PERFBUDGET_OK)
+        return PERFBUDGET_EINVAL;
+    return PERFBUDGET_OK;
+}
+
+static int empty_output_file(perfbudget_context *ctx, int fd) {
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot empty the file for the output: %s",
+                                strerror(errno));
+    return PERFBUDGET_OK;
+}
+
+/* The result of the measured runs, failed when reason is not empty; it takes output (freed
+ * when there is no result). */
+static int command_result(perfbudget_context *ctx, const char *name, const double *samples,
+                          const double *cpu_samples, uint32_t measured,
+                          const perfbudget_metrics *metrics, const char *reason, char *output,
+                          perfbudget_result **out) {
+    int code = perfbudget_result_new(ctx, name, samples, measured, metrics,
+                                     reason[0] ? PERFBUDGET_RUN_FAILED : PERFBUDGET_RUN_OK, reason,
+                                     out);
+    if (code == PERFBUDGET_OK &&
+        (code = perfbudget_result_set_cpu_samples(ctx, *out, cpu_samples, measured)) !=
+            PERFBUDGET_OK) {
+        perfbudget_result_free(*out);
+        *out = NULL;
+    }
+    if (code == PERFBUDGET_OK)
+        perfbudget__result_take_output(*out, output);
+    else
+        free(output);
+    return code;
+}
+
+/* The measured runs' figures, summed (the peak RSS is the largest). */
+typedef struct run_totals {
+    double cpu, wall, peak_rss, involuntary, voluntary, waited_for_cpu;
+    double resources[4]; /* I/O read, written; minor, major faults */
+} run_totals;
+
+static void add_run(run_totals *t, const one_run *run) {
+    t->involuntary += run->involuntary_switches;
+    t->waited_for_cpu += run->runqueue_wait_ns;
+    t->voluntary += run->voluntary_switches;
+    for (int f = 0; f < 4; f++) /* NaN (unknown) in one run leaves the sum unknown */
+        t->resources[f] += f == 0 ? run->io_read_bytes : f == 1 ? run->io_write_bytes
+                         : f == 2 ? run->minor_faults : run->major_faults;
+    t->cpu += run->cpu_ns;
+    t->wall += run->wall_ns;
+    if (run->peak_rss_bytes > t->peak_rss) t->peak_rss = run->peak_rss_bytes;
+}
+
+/* The metrics of measured runs (at least one), from their totals; energy since rapl_start. */
+static void totals_to_metrics(perfbudget_context *ctx, const run_totals *t, uint32_t measured,
+                              const perfbudget__rapl *rapl_start, const perfbudget__probe *probe,
+                              perfbudget_metrics *metrics) {
+    metrics->iterations_per_sample = 1;
+    metrics->rounds = measured;
+    metrics->total_iterations = measured;
+    metrics->wall_ns = t->wall;
+    metrics->cpu_ns_per_iteration = t->cpu / measured;
+    metrics->cpu_utilization = t->wall > 0 ? t->cpu / t->wall : NAN;
+    metrics->peak_rss_bytes = t->peak_rss;
+    metrics->involuntary_switches = t->involuntary;
+    metrics->runqueue_wait_ns = t->waited_for_cpu;
+    metrics->voluntary_switches = t->voluntary;
+    metrics->io_read_bytes = t->resources[0];
+    metrics->io_write_bytes = t->resources[1];
+    metrics->minor_faults = t->resources[2];
+    metrics->major_faults = t->resources[3];
+    perfbudget__rapl rapl_end;
+    perfbudget__rapl_read("/sys/class/powercap", &rapl_end);
+    metrics->energy_joules = perfbudget__rapl_joules(rapl_start, &rapl_end);
+    perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
+    metrics->clock_overhead_ns = clock.overhead_ns;
+    metrics->clock_resolution_ns = clock.resolution_ns;
+    metrics->probe_ns = perfbudget__probe_median(probe);
+}
+
+/* The machine probe before a measured run: three timings before the first (a median needs
+ * them), then one before a run once 2 ms have passed since the last, as in-process measuring
+ * does: the probe costs about 13 us, a few per cent of a short command's run. */
+static void probe_before_run(perfbudget_context *ctx, perfbudget__probe *probe, int first,
+                             uint64_t *probed_at) {
+    if (!first && perfbudget_context_now_ns(ctx) - *probed_at < PERFBUDGET__PROBE_INTERVAL_NS)
+        return;
+    for (int p = 0; p < (first ? 3 : 1); p++) perfbudget__probe_run(probe, ctx);
+    *probed_at = perfbudget_context_now_ns(ctx);
+}
+
+/* Why the run numbered i (warm-up runs first) failed, with which run it was. */
+static void describe_failed_run(char *reason, size_t size, const perfbudget_command_options *opts,
+                                uint32_t i, const char *run_reason) {
+    int warmup = i < opts->warmup_runs;
+    snprintf(reason, size, "%s run %u of %u %s", warmup ? "warm-up" : "measured",
+             (warmup ? i : i - opts->warmup_runs) + 1, warmup ? opts->warmup_runs : opts->runs,
+             run_reason);
+}
+
 int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *const argv[],
                                const perfbudget_command_options *opts, perfbudget_result **out) {
     perfbudget_command_options known;
     if (perfbudget__command_options_read(ctx, opts, &known) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
     opts = &known;
-    if (name == NULL || argv == NULL || argv[0] == NULL || out == NULL)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: no command");
-    if (opts->runs == 0)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "command_measure: runs must be >= 1");
-    /* Said here, by name: a failed chdir in posix_spawn reads as "cannot start 'CMD'". */
-    const char *directory = opts->working_directory;
-    struct stat directory_info;
-    if (directory != NULL && stat(directory, &directory_info) != 0)
-        return errno == ENOENT
-                   ? perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                                      "working directory '%s' does not exist", directory)
-                   : perfbudget__fail(ctx, PERFBUDGET_EINVAL, "working directory '%s': %s",
-                                      directory, strerror(errno));
-    if (directory != NULL && !S_ISDIR(directory_info.st_mode))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "working directory '%s' is not a directory",
-                                directory);
-    if (directory != NULL && access(directory, X_OK) != 0)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "cannot enter working directory '%s': %s",
-                                directory, strerror(errno));
+    if (check_arguments(ctx, name, argv, opts, out) != PERFBUDGET_OK) return PERFBUDGET_EINVAL;
     double *samples = malloc(opts->runs * sizeof *samples);
     double *cpu_samples = malloc(opts->runs * sizeof *cpu_samples); /* the child's user + sys */
     if (samples == NULL || cpu_samples == NULL) {
@@ -642,9 +750,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     }
     perfbudget_metrics metrics;
     perfbudget_metrics_init(&metrics);
-    double cpu_total = 0, wall_total = 0, peak = 0, involuntary = 0, voluntary = 0,
-           waited_for_cpu = 0;
-    double resources[4] = {0, 0, 0, 0}; /* I/O read, written; minor, major faults */
+    run_totals totals = {0};
     /* Energy from the first measured run's start to the last's end (the machine's, probes and
      * perfbudget's own work between runs included). */
     perfbudget__rapl rapl_start = {0};
@@ -666,29 +772,14 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     spawn_setup setup;
     spawn_setup_init(&setup, opts, fd);
     for (uint32_t i = 0; i < opts->warmup_runs + opts->runs && code == PERFBUDGET_OK; i++) {
-        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
-            code = perfbudget__fail(ctx, PERFBUDGET_EIO, "cannot empty the file for the output: %s",
-                                    strerror(errno));
-            break;
-        }
+        if ((code = empty_output_file(ctx, fd)) != PERFBUDGET_OK) break;
         one_run run;
         if (i == opts->warmup_runs) perfbudget__rapl_read("/sys/class/powercap", &rapl_start);
-        /* Three timings before the first measured run (a median needs them), then one before
-         * a run once 2 ms have passed since the last, as in-process measuring
-         * does: the probe costs about 13 us, a few per cent of a short command's run. */
-        if (probe != NULL && i >= opts->warmup_runs &&
-            (i == opts->warmup_runs ||
-             perfbudget_context_now_ns(ctx) - probed_at >= PERFBUDGET__PROBE_INTERVAL_NS)) {
-            for (int p = 0; p < (i == opts->warmup_runs ? 3 : 1); p++)
-                perfbudget__probe_run(probe, ctx);
-            probed_at = perfbudget_context_now_ns(ctx);
-        }
+        if (probe != NULL && i >= opts->warmup_runs)
+            probe_before_run(ctx, probe, i == opts->warmup_runs, &probed_at);
         code = run_once(ctx, argv, opts, &setup, &run);
         if (code == PERFBUDGET_OK && run.reason[0] != '\0') {
-            int warmup = i < opts->warmup_runs;
-            snprintf(reason, sizeof reason, "%s run %u of %u %s", warmup ? "warm-up" : "measured",
-                     (warmup ? i : i - opts->warmup_runs) + 1,
-                     warmup ? opts->warmup_runs : opts->runs, run.reason);
+            describe_failed_run(reason, sizeof reason, opts, i, run.reason);
             output = output_tail(fd, opts->output_limit);
             break;
         }
@@ -696,58 +787,20 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
         /* One iteration per run: the per-iteration figures are the run's own. */
         samples[measured] = run.wall_ns;
         cpu_samples[measured++] = run.cpu_ns;
-        involuntary += run.involuntary_switches;
-        waited_for_cpu += run.runqueue_wait_ns;
-        voluntary += run.voluntary_switches;
-        for (int f = 0; f < 4; f++) /* NaN (unknown) in one run leaves the sum unknown */
-            resources[f] += f == 0 ? run.io_read_bytes : f == 1 ? run.io_write_bytes
-                          : f == 2 ? run.minor_faults : run.major_faults;
-        cpu_total += run.cpu_ns;
-        wall_total += run.wall_ns;
-        if (run.peak_rss_bytes > peak) peak = run.peak_rss_bytes;
+        add_run(&totals, &run);
     }
     spawn_setup_destroy(&setup);
     if (fd >= 0) close(fd);
-    if (code == PERFBUDGET_OK && measured > 0) {
-        metrics.iterations_per_sample = 1;
-        metrics.rounds = measured;
-        metrics.total_iterations = measured;
-        metrics.wall_ns = wall_total;
-        metrics.cpu_ns_per_iteration = cpu_total / measured;
-        metrics.cpu_utilization = wall_total > 0 ? cpu_total / wall_total : NAN;
-        metrics.peak_rss_bytes = peak;
-        metrics.involuntary_switches = involuntary;
-        metrics.runqueue_wait_ns = waited_for_cpu;
-        metrics.voluntary_switches = voluntary;
-        metrics.io_read_bytes = resources[0];
-        metrics.io_write_bytes = resources[1];
-        metrics.minor_faults = resources[2];
-        metrics.major_faults = resources[3];
-        perfbudget__rapl rapl_end;
-        perfbudget__rapl_read("/sys/class/powercap", &rapl_end);
-        metrics.energy_joules = perfbudget__rapl_joules(&rapl_start, &rapl_end);
-        perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
-        metrics.clock_overhead_ns = clock.overhead_ns;
-        metrics.clock_resolution_ns = clock.resolution_ns;
-        metrics.probe_ns = perfbudget__probe_median(probe);
-    }
+    if (code == PERFBUDGET_OK && measured > 0)
+        totals_to_metrics(ctx, &totals, measured, &rapl_start, probe, &metrics);
     perfbudget__probe_free(probe);
     if (code == PERFBUDGET_OK)
-        code = perfbudget_result_new(ctx, name, samples, measured, &metrics,
-                                     reason[0] ? PERFBUDGET_RUN_FAILED : PERFBUDGET_RUN_OK, reason,
-                                     out);
-    free(samples);
-    if (code == PERFBUDGET_OK &&
-        (code = perfbudget_result_set_cpu_samples(ctx, *out, cpu_samples, measured)) !=
-            PERFBUDGET_OK) {
-        perfbudget_result_free(*out);
-        *out = NULL;
-    }
-    free(cpu_samples);
-    if (code == PERFBUDGET_OK)
-        perfbudget__result_take_output(*out, output);
+        code = command_result(ctx, name, samples, cpu_samples, measured, &metrics, reason, output,
+                              out);
     else
         free(output);
+    free(samples);
+    free(cpu_samples);
     return code;
 }
 

@@ -761,6 +761,93 @@ static int notes_from_json(perfbudget_context *ctx, perfbudget_result *r, const 
     return PERFBUDGET_OK;
 }
 
+/* The samples of benchmark index (named name) into *values, count of them (freed by the
+ * caller); each is a number, not negative. */
+static int samples_from_json(perfbudget_context *ctx, const char *path, size_t index,
+                             const char *name, const json_t *samples, size_t count,
+                             double **values) {
+    double *v = malloc((count ? count : 1) * sizeof *v);
+    if (v == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        const json_t *value = json_array_get(samples, i);
+        if (!json_is_number(value)) {
+            free(v);
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark '%s': sample %zu is not a number", path, name,
+                                    i);
+        }
+        v[i] = json_number_value(value);
+        /* A time or a count: a negative one comes from a broken writer, and would be judged as
+         * faster than anything (JSON has no NaN or infinity, and 1e999 fails to parse). */
+        if (!(v[i] >= 0)) {
+            free(v);
+            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                    "%s: benchmark '%s' (entry %zu): sample %zu is %g; a sample "
+                                    "must not be negative",
+                                    path, name, index, i, json_number_value(value));
+        }
+    }
+    *values = v;
+    return PERFBUDGET_OK;
+}
+
+/* A benchmark's "status" ("ok" when missing) into *status. */
+static int status_from_json(perfbudget_context *ctx, const char *path, const char *name,
+                            const json_t *status_json, perfbudget_run_status *status) {
+    const char *status_text = json_string_value(status_json);
+    if (status_json != NULL && status_text == NULL) status_text = "(not a string)";
+    *status = PERFBUDGET_RUN_OK;
+    if (status_text == NULL || strcmp(status_text, "ok") == 0) return PERFBUDGET_OK;
+    if (strcmp(status_text, "failed") == 0) *status = PERFBUDGET_RUN_FAILED;
+    else if (strcmp(status_text, "skipped") == 0) *status = PERFBUDGET_RUN_SKIPPED;
+    else
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': unknown status '%s'", path, name, status_text);
+    return PERFBUDGET_OK;
+}
+
+/* A benchmark's "mode" ("time" when missing) into r. */
+static int mode_from_json(perfbudget_context *ctx, const char *path, const char *name,
+                          perfbudget_result *r, const json_t *mode_json) {
+    perfbudget_mode mode = PERFBUDGET_MODE_TIME;
+    if (mode_json != NULL &&
+        (!json_is_string(mode_json) ||
+         perfbudget_mode_parse(json_string_value(mode_json), &mode) != PERFBUDGET_OK))
+        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': mode must be \"time\" or \"instructions\"",
+                                path, name);
+    return perfbudget_result_set_mode(r, mode);
+}
+
+/* What a benchmark record holds beyond its samples, status and metrics, into r. */
+static int benchmark_details_from_json(perfbudget_context *ctx, const char *path,
+                                       const char *name, const json_t *b, perfbudget_result *r) {
+    int code = perfbudget_result_set_identity(r, json_string_value(json_object_get(b, "identity")));
+    if (code == PERFBUDGET_OK)
+        code = mode_from_json(ctx, path, name, r, json_object_get(b, "mode"));
+    if (code == PERFBUDGET_OK)
+        code = cpu_samples_from_json(ctx, path, name, r, json_object_get(b, "cpu_samples"));
+    if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, r, json_object_get(b, "comparisons"));
+    if (code == PERFBUDGET_OK) code = notes_from_json(ctx, r, json_object_get(b, "notes"));
+    if (code == PERFBUDGET_OK) code = verdicts_from_json(ctx, r, json_object_get(b, "budget"));
+    if (code == PERFBUDGET_OK &&
+        perfbudget__custom_metrics_from_json(ctx, r, json_object_get(b, "custom_metrics")) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': a custom metric is malformed", path, name);
+    if (code == PERFBUDGET_OK && complexity_from_json(r, json_object_get(b, "complexity")) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': complexity is malformed", path, name);
+    if (code == PERFBUDGET_OK && scaling_from_json(r, json_object_get(b, "scaling")) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
+                                "%s: benchmark '%s': scaling is malformed", path, name);
+    char why[PERFBUDGET__MESSAGE_SIZE];
+    if (code == PERFBUDGET_OK &&
+        perfbudget__stages_from_json(json_object_get(b, "stages"), json_object_get(b, "trace_events"),
+                                     perfbudget__result_stages(r), why, sizeof why) != 0)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name, why);
+    return code;
+}
+
 static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t index,
                                const json_t *b, perfbudget_result **out) {
     const char *name = json_string_value(json_object_get(b, "name"));
@@ -770,83 +857,28 @@ static int benchmark_from_json(perfbudget_context *ctx, const char *path, size_t
                                 "%s: benchmark %zu needs a \"name\" string and a \"samples\" array",
                                 path, index);
     size_t count = json_array_size(samples);
-    double *values = malloc((count ? count : 1) * sizeof *values);
-    if (values == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
-    for (size_t i = 0; i < count; i++) {
-        const json_t *value = json_array_get(samples, i);
-        if (!json_is_number(value)) {
-            free(values);
-            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                    "%s: benchmark '%s': sample %zu is not a number", path, name,
-                                    i);
-        }
-        values[i] = json_number_value(value);
-        /* A time or a count: a negative one comes from a broken writer, and would be judged as
-         * faster than anything (JSON has no NaN or infinity, and 1e999 fails to parse). */
-        if (!(values[i] >= 0)) {
-            free(values);
-            return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                    "%s: benchmark '%s' (entry %zu): sample %zu is %g; a sample "
-                                    "must not be negative",
-                                    path, name, index, i, json_number_value(value));
-        }
-    }
-    const json_t *status_json = json_object_get(b, "status");
-    const char *status_text = json_string_value(status_json);
-    if (status_json != NULL && status_text == NULL) status_text = "(not a string)";
-    perfbudget_run_status status = PERFBUDGET_RUN_OK;
-    if (status_text != NULL && strcmp(status_text, "failed") == 0) status = PERFBUDGET_RUN_FAILED;
-    else if (status_text != NULL && strcmp(status_text, "skipped") == 0)
-        status = PERFBUDGET_RUN_SKIPPED;
-    else if (status_text != NULL && strcmp(status_text, "ok") != 0) {
-        free(values);
-        return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': unknown status '%s'", path, name, status_text);
-    }
+    double *values = NULL;
+    int code = samples_from_json(ctx, path, index, name, samples, count, &values);
+    if (code != PERFBUDGET_OK) return code;
+    perfbudget_run_status status;
+    code = status_from_json(ctx, path, name, json_object_get(b, "status"), &status);
     char problem_text[96];
-    const char *problem = metrics_problem(json_object_get(b, "metrics"), problem_text,
-                                          sizeof problem_text);
-    if (problem != NULL) {
-        free(values);
-        return perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name,
+    const char *problem = NULL;
+    if (code == PERFBUDGET_OK)
+        problem = metrics_problem(json_object_get(b, "metrics"), problem_text, sizeof problem_text);
+    if (problem != NULL)
+        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name,
                                 problem);
+    if (code != PERFBUDGET_OK) {
+        free(values);
+        return code;
     }
     perfbudget_metrics metrics;
     perfbudget__metrics_from_json(json_object_get(b, "metrics"), &metrics);
-    int code = perfbudget_result_new(ctx, name, values, count, &metrics, status,
-                                     json_string_value(json_object_get(b, "message")), out);
+    code = perfbudget_result_new(ctx, name, values, count, &metrics, status,
+                                 json_string_value(json_object_get(b, "message")), out);
     free(values);
-    if (code == PERFBUDGET_OK)
-        code = perfbudget_result_set_identity(*out, json_string_value(json_object_get(b, "identity")));
-    const json_t *mode_json = json_object_get(b, "mode");
-    perfbudget_mode mode = PERFBUDGET_MODE_TIME;
-    if (code == PERFBUDGET_OK && mode_json != NULL &&
-        (!json_is_string(mode_json) ||
-         perfbudget_mode_parse(json_string_value(mode_json), &mode) != PERFBUDGET_OK))
-        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': mode must be \"time\" or \"instructions\"", path,
-                                name);
-    if (code == PERFBUDGET_OK) code = perfbudget_result_set_mode(*out, mode);
-    if (code == PERFBUDGET_OK)
-        code = cpu_samples_from_json(ctx, path, name, *out, json_object_get(b, "cpu_samples"));
-    if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, *out, json_object_get(b, "comparisons"));
-    if (code == PERFBUDGET_OK) code = notes_from_json(ctx, *out, json_object_get(b, "notes"));
-    if (code == PERFBUDGET_OK) code = verdicts_from_json(ctx, *out, json_object_get(b, "budget"));
-    if (code == PERFBUDGET_OK &&
-        perfbudget__custom_metrics_from_json(ctx, *out, json_object_get(b, "custom_metrics")) != 0)
-        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': a custom metric is malformed", path, name);
-    if (code == PERFBUDGET_OK && complexity_from_json(*out, json_object_get(b, "complexity")) != 0)
-        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': complexity is malformed", path, name);
-    if (code == PERFBUDGET_OK && scaling_from_json(*out, json_object_get(b, "scaling")) != 0)
-        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': scaling is malformed", path, name);
-    char why[PERFBUDGET__MESSAGE_SIZE];
-    if (code == PERFBUDGET_OK &&
-        perfbudget__stages_from_json(json_object_get(b, "stages"), json_object_get(b, "trace_events"),
-                                     perfbudget__result_stages(*out), why, sizeof why) != 0)
-        code = perfbudget__fail(ctx, PERFBUDGET_EPARSE, "%s: benchmark '%s': %s", path, name, why);
+    if (code == PERFBUDGET_OK) code = benchmark_details_from_json(ctx, path, name, b, *out);
     if (code != PERFBUDGET_OK && *out != NULL && code != PERFBUDGET_EDOMAIN) {
         perfbudget_result_free(*out);
         *out = NULL;

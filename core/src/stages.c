@@ -250,6 +250,33 @@ static int finite_or_null(const json_t *value, double *out) {
     return isfinite(*out) && *out >= 0.0 ? 0 : -1;
 }
 
+/* The numbers of a stage entry into stage; returns its name (not copied), NULL when the entry
+ * is malformed. */
+static const char *stage_fields(const json_t *item, perfbudget_stage *stage) {
+    const char *name = json_string_value(json_object_get(item, "name"));
+    const json_t *count = json_object_get(item, "count");
+    if (name == NULL || name[0] == '\0' || !json_is_integer(count) ||
+        json_integer_value(count) < 0 ||
+        finite_or_null(json_object_get(item, "mean_ns"), &stage->mean_ns) != 0 ||
+        finite_or_null(json_object_get(item, "p99_ns"), &stage->p99_ns) != 0 ||
+        finite_or_null(json_object_get(item, "total_ns"), &stage->total_ns) != 0)
+        return NULL;
+    stage->count = (uint64_t)json_integer_value(count);
+    return name;
+}
+
+/* A trace event entry, [stage, depth, start_ns, duration_ns], into out; -1 when malformed. */
+static int event_from_json(const json_t *item, size_t stage_count, perfbudget_trace_event *out) {
+    json_int_t stage, depth;
+    double start, duration;
+    if (json_unpack((json_t *)item, "[IIFF]", &stage, &depth, &start, &duration) != 0 ||
+        stage < 0 || (size_t)stage >= stage_count || depth < 0 || depth >= MAX_DEPTH ||
+        !isfinite(start) || !isfinite(duration) || start < 0.0 || duration < 0.0)
+        return -1;
+    *out = (perfbudget_trace_event){(size_t)stage, (uint32_t)depth, start, duration};
+    return 0;
+}
+
 /* Stages and events as result files and the history keep them; missing lists are no stages.
  * Returns 0, or -1 with why set for a malformed entry (a file from elsewhere may be hostile). */
 int perfbudget__stages_from_json(const json_t *stages, const json_t *events,
@@ -269,33 +296,20 @@ int perfbudget__stages_from_json(const json_t *stages, const json_t *events,
         (event_count > 0 && (out->events = calloc(event_count, sizeof *out->events)) == NULL))
         goto out_of_memory;
     for (size_t i = 0; i < stage_count; i++) {
-        const json_t *item = json_array_get(stages, i);
-        const char *name = json_string_value(json_object_get(item, "name"));
-        const json_t *count = json_object_get(item, "count");
         perfbudget_stage *stage = &out->stages[i];
-        if (name == NULL || name[0] == '\0' || !json_is_integer(count) ||
-            json_integer_value(count) < 0 ||
-            finite_or_null(json_object_get(item, "mean_ns"), &stage->mean_ns) != 0 ||
-            finite_or_null(json_object_get(item, "p99_ns"), &stage->p99_ns) != 0 ||
-            finite_or_null(json_object_get(item, "total_ns"), &stage->total_ns) != 0) {
+        const char *name = stage_fields(json_array_get(stages, i), stage);
+        if (name == NULL) {
             snprintf(why, why_size, "stage %zu is malformed", i);
             goto fail;
         }
         if ((stage->name = perfbudget__strdup(name)) == NULL) goto out_of_memory;
-        stage->count = (uint64_t)json_integer_value(count);
         out->stage_count++;
     }
     for (size_t i = 0; i < event_count; i++) {
-        const json_t *item = json_array_get(events, i);
-        json_int_t stage, depth;
-        double start, duration;
-        if (json_unpack((json_t *)item, "[IIFF]", &stage, &depth, &start, &duration) != 0 ||
-            stage < 0 || (size_t)stage >= stage_count || depth < 0 || depth >= MAX_DEPTH ||
-            !isfinite(start) || !isfinite(duration) || start < 0.0 || duration < 0.0) {
+        if (event_from_json(json_array_get(events, i), stage_count, &out->events[i]) != 0) {
             snprintf(why, why_size, "trace event %zu is malformed", i);
             goto fail;
         }
-        out->events[i] = (perfbudget_trace_event){(size_t)stage, (uint32_t)depth, start, duration};
         out->event_count++;
     }
     return 0;

@@ -413,6 +413,56 @@ static int measuring_done(const perfbudget_state *s, uint64_t now) {
     return s->rounds >= s->opts.min_rounds && now - s->measure_start_ns >= s->opts.min_time_ns;
 }
 
+/* Calibration, after a batch took elapsed ns at time now: a larger batch, or warming up once a
+ * batch lasts the target sample time (or the time cap is reached). */
+static inline void calibrate(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
+    if (elapsed >= s->target_sample_ns || now - s->run_start_ns >= s->opts.max_time_ns) {
+        s->phase = PHASE_WARMUP;
+        s->warmup_start_ns = now;
+        /* Counting: a power of two, so that timing jitter seldom changes how often the
+         * code has run before and while it is counted (CPython specialises its bytecode
+         * after counts of executions, and the counts would follow). */
+        while (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS &&
+               (s->batch_iterations & (s->batch_iterations - 1)) != 0)
+            s->batch_iterations += s->batch_iterations & -s->batch_iterations;
+    } else {
+        s->batch_iterations = next_calibration_size(s, elapsed);
+    }
+}
+
+/* After a measured batch took elapsed ns at time now: its sample, and the next batch's size.
+ * Returns false when the sample could not be stored (the run has failed). */
+static inline bool measured(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
+    record_sample(s, elapsed);
+    if (s->out_of_memory) {
+        perfbudget_state_fail(s, "out of memory storing samples");
+        return false;
+    }
+    if (s->opts.speed_correction) time_reference(s);
+    if (s->count_pairs)
+        s->batch_iterations = s->batch_iterations == s->count_base ? 2 * s->count_base
+                                                                   : s->count_base;
+    if (s->probe != NULL && now - s->probe_last_ns >= PERFBUDGET__PROBE_INTERVAL_NS)
+        run_probe(s);
+    return true;
+}
+
+/* Whether warming up is over. A warm-up batch that would end past the time cap is not started:
+ * the cap keeps room for a sample (a slow body has run twice by then, its first call and
+ * calibration). */
+static inline bool warmup_over(const perfbudget_state *s, uint64_t elapsed, uint64_t now) {
+    return (s->warmup_iterations >= s->opts.warmup_iterations &&
+            now - s->warmup_start_ns >= s->opts.warmup_ns) ||
+           now - s->run_start_ns + elapsed >= s->opts.max_time_ns;
+}
+
+static void stop_measuring(perfbudget_state *s, uint64_t now) {
+    s->phase = PHASE_DONE;
+    s->measure_end_ns = now;
+    if (s->cpu_ok) s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_end) == PERFBUDGET_OK;
+    count_switches(s);
+}
+
 /* The state machine, after a batch of s->batch_iterations took elapsed ns, at time now:
  * calibrate, warm up, measure, stop. Returns true when another batch should run. */
 static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
@@ -428,50 +478,20 @@ static bool advance(perfbudget_state *s, uint64_t elapsed, uint64_t now) {
         s->phase = PHASE_CALIBRATE;
         break;
     case PHASE_CALIBRATE:
-        if (elapsed >= s->target_sample_ns || now - s->run_start_ns >= s->opts.max_time_ns) {
-            s->phase = PHASE_WARMUP;
-            s->warmup_start_ns = now;
-            /* Counting: a power of two, so that timing jitter seldom changes how often the
-             * code has run before and while it is counted (CPython specialises its bytecode
-             * after counts of executions, and the counts would follow). */
-            while (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS &&
-                   (s->batch_iterations & (s->batch_iterations - 1)) != 0)
-                s->batch_iterations += s->batch_iterations & -s->batch_iterations;
-        } else {
-            s->batch_iterations = next_calibration_size(s, elapsed);
-        }
+        calibrate(s, elapsed, now);
         break;
     case PHASE_WARMUP:
         s->warmup_iterations += s->batch_iterations;
         break;
     case PHASE_MEASURE:
-        record_sample(s, elapsed);
-        if (s->out_of_memory) {
-            perfbudget_state_fail(s, "out of memory storing samples");
-            return false;
-        }
-        if (s->opts.speed_correction) time_reference(s);
-        if (s->count_pairs)
-            s->batch_iterations = s->batch_iterations == s->count_base ? 2 * s->count_base
-                                                                       : s->count_base;
-        if (s->probe != NULL && now - s->probe_last_ns >= PERFBUDGET__PROBE_INTERVAL_NS)
-            run_probe(s);
+        if (!measured(s, elapsed, now)) return false;
         break;
     case PHASE_DONE:
         return false;
     }
-    /* A warm-up batch that would end past the time cap is not started: the cap keeps room for a
-     * sample (a slow body has run twice by then, its first call and calibration). */
-    if (s->phase == PHASE_WARMUP &&
-        ((s->warmup_iterations >= s->opts.warmup_iterations &&
-          now - s->warmup_start_ns >= s->opts.warmup_ns) ||
-         now - s->run_start_ns + elapsed >= s->opts.max_time_ns))
-        start_measuring(s, now);
+    if (s->phase == PHASE_WARMUP && warmup_over(s, elapsed, now)) start_measuring(s, now);
     if (s->phase == PHASE_MEASURE && measuring_done(s, now)) {
-        s->phase = PHASE_DONE;
-        s->measure_end_ns = now;
-        if (s->cpu_ok) s->cpu_ok = perfbudget_cpu_times_read(NULL, &s->cpu_end) == PERFBUDGET_OK;
-        count_switches(s);
+        stop_measuring(s, now);
         return false;
     }
     return true;
