@@ -42,12 +42,13 @@ trap 'rm -rf "$work"' EXIT
 export PGOPTIONS="-c client_min_messages=warning"
 failures=0
 
-# A URI whose schema is writers_NAME, made empty.
+# A URI whose schema is writers_NAME_PID, made empty: this script's own, so that two runs of it
+# on one server (ctest's and pytest's) cannot drop each other's tables.
 schema() {
-  psql -qX "$server" -c "DROP SCHEMA IF EXISTS writers_$1 CASCADE; CREATE SCHEMA writers_$1" >/dev/null
+  psql -qX "$server" -c "DROP SCHEMA IF EXISTS writers_$1_$$ CASCADE; CREATE SCHEMA writers_$1_$$" >/dev/null
   local separator='?'
   [[ $server == *\?* ]] && separator='&'
-  echo "$server${separator}options=-csearch_path%3Dwriters_$1"
+  echo "$server${separator}options=-csearch_path%3Dwriters_$1_$$"
 }
 
 # Counts the runs of the schema, and the runs that are not whole (not exactly 1 result).
@@ -128,6 +129,6 @@ CMAKE
   check ctest "$uri" "$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")"
 fi
 
-psql -qX "$server" -c "DROP SCHEMA IF EXISTS writers_pytest CASCADE; DROP SCHEMA IF EXISTS writers_ctest CASCADE" >/dev/null
+psql -qX "$server" -c "DROP SCHEMA IF EXISTS writers_pytest_$$ CASCADE; DROP SCHEMA IF EXISTS writers_ctest_$$ CASCADE" >/dev/null
 [[ $failures == 0 ]] || exit 1
 echo "ok: concurrent writers"
