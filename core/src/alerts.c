@@ -302,7 +302,9 @@ static int load_curl(curl_api *api, char *reason, size_t size) {
         CURL_FUNCTION(slist_free_all, curl_slist_free_all),
     };
 #undef CURL_FUNCTION
-    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    /* Never unloaded (RTLD_NODELETE): libcurl's own libraries (OpenSSL, Kerberos) keep
+     * process-wide state, which unloading them would orphan. */
+    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (library == NULL) {
         snprintf(reason, size, "cannot load libcurl (%s); install libcurl4", dlerror());
         return -1;

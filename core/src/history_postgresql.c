@@ -74,7 +74,10 @@ static int load_libpq(libpq_api *api, char *error, size_t size) {
         LIBPQ_FUNCTION(PQunescapeBytea), LIBPQ_FUNCTION(PQfreemem),
     };
 #undef LIBPQ_FUNCTION
-    api->library = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    /* Never unloaded (RTLD_NODELETE): libpq's own libraries (Kerberos, OpenSSL) keep
+     * process-wide state, which unloading them would orphan (LeakSanitizer: "leaks" from an
+     * unknown module after a failed connection). */
+    api->library = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (api->library == NULL) {
         snprintf(error, size, "cannot load libpq (%s); install libpq5", dlerror());
         return -1;
