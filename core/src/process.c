@@ -227,7 +227,39 @@ static int is_subreaper(void) {
 #endif
 }
 
+/* Can a process whose environment reads empty still carry the marker? One whose command line
+ * reads empty too is between two states: inside execve(), after its new memory is in place and
+ * before the kernel has written the arguments and environment into it (milliseconds when the
+ * machine is busy or the binary must be read from disk), or exiting. A zombie or a kernel
+ * thread stays empty; a process started with an empty environment has its command line. */
+static int may_show_environment_later(long pid) {
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, stat, sizeof stat);
+    close(fd);
+    if (got != 0) return 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    got = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (got <= 0) return 0;
+    stat[got] = '\0';
+    /* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": read from the last ')'. */
+    const char *after = strrchr(stat, ')');
+    char state;
+    unsigned long flags;
+    enum { KERNEL_THREAD = 0x00200000 }; /* PF_KTHREAD */
+    if (after == NULL ||
+        sscanf(after + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+        return 0;
+    return state != 'Z' && state != 'X' && (flags & KERNEL_THREAD) == 0;
+}
+
 /* Does pid have marker (with its NUL: a whole entry, marker_size bytes) in its environment?
+ * 1 if it does, 0 if not, -1 if it cannot tell yet (see may_show_environment_later).
  * environment is a scratch buffer of 65536 bytes. */
 static int carries_marker(long pid, const char *marker, size_t marker_size, char *environment) {
     char path[64];
@@ -236,7 +268,7 @@ static int carries_marker(long pid, const char *marker, size_t marker_size, char
     if (fd < 0) return 0; /* gone, or another user's: not ours */
     ssize_t got = read(fd, environment, 65535);
     close(fd);
-    if (got <= 0) return 0; /* a zombie's environ is empty */
+    if (got <= 0) return may_show_environment_later(pid) ? -1 : 0;
     environment[got] = '\0';
     for (ssize_t at = 0; at + (ssize_t)marker_size <= got + 1;
          at += (ssize_t)strlen(environment + at) + 1)
@@ -288,18 +320,27 @@ static long last_pid(void) {
     return end != text && pid > 0 ? pid : -1;
 }
 
+/* Kills pid if it carries marker; counts it in *killed or, when it cannot tell yet, *unsure. */
+static void kill_if_marked(long pid, const char *marker, size_t marker_size, char *environment,
+                           pid_list *dying, int *killed, int *unsure) {
+    int marked = carries_marker(pid, marker, marker_size, environment);
+    if (marked > 0) *killed += kill_process(pid, dying);
+    else if (marked < 0) (*unsure)++;
+}
+
 /* One pass of perfbudget__kill_marked: kills the marked processes among candidates (NULL:
  * every process in /proc whose id was handed out since first, or every one for first 0) and
- * returns how many. */
+ * returns how many; *unsure counts those that could not be told yet. */
 static int kill_marked_among(const pid_list *candidates, long first, const char *marker,
-                             char *environment, pid_list *dying) {
+                             char *environment, pid_list *dying, int *unsure) {
     size_t marker_size = strlen(marker) + 1;
     long self = (long)getpid();
     int found = 0;
+    *unsure = 0;
     if (candidates != NULL) {
         for (size_t i = 0; i < candidates->count; i++)
-            if (carries_marker(candidates->pids[i], marker, marker_size, environment))
-                found += kill_process(candidates->pids[i], dying);
+            kill_if_marked(candidates->pids[i], marker, marker_size, environment, dying, &found,
+                           unsure);
         return found;
     }
     long last = first > 0 ? last_pid() : -1;
@@ -311,8 +352,7 @@ static int kill_marked_among(const pid_list *candidates, long first, const char 
         long pid = strtol(e->d_name, &end, 10);
         if (*end != '\0' || pid <= 1 || pid == self) continue;
         if (last > 0 && !perfbudget__pid_allocated_since(pid, first, last)) continue;
-        if (carries_marker(pid, marker, marker_size, environment))
-            found += kill_process(pid, dying);
+        kill_if_marked(pid, marker, marker_size, environment, dying, &found, unsure);
     }
     closedir(proc);
     return found;
@@ -342,14 +382,17 @@ int perfbudget__kill_marked_since(const char *marker, long first) {
     if (environment == NULL) return 0;
     int subreaper = is_subreaper();
     pid_list dying = {NULL, 0, 0}; /* pidfds of the processes killed */
-    for (int pass = 0; pass < 10; pass++) {
+    /* Passes go on while they find marked processes or ones caught mid-execve, 1 s at most. */
+    uint64_t give_up = perfbudget__monotonic_ns() + UINT64_C(1000000000);
+    for (;;) {
         pid_list descendants = {NULL, 0, 0};
         int walked = subreaper && list_descendants(&descendants) == 0;
+        int unsure = 0;
         int found = kill_marked_among(walked ? &descendants : NULL, first, marker, environment,
-                                      &dying);
+                                      &dying, &unsure);
         free(descendants.pids);
         killed += found;
-        if (found == 0) break;
+        if ((found == 0 && unsure == 0) || perfbudget__monotonic_ns() > give_up) break;
         /* Let the kills land (and reap any that were re-parented to us) before looking again. */
         struct timespec pause = {0, 2000000};
         nanosleep(&pause, NULL);
