@@ -341,31 +341,38 @@ static void test_series_and_prune(void **state) {
     perfbudget_history_free(h);
 }
 
+/* A process that appends `runs` runs (forever for runs < 0) of `results` results each
+ * (at most 5, named a to e) to the history at location, then exits 0; 1 when it cannot open the
+ * history, 2 when a run is refused. Returns its pid. */
+static pid_t spawn_writer(const char *location, int runs, int results) {
+    pid_t child = fork();
+    if (child != 0) return child;
+    perfbudget_context *ctx;
+    perfbudget_history *mine;
+    if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
+        perfbudget_history_new(ctx, location, &mine) != PERFBUDGET_OK)
+        _exit(1);
+    static const char *const names[] = {"a", "b", "c", "d", "e"};
+    for (int i = 0; runs < 0 || i < runs; i++) {
+        perfbudget_result *r[5];
+        for (int k = 0; k < results; k++) r[k] = result_of(ctx, names[k], 1000 + k);
+        perfbudget_run_info info = {.source = "cli", .branch = "main"};
+        int code = perfbudget_history_add_run(mine, &info, r, (size_t)results, NULL);
+        for (int k = 0; k < results; k++) perfbudget_result_free(r[k]);
+        if (code != PERFBUDGET_OK) _exit(2);
+    }
+    perfbudget_history_free(mine);
+    perfbudget_context_free(ctx);
+    _exit(0);
+}
+
 /* 8 processes append 100 runs each at once: exactly 800 runs, each complete. */
 static void test_concurrent_writers(void **state) {
     const char *db = fresh("concurrent");
     perfbudget_history *h = open_history(*state, "concurrent");
     perfbudget_history_free(h);
     pid_t children[8];
-    for (int c = 0; c < 8; c++) {
-        if ((children[c] = fork()) == 0) {
-            perfbudget_context *ctx;
-            perfbudget_history *mine;
-            if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-                perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
-                _exit(1);
-            for (int i = 0; i < 100; i++) {
-                perfbudget_result *r = result_of(ctx, "decode", 1000);
-                perfbudget_run_info info = {.source = "pytest", .branch = "main"};
-                int code = perfbudget_history_add_run(mine, &info, &r, 1, NULL);
-                perfbudget_result_free(r);
-                if (code != PERFBUDGET_OK) _exit(2);
-            }
-            perfbudget_history_free(mine);
-            perfbudget_context_free(ctx);
-            _exit(0);
-        }
-    }
+    for (int c = 0; c < 8; c++) children[c] = spawn_writer(db, 100, 1);
     for (int c = 0; c < 8; c++) {
         int status;
         waitpid(children[c], &status, 0);
@@ -388,27 +395,7 @@ static void test_reader_sees_whole_runs(void **state) {
     perfbudget_history_free(h);
     enum { WRITERS = 4, RUNS = 40, RESULTS = 5 };
     pid_t children[WRITERS];
-    for (int c = 0; c < WRITERS; c++) {
-        if ((children[c] = fork()) == 0) {
-            perfbudget_context *ctx;
-            perfbudget_history *mine;
-            if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-                perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
-                _exit(1);
-            for (int i = 0; i < RUNS; i++) {
-                perfbudget_result *r[RESULTS];
-                static const char *const names[RESULTS] = {"a", "b", "c", "d", "e"};
-                for (int k = 0; k < RESULTS; k++) r[k] = result_of(ctx, names[k], 1000 + k);
-                perfbudget_run_info info = {.source = "cli", .branch = "main"};
-                int code = perfbudget_history_add_run(mine, &info, r, RESULTS, NULL);
-                for (int k = 0; k < RESULTS; k++) perfbudget_result_free(r[k]);
-                if (code != PERFBUDGET_OK) _exit(2);
-            }
-            perfbudget_history_free(mine);
-            perfbudget_context_free(ctx);
-            _exit(0);
-        }
-    }
+    for (int c = 0; c < WRITERS; c++) children[c] = spawn_writer(db, RUNS, RESULTS);
     perfbudget_history *reader;
     assert_int_equal(perfbudget_history_new_read_only(*state, db, &reader), PERFBUDGET_OK);
     perfbudget_run_record *runs = malloc(WRITERS * RUNS * sizeof *runs);
@@ -529,21 +516,7 @@ static void test_killed_writer(void **state) {
     const char *db = fresh("killed");
     perfbudget_history *h = open_history(*state, "killed");
     perfbudget_history_free(h);
-    pid_t child = fork();
-    if (child == 0) {
-        perfbudget_context *ctx;
-        perfbudget_history *mine;
-        if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
-            perfbudget_history_new(ctx, db, &mine) != PERFBUDGET_OK)
-            _exit(1);
-        for (;;) {
-            perfbudget_result *r[3] = {result_of(ctx, "a", 1), result_of(ctx, "b", 2),
-                                       result_of(ctx, "c", 3)};
-            perfbudget_run_info info = {.source = "cli"};
-            perfbudget_history_add_run(mine, &info, r, 3, NULL);
-            for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
-        }
-    }
+    pid_t child = spawn_writer(db, -1, 3);
     struct timespec pause = {0, 300000000};
     nanosleep(&pause, NULL);
     kill(child, SIGKILL);

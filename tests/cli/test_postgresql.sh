@@ -9,16 +9,7 @@
 set -euo pipefail
 tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
-server=${PERFBUDGET_TEST_POSTGRESQL:-}
-if [[ -z $server ]]; then
-  if [[ ${CI:-} == true ]]; then
-    echo "FAILED: CI=true and PERFBUDGET_TEST_POSTGRESQL is unset (scripts/test starts a server)"
-    exit 1
-  fi
-  echo "skipped: no PostgreSQL server (PERFBUDGET_TEST_POSTGRESQL is unset; tests/postgresql/start starts one)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "test_postgresql.sh needs psql (postgresql-client)"; exit 1; }
+source "$tests_cli/../postgresql/require.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

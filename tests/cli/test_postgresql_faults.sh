@@ -13,15 +13,7 @@ set -euo pipefail
 tests_cli=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
 perfbudget=$(realpath "$1")
 wide_suite=$(realpath "$2")
-if [[ -z ${PERFBUDGET_TEST_POSTGRESQL:-} ]]; then
-  if [[ ${CI:-} == true ]]; then
-    echo "FAILED: CI=true and PERFBUDGET_TEST_POSTGRESQL is unset (scripts/test starts a server)"
-    exit 1
-  fi
-  echo "skipped: no PostgreSQL server (PERFBUDGET_TEST_POSTGRESQL is unset; tests/postgresql/start starts one)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "test_postgresql_faults.sh needs psql (postgresql-client)"; exit 1; }
+source "$tests_cli/../postgresql/require.sh"
 work=$(mktemp -d)
 pg_dir=
 trap 'cd / && [[ -n $pg_dir ]] && "$tests_cli/../postgresql/stop" "$pg_dir"; rm -rf "$work"' EXIT

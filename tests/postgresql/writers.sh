@@ -24,16 +24,7 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "writers.sh: --runs takes a positive number" >&2; exit 2; }
 [[ $front == pytest || $front == ctest || $front == both ]] ||
   { echo "writers.sh: --front pytest, ctest or both" >&2; exit 2; }
-server=${PERFBUDGET_TEST_POSTGRESQL:-}
-if [[ -z $server ]]; then
-  if [[ ${CI:-} == true ]]; then
-    echo "FAILED: CI=true and PERFBUDGET_TEST_POSTGRESQL is unset (scripts/test starts a server)"
-    exit 1
-  fi
-  echo "skipped: no PostgreSQL server (PERFBUDGET_TEST_POSTGRESQL is unset; tests/postgresql/start starts one)"
-  exit 77
-fi
-command -v psql >/dev/null || { echo "writers.sh needs psql (postgresql-client)"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/require.sh"
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 [[ $front == pytest ]] || build=$(realpath "$build")
 python=${PYTHON:-python3}
