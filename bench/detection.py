@@ -162,6 +162,17 @@ class Tools:
         self.tmp = tmp
         self.kind = "loop"  # the workload of the cell being measured
         self.notes: list[list[str]] = []  # the kinds of each judged verdict's notes, in order
+        self.machine: list[dict[str, list[float | None]]] = []  # machine_figures of each
+
+    def check_plugin(self) -> None:
+        """The pytest runs must import the plugin given, not an installed perfbudget."""
+        if self.plugin is None:
+            return
+        found = subprocess.run([str(self.python), "-c", "import perfbudget; print(perfbudget.__file__)"],
+                               env=self.env(0), cwd=self.tmp, capture_output=True, text=True)
+        if not found.stdout.strip().startswith(str(self.plugin)):
+            sys.exit(f"bench/detection.py: pytest would import perfbudget from "
+                     f"{found.stdout.strip() or found.stderr.strip()}, not from {self.plugin}")
 
     def env(self, steps: int) -> dict[str, str]:
         env = dict(os.environ, PEERS_WORK_STEPS=str(steps), PEERS_WORK_KIND=self.kind,
@@ -187,6 +198,7 @@ class Tools:
         if check.returncode not in (0, 1):
             raise RuntimeError(check.stdout + check.stderr)
         self.notes.append(note_kinds(judged))
+        self.machine.append(machine_figures(judged, baseline))
         return check.returncode == 1, measured_change(judged, baseline)
 
     def perfbudget_c_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
@@ -281,6 +293,7 @@ class Tools:
                                  f"{threshold or self.threshold:g}", "--perf-json", str(judged),
                                  "--perf-history", str(history))
             self.notes.append(note_kinds(judged))
+            self.machine.append(machine_figures(judged, baseline))
             verdicts.append((status == 1, measured_change(judged, baseline)))
         return verdicts
 
@@ -321,6 +334,13 @@ def note_kinds(judged: Path) -> list[str]:
     """The kinds of the notes on a judged perfbudget result: why a verdict was inconclusive."""
     benchmark = json.loads(judged.read_text())["benchmarks"][0]
     return [note.get("kind", "") for note in benchmark.get("notes") or []]
+
+
+def machine_figures(judged: Path, baseline: Path) -> dict[str, list[float | None]]:
+    """The machine probe's figures of the baseline and the candidate, [baseline, candidate]."""
+    runs = [json.loads(path.read_text())["benchmarks"][0].get("metrics") or {}
+            for path in (baseline, judged)]
+    return {name: [run.get(name) for run in runs] for name in ("probe_ns", "probe_sensitivity")}
 
 
 def measured_change(judged: Path, baseline: Path) -> float | None:
@@ -477,13 +497,18 @@ def main() -> int:
     raw: list[dict[str, Any]] = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="perfbudget-detection-") as directory:
+        # Absolute: pytest runs in the trial's project folder, where a relative PYTHONPATH finds
+        # nothing and Python would quietly import whichever perfbudget is installed.
         tools = Tools(build, python, args.seconds, args.threshold, args.fine_threshold,
-                      Path(directory), args.plugin)
+                      Path(directory), args.plugin.resolve() if args.plugin else None)
+        tools.check_plugin()
         old = None
         if args.old_build:
             (Path(directory) / "old").mkdir()
             old = Tools(args.old_build.resolve(), python, args.seconds, args.threshold,
-                        args.fine_threshold, Path(directory) / "old", args.old_plugin)
+                        args.fine_threshold, Path(directory) / "old",
+                        args.old_plugin.resolve() if args.old_plugin else None)
+            old.check_plugin()
             tools_of["c"].insert(0, ("perfbudget (old)", "perfbudget_c_flags"))
             tools_of["python"].insert(0, ("perfbudget (old)", "perfbudget_py_flags"))
         workloads = {(lang, size): workload_for(lang, SIZES_NS[size], tools.probe_ns_per_call)
@@ -501,17 +526,19 @@ def main() -> int:
                     for tool, method in tools_of[lang]:
                         runner = old if tool == "perfbudget (old)" else tools
                         runner.kind = workload.kind
-                        runner.notes = []
+                        runner.notes, runner.machine = [], []
                         verdicts = getattr(runner, method)(workload.base, candidates)
                         notes = runner.notes + [[]] * (len(verdicts) - len(runner.notes))
-                        for slowdown, candidate, (flag, change), kinds in zip(
-                                slowdowns, candidates, verdicts, notes):
+                        machine = runner.machine + [{}] * (len(verdicts) - len(runner.machine))
+                        for slowdown, candidate, (flag, change), kinds, figures in zip(
+                                slowdowns, candidates, verdicts, notes, machine):
                             raw.append({"load": load_kind, "language": lang, "size": size,
                                         "slowdown_pct": slowdown, "tool": tool, "trial": trial,
                                         "workload": workload.kind,
                                         "ns_per_call": round(workload.ns_per_call, 1),
                                         "steps": [workload.base, candidate], "flagged": flag,
-                                        "measured_change_pct": change, "notes": kinds})
+                                        "measured_change_pct": change, "notes": kinds,
+                                        **figures})
             for tool, _ in tools_of[lang]:
                 shares = [sum(r["flagged"] for r in raw if (r["load"], r["language"], r["size"],
                                                             r["tool"], r["slowdown_pct"]) ==
