@@ -183,12 +183,8 @@ double perfbudget__speed_correct(double *samples, double *cpu_samples, const dou
 #define PERFBUDGET__PROBE_INTERVAL_NS UINT64_C(2000000)
 typedef struct perfbudget__probe perfbudget__probe;
 int perfbudget__probe_new(perfbudget__probe **out);
-/* samples_before: how many samples the run has recorded when the probe is timed. */
-void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx, size_t samples_before);
+void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx);
 double perfbudget__probe_median(const perfbudget__probe *p);
-/* The upper bound of how strongly n samples, in the order taken, followed the probe within the
- * run, as an exponent (metric probe_sensitivity); NaN when the run cannot tell. */
-double perfbudget__probe_sensitivity(const perfbudget__probe *p, const double *samples, size_t n);
 void perfbudget__probe_free(perfbudget__probe *p);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */
 int perfbudget__sorted_copy(perfbudget_context *ctx, const double *samples, size_t n,

@@ -259,11 +259,6 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
  * C table walk 1.8x (docs/statistics.md, "A machine at another speed"). */
 #define MACHINE_SPEED_PCT 10.0
 #define MACHINE_SPEED_REACH 3.0
-/* Each run also measures how strongly its own samples followed the probe within it (metric
- * probe_sensitivity, probe.c): where either run could tell, that bound is the reach instead.
- * A C loop in registers measured about 0.2 here and stays judged; adler32 over 64 KiB
- * measured 2.8-3.2. Above this, the probe's moments were too few to say how far. */
-#define MACHINE_SPEED_REACH_MAX 6.0
 /* Beyond this ratio of probe times the probe measured something else than the machine's speed
  * (the slowest spell seen here was 1.94x): the probes are not compared. */
 #define MACHINE_SPEED_CREDIBLE 2.5
@@ -497,54 +492,36 @@ static int busy_machine_note(perfbudget_context *ctx, perfbudget_result *result,
  * measured on a faster machine is at least as large. A busier machine is judged above, on
  * CPU time and its own allowance, so that a 2x slowdown still fails there. Sets *within when
  * it notes one. */
-/* How large a change the machine's speed can explain, as a power of the probe's ratio: the
- * larger of the two runs' own measures where they have one, else MACHINE_SPEED_REACH. */
-static double machine_speed_reach(const machine_state *m) {
-    double base = m->mb->probe_sensitivity, now = m->mn->probe_sensitivity;
-    if (!isfinite(base) && !isfinite(now)) return MACHINE_SPEED_REACH;
-    double reach = !isfinite(base) ? now : !isfinite(now) ? base : fmax(base, now);
-    return fmin(reach, MACHINE_SPEED_REACH_MAX);
-}
-
 static int machine_speed_note(perfbudget_context *ctx, perfbudget_result *result,
                               const machine_state *m, const perfbudget_comparison *c,
                               const char *state, int *within) {
     double machine = log(m->mn->probe_ns / m->mb->probe_ns);
-    double reach = machine_speed_reach(m);
-    /* Where the runs measured it, the note says how far this benchmark follows the machine. */
-    char follows[96] = "";
-    if (isfinite(m->mb->probe_sensitivity) || isfinite(m->mn->probe_sensitivity))
-        snprintf(follows, sizeof follows,
-                 " (within its runs, this benchmark's time followed the probe's to the power "
-                 "%.1f at most)", reach);
     double change = log1p(c->change_pct / 100.0);
     double apart = log1p(MACHINE_SPEED_PCT / 100.0);
     int steady = !*within && !m->busier && !m->quieter && isfinite(machine) && isfinite(change) &&
                  fabs(machine) <= log(MACHINE_SPEED_CREDIBLE);
     if (steady && ((machine >= apart && c->outcome == PERFBUDGET_OUTCOME_REGRESSION &&
-                    change <= reach * machine) ||
+                    change <= MACHINE_SPEED_REACH * machine) ||
                    (machine <= -apart && c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT &&
-                    change >= reach * machine))) {
+                    change >= MACHINE_SPEED_REACH * machine))) {
         *within = 1;
         return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
                         "the machine ran perfbudget's probe (code bound by caches and branches) "
                         "%.0f %% %s than for the baseline (%s), so the change of %+.1f %% may be "
-                        "the machine's%s; inconclusive",
+                        "the machine's; inconclusive",
                         100.0 * fabs(expm1(machine)), machine > 0 ? "slower" : "faster",
-                        state, c->change_pct, follows);
+                        state, c->change_pct);
     }
-    /* A pass stands where the most the faster machine can hide is within the threshold. */
-    if (steady && machine <= -apart && c->outcome == PERFBUDGET_OUTCOME_PASS &&
-        100.0 * expm1(-reach * machine) > c->threshold_pct) {
+    if (steady && machine <= -apart && c->outcome == PERFBUDGET_OUTCOME_PASS) {
         /* No pass on a faster machine: it may have hidden a slowdown of code like the probe. */
         *within = 1;
         return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_SPEED,
                         "the machine ran perfbudget's probe (code bound by caches and branches) "
                         "%.0f %% faster than for the baseline (%s), which can hide a slowdown of "
-                        "such code of up to %+.0f %%%s; inconclusive (a baseline saved while the "
+                        "such code of up to %+.0f %%; inconclusive (a baseline saved while the "
                         "machine was quieter would tell)",
                         100.0 * fabs(expm1(machine)), state,
-                        100.0 * expm1(-reach * machine), follows);
+                        100.0 * expm1(-MACHINE_SPEED_REACH * machine));
     }
     return PERFBUDGET_OK;
 }

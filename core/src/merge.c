@@ -43,7 +43,6 @@ static const struct {
     {offsetof(perfbudget_metrics, gc_collections), 1},
     {offsetof(perfbudget_metrics, gc_time_ns), 1},
     {offsetof(perfbudget_metrics, allocations_per_call), 0},
-    {offsetof(perfbudget_metrics, probe_sensitivity), 0},
 };
 enum { DOUBLE_FIGURES = sizeof double_figures / sizeof *double_figures };
 

@@ -764,7 +764,7 @@ static void probe_before_run(perfbudget_context *ctx, perfbudget__probe *probe, 
                              uint64_t *probed_at) {
     if (!first && perfbudget_context_now_ns(ctx) - *probed_at < PERFBUDGET__PROBE_INTERVAL_NS)
         return;
-    for (int p = 0; p < (first ? 3 : 1); p++) perfbudget__probe_run(probe, ctx, 0);
+    for (int p = 0; p < (first ? 3 : 1); p++) perfbudget__probe_run(probe, ctx);
     *probed_at = perfbudget_context_now_ns(ctx);
 }
 

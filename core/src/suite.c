@@ -352,7 +352,7 @@ static uint64_t next_calibration_size(const perfbudget_state *s, uint64_t elapse
 }
 
 static void run_probe(perfbudget_state *s) {
-    perfbudget__probe_run(s->probe, s->ctx, s->rounds);
+    perfbudget__probe_run(s->probe, s->ctx);
     s->probe_last_ns = perfbudget_context_now_ns(s->ctx);
 }
 
@@ -956,7 +956,6 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     if (s->alloc_ok && s->measured_iterations > 0)
         m->allocations_per_call = (double)s->allocations / (double)s->measured_iterations;
     m->probe_ns = perfbudget__probe_median(s->probe);
-    m->probe_sensitivity = perfbudget__probe_sensitivity(s->probe, s->samples, s->rounds);
     m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
@@ -1186,7 +1185,6 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->probe_ns = m->first_call_ns = NAN;
     m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
     m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
-    m->probe_sensitivity = NAN;
 }
 
 int perfbudget__metrics_read(perfbudget_context *ctx, const perfbudget_metrics *in,

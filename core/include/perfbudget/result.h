@@ -117,13 +117,6 @@ typedef struct perfbudget_metrics {
      *  (gc.callbacks); allocations per call (tracemalloc, opt-in; in C with an allocation
      *  counter, perfbudget_suite_set_alloc_counter(), else NaN). */
     double gc_collections, gc_time_ns, allocations_per_call;
-    /** How strongly the samples followed the machine probe within the run: an upper bound of
-     *  the exponent b in time ~ probe^b, from the samples taken while the probe ran slow
-     *  against those taken while it ran fast. About 0 for code bound by registers; 1 or more
-     *  for code bound by caches and branches, like the Python interpreter. It bounds how much
-     *  of a change the machine's speed can explain (docs/statistics.md). In-process runs in
-     *  time mode; NaN when the probe did not move enough within the run to tell. */
-    double probe_sensitivity;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
