@@ -294,9 +294,10 @@ def test_confirm_remeasures_a_suspected_regression(pytester: pytest.Pytester,
             if os.environ.get("SLOW_ONCE") == "1":
                 state["slow"] = False  # the re-measurements after the test body are fast again
     """)
-    # Python's medians differ by several percent from process to process: a 50 % threshold
-    # keeps fast-vs-fast a pass, while 2 ms against ~0.5 us is far beyond it.
-    monkeypatch.setenv("PERFBUDGET_THRESHOLD", "50")
+    # Python's medians differ from process to process, and beside four CPU spinners
+    # (scripts/test-loaded) a fast-vs-fast pair measured +83 % with both runs equally busy: a
+    # 300 % threshold keeps fast-vs-fast a pass, while 2 ms against ~0.5 us is far beyond it.
+    monkeypatch.setenv("PERFBUDGET_THRESHOLD", "300")
     run(pytester, "--perf-save-baseline", "main").assert_outcomes(passed=1)
     monkeypatch.setenv("SLOW", "1")
     monkeypatch.setenv("SLOW_ONCE", "1")
