@@ -308,8 +308,10 @@ static char *file_uri(const char *path, const char *query) {
     return uri;
 }
 
-/* query: NULL to open the path itself, else the URI query to open it with. */
-static int connect_database(perfbudget_history *h, int flags, const char *query) {
+/* query: NULL to open the path itself, else the URI query to open it with. Sets *busy when
+ * it failed because another connection held a lock. */
+static int connect_once(perfbudget_history *h, int flags, const char *query, int *busy) {
+    *busy = 0;
     char *uri = NULL;
     if (query != NULL) {
         if ((uri = file_uri(h->path, query)) == NULL)
@@ -344,10 +346,30 @@ static int connect_database(perfbudget_history *h, int flags, const char *query)
         sqlite3_exec(store(h)->db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK)
         code = db_fail(h, "opening");
     if (code != PERFBUDGET_OK) {
+        int error = store(h)->db != NULL ? sqlite3_errcode(store(h)->db) & 0xff : SQLITE_OK;
+        *busy = error == SQLITE_BUSY || error == SQLITE_LOCKED;
         sqlite3_close(store(h)->db);
         store(h)->db = NULL;
     }
     return code;
+}
+
+/* Opening takes locks the busy timeout does not always wait for: several processes opening
+ * a new history at once race to create it and switch it to WAL, and SQLite answers some of
+ * them SQLITE_BUSY at once rather than risk a deadlock (8 CLI writers on one new file saw
+ * it). Such an opening is tried again, 5-25 ms later, until the busy timeout has passed. */
+static int connect_database(perfbudget_history *h, int flags, const char *query) {
+    uint64_t give_up = perfbudget__monotonic_ns() +
+                       UINT64_C(1000000) * (uint64_t)store(h)->busy_timeout_ms;
+    for (unsigned attempt = 1;; attempt++) {
+        int busy;
+        int code = connect_once(h, flags, query, &busy);
+        if (code == PERFBUDGET_OK || !busy || perfbudget__monotonic_ns() >= give_up) return code;
+        /* Staggered by process, so that the racers do not meet again. */
+        long pause_ms = 5 + (long)((unsigned)getpid() * 7919u + attempt * 104729u) % 21;
+        struct timespec pause = {0, pause_ms * 1000000L};
+        nanosleep(&pause, NULL);
+    }
 }
 
 /* Nothing but root can change the file: a read-only file system or an immutable file

@@ -343,10 +343,14 @@ static void test_series_and_prune(void **state) {
 
 /* A process that appends `runs` runs (forever for runs < 0) of `results` results each
  * (at most 5, named a to e) to the history at location, then exits 0; 1 when it cannot open the
- * history, 2 when a run is refused. Returns its pid. */
-static pid_t spawn_writer(const char *location, int runs, int results) {
+ * history, 2 when a run is refused. With gate >= 0 it opens the history only once it has
+ * read a byte from gate (the parent writes one for each writer: all start at once). Returns
+ * its pid. */
+static pid_t spawn_writer(const char *location, int runs, int results, int gate) {
     pid_t child = fork();
     if (child != 0) return child;
+    char byte;
+    if (gate >= 0 && read(gate, &byte, 1) != 1) _exit(3);
     perfbudget_context *ctx;
     perfbudget_history *mine;
     if (perfbudget_context_new(&ctx) != PERFBUDGET_OK ||
@@ -366,13 +370,44 @@ static pid_t spawn_writer(const char *location, int runs, int results) {
     _exit(0);
 }
 
+/* 8 processes open one new history at the same moment, 10 times: every one opens it and
+ * records its run. Switching a new SQLite file to WAL answers some of them SQLITE_BUSY at once,
+ * whatever the busy timeout (stop 32's CI saw "the database is locked" from 3 of 8 CLI
+ * writers); the opening is tried again. */
+static void test_concurrent_first_open(void **state) {
+    for (int round = 0; round < 10; round++) {
+        char name[32];
+        snprintf(name, sizeof name, "first_open_%d", round);
+        const char *location = fresh(name);
+        int gate[2];
+        assert_int_equal(pipe(gate), 0);
+        pid_t children[8];
+        for (int c = 0; c < 8; c++) children[c] = spawn_writer(location, 1, 1, gate[0]);
+        assert_int_equal(write(gate[1], "gogogogo", 8), 8); /* one byte each: go */
+        close(gate[0]);
+        close(gate[1]);
+        for (int c = 0; c < 8; c++) {
+            int status;
+            waitpid(children[c], &status, 0);
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                fail_msg("round %d: writer %d exited %d", round, c, WEXITSTATUS(status));
+        }
+        perfbudget_history *h;
+        perfbudget_history_size size;
+        assert_int_equal(perfbudget_history_new(*state, location, &h), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
+        assert_int_equal(size.runs, 8);
+        perfbudget_history_free(h);
+    }
+}
+
 /* 8 processes append 100 runs each at once: exactly 800 runs, each complete. */
 static void test_concurrent_writers(void **state) {
     const char *db = fresh("concurrent");
     perfbudget_history *h = open_history(*state, "concurrent");
     perfbudget_history_free(h);
     pid_t children[8];
-    for (int c = 0; c < 8; c++) children[c] = spawn_writer(db, 100, 1);
+    for (int c = 0; c < 8; c++) children[c] = spawn_writer(db, 100, 1, -1);
     for (int c = 0; c < 8; c++) {
         int status;
         waitpid(children[c], &status, 0);
@@ -395,7 +430,7 @@ static void test_reader_sees_whole_runs(void **state) {
     perfbudget_history_free(h);
     enum { WRITERS = 4, RUNS = 40, RESULTS = 5 };
     pid_t children[WRITERS];
-    for (int c = 0; c < WRITERS; c++) children[c] = spawn_writer(db, RUNS, RESULTS);
+    for (int c = 0; c < WRITERS; c++) children[c] = spawn_writer(db, RUNS, RESULTS, -1);
     perfbudget_history *reader;
     assert_int_equal(perfbudget_history_new_read_only(*state, db, &reader), PERFBUDGET_OK);
     perfbudget_run_record *runs = malloc(WRITERS * RUNS * sizeof *runs);
@@ -516,7 +551,7 @@ static void test_killed_writer(void **state) {
     const char *db = fresh("killed");
     perfbudget_history *h = open_history(*state, "killed");
     perfbudget_history_free(h);
-    pid_t child = spawn_writer(db, -1, 3);
+    pid_t child = spawn_writer(db, -1, 3, -1);
     struct timespec pause = {0, 300000000};
     nanosleep(&pause, NULL);
     kill(child, SIGKILL);
@@ -1784,6 +1819,8 @@ static int run_against_postgresql(void) {
         cmocka_unit_test_setup_teardown(test_lookups_and_baselines, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_runner_types, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_first_open, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_reader_sees_whole_runs, context_setup,
                                         context_teardown),
@@ -1824,6 +1861,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_lookups_and_baselines, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_series_and_prune, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_runner_types, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_first_open, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_reader_sees_whole_runs, context_setup,
                                         context_teardown),
