@@ -227,52 +227,65 @@ static int is_subreaper(void) {
 #endif
 }
 
-/* Can a process whose environment reads empty still carry the marker? One whose command line
- * reads empty too is between two states: inside execve(), after its new memory is in place and
- * before the kernel has written the arguments and environment into it (milliseconds when the
- * machine is busy or the binary must be read from disk), or exiting. A zombie or a kernel
- * thread stays empty; a process started with an empty environment has its command line. */
-static int may_show_environment_later(long pid) {
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t got = read(fd, stat, sizeof stat);
-    close(fd);
-    if (got != 0) return 0;
+/* The state, parent and flags of pid, from /proc/PID/stat; 0 on success, -1 when it is gone. */
+static int read_process_stat(long pid, char *state, long *parent, unsigned long *flags) {
+    char path[64], text[512];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    got = read(fd, stat, sizeof stat - 1);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t got = read(fd, text, sizeof text - 1);
     close(fd);
-    if (got <= 0) return 0;
-    stat[got] = '\0';
-    /* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": read from the last ')'. */
-    const char *after = strrchr(stat, ')');
-    char state;
-    unsigned long flags;
-    enum { KERNEL_THREAD = 0x00200000 }; /* PF_KTHREAD */
+    if (got <= 0) return -1;
+    text[got] = '\0';
+    /* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold anything, so
+     * read from the last ')'. */
+    const char *after = strrchr(text, ')');
     if (after == NULL ||
-        sscanf(after + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
-        return 0;
-    return state != 'Z' && state != 'X' && (flags & KERNEL_THREAD) == 0;
+        sscanf(after + 1, " %c %ld %*d %*d %*d %*d %lu", state, parent, flags) != 3)
+        return -1;
+    return 0;
+}
+
+/* Reads /proc/PID/FILE into buffer (size bytes, NUL-terminated); the bytes read, or -1 when the
+ * file cannot be opened (the process is gone, or another user's). */
+static ssize_t read_proc_file(long pid, const char *file, char *buffer, size_t size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t got = read(fd, buffer, size - 1);
+    close(fd);
+    buffer[got > 0 ? got : 0] = '\0';
+    return got;
 }
 
 /* Does pid have marker (with its NUL: a whole entry, marker_size bytes) in its environment?
- * 1 if it does, 0 if not, -1 if it cannot tell yet (see may_show_environment_later).
- * environment is a scratch buffer of 65536 bytes. */
+ * 1 if it does, 0 if not, -1 if it cannot tell yet. environment is a scratch buffer of 65536
+ * bytes.
+ * An environment that reads empty is no answer by itself. The file reads empty while the
+ * process is inside execve(), after its new memory is in place and before the kernel has
+ * written the arguments and environment into it (milliseconds when the machine is busy or the
+ * binary must be read from disk): then its command line reads empty too, and it cannot tell
+ * yet. The file also reads empty when it was opened on the image an execve() then replaced:
+ * then it is read again. Only a zombie, a kernel thread, or a process whose command line is
+ * there but whose environment stays empty is not ours. */
 static int carries_marker(long pid, const char *marker, size_t marker_size, char *environment) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0; /* gone, or another user's: not ours */
-    ssize_t got = read(fd, environment, 65535);
-    close(fd);
-    if (got <= 0) return may_show_environment_later(pid) ? -1 : 0;
-    environment[got] = '\0';
-    for (ssize_t at = 0; at + (ssize_t)marker_size <= got + 1;
-         at += (ssize_t)strlen(environment + at) + 1)
-        if (memcmp(environment + at, marker, marker_size) == 0) return 1;
+    enum { KERNEL_THREAD = 0x00200000 /* PF_KTHREAD */, READS = 3 };
+    for (int attempt = 0; attempt < READS; attempt++) {
+        ssize_t got = read_proc_file(pid, "environ", environment, 65536);
+        if (got < 0) return 0; /* gone, or another user's: not ours */
+        for (ssize_t at = 0; at + (ssize_t)marker_size <= got + 1;
+             at += (ssize_t)strlen(environment + at) + 1)
+            if (memcmp(environment + at, marker, marker_size) == 0) return 1;
+        if (got > 0) return 0;
+        char state, command_line[2];
+        long parent;
+        unsigned long flags;
+        if (read_process_stat(pid, &state, &parent, &flags) != 0 || state == 'Z' ||
+            state == 'X' || (flags & KERNEL_THREAD) != 0)
+            return 0;
+        if (read_proc_file(pid, "cmdline", command_line, sizeof command_line) == 0) return -1;
+    }
     return 0;
 }
 
@@ -415,20 +428,10 @@ void perfbudget__adopt_orphans(void) {
 #ifdef __linux__
 /* Kills pid, a child of ours, unless it is already a zombie, and reaps it; 1 if it was killed. */
 static int kill_and_reap_child(long pid) {
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t got = read(fd, stat, sizeof stat - 1);
-    close(fd);
-    if (got <= 0) return 0;
-    stat[got] = '\0';
-    /* "pid (comm) state ppid ...": comm may hold anything, so read from the last ')'. */
-    const char *after = strrchr(stat, ')');
     char state;
     long parent;
-    if (after == NULL || sscanf(after + 1, " %c %ld", &state, &parent) != 2 ||
-        parent != (long)getpid())
+    unsigned long flags;
+    if (read_process_stat(pid, &state, &parent, &flags) != 0 || parent != (long)getpid())
         return 0;
     int killed = state != 'Z' && kill((pid_t)pid, SIGKILL) == 0;
     waitpid((pid_t)pid, NULL, 0); /* SIGKILLed or already a zombie: returns at once */
