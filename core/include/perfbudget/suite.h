@@ -63,7 +63,9 @@ typedef struct perfbudget_run_options {
     uint64_t min_time_ns;       /**< keep sampling at least this long (default 100 ms) */
     uint64_t max_time_ns;       /**< cap on the whole benchmark, calibration included (default 2 s) */
     uint64_t min_sample_ns; /**< a sample lasts at least this; 0 = automatic: max(100 us,
-                                 1000 x clock overhead, 100 x clock resolution) */
+                                 1000 x clock overhead, 100 x clock resolution), and in a
+                                 suite 200 x perfbudget's own work between batches (at most
+                                 1 ms) */
     uint64_t max_rounds;    /**< stop after this many samples (default 1,000,000) */
     int hardware_counters;  /**< 1 (default): count instructions and cycles where available */
     perfbudget_mode mode;   /**< PERFBUDGET_MODE_TIME (default); INSTRUCTIONS fails a benchmark
