@@ -227,27 +227,8 @@ static int is_subreaper(void) {
 #endif
 }
 
-/* The state, parent and flags of pid, from /proc/PID/stat; 0 on success, -1 when it is gone. */
-static int read_process_stat(long pid, char *state, long *parent, unsigned long *flags) {
-    char path[64], text[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t got = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (got <= 0) return -1;
-    text[got] = '\0';
-    /* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold anything, so
-     * read from the last ')'. */
-    const char *after = strrchr(text, ')');
-    if (after == NULL ||
-        sscanf(after + 1, " %c %ld %*d %*d %*d %*d %lu", state, parent, flags) != 3)
-        return -1;
-    return 0;
-}
-
 /* Reads /proc/PID/FILE into buffer (size bytes, NUL-terminated); the bytes read, or -1 when the
- * file cannot be opened (the process is gone, or another user's). */
+ * file cannot be opened or read (the process is gone, or another user's). */
 static ssize_t read_proc_file(long pid, const char *file, char *buffer, size_t size) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
@@ -257,6 +238,19 @@ static ssize_t read_proc_file(long pid, const char *file, char *buffer, size_t s
     close(fd);
     buffer[got > 0 ? got : 0] = '\0';
     return got;
+}
+
+/* The state, parent and flags of pid, from /proc/PID/stat; 0 on success, -1 when it is gone. */
+static int read_process_stat(long pid, char *state, long *parent, unsigned long *flags) {
+    char text[512];
+    if (read_proc_file(pid, "stat", text, sizeof text) <= 0) return -1;
+    /* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold anything, so
+     * read from the last ')'. */
+    const char *after = strrchr(text, ')');
+    if (after == NULL ||
+        sscanf(after + 1, " %c %ld %*d %*d %*d %*d %lu", state, parent, flags) != 3)
+        return -1;
+    return 0;
 }
 
 /* Does pid have marker (with its NUL: a whole entry, marker_size bytes) in its environment?
