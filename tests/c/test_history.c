@@ -370,10 +370,20 @@ static pid_t spawn_writer(const char *location, int runs, int results, int gate)
     _exit(0);
 }
 
+/* Waits for the writers (spawn_writer, or forks like them) and fails unless each exited 0. */
+static void await_writers(const pid_t *children, int count) {
+    for (int c = 0; c < count; c++) {
+        int status;
+        waitpid(children[c], &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("writer %d (pid %ld) ended with status %d", c, (long)children[c], status);
+    }
+}
+
 /* 8 processes open one new history at the same moment, 10 times: every one opens it and
  * records its run. Switching a new SQLite file to WAL answers some of them SQLITE_BUSY at once,
- * whatever the busy timeout (stop 32's CI saw "the database is locked" from 3 of 8 CLI
- * writers); the opening is tried again. */
+ * whatever the busy timeout (a fresh-clone CI run saw "the database is locked" from 3 of 8
+ * CLI writers); the opening is tried again. */
 static void test_concurrent_first_open(void **state) {
     for (int round = 0; round < 10; round++) {
         char name[32];
@@ -386,12 +396,7 @@ static void test_concurrent_first_open(void **state) {
         assert_int_equal(write(gate[1], "gogogogo", 8), 8); /* one byte each: go */
         close(gate[0]);
         close(gate[1]);
-        for (int c = 0; c < 8; c++) {
-            int status;
-            waitpid(children[c], &status, 0);
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                fail_msg("round %d: writer %d exited %d", round, c, WEXITSTATUS(status));
-        }
+        await_writers(children, 8);
         perfbudget_history *h;
         perfbudget_history_size size;
         assert_int_equal(perfbudget_history_new(*state, location, &h), PERFBUDGET_OK);
@@ -408,11 +413,7 @@ static void test_concurrent_writers(void **state) {
     perfbudget_history_free(h);
     pid_t children[8];
     for (int c = 0; c < 8; c++) children[c] = spawn_writer(db, 100, 1, -1);
-    for (int c = 0; c < 8; c++) {
-        int status;
-        waitpid(children[c], &status, 0);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
+    await_writers(children, 8);
     perfbudget_history_size size;
     assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     assert_int_equal(perfbudget_history_measure(h, &size), PERFBUDGET_OK);
@@ -994,11 +995,7 @@ static void test_concurrent_baseline_save(void **state) {
             _exit(0);
         }
     }
-    for (int c = 0; c < 8; c++) {
-        int status;
-        waitpid(children[c], &status, 0);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
+    await_writers(children, 8);
     assert_int_equal(perfbudget_history_new(*state, db, &h), PERFBUDGET_OK);
     perfbudget_baseline_record baselines[4];
     size_t count;
