@@ -337,10 +337,10 @@ def note_kinds(judged: Path) -> list[str]:
 
 
 def machine_figures(judged: Path, baseline: Path) -> dict[str, list[float | None]]:
-    """The machine probe's figures of the baseline and the candidate, [baseline, candidate]."""
+    """The machine probe's median of the baseline and the candidate, [baseline, candidate]."""
     runs = [json.loads(path.read_text())["benchmarks"][0].get("metrics") or {}
             for path in (baseline, judged)]
-    return {name: [run.get(name) for run in runs] for name in ("probe_ns", "probe_sensitivity")}
+    return {name: [run.get(name) for run in runs] for name in ("probe_ns",)}
 
 
 def measured_change(judged: Path, baseline: Path) -> float | None:
