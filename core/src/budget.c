@@ -464,15 +464,17 @@ static void on_statistic(checker *c, const perfbudget__node *key, const perfbudg
         ((perfbudget_regression_settings *)target)->statistic = (int)statistic;
         return;
     }
-    static const char *const valid[] = {"median", "mean", "p90", "p95", "p99"};
-    const char *best = NULL;
-    size_t best_distance = 3;
-    for (size_t i = 0; i < COUNT(valid); i++) {
-        size_t d = edit_distance(value->text, valid[i]);
-        if (d < best_distance) best_distance = d, best = valid[i];
+    /* The valid names are the comparison's own (perfbudget_statistic_name), in its order. */
+    char valid[64] = "";
+    const char *best = NULL, *name;
+    size_t best_distance = 3, used = 0;
+    for (int i = 0; (name = perfbudget_statistic_name((perfbudget_statistic)i)) != NULL; i++) {
+        used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", i ? ", " : "", name);
+        size_t d = edit_distance(value->text, name);
+        if (d < best_distance) best_distance = d, best = name;
     }
-    REPORT_AT(c, value, "unknown statistic '%s' (valid: median, mean, p90, p95, p99)%s%s%s",
-              value->text, best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+    REPORT_AT(c, value, "unknown statistic '%s' (valid: %s)%s%s%s", value->text, valid,
+              best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
 static void on_per_metric(checker *c, const perfbudget__node *key, const perfbudget__node *value,

@@ -56,8 +56,8 @@ static int sized_arguments(perfbudget_context *ctx, const char *what,
                                    PERFBUDGET__COMPARISON_SIZE_1, sizeof *out);
 }
 
-static const char *const statistic_names[] = {"median", "mean", "p90", "p95", "p99"};
-static const double statistic_quantiles[] = {0.5, NAN, 0.90, 0.95, 0.99};
+static const char *const statistic_names[] = {"median", "mean", "p90", "p95", "p99", "p10"};
+static const double statistic_quantiles[] = {0.5, NAN, 0.90, 0.95, 0.99, 0.10};
 static const char *const outcome_names[] = {"pass", "improvement", "regression", "inconclusive"};
 static const char *const severity_names[] = {"none", "info", "warning", "critical"};
 

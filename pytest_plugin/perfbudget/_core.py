@@ -269,7 +269,7 @@ def _compare_options(
     lib.perfbudget_compare_options_init(options)
     parsed = ffi.new("perfbudget_statistic *")
     if lib.perfbudget_statistic_parse(_bytes(statistic), parsed) != lib.PERFBUDGET_OK:
-        raise ValueError(f"unknown statistic {statistic!r} (median, mean, p90, p95, p99)")
+        raise ValueError(f"unknown statistic {statistic!r} (median, mean, p90, p95, p99, p10)")
     options.statistic = parsed[0]
     options.threshold_pct = threshold
     options.critical_pct = 0.0 if critical is None else critical
@@ -1032,7 +1032,7 @@ class Result:
 
     def set_mode(self, mode: str) -> None:
         """Mark the result as measured in "time" or "instructions" mode."""
-        value = _enum_value(lib.perfbudget_mode_name, mode, 2)
+        value = _enum_value(lib.perfbudget_mode_name, mode)
         if lib.perfbudget_result_set_mode(self._handle, value) != lib.PERFBUDGET_OK:
             raise ValueError(f"unknown mode {mode!r}")
 
@@ -1096,7 +1096,7 @@ class Result:
         options.threshold_pct = math.nan if threshold is None else float(threshold)
         options.critical_pct = math.nan if critical is None else float(critical)
         if statistic is not None:
-            options.statistic = _enum_value(lib.perfbudget_statistic_name, statistic, 5)
+            options.statistic = _enum_value(lib.perfbudget_statistic_name, statistic)
         context.check(lib.perfbudget_result_conclude(context.handle, self._handle, options))
         return self.test_status()
 
@@ -1424,11 +1424,14 @@ def import_results(path: PathLike, format: str, single_name: Optional[str] = Non
     return History._adopt(out[0], count[0])
 
 
-def _enum_value(namer: Any, name: str, count: int) -> int:
-    """The value of an enum constant from its lower-case name (the core names them)."""
-    for value in range(count):
+def _enum_value(namer: Any, name: str) -> int:
+    """The value of an enum constant from its lower-case name (the core names them, from 0 up
+    to the first value it has no name for)."""
+    value = 0
+    while namer(value) != ffi.NULL:
         if _text(namer(value)) == name:
             return value
+        value += 1
     raise ValueError(f"unknown name {name!r}")
 
 

@@ -31,7 +31,7 @@ KINDS = ("summary", "compare", "linear_fit")
 
 CI_ALPHA = 0.05  # order-statistic confidence intervals are always 95 %
 Z95 = float(stats.norm.ppf(0.975))
-QUANTILE_OF = {"median": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+QUANTILE_OF = {"median": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p10": 0.1}
 SUMMARY_QUANTILES = {"p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 MWU_EXACT_MAX_N = 50
 
@@ -590,6 +590,11 @@ def compare_cases() -> list[Case]:
                    "q = 0.99 CI): a significant ~3 % speed-up inside the threshold is a pass.",
                    normal(420, 300, 100.0, 3.0), normal(421, 300, 97.0, 3.0),
                    Options(statistic="p99"), exact=False, outcome="pass", severity="info"),
+        comparison("statistic_p10", "statistic = p10 (q = 0.1 order-statistic CI): 70 % of the "
+                   "current samples in a slow state 1.9x slower move the median about +90 %, but p10 "
+                   "reads the fast state, unchanged: a pass.", normal(422, 100, 100.0, 1.0),
+                   normal(423, 30, 100.0, 1.0) + normal(424, 70, 190.0, 2.0),
+                   Options(statistic="p10"), exact=False, outcome="pass"),
         comparison("zero_baseline", "Baseline median 0 and current positive: change +inf, "
                    "se_r and the CI NaN, so inconclusive.", [0.0] * 6,
                    [0.0, 1.0, 2.0, 1.0, 1.0, 3.0], outcome="inconclusive", severity="none"),

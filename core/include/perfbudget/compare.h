@@ -16,7 +16,10 @@ typedef enum perfbudget_statistic {
     PERFBUDGET_STAT_MEAN = 1,
     PERFBUDGET_STAT_P90 = 2,
     PERFBUDGET_STAT_P95 = 3,
-    PERFBUDGET_STAT_P99 = 4
+    PERFBUDGET_STAT_P99 = 4,
+    /** The fastest tenth: on a machine that switches between speed states, it reads the fast
+     *  state whenever the run spent a tenth of its time there (docs/statistics.md). */
+    PERFBUDGET_STAT_P10 = 5
 } perfbudget_statistic;
 
 typedef enum perfbudget_outcome {
@@ -138,7 +141,7 @@ PERFBUDGET_API const char *perfbudget_statistic_name(perfbudget_statistic statis
 PERFBUDGET_API const char *perfbudget_outcome_name(perfbudget_outcome outcome);
 PERFBUDGET_API const char *perfbudget_severity_name(perfbudget_severity severity);
 
-/** Parse a statistic name ("median", "mean", "p90", "p95", "p99").
+/** Parse a statistic name ("median", "mean", "p90", "p95", "p99", "p10").
  *  Returns PERFBUDGET_OK or PERFBUDGET_EINVAL. */
 PERFBUDGET_API int perfbudget_statistic_parse(const char *name, perfbudget_statistic *out);
 
