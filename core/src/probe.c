@@ -72,14 +72,14 @@ void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx) {
     p->times[p->count++] = (double)(perfbudget_context_now_ns(ctx) - start);
 }
 
-double perfbudget__probe_median(const perfbudget__probe *p) {
+double perfbudget__probe_quantile(const perfbudget__probe *p, double q) {
     /* Fewer than 3 timings (a measurement of a few ms) say too little about the machine. */
     if (p == NULL || p->count < 3) return NAN;
     double *sorted = malloc(p->count * sizeof *sorted);
     if (sorted == NULL) return NAN;
     memcpy(sorted, p->times, p->count * sizeof *sorted);
     perfbudget__sort(sorted, p->count, NULL);
-    double median = perfbudget__quantile_sorted(sorted, p->count, 0.5);
+    double value = perfbudget__quantile_sorted(sorted, p->count, q);
     free(sorted);
-    return median;
+    return value;
 }

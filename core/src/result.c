@@ -73,6 +73,7 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
                    {"voluntary_switches", m->voluntary_switches},
                    {"runqueue_wait_ns", m->runqueue_wait_ns},
                    {"probe_ns", m->probe_ns},
+                   {"probe_fast_ns", m->probe_fast_ns},
                    {"first_call_ns", m->first_call_ns}};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
         if (figures[i].value < 0) { /* NaN (unavailable) compares false */
@@ -117,6 +118,8 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
         /* Only where the first call was timed apart, so other files stay as they were. */
         if (isfinite(m->first_call_ns))
             json_object_set_new(object, "first_call_ns", json_real(m->first_call_ns));
+        if (isfinite(m->probe_fast_ns))
+            json_object_set_new(object, "probe_fast_ns", json_real(m->probe_fast_ns));
         for (size_t i = 0; i < RESOURCE_FIGURES; i++) {
             double value = resource_value(m, i);
             if (isfinite(value))
@@ -550,6 +553,7 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->runqueue_wait_ns = number_or_nan(m, "runqueue_wait_ns");
     out->probe_ns = number_or_nan(m, "probe_ns");
     out->first_call_ns = number_or_nan(m, "first_call_ns"); /* absent in older files */
+    out->probe_fast_ns = number_or_nan(m, "probe_fast_ns");
     for (size_t i = 0; i < RESOURCE_FIGURES; i++)
         *resource_figure(out, i) = number_or_nan(m, resource_figures[i].name);
 }
@@ -565,7 +569,7 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
         "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns",
         "involuntary_switches", "voluntary_switches", "runqueue_wait_ns", "probe_ns",
-        "first_call_ns",
+        "first_call_ns", "probe_fast_ns",
         "io_read_bytes", "io_write_bytes", "minor_faults", "major_faults", "energy_joules",
         "gc_collections", "gc_time_ns", "allocations_per_call"};
     static const char *const signed_figures[] = {

@@ -955,7 +955,8 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
     if (s->alloc_ok && s->measured_iterations > 0)
         m->allocations_per_call = (double)s->allocations / (double)s->measured_iterations;
-    m->probe_ns = perfbudget__probe_median(s->probe);
+    m->probe_ns = perfbudget__probe_quantile(s->probe, 0.5);
+    m->probe_fast_ns = perfbudget__probe_quantile(s->probe, 0.1);
     m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
@@ -1219,6 +1220,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->probe_ns = m->first_call_ns = NAN;
     m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
     m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
+    m->probe_fast_ns = NAN;
 }
 
 int perfbudget__metrics_read(perfbudget_context *ctx, const perfbudget_metrics *in,

@@ -240,6 +240,51 @@ static void test_machine_at_another_speed(void **state) {
     perfbudget_result_free(base);
 }
 
+/* A run whose probe took probe_ns at its median and fast_ns at its fastest tenth. */
+static perfbudget_result *probed_fast(perfbudget_context *ctx, double wall, double probe_ns,
+                                      double fast_ns) {
+    perfbudget_result *r = probed(ctx, wall, probe_ns);
+    perfbudget_metrics m = *perfbudget_result_metrics(r);
+    m.probe_fast_ns = fast_ns;
+    perfbudget_result *out = patterned_result(ctx, "b", wall, 30, &m);
+    perfbudget_result_free(r);
+    return out;
+}
+
+/* A comparison of p10 meets both runs' fast state, and so sets the probe's fastest tenth beside
+ * the baseline's: a run that spent most of its time in the slow state (its probe's median 27 %
+ * slower) but had the fast state too is judged; one whose fast state was slow as well is not.
+ * A comparison of the median keeps the probe's median. */
+static void test_p10_meets_the_fast_state(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = probed_fast(ctx, 1000.0, 11700.0, 8400.0);
+    const struct {
+        perfbudget_statistic statistic;
+        double fast;
+        perfbudget_outcome outcome;
+        const char *note; /* in the note, or NULL for none */
+    } cases[] = {
+        {PERFBUDGET_STAT_P10, 8450, PERFBUDGET_OUTCOME_REGRESSION, NULL},
+        {PERFBUDGET_STAT_P10, 10700, PERFBUDGET_OUTCOME_INCONCLUSIVE, "fastest tenth"},
+        {PERFBUDGET_STAT_MEDIAN, 8450, PERFBUDGET_OUTCOME_INCONCLUSIVE, "ran perfbudget's probe"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_conclude_options o = against(&base);
+        o.statistic = (int)cases[i].statistic;
+        perfbudget_result *now = probed_fast(ctx, 1100.0, 14900.0, cases[i].fast);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        assert_int_equal(c->statistic, cases[i].statistic);
+        assert_int_equal(perfbudget_result_note_count(now), cases[i].note != NULL);
+        perfbudget_note_kind kind;
+        if (cases[i].note != NULL)
+            assert_non_null(strstr(perfbudget_result_note_at(now, 0, &kind), cases[i].note));
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+}
+
 /* A result measured in k processes (--perf-processes): each process's 12 samples tight around
  * its own median (+-0.1 %), pooled in process order, and each median kept as
  * process_median_<i>. k = 1 keeps no medians. */
@@ -376,6 +421,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_busier_machine_sleeping_code, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_p10_meets_the_fast_state, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_machine_at_another_speed, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_processes_measure_the_spread, context_setup,

@@ -136,6 +136,19 @@ def test_a_quiet_machine_still_fails_a_slowdown() -> None:
     assert slow.notes == []
 
 
+def test_p10_reads_the_fast_state_the_median_misses() -> None:
+    """A run that spent 70 % of its time in the machine's slow state (1.9x): its median moved,
+    its fastest tenth did not. statistic p10 compares that tenth; the median fails the run."""
+    base = result("t", lognormal(1, 200, 1e6))
+    now = result("t", lognormal(2, 60, 1e6) + lognormal(3, 140, 1.9e6))
+    assert now.conclude(regression=True, baseline=[base]) == "fail"
+    assert now.conclude(regression=True, baseline=[base], statistic="p10") == "pass"
+    c = now.latency_comparison
+    assert c is not None and c.statistic == "p10" and abs(c.change_pct) < 2.0
+    with pytest.raises(ValueError, match="unknown name 'p5'"):
+        now.conclude(regression=True, baseline=[base], statistic="p5")
+
+
 def test_modes_are_kept_apart() -> None:
     counted = result("t", lognormal(1, 30, 1e6))
     counted.set_mode("instructions")

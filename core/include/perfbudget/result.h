@@ -117,6 +117,11 @@ typedef struct perfbudget_metrics {
      *  (gc.callbacks); allocations per call (tracemalloc, opt-in; in C with an allocation
      *  counter, perfbudget_suite_set_alloc_counter(), else NaN). */
     double gc_collections, gc_time_ns, allocations_per_call;
+    /** The fastest tenth of the machine probe's times (their p10), in ns: the speed of the
+     *  machine's fast state during the run, which a comparison of p10 sets beside the
+     *  baseline's (docs/statistics.md, "A machine at another speed"). NaN where probe_ns is,
+     *  and in results written before it. */
+    double probe_fast_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
