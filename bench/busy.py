@@ -4,7 +4,7 @@
     python3 bench/busy.py [--part cells,noisy-week,headline] [--unchanged 20] [--slowed 10]
                           [--quick] [--perfbudget-build build | --perfbudget-source .]
                           [--output-dir bench/results/busy] [--work-dir DIR] [--keep]
-                          [--quiet-below 0.25] [--quiet-wait 120]
+                          [--quiet-below 0.25] [--quiet-wait 120] [--statistic p10]
 
 Each part builds bench/busy/ (a CMake project against perfbudget, and pytest tests) in a work
 directory of its own (a temporary one unless --work-dir), so histories never mix and nothing is
@@ -257,15 +257,23 @@ def junit_cases(path: Path) -> dict[str, ET.Element]:
 
 # ---- pytest ----
 
+def compare_statistic(budget: Path, statistic: str | None) -> None:
+    """Set the statistic compared with the baseline in a copy of bench/busy/perfbudget.yml, whose
+    last lines are the defaults' regression mapping; None keeps perfbudget's default."""
+    if statistic:
+        budget.write_text(budget.read_text() + f"    statistic: {statistic}\n")
+
+
 class PytestProject:
     """bench/busy/test_busy.py and its budget file, copied into `directory`; perfbudget and
     pytest-benchmark each run in pytest processes of their own."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, statistic: str | None = None):
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         for name in ("test_busy.py", "conftest.py", "perfbudget.yml"):
             shutil.copy(WORKLOADS / name, self.dir / name)
+        compare_statistic(self.dir / "perfbudget.yml", statistic)
         self.calls = 0
 
     def pytest(self, factor: float, *args: str, **env: str) -> tuple[Invocation, Path]:
@@ -352,9 +360,11 @@ class CtestProject:
     """bench/busy/'s CMake project, copied to `directory`/src and built in `directory`/build
     against perfbudget's build tree (its export()) or, with a source tree, in-tree."""
 
-    def __init__(self, directory: Path, perfbudget_build: Path, perfbudget_source: Path | None):
+    def __init__(self, directory: Path, perfbudget_build: Path, perfbudget_source: Path | None,
+                 statistic: str | None = None):
         self.src, self.build = directory / "src", directory / "build"
         shutil.copytree(WORKLOADS, self.src, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        compare_statistic(self.src / "perfbudget.yml", statistic)
         where = ([f"-DPERFBUDGET_SOURCE_DIR={perfbudget_source}"] if perfbudget_source else
                  [f"-Dperfbudget_DIR={perfbudget_build}"])
         generator = ["-G", "Ninja"] if shutil.which("ninja") else []
@@ -417,8 +427,9 @@ class Study:
         directory = self.work / part
         shutil.rmtree(directory, ignore_errors=True)  # a --work-dir used before: start afresh
         print(f"[{part}] building bench/busy in {directory}", flush=True)
-        return PytestProject(directory / "pytest"), CtestProject(
-            directory / "ctest", self.args.perfbudget_build, self.args.perfbudget_source)
+        return PytestProject(directory / "pytest", self.args.statistic), CtestProject(
+            directory / "ctest", self.args.perfbudget_build, self.args.perfbudget_source,
+            self.args.statistic)
 
     def quiet(self, part: str) -> None:
         """Wait for other people's load to pass before a run meant to be quiet."""
@@ -670,8 +681,9 @@ def describe_setup(args: argparse.Namespace, plugins: Sequence[Path]) -> str:
             if cache.exists() else None
         c_side = f"{args.perfbudget_build}" + (f", built from {origin(Path(home.group(1)))}" if home else "")
     shown = " then ".join(dict.fromkeys(origin(p) for p in plugins))  # two when it was switched
-    return (f"{machine}; {SPINNERS} spinners; threshold {THRESHOLD} %; perfbudget C: {c_side}; "
-            f"pytest plugin: {shown}")
+    statistic = f"; perfbudget compares {args.statistic}" if args.statistic else ""
+    return (f"{machine}; {SPINNERS} spinners; threshold {THRESHOLD} %{statistic}; perfbudget C: "
+            f"{c_side}; pytest plugin: {shown}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -687,6 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="perfbudget's build tree: its CLI and its CMake package (export())")
     parser.add_argument("--perfbudget-source", type=Path, default=None,
                         help="build perfbudget in-tree from this source tree instead")
+    parser.add_argument("--statistic", default=None,
+                        help="the statistic perfbudget compares with the baseline (the budget "
+                             "file's regression: {statistic: ...}), e.g. p10; default: perfbudget's")
     parser.add_argument("--output-dir", type=Path, default=ROOT / "bench" / "results" / "busy")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="build and run here (kept) instead of a temporary directory")

@@ -5,6 +5,7 @@
                                [--fine-threshold 0.5] [--languages c,python]
                                [--sizes 100ns,10us,1ms] [--slowdowns 0,1,2,5,10]
                                [--loads none,busy] [--tools ...] [--out bench/results]
+                               [--old-build DIR --old-plugin DIR] [--statistic p10]
     python3 bench/detection.py --merge DIR [DIR ...] [--out bench/results]
 
 A trial is what CI does: a fresh baseline process, then fresh candidate processes, one for each
@@ -149,8 +150,12 @@ def workload_for(language: str, size_ns: float, probe: Any) -> Workload:
 
 class Tools:
     def __init__(self, build: Path, python: Path, seconds: float, threshold: float,
-                 fine_threshold: float, tmp: Path, plugin: Path | None = None):
+                 fine_threshold: float, tmp: Path, plugin: Path | None = None,
+                 statistic: str | None = None):
         self.cli = build / "perfbudget"
+        # The statistic perfbudget's wall-time checks compare (budget `regression: {statistic}`);
+        # None: the build's default.
+        self.statistic = statistic
         self.plugin = plugin  # the pytest plugin's folder for PYTHONPATH (another build's)
         self.suite, self.gbench_program = build_programs(build)
         self.modules = [next((build / "bench").glob(f"*peers_work_module_{side}.so"))
@@ -192,8 +197,13 @@ class Tools:
 
     def check(self, candidate: Path, baseline: Path, threshold: float) -> Verdict:
         judged = self.tmp / "checked.json"
+        budget: list[str] = []
+        if self.statistic:
+            budget = ["--budget", str(self.tmp / "statistic.yml")]
+            (self.tmp / "statistic.yml").write_text(
+                f"version: 1\ndefaults:\n  regression:\n    statistic: {self.statistic}\n")
         check = subprocess.run([str(self.cli), "check", str(candidate), "--baseline", str(baseline),
-                                "--threshold", f"{threshold:g}", "--json", str(judged)],
+                                "--threshold", f"{threshold:g}", "--json", str(judged), *budget],
                                capture_output=True, text=True)
         if check.returncode not in (0, 1):
             raise RuntimeError(check.stdout + check.stderr)
@@ -260,8 +270,10 @@ class Tools:
         project.mkdir(exist_ok=True)
         fixture = "perf" if tool == "perfbudget" else "benchmark"
         (project / "test_work.py").write_text(PYTHON_TEST.replace("TOOL", fixture))
+        statistic = f"  regression:\n    statistic: {self.statistic}\n" if self.statistic else ""
         (project / "perfbudget.yml").write_text(
-            f"version: 1\ndefaults:\n  min_time: {self.seconds}s\n  max_time: {self.seconds}s\n")
+            f"version: 1\ndefaults:\n  min_time: {self.seconds}s\n  max_time: {self.seconds}s\n"
+            + statistic)
         # Only the tool's own plugin, for both tools alike: other installed plugins would slow
         # start-up (most of all under valgrind) and could interfere.
         plugin = "perfbudget.plugin" if tool == "perfbudget" else "pytest_benchmark.plugin"
@@ -469,6 +481,10 @@ def main() -> int:
     parser.add_argument("--old-build", type=Path,
                         help="also run perfbudget from this build of another commit, as tool "
                              "'perfbudget (old)', taking turns with --build trial by trial")
+    parser.add_argument("--statistic",
+                        help="the statistic --build's perfbudget compares in its wall-time checks "
+                             "(a budget file's regression: {statistic: ...}), e.g. p10; "
+                             "--old-build keeps its default")
     parser.add_argument("--old-plugin", type=Path,
                         help="the pytest plugin's folder that goes with --old-build")
     args = parser.parse_args()
@@ -500,7 +516,8 @@ def main() -> int:
         # Absolute: pytest runs in the trial's project folder, where a relative PYTHONPATH finds
         # nothing and Python would quietly import whichever perfbudget is installed.
         tools = Tools(build, python, args.seconds, args.threshold, args.fine_threshold,
-                      Path(directory), args.plugin.resolve() if args.plugin else None)
+                      Path(directory), args.plugin.resolve() if args.plugin else None,
+                      args.statistic)
         tools.check_plugin()
         old = None
         if args.old_build:
@@ -551,7 +568,8 @@ def main() -> int:
             (args.out / "detection-raw.json").write_text(json.dumps(raw, indent=1) + "\n")
     settings = (f"{args.trials} trials per cell, {args.seconds:g} s measuring per run, threshold "
                 f"{args.threshold:g} % (instructions and interleaved: {args.fine_threshold:g} %); "
-                f"{(time.monotonic() - started) / 60:.0f} min")
+                + (f"perfbudget compares {args.statistic}; " if args.statistic else "")
+                + f"{(time.monotonic() - started) / 60:.0f} min")
     write_table(raw, args.out, [settings])
     return 0
 
