@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The machine's speed states, seen by four kinds of code timed in turns (bench/machine_states.py
- * flicker): adler32 over 64 KiB (in L2), adler32 over 4 KiB (in L1) four times, perfbudget's
- * probe walk (core/src/probe.c) and a register-only xorshift chain. Prints, per window of 40
- * turns (about 1.5 ms), the median time of each in ns, one line per window. */
+ * flicker): the example's adler32 (examples/c) over 64 KiB (in L2) and over 4 KiB (in L1) four
+ * times, perfbudget's probe walk (core/src/probe.c) and a register-only xorshift chain. Prints,
+ * per window of 40 turns (about 1.5 ms), the median time of each in ns, one line per window. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "checksum.h" /* examples/c: the adler32 of the example's benchmarks */
 
 enum { TURNS = 40, KINDS = 4 };
 
@@ -15,21 +17,6 @@ static uint64_t now_ns(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-__attribute__((noinline)) static uint32_t adler32(const unsigned char *p, size_t size) {
-    uint32_t a = 1, b = 0;
-    while (size > 0) {
-        size_t block = size < 5552 ? size : 5552;
-        size -= block;
-        for (size_t i = 0; i < block; i++) {
-            a += *p++;
-            b += a;
-        }
-        a %= 65521u;
-        b %= 65521u;
-    }
-    return (b << 16) | a;
 }
 
 /* The probe's walk (core/src/probe.c): 2,048 steps through a 64 KiB table, on a new path each
@@ -71,9 +58,9 @@ int main(int argc, char **argv) {
         double t[KINDS][TURNS];
         for (int k = 0; k < TURNS; k++) {
             uint64_t t0 = now_ns();
-            sink = adler32(large, 65536);
+            sink = checksum_adler32(1, large, 65536);
             uint64_t t1 = now_ns();
-            for (int r = 0; r < 4; r++) sink = adler32(small, 4096);
+            for (int r = 0; r < 4; r++) sink = checksum_adler32(1, small, 4096);
             uint64_t t2 = now_ns();
             for (size_t i = 0; i < 65536; i += 64) sink += table[i];
             uint64_t t3 = now_ns();

@@ -52,8 +52,9 @@ def quantile(values: list[float], q: float) -> float:
 def flicker(seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         program = Path(tmp) / "machine_states"
-        subprocess.run(["cc", "-O2", "-std=c11", str(ROOT / "bench" / "machine_states.c"), "-o",
-                        str(program)], check=True)
+        example = ROOT / "examples" / "c" / "src"
+        subprocess.run(["cc", "-O2", "-std=c11", f"-I{example}", str(ROOT / "bench" / "machine_states.c"),
+                        str(example / "checksum.c"), "-o", str(program)], check=True)
         out = subprocess.run([str(program), f"{seconds:g}"], check=True, capture_output=True,
                              text=True).stdout
     rows = [[float(x) for x in line.split()] for line in out.splitlines()]
