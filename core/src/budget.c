@@ -469,7 +469,9 @@ static void on_statistic(checker *c, const perfbudget__node *key, const perfbudg
     const char *best = NULL, *name;
     size_t best_distance = 3, used = 0;
     for (int i = 0; (name = perfbudget_statistic_name((perfbudget_statistic)i)) != NULL; i++) {
-        used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", i ? ", " : "", name);
+        if (used < sizeof valid) /* snprintf counts what it would have written beyond */
+            used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s", i ? ", " : "",
+                                     name);
         size_t d = edit_distance(value->text, name);
         if (d < best_distance) best_distance = d, best = name;
     }

@@ -269,7 +269,8 @@ def _compare_options(
     lib.perfbudget_compare_options_init(options)
     parsed = ffi.new("perfbudget_statistic *")
     if lib.perfbudget_statistic_parse(_bytes(statistic), parsed) != lib.PERFBUDGET_OK:
-        raise ValueError(f"unknown statistic {statistic!r} (median, mean, p90, p95, p99, p10)")
+        names = ", ".join(_enum_names(lib.perfbudget_statistic_name))
+        raise ValueError(f"unknown statistic {statistic!r} ({names})")
     options.statistic = parsed[0]
     options.threshold_pct = threshold
     options.critical_pct = 0.0 if critical is None else critical
@@ -1424,15 +1425,21 @@ def import_results(path: PathLike, format: str, single_name: Optional[str] = Non
     return History._adopt(out[0], count[0])
 
 
+def _enum_names(namer: Any) -> list[str]:
+    """The lower-case names of an enum's constants, in value order: the core names them from 0
+    up to the first value it has no name for."""
+    names: list[str] = []
+    while namer(len(names)) != ffi.NULL:
+        names.append(_text(namer(len(names))))
+    return names
+
+
 def _enum_value(namer: Any, name: str) -> int:
-    """The value of an enum constant from its lower-case name (the core names them, from 0 up
-    to the first value it has no name for)."""
-    value = 0
-    while namer(value) != ffi.NULL:
-        if _text(namer(value)) == name:
-            return value
-        value += 1
-    raise ValueError(f"unknown name {name!r}")
+    """The value of an enum constant from its lower-case name."""
+    names = _enum_names(namer)
+    if name not in names:
+        raise ValueError(f"unknown name {name!r}")
+    return names.index(name)
 
 
 def render_report(results: Sequence["Result"], format: str = "md", *, title: Optional[str] = None,
