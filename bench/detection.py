@@ -349,10 +349,11 @@ def note_kinds(judged: Path) -> list[str]:
 
 
 def machine_figures(judged: Path, baseline: Path) -> dict[str, list[float | None]]:
-    """The machine probe's median of the baseline and the candidate, [baseline, candidate]."""
+    """The machine probe's median and fastest tenth of the baseline and the candidate, each
+    [baseline, candidate] (None where a build does not record one)."""
     runs = [json.loads(path.read_text())["benchmarks"][0].get("metrics") or {}
             for path in (baseline, judged)]
-    return {name: [run.get(name) for run in runs] for name in ("probe_ns",)}
+    return {name: [run.get(name) for run in runs] for name in ("probe_ns", "probe_fast_ns")}
 
 
 def measured_change(judged: Path, baseline: Path) -> float | None:
