@@ -184,9 +184,9 @@ double perfbudget__speed_correct(double *samples, double *cpu_samples, const dou
 typedef struct perfbudget__probe perfbudget__probe;
 int perfbudget__probe_new(perfbudget__probe **out);
 void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx);
-/* The q quantile of the probe's times (0.5: metric probe_ns, 0.1: probe_fast_ns); NaN from
- * fewer than 3 timings. */
-double perfbudget__probe_quantile(const perfbudget__probe *p, double q);
+/* The probe's figures into metrics: probe_ns, the median of its times, and probe_fast_ns, their
+ * fastest tenth; NaN from fewer than 3 timings. */
+void perfbudget__probe_metrics(const perfbudget__probe *p, perfbudget_metrics *metrics);
 void perfbudget__probe_free(perfbudget__probe *p);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */
 int perfbudget__sorted_copy(perfbudget_context *ctx, const double *samples, size_t n,

@@ -72,14 +72,15 @@ void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx) {
     p->times[p->count++] = (double)(perfbudget_context_now_ns(ctx) - start);
 }
 
-double perfbudget__probe_quantile(const perfbudget__probe *p, double q) {
+void perfbudget__probe_metrics(const perfbudget__probe *p, perfbudget_metrics *metrics) {
+    metrics->probe_ns = metrics->probe_fast_ns = NAN;
     /* Fewer than 3 timings (a measurement of a few ms) say too little about the machine. */
-    if (p == NULL || p->count < 3) return NAN;
+    if (p == NULL || p->count < 3) return;
     double *sorted = malloc(p->count * sizeof *sorted);
-    if (sorted == NULL) return NAN;
+    if (sorted == NULL) return;
     memcpy(sorted, p->times, p->count * sizeof *sorted);
     perfbudget__sort(sorted, p->count, NULL);
-    double value = perfbudget__quantile_sorted(sorted, p->count, q);
+    metrics->probe_ns = perfbudget__quantile_sorted(sorted, p->count, 0.5);
+    metrics->probe_fast_ns = perfbudget__quantile_sorted(sorted, p->count, 0.1);
     free(sorted);
-    return value;
 }

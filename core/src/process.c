@@ -762,8 +762,7 @@ static void totals_to_metrics(perfbudget_context *ctx, const run_totals *t, uint
     perfbudget_clock_info clock = perfbudget_context_clock_info(ctx);
     metrics->clock_overhead_ns = clock.overhead_ns;
     metrics->clock_resolution_ns = clock.resolution_ns;
-    metrics->probe_ns = perfbudget__probe_quantile(probe, 0.5);
-    metrics->probe_fast_ns = perfbudget__probe_quantile(probe, 0.1);
+    perfbudget__probe_metrics(probe, metrics);
 }
 
 /* The machine probe before a measured run: three timings before the first (a median needs

@@ -955,8 +955,7 @@ static void fill_metrics(const perfbudget_state *s, perfbudget_result *r,
     m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
     if (s->alloc_ok && s->measured_iterations > 0)
         m->allocations_per_call = (double)s->allocations / (double)s->measured_iterations;
-    m->probe_ns = perfbudget__probe_quantile(s->probe, 0.5);
-    m->probe_fast_ns = perfbudget__probe_quantile(s->probe, 0.1);
+    perfbudget__probe_metrics(s->probe, m);
     m->first_call_ns = s->first_call_ns;
     m->items_per_second = m->bytes_per_second = NAN;
     double median = r->summary.median;
