@@ -192,14 +192,21 @@ static void test_busier_baseline(void **state) {
     perfbudget_result_free(base);
 }
 
-/* A run on a quiet machine (full CPU share, no wait) whose probe took probe_ns. */
-static perfbudget_result *probed(perfbudget_context *ctx, double wall, double probe_ns) {
+/* A run on a quiet machine (full CPU share, no wait) whose probe took probe_ns at its median
+ * and fast_ns at its fastest tenth (NaN: not recorded). */
+static perfbudget_result *probed_fast(perfbudget_context *ctx, double wall, double probe_ns,
+                                      double fast_ns) {
     perfbudget_result *r = loaded(ctx, wall, wall, 0.001);
     perfbudget_metrics m = *perfbudget_result_metrics(r);
     m.probe_ns = probe_ns;
+    m.probe_fast_ns = fast_ns;
     perfbudget_result *out = patterned_result(ctx, "b", wall, 30, &m);
     perfbudget_result_free(r);
     return out;
+}
+
+static perfbudget_result *probed(perfbudget_context *ctx, double wall, double probe_ns) {
+    return probed_fast(ctx, wall, probe_ns, NAN);
 }
 
 /* A busy neighbour on the host: the machine ran the probe (and code like it) slower for a
@@ -238,17 +245,6 @@ static void test_machine_at_another_speed(void **state) {
         perfbudget_result_free(now);
     }
     perfbudget_result_free(base);
-}
-
-/* A run whose probe took probe_ns at its median and fast_ns at its fastest tenth. */
-static perfbudget_result *probed_fast(perfbudget_context *ctx, double wall, double probe_ns,
-                                      double fast_ns) {
-    perfbudget_result *r = probed(ctx, wall, probe_ns);
-    perfbudget_metrics m = *perfbudget_result_metrics(r);
-    m.probe_fast_ns = fast_ns;
-    perfbudget_result *out = patterned_result(ctx, "b", wall, 30, &m);
-    perfbudget_result_free(r);
-    return out;
 }
 
 /* A comparison of p10 meets both runs' fast state, and so sets the probe's fastest tenth beside
