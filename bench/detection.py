@@ -154,8 +154,13 @@ class Tools:
                  statistic: str | None = None):
         self.cli = build / "perfbudget"
         # The statistic perfbudget's wall-time checks compare (budget `regression: {statistic}`);
-        # None: the build's default.
+        # None: the build's default. `perfbudget check` reads it from a budget file of its own.
         self.statistic = statistic
+        self.budget_args: list[str] = []
+        if statistic:
+            (tmp / "statistic.yml").write_text(
+                f"version: 1\ndefaults:\n  regression:\n    statistic: {statistic}\n")
+            self.budget_args = ["--budget", str(tmp / "statistic.yml")]
         self.plugin = plugin  # the pytest plugin's folder for PYTHONPATH (another build's)
         self.suite, self.gbench_program = build_programs(build)
         self.modules = [next((build / "bench").glob(f"*peers_work_module_{side}.so"))
@@ -197,13 +202,9 @@ class Tools:
 
     def check(self, candidate: Path, baseline: Path, threshold: float) -> Verdict:
         judged = self.tmp / "checked.json"
-        budget: list[str] = []
-        if self.statistic:
-            budget = ["--budget", str(self.tmp / "statistic.yml")]
-            (self.tmp / "statistic.yml").write_text(
-                f"version: 1\ndefaults:\n  regression:\n    statistic: {self.statistic}\n")
         check = subprocess.run([str(self.cli), "check", str(candidate), "--baseline", str(baseline),
-                                "--threshold", f"{threshold:g}", "--json", str(judged), *budget],
+                                "--threshold", f"{threshold:g}", "--json", str(judged),
+                                *self.budget_args],
                                capture_output=True, text=True)
         if check.returncode not in (0, 1):
             raise RuntimeError(check.stdout + check.stderr)
