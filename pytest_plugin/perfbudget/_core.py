@@ -1429,8 +1429,8 @@ def _enum_names(namer: Any) -> list[str]:
     """The lower-case names of an enum's constants, in value order: the core names them from 0
     up to the first value it has no name for."""
     names: list[str] = []
-    while namer(len(names)) != ffi.NULL:
-        names.append(_text(namer(len(names))))
+    while (name := namer(len(names))) != ffi.NULL:
+        names.append(_text(name))
     return names
 
 
