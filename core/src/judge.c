@@ -9,9 +9,9 @@
 
 #include "internal.h"
 
-static const char *const note_kind_names[] = {"baseline",       "new_series", "other_mode",
-                                              "code_changed",   "machine_busier", "cpu_time",
-                                              "not_compared",   "run_spread",     "machine_speed"};
+static const char *const note_kind_names[] = {
+    "baseline",     "new_series", "other_mode",    "code_changed", "machine_busier",
+    "cpu_time",     "not_compared", "run_spread",  "machine_speed", "median_rose"};
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -204,11 +204,15 @@ static int earlier_runs(const perfbudget_conclude_options *o, const perfbudget_r
 }
 
 /* Threshold, critical threshold and statistic: the option, else the budget's latency entry of
- * regression.per_metric, else its threshold, else 5 %. */
+ * regression.per_metric, else its threshold, else 5 %; the statistic: the option, else the
+ * budget's, else the one the result's front end chose for its samples, else the median. */
 static void latency_options(const perfbudget_conclude_options *o,
                             const perfbudget_regression_settings *r,
-                            perfbudget_compare_options *opts) {
+                            const perfbudget_result *result, perfbudget_compare_options *opts) {
     perfbudget_compare_options_init(opts);
+    int own = perfbudget_result_metrics(result)->compared_statistic;
+    if (own >= 0 && perfbudget_statistic_name((perfbudget_statistic)own) != NULL)
+        opts->statistic = (perfbudget_statistic)own;
     if (r != NULL) {
         if (!isnan(r->per_metric.latency_pct)) opts->threshold_pct = r->per_metric.latency_pct;
         else if (!isnan(r->threshold_pct))
@@ -532,6 +536,28 @@ static int machine_speed_note(perfbudget_context *ctx, perfbudget_result *result
     return PERFBUDGET_OK;
 }
 
+/* p10 does not see a slowdown of fewer than 90 % of the samples, so when it is compared on wall
+ * time and neither regressed nor was made inconclusive, the median is compared too, with the
+ * same inputs: a median beyond the threshold and significant is either such a slowdown or the
+ * machine's slow state holding more of this run than of the baseline's (the median follows it,
+ * p10 does not), and one run a side cannot tell which. *rose: it was; *median: its comparison. */
+static int look_at_median(perfbudget_context *ctx, const latency_inputs *in,
+                          const perfbudget_compare_options *effective, const latency_judgment *j,
+                          perfbudget_comparison *median, int *rose) {
+    *rose = 0;
+    if (effective->statistic != PERFBUDGET_STAT_P10 || j->by_cpu ||
+        !(j->c.outcome == PERFBUDGET_OUTCOME_PASS || j->c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT))
+        return PERFBUDGET_OK;
+    const perfbudget__processes processes = processes_of(in);
+    perfbudget_compare_options by_median = *effective;
+    by_median.statistic = PERFBUDGET_STAT_MEDIAN;
+    int code = perfbudget__compare_runs(ctx, in->base_samples, in->n_base, in->samples,
+                                        in->n_current, in->runs, in->n_runs, &processes,
+                                        &by_median, median);
+    *rose = code == PERFBUDGET_OK && median->outcome == PERFBUDGET_OUTCOME_REGRESSION;
+    return code;
+}
+
 /* The notes on the spread between runs: what it was taken from when it made the change
  * inconclusive, and the earlier runs left out of it. */
 static int run_spread_notes(perfbudget_context *ctx, perfbudget_result *result,
@@ -575,7 +601,10 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     effective.speed_ratio = perfbudget_result_speed_ratio(result, base);
     effective.assumed_run_spread = ASSUMED_RUN_SPREAD;
     latency_judgment j;
+    perfbudget_comparison median;
+    int median_rose = 0;
     code = judge_latency_runs(ctx, &in, &m, &effective, &j);
+    if (code == PERFBUDGET_OK) code = look_at_median(ctx, &in, &effective, &j, &median, &median_rose);
     latency_inputs_free(&in);
     if (code != PERFBUDGET_OK) return code;
     const char *statistic = perfbudget_statistic_name(opts->statistic);
@@ -592,6 +621,16 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     int within = 0;
     code = busy_machine_note(ctx, result, &m, &j, state, &within);
     if (code == PERFBUDGET_OK) code = machine_speed_note(ctx, result, &m, &j.c, state, &within);
+    if (code == PERFBUDGET_OK && median_rose && !within) {
+        within = 1;
+        code = add_note(ctx, result, PERFBUDGET_NOTE_MEDIAN_ROSE,
+                        "the median rose %+.1f %% (95 %% CI %+.1f %% .. %+.1f %%), beyond the "
+                        "threshold, while the fastest tenth did not: some of the calls may have "
+                        "slowed, or the machine ran in its slow state for more of this run than "
+                        "of the baseline's (the median follows its slow spells, the fastest "
+                        "tenth does not); inconclusive",
+                        median.change_pct, median.ci_low_pct, median.ci_high_pct);
+    }
     if (within) {
         j.c.outcome = PERFBUDGET_OUTCOME_INCONCLUSIVE;
         j.c.severity = PERFBUDGET_SEVERITY_NONE;
@@ -672,7 +711,7 @@ int perfbudget_result_conclude(perfbudget_context *ctx, perfbudget_result *resul
     code = find_baseline(ctx, o, result, &base);
     if (code != PERFBUDGET_OK || base == NULL) return code;
     perfbudget_compare_options opts;
-    latency_options(o, settings, &opts);
+    latency_options(o, settings, result, &opts);
     /* In instructions mode the times are the counting tool's: only the counts compare. */
     if (perfbudget_result_mode(result) == PERFBUDGET_MODE_TIME)
         code = compare_latency(ctx, o, result, base, &opts);

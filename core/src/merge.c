@@ -101,6 +101,7 @@ static void merge_metrics(perfbudget_context *ctx, const perfbudget_result *cons
     for (size_t i = 0; i < count; i++)
         scratch[i] = perfbudget_result_metrics(runs[i])->peak_rss_reset;
     out->peak_rss_reset = (int)median_of(ctx, scratch, count);
+    out->compared_statistic = perfbudget_result_metrics(runs[0])->compared_statistic;
 }
 
 /* The pooled samples (and CPU samples, when every process has them) in process order. */

@@ -87,6 +87,12 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
             return buf;
         }
     }
+    if (m->compared_statistic != -1 &&
+        perfbudget_statistic_name((perfbudget_statistic)m->compared_statistic) == NULL) {
+        snprintf(buf, size, "compared_statistic %d is neither -1 nor a perfbudget_statistic",
+                 m->compared_statistic);
+        return buf;
+    }
     return NULL;
 }
 
@@ -120,6 +126,10 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
             json_object_set_new(object, "first_call_ns", json_real(m->first_call_ns));
         if (isfinite(m->probe_fast_ns))
             json_object_set_new(object, "probe_fast_ns", json_real(m->probe_fast_ns));
+        /* Only where the front end chose one, so other files stay as they were. */
+        const char *statistic = perfbudget_statistic_name((perfbudget_statistic)m->compared_statistic);
+        if (m->compared_statistic >= 0 && statistic != NULL)
+            json_object_set_new(object, "compared_statistic", json_string(statistic));
         for (size_t i = 0; i < RESOURCE_FIGURES; i++) {
             double value = resource_value(m, i);
             if (isfinite(value))
@@ -554,6 +564,10 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->probe_ns = number_or_nan(m, "probe_ns");
     out->first_call_ns = number_or_nan(m, "first_call_ns"); /* absent in older files */
     out->probe_fast_ns = number_or_nan(m, "probe_fast_ns");
+    perfbudget_statistic statistic;
+    if (perfbudget_statistic_parse(json_string_value(json_object_get(m, "compared_statistic")),
+                                   &statistic) == PERFBUDGET_OK)
+        out->compared_statistic = (int)statistic;
     for (size_t i = 0; i < RESOURCE_FIGURES; i++)
         *resource_figure(out, i) = number_or_nan(m, resource_figures[i].name);
 }
@@ -596,6 +610,13 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
             snprintf(buf, size, "metrics.%s must be a number >= 0 or null", figures[i]);
             return buf;
         }
+    }
+    const json_t *statistic = json_object_get(m, "compared_statistic");
+    perfbudget_statistic parsed;
+    if (statistic != NULL && !json_is_null(statistic) &&
+        perfbudget_statistic_parse(json_string_value(statistic), &parsed) != PERFBUDGET_OK) {
+        return "metrics.compared_statistic must name a statistic, as regression.statistic does "
+               "in a budget file";
     }
     for (size_t i = 0; i < sizeof signed_figures / sizeof *signed_figures; i++) {
         const json_t *v = json_object_get(m, signed_figures[i]);

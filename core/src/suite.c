@@ -1157,7 +1157,7 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
     opts = &known;
     const perfbudget_benchmark_def *def = &suite->defs[index];
     perfbudget_result *r = calloc(1, sizeof *r);
-    if (r != NULL) r->metrics.struct_size = sizeof r->metrics;
+    if (r != NULL) perfbudget_metrics_init(&r->metrics);
     perfbudget_state *s = malloc(sizeof *s);
     if (r == NULL || s == NULL || (r->name = perfbudget__strdup(def->name)) == NULL) {
         free(r);
@@ -1193,6 +1193,11 @@ int perfbudget_suite_run(perfbudget_suite *suite, size_t index,
         if (def->teardown != NULL) def->teardown(s);
     }
     int status = finish(ctx, s, r, peak_ok ? &peak : NULL, peak_reset);
+    /* A suite's sample is a batch of C calls: their fastest tenth is the machine's fast state,
+     * which a run reaches however long its slow spells (docs/statistics.md, "Which statistic is
+     * compared"). A loop driven from outside (perfbudget_sampler: the Python front end) keeps
+     * the median; counts compare exactly, whatever the statistic. */
+    if (opts->mode == PERFBUDGET_MODE_TIME) r->metrics.compared_statistic = PERFBUDGET_STAT_P10;
     state_release(s);
     free(s);
     if (status == PERFBUDGET_OK && def->thread_count > 0 && r->status == PERFBUDGET_RUN_OK &&
@@ -1220,6 +1225,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
     m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
     m->probe_fast_ns = NAN;
+    m->compared_statistic = -1;
 }
 
 int perfbudget__metrics_read(perfbudget_context *ctx, const perfbudget_metrics *in,
@@ -1243,7 +1249,7 @@ int perfbudget_result_new(perfbudget_context *ctx, const char *name, const doubl
     if (metrics != NULL && perfbudget__metrics_read(ctx, metrics, &known) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
     perfbudget_result *r = calloc(1, sizeof *r);
-    if (r != NULL) r->metrics.struct_size = sizeof r->metrics;
+    if (r != NULL) perfbudget_metrics_init(&r->metrics);
     if (r == NULL || (r->name = perfbudget__strdup(name)) == NULL ||
         (count > 0 && (r->samples = malloc(count * sizeof *r->samples)) == NULL)) {
         perfbudget_result_free(r);
@@ -1650,7 +1656,7 @@ int perfbudget_sampler_new(perfbudget_context *ctx, const char *name,
     opts = &known;
     perfbudget_sampler *sampler = calloc(1, sizeof *sampler);
     perfbudget_result *r = calloc(1, sizeof *r);
-    if (r != NULL) r->metrics.struct_size = sizeof r->metrics;
+    if (r != NULL) perfbudget_metrics_init(&r->metrics);
     if (sampler == NULL || r == NULL || (r->name = perfbudget__strdup(name)) == NULL) {
         free(sampler);
         perfbudget_result_free(r);

@@ -281,6 +281,96 @@ static void test_p10_meets_the_fast_state(void **state) {
     perfbudget_result_free(base);
 }
 
+/* A result of 80 samples (8 blocks of 10), the first `slow` of every 10 at 1.3 times `fast`,
+ * each within +-0.3 %, whose front end chose `statistic` (-1: none). */
+static perfbudget_result *two_levels(perfbudget_context *ctx, double fast, size_t slow,
+                                     int statistic) {
+    double samples[80];
+    for (size_t i = 0; i < 80; i++)
+        samples[i] = fast * (i % 10 < slow ? 1.3 : 1.0) * (1.0 + 0.001 * ((double)(i % 7) - 3.0));
+    perfbudget_metrics m;
+    perfbudget_metrics_init(&m);
+    assert_int_equal(m.compared_statistic, -1);
+    m.compared_statistic = statistic;
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_result_new(ctx, "b", samples, 80, &m, PERFBUDGET_RUN_OK, "", &r),
+                     PERFBUDGET_OK);
+    return r;
+}
+
+/* The statistic compared: the caller's, else the budget's, else the one the result's front
+ * end chose (C suites: p10), else the median. */
+static void test_statistic_the_front_end_chose(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_budget *by_median =
+        parsed_budget(ctx, "version: 1\nbudgets:\n  b: {regression: {statistic: median}}\n");
+    perfbudget_result *base = two_levels(ctx, 1000.0, 0, PERFBUDGET_STAT_P10);
+    const struct {
+        int chosen, option;
+        const perfbudget_budget *budget;
+        perfbudget_statistic compared;
+    } cases[] = {
+        {-1, -1, NULL, PERFBUDGET_STAT_MEDIAN},
+        {PERFBUDGET_STAT_P10, -1, NULL, PERFBUDGET_STAT_P10},
+        {PERFBUDGET_STAT_P10, -1, by_median, PERFBUDGET_STAT_MEDIAN},
+        {PERFBUDGET_STAT_P10, PERFBUDGET_STAT_P95, by_median, PERFBUDGET_STAT_P95},
+        {-1, PERFBUDGET_STAT_P10, NULL, PERFBUDGET_STAT_P10},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_conclude_options o = against(&base);
+        o.budget = cases[i].budget;
+        o.statistic = cases[i].option;
+        perfbudget_result *now = two_levels(ctx, 2000.0, 0, cases[i].chosen); /* 2x: fails */
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        if (c->statistic != cases[i].compared) fail_msg("case %zu: %d", i, (int)c->statistic);
+        if (c->outcome != PERFBUDGET_OUTCOME_REGRESSION) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+    perfbudget_budget_free(by_median);
+}
+
+/* p10 cannot see a slowdown of fewer than 90 % of the samples: when the median rose beyond the
+ * threshold while p10 passed, the verdict is inconclusive with the median's note. A slowdown
+ * of every sample fails on p10; one of a tenth of them, which the median does not see either,
+ * passes. */
+static void test_median_beside_p10(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = two_levels(ctx, 1000.0, 0, PERFBUDGET_STAT_P10);
+    perfbudget_conclude_options o = against(&base);
+    const struct {
+        double fast;
+        size_t slow;
+        perfbudget_outcome outcome;
+        int median_note;
+    } cases[] = {
+        {1000.0, 8, PERFBUDGET_OUTCOME_INCONCLUSIVE, 1}, /* 8 of 10 calls 30 % slower */
+        {1000.0, 1, PERFBUDGET_OUTCOME_PASS, 0},         /* 1 of 10 */
+        {1300.0, 0, PERFBUDGET_OUTCOME_REGRESSION, 0},   /* every call */
+        {1000.0, 0, PERFBUDGET_OUTCOME_PASS, 0},         /* unchanged */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = two_levels(ctx, cases[i].fast, cases[i].slow, PERFBUDGET_STAT_P10);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        assert_int_equal(c->statistic, PERFBUDGET_STAT_P10);
+        assert_int_equal(c->regressed, cases[i].outcome == PERFBUDGET_OUTCOME_REGRESSION);
+        int noted = 0;
+        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
+            perfbudget_note_kind kind;
+            const char *text = perfbudget_result_note_at(now, k, &kind);
+            if (kind != PERFBUDGET_NOTE_MEDIAN_ROSE) continue;
+            noted = 1;
+            if (strstr(text, "the median rose +29.9 %") == NULL) fail_msg("note: %s", text);
+        }
+        if (noted != cases[i].median_note) fail_msg("case %zu: median note %d", i, noted);
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+}
+
 /* A result measured in k processes (--perf-processes): each process's 12 samples tight around
  * its own median (+-0.1 %), pooled in process order, and each median kept as
  * process_median_<i>. k = 1 keeps no medians. */
@@ -396,7 +486,7 @@ static void test_record_travels_in_the_result_file(void **state) {
 
 static void test_note_kind_names(void **state) {
     (void)state;
-    for (int k = 0; k <= PERFBUDGET_NOTE_MACHINE_SPEED; k++) {
+    for (int k = 0; k <= PERFBUDGET_NOTE_MEDIAN_ROSE; k++) {
         perfbudget_note_kind back;
         assert_int_equal(perfbudget_note_kind_parse(perfbudget_note_kind_name((perfbudget_note_kind)k),
                                                     &back),
@@ -419,6 +509,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_p10_meets_the_fast_state, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_statistic_the_front_end_chose, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_median_beside_p10, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_machine_at_another_speed, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_processes_measure_the_spread, context_setup,

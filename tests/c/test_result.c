@@ -202,13 +202,15 @@ static void test_speed_correction_figures_round_trip(void **state) {
     perfbudget_result_free(results[1]);
 }
 
-/* The cold first call survives a result file; a result without one writes no key, and a file
- * from before it (no key) reads NaN; a negative one is refused. */
+/* The cold first call and the statistic the front end chose survive a result file; a result
+ * without them writes no key, and a file from before them (no key) reads NaN and -1; a negative
+ * call or an unknown statistic is refused. */
 static void test_first_call_round_trips(void **state) {
     const double samples[] = {100, 101, 102};
     perfbudget_metrics metrics;
     perfbudget_metrics_init(&metrics);
     metrics.first_call_ns = 250000.0;
+    metrics.compared_statistic = PERFBUDGET_STAT_P10;
     perfbudget_result *results[2];
     assert_int_equal(perfbudget_result_new(*state, "cold", samples, 3, &metrics,
                                            PERFBUDGET_RUN_OK, "", &results[0]), PERFBUDGET_OK);
@@ -222,6 +224,7 @@ static void test_first_call_round_trips(void **state) {
     json_t *root = json_load_file(path, 0, NULL);
     json_t *older = json_array_get(json_object_get(root, "benchmarks"), 1);
     assert_null(json_object_get(json_object_get(older, "metrics"), "first_call_ns"));
+    assert_null(json_object_get(json_object_get(older, "metrics"), "compared_statistic"));
     json_decref(root);
     perfbudget_result **loaded;
     size_t count;
@@ -229,7 +232,15 @@ static void test_first_call_round_trips(void **state) {
                                                       &count), PERFBUDGET_OK);
     assert_close(perfbudget_result_metrics(loaded[0])->first_call_ns, 250000.0, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[1])->first_call_ns));
+    assert_int_equal(perfbudget_result_metrics(loaded[0])->compared_statistic, PERFBUDGET_STAT_P10);
+    assert_int_equal(perfbudget_result_metrics(loaded[1])->compared_statistic, -1);
     perfbudget_results_free(loaded, count);
+    static const char unknown[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1], \"metrics\": {\"compared_statistic\": \"p42\"}}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, unknown, strlen(unknown), "u.json",
+                                                    &loaded, &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.compared_statistic must name"));
     static const char hostile[] =
         "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
         "\"x\", \"samples\": [1], \"metrics\": {\"first_call_ns\": -3}}]}";

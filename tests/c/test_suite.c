@@ -102,6 +102,7 @@ static void test_a_cold_first_call_is_timed_apart(void **state) {
     const perfbudget_metrics *m = perfbudget_result_metrics(r);
     assert_int_equal(perfbudget_result_status(r), PERFBUDGET_RUN_OK);
     assert_close(m->first_call_ns, 1e6, 0);
+    assert_int_equal(m->compared_statistic, PERFBUDGET_STAT_P10); /* a batch of C calls a sample */
     assert_true(m->iterations_per_sample * 50 >= 100000);
     assert_close(perfbudget_result_summary(r)->max, 50.0, 0); /* no sample holds the cold call */
     perfbudget_result_free(r);

@@ -122,6 +122,13 @@ typedef struct perfbudget_metrics {
      *  baseline's (docs/statistics.md, "A machine at another speed"). NaN where probe_ns is,
      *  and in results written before it. */
     double probe_fast_ns;
+    /** The statistic a regression check compares when neither its caller nor the budget names
+     *  one: a perfbudget_statistic, or -1 for the median (perfbudget_metrics_init()). The front
+     *  end's choice for how its samples are read: C suites set PERFBUDGET_STAT_P10 in time
+     *  mode, since a sample there is a batch of C calls whose fastest tenth reads through the
+     *  machine's speed states that move a run's median (docs/statistics.md, "Which statistic
+     *  is compared"). */
+    int compared_statistic;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */

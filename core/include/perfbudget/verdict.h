@@ -27,11 +27,12 @@ typedef enum perfbudget_note_kind {
     PERFBUDGET_NOTE_CPU_TIME = 5,       /**< judged on CPU time: one run had a busier machine */
     PERFBUDGET_NOTE_NOT_COMPARED = 6,   /**< the comparison failed; the text says why */
     PERFBUDGET_NOTE_RUN_SPREAD = 7,     /**< the spread between runs that the change stood against */
-    PERFBUDGET_NOTE_MACHINE_SPEED = 8   /**< the machine ran its probe at another speed */
+    PERFBUDGET_NOTE_MACHINE_SPEED = 8,  /**< the machine ran its probe at another speed */
+    PERFBUDGET_NOTE_MEDIAN_ROSE = 9     /**< p10 compared: the median rose beyond the threshold */
 } perfbudget_note_kind;
 
 /** "baseline", "new_series", "other_mode", "code_changed", "machine_busier", "cpu_time",
- *  "not_compared", "run_spread"; NULL for an unknown kind. Static storage. */
+ *  "not_compared", "run_spread", "machine_speed", "median_rose"; NULL for an unknown kind. Static storage. */
 PERFBUDGET_API const char *perfbudget_note_kind_name(perfbudget_note_kind kind);
 
 /** What a result is judged against. */
