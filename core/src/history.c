@@ -737,11 +737,29 @@ static double metric_of(const json_t *metrics, const char *field) {
     return json_is_number(value) ? json_number_value(value) : NAN;
 }
 
+/* A run's value of a statistic other than the median, from its samples, into *level (NaN when
+ * they are damaged or none); PERFBUDGET_ENOMEM when out of memory. */
+static int level_of(history_statement *stmt, perfbudget_history *h,
+                    perfbudget_statistic statistic, double *level) {
+    size_t size, n = 0;
+    const unsigned char *blob = column_blob(h, stmt, 2, &size);
+    double *samples;
+    int unpacked = unpack_samples(blob, size, (int)column_int64(h, stmt, 3), &samples, &n);
+    *level = NAN;
+    if (unpacked == -2) return PERFBUDGET_ENOMEM;
+    if (unpacked != 0) return PERFBUDGET_OK;
+    perfbudget__sort(samples, n, NULL);
+    *level = perfbudget__statistic_sorted(samples, n, statistic);
+    free(samples);
+    return PERFBUDGET_OK;
+}
+
 /* A benchmark's runs up to up_to, oldest first: the median (metric NULL) or a field of the
- * metrics JSON, with each run's machine state beside it. */
+ * metrics JSON, with each run's machine state beside it, and its value of `statistic`. */
 static int run_levels(perfbudget_history *h, const char *name, const char *identity,
                       const char *environment, const char *branch, int64_t up_to, size_t last,
-                      const char *metric, perfbudget__run_level **out, size_t *count) {
+                      const char *metric, perfbudget_statistic statistic,
+                      perfbudget__run_level **out, size_t *count) {
     history_statement *stmt;
     if (prepare(h, HISTORY_RUN_LEVELS, &stmt) != PERFBUDGET_OK)
         return db_fail(h, "reading earlier runs");
@@ -756,13 +774,20 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
     int step = HISTORY_DONE;
     while (levels != NULL && (step = next_row(h, stmt)) == HISTORY_ROW) {
         json_t *metrics = json_loads(column_text(h, stmt, 1), 0, NULL);
-        perfbudget__run_level level = {NAN, metric_of(metrics, "cpu_utilization"),
+        perfbudget__run_level level = {NAN, NAN, metric_of(metrics, "cpu_utilization"),
                                        metric_of(metrics, "runqueue_wait_ns") /
                                            metric_of(metrics, "wall_ns")};
         if (metric != NULL) level.value = metric_of(metrics, metric);
         else level.value = column_double(h, stmt, 0);
         json_decref(metrics);
-        if (isnan(level.value)) continue;
+        level.level = level.value;
+        if (metric == NULL && statistic != PERFBUDGET_STAT_MEDIAN &&
+            level_of(stmt, h, statistic, &level.level) != PERFBUDGET_OK) {
+            free(levels);
+            levels = NULL;
+            break;
+        }
+        if (isnan(level.value) || isnan(level.level)) continue;
         perfbudget__run_level *grown = perfbudget__grow(levels, &capacity, n, sizeof *grown, 8);
         if (grown == NULL) {
             free(levels);
@@ -788,8 +813,8 @@ static int run_values(perfbudget_history *h, const char *name, const char *ident
                       const char *environment, const char *branch, int64_t up_to, size_t last,
                       const char *metric, double **out, size_t *count) {
     perfbudget__run_level *levels;
-    int code = run_levels(h, name, identity, environment, branch, up_to, last, metric, &levels,
-                          count);
+    int code = run_levels(h, name, identity, environment, branch, up_to, last, metric,
+                          PERFBUDGET_STAT_MEDIAN, &levels, count);
     if (code != PERFBUDGET_OK) return code;
     double *values = malloc((*count ? *count : 1) * sizeof *values);
     for (size_t i = 0; values != NULL && i < *count; i++) values[i] = levels[i].value;
@@ -801,8 +826,10 @@ static int run_values(perfbudget_history *h, const char *name, const char *ident
 
 int perfbudget__history_run_levels(perfbudget_history *h, const char *name, const char *identity,
                                    const char *environment, const char *branch, int64_t up_to,
-                                   size_t last, perfbudget__run_level **out, size_t *count) {
-    return run_levels(h, name, identity, environment, branch, up_to, last, NULL, out, count);
+                                   size_t last, perfbudget_statistic statistic,
+                                   perfbudget__run_level **out, size_t *count) {
+    return run_levels(h, name, identity, environment, branch, up_to, last, NULL, statistic, out,
+                      count);
 }
 
 int perfbudget_history_run_medians(perfbudget_history *h, const char *name, const char *identity,

@@ -249,16 +249,21 @@ typedef struct perfbudget__wilcoxon_result {
 int perfbudget__wilcoxon(perfbudget_context *ctx, const double *differences, size_t n,
                          perfbudget__wilcoxon_result *out);
 
-/* history.c: perfbudget_history_run_medians() with each run's machine state beside its median:
- * its CPU share and the share of its wall time it waited for a CPU (NaN where unknown), so that
- * runs the machine disturbed can be left out of the spread. A new array; free with free(). */
+/* history.c: perfbudget_history_run_medians() with each run's value of `statistic` (from its
+ * samples; the median as stored) and its machine state beside its median: its CPU share and the
+ * share of its wall time it waited for a CPU (NaN where unknown), so that runs the machine
+ * disturbed can be left out of the spread. A new array; free with free(). */
 typedef struct perfbudget__run_level {
-    double value, cpu_share, wait_share;
+    double value, level, cpu_share, wait_share; /* value: the median; level: the statistic's */
 } perfbudget__run_level;
 int perfbudget__history_run_levels(perfbudget_history *history, const char *name,
                                    const char *identity, const char *environment,
                                    const char *branch, int64_t up_to, size_t last,
-                                   perfbudget__run_level **out, size_t *count);
+                                   perfbudget_statistic statistic, perfbudget__run_level **out,
+                                   size_t *count);
+
+/* compare.c: the statistic of sorted values (the mean, or its quantile); NaN for none. */
+double perfbudget__statistic_sorted(const double *sorted, size_t n, perfbudget_statistic statistic);
 
 /* environment.c: what a result records about the machine; a jansson object (json_t *). */
 struct json_t;

@@ -163,27 +163,29 @@ static int choose_budget(const perfbudget_budget *budget, const char *name, cons
  * counts as busier: a quiet machine's runs wait well under 1 %, a loaded one's 20-70 %. */
 #define BUSIER_WAIT_SHARE 0.10
 
-/* The statistic of the benchmark's earlier runs for the spread between runs, without the runs
- * the machine disturbed: a noisy week must not widen the band until a real regression hides in
- * it. A run is disturbed when it waited for a CPU 10 % or more of its time (a quiet machine's
- * runs wait well under 1 %) or, where that was not recorded, had less than 85 % of the CPU share
- * of the least disturbed run. */
+/* The statistic compared of the benchmark's earlier runs for the spread between runs (into
+ * *out; their medians into *medians), without the runs the machine disturbed: a noisy week must
+ * not widen the band until a real regression hides in it. A run is disturbed when it waited for
+ * a CPU 10 % or more of its time (a quiet machine's runs wait well under 1 %) or, where that was
+ * not recorded, had less than 85 % of the CPU share of the least disturbed run. */
 static int earlier_runs(const perfbudget_conclude_options *o, const perfbudget_result *result,
-                        double **out, size_t *count, size_t *left_out) {
-    *out = NULL;
+                        perfbudget_statistic statistic, double **out, double **medians,
+                        size_t *count, size_t *left_out) {
+    *out = *medians = NULL;
     *count = *left_out = 0;
     if (o->history == NULL || o->environment == NULL) return PERFBUDGET_OK;
     perfbudget__run_level *levels = NULL;
     size_t n = 0;
     int code = perfbudget__history_run_levels(o->history, perfbudget_result_name(result),
                                               perfbudget_result_identity(result), o->environment,
-                                              o->branch, o->baseline_run, 10, &levels, &n);
+                                              o->branch, o->baseline_run, 10, statistic, &levels,
+                                              &n);
     if (code != PERFBUDGET_OK) return code;
     double best_share = NAN;
     for (size_t i = 0; i < n; i++)
         if (isfinite(levels[i].cpu_share) && !(levels[i].cpu_share <= best_share))
             best_share = levels[i].cpu_share;
-    double *values = malloc((n ? n : 1) * sizeof *values);
+    double *values = malloc((n ? 2 * n : 1) * sizeof *values);
     if (values == NULL) {
         free(levels);
         return PERFBUDGET_ENOMEM;
@@ -194,11 +196,16 @@ static int earlier_runs(const perfbudget_conclude_options *o, const perfbudget_r
                             ? levels[i].wait_share >= BUSIER_WAIT_SHARE
                             : isfinite(levels[i].cpu_share) &&
                                   levels[i].cpu_share < BUSIER_SHARE_RATIO * best_share;
-        if (disturbed) (*left_out)++;
-        else values[kept++] = levels[i].value;
+        if (disturbed) {
+            (*left_out)++;
+        } else {
+            values[kept] = levels[i].level;
+            values[n + kept++] = levels[i].value;
+        }
     }
     free(levels);
     *out = values;
+    *medians = values + n; /* in the same block: freed with *out */
     *count = kept;
     return PERFBUDGET_OK;
 }
@@ -319,12 +326,13 @@ static int process_medians(const perfbudget_result *result, double **out, size_t
     return PERFBUDGET_OK;
 }
 
-/* What judging a latency compares: both sides' samples, the earlier runs' values (left_out of
- * them for a busy machine) and the medians of each side's processes. */
+/* What judging a latency compares: both sides' samples, the earlier runs' values of the
+ * statistic compared and their medians (left_out of them for a busy machine) and the medians
+ * of each side's processes. */
 typedef struct {
     const double *base_samples, *samples;
     size_t n_base, n_current;
-    double *runs;
+    double *runs, *run_medians; /* run_medians: in runs' allocation */
     size_t n_runs, left_out;
     double *base_processes, *processes_now;
     size_t k_base, k_now;
@@ -338,11 +346,12 @@ static void latency_inputs_free(latency_inputs *in) {
 
 static int gather_latency_inputs(perfbudget_context *ctx, const perfbudget_conclude_options *o,
                                  const perfbudget_result *result, const perfbudget_result *base,
-                                 latency_inputs *in) {
+                                 perfbudget_statistic statistic, latency_inputs *in) {
     *in = (latency_inputs){0};
     in->base_samples = perfbudget_result_samples(base, &in->n_base);
     in->samples = perfbudget_result_samples(result, &in->n_current);
-    int code = earlier_runs(o, result, &in->runs, &in->n_runs, &in->left_out);
+    int code = earlier_runs(o, result, statistic, &in->runs, &in->run_medians, &in->n_runs,
+                            &in->left_out);
     if (code == PERFBUDGET_OK) code = process_medians(base, &in->base_processes, &in->k_base);
     if (code == PERFBUDGET_OK) code = process_medians(result, &in->processes_now, &in->k_now);
     if (code != PERFBUDGET_OK) {
@@ -552,7 +561,7 @@ static int look_at_median(perfbudget_context *ctx, const latency_inputs *in,
     perfbudget_compare_options by_median = *effective;
     by_median.statistic = PERFBUDGET_STAT_MEDIAN;
     int code = perfbudget__compare_runs(ctx, in->base_samples, in->n_base, in->samples,
-                                        in->n_current, in->runs, in->n_runs, &processes,
+                                        in->n_current, in->run_medians, in->n_runs, &processes,
                                         &by_median, median);
     *rose = code == PERFBUDGET_OK && median->outcome == PERFBUDGET_OUTCOME_REGRESSION;
     return code;
@@ -593,7 +602,7 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
                            perfbudget_result *result, const perfbudget_result *base,
                            const perfbudget_compare_options *opts) {
     latency_inputs in;
-    int code = gather_latency_inputs(ctx, o, result, base, &in);
+    int code = gather_latency_inputs(ctx, o, result, base, opts->statistic, &in);
     if (code != PERFBUDGET_OK) return code;
     machine_state m;
     read_machine_state(result, base, &in, &m);

@@ -299,6 +299,34 @@ def test_a_baseline_from_a_busier_machine_is_compared_on_cpu_time() -> None:
     assert plain.notes[0][0] == "machine_busier"
 
 
+def two_states(seed: int, fast: float, slow_ratio: float) -> list[float]:
+    """80 samples, 3 of every 10 in the machine's fast state and the rest slow_ratio times
+    slower: the run's p10 is its fast state, its median the slow one."""
+    jitter = lognormal(seed, 80, 1.0, sigma=0.002)
+    return [fast * (1.0 if i % 10 < 3 else slow_ratio) * jitter[i] for i in range(80)]
+
+
+def test_the_spread_between_runs_is_of_the_statistic_compared(tmp_path: Path) -> None:
+    """Earlier runs whose medians swing with the machine's slow state (+0 % to +40 %) while their
+    fastest tenth stays put: a comparison of p10 measures the spread of the runs' p10, so +10 %
+    on every call fails; measured from their medians, it would hide in a band of tens of %."""
+    history = History(tmp_path / "h.sqlite")
+    for i, slow_ratio in enumerate([1.0, 1.4, 1.1, 1.35, 1.2]):
+        history.add_run([result("t", two_states(10 + i, 1e6, slow_ratio))], "pytest", "env")
+    base = result("t", two_states(20, 1e6, 1.2))
+    now = result("t", two_states(21, 1.1e6, 1.2))
+    assert now.conclude(regression=True, baseline=[base], history=history, environment="env",
+                        statistic="p10") == "fail"
+    c = now.latency_comparison
+    assert c.statistic == "p10" and c.outcome == "regression"
+    assert c.run_spread_pct is not None and c.run_spread_pct < 3.0
+    # the median's spread between the same runs is too wide to tell +10 %
+    assert now.conclude(regression=True, baseline=[base], history=history, environment="env",
+                        statistic="median") == "pass"
+    assert now.latency_comparison.outcome == "inconclusive"
+    assert now.latency_comparison.run_spread_pct > 20.0
+
+
 def test_runs_the_machine_disturbed_stay_out_of_the_spread(tmp_path: Path) -> None:
     """A noisy week in the history must not hide a real +30 % afterwards."""
     history = History(tmp_path / "h.sqlite")
