@@ -151,6 +151,21 @@ static void test_write_and_read_back(void **state) {
     perfbudget_suite_free(suite);
 }
 
+/* A result file whose metrics hold `members` (JSON) is refused, with `message` in the error. */
+static void refused_metrics(perfbudget_context *ctx, const char *members, const char *message) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": "
+             "[{\"name\": \"x\", \"samples\": [1], \"metrics\": {%s}}]}",
+             members);
+    perfbudget_result **loaded = NULL;
+    size_t count = 0;
+    assert_int_equal(perfbudget__results_parse_json(ctx, text, strlen(text), "h.json", &loaded,
+                                                    &count),
+                     PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(ctx), message));
+}
+
 /* Speed correction's figures survive a result file: the reference time in the metrics, the
  * correction in a comparison; results without them write neither key. */
 static void test_speed_correction_figures_round_trip(void **state) {
@@ -190,12 +205,7 @@ static void test_speed_correction_figures_round_trip(void **state) {
     assert_close(read->speed_correction_pct, 2.4, 0);
     perfbudget_results_free(loaded, count);
     /* A negative reference time is refused like any other negative figure. */
-    static const char hostile[] =
-        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
-        "\"x\", \"samples\": [1], \"metrics\": {\"reference_ns\": -3}}]}";
-    assert_int_equal(perfbudget__results_parse_json(*state, hostile, strlen(hostile), "h.json",
-                                                    &loaded, &count), PERFBUDGET_EPARSE);
-    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.reference_ns must be a number >= 0"));
+    refused_metrics(*state, "\"reference_ns\": -3", "metrics.reference_ns must be a number >= 0");
     unlink(path);
     rmdir(dir);
     perfbudget_result_free(results[0]);
@@ -235,18 +245,9 @@ static void test_first_call_round_trips(void **state) {
     assert_int_equal(perfbudget_result_metrics(loaded[0])->compared_statistic, PERFBUDGET_STAT_P10);
     assert_int_equal(perfbudget_result_metrics(loaded[1])->compared_statistic, -1);
     perfbudget_results_free(loaded, count);
-    static const char unknown[] =
-        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
-        "\"x\", \"samples\": [1], \"metrics\": {\"compared_statistic\": \"p42\"}}]}";
-    assert_int_equal(perfbudget__results_parse_json(*state, unknown, strlen(unknown), "u.json",
-                                                    &loaded, &count), PERFBUDGET_EPARSE);
-    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.compared_statistic must name"));
-    static const char hostile[] =
-        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
-        "\"x\", \"samples\": [1], \"metrics\": {\"first_call_ns\": -3}}]}";
-    assert_int_equal(perfbudget__results_parse_json(*state, hostile, strlen(hostile), "h.json",
-                                                    &loaded, &count), PERFBUDGET_EPARSE);
-    assert_non_null(strstr(perfbudget_errmsg(*state), "metrics.first_call_ns must be a number"));
+    refused_metrics(*state, "\"compared_statistic\": \"p42\"",
+                    "metrics.compared_statistic must name");
+    refused_metrics(*state, "\"first_call_ns\": -3", "metrics.first_call_ns must be a number");
     unlink(path);
     rmdir(dir);
     perfbudget_result_free(results[0]);
