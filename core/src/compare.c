@@ -85,7 +85,8 @@ int perfbudget_statistic_parse(const char *name, perfbudget_statistic *out) {
     return PERFBUDGET_EINVAL;
 }
 
-double perfbudget__statistic_sorted(const double *sorted, size_t n, perfbudget_statistic statistic) {
+double perfbudget__statistic_sorted(const double *sorted, size_t n,
+                                    perfbudget_statistic statistic) {
     if (n == 0 || perfbudget_statistic_name(statistic) == NULL) return NAN;
     double q = statistic_quantiles[statistic];
     return isnan(q) ? perfbudget__mean(sorted, n) : perfbudget__quantile_sorted(sorted, n, q);

@@ -10,8 +10,8 @@
 #include "internal.h"
 
 static const char *const note_kind_names[] = {
-    "baseline",     "new_series", "other_mode",    "code_changed", "machine_busier",
-    "cpu_time",     "not_compared", "run_spread",  "machine_speed", "median_rose"};
+    "baseline", "new_series",   "other_mode", "code_changed",  "machine_busier",
+    "cpu_time", "not_compared", "run_spread", "machine_speed", "median_rose"};
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -554,9 +554,9 @@ static int look_at_median(perfbudget_context *ctx, const latency_inputs *in,
                           const perfbudget_compare_options *effective, const latency_judgment *j,
                           perfbudget_comparison *median, int *rose) {
     *rose = 0;
-    if (effective->statistic != PERFBUDGET_STAT_P10 || j->by_cpu ||
-        !(j->c.outcome == PERFBUDGET_OUTCOME_PASS || j->c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT))
-        return PERFBUDGET_OK;
+    int passed = j->c.outcome == PERFBUDGET_OUTCOME_PASS ||
+                 j->c.outcome == PERFBUDGET_OUTCOME_IMPROVEMENT;
+    if (effective->statistic != PERFBUDGET_STAT_P10 || j->by_cpu || !passed) return PERFBUDGET_OK;
     const perfbudget__processes processes = processes_of(in);
     perfbudget_compare_options by_median = *effective;
     by_median.statistic = PERFBUDGET_STAT_MEDIAN;
@@ -613,7 +613,8 @@ static int compare_latency(perfbudget_context *ctx, const perfbudget_conclude_op
     perfbudget_comparison median;
     int median_rose = 0;
     code = judge_latency_runs(ctx, &in, &m, &effective, &j);
-    if (code == PERFBUDGET_OK) code = look_at_median(ctx, &in, &effective, &j, &median, &median_rose);
+    if (code == PERFBUDGET_OK)
+        code = look_at_median(ctx, &in, &effective, &j, &median, &median_rose);
     latency_inputs_free(&in);
     if (code != PERFBUDGET_OK) return code;
     const char *statistic = perfbudget_statistic_name(opts->statistic);

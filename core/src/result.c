@@ -127,7 +127,8 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
         if (isfinite(m->probe_fast_ns))
             json_object_set_new(object, "probe_fast_ns", json_real(m->probe_fast_ns));
         /* Only where the front end chose one, so other files stay as they were. */
-        const char *statistic = perfbudget_statistic_name((perfbudget_statistic)m->compared_statistic);
+        perfbudget_statistic compared = (perfbudget_statistic)m->compared_statistic;
+        const char *statistic = perfbudget_statistic_name(compared);
         if (m->compared_statistic >= 0 && statistic != NULL)
             json_object_set_new(object, "compared_statistic", json_string(statistic));
         for (size_t i = 0; i < RESOURCE_FIGURES; i++) {

@@ -324,7 +324,8 @@ static void test_statistic_the_front_end_chose(void **state) {
         assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
         const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
         if (c->statistic != cases[i].compared) fail_msg("case %zu: %d", i, (int)c->statistic);
-        if (c->outcome != PERFBUDGET_OUTCOME_REGRESSION) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        if (c->outcome != PERFBUDGET_OUTCOME_REGRESSION)
+            fail_msg("case %zu: outcome %d", i, (int)c->outcome);
         perfbudget_result_free(now);
     }
     perfbudget_result_free(base);

@@ -32,7 +32,8 @@ typedef enum perfbudget_note_kind {
 } perfbudget_note_kind;
 
 /** "baseline", "new_series", "other_mode", "code_changed", "machine_busier", "cpu_time",
- *  "not_compared", "run_spread", "machine_speed", "median_rose"; NULL for an unknown kind. Static storage. */
+ *  "not_compared", "run_spread", "machine_speed", "median_rose"; NULL for an unknown kind.
+ *  Static storage. */
 PERFBUDGET_API const char *perfbudget_note_kind_name(perfbudget_note_kind kind);
 
 /** What a result is judged against. */
