@@ -130,11 +130,16 @@ def judge(build: Path, trials: int, out: Path) -> None:
                 for b in json.loads(judged.read_text())["benchmarks"]:
                     outcome = (b.get("comparisons") or [{}])[0].get("outcome", "none")
                     verdicts[(b["name"], statistic, slowdown)][outcome] += 1
+                    if outcome == "inconclusive":  # and why, by the kinds of its notes
+                        for note in b.get("notes") or []:
+                            verdicts[(b["name"], statistic, slowdown)]["note " + note["kind"]] += 1
     print("verdicts, each candidate against each quiet baseline of another trial (threshold 3 %):")
     for (name, statistic, slowdown), counts in sorted(verdicts.items()):
+        why = ", ".join(f"{k[5:]} {n}" for k, n in sorted(counts.items()) if k.startswith("note "))
         print(f"  {name:12} +{slowdown:<2}% {statistic:6} " +
               "  ".join(f"{k} {counts[k]}" for k in ("regression", "inconclusive", "pass",
-                                                     "improvement")))
+                                                     "improvement")) +
+              (f"  (inconclusive notes: {why})" if why else ""))
 
 
 def main() -> int:
