@@ -769,6 +769,9 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
     bind_text(h, stmt, 4, branch);
     bind_int64(h, stmt, 5, last ? (int64_t)last : -1);
     bind_int64(h, stmt, 6, up_to);
+    /* The samples only where a statistic other than the stored median is asked for. */
+    int from_samples = metric == NULL && statistic != PERFBUDGET_STAT_MEDIAN;
+    bind_int64(h, stmt, 7, from_samples);
     size_t n = 0, capacity = 16;
     perfbudget__run_level *levels = malloc(capacity * sizeof *levels);
     int step = HISTORY_DONE;
@@ -781,8 +784,7 @@ static int run_levels(perfbudget_history *h, const char *name, const char *ident
         else level.value = column_double(h, stmt, 0);
         json_decref(metrics);
         level.level = level.value;
-        if (metric == NULL && statistic != PERFBUDGET_STAT_MEDIAN &&
-            level_of(stmt, h, statistic, &level.level) != PERFBUDGET_OK) {
+        if (from_samples && level_of(stmt, h, statistic, &level.level) != PERFBUDGET_OK) {
             free(levels);
             levels = NULL;
             break;

@@ -231,7 +231,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
         "WHERE m.name = $1 AND " MODE_OF_IDENTITY " = m.mode ORDER BY b.name",
     [HISTORY_RUN_LEVELS] =
         "SELECT median, metrics, samples, sample_encoding FROM (SELECT r.run_id, r.median, "
-        "r.metrics, r.samples, r.sample_encoding FROM "
+        "r.metrics, CASE WHEN $7::bigint = 1 THEN r.samples END AS samples, r.sample_encoding "
+        "FROM "
         "results r JOIN benchmarks b ON b.id = r.benchmark_id JOIN runs u ON "
         "u.id = r.run_id WHERE b.name = $1 AND b.identity = $2 AND "
         SAME_RUNNER_TYPE("u.environment", "$3::text")

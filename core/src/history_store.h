@@ -27,8 +27,9 @@ typedef enum history_sql {
     HISTORY_LATEST_RESULTS,   /* environment, branch -> RESULT_COLUMNS by name */
     HISTORY_BASELINE_RESULTS, /* baseline name -> RESULT_COLUMNS by name */
     HISTORY_RUN_LEVELS,       /* name, identity, runner type, branch, limit (-1: none), up to
-                               * run (0: all) -> median, metrics, samples, sample
-                               * encoding; oldest first */
+                               * run (0: all), with samples (1: yes) -> median,
+                               * metrics, samples (NULL unless asked), sample encoding;
+                               * oldest first */
     HISTORY_LATEST_RUN,       /* environment, branch -> id */
     HISTORY_RUN_OF_COMMIT,    /* commit, runner type -> id */
     HISTORY_BASELINE_RUN,     /* name -> run id */
