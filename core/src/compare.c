@@ -96,12 +96,11 @@ double perfbudget__statistic_sorted(const double *sorted, size_t n,
 static void estimate(const double *sorted, size_t n, perfbudget_statistic statistic,
                      double *value, double *stderr_out) {
     double q = statistic_quantiles[statistic];
+    *value = perfbudget__statistic_sorted(sorted, n, statistic);
     if (isnan(q)) {
-        *value = perfbudget__mean(sorted, n);
         *stderr_out = perfbudget__stddev(sorted, n, *value) / sqrt((double)n);
         return;
     }
-    *value = perfbudget__quantile_sorted(sorted, n, q);
     size_t l, u;
     double level;
     perfbudget__quantile_ci_ranks(n, q, 0.05, &l, &u, &level);
