@@ -221,7 +221,8 @@ static int run_command(perfbudget_context *ctx, const char *name, char *const ar
     o.runs = 1;
     o.warmup_runs = warmup;
     perfbudget_result *r = NULL;
-    int code = perfbudget_command_measure(ctx, name, argv, &o, &r);
+    /* Unprobed: the pairs keep only each run's time, and the spawn probe costs a fork. */
+    int code = perfbudget__command_measure(ctx, name, argv, &o, 0, &r);
     if (code != PERFBUDGET_OK) return code;
     size_t count = 0;
     const double *samples = perfbudget_result_samples(r, &count);

@@ -70,6 +70,11 @@ int perfbudget__run_options_read(perfbudget_context *ctx, const perfbudget_run_o
 int perfbudget__command_options_read(perfbudget_context *ctx,
                                      const perfbudget_command_options *in,
                                      perfbudget_command_options *out);
+/* perfbudget_command_measure, with the machine probes (probe_ns, spawn_probe_ns) timed before
+ * the measured runs when probed is nonzero; interleaved pairs keep only the runs' times. */
+int perfbudget__command_measure(perfbudget_context *ctx, const char *name, char *const argv[],
+                                const perfbudget_command_options *opts, int probed,
+                                perfbudget_result **out);
 int perfbudget__compare_options_read(perfbudget_context *ctx,
                                      const perfbudget_compare_options *in,
                                      perfbudget_compare_options *out);
@@ -184,8 +189,10 @@ double perfbudget__speed_correct(double *samples, double *cpu_samples, const dou
 typedef struct perfbudget__probe perfbudget__probe;
 int perfbudget__probe_new(perfbudget__probe **out);
 void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx);
+/* Commands only: fork() a child that exits at once and reap it, timed (metric spawn_probe_ns). */
+void perfbudget__probe_spawn(perfbudget__probe *p, perfbudget_context *ctx);
 /* The probe's figures into metrics: probe_ns, the median of its times, and probe_fast_ns, their
- * fastest tenth; NaN from fewer than 3 timings. */
+ * fastest tenth; spawn_probe_ns, the median of the spawn timings; NaN from fewer than 3. */
 void perfbudget__probe_metrics(const perfbudget__probe *p, perfbudget_metrics *metrics);
 void perfbudget__probe_free(perfbudget__probe *p);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */

@@ -8,9 +8,12 @@
  * seconds at a time, with a full CPU share and no wait for a CPU, while a register-only loop did
  * not move (docs/statistics.md, "A machine at another speed"). */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -22,6 +25,8 @@ struct perfbudget__probe {
     unsigned char *table;
     double *times;
     size_t count;
+    double *spawn_times; /* perfbudget__probe_spawn's */
+    size_t spawn_count;
 };
 
 int perfbudget__probe_new(perfbudget__probe **out) {
@@ -29,8 +34,9 @@ int perfbudget__probe_new(perfbudget__probe **out) {
     if (p != NULL) {
         p->table = malloc(PROBE_TABLE_BYTES);
         p->times = malloc(PROBE_CAPACITY * sizeof *p->times);
+        p->spawn_times = malloc(PROBE_CAPACITY * sizeof *p->spawn_times);
     }
-    if (p == NULL || p->table == NULL || p->times == NULL) {
+    if (p == NULL || p->table == NULL || p->times == NULL || p->spawn_times == NULL) {
         perfbudget__probe_free(p);
         *out = NULL;
         return PERFBUDGET_ENOMEM;
@@ -50,6 +56,7 @@ void perfbudget__probe_free(perfbudget__probe *p) {
     if (p == NULL) return;
     free(p->table);
     free(p->times);
+    free(p->spawn_times);
     free(p);
 }
 
@@ -72,15 +79,39 @@ void perfbudget__probe_run(perfbudget__probe *p, perfbudget_context *ctx) {
     p->times[p->count++] = (double)(perfbudget_context_now_ns(ctx) - start);
 }
 
+void perfbudget__probe_spawn(perfbudget__probe *p, perfbudget_context *ctx) {
+    if (p == NULL || p->spawn_count == PROBE_CAPACITY) return;
+    uint64_t start = perfbudget_context_now_ns(ctx);
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    if (child < 0) return; /* no timing: a machine out of processes is not a speed */
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    p->spawn_times[p->spawn_count++] = (double)(perfbudget_context_now_ns(ctx) - start);
+}
+
+/* A sorted copy of n times (caller frees); NULL for fewer than 3 (a measurement of a few ms
+ * says too little about the machine) or no memory. */
+static double *sorted_times(const double *times, size_t n) {
+    double *sorted = n < 3 ? NULL : malloc(n * sizeof *sorted);
+    if (sorted == NULL) return NULL;
+    memcpy(sorted, times, n * sizeof *sorted);
+    perfbudget__sort(sorted, n, NULL);
+    return sorted;
+}
+
 void perfbudget__probe_metrics(const perfbudget__probe *p, perfbudget_metrics *metrics) {
-    metrics->probe_ns = metrics->probe_fast_ns = NAN;
-    /* Fewer than 3 timings (a measurement of a few ms) say too little about the machine. */
-    if (p == NULL || p->count < 3) return;
-    double *sorted = malloc(p->count * sizeof *sorted);
-    if (sorted == NULL) return;
-    memcpy(sorted, p->times, p->count * sizeof *sorted);
-    perfbudget__sort(sorted, p->count, NULL);
-    metrics->probe_ns = perfbudget__quantile_sorted(sorted, p->count, 0.5);
-    metrics->probe_fast_ns = perfbudget__quantile_sorted(sorted, p->count, 0.1);
+    metrics->probe_ns = metrics->probe_fast_ns = metrics->spawn_probe_ns = NAN;
+    if (p == NULL) return;
+    double *sorted = sorted_times(p->times, p->count);
+    if (sorted != NULL) {
+        metrics->probe_ns = perfbudget__quantile_sorted(sorted, p->count, 0.5);
+        metrics->probe_fast_ns = perfbudget__quantile_sorted(sorted, p->count, 0.1);
+    }
+    free(sorted);
+    sorted = sorted_times(p->spawn_times, p->spawn_count);
+    if (sorted != NULL)
+        metrics->spawn_probe_ns = perfbudget__quantile_sorted(sorted, p->spawn_count, 0.5);
     free(sorted);
 }

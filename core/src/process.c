@@ -765,11 +765,14 @@ static void totals_to_metrics(perfbudget_context *ctx, const run_totals *t, uint
     perfbudget__probe_metrics(probe, metrics);
 }
 
-/* The machine probe before a measured run: three timings before the first (a median needs
- * them), then one before a run once 2 ms have passed since the last, as in-process measuring
- * does: the probe costs about 13 us, a few per cent of a short command's run. */
+/* The machine probes before a measured run: three timings of each before the first (a median
+ * needs them). Then the spawn probe before every run: the machine's speed at creating
+ * processes flickers within a run of a short command, and only a probe beside each run follows
+ * it (a fork costs about 0.2 ms from perfbudget here, a few ms over a command's runs). The code
+ * probe, once 2 ms have passed since the last, as in-process measuring does. */
 static void probe_before_run(perfbudget_context *ctx, perfbudget__probe *probe, int first,
                              uint64_t *probed_at) {
+    for (int p = 0; p < (first ? 3 : 1); p++) perfbudget__probe_spawn(probe, ctx);
     if (!first && perfbudget_context_now_ns(ctx) - *probed_at < PERFBUDGET__PROBE_INTERVAL_NS)
         return;
     for (int p = 0; p < (first ? 3 : 1); p++) perfbudget__probe_run(probe, ctx);
@@ -787,6 +790,12 @@ static void describe_failed_run(char *reason, size_t size, const perfbudget_comm
 
 int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *const argv[],
                                const perfbudget_command_options *opts, perfbudget_result **out) {
+    return perfbudget__command_measure(ctx, name, argv, opts, 1, out);
+}
+
+int perfbudget__command_measure(perfbudget_context *ctx, const char *name, char *const argv[],
+                                const perfbudget_command_options *opts, int probed,
+                                perfbudget_result **out) {
     perfbudget_command_options known;
     if (perfbudget__command_options_read(ctx, opts, &known) != PERFBUDGET_OK)
         return PERFBUDGET_EINVAL;
@@ -812,7 +821,7 @@ int perfbudget_command_measure(perfbudget_context *ctx, const char *name, char *
     /* The machine probe, timed here before each measured run (judge.c): the speed the machine
      * gave code bound by caches and branches around the command's runs. Out of memory: none. */
     perfbudget__probe *probe = NULL;
-    if (!perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
+    if (probed && !perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
     uint64_t probed_at = 0;
     /* One file for every run's output, emptied before each: creating and unlinking a file a
      * run cost more than the rest of perfbudget's work around a short command. */

@@ -1224,7 +1224,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->probe_ns = m->first_call_ns = NAN;
     m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
     m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
-    m->probe_fast_ns = NAN;
+    m->probe_fast_ns = m->spawn_probe_ns = NAN;
     m->compared_statistic = -1;
 }
 

@@ -1314,6 +1314,7 @@ static void test_a_run_is_compact(void **state) {
         m.probe_ns = 12233.0;
         m.first_call_ns = 250123.0;
         m.compared_statistic = PERFBUDGET_STAT_P10;
+        m.spawn_probe_ns = 241179.0;
         char name[96];
         snprintf(name, sizeof name, "tests/test_bench.py::test_structure_unstructure[case-%02d]", b);
         assert_int_equal(perfbudget_result_new(*state, name, wall, SAMPLES, &m, PERFBUDGET_RUN_OK,
@@ -1332,6 +1333,7 @@ static void test_a_run_is_compact(void **state) {
     assert_true(isnan(m->instructions_per_iteration) && isnan(m->reference_ns));
     assert_close(m->first_call_ns, 250123.0, 0);
     assert_int_equal(m->compared_statistic, PERFBUDGET_STAT_P10);
+    assert_close(m->spawn_probe_ns, 241179.0, 0);
     assert_close(m->memory_growth_per_iteration_bytes, 0.15029737316268077, 0);
     perfbudget_results_free(loaded, count);
     for (int b = 0; b < BENCHMARKS; b++) perfbudget_result_free(r[b]);

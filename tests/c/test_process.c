@@ -58,6 +58,9 @@ static void test_success(void **state) {
     for (size_t i = 0; i < cpu_n; i++) assert_true(isfinite(cpu[i]) && cpu[i] >= 0.0);
     assert_true(isfinite(m->involuntary_switches) && m->involuntary_switches >= 0.0);
     assert_true(isfinite(m->voluntary_switches) && m->voluntary_switches >= 0.0);
+    /* the machine's probes, three of each before the first measured run: the judge's view of
+     * the machine's speed for code and for creating processes */
+    assert_true(m->probe_ns > 0 && m->spawn_probe_ns > 0);
     assert_string_equal(perfbudget_result_output(r), "");
     perfbudget_result_free(r);
 }

@@ -92,7 +92,8 @@ typedef struct perfbudget_metrics {
     double runqueue_wait_ns;
     /** The median time of perfbudget's machine probe (a cache- and branch-bound walk through a
      *  64 KiB table, timed at most every 2 ms while measuring): the speed the machine gave such
-     *  code during the run; commands: timed by perfbudget three times before each measured run.
+     *  code during the run; commands: timed by perfbudget three times before the first measured run, then before a
+     *  run once 2 ms have passed since the last.
      *  Time mode with a real clock; NaN otherwise. */
     double probe_ns;
     /** The benchmark's first call, timed alone before calibration (code generation and caches
@@ -129,6 +130,12 @@ typedef struct perfbudget_metrics {
      *  machine's speed states that move a run's median (docs/statistics.md, "Which statistic
      *  is compared"). */
     int compared_statistic;
+    /** Commands: the median time, in ns, perfbudget took to fork() a child that exits at once
+     *  and to reap it, timed beside probe_ns. Creating and ending processes is most of a short
+     *  command's time, and the machine's slow state moves it far more than the code probe_ns
+     *  walks (docs/statistics.md, "A machine at another speed"). NaN for in-process
+     *  measurements, fake clocks, fewer than 3 timings, and results written before it. */
+    double spawn_probe_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
