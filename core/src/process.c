@@ -818,8 +818,8 @@ int perfbudget__command_measure(perfbudget_context *ctx, const char *name, char 
     char *output = NULL;
     uint32_t measured = 0;
     int code = PERFBUDGET_OK;
-    /* The machine probe, timed here before each measured run (judge.c): the speed the machine
-     * gave code bound by caches and branches around the command's runs. Out of memory: none. */
+    /* The machine probes, timed here around the measured runs (judge.c): the speed the machine
+     * gave code bound by caches and branches, and creating processes. Out of memory: none. */
     perfbudget__probe *probe = NULL;
     if (probed && !perfbudget_context_clock_info(ctx).is_fake) perfbudget__probe_new(&probe);
     uint64_t probed_at = 0;

@@ -92,8 +92,8 @@ typedef struct perfbudget_metrics {
     double runqueue_wait_ns;
     /** The median time of perfbudget's machine probe (a cache- and branch-bound walk through a
      *  64 KiB table, timed at most every 2 ms while measuring): the speed the machine gave such
-     *  code during the run; commands: timed by perfbudget three times before the first measured run, then before a
-     *  run once 2 ms have passed since the last.
+     *  code during the run; commands: timed by perfbudget three times before the first measured
+     *  run, then before a run once 2 ms have passed since the last.
      *  Time mode with a real clock; NaN otherwise. */
     double probe_ns;
     /** The benchmark's first call, timed alone before calibration (code generation and caches
