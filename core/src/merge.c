@@ -45,6 +45,7 @@ static const struct {
     {offsetof(perfbudget_metrics, allocations_per_call), 0},
     {offsetof(perfbudget_metrics, probe_fast_ns), 0},
     {offsetof(perfbudget_metrics, spawn_probe_ns), 0},
+    {offsetof(perfbudget_metrics, interpreter_probe_ns), 0},
 };
 enum { DOUBLE_FIGURES = sizeof double_figures / sizeof *double_figures };
 

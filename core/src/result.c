@@ -75,6 +75,7 @@ const char *perfbudget__metrics_problem(const perfbudget_metrics *m, char *buf, 
                    {"probe_ns", m->probe_ns},
                    {"probe_fast_ns", m->probe_fast_ns},
                    {"spawn_probe_ns", m->spawn_probe_ns},
+                   {"interpreter_probe_ns", m->interpreter_probe_ns},
                    {"first_call_ns", m->first_call_ns}};
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
         if (figures[i].value < 0) { /* NaN (unavailable) compares false */
@@ -129,6 +130,9 @@ json_t *perfbudget__metrics_json(const perfbudget_metrics *m) {
             json_object_set_new(object, "probe_fast_ns", json_real(m->probe_fast_ns));
         if (isfinite(m->spawn_probe_ns)) /* commands' only */
             json_object_set_new(object, "spawn_probe_ns", json_real(m->spawn_probe_ns));
+        if (isfinite(m->interpreter_probe_ns)) /* the Python front end's only */
+            json_object_set_new(object, "interpreter_probe_ns",
+                                json_real(m->interpreter_probe_ns));
         /* Only where the front end chose one, so other files stay as they were. */
         perfbudget_statistic compared = (perfbudget_statistic)m->compared_statistic;
         const char *statistic = perfbudget_statistic_name(compared);
@@ -569,6 +573,7 @@ void perfbudget__metrics_from_json(const json_t *m, perfbudget_metrics *out) {
     out->first_call_ns = number_or_nan(m, "first_call_ns"); /* absent in older files */
     out->probe_fast_ns = number_or_nan(m, "probe_fast_ns");
     out->spawn_probe_ns = number_or_nan(m, "spawn_probe_ns");
+    out->interpreter_probe_ns = number_or_nan(m, "interpreter_probe_ns");
     perfbudget_statistic statistic;
     if (perfbudget_statistic_parse(json_string_value(json_object_get(m, "compared_statistic")),
                                    &statistic) == PERFBUDGET_OK)
@@ -588,7 +593,7 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
         "instructions_per_iteration", "cycles_per_iteration", "items_per_second",
         "bytes_per_second", "clock_overhead_ns", "clock_resolution_ns", "reference_ns",
         "involuntary_switches", "voluntary_switches", "runqueue_wait_ns", "probe_ns",
-        "first_call_ns", "probe_fast_ns", "spawn_probe_ns",
+        "first_call_ns", "probe_fast_ns", "spawn_probe_ns", "interpreter_probe_ns",
         "io_read_bytes", "io_write_bytes", "minor_faults", "major_faults", "energy_joules",
         "gc_collections", "gc_time_ns", "allocations_per_call"};
     static const char *const signed_figures[] = {

@@ -1224,7 +1224,7 @@ void perfbudget_metrics_init(perfbudget_metrics *m) {
     m->probe_ns = m->first_call_ns = NAN;
     m->io_read_bytes = m->io_write_bytes = m->minor_faults = m->major_faults = NAN;
     m->energy_joules = m->gc_collections = m->gc_time_ns = m->allocations_per_call = NAN;
-    m->probe_fast_ns = m->spawn_probe_ns = NAN;
+    m->probe_fast_ns = m->spawn_probe_ns = m->interpreter_probe_ns = NAN;
     m->compared_statistic = -1;
 }
 
@@ -1280,6 +1280,24 @@ int perfbudget_result_set_runtime_figures(perfbudget_result *result, double gc_c
     result->metrics.gc_collections = gc_collections;
     result->metrics.gc_time_ns = gc_time_ns;
     result->metrics.allocations_per_call = allocations_per_call;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_result_set_interpreter_probe(perfbudget_result *result, const double *times_ns,
+                                            size_t n) {
+    if (result == NULL || (times_ns == NULL && n > 0)) return PERFBUDGET_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!(times_ns[i] >= 0.0 && isfinite(times_ns[i]))) return PERFBUDGET_EINVAL;
+    double median = NAN;
+    if (n >= 3) { /* fewer say too little about the machine, as for the code probe */
+        double *sorted = malloc(n * sizeof *sorted);
+        if (sorted == NULL) return PERFBUDGET_ENOMEM;
+        memcpy(sorted, times_ns, n * sizeof *sorted);
+        perfbudget__sort(sorted, n, NULL);
+        median = perfbudget__quantile_sorted(sorted, n, 0.5);
+        free(sorted);
+    }
+    result->metrics.interpreter_probe_ns = median;
     return PERFBUDGET_OK;
 }
 

@@ -992,6 +992,13 @@ class Result:
                                                      allocations_per_call) != 0:
             raise ValueError("runtime figures must not be negative")
 
+    def set_interpreter_probe(self, times_ns: Sequence[float]) -> None:
+        """The interpreter probe's times while measuring (metric interpreter_probe_ns: their
+        median, from 3 or more), which the judge sets beside the baseline's."""
+        data, n = _doubles(times_ns)
+        if lib.perfbudget_result_set_interpreter_probe(self._handle, data, n) != 0:
+            raise ValueError("interpreter probe times must be finite and not negative")
+
     def add_metric(self, name: str, value: float, unit: str = "", higher_is_better: bool = False) -> None:
         """Record a custom metric ("hit_rate", 92, "%"); budgets judge it by name."""
         context = _context()

@@ -343,11 +343,32 @@ def _in_new_loop(awaitable_fn: Callable[[], Awaitable[Any]]) -> Any:
         loop.close()
 
 
-class _GcWatch:
-    """The garbage collections, and the time they took, while a measurement's loop runs
-    (gc.callbacks; issue 23), and the calls the loop made: the sampler's batches are counted
-    through it, its calibration and warm-up included, so the figures per call hold for them all;
-    a warm-up before the sampler's first batch is left out."""
+# At most one interpreter probe every 2 ms of measuring, as the core's code probe: about 10 us
+# here, so about 0.5 % of the time.
+INTERPRETER_PROBE_INTERVAL_NS = 2_000_000
+_PROBE_TABLE = list(range(1024))
+
+
+def interpreter_probe(table: list[int] = _PROBE_TABLE) -> int:
+    """perfbudget's interpreter probe: 256 steps through a list with branches on what it reads,
+    in Python. Interpreted code moves with the machine's speed states further than the core's
+    probe, written in C, does (docs/statistics.md, "A machine at another speed")."""
+    h = 0
+    for i in range(256):
+        h = (h * 31 + table[(h ^ i) & 1023]) & 0xFFFFFF
+        if h & 1:
+            h += 7
+        else:
+            h ^= h >> 3
+    return h
+
+
+class _LoopWatch:
+    """What a measurement's loop leaves beside its samples: the garbage collections, and the
+    time they took (gc.callbacks; issue 23), over the calls the loop made, and the interpreter
+    probe, timed between batches. The sampler's batches are counted through it, its calibration
+    and warm-up included, so the figures per call hold for them all; a warm-up before the
+    sampler's first batch is left out."""
 
     def __init__(self, sampler: Sampler) -> None:
         self._sampler = sampler
@@ -355,6 +376,8 @@ class _GcWatch:
         self.collections = 0
         self.time_ns = 0
         self._started: Optional[int] = None
+        self.probe_times: list[int] = []
+        self._probed_at = -INTERPRETER_PROBE_INTERVAL_NS
 
     def __getattr__(self, name: str) -> Any:  # the rest of the sampler's interface
         return getattr(self._sampler, name)
@@ -362,6 +385,11 @@ class _GcWatch:
     def next(self, previous_batch_ns: int) -> int:
         if self.calls == 0:  # the sampler's first batch: what ran before (a warm-up) is not its
             self.collections = self.time_ns = 0
+        start = _clock()
+        if start - self._probed_at >= INTERPRETER_PROBE_INTERVAL_NS:
+            interpreter_probe()
+            self._probed_at = _clock()
+            self.probe_times.append(self._probed_at - start)
         n = self._sampler.next(previous_batch_ns)
         self.calls += n
         return n
@@ -374,7 +402,7 @@ class _GcWatch:
             self.time_ns += _clock() - self._started
             self._started = None
 
-    def __enter__(self) -> "_GcWatch":
+    def __enter__(self) -> "_LoopWatch":
         gc.callbacks.append(self)
         return self
 
@@ -387,6 +415,7 @@ class _GcWatch:
         share = iterations / self.calls if self.calls and iterations else math.nan
         result.set_runtime_figures(self.collections * share, self.time_ns * share,
                                    allocations_per_call)
+        result.set_interpreter_probe(self.probe_times)
 
 
 def python_allocations(call_once: Callable[[], Any]) -> int:
@@ -617,7 +646,7 @@ class Perf:
         with self._context.isolated():
             sampler = self._sampler = self._context.sampler(measurement_name)
             try:
-                with _GcWatch(sampler) as watch:
+                with _LoopWatch(sampler) as watch:
                     value = await _async_batches(watch, fn, args, kwargs)  # type: ignore[arg-type]
                 overhead = await _loop_overhead()  # on the running loop, after the samples
             finally:
@@ -666,7 +695,7 @@ class Perf:
             with self._context.isolated():
                 sampler = self._sampler = self._context.sampler(measurement_name, exact)
                 try:
-                    with _GcWatch(sampler) as watch:
+                    with _LoopWatch(sampler) as watch:
                         value = run(watch)  # type: ignore[arg-type]  # a Sampler's interface
                 finally:
                     self._sampler = None

@@ -1315,6 +1315,7 @@ static void test_a_run_is_compact(void **state) {
         m.first_call_ns = 250123.0;
         m.compared_statistic = PERFBUDGET_STAT_P10;
         m.spawn_probe_ns = 241179.0;
+        m.interpreter_probe_ns = 10231.0;
         char name[96];
         snprintf(name, sizeof name, "tests/test_bench.py::test_structure_unstructure[case-%02d]", b);
         assert_int_equal(perfbudget_result_new(*state, name, wall, SAMPLES, &m, PERFBUDGET_RUN_OK,
@@ -1334,6 +1335,7 @@ static void test_a_run_is_compact(void **state) {
     assert_close(m->first_call_ns, 250123.0, 0);
     assert_int_equal(m->compared_statistic, PERFBUDGET_STAT_P10);
     assert_close(m->spawn_probe_ns, 241179.0, 0);
+    assert_close(m->interpreter_probe_ns, 10231.0, 0);
     assert_close(m->memory_growth_per_iteration_bytes, 0.15029737316268077, 0);
     perfbudget_results_free(loaded, count);
     for (int b = 0; b < BENCHMARKS; b++) perfbudget_result_free(r[b]);

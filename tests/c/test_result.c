@@ -212,8 +212,8 @@ static void test_speed_correction_figures_round_trip(void **state) {
     perfbudget_result_free(results[1]);
 }
 
-/* The cold first call, the statistic the front end chose and a command's spawn probe survive a
- * result file; a result without them writes no key, and a file from before them (no key) reads
+/* The cold first call, the statistic the front end chose and the spawn and interpreter probes
+ * survive a result file; a result without them writes no key, and a file from before them (no key) reads
  * NaN and -1; a negative figure or an unknown statistic is refused. */
 static void test_first_call_round_trips(void **state) {
     const double samples[] = {100, 101, 102};
@@ -222,6 +222,7 @@ static void test_first_call_round_trips(void **state) {
     metrics.first_call_ns = 250000.0;
     metrics.compared_statistic = PERFBUDGET_STAT_P10;
     metrics.spawn_probe_ns = 241179.0;
+    metrics.interpreter_probe_ns = 10231.0;
     perfbudget_result *results[2];
     assert_int_equal(perfbudget_result_new(*state, "cold", samples, 3, &metrics,
                                            PERFBUDGET_RUN_OK, "", &results[0]), PERFBUDGET_OK);
@@ -237,6 +238,7 @@ static void test_first_call_round_trips(void **state) {
     assert_null(json_object_get(json_object_get(older, "metrics"), "first_call_ns"));
     assert_null(json_object_get(json_object_get(older, "metrics"), "compared_statistic"));
     assert_null(json_object_get(json_object_get(older, "metrics"), "spawn_probe_ns"));
+    assert_null(json_object_get(json_object_get(older, "metrics"), "interpreter_probe_ns"));
     json_decref(root);
     perfbudget_result **loaded;
     size_t count;
@@ -248,12 +250,16 @@ static void test_first_call_round_trips(void **state) {
     assert_int_equal(perfbudget_result_metrics(loaded[1])->compared_statistic, -1);
     assert_close(perfbudget_result_metrics(loaded[0])->spawn_probe_ns, 241179.0, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[1])->spawn_probe_ns));
+    assert_close(perfbudget_result_metrics(loaded[0])->interpreter_probe_ns, 10231.0, 0);
+    assert_true(isnan(perfbudget_result_metrics(loaded[1])->interpreter_probe_ns));
     perfbudget_results_free(loaded, count);
     refused_metrics(*state, "\"compared_statistic\": \"p42\"",
                     "metrics.compared_statistic must name");
     refused_metrics(*state, "\"first_call_ns\": -3", "metrics.first_call_ns must be a number");
     refused_metrics(*state, "\"spawn_probe_ns\": \"fast\"",
                     "metrics.spawn_probe_ns must be a number");
+    refused_metrics(*state, "\"interpreter_probe_ns\": -1",
+                    "metrics.interpreter_probe_ns must be a number");
     unlink(path);
     rmdir(dir);
     perfbudget_result_free(results[0]);

@@ -215,6 +215,26 @@ class _FakeSampler:
         return self._batches.pop(0) if self._batches else 0
 
 
+def test_the_interpreter_probe_is_timed_between_batches_every_2_ms(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake clock, 1 ms a read: the probe runs before the first batch and then before a batch
+    once 2 ms have passed since it last ran, and its times go to the result."""
+    now = [0]
+
+    def clock() -> int:
+        now[0] += 1_000_000
+        return now[0]
+
+    probed: list[int] = []
+    monkeypatch.setattr(fixture_module, "_clock", clock)
+    monkeypatch.setattr(fixture_module, "interpreter_probe", lambda: probed.append(now[0]))
+    watch = fixture_module._LoopWatch(_FakeSampler())  # type: ignore[arg-type]
+    while watch.next(0):
+        pass
+    assert probed == [1_000_000, 4_000_000]  # reads at 1, (2), 3, 4, (5), 6 ms
+    assert watch.probe_times == [1_000_000, 1_000_000]
+
+
 def test_the_warm_up_gives_the_core_its_cold_first_call(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake clock: the first call takes 500 us, every later call 1 us. The loop hands the
     warm-up's first call to the core before the first batch (so the core neither times nor

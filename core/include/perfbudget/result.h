@@ -136,6 +136,13 @@ typedef struct perfbudget_metrics {
      *  walks (docs/statistics.md, "A machine at another speed"). NaN for in-process
      *  measurements, fake clocks, fewer than 3 timings, and results written before it. */
     double spawn_probe_ns;
+    /** Python front end: the median time, in ns, of perfbudget's interpreter probe (a walk of
+     *  256 steps through a list with branches on what it reads, in Python), timed between
+     *  batches at most every 2 ms while measuring (perfbudget_result_set_interpreter_probe()).
+     *  Interpreted code moves with the machine's speed states further than probe_ns does, and
+     *  a change within this probe's reach may be the machine's (docs/statistics.md, "A machine
+     *  at another speed"). NaN elsewhere and in results written before it. */
+    double interpreter_probe_ns;
 } perfbudget_metrics;
 
 /** The result of running one benchmark. Opaque. */
@@ -217,6 +224,13 @@ PERFBUDGET_API void perfbudget_result_set_status(perfbudget_result *result,
 PERFBUDGET_API int perfbudget_result_set_runtime_figures(perfbudget_result *result,
                                                          double gc_collections, double gc_time_ns,
                                                          double allocations_per_call);
+
+/** Give result the times of the front end's interpreter probe (metric interpreter_probe_ns:
+ *  their median; NaN from fewer than 3). Returns PERFBUDGET_OK, or PERFBUDGET_EINVAL for a NULL
+ *  result, NULL times with n > 0, or a time that is negative or not finite (nothing is changed
+ *  then), or PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_result_set_interpreter_probe(perfbudget_result *result,
+                                                           const double *times_ns, size_t n);
 
 /** Free an array of results and each result in it (the arrays of
  *  perfbudget_results_new_from_file(), perfbudget_history_load_run() and the others that say
