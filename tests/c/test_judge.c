@@ -127,6 +127,42 @@ static void test_busier_machine(void **state) {
     perfbudget_result_free(base);
 }
 
+/* A Python run on a busier machine whose interpreter probe ran 1.5x slower than the baseline's:
+ * CPU time may rise by up to 1.5^1.5 (+84 %), not only the usual 60 %, before the change is the
+ * code's; never by 2x. Beside four spinners an unchanged test's CPU time rose +61 %. */
+static void test_busier_machine_slower_interpreter(void **state) {
+    perfbudget_context *ctx = *state;
+    const double probe[] = {10000.0, 10000.0, 10000.0}, slower[] = {15000.0, 15000.0, 15000.0};
+    perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
+    assert_int_equal(perfbudget_result_set_interpreter_probe(base, probe, 3), PERFBUDGET_OK);
+    perfbudget_conclude_options o = against(&base);
+    const struct {
+        double work;
+        int probed;
+        perfbudget_outcome outcome;
+    } cases[] = {
+        {1700, 1, PERFBUDGET_OUTCOME_INCONCLUSIVE}, /* +70 %, the interpreter 1.5x slower */
+        {1700, 0, PERFBUDGET_OUTCOME_REGRESSION},   /* +70 %, no probe: the usual 60 % */
+        {2050, 1, PERFBUDGET_OUTCOME_REGRESSION},   /* 2x is never the machine's */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = loaded(ctx, 5.0 * cases[i].work, cases[i].work, 0.80);
+        if (cases[i].probed)
+            assert_int_equal(perfbudget_result_set_interpreter_probe(now, slower, 3),
+                             PERFBUDGET_OK);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        perfbudget_note_kind kind;
+        const char *text = perfbudget_result_note_at(now, 0, &kind);
+        assert_int_equal(kind, PERFBUDGET_NOTE_CPU_TIME);
+        if (cases[i].probed && i == 0 && strstr(text, "by up to 84 %") == NULL)
+            fail_msg("case %zu: %s", i, text);
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+}
+
 /* Code that sleeps (2 % of a CPU), now on a busier machine: CPU time cannot show that it
  * sleeps 20 times longer, so the wall time is judged with the waits for a CPU left out. A 20x
  * slowdown fails (it passed on CPU time, +40 %, in CI beside 4 spinners); unchanged code, whose
@@ -254,6 +290,16 @@ static void test_machine_at_another_speed(void **state) {
     perfbudget_result_free(base);
 }
 
+/* Case i's result carries one machine_speed note holding `note`, or no note for NULL. */
+static void machine_speed_noted(const perfbudget_result *now, size_t i, const char *note) {
+    assert_int_equal(perfbudget_result_note_count(now), note != NULL);
+    perfbudget_note_kind kind;
+    if (note == NULL) return;
+    const char *text = perfbudget_result_note_at(now, 0, &kind);
+    assert_int_equal(kind, PERFBUDGET_NOTE_MACHINE_SPEED);
+    if (strstr(text, note) == NULL) fail_msg("case %zu: %s", i, text);
+}
+
 /* A short command is mostly the creation and end of its process, which the machine's slow state
  * moves far more than the code probe: measured here, the README's 0.5 ms command ran +31 % with
  * the code probe +4.5 %, and a fork probe followed the command at nearly its own ratio. A
@@ -281,15 +327,59 @@ static void test_command_at_another_spawn_speed(void **state) {
         assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
         const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
         if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
-        assert_int_equal(perfbudget_result_note_count(now), cases[i].note != NULL);
-        perfbudget_note_kind kind;
-        if (cases[i].note != NULL) {
-            const char *text = perfbudget_result_note_at(now, 0, &kind);
-            assert_int_equal(kind, PERFBUDGET_NOTE_MACHINE_SPEED);
-            if (strstr(text, cases[i].note) == NULL) fail_msg("case %zu: %s", i, text);
-        }
+        machine_speed_noted(now, i, cases[i].note);
         perfbudget_result_free(now);
     }
+    perfbudget_result_free(base);
+}
+
+/* A run of the Python front end whose interpreter probe took interpreter_ns (NaN: none); its
+ * code probe stays at 8,400 ns, as it did while Python code slowed 1.55x on this VM. */
+static perfbudget_result *interpreted(perfbudget_context *ctx, double wall,
+                                      double interpreter_ns) {
+    perfbudget_result *r = probed(ctx, wall, 8400.0);
+    if (!isnan(interpreter_ns)) {
+        const double times[] = {interpreter_ns * 0.99, interpreter_ns, interpreter_ns * 1.02};
+        assert_int_equal(perfbudget_result_set_interpreter_probe(r, times, 3), PERFBUDGET_OK);
+    }
+    return r;
+}
+
+/* Python code moves with the interpreter probe, by a power that depends on the code and the
+ * machine's state, so a change in the probe's direction within its ratio to the power 1.5 is
+ * inconclusive, a larger one stands, and a pass on a machine that ran the probe 10 % faster
+ * may hide a slowdown. */
+static void test_python_at_another_interpreter_speed(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = interpreted(ctx, 1000.0, 10000.0);
+    assert_close(perfbudget_result_metrics(base)->interpreter_probe_ns, 10000.0, 1e-9);
+    perfbudget_conclude_options o = against(&base);
+    const struct {
+        double wall, interpreter;
+        perfbudget_outcome outcome;
+        const char *note; /* in the note, or NULL for none */
+    } cases[] = {
+        {1300, 13000, PERFBUDGET_OUTCOME_INCONCLUSIVE, "interpreter probe (Python code: list "
+                                                      "indexing and branches) 30 % slower"},
+        {2600, 13000, PERFBUDGET_OUTCOME_REGRESSION, NULL}, /* 2x on the slow machine */
+        {2100, 20000, PERFBUDGET_OUTCOME_REGRESSION, NULL}, /* 2x or more is never the machine */
+        {1300, NAN, PERFBUDGET_OUTCOME_REGRESSION, NULL},   /* no probe */
+        {1300, 10200, PERFBUDGET_OUTCOME_REGRESSION, NULL}, /* the probe as before */
+        {1000, 8000, PERFBUDGET_OUTCOME_INCONCLUSIVE, "can hide a slowdown"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = interpreted(ctx, cases[i].wall, cases[i].interpreter);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
+        machine_speed_noted(now, i, cases[i].note);
+        perfbudget_result_free(now);
+    }
+    const double bad[] = {100.0, -1.0, 100.0};
+    assert_int_equal(perfbudget_result_set_interpreter_probe(base, bad, 3), PERFBUDGET_EINVAL);
+    assert_close(perfbudget_result_metrics(base)->interpreter_probe_ns, 10000.0, 1e-9);
+    assert_int_equal(perfbudget_result_set_interpreter_probe(base, bad, 1), PERFBUDGET_OK);
+    assert_true(isnan(perfbudget_result_metrics(base)->interpreter_probe_ns)); /* too few */
     perfbudget_result_free(base);
 }
 
@@ -554,12 +644,16 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_busier_machine_sleeping_code, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
+        cmocka_unit_test_setup_teardown(test_busier_machine_slower_interpreter, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_p10_meets_the_fast_state, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_statistic_the_front_end_chose, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_median_beside_p10, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_command_at_another_spawn_speed, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_python_at_another_interpreter_speed, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_machine_at_another_speed, context_setup,
                                         context_teardown),
