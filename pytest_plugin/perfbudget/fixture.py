@@ -343,8 +343,9 @@ def _in_new_loop(awaitable_fn: Callable[[], Awaitable[Any]]) -> Any:
         loop.close()
 
 
-# At most one interpreter probe every 2 ms of measuring, as the core's code probe: about 10 us
-# here, so about 0.5 % of the time.
+# At most one interpreter probe every 2 ms of measuring, as the core's code probe: 30 to 80 us
+# on this project's VM, so 1.5 to 4 % of the time. Not in instructions mode, where nothing
+# depends on the machine's speed and valgrind runs Python some 50 times slower.
 INTERPRETER_PROBE_INTERVAL_NS = 2_000_000
 _PROBE_TABLE = list(range(1024))
 
@@ -370,8 +371,9 @@ class _LoopWatch:
     and warm-up included, so the figures per call hold for them all; a warm-up before the
     sampler's first batch is left out."""
 
-    def __init__(self, sampler: Sampler) -> None:
+    def __init__(self, sampler: Sampler, probe: bool = True) -> None:
         self._sampler = sampler
+        self._probe = probe
         self.calls = 0
         self.collections = 0
         self.time_ns = 0
@@ -385,8 +387,8 @@ class _LoopWatch:
     def next(self, previous_batch_ns: int) -> int:
         if self.calls == 0:  # the sampler's first batch: what ran before (a warm-up) is not its
             self.collections = self.time_ns = 0
-        start = _clock()
-        if start - self._probed_at >= INTERPRETER_PROBE_INTERVAL_NS:
+        start = _clock() if self._probe else 0
+        if self._probe and start - self._probed_at >= INTERPRETER_PROBE_INTERVAL_NS:
             interpreter_probe()
             self._probed_at = _clock()
             self.probe_times.append(self._probed_at - start)
@@ -630,6 +632,10 @@ class Perf:
         self._add_loop_overhead(overhead)
         return value
 
+    def _probing(self) -> bool:
+        """Whether the loop times the interpreter probe: in time mode."""
+        return bool(self._context.settings["mode"] != "instructions")
+
     def _add_loop_overhead(self, overhead: list[float]) -> None:
         result = self.measurements[-1].result if self.measurements else None
         if overhead and result is not None:
@@ -646,7 +652,7 @@ class Perf:
         with self._context.isolated():
             sampler = self._sampler = self._context.sampler(measurement_name)
             try:
-                with _LoopWatch(sampler) as watch:
+                with _LoopWatch(sampler, self._probing()) as watch:
                     value = await _async_batches(watch, fn, args, kwargs)  # type: ignore[arg-type]
                 overhead = await _loop_overhead()  # on the running loop, after the samples
             finally:
@@ -695,7 +701,7 @@ class Perf:
             with self._context.isolated():
                 sampler = self._sampler = self._context.sampler(measurement_name, exact)
                 try:
-                    with _LoopWatch(sampler) as watch:
+                    with _LoopWatch(sampler, self._probing()) as watch:
                         value = run(watch)  # type: ignore[arg-type]  # a Sampler's interface
                 finally:
                     self._sampler = None

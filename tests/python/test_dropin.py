@@ -233,6 +233,10 @@ def test_the_interpreter_probe_is_timed_between_batches_every_2_ms(
         pass
     assert probed == [1_000_000, 4_000_000]  # reads at 1, (2), 3, 4, (5), 6 ms
     assert watch.probe_times == [1_000_000, 1_000_000]
+    unprobed = fixture_module._LoopWatch(_FakeSampler(), probe=False)  # type: ignore[arg-type]
+    while unprobed.next(0):  # instructions mode
+        pass
+    assert unprobed.probe_times == [] and len(probed) == 2
 
 
 def test_the_warm_up_gives_the_core_its_cold_first_call(monkeypatch: pytest.MonkeyPatch) -> None:
