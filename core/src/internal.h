@@ -194,6 +194,9 @@ void perfbudget__probe_spawn(perfbudget__probe *p, perfbudget_context *ctx);
 /* The probe's figures into metrics: probe_ns, the median of its times, and probe_fast_ns, their
  * fastest tenth; spawn_probe_ns, the median of the spawn timings; NaN from fewer than 3. */
 void perfbudget__probe_metrics(const perfbudget__probe *p, perfbudget_metrics *metrics);
+/* A sorted copy of n probe timings (caller frees); NULL for fewer than 3 (a measurement of a
+ * few ms says too little about the machine) or no memory. */
+double *perfbudget__probe_sorted(const double *times, size_t n);
 void perfbudget__probe_free(perfbudget__probe *p);
 /* A sorted copy of n finite samples in *out (caller frees); EDOMAIN names the first bad index. */
 int perfbudget__sorted_copy(perfbudget_context *ctx, const double *samples, size_t n,

@@ -91,9 +91,7 @@ void perfbudget__probe_spawn(perfbudget__probe *p, perfbudget_context *ctx) {
     p->spawn_times[p->spawn_count++] = (double)(perfbudget_context_now_ns(ctx) - start);
 }
 
-/* A sorted copy of n times (caller frees); NULL for fewer than 3 (a measurement of a few ms
- * says too little about the machine) or no memory. */
-static double *sorted_times(const double *times, size_t n) {
+double *perfbudget__probe_sorted(const double *times, size_t n) {
     double *sorted = n < 3 ? NULL : malloc(n * sizeof *sorted);
     if (sorted == NULL) return NULL;
     memcpy(sorted, times, n * sizeof *sorted);
@@ -104,13 +102,13 @@ static double *sorted_times(const double *times, size_t n) {
 void perfbudget__probe_metrics(const perfbudget__probe *p, perfbudget_metrics *metrics) {
     metrics->probe_ns = metrics->probe_fast_ns = metrics->spawn_probe_ns = NAN;
     if (p == NULL) return;
-    double *sorted = sorted_times(p->times, p->count);
+    double *sorted = perfbudget__probe_sorted(p->times, p->count);
     if (sorted != NULL) {
         metrics->probe_ns = perfbudget__quantile_sorted(sorted, p->count, 0.5);
         metrics->probe_fast_ns = perfbudget__quantile_sorted(sorted, p->count, 0.1);
     }
     free(sorted);
-    sorted = sorted_times(p->spawn_times, p->spawn_count);
+    sorted = perfbudget__probe_sorted(p->spawn_times, p->spawn_count);
     if (sorted != NULL)
         metrics->spawn_probe_ns = perfbudget__quantile_sorted(sorted, p->spawn_count, 0.5);
     free(sorted);

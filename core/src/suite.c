@@ -1288,16 +1288,11 @@ int perfbudget_result_set_interpreter_probe(perfbudget_result *result, const dou
     if (result == NULL || (times_ns == NULL && n > 0)) return PERFBUDGET_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!(times_ns[i] >= 0.0 && isfinite(times_ns[i]))) return PERFBUDGET_EINVAL;
-    double median = NAN;
-    if (n >= 3) { /* fewer say too little about the machine, as for the code probe */
-        double *sorted = malloc(n * sizeof *sorted);
-        if (sorted == NULL) return PERFBUDGET_ENOMEM;
-        memcpy(sorted, times_ns, n * sizeof *sorted);
-        perfbudget__sort(sorted, n, NULL);
-        median = perfbudget__quantile_sorted(sorted, n, 0.5);
-        free(sorted);
-    }
-    result->metrics.interpreter_probe_ns = median;
+    double *sorted = perfbudget__probe_sorted(times_ns, n); /* as the code probe's timings */
+    if (sorted == NULL && n >= 3) return PERFBUDGET_ENOMEM;
+    result->metrics.interpreter_probe_ns =
+        sorted != NULL ? perfbudget__quantile_sorted(sorted, n, 0.5) : NAN;
+    free(sorted);
     return PERFBUDGET_OK;
 }
 
