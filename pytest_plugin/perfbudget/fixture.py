@@ -343,10 +343,10 @@ def _in_new_loop(awaitable_fn: Callable[[], Awaitable[Any]]) -> Any:
         loop.close()
 
 
-# At most one interpreter probe every 2 ms of measuring, as the core's code probe: 30 to 80 us
-# on this project's VM, so 1.5 to 4 % of the time. Not in instructions mode, where nothing
-# depends on the machine's speed and valgrind runs Python some 50 times slower.
-INTERPRETER_PROBE_INTERVAL_NS = 2_000_000
+# At most one interpreter probe every 4 ms of measuring: a pass to warm it up and a timed pass,
+# 60 to 150 us on this project's VM, so 1.5 to 4 % of the time. Not in instructions mode, where
+# nothing depends on the machine's speed and valgrind runs Python some 50 times slower.
+INTERPRETER_PROBE_INTERVAL_NS = 4_000_000
 _PROBE_TABLE = list(range(1024))
 
 
@@ -389,9 +389,14 @@ class _LoopWatch:
             self.collections = self.time_ns = 0
         start = _clock() if self._probe else 0
         if self._probe and start - self._probed_at >= INTERPRETER_PROBE_INTERVAL_NS:
+            # Timed warm: a first pass straight after the measured calls, or after another
+            # process had the CPU, read up to 1.9x slower with the machine's speed unchanged
+            # (docs/statistics.md, "A machine at another speed").
+            interpreter_probe()
+            warm = _clock()
             interpreter_probe()
             self._probed_at = _clock()
-            self.probe_times.append(self._probed_at - start)
+            self.probe_times.append(self._probed_at - warm)
         n = self._sampler.next(previous_batch_ns)
         self.calls += n
         return n

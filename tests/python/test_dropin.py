@@ -215,10 +215,11 @@ class _FakeSampler:
         return self._batches.pop(0) if self._batches else 0
 
 
-def test_the_interpreter_probe_is_timed_between_batches_every_2_ms(
+def test_the_interpreter_probe_is_timed_warm_between_batches_every_4_ms(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake clock, 1 ms a read: the probe runs before the first batch and then before a batch
-    once 2 ms have passed since it last ran, and its times go to the result."""
+    """Fake clock, 1 ms a read: before the first batch, and then before a batch once 4 ms have
+    passed since it last ran, the probe runs twice and only the second, warm pass is timed; its
+    times go to the result."""
     now = [0]
 
     def clock() -> int:
@@ -226,17 +227,26 @@ def test_the_interpreter_probe_is_timed_between_batches_every_2_ms(
         return now[0]
 
     probed: list[int] = []
+
+    def probe() -> None:
+        probed.append(now[0])
+        now[0] += 5_000_000 if len(probed) % 2 else 0  # the cold pass: 5 ms, not timed
+
     monkeypatch.setattr(fixture_module, "_clock", clock)
-    monkeypatch.setattr(fixture_module, "interpreter_probe", lambda: probed.append(now[0]))
-    watch = fixture_module._LoopWatch(_FakeSampler())  # type: ignore[arg-type]
+    monkeypatch.setattr(fixture_module, "interpreter_probe", probe)
+    sampler = _FakeSampler()
+    sampler._batches = [4] * 5
+    watch = fixture_module._LoopWatch(sampler)  # type: ignore[arg-type]
     while watch.next(0):
         pass
-    assert probed == [1_000_000, 4_000_000]  # reads at 1, (2), 3, 4, (5), 6 ms
+    # reads: 1, probe (cold +5), 7 (warm), probe, 8; then 9, 10, 11 (no probe: under 4 ms since
+    # 8), 12, probe, 18, probe, 19; then 20
+    assert probed == [1_000_000, 7_000_000, 12_000_000, 18_000_000]
     assert watch.probe_times == [1_000_000, 1_000_000]
     unprobed = fixture_module._LoopWatch(_FakeSampler(), probe=False)  # type: ignore[arg-type]
     while unprobed.next(0):  # instructions mode
         pass
-    assert unprobed.probe_times == [] and len(probed) == 2
+    assert unprobed.probe_times == [] and len(probed) == 4
 
 
 def test_the_warm_up_gives_the_core_its_cold_first_call(monkeypatch: pytest.MonkeyPatch) -> None:

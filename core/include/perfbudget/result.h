@@ -137,8 +137,9 @@ typedef struct perfbudget_metrics {
      *  measurements, fake clocks, fewer than 3 timings, and results written before it. */
     double spawn_probe_ns;
     /** Python front end: the median time, in ns, of perfbudget's interpreter probe (a walk of
-     *  256 steps through a list with branches on what it reads, in Python), timed between
-     *  batches at most every 2 ms while measuring (perfbudget_result_set_interpreter_probe()).
+     *  256 steps through a list with branches on what it reads, in Python), timed warm (after
+     *  an untimed pass) between batches at most every 4 ms while measuring
+     *  (perfbudget_result_set_interpreter_probe()).
      *  Interpreted code moves with the machine's speed states further than probe_ns does, and
      *  a change within this probe's reach may be the machine's (docs/statistics.md, "A machine
      *  at another speed"). NaN elsewhere and in results written before it. */
