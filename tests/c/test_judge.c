@@ -127,8 +127,8 @@ static void test_busier_machine(void **state) {
     perfbudget_result_free(base);
 }
 
-/* A Python run on a busier machine whose interpreter probe ran 1.5x slower than the baseline's:
- * CPU time may rise by up to 1.5^1.5 (+84 %), not only the usual 60 %, before the change is the
+/* A Python run on a busier machine whose interpreter probe ran 1.3x slower than the baseline's:
+ * CPU time may rise by up to 1.3^2 (+69 %), not only the usual 60 %, before the change is the
  * code's; never by 2x. Beside four spinners an unchanged test's CPU time rose +61 % (the
  * machine's slow state). Where the probe ran faster than for the baseline (a baseline saved in
  * the slow state), a slowdown beyond 30 % is the code's: there 2x read +41 % to +58 %. A
@@ -144,8 +144,8 @@ static void test_busier_machine_python(void **state) {
         perfbudget_outcome outcome;
         const char *note; /* in a note, or NULL */
     } cases[] = {
-        {1700, 15000, PERFBUDGET_OUTCOME_INCONCLUSIVE, "by up to 84 %"},
-        {1700, NAN, PERFBUDGET_OUTCOME_REGRESSION, NULL},  /* no probe: the usual 60 % */
+        {1650, 13000, PERFBUDGET_OUTCOME_INCONCLUSIVE, "by up to 69 %"},
+        {1650, NAN, PERFBUDGET_OUTCOME_REGRESSION, NULL},  /* no probe: the usual 60 % */
         {1500, NAN, PERFBUDGET_OUTCOME_INCONCLUSIVE, "by up to 60 %"},
         {1400, 9500, PERFBUDGET_OUTCOME_INCONCLUSIVE, "by up to 60 %"}, /* the same state */
         {1400, 6700, PERFBUDGET_OUTCOME_REGRESSION, NULL}, /* the baseline's state the slower */
