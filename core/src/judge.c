@@ -572,9 +572,9 @@ typedef struct {
 /* The machine's probes of two runs as the judge reads them: the code probe (its fastest tenth
  * when p10 is compared, which meets the fast state of both runs), for commands the spawn probe,
  * for Python the interpreter probe. A probe ratio beyond MACHINE_SPEED_CREDIBLE measured
- * something else: not compared. On a machine busier for one run than the other only the
- * interpreter probe, timed warm, is compared: it read the same beside four spinners as on the
- * quiet machine in the same state, where a fork, timed in wall time, waits for a CPU. */
+ * something else: not compared. Where a run waited for a CPU, only the interpreter probe,
+ * timed warm, is compared: it was measured to read the same beside four spinners as on the
+ * quiet machine in the same state, while a fork, timed in wall time, waits for a CPU too. */
 enum { MACHINE_PROBES = 3 };
 static void read_machine_probes(const machine_state *m, const perfbudget_comparison *c,
                                 machine_probe probes[MACHINE_PROBES]) {
@@ -594,7 +594,7 @@ static void read_machine_probes(const machine_state *m, const perfbudget_compari
                                 "Python code: list indexing and branches"};
     for (int i = 0; i < MACHINE_PROBES; i++)
         if (!(fabs(probes[i].machine) <= log(MACHINE_SPEED_CREDIBLE)) || /* NaN too */
-            ((m->busier || m->quieter) && i != 2))
+            ((m->busier || m->quieter || m->both_busy) && i != 2))
             probes[i].machine = NAN;
 }
 
