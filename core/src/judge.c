@@ -290,7 +290,7 @@ static int machine_busier(const perfbudget_metrics *base, const perfbudget_metri
  * (the slowest spell seen here was 1.94x): the probes are not compared. */
 #define MACHINE_SPEED_CREDIBLE 2.5
 /* The most the machine's state changed code here (adler32 over 64 KiB 1.92x, the code probe's
- * slowest spell 1.94x, Python 1.6x): a change of 2x or more is never the machine's, whatever a
+ * slowest spell 1.94x, Python 1.8x): a change of 2x or more is never the machine's, whatever a
  * probe's reach, so that a 2x slowdown fails in any state. */
 #define MACHINE_SPEED_MOST 2.0
 
