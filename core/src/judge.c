@@ -386,6 +386,7 @@ typedef struct {
     const perfbudget_metrics *mb, *mn;
     double share_base, share_now, wait_base, wait_now;
     int busier, quieter, both_busy;
+    int waited; /* any of the three: judged on CPU time where both runs have it */
     const double *cpu_base, *cpu_now;
     double busy_allowance_pct; /* what a busy machine does even to CPU time, in % */
     double cpu_allowance_pct;  /* the same for a slowdown on CPU time */
@@ -436,6 +437,7 @@ static void read_machine_state(const perfbudget_result *result, const perfbudget
     m->both_busy = !m->busier && m->wait_base >= BUSIER_WAIT_SHARE &&
                    m->wait_now >= BUSIER_WAIT_SHARE;
     m->quieter = !m->busier && !m->both_busy && machine_busier(m->mn, m->mb);
+    m->waited = m->busier || m->quieter || m->both_busy;
     m->cpu_base = cpu_samples_of(base, in->n_base);
     m->cpu_now = cpu_samples_of(result, in->n_current);
     m->busy_allowance_pct = busy_allowance_pct(m->mb, m->mn);
@@ -486,8 +488,7 @@ static int judge_latency_runs(perfbudget_context *ctx, const latency_inputs *in,
                               const machine_state *m, const perfbudget_compare_options *effective,
                               latency_judgment *j) {
     const perfbudget__processes processes = processes_of(in);
-    j->by_cpu = (m->busier || m->quieter || m->both_busy) && m->cpu_base != NULL &&
-                m->cpu_now != NULL;
+    j->by_cpu = m->waited && m->cpu_base != NULL && m->cpu_now != NULL;
     j->unwaited_pct = NAN;
     int code = perfbudget__compare_runs(ctx, in->base_samples, in->n_base, in->samples,
                                         in->n_current, in->runs, in->n_runs, &processes,
@@ -575,26 +576,27 @@ typedef struct {
  * something else: not compared. Where a run waited for a CPU, only the interpreter probe,
  * timed warm, is compared: it was measured to read the same beside four spinners as on the
  * quiet machine in the same state, while a fork, timed in wall time, waits for a CPU too. */
-enum { MACHINE_PROBES = 3 };
+enum { CODE_PROBE, SPAWN_PROBE, INTERPRETER_PROBE, MACHINE_PROBES };
 static void read_machine_probes(const machine_state *m, const perfbudget_comparison *c,
                                 machine_probe probes[MACHINE_PROBES]) {
     int fast = c->statistic == PERFBUDGET_STAT_P10 && isfinite(m->mn->probe_fast_ns) &&
                isfinite(m->mb->probe_fast_ns);
-    probes[0] = (machine_probe){fast ? log(m->mn->probe_fast_ns / m->mb->probe_fast_ns)
-                                     : log(m->mn->probe_ns / m->mb->probe_ns),
-                                MACHINE_SPEED_REACH,
-                                fast ? "the fastest tenth of perfbudget's probe"
-                                     : "perfbudget's probe",
-                                "code bound by caches and branches"};
-    probes[1] = (machine_probe){log(m->mn->spawn_probe_ns / m->mb->spawn_probe_ns),
-                                SPAWN_SPEED_REACH, "perfbudget's spawn probe",
-                                "a fork, an exit and a reap: most of a short command's time"};
-    probes[2] = (machine_probe){log(m->mn->interpreter_probe_ns / m->mb->interpreter_probe_ns),
-                                INTERPRETER_SPEED_REACH, "perfbudget's interpreter probe",
-                                "Python code: list indexing and branches"};
+    probes[CODE_PROBE] = (machine_probe){
+        fast ? log(m->mn->probe_fast_ns / m->mb->probe_fast_ns)
+             : log(m->mn->probe_ns / m->mb->probe_ns),
+        MACHINE_SPEED_REACH,
+        fast ? "the fastest tenth of perfbudget's probe" : "perfbudget's probe",
+        "code bound by caches and branches"};
+    probes[SPAWN_PROBE] = (machine_probe){
+        log(m->mn->spawn_probe_ns / m->mb->spawn_probe_ns), SPAWN_SPEED_REACH,
+        "perfbudget's spawn probe",
+        "a fork, an exit and a reap: most of a short command's time"};
+    probes[INTERPRETER_PROBE] = (machine_probe){
+        log(m->mn->interpreter_probe_ns / m->mb->interpreter_probe_ns), INTERPRETER_SPEED_REACH,
+        "perfbudget's interpreter probe", "Python code: list indexing and branches"};
     for (int i = 0; i < MACHINE_PROBES; i++)
         if (!(fabs(probes[i].machine) <= log(MACHINE_SPEED_CREDIBLE)) || /* NaN too */
-            ((m->busier || m->quieter || m->both_busy) && i != 2))
+            (m->waited && i != INTERPRETER_PROBE))
             probes[i].machine = NAN;
 }
 
