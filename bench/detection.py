@@ -18,6 +18,9 @@ next trial measures a new one. Then each tool's own check decides:
   beyond the threshold and significant (docs/statistics.md);
 - perfbudget speed-corrected (C and Python): the same, both runs measured with speed correction
   (`--speed-correction`, `--perf-speed-correction`): the machine's speed divided out;
+- perfbudget pinned, perfbudget 5 processes pinned (Python): the same pytest check, both sides
+  run with `--perf-cpu 1`, and with `--perf-processes 5 --perf-cpu 1`, the configuration
+  docs/pytest.md gives for gates at 2-3 %;
 - Google Benchmark: tools/compare.py's Mann-Whitney U test over 10 repetitions (p < 0.05), the
   candidate slower;
 - pytest-benchmark: `--benchmark-compare-fail=median:T%`;
@@ -313,6 +316,12 @@ class Tools:
     def perfbudget_py_corrected_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         return self.perfbudget_py_flags(base, candidates, "--perf-speed-correction")
 
+    def perfbudget_py_pinned_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
+        return self.perfbudget_py_flags(base, candidates, "--perf-cpu", "1")
+
+    def perfbudget_py_processes_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
+        return self.perfbudget_py_flags(base, candidates, "--perf-processes", "5", "--perf-cpu", "1")
+
     def perfbudget_py_instructions_flags(self, base: int, candidates: list[int]) -> list[Verdict]:
         return self.perfbudget_py_flags(base, candidates, "--perf-mode", "instructions",
                                         threshold=self.fine_threshold)
@@ -350,11 +359,13 @@ def note_kinds(judged: Path) -> list[str]:
 
 
 def machine_figures(judged: Path, baseline: Path) -> dict[str, list[float | None]]:
-    """The machine probe's median and fastest tenth of the baseline and the candidate, each
-    [baseline, candidate] (None where a build does not record one)."""
+    """The machine probes (the code probe's median and fastest tenth, the interpreter probe) of
+    the baseline and the candidate, each [baseline, candidate] (None where a build does not
+    record one)."""
     runs = [json.loads(path.read_text())["benchmarks"][0].get("metrics") or {}
             for path in (baseline, judged)]
-    return {name: [run.get(name) for run in runs] for name in ("probe_ns", "probe_fast_ns")}
+    return {name: [run.get(name) for run in runs]
+            for name in ("probe_ns", "probe_fast_ns", "interpreter_probe_ns")}
 
 
 def measured_change(judged: Path, baseline: Path) -> float | None:
@@ -380,7 +391,8 @@ def interleaved_change(compared: Path) -> float | None:
     return next((e.get("change_pct") for e in json.loads(compared.read_text())["benchmarks"]), None)
 
 
-TOOL_ORDER = ["perfbudget (old)", "perfbudget", "perfbudget speed-corrected", "Google Benchmark", "pytest-benchmark",
+TOOL_ORDER = ["perfbudget (old)", "perfbudget", "perfbudget speed-corrected", "perfbudget pinned",
+              "perfbudget 5 processes pinned", "Google Benchmark", "pytest-benchmark",
               "perfbudget instructions", "perfbudget interleaved"]
 
 
@@ -507,6 +519,8 @@ def main() -> int:
                       ("perfbudget interleaved", "perfbudget_c_interleaved_flags")],
                 "python": [("perfbudget", "perfbudget_py_flags"),
                            ("perfbudget speed-corrected", "perfbudget_py_corrected_flags"),
+                           ("perfbudget pinned", "perfbudget_py_pinned_flags"),
+                           ("perfbudget 5 processes pinned", "perfbudget_py_processes_flags"),
                            ("pytest-benchmark", "pytest_benchmark_flags"),
                            ("perfbudget instructions", "perfbudget_py_instructions_flags")]}
     if args.tools:
