@@ -355,7 +355,10 @@ Verdict = tuple[bool, "float | None"]  # flagged, and the change the tool measur
 def note_kinds(judged: Path) -> list[str]:
     """The kinds of the notes on a judged perfbudget result: why a verdict was inconclusive."""
     benchmark = json.loads(judged.read_text())["benchmarks"][0]
-    return [note.get("kind", "") for note in benchmark.get("notes") or []]
+    kinds = [note.get("kind", "") for note in benchmark.get("notes") or []]
+    if benchmark.get("status") == "error":  # not a verdict: the test could not be measured
+        kinds.append("error: " + (benchmark.get("message") or "")[:300])
+    return kinds
 
 
 def machine_figures(judged: Path, baseline: Path) -> dict[str, list[float | None]]:
@@ -382,6 +385,9 @@ def measured_change(judged: Path, baseline: Path) -> float | None:
         figure = lambda b: b["metrics"]["instructions_per_iteration"]  # noqa: E731
     else:
         figure = lambda b: b["summary"]["median"]  # noqa: E731
+        if None in ((benchmark.get("summary") or {}).get("median"),
+                    (base.get("summary") or {}).get("median")):
+            return None  # the test failed before it measured
     speed = [b["metrics"].get("reference_ns") for b in (benchmark, base)]
     ratio = speed[0] / speed[1] if all(speed) else 1.0
     return 100 * (figure(benchmark) / figure(base) / ratio - 1)

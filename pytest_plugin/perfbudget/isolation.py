@@ -224,7 +224,9 @@ def run_children(
             *(["-c", str(inifile)] if inifile else []), *extra_args,
         ]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-            command += ["-p", "perfbudget"]
+            # The module, not the entry point's name: perfbudget on PYTHONPATH and not
+            # installed has no entry point, and -p perfbudget would import the bare package.
+            command += ["-p", "perfbudget.plugin"]
         marker = f"{MARKER_VARIABLE}={os.getpid()}-{index}-{time.monotonic_ns()}"
         env[MARKER_VARIABLE] = marker.split("=", 1)[1]
         left = 0

@@ -107,6 +107,44 @@ def test_a_setsid_daemon_fails_its_test_and_is_killed(pytester: pytest.Pytester,
     assert _soon(lambda: not _running(sleeper), 30), _running(sleeper)
 
 
+def test_children_load_the_plugin_from_pythonpath_with_autoload_off(tmp_path: Path) -> None:
+    """`pytest -p perfbudget.plugin` with PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 and perfbudget on
+    PYTHONPATH, not installed: there is no entry point named perfbudget, and the children must
+    still load the plugin (they failed on --perf-worker-output, an unknown option)."""
+    import perfbudget
+
+    # An interpreter whose site holds everything this one's does but perfbudget's metadata.
+    site = Path(pytest.__file__).resolve().parents[1]
+    shadow = tmp_path / "site"
+    shadow.mkdir()
+    for entry in site.iterdir():
+        if "perfbudget" not in entry.name:
+            (shadow / entry.name).symlink_to(entry)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    venv_site = subprocess.run([str(python), "-c", "import sysconfig; "
+                                "print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+    (Path(venv_site) / "shadow.pth").write_text(f"{shadow}\n")
+    plugin = tmp_path / "plugin"
+    plugin.mkdir()
+    (plugin / "perfbudget").symlink_to(Path(perfbudget.__file__).resolve().parent)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_work.py").write_text("def test_work(perf):\n    perf(len, 'abc')\n")
+    (project / "perfbudget.yml").write_text(
+        "version: 1\ndefaults:\n  min_time: 20ms\n  max_time: 50ms\n")
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONPATH=str(plugin),
+               PYTEST_ADDOPTS="")
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(project),
+         "-p", "perfbudget.plugin", "--perf-processes", "2", "--perf-history", "h.sqlite"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout
+
+
 def test_a_function_that_always_crashes_fails_its_test_and_the_session_goes_on(
         pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_crashing="""
