@@ -496,15 +496,21 @@ int perfbudget_result_policy_warned(const perfbudget_result *result,
            status_under(result, regression, PERFBUDGET_FAIL_ON_REGRESSION) == PERFBUDGET_TEST_FAIL;
 }
 
-/* How the comparison ended, in a few words for the verdict line. */
+/* How the comparison ended, in a few words for the verdict line: an inconclusive one names the
+ * machine where a note says it changed (its load before its speed), else the noise. */
 static const char *regression_summary(const perfbudget_result *r, const perfbudget_comparison *c) {
+    const char *machine = NULL;
     for (size_t i = 0; c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
                        i < perfbudget_result_note_count(r); i++) {
         perfbudget_note_kind kind;
         perfbudget_result_note_at(r, i, &kind);
         if (kind == PERFBUDGET_NOTE_MACHINE_BUSIER)
             return "inconclusive against the baseline (the machine was busier: see the note)";
+        if (kind == PERFBUDGET_NOTE_MACHINE_SPEED)
+            machine = "inconclusive against the baseline (the machine ran at another speed than "
+                      "for the baseline: see the notes)";
     }
+    if (machine != NULL) return machine;
     switch (c->outcome) {
     case PERFBUDGET_OUTCOME_IMPROVEMENT:
         return "improved on the baseline";

@@ -180,6 +180,27 @@ static void test_busier_machine_python(void **state) {
     perfbudget_result_free(base);
 }
 
+/* The verdict line of a change left inconclusive by the machine's speed names the machine, not
+ * the noise: a 2x slowdown against a baseline saved in the slow state read "too noisy". */
+static void test_verdict_line_names_the_machine_speed(void **state) {
+    perfbudget_context *ctx = *state;
+    const double slow[] = {10000.0, 10000.0, 10000.0}, fast[] = {6700.0, 6700.0, 6700.0};
+    perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
+    assert_int_equal(perfbudget_result_set_interpreter_probe(base, slow, 3), PERFBUDGET_OK);
+    perfbudget_conclude_options o = against(&base);
+    perfbudget_result *now = loaded(ctx, 6000.0, 1200.0, 0.80);
+    assert_int_equal(perfbudget_result_set_interpreter_probe(now, fast, 3), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+    char *text = NULL;
+    assert_int_equal(perfbudget_render_test_report(ctx, now, c, 0, &text), PERFBUDGET_OK);
+    assert_non_null(strstr(text, "PASS b: inconclusive against the baseline (the machine ran at "
+                                 "another speed than for the baseline: see the notes)\n"));
+    perfbudget_free(text);
+    perfbudget_result_free(now);
+    perfbudget_result_free(base);
+}
+
 /* Code that sleeps (2 % of a CPU), now on a busier machine: CPU time cannot show that it
  * sleeps 20 times longer, so the wall time is judged with the waits for a CPU left out. A 20x
  * slowdown fails (it passed on CPU time, +40 %, in CI beside 4 spinners); unchanged code, whose
@@ -694,6 +715,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_busier_baseline, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_both_runs_busy, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_machine_python, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_verdict_line_names_the_machine_speed, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_p10_meets_the_fast_state, context_setup,
                                         context_teardown),
