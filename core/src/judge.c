@@ -556,7 +556,8 @@ static int busy_machine_note(perfbudget_context *ctx, perfbudget_result *result,
     if (j->baseline_inflated)
         return add_note(ctx, result, PERFBUDGET_NOTE_MACHINE_BUSIER,
                         "%s: the machine was busier for the baseline, whose wall time can only "
-                        "have been inflated, so the slowdown is at least this",
+                        "have been inflated, so as far as the load goes the slowdown is at least "
+                        "this",
                         state);
     if (((m->busier || m->both_busy) && (c->outcome == PERFBUDGET_OUTCOME_REGRESSION ||
                        c->outcome == PERFBUDGET_OUTCOME_IMPROVEMENT)) ||
@@ -709,8 +710,9 @@ static int run_spread_notes(perfbudget_context *ctx, perfbudget_result *result,
                         n_runs == 1 ? "" : "s", c->run_spread_pct);
     if (code == PERFBUDGET_OK && in->left_out > 0)
         code = add_note(ctx, result, PERFBUDGET_NOTE_RUN_SPREAD,
-                        "%zu of the earlier runs were left out of the spread between runs: the "
-                        "machine was busy while they ran", in->left_out);
+                        "%zu of the earlier runs %s left out of the spread between runs: the "
+                        "machine was busy while they ran", in->left_out,
+                        in->left_out == 1 ? "was" : "were");
     return code;
 }
 

@@ -497,20 +497,23 @@ int perfbudget_result_policy_warned(const perfbudget_result *result,
 }
 
 /* How the comparison ended, in a few words for the verdict line: an inconclusive one names the
- * machine where a note says it changed (its load before its speed), else the noise. */
+ * machine where a note says its load or its speed changed, else the noise. */
 static const char *regression_summary(const perfbudget_result *r, const perfbudget_comparison *c) {
-    const char *machine = NULL;
+    int busier = 0, speed = 0;
     for (size_t i = 0; c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE &&
                        i < perfbudget_result_note_count(r); i++) {
         perfbudget_note_kind kind;
         perfbudget_result_note_at(r, i, &kind);
-        if (kind == PERFBUDGET_NOTE_MACHINE_BUSIER)
-            return "inconclusive against the baseline (the machine was busier: see the note)";
-        if (kind == PERFBUDGET_NOTE_MACHINE_SPEED)
-            machine = "inconclusive against the baseline (the machine ran at another speed than "
-                      "for the baseline: see the notes)";
+        busier |= kind == PERFBUDGET_NOTE_MACHINE_BUSIER;
+        speed |= kind == PERFBUDGET_NOTE_MACHINE_SPEED;
     }
-    if (machine != NULL) return machine;
+    if (busier && speed)
+        return "inconclusive against the baseline (the machine was busier and ran at another "
+               "speed than for the baseline: see the notes)";
+    if (busier) return "inconclusive against the baseline (the machine was busier: see the note)";
+    if (speed)
+        return "inconclusive against the baseline (the machine ran at another speed than for the "
+               "baseline: see the notes)";
     switch (c->outcome) {
     case PERFBUDGET_OUTCOME_IMPROVEMENT:
         return "improved on the baseline";

@@ -182,7 +182,7 @@ static void test_busier_machine_python(void **state) {
 
 /* The verdict line of a change left inconclusive by the machine's speed names the machine, not
  * the noise: a 2x slowdown against a baseline saved in the slow state read "too noisy". */
-static void test_verdict_line_names_the_machine_speed(void **state) {
+static void test_verdict_line_names_the_machine(void **state) {
     perfbudget_context *ctx = *state;
     const double slow[] = {10000.0, 10000.0, 10000.0}, fast[] = {6700.0, 6700.0, 6700.0};
     perfbudget_result *base = loaded(ctx, 1000.0, 1000.0, 0.005);
@@ -196,6 +196,26 @@ static void test_verdict_line_names_the_machine_speed(void **state) {
     assert_int_equal(perfbudget_render_test_report(ctx, now, c, 0, &text), PERFBUDGET_OK);
     assert_non_null(strstr(text, "PASS b: inconclusive against the baseline (the machine ran at "
                                  "another speed than for the baseline: see the notes)\n"));
+    perfbudget_free(text);
+    perfbudget_result_free(now);
+    perfbudget_result_free(base);
+    /* A baseline that waited for a CPU half its time, then a quiet run 50 % slower on wall time
+     * with the interpreter probe 30 % slower: the load says the slowdown is at least this, the
+     * probe that it may be the machine's; the line names both. */
+    base = loaded(ctx, 2000.0, 1000.0, 0.5);
+    assert_int_equal(perfbudget_result_set_interpreter_probe(base, slow, 3), PERFBUDGET_OK);
+    o = against(&base);
+    now = loaded(ctx, 3000.0, 3000.0, 0.005);
+    const double slower[] = {13000.0, 13000.0, 13000.0};
+    assert_int_equal(perfbudget_result_set_interpreter_probe(now, slower, 3), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    c = perfbudget_result_latency_comparison(now);
+    assert_int_equal(c->outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
+    assert_int_equal(perfbudget_render_test_report(ctx, now, c, 0, &text), PERFBUDGET_OK);
+    assert_non_null(strstr(text, "as far as the load goes the slowdown is at least this"));
+    assert_non_null(strstr(text, "PASS b: inconclusive against the baseline (the machine was "
+                                 "busier and ran at another speed than for the baseline: see the "
+                                 "notes)\n"));
     perfbudget_free(text);
     perfbudget_result_free(now);
     perfbudget_result_free(base);
@@ -716,7 +736,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_both_runs_busy, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_busier_machine_python, context_setup,
                                         context_teardown),
-        cmocka_unit_test_setup_teardown(test_verdict_line_names_the_machine_speed, context_setup,
+        cmocka_unit_test_setup_teardown(test_verdict_line_names_the_machine, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_p10_meets_the_fast_state, context_setup,
                                         context_teardown),
