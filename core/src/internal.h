@@ -599,6 +599,11 @@ typedef struct perfbudget__processes {
     size_t n_current;
 } perfbudget__processes;
 
+/* Whether the processes give enough degrees of freedom (2: three processes in all, a side of
+ * one counting none) for their spread to stand in for the spread between runs; fewer, and the
+ * assumed one does. */
+int perfbudget__processes_measure_spread(const perfbudget__processes *processes);
+
 /* perfbudget_compare_runs, and where the runs give no spread between runs (fewer than 3) but a
  * side was measured in several processes, the spread between those processes instead of the
  * assumed one (processes may be NULL). */

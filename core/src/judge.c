@@ -691,7 +691,8 @@ static int run_spread_notes(perfbudget_context *ctx, perfbudget_result *result,
     const perfbudget_comparison *c = &j->c;
     size_t k_base = in->k_base, k_now = in->k_now, n_runs = in->n_runs;
     int code = PERFBUDGET_OK;
-    int by_processes = !j->by_cpu && (k_base >= 2 || k_now >= 2);
+    const perfbudget__processes processes = processes_of(in);
+    int by_processes = !j->by_cpu && perfbudget__processes_measure_spread(&processes);
     int spread_said = n_runs < 3 && c->outcome == PERFBUDGET_OUTCOME_INCONCLUSIVE && !within &&
                       isfinite(c->run_spread_pct);
     if (spread_said && by_processes)

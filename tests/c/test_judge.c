@@ -665,6 +665,21 @@ static void test_processes_measure_the_spread(void **state) {
     assert_close(c->run_spread_pct, 2.4337, 1e-3);
     perfbudget_result_free(now);
     perfbudget_result_free(base);
+
+    /* Two processes now, one saved: 1 degree of freedom (t = 12.7) is no measure of the
+     * spread, so the assumed one applies, and the note says so. */
+    base = in_processes(ctx, base_medians, 1);
+    o = against(&base);
+    const double two[] = {1000.0, 1300.0};
+    now = in_processes(ctx, two, 2);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    c = perfbudget_result_latency_comparison(now);
+    assert_int_equal(c->outcome, PERFBUDGET_OUTCOME_INCONCLUSIVE);
+    assert_true(c->run_spread_pct < 50.0);
+    text = perfbudget_result_note_at(now, 0, &kind);
+    assert_non_null(strstr(text, "is assumed until it has 3"));
+    perfbudget_result_free(now);
+    perfbudget_result_free(base);
 }
 
 static void test_record_travels_in_the_result_file(void **state) {
