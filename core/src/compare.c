@@ -370,9 +370,11 @@ static int runs_spread(perfbudget_context *ctx, const double *run_values, size_t
 
 /* Two processes (1 df, t = 12.7) made an interval of -99.8 % .. +28,036 % on a real suite when
  * one of them met the VM's slow state: from 2 df on, the processes' spread is used. */
+#define PROCESS_SPREAD_MIN_DF 2
+
 int perfbudget__processes_measure_spread(const perfbudget__processes *processes) {
     size_t b = processes->n_baseline, c = processes->n_current;
-    return (b >= 2 ? b - 1 : 0) + (c >= 2 ? c - 1 : 0) >= 2;
+    return (b >= 2 ? b - 1 : 0) + (c >= 2 ? c - 1 : 0) >= PROCESS_SPREAD_MIN_DF;
 }
 
 /* No runs to measure it, but processes: the spread between the processes of each side
@@ -383,7 +385,7 @@ static void processes_spread(const perfbudget__processes *processes, double *var
     double sum_squares = 0.0, process_df = 0.0;
     process_deviations(processes->baseline, processes->n_baseline, &sum_squares, &process_df);
     process_deviations(processes->current, processes->n_current, &sum_squares, &process_df);
-    if (process_df >= 2.0) { /* perfbudget__processes_measure_spread, the medians valid */
+    if (process_df >= PROCESS_SPREAD_MIN_DF) { /* counted over the valid medians only */
         double k_b = processes->n_baseline >= 2 ? (double)processes->n_baseline : 1.0;
         double k_c = processes->n_current >= 2 ? (double)processes->n_current : 1.0;
         double spread = sum_squares / process_df * (1.0 / k_b + 1.0 / k_c);

@@ -20,6 +20,9 @@ from perfbudget._core import History, PerfbudgetError
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc and uses signals")
 
+# scripts/test-sanitize makes the interpreter a wrapper that preloads AddressSanitizer's runtime.
+_UNDER_ASAN = sys.platform == "linux" and "libasan" in Path("/proc/self/maps").read_text()
+
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=300)
@@ -107,12 +110,8 @@ def test_a_setsid_daemon_fails_its_test_and_is_killed(pytester: pytest.Pytester,
     assert _soon(lambda: not _running(sleeper), 30), _running(sleeper)
 
 
-# scripts/test-sanitize makes the interpreter a wrapper that preloads AddressSanitizer's
-# runtime; a fresh venv links the real interpreter, which then aborts on loading the extension.
-_UNDER_ASAN = sys.platform == "linux" and "libasan" in Path("/proc/self/maps").read_text()
-
-
-@pytest.mark.skipif(_UNDER_ASAN, reason="a fresh venv does not preload AddressSanitizer")
+@pytest.mark.skipif(_UNDER_ASAN, reason="a fresh venv links the real interpreter, which then "
+                    "aborts on loading the extension without AddressSanitizer preloaded")
 def test_children_load_the_plugin_from_pythonpath_with_autoload_off(tmp_path: Path) -> None:
     """`pytest -p perfbudget.plugin` with PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 and perfbudget on
     PYTHONPATH, not installed: there is no entry point named perfbudget, and the children must
@@ -172,7 +171,7 @@ def test_a_function_that_always_crashes_fails_its_test_and_the_session_goes_on(
     result.assert_outcomes(passed=2, failed=2)
     # Under AddressSanitizer (scripts/test-sanitize preloads it) its handler turns SIGSEGV into
     # an abort.
-    segv = "6 (SIGABRT)" if "libasan" in Path("/proc/self/maps").read_text() else "11 (SIGSEGV)"
+    segv = "6 (SIGABRT)" if _UNDER_ASAN else "11 (SIGSEGV)"
     result.stdout.fnmatch_lines_random([
         "*process 1 of 2 measuring test_crashing.py::test_aborts failed (killed by signal 6 "
         "(SIGABRT)):*",
