@@ -334,14 +334,18 @@ static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t
                          const perfbudget_result *r) {
     int64_t bench = benchmark_id(h, perfbudget_result_name(r), perfbudget_result_identity(r));
     if (bench < 0) return db_fail(h, "recording a benchmark");
-    size_t n, cpu_n;
+    size_t n, cpu_n, probe_n;
     const double *samples = perfbudget_result_samples(r, &n);
     const double *cpu_samples = perfbudget_result_cpu_samples(r, &cpu_n);
-    size_t blob_size = 0, cpu_blob_size = 0;
+    const double *probe_samples = perfbudget_result_probe_samples(r, &probe_n);
+    size_t blob_size = 0, cpu_blob_size = 0, probe_blob_size = 0;
     uint64_t per_sample = perfbudget_result_metrics(r)->iterations_per_sample;
     unsigned char *blob = pack_samples(samples, n, per_sample, &blob_size);
     unsigned char *cpu_blob =
         cpu_samples != NULL ? pack_samples(cpu_samples, cpu_n, per_sample, &cpu_blob_size) : NULL;
+    /* A probe sample is one timing of the probe, not a batch's time over its iterations. */
+    unsigned char *probe_blob =
+        probe_samples != NULL ? pack_samples(probe_samples, probe_n, 1, &probe_blob_size) : NULL;
     json_t *metrics = perfbudget__metrics_json(perfbudget_result_metrics(r));
     /* An unavailable figure is left out rather than stored as null: it reads back as NaN
      * either way (perfbudget__metrics_from_json), and a row is a tenth smaller. */
@@ -362,7 +366,9 @@ static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t
     json_decref(custom);
     int code = PERFBUDGET_OK;
     if (blob == NULL || metrics_text == NULL || custom_text == NULL ||
-        (timed->stage_count > 0 && stages_text == NULL) || (cpu_samples != NULL && cpu_blob == NULL)) {
+        (timed->stage_count > 0 && stages_text == NULL) ||
+        (cpu_samples != NULL && cpu_blob == NULL) ||
+        (probe_samples != NULL && probe_blob == NULL)) {
         code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "history: out of memory");
     } else {
         const perfbudget_summary *s = perfbudget_result_summary(r);
@@ -383,6 +389,7 @@ static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t
         bind_text(h, stmt, 12, stages_text);
         bind_blob(h, stmt, 13, cpu_blob, cpu_blob_size);
         bind_int64(h, stmt, 14, 1); /* packed (pack_samples()) */
+        bind_blob(h, stmt, 15, probe_blob, probe_blob_size);
         int step = next_row(h, stmt);
         if (step == HISTORY_DUPLICATE)
             code = perfbudget__fail(h->ctx, PERFBUDGET_EINVAL,
@@ -393,6 +400,7 @@ static int insert_result(perfbudget_history *h, history_statement *stmt, int64_t
     }
     free(blob);
     free(cpu_blob);
+    free(probe_blob);
     free(metrics_text);
     free(custom_text);
     free(stages_text);
@@ -563,8 +571,47 @@ int perfbudget_history_run(perfbudget_history *h, int64_t run_id, perfbudget_run
     return db_fail(h, "reading a run");
 }
 
+/* The values of column, one per sample beside n samples (CPU samples, probe samples; what
+ * names them), into *out: NULL where the column is NULL; another count than the samples' is
+ * damage. */
+static int load_per_sample(perfbudget_history *h, history_statement *stmt, int column,
+                           int encoding, size_t n, const char *name, const char *what,
+                           double **out) {
+    *out = NULL;
+    if (is_null(h, stmt, column)) return PERFBUDGET_OK;
+    size_t bytes, count = 0;
+    const unsigned char *blob = column_blob(h, stmt, column, &bytes);
+    int unpacked = unpack_samples(blob, bytes, encoding, out, &count);
+    if (unpacked == -2) return perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
+    if (unpacked == 0 && count == n) return PERFBUDGET_OK;
+    free(*out);
+    *out = NULL;
+    return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
+                            "history %s: damaged %s of %s (%zu bytes for %zu samples)", h->path,
+                            what, name ? name : "(no name)", bytes, n);
+}
+
+/* r's CPU samples (column 8; NULL when not measured) and probe samples (column 10; NULL when
+ * no probe was timed: a C front end, a result recorded before schema 6), from a row of its n
+ * samples. */
+static int load_per_sample_columns(perfbudget_history *h, history_statement *stmt, int encoding,
+                                   size_t n, const char *name, perfbudget_result *r) {
+    double *cpu = NULL, *probe = NULL;
+    int code = load_per_sample(h, stmt, 8, encoding, n, name, "CPU samples", &cpu);
+    if (code == PERFBUDGET_OK && cpu != NULL)
+        code = perfbudget_result_set_cpu_samples(h->ctx, r, cpu, n);
+    if (code == PERFBUDGET_OK)
+        code = load_per_sample(h, stmt, 10, encoding, n, name, "probe samples", &probe);
+    if (code == PERFBUDGET_OK && probe != NULL)
+        code = perfbudget_result_set_probe_samples(h->ctx, r, probe, n);
+    free(cpu);
+    free(probe);
+    return code;
+}
+
 /* A row of HISTORY_RESULTS_OF_RUN, _LATEST_RESULTS or _BASELINE_RESULTS: name, identity,
- * status, message, samples, metrics, custom metrics, stages, CPU samples, sample encoding. */
+ * status, message, samples, metrics, custom metrics, stages, CPU samples, sample encoding,
+ * probe samples. */
 static int load_result(perfbudget_history *h, history_statement *stmt, perfbudget_result **out) {
     const char *name = column_text(h, stmt, 0);
     const char *identity = column_text(h, stmt, 1);
@@ -608,23 +655,7 @@ static int load_result(perfbudget_history *h, history_statement *stmt, perfbudge
                                       sizeof why) != 0))
         code = perfbudget__fail(h->ctx, PERFBUDGET_EIO, "history %s: damaged stages of %s",
                                 h->path, name);
-    /* CPU samples: NULL when not measured; another count than the samples' is damage. */
-    size_t cpu_bytes;
-    const unsigned char *cpu_blob = column_blob(h, stmt, 8, &cpu_bytes);
-    if (code == PERFBUDGET_OK && !is_null(h, stmt, 8)) {
-        double *cpu = NULL;
-        size_t cpu_n = 0;
-        int cpu_unpacked = unpack_samples(cpu_blob, cpu_bytes, encoding, &cpu, &cpu_n);
-        if (cpu_unpacked == -2)
-            code = perfbudget__fail(h->ctx, PERFBUDGET_ENOMEM, "out of memory");
-        else if (cpu_unpacked != 0 || cpu_n != n)
-            code = perfbudget__fail(h->ctx, PERFBUDGET_EIO,
-                                    "history %s: damaged CPU samples of %s (%zu bytes for %zu "
-                                    "samples)", h->path, name, cpu_bytes, n);
-        else
-            code = perfbudget_result_set_cpu_samples(h->ctx, *out, cpu, n);
-        free(cpu);
-    }
+    if (code == PERFBUDGET_OK) code = load_per_sample_columns(h, stmt, encoding, n, name, *out);
     json_decref(stages_json);
     json_decref(metrics_json);
     json_decref(custom_json);
@@ -1421,9 +1452,10 @@ static int copy_results(perfbudget_history *from, perfbudget_history *to, int64_
             code = db_fail(to, "recording a benchmark");
             break;
         }
-        size_t samples_size, cpu_size;
+        size_t samples_size, cpu_size, probe_size;
         const unsigned char *samples = column_blob(from, rows, 7, &samples_size);
         const unsigned char *cpu = column_blob(from, rows, 12, &cpu_size);
+        const unsigned char *probe = column_blob(from, rows, 14, &probe_size);
         reset(to, insert);
         bind_int64(to, insert, 1, to_id);
         bind_int64(to, insert, 2, bench);
@@ -1441,6 +1473,8 @@ static int copy_results(perfbudget_history *from, perfbudget_history *to, int64_
         bind_blob(to, insert, 13, is_null(from, rows, 12) ? NULL : cpu ? (const void *)cpu : "",
                   cpu_size);
         bind_int64(to, insert, 14, column_int64(from, rows, 13));
+        bind_blob(to, insert, 15,
+                  is_null(from, rows, 14) ? NULL : probe ? (const void *)probe : "", probe_size);
         if (next_row(to, insert) != HISTORY_DONE) code = db_fail(to, "recording a result");
     }
     if (code == PERFBUDGET_OK && step != HISTORY_DONE) code = db_fail(from, "reading results");

@@ -177,6 +177,8 @@ static const char *const migrations[] = {
     "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX results_series ON results(benchmark_id, run_id, status, median, p95, n);"
     "DROP INDEX results_by_benchmark;",
+    /* 5 -> 6 */
+    "ALTER TABLE results ADD COLUMN probe_samples BYTEA;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 _Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION,
@@ -203,7 +205,7 @@ _Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION,
 
 #define RESULT_COLUMNS \
     "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages, " \
-    "r.cpu_samples, r.sample_encoding"
+    "r.cpu_samples, r.sample_encoding, r.probe_samples"
 
 static const char *const statements[HISTORY_SQL_COUNT] = {
     [HISTORY_INSERT_RUN] = "INSERT INTO runs(created_ns, source, git_commit, branch, dirty, "
@@ -213,8 +215,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
                                  "RETURNING id",
     [HISTORY_INSERT_RESULT] =
         "INSERT INTO results(run_id, benchmark_id, status, message, n, median, p95, samples, "
-        "metrics, custom_metrics, verdict, stages, cpu_samples, sample_encoding) VALUES($1, $2, "
-        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "metrics, custom_metrics, verdict, stages, cpu_samples, sample_encoding, probe_samples) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     [HISTORY_RUNS_NEWEST] = RUN_COLUMNS "ORDER BY r.id DESC LIMIT $1",
     [HISTORY_RUN] = RUN_COLUMNS "WHERE r.id = $1",
     [HISTORY_RESULTS_OF_RUN] = "SELECT " RESULT_COLUMNS " FROM results r JOIN benchmarks b ON "
@@ -277,8 +279,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
     [HISTORY_MEASURE] =
         "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
         "(SELECT count(*) FROM baselines), (SELECT count(*) FROM benchmarks), "
-        "(SELECT coalesce(sum(length(samples)) + sum(coalesce(length(cpu_samples), 0)), 0) "
-        "FROM results)",
+        "(SELECT coalesce(sum(length(samples)) + sum(coalesce(length(cpu_samples), 0)) + "
+        "sum(coalesce(length(probe_samples), 0)), 0) FROM results)",
     [HISTORY_PRUNE_RUNS] =
         "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id "
         "DESC LIMIT $1) AND id NOT IN (SELECT run_id FROM baselines) AND id NOT "
@@ -289,9 +291,9 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
                            "FROM runs WHERE id > $1 ORDER BY id LIMIT 256",
     [HISTORY_RAW_RESULTS] =
         "SELECT b.name, b.identity, r.status, r.message, r.n, r.median, r.p95, r.samples, "
-        "r.metrics, r.custom_metrics, r.verdict, r.stages, r.cpu_samples, r.sample_encoding "
-        "FROM results r JOIN benchmarks b ON b.id = r.benchmark_id WHERE r.run_id = $1 "
-        "ORDER BY b.name, b.identity",
+        "r.metrics, r.custom_metrics, r.verdict, r.stages, r.cpu_samples, r.sample_encoding, "
+        "r.probe_samples FROM results r JOIN benchmarks b ON b.id = r.benchmark_id "
+        "WHERE r.run_id = $1 ORDER BY b.name, b.identity",
     [HISTORY_RUN_BY_KEY] = "SELECT id FROM runs WHERE created_ns = $1 AND source = $2 AND "
                            "git_commit IS NOT DISTINCT FROM $3::text AND branch IS NOT DISTINCT "
                            "FROM $4::text AND environment = $5",

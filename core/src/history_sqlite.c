@@ -93,6 +93,9 @@ static const char *const migrations[] = {
     "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX results_series ON results(benchmark_id, run_id, status, median, p95, n);"
     "DROP INDEX results_by_benchmark;",
+    /* 5 -> 6: the time of the interpreter probe timed last before each sample, packed like the
+     * samples (NULL: no probe timed, and every result recorded before). */
+    "ALTER TABLE results ADD COLUMN probe_samples BLOB;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof *migrations };
 _Static_assert((int)SCHEMA_VERSION == (int)HISTORY_SCHEMA_VERSION,
@@ -207,14 +210,17 @@ static int migrate(perfbudget_history *h) {
                                 "(%s) reads (%d); upgrade perfbudget",
                                 h->path, version, perfbudget_version(), SCHEMA_VERSION);
     if (version == SCHEMA_VERSION) return PERFBUDGET_OK;
-    /* A read-only history of schema 4 (before packed samples) is read as it is: its samples
-     * are all doubles, which a view over its results says to every query (a temporary view
-     * is the connection's own; the file is not touched). */
-    if (store(h)->read_only_errno != 0 && version == 4 &&
-        sqlite3_exec(store(h)->db,
-                     "CREATE TEMP VIEW results AS SELECT *, 0 AS sample_encoding FROM "
-                     "main.results",
-                     NULL, NULL, NULL) == SQLITE_OK)
+    /* A read-only history of schema 4 (before packed samples) or 5 (before probe samples) is
+     * read as it is: a view over its results gives every query the columns added since, as
+     * their rows would hold them (schema 4's samples are all doubles; no probe samples). A
+     * temporary view is the connection's own; the file is not touched. */
+    static const char *const read_as_is[SCHEMA_VERSION] = {
+        [4] = "CREATE TEMP VIEW results AS SELECT *, 0 AS sample_encoding, NULL AS "
+              "probe_samples FROM main.results",
+        [5] = "CREATE TEMP VIEW results AS SELECT *, NULL AS probe_samples FROM main.results",
+    };
+    if (store(h)->read_only_errno != 0 && read_as_is[version] != NULL &&
+        sqlite3_exec(store(h)->db, read_as_is[version], NULL, NULL, NULL) == SQLITE_OK)
         return PERFBUDGET_OK;
     if (store(h)->read_only_errno != 0)
         return perfbudget__fail(h->ctx, PERFBUDGET_EIO,
@@ -487,7 +493,7 @@ int perfbudget__history_sqlite_open(perfbudget_history *h) {
 
 #define RESULT_COLUMNS \
     "b.name, b.identity, r.status, r.message, r.samples, r.metrics, r.custom_metrics, r.stages, " \
-    "r.cpu_samples, r.sample_encoding"
+    "r.cpu_samples, r.sample_encoding, r.probe_samples"
 
 static const char *const statements[HISTORY_SQL_COUNT] = {
     [HISTORY_INSERT_RUN] = "INSERT INTO runs(created_ns, source, git_commit, branch, dirty, "
@@ -497,8 +503,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
                                  "RETURNING id",
     [HISTORY_INSERT_RESULT] =
         "INSERT INTO results(run_id, benchmark_id, status, message, n, median, p95, samples, "
-        "metrics, custom_metrics, verdict, stages, cpu_samples, sample_encoding) VALUES(?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "metrics, custom_metrics, verdict, stages, cpu_samples, sample_encoding, probe_samples) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [HISTORY_RUNS_NEWEST] =
         "SELECT r.id, r.created_ns, r.source, r.git_commit, r.branch, r.dirty, r.environment, "
         "(SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r "
@@ -563,8 +569,8 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
     [HISTORY_MEASURE] =
         "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM results), "
         "(SELECT count(*) FROM baselines), (SELECT count(*) FROM benchmarks), "
-        "(SELECT coalesce(sum(length(samples)) + sum(coalesce(length(cpu_samples), 0)), 0) "
-        "FROM results)",
+        "(SELECT coalesce(sum(length(samples)) + sum(coalesce(length(cpu_samples), 0)) + "
+        "sum(coalesce(length(probe_samples), 0)), 0) FROM results)",
     [HISTORY_PRUNE_RUNS] =
         "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id "
         "DESC LIMIT ?1) AND id NOT IN (SELECT run_id FROM baselines) AND id NOT "
@@ -575,9 +581,9 @@ static const char *const statements[HISTORY_SQL_COUNT] = {
                            "FROM runs WHERE id > ?1 ORDER BY id LIMIT 256",
     [HISTORY_RAW_RESULTS] =
         "SELECT b.name, b.identity, r.status, r.message, r.n, r.median, r.p95, r.samples, "
-        "r.metrics, r.custom_metrics, r.verdict, r.stages, r.cpu_samples, r.sample_encoding "
-        "FROM results r JOIN benchmarks b ON b.id = r.benchmark_id WHERE r.run_id = ?1 "
-        "ORDER BY b.name, b.identity",
+        "r.metrics, r.custom_metrics, r.verdict, r.stages, r.cpu_samples, r.sample_encoding, "
+        "r.probe_samples FROM results r JOIN benchmarks b ON b.id = r.benchmark_id "
+        "WHERE r.run_id = ?1 ORDER BY b.name, b.identity",
     [HISTORY_RUN_BY_KEY] = "SELECT id FROM runs WHERE created_ns = ?1 AND source = ?2 AND "
                            "git_commit IS ?3 AND branch IS ?4 AND environment = ?5",
     [HISTORY_BASELINE_MODES] = "SELECT name, mode, run_id FROM baseline_modes ORDER BY name, mode",

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 /* Both backends number their schema alike: each migrates a database to this version. */
-enum { HISTORY_SCHEMA_VERSION = 5 };
+enum { HISTORY_SCHEMA_VERSION = 6 };
 
 /* Every statement history.c runs. Parameters are numbered from 1, columns from 0. */
 typedef enum history_sql {
@@ -20,7 +20,7 @@ typedef enum history_sql {
     HISTORY_INSERT_BENCHMARK, /* name, identity -> id (the row, new or not) */
     HISTORY_INSERT_RESULT,    /* run, benchmark, status, message, n, median, p95, samples,
                                * metrics, custom metrics, verdict, stages, cpu samples,
-                               * sample encoding */
+                               * sample encoding, probe samples */
     HISTORY_RUNS_NEWEST,      /* limit -> RUN_COLUMNS, newest first */
     HISTORY_RUN,              /* id -> RUN_COLUMNS */
     HISTORY_RESULTS_OF_RUN,   /* run -> RESULT_COLUMNS by name */
@@ -56,7 +56,7 @@ typedef enum history_sql {
                                * environment; oldest first, the first 256 */
     HISTORY_RAW_RESULTS,      /* run -> name, identity, status, message, n, median, p95,
                                * samples, metrics, custom metrics, verdict, stages, cpu
-                               * samples, sample encoding */
+                               * samples, sample encoding, probe samples */
     HISTORY_RUN_BY_KEY,       /* created_ns, source, commit, branch, environment -> id */
     HISTORY_BASELINE_MODES,   /* -> name, mode, run id */
     HISTORY_COPY_BASELINE_MODE, /* name, mode, run */

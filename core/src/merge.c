@@ -106,32 +106,46 @@ static void merge_metrics(perfbudget_context *ctx, const perfbudget_result *cons
     out->compared_statistic = perfbudget_result_metrics(runs[0])->compared_statistic;
 }
 
-/* The pooled samples (and CPU samples, when every process has them) in process order. */
-static int pool_samples(perfbudget_context *ctx, const perfbudget_result *const *runs,
-                        size_t count, double **samples, double **cpu, size_t *total) {
-    size_t n = 0;
-    int every_cpu = 1;
+typedef const double *(*parallel_getter)(const perfbudget_result *, size_t *);
+
+/* A per-sample array (the CPU or probe samples) pooled in process order, into *out: NULL when
+ * a process lacks it. Returns 0, or -1 when out of memory. */
+static int pool_parallel(const perfbudget_result *const *runs, size_t count, size_t total,
+                         parallel_getter get, double **out) {
+    *out = NULL;
     for (size_t i = 0; i < count; i++) {
-        size_t k, cpu_k;
+        size_t k, parallel_k;
         perfbudget_result_samples(runs[i], &k);
-        perfbudget_result_cpu_samples(runs[i], &cpu_k);
-        n += k;
-        every_cpu &= cpu_k == k;
+        get(runs[i], &parallel_k);
+        if (parallel_k != k) return 0;
     }
-    *samples = malloc((n ? n : 1) * sizeof **samples);
-    *cpu = every_cpu ? malloc((n ? n : 1) * sizeof **cpu) : NULL;
-    if (*samples == NULL || (every_cpu && *cpu == NULL))
-        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "results_merge: out of memory");
+    if ((*out = malloc((total ? total : 1) * sizeof **out)) == NULL) return -1;
     size_t at = 0;
     for (size_t i = 0; i < count; i++) {
-        size_t k, cpu_k;
-        const double *part = perfbudget_result_samples(runs[i], &k);
-        const double *cpu_part = perfbudget_result_cpu_samples(runs[i], &cpu_k);
-        if (k > 0) memcpy(*samples + at, part, k * sizeof *part);
-        if (*cpu != NULL && k > 0) memcpy(*cpu + at, cpu_part, k * sizeof *cpu_part);
+        size_t k;
+        const double *part = get(runs[i], &k);
+        if (k > 0) memcpy(*out + at, part, k * sizeof *part);
         at += k;
     }
+    return 0;
+}
+
+/* The pooled samples (and CPU and probe samples, when every process has them) in process
+ * order. */
+static int pool_samples(perfbudget_context *ctx, const perfbudget_result *const *runs,
+                        size_t count, double **samples, double **cpu, double **probes,
+                        size_t *total) {
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t k;
+        perfbudget_result_samples(runs[i], &k);
+        n += k;
+    }
     *total = n;
+    if (pool_parallel(runs, count, n, perfbudget_result_samples, samples) != 0 ||
+        pool_parallel(runs, count, n, perfbudget_result_cpu_samples, cpu) != 0 ||
+        pool_parallel(runs, count, n, perfbudget_result_probe_samples, probes) != 0)
+        return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "results_merge: out of memory");
     return PERFBUDGET_OK;
 }
 
@@ -200,11 +214,12 @@ int perfbudget_result_new_merged(perfbudget_context *ctx, const char *name,
         if (runs[i] == NULL)
             return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "results_merge: NULL result");
     if (name == NULL) name = perfbudget_result_name(runs[0]);
-    double *samples = NULL, *cpu = NULL, *scratch = malloc(count * sizeof *scratch);
+    double *samples = NULL, *cpu = NULL, *probes = NULL;
+    double *scratch = malloc(count * sizeof *scratch);
     size_t total = 0;
     int code = scratch == NULL
                    ? perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "results_merge: out of memory")
-                   : pool_samples(ctx, runs, count, &samples, &cpu, &total);
+                   : pool_samples(ctx, runs, count, &samples, &cpu, &probes, &total);
     perfbudget_result *merged = NULL;
     if (code == PERFBUDGET_OK) {
         perfbudget_metrics metrics;
@@ -217,6 +232,8 @@ int perfbudget_result_new_merged(perfbudget_context *ctx, const char *name,
     }
     if (code == PERFBUDGET_OK && cpu != NULL)
         code = perfbudget_result_set_cpu_samples(ctx, merged, cpu, total);
+    if (code == PERFBUDGET_OK && probes != NULL)
+        code = perfbudget_result_set_probe_samples(ctx, merged, probes, total);
     if (code == PERFBUDGET_OK) code = merge_custom_metrics(ctx, runs, count, scratch, merged);
     if (code == PERFBUDGET_OK) code = add_process_medians(ctx, runs, count, merged);
     for (size_t i = 0; code == PERFBUDGET_OK && i < count; i++) {
@@ -230,7 +247,7 @@ int perfbudget_result_new_merged(perfbudget_context *ctx, const char *name,
     /* The code measured and the way it was measured are the same in every process. */
     if (code == PERFBUDGET_OK) code = perfbudget_result_set_identity(merged, perfbudget_result_identity(runs[0]));
     if (code == PERFBUDGET_OK) code = perfbudget_result_set_mode(merged, perfbudget_result_mode(runs[0]));
-    free(samples), free(cpu), free(scratch);
+    free(samples), free(cpu), free(probes), free(scratch);
     if (code != PERFBUDGET_OK) {
         perfbudget_result_free(merged);
         return code;

@@ -382,22 +382,29 @@ static int scaling_from_json(perfbudget_result *r, const json_t *object) {
     return status;
 }
 
+/* A per-sample array (the CPU or probe samples) as JSON; NULL for none. */
+static json_t *samples_json(const double *values, size_t count) {
+    json_t *array = values != NULL ? json_array() : NULL;
+    for (size_t i = 0; array != NULL && i < count; i++)
+        json_array_append_new(array, number(values[i]));
+    return array;
+}
+
 static json_t *result_json(const perfbudget_result *r) {
     size_t count;
     const double *samples = perfbudget_result_samples(r, &count);
     json_t *array = json_array();
     for (size_t i = 0; array != NULL && i < count; i++) json_array_append_new(array, number(samples[i]));
-    /* Only results whose CPU time was measured per sample carry "cpu_samples". */
-    size_t cpu_count;
-    const double *cpu_samples = perfbudget_result_cpu_samples(r, &cpu_count);
-    json_t *cpu_array = cpu_samples != NULL ? json_array() : NULL;
-    for (size_t i = 0; cpu_array != NULL && i < cpu_count; i++)
-        json_array_append_new(cpu_array, number(cpu_samples[i]));
-    json_t *object = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o*, s:o, s:o, s:o, s:s, s:o, s:s, s:o}",
+    /* Only results whose CPU time was measured per sample carry "cpu_samples", only those of
+     * the Python front end "probe_samples". */
+    json_t *cpu_array = samples_json(perfbudget_result_cpu_samples(r, NULL), count);
+    json_t *probe_array = samples_json(perfbudget_result_probe_samples(r, NULL), count);
+    json_t *object = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o*, s:o*, s:o, s:o, s:o, s:s, s:o, s:s, s:o}",
                      "name", perfbudget_result_name(r), "status",
                      status_name(perfbudget_result_status(r)), "message",
                      perfbudget_result_message(r), "unit", "ns", "samples", array, "cpu_samples",
-                     cpu_array, "summary",
+                     cpu_array, "probe_samples", probe_array, "summary",
                      summary_json(perfbudget_result_summary(r)), "metrics",
                      perfbudget__metrics_json(perfbudget_result_metrics(r)), "custom_metrics",
                      perfbudget__custom_metrics_json(r), "counters_note", perfbudget_result_counters_note(r),
@@ -638,21 +645,25 @@ static const char *metrics_problem(const json_t *m, char *buf, size_t size) {
     return NULL;
 }
 
-/* A benchmark's optional "cpu_samples": absent in files that did not measure them (and in files
- * older than them); when present, one number >= 0 per sample. */
-static int cpu_samples_from_json(perfbudget_context *ctx, const char *path, const char *name,
-                                 perfbudget_result *r, const json_t *list) {
+/* A benchmark's optional per-sample array key ("cpu_samples", "probe_samples"): absent in
+ * files that did not measure them (and in files older than them); when present, one number
+ * >= 0 per sample, given to the result by set. */
+static int parallel_samples_from_json(perfbudget_context *ctx, const char *path, const char *name,
+                                      perfbudget_result *r, const json_t *b, const char *key,
+                                      int (*set)(perfbudget_context *, perfbudget_result *,
+                                                 const double *, size_t)) {
+    const json_t *list = json_object_get(b, key);
     if (list == NULL) return PERFBUDGET_OK;
     size_t count = 0;
     perfbudget_result_samples(r, &count);
     if (!json_is_array(list))
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': \"cpu_samples\" must be an array", path, name);
+                                "%s: benchmark '%s': \"%s\" must be an array", path, name, key);
     if (json_array_size(list) != count)
         return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                "%s: benchmark '%s': %zu cpu_samples for %zu samples (they must "
-                                "be as many)",
-                                path, name, json_array_size(list), count);
+                                "%s: benchmark '%s': %zu %s for %zu samples (they must be as "
+                                "many)",
+                                path, name, json_array_size(list), key, count);
     double *values = malloc((count ? count : 1) * sizeof *values);
     if (values == NULL) return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "out of memory");
     for (size_t i = 0; i < count; i++) {
@@ -660,12 +671,12 @@ static int cpu_samples_from_json(perfbudget_context *ctx, const char *path, cons
         if (!json_is_number(value) || json_number_value(value) < 0) {
             free(values);
             return perfbudget__fail(ctx, PERFBUDGET_EPARSE,
-                                    "%s: benchmark '%s': cpu_samples[%zu] is not a number >= 0",
-                                    path, name, i);
+                                    "%s: benchmark '%s': %s[%zu] is not a number >= 0", path,
+                                    name, key, i);
         }
         values[i] = json_number_value(value);
     }
-    int code = perfbudget_result_set_cpu_samples(ctx, r, values, count);
+    int code = set(ctx, r, values, count);
     free(values);
     return code;
 }
@@ -861,7 +872,11 @@ static int benchmark_details_from_json(perfbudget_context *ctx, const char *path
     if (code == PERFBUDGET_OK)
         code = mode_from_json(ctx, path, name, r, json_object_get(b, "mode"));
     if (code == PERFBUDGET_OK)
-        code = cpu_samples_from_json(ctx, path, name, r, json_object_get(b, "cpu_samples"));
+        code = parallel_samples_from_json(ctx, path, name, r, b, "cpu_samples",
+                                          perfbudget_result_set_cpu_samples);
+    if (code == PERFBUDGET_OK)
+        code = parallel_samples_from_json(ctx, path, name, r, b, "probe_samples",
+                                          perfbudget_result_set_probe_samples);
     if (code == PERFBUDGET_OK) code = comparisons_from_json(ctx, r, json_object_get(b, "comparisons"));
     if (code == PERFBUDGET_OK) code = notes_from_json(ctx, r, json_object_get(b, "notes"));
     if (code == PERFBUDGET_OK) code = verdicts_from_json(ctx, r, json_object_get(b, "budget"));

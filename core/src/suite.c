@@ -41,6 +41,10 @@ struct perfbudget_state {
      * with a fake clock: its samples are not real time, so the CPU times would not match). */
     double *cpu_samples;
     int cpu_sampling;                             /* 0 with a fake clock or a failed read */
+    /* The front end's interpreter probe last timed before each sample (probing: it noted one,
+     * perfbudget_sampler_note_probe()); NaN for samples before the first. */
+    double *probe_samples, probe_latest;
+    int probing;
     uint64_t batch_cpu_start_ns, batch_cpu_end_ns; /* thread CPU clock around the batch */
     /* Where the clock and usage are read into: not locals, so that the code between batches
      * gets no larger stack frame with addressable locals, which AddressSanitizer's fake stack
@@ -104,6 +108,7 @@ struct perfbudget_result {
     double *samples;
     size_t count;
     double *cpu_samples; /* NULL, or count of them: CPU ns per iteration of each sample */
+    double *probe_samples; /* NULL, or count of them: the interpreter probe before each sample */
     perfbudget_summary summary;
     perfbudget_metrics metrics;
     char *output; /* a failed command's output, or NULL */
@@ -297,28 +302,37 @@ static void time_reference(perfbudget_state *s) {
     s->reference[s->rounds - 1] = (double)(perfbudget_context_now_ns(s->ctx) - start);
 }
 
-static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
-    if (s->rounds == s->capacity) {
-        size_t capacity = s->capacity ? 2 * s->capacity : 256;
-        double *samples = realloc(s->samples, capacity * sizeof *samples);
-        if (samples != NULL) s->samples = samples;
-        double *x = realloc(s->rss_iterations, capacity * sizeof *x);
-        if (x != NULL) s->rss_iterations = x;
-        double *y = realloc(s->rss_bytes, capacity * sizeof *y);
-        if (y != NULL) s->rss_bytes = y;
-        double *reference = s->opts.speed_correction
-                                ? realloc(s->reference, capacity * sizeof *reference) : s->reference;
-        if (reference != NULL) s->reference = reference;
-        double *cpu = s->cpu_sampling ? realloc(s->cpu_samples, capacity * sizeof *cpu)
-                                      : s->cpu_samples;
-        if (cpu != NULL) s->cpu_samples = cpu;
-        if (samples == NULL || x == NULL || y == NULL ||
-            (s->opts.speed_correction && reference == NULL) || (s->cpu_sampling && cpu == NULL)) {
-            s->out_of_memory = 1;
-            return;
-        }
-        s->capacity = capacity;
+/* Room for twice as many samples in every per-sample array the run keeps; 0, or -1 (and
+ * out_of_memory) when there is none. */
+static int grow_sample_arrays(perfbudget_state *s) {
+    size_t capacity = s->capacity ? 2 * s->capacity : 256;
+    double *samples = realloc(s->samples, capacity * sizeof *samples);
+    if (samples != NULL) s->samples = samples;
+    double *x = realloc(s->rss_iterations, capacity * sizeof *x);
+    if (x != NULL) s->rss_iterations = x;
+    double *y = realloc(s->rss_bytes, capacity * sizeof *y);
+    if (y != NULL) s->rss_bytes = y;
+    double *reference = s->opts.speed_correction
+                            ? realloc(s->reference, capacity * sizeof *reference) : s->reference;
+    if (reference != NULL) s->reference = reference;
+    double *cpu = s->cpu_sampling ? realloc(s->cpu_samples, capacity * sizeof *cpu)
+                                  : s->cpu_samples;
+    if (cpu != NULL) s->cpu_samples = cpu;
+    double *probes = s->probing ? realloc(s->probe_samples, capacity * sizeof *probes)
+                                : s->probe_samples;
+    if (probes != NULL) s->probe_samples = probes;
+    if (samples == NULL || x == NULL || y == NULL ||
+        (s->opts.speed_correction && reference == NULL) || (s->cpu_sampling && cpu == NULL) ||
+        (s->probing && probes == NULL)) {
+        s->out_of_memory = 1;
+        return -1;
     }
+    s->capacity = capacity;
+    return 0;
+}
+
+static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
+    if (s->rounds == s->capacity && grow_sample_arrays(s) != 0) return;
     s->measured_iterations += s->batch_iterations;
     uint64_t instructions, cycles;
     if (s->opts.mode == PERFBUDGET_MODE_INSTRUCTIONS && s->counters_ok &&
@@ -336,6 +350,7 @@ static void record_sample(perfbudget_state *s, uint64_t elapsed_ns) {
     if (s->cpu_sampling)
         s->cpu_samples[s->rounds] =
             (double)(s->batch_cpu_end_ns - s->batch_cpu_start_ns) / (double)s->batch_iterations;
+    if (s->probing) s->probe_samples[s->rounds] = s->probe_latest;
     s->rss_iterations[s->rounds] = (double)s->measured_iterations;
     s->rss_bytes[s->rounds] = (double)rss_now(s);
     s->rounds++;
@@ -1056,6 +1071,18 @@ static void size_batches_to_bookkeeping(perfbudget_state *s, const perfbudget_ru
     if (target > (double)s->target_sample_ns) s->target_sample_ns = (uint64_t)target;
 }
 
+/* The probe samples into the result, those before the first probe given its time (the
+ * nearest); none where out of memory, as for the CPU samples. */
+static void keep_probe_samples(const perfbudget_state *s, perfbudget_result *r) {
+    size_t first = 0;
+    while (first < s->rounds && isnan(s->probe_samples[first])) first++;
+    if (first == s->rounds ||
+        (r->probe_samples = malloc(s->rounds * sizeof *r->probe_samples)) == NULL)
+        return;
+    for (size_t i = 0; i < s->rounds; i++)
+        r->probe_samples[i] = s->probe_samples[i < first ? first : i];
+}
+
 /* Move what the state measured into the result: samples, summary, metrics. */
 static int finish(perfbudget_context *ctx, perfbudget_state *s, perfbudget_result *r,
                   const perfbudget_memory_usage *peak, int peak_reset) {
@@ -1077,6 +1104,7 @@ static int finish(perfbudget_context *ctx, perfbudget_state *s, perfbudget_resul
              * memory for them leaves none rather than failing the run. */
             if (s->cpu_sampling && (r->cpu_samples = malloc(s->rounds * sizeof *r->cpu_samples)))
                 memcpy(r->cpu_samples, s->cpu_samples, s->rounds * sizeof *r->cpu_samples);
+            if (s->probing) keep_probe_samples(s, r);
             if (s->opts.speed_correction)
                 s->reference_time = perfbudget__speed_correct(r->samples, r->cpu_samples,
                                                               s->reference, s->rounds);
@@ -1097,6 +1125,7 @@ static void state_release(perfbudget_state *s) {
     free(s->rss_bytes);
     free(s->reference);
     free(s->cpu_samples);
+    free(s->probe_samples);
     perfbudget__probe_free(s->probe);
     perfbudget__stage_recorder_free(s->stages);
 }
@@ -1106,6 +1135,7 @@ void perfbudget_result_free(perfbudget_result *result) {
     free(result->name);
     free(result->samples);
     free(result->cpu_samples);
+    free(result->probe_samples);
     free(result->verdicts);
     free(result->output);
     free(result->identity);
@@ -1412,28 +1442,48 @@ const double *perfbudget_result_cpu_samples(const perfbudget_result *result, siz
     return has ? result->cpu_samples : NULL;
 }
 
-int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result,
-                                      const double *cpu_samples, size_t count) {
-    if (result == NULL || (cpu_samples == NULL && count > 0))
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "set_cpu_samples: NULL argument");
+/* Replace *slot with a copy of values (count of them, each finite; 0: none), checked against
+ * the result's samples: the CPU and probe samples' common setter. what names them ("CPU"). */
+static int set_parallel_samples(perfbudget_context *ctx, perfbudget_result *result,
+                                double **slot, const double *values, size_t count,
+                                const char *what) {
+    if (result == NULL || (values == NULL && count > 0))
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "set %s samples: NULL argument", what);
     if (count != 0 && count != result->count)
-        return perfbudget__fail(ctx, PERFBUDGET_EINVAL,
-                                "set_cpu_samples: %zu CPU samples for %zu samples of %s", count,
-                                result->count, result->name);
+        return perfbudget__fail(ctx, PERFBUDGET_EINVAL, "set %s samples: %zu %s samples for %zu "
+                                "samples of %s", what, count, what, result->count, result->name);
     for (size_t i = 0; i < count; i++)
-        if (!isfinite(cpu_samples[i]))
+        if (!isfinite(values[i]))
             return perfbudget__fail(ctx, PERFBUDGET_EDOMAIN,
-                                    "set_cpu_samples: CPU sample %zu of %s is not finite", i,
-                                    result->name);
+                                    "set %s samples: %s sample %zu of %s is not finite", what,
+                                    what, i, result->name);
     double *copy = NULL;
     if (count > 0) {
         if ((copy = malloc(count * sizeof *copy)) == NULL)
-            return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "set_cpu_samples: out of memory");
-        memcpy(copy, cpu_samples, count * sizeof *copy);
+            return perfbudget__fail(ctx, PERFBUDGET_ENOMEM, "set %s samples: out of memory", what);
+        memcpy(copy, values, count * sizeof *copy);
     }
-    free(result->cpu_samples);
-    result->cpu_samples = copy;
+    free(*slot);
+    *slot = copy;
     return PERFBUDGET_OK;
+}
+
+int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result,
+                                      const double *cpu_samples, size_t count) {
+    return set_parallel_samples(ctx, result, result != NULL ? &result->cpu_samples : NULL,
+                                cpu_samples, count, "CPU");
+}
+
+const double *perfbudget_result_probe_samples(const perfbudget_result *result, size_t *count) {
+    int has = result != NULL && result->probe_samples != NULL;
+    if (count != NULL) *count = has ? result->count : 0;
+    return has ? result->probe_samples : NULL;
+}
+
+int perfbudget_result_set_probe_samples(perfbudget_context *ctx, perfbudget_result *result,
+                                        const double *probe_samples, size_t count) {
+    return set_parallel_samples(ctx, result, result != NULL ? &result->probe_samples : NULL,
+                                probe_samples, count, "probe");
 }
 
 const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result) {
@@ -1710,6 +1760,19 @@ int perfbudget_sampler_set_first_call(perfbudget_sampler *sampler, double first_
                                 sampler->result->name);
     s->first_call_given = 1;
     s->first_call_ns = first_call_ns;
+    return PERFBUDGET_OK;
+}
+
+int perfbudget_sampler_note_probe(perfbudget_sampler *sampler, double probe_ns) {
+    if (sampler == NULL || !(probe_ns >= 0.0) || isinf(probe_ns)) return PERFBUDGET_EINVAL;
+    perfbudget_state *s = &sampler->state;
+    if (!s->probing && s->capacity > 0) { /* samples taken before the first probe */
+        if ((s->probe_samples = malloc(s->capacity * sizeof *s->probe_samples)) == NULL)
+            return perfbudget__fail(s->ctx, PERFBUDGET_ENOMEM, "sampler_note_probe: out of memory");
+        for (size_t i = 0; i < s->rounds; i++) s->probe_samples[i] = NAN;
+    }
+    s->probing = 1;
+    s->probe_latest = probe_ns;
     return PERFBUDGET_OK;
 }
 

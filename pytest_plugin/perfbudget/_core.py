@@ -961,6 +961,20 @@ class Result:
         context.check(lib.perfbudget_result_set_cpu_samples(context.handle, self._handle, data, n))
 
     @property
+    def probe_samples(self) -> list[float]:
+        """The interpreter probe's time (ns) last timed before each sample, as many as samples;
+        [] where none was timed."""
+        count = ffi.new("size_t *")
+        data = lib.perfbudget_result_probe_samples(self._handle, count)
+        return [data[i] for i in range(count[0])]
+
+    def set_probe_samples(self, values: Iterable[float]) -> None:
+        """Give the result probe samples, as many as its samples ([] drops them)."""
+        context = _context()
+        data, n = _doubles(values)
+        context.check(lib.perfbudget_result_set_probe_samples(context.handle, self._handle, data, n))
+
+    @property
     def summary(self) -> Summary:
         return Summary._from_c(lib.perfbudget_result_summary(self._handle))
 
@@ -1380,6 +1394,10 @@ class Sampler:
         the first next(), whose batch then calibrates at once."""
         value = float("nan") if first_call_ns is None else float(first_call_ns)
         self._context.check(lib.perfbudget_sampler_set_first_call(self._handle, value))
+
+    def note_probe(self, probe_ns: float) -> None:
+        """The interpreter probe was timed just now: the samples from here on carry it."""
+        self._context.check(lib.perfbudget_sampler_note_probe(self._handle, float(probe_ns)))
 
     def fail(self, reason: str) -> None:
         lib.perfbudget_state_fail(self._state, _bytes(reason))

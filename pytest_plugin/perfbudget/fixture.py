@@ -397,6 +397,9 @@ class _LoopWatch:
             interpreter_probe()
             self._probed_at = _clock()
             self.probe_times.append(self._probed_at - warm)
+            # The samples from here on carry it: the judge compares two runs' samples taken
+            # in the same state of the machine (docs/statistics.md).
+            self._sampler.note_probe(self._probed_at - warm)
         n = self._sampler.next(previous_batch_ns)
         self.calls += n
         return n

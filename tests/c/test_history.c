@@ -653,9 +653,110 @@ static void test_cpu_samples_round_trip(void **state) {
     perfbudget_history_free(h);
 }
 
+/* Loaded results decode, encode and parse: decode's and parse's probe samples are whole and
+ * fractional (12 each), encode has none. Frees them. */
+static void assert_probe_samples(perfbudget_result **loaded, size_t count, const double *whole,
+                                 const double *fractional) {
+    size_t n;
+    assert_int_equal(count, 3); /* by name: decode, encode, parse */
+    const double *back = perfbudget_result_probe_samples(loaded[0], &n);
+    assert_non_null(back);
+    assert_int_equal(n, 12);
+    assert_memory_equal(back, whole, 12 * sizeof *whole);
+    assert_null(perfbudget_result_probe_samples(loaded[1], &n));
+    assert_int_equal(n, 0);
+    back = perfbudget_result_probe_samples(loaded[2], &n);
+    assert_non_null(back);
+    assert_int_equal(n, 12);
+    assert_memory_equal(back, fractional, 12 * sizeof *fractional);
+    perfbudget_results_free(loaded, count);
+}
+
+/* Probe samples ride with their result, every bit, packed as the samples are (whole numbers
+ * in a few bytes each, others as doubles), copied as stored and counted in the stored sample
+ * bytes; a result without them comes back without. */
+static void test_probe_samples_round_trip(void **state) {
+    perfbudget_history *h = open_history(*state, "probe_samples");
+    perfbudget_result *r[3] = {result_of(*state, "decode", 1000), result_of(*state, "encode", 5),
+                               result_of(*state, "parse", 70)};
+    double whole[12], fractional[12];
+    for (int i = 0; i < 12; i++) {
+        whole[i] = 41234.0 + (double)((i * 7919) % 3001) - 1500.0; /* ns, as timed */
+        fractional[i] = 38765.4321 + 0.1 * i + 1e-9 * i;
+    }
+    assert_int_equal(perfbudget_result_set_probe_samples(*state, r[0], whole, 12), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_probe_samples(*state, r[2], fractional, 12),
+                     PERFBUDGET_OK);
+    perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
+    int64_t id = 0;
+    assert_int_equal(perfbudget_history_add_run(h, &info, r, 3, &id), PERFBUDGET_OK);
+    perfbudget_history_size with, without;
+    assert_int_equal(perfbudget_history_measure(h, &with), PERFBUDGET_OK);
+    perfbudget_result **loaded;
+    size_t count, n;
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    assert_probe_samples(loaded, count, whole, fractional);
+    perfbudget_history *copy = open_history(*state, "probe_samples_copy");
+    size_t copied = 0, present = 0;
+    assert_int_equal(perfbudget_history_copy(h, copy, &copied, &present), PERFBUDGET_OK);
+    assert_int_equal(copied, 1);
+    assert_int_equal(perfbudget_history_load_latest(copy, "env-A", NULL, &loaded, &count),
+                     PERFBUDGET_OK);
+    assert_probe_samples(loaded, count, whole, fractional);
+    perfbudget_history_free(copy);
+    /* The same run again without probe samples: the difference is theirs. The fractional ones
+     * are 12 doubles and a 2-byte header; the whole ones at most 3 bytes each and 3 of header. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(perfbudget_result_set_probe_samples(*state, r[i], NULL, 0),
+                         PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_add_run(h, &info, r, 3, &id), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_history_measure(h, &without), PERFBUDGET_OK);
+    int64_t probe_bytes = 2 * with.sample_bytes - without.sample_bytes;
+    assert_in_range(probe_bytes, 2 + 12 * 8 + 3 + 12, 2 + 12 * 8 + 3 + 12 * 3);
+    assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_OK);
+    assert_null(perfbudget_result_probe_samples(loaded[0], &n));
+    perfbudget_results_free(loaded, count);
+    for (int i = 0; i < 3; i++) perfbudget_result_free(r[i]);
+    perfbudget_history_free(h);
+}
+
+/* Probe samples of another count than the samples', or that do not unpack, are damage: the
+ * load fails naming the history and the benchmark. */
+static void test_damaged_probe_samples(void **state) {
+    perfbudget_history *h = open_history(*state, "damaged_probe");
+    perfbudget_result *r = result_of(*state, "decode", 1000);
+    double probe[12];
+    for (int i = 0; i < 12; i++) probe[i] = 40000.0 + i;
+    assert_int_equal(perfbudget_result_set_probe_samples(*state, r, probe, 12), PERFBUDGET_OK);
+    perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
+    int64_t id = 0;
+    assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, &id), PERFBUDGET_OK);
+    perfbudget_result_free(r);
+    perfbudget_history_free(h);
+    /* two whole numbers (1, 2) for 12 samples; then bytes that are no packed samples */
+    static const char *const damage[] = {"UPDATE results SET probe_samples = x'0102010202'",
+                                         "UPDATE results SET probe_samples = x'FF'"};
+    for (size_t k = 0; k < sizeof damage / sizeof *damage; k++) {
+        sqlite3 *raw;
+        assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(raw, damage[k], NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(raw);
+        assert_int_equal(perfbudget_history_new(*state, path, &h), PERFBUDGET_OK);
+        perfbudget_result **loaded = NULL;
+        size_t count = 0;
+        assert_int_equal(perfbudget_history_load_run(h, id, &loaded, &count), PERFBUDGET_EIO);
+        const char *message = perfbudget_errmsg(*state);
+        print_message("%s\n", message);
+        assert_non_null(strstr(message, path));
+        assert_non_null(strstr(message, "damaged probe samples of decode"));
+        assert_non_null(strstr(message, "for 12 samples"));
+        perfbudget_history_free(h);
+    }
+}
+
 /* A history written at schema version 2 (before CPU samples), frozen here as it was released:
- * it opens, upgrades to the current version, keeps its results (without CPU samples) and takes
- * new results with them. */
+ * it opens, upgrades to the current version, keeps its results (without CPU or probe samples)
+ * and takes new results with them. */
 /* A run of one benchmark in one mode. */
 static int64_t add_in_mode(perfbudget_context *ctx, perfbudget_history *h, perfbudget_mode mode,
                            double centre) {
@@ -774,6 +875,8 @@ static void test_upgrade_from_version_2(void **state) {
     assert_close(samples[1], 2.0, 0);
     assert_null(perfbudget_result_cpu_samples(loaded[0], &n));
     assert_int_equal(n, 0);
+    assert_null(perfbudget_result_probe_samples(loaded[0], &n));
+    assert_int_equal(n, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[0])->involuntary_switches));
     perfbudget_results_free(loaded, count);
     /* a name saved before names held a run per mode holds its run's mode */
@@ -783,7 +886,10 @@ static void test_upgrade_from_version_2(void **state) {
 
     perfbudget_result *r = result_of(*state, "new", 10);
     double cpu[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12.5};
+    double probe[12] = {40001, 39876, 41234, 40500, 40499, 52000, 40010, 40020, 39990, 40000,
+                        40003, 40002};
     assert_int_equal(perfbudget_result_set_cpu_samples(*state, r, cpu, 12), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_probe_samples(*state, r, probe, 12), PERFBUDGET_OK);
     perfbudget_run_info info = {.source = "cli", .environment = "env-A"};
     int64_t id = 0;
     assert_int_equal(perfbudget_history_add_run(h, &info, &r, 1, &id), PERFBUDGET_OK);
@@ -792,6 +898,9 @@ static void test_upgrade_from_version_2(void **state) {
     const double *back = perfbudget_result_cpu_samples(loaded[0], &n);
     assert_int_equal(n, 12);
     assert_memory_equal(back, cpu, sizeof cpu);
+    back = perfbudget_result_probe_samples(loaded[0], &n);
+    assert_int_equal(n, 12);
+    assert_memory_equal(back, probe, sizeof probe);
     perfbudget_results_free(loaded, count);
     perfbudget_history_free(h);
 
@@ -799,7 +908,7 @@ static void test_upgrade_from_version_2(void **state) {
     sqlite3_stmt *stmt;
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(stmt, 0), 5);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 6);
     sqlite3_finalize(stmt);
     sqlite3_close(raw);
 }
@@ -1547,34 +1656,22 @@ static void test_read_only_history_of_another_user(void **state) {
     assert_string_equal(names, "history.sqlite");
 }
 
-/* A read-only history written before packed samples (schema 4) stays readable as it is. */
-static void test_read_only_history_of_schema_4(void **state) {
-    (void)state;
+/* A read-only history of an older schema, written by sql (its one result: samples 1.0 and 2.0,
+ * CPU samples 0.5 and 1.0) in name/nested, stays readable as it is, without probe samples. */
+static void assert_read_only_readable(const char *name, const char *sql) {
     if (geteuid() != 0) {
         print_message("skipped: needs root, to read as another user\n");
         skip();
     }
-    const char *db = fresh("schema_4");
+    const char *db = fresh(name);
     char dir[300], parent[300];
-    snprintf(parent, sizeof parent, "%s/schema_4", directory);
-    snprintf(dir, sizeof dir, "%s/schema_4/nested", directory);
+    snprintf(parent, sizeof parent, "%s/%s", directory, name);
+    snprintf(dir, sizeof dir, "%s/%s/nested", directory, name);
     mkdir(parent, 0755);
     mkdir(dir, 0755);
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
-    static const char version_4[] =
-        SCHEMA_2_TABLES
-        "ALTER TABLE results ADD COLUMN cpu_samples BLOB;"
-        "CREATE TABLE baseline_modes(name TEXT NOT NULL REFERENCES baselines(name) ON DELETE "
-        "CASCADE, mode TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE "
-        "CASCADE, PRIMARY KEY(name, mode));"
-        "INSERT INTO runs VALUES(1, 1, 'cli', 'abc', 'main', 0, 'env-A');"
-        "INSERT INTO benchmarks VALUES(1, 'old', '');"
-        "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, "
-        "x'000000000000F03F0000000000000040', '{\"rounds\": 2}', '[]', NULL, NULL, "
-        "x'000000000000E03F000000000000F03F');"
-        "PRAGMA user_version = 4;";
-    assert_int_equal(sqlite3_exec(raw, version_4, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(raw);
     assert_int_equal(chmod(directory, 0755), 0);
     assert_int_equal(chmod(db, 0444), 0);
@@ -1587,7 +1684,7 @@ static void test_read_only_history_of_schema_4(void **state) {
         perfbudget_history *mine = NULL;
         perfbudget_result **loaded = NULL;
         perfbudget_series_point *points = NULL;
-        size_t count = 0, n = 0, cpu_n = 0;
+        size_t count = 0, n = 0, cpu_n = 0, probe_n = 1;
         int failed = perfbudget_history_new_read_only(ctx, db, &mine) != PERFBUDGET_OK ||
                      perfbudget_history_load_run(mine, 1, &loaded, &count) != PERFBUDGET_OK ||
                      count != 1 ||
@@ -1595,10 +1692,11 @@ static void test_read_only_history_of_schema_4(void **state) {
                      n != 1;
         const double *samples = failed ? NULL : perfbudget_result_samples(loaded[0], &n);
         const double *cpu = failed ? NULL : perfbudget_result_cpu_samples(loaded[0], &cpu_n);
+        const double *probe = failed ? NULL : perfbudget_result_probe_samples(loaded[0], &probe_n);
         if (!failed && (n != 2 || samples[0] != 1.0 || samples[1] != 2.0 || cpu == NULL ||
-                        cpu_n != 2 || cpu[0] != 0.5))
+                        cpu_n != 2 || cpu[0] != 0.5 || probe != NULL || probe_n != 0))
             failed = 1;
-        if (failed) fprintf(stderr, "schema 4 reader: %s\n", perfbudget_errmsg(ctx));
+        if (failed) fprintf(stderr, "%s reader: %s\n", name, perfbudget_errmsg(ctx));
         perfbudget_free(points);
         perfbudget_results_free(loaded, count);
         perfbudget_history_free(mine);
@@ -1610,6 +1708,45 @@ static void test_read_only_history_of_schema_4(void **state) {
     assert_int_equal(chmod(dir, 0755), 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The tables of history schema 4, from those of schema 2. */
+#define SCHEMA_4_TABLES                                                                         \
+    SCHEMA_2_TABLES                                                                             \
+    "ALTER TABLE results ADD COLUMN cpu_samples BLOB;"                                          \
+    "CREATE TABLE baseline_modes(name TEXT NOT NULL REFERENCES baselines(name) ON DELETE "      \
+    "CASCADE, mode TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE "       \
+    "CASCADE, PRIMARY KEY(name, mode));"
+
+/* A read-only history written before packed samples (schema 4) stays readable as it is. */
+static void test_read_only_history_of_schema_4(void **state) {
+    (void)state;
+    assert_read_only_readable(
+        "schema_4",
+        SCHEMA_4_TABLES
+        "INSERT INTO runs VALUES(1, 1, 'cli', 'abc', 'main', 0, 'env-A');"
+        "INSERT INTO benchmarks VALUES(1, 'old', '');"
+        "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, "
+        "x'000000000000F03F0000000000000040', '{\"rounds\": 2}', '[]', NULL, NULL, "
+        "x'000000000000E03F000000000000F03F');"
+        "PRAGMA user_version = 4;");
+}
+
+/* A read-only history written before probe samples (schema 5) stays readable as it is: one
+ * result packed (sample_encoding 1: whole numbers 1 and 2; CPU samples 0.5 and 1 as doubles). */
+static void test_read_only_history_of_schema_5(void **state) {
+    (void)state;
+    assert_read_only_readable(
+        "schema_5",
+        SCHEMA_4_TABLES
+        "ALTER TABLE results ADD COLUMN sample_encoding INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX results_series ON results(benchmark_id, run_id, status, median, p95, n);"
+        "DROP INDEX results_by_benchmark;"
+        "INSERT INTO runs VALUES(1, 1, 'cli', 'abc', 'main', 0, 'env-A');"
+        "INSERT INTO benchmarks VALUES(1, 'old', '');"
+        "INSERT INTO results VALUES(1, 1, 'ok', '', 2, 1.5, 2.0, x'0102010202', "
+        "'{\"rounds\": 2}', '[]', NULL, NULL, x'0002000000000000E03F000000000000F03F', 1);"
+        "PRAGMA user_version = 5;");
 }
 
 /* Records one run of the comparison below, the same in each history given. */
@@ -1835,6 +1972,8 @@ static int run_against_postgresql(void) {
         cmocka_unit_test_setup_teardown(test_packed_samples, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_probe_samples_round_trip, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_baseline_per_mode, context_setup, context_teardown),
     };
     return cmocka_run_group_tests(tests, make_directory, remove_directory);
@@ -1892,6 +2031,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_git_describe, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_cpu_samples_round_trip, context_setup,
                                         context_teardown),
+        cmocka_unit_test_setup_teardown(test_probe_samples_round_trip, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_probe_samples, context_setup,
+                                        context_teardown),
         cmocka_unit_test_setup_teardown(test_baseline_per_mode, context_setup, context_teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_version_2, context_setup,
                                         context_teardown),
@@ -1900,6 +2043,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reader_leaves_nothing, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_history_of_schema_4, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_history_of_schema_5, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_history_of_another_user, context_setup,
                                         context_teardown),

@@ -75,10 +75,16 @@ static void test_samples_pool_and_each_process_keeps_its_median(void **state) {
     for (size_t i = 0; i < 3; i++) perfbudget_result_free(runs[i]);
 }
 
+/* CPU and probe samples pool in process order where every process has them, else none. */
 static void test_cpu_samples_only_when_every_process_has_them(void **state) {
     perfbudget_context *ctx = *state;
     const double a[] = {100, 110}, b[] = {120, 130};
     perfbudget_result *runs[] = {process(ctx, a, 2, 1, 1, 0.5), process(ctx, b, 2, 1, 1, 0)};
+    const double probes_a[] = {30000, 31000}, probes_b[] = {46000, 45000};
+    assert_int_equal(perfbudget_result_set_probe_samples(ctx, runs[0], probes_a, 2),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_probe_samples(ctx, runs[1], probes_b, 2),
+                     PERFBUDGET_OK);
     perfbudget_result *merged = NULL;
     assert_int_equal(perfbudget_result_new_merged(ctx, "renamed",
                                                   (const perfbudget_result *const *)runs, 2,
@@ -87,7 +93,20 @@ static void test_cpu_samples_only_when_every_process_has_them(void **state) {
     size_t cpu_n = 99;
     perfbudget_result_cpu_samples(merged, &cpu_n);
     assert_int_equal(cpu_n, 0);
+    size_t probe_n = 0;
+    const double *probes = perfbudget_result_probe_samples(merged, &probe_n);
+    assert_int_equal(probe_n, 4);
+    assert_true(probes[0] == 30000 && probes[1] == 31000 && probes[2] == 46000 &&
+                probes[3] == 45000);
     assert_string_equal(perfbudget_result_name(merged), "renamed");
+    perfbudget_result_free(merged);
+    /* one process without probe samples: the merged result has none */
+    assert_int_equal(perfbudget_result_set_probe_samples(ctx, runs[1], NULL, 0), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_new_merged(ctx, NULL,
+                                                  (const perfbudget_result *const *)runs, 2,
+                                                  &merged),
+                     PERFBUDGET_OK);
+    assert_null(perfbudget_result_probe_samples(merged, &probe_n));
     perfbudget_result_free(merged);
     for (size_t i = 0; i < 2; i++) perfbudget_result_free(runs[i]);
 }

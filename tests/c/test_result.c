@@ -266,8 +266,9 @@ static void test_first_call_round_trips(void **state) {
     perfbudget_result_free(results[1]);
 }
 
-/* CPU samples and context switches survive a result file bit for bit; a result without CPU
- * samples writes no key; a file without them loads; a length mismatch is refused by name. */
+/* CPU and probe samples and context switches survive a result file bit for bit; a result
+ * without them writes no key; a file without them loads; a length mismatch is refused by
+ * name. */
 static void test_cpu_samples_round_trip(void **state) {
     const double samples[] = {100.5, 101.25, 102.125};
     /* values whose shortest decimal form needs all 17 digits */
@@ -280,6 +281,9 @@ static void test_cpu_samples_round_trip(void **state) {
     assert_int_equal(perfbudget_result_new(*state, "timed", samples, 3, &metrics,
                                            PERFBUDGET_RUN_OK, "", &results[0]), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_set_cpu_samples(*state, results[0], cpu, 3), PERFBUDGET_OK);
+    const double probes[] = {30125.0, 30125.0, 46017.5};
+    assert_int_equal(perfbudget_result_set_probe_samples(*state, results[0], probes, 3),
+                     PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_new(*state, "plain", samples, 3, NULL, PERFBUDGET_RUN_OK,
                                            "", &results[1]), PERFBUDGET_OK);
     char dir[] = "/tmp/perfbudget-test-XXXXXX";
@@ -292,6 +296,8 @@ static void test_cpu_samples_round_trip(void **state) {
     json_t *plain = json_array_get(json_object_get(root, "benchmarks"), 1);
     assert_int_equal(json_array_size(json_object_get(timed, "cpu_samples")), 3);
     assert_null(json_object_get(plain, "cpu_samples"));
+    assert_int_equal(json_array_size(json_object_get(timed, "probe_samples")), 3);
+    assert_null(json_object_get(plain, "probe_samples"));
     /* unknown switches are written as null, like every unavailable figure */
     json_t *switches = json_object_get(json_object_get(plain, "metrics"), "involuntary_switches");
     assert_non_null(switches);
@@ -305,6 +311,10 @@ static void test_cpu_samples_round_trip(void **state) {
     assert_int_equal(n, 3);
     assert_memory_equal(back, cpu, sizeof cpu); /* every bit */
     assert_null(perfbudget_result_cpu_samples(loaded[1], &n));
+    back = perfbudget_result_probe_samples(loaded[0], &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(back, probes, sizeof probes);
+    assert_null(perfbudget_result_probe_samples(loaded[1], &n));
     assert_close(perfbudget_result_metrics(loaded[0])->involuntary_switches, 3, 0);
     assert_close(perfbudget_result_metrics(loaded[0])->voluntary_switches, 0, 0);
     assert_true(isnan(perfbudget_result_metrics(loaded[1])->involuntary_switches));
@@ -331,6 +341,13 @@ static void test_cpu_samples_round_trip(void **state) {
     assert_int_equal(perfbudget__results_parse_json(*state, mismatch, strlen(mismatch), "m.json",
                                                     &loaded, &count), PERFBUDGET_EPARSE);
     assert_non_null(strstr(perfbudget_errmsg(*state), "m.json: benchmark 'x': 1 cpu_samples for 2 samples"));
+    static const char probe_mismatch[] =
+        "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
+        "\"x\", \"samples\": [1, 2], \"probe_samples\": [1, 2, 3]}]}";
+    assert_int_equal(perfbudget__results_parse_json(*state, probe_mismatch, strlen(probe_mismatch),
+                                                    "p.json", &loaded, &count), PERFBUDGET_EPARSE);
+    assert_non_null(strstr(perfbudget_errmsg(*state),
+                           "p.json: benchmark 'x': 3 probe_samples for 2 samples"));
     static const char negative[] =
         "{\"schema\": \"perfbudget-result\", \"schema_version\": 1, \"benchmarks\": [{\"name\": "
         "\"x\", \"samples\": [1], \"cpu_samples\": [-1], \"metrics\": {}}]}";

@@ -144,6 +144,53 @@ static void test_a_sampler_takes_the_callers_first_call(void **state) {
     perfbudget_sampler_free(sampler);
 }
 
+/* The interpreter probe a loop driven from outside timed between batches: each sample carries
+ * the one noted last before it was recorded, those before the first the first; a sampler given
+ * none has no probe samples. 300 rounds: past the first growth of the arrays. */
+static void test_a_sampler_tags_samples_with_the_probe(void **state) {
+    fake f = {.now = 1, .step_ns = 0};
+    perfbudget_context_set_clock(*state, fake_clock, &f);
+    perfbudget_run_options opts = quiet_options();
+    opts.min_sample_ns = 1;
+    opts.min_rounds = opts.max_rounds = 300;
+    opts.warmup_ns = opts.min_time_ns = 0;
+    for (int probing = 0; probing < 2; probing++) {
+        perfbudget_sampler *sampler;
+        assert_int_equal(perfbudget_sampler_new(*state, "probed", &opts, &sampler), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_sampler_set_first_call(sampler, 10.0), PERFBUDGET_OK);
+        assert_int_equal(perfbudget_sampler_note_probe(sampler, -1.0), PERFBUDGET_EINVAL);
+        assert_int_equal(perfbudget_sampler_note_probe(sampler, NAN), PERFBUDGET_EINVAL);
+        unsigned call = 0;
+        for (uint64_t n = perfbudget_sampler_next(sampler, 0); n != 0;
+             n = perfbudget_sampler_next(sampler, 10)) {
+            call++;
+            if (probing && call % 100 == 5)
+                assert_int_equal(perfbudget_sampler_note_probe(sampler, 1000.0 * call),
+                                 PERFBUDGET_OK);
+        }
+        perfbudget_result *r;
+        assert_int_equal(perfbudget_sampler_finish(sampler, &r), PERFBUDGET_OK);
+        size_t n = 0, count = 0;
+        perfbudget_result_samples(r, &n);
+        const double *probes = perfbudget_result_probe_samples(r, &count);
+        assert_int_equal(n, 300);
+        if (!probing) {
+            assert_null(probes);
+        } else {
+            assert_int_equal(count, n);
+            /* Call 2 ends the calibration, call k >= 3 records sample k - 3: the probe noted
+             * after call c is first carried by sample c - 2; samples 0 to 2 carry the first. */
+            for (size_t i = 0; i < n; i++) {
+                double expected = i < 3 ? 5000.0 : 1000.0 * (double)((i - 3) / 100 * 100 + 5);
+                if (probes[i] != expected)
+                    fail_msg("sample %zu: probe %.0f, not %.0f", i, probes[i], expected);
+            }
+        }
+        perfbudget_result_free(r);
+        perfbudget_sampler_free(sampler);
+    }
+}
+
 static void test_warmup_iterations_are_not_measured(void **state) {
     fake f = {.now = 1, .step_ns = 1000};
     perfbudget_context_set_clock(*state, fake_clock, &f);
@@ -612,6 +659,8 @@ int main(void) {
         cmocka_unit_test(test_the_reference_time),
         cmocka_unit_test(test_each_sample_is_brought_to_the_runs_speed),
         cmocka_unit_test_setup_teardown(test_a_cold_first_call_is_timed_apart, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_a_sampler_tags_samples_with_the_probe, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_a_sampler_takes_the_callers_first_call,
                                         context_setup, context_teardown),

@@ -214,12 +214,15 @@ class _FakeSampler:
         self.events.append(("next", elapsed))
         return self._batches.pop(0) if self._batches else 0
 
+    def note_probe(self, probe_ns: float) -> None:
+        self.events.append(("probe", probe_ns))
+
 
 def test_the_interpreter_probe_is_timed_warm_between_batches_every_4_ms(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake clock, 1 ms a read: before the first batch, and then before a batch once 4 ms have
     passed since it last ran, the probe runs twice and only the second, warm pass is timed; its
-    times go to the result."""
+    times go to the result, and each to the sampler as it is timed."""
     now = [0]
 
     def clock() -> int:
@@ -243,6 +246,10 @@ def test_the_interpreter_probe_is_timed_warm_between_batches_every_4_ms(
     # 8), 12, probe, 18, probe, 19; then 20
     assert probed == [1_000_000, 7_000_000, 12_000_000, 18_000_000]
     assert watch.probe_times == [1_000_000, 1_000_000]
+    # each probe is noted before the batch it precedes, so that the samples carry it
+    assert [e for e in sampler.events if e[0] == "probe" or e == ("next", 0)][:4] == [
+        ("probe", 1_000_000), ("next", 0), ("next", 0), ("next", 0)]
+    assert [e[1] for e in sampler.events if e[0] == "probe"] == [1_000_000, 1_000_000]
     unprobed = fixture_module._LoopWatch(_FakeSampler(), probe=False)  # type: ignore[arg-type]
     while unprobed.next(0):  # instructions mode
         pass

@@ -337,8 +337,8 @@ def test_memory_regression_against_earlier_runs(pytester: pytest.Pytester,
                     reason="AddressSanitizer's quarantine keeps freed memory resident by design")
 def test_a_loaded_baseline_is_not_in_peak_memory(pytester: pytest.Pytester,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Peak memory is a property of the code: a baseline of 16 MB of samples (and CPU samples) leaves each test's
-    peak where it is without one (it once stayed resident and counted in every test)."""
+    """Peak memory is a property of the code: a baseline of 24 MB of samples (and CPU and probe
+    samples) leaves each test's peak where it is without one (it once stayed resident and counted in every test)."""
     pytester.makefile(".yml", perfbudget=BUDGETS)
     pytester.makepyfile(test_small="""
         import pytest
@@ -351,7 +351,9 @@ def test_a_loaded_baseline_is_not_in_peak_memory(pytester: pytest.Pytester,
     run(pytester, "--perf-json", "saved.json").assert_outcomes(passed=4)
     saved = json.loads((pytester.path / "saved.json").read_text())
     for benchmark in saved["benchmarks"]:  # 250,000 samples each: 4 MB of doubles
-        benchmark["samples"] = benchmark["cpu_samples"] = [1000.0 + i % 7 for i in range(250_000)]
+        big = [1000.0 + i % 7 for i in range(250_000)]
+        for key in ("samples", "cpu_samples", "probe_samples"):  # as many of each
+            benchmark[key] = big
         benchmark["summary"] = None
     (pytester.path / "big.json").write_text(json.dumps(saved))
 

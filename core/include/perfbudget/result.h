@@ -171,6 +171,19 @@ PERFBUDGET_API const double *perfbudget_result_cpu_samples(const perfbudget_resu
  *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (count mismatch, NULL) , PERFBUDGET_EDOMAIN (non-finite) or PERFBUDGET_ENOMEM.
  *  The values are copied; on an error the result keeps the CPU samples it had. */
 PERFBUDGET_API int perfbudget_result_set_cpu_samples(perfbudget_context *ctx, perfbudget_result *result, const double *cpu_samples, size_t count);
+/** The time of the front end's interpreter probe (perfbudget_sampler_note_probe(), in ns)
+ *  last timed before each sample was recorded, the same count as perfbudget_result_samples():
+ *  which state the machine was in for each sample, so that the judge can compare the samples
+ *  of two runs taken in the same state. NULL with *count 0 where no probe was timed (C
+ *  benchmarks, commands, instructions mode, older results). Borrowed. */
+PERFBUDGET_API const double *perfbudget_result_probe_samples(const perfbudget_result *result,
+                                                             size_t *count);
+/** Give result probe samples (count must equal its sample count, or be 0 to drop them), as
+ *  perfbudget_result_set_cpu_samples(). Returns PERFBUDGET_OK, PERFBUDGET_EINVAL,
+ *  PERFBUDGET_EDOMAIN or PERFBUDGET_ENOMEM; on an error the result keeps what it had. */
+PERFBUDGET_API int perfbudget_result_set_probe_samples(perfbudget_context *ctx,
+                                                       perfbudget_result *result,
+                                                       const double *probe_samples, size_t count);
 /** The summary of the samples. Borrowed: valid until the result is freed. */
 PERFBUDGET_API const perfbudget_summary *perfbudget_result_summary(const perfbudget_result *result);
 /** The run's figures, with the core's struct_size. Borrowed: valid until the result is freed. */

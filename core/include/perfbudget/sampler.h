@@ -42,6 +42,14 @@ PERFBUDGET_API uint64_t perfbudget_sampler_next(perfbudget_sampler *sampler,
 PERFBUDGET_API int perfbudget_sampler_set_first_call(perfbudget_sampler *sampler,
                                                      double first_call_ns);
 
+/** The front end timed its interpreter probe just now (probe_ns, e.g. perfbudget's Python
+ *  probe between batches): the samples recorded from now until the next probe carry it
+ *  (perfbudget_result_probe_samples()), those before the first probe the first. The judge
+ *  compares two runs' samples taken in the same state of the machine by them.
+ *  Returns PERFBUDGET_OK, PERFBUDGET_EINVAL (NULL, negative, not finite) or
+ *  PERFBUDGET_ENOMEM. */
+PERFBUDGET_API int perfbudget_sampler_note_probe(perfbudget_sampler *sampler, double probe_ns);
+
 /** The sampler's underlying state, for perfbudget_state_fail(), _skip() and
  *  _set_items_per_iteration(). Borrowed. */
 PERFBUDGET_API perfbudget_state *perfbudget_sampler_state(perfbudget_sampler *sampler);
