@@ -751,9 +751,87 @@ static void test_record_travels_in_the_result_file(void **state) {
     perfbudget_budget_free(budget);
 }
 
+/* A Python run of n samples, `fast` of them (the first) taken in the machine's fast state
+ * (interpreter probe 30 us) at `centre`, the rest in its slow state (probe 46 us) at 1.55
+ * times that: the VM's two states as measured here. */
+static perfbudget_result *two_state_run(perfbudget_context *ctx, double centre, size_t n,
+                                        size_t fast) {
+    double samples[200], probes[200];
+    assert_true(n <= 200);
+    for (size_t i = 0; i < n; i++) {
+        double jitter = 1.0 + 0.01 * ((double)(i % 11) - 5.0) / 5.0;
+        samples[i] = (i < fast ? centre : 1.55 * centre) * jitter;
+        probes[i] = (i < fast ? 30000.0 : 46000.0) * jitter;
+    }
+    perfbudget_result *r = NULL;
+    assert_int_equal(perfbudget_result_new(ctx, "b", samples, n, NULL, PERFBUDGET_RUN_OK, "", &r),
+                     PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_probe_samples(ctx, r, probes, n), PERFBUDGET_OK);
+    assert_int_equal(perfbudget_result_set_interpreter_probe(r, probes, n), PERFBUDGET_OK);
+    return r;
+}
+
+/* Where both runs took samples in the same state of the machine, only those are compared: an
+ * unchanged run that spent most of its time in the slow state passes (the whole run's median
+ * read +55 %, which the interpreter probe could only make inconclusive), and a slowdown of the
+ * code in that state is what it is. A run with too few samples in the fast state is compared
+ * whole, as before, and so are two runs that took nearly all their samples in the fast state. */
+static void test_samples_of_the_same_state_compared(void **state) {
+    perfbudget_context *ctx = *state;
+    perfbudget_result *base = two_state_run(ctx, 1000.0, 100, 70);
+    perfbudget_conclude_options o = against(&base);
+    const struct {
+        double centre;
+        size_t fast;
+        perfbudget_outcome outcome;
+        int matched;
+    } cases[] = {
+        {1000.0, 25, PERFBUDGET_OUTCOME_PASS, 1},         /* unchanged, mostly slow */
+        {1000.0, 90, PERFBUDGET_OUTCOME_PASS, 1},         /* unchanged, mostly fast */
+        {1200.0, 25, PERFBUDGET_OUTCOME_REGRESSION, 1},   /* +20 % */
+        {2000.0, 25, PERFBUDGET_OUTCOME_REGRESSION, 1},   /* 2x */
+        {1000.0, 5, PERFBUDGET_OUTCOME_INCONCLUSIVE, 0},  /* 5 fast samples: not enough */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        perfbudget_result *now = two_state_run(ctx, cases[i].centre, 100, cases[i].fast);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        const perfbudget_comparison *c = perfbudget_result_latency_comparison(now);
+        assert_non_null(c);
+        if (c->outcome != cases[i].outcome)
+            fail_msg("case %zu: outcome %d, change %+.1f %%", i, (int)c->outcome, c->change_pct);
+        int matched = 0;
+        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
+            perfbudget_note_kind kind;
+            const char *text = perfbudget_result_note_at(now, k, &kind);
+            if (kind != PERFBUDGET_NOTE_SAME_STATE) continue;
+            matched = 1;
+            char expected[64];
+            snprintf(expected, sizeof expected, "%zu of this run's 100 and 70 of the baseline's",
+                     cases[i].fast);
+            assert_non_null(strstr(text, expected));
+        }
+        if (matched != cases[i].matched) fail_msg("case %zu: matched %d", i, matched);
+        perfbudget_result_free(now);
+    }
+    perfbudget_result_free(base);
+    /* Both runs nearly all in the fast state: compared whole, without the note. */
+    base = two_state_run(ctx, 1000.0, 100, 95);
+    perfbudget_result *now = two_state_run(ctx, 1000.0, 100, 92);
+    o = against(&base);
+    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+    assert_non_null(perfbudget_result_latency_comparison(now));
+    for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
+        perfbudget_note_kind kind;
+        perfbudget_result_note_at(now, k, &kind);
+        assert_int_not_equal(kind, PERFBUDGET_NOTE_SAME_STATE);
+    }
+    perfbudget_result_free(now);
+    perfbudget_result_free(base);
+}
+
 static void test_note_kind_names(void **state) {
     (void)state;
-    for (int k = 0; k <= PERFBUDGET_NOTE_MEDIAN_ROSE; k++) {
+    for (int k = 0; k <= PERFBUDGET_NOTE_SAME_STATE; k++) {
         perfbudget_note_kind back;
         assert_int_equal(perfbudget_note_kind_parse(perfbudget_note_kind_name((perfbudget_note_kind)k),
                                                     &back),
@@ -793,6 +871,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_processes_measure_the_spread, context_setup,
                                         context_teardown),
         cmocka_unit_test_setup_teardown(test_record_travels_in_the_result_file, context_setup,
+                                        context_teardown),
+        cmocka_unit_test_setup_teardown(test_samples_of_the_same_state_compared, context_setup,
                                         context_teardown),
         cmocka_unit_test(test_note_kind_names),
     };

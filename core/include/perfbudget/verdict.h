@@ -28,11 +28,12 @@ typedef enum perfbudget_note_kind {
     PERFBUDGET_NOTE_NOT_COMPARED = 6,   /**< the comparison failed; the text says why */
     PERFBUDGET_NOTE_RUN_SPREAD = 7,     /**< the spread between runs that the change stood against */
     PERFBUDGET_NOTE_MACHINE_SPEED = 8,  /**< the machine ran its probe at another speed */
-    PERFBUDGET_NOTE_MEDIAN_ROSE = 9     /**< p10 compared: the median rose beyond the threshold */
+    PERFBUDGET_NOTE_MEDIAN_ROSE = 9,    /**< p10 compared: the median rose beyond the threshold */
+    PERFBUDGET_NOTE_SAME_STATE = 10     /**< only samples taken in the same machine state compared */
 } perfbudget_note_kind;
 
 /** "baseline", "new_series", "other_mode", "code_changed", "machine_busier", "cpu_time",
- *  "not_compared", "run_spread", "machine_speed", "median_rose"; NULL for an unknown kind.
+ *  "not_compared", "run_spread", "machine_speed", "median_rose", "same_state"; NULL for an unknown kind.
  *  Static storage. */
 PERFBUDGET_API const char *perfbudget_note_kind_name(perfbudget_note_kind kind);
 
