@@ -758,8 +758,8 @@ static void test_record_travels_in_the_result_file(void **state) {
 /* A Python run of n samples, `fast` of them (the first) taken in the machine's fast state
  * (interpreter probe 30 us) at `centre`, the rest in its slow state (probe 46 us) at 1.55
  * times that: the VM's two states as measured here. */
-static perfbudget_result *two_state_run(perfbudget_context *ctx, double centre, size_t n,
-                                        size_t fast) {
+static perfbudget_result *two_state_run_waiting(perfbudget_context *ctx, double centre,
+                                                size_t n, size_t fast, double wait) {
     double samples[200], probes[200];
     assert_true(n <= 200);
     for (size_t i = 0; i < n; i++) {
@@ -767,19 +767,30 @@ static perfbudget_result *two_state_run(perfbudget_context *ctx, double centre, 
         samples[i] = (i < fast ? centre : 1.55 * centre) * jitter;
         probes[i] = (i < fast ? 30000.0 : 46000.0) * jitter;
     }
+    perfbudget_metrics m; /* with a wait share: the run waited for a CPU that share of its time */
+    perfbudget_metrics_init(&m);
+    m.wall_ns = (double)n * centre;
+    m.cpu_utilization = isnan(wait) ? NAN : 1.0 - wait;
+    m.runqueue_wait_ns = wait * m.wall_ns;
     perfbudget_result *r = NULL;
-    assert_int_equal(perfbudget_result_new(ctx, "b", samples, n, NULL, PERFBUDGET_RUN_OK, "", &r),
+    assert_int_equal(perfbudget_result_new(ctx, "b", samples, n, &m, PERFBUDGET_RUN_OK, "", &r),
                      PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_set_probe_samples(ctx, r, probes, n), PERFBUDGET_OK);
     assert_int_equal(perfbudget_result_set_interpreter_probe(r, probes, n), PERFBUDGET_OK);
     return r;
 }
 
+static perfbudget_result *two_state_run(perfbudget_context *ctx, double centre, size_t n,
+                                        size_t fast) {
+    return two_state_run_waiting(ctx, centre, n, fast, NAN);
+}
+
 /* Where both runs took samples in the same state of the machine, only those are compared: an
  * unchanged run that spent most of its time in the slow state passes (the whole run's median
  * read +55 %, which the interpreter probe could only make inconclusive), and a slowdown of the
  * code in that state is what it is. A run with too few samples in the fast state is compared
- * whole, as before, and so are two runs that took nearly all their samples in the fast state. */
+ * whole, as before, and so are two runs that took nearly all their samples in the fast state,
+ * and a run that waited for a CPU. */
 static void test_samples_of_the_same_state_compared(void **state) {
     perfbudget_context *ctx = *state;
     perfbudget_result *base = two_state_run(ctx, 1000.0, 100, 70);
@@ -817,6 +828,18 @@ static void test_samples_of_the_same_state_compared(void **state) {
         if (matched != cases[i].matched) fail_msg("case %zu: matched %d", i, matched);
         perfbudget_result_free(now);
     }
+    perfbudget_result_free(base);
+    /* A run that waited for a CPU is judged by the busy rules, on whole runs. */
+    base = two_state_run_waiting(ctx, 1000.0, 100, 70, 0.005);
+    o = against(&base);
+    perfbudget_result *busy = two_state_run_waiting(ctx, 1000.0, 100, 25, 0.6);
+    assert_int_equal(perfbudget_result_conclude(ctx, busy, &o), PERFBUDGET_OK);
+    for (size_t k = 0; k < perfbudget_result_note_count(busy); k++) {
+        perfbudget_note_kind kind;
+        perfbudget_result_note_at(busy, k, &kind);
+        assert_int_not_equal(kind, PERFBUDGET_NOTE_SAME_STATE);
+    }
+    perfbudget_result_free(busy);
     perfbudget_result_free(base);
     /* Both runs nearly all in the fast state: compared whole, without the note. */
     base = two_state_run(ctx, 1000.0, 100, 95);
