@@ -1,5 +1,6 @@
 """CPU time per sample beside wall time: Result.cpu_samples through result files, process merging
-and a real perf fixture measurement. Nothing here asserts how long anything took."""
+and a real perf fixture measurement; the interpreter probe each sample carries, likewise.
+Nothing here asserts how long anything took."""
 
 from __future__ import annotations
 
@@ -40,6 +41,22 @@ def test_set_cpu_samples_needs_one_per_sample() -> None:
     assert result.cpu_samples == [0.5, 1.5, 2.5]
     result.set_cpu_samples([])
     assert result.cpu_samples == []
+
+
+def test_probe_samples_round_trip_and_merge(tmp_path: Path) -> None:
+    timed = Result.from_samples("timed", [100.5, 101.25, 102.125])
+    timed.set_probe_samples([30125.0, 30125.0, 46017.5])
+    path = tmp_path / "result.json"
+    Result.write_json([timed, Result.from_samples("plain", [1.0])], path)
+    loaded = Result.load_json(path)
+    assert loaded[0].probe_samples == [30125.0, 30125.0, 46017.5]
+    assert loaded[1].probe_samples == []
+    with pytest.raises(PerfbudgetError, match="2 probe samples for 3 samples"):
+        timed.set_probe_samples([1.0, 2.0])
+    other = Result.from_samples("timed", [99.0])
+    other.set_probe_samples([29000.0])
+    assert merge_processes("timed", [timed, other]).probe_samples == [30125.0, 30125.0,
+                                                                      46017.5, 29000.0]
 
 
 def test_a_length_mismatch_in_a_file_is_refused(tmp_path: Path) -> None:
@@ -90,5 +107,8 @@ def test_a_perf_measurement_records_cpu_samples(pytester: pytest.Pytester) -> No
     assert len(benchmark["samples"]) >= 10
     assert len(benchmark["cpu_samples"]) == len(benchmark["samples"])
     assert all(cpu > 0 for cpu in benchmark["cpu_samples"])
+    # each sample carries the interpreter probe timed before it (time mode)
+    assert len(benchmark["probe_samples"]) == len(benchmark["samples"])
+    assert all(probe > 0 for probe in benchmark["probe_samples"])
     assert benchmark["metrics"]["involuntary_switches"] >= 0
     assert benchmark["metrics"]["voluntary_switches"] >= 0
