@@ -782,7 +782,7 @@ static perfbudget_result *two_state_run_waiting(perfbudget_context *ctx, double 
 
 static perfbudget_result *two_state_run(perfbudget_context *ctx, double centre, size_t n,
                                         size_t fast) {
-    return two_state_run_waiting(ctx, centre, n, fast, NAN);
+    return two_state_run_waiting(ctx, centre, n, fast, NAN); /* waits unknown */
 }
 
 /* Where both runs took samples in the same state of the machine, only those are compared: an
@@ -829,31 +829,27 @@ static void test_samples_of_the_same_state_compared(void **state) {
         perfbudget_result_free(now);
     }
     perfbudget_result_free(base);
-    /* A run that waited for a CPU is judged by the busy rules, on whole runs. */
-    base = two_state_run_waiting(ctx, 1000.0, 100, 70, 0.005);
-    o = against(&base);
-    perfbudget_result *busy = two_state_run_waiting(ctx, 1000.0, 100, 25, 0.6);
-    assert_int_equal(perfbudget_result_conclude(ctx, busy, &o), PERFBUDGET_OK);
-    for (size_t k = 0; k < perfbudget_result_note_count(busy); k++) {
-        perfbudget_note_kind kind;
-        perfbudget_result_note_at(busy, k, &kind);
-        assert_int_not_equal(kind, PERFBUDGET_NOTE_SAME_STATE);
+    /* A run that waited for a CPU is judged by the busy rules, on whole runs; two runs that took
+     * nearly all their samples in the fast state are compared whole, without the note. */
+    const struct {
+        double base_wait, wait;
+        size_t base_fast, fast;
+    } whole[] = {{0.005, 0.6, 70, 25}, {NAN, NAN, 95, 92}};
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++) {
+        base = two_state_run_waiting(ctx, 1000.0, 100, whole[i].base_fast, whole[i].base_wait);
+        o = against(&base);
+        perfbudget_result *now = two_state_run_waiting(ctx, 1000.0, 100, whole[i].fast,
+                                                       whole[i].wait);
+        assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
+        assert_non_null(perfbudget_result_latency_comparison(now));
+        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
+            perfbudget_note_kind kind;
+            perfbudget_result_note_at(now, k, &kind);
+            if (kind == PERFBUDGET_NOTE_SAME_STATE) fail_msg("case %zu: compared same-state", i);
+        }
+        perfbudget_result_free(now);
+        perfbudget_result_free(base);
     }
-    perfbudget_result_free(busy);
-    perfbudget_result_free(base);
-    /* Both runs nearly all in the fast state: compared whole, without the note. */
-    base = two_state_run(ctx, 1000.0, 100, 95);
-    perfbudget_result *now = two_state_run(ctx, 1000.0, 100, 92);
-    o = against(&base);
-    assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
-    assert_non_null(perfbudget_result_latency_comparison(now));
-    for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
-        perfbudget_note_kind kind;
-        perfbudget_result_note_at(now, k, &kind);
-        assert_int_not_equal(kind, PERFBUDGET_NOTE_SAME_STATE);
-    }
-    perfbudget_result_free(now);
-    perfbudget_result_free(base);
 }
 
 static void test_note_kind_names(void **state) {
