@@ -365,10 +365,10 @@ typedef struct {
     size_t n_runs, left_out;
     double *base_processes, *processes_now;
     size_t k_base, k_now;
-    double *same_state; /* owns the matched samples below; NULL: all samples compared */
-    size_t all_base, all_now;       /* the samples before matching */
-    double fast_probe_ns;           /* the probe's time below which a sample is in it */
-    double probe_base, probe_now;   /* the median probe of the samples matched, each side */
+    double *same_state; /* owns the matched samples above; NULL: all samples compared */
+    size_t all_base, all_now;     /* how many samples each side had before matching */
+    double fast_probe_ns;         /* a probe time up to this: the fast state; NaN: no match */
+    double probe_base, probe_now; /* the median probe of each side's matched samples */
 } latency_inputs;
 
 static void latency_inputs_free(latency_inputs *in) {
