@@ -81,6 +81,16 @@ static perfbudget_conclude_options against(perfbudget_result **base) {
     return o;
 }
 
+/* The text of the result's first note of kind, or NULL for none. */
+static const char *note_of_kind(const perfbudget_result *r, perfbudget_note_kind kind) {
+    for (size_t k = 0; k < perfbudget_result_note_count(r); k++) {
+        perfbudget_note_kind this_kind;
+        const char *text = perfbudget_result_note_at(r, k, &this_kind);
+        if (this_kind == kind) return text;
+    }
+    return NULL;
+}
+
 /* A result whose run waited for a CPU `wait` of its wall time, with CPU samples `work`. */
 static perfbudget_result *loaded(perfbudget_context *ctx, double wall, double work, double wait) {
     perfbudget_metrics m;
@@ -613,15 +623,10 @@ static void test_median_beside_p10(void **state) {
         if (c->outcome != cases[i].outcome) fail_msg("case %zu: outcome %d", i, (int)c->outcome);
         assert_int_equal(c->statistic, PERFBUDGET_STAT_P10);
         assert_int_equal(c->regressed, cases[i].outcome == PERFBUDGET_OUTCOME_REGRESSION);
-        int noted = 0;
-        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
-            perfbudget_note_kind kind;
-            const char *text = perfbudget_result_note_at(now, k, &kind);
-            if (kind != PERFBUDGET_NOTE_MEDIAN_ROSE) continue;
-            noted = 1;
-            if (strstr(text, "the median rose +29.9 %") == NULL) fail_msg("note: %s", text);
-        }
-        if (noted != cases[i].median_note) fail_msg("case %zu: median note %d", i, noted);
+        const char *text = note_of_kind(now, PERFBUDGET_NOTE_MEDIAN_ROSE);
+        if (text != NULL && strstr(text, "the median rose +29.9 %") == NULL)
+            fail_msg("note: %s", text);
+        if ((text != NULL) != cases[i].median_note) fail_msg("case %zu: median note", i);
         perfbudget_result_free(now);
     }
     perfbudget_result_free(base);
@@ -814,18 +819,12 @@ static void test_samples_of_the_same_state_compared(void **state) {
         assert_non_null(c);
         if (c->outcome != cases[i].outcome)
             fail_msg("case %zu: outcome %d, change %+.1f %%", i, (int)c->outcome, c->change_pct);
-        int matched = 0;
-        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
-            perfbudget_note_kind kind;
-            const char *text = perfbudget_result_note_at(now, k, &kind);
-            if (kind != PERFBUDGET_NOTE_SAME_STATE) continue;
-            matched = 1;
-            char expected[64];
-            snprintf(expected, sizeof expected, "%zu of this run's 100 and 70 of the baseline's",
-                     cases[i].fast);
-            assert_non_null(strstr(text, expected));
-        }
-        if (matched != cases[i].matched) fail_msg("case %zu: matched %d", i, matched);
+        const char *text = note_of_kind(now, PERFBUDGET_NOTE_SAME_STATE);
+        if ((text != NULL) != cases[i].matched) fail_msg("case %zu: matched", i);
+        char expected[64];
+        snprintf(expected, sizeof expected, "%zu of this run's 100 and 70 of the baseline's",
+                 cases[i].fast);
+        if (text != NULL) assert_non_null(strstr(text, expected));
         perfbudget_result_free(now);
     }
     perfbudget_result_free(base);
@@ -842,11 +841,8 @@ static void test_samples_of_the_same_state_compared(void **state) {
                                                        whole[i].wait);
         assert_int_equal(perfbudget_result_conclude(ctx, now, &o), PERFBUDGET_OK);
         assert_non_null(perfbudget_result_latency_comparison(now));
-        for (size_t k = 0; k < perfbudget_result_note_count(now); k++) {
-            perfbudget_note_kind kind;
-            perfbudget_result_note_at(now, k, &kind);
-            if (kind == PERFBUDGET_NOTE_SAME_STATE) fail_msg("case %zu: compared same-state", i);
-        }
+        if (note_of_kind(now, PERFBUDGET_NOTE_SAME_STATE) != NULL)
+            fail_msg("case %zu: compared same-state", i);
         perfbudget_result_free(now);
         perfbudget_result_free(base);
     }
